@@ -1,0 +1,5 @@
+import sys
+
+from promptbot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""ROS plumbing shared by all promptbot nodes (imports rclpy; keep logic elsewhere)."""
