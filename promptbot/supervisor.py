@@ -1,0 +1,131 @@
+"""Run a set of node processes with respawn, per-node logs and clean shutdown (no ROS imports).
+
+This is the pip-only stand-in for ``ros2 launch``: ``promptbot up`` and the
+end-to-end demo use it with the node list from config/graph.yaml.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("promptbot.supervisor")
+
+RESTART_WINDOW_S = 60.0      # restarts are counted over this window [s]
+MAX_RESTARTS_IN_WINDOW = 5   # more than this and the node is given up
+
+
+@dataclass
+class ProcSpec:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    respawn: bool = True
+    respawn_delay: float = 1.0       # [s]
+
+
+@dataclass
+class _Proc:
+    spec: ProcSpec
+    log_path: Path
+    popen: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+    respawn_at: float | None = None
+    given_up: bool = False
+    starts: int = 0
+
+
+class Supervisor:
+    def __init__(self, specs: list[ProcSpec], log_dir: str | os.PathLike):
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate node names: {names}")
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._procs = {s.name: _Proc(s, self.log_dir / f"{s.name}.log") for s in specs}
+        self._stopping = False
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        for proc in self._procs.values():
+            self._spawn(proc)
+
+    def _spawn(self, proc: _Proc) -> None:
+        logf = open(proc.log_path, "ab")
+        logf.write(f"\n===== start #{proc.starts + 1} at {time.strftime('%H:%M:%S')}: {' '.join(proc.spec.argv)}\n".encode())
+        logf.flush()
+        proc.popen = subprocess.Popen(proc.spec.argv, env=proc.spec.env, stdout=logf, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+        logf.close()
+        proc.starts += 1
+        proc.respawn_at = None
+        log.info("started %s (pid %d)", proc.spec.name, proc.popen.pid)
+
+    def poll(self) -> list[str]:
+        """Check processes once; respawn the ones that died. Returns event strings."""
+        events = []
+        now = time.monotonic()
+        for proc in self._procs.values():
+            if proc.given_up or self._stopping:
+                continue
+            if proc.popen is not None and proc.popen.poll() is not None and proc.respawn_at is None:
+                code = proc.popen.returncode
+                events.append(f"{proc.spec.name} exited with code {code}")
+                proc.restarts = [t for t in proc.restarts if now - t < RESTART_WINDOW_S]
+                if not proc.spec.respawn:
+                    proc.given_up = True
+                elif len(proc.restarts) >= MAX_RESTARTS_IN_WINDOW:
+                    proc.given_up = True
+                    events.append(f"{proc.spec.name} restarted {len(proc.restarts)} times in "
+                                  f"{RESTART_WINDOW_S:.0f} s: giving up (see {proc.log_path})")
+                else:
+                    proc.respawn_at = now + proc.spec.respawn_delay
+            if proc.respawn_at is not None and now >= proc.respawn_at:
+                proc.restarts.append(now)
+                self._spawn(proc)
+                events.append(f"{proc.spec.name} respawned (pid {proc.popen.pid})")
+        for e in events:
+            log.warning(e)
+        return events
+
+    def pid(self, name: str) -> int | None:
+        p = self._procs[name].popen
+        return p.pid if p is not None and p.poll() is None else None
+
+    def alive(self, name: str) -> bool:
+        return self.pid(name) is not None
+
+    def starts(self, name: str) -> int:
+        return self._procs[name].starts
+
+    def kill(self, name: str) -> None:
+        """Fault injection: SIGKILL one node (the supervisor respawns it)."""
+        p = self._procs[name].popen
+        if p is not None and p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+
+    def stop(self, timeout: float = 8.0) -> dict[str, int | None]:
+        """SIGINT every node, wait up to ``timeout`` s, then SIGKILL. Returns exit codes."""
+        self._stopping = True
+        running = [p for p in self._procs.values() if p.popen is not None and p.popen.poll() is None]
+        for p in running:
+            try:
+                os.killpg(p.popen.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        for p in running:
+            try:
+                p.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop within %.0f s: killing", p.spec.name, timeout)
+                try:
+                    os.killpg(p.popen.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.popen.wait(timeout=5.0)
+        return {name: (p.popen.returncode if p.popen else None) for name, p in self._procs.items()}

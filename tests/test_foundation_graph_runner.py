@@ -1,0 +1,131 @@
+"""Graph description, launch files and the pip-only runner agree; the supervisor respawns and stops."""
+from __future__ import annotations
+
+import ast
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from promptbot.cli.up import node_processes
+from promptbot.graph import GraphError, graph_names, load_graph
+from promptbot.supervisor import ProcSpec, Supervisor
+from promptbot.testing import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_graph_description_is_consistent():
+    assert {"sim", "robot"} <= set(graph_names())
+    sim = load_graph("sim")
+    robot = load_graph("robot")
+    assert [n.name for n in sim] == ["sim", *[n.name for n in robot]]
+    assert all(n.sim_time for n in sim if n.name != "sim")
+    assert not next(n for n in sim if n.name == "sim").sim_time
+    assert not any(n.sim_time for n in robot)
+    for node in sim:
+        assert node.params.parent == ROOT / "config"
+        args = node.ros_args({"world": "clutter"})
+        assert args[:3] == ["--ros-args", "-r", f"__node:={node.name}_node"]
+        assert "world:=clutter" in args
+
+
+def test_graph_errors_are_clear(tmp_path):
+    with pytest.raises(GraphError, match="unknown graph 'mars'"):
+        load_graph("mars")
+    bad = tmp_path / "graph.yaml"
+    bad.write_text("nodes: {a: {params: x.yaml}}\ngraphs: {g: {nodes: [a]}}\n")
+    with pytest.raises(GraphError, match="no entry with an executable"):
+        load_graph("g", bad)
+    bad.write_text("[not, a, mapping")
+    with pytest.raises(GraphError, match="cannot read"):
+        load_graph("g", bad)
+
+
+def _fake_launch_modules(recorded: list):
+    """Minimal stand-ins for the ROS `launch`/`launch_ros` packages (no wheels exist) that record
+    what a launch file declares; the real packages are used under `ros2 launch` on a ROS install."""
+    def record(kind):
+        def ctor(*args, **kwargs):
+            recorded.append((kind, args, kwargs))
+            return (kind, args, kwargs)
+        return ctor
+
+    launch = types.ModuleType("launch")
+    launch.LaunchDescription = lambda actions: list(actions)
+    actions = types.ModuleType("launch.actions")
+    actions.DeclareLaunchArgument = record("arg")
+    actions.SetEnvironmentVariable = record("env")
+    subst = types.ModuleType("launch.substitutions")
+    subst.LaunchConfiguration = lambda name: f"$({name})"
+    launch_ros = types.ModuleType("launch_ros")
+    ros_actions = types.ModuleType("launch_ros.actions")
+    ros_actions.Node = record("node")
+    ament = types.ModuleType("ament_index_python.packages")
+    ament.get_package_share_directory = lambda pkg: str(ROOT)
+    return {"launch": launch, "launch.actions": actions, "launch.substitutions": subst,
+            "launch_ros": launch_ros, "launch_ros.actions": ros_actions,
+            "ament_index_python.packages": ament}
+
+
+@pytest.mark.parametrize("graph", ["sim", "robot", "speech"])
+def test_launch_file_matches_runner(graph, monkeypatch):
+    path = ROOT / "launch" / f"{graph}.launch.py"
+    ast.parse(path.read_text())  # parses
+    recorded: list = []
+    for name, mod in _fake_launch_modules(recorded).items():
+        monkeypatch.setitem(sys.modules, name, mod)
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    namespace["generate_launch_description"]()
+    nodes = [kw for kind, _, kw in recorded if kind == "node"]
+    specs = load_graph(graph)
+    assert [n["executable"] for n in nodes] == [s.executable for s in specs]
+    for kw, spec in zip(nodes, specs):
+        assert kw["package"] == "promptbot"
+        assert kw["respawn"] is True and kw["respawn_delay"] == spec.respawn_delay
+        param_file = Path(kw["parameters"][0])
+        assert param_file == spec.params
+        assert kw["parameters"][1] == {"use_sim_time": spec.sim_time}
+    envs = {args[0] for kind, args, _ in recorded if kind == "env"}
+    assert envs == {"FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE"}
+    # the runner starts the same executables with the same parameter files
+    runner_specs, missing = node_processes(graph)
+    started = [s.name for s in runner_specs] + missing
+    assert sorted(started) == sorted(s.name for s in specs)
+    for ps in runner_specs:
+        spec = next(s for s in specs if s.name == ps.name)
+        assert ps.argv[2] == spec.module
+        if spec.params.is_file():
+            assert str(spec.params) in ps.argv
+
+
+def test_existing_nodes_have_parameter_files():
+    for spec in load_graph("sim"):
+        if (ROOT / "nodes" / f"{spec.executable}.py").is_file():
+            assert spec.params.is_file(), f"{spec.executable} exists but {spec.params} does not"
+
+
+def test_supervisor_respawns_and_stops(tmp_path):
+    sleeper = [sys.executable, "-c", "import time\nwhile True: time.sleep(0.1)"]
+    once = [sys.executable, "-c", "print('done')"]
+    sup = Supervisor([ProcSpec("worker", sleeper, {}, respawn=True, respawn_delay=0.1),
+                      ProcSpec("oneshot", once, {}, respawn=False)], tmp_path)
+    sup.start()
+    try:
+        wait_for(lambda: sup.alive("worker"), 5.0, what="worker start")
+        first = sup.pid("worker")
+        sup.kill("worker")
+        wait_for(lambda: (sup.poll() or True) and sup.alive("worker") and sup.pid("worker") != first, 10.0,
+                 what="respawn")
+        assert sup.starts("worker") == 2
+        time.sleep(0.3)
+        sup.poll()
+        assert sup.starts("oneshot") == 1 and not sup.alive("oneshot")
+    finally:
+        codes = sup.stop(timeout=3.0)
+    assert codes["worker"] is not None
+    assert "start #2" in (tmp_path / "worker.log").read_text()
+    assert "done" in (tmp_path / "oneshot.log").read_text()
