@@ -1,0 +1,158 @@
+"""promptbot's compact vision-language-action network (torch).
+
+Inputs (one control step):
+  scene   (B, 3, S, S) float in [0, 1]   fixed scene camera, resized to S x S
+  wrist   (B, 3, S, S) float in [0, 1]   wrist camera (zeros when the config has no wrist)
+  lang    (B, 384)      float             frozen all-MiniLM-L6-v2 instruction embedding
+  proprio (B, P)        float             raw proprioception (see promptbot.sim.env.SimEnv.proprio)
+Outputs:
+  actions (B, H, 7)     float             the next H actions, raw units: EE linear velocity [m/s],
+                                          angular velocity [rad/s], gripper opening width [m]
+  done    (B,)          float             logit of "the skill is finished"
+
+Each camera has a small CNN whose blocks are FiLM-modulated by the instruction
+(language decides which object the features attend to), followed by a spatial
+soft-argmax (keypoints, good for positions) and global pooling. Normalisation
+statistics of proprioception and actions are buffers of the model, so an ONNX
+export maps raw inputs to raw actions.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+LANG_DIM = 384            # all-MiniLM-L6-v2 embedding size
+ACTION_DIM = 7            # vx vy vz [m/s], wx wy wz [rad/s], gripper width [m]
+PROPRIO_DIM = 15          # 7 joint angles [rad], gripper width [m], EE xyz [m], EE quaternion xyzw
+
+
+@dataclass
+class VLAConfig:
+    image_size: int = 96                      # square input resolution [px]
+    use_wrist: bool = True
+    channels: tuple[int, ...] = (32, 64, 96, 128)
+    hidden: int = 512
+    chunk: int = 10                           # actions predicted per inference (H)
+    proprio_dim: int = PROPRIO_DIM
+    action_dim: int = ACTION_DIM
+    lang_dim: int = LANG_DIM
+    dropout: float = 0.1
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not 32 <= self.image_size <= 256 or self.image_size % 16:
+            raise ValueError(f"image_size must be a multiple of 16 in [32, 256], got {self.image_size}")
+        if not 1 <= self.chunk <= 64:
+            raise ValueError(f"chunk must be in [1, 64], got {self.chunk}")
+        if not self.channels or any(c < 4 for c in self.channels):
+            raise ValueError(f"channels must be a non-empty list of widths >= 4, got {self.channels}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.hidden < 16:
+            raise ValueError(f"hidden must be >= 16, got {self.hidden}")
+        self.channels = tuple(int(c) for c in self.channels)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class FiLMBlock(nn.Module):
+    """conv3x3(stride 2) -> GroupNorm -> FiLM(lang) -> ReLU -> conv3x3 -> GroupNorm -> ReLU."""
+
+    def __init__(self, c_in: int, c_out: int, lang_dim: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)
+        self.norm1 = nn.GroupNorm(min(8, c_out), c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.norm2 = nn.GroupNorm(min(8, c_out), c_out)
+        self.film = nn.Linear(lang_dim, 2 * c_out)
+        nn.init.zeros_(self.film.weight)
+        nn.init.zeros_(self.film.bias)
+
+    def forward(self, x: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(self.conv1(x))
+        gamma, beta = self.film(lang).chunk(2, dim=-1)
+        x = F.relu(x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None])
+        return F.relu(self.norm2(self.conv2(x)))
+
+
+class SpatialSoftArgmax(nn.Module):
+    """Per-channel expected (x, y) image coordinates in [-1, 1]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        attn = torch.softmax(x.reshape(b, c, h * w), dim=-1).reshape(b, c, h, w)
+        ys = torch.linspace(-1.0, 1.0, h, device=x.device, dtype=x.dtype)
+        xs = torch.linspace(-1.0, 1.0, w, device=x.device, dtype=x.dtype)
+        ex = (attn.sum(dim=2) * xs).sum(dim=-1)
+        ey = (attn.sum(dim=3) * ys).sum(dim=-1)
+        return torch.cat([ex, ey], dim=-1)
+
+
+class CameraEncoder(nn.Module):
+    def __init__(self, cfg: VLAConfig):
+        super().__init__()
+        chans = (3, *cfg.channels)
+        self.blocks = nn.ModuleList(FiLMBlock(a, b, cfg.lang_dim) for a, b in zip(chans[:-1], chans[1:]))
+        self.keypoints = SpatialSoftArgmax()
+        self.out_dim = 3 * cfg.channels[-1]
+
+    def forward(self, img: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
+        x = (img - 0.5) / 0.25
+        for block in self.blocks:
+            x = block(x, lang)
+        return torch.cat([self.keypoints(x), x.mean(dim=(2, 3))], dim=-1)
+
+
+class VLA(nn.Module):
+    def __init__(self, cfg: VLAConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.scene_enc = CameraEncoder(cfg)
+        self.wrist_enc = CameraEncoder(cfg) if cfg.use_wrist else None
+        feat = self.scene_enc.out_dim * (2 if cfg.use_wrist else 1)
+        self.lang_proj = nn.Sequential(nn.Linear(cfg.lang_dim, 128), nn.ReLU())
+        self.proprio_proj = nn.Sequential(nn.Linear(cfg.proprio_dim, 64), nn.ReLU())
+        self.trunk = nn.Sequential(
+            nn.Linear(feat + 128 + 64, cfg.hidden), nn.ReLU(), nn.Dropout(cfg.dropout),
+            nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
+        )
+        self.action_head = nn.Linear(cfg.hidden, cfg.chunk * cfg.action_dim)
+        self.done_head = nn.Linear(cfg.hidden, 1)
+        # normalisation statistics, set from the training data (identity until then)
+        self.register_buffer("proprio_mean", torch.zeros(cfg.proprio_dim))
+        self.register_buffer("proprio_std", torch.ones(cfg.proprio_dim))
+        self.register_buffer("action_mean", torch.zeros(cfg.action_dim))
+        self.register_buffer("action_std", torch.ones(cfg.action_dim))
+
+    def set_normalization(self, proprio_mean, proprio_std, action_mean, action_std) -> None:
+        for name, value in (("proprio_mean", proprio_mean), ("proprio_std", proprio_std),
+                            ("action_mean", action_mean), ("action_std", action_std)):
+            t = torch.as_tensor(value, dtype=torch.float32)
+            if name.endswith("std"):
+                t = t.clamp_min(1e-3)
+            getattr(self, name).copy_(t)
+
+    def forward_normalized(self, scene, wrist, lang, proprio):
+        """Like forward, but returns actions in normalised units (what the loss compares)."""
+        feats = [self.scene_enc(scene, lang)]
+        if self.wrist_enc is not None:
+            feats.append(self.wrist_enc(wrist, lang))
+        p = (proprio - self.proprio_mean) / self.proprio_std
+        h = self.trunk(torch.cat([*feats, self.lang_proj(lang), self.proprio_proj(p)], dim=-1))
+        actions = self.action_head(h).reshape(-1, self.cfg.chunk, self.cfg.action_dim)
+        return actions, self.done_head(h).squeeze(-1)
+
+    def forward(self, scene, wrist, lang, proprio):
+        actions, done = self.forward_normalized(scene, wrist, lang, proprio)
+        return actions * self.action_std + self.action_mean, done
+
+    def normalize_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        return (actions - self.action_mean) / self.action_std
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,1 @@
+"""VLA policy serving (pure: no ROS). ``Policy.infer(observation) -> ActionChunk`` hides the backend."""

@@ -1,0 +1,246 @@
+"""Behaviour cloning of the VLA from scripted-expert demonstrations.
+
+Episodes are plain dicts (see ``Episode``) so the trainer does not care how
+they were stored; ``promptbot.policy.data`` reads the on-disk format written
+by ``promptbot collect``. Loss: L1 on normalised action chunks (ACT) + BCE on
+the done flag. Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
+step) and ``<out>/best.pt`` (lowest validation loss, small, for serving).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, TypedDict
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from promptbot.models.vla import VLA, VLAConfig
+from promptbot.policy.checkpoint import save_checkpoint
+
+log = logging.getLogger(__name__)
+
+DONE_WINDOW = 2          # the last DONE_WINDOW steps of a successful episode are labelled done
+
+
+class Episode(TypedDict):
+    scene: np.ndarray            # (T, S, S, 3) uint8
+    wrist: np.ndarray | None     # (T, S, S, 3) uint8 or None
+    proprio: np.ndarray          # (T, P) float32
+    actions: np.ndarray          # (T, 7) float32
+    instruction: str
+    success: bool
+
+
+@dataclass
+class TrainConfig:
+    out_dir: str = "runs/train"
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    val_fraction: float = 0.05
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 0                      # torch intra-op threads (0 = torch default)
+    shift_px: int = 4                     # random-shift augmentation [px]
+    done_weight: float = 0.1
+    eval_every_steps: int = 500
+    max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
+    model: VLAConfig = field(default_factory=VLAConfig)
+
+    def __post_init__(self):
+        if isinstance(self.model, dict):
+            m = dict(self.model)
+            m["channels"] = tuple(m.get("channels", VLAConfig().channels))
+            self.model = VLAConfig(**m)
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if not 0 < self.lr < 1:
+            raise ValueError(f"lr must be in (0, 1), got {self.lr}")
+        if not 0 <= self.val_fraction < 0.5:
+            raise ValueError("val_fraction must be in [0, 0.5)")
+        if self.shift_px < 0 or self.max_minutes < 0:
+            raise ValueError("shift_px and max_minutes must be >= 0")
+
+
+class SampleIndex:
+    """Flat (episode, t) index with chunk targets built on the fly."""
+
+    def __init__(self, episodes: list[Episode], chunk: int):
+        self.episodes = episodes
+        self.chunk = chunk
+        self.index = np.array([(e, t) for e, ep in enumerate(episodes) for t in range(len(ep["actions"]))],
+                              dtype=np.int64).reshape(-1, 2)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def batch(self, ids: np.ndarray, use_wrist: bool) -> dict[str, np.ndarray]:
+        scenes, wrists, props, acts, masks, dones, instrs = [], [], [], [], [], [], []
+        for e, t in self.index[ids]:
+            ep = self.episodes[e]
+            T = len(ep["actions"])
+            scenes.append(ep["scene"][t])
+            if use_wrist:
+                wrists.append(ep["wrist"][t])
+            props.append(ep["proprio"][t])
+            idx = np.minimum(np.arange(t, t + self.chunk), T - 1)
+            acts.append(ep["actions"][idx])
+            masks.append((np.arange(t, t + self.chunk) < T).astype(np.float32))
+            dones.append(float(ep["success"] and t >= T - DONE_WINDOW))
+            instrs.append(ep["instruction"])
+        out = {"scene": np.stack(scenes), "proprio": np.stack(props).astype(np.float32),
+               "actions": np.stack(acts).astype(np.float32), "mask": np.stack(masks),
+               "done": np.asarray(dones, np.float32), "instructions": instrs}
+        if use_wrist:
+            out["wrist"] = np.stack(wrists)
+        return out
+
+
+def _to_image_tensor(x: np.ndarray, shift: int, rng: np.random.Generator | None) -> torch.Tensor:
+    t = torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255.0)
+    if shift and rng is not None:
+        b, _, h, w = t.shape
+        padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
+        dx, dy = rng.integers(0, 2 * shift + 1, size=(2, b))
+        t = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(b)])
+    return t
+
+
+def normalization_stats(episodes: list[Episode]) -> tuple[np.ndarray, ...]:
+    props = np.concatenate([e["proprio"] for e in episodes]).astype(np.float64)
+    acts = np.concatenate([e["actions"] for e in episodes]).astype(np.float64)
+    return props.mean(0), props.std(0), acts.mean(0), acts.std(0)
+
+
+def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]], np.ndarray],
+          resume: bool = False, progress: bool = True) -> dict:
+    """Train and return metrics; writes last.pt / best.pt / metrics.json under cfg.out_dir."""
+    if not episodes:
+        raise ValueError("no episodes to train on")
+    torch.manual_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    rng = np.random.default_rng(cfg.seed)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    order = rng.permutation(len(episodes))
+    n_val = max(1, int(round(cfg.val_fraction * len(episodes)))) if len(episodes) > 1 and cfg.val_fraction else 0
+    val_eps = [episodes[i] for i in order[:n_val]]
+    train_eps = [episodes[i] for i in order[n_val:]]
+    mcfg = cfg.model
+    if mcfg.use_wrist and any(e.get("wrist") is None for e in episodes):
+        raise ValueError("the model config uses the wrist camera but some episodes have no wrist images")
+    model = VLA(mcfg).to(cfg.device)
+    model.set_normalization(*normalization_stats(train_eps))
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    train_idx, val_idx = SampleIndex(train_eps, mcfg.chunk), SampleIndex(val_eps, mcfg.chunk)
+    steps_per_epoch = max(1, math.ceil(len(train_idx) / cfg.batch_size))
+    total_steps = cfg.epochs * steps_per_epoch
+
+    def set_lr(at_step: int) -> None:
+        # linear warm-up over 5 % of the steps, then cosine decay to 5 % of lr
+        warm = max(1, int(0.05 * total_steps))
+        frac = at_step / warm if at_step < warm else 0.05 + 0.95 * 0.5 * (
+            1 + math.cos(math.pi * min(1.0, (at_step - warm) / max(1, total_steps - warm))))
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * frac
+    step, best_val, history = 0, math.inf, []
+    last = out / "last.pt"
+    if resume and last.is_file():
+        state = torch.load(last, map_location=cfg.device, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, best_val, history = state["step"], state["best_val"], state["history"]
+        rng = np.random.default_rng(cfg.seed + step)
+        log.info("resumed from %s at step %d", last, step)
+    instr_vecs: dict[str, np.ndarray] = {}
+
+    def lang_for(instrs: list[str]) -> torch.Tensor:
+        missing = sorted({s for s in instrs if s not in instr_vecs})
+        if missing:
+            for s, v in zip(missing, embed(missing)):
+                instr_vecs[s] = np.asarray(v, np.float32)
+        return torch.from_numpy(np.stack([instr_vecs[s] for s in instrs])).to(cfg.device)
+
+    def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, float]:
+        r = rng if augment else None
+        scene = _to_image_tensor(b["scene"], cfg.shift_px if augment else 0, r).to(cfg.device)
+        wrist = (_to_image_tensor(b["wrist"], cfg.shift_px if augment else 0, r).to(cfg.device)
+                 if mcfg.use_wrist else torch.zeros_like(scene))
+        proprio = torch.from_numpy(b["proprio"]).to(cfg.device)
+        pred, done_logit = model.forward_normalized(scene, wrist, lang_for(b["instructions"]), proprio)
+        target = model.normalize_actions(torch.from_numpy(b["actions"]).to(cfg.device))
+        mask = torch.from_numpy(b["mask"]).to(cfg.device)[..., None]
+        l1 = (F.l1_loss(pred, target, reduction="none") * mask).sum() / (mask.sum() * mcfg.action_dim)
+        bce = F.binary_cross_entropy_with_logits(done_logit, torch.from_numpy(b["done"]).to(cfg.device))
+        return l1 + cfg.done_weight * bce, float(l1.detach())
+
+    def validate() -> float:
+        if not len(val_idx):
+            return math.nan
+        model.eval()
+        losses = []
+        with torch.no_grad():
+            for s in range(0, len(val_idx), 256):
+                ids = np.arange(s, min(len(val_idx), s + 256))
+                losses.append(loss_on(val_idx.batch(ids, mcfg.use_wrist), augment=False)[1] * len(ids))
+        model.train()
+        return float(sum(losses) / len(val_idx))
+
+    meta_base = {"train_episodes": len(train_eps), "val_episodes": len(val_eps), "config": asdict(cfg)}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
+    t_start = time.monotonic()
+    model.train()
+    stopped_early = False
+    while step < total_steps:
+        perm = rng.permutation(len(train_idx))
+        for s in range(0, len(perm), cfg.batch_size):
+            if step >= total_steps:
+                break
+            loss, l1 = loss_on(train_idx.batch(perm[s:s + cfg.batch_size], mcfg.use_wrist), augment=True)
+            set_lr(step)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(l1=f"{l1:.3f}", best_val=f"{best_val:.3f}")
+            timed_out = cfg.max_minutes and (time.monotonic() - t_start) / 60.0 >= cfg.max_minutes
+            if step % cfg.eval_every_steps == 0 or step == total_steps or timed_out:
+                val = validate()
+                history.append({"step": step, "train_l1": l1, "val_l1": val,
+                                "minutes": (time.monotonic() - t_start) / 60.0})
+                # without a validation split the latest model is the best one
+                if math.isnan(val) or val < best_val:
+                    best_val = val if not math.isnan(val) else best_val
+                    save_checkpoint(out / "best.pt", model, {**meta_base, "step": step, "val_l1": val})
+                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                            "step": step, "best_val": best_val,
+                            "history": history}, out / "last.tmp")
+                (out / "last.tmp").replace(last)
+            if timed_out:
+                stopped_early = True
+                break
+        if stopped_early:
+            break
+    if bar is not None:
+        bar.close()
+    if not (out / "best.pt").is_file():
+        save_checkpoint(out / "best.pt", model, {**meta_base, "step": step})
+    metrics = {"steps": step, "total_steps": total_steps, "best_val_l1": best_val, "history": history,
+               "stopped_early": stopped_early, "minutes": (time.monotonic() - t_start) / 60.0, **meta_base}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    return metrics
