@@ -4,7 +4,7 @@ Inputs (one control step):
   scene   (B, 3, S, S) float in [0, 1]   fixed scene camera, resized to S x S
   wrist   (B, 3, S, S) float in [0, 1]   wrist camera (zeros when the config has no wrist)
   lang    (B, 384)      float             frozen all-MiniLM-L6-v2 instruction embedding
-  proprio (B, P)        float             raw proprioception (see promptbot.sim.env.SimEnv.proprio)
+  proprio (B, P)        float             raw proprioception (promptbot.policy.proprio, P = 17)
 Outputs:
   actions (B, H, 7)     float             the next H actions, raw units: EE linear velocity [m/s],
                                           angular velocity [rad/s], gripper opening width [m]
@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 LANG_DIM = 384            # all-MiniLM-L6-v2 embedding size
 ACTION_DIM = 7            # vx vy vz [m/s], wx wy wz [rad/s], gripper width [m]
-PROPRIO_DIM = 15          # 7 joint angles [rad], gripper width [m], EE xyz [m], EE quaternion xyzw
+PROPRIO_DIM = 17          # see promptbot.policy.proprio: q (7), gripper width, TCP xyz, TCP rotation (6)
 
 
 @dataclass

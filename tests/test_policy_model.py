@@ -31,7 +31,7 @@ def test_config_validation():
 def test_shapes_and_normalization(use_wrist):
     cfg = VLAConfig(**{**TINY.to_dict(), "use_wrist": use_wrist})
     model = VLA(cfg).eval()
-    model.set_normalization(np.zeros(15), np.ones(15), np.full(7, 0.5), np.full(7, 2.0))
+    model.set_normalization(np.zeros(17), np.ones(17), np.full(7, 0.5), np.full(7, 2.0))
     actions, done = model(*example_inputs(model, batch=3))
     assert actions.shape == (3, cfg.chunk, 7) and done.shape == (3,)
     norm, _ = model.forward_normalized(*example_inputs(model, batch=3))
@@ -54,7 +54,7 @@ def test_checkpoint_round_trip(tmp_path):
 
 def test_onnx_parity_dynamic_batch(tmp_path):
     model = VLA(TINY).eval()
-    model.set_normalization(np.random.rand(15), np.random.rand(15) + 0.5, np.random.rand(7), np.random.rand(7) + 0.1)
+    model.set_normalization(np.random.rand(17), np.random.rand(17) + 0.5, np.random.rand(7), np.random.rand(7) + 0.1)
     path = export_onnx(model, tmp_path / "vla.onnx")
     assert parity(model, path, batches=(1, 2, 5)) <= 1e-4
     torch_be, ort_be = TorchBackend(model), OnnxRuntimeBackend(path)
@@ -106,16 +106,16 @@ def test_policy_infer_and_bad_observations():
     model = VLA(TINY).eval()
     policy = Policy(TorchBackend(model), TINY, encoder=_FakeEncoder())
     obs = Observation(scene_rgb=np.zeros((120, 160, 3), np.uint8), wrist_rgb=np.zeros((64, 64, 3), np.uint8),
-                      proprio=np.zeros(15, np.float32), instruction="pick up the red cube")
+                      proprio=np.zeros(17, np.float32), instruction="pick up the red cube")
     chunk = policy.infer(obs)
     assert chunk.actions.shape == (TINY.chunk, 7) and 0.0 <= chunk.done_prob <= 1.0 and chunk.latency_s > 0
     with pytest.raises(ObservationError, match="uint8"):
-        policy.infer(Observation(np.zeros((64, 64, 3), np.float32), np.zeros(15), "x", np.zeros((64, 64, 3), np.uint8)))
+        policy.infer(Observation(np.zeros((64, 64, 3), np.float32), np.zeros(17), "x", np.zeros((64, 64, 3), np.uint8)))
     with pytest.raises(ObservationError, match="wrist"):
-        policy.infer(Observation(np.zeros((64, 64, 3), np.uint8), np.zeros(15), "x"))
+        policy.infer(Observation(np.zeros((64, 64, 3), np.uint8), np.zeros(17), "x"))
     with pytest.raises(ObservationError, match="NaN"):
-        policy.infer(Observation(obs.scene_rgb, np.full(15, np.nan), "x", obs.wrist_rgb))
-    with pytest.raises(ObservationError, match="15 values"):
+        policy.infer(Observation(obs.scene_rgb, np.full(17, np.nan), "x", obs.wrist_rgb))
+    with pytest.raises(ObservationError, match="17 values"):
         policy.infer(Observation(obs.scene_rgb, np.zeros(3), "x", obs.wrist_rgb))
 
 
@@ -144,7 +144,7 @@ def test_training_smoke_run_and_resume(tmp_path):
         episodes.append(dict(
             scene=rng.integers(0, 255, (T, 64, 64, 3), dtype=np.uint8),
             wrist=rng.integers(0, 255, (T, 64, 64, 3), dtype=np.uint8),
-            proprio=rng.normal(size=(T, 15)).astype(np.float32),
+            proprio=rng.normal(size=(T, 17)).astype(np.float32),
             actions=np.tile(np.linspace(-0.1, 0.1, 7, dtype=np.float32), (T, 1)) * (i + 1),
             instruction=f"pick up the {'red' if i % 2 else 'blue'} cube", success=True))
     cfg = TrainConfig(out_dir=str(tmp_path), epochs=3, batch_size=8, eval_every_steps=2, model=TINY, val_fraction=0.25)

@@ -1,6 +1,7 @@
 """``Policy.infer(observation) -> ActionChunk``: the VLA behind one small interface (openpi-style)."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,20 @@ def preprocess_image(rgb: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / 255.0
 
 
+def cached_onnx(model, checkpoint: str | Path) -> Path:
+    """The ONNX export of ``checkpoint``, exported once into the user cache (keyed by file hash)."""
+    from promptbot.policy.backends import file_sha256
+    from promptbot.policy.export import export_onnx
+
+    cache = Path(os.environ.get("PROMPTBOT_CACHE", Path.home() / ".cache" / "promptbot")) / "onnx"
+    path = cache / f"vla-{file_sha256(checkpoint)[:16]}.onnx"
+    if not path.is_file():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        export_onnx(model, tmp)
+        tmp.replace(path)
+    return path
+
+
 class Policy:
     def __init__(self, backend: Backend, config, encoder=None):
         self.backend = backend
@@ -56,7 +71,8 @@ class Policy:
         from promptbot.policy.checkpoint import load_checkpoint
 
         model, cfg, _meta = load_checkpoint(checkpoint)
-        onnx_path = Path(onnx_path) if onnx_path else Path(checkpoint).with_suffix(".onnx")
+        if backend in ("onnxruntime", "tensorrt") and onnx_path is None:
+            onnx_path = cached_onnx(model, checkpoint)
         if backend == "torch":
             be: Backend = TorchBackend(model, device=device)
         elif backend == "onnxruntime":

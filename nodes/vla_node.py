@@ -1,0 +1,259 @@
+"""VLA policy node: the ExecuteSkill action server that drives the arm from camera images.
+
+For one language-conditioned skill it runs closed loop at ``control_rate_hz``:
+latest camera frame(s) + joint states + instruction -> action chunk ->
+temporally ensembled TwistStamped + gripper command (to the safety governor).
+It stops on the learned done flag, timeout or cancel and always leaves the arm
+holding still; it never acts on a stale image; it publishes a heartbeat and
+warns when inference is slower than the control period. The policy sees only
+cameras and joint states, never simulator state.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import rclpy
+from geometry_msgs.msg import TwistStamped
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64, Header
+
+from promptbot.ros import qos
+from promptbot.ros.image import ImageConversionError, image_to_numpy
+from promptbot.ros.params import ParamSpec, declare_params
+from promptbot_msgs.action import ExecuteSkill
+
+SKILLS = ("pick", "place", "stack", "push")
+MAX_INSTRUCTION_CHARS = 300
+
+PARAMS = [
+    ParamSpec("checkpoint", "", "VLA checkpoint path; empty = the committed models/vla_tabletop.pt"),
+    ParamSpec("backend", "onnxruntime", "inference backend", choices=["torch", "onnxruntime", "tensorrt"]),
+    ParamSpec("control_rate_hz", 20.0, "control loop rate [Hz] (the rate the policy was trained at)", min=1.0, max=100.0),
+    ParamSpec("default_timeout_s", 30.0, "skill timeout when the goal gives none [s]", min=1.0, max=600.0),
+    ParamSpec("max_image_age_s", 0.25, "camera frames older than this are stale: hold [s]", min=0.01, max=5.0),
+    ParamSpec("stale_abort_s", 3.0, "abort with STALE_INPUT after this long without a fresh frame [s]", min=0.1, max=60.0),
+    ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
+    ParamSpec("ensemble_k", 0.1, "temporal ensembling weight decay (0 = mean)", min=0.0, max=10.0),
+    ParamSpec("heartbeat_period_s", 0.5, "heartbeat publishing period [s]", min=0.05, max=10.0),
+    ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
+    ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
+    ParamSpec("joint_states_topic", "/joint_states", "arm joint states"),
+    ParamSpec("cmd_twist_topic", "/promptbot/cmd_twist", "EE velocity commands (to the safety governor)"),
+    ParamSpec("gripper_cmd_topic", "/promptbot/gripper_cmd", "gripper width commands [m] (to the safety governor)"),
+    ParamSpec("base_frame", "panda_link0", "frame of the twist commands"),
+]
+
+
+class VlaNode(Node):
+    def __init__(self):
+        super().__init__("vla_node")
+        self.params = declare_params(self, PARAMS)
+        p = self.params
+        from promptbot.policy.paths import default_checkpoint
+        from promptbot.policy.policy import Policy
+
+        ckpt = p.checkpoint or str(default_checkpoint())
+        self.policy = Policy.load(ckpt, backend=p.backend)
+        self.get_logger().info(f"loaded {ckpt} with backend {self.policy.backend.name}")
+        self._lock = threading.Lock()
+        self._scene: Image | None = None
+        self._wrist: Image | None = None
+        self._joints: JointState | None = None
+        self._busy = False
+        self._last_error_log = 0.0
+        sensors = MutuallyExclusiveCallbackGroup()
+        self.create_subscription(Image, p.scene_image_topic, self._on_scene, qos.SENSOR_IMAGE, callback_group=sensors)
+        if self.policy.config.use_wrist:
+            self.create_subscription(Image, p.wrist_image_topic, self._on_wrist, qos.SENSOR_IMAGE,
+                                     callback_group=sensors)
+        self.create_subscription(JointState, p.joint_states_topic, self._on_joints, 10, callback_group=sensors)
+        self._twist_pub = self.create_publisher(TwistStamped, p.cmd_twist_topic, qos.COMMAND)
+        self._grip_pub = self.create_publisher(Float64, p.gripper_cmd_topic, qos.COMMAND)
+        self._heartbeat_pub = self.create_publisher(Header, "/policy/heartbeat", qos.heartbeat(p.heartbeat_period_s))
+        self.create_timer(p.heartbeat_period_s, self._heartbeat, callback_group=sensors)
+        self._server = ActionServer(
+            self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute,
+            goal_callback=self._on_goal, cancel_callback=lambda _g: CancelResponse.ACCEPT,
+            callback_group=ReentrantCallbackGroup())
+
+    # -- inputs ---------------------------------------------------------------
+    def _on_scene(self, msg: Image) -> None:
+        with self._lock:
+            self._scene = msg
+
+    def _on_wrist(self, msg: Image) -> None:
+        with self._lock:
+            self._wrist = msg
+
+    def _on_joints(self, msg: JointState) -> None:
+        with self._lock:
+            self._joints = msg
+
+    def _heartbeat(self) -> None:
+        h = Header(frame_id="busy" if self._busy else "idle")
+        h.stamp = self.get_clock().now().to_msg()
+        self._heartbeat_pub.publish(h)
+
+    def _error(self, text: str, period_s: float = 2.0) -> None:
+        now = time.monotonic()
+        if now - self._last_error_log >= period_s:
+            self._last_error_log = now
+            self.get_logger().error(text)
+
+    # -- action -----------------------------------------------------------------
+    def _on_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
+        text = goal.instruction.strip()
+        if self._busy:
+            self.get_logger().warning("rejecting skill: another skill is running")
+            return GoalResponse.REJECT
+        if goal.skill not in SKILLS or not text or len(text) > MAX_INSTRUCTION_CHARS:
+            self.get_logger().warning(f"rejecting skill {goal.skill!r}: unknown skill or bad instruction")
+            return GoalResponse.REJECT
+        if not np.isfinite(goal.timeout) or goal.timeout < 0 or goal.timeout > 600:
+            self.get_logger().warning(f"rejecting skill: timeout {goal.timeout} outside [0, 600] s")
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _now_s(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _hold(self) -> None:
+        msg = TwistStamped()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = self.params.base_frame
+        self._twist_pub.publish(msg)
+
+    def _publish(self, action: np.ndarray) -> None:
+        msg = TwistStamped()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = self.params.base_frame
+        msg.twist.linear.x, msg.twist.linear.y, msg.twist.linear.z = (float(v) for v in action[:3])
+        msg.twist.angular.x, msg.twist.angular.y, msg.twist.angular.z = (float(v) for v in action[3:6])
+        self._twist_pub.publish(msg)
+        self._grip_pub.publish(Float64(data=float(action[6])))
+
+    def _observation(self):
+        """Latest observation and its image stamp [s], or (None, stamp, reason)."""
+        from promptbot.policy.policy import Observation
+        from promptbot.policy.proprio import proprio_from_joints
+        from promptbot.safety.kinematics import arm_joints_from
+
+        with self._lock:
+            scene, wrist, joints = self._scene, self._wrist, self._joints
+        if scene is None:
+            return None, None, "no camera frame yet"
+        stamp = scene.header.stamp.sec + scene.header.stamp.nanosec * 1e-9
+        if joints is None:
+            return None, stamp, "no joint states yet"
+        try:
+            reading = arm_joints_from(joints.name, joints.position)
+            width = reading.gripper_width_m if reading.gripper_width_m is not None else 0.0
+            proprio = proprio_from_joints(reading.q, width)
+            scene_rgb = image_to_numpy(scene)
+            wrist_rgb = image_to_numpy(wrist) if wrist is not None else None
+            if scene.encoding != "rgb8" or (wrist is not None and wrist.encoding != "rgb8"):
+                raise ImageConversionError(f"policy needs rgb8 images, got {scene.encoding}")
+        except (ValueError, ImageConversionError) as exc:
+            return None, stamp, f"bad input: {exc}"
+        if self.policy.config.use_wrist and wrist_rgb is None:
+            return None, stamp, "no wrist camera frame yet"
+        return Observation(scene_rgb, proprio, "", wrist_rgb), stamp, ""
+
+    def _execute(self, handle) -> ExecuteSkill.Result:
+        from promptbot.policy.runner import RunnerConfig, SkillRun
+
+        goal = handle.request
+        p = self.params
+        self._busy = True
+        result = ExecuteSkill.Result()
+        cfg = RunnerConfig(control_rate_hz=p.control_rate_hz, timeout_s=goal.timeout or p.default_timeout_s,
+                           max_image_age_s=p.max_image_age_s, stale_abort_s=p.stale_abort_s,
+                           done_threshold=p.done_threshold, ensemble_k=p.ensemble_k)
+        run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
+        t_wall = time.monotonic()
+        self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")
+        code, msg = ExecuteSkill.Result.FAILED, "not finished"
+        try:
+            next_tick = self._now_s()
+            while rclpy.ok():
+                if handle.is_cancel_requested:
+                    code, msg = ExecuteSkill.Result.CANCELED, "canceled"
+                    break
+                now = self._now_s()
+                obs, stamp, why = self._observation()
+                decision = run.check_inputs(now, stamp)
+                if decision is None and obs is None:
+                    from promptbot.policy.runner import Decision
+
+                    decision = Decision("hold", reason=why)
+                if decision is None:
+                    obs.instruction = goal.instruction
+                    t0 = time.perf_counter()
+                    chunk = self.policy.infer(obs)
+                    if time.perf_counter() - t0 > cfg.period_s:
+                        self.get_logger().warning(
+                            f"inference {chunk.latency_s * 1e3:.0f} ms exceeds the control period "
+                            f"{cfg.period_s * 1e3:.0f} ms", throttle_duration_sec=5.0)
+                    decision = run.on_chunk(chunk.actions, chunk.done_prob)
+                if decision.kind == "act":
+                    self._publish(decision.action)
+                elif decision.kind == "hold":
+                    self._hold()
+                    self._error(f"holding: {decision.reason}")
+                else:
+                    codes = {"done": ExecuteSkill.Result.SUCCEEDED, "timeout": ExecuteSkill.Result.TIMEOUT,
+                             "stale": ExecuteSkill.Result.STALE_INPUT}
+                    code, msg = codes[decision.kind], decision.reason
+                    break
+                handle.publish_feedback(ExecuteSkill.Feedback(progress=run.progress(now), control_steps=run.steps))
+                next_tick += cfg.period_s
+                while rclpy.ok() and self._now_s() < next_tick and not handle.is_cancel_requested:
+                    time.sleep(0.001)
+                if self._now_s() - next_tick > 5 * cfg.period_s:  # fell behind (e.g. clock jump): resync
+                    next_tick = self._now_s()
+        except Exception as exc:  # never leave the arm moving
+            code, msg = ExecuteSkill.Result.FAILED, f"policy error: {exc}"
+            self.get_logger().error(msg)
+        finally:
+            self._hold()
+            self._busy = False
+        result.error_code, result.error_msg = code, msg
+        result.duration = float(time.monotonic() - t_wall)
+        if code == ExecuteSkill.Result.SUCCEEDED:
+            handle.succeed()
+        elif code == ExecuteSkill.Result.CANCELED:
+            handle.canceled()
+        else:
+            handle.abort()
+        self.get_logger().info(f"skill {goal.skill} ended: {msg}")
+        return result
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = VlaNode()
+        executor = MultiThreadedExecutor(num_threads=3)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            try:
+                node._hold()
+            except Exception:  # noqa: BLE001 - shutting down
+                pass
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()
