@@ -1,0 +1,27 @@
+"""Safety below the LLM and the policy (pure, no ROS).
+
+- :mod:`promptbot.safety.governor`: checks every arm command (twist, gripper,
+  joint trajectory): NaN/inf rejection, speed/acceleration clamps, workspace box,
+  command timeout, latching e-stop.
+- :mod:`promptbot.safety.kinematics`: Franka Panda forward kinematics (numpy).
+- :mod:`promptbot.safety.prompt_guard`: ``screen(text) -> (ok, reason)`` for
+  untrusted transcripts.
+- :mod:`promptbot.safety.adversarial`: curated adversarial and benign commands.
+"""
+from promptbot.safety.config import Box, GovernorConfig
+from promptbot.safety.governor import (
+    EEPose,
+    Governor,
+    Intervention,
+    JointSample,
+    State,
+    Trajectory,
+    TrajectoryPoint,
+    Twist,
+)
+from promptbot.safety.prompt_guard import screen
+
+__all__ = [
+    "Box", "GovernorConfig", "EEPose", "Governor", "Intervention", "JointSample", "State",
+    "Trajectory", "TrajectoryPoint", "Twist", "screen",
+]

@@ -1,0 +1,181 @@
+"""Screen untrusted transcripts before they reach the planner (pure, no ROS, no model).
+
+Spoken or typed commands are untrusted input. :func:`screen` refuses, with a
+reason, anything that tries to inject instructions, disable or override safety,
+asks for dangerous motions (throwing, hitting people, maximum speed), leaves the
+tabletop workspace, or commands hardware this robot does not have. Anything else
+passes to the planner, whose own schema checks decide what is executable.
+
+The check is deterministic: the text is normalised (Unicode NFKC, accents and
+zero-width/format characters removed, common Cyrillic/Greek look-alikes mapped
+to Latin, case folded, whitespace collapsed) and matched against rules, both as
+written and with leetspeak digits mapped to letters. This is a code-enforced
+blacklist in the spirit of ROSA's: a fixed screen, not a prompt to an LLM. It
+complements, never replaces, the safety governor below the planner and policy.
+
+API kept stable for the planner: ``screen(text) -> (ok: bool, reason: str)``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 500   # a spoken command is a sentence or two; longer text is not a command
+
+# Cyrillic and Greek letters that look like Latin ones (lower case after casefold).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k",
+    "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ѵ": "v",
+})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+
+INJECTION = "prompt injection"
+SAFETY = "safety override"
+DANGER = "dangerous motion"
+WORKSPACE = "leaves the workspace"
+HARDWARE = "unknown hardware command"
+INVALID = "invalid input"
+
+
+def _r(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+# (category, why, pattern). Patterns run on the "words" form: lower-case letters/digits
+# separated by single spaces. _RAW_RULES run on the lower-cased text with punctuation kept.
+_W = r"(?:\w+ ){0,%d}"   # up to N filler words
+_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
+    # --- prompt injection
+    (INJECTION, "tries to override the robot's instructions", _r(
+        r"\b(ignore|disregard|forget|skip|override|bypass|drop)\b " + _W % 4 +
+        r"(previous|prior|above|earlier|preceding|all|your|the|any|those|these|everything|original|initial)\b "
+        + _W % 4 + r"(instruction|instructions|rules|prompt|prompts|directions|guidelines|orders|context|programming|told)\b")),
+    (INJECTION, "tries to reset the robot's instructions", _r(r"\bforget (everything|all|what)\b")),
+    (INJECTION, "tries to give the robot a new role", _r(
+        r"\b(you are now|you re now|from now on|new (instructions|rules|persona|role|directive)|act as|"
+        r"pretend (to be|you are|you re|that)|role ?play|jailbreak|jail break|do anything now|dan mode|"
+        r"(developer|god|admin|debug|unrestricted|sudo|evil) mode|no restrictions|without (any )?restrictions)\b")),
+    (INJECTION, "asks for hidden instructions", _r(
+        r"\b(system|developer|hidden|initial|secret) (prompt|prompts|instructions|message)\b")),
+    (INJECTION, "tries to override the robot's guidelines", _r(
+        r"\boverride (its|your|the|their|his|her) (guidelines|rules|instructions|programming|training)\b")),
+    (INJECTION, "tries to have raw commands executed", _r(
+        r"\b(execute|run|eval) (this|the following|these|raw) (json|code|commands?|script|raw)\b|\braw commands?\b")),
+    (INJECTION, "tries to override the robot's instructions (non-English)", _r(
+        r"\b(ignora|ignore[sz]?|ignoriere|ignorieren|ignorer|olvida|oublie|oubliez|vergiss|dimentica)\b "
+        + _W % 4 + r"(instrucciones|instrucoes|instructions|anweisungen|istruzioni|regeln|reglas|regles|consignes)\b")),
+    # --- disabling / overriding safety
+    (SAFETY, "asks to disable or override a safety function", _r(
+        r"\b(disable|turn off|switch off|shut off|shut down|deactivate|bypass|override|remove|kill|skip|circumvent|"
+        r"unlock|ignore|release|reset|mute|defeat|suppress|raise|lift|increase|double|loosen|relax)\b " + _W % 4 +
+        r"(safety|safe mode|governor|e stop|estop|emergency stop|emergency|limit|limits|limiter|collision|collisions|"
+        r"watchdog|interlock|interlocks|checks|protective|guard|guards|fence|clamp|clamps)\b")),
+    (SAFETY, "asks to act without safety checks", _r(
+        r"\bwithout (any |the |your )?(safety|checks|checking|limits|restrictions|governor|supervision)\b|\bunsafe mode\b")),
+    (SAFETY, "asks to change a safety parameter", _r(
+        r"\b(set|increase|raise|change|double|triple|max out)\b " + _W % 3 +
+        r"(max|maximum|max linear|max angular|linear|angular) ?(speed|velocity|accel|acceleration|force|torque|limit)\b")),
+    # --- dangerous motions
+    (DANGER, "asks for a throwing or striking motion", _r(
+        r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|hit|strike|"
+        r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
+    (DANGER, "asks for a sharp or dangerous object", _r(
+        r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|fire|lighter|"
+        r"glass shards|boiling|acid)\b")),
+    (DANGER, "asks for contact with a person", _r(
+        r"\b(person|people|human|humans|someone|somebody|anyone|child|children|kid|kids|baby|operator|"
+        r"my (hand|hands|finger|fingers|face|arm|head|body)|face|eye|eyes|neck)\b")),
+    (DANGER, "asks for excessive speed or force", _r(
+        r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
+        r"maximum velocity|full force|max force|maximum force|as hard as|full power|faster than|really fast|very fast|"
+        r"super fast|violently|aggressively|wildly|recklessly|at full)\b")),
+    (DANGER, "asks for an unbounded motion", _r(
+        r"\b(spin|rotate|twirl|swing|wave|shake)\b " + _W % 4 +
+        r"(continuously|forever|nonstop|non stop|endlessly|repeatedly|around and around|wildly|around)\b")),
+    # --- unknown hardware / system commands
+    (HARDWARE, "asks for a device this robot does not have", _r(
+        r"\b(open|close|unlock|lock|shut)\b " + _W % 2 +
+        r"(door|doors|window|windows|drawer|fridge|oven|cabinet|cupboard|gate|valve|garage|car)\b")),
+    (HARDWARE, "asks for a device this robot does not have", _r(
+        r"\b(drive|fly|walk|navigate|steer|drone|wheels|legs|conveyor|laser|lasers|suction|vacuum|second arm|"
+        r"other arm|left arm|right arm|both arms|camera|cameras|lidar|microphone|speaker|motor|motors|brake|brakes|"
+        r"torque|firmware|bios|kernel|stove|oven|microwave|kettle|tv|television|lights|heater|elevator|teleport)\b")),
+    (HARDWARE, "asks for a system or software command", _r(
+        r"\b(sudo|rm rf|shell|bash|terminal|ssh|reboot|restart|shutdown|shut down|power off|power down|"
+        r"download|install|upload|root access|password|passwords|credentials|python|command line|ros2|rosparam|"
+        r"(format|wipe|erase|delete) (the |your |all )?(disk|drive|memory|logs|files|data|software|model))\b")),
+    # --- leaving the workspace
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(off|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
+        r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b")),
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
+        r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa)\b|"
+        r"\b(across|out of) the room\b")),
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
+        r"as high as (you can|possible)|full extension|fully extend|stretch out|other side of the room|kitchen)\b")),
+    (WORKSPACE, "asks to hand an object to a person", _r(
+        r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them)\b")),
+)
+
+_RAW_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
+    (INJECTION, "contains chat-template or role markers", _r(
+        r"<\|?\s*(im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>|\[/?inst\]|<<sys>>|"
+        r"^\s*(system|assistant|developer|user)\s*:|\n\s*(system|assistant|developer)\s*:|#{2,}\s*(instruction|system|response)")),
+    (INJECTION, "contains a raw machine command", _r(
+        r"\{\s*[\"'](skill|action|cmd|command|tool|function|joint|twist|q)[\"']\s*:")),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    category: str       # "" when ok
+    reason: str         # "" when ok
+    matched: str = ""   # the text span that triggered the refusal
+
+
+def normalize(text: str) -> str:
+    """NFKC, no accents or format characters, Latin look-alikes, case folded, spaces collapsed."""
+    t = unicodedata.normalize("NFKC", text)
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
+    t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co", "Cn") or ch in "\n\t")
+    t = t.casefold().translate(_CONFUSABLES)
+    return re.sub(r"[ \t\r\f\v]+", " ", t).strip()
+
+
+def _words(t: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", t.replace("_", " ")))
+
+
+def classify(text: object) -> Verdict:
+    """Classify one untrusted transcript. Never raises."""
+    if not isinstance(text, str):
+        return Verdict(False, INVALID, f"{INVALID}: transcript is not text ({type(text).__name__})")
+    if len(text) > MAX_CHARS:
+        return Verdict(False, INVALID, f"{INVALID}: {len(text)} characters is too long for a command (max {MAX_CHARS})")
+    norm = normalize(text)
+    words = _words(norm)
+    if not words:
+        return Verdict(False, INVALID, f"{INVALID}: empty command")
+    for category, why, pattern in _RAW_RULES:
+        m = pattern.search(norm)
+        if m:
+            return Verdict(False, category, f"{category}: {why} ({m.group(0).strip()!r})", m.group(0))
+    leet = _words(norm.translate(_LEET))
+    for category, why, pattern in _RULES:
+        for form in (words, leet) if leet != words else (words,):
+            m = pattern.search(form)
+            if m:
+                return Verdict(False, category, f"{category}: {why} ({m.group(0)!r})", m.group(0))
+    return Verdict(True, "", "")
+
+
+def screen(text: object) -> tuple[bool, str]:
+    """``(True, "")`` for a command the planner may consider; ``(False, reason)`` when refused."""
+    v = classify(text)
+    return v.ok, v.reason
