@@ -32,10 +32,15 @@ class ObservationError(ValueError):
 
 
 def preprocess_image(rgb: np.ndarray, size: int) -> np.ndarray:
-    """(H, W, 3) uint8 -> (3, size, size) float32 in [0, 1]."""
+    """(H, W, 3) uint8 -> (3, size, size) float32 in [0, 1] (centre-cropped to a square, resized)."""
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         got = getattr(rgb, "shape", None), getattr(rgb, "dtype", None)
         raise ObservationError(f"images must be (H, W, 3) uint8, got {got}")
+    h, w = rgb.shape[:2]
+    if h != w:  # centre crop to a square: with a vertical field of view this is the view of a square render
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        rgb = rgb[y0:y0 + side, x0:x0 + side]
     if rgb.shape[:2] != (size, size):
         rgb = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / 255.0

@@ -35,6 +35,7 @@ class Episode(TypedDict):
     actions: np.ndarray          # (T, 7) float32
     instruction: str
     success: bool
+    skill: str                   # pick | place | stack | push
 
 
 @dataclass

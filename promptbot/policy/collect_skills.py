@@ -1,0 +1,87 @@
+"""Skill-balanced demonstrations for the VLA (pick, place, stack, push in turn).
+
+``promptbot collect`` records library *tasks*; the policy runs one *skill* per
+ExecuteSkill goal, so it learns from single-skill episodes: seed i gives skill
+i % 4 (promptbot.sim.trials.make_trial), and half of the place/stack episodes
+start with the object already in the hand (as after a planner's pick step),
+the other half from the table. Same on-disk format as ``promptbot collect``.
+
+    python -m promptbot.policy.collect_skills --out DIR --episodes N [--seed0 S]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from promptbot.sim.demos import Dataset, EpisodeSpec, record_episode
+from promptbot.sim.env import SimConfig, SimEnv
+from promptbot.sim.expert import SkillError
+from promptbot.sim.trials import make_trial
+
+SKILL_ORDER = ("pick", "place", "stack", "push")
+
+
+def skill_episode_spec(seed: int) -> EpisodeSpec:
+    skill = SKILL_ORDER[seed % len(SKILL_ORDER)]
+    trial = make_trial(skill, seed)
+    setup = []
+    if skill in ("place", "stack") and (seed // len(SKILL_ORDER)) % 2 == 1:
+        setup = [("pick", (trial.args[0],))]
+    from promptbot.policy.data import step_paraphrases
+
+    texts = step_paraphrases(skill, trial.args)
+    a = trial.args
+    goal = {"pick": f"holding({a[0]})", "place": f"in({a[0]},{a[-1]})", "stack": f"on({a[0]},{a[-1]})",
+            "push": f"region({a[0]},{a[-1]})"}[skill]   # the expert's own success check decides these
+    return EpisodeSpec(trial.world, seed, texts[seed % len(texts)], goal,
+                       [(skill, trial.args)], setup_plan=setup, family=f"skill_{skill}")
+
+
+def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True) -> dict:
+    env = SimEnv("tabletop", seed0, SimConfig())
+    ds = Dataset(out, "skills", image_size, env.config.control_hz)
+    done = ds.done()
+    todo = [i for i in range(episodes) if i not in done]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=episodes, initial=episodes - len(todo), desc="collect skills", unit="ep")
+    ok = errors = 0
+    try:
+        for i in todo:
+            spec = skill_episode_spec(seed0 + i)
+            try:
+                arrays, meta = record_episode(env, spec, image_size=image_size, wrist=True)
+            except SkillError as exc:
+                logging.getLogger(__name__).warning("episode %d skipped: %s", i, exc)
+                errors += 1
+            else:
+                ds.write(i, arrays, meta)
+                ok += bool(meta["success"])
+            if bar:
+                bar.update(1)
+                bar.set_postfix(success=f"{ok}/{len(todo)}")
+    finally:
+        if bar:
+            bar.close()
+        env.close()
+    return {"out": out, "episodes": len(ds.index["episodes"]), "successful_new": ok, "errors": errors}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--episodes", type=int, required=True)
+    p.add_argument("--seed0", type=int, default=0)
+    p.add_argument("--image-size", type=int, default=96)
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
