@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--conditions", default="seen,unseen,distractors")
     parser.add_argument("--skills", default="pick,place,stack,push")
     parser.add_argument("--timeout", type=float, default=20.0, help="per-skill timeout [s sim time]")
+    parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
+    parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--json", action="store_true")
 
 
@@ -35,7 +37,12 @@ def run(args: argparse.Namespace) -> int:
     if not Path(ckpt).is_file():
         print(f"eval-policy: no checkpoint at {ckpt}; train one with `promptbot train --install`", file=sys.stderr)
         return 2
-    policy = Policy.load(ckpt, backend=args.backend)
+    encoder = None
+    if args.embeddings:
+        from promptbot.policy.embeddings import LookupEncoder
+
+        encoder = LookupEncoder(args.embeddings)
+    policy = Policy.load(ckpt, backend=args.backend, encoder=encoder)
     skills = [s for s in args.skills.split(",") if s]
     conditions = [c for c in args.conditions.split(",") if c]
     env = SimEnv("tabletop", 0)
@@ -45,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for cond in conditions:
             for skill in skills:
                 k = SKILL_ORDER.index(skill)
-                seeds = [HELDOUT_SEED0 + k + 4 * i for i in range(args.episodes)]
+                seeds = [HELDOUT_SEED0 + k + 4 * (i + args.seed_offset) for i in range(args.episodes)]
                 wins = 0
                 for seed in tqdm(seeds, desc=f"{cond}/{skill}", disable=args.json, leave=False):
                     r = run_episode(policy, env, seed, heldout_paraphrase=cond == "unseen",

@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 
 from promptbot.sim.demos import Dataset, EpisodeSpec, record_episode
 from promptbot.sim.env import SimConfig, SimEnv
@@ -39,7 +40,8 @@ def skill_episode_spec(seed: int) -> EpisodeSpec:
                        [(skill, trial.args)], setup_plan=setup, family=f"skill_{skill}")
 
 
-def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True) -> dict:
+def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
+                   max_minutes: float = 0.0) -> dict:
     env = SimEnv("tabletop", seed0, SimConfig())
     ds = Dataset(out, "skills", image_size, env.config.control_hz)
     done = ds.done()
@@ -50,8 +52,11 @@ def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96
 
         bar = tqdm(total=episodes, initial=episodes - len(todo), desc="collect skills", unit="ep")
     ok = errors = 0
+    t_end = time.monotonic() + 60.0 * max_minutes if max_minutes else None
     try:
         for i in todo:
+            if t_end is not None and time.monotonic() > t_end:
+                break
             spec = skill_episode_spec(seed0 + i)
             try:
                 arrays, meta = record_episode(env, spec, image_size=image_size, wrist=True)
@@ -77,9 +82,10 @@ def main(argv=None) -> int:
     p.add_argument("--episodes", type=int, required=True)
     p.add_argument("--seed0", type=int, default=0)
     p.add_argument("--image-size", type=int, default=96)
+    p.add_argument("--max-minutes", type=float, default=0.0, help="stop starting episodes after this time")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet)))
+    print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes)))
     return 0
 
 
