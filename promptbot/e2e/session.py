@@ -1,0 +1,76 @@
+"""A running promptbot graph (node processes) plus an in-process client node on its domain."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from promptbot.cli.up import node_processes
+from promptbot.supervisor import Supervisor
+from promptbot.testing import fresh_domain_id
+
+
+class GraphSession:
+    def __init__(self, graph: str, log_dir: Path, params: list[str] = (), only: set[str] | None = None,
+                 domain_id: int | None = None, localhost: bool = True):
+        self.domain_id = fresh_domain_id() if domain_id is None else domain_id
+        base = dict(os.environ)
+        if localhost:
+            base["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+        specs, self.missing = node_processes(graph, only, list(params), domain_id=self.domain_id, env_base=base)
+        self.env = specs[0].env if specs else base
+        self.supervisor = Supervisor(specs, log_dir)
+        self.names = [s.name for s in specs]
+        self.node = None
+        self._executor = None
+        self._thread = None
+        self._context = None
+
+    def start(self) -> "GraphSession":
+        import rclpy
+        from rclpy.executors import MultiThreadedExecutor
+
+        self.supervisor.start()
+        for var in ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE"):
+            if var in self.env:
+                os.environ[var] = self.env[var]
+        self._context = rclpy.Context()
+        rclpy.init(context=self._context, domain_id=self.domain_id)
+        self.node = rclpy.create_node("promptbot_run", context=self._context)
+        self._executor = MultiThreadedExecutor(num_threads=4, context=self._context)
+        self._executor.add_node(self.node)
+        self._thread = threading.Thread(target=self._executor.spin, daemon=True)
+        self._thread.start()
+        return self
+
+    def poll(self) -> list[str]:
+        return self.supervisor.poll()
+
+    def wait(self, ready, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            events = self.supervisor.poll()
+            dead = [e for e in events if "giving up" in e]
+            if dead:
+                raise RuntimeError(f"waiting for {what}: {dead[0]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        import rclpy
+
+        if self._executor is not None:
+            self._executor.shutdown(timeout_sec=2.0)
+        if self.node is not None:
+            self.node.destroy_node()
+        if self._context is not None:
+            rclpy.try_shutdown(context=self._context)
+        self.supervisor.stop()
+
+    def __enter__(self) -> "GraphSession":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
