@@ -60,6 +60,7 @@ setup(
     package_data={
         "promptbot.sim_worlds": ["*.yaml"],
         "promptbot.models": ["*.pt", "*.json", "*.md"],
+        "promptbot.perception": ["tables/*.npz", "README.md"],
     },
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),

@@ -1,0 +1,53 @@
+"""The perception pipeline: detector -> tracker -> relations, one call per RGB-D frame."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from promptbot.perception.config import PerceptionConfig
+from promptbot.perception.detector import ClassicalDetector, Detector
+from promptbot.perception.tracker import Tracker
+from promptbot.scene import ObjectState, relations
+
+DEFAULT_PREDICATES = ("in", "on", "near", "left_of", "right_of")
+
+
+@dataclass
+class SceneResult:
+    stamp_s: float
+    objects: list[ObjectState]
+    relations: set[tuple[str, str, str]]
+    timing_ms: dict = field(default_factory=dict)
+
+
+class Perception:
+    """RGB + depth + intrinsics + camera pose (base frame) -> tracked objects and relations."""
+
+    def __init__(self, config: PerceptionConfig | None = None, detector: Detector | None = None,
+                 predicates: tuple[str, ...] = DEFAULT_PREDICATES):
+        self.config = config or PerceptionConfig()
+        self.detector = detector or ClassicalDetector(self.config)
+        self.tracker = Tracker(self.config.track_hold_s, self.config.track_gate_m)
+        self.predicates = tuple(predicates)
+
+    def reset(self) -> None:
+        self.tracker.reset()
+
+    def process(self, rgb: np.ndarray, depth: np.ndarray, K: np.ndarray, T_base_cam: np.ndarray,
+                stamp_s: float) -> SceneResult:
+        """Raises FrameError for bad input and StampError for a frame older than the last one."""
+        t0 = time.perf_counter()
+        if self.tracker.last_stamp_s is not None and stamp_s < self.tracker.last_stamp_s:
+            from promptbot.perception.tracker import StampError
+
+            raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one "
+                             f"({self.tracker.last_stamp_s:.6f} s)")
+        dets = self.detector.detect(rgb, depth, K, T_base_cam)
+        t1 = time.perf_counter()
+        objects = self.tracker.update(dets, stamp_s)
+        rels = relations(objects, self.predicates)
+        t2 = time.perf_counter()
+        return SceneResult(stamp_s, objects, rels,
+                           {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})

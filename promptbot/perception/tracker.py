@@ -1,0 +1,159 @@
+"""Multi-object tracking: stable ids across frames.
+
+Ids follow the simulator's naming, ``<color>_<label>`` and ``<color>_<label>_2``,
+``_3`` ... for duplicates, so the planner's ids line up with what the camera
+sees. A detection is associated with the track of the same colour that is
+nearest in 3D (min-cost assignment, gated by ``gate_m``; a label disagreement
+costs a little, so a cube seen as a lego for one occluded frame keeps its id).
+Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
+gripper hides an object) and reported with ``attrs["occluded"] = True``. A
+young track (few hits) is renamed when its majority label changes.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from promptbot.perception.detector import Detection
+from promptbot.scene import ObjectState
+
+LABEL_MISMATCH_COST_M = 0.03     # added distance when labels disagree
+RENAME_MAX_HITS = 5              # tracks with at most this many hits may still be renamed
+
+
+class StampError(ValueError):
+    """A frame older than the last one processed."""
+
+
+@dataclass
+class Track:
+    id: str
+    color: str
+    labels: Counter
+    det: Detection
+    first_s: float
+    last_s: float
+    hits: int = 1
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.labels.most_common(1)[0][0]
+
+
+class Tracker:
+    def __init__(self, hold_s: float = 1.5, gate_m: float = 0.12):
+        if hold_s < 0 or gate_m <= 0:
+            raise ValueError("hold_s must be >= 0 and gate_m > 0")
+        self.hold_s = hold_s
+        self.gate_m = gate_m
+        self.tracks: list[Track] = []
+        self.last_stamp_s: float | None = None
+
+    def reset(self) -> None:
+        self.tracks = []
+        self.last_stamp_s = None
+
+    def _free_id(self, color: str, label: str, exclude: Track | None = None) -> str:
+        used = {t.id for t in self.tracks if t is not exclude}
+        base = f"{color}_{label}"
+        if base not in used:
+            return base
+        k = 2
+        while f"{base}_{k}" in used:
+            k += 1
+        return f"{base}_{k}"
+
+    def update(self, detections: list[Detection], stamp_s: float) -> list[ObjectState]:
+        """Associate ``detections`` seen at ``stamp_s`` and return the current objects."""
+        if not math.isfinite(stamp_s):
+            raise StampError(f"stamp must be finite, got {stamp_s}")
+        if self.last_stamp_s is not None and stamp_s < self.last_stamp_s:
+            raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one ({self.last_stamp_s:.6f} s)")
+        self.last_stamp_s = stamp_s
+        self.tracks = [t for t in self.tracks if stamp_s - t.last_s <= self.hold_s]
+        matched_t: set[int] = set()
+        matched_d: set[int] = set()
+        for color in {d.color for d in detections}:
+            ti = [i for i, t in enumerate(self.tracks) if t.color == color]
+            dj = [j for j, d in enumerate(detections) if d.color == color]
+            if not ti:
+                continue
+            cost = np.full((len(ti), len(dj)), np.inf)
+            for a, i in enumerate(ti):
+                t = self.tracks[i]
+                for b, j in enumerate(dj):
+                    d = detections[j]
+                    dist = math.dist(t.det.position, d.position)
+                    if dist <= self.gate_m:
+                        cost[a, b] = dist + (LABEL_MISMATCH_COST_M if d.label != t.label else 0.0)
+            for a, b in _assign(cost):
+                i, j = ti[a], dj[b]
+                matched_t.add(i)
+                matched_d.add(j)
+                t, d = self.tracks[i], detections[j]
+                t.labels[d.label] += 1
+                t.det = d
+                t.last_s = stamp_s
+                t.hits += 1
+                if t.hits <= RENAME_MAX_HITS and not t.id.startswith(f"{t.color}_{t.label}"):
+                    t.id = self._free_id(t.color, t.label, exclude=t)
+        # new tracks, in a deterministic order (nearest the robot first, then left to right)
+        new = sorted((j for j in range(len(detections)) if j not in matched_d),
+                     key=lambda j: (detections[j].position[0], -detections[j].position[1]))
+        for j in new:
+            d = detections[j]
+            self.tracks.append(Track(self._free_id(d.color, d.label), d.color, Counter({d.label: 1}), d,
+                                     stamp_s, stamp_s))
+        out = []
+        for t in self.tracks:
+            seen = t.last_s == stamp_s
+            d = t.det
+            attrs = {**d.attrs, "yaw": d.yaw, "pixels": d.pixels if seen else 0, "occluded": not seen,
+                     "age_s": stamp_s - t.first_s, "hits": t.hits}
+            out.append(ObjectState(id=t.id, label=t.label, color=t.color, position=d.position, size=d.size,
+                                   confidence=d.confidence if seen else round(d.confidence * 0.5, 3),
+                                   attrs=attrs))
+        out.sort(key=lambda o: o.id)
+        return out
+
+
+def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
+    """Min-cost one-to-one assignment over the finite entries of ``cost`` (most pairs first, then
+    least total cost): exact for up to 6 rows or columns (one colour's objects), greedy beyond."""
+    n_r, n_c = cost.shape
+    if min(n_r, n_c) == 0 or not np.isfinite(cost).any():
+        return []
+    if max(n_r, n_c) <= 6:
+        import itertools
+
+        best: tuple[int, float, list] = (0, 0.0, [])
+        transpose = n_r > n_c
+        c = cost.T if transpose else cost
+        for perm in itertools.permutations(range(c.shape[1]), c.shape[0]):
+            sel = [(r, k) for r, k in enumerate(perm) if np.isfinite(c[r, k])]
+            total = float(sum(c[r, k] for r, k in sel))
+            if len(sel) > best[0] or (len(sel) == best[0] and total < best[1]):
+                best = (len(sel), total, sel)
+        return [(k, r) for r, k in best[2]] if transpose else best[2]
+    pairs = sorted((float(cost[i, j]), i, j) for i, j in zip(*np.nonzero(np.isfinite(cost))))
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    out = []
+    for _, i, j in pairs:
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            out.append((i, j))
+    return out
+
+
+def without_occluded(objects: list[ObjectState]) -> list[ObjectState]:
+    return [o for o in objects if not o.attrs.get("occluded")]
+
+
+def renamed(obj: ObjectState, new_id: str) -> ObjectState:
+    return replace(obj, id=new_id)

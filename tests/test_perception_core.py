@@ -1,0 +1,394 @@
+"""Pure perception tests: rendered sim scenes with ground truth, tracking, verification, bad input."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from promptbot.perception import (
+    ClassicalDetector,
+    ColorTable,
+    FrameError,
+    Perception,
+    PerceptionConfig,
+    StampError,
+    Tracker,
+    verify_step,
+)
+from promptbot.perception.detector import Detection
+from promptbot.perception.geometry import look_at, matrix_to_pose, pose_to_matrix
+from promptbot.perception.sync import StampSync
+from promptbot.perception.verify import BAD_REQUEST, OK, UNKNOWN_OBJECT
+from promptbot.scene import ObjectState
+
+pytest.importorskip("pybullet")
+
+
+@pytest.fixture(scope="module")
+def env():
+    from promptbot.sim.env import SimEnv
+
+    e = SimEnv("tabletop", 0)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return ClassicalDetector()
+
+
+def _scene(env, world, seed, kind):
+    from promptbot.bench.perception import make_scene
+
+    return make_scene(env, world, seed, kind=kind)
+
+
+def _match(objs, truth, tol=0.03):
+    from promptbot.bench.perception import match
+
+    return match(objs, truth)
+
+
+# --- catalogue agreement ------------------------------------------------------------------------
+
+def test_templates_and_colours_match_the_sim_catalogue():
+    from promptbot.perception.colors import SIM_COLORS
+    from promptbot.perception.config import SIM_TEMPLATES
+    from promptbot.sim.worlds import COLORS, SHAPES
+
+    assert {k: tuple(v[:3]) for k, v in COLORS.items()} == SIM_COLORS
+    for t in SIM_TEMPLATES:
+        assert SHAPES[t.label].size == t.size
+        assert SHAPES[t.label].container == t.container
+    assert {t.label for t in SIM_TEMPLATES} == set(SHAPES)
+
+
+# --- rendered scenes ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("world,seed,kind", [
+    ("tabletop", 11, "plain"), ("clutter", 12, "plain"), ("sorting", 13, "in"), ("stacking", 14, "on"),
+    ("long_horizon", 15, "occlude"), ("clutter", 16, "region"),
+])
+def test_rendered_scene_matches_ground_truth(env, world, seed, kind):
+    from promptbot.bench.perception import expected_ids
+
+    sc = _scene(env, world, seed, kind)
+    res = Perception().process(sc.rgb, sc.depth, sc.K, sc.T_base_cam, 0.0)
+    pairs = _match(res.objects, sc.truth)
+    matched = {t.id for _, t in pairs}
+    assert expected_ids(sc) <= matched, f"missed {expected_ids(sc) - matched}"
+    assert len(res.objects) == len(pairs), "false detections: " + str(
+        [o.id for o in res.objects if all(o is not d for d, _ in pairs)])
+    for d, t in pairs:
+        if t.id not in expected_ids(sc):
+            continue
+        assert d.color == t.color, (d.id, t.id)
+        assert d.label == t.label, (d.id, t.id)
+        assert math.dist(d.position, t.position) < 0.015, (d.id, d.position, t.position)
+        assert 0.0 < d.confidence <= 1.0
+    # relations of the step effect are seen, and ids match the sim's naming
+    for skill, args in sc.steps[:1]:
+        if all(a in matched for a in args if "_" in a):
+            assert verify_step(skill, args, res.objects).holds == verify_step(skill, args, sc.truth).holds
+
+
+def test_full_resolution_path_matches_ground_truth(env):
+    """downsample=1 (every pixel) gives the same objects as the default stride."""
+    from promptbot.bench.perception import expected_ids
+
+    sc = _scene(env, "clutter", 17, "occlude")
+    dets = ClassicalDetector(PerceptionConfig(downsample=1)).detect(sc.rgb, sc.depth, sc.K, sc.T_base_cam)
+    pairs = _match(dets, sc.truth)
+    assert expected_ids(sc) <= {t.id for _, t in pairs}
+    assert len(dets) == len(pairs)
+    assert all(math.dist(d.position, t.position) < 0.015 and d.color == t.color for d, t in pairs
+               if t.id in expected_ids(sc))
+
+
+def test_cube_in_same_coloured_bowl_is_two_objects(env):
+    from promptbot.bench.perception import _settle, _teleport
+
+    env.reset("sorting", 3)
+    gt = {o.id: o for o in env.ground_truth()}
+    cube = next(o for o in gt.values() if o.label == "cube")
+    bowl = gt[f"{cube.color}_bowl"]
+    _teleport(env, cube.id, (bowl.position[0], bowl.position[1], 0.03), 0.3)
+    _settle(env)
+    f = env.render("scene", 640, 480)
+    res = Perception().process(f.rgb, f.depth, f.K, f.T_base_cam, 0.0)
+    ids = {o.id for o in res.objects}
+    assert {cube.id, bowl.id} <= ids, ids
+    assert ("in", cube.id, bowl.id) in res.relations
+    v = verify_step("place", (cube.id, bowl.id), res.objects)
+    assert v.holds and v.code == OK, v.reason
+
+
+def test_held_object_verifies_pick_and_arm_is_not_an_object(env):
+    sc = _scene(env, "tabletop", 21, "held")
+    res = Perception().process(sc.rgb, sc.depth, sc.K, sc.T_base_cam, 0.0)
+    assert sc.held is not None
+    truth_ids = {o.id for o in sc.truth}
+    assert {o.id for o in res.objects} <= truth_ids      # no robot parts reported
+    v = verify_step("pick", (sc.held,), res.objects)
+    assert v.holds, v.reason
+
+
+def test_lighting_and_depth_noise_robustness(env, detector):
+    """Same scene, darker / brighter / tinted and with depth noise and dropouts: same objects, colours."""
+    env.reset("clutter", 31)
+    f = env.render("scene", 640, 480)
+    truth = env.ground_truth()
+    rng = np.random.default_rng(0)
+    for gain in ((0.8, 0.8, 0.8), (1.2, 1.2, 1.2), (1.1, 0.95, 0.9)):
+        rgb = np.clip(f.rgb.astype(np.float32) * np.array(gain), 0, 255).astype(np.uint8)
+        depth = f.depth + rng.standard_normal(f.depth.shape).astype(np.float32) * 0.002
+        depth[rng.random(depth.shape) < 0.01] = 0.0
+        depth[rng.random(depth.shape) < 0.005] = np.nan
+        dets = detector.detect(rgb, depth, f.K, f.T_base_cam)
+        pairs = _match(dets, truth)
+        assert len(pairs) >= len(truth) - 1, gain
+        assert sum(d.color == t.color for d, t in pairs) >= len(pairs) - 1, gain
+
+
+def test_detection_speed_640x480(env, detector):
+    """Loose CI bound; the benchmark measures the real number (target 15 ms)."""
+    import time
+
+    env.reset("clutter", 41)
+    f = env.render("scene", 640, 480)
+    detector.detect(f.rgb, f.depth, f.K, f.T_base_cam)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        detector.detect(f.rgb, f.depth, f.K, f.T_base_cam)
+    ms = (time.perf_counter() - t0) / 5 * 1e3
+    assert ms < 100.0, ms
+
+
+# --- bad input ---------------------------------------------------------------------------------------
+
+def _frame(h=48, w=64):
+    K = np.array([[50.0, 0, w / 2], [0, 50.0, h / 2], [0, 0, 1]])
+    T = look_at((1.0, 0.0, 1.1), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0))
+    return np.zeros((h, w, 3), np.uint8), np.full((h, w), 1.3, np.float32), K, T
+
+
+@pytest.mark.parametrize("mutate,msg", [
+    (lambda r, d, K, T: (r.astype(np.float32), d, K, T), "uint8"),
+    (lambda r, d, K, T: (r[:, :, :2], d, K, T), "(H, W, 3)"),
+    (lambda r, d, K, T: (r, d[:-1], K, T), "sizes differ"),
+    (lambda r, d, K, T: (r, d.astype(np.int32), K, T), "float32"),
+    (lambda r, d, K, T: (r, d, np.zeros((3, 3)), T), "positive focal"),
+    (lambda r, d, K, T: (r, d, K, T * 2), "orthonormal"),
+    (lambda r, d, K, T: (r, d, K, np.full((4, 4), np.nan)), "finite"),
+])
+def test_bad_frames_raise_frame_error(detector, mutate, msg):
+    with pytest.raises(FrameError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+        detector.detect(*mutate(*_frame()))
+
+
+def test_nan_and_zero_depth_give_no_objects(detector):
+    rgb, depth, K, T = _frame()
+    depth[:] = np.nan
+    assert detector.detect(rgb, depth, K, T) == []
+    depth[:] = 0.0
+    assert detector.detect(rgb, depth, K, T) == []
+
+
+def test_out_of_order_stamps_are_refused():
+    per = Perception()
+    rgb, depth, K, T = _frame()
+    per.process(rgb, depth, K, T, 2.0)
+    with pytest.raises(StampError):
+        per.process(rgb, depth, K, T, 1.0)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        PerceptionConfig(min_height_m=-1.0)
+    with pytest.raises(ValueError):
+        PerceptionConfig(roi_x_m=(1.0, 0.0))
+    with pytest.raises(ValueError):
+        PerceptionConfig(median_filter_px=4)
+    with pytest.raises(ValueError):
+        PerceptionConfig(downsample=0)
+
+
+# --- colours, geometry, sync --------------------------------------------------------------------
+
+def test_colour_table_from_prototypes_names_shaded_colours():
+    table = ColorTable.from_prototypes()
+    assert table.name_of((217, 31, 31)) == "red"
+    assert table.name_of((110, 20, 20)) == "red"          # shaded red
+    assert table.name_of((31, 76, 230)) == "blue"
+    assert table.name_of((250, 128, 13)) == "orange"
+    default = ColorTable.default()
+    assert "robot" in default.names and not default.reportable[default.names.index("robot")]
+
+
+def test_colour_table_rejects_bad_input(tmp_path):
+    with pytest.raises(ValueError):
+        ColorTable(["a"], np.zeros(10, np.uint8))
+    with pytest.raises(ValueError):
+        ColorTable.from_prototypes({"x": (2.0, 0.0, 0.0)})
+    t = ColorTable.from_prototypes({"red": (0.9, 0.1, 0.1), "blue": (0.1, 0.1, 0.9)})
+    t.save(tmp_path / "t.npz")
+    assert ColorTable.load(tmp_path / "t.npz").names == t.names
+
+
+def test_pose_round_trip():
+    T = look_at((1.0, 0.1, 1.1), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0))
+    assert np.allclose(pose_to_matrix(matrix_to_pose(T)), T, atol=1e-9)
+    with pytest.raises(FrameError):
+        pose_to_matrix([0, 0, 0, 0, 0, 0, 0])
+
+
+def test_stamp_sync_pairs_and_refuses_old():
+    s = StampSync(slop_ns=1000)
+    assert s.add_a(100, "c1") is None
+    assert s.add_b(100, "d1") == (100, "c1", "d1")
+    assert s.add_b(300, "d3") is None
+    assert s.add_a(300_500, "c4") is None                 # beyond slop
+    assert isinstance(s.add_a(50, "old"), str)            # older than the last pair
+    assert s.add_a(300, "c3") == (300, "c3", "d3")
+
+
+# --- tracking ---------------------------------------------------------------------------------------
+
+def _det(label, color, x, y, z=0.02):
+    return Detection(label, color, (x, y, z), (0.04, 0.04, 0.04), 0.9)
+
+
+def test_tracker_keeps_ids_while_moving_and_occluded():
+    tr = Tracker(hold_s=1.0, gate_m=0.1)
+    objs = tr.update([_det("cube", "red", 0.5, 0.0), _det("bowl", "blue", 0.6, 0.2)], 0.0)
+    assert {o.id for o in objs} == {"red_cube", "blue_bowl"}
+    # the cube moves 2 cm per frame
+    for k in range(1, 5):
+        objs = tr.update([_det("cube", "red", 0.5 + 0.02 * k, 0.0), _det("bowl", "blue", 0.6, 0.2)], 0.1 * k)
+    assert {o.id for o in objs} == {"red_cube", "blue_bowl"}
+    # occluded by the gripper for 0.5 s: still reported, flagged
+    objs = tr.update([_det("bowl", "blue", 0.6, 0.2)], 0.9)
+    cube = next(o for o in objs if o.id == "red_cube")
+    assert cube.attrs["occluded"] and cube.position[0] == pytest.approx(0.58)
+    # reappears lifted, seen once as a lego (occluded view): same id
+    objs = tr.update([_det("lego", "red", 0.58, 0.0, 0.1), _det("bowl", "blue", 0.6, 0.2)], 1.0)
+    assert "red_cube" in {o.id for o in objs}
+    # gone longer than hold_s: dropped
+    objs = tr.update([_det("bowl", "blue", 0.6, 0.2)], 2.5)
+    assert {o.id for o in objs} == {"blue_bowl"}
+
+
+def test_tracker_numbers_duplicates_like_the_sim():
+    tr = Tracker()
+    objs = tr.update([_det("lego", "cyan", 0.6, 0.1), _det("lego", "cyan", 0.4, -0.1)], 0.0)
+    assert sorted(o.id for o in objs) == ["cyan_lego", "cyan_lego_2"]
+    nearest = min(objs, key=lambda o: o.position[0])
+    assert nearest.id == "cyan_lego"
+    with pytest.raises(StampError):
+        tr.update([], -1.0)
+
+
+# --- verification -----------------------------------------------------------------------------------
+
+def _obj(oid, label, x, y, z, size=(0.04, 0.04, 0.04)):
+    color = oid.split("_")[0]
+    return ObjectState(oid, label, color, (x, y, z), size)
+
+
+SCENE = [
+    _obj("red_cube", "cube", 0.5, 0.0, 0.02),
+    _obj("blue_bowl", "bowl", 0.6, 0.2, 0.025, (0.14, 0.14, 0.05)),
+    _obj("green_cube", "cube", 0.6, 0.2, 0.028),                 # in the bowl
+    _obj("yellow_cube", "cube", 0.5, 0.0, 0.06),                 # on the red cube
+    _obj("purple_cube", "cube", 0.4, -0.1, 0.2),                 # held
+    _obj("orange_cube", "cube", 0.5, 0.25, 0.02),                # in region left
+]
+
+
+@pytest.mark.parametrize("skill,args,holds,code", [
+    ("pick", ("purple_cube",), True, OK),
+    ("pick", ("yellow_cube",), False, OK),                       # stacked, not held
+    ("pick", ("red_cube",), False, OK),
+    ("place", ("green_cube", "blue_bowl"), True, OK),
+    ("place", ("red_cube", "blue_bowl"), False, OK),
+    ("place", ("yellow_cube", "red_cube"), True, OK),
+    ("place", ("orange_cube", "left"), True, OK),
+    ("place", ("orange_cube", "right"), False, OK),
+    ("place", ("red_cube", "table"), True, OK),
+    ("place", ("red_cube", "left_of:blue_bowl"), False, OK),
+    ("place", ("red_cube", "right_of:blue_bowl"), True, OK),
+    ("stack", ("yellow_cube", "red_cube"), True, OK),
+    ("stack", ("red_cube", "yellow_cube"), False, OK),
+    ("push", ("orange_cube", "left"), True, OK),
+    ("push", ("purple_cube", "front"), False, OK),               # held, not resting
+    ("push", ("red_cube", "nowhere"), False, BAD_REQUEST),
+    ("pick", ("ghost_cube",), False, UNKNOWN_OBJECT),
+    ("place", ("red_cube", "ghost_bowl"), False, UNKNOWN_OBJECT),
+    ("fly", ("red_cube",), False, BAD_REQUEST),
+    ("pick", (), False, BAD_REQUEST),
+])
+def test_verify_step(skill, args, holds, code):
+    v = verify_step(skill, args, SCENE)
+    assert (v.holds, v.code) == (holds, code), v.reason
+    assert v.reason
+
+
+# --- a real pick-and-place sequence through the scripted expert -------------------------------------
+
+def test_ids_stay_stable_through_a_pick_and_place(env):
+    """Frames every 0.25 s (sim time) while the expert moves red/green cube into a bowl: the moved cube
+    keeps its id while it travels and is partly hidden by the gripper, and every step is verified."""
+    from promptbot.sim.expert import Expert
+
+    env.reset("tabletop", 2)
+    truth = {o.id: o for o in env.ground_truth()}
+    cube = next(o for o in truth.values() if o.label == "cube")
+    bowl = next(o for o in truth.values() if o.label == "bowl")
+    per = Perception()
+    seen_ids: list[set[str]] = []
+    t = [0.0]
+
+    def observe(_action=None):
+        t[0] += 1
+        if t[0] % 5:              # every 5th control step (0.25 s at 20 Hz)
+            return
+        f = env.render("scene", 320, 240)
+        res = per.process(f.rgb, f.depth, f.K, f.T_base_cam, env.time_s)
+        seen_ids.append({o.id for o in res.objects})
+
+    f = env.render("scene", 320, 240)
+    first = per.process(f.rgb, f.depth, f.K, f.T_base_cam, env.time_s)
+    assert {o.id for o in first.objects} == set(truth)
+    ex = Expert(env, observer=observe)
+    assert ex.pick(cube.id)
+    f = env.render("scene", 320, 240)
+    res = per.process(f.rgb, f.depth, f.K, f.T_base_cam, env.time_s)
+    v = verify_step("pick", (cube.id,), res.objects)
+    assert v.holds, v.reason
+    assert ex.place(cube.id, bowl.id)
+    ex.go_home()
+    f = env.render("scene", 320, 240)
+    res = per.process(f.rgb, f.depth, f.K, f.T_base_cam, env.time_s)
+    assert {o.id for o in res.objects} == set(truth)
+    v = verify_step("place", (cube.id, bowl.id), res.objects)
+    assert v.holds, v.reason
+    # throughout the motion no new id for the moved cube appeared (no red_cube_2, no relabelling)
+    all_ids = set().union(*seen_ids)
+    assert all_ids <= set(truth), all_ids - set(truth)
+    assert sum(cube.id in s for s in seen_ids) >= 0.9 * len(seen_ids)
+
+
+def test_tracker_assignment_is_min_cost_within_a_colour():
+    from promptbot.perception.tracker import _assign
+
+    # greedy would take (0, 0) at 0.01 and leave row 1 unmatched; the optimum matches both
+    cost = np.array([[0.01, 0.02], [0.03, np.inf]])
+    assert sorted(_assign(cost)) == [(0, 1), (1, 0)]
+    assert _assign(np.full((2, 2), np.inf)) == []
+    tr = Tracker(gate_m=0.1)
+    tr.update([_det("lego", "cyan", 0.50, 0.00), _det("lego", "cyan", 0.56, 0.00)], 0.0)
+    objs = tr.update([_det("lego", "cyan", 0.53, 0.00), _det("lego", "cyan", 0.585, 0.00)], 0.1)
+    by = {o.id: o.position[0] for o in objs}
+    assert by["cyan_lego"] == pytest.approx(0.53) and by["cyan_lego_2"] == pytest.approx(0.585)
