@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # VLA data collection + training + evaluation in ONE call on a lent GPU machine (16 cores, 1 GPU).
 #
+# Two phases on the same warm machine (each under the 10-minute call limit):
+#   PHASE=collect  build pybullet from a trimmed sdist (16 cores) and collect skill demonstrations
+#   PHASE=train    train on the GPU, evaluate on CPU workers, GPU latency benchmark
 # Prepared here (see models/MODEL_CARD.md), carried in .devcarry/:
-#   pybullet/          pybullet for the machine's Python (built from the sdist), pybullet_utils,
-#                      and the pybullet_data files the worlds use (franka_panda/, plane)
-#   emb.npz            instruction embeddings of every text the run will see
-#                      (python -m promptbot.policy.embeddings), since the machine lacks the encoder
-# Writes to $OUT: best.pt, train_metrics.json, eval.json, collect.json, bench_vla_gpu.json, log.txt
+#   pybullet-src-trim.tar.gz  pybullet 3.2.7 sdist without the data files the worlds do not use
+#                             (no wheel exists for the machine's Python 3.12)
+#   emb.npz                   instruction embeddings of every text the run will see
+#                             (python -m promptbot.policy.embeddings): the machine lacks the encoder
+# Writes to $OUT: collect.json, best.pt, train_metrics.json, eval.json, bench_vla_gpu.json, log.txt
 set -u
 T0=$(date +%s)
 WORKERS=${WORKERS:-14}
@@ -16,17 +19,28 @@ EVAL_EPS=${EVAL_EPS:-2}             # per worker, skill and condition
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT" data/dev
 exec > >(tee -a "$OUT/log.txt") 2>&1
-export PYTHONPATH="$PWD/.devcarry/pybullet:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+export PYTHONPATH="$PWD/data/site:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 elapsed() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
-python3 -c "import pybullet, promptbot.sim.env, torch; print('pybullet ok, cuda', torch.cuda.is_available())" || exit 1
+PHASE=${PHASE:-collect}
+PY=${PY:-python3}
+if [ "$PHASE" = collect ]; then
+if ! $PY -c "import pybullet" 2>/dev/null; then
+  elapsed "building pybullet from source"
+  rm -rf data/pbsrc && mkdir -p data/pbsrc data/site && tar xzf .devcarry/pybullet-src-trim.tar.gz -C data/pbsrc
+  (cd data/pbsrc/pybullet-3.2.7 && $PY -m pip install -q --no-build-isolation --no-deps --target "$PWD/../../site" . ) \
+    > data/pb_build.log 2>&1 || { tail -30 data/pb_build.log; exit 1; }
+fi
+$PY -c "import pybullet, promptbot.sim.env, torch; print('pybullet ok, cuda', torch.cuda.is_available())" || exit 1
 
+pids=(); epids=()
 elapsed "collect: $WORKERS workers x $COLLECT_MIN min"
 for w in $(seq 0 $((WORKERS - 1))); do
-  OMP_NUM_THREADS=1 python3 -m promptbot.policy.collect_skills --out data/dev/w$w --episodes 400 \
+  OMP_NUM_THREADS=1 $PY -m promptbot.policy.collect_skills --out data/dev/w$w --episodes 400 \
     --seed0 $((w * 400)) --max-minutes "$COLLECT_MIN" --quiet > data/dev/collect_w$w.json 2>data/dev/collect_w$w.err &
+  pids+=($!)
 done
-wait
-python3 - "$OUT/collect.json" <<'PY'
+wait "${pids[@]}"   # (a bare `wait` would also wait for the tee process substitution)
+$PY - "$OUT/collect.json" <<'PY'
 import glob, json, sys
 rows = [json.loads(open(f).read().strip().splitlines()[-1]) for f in glob.glob("data/dev/collect_w*.json") if open(f).read().strip()]
 summary = {"workers": len(rows), "episodes": sum(r["episodes"] for r in rows), "errors": sum(r["errors"] for r in rows)}
@@ -39,20 +53,24 @@ for i in idx:
 summary["by_skill_total_success"] = by
 json.dump(summary, open(sys.argv[1], "w"), indent=1); print(summary)
 PY
+elapsed "collect phase done"
+exit 0
+fi
 
 elapsed "train: $TRAIN_MIN min on the GPU"
-python3 -m promptbot train --data data/dev/w* --preset gpu --embeddings .devcarry/emb.npz \
+$PY -m promptbot train --data data/dev/w* --preset "${PRESET:-gpu}" --embeddings .devcarry/emb.npz \
   --max-minutes "$TRAIN_MIN" --out data/dev/train --json > "$OUT/train_metrics.json"
 cp data/dev/train/best.pt "$OUT/best.pt" || exit 1
 
 elapsed "eval: $WORKERS workers x $EVAL_EPS episodes per skill and condition (CPU, torch)"
 for w in $(seq 0 $((WORKERS - 1))); do
-  OMP_NUM_THREADS=1 python3 -m promptbot eval-policy --checkpoint "$OUT/best.pt" --backend torch \
+  OMP_NUM_THREADS=1 $PY -m promptbot eval-policy --checkpoint "$OUT/best.pt" --backend torch \
     --embeddings .devcarry/emb.npz --episodes "$EVAL_EPS" --seed-offset $((w * EVAL_EPS)) \
     --conditions seen,unseen --json > data/dev/eval_w$w.json 2>data/dev/eval_w$w.err &
+  epids+=($!)
 done
-wait
-python3 - "$OUT/eval.json" <<'PY'
+wait "${epids[@]}"
+$PY - "$OUT/eval.json" <<'PY'
 import glob, json, sys
 eps = []
 for f in glob.glob("data/dev/eval_w*.json"):
@@ -68,5 +86,5 @@ out = {"results": {c: {s: {"episodes": n, "success": k, "rate": k / n} for s, (n
 json.dump(out, open(sys.argv[1], "w"), indent=1); print(json.dumps(out["results"], indent=1))
 PY
 elapsed "bench vla (GPU)"
-timeout 60 python3 -m promptbot bench vla --checkpoint "$OUT/best.pt" --iters 200 --json > "$OUT/bench_vla_gpu.json"
+timeout 60 $PY -m promptbot bench vla --checkpoint "$OUT/best.pt" --iters 200 --json > "$OUT/bench_vla_gpu.json"
 elapsed "done"

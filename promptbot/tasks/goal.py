@@ -1,0 +1,182 @@
+"""Goals: conjunctions of (possibly negated) grounded predicates over object states.
+
+Text syntax (round-trips through :func:`parse_goal` / ``str(goal)``; used in ROS messages)::
+
+    goal     := literal ( "&" literal )*
+    literal  := [ "!" ] name "(" arg { "," arg } ")"
+    arg      := object id or region name  ([a-z0-9_]+)
+
+Predicates (all evaluated on plain :class:`promptbot.scene.ObjectState` lists):
+
+=================  ===========================================================
+``in(a, c)``        ``a`` rests inside container ``c``   (scene.is_in)
+``on(a, b)``        ``a`` rests directly on ``b``        (scene.is_on)
+``near(a, b)``      xy centre distance <= NEAR_DIST      (scene.is_near)
+``left_of(a, b)``   ``a`` is left of ``b`` (robot view)  (scene.is_left_of)
+``right_of(a, b)``  ``a`` is right of ``b``              (scene.is_right_of)
+``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center)
+``on_table(a)``     ``a`` rests on the table: not in a container, not on an object
+``in_any(a)``       ``a`` is inside some container (used by "tidy up")
+=================  ===========================================================
+
+"All X" / "every X except Y" / stacking order / swap / unstack are expressed by
+grounding them to conjunctions of these literals over the objects present.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from promptbot.scene import REGIONS, ObjectState, is_in, is_left_of, is_near, is_on, is_right_of
+
+TABLE_Z_TOL_M = 0.012          # bottom within this of z = 0 counts as resting on the table
+
+ARITY = {
+    "in": 2, "on": 2, "near": 2, "left_of": 2, "right_of": 2,
+    "in_region": 2, "on_table": 1, "in_any": 1,
+}
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LIT_RE = re.compile(r"^\s*(!?)\s*([a-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$")
+
+
+class GoalSyntaxError(ValueError):
+    """A goal string that does not follow the goal syntax."""
+
+
+@dataclass(frozen=True, order=True)
+class Literal:
+    pred: str
+    args: tuple[str, ...]
+    negated: bool = False
+
+    def __post_init__(self):
+        if self.pred not in ARITY:
+            raise GoalSyntaxError(f"unknown predicate {self.pred!r}; known: {sorted(ARITY)}")
+        if len(self.args) != ARITY[self.pred]:
+            raise GoalSyntaxError(f"{self.pred} takes {ARITY[self.pred]} argument(s), got {len(self.args)}")
+        for a in self.args:
+            if not isinstance(a, str) or not _NAME_RE.match(a):
+                raise GoalSyntaxError(f"bad argument {a!r} in {self.pred}: use lower-case ids [a-z0-9_]")
+        if self.pred == "in_region" and self.args[1] not in REGIONS:
+            raise GoalSyntaxError(f"unknown region {self.args[1]!r}; known: {sorted(REGIONS)}")
+
+    def __str__(self) -> str:
+        return f"{'!' if self.negated else ''}{self.pred}({', '.join(self.args)})"
+
+    @property
+    def subject(self) -> str:
+        return self.args[0]
+
+    def objects(self) -> tuple[str, ...]:
+        """Object ids mentioned (region names excluded)."""
+        return self.args[:1] if self.pred == "in_region" else self.args
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A conjunction of literals. ``soft`` marks underspecified goals (e.g. "tidy up")."""
+
+    literals: tuple[Literal, ...]
+    soft: bool = False
+
+    def __post_init__(self):
+        # canonical: sorted, no duplicates -> equal goals compare equal
+        object.__setattr__(self, "literals", tuple(sorted(set(self.literals))))
+        # "put away" goals (in_any) are underspecified: the planner may add an LLM judgement
+        object.__setattr__(self, "soft", bool(self.soft or any(l.pred == "in_any" for l in self.literals)))
+
+    def __str__(self) -> str:
+        return " & ".join(str(l) for l in self.literals)
+
+    def __len__(self) -> int:
+        return len(self.literals)
+
+    def objects(self) -> set[str]:
+        return {a for l in self.literals for a in l.objects()}
+
+    def check(self, objects: Iterable[ObjectState]) -> tuple[bool, str]:
+        return check(self, objects)
+
+
+def parse_goal(text: str) -> Goal:
+    """Parse the goal syntax. Raises GoalSyntaxError with the reason."""
+    if not isinstance(text, str) or not text.strip():
+        raise GoalSyntaxError("empty goal")
+    if len(text) > 4000:
+        raise GoalSyntaxError("goal text too long (> 4000 characters)")
+    lits = []
+    for part in text.split("&"):
+        m = _LIT_RE.match(part)
+        if not m:
+            raise GoalSyntaxError(f"cannot parse literal {part.strip()!r}; expected e.g. in(red_cube, blue_bowl)")
+        neg, pred, args = m.groups()
+        arg_list = tuple(a.strip() for a in args.split(",")) if args.strip() else ()
+        lits.append(Literal(pred, arg_list, bool(neg)))
+    return Goal(tuple(lits))
+
+
+def as_goal(goal: Goal | str) -> Goal:
+    return goal if isinstance(goal, Goal) else parse_goal(goal)
+
+
+# --- evaluation ----------------------------------------------------------------
+
+def on_table(a: ObjectState, objs: Sequence[ObjectState]) -> bool:
+    if a.bottom > TABLE_Z_TOL_M:
+        return False
+    return not any(is_in(a, b) for b in objs if b.id != a.id)
+
+
+def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str]:
+    """Truth of one literal and, when false (or unknown), a reason."""
+    for a in lit.objects():
+        if a not in by_id:
+            return False, f"unknown object {a!r} in {lit}"
+    a = by_id[lit.args[0]]
+    p = lit.pred
+    if p == "in":
+        val = is_in(a, by_id[lit.args[1]])
+    elif p == "on":
+        val = is_on(a, by_id[lit.args[1]])
+    elif p == "near":
+        val = is_near(a, by_id[lit.args[1]])
+    elif p == "left_of":
+        val = is_left_of(a, by_id[lit.args[1]])
+    elif p == "right_of":
+        val = is_right_of(a, by_id[lit.args[1]])
+    elif p == "in_region":
+        val = REGIONS[lit.args[1]].contains(a.position)
+    elif p == "on_table":
+        val = on_table(a, list(by_id.values()))
+    elif p == "in_any":
+        val = any(is_in(a, b) for b in by_id.values() if b.id != a.id)
+    else:  # pragma: no cover - Literal validates pred
+        raise GoalSyntaxError(p)
+    ok = val != lit.negated
+    return ok, "" if ok else f"{lit} does not hold"
+
+
+def check(goal: Goal | str, objects: Iterable[ObjectState]) -> tuple[bool, str]:
+    """Decide whether ``goal`` holds in ``objects``: ``(success, reason)``.
+
+    The reason names every literal that fails (or says all hold).
+    """
+    g = as_goal(goal)
+    by_id = {o.id: o for o in objects}
+    failed = []
+    for lit in g.literals:
+        ok, why = eval_literal(lit, by_id)
+        if not ok:
+            failed.append(why)
+    if failed:
+        return False, "; ".join(failed)
+    return True, f"all {len(g.literals)} goal conditions hold"
+
+
+def satisfied_fraction(goal: Goal, objects: Iterable[ObjectState]) -> float:
+    by_id = {o.id: o for o in objects}
+    if not goal.literals:
+        return 1.0
+    return sum(eval_literal(l, by_id)[0] for l in goal.literals) / len(goal.literals)

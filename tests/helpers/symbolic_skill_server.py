@@ -1,0 +1,114 @@
+"""TEST HELPER (not the policy): an ExecuteSkill server that executes steps on the
+symbolic world model and publishes the resulting SceneState.
+
+Stands in for the sim + VLA policy in the planner node's graph test until those
+nodes are wired. Steps are applied with ``promptbot.planning.world.apply``.
+
+Parameters: world, seed (initial scene from promptbot.sim.worlds.sample_scene),
+scene_topic (/sim/ground_truth), rate_hz, fail_first (the first N executions
+fail without changing the world, to exercise replanning), step_delay_s.
+Publishes std_msgs/UInt32 ``/symbolic/executions`` (latched): successful steps.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import rclpy
+from rclpy.action import ActionServer, CancelResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+from std_msgs.msg import UInt32
+
+from promptbot.planning.skills import Step
+from promptbot.planning.world import InadmissibleAction, WorldState, apply
+from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.qos import LATCHED
+from promptbot_msgs.action import ExecuteSkill
+from promptbot_msgs.msg import DetectedObject, SceneState
+
+SPECS = [
+    ParamSpec("world", "tabletop", "world name"),
+    ParamSpec("seed", 0, "scene seed", min=0),
+    ParamSpec("scene_topic", "/sim/ground_truth", "SceneState topic"),
+    ParamSpec("rate_hz", 10.0, "scene publishing rate [Hz]", min=0.5, max=100.0),
+    ParamSpec("fail_first", 0, "the first N executions fail", min=0, max=100),
+    ParamSpec("step_delay_s", 0.05, "simulated execution time per step [s]", min=0.0, max=30.0),
+]
+
+
+class SymbolicSkillServer(Node):
+    def __init__(self):
+        super().__init__("symbolic_skill_server")
+        self.params = declare_params(self, SPECS)
+        from promptbot.sim.worlds import sample_scene
+
+        self.state = WorldState.from_objects(sample_scene(self.params.world, self.params.seed))
+        self.lock = threading.Lock()
+        self.failures_left = self.params.fail_first
+        self.executions = 0
+        self.scene_pub = self.create_publisher(SceneState, self.params.scene_topic, 5)
+        self.count_pub = self.create_publisher(UInt32, "/symbolic/executions", LATCHED)
+        self.count_pub.publish(UInt32(data=0))
+        cb = ReentrantCallbackGroup()
+        self.create_timer(1.0 / self.params.rate_hz, self._publish, callback_group=cb)
+        self.server = ActionServer(self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute,
+                                   cancel_callback=lambda _g: CancelResponse.ACCEPT, callback_group=cb)
+
+    def _publish(self) -> None:
+        msg = SceneState(source="ground_truth")
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = "panda_link0"
+        with self.lock:
+            objs = self.state.objects
+        for o in objs:
+            d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=1.0)
+            d.position.x, d.position.y, d.position.z = (float(v) for v in o.position)
+            d.size.x, d.size.y, d.size.z = (float(v) for v in o.size)
+            msg.objects.append(d)
+        self.scene_pub.publish(msg)
+
+    def _execute(self, gh) -> ExecuteSkill.Result:
+        req = gh.request
+        t0 = time.monotonic()
+        time.sleep(self.params.step_delay_s)
+        if gh.is_cancel_requested:
+            gh.canceled()
+            return ExecuteSkill.Result(error_code=ExecuteSkill.Result.CANCELED, error_msg="canceled")
+        with self.lock:
+            if self.failures_left > 0:
+                self.failures_left -= 1
+                gh.abort()
+                return ExecuteSkill.Result(error_code=ExecuteSkill.Result.FAILED, error_msg="injected failure",
+                                           duration=float(time.monotonic() - t0))
+            try:
+                self.state = apply(Step(req.skill, tuple(req.args)), self.state)
+            except (InadmissibleAction, ValueError) as exc:
+                gh.abort()
+                return ExecuteSkill.Result(error_code=ExecuteSkill.Result.INVALID_GOAL, error_msg=str(exc))
+            self.executions += 1
+            self.count_pub.publish(UInt32(data=self.executions))
+        self._publish()
+        gh.succeed()
+        return ExecuteSkill.Result(error_code=ExecuteSkill.Result.SUCCEEDED, duration=float(time.monotonic() - t0))
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = SymbolicSkillServer()
+        ex = MultiThreadedExecutor(num_threads=3)
+        ex.add_node(node)
+        ex.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""MCTS on toy problems with known optimal plans; greedy baseline; tree export (pure)."""
+import json
+
+from promptbot.planning import Planner, PlannerConfig, SearchConfig
+from promptbot.planning.llm import LLMBackend
+from promptbot.planning.world import execute
+from promptbot.tasks import check, parse_goal
+from helpers.scenes import cube, tabletop
+
+
+class PreferStacking(LLMBackend):
+    """A deterministic scorer (not an LLM): likes any continuation that mentions 'on the'."""
+
+    name = "prefer-stacking"
+
+    def _score(self, prefix, continuations):
+        return [(-0.1 if " on the " in c else -3.0) for c in continuations]
+
+
+def _plan(objs, goal, method="mcts_uniform", llm=None, sims=48, seed=0):
+    planner = Planner(llm, PlannerConfig(method=method, search=SearchConfig(simulations=sims, seed=seed)))
+    return planner.plan("test", objs, goal=goal)
+
+
+def test_known_optimal_plans():
+    objs = tabletop()
+    cases = [
+        ("in(red_cube, yellow_bowl)", 2),
+        ("in(red_cube, yellow_bowl) & in(green_cube, white_bowl)", 4),
+        ("on(green_cube, red_cube) & on(blue_cube, green_cube)", 4),      # order matters
+        ("in_region(red_cube, right)", 1),                                  # a push is shortest
+    ]
+    for goal, optimal in cases:
+        r = _plan(objs, goal)
+        assert r.ok and r.satisfied, (goal, r.message)
+        assert len(r.steps) == optimal, (goal, [str(s.step) for s in r.steps])
+        final = execute([s.step for s in r.steps], objs)
+        assert check(goal, final.objects)[0]
+
+
+def test_undoing_a_tower_first():
+    # green on red; goal: red on green -> unstack (2) + restack (2) = 4 steps
+    objs = [cube("red", 0.45, 0.0), cube("green", 0.45, 0.0, z=0.06), cube("blue", 0.55, 0.2)]
+    r = _plan(objs, "on(red_cube, green_cube)")
+    assert r.ok and len(r.steps) == 4, [str(s.step) for s in r.steps]
+    assert r.steps[0].step == ("pick", ("green_cube",))
+
+
+def test_search_is_deterministic_and_reports_stats():
+    objs = tabletop()
+    goal = "in(red_cube, yellow_bowl) & on(blue_cube, green_cube)"
+    a, b = _plan(objs, goal, seed=3), _plan(objs, goal, seed=3)
+    assert [s.step for s in a.steps] == [s.step for s in b.steps]
+    assert [s.visits for s in a.steps] == [s.visits for s in b.steps]
+    assert all(0 < s.prior <= 1 and s.visits >= 0 for s in a.steps)
+    assert a.simulations > 0 and a.llm_calls == 0
+
+
+def test_greedy_follows_a_bad_prior_but_search_recovers():
+    objs = tabletop()
+    goal = "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"
+    greedy = _plan(objs, goal, method="greedy_llm", llm=PreferStacking())
+    mcts = _plan(objs, goal, method="mcts_llm", llm=PreferStacking())
+    assert greedy.status == "no_plan" and greedy.llm_calls > 0
+    assert mcts.ok and len(mcts.steps) == 4 and mcts.llm_calls > 0
+
+
+def test_tree_export():
+    r = _plan(tabletop(), "on(green_cube, red_cube) & on(blue_cube, green_cube)")
+    tree = r.tree()
+    assert tree["nodes"][0]["step"] == "root" and len(tree["nodes"]) > 5
+    json.dumps(tree)
+    dot = r.tree_dot()
+    assert dot.startswith("digraph") and "->" in dot and "#c8f0c8" in dot
+    svg = r.tree_svg()
+    assert svg.startswith("<svg") and svg.count("<rect") > 3
+
+
+def test_goal_already_satisfied_and_bad_goal():
+    objs = tabletop()
+    r = _plan(objs, "on_table(red_cube)")
+    assert r.ok and r.steps == []
+    r = _plan(objs, "in(ghost_cube, yellow_bowl)")
+    assert r.status == "impossible" and "ghost_cube" in r.message
+    assert parse_goal(str(_plan(objs, "in(red_cube, white_bowl)").goal)) == parse_goal("in(red_cube, white_bowl)")

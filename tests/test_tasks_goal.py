@@ -1,0 +1,55 @@
+"""Goal syntax round trip and checkers on hand-built states (pure)."""
+import pytest
+
+from promptbot.scene import ObjectState
+from promptbot.tasks import Goal, GoalSyntaxError, check, parse_goal
+from helpers.scenes import bowl, cube
+
+
+@pytest.mark.parametrize("text", [
+    "in(red_cube, blue_bowl)",
+    "in(red_cube, blue_bowl) & on(green_cube, red_cube)",
+    "near(a, b) & left_of(c, d) & right_of(e, f)",
+    "in_region(red_cube, left) & on_table(green_cube_2) & in_any(blue_cube)",
+    "!on(red_cube, green_cube) & on_table(red_cube)",
+])
+def test_goal_text_round_trips(text):
+    g = parse_goal(text)
+    assert parse_goal(str(g)) == g
+    assert isinstance(g, Goal) and len(g) == text.count("&") + 1
+
+
+def test_goal_is_canonical():
+    assert parse_goal("on(a, b) & in(c, d)") == parse_goal(" in( c ,d )&on(a,b) & on(a, b)")
+
+
+@pytest.mark.parametrize("bad", ["", "in(red_cube)", "fly(red_cube)", "in(red_cube, Blue)", "in red_cube",
+                                 "in_region(red_cube, moon)", "in(a, b) && on(c, d)", "in(a,b))"])
+def test_bad_goals_raise(bad):
+    with pytest.raises(GoalSyntaxError):
+        parse_goal(bad)
+
+
+def test_checks_on_hand_built_states():
+    red_in = cube("red", 0.62, 0.20, z=0.025 - 0.025 + 0.005 + 0.02)
+    green = cube("green", 0.45, 0.0)
+    blue_on_green = cube("blue", 0.45, 0.0, z=0.06)
+    yellow = bowl("yellow", 0.62, 0.20)
+    objs = [red_in, green, blue_on_green, yellow]
+    assert check("in(red_cube, yellow_bowl)", objs) == (True, "all 1 goal conditions hold")
+    assert check("on(blue_cube, green_cube) & on_table(green_cube)", objs)[0]
+    assert check("in_any(red_cube) & !in_any(green_cube)", objs)[0]
+    assert check("left_of(red_cube, green_cube) & right_of(green_cube, red_cube)", objs)[0]
+    assert check("near(blue_cube, green_cube)", objs)[0]
+    assert check("in_region(green_cube, center)", objs)[0]
+    ok, why = check("on(green_cube, blue_cube) & in(green_cube, yellow_bowl)", objs)
+    assert not ok and "on(green_cube, blue_cube)" in why and "in(green_cube, yellow_bowl)" in why
+    ok, why = check("in(purple_cube, yellow_bowl)", objs)
+    assert not ok and "unknown object 'purple_cube'" in why
+    assert not check("on_table(blue_cube)", objs)[0]
+    assert not check("in(green_cube, yellow_bowl)", objs)[0]
+
+
+def test_object_state_is_the_input_type():
+    o = ObjectState("x_cube", "cube", "x", (0.5, 0.0, 0.02), (0.04, 0.04, 0.04))
+    assert check("on_table(x_cube)", [o])[0]

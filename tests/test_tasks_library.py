@@ -1,0 +1,74 @@
+"""Task library: families, determinism, oracle plans, invalid instructions (pure)."""
+from collections import Counter
+
+import pytest
+
+from promptbot.planning.world import execute
+from promptbot.tasks import TaskNotApplicable, check, families, generate, generate_invalid, parse_goal
+from helpers.scenes import tabletop
+
+WORLDS = ["tabletop", "clutter", "stacking", "sorting", "long_horizon"]
+
+
+def _sim_worlds_available() -> bool:
+    try:
+        from promptbot.sim.worlds import sample_scene  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_at_least_20_families_with_1_to_8_steps():
+    assert len(families()) >= 20
+    if not _sim_worlds_available():
+        pytest.skip("promptbot.sim.worlds not available")
+    lengths, fams = Counter(), Counter()
+    for w in WORLDS:
+        for f in families():
+            for seed in range(2):
+                try:
+                    t = generate(w, seed, f)
+                except TaskNotApplicable:
+                    continue
+                fams[t.family] += 1
+                lengths[t.n_steps] += 1
+                assert 1 <= t.n_steps <= 8
+                # the oracle plan solves the goal from the task's initial scene
+                final = execute(t.oracle_plan, t.initial)
+                assert check(t.goal, final.objects)[0], (t.family, t.instruction)
+                assert not check(t.goal, t.initial)[0]
+                # the goal text round-trips (used in ROS messages)
+                assert parse_goal(str(t.goal)) == t.goal
+                assert t.instruction in t.paraphrases and len(t.paraphrases) >= 2
+    assert len(fams) == len(families())
+    assert min(lengths) == 1 and max(lengths) == 8
+
+
+def test_generation_is_deterministic():
+    if not _sim_worlds_available():
+        pytest.skip("promptbot.sim.worlds not available")
+    a, b = generate("tabletop", 7), generate("tabletop", 7)
+    assert (a.family, a.instruction, a.goal, a.oracle_plan) == (b.family, b.instruction, b.goal, b.oracle_plan)
+    seen = {generate("clutter", s).instruction for s in range(6)}
+    assert len(seen) > 1
+
+
+def test_hand_built_scene_and_setup_plans():
+    scene = tabletop()
+    t = generate("hand", 0, "swap", scene=scene)
+    assert t.setup_plan, "swap starts with the two objects in different containers"
+    start = execute(t.setup_plan, scene)
+    assert [o.position for o in start.objects] == [o.position for o in sorted(t.initial, key=lambda o: o.id)]
+    t = generate("hand", 1, "stack_order_3", scene=scene)
+    assert t.n_steps == 4 and str(t.goal).count("on(") == 2
+    with pytest.raises(TaskNotApplicable):
+        generate("hand", 0, "sort_by_color", scene=scene)     # no bowl matches the cube colours
+    with pytest.raises(ValueError):
+        generate("hand", 0, "no_such_family", scene=scene)
+
+
+def test_invalid_instructions():
+    scene = tabletop()
+    for kind, expected in [("impossible", "impossible"), ("ambiguous", "ambiguous"), ("unsafe", "refused")]:
+        case = generate_invalid("hand", 3, kind, scene=scene)
+        assert case.expected == expected and case.instruction
