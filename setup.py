@@ -61,6 +61,7 @@ setup(
         "promptbot.sim_worlds": ["*.yaml"],
         "promptbot.models": ["*.pt", "*.json", "*.md"],
         "promptbot.perception": ["tables/*.npz", "README.md"],
+        "promptbot.speech": ["README.md"],
     },
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
@@ -71,6 +72,7 @@ setup(
         ("share/" + PACKAGE + "/docs", glob.glob("docs/*.md")),
     ],
     install_requires=["numpy", "pyyaml"],
+    extras_require={"mic": ["sounddevice"]},
     entry_points={"console_scripts": ["promptbot = promptbot.cli:main"] + existing_nodes},
     zip_safe=False,
 )

@@ -1,0 +1,415 @@
+"""ASR benchmark: synthetic spoken commands (espeak-ng + sox) through Whisper, offline.
+
+Commands come from the task library (``promptbot.tasks.generate(world, seed).instruction``)
+when it is installed, else from a small command grammar here. Each command is spoken by
+one of 8 espeak-ng voices at one of 3 rates, then degraded: clean, pink noise at 20, 10
+and 5 dB SNR, reverb (sox ``reverb``) and telephone band (8 kHz u-law, 300-3400 Hz).
+
+For each model (tiny.en, base) and condition, every clip is decoded three times (5-best):
+plain; with the world's vocabulary as hotwords; with hotwords and a command-style initial
+prompt. Each decode is classified without and with n-best rescoring (lexicon coverage
+only, "oov"; lexicon + command-language bigram model trained on task-library
+instructions of other seeds, "lm"). "hotwords+lm" is the node's default; the initial
+prompt is off by default because it can make Whisper drop the start of a command that
+resembles the prompt sentence.
+Reported per cell: WER, exact match after normalisation, RTF (decode time / audio time),
+the share accepted as commands and the share accepted with wrong text. Separately:
+end-of-speech -> transcript latency through the streaming front end on clean ~3 s
+commands, and false commands on noise-only / silence clips.
+
+    promptbot bench asr --json --commands 300
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger("promptbot.bench.asr")
+
+VOICES = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd")
+RATES_WPM = (140, 170, 200)
+CONDITIONS = ("clean", "snr20", "snr10", "snr5", "reverb", "telephone")
+# hotwords: world vocabulary as decoder context; prompt: plus a command-style initial prompt;
+# oov: n-best reranked by lexicon coverage only; lm: lexicon + command-language bigram model
+VARIANTS = ("plain", "plain+lm", "hotwords", "hotwords+lm", "hotwords+prompt", "hotwords+prompt+oov", "hotwords+prompt+lm")
+DECODES = {  # decode -> (hotwords, initial prompt, variants scored from it: none, oov only, lm)
+    "plain": (False, False, ("plain", None, "plain+lm")),
+    "hotwords": (True, False, ("hotwords", None, "hotwords+lm")),
+    "prompt": (True, True, ("hotwords+prompt", "hotwords+prompt+oov", "hotwords+prompt+lm")),
+}
+WORLDS = ("tabletop", "sorting", "stacking", "clutter", "long_horizon")
+SR = 16_000
+
+
+@dataclass
+class Command:
+    index: int
+    text: str
+    voice: str
+    rate_wpm: int
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+
+
+def _grammar_command(rng: random.Random) -> tuple[str, tuple, tuple]:
+    colors = ["red", "green", "blue", "yellow", "purple", "orange", "white", "pink"]
+    objs = ["cube", "block", "lego", "mug"]
+    c1, c2 = rng.sample(colors, 2)
+    o1 = rng.choice(objs)
+    forms = [
+        f"pick up the {c1} {o1} and put it in the {c2} bowl",
+        f"put the {c1} {o1} on the {c2} cube",
+        f"stack the {c1} {o1} on the {c2} block",
+        f"move the {c1} {o1} to the left of the {c2} bowl",
+        f"push the {c1} {o1} to the front",
+    ]
+    return rng.choice(forms), (o1, "cube", "block", "bowl"), (c1, c2)
+
+
+def make_commands(n: int, seed: int) -> tuple[list[Command], str]:
+    rng = random.Random(seed)
+    try:
+        from promptbot.tasks import generate, sample_scene
+    except ImportError:
+        generate = None
+    out: list[Command] = []
+    for i in range(n):
+        voice = VOICES[i % len(VOICES)]
+        rate = RATES_WPM[(i // len(VOICES)) % len(RATES_WPM)]
+        if generate is not None:
+            world, s = WORLDS[i % len(WORLDS)], seed * 100_003 + i
+            task = generate(world, s)
+            scene = sample_scene(world, s)
+            labels = tuple(dict.fromkeys(o.label for o in scene))
+            colors = tuple(dict.fromkeys(o.color for o in scene))
+            text = task.instruction
+        else:
+            text, labels, colors = _grammar_command(rng)
+        out.append(Command(i, text, voice, rate, labels, colors))
+    return out, ("promptbot.tasks" if generate is not None else "bench grammar")
+
+
+def _run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _read(path: str) -> np.ndarray:
+    import soundfile as sf
+
+    x, sr = sf.read(path, dtype="float32", always_2d=True)
+    assert sr == SR, sr
+    return x[:, 0]
+
+
+class Synth:
+    """espeak-ng speech and sox degradations in a scratch folder."""
+
+    def __init__(self, workdir: str, seed: int):
+        self.dir = workdir
+        self.rng = np.random.default_rng(seed)
+        noise = os.path.join(workdir, "pink.wav")
+        _run(["sox", "-n", "-r", str(SR), "-c", "1", "-b", "16", noise, "synth", "60", "pinknoise", "vol", "0.5"])
+        self.noise = _read(noise)
+
+    def clean(self, cmd: Command) -> str:
+        raw = os.path.join(self.dir, f"c{cmd.index}_raw.wav")
+        out = os.path.join(self.dir, f"c{cmd.index}_clean.wav")
+        _run(["espeak-ng", "-v", cmd.voice, "-s", str(cmd.rate_wpm), "-w", raw, cmd.text])
+        _run(["sox", raw, "-r", str(SR), "-c", "1", "-b", "16", out, "pad", "0.25", "0.25"])
+        return out
+
+    def degrade(self, clean_path: str, condition: str) -> np.ndarray:
+        x = _read(clean_path)
+        if condition == "clean":
+            return x
+        if condition.startswith("snr"):
+            snr_db = float(condition[3:])
+            x = np.pad(x, (SR // 2, SR // 2))
+            active = x[np.abs(x) > 1e-3]
+            p_speech = float(np.mean(active**2)) if active.size else 1e-6
+            start = int(self.rng.integers(0, len(self.noise) - len(x)))
+            n = self.noise[start:start + len(x)]
+            n = n * np.sqrt(p_speech / (np.mean(n**2) * 10 ** (snr_db / 10)))
+            y = x + n
+            return (y / max(1.0, np.abs(y).max() / 0.99)).astype(np.float32)
+        out = clean_path.replace("_clean.wav", f"_{condition}.wav")
+        if condition == "reverb":
+            _run(["sox", clean_path, out, "reverb", "60", "50", "100", "100", "20", "gain", "-n", "-1"])
+        elif condition == "telephone":
+            tel = out.replace(".wav", "_8k.wav")
+            _run(["sox", clean_path, "-r", "8000", "-e", "u-law", tel, "highpass", "300", "lowpass", "3400"])
+            _run(["sox", tel, "-r", str(SR), "-e", "signed", "-b", "16", out])
+        else:
+            raise ValueError(condition)
+        return _read(out)
+
+
+class Cell:
+    def __init__(self):
+        self.n = self.edits = self.words = self.exact = self.commands = self.wrong_commands = 0
+        self.decode_s = self.audio_s = 0.0
+
+    def add(self, ref: str, res, decode_s: float, audio_s: float) -> None:
+        from promptbot.speech.text import normalize, word_errors
+
+        e, w = word_errors(ref, res.text)
+        ok = normalize(ref) == normalize(res.text)
+        self.n += 1
+        self.edits += e
+        self.words += w
+        self.exact += ok
+        self.commands += res.is_command
+        self.wrong_commands += res.is_command and not ok
+        self.decode_s += decode_s
+        self.audio_s += audio_s
+
+    def summary(self) -> dict:
+        n = max(self.n, 1)
+        return {
+            "n": self.n,
+            "wer": round(self.edits / max(self.words, 1), 4),
+            "exact_match": round(self.exact / n, 4),
+            "rtf": round(self.decode_s / max(self.audio_s, 1e-9), 4),
+            "command_rate": round(self.commands / n, 4),
+            "wrong_command_rate": round(self.wrong_commands / n, 4),
+        }
+
+
+def _last_sound_s(x: np.ndarray) -> float:
+    idx = np.nonzero(np.abs(x) > 2e-3)[0]
+    return (idx[-1] + 1) / SR if idx.size else 0.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    parser.add_argument("--commands", type=int, default=300, help="number of spoken commands (300 = the benchmark)")
+    parser.add_argument("--models", default="tiny.en,base", help="comma-separated models")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help=f"comma-separated from {CONDITIONS}")
+    parser.add_argument("--latency-commands", type=int, default=20, help="clean ~3 s commands streamed for latency")
+    parser.add_argument("--noise-clips", type=int, default=20, help="noise-only / silence clips for false commands")
+    parser.add_argument("--threads", type=int, default=2, help="decoder CPU threads")
+    parser.add_argument("--compute-type", default="int8")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", metavar="DIR", help="keep the generated audio in DIR")
+    parser.add_argument("--end-silence-ms", type=float, default=None, help="endpointing silence for the latency part [ms]")
+    parser.add_argument("--early-decode-ms", type=float, default=None, help="tentative decode after this silence [ms] (0 = off)")
+    parser.add_argument("--latency-only", action="store_true", help="skip the accuracy grid (latency and false commands only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            print(f"bench asr: {tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
+            return 2
+    from promptbot.speech.backend import DecodeOptions, create_backend
+    from promptbot.speech.recognizer import NO_SPEECH, Recognizer, RecognizerConfig, TranscriptResult
+    from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession
+    from promptbot.speech.vad import FRAME_S, SileroVad, speech_probs
+    from promptbot.speech.text import normalize
+    from promptbot.speech.vocab import CommandLanguageModel, Vocabulary
+
+    models = [m for m in args.models.split(",") if m]
+    conditions = [c for c in args.conditions.split(",") if c]
+    for c in conditions:
+        if c not in CONDITIONS:
+            print(f"bench asr: unknown condition {c!r}", file=sys.stderr)
+            return 2
+    workdir = args.keep or tempfile.mkdtemp(prefix="promptbot-asr-")
+    os.makedirs(workdir, exist_ok=True)
+    t_start = time.perf_counter()
+    commands, source = make_commands(args.commands, args.seed)
+    synth = Synth(workdir, args.seed)
+    log.info("synthesising %d commands (%s) x %d conditions in %s", len(commands), source, len(conditions), workdir)
+    clips: dict[tuple[int, str], np.ndarray] = {}
+    clean_paths = {}
+    for cmd in commands:
+        clean_paths[cmd.index] = synth.clean(cmd)
+        for cond in conditions:
+            clips[cmd.index, cond] = synth.degrade(clean_paths[cmd.index], cond)
+    try:  # trained on other seeds than the benchmark's commands
+        lm = CommandLanguageModel.from_task_library(seed=1_000_000 + args.seed)
+    except ImportError:
+        lm = CommandLanguageModel(_grammar_command(random.Random(args.seed + 99))[0] for _ in range(1500))
+    vad = SileroVad()
+    rcfg = RecognizerConfig(n_best=5, beam_size=5, use_hotwords=True, use_initial_prompt=False)
+    speech_s = {k: float(np.sum(speech_probs(v, vad) > rcfg.vad_threshold) * FRAME_S) for k, v in clips.items()}
+    synth_s = time.perf_counter() - t_start
+    results: list[dict] = []
+    latency: dict[str, dict] = {}
+    false_cmd: dict[str, dict] = {}
+    examples: list[dict] = []
+    load_s = {}
+    sweep: dict[str, dict] = {}
+    for model in models:
+        backend = create_backend(model=model, compute_type=args.compute_type, cpu_threads=args.threads)
+        load_s[model] = round(backend.load_time_s, 3)
+        rec = Recognizer(backend, rcfg, language_model=lm)
+        cells = {(c, v): Cell() for c in conditions for v in VARIANTS}
+        scored: list[tuple[str, float, float, bool]] = []
+        for k, cmd in enumerate([] if args.latency_only else commands):
+            vocab = Vocabulary.from_scene(cmd.labels, cmd.colors)
+            rec.vocabulary = vocab
+            for cond in conditions:
+                x = clips[cmd.index, cond]
+                dur = len(x) / SR
+                for hot, prompt, names in DECODES.values():
+                    if speech_s[cmd.index, cond] < rcfg.min_speech_s:
+                        r0 = r1 = r2 = TranscriptResult(error_code=NO_SPEECH, error_msg="VAD: no speech")
+                        dt = 0.0
+                    else:
+                        opts = DecodeOptions(language="en", beam_size=5, n_best=5, hotwords=vocab.hotwords() if hot else None,
+                                             initial_prompt=vocab.initial_prompt() if prompt else None)
+                        t0 = time.perf_counter()
+                        out = backend.transcribe(x, opts)
+                        dt = time.perf_counter() - t0
+                        r0 = rec.classify(out, dur, rescore_nbest=False)
+                        r1 = rec.classify(out, dur, rescore_nbest=True, lm_weight=0.0)
+                        r2 = rec.classify(out, dur, rescore_nbest=True)
+                    for name, r in zip(names, (r0, r1, r2)):
+                        if name is not None:
+                            cells[cond, name].add(cmd.text, r, dt, dur)
+                    if prompt:  # the default variant: confidence vs correctness, for the threshold sweep
+                        scored.append((cond, r2.confidence if r2.raw_text else 0.0, r2.no_speech_prob,
+                                       normalize(r2.text) == normalize(cmd.text) and bool(r2.raw_text)))
+                    if prompt and len(examples) < 400 and normalize(r2.text) != normalize(cmd.text):
+                        examples.append({"model": model, "condition": cond, "voice": cmd.voice, "rate": cmd.rate_wpm,
+                                         "ref": cmd.text, "hyp": r2.text, "status": r2.code_name, "is_command": r2.is_command})
+            if (k + 1) % 10 == 0 or k + 1 == len(commands):
+                s = cells[conditions[0], "hotwords+prompt+lm"].summary()
+                log.info("%s: %d/%d commands (%s hotwords+prompt+lm WER %.3f) %.0f s",
+                         model, k + 1, len(commands), conditions[0], s["wer"], time.perf_counter() - t_start)
+        for (cond, var), cell in ([] if args.latency_only else cells.items()):
+            results.append({"model": model, "condition": cond, "variant": var, **cell.summary()})
+        sweep[model] = {}
+        for thr in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            row = {}
+            for cond in conditions:
+                sel = [(c, ok) for cd, c, nsp, ok in scored if cd == cond]
+                acc = [ok for c, ok in sel if c >= thr]
+                row[cond] = {"accepted": round(len(acc) / max(len(sel), 1), 3),
+                             "accepted_wrong": round(sum(not ok for ok in acc) / max(len(sel), 1), 3),
+                             "rejected_correct": round(sum(ok for c, ok in sel if c < thr) / max(len(sel), 1), 3)}
+            sweep[model][str(thr)] = row
+        # end-of-speech -> transcript through the streaming front end (hotwords + rescoring)
+        ekw = {}
+        if args.end_silence_ms is not None:
+            ekw["end_silence_ms"] = args.end_silence_ms
+        if args.early_decode_ms is not None:
+            ekw["early_decode_ms"] = args.early_decode_ms
+        ecfg = EndpointConfig(**ekw)
+        lat_rows = []
+        picked = [c for c in commands if 2.0 <= len(clips[c.index, conditions[0]]) / SR <= 4.5][: args.latency_commands]
+        rng = np.random.default_rng(args.seed)
+        for cmd in picked:
+            rec.vocabulary = Vocabulary.from_scene(cmd.labels, cmd.colors)
+            clean = _read(clean_paths[cmd.index])
+            pad0 = SR
+            stream = np.concatenate([np.zeros(pad0, np.float32), clean, np.zeros(2 * SR, np.float32)])
+            stream = stream + rng.normal(0, 1e-3, stream.size).astype(np.float32)  # -60 dBFS floor
+            true_end = (pad0 + _last_sound_s(clean) * SR) / SR
+            session = SpeechSession(rec, ecfg)
+            got: list[SessionResult] = []
+            for i in range(0, stream.size, SR // 50):  # 20 ms chunks
+                got += [e for e in session.feed(stream[i:i + SR // 50]) if isinstance(e, SessionResult)]
+            got += [e for e in session.flush() if isinstance(e, SessionResult)]
+            if not got:
+                lat_rows.append({"ok": False})
+                continue
+            r = got[-1]
+            ready = max(r.utterance.endpoint_s, r.decode_start_s + r.decode_wall_s)
+            lat_rows.append({
+                "ok": True,
+                "utterances": len(got),
+                "exact": normalize(r.transcript.text) == normalize(cmd.text),
+                "endpoint_wait_s": r.utterance.endpoint_s - true_end,
+                "decode_s": r.decode_wall_s,
+                "latency_s": ready - true_end,
+                "latency_no_early_s": r.utterance.endpoint_s - true_end + r.decode_wall_s,
+                "early": r.early,
+            })
+        ok = [row for row in lat_rows if row["ok"]]
+
+        def stats(key):
+            v = np.array([row[key] for row in ok]) if ok else np.zeros(1)
+            return {"mean": round(float(v.mean()), 3), "p50": round(float(np.median(v)), 3), "p90": round(float(np.quantile(v, 0.9)), 3)}
+
+        latency[model] = {
+            "n": len(lat_rows), "endpointed": len(ok),
+            "single_utterance": sum(row.get("utterances") == 1 for row in ok),
+            "exact_match": round(sum(row["exact"] for row in ok) / max(len(ok), 1), 3),
+            "end_silence_ms": ecfg.end_silence_ms, "early_decode_ms": ecfg.early_decode_ms,
+            "latency_s": stats("latency_s"), "latency_no_early_s": stats("latency_no_early_s"),
+            "endpoint_wait_s": stats("endpoint_wait_s"), "decode_s": stats("decode_s"),
+            "early_used": sum(row["early"] for row in ok),
+        }
+        # noise-only and silence: nothing may become a command
+        fc = {"clips": 0, "commands": 0, "decoded": 0, "texts": []}
+        for j in range(args.noise_clips):
+            kind = ("pink", "white", "silence", "hum")[j % 4]
+            n = 3 * SR
+            if kind == "pink":
+                start = int(rng.integers(0, len(synth.noise) - n))
+                x = synth.noise[start:start + n] * float(rng.uniform(0.3, 2.0))
+            elif kind == "white":
+                x = rng.normal(0, float(rng.uniform(0.01, 0.3)), n)
+            elif kind == "silence":
+                x = np.zeros(n)
+            else:
+                t = np.arange(n) / SR
+                x = 0.2 * np.sin(2 * np.pi * 50 * t) + 0.05 * np.sin(2 * np.pi * 150 * t)
+            x = np.clip(x, -1, 1).astype(np.float32)
+            for vad_gate in (True, False):
+                rec.config.vad_gate = vad_gate
+                r = rec.transcribe(x)
+                key = "with_vad_gate" if vad_gate else "without_vad_gate"
+                d = fc.setdefault(key, {"clips": 0, "commands": 0, "decoded": 0, "texts": []})
+                d["clips"] += 1
+                d["commands"] += r.is_command
+                d["decoded"] += bool(r.raw_text)
+                if r.text and len(d["texts"]) < 8:
+                    d["texts"].append(f"{kind}: {r.text!r} ({r.code_name}, conf {r.confidence:.2f})")
+            rec.config.vad_gate = True
+        false_cmd[model] = {k: v for k, v in fc.items() if isinstance(v, dict)}
+        del backend, rec
+    report = {
+        "benchmark": "asr",
+        "commands": len(commands),
+        "instruction_source": source,
+        "voices": list(VOICES),
+        "rates_wpm": list(RATES_WPM),
+        "conditions": conditions,
+        "models": models,
+        "compute_type": args.compute_type,
+        "threads": args.threads,
+        "model_load_s": load_s,
+        "synthesis_s": round(synth_s, 1),
+        "wall_s": round(time.perf_counter() - t_start, 1),
+        "results": results,
+        "latency": latency,
+        "false_commands": false_cmd,
+        "confidence_sweep": sweep,
+        "error_examples": examples[:60],
+    }
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(f"{'model':8} {'condition':10} {'variant':17} {'WER':>6} {'exact':>6} {'RTF':>6} {'cmd':>5} {'wrong':>5}")
+        for r in results:
+            print(f"{r['model']:8} {r['condition']:10} {r['variant']:17} {r['wer']:6.3f} {r['exact_match']:6.3f} "
+                  f"{r['rtf']:6.3f} {r['command_rate']:5.2f} {r['wrong_command_rate']:5.2f}")
+        print(json.dumps({"latency": latency, "false_commands": false_cmd}, indent=1))
+    return 0

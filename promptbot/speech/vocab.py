@@ -1,0 +1,177 @@
+"""Vocabulary biasing: what the robot can hear about, and n-best rescoring against it.
+
+The words that matter in a command are the world's object names, colours and skill
+verbs. They bias Whisper two ways:
+
+- ``hotwords()``: given to the decoder as previous context (faster-whisper's hotwords
+  mechanism), which raises the prior of those tokens, so "block" is not heard as "lock";
+- ``rescore()``: among the decoder's n-best hypotheses, prefer the one whose words
+  belong to the command language (average log-prob minus a penalty per unknown word).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from promptbot.speech.backend import Hypothesis
+from promptbot.speech.text import words
+
+DEFAULT_OBJECTS = ("cube", "block", "bowl", "lego", "mug", "tray", "plate")
+DEFAULT_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "white", "pink", "cyan", "black", "gray", "brown")
+DEFAULT_VERBS = (
+    "pick", "place", "put", "stack", "unstack", "move", "push", "slide", "sort", "grab", "drop", "lift",
+    "take", "get", "collect", "empty", "switch", "swap", "open", "close", "stop",
+)
+# Things in every scene that are not objects of the world.
+SCENE_WORDS = ("table", "tower", "side", "corner")
+# Function words of the command language (template words, spatial words, fillers).
+FUNCTION_WORDS = tuple(
+    "a an the it them this that these those one ones all each every other up down in on to into onto of "
+    "and then after before first next finally please now robot hey okay can could you would will i want "
+    "left right front behind back near next top bottom middle center side of from with by over under "
+    "inside beside between far closest nearest same different two three both is are be so that its "
+    "bring give take set leave keep make go out apart places place leftmost rightmost colour color has "
+    "there here what which where".split()
+)
+
+
+@dataclass
+class Vocabulary:
+    """The words of the current world and skills."""
+
+    objects: Sequence[str] = DEFAULT_OBJECTS
+    colors: Sequence[str] = DEFAULT_COLORS
+    verbs: Sequence[str] = DEFAULT_VERBS
+    extra: Sequence[str] = SCENE_WORDS
+    function_words: Sequence[str] = FUNCTION_WORDS
+    _lexicon: frozenset = field(init=False, repr=False)
+
+    def __post_init__(self):
+        for name in ("objects", "colors", "verbs", "extra"):
+            vals = getattr(self, name)
+            if isinstance(vals, str):
+                raise TypeError(f"Vocabulary.{name} must be a sequence of words, not a string")
+        content = [w for group in (self.objects, self.colors, self.verbs, self.extra) for phrase in group for w in words(phrase)]
+        plural = [w + "s" for w in (w for phrase in self.objects for w in words(phrase))]
+        plural += [w + "es" for w in (w for phrase in self.objects for w in words(phrase)) if w.endswith(("sh", "ch", "x", "s"))]
+        self._lexicon = frozenset(content + plural + [w for p in self.function_words for w in words(p)])
+
+    @classmethod
+    def from_scene(cls, labels: Iterable[str], colors: Iterable[str], **kw) -> "Vocabulary":
+        """Vocabulary of a scene: its labels and colours plus the defaults' verbs."""
+        return cls(objects=tuple(dict.fromkeys(labels)) or DEFAULT_OBJECTS, colors=tuple(dict.fromkeys(colors)) or DEFAULT_COLORS, **kw)
+
+    def content_words(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for group in (self.verbs, self.colors, self.objects, self.extra):
+            for phrase in group:
+                seen.setdefault(" ".join(words(phrase)), None)
+        return [w for w in seen if w]
+
+    def hotwords(self) -> str:
+        """Bias text for the decoder: the content words, space separated."""
+        return " ".join(self.content_words())
+
+    def initial_prompt(self) -> str:
+        """A sentence in the style of a command using the vocabulary."""
+        obj = list(self.objects) or ["cube"]
+        col = list(self.colors) or ["red"]
+        return f"Robot, pick up the {col[0]} {obj[0]} and put it in the {col[-1]} {obj[-1]}."
+
+    def in_lexicon(self, word: str) -> bool:
+        return word in self._lexicon
+
+    def oov_fraction(self, text: str) -> float:
+        ws = words(text)
+        if not ws:
+            return 1.0
+        return sum(not self.in_lexicon(w) for w in ws) / len(ws)
+
+
+class CommandLanguageModel:
+    """Interpolated bigram model of the command language over word classes.
+
+    Colour words become ``<color>`` and object names ``<object>`` (``<objects>`` when
+    plural), so sentences from one world generalise to another world's objects.
+    ``avg_logprob(text)`` is the mean natural-log probability per word (with </s>).
+    """
+
+    def __init__(self, sentences: Iterable[str], vocab: "Vocabulary | None" = None, bigram_weight: float = 0.8, add_k: float = 0.05):
+        if not 0.0 <= bigram_weight < 1.0 or add_k <= 0:
+            raise ValueError("need 0 <= bigram_weight < 1 and add_k > 0")
+        self.vocab = vocab or Vocabulary()
+        self.bigram_weight = bigram_weight
+        self.add_k = add_k
+        self._classes: dict[str, str] = {}
+        for c in self.vocab.colors:
+            for w in words(c):
+                self._classes[w] = "<color>"
+        for o in self.vocab.objects:
+            for w in words(o):
+                self._classes[w] = "<object>"
+                self._classes[w + "s"] = "<objects>"
+        self._uni: dict[str, int] = {}
+        self._bi: dict[tuple[str, str], int] = {}
+        self._ctx: dict[str, int] = {}
+        n = 0
+        for s in sentences:
+            toks = self._tokens(s)
+            n += 1
+            for a, b in zip(toks, toks[1:]):
+                self._bi[a, b] = self._bi.get((a, b), 0) + 1
+                self._ctx[a] = self._ctx.get(a, 0) + 1
+                self._uni[b] = self._uni.get(b, 0) + 1
+        if n == 0:
+            raise ValueError("a command language model needs at least one sentence")
+        self._total = sum(self._uni.values())
+        self._types = len(self._uni) + 1  # + unknown
+        self.sentences = n
+
+    def _tokens(self, text: str) -> list[str]:
+        return ["<s>"] + [self._classes.get(w, w) for w in words(text)] + ["</s>"]
+
+    def avg_logprob(self, text: str) -> float:
+        toks = self._tokens(text)
+        total = 0.0
+        for a, b in zip(toks, toks[1:]):
+            p_uni = (self._uni.get(b, 0) + self.add_k) / (self._total + self.add_k * self._types)
+            ctx = self._ctx.get(a, 0)
+            p_bi = self._bi.get((a, b), 0) / ctx if ctx else 0.0
+            total += float(np.log(self.bigram_weight * p_bi + (1 - self.bigram_weight) * p_uni))
+        return total / (len(toks) - 1)
+
+    @classmethod
+    def from_task_library(cls, n: int = 800, seed: int = 1_000_000, vocab: "Vocabulary | None" = None) -> "CommandLanguageModel":
+        """Train on instructions from ``promptbot.tasks`` (ImportError when it is absent)."""
+        from promptbot.tasks import generate
+
+        worlds = ("tabletop", "sorting", "stacking", "clutter", "long_horizon")
+        return cls((generate(worlds[i % len(worlds)], seed + i).instruction for i in range(n)), vocab)
+
+
+def rescore(
+    hypotheses: Sequence[Hypothesis],
+    vocab: Vocabulary,
+    oov_penalty: float = 1.0,
+    lm: CommandLanguageModel | None = None,
+    lm_weight: float = 0.0,
+) -> list[Hypothesis]:
+    """n-best hypotheses sorted by decoder score - oov_penalty * OOV share + lm_weight * LM log-prob.
+
+    The decoder score is the beam's length-normalised log-probability, so with no
+    unknown words (and no LM) the decoder's own order is kept.
+
+    The acoustic confidence of each hypothesis is left unchanged.
+    """
+    if oov_penalty < 0 or lm_weight < 0:
+        raise ValueError("oov_penalty and lm_weight must be >= 0")
+
+    def score(h: Hypothesis) -> float:
+        s = h.rank_score - oov_penalty * vocab.oov_fraction(h.text)
+        if lm is not None and lm_weight > 0:
+            s += lm_weight * lm.avg_logprob(h.text)
+        return s
+
+    return sorted(hypotheses, key=score, reverse=True)
