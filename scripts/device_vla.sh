@@ -23,6 +23,7 @@ export PYTHONPATH="$PWD/data/site:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 elapsed() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
 PHASE=${PHASE:-collect}
 PY=${PY:-python3}
+export PROMPTBOT_SIM_RENDERER=${PROMPTBOT_SIM_RENDERER:-tiny}   # the EGL plugin crashes on the lent GPU machine
 if [ "$PHASE" = collect ]; then
 if ! $PY -c "import pybullet" 2>/dev/null; then
   elapsed "building pybullet from source"
@@ -30,9 +31,17 @@ if ! $PY -c "import pybullet" 2>/dev/null; then
   (cd data/pbsrc/pybullet-3.2.7 && $PY -m pip install -q --no-build-isolation --no-deps --target "$PWD/../../site" . ) \
     > data/pb_build.log 2>&1 || { tail -30 data/pb_build.log; exit 1; }
 fi
-$PY -c "import pybullet, promptbot.sim.env, torch; print('pybullet ok, cuda', torch.cuda.is_available())" || exit 1
+cp -rn data/pbsrc/pybullet-3.2.7/examples/pybullet/gym/pybullet_data/. data/site/pybullet_data/ 2>/dev/null
+cp -f .devcarry/pbdata_extra/* data/site/pybullet_data/
+$PY -c "
+import os, torch, promptbot.sim.env as e
+s = e.SimEnv('tabletop', 0, e.SimConfig(renderer=os.environ['PROMPTBOT_SIM_RENDERER']))
+print('sim ok:', s.renderer_name, s.render('scene', 96, 96).rgb.mean(), 'cuda', torch.cuda.is_available())" || exit 1
 
 pids=(); epids=()
+# keep the whole phase under COLLECT_DEADLINE_S (the call limit is 600 s)
+left=$(( ${COLLECT_DEADLINE_S:-470} - ($(date +%s) - T0) ))
+COLLECT_MIN=$(python3 -c "print(max(0.5, min($COLLECT_MIN, $left / 60.0)))")
 elapsed "collect: $WORKERS workers x $COLLECT_MIN min"
 for w in $(seq 0 $((WORKERS - 1))); do
   OMP_NUM_THREADS=1 $PY -m promptbot.policy.collect_skills --out data/dev/w$w --episodes 400 \

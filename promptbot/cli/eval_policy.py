@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
     policy = Policy.load(ckpt, backend=args.backend, encoder=encoder)
     skills = [s for s in args.skills.split(",") if s]
     conditions = [c for c in args.conditions.split(",") if c]
-    env = SimEnv("tabletop", 0)
+    import os
+
+    from promptbot.sim.env import SimConfig
+
+    env = SimEnv("tabletop", 0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
     report: dict = {"checkpoint": str(ckpt), "backend": args.backend, "episodes_per_cell": args.episodes,
                     "results": {}, "episodes": []}
     try:

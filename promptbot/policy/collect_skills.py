@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import logging
 import sys
 import time
@@ -42,7 +43,7 @@ def skill_episode_spec(seed: int) -> EpisodeSpec:
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
                    max_minutes: float = 0.0) -> dict:
-    env = SimEnv("tabletop", seed0, SimConfig())
+    env = SimEnv("tabletop", seed0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
     ds = Dataset(out, "skills", image_size, env.config.control_hz)
     done = ds.done()
     todo = [i for i in range(episodes) if i not in done]
