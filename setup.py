@@ -58,7 +58,7 @@ setup(
     packages=sorted(package_dir),
     package_dir=package_dir,
     package_data={
-        "promptbot.sim_worlds": ["*.yaml"],
+        "promptbot.sim_worlds": ["*.yaml", "*.md"],
         "promptbot.models": ["*.pt", "*.json", "*.md"],
         "promptbot.perception": ["tables/*.npz", "README.md"],
         "promptbot.speech": ["README.md"],

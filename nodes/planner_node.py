@@ -36,6 +36,8 @@ from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import check
+from std_msgs.msg import String
+
 from promptbot_msgs.action import ExecuteSkill, RunTask
 from promptbot_msgs.msg import PlanStep, SceneState, TaskPlan, Transcript
 from promptbot_msgs.srv import VerifyStep
@@ -96,6 +98,8 @@ class PlannerNode(Node):
         self._planner_key = None
 
         self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
+        # picture of the search tree of the latest plan (SVG text), for reports and viewers
+        self.tree_pub = self.create_publisher(String, "/planner/tree_svg", LATCHED)
         for topic in (p.scene_topic, p.fallback_scene_topic):
             self.create_subscription(SceneState, topic, lambda m, t=topic: self._on_scene(t, m), 5,
                                      callback_group=MutuallyExclusiveCallbackGroup())
@@ -199,6 +203,12 @@ class PlannerNode(Node):
         if gh is not None:
             gh.publish_feedback(RunTask.Feedback(stage=stage, step_index=index, step_count=count, message=message))
 
+    def _publish_tree(self, res: PlanResult) -> None:
+        try:
+            self.tree_pub.publish(String(data=res.tree_svg()))
+        except Exception as exc:  # noqa: BLE001 - a missing picture must not fail the task
+            self.get_logger().warning(f"no tree picture: {exc}")
+
     def _plan_msg(self, res: PlanResult, statuses: list[int], verifications: list[str]) -> TaskPlan:
         msg = TaskPlan(instruction=res.instruction, goal=str(res.goal) if res.goal else "",
                        llm_calls=int(res.llm_calls), planning_time=float(res.planning_time_s),
@@ -232,6 +242,7 @@ class PlannerNode(Node):
         verifs = [""] * len(res.steps)
         plan_msg = self._plan_msg(res, statuses, verifs)
         self.plan_pub.publish(plan_msg)
+        self._publish_tree(res)
         if not res.ok:
             return self._result(_RESULT_CODES.get(res.status, RunTask.Result.PLANNING_FAILED), res.message, plan_msg)
         self._feedback(goal_handle, "planned", 0, len(res.steps), f"goal {res.goal}")

@@ -69,9 +69,12 @@ def test_planner_node_plans_executes_replans_and_refuses(ros_node, ros_env, spaw
     # execution: the first skill fails (injected) -> replanning -> success, verified on the scene
     r, fb = run("put the red cube and the green cube in the blue bowl")
     assert r.error_code == RunTask.Result.SUCCEEDED, r.error_msg
-    stages = [f.stage for f in fb]
-    for stage in ("understood", "planned", "executing", "replanning", "verified"):
-        assert stage in stages, stages
+    wanted = ("understood", "planned", "executing", "replanning")
+    # feedback callbacks may still be in the executor's queue when the result is handed over
+    wait_for(lambda: all(st in [f.stage for f in fb] for st in wanted), 5.0, what=f"feedback stages {wanted}")
+    # the final "verified" feedback is published just before the result; a client may drop feedback
+    # that arrives after its result, so the verification is asserted on the result itself
+    assert r.error_msg.startswith("done: "), r.error_msg
     assert counts[-1] == 4
     assert all(s.status == s.SUCCEEDED for s in r.plan.steps) and r.plan.steps[0].verification
 

@@ -83,6 +83,7 @@ def run_episode(opts: RunOptions) -> dict:
     from action_msgs.msg import GoalStatus  # noqa: F401  (message package must exist)
     from geometry_msgs.msg import TwistStamped
     from rclpy.action import ActionClient
+    from std_msgs.msg import String
 
     from promptbot.e2e.recorder import GraphRecorder
     from promptbot.e2e.session import GraphSession
@@ -123,6 +124,8 @@ def run_episode(opts: RunOptions) -> dict:
         node.create_subscription(Transcript, "/speech/transcript", transcripts.append, qos.EVENTS)
         plans: list = []
         node.create_subscription(TaskPlan, "/planner/plan", plans.append, qos.LATCHED)
+        trees: list = []
+        node.create_subscription(String, "/planner/tree_svg", lambda m: trees.append(m.data), qos.LATCHED)
         motion = {}
 
         def on_cmd(msg: TwistStamped) -> None:
@@ -221,6 +224,8 @@ def run_episode(opts: RunOptions) -> dict:
                                             "error_code": chk.error_code, "error_msg": chk.error_msg}
             tl.add("verified", f"ground truth: {'goal holds' if chk.success else 'goal does NOT hold'} ({chk.reason})")
             report["success"] = bool(res.error_code == RunTask.Result.SUCCEEDED and chk.success)
+        if trees:
+            report["plan_tree_svg"] = trees[-1]
         return _finish(report, tl, rec, out, plans)
 
 

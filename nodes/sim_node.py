@@ -1,0 +1,342 @@
+"""Simulation node: a PyBullet Panda world that looks like a RealSense + arm driver on the graph.
+
+Publishes ``/camera/color/image_raw`` (rgb8), ``/camera/depth/image_rect_raw``
+(32FC1, metres along the optical axis, REP 118), ``/camera/color/camera_info``,
+``/joint_states``, ``/clock`` and ``/sim/ground_truth`` (SceneState,
+source="ground_truth"). Accepts ``/servo_node/delta_twist_cmds`` (TwistStamped
+in panda_link0, MoveIt Servo convention; a twist holds for ``command_timeout_s``),
+``/joint_trajectory_controller/joint_trajectory`` and ``/gripper/command``
+(Float64 opening width [m]). Services ``/sim/reset`` and ``/sim/check_task``.
+
+All PyBullet work runs in one sim thread (the core, :class:`promptbot.sim.env.SimEnv`);
+ROS callbacks only queue commands. Physics at ``physics_hz`` (>= 240), camera at
+``camera_rate_hz`` in sim time, paced by ``real_time_factor`` (0 = as fast as possible).
+"""
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from concurrent.futures import Future
+
+import rclpy
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import TwistStamped
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, JointState
+from std_msgs.msg import Float64
+from trajectory_msgs.msg import JointTrajectory
+
+from promptbot.ros.image import numpy_to_image
+from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
+from promptbot.scene import relations
+from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
+from promptbot.sim.worlds import WorldError, list_worlds
+from promptbot_msgs.msg import DetectedObject, Relation, SceneState
+from promptbot_msgs.srv import CheckTask, ResetWorld
+
+BASE_FRAME = "panda_link0"
+CAMERA_FRAME = "camera_color_optical_frame"
+
+
+def _world_ok(value) -> str | None:
+    if value in list_worlds() or str(value).endswith((".yaml", ".yml")):
+        return None
+    return f"unknown world {value!r}; available: {', '.join(list_worlds())}"
+
+
+SPECS = [
+    ParamSpec("world", "tabletop", "world to load at start (name or YAML path)", validator=_world_ok, read_only=True),
+    ParamSpec("seed", 0, "seed of the initial world", min=0, max=2**31 - 1, read_only=True),
+    ParamSpec("physics_hz", 240.0, "physics rate [Hz]", min=240.0, max=2000.0, read_only=True),
+    ParamSpec("camera_rate_hz", 30.0, "camera publishing rate in sim time [Hz]", min=1.0, max=60.0),
+    ParamSpec("joint_state_rate_hz", 60.0, "joint state publishing rate in sim time [Hz]", min=1.0, max=240.0),
+    ParamSpec("ground_truth_rate_hz", 10.0, "ground truth publishing rate in sim time [Hz]", min=0.5, max=60.0),
+    ParamSpec("real_time_factor", 1.0, "sim time / wall time; 0 = as fast as possible", min=0.0, max=100.0),
+    ParamSpec("width", 640, "camera image width [px]", min=32, max=1920, read_only=True),
+    ParamSpec("height", 480, "camera image height [px]", min=32, max=1080, read_only=True),
+    ParamSpec("publish_depth", True, "publish the depth image"),
+    ParamSpec("command_timeout_s", 0.2, "a twist holds this long without a new one [s, sim time]",
+              min=0.01, max=5.0),
+    ParamSpec("renderer", "auto", "auto | egl | tiny", choices=("auto", "egl", "tiny"), read_only=True),
+    ParamSpec("shadows", True, "render shadows (keep as in the training data; off is faster on CPU)",
+              read_only=True),
+    ParamSpec("frame_id", BASE_FRAME, "frame commands must be expressed in", read_only=True),
+]
+
+
+def _stamp(t: float) -> Time:
+    sec = int(math.floor(t))
+    return Time(sec=sec, nanosec=int(round((t - sec) * 1e9)) % 1_000_000_000)
+
+
+class SimNode(Node):
+    def __init__(self):
+        super().__init__("sim_node")
+        self.params = declare_params(self, SPECS)
+        p = self.params
+        self.pub_rgb = self.create_publisher(Image, "/camera/color/image_raw", SENSOR_IMAGE)
+        self.pub_depth = self.create_publisher(Image, "/camera/depth/image_rect_raw", SENSOR_IMAGE)
+        self.pub_info = self.create_publisher(CameraInfo, "/camera/color/camera_info", SENSOR_IMAGE)
+        self.pub_joints = self.create_publisher(JointState, "/joint_states", 10)
+        self.pub_clock = self.create_publisher(Clock, "/clock", 10)
+        self.pub_gt = self.create_publisher(SceneState, "/sim/ground_truth", LATCHED)
+        self.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self._on_twist, COMMAND)
+        self.create_subscription(JointTrajectory, "/joint_trajectory_controller/joint_trajectory",
+                                 self._on_trajectory, 10)
+        self.create_subscription(Float64, "/gripper/command", self._on_gripper, COMMAND)
+        self.create_service(ResetWorld, "/sim/reset", self._on_reset)
+        self.create_service(CheckTask, "/sim/check_task", self._on_check)
+        self._requests: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._task = None
+        self._env: SimEnv | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sim", daemon=True)
+        self._config = SimConfig(physics_hz=p.physics_hz, control_hz=p.physics_hz / 12.0, renderer=p.renderer,
+                                 shadows=p.shadows)
+        self._thread.start()
+        if not self._ready.wait(60.0):
+            raise RuntimeError("simulation did not start within 60 s")
+        self.get_logger().info(
+            f"sim ready: world={p.world} seed={p.seed} renderer={self._env.renderer_name} "
+            f"physics={p.physics_hz:.0f} Hz camera={p.camera_rate_hz:.0f} Hz rtf={p.real_time_factor}")
+
+    # --- callbacks (executor thread): validate and queue -------------------------
+    def _on_twist(self, msg: TwistStamped) -> None:
+        frame = msg.header.frame_id
+        if frame and frame != self.params.frame_id:
+            self.get_logger().error(f"twist rejected: frame {frame!r}, expected {self.params.frame_id!r}",
+                                    throttle_duration_sec=1.0)
+            return
+        lin = (msg.twist.linear.x, msg.twist.linear.y, msg.twist.linear.z)
+        ang = (msg.twist.angular.x, msg.twist.angular.y, msg.twist.angular.z)
+        self._requests.put(("twist", (lin, ang)))
+
+    def _on_gripper(self, msg: Float64) -> None:
+        self._requests.put(("gripper", float(msg.data)))
+
+    def _on_trajectory(self, msg: JointTrajectory) -> None:
+        names = list(msg.joint_names)
+        wanted = list(JOINT_NAMES[:7])
+        if sorted(names) != sorted(wanted):
+            self.get_logger().error(f"trajectory rejected: joint_names must be {wanted}, got {names}")
+            return
+        order = [names.index(n) for n in wanted]
+        try:
+            times = [pt.time_from_start.sec + pt.time_from_start.nanosec * 1e-9 for pt in msg.points]
+            pos = [[pt.positions[i] for i in order] for pt in msg.points]
+        except IndexError:
+            self.get_logger().error("trajectory rejected: a point has fewer positions than joint names")
+            return
+        self._requests.put(("trajectory", (times, pos)))
+
+    def _call(self, kind: str, payload, timeout: float = 120.0):
+        fut: Future = Future()
+        self._requests.put((kind, payload, fut))
+        return fut.result(timeout=timeout)
+
+    def _on_reset(self, req: ResetWorld.Request, res: ResetWorld.Response) -> ResetWorld.Response:
+        try:
+            instruction, goal = self._call("reset", (req.world, int(req.seed), req.task))
+            res.error_code, res.instruction, res.goal = ResetWorld.Response.OK, instruction, goal
+        except WorldError as exc:
+            unknown = "unknown world" in str(exc)
+            res.error_code = ResetWorld.Response.UNKNOWN_WORLD if unknown else ResetWorld.Response.BAD_WORLD_FILE
+            res.error_msg = str(exc)
+        except Exception as exc:  # noqa: BLE001 - report, never crash the node
+            res.error_code, res.error_msg = ResetWorld.Response.FAILED, f"{type(exc).__name__}: {exc}"
+        if res.error_code != ResetWorld.Response.OK:
+            self.get_logger().error(f"reset failed: {res.error_msg}")
+        return res
+
+    def _on_check(self, req: CheckTask.Request, res: CheckTask.Response) -> CheckTask.Response:
+        try:
+            from promptbot.tasks import GoalSyntaxError, check
+        except ImportError:
+            res.error_code, res.error_msg = CheckTask.Response.NO_TASK, "task library (promptbot.tasks) not installed"
+            return res
+        goal = req.goal or (str(self._task.goal) if self._task is not None else "")
+        if not goal:
+            res.error_code, res.error_msg = CheckTask.Response.NO_TASK, "no current task and no goal given"
+            return res
+        try:
+            objects = self._call("ground_truth", None)
+            ok, reason = check(goal, objects)
+            res.error_code, res.success, res.reason = CheckTask.Response.OK, bool(ok), str(reason)
+        except GoalSyntaxError as exc:
+            res.error_code, res.error_msg = CheckTask.Response.BAD_GOAL, str(exc)
+        return res
+
+    # --- sim thread -----------------------------------------------------------------
+    def _handle(self, env: SimEnv, item) -> None:
+        kind, payload = item[0], item[1]
+        fut: Future | None = item[2] if len(item) > 2 else None
+        try:
+            if kind == "twist":
+                env.set_twist(*payload)
+                self._twist_until = env.time_s + self.params.command_timeout_s
+                result = None
+            elif kind == "gripper":
+                env.set_gripper(payload)
+                result = None
+            elif kind == "trajectory":
+                env.set_joint_trajectory(*payload)
+                result = None
+            elif kind == "reset":
+                result = self._reset(env, *payload)
+            elif kind == "ground_truth":
+                result = env.ground_truth()
+            else:
+                raise ValueError(kind)
+            if fut is not None:
+                fut.set_result(result)
+        except CommandError as exc:
+            self.get_logger().error(f"{kind} command rejected: {exc}", throttle_duration_sec=1.0)
+            if fut is not None:
+                fut.set_exception(exc)
+        except Exception as exc:  # noqa: BLE001
+            if fut is None:
+                self.get_logger().error(f"{kind} failed: {exc}")
+            else:
+                fut.set_exception(exc)
+
+    def _reset(self, env: SimEnv, world: str, seed: int, task: str) -> tuple[str, str]:
+        target = world or env.world.name
+        from promptbot.sim.worlds import load_world
+        spec = load_world(target)          # raises WorldError before touching the sim
+        self._clock_base += env.time_s        # /clock stays monotonic across resets
+        env.reset(spec, seed)
+        self._clock_base -= env.time_s
+        self._restart = True
+        self._task = None
+        self._twist_until = -1.0
+        if task:
+            from promptbot.sim.expert import Expert
+            from promptbot.tasks import generate
+            t = generate(spec.name, seed, family=None if task in ("any", "*") else task)
+            if t.setup_plan:
+                ex = Expert(env)
+                ex.run_plan(t.setup_plan)
+                ex.go_home()
+                env.stop()
+            self._task = t
+            self.get_logger().info(f"task: {t.instruction!r} goal {t.goal}")
+            return t.instruction, str(t.goal)
+        return "", ""
+
+    def _loop(self) -> None:
+        p = self.params
+        try:
+            self._env = env = SimEnv(p.world, p.seed, self._config)
+        except Exception as exc:  # noqa: BLE001
+            self.get_logger().fatal(f"cannot start the simulation: {exc}")
+            self._ready.set()
+            return
+        self._twist_until = -1.0
+        self._clock_base = 0.0           # /clock = _clock_base + env.time_s
+        self._restart = False
+        self._ready.set()
+        next_cam = next_js = next_gt = 0.0
+        wall0, sim0 = time.monotonic(), env.time_s
+        while not self._stop.is_set():
+            rtf = self.params.real_time_factor
+            try:
+                while True:
+                    self._handle(env, self._requests.get_nowait())
+            except queue.Empty:
+                pass
+            if self._twist_until >= 0 and env.time_s > self._twist_until:
+                env.stop()                       # MoveIt Servo: no new command -> stop
+                self._twist_until = -1.0
+            env.step_physics(1)
+            t = self._clock_base + env.time_s
+            if self._restart:        # a reset happened: publish everything now, restart the pacing
+                self._restart = False
+                next_cam = next_js = next_gt = t
+                wall0, sim0 = time.monotonic(), t
+            self.pub_clock.publish(Clock(clock=_stamp(t)))
+            if t + 1e-9 >= next_js:
+                next_js = t + 1.0 / self.params.joint_state_rate_hz
+                self._publish_joints(env, t)
+            if t + 1e-9 >= next_gt:
+                next_gt = t + 1.0 / self.params.ground_truth_rate_hz
+                self._publish_gt(env, t)
+            if t + 1e-9 >= next_cam:
+                next_cam = t + 1.0 / self.params.camera_rate_hz
+                self._publish_camera(env, t)
+            if rtf > 0:
+                ahead = (t - sim0) / rtf - (time.monotonic() - wall0)
+                if ahead > 0:
+                    time.sleep(ahead)
+                elif ahead < -0.5:      # fell behind: do not try to catch up in a burst
+                    wall0, sim0 = time.monotonic(), t
+        env.close()
+
+    def _publish_joints(self, env: SimEnv, t: float) -> None:
+        names, q, v, e = env.joint_state()
+        msg = JointState(name=list(names), position=q.tolist(), velocity=v.tolist(), effort=e.tolist())
+        msg.header.stamp = _stamp(t)
+        self.pub_joints.publish(msg)
+
+    def _publish_gt(self, env: SimEnv, t: float) -> None:
+        objs = env.ground_truth()
+        msg = SceneState(source="ground_truth")
+        msg.header.stamp, msg.header.frame_id = _stamp(t), BASE_FRAME
+        for o in objs:
+            d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=1.0)
+            d.position.x, d.position.y, d.position.z = o.position
+            d.size.x, d.size.y, d.size.z = o.size
+            msg.objects.append(d)
+        for pred, a, b in sorted(relations(objs)):
+            msg.relations.append(Relation(predicate=pred, subject=a, object=b))
+        self.pub_gt.publish(msg)
+
+    def _publish_camera(self, env: SimEnv, t: float) -> None:
+        frame = env.render("scene", self.params.width, self.params.height)
+        stamp = _stamp(t)
+        rgb = numpy_to_image(frame.rgb, "rgb8")
+        rgb.header.stamp, rgb.header.frame_id = stamp, CAMERA_FRAME
+        self.pub_rgb.publish(rgb)
+        if self.params.publish_depth:
+            depth = numpy_to_image(frame.depth, "32FC1")
+            depth.header = rgb.header
+            self.pub_depth.publish(depth)
+        info = CameraInfo(width=frame.width, height=frame.height, distortion_model="plumb_bob")
+        info.header = rgb.header
+        K = frame.K
+        info.k = [float(v) for v in K.reshape(-1)]
+        info.d = [0.0] * 5
+        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+        info.p = [K[0, 0], 0.0, K[0, 2], 0.0, 0.0, K[1, 1], K[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
+        self.pub_info.publish(info)
+        self.camera_pose = frame.T_base_cam
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = SimNode()
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.shutdown()
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()

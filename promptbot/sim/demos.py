@@ -1,0 +1,246 @@
+"""Scripted-expert demonstrations: episodes in a chunked on-disk format (npz per episode + JSON index).
+
+Layout of a dataset folder::
+
+    DIR/index.json                 # format, schema (names, shapes, rates) and one entry per episode
+    DIR/episodes/ep_000000.npz     # one compressed npz per episode
+
+Each episode npz holds, for T control steps (``control_hz`` in the index):
+
+- ``scene_rgb``  (T, H, W, 3) uint8   scene camera before the action
+- ``wrist_rgb``  (T, h, w, 3) uint8   wrist camera before the action (absent if the world has none)
+- ``proprio``    (T, 15) float32      7 arm joints [rad], gripper width [m], EE xyz [m], EE quat xyzw
+- ``action``     (T, 7) float32       EE twist in panda_link0 (vx vy vz [m/s], wx wy wz [rad/s]) + gripper width [m]
+- ``plan_step``  (T,) int16           index of the plan step being executed
+- ``instruction`` () str, ``success`` () bool, ``step_success`` (S,) bool
+
+The index entry of an episode repeats instruction, goal, plan, success and T, so a
+loader can filter without opening shards. Collection is resumable: episodes whose
+file and index entry exist are skipped.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from promptbot.sim.env import ACTION_NAMES, SimConfig, SimEnv
+from promptbot.sim.expert import Expert, SkillError
+from promptbot.sim.trials import make_trial
+from promptbot.sim.worlds import load_world
+
+log = logging.getLogger(__name__)
+
+FORMAT = "promptbot-demos"
+VERSION = 1
+PROPRIO_NAMES = tuple(f"q{i}_rad" for i in range(1, 8)) + ("gripper_width_m", "ee_x_m", "ee_y_m", "ee_z_m",
+                                                           "ee_qx", "ee_qy", "ee_qz", "ee_qw")
+SKILL_TEMPLATES = {
+    "pick": ["pick up the {a}", "grab the {a}", "lift the {a}"],
+    "place": ["put the {a} in the {b}", "place the {a} into the {b}", "drop the {a} in the {b}"],
+    "stack": ["stack the {a} on the {b}", "put the {a} on top of the {b}", "place the {a} onto the {b}"],
+    "push": ["push the {a} to the {b}", "slide the {a} to the {b} side", "move the {a} to the {b} by pushing it"],
+}
+
+
+@dataclass
+class EpisodeSpec:
+    world: str
+    seed: int
+    instruction: str
+    goal: str
+    plan: list[tuple[str, tuple[str, ...]]]
+    setup_plan: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    family: str = "single_skill"
+
+
+def _name(oid: str) -> str:
+    parts = oid.split("_")
+    if parts[-1].isdigit():
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def episode_spec(world: str, seed: int) -> EpisodeSpec:
+    """A task from ``promptbot.tasks`` when available, else a templated single-skill episode."""
+    try:
+        from promptbot.tasks import generate
+    except ImportError:
+        generate = None
+    if generate is not None:
+        try:
+            t = generate(world, seed)
+            return EpisodeSpec(world, seed, t.instruction, str(t.goal), list(t.oracle_plan),
+                               list(t.setup_plan), t.family)
+        except Exception as exc:  # noqa: BLE001 - fall back to single skills
+            log.info("task generation failed for %s/%d (%s); using a single-skill episode", world, seed, exc)
+    skill = ("pick", "place", "stack", "push")[seed % 4]
+    trial = make_trial(skill, seed)
+    if trial.world != world:   # keep the requested world: choose args from its scene
+        from promptbot.sim.worlds import sample_scene
+        objs = sample_scene(world, seed)
+        movable = [o for o in objs if not o.is_container]
+        boxes = [o for o in objs if o.is_container]
+        rng = np.random.default_rng([seed, 5])
+        a = movable[int(rng.integers(len(movable)))]
+        if skill == "place" and boxes:
+            args: tuple[str, ...] = (a.id, boxes[int(rng.integers(len(boxes)))].id)
+        elif skill == "stack" and len(movable) > 1:
+            b = [o for o in movable if o.id != a.id][0]
+            args = (a.id, b.id)
+        else:
+            skill, args = "pick", (a.id,)
+        trial = trial.__class__(skill, world, seed, args)
+    rng = np.random.default_rng([seed, 6])
+    tmpl = SKILL_TEMPLATES[trial.skill][int(rng.integers(3))]
+    a_name = _name(trial.args[0])
+    b_name = _name(trial.args[1]) if len(trial.args) > 1 else ""
+    instruction = tmpl.format(a=a_name, b=b_name)
+    goal = {"pick": f"holding({trial.args[0]})", "place": f"in({trial.args[0]},{b_name.replace(' ', '_')})",
+            "stack": f"on({trial.args[0]},{trial.args[1] if len(trial.args) > 1 else ''})",
+            "push": f"region({trial.args[0]},{b_name})"}[trial.skill]
+    return EpisodeSpec(world, seed, instruction, goal, [(trial.skill, trial.args)])
+
+
+def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
+                   on_frame: Callable[[int, np.ndarray], None] | None = None) -> tuple[dict, dict]:
+    """Run ``spec`` with the expert and return (arrays, metadata)."""
+    env.reset(spec.world, spec.seed)
+    setup = Expert(env)
+    if spec.setup_plan:
+        res = setup.run_plan(spec.setup_plan)
+        if not all(r.success for r in res):
+            raise SkillError(f"setup plan failed: {[(r.skill, r.args, r.success) for r in res]}")
+        setup.go_home(2.0)
+    scene, wrist_imgs, proprio, actions, steps = [], [], [], [], []
+    use_wrist = wrist and env.world.wrist_camera.enabled
+    current = [0]
+
+    def observe(action: np.ndarray) -> None:
+        scene.append(env.render("scene", image_size, image_size).rgb)
+        if use_wrist:
+            wrist_imgs.append(env.render("wrist", image_size, image_size).rgb)
+        proprio.append(env.proprio())
+        actions.append(action.astype(np.float32))
+        steps.append(current[0])
+        if on_frame is not None:
+            on_frame(current[0], scene[-1])
+
+    expert = Expert(env, observer=observe)
+    step_ok = []
+    for i, (skill, args) in enumerate(spec.plan):
+        current[0] = i
+        r = expert.run(skill, args)
+        step_ok.append(r.success)
+        if not r.success:
+            break
+    success = len(step_ok) == len(spec.plan) and all(step_ok)
+    if success and not spec.goal.startswith(("holding(", "in(", "on(", "region(")):
+        try:
+            from promptbot.tasks import check
+            success = bool(check(spec.goal, env.ground_truth())[0])
+        except ImportError:
+            pass
+    arrays = {
+        "scene_rgb": np.stack(scene) if scene else np.zeros((0, image_size, image_size, 3), np.uint8),
+        "proprio": np.stack(proprio) if proprio else np.zeros((0, 15), np.float32),
+        "action": np.stack(actions) if actions else np.zeros((0, 7), np.float32),
+        "plan_step": np.array(steps, dtype=np.int16),
+        "instruction": np.array(spec.instruction),
+        "success": np.array(success),
+        "step_success": np.array(step_ok, dtype=bool),
+    }
+    if use_wrist:
+        arrays["wrist_rgb"] = np.stack(wrist_imgs) if wrist_imgs else np.zeros((0, image_size, image_size, 3),
+                                                                               np.uint8)
+    meta = {"world": spec.world, "seed": spec.seed, "family": spec.family, "instruction": spec.instruction,
+            "goal": spec.goal, "plan": [[s, list(a)] for s, a in spec.plan], "success": success,
+            "n_steps": int(len(actions))}
+    return arrays, meta
+
+
+class Dataset:
+    """A dataset folder: read/write the index, write episodes atomically."""
+
+    def __init__(self, root: str | os.PathLike, world: str, image_size: int, control_hz: float):
+        self.root = Path(root)
+        (self.root / "episodes").mkdir(parents=True, exist_ok=True)
+        self.index_path = self.root / "index.json"
+        if self.index_path.is_file():
+            self.index = json.loads(self.index_path.read_text())
+            if self.index.get("format") != FORMAT:
+                raise ValueError(f"{self.index_path} is not a {FORMAT} index")
+            if self.index.get("image_size") != [image_size, image_size]:
+                raise ValueError(f"existing dataset has image_size {self.index.get('image_size')}, "
+                                 f"asked for {image_size}")
+        else:
+            self.index = {"format": FORMAT, "version": VERSION, "world": world,
+                          "image_size": [image_size, image_size], "control_hz": control_hz,
+                          "action_names": list(ACTION_NAMES), "action_frame": "panda_link0",
+                          "proprio_names": list(PROPRIO_NAMES), "episodes": []}
+
+    def done(self) -> set[int]:
+        return {e["episode"] for e in self.index["episodes"]
+                if (self.root / e["file"]).is_file()}
+
+    def write(self, episode: int, arrays: dict, meta: dict) -> None:
+        rel = f"episodes/ep_{episode:06d}.npz"
+        tmp = self.root / f"episodes/.ep_{episode:06d}.tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, self.root / rel)
+        self.index["episodes"] = [e for e in self.index["episodes"] if e["episode"] != episode]
+        self.index["episodes"].append({"episode": episode, "file": rel, **meta})
+        self.index["episodes"].sort(key=lambda e: e["episode"])
+        tmp_idx = self.index_path.with_suffix(".tmp")
+        tmp_idx.write_text(json.dumps(self.index, indent=1))
+        os.replace(tmp_idx, self.index_path)
+
+
+def load_episode(root: str | os.PathLike, episode: int) -> dict[str, np.ndarray]:
+    path = Path(root) / "episodes" / f"ep_{episode:06d}.npz"
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, image_size: int = 96,
+            wrist: bool = True, progress: bool = True) -> dict:
+    """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict."""
+    spec = load_world(world)
+    env = SimEnv(spec, seed0, SimConfig())
+    ds = Dataset(out, spec.name, image_size, env.config.control_hz)
+    done = ds.done()
+    todo = [i for i in range(episodes) if i not in done]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=episodes, initial=episodes - len(todo), desc=f"collect {spec.name}", unit="ep")
+    ok = failed = 0
+    try:
+        for i in todo:
+            es = episode_spec(world, seed0 + i)
+            try:
+                arrays, meta = record_episode(env, es, image_size=image_size, wrist=wrist)
+            except SkillError as exc:
+                log.warning("episode %d (seed %d) skipped: %s", i, seed0 + i, exc)
+                failed += 1
+                if bar:
+                    bar.update(1)
+                continue
+            ds.write(i, arrays, meta)
+            ok += bool(meta["success"])
+            if bar:
+                bar.update(1)
+                bar.set_postfix(success=f"{ok}/{len(todo)}")
+    finally:
+        if bar:
+            bar.close()
+        env.close()
+    total = len(ds.index["episodes"])
+    n_ok = sum(1 for e in ds.index["episodes"] if e["success"])
+    return {"out": str(out), "episodes": total, "successful": n_ok, "skipped_errors": failed,
+            "resumed_from": len(done)}

@@ -1,0 +1,469 @@
+"""Scripted expert: pick / place / stack / push through the policy's action space.
+
+Every motion is a sequence of ``Action``s (EE twist in the base frame + gripper
+width) sent to ``SimEnv.step`` at the control rate, so the exact stream can be
+recorded as a demonstration (``observer`` sees each action before it is
+applied). Grasps are real friction grasps: nothing is attached to the hand.
+
+A plan step is ``(skill, args)`` with string args:
+
+- ``("pick", (obj,))``
+- ``("place", (obj, target))``  target = container id (into), object id (onto),
+  region name from ``promptbot.scene.REGIONS``, or ``"x,y"`` in metres
+- ``("stack", (a, b))``          put ``a`` on ``b``
+- ``("push", (obj, region))``    slide ``obj`` along the table into ``region``
+
+Success of a step is the geometric relation afterwards (``is_in`` / ``is_on`` /
+``Region.contains``), read from simulator ground truth.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on
+from promptbot.sim.env import GRIPPER_MAX_WIDTH_M, Action, SimEnv
+from promptbot.sim.worlds import SHAPES
+
+SKILLS = ("pick", "place", "stack", "push")
+TRAVEL_Z_M = 0.20                 # EE height for transfers
+APPROACH_DZ_M = 0.10              # pre-grasp height above the grasp point
+LIFT_Z_M = 0.16
+MAX_SPEED_M_S = 0.30
+KP_LIN = 5.0                      # 1/s
+KP_ANG = 4.0                      # 1/s
+MAX_ANG_RAD_S = 1.2
+PUSH_SPEED_M_S = 0.08
+PUSH_Z_M = 0.018                  # grasp-target height while pushing (finger tips ~8 mm above the table)
+FINGER_HALF_THICK_M = 0.011
+
+
+class SkillError(ValueError):
+    """An unknown skill, wrong arguments or unknown object ids."""
+
+
+@dataclass
+class StepResult:
+    skill: str
+    args: tuple[str, ...]
+    success: bool
+    reason: str
+    control_steps: int
+
+
+def _wrap(angle: float, period: float) -> float:
+    """Wrap into [-period/2, period/2)."""
+    return (angle + period / 2.0) % period - period / 2.0
+
+
+def _yaw_quat(yaw: float) -> np.ndarray:
+    """Grasp frame pointing down, rotated by ``yaw`` about world z (x, y, z, w)."""
+    # Rz(yaw) * Rx(pi)
+    return np.array([math.cos(yaw / 2.0), math.sin(yaw / 2.0), 0.0, 0.0])
+
+
+def _quat_err(q_des: np.ndarray, q_cur: np.ndarray) -> np.ndarray:
+    """Rotation vector (world frame) taking q_cur to q_des."""
+    x1, y1, z1, w1 = q_des
+    x2, y2, z2, w2 = -q_cur[0], -q_cur[1], -q_cur[2], q_cur[3]
+    q = np.array([w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+                  w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+                  w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+                  w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2])
+    if q[3] < 0:
+        q = -q
+    s = np.linalg.norm(q[:3])
+    if s < 1e-9:
+        return np.zeros(3)
+    return q[:3] / s * 2.0 * math.atan2(s, q[3])
+
+
+class Expert:
+    """Drives ``env`` with scripted skills; ``observer(action)`` is called before every control step."""
+
+    def __init__(self, env: SimEnv, observer: Callable[[np.ndarray], None] | None = None):
+        self.env = env
+        self.observer = observer
+        self.steps = 0
+        self._gripper = GRIPPER_MAX_WIDTH_M
+        self._held: str | None = None
+        self._place_xy: tuple[float, float] = (0.0, 0.0)
+
+    # --- low-level motion ------------------------------------------------------
+    def _act(self, lin=(0.0, 0.0, 0.0), ang=(0.0, 0.0, 0.0)) -> None:
+        a = Action(tuple(float(v) for v in lin), tuple(float(v) for v in ang), self._gripper)  # type: ignore[arg-type]
+        arr = a.to_array()
+        if self.observer is not None:
+            self.observer(arr)
+        self.env.step(a)
+        self.steps += 1
+
+    def _move(self, pos, yaw: float, tol_m: float = 0.004, timeout_s: float = 6.0,
+              speed: float = MAX_SPEED_M_S) -> bool:
+        goal = np.asarray(pos, dtype=np.float64)
+        q_des = _yaw_quat(yaw)
+        n_max = int(timeout_s * self.env.config.control_hz)
+        for _ in range(n_max):
+            p, q = self.env.ee_pose()
+            err = goal - np.array(p)
+            rot = _quat_err(q_des, np.array(q))
+            if np.linalg.norm(err) < tol_m and np.linalg.norm(rot) < 0.03:
+                return True
+            v = KP_LIN * err
+            n = np.linalg.norm(v)
+            if n > speed:
+                v *= speed / n
+            w = KP_ANG * rot
+            n = np.linalg.norm(w)
+            if n > MAX_ANG_RAD_S:
+                w *= MAX_ANG_RAD_S / n
+            self._act(v, w)
+        return False
+
+    def _hold(self, seconds: float) -> None:
+        for _ in range(max(1, int(seconds * self.env.config.control_hz))):
+            self._act()
+
+    def _grip(self, width: float, seconds: float = 0.5) -> None:
+        self._gripper = float(width)
+        self._hold(seconds)
+
+    def _ee_yaw(self) -> float:
+        _, q = self.env.ee_pose()
+        R = np.array(self.env.client.getMatrixFromQuaternion(q)).reshape(3, 3)
+        return math.atan2(R[1, 0], R[0, 0])
+
+    # --- scene helpers ---------------------------------------------------------
+    def _gt(self) -> dict[str, ObjectState]:
+        return {o.id: o for o in self.env.ground_truth()}
+
+    def _obj(self, oid: str) -> ObjectState:
+        gt = self._gt()
+        if oid not in gt:
+            raise SkillError(f"unknown object {oid!r}; scene has {sorted(gt)}")
+        return gt[oid]
+
+    def _grasp_yaw(self, obj: ObjectState) -> float:
+        yaw = float(obj.attrs.get("yaw", 0.0))
+        if obj.label != "cube":
+            return _wrap(yaw, math.pi)
+        options = [_wrap(yaw, math.pi / 2.0), _wrap(yaw + math.pi / 2.0, math.pi)]
+        box = next((c for c in self._gt().values() if c.is_container and is_in(obj, c)), None)
+        if box is None:
+            return options[0]
+        # inside a container: close the fingers across the direction with most room to the walls
+        off = np.array(obj.position[:2]) - np.array(box.position[:2])
+
+        def finger_load(y: float) -> float:   # finger axis is the grasp frame's y axis
+            return abs(off @ np.array([-math.sin(y), math.cos(y)]))
+        return min(options, key=finger_load)
+
+    def _open_width(self, obj: ObjectState) -> float:
+        shape = SHAPES[obj.label]
+        return float(min(GRIPPER_MAX_WIDTH_M, min(shape.size[0], shape.size[1]) + 0.03))
+
+    def _grasp_point(self, obj: ObjectState) -> np.ndarray:
+        x, y, _ = obj.position
+        if obj.label == "mug":   # grasp the body, not the handle: body centre is offset along local -x
+            shape = SHAPES["mug"]
+            off = shape.size[0] / 2.0 - shape.size[1] / 2.0
+            yaw = float(obj.attrs.get("yaw", 0.0))
+            x, y = x - off * math.cos(yaw), y - off * math.sin(yaw)
+        z = min(obj.position[2], obj.top - 0.022)
+        return np.array([x, y, max(z, 0.012)])
+
+    def _travel_z(self, exclude: str | None, carried_h: float) -> float:
+        tops = [o.top for o in self._gt().values() if o.id != exclude]
+        return max(TRAVEL_Z_M, (max(tops) if tops else 0.0) + carried_h + 0.05)
+
+    def holding(self, oid: str) -> bool:
+        o = self._obj(oid)
+        return self.env.contacts_with_fingers(oid) == 2 and o.bottom > 0.01 and self.env.gripper_width() > 0.003
+
+    # --- skills ------------------------------------------------------------------
+    def pick(self, oid: str) -> bool:
+        obj = self._obj(oid)
+        if not SHAPES[obj.label].graspable:
+            raise SkillError(f"{oid} ({obj.label}) cannot be picked")
+        yaw = self._grasp_yaw(obj)
+        g = self._grasp_point(obj)
+        self._gripper = self._open_width(obj)
+        p, _ = self.env.ee_pose()
+        if p[2] < g[2] + APPROACH_DZ_M - 0.02:    # rise first to clear objects
+            self._move((p[0], p[1], g[2] + APPROACH_DZ_M), self._ee_yaw(), tol_m=0.02)
+        self._move((g[0], g[1], g[2] + APPROACH_DZ_M), yaw, tol_m=0.01)
+        # re-read the object (it may have been nudged) and descend
+        obj = self._obj(oid)
+        g = self._grasp_point(obj)
+        yaw = self._grasp_yaw(obj)
+        self._move((g[0], g[1], g[2] + APPROACH_DZ_M), yaw, tol_m=0.004)
+        self._move(g, yaw, tol_m=0.003, speed=0.15)
+        self._grip(0.0, 0.6)
+        p, _ = self.env.ee_pose()
+        self._move((p[0], p[1], LIFT_Z_M), yaw, tol_m=0.01, speed=0.2)
+        ok = self.holding(oid)
+        self._held = oid if ok else None
+        return ok
+
+    def _held_offset(self, oid: str) -> np.ndarray:
+        p, _ = self.env.ee_pose()
+        o = self._obj(oid)
+        return np.array([o.position[0] - p[0], o.position[1] - p[1]])
+
+    def _release_height(self, held: ObjectState, target: ObjectState | None) -> float:
+        """Height of the held object's bottom at release [m]."""
+        if target is None:
+            return 0.006
+        if target.is_container:
+            return target.bottom + SHAPES[target.label].wall_m + 0.008
+        return target.top + 0.004
+
+    def _free_spot(self, target: str, oid: str) -> tuple[float, float] | None:
+        """Fallback spot for region / table / relational targets: the most free candidate point."""
+        gt = self._gt()
+        others = [o for o in gt.values() if o.id != oid]
+        me = gt[oid]
+        if target in REGIONS or target == "table":
+            r = REGIONS[target] if target in REGIONS else WORKSPACE
+            m = 0.04
+            cands = [(x, y) for x in np.linspace(r.x_min + m, r.x_max - m, 9)
+                     for y in np.linspace(r.y_min + m, r.y_max - m, 9)]
+            ref_xy = np.array(me.position[:2])
+            must = None
+        else:
+            rel, ref_id = target.split(":", 1)
+            if ref_id not in gt or rel not in ("near", "left_of", "right_of"):
+                return None
+            ref = gt[ref_id]
+            rx, ry = ref.position[:2]
+            ref_xy = np.array([rx, ry])
+            base = max(ref.size[:2]) / 2 + max(me.size[:2]) / 2 + 0.01
+            if rel == "near":
+                cands = [(rx + rad * math.cos(a), ry + rad * math.sin(a))
+                         for rad in np.linspace(base, min(base + 0.04, 0.11), 5)
+                         for a in np.linspace(0, 2 * math.pi, 24, endpoint=False)]
+                must = lambda x, y: math.hypot(x - rx, y - ry) <= 0.115   # noqa: E731
+            else:
+                sign = 1.0 if rel == "left_of" else -1.0
+                cands = [(rx + dx, ry + sign * dy) for dy in np.linspace(max(base, 0.06), 0.25, 12)
+                         for dx in (0.0, 0.03, -0.03, 0.06, -0.06)]
+                must = None
+        best, best_score = None, -1e9
+        for x, y in cands:
+            if not (0.32 <= math.hypot(x, y) <= 0.76 and WORKSPACE.contains((x, y, 0.0), margin=-0.02)):
+                continue
+            if must is not None and not must(x, y):
+                continue
+            clear = min((math.hypot(x - o.position[0], y - o.position[1]) - 0.5 * max(o.size[0], o.size[1])
+                         - 0.5 * max(me.size[0], me.size[1]) for o in others), default=1.0)
+            score = min(clear, 0.03) * 10.0 - 0.1 * math.hypot(x - ref_xy[0], y - ref_xy[1])
+            if score > best_score:
+                best, best_score = (float(x), float(y)), score
+        return best
+
+    def _container_spot(self, oid: str, box: ObjectState, gt: dict[str, ObjectState]) -> tuple[float, float]:
+        """Free spot inside ``box``: the centre when empty, else farthest from what is already in it."""
+        me = gt[oid]
+        inside = [o for o in gt.values() if o.id != oid and is_in(o, box)]
+        cx, cy = box.position[:2]
+        if not inside:
+            return (cx, cy)
+        shape = SHAPES[box.label]
+        half_me = 0.5 * math.hypot(*SHAPES[me.label].size[:2]) if me.label in SHAPES else 0.03
+        hx = max(0.0, box.size[0] / 2 - shape.wall_m - min(half_me, 0.5 * max(me.size[:2])) - 0.004)
+        hy = max(0.0, box.size[1] / 2 - shape.wall_m - min(half_me, 0.5 * max(me.size[:2])) - 0.004)
+        best, best_d = (cx, cy), -1.0
+        for x in np.linspace(cx - hx, cx + hx, 7):
+            for y in np.linspace(cy - hy, cy + hy, 7):
+                d = min(math.hypot(x - o.position[0], y - o.position[1]) for o in inside)
+                if d > best_d + 1e-9:
+                    best, best_d = (float(x), float(y)), d
+        return best
+
+    def _resolve(self, oid: str, target: str, gt: dict[str, ObjectState]) -> tuple[float, float] | None:
+        """Table/region/relational/container spot from the planner's pure resolver (same rules as planning)."""
+        try:
+            from promptbot.planning.world import WorldState, resolve_place_target
+        except ImportError:
+            return None
+        objs = list(gt.values())
+        if not any(o.id == oid for o in objs):
+            return None
+        held = self._held if self._held == oid else None
+        pos = resolve_place_target(oid, target, WorldState.from_objects(objs, holding=held))
+        return None if pos is None else (float(pos[0]), float(pos[1]))
+
+    def place(self, oid: str, target: str) -> bool:
+        gt = self._gt()
+        if oid not in gt:
+            raise SkillError(f"unknown object {oid!r}; scene has {sorted(gt)}")
+        if target == oid:
+            raise SkillError("cannot place an object on itself")
+        tgt_obj: ObjectState | None = None
+        xy: tuple[float, float] | None = None
+        if target in gt:
+            tgt_obj = gt[target]
+            xy = self._container_spot(oid, tgt_obj, gt) if tgt_obj.is_container else tgt_obj.position[:2]
+        elif target in REGIONS or target == "table" or ":" in target:
+            xy = self._resolve(oid, target, gt) or self._free_spot(target, oid)
+            if xy is None:
+                raise SkillError(f"no free spot for {oid} at {target!r}")
+        else:
+            try:
+                vals = [float(v) for v in target.split(",")]
+                if len(vals) not in (2, 3) or not all(math.isfinite(v) for v in vals):
+                    raise ValueError
+            except ValueError:
+                raise SkillError(f"place target {target!r} is not an object id, a region "
+                                 f"({', '.join(REGIONS)}), 'table', 'near:<id>', 'left_of:<id>', "
+                                 f"'right_of:<id>' or 'x,y'") from None
+            xy = (vals[0], vals[1])
+        self._place_xy = xy
+        if not self.holding(oid):
+            if not self.pick(oid):
+                return False
+        held = gt[oid]
+        g_off = self.env.ee_pose()[0][2] - self._obj(oid).bottom     # EE height above the held object's bottom
+        yaw = self._ee_yaw()
+        if tgt_obj is not None and not tgt_obj.is_container and held.label == "cube" and tgt_obj.label == "cube":
+            yaw = _wrap(yaw + _wrap(float(tgt_obj.attrs.get("yaw", 0.0)) - float(held.attrs.get("yaw", 0.0)),
+                                    math.pi / 2.0), math.pi)
+        travel = self._travel_z(oid, held.size[2])
+        p, _ = self.env.ee_pose()
+        self._move((p[0], p[1], travel), yaw, tol_m=0.02)
+        if tgt_obj is not None:      # re-read: the target may have moved
+            moved = np.array(self._obj(target).position[:2]) - np.array(tgt_obj.position[:2])
+            xy = (xy[0] + moved[0], xy[1] + moved[1])
+            tgt_obj = self._obj(target)
+        z_rel = self._release_height(held, tgt_obj) + g_off
+        self._move((xy[0], xy[1], travel), yaw, tol_m=0.008)
+        off = self._held_offset(oid)       # the object may sit off-centre in the hand
+        self._move((xy[0] - off[0], xy[1] - off[1], z_rel + 0.04), yaw, tol_m=0.004, speed=0.2)
+        off = self._held_offset(oid)
+        self._move((xy[0] - off[0], xy[1] - off[1], z_rel), yaw, tol_m=0.004, speed=0.08, timeout_s=3.0)
+        self._grip(GRIPPER_MAX_WIDTH_M, 0.5)
+        self._held = None
+        p, _ = self.env.ee_pose()
+        self._move((p[0], p[1], max(travel, p[2] + 0.08)), yaw, tol_m=0.02)
+        self._hold(0.3)
+        return self._placed_ok(oid, target, tgt_obj)
+
+    def _placed_ok(self, oid: str, target: str, tgt_obj: ObjectState | None) -> bool:
+        gt = self._gt()
+        a = gt[oid]
+        if tgt_obj is not None:
+            b = gt[target]
+            return is_in(a, b) if b.is_container else is_on(a, b)
+        if target in REGIONS:
+            return REGIONS[target].contains(a.position) and a.bottom < 0.01
+        xy = self._place_xy
+        return math.hypot(a.position[0] - xy[0], a.position[1] - xy[1]) < 0.03 and a.bottom < 0.01
+
+    def stack(self, a: str, b: str) -> bool:
+        if b in REGIONS or self._obj(b).is_container:
+            raise SkillError(f"stack needs two objects; {b!r} is a container or region (use place)")
+        return self.place(a, b)
+
+    def _push_target(self, obj: ObjectState, region_name: str, margin: float) -> np.ndarray:
+        r = REGIONS[region_name]
+        m = min(margin, (r.x_max - r.x_min) / 2 - 0.005, (r.y_max - r.y_min) / 2 - 0.005)
+        x = float(np.clip(obj.position[0], r.x_min + m, r.x_max - m))
+        y = float(np.clip(obj.position[1], r.y_min + m, r.y_max - m))
+        return np.array([x, y])
+
+    def _support(self, obj: ObjectState, u: np.ndarray) -> float:
+        """Half-width of the object's footprint along direction ``u``."""
+        shape = SHAPES[obj.label]
+        yaw = float(obj.attrs.get("yaw", 0.0))
+        ax = np.array([math.cos(yaw), math.sin(yaw)])
+        ay = np.array([-math.sin(yaw), math.cos(yaw)])
+        return abs(shape.size[0] / 2 * (u @ ax)) + abs(shape.size[1] / 2 * (u @ ay))
+
+    def push(self, oid: str, region_name: str) -> bool:
+        if region_name not in REGIONS:
+            raise SkillError(f"unknown region {region_name!r}; known: {', '.join(REGIONS)}")
+        region = REGIONS[region_name]
+        obj = self._obj(oid)
+        if region.contains(obj.position, margin=-0.02):
+            return True
+        self._gripper = 0.0
+        deadline = self.steps + int(25.0 * self.env.config.control_hz)
+        approaches = 0
+        while self.steps < deadline and approaches < 5:
+            obj = self._obj(oid)
+            if region.contains(obj.position, margin=-0.015):
+                break
+            tgt = self._push_target(obj, region_name, 0.035)
+            o = np.array(obj.position[:2])
+            d = tgt - o
+            u = d / max(np.linalg.norm(d), 1e-9)
+            yaw = _wrap(math.atan2(u[1], u[0]), math.pi)
+            back = self._support(obj, u) + FINGER_HALF_THICK_M + 0.025
+            pre = o - u * back
+            approaches += 1
+            p, _ = self.env.ee_pose()
+            self._move((p[0], p[1], max(p[2], 0.12)), self._ee_yaw(), tol_m=0.02)
+            self._move((pre[0], pre[1], 0.12), yaw, tol_m=0.006)
+            self._move((pre[0], pre[1], PUSH_Z_M), yaw, tol_m=0.004, speed=0.15)
+            # closed-loop push along the line through the object's centre
+            while self.steps < deadline:
+                obj = self._obj(oid)
+                o = np.array(obj.position[:2])
+                if region.contains(obj.position, margin=-0.015):
+                    break
+                tgt = self._push_target(obj, region_name, 0.035)
+                d = tgt - o
+                if np.linalg.norm(d) < 1e-4:
+                    break
+                u = d / np.linalg.norm(d)
+                p, q = self.env.ee_pose()
+                e = np.array(p[:2])
+                rel = e - o
+                along = rel @ u
+                perp = rel - along * u
+                if np.linalg.norm(perp) > 0.6 * self._support(obj, np.array([-u[1], u[0]])) + 0.01 or along > -0.01:
+                    break        # lost the object: re-approach
+                v = PUSH_SPEED_M_S * u - 2.0 * perp
+                vz = 2.0 * (PUSH_Z_M - p[2])
+                yaw_des = _wrap(math.atan2(u[1], u[0]), math.pi)
+                rot = _quat_err(_yaw_quat(_wrap(yaw_des - self._ee_yaw(), math.pi) + self._ee_yaw()), np.array(q))
+                self._act((v[0], v[1], vz), np.clip(KP_ANG * rot, -0.8, 0.8))
+        # back off and rise
+        p, _ = self.env.ee_pose()
+        obj = self._obj(oid)
+        o = np.array(obj.position[:2])
+        away = np.array(p[:2]) - o
+        away = away / max(np.linalg.norm(away), 1e-9) * 0.03
+        self._move((p[0] + away[0], p[1] + away[1], PUSH_Z_M + 0.01), self._ee_yaw(), tol_m=0.01, timeout_s=1.5)
+        self._move((p[0] + away[0], p[1] + away[1], 0.15), self._ee_yaw(), tol_m=0.02, timeout_s=2.0)
+        self._gripper = GRIPPER_MAX_WIDTH_M
+        obj = self._obj(oid)
+        return region.contains(obj.position) and obj.bottom < 0.01
+
+    # --- plans -------------------------------------------------------------------
+    def run(self, skill: str, args: Sequence[str]) -> StepResult:
+        args = tuple(str(a) for a in args)
+        arity = {"pick": 1, "place": 2, "stack": 2, "push": 2}
+        if skill not in arity:
+            raise SkillError(f"unknown skill {skill!r}; known: {', '.join(SKILLS)}")
+        if len(args) != arity[skill]:
+            raise SkillError(f"{skill} takes {arity[skill]} argument(s), got {args}")
+        start = self.steps
+        ok = bool(getattr(self, skill)(*args))
+        return StepResult(skill, args, ok, "ok" if ok else f"{skill}{args} did not reach its goal",
+                          self.steps - start)
+
+    def run_plan(self, plan: Sequence[tuple[str, Sequence[str]]], stop_on_failure: bool = True) -> list[StepResult]:
+        results = []
+        for skill, args in plan:
+            res = self.run(skill, args)
+            results.append(res)
+            if not res.success and stop_on_failure:
+                break
+        return results
+
+    def go_home(self, seconds: float = 3.0) -> bool:
+        return self._move((0.33, 0.0, 0.45), 0.0, tol_m=0.01, timeout_s=seconds)

@@ -1,0 +1,139 @@
+"""PyBullet core, expert and demonstration recording (small samples; the 500-trial runs are in bench/sim.py)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from promptbot.sim.env import Action, CommandError, SimConfig, SimEnv
+from promptbot.sim.expert import Expert, SkillError
+from promptbot.sim.trials import make_trial, run_trial
+from promptbot.sim.worlds import sample_scene
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = SimEnv("tabletop", 0, SimConfig())
+    yield e
+    e.close()
+
+
+def test_ground_truth_matches_sampled_scene(env):
+    gt = {o.id: o for o in env.reset("tabletop", 7)}
+    for o in sample_scene("tabletop", 7):
+        assert math.dist(gt[o.id].position, o.position) < 0.005
+        assert gt[o.id].label == o.label
+
+
+def test_same_seed_same_physics(env):
+    a = env.reset("clutter", 3)
+    env.step_physics(240)
+    a = env.ground_truth()
+    env.reset("clutter", 3)
+    env.step_physics(240)
+    b = env.ground_truth()
+    assert np.allclose([o.position for o in a], [o.position for o in b], atol=1e-6)
+
+
+def test_cameras(env):
+    env.reset("tabletop", 0)
+    f = env.render("scene", 96, 64)
+    assert f.rgb.shape == (64, 96, 3) and f.rgb.dtype == np.uint8
+    assert f.depth.dtype == np.float32 and 0.3 < float(np.median(f.depth)) < 3.0
+    assert f.K[0, 2] == 48 and f.K[1, 2] == 32
+    assert np.allclose(f.T_base_cam[:3, :3] @ f.T_base_cam[:3, :3].T, np.eye(3), atol=1e-6)
+    w = env.render("wrist")
+    assert w.rgb.shape == (128, 128, 3)
+
+
+def test_twist_moves_ee_and_bad_commands_are_rejected(env):
+    env.reset("tabletop", 0)
+    p0 = np.array(env.ee_pose()[0])
+    for _ in range(20):
+        env.step(Action((0.1, 0.0, 0.0)))
+    assert np.array(env.ee_pose()[0])[0] - p0[0] > 0.07
+    for bad in ([math.nan, 0, 0], [math.inf, 0, 0], [1e6, 0, 0]):
+        with pytest.raises(CommandError):
+            env.set_twist(bad, [0, 0, 0])
+    with pytest.raises(CommandError):
+        env.set_gripper(math.nan)
+    with pytest.raises(CommandError):
+        env.set_joint_trajectory([1.0], [[0.0] * 6])
+    env.set_twist([3.0, 0, 0], [0, 0, 0])          # clamped, never explodes
+    env.step_physics(24)
+    assert all(np.isfinite(env.proprio()))
+
+
+def test_joint_trajectory(env):
+    env.reset("tabletop", 0)
+    _, q, _, _ = env.joint_state()
+    goal = q[:7].copy()
+    goal[0] += 0.3
+    env.set_joint_trajectory([1.0], [goal])
+    env.step_physics(int(1.6 * 240))
+    assert env.joint_state()[1][0] == pytest.approx(goal[0], abs=0.02)
+
+
+@pytest.mark.parametrize("skill", ["pick", "place", "stack", "push"])
+def test_expert_skills_small_sample(env, skill):
+    results = [run_trial(make_trial(skill, seed), env)[0] for seed in range(2)]
+    assert all(results), results
+
+
+def test_expert_rejects_bad_steps(env):
+    env.reset("tabletop", 0)
+    ex = Expert(env)
+    with pytest.raises(SkillError):
+        ex.run("fly", ("red_cube",))
+    with pytest.raises(SkillError):
+        ex.run("pick", ("unicorn",))
+    with pytest.raises(SkillError):
+        ex.run("push", (env.ground_truth()[0].id, "nowhere"))
+
+
+def test_collect_writes_readable_shard(tmp_path):
+    from promptbot.cli import main
+    from promptbot.sim.demos import load_episode
+
+    out = tmp_path / "demos"
+    assert main(["collect", "--world", "tabletop", "--episodes", "1", "--out", str(out),
+                 "--image-size", "32", "--quiet"]) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert index["format"] == "promptbot-demos" and len(index["episodes"]) == 1
+    ep = load_episode(out, 0)
+    T = ep["action"].shape[0]
+    assert T > 10 and ep["action"].shape == (T, 7) and ep["proprio"].shape == (T, 15)
+    assert ep["scene_rgb"].shape == (T, 32, 32, 3) and ep["wrist_rgb"].dtype == np.uint8
+    assert str(ep["instruction"]) and bool(ep["success"]) == index["episodes"][0]["success"]
+    # resumable: a second run does nothing new
+    assert main(["collect", "--world", "tabletop", "--episodes", "1", "--out", str(out), "--quiet"
+                 , "--image-size", "32"]) == 0
+    assert len(json.loads((out / "index.json").read_text())["episodes"]) == 1
+
+
+def test_episode_media_mp4_and_mcap(tmp_path):
+    from mcap_ros2.reader import read_ros2_messages
+
+    from promptbot.sim.demos import EpisodeSpec
+    from promptbot.sim.recording import record_episode_media
+
+    cube = next(o.id for o in sample_scene("stacking", 1))
+    spec = EpisodeSpec("stacking", 1, f"pick up the {cube}", f"holding({cube})", [("pick", (cube,))])
+    out = record_episode_media("stacking", 1, tmp_path / "ep", width=160, height=120, fps=5.0, spec=spec)
+    assert (tmp_path / "ep.mp4").stat().st_size > 1000
+    import imageio.v2 as imageio
+    frames = imageio.mimread(str(tmp_path / "ep.mp4"))
+    assert frames[0].shape == (120, 160, 3)
+    topics: dict[str, int] = {}
+    for m in read_ros2_messages(str(tmp_path / "ep.mcap")):
+        topics[m.channel.topic] = topics.get(m.channel.topic, 0) + 1
+        if m.channel.topic == "/camera/color/image_raw":
+            assert m.ros_msg.encoding == "rgb8" and m.ros_msg.width == 160
+        if m.channel.topic == "/sim/ground_truth":
+            assert m.ros_msg.source == "ground_truth" and len(m.ros_msg.objects) >= 4
+    for t in ("/camera/color/image_raw", "/camera/depth/image_rect_raw", "/camera/color/camera_info",
+              "/joint_states", "/sim/ground_truth", "/promptbot/instruction"):
+        assert topics.get(t, 0) == len(frames), (t, topics)
+    assert out["instruction"]
