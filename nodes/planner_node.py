@@ -59,6 +59,7 @@ SPECS = [
     ParamSpec("max_replans", 2, "replanning attempts after a failed step", min=0, max=10),
     ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
+    ParamSpec("preload_llm", True, "load the LLM at start-up instead of at the first task", read_only=True),
 ]
 
 # promptbot planning status -> RunTask error code
@@ -96,6 +97,9 @@ class PlannerNode(Node):
         self._busy = threading.Lock()
         self._planner: Planner | None = None
         self._planner_key = None
+        self._planner_lock = threading.Lock()
+        if p.preload_llm:
+            threading.Thread(target=self._preload, name="llm-preload", daemon=True).start()
 
         self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
         # picture of the search tree of the latest plan (SVG text), for reports and viewers
@@ -180,7 +184,21 @@ class PlannerNode(Node):
         return result
 
     # --- the task loop --------------------------------------------------------------
+    def _preload(self) -> None:
+        t0 = time.monotonic()
+        try:
+            llm = self._get_planner().llm
+            if hasattr(llm, "_ensure"):
+                llm._ensure()
+            self.get_logger().info(f"LLM {getattr(llm, 'name', llm)} ready in {time.monotonic() - t0:.1f} s")
+        except Exception as exc:  # noqa: BLE001 - the first task reports the error clearly
+            self.get_logger().warning(f"LLM preload failed: {exc}")
+
     def _get_planner(self) -> Planner:
+        with self._planner_lock:
+            return self._get_planner_locked()
+
+    def _get_planner_locked(self) -> Planner:
         p = self.params
         key = (p.llm, p.method, p.simulations, p.llm_budget, p.max_steps, p.seed)
         if self._planner is None or key != self._planner_key:

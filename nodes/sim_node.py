@@ -22,8 +22,10 @@ from concurrent.futures import Future
 
 import rclpy
 from builtin_interfaces.msg import Time
-from geometry_msgs.msg import TwistStamped
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -36,6 +38,7 @@ from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
 from promptbot.scene import relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
 from promptbot.sim.worlds import WorldError, list_worlds
+from promptbot_msgs.action import ExecuteSkill
 from promptbot_msgs.msg import DetectedObject, Relation, SceneState
 from promptbot_msgs.srv import CheckTask, ResetWorld
 
@@ -66,7 +69,29 @@ SPECS = [
     ParamSpec("shadows", True, "render shadows (keep as in the training data; off is faster on CPU)",
               read_only=True),
     ParamSpec("frame_id", BASE_FRAME, "frame commands must be expressed in", read_only=True),
+    ParamSpec("expert_skill_server", False,
+              "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "
+              "ground truth and moves the arm directly, bypassing the safety governor)", read_only=True),
 ]
+
+
+def _quat_from_matrix(R) -> tuple[float, float, float, float]:
+    """Unit quaternion (x, y, z, w) of a 3x3 rotation matrix."""
+    tr = R[0, 0] + R[1, 1] + R[2, 2]
+    if tr > 0:
+        s = math.sqrt(tr + 1.0) * 2
+        q = ((R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, 0.25 * s)
+    elif R[0, 0] > R[1, 1] and R[0, 0] > R[2, 2]:
+        s = math.sqrt(1.0 + R[0, 0] - R[1, 1] - R[2, 2]) * 2
+        q = (0.25 * s, (R[0, 1] + R[1, 0]) / s, (R[0, 2] + R[2, 0]) / s, (R[2, 1] - R[1, 2]) / s)
+    elif R[1, 1] > R[2, 2]:
+        s = math.sqrt(1.0 + R[1, 1] - R[0, 0] - R[2, 2]) * 2
+        q = ((R[0, 1] + R[1, 0]) / s, 0.25 * s, (R[1, 2] + R[2, 1]) / s, (R[0, 2] - R[2, 0]) / s)
+    else:
+        s = math.sqrt(1.0 + R[2, 2] - R[0, 0] - R[1, 1]) * 2
+        q = ((R[0, 2] + R[2, 0]) / s, (R[1, 2] + R[2, 1]) / s, 0.25 * s, (R[1, 0] - R[0, 1]) / s)
+    n = math.sqrt(sum(v * v for v in q))
+    return tuple(float(v / n) for v in q)  # type: ignore[return-value]
 
 
 def _stamp(t: float) -> Time:
@@ -91,6 +116,15 @@ class SimNode(Node):
         self.create_subscription(Float64, "/gripper/command", self._on_gripper, COMMAND)
         self.create_service(ResetWorld, "/sim/reset", self._on_reset)
         self.create_service(CheckTask, "/sim/check_task", self._on_check)
+        # pose of the scene camera's optical frame in the base frame (jittered per seed), latched
+        self.pub_cam_pose = self.create_publisher(PoseStamped, "/camera/pose", LATCHED)
+        self._cam_pose_sent = None
+        self._expert = None
+        if p.expert_skill_server:
+            self._skill_server = ActionServer(
+                self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute_skill,
+                goal_callback=self._on_skill_goal, cancel_callback=lambda _g: CancelResponse.REJECT,
+                callback_group=ReentrantCallbackGroup())
         self._requests: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._task = None
@@ -172,6 +206,42 @@ class SimNode(Node):
             res.error_code, res.error_msg = CheckTask.Response.BAD_GOAL, str(exc)
         return res
 
+    # --- scripted-expert skill server (sim-only baseline) -------------------------------
+    def _on_skill_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
+        ok = goal.skill in ("pick", "place", "stack", "push") and 1 <= len(goal.args) <= 2
+        if not ok:
+            self.get_logger().warning(f"rejecting expert skill {goal.skill!r}{tuple(goal.args)}")
+        return GoalResponse.ACCEPT if ok else GoalResponse.REJECT
+
+    def _execute_skill(self, handle) -> ExecuteSkill.Result:
+        goal = handle.request
+        res = ExecuteSkill.Result()
+        t0 = time.monotonic()
+        try:
+            ok, message = self._call("skill", (goal.skill, tuple(goal.args)),
+                                     timeout=float(goal.timeout or 120.0) + 30.0)
+            res.error_code = ExecuteSkill.Result.SUCCEEDED if ok else ExecuteSkill.Result.FAILED
+            res.error_msg = message
+        except Exception as exc:  # noqa: BLE001 - report as a failed skill
+            res.error_code, res.error_msg = ExecuteSkill.Result.FAILED, f"{type(exc).__name__}: {exc}"
+        res.duration = float(time.monotonic() - t0)
+        (handle.succeed if res.error_code == ExecuteSkill.Result.SUCCEEDED else handle.abort)()
+        return res
+
+    def _run_skill(self, env: SimEnv, skill: str, args: tuple[str, ...]) -> tuple[bool, str]:
+        from promptbot.sim.expert import Expert
+
+        def during(_action) -> None:       # keep publishing and pacing while the expert drives
+            self._tick(env)
+
+        # one expert per world: it remembers what it holds between a pick and the following place
+        if self._expert is None or self._expert.env is not env:
+            self._expert = Expert(env, observer=during)
+        env.stop()
+        r = self._expert.run(skill, args)
+        env.stop()
+        return bool(r.success), r.reason
+
     # --- sim thread -----------------------------------------------------------------
     def _handle(self, env: SimEnv, item) -> None:
         kind, payload = item[0], item[1]
@@ -191,6 +261,8 @@ class SimNode(Node):
                 result = self._reset(env, *payload)
             elif kind == "ground_truth":
                 result = env.ground_truth()
+            elif kind == "skill":
+                result = self._run_skill(env, *payload)
             else:
                 raise ValueError(kind)
             if fut is not None:
@@ -214,6 +286,7 @@ class SimNode(Node):
         self._clock_base -= env.time_s
         self._restart = True
         self._task = None
+        self._expert = None
         self._twist_until = -1.0
         if task:
             from promptbot.sim.expert import Expert
@@ -241,10 +314,9 @@ class SimNode(Node):
         self._clock_base = 0.0           # /clock = _clock_base + env.time_s
         self._restart = False
         self._ready.set()
-        next_cam = next_js = next_gt = 0.0
-        wall0, sim0 = time.monotonic(), env.time_s
+        self._next = [0.0, 0.0, 0.0]            # next camera, joint state, ground truth time [s]
+        self._wall0, self._sim0 = time.monotonic(), env.time_s
         while not self._stop.is_set():
-            rtf = self.params.real_time_factor
             try:
                 while True:
                     self._handle(env, self._requests.get_nowait())
@@ -254,28 +326,33 @@ class SimNode(Node):
                 env.stop()                       # MoveIt Servo: no new command -> stop
                 self._twist_until = -1.0
             env.step_physics(1)
-            t = self._clock_base + env.time_s
-            if self._restart:        # a reset happened: publish everything now, restart the pacing
-                self._restart = False
-                next_cam = next_js = next_gt = t
-                wall0, sim0 = time.monotonic(), t
-            self.pub_clock.publish(Clock(clock=_stamp(t)))
-            if t + 1e-9 >= next_js:
-                next_js = t + 1.0 / self.params.joint_state_rate_hz
-                self._publish_joints(env, t)
-            if t + 1e-9 >= next_gt:
-                next_gt = t + 1.0 / self.params.ground_truth_rate_hz
-                self._publish_gt(env, t)
-            if t + 1e-9 >= next_cam:
-                next_cam = t + 1.0 / self.params.camera_rate_hz
-                self._publish_camera(env, t)
-            if rtf > 0:
-                ahead = (t - sim0) / rtf - (time.monotonic() - wall0)
-                if ahead > 0:
-                    time.sleep(ahead)
-                elif ahead < -0.5:      # fell behind: do not try to catch up in a burst
-                    wall0, sim0 = time.monotonic(), t
+            self._tick(env)
         env.close()
+
+    def _tick(self, env: SimEnv) -> None:
+        """Publish what is due at the current sim time and pace to real_time_factor."""
+        rtf = self.params.real_time_factor
+        t = self._clock_base + env.time_s
+        if self._restart:        # a reset happened: publish everything now, restart the pacing
+            self._restart = False
+            self._next = [t, t, t]
+            self._wall0, self._sim0 = time.monotonic(), t
+        self.pub_clock.publish(Clock(clock=_stamp(t)))
+        if t + 1e-9 >= self._next[1]:
+            self._next[1] = t + 1.0 / self.params.joint_state_rate_hz
+            self._publish_joints(env, t)
+        if t + 1e-9 >= self._next[2]:
+            self._next[2] = t + 1.0 / self.params.ground_truth_rate_hz
+            self._publish_gt(env, t)
+        if t + 1e-9 >= self._next[0]:
+            self._next[0] = t + 1.0 / self.params.camera_rate_hz
+            self._publish_camera(env, t)
+        if rtf > 0:
+            ahead = (t - self._sim0) / rtf - (time.monotonic() - self._wall0)
+            if ahead > 0:
+                time.sleep(ahead)
+            elif ahead < -0.5:      # fell behind: do not try to catch up in a burst
+                self._wall0, self._sim0 = time.monotonic(), t
 
     def _publish_joints(self, env: SimEnv, t: float) -> None:
         names, q, v, e = env.joint_state()
@@ -315,6 +392,20 @@ class SimNode(Node):
         info.p = [K[0, 0], 0.0, K[0, 2], 0.0, 0.0, K[1, 1], K[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
         self.pub_info.publish(info)
         self.camera_pose = frame.T_base_cam
+        self._publish_camera_pose(frame.T_base_cam, stamp)
+
+    def _publish_camera_pose(self, T, stamp) -> None:
+        key = tuple(round(float(v), 6) for v in T[:3, :].reshape(-1))
+        if key == self._cam_pose_sent:
+            return
+        self._cam_pose_sent = key
+        msg = PoseStamped()
+        msg.header.stamp, msg.header.frame_id = stamp, BASE_FRAME
+        msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = (float(v) for v in T[:3, 3])
+        qx, qy, qz, qw = _quat_from_matrix(T[:3, :3])
+        msg.pose.orientation.x, msg.pose.orientation.y = qx, qy
+        msg.pose.orientation.z, msg.pose.orientation.w = qz, qw
+        self.pub_cam_pose.publish(msg)
 
     def shutdown(self) -> None:
         self._stop.set()
@@ -326,7 +417,7 @@ def main(args=None) -> None:
     node = None
     try:
         node = SimNode()
-        executor = SingleThreadedExecutor()
+        executor = MultiThreadedExecutor(num_threads=3)
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):

@@ -18,9 +18,11 @@ from pathlib import Path
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--world", default="tabletop")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--executor", choices=["vla", "expert"], default="vla",
-                        help="who executes skills: the VLA policy (camera-only) or the scripted expert "
-                             "inside the sim (privileged, sim-only baseline)")
+    parser.add_argument("--executor", choices=["vla", "expert"], default="expert",
+                        help="who executes skills: 'vla' = the VLA policy node (camera-only; the committed "
+                             "checkpoint is below target, see models/MODEL_CARD.md) or 'expert' = the scripted "
+                             "expert inside the sim node (privileged, sim-only baseline; default until the "
+                             "policy meets its targets)")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default runs/<time>)")
     parser.add_argument("--timeout", type=float, default=600.0, help="task time limit [s]")
     parser.add_argument("--speak", action="store_true", help="answer by voice (espeak-ng)")
