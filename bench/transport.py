@@ -44,8 +44,22 @@ def measure(reliability: str, duration: float, rate: float, use_profile: bool = 
         time.sleep(0.3)
     finally:
         sub.send_signal(signal.SIGINT)
-        out, err = sub.communicate(timeout=20)
-    sub_out = json.loads(out.strip().splitlines()[-1])
+        try:
+            out, err = sub.communicate(timeout=20)
+        except subprocess.TimeoutExpired:  # a subscriber flooded with fragments may not stop: kill it
+            sub.kill()
+            out, err = sub.communicate(timeout=10)
+    lines = out.strip().splitlines()
+    try:
+        sub_out = json.loads(lines[-1])
+        if "received" not in sub_out:
+            raise ValueError
+    except (IndexError, ValueError):
+        return {"qos": reliability, "dds_profile": use_profile, "resolution": f"{width}x{height}",
+                "published": pub_out["published"], "received": None, "lost": None, "received_rate_hz": 0.0,
+                "latency_mean_ms": None, "latency_p50_ms": None, "latency_p99_ms": None,
+                "cpu_pub_percent": pub_out["cpu_percent"], "cpu_sub_percent": None,
+                "error": "subscriber did not shut down cleanly; no measurement"}
     lat = np.asarray(sub_out["latencies_ms"], dtype=float)
     received = sub_out["received"]
     return {
@@ -90,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
         for r in runs:
             print(f"{r['qos']:12s} profile={r['dds_profile']!s:5s} {r['received_rate_hz']:5.1f} Hz "
-                  f"lost={r['lost']:3d} mean={ms(r['latency_mean_ms'])} ms p99={ms(r['latency_p99_ms'])} ms "
-                  f"cpu pub/sub={r['cpu_pub_percent']:.0f}/{r['cpu_sub_percent']:.0f} %")
+                  f"lost={r['lost'] if r['lost'] is not None else 'n/a'!s:>3s} mean={ms(r['latency_mean_ms'])} ms p99={ms(r['latency_p99_ms'])} ms "
+                  f"cpu pub/sub={r['cpu_pub_percent']:.0f}/{r['cpu_sub_percent'] or 0:.0f} %")
         print("target met" if met else "target NOT met")
     return 0
