@@ -10,18 +10,9 @@ from helpers.scenes import tabletop
 WORLDS = ["tabletop", "clutter", "stacking", "sorting", "long_horizon"]
 
 
-def _sim_worlds_available() -> bool:
-    try:
-        from promptbot.sim.worlds import sample_scene  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
 
 def test_at_least_20_families_with_1_to_8_steps():
     assert len(families()) >= 20
-    if not _sim_worlds_available():
-        pytest.skip("promptbot.sim.worlds not available")
     lengths, fams = Counter(), Counter()
     for w in WORLDS:
         for f in families():
@@ -45,8 +36,6 @@ def test_at_least_20_families_with_1_to_8_steps():
 
 
 def test_generation_is_deterministic():
-    if not _sim_worlds_available():
-        pytest.skip("promptbot.sim.worlds not available")
     a, b = generate("tabletop", 7), generate("tabletop", 7)
     assert (a.family, a.instruction, a.goal, a.oracle_plan) == (b.family, b.instruction, b.goal, b.oracle_plan)
     seen = {generate("clutter", s).instruction for s in range(6)}
