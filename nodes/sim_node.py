@@ -63,6 +63,8 @@ SPECS = [
     ParamSpec("width", 640, "camera image width [px]", min=32, max=1920, read_only=True),
     ParamSpec("height", 480, "camera image height [px]", min=32, max=1080, read_only=True),
     ParamSpec("publish_depth", True, "publish the depth image"),
+    ParamSpec("wrist_size", 96, "wrist camera image size, square [px] (0 = do not publish /camera/wrist/image_raw)",
+              min=0, max=1024, read_only=True),
     ParamSpec("command_timeout_s", 0.2, "a twist holds this long without a new one [s, sim time]",
               min=0.01, max=5.0),
     ParamSpec("renderer", "auto", "auto | egl | tiny", choices=("auto", "egl", "tiny"), read_only=True),
@@ -107,6 +109,7 @@ class SimNode(Node):
         self.pub_rgb = self.create_publisher(Image, "/camera/color/image_raw", SENSOR_IMAGE)
         self.pub_depth = self.create_publisher(Image, "/camera/depth/image_rect_raw", SENSOR_IMAGE)
         self.pub_info = self.create_publisher(CameraInfo, "/camera/color/camera_info", SENSOR_IMAGE)
+        self.pub_wrist = self.create_publisher(Image, "/camera/wrist/image_raw", SENSOR_IMAGE)
         self.pub_joints = self.create_publisher(JointState, "/joint_states", 10)
         self.pub_clock = self.create_publisher(Clock, "/clock", 10)
         self.pub_gt = self.create_publisher(SceneState, "/sim/ground_truth", LATCHED)
@@ -392,6 +395,10 @@ class SimNode(Node):
         info.p = [K[0, 0], 0.0, K[0, 2], 0.0, 0.0, K[1, 1], K[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
         self.pub_info.publish(info)
         self.camera_pose = frame.T_base_cam
+        if self.params.wrist_size and env.world.wrist_camera.enabled:
+            wrist = numpy_to_image(env.render("wrist", self.params.wrist_size, self.params.wrist_size).rgb, "rgb8")
+            wrist.header.stamp, wrist.header.frame_id = stamp, "camera_wrist_optical_frame"
+            self.pub_wrist.publish(wrist)
         self._publish_camera_pose(frame.T_base_cam, stamp)
 
     def _publish_camera_pose(self, T, stamp) -> None:
