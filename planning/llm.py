@@ -125,6 +125,40 @@ def smollm2_path() -> tuple[str, str]:
     return str(d), SMOLLM2_FILE
 
 
+def _dequantized_cache_dir(model_dir: str, gguf_file: str) -> Path | None:
+    """Where the fp32 weights of a GGUF file are cached (keyed by the file's path, size and mtime)."""
+    path = Path(model_dir) / gguf_file
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    import hashlib
+
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    root = Path(os.environ.get("PROMPTBOT_CACHE", Path.home() / ".cache" / "promptbot"))
+    return root / "llm" / f"{path.stem}-{key}"
+
+
+def _save_dequantized(tok, model, target: Path) -> None:
+    """Save atomically; a failure only costs the cache, never the load."""
+    import shutil
+
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    try:
+        from safetensors.torch import save_model
+
+        tok.save_pretrained(str(tmp))
+        # save_pretrained refuses GGUF-loaded models: write the fp32 config + weights directly
+        cfg = model.config.to_dict()
+        cfg.pop("quantization_config", None)
+        type(model.config).from_dict(cfg).save_pretrained(str(tmp))
+        save_model(model, str(tmp / "model.safetensors"))
+        tmp.replace(target)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not cache dequantized weights in %s: %s", target, exc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def load_model(model_dir: str, gguf_file: str | None = None):
     """(tokenizer, model) loaded once per process (offline: HF_HUB_OFFLINE=1)."""
     key = (str(model_dir), gguf_file)
@@ -140,10 +174,18 @@ def load_model(model_dir: str, gguf_file: str | None = None):
 
             hf_logging.set_verbosity_error()
             hf_logging.disable_progress_bar()
-            kw = {"gguf_file": gguf_file} if gguf_file else {"local_files_only": True}
             t0 = time.perf_counter()
-            tok = AutoTokenizer.from_pretrained(model_dir, **kw)
-            model = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
+            cached = _dequantized_cache_dir(model_dir, gguf_file) if gguf_file else None
+            if cached is not None and (cached / "config.json").is_file():
+                # GGUF dequantisation takes 15-40 s on 2 cores; its fp32 result is cached on disk
+                tok = AutoTokenizer.from_pretrained(str(cached), local_files_only=True)
+                model = AutoModelForCausalLM.from_pretrained(str(cached), local_files_only=True)
+            else:
+                kw = {"gguf_file": gguf_file} if gguf_file else {"local_files_only": True}
+                tok = AutoTokenizer.from_pretrained(model_dir, **kw)
+                model = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
+                if cached is not None:
+                    _save_dequantized(tok, model, cached)
             model.eval()
         except Exception as exc:  # noqa: BLE001 - report any loader failure clearly
             raise LLMUnavailable(f"cannot load model from {model_dir!r}"
