@@ -52,7 +52,7 @@ wait "${pids[@]}"   # (a bare `wait` would also wait for the tee process substit
 $PY - "$OUT/collect.json" <<'PY'
 import glob, json, sys
 rows = [json.loads(open(f).read().strip().splitlines()[-1]) for f in glob.glob("data/dev/collect_w*.json") if open(f).read().strip()]
-summary = {"workers": len(rows), "episodes": sum(r["episodes"] for r in rows), "errors": sum(r["errors"] for r in rows)}
+summary = {"workers": len(rows), "episodes": sum(r["episodes"] for r in rows), "errors": sum(r["skipped_errors"] for r in rows)}
 idx = [json.load(open(f)) for f in glob.glob("data/dev/w*/index.json")]
 summary["successful"] = sum(e["success"] for i in idx for e in i["episodes"])
 by = {}

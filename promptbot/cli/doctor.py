@@ -38,15 +38,13 @@ def graph_selftest(timeout: float = 20.0) -> dict:
     """Start the selftest node in a subprocess and call its service from here."""
     import rclpy
 
+    from promptbot.ros.env import init_context
     from promptbot.testing import NodeProcess, isolated_env
     from promptbot_msgs.srv import CheckTask
 
     env = isolated_env()
     with NodeProcess("promptbot.ros.selftest", env=env) as proc:
-        ctx = rclpy.Context()
-        for var in ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE"):
-            os.environ[var] = env[var]
-        rclpy.init(context=ctx, domain_id=int(env["ROS_DOMAIN_ID"]))
+        ctx = init_context(env)
         node = rclpy.create_node("promptbot_doctor", context=ctx)
         try:
             client = node.create_client(CheckTask, "/selftest/check")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from promptbot.cli.up import node_processes
+from promptbot.ros.env import init_context
 from promptbot.supervisor import Supervisor
 from promptbot.testing import fresh_domain_id
 
@@ -32,11 +33,7 @@ class GraphSession:
         from rclpy.executors import MultiThreadedExecutor
 
         self.supervisor.start()
-        for var in ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE"):
-            if var in self.env:
-                os.environ[var] = self.env[var]
-        self._context = rclpy.Context()
-        rclpy.init(context=self._context, domain_id=self.domain_id)
+        self._context = init_context({**self.env, "ROS_DOMAIN_ID": str(self.domain_id)})
         self.node = rclpy.create_node("promptbot_run", context=self._context)
         self._executor = MultiThreadedExecutor(num_threads=4, context=self._context)
         self._executor.add_node(self.node)

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import logging
 import sys
-import time
 
-from promptbot.sim.demos import Dataset, EpisodeSpec, record_episode
-from promptbot.sim.env import SimConfig, SimEnv
-from promptbot.sim.expert import SkillError
+from promptbot.sim.demos import EpisodeSpec, collect
 from promptbot.sim.trials import make_trial
 
 SKILL_ORDER = ("pick", "place", "stack", "push")
@@ -43,38 +38,9 @@ def skill_episode_spec(seed: int) -> EpisodeSpec:
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
                    max_minutes: float = 0.0) -> dict:
-    env = SimEnv("tabletop", seed0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
-    ds = Dataset(out, "skills", image_size, env.config.control_hz)
-    done = ds.done()
-    todo = [i for i in range(episodes) if i not in done]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=episodes, initial=episodes - len(todo), desc="collect skills", unit="ep")
-    ok = errors = 0
-    t_end = time.monotonic() + 60.0 * max_minutes if max_minutes else None
-    try:
-        for i in todo:
-            if t_end is not None and time.monotonic() > t_end:
-                break
-            spec = skill_episode_spec(seed0 + i)
-            try:
-                arrays, meta = record_episode(env, spec, image_size=image_size, wrist=True)
-            except SkillError as exc:
-                logging.getLogger(__name__).warning("episode %d skipped: %s", i, exc)
-                errors += 1
-            else:
-                ds.write(i, arrays, meta)
-                ok += bool(meta["success"])
-            if bar:
-                bar.update(1)
-                bar.set_postfix(success=f"{ok}/{len(todo)}")
-    finally:
-        if bar:
-            bar.close()
-        env.close()
-    return {"out": out, "episodes": len(ds.index["episodes"]), "successful_new": ok, "errors": errors}
+    """Record skill episodes (``skill_episode_spec``) with the shared collection loop."""
+    return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
+                   spec_fn=lambda _world, seed: skill_episode_spec(seed), label="skills", max_minutes=max_minutes)
 
 
 def main(argv=None) -> int:

@@ -37,3 +37,19 @@ def graph_env(domain_id: int | None = None, localhost_only: bool = False, base: 
         env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+def init_context(env: dict[str, str]):
+    """An initialised rclpy Context for this process on the graph described by ``env``.
+
+    Copies the DDS profile and discovery range into this process's environment
+    (Fast DDS reads them at participant creation) and uses env's ROS_DOMAIN_ID.
+    """
+    import rclpy
+
+    for var in (*PROFILE_VARS, "ROS_AUTOMATIC_DISCOVERY_RANGE"):
+        if var in env:
+            os.environ[var] = env[var]
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=int(env.get("ROS_DOMAIN_ID", "0")))
+    return context

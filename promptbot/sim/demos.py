@@ -208,21 +208,34 @@ def load_episode(root: str | os.PathLike, episode: int) -> dict[str, np.ndarray]
 
 
 def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, image_size: int = 96,
-            wrist: bool = True, progress: bool = True) -> dict:
-    """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict."""
+            wrist: bool = True, progress: bool = True,
+            spec_fn: Callable[[str, int], EpisodeSpec] | None = None, label: str | None = None,
+            max_minutes: float = 0.0) -> dict:
+    """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict.
+
+    ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks);
+    ``label`` names the dataset (default: the world); ``max_minutes`` stops starting new
+    episodes after that wall time. The renderer can be forced with PROMPTBOT_SIM_RENDERER.
+    """
+    import time
+
     spec = load_world(world)
-    env = SimEnv(spec, seed0, SimConfig())
-    ds = Dataset(out, spec.name, image_size, env.config.control_hz)
+    spec_fn = spec_fn or episode_spec
+    env = SimEnv(spec, seed0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+    ds = Dataset(out, label or spec.name, image_size, env.config.control_hz)
     done = ds.done()
     todo = [i for i in range(episodes) if i not in done]
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=episodes, initial=episodes - len(todo), desc=f"collect {spec.name}", unit="ep")
+        bar = tqdm(total=episodes, initial=episodes - len(todo), desc=f"collect {label or spec.name}", unit="ep")
     ok = failed = 0
+    t_end = time.monotonic() + 60.0 * max_minutes if max_minutes else None
     try:
         for i in todo:
-            es = episode_spec(world, seed0 + i)
+            if t_end is not None and time.monotonic() > t_end:
+                break
+            es = spec_fn(world, seed0 + i)
             try:
                 arrays, meta = record_episode(env, es, image_size=image_size, wrist=wrist)
             except SkillError as exc:
