@@ -34,6 +34,8 @@ class VLAConfig:
     image_size: int = 96                      # square input resolution [px]
     use_wrist: bool = True
     channels: tuple[int, ...] = (32, 64, 96, 128)
+    strides: tuple[int, ...] = ()             # per block (1 or 2); empty = all 2. A last stride of 1 keeps
+                                              # the keypoint map finer (8x8 instead of 4x4 at 64 px)
     hidden: int = 512
     chunk: int = 10                           # actions predicted per inference (H)
     proprio_dim: int = PROPRIO_DIM
@@ -54,17 +56,22 @@ class VLAConfig:
         if self.hidden < 16:
             raise ValueError(f"hidden must be >= 16, got {self.hidden}")
         self.channels = tuple(int(c) for c in self.channels)
+        self.strides = tuple(int(v) for v in self.strides) or (2,) * len(self.channels)
+        if len(self.strides) != len(self.channels) or any(v not in (1, 2) for v in self.strides):
+            raise ValueError(f"strides must be one 1 or 2 per block ({len(self.channels)}), got {self.strides}")
+        if self.image_size % (2 ** sum(v == 2 for v in self.strides)):
+            raise ValueError("image_size must be divisible by the total stride")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 class FiLMBlock(nn.Module):
-    """conv3x3(stride 2) -> GroupNorm -> FiLM(lang) -> ReLU -> conv3x3 -> GroupNorm -> ReLU."""
+    """conv3x3(stride) -> GroupNorm -> FiLM(lang) -> ReLU -> conv3x3 -> GroupNorm -> ReLU."""
 
-    def __init__(self, c_in: int, c_out: int, lang_dim: int):
+    def __init__(self, c_in: int, c_out: int, lang_dim: int, stride: int = 2):
         super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.norm1 = nn.GroupNorm(min(8, c_out), c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
         self.norm2 = nn.GroupNorm(min(8, c_out), c_out)
@@ -96,7 +103,8 @@ class CameraEncoder(nn.Module):
     def __init__(self, cfg: VLAConfig):
         super().__init__()
         chans = (3, *cfg.channels)
-        self.blocks = nn.ModuleList(FiLMBlock(a, b, cfg.lang_dim) for a, b in zip(chans[:-1], chans[1:]))
+        self.blocks = nn.ModuleList(FiLMBlock(a, b, cfg.lang_dim, st)
+                                    for a, b, st in zip(chans[:-1], chans[1:], cfg.strides))
         self.keypoints = SpatialSoftArgmax()
         self.out_dim = 3 * cfg.channels[-1]
 

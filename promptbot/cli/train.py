@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 PRESETS = {
-    "cpu": dict(epochs=12, batch_size=64, lr=1e-3, threads=2,
-                model=dict(image_size=64, channels=(16, 32, 48, 64), hidden=256, chunk=10, use_wrist=True)),
+    "cpu": dict(epochs=40, batch_size=64, lr=1e-3, threads=2, eval_every_steps=2000,
+                model=dict(image_size=64, channels=(16, 32, 48, 64), strides=(2, 2, 2, 1), hidden=256, chunk=10,
+                           use_wrist=True)),
     "gpu": dict(epochs=40, batch_size=256, lr=1e-3, device="cuda",
                 model=dict(image_size=96, channels=(32, 64, 96, 128), hidden=512, chunk=10, use_wrist=True)),
 }

@@ -113,6 +113,7 @@ def load_segments(roots: Iterable[str | Path], image_size: int, use_wrist: bool,
                     proprio=proprio[sel],
                     actions=data["action"][sel].astype(np.float32),
                     instruction=texts[int(rng.integers(len(texts)))],
+                    instructions=texts,
                     success=True,
                     skill=skill,
                 ))

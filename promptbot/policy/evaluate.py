@@ -95,3 +95,86 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
     ok, reason = skill_succeeded(skill, tuple(args), env)
     return EpisodeResult(skill, seed, instruction, ok, reason, end, run.steps, time.perf_counter() - t0,
                          1e3 * float(np.mean(infer_s)) if infer_s else 0.0)
+
+
+# --- batch evaluation (optionally in worker processes) ------------------------------------
+_WORKER: dict = {}
+
+
+def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int) -> None:
+    import os
+
+    import torch
+
+    from promptbot.policy.policy import Policy
+    from promptbot.sim.env import SimConfig, SimEnv
+
+    torch.set_num_threads(threads)
+    encoder = None
+    if embeddings:
+        from promptbot.policy.embeddings import LookupEncoder
+
+        encoder = LookupEncoder(embeddings)
+    _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder)
+    _WORKER["env"] = SimEnv("tabletop", 0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+
+
+def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
+    cond, seed, timeout_s = job
+    r = run_episode(_WORKER["policy"], _WORKER["env"], seed, heldout_paraphrase=cond == "unseen",
+                    distractors=cond == "distractors", timeout_s=timeout_s)
+    return cond, r
+
+
+def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
+    """Held-out seeds whose skill (seed % 4, see collect_skills) is ``skill``."""
+    from promptbot.policy.collect_skills import SKILL_ORDER
+
+    k = SKILL_ORDER.index(skill)
+    return [HELDOUT_SEED0 + k + 4 * (i + offset) for i in range(episodes)]
+
+
+def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[str], episodes: int,
+             timeout_s: float = 20.0, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
+             progress: bool = True) -> dict:
+    """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes."""
+    from dataclasses import asdict
+
+    from tqdm import tqdm
+
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
+            for seed in heldout_seeds(skill, episodes, seed_offset)]
+    report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
+                    "timeout_s": timeout_s, "results": {}, "counts": {}, "episodes": []}
+    bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
+    results: list[tuple[str, EpisodeResult]] = []
+    try:
+        if workers == 1:
+            _init_worker(str(checkpoint), backend, embeddings, threads=2)
+            for job in jobs:
+                results.append(_run_job(job))
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                                     initargs=(str(checkpoint), backend, embeddings, 1)) as pool:
+                for out in pool.map(_run_job, jobs, chunksize=1):
+                    results.append(out)
+                    bar.update(1)
+                    bar.set_postfix(success=f"{sum(r.success for _, r in results)}/{len(results)}")
+    finally:
+        bar.close()
+        env = _WORKER.pop("env", None)
+        if env is not None:
+            env.close()
+    for cond, r in results:
+        wins, n = report["counts"].setdefault(cond, {}).get(r.skill, (0, 0))
+        report["counts"][cond][r.skill] = (wins + int(r.success), n + 1)
+        report["episodes"].append({"condition": cond, **asdict(r)})
+    for cond, per in report["counts"].items():
+        report["results"][cond] = {s: w / n for s, (w, n) in per.items()}
+    return report

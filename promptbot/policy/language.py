@@ -48,7 +48,8 @@ class InstructionEncoder:
                 raise ValueError(f"instruction longer than {MAX_INSTRUCTION_CHARS} characters")
         todo = sorted({t for t in items if t not in self._cache})
         if todo:
-            vecs = self._model.encode(todo, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+            vecs = self._model.encode(todo, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                                        show_progress_bar=False)
             for t, v in zip(todo, vecs):
                 self._cache[t] = v.astype(np.float32)
         out = np.stack([self._cache[t] for t in items])

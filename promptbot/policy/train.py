@@ -25,16 +25,18 @@ from promptbot.policy.checkpoint import save_checkpoint
 
 log = logging.getLogger(__name__)
 
-DONE_WINDOW = 2          # the last DONE_WINDOW steps of a successful episode are labelled done
+DONE_WINDOW = 3          # the last DONE_WINDOW steps of a successful episode are labelled done
+DONE_POS_WEIGHT = 8.0    # done steps are rare (~2 %): weight them up so the flag can fire
 
 
-class Episode(TypedDict):
+class Episode(TypedDict, total=False):
     scene: np.ndarray            # (T, S, S, 3) uint8
     wrist: np.ndarray | None     # (T, S, S, 3) uint8 or None
     proprio: np.ndarray          # (T, P) float32
     actions: np.ndarray          # (T, 7) float32
     instruction: str
     success: bool
+    # optional: all training paraphrases of the step; one is drawn per sample (language augmentation)
     skill: str                   # pick | place | stack | push
 
 
@@ -73,9 +75,10 @@ class TrainConfig:
 class SampleIndex:
     """Flat (episode, t) index with chunk targets built on the fly."""
 
-    def __init__(self, episodes: list[Episode], chunk: int):
+    def __init__(self, episodes: list[Episode], chunk: int, rng: np.random.Generator | None = None):
         self.episodes = episodes
         self.chunk = chunk
+        self.rng = rng            # set: draw one of the episode's paraphrases per sample
         self.index = np.array([(e, t) for e, ep in enumerate(episodes) for t in range(len(ep["actions"]))],
                               dtype=np.int64).reshape(-1, 2)
 
@@ -95,7 +98,11 @@ class SampleIndex:
             acts.append(ep["actions"][idx])
             masks.append((np.arange(t, t + self.chunk) < T).astype(np.float32))
             dones.append(float(ep["success"] and t >= T - DONE_WINDOW))
-            instrs.append(ep["instruction"])
+            texts = ep.get("instructions")
+            if self.rng is not None and texts:
+                instrs.append(texts[int(self.rng.integers(len(texts)))])
+            else:
+                instrs.append(ep["instruction"])
         out = {"scene": np.stack(scenes), "proprio": np.stack(props).astype(np.float32),
                "actions": np.stack(acts).astype(np.float32), "mask": np.stack(masks),
                "done": np.asarray(dones, np.float32), "instructions": instrs}
@@ -109,8 +116,11 @@ def _to_image_tensor(x: np.ndarray, shift: int, rng: np.random.Generator | None)
     if shift and rng is not None:
         b, _, h, w = t.shape
         padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
-        dx, dy = rng.integers(0, 2 * shift + 1, size=(2, b))
-        t = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(b)])
+        dx, dy = (torch.from_numpy(v) for v in rng.integers(0, 2 * shift + 1, size=(2, b)))
+        rows = (dy[:, None] + torch.arange(h))[:, :, None]            # (b, h, 1)
+        cols = (dx[:, None] + torch.arange(w))[:, None, :]            # (b, 1, w)
+        t = padded.permute(0, 2, 3, 1)[torch.arange(b)[:, None, None], rows, cols].permute(0, 3, 1, 2)
+        t = t.contiguous()
     return t
 
 
@@ -141,25 +151,38 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     model = VLA(mcfg).to(cfg.device)
     model.set_normalization(*normalization_stats(train_eps))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    train_idx, val_idx = SampleIndex(train_eps, mcfg.chunk), SampleIndex(val_eps, mcfg.chunk)
+    train_idx, val_idx = SampleIndex(train_eps, mcfg.chunk, rng), SampleIndex(val_eps, mcfg.chunk)
     steps_per_epoch = max(1, math.ceil(len(train_idx) / cfg.batch_size))
     total_steps = cfg.epochs * steps_per_epoch
 
+    def progress(at_step: int) -> float:
+        """Fraction of training done: by steps, or by wall time when a time limit is set."""
+        frac = at_step / max(1, total_steps)
+        if cfg.max_minutes:
+            frac = max(frac, minutes_done() / cfg.max_minutes)
+        return min(1.0, frac)
+
     def set_lr(at_step: int) -> None:
-        # linear warm-up over 5 % of the steps, then cosine decay to 5 % of lr
-        warm = max(1, int(0.05 * total_steps))
-        frac = at_step / warm if at_step < warm else 0.05 + 0.95 * 0.5 * (
-            1 + math.cos(math.pi * min(1.0, (at_step - warm) / max(1, total_steps - warm))))
+        # linear warm-up (5 % of the steps, at most 500), then cosine decay to 5 % of lr; with a
+        # time limit the decay follows the wall clock, so a stopped run still ends at a low lr
+        warm = max(1, min(500, int(0.05 * total_steps)))
+        if at_step < warm:
+            f = at_step / warm
+        else:
+            f = 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress(at_step)))
         for group in opt.param_groups:
-            group["lr"] = cfg.lr * frac
-    step, best_val, history = 0, math.inf, []
+            group["lr"] = cfg.lr * f
+
+    step, best_val, history, minutes_before = 0, math.inf, [], 0.0
     last = out / "last.pt"
     if resume and last.is_file():
         state = torch.load(last, map_location=cfg.device, weights_only=False)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step, best_val, history = state["step"], state["best_val"], state["history"]
+        minutes_before = float(state.get("minutes", 0.0))
         rng = np.random.default_rng(cfg.seed + step)
+        train_idx.rng = rng
         log.info("resumed from %s at step %d", last, step)
     instr_vecs: dict[str, np.ndarray] = {}
 
@@ -180,7 +203,8 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         target = model.normalize_actions(torch.from_numpy(b["actions"]).to(cfg.device))
         mask = torch.from_numpy(b["mask"]).to(cfg.device)[..., None]
         l1 = (F.l1_loss(pred, target, reduction="none") * mask).sum() / (mask.sum() * mcfg.action_dim)
-        bce = F.binary_cross_entropy_with_logits(done_logit, torch.from_numpy(b["done"]).to(cfg.device))
+        bce = F.binary_cross_entropy_with_logits(done_logit, torch.from_numpy(b["done"]).to(cfg.device),
+                                                 pos_weight=torch.tensor(DONE_POS_WEIGHT, device=cfg.device))
         return l1 + cfg.done_weight * bce, float(l1.detach())
 
     def validate() -> float:
@@ -202,6 +226,9 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
 
         bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
     t_start = time.monotonic()
+
+    def minutes_done() -> float:
+        return minutes_before + (time.monotonic() - t_start) / 60.0
     model.train()
     stopped_early = False
     while step < total_steps:
@@ -219,17 +246,17 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(l1=f"{l1:.3f}", best_val=f"{best_val:.3f}")
-            timed_out = cfg.max_minutes and (time.monotonic() - t_start) / 60.0 >= cfg.max_minutes
+            timed_out = cfg.max_minutes and minutes_done() >= cfg.max_minutes
             if step % cfg.eval_every_steps == 0 or step == total_steps or timed_out:
                 val = validate()
-                history.append({"step": step, "train_l1": l1, "val_l1": val,
-                                "minutes": (time.monotonic() - t_start) / 60.0})
+                history.append({"step": step, "train_l1": l1, "val_l1": val, "minutes": minutes_done(),
+                                "lr": opt.param_groups[0]["lr"]})
                 # without a validation split the latest model is the best one
                 if math.isnan(val) or val < best_val:
                     best_val = val if not math.isnan(val) else best_val
                     save_checkpoint(out / "best.pt", model, {**meta_base, "step": step, "val_l1": val})
                 torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                            "step": step, "best_val": best_val,
+                            "step": step, "best_val": best_val, "minutes": minutes_done(),
                             "history": history}, out / "last.tmp")
                 (out / "last.tmp").replace(last)
             if timed_out:
@@ -242,6 +269,6 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     if not (out / "best.pt").is_file():
         save_checkpoint(out / "best.pt", model, {**meta_base, "step": step})
     metrics = {"steps": step, "total_steps": total_steps, "best_val_l1": best_val, "history": history,
-               "stopped_early": stopped_early, "minutes": (time.monotonic() - t_start) / 60.0, **meta_base}
+               "stopped_early": stopped_early, "minutes": minutes_done(), **meta_base}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     return metrics

@@ -375,6 +375,11 @@ class SimEnv:
             self._sync_target()
         self._twist = np.concatenate([lin, ang])
 
+    @property
+    def gripper_command(self) -> float:
+        """The commanded gripper opening width [m] (the fingers may be stopped by a held object)."""
+        return self._gripper_width
+
     def set_gripper(self, width_m: float) -> None:
         w = float(_check_finite([width_m], "gripper width", 1.0)[0])
         self._gripper_width = float(np.clip(w, 0.0, GRIPPER_MAX_WIDTH_M))

@@ -88,7 +88,8 @@ class Expert:
         self.env = env
         self.observer = observer
         self.steps = 0
-        self._gripper = GRIPPER_MAX_WIDTH_M
+        # continue from the current gripper command: a fresh expert must not drop what the arm holds
+        self._gripper = float(getattr(env, "gripper_command", GRIPPER_MAX_WIDTH_M))
         self._held: str | None = None
         self._place_xy: tuple[float, float] = (0.0, 0.0)
 
