@@ -11,6 +11,18 @@ Interfaces
 * action client ``/policy/execute_skill`` (promptbot_msgs/action/ExecuteSkill)
 * service client ``/perception/verify_step`` (promptbot_msgs/srv/VerifyStep), used
   when available; otherwise each step is verified by re-checking a newer scene
+* subscription ``heartbeat_topic`` (``/policy/heartbeat``, std_msgs/Header): while the
+  ExecuteSkill server publishes heartbeats, silence longer than ``server_lost_s`` (or the
+  server leaving the graph) fails the running step at once; the planner then waits up to
+  ``respawn_wait_s`` for a respawned server and replans from a fresh scene
+* confirmation mode (``confirm_min_steps``, ``sensitive_skills``): the question goes out on
+  ``/planner/question`` (std_msgs/String) and as feedback stage ``confirm``; the answer
+  comes from the service ``/planner/confirm`` (std_srvs/SetBool, true = go) or a spoken
+  yes/no on ``/speech/transcript``; no answer within ``confirm_timeout_s`` -> REFUSED
+
+Feedback stages: understood, planned, confirm, executing, waiting (for a lost skill
+server), replanning, verified. Every failure is a RunTask result with an error code
+and a message; no input ends the node.
 
 The planning logic is :mod:`promptbot.planning` (pure); this file converts messages.
 """
@@ -19,6 +31,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import traceback
 
 import rclpy
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
@@ -27,6 +40,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 
 from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backend
+from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, parse_skill_list, question
 from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import METHODS, PlanResult
 from promptbot.planning.safety import screen_instruction
@@ -36,14 +50,26 @@ from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import check
-from std_msgs.msg import String
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Header, String
+from std_srvs.srv import SetBool
 
 from promptbot_msgs.action import ExecuteSkill, RunTask
 from promptbot_msgs.msg import PlanStep, SceneState, TaskPlan, Transcript
 from promptbot_msgs.srv import VerifyStep
 
+def _skills_ok(value: str) -> str | None:
+    try:
+        parse_skill_list(value)
+    except ValueError as exc:
+        return f"sensitive_skills: {exc}"
+    return None
+
+
 SPECS = [
     ParamSpec("llm", "smollm2", "LLM backend: smollm2 | uniform | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
+    ParamSpec("llm_timeout_s", 10.0, "HTTP LLM back-end: timeout per request [s]", min=0.1, max=600.0),
+    ParamSpec("llm_retries", 2, "HTTP LLM back-end: retries after a timeout or connection error", min=0, max=10),
     ParamSpec("method", "mcts_llm", "planning method", choices=list(METHODS)),
     ParamSpec("simulations", 48, "MCTS simulations per committed step", min=1, max=10000),
     ParamSpec("llm_budget", 12, "LLM scoring calls per plan", min=0, max=1000),
@@ -55,12 +81,27 @@ SPECS = [
     ParamSpec("scene_max_age_s", 2.0, "a scene older than this is stale [s]", min=0.05, max=60.0),
     ParamSpec("step_timeout_s", 60.0, "time limit per executed skill [s]", min=1.0, max=600.0),
     ParamSpec("server_wait_s", 5.0, "wait for the ExecuteSkill server [s]", min=0.1, max=60.0),
+    ParamSpec("heartbeat_topic", "/policy/heartbeat", "heartbeat of the ExecuteSkill server (std_msgs/Header)",
+              read_only=True),
+    ParamSpec("server_lost_s", 1.5, "a running step fails when the ExecuteSkill server has sent no heartbeat "
+              "(or has left the graph) for this long [s]", min=0.1, max=60.0),
+    ParamSpec("respawn_wait_s", 30.0, "after losing the ExecuteSkill server mid-step, wait this long for it "
+              "to come back before replanning [s]", min=0.0, max=600.0),
     ParamSpec("verify_timeout_s", 5.0, "wait for a scene showing a step's effect [s]", min=0.1, max=60.0),
     ParamSpec("max_replans", 2, "replanning attempts after a failed step", min=0, max=10),
     ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
     ParamSpec("preload_llm", True, "load the LLM at start-up instead of at the first task", read_only=True),
+    ParamSpec("confirm_min_steps", 0, "ask for a confirmation before executing a plan with more than this "
+              "many steps (0 = off) [steps]", min=0, max=16),
+    ParamSpec("sensitive_skills", "", "comma-separated skills that always need a confirmation "
+              "(e.g. 'push,stack'; empty = none)", validator=_skills_ok),
+    ParamSpec("confirm_timeout_s", 30.0, "no answer to a confirmation question within this long -> "
+              "REFUSED [s]", min=1.0, max=600.0),
 ]
+
+# heartbeats are read with the default (infinite) liveliness lease: compatible with any offered lease
+_HEARTBEAT_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 
 # promptbot planning status -> RunTask error code
 _RESULT_CODES = {"refused": RunTask.Result.REFUSED, "ambiguous": RunTask.Result.AMBIGUOUS,
@@ -98,17 +139,25 @@ class PlannerNode(Node):
         self._planner: Planner | None = None
         self._planner_key = None
         self._planner_lock = threading.Lock()
+        self._last_heartbeat: float | None = None                # receipt time [s, monotonic]
+        self._confirm_cond = threading.Condition()
+        self._confirm_pending = False
+        self._confirm_answer: tuple[bool, str] | None = None
         if p.preload_llm:
             threading.Thread(target=self._preload, name="llm-preload", daemon=True).start()
 
         self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
         # picture of the search tree of the latest plan (SVG text), for reports and viewers
         self.tree_pub = self.create_publisher(String, "/planner/tree_svg", LATCHED)
+        self.question_pub = self.create_publisher(String, "/planner/question", EVENTS)
         for topic in (p.scene_topic, p.fallback_scene_topic):
             self.create_subscription(SceneState, topic, lambda m, t=topic: self._on_scene(t, m), 5,
                                      callback_group=MutuallyExclusiveCallbackGroup())
         self.create_subscription(Transcript, "/speech/transcript", self._on_transcript, EVENTS,
                                  callback_group=self._cb)
+        self.create_subscription(Header, p.heartbeat_topic, self._on_heartbeat, _HEARTBEAT_QOS,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_service(SetBool, "/planner/confirm", self._on_confirm, callback_group=self._cb)
         self.skill_client = ActionClient(self, ExecuteSkill, "/policy/execute_skill", callback_group=self._cb)
         self.verify_client = self.create_client(VerifyStep, "/perception/verify_step", callback_group=self._cb)
         self.server = ActionServer(self, RunTask, "/planner/run_task", execute_callback=self._execute,
@@ -126,17 +175,21 @@ class PlannerNode(Node):
         """(objects, receipt time, topic) of the freshest usable scene, or (None, 0, reason)."""
         max_age = self.params.scene_max_age_s
         now = time.monotonic()
+        ages = []
         with self._scene_lock:
             for topic in (self.params.scene_topic, self.params.fallback_scene_topic):
                 entry = self._scenes.get(topic)
                 if entry is None:
+                    ages.append(f"{topic}: none received")
                     continue
                 msg, t_rx = entry
                 if now - t_rx > max_age or t_rx <= newer_than:
+                    ages.append(f"{topic}: {now - t_rx:.1f} s old" if now - t_rx > max_age
+                                else f"{topic}: nothing newer")
                     continue
                 return scene_to_objects(msg), t_rx, topic
-        return None, 0.0, "no fresh SceneState on " + " or ".join(
-            (self.params.scene_topic, self.params.fallback_scene_topic))
+        return None, 0.0, (f"no fresh SceneState (limit {max_age:.1f} s; {'; '.join(ages)}): "
+                           "not acting on a stale scene")
 
     def _wait_scene(self, newer_than: float, timeout: float):
         deadline = time.monotonic() + timeout
@@ -147,20 +200,48 @@ class PlannerNode(Node):
             with self._scene_event:
                 self._scene_event.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
 
+    def _on_heartbeat(self, _msg: Header) -> None:
+        self._last_heartbeat = time.monotonic()
+
     def _on_transcript(self, msg: Transcript) -> None:
-        if not self.params.listen_transcripts or msg.error_code != Transcript.OK or not msg.is_command:
+        if not self.params.listen_transcripts or msg.error_code != Transcript.OK:
             return
         text = msg.text.strip()
         if not text:
+            return
+        if self._confirm_pending:
+            # an answer to the pending question: yes only from a confident command, no from any clear speech
+            reply = classify_reply(text)
+            if (reply == YES and msg.is_command) or reply == NO:
+                self._answer(reply == YES, f"the user said {text!r}")
+                return
+        if not msg.is_command:
             return
         if not self._busy.acquire(blocking=False):
             self.get_logger().warning(f"busy; ignoring transcript {text!r}")
             return
         try:
             self.get_logger().info(f"transcript command: {text!r}")
-            self._run(text, plan_only=False, goal_handle=None)
+            self._run_safely(text, plan_only=False, goal_handle=None)
         finally:
             self._busy.release()
+
+    def _on_confirm(self, req: SetBool.Request, resp: SetBool.Response) -> SetBool.Response:
+        ok = self._answer(bool(req.data), "confirmed via /planner/confirm" if req.data
+                          else "declined via /planner/confirm")
+        resp.success = ok
+        resp.message = ("go ahead" if req.data else "canceled") if ok else "no question is pending"
+        return resp
+
+    def _answer(self, yes: bool, how: str) -> bool:
+        """Answer the pending confirmation question; False when none is pending."""
+        with self._confirm_cond:
+            if not self._confirm_pending or self._confirm_answer is not None:
+                return False
+            self._confirm_answer = (yes, how)
+            self._confirm_cond.notify_all()
+        self.get_logger().info(f"confirmation: {'yes' if yes else 'no'} ({how})")
+        return True
 
     def _on_goal(self, goal: RunTask.Goal) -> GoalResponse:
         if not goal.instruction.strip():
@@ -172,7 +253,7 @@ class PlannerNode(Node):
             goal_handle.abort()
             return self._result(RunTask.Result.REFUSED, "the planner is busy with another task")
         try:
-            result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
+            result = self._run_safely(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
         finally:
             self._busy.release()
         if result.error_code == RunTask.Result.SUCCEEDED:
@@ -182,6 +263,17 @@ class PlannerNode(Node):
         else:
             goal_handle.abort()
         return result
+
+    def _run_safely(self, instruction: str, plan_only: bool, goal_handle) -> RunTask.Result:
+        """``_run`` with a clear result instead of an exception: no input ends the node."""
+        try:
+            return self._run(instruction, plan_only, goal_handle)
+        except Exception as exc:  # noqa: BLE001 - reported as a result, logged with the traceback
+            self.get_logger().error(f"task {instruction!r} failed with an internal error: "
+                                    f"{traceback.format_exc()}")
+            return self._result(RunTask.Result.PLANNING_FAILED,
+                                f"internal planner error ({type(exc).__name__}: {exc}); the arm was not "
+                                "commanded further")
 
     # --- the task loop --------------------------------------------------------------
     def _preload(self) -> None:
@@ -200,10 +292,11 @@ class PlannerNode(Node):
 
     def _get_planner_locked(self) -> Planner:
         p = self.params
-        key = (p.llm, p.method, p.simulations, p.llm_budget, p.max_steps, p.seed)
+        llm_key = (p.llm, p.llm_timeout_s, p.llm_retries)
+        key = (llm_key, p.method, p.simulations, p.llm_budget, p.max_steps, p.seed)
         if self._planner is None or key != self._planner_key:
-            llm = self._planner.llm if (self._planner is not None and self._planner_key[0] == p.llm) \
-                else make_backend(p.llm, threads=p.llm_threads)
+            llm = self._planner.llm if (self._planner is not None and self._planner_key[0] == llm_key) \
+                else make_backend(p.llm, threads=p.llm_threads, timeout_s=p.llm_timeout_s, retries=p.llm_retries)
             self._planner = Planner(llm, PlannerConfig(method=p.method, search=SearchConfig(
                 simulations=p.simulations, llm_budget=p.llm_budget, max_steps=p.max_steps, seed=p.seed)))
             self._planner_key = key
@@ -253,7 +346,8 @@ class PlannerNode(Node):
         try:
             planner = self._get_planner()
             res = planner.plan(instruction, objs, holding=held_object(objs))
-        except LLMUnavailable as exc:
+        except (LLMUnavailable, ValueError) as exc:
+            self.get_logger().error(f"LLM unavailable: {exc}")
             return self._result(RunTask.Result.PLANNING_FAILED, f"LLM unavailable: {exc}")
         self._feedback(goal_handle, "understood", 0, len(res.steps), res.message)
         statuses = [PlanStep.PENDING] * len(res.steps)
@@ -266,16 +360,34 @@ class PlannerNode(Node):
         self._feedback(goal_handle, "planned", 0, len(res.steps), f"goal {res.goal}")
         if plan_only or not res.steps:
             return self._result(RunTask.Result.SUCCEEDED, res.message, plan_msg)
+        policy = ConfirmPolicy(self.params.confirm_min_steps, parse_skill_list(self.params.sensitive_skills))
+        approved: set[str] | None = None               # skills of the plan the user confirmed
         goal = res.goal
         replans = 0
         while True:
+            reason = policy.reason([s.skill for s in res.steps], approved)
+            if reason is not None:
+                refused = self._confirm(goal_handle, instruction, res, reason)
+                if refused is not None:
+                    refused.plan = self._plan_msg(res, statuses, verifs)
+                    return refused
+            approved = (approved or set()) | {s.skill for s in res.steps}
             try:
-                failed_at, reason = self._execute_plan(res, statuses, verifs, goal_handle)
+                failed_at, reason, lost = self._execute_plan(res, statuses, verifs, goal_handle)
+                self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
+                if lost:
+                    # the skill server died mid-step: wait for a respawn, then replan from a fresh scene
+                    wait = self.params.respawn_wait_s
+                    self._feedback(goal_handle, "waiting", failed_at, len(res.steps),
+                                   f"{reason}; waiting up to {wait:.0f} s for the ExecuteSkill server")
+                    if not self._wait_server(wait, goal_handle, need_heartbeat=self._heartbeat_seen()):
+                        return self._result(RunTask.Result.EXECUTION_FAILED,
+                                            f"{reason}; the server did not come back within {wait:.0f} s",
+                                            self._plan_msg(res, statuses, verifs))
             except _Canceled:
                 self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
                 return self._result(RunTask.Result.CANCELED, "canceled; the arm holds its position",
                                     self._plan_msg(res, statuses, verifs))
-            self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
             objs, _t, why = self._wait_scene(-1.0, self.params.verify_timeout_s)
             if failed_at is None and objs is not None and check(goal, objs)[0]:
                 self._feedback(goal_handle, "verified", len(res.steps), len(res.steps), "goal holds")
@@ -283,12 +395,19 @@ class PlannerNode(Node):
                                     self._plan_msg(res, statuses, verifs))
             if failed_at is None:
                 reason = why if objs is None else f"goal not reached: {check(goal, objs)[1]}"
-            if replans >= self.params.max_replans or objs is None:
+            if objs is None:
+                return self._result(RunTask.Result.STALE_INPUT,
+                                    why if failed_at is None else f"{reason}; cannot replan: {why}",
+                                    self._plan_msg(res, statuses, verifs))
+            if replans >= self.params.max_replans:
                 return self._result(RunTask.Result.EXECUTION_FAILED, f"{reason} (after {replans} replan(s))",
                                     self._plan_msg(res, statuses, verifs))
             replans += 1
             self._feedback(goal_handle, "replanning", failed_at or 0, len(res.steps), reason)
-            res = planner.plan(instruction, objs, goal=goal, holding=held_object(objs))
+            try:
+                res = planner.plan(instruction, objs, goal=goal, holding=held_object(objs))
+            except LLMUnavailable as exc:
+                return self._result(RunTask.Result.PLANNING_FAILED, f"replanning failed: LLM unavailable: {exc}")
             statuses = [PlanStep.PENDING] * len(res.steps)
             verifs = [""] * len(res.steps)
             self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
@@ -299,10 +418,77 @@ class PlannerNode(Node):
                 return self._result(RunTask.Result.SUCCEEDED, "goal holds after replanning",
                                     self._plan_msg(res, statuses, verifs))
 
-    def _execute_plan(self, res: PlanResult, statuses, verifs, gh) -> tuple[int | None, str]:
-        """Run the steps; (index of the failed step or None, reason). Raises _Canceled."""
+    def _confirm(self, gh, instruction: str, res: PlanResult, reason: str) -> RunTask.Result | None:
+        """Ask before executing; None when the user said yes, else the REFUSED/CANCELED result."""
+        text = question(instruction, [s.instruction for s in res.steps], reason)
+        timeout = self.params.confirm_timeout_s
+        with self._confirm_cond:
+            self._confirm_answer, self._confirm_pending = None, True
+        try:
+            self.question_pub.publish(String(data=text))
+            self._feedback(gh, "confirm", 0, len(res.steps), text)
+            deadline = time.monotonic() + timeout
+            with self._confirm_cond:
+                while self._confirm_answer is None and time.monotonic() < deadline:
+                    if gh is not None and gh.is_cancel_requested:
+                        return self._result(RunTask.Result.CANCELED, "canceled while waiting for a confirmation")
+                    self._confirm_cond.wait(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+                answer = self._confirm_answer
+        finally:
+            with self._confirm_cond:
+                self._confirm_answer, self._confirm_pending = None, False
+        if answer is None:
+            return self._result(RunTask.Result.REFUSED,
+                                f"not confirmed: no answer within {timeout:.0f} s; nothing was executed")
+        if not answer[0]:
+            return self._result(RunTask.Result.REFUSED, f"not confirmed: {answer[1]}; nothing was executed")
+        self.get_logger().info(f"plan confirmed ({answer[1]})")
+        return None
+
+    # --- the ExecuteSkill server's health --------------------------------------------
+    def _heartbeat_seen(self, within_s: float | None = None) -> bool:
+        """Whether the skill server publishes heartbeats (one arrived within ``within_s``, default 10 s)."""
+        hb = self._last_heartbeat
+        return hb is not None and time.monotonic() - hb <= (10.0 if within_s is None else within_s)
+
+    def _server_lost(self, monitored_hb: bool, state: dict) -> str | None:
+        """Why the ExecuteSkill server counts as gone, or None while it looks alive.
+
+        DDS discovery keeps a SIGKILLed server "ready" for its whole lease (20 s with Fast DDS
+        defaults), so a server that publishes heartbeats is judged by them; one that does not
+        is judged by its presence in the graph.
+        """
+        now, limit = time.monotonic(), self.params.server_lost_s
+        # a heartbeat or action feedback is a sign of life
+        signs = [t for t in (self._last_heartbeat, state.get("feedback")) if t is not None]
+        if monitored_hb and signs and now - max(signs) > limit:
+            return (f"the ExecuteSkill server stopped responding (no heartbeat on {self.params.heartbeat_topic} "
+                    f"and no feedback for {now - max(signs):.1f} s)")
+        if self.skill_client.server_is_ready():
+            state["absent_since"] = None
+        else:
+            state["absent_since"] = state.get("absent_since") or now
+            if now - state["absent_since"] > limit:
+                return "the ExecuteSkill server left the ROS graph"
+        return None
+
+    def _wait_server(self, timeout: float, gh, need_heartbeat: bool) -> bool:
+        """Wait until the ExecuteSkill server is discoverable (and sends heartbeats, if asked). Raises _Canceled."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if gh is not None and gh.is_cancel_requested:
+                raise _Canceled()
+            if self.skill_client.server_is_ready() and (
+                    not need_heartbeat or self._heartbeat_seen(self.params.server_lost_s / 2)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    def _execute_plan(self, res: PlanResult, statuses, verifs, gh) -> tuple[int | None, str, bool]:
+        """Run the steps; (index of the failed step or None, reason, server lost). Raises _Canceled."""
         if not self.skill_client.wait_for_server(timeout_sec=self.params.server_wait_s):
-            return 0, "the ExecuteSkill server /policy/execute_skill is not available"
+            return 0, "the ExecuteSkill server /policy/execute_skill is not available", False
         n = len(res.steps)
         for i, s in enumerate(res.steps):
             if gh is not None and gh.is_cancel_requested:
@@ -312,7 +498,7 @@ class PlannerNode(Node):
             self._feedback(gh, "executing", i, n, s.instruction)
             t_start = time.monotonic()
             stamp_start = self.get_clock().now()
-            ok, why = self._run_skill(s.step, s.instruction, gh)
+            ok, why, lost = self._run_skill(s.step, s.instruction, gh)
             if ok:
                 ok, why = self._verify(s.step, t_start, stamp_start)
             verifs[i] = why
@@ -320,41 +506,60 @@ class PlannerNode(Node):
             if not ok:
                 for k in range(i + 1, n):
                     statuses[k] = PlanStep.SKIPPED
-                return i, f"step {i + 1} {s.step} failed: {why}"
-        return None, ""
+                return i, f"step {i + 1} {s.step} failed: {why}", lost
+        return None, "", False
 
-    def _wait_future(self, fut, timeout: float, gh) -> bool:
+    def _wait_future(self, fut, timeout: float, gh, lost=None) -> bool | str:
+        """True when done, False on timeout, or the reason ``lost()`` gives. Raises _Canceled."""
         deadline = time.monotonic() + timeout
         while not fut.done():
             if gh is not None and gh.is_cancel_requested:
                 raise _Canceled()
             if time.monotonic() > deadline:
                 return False
+            why = lost() if lost is not None else None
+            if why:
+                return why
             time.sleep(0.01)
         return True
 
-    def _run_skill(self, step: Step, instruction: str, gh) -> tuple[bool, str]:
+    def _run_skill(self, step: Step, instruction: str, gh) -> tuple[bool, str, bool]:
+        """(succeeded, reason, server lost)."""
         goal = ExecuteSkill.Goal(skill=step.skill, args=list(step.args), instruction=instruction,
                                  timeout=float(self.params.step_timeout_s))
-        send = self.skill_client.send_goal_async(goal)
-        if not self._wait_future(send, self.params.server_wait_s, gh):
-            return False, "ExecuteSkill goal not acknowledged"
+        monitored = self._heartbeat_seen(self.params.server_lost_s)
+        health: dict = {}
+
+        def lost() -> str | None:
+            return self._server_lost(monitored or self._heartbeat_seen(self.params.server_lost_s), health)
+
+        send = self.skill_client.send_goal_async(
+            goal, feedback_callback=lambda _fb: health.__setitem__("feedback", time.monotonic()))
+        done = self._wait_future(send, self.params.server_wait_s, gh, lost)
+        if isinstance(done, str):
+            return False, done, True
+        if not done:
+            return False, "ExecuteSkill goal not acknowledged", False
         handle = send.result()
         if not handle.accepted:
-            return False, "ExecuteSkill goal rejected"
+            return False, "ExecuteSkill goal rejected", False
         res_fut = handle.get_result_async()
         try:
-            done = self._wait_future(res_fut, self.params.step_timeout_s + 5.0, gh)
+            done = self._wait_future(res_fut, self.params.step_timeout_s + 5.0, gh, lost)
         except _Canceled:
             handle.cancel_goal_async()
             raise
+        if isinstance(done, str):
+            handle.cancel_goal_async()             # harmless if the server is really gone
+            self.get_logger().error(f"{step}: {done}")
+            return False, done, True
         if not done:
             handle.cancel_goal_async()
-            return False, f"no ExecuteSkill result within {self.params.step_timeout_s + 5.0:.0f} s"
+            return False, f"no ExecuteSkill result within {self.params.step_timeout_s + 5.0:.0f} s", False
         r = res_fut.result().result
         if r.error_code != ExecuteSkill.Result.SUCCEEDED:
-            return False, f"skill failed (code {r.error_code}): {r.error_msg}"
-        return True, "executed"
+            return False, f"skill failed (code {r.error_code}): {r.error_msg}", False
+        return True, "executed", False
 
     def _verify(self, step: Step, t_start: float, stamp_start) -> tuple[bool, str]:
         if self.verify_client.service_is_ready():

@@ -3,7 +3,9 @@
 Publishes ``/camera/color/image_raw`` (rgb8), ``/camera/depth/image_rect_raw``
 (32FC1, metres along the optical axis, REP 118), ``/camera/color/camera_info``,
 ``/joint_states``, ``/clock`` and ``/sim/ground_truth`` (SceneState,
-source="ground_truth"). Accepts ``/servo_node/delta_twist_cmds`` (TwistStamped
+source="ground_truth"); ``publish_cameras:=false`` (settable at run time) freezes every
+camera stream while the rest goes on (camera-freeze fault injection).
+Accepts ``/servo_node/delta_twist_cmds`` (TwistStamped
 in panda_link0, MoveIt Servo convention; a twist holds for ``command_timeout_s``),
 ``/joint_trajectory_controller/joint_trajectory`` and ``/gripper/command``
 (Float64 opening width [m]). Services ``/sim/reset`` and ``/sim/check_task``.
@@ -63,6 +65,9 @@ SPECS = [
     ParamSpec("width", 640, "camera image width [px]", min=32, max=1920, read_only=True),
     ParamSpec("height", 480, "camera image height [px]", min=32, max=1080, read_only=True),
     ParamSpec("publish_depth", True, "publish the depth image"),
+    ParamSpec("publish_cameras", True, "publish the cameras (scene rgb + depth + camera_info + wrist); false "
+              "freezes them (fault injection: a stalled camera driver); the clock, joint states and ground "
+              "truth go on"),
     ParamSpec("wrist_size", 96, "wrist camera image size, square [px] (0 = do not publish /camera/wrist/image_raw)",
               min=0, max=1024, read_only=True),
     ParamSpec("command_timeout_s", 0.2, "a twist holds this long without a new one [s, sim time]",
@@ -349,7 +354,8 @@ class SimNode(Node):
             self._publish_gt(env, t)
         if t + 1e-9 >= self._next[0]:
             self._next[0] = t + 1.0 / self.params.camera_rate_hz
-            self._publish_camera(env, t)
+            if self.params.publish_cameras:
+                self._publish_camera(env, t)
         if rtf > 0:
             ahead = (t - self._sim0) / rtf - (time.monotonic() - self._wall0)
             if ahead > 0:

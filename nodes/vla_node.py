@@ -149,6 +149,8 @@ class VlaNode(Node):
         if scene is None:
             return None, None, "no camera frame yet"
         stamp = scene.header.stamp.sec + scene.header.stamp.nanosec * 1e-9
+        if self.policy.config.use_wrist and wrist is not None:   # the older camera decides staleness
+            stamp = min(stamp, wrist.header.stamp.sec + wrist.header.stamp.nanosec * 1e-9)
         if joints is None:
             return None, stamp, "no joint states yet"
         try:

@@ -43,10 +43,11 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_BATCH = 32                 # continuations per forward pass
 MEMO_SIZE = 4096               # memoised (prefix, continuations) entries per backend
 LOW_LOGPROB = -30.0            # score for a continuation a chat endpoint did not rank
+MAX_RESPONSE_BYTES = 16 * 2**20  # larger HTTP answers are refused (16 MiB)
 
 
 class LLMUnavailable(RuntimeError):
-    """The model cannot be loaded or the endpoint cannot be reached."""
+    """The model cannot be loaded, the endpoint cannot be reached in time, or it answers garbage."""
 
 
 class LLMBackend:
@@ -76,7 +77,7 @@ class LLMBackend:
         t0 = time.perf_counter()
         out = [float(v) for v in self._score(prefix, list(continuations))]
         if len(out) != len(continuations) or not all(math.isfinite(v) or v == -math.inf for v in out):
-            raise RuntimeError(f"{self.name}: bad scores {out!r}")
+            raise LLMUnavailable(f"{self.name}: bad scores {out[:8]!r} for {len(continuations)} continuation(s)")
         out = [v if math.isfinite(v) else LOW_LOGPROB for v in out]
         with self._lock:
             self.calls += 1
@@ -387,13 +388,24 @@ class OpenAIBackend(LLMBackend):
             req = urllib.request.Request(url, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(req, timeout=self.config.timeout_s) as resp:
-                    return json.loads(resp.read().decode())
+                    body = resp.read(MAX_RESPONSE_BYTES + 1)
             except urllib.error.HTTPError as exc:
                 if exc.code in (400, 404, 405, 422, 501):
                     raise _Unsupported(f"{url}: HTTP {exc.code}") from exc
                 last = exc
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, json.JSONDecodeError) as exc:
-                last = exc
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, ValueError) as exc:
+                last = exc              # ValueError: http.client's malformed status lines / headers
+            else:
+                # an answer that is not a JSON object is garbage, not a network hiccup: no retry
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise LLMUnavailable(f"LLM endpoint {url} answered more than {MAX_RESPONSE_BYTES} bytes")
+                try:
+                    out = json.loads(body.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise LLMUnavailable(f"LLM endpoint {url} answered invalid JSON: {_snippet(body)}") from exc
+                if not isinstance(out, dict):
+                    raise LLMUnavailable(f"LLM endpoint {url} answered {type(out).__name__}, not a JSON object")
+                return out
             if attempt < self.config.retries:
                 time.sleep(self.config.backoff_s * (2 ** attempt))
         raise LLMUnavailable(f"LLM endpoint {url} unreachable after {self.config.retries + 1} attempt(s) "
@@ -415,17 +427,27 @@ class OpenAIBackend(LLMBackend):
         payload = {"model": self.config.model, "prompt": [prefix + c for c in continuations],
                    "max_tokens": 1, "echo": True, "logprobs": 1, "temperature": 0.0}
         resp = self._post("/completions", payload)
-        choices = sorted(resp.get("choices", []), key=lambda c: c.get("index", 0))
+        choices = resp.get("choices")
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise _Unsupported("/completions answer has no list of choices")
+        try:
+            choices = sorted(choices, key=lambda c: int(c.get("index", 0)))
+        except (TypeError, ValueError) as exc:
+            raise _Unsupported(f"/completions choices have bad indices: {exc}") from exc
         if len(choices) != len(continuations):
             raise _Unsupported(f"expected {len(continuations)} choices, got {len(choices)}")
         scores = []
         for c, cont in zip(choices, continuations):
-            lp = c.get("logprobs") or {}
+            lp = c.get("logprobs")
+            lp = lp if isinstance(lp, dict) else {}
             toks, vals, offs = lp.get("tokens"), lp.get("token_logprobs"), lp.get("text_offset")
-            if not toks or vals is None or offs is None:
+            if not toks or not isinstance(vals, list) or not isinstance(offs, list):
                 raise _Unsupported("endpoint returned no prompt logprobs (echo unsupported)")
             end = len(prefix) + len(cont)
-            picked = [v for v, o in zip(vals, offs) if v is not None and len(prefix) <= o < end]
+            try:
+                picked = [float(v) for v, o in zip(vals, offs) if v is not None and len(prefix) <= int(o) < end]
+            except (TypeError, ValueError) as exc:
+                raise LLMUnavailable(f"{self.config.base_url}: malformed logprobs in /completions answer") from exc
             scores.append(sum(picked) / len(picked) if picked else LOW_LOGPROB)
         return scores
 
@@ -441,19 +463,26 @@ class OpenAIBackend(LLMBackend):
             resp = self._post("/chat/completions", payload)
             try:
                 top = resp["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
-            except (KeyError, IndexError, TypeError) as exc:
-                raise LLMUnavailable(f"{self.config.base_url}: chat endpoint returned no logprobs") from exc
-            by_tok: dict[str, float] = {}
-            for t in top:
-                s = str(t.get("token", "")).strip()
-                if s.isdigit():
-                    by_tok[s] = max(by_tok.get(s, LOW_LOGPROB), float(t.get("logprob", LOW_LOGPROB)))
+                by_tok: dict[str, float] = {}
+                for t in top:
+                    s = str(t.get("token", "")).strip()
+                    if s.isdigit():
+                        by_tok[s] = max(by_tok.get(s, LOW_LOGPROB), float(t.get("logprob", LOW_LOGPROB)))
+            except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+                raise LLMUnavailable(f"{self.config.base_url}: chat endpoint returned no usable logprobs "
+                                     f"({type(exc).__name__}: {exc})") from exc
             scores += [by_tok.get(str(k + 1), LOW_LOGPROB) for k in range(len(chunk))]
         return scores
 
 
 class _Unsupported(Exception):
     pass
+
+
+def _snippet(body: bytes, limit: int = 80) -> str:
+    """The start of a response body, printable, for error messages."""
+    text = body[:limit].decode("utf-8", errors="replace")
+    return repr(text) + ("..." if len(body) > limit else "")
 
 
 def make_backend(spec: str, threads: int | None = 1, timeout_s: float = 10.0, retries: int = 2) -> LLMBackend:

@@ -7,7 +7,8 @@ nodes are wired. Steps are applied with ``promptbot.planning.world.apply``.
 Parameters: world, seed (initial scene from promptbot.sim.worlds.sample_scene),
 scene_topic (/sim/ground_truth), rate_hz, fail_first (the first N executions
 fail without changing the world, to exercise replanning), step_delay_s.
-Publishes std_msgs/UInt32 ``/symbolic/executions`` (latched): successful steps.
+Publishes std_msgs/UInt32 ``/symbolic/executions`` (latched): successful steps, and,
+with heartbeat_period_s > 0, the VLA node's heartbeat (``/policy/heartbeat``).
 """
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
-from std_msgs.msg import UInt32
+from std_msgs.msg import Header, UInt32
 
 from promptbot.planning.skills import Step
 from promptbot.planning.world import InadmissibleAction, WorldState, apply
 from promptbot.ros.params import ParamSpec, declare_params
-from promptbot.ros.qos import LATCHED
+from promptbot.ros.qos import LATCHED, heartbeat
 from promptbot_msgs.action import ExecuteSkill
 from promptbot_msgs.msg import DetectedObject, SceneState
 
@@ -34,7 +35,9 @@ SPECS = [
     ParamSpec("scene_topic", "/sim/ground_truth", "SceneState topic"),
     ParamSpec("rate_hz", 10.0, "scene publishing rate [Hz]", min=0.5, max=100.0),
     ParamSpec("fail_first", 0, "the first N executions fail", min=0, max=100),
-    ParamSpec("step_delay_s", 0.05, "simulated execution time per step [s]", min=0.0, max=30.0),
+    ParamSpec("step_delay_s", 0.05, "simulated execution time per step [s]", min=0.0, max=120.0),
+    ParamSpec("heartbeat_period_s", 0.0, "publish std_msgs/Header on /policy/heartbeat like the VLA node "
+              "(0 = off) [s]", min=0.0, max=10.0),
 ]
 
 
@@ -53,6 +56,11 @@ class SymbolicSkillServer(Node):
         self.count_pub.publish(UInt32(data=0))
         cb = ReentrantCallbackGroup()
         self.create_timer(1.0 / self.params.rate_hz, self._publish, callback_group=cb)
+        if self.params.heartbeat_period_s > 0:
+            hb_pub = self.create_publisher(Header, "/policy/heartbeat", heartbeat(self.params.heartbeat_period_s))
+            self.create_timer(self.params.heartbeat_period_s,
+                              lambda: hb_pub.publish(Header(stamp=self.get_clock().now().to_msg(), frame_id="alive")),
+                              callback_group=cb)
         self.server = ActionServer(self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute,
                                    cancel_callback=lambda _g: CancelResponse.ACCEPT, callback_group=cb)
 
