@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export the VLA policy (ONNX, TensorRT)"),
     "eval-policy": ("eval_policy", "evaluate the VLA policy in simulation"),
     "up": ("up", "start the promptbot ROS graph (sim or robot) without ros2 launch"),
+    "live": ("live", "serve a running graph's topics to Foxglove over a WebSocket (ws://localhost:8765)"),
     "doctor": ("doctor", "show what is installed and which components are available"),
 }
 
