@@ -45,7 +45,8 @@ def test_subpackages_map_to_top_level_folders():
 
 # Logic packages that must never import rclpy (ROS is plumbing; the logic is pure).
 PURE = ["promptbot.scene", "promptbot.tasks", "promptbot.planning", "promptbot.sim", "promptbot.speech",
-        "promptbot.perception", "promptbot.safety", "promptbot.policy", "promptbot.models"]
+        "promptbot.perception", "promptbot.safety", "promptbot.policy", "promptbot.models",
+        "promptbot.e2e.chains", "promptbot.e2e.report"]
 
 
 def _pure_modules() -> list[str]:
