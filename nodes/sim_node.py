@@ -34,10 +34,11 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Float64
 from trajectory_msgs.msg import JointTrajectory
 
+from promptbot.perception.ids import UnknownObjectError, resolve_ids
 from promptbot.ros.image import numpy_to_image
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
-from promptbot.scene import relations
+from promptbot.scene import ObjectState, relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
 from promptbot.sim.worlds import WorldError, list_worlds
 from promptbot_msgs.action import ExecuteSkill
@@ -79,6 +80,9 @@ SPECS = [
     ParamSpec("expert_skill_server", False,
               "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "
               "ground truth and moves the arm directly, bypassing the safety governor)", read_only=True),
+    ParamSpec("expert_scene_topic", "/perception/scene",
+              "expert skill server: perception's SceneState, used to map the perception ids in skill "
+              "arguments onto sim ids by colour, label and position (empty = map by name only)", read_only=True),
 ]
 
 
@@ -128,7 +132,10 @@ class SimNode(Node):
         self.pub_cam_pose = self.create_publisher(PoseStamped, "/camera/pose", LATCHED)
         self._cam_pose_sent = None
         self._expert = None
+        self._perceived: list[ObjectState] | None = None      # perception's latest objects (expert id mapping)
         if p.expert_skill_server:
+            if p.expert_scene_topic:
+                self.create_subscription(SceneState, p.expert_scene_topic, self._on_perceived, 1)
             self._skill_server = ActionServer(
                 self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute_skill,
                 goal_callback=self._on_skill_goal, cancel_callback=lambda _g: CancelResponse.REJECT,
@@ -215,6 +222,10 @@ class SimNode(Node):
         return res
 
     # --- scripted-expert skill server (sim-only baseline) -------------------------------
+    def _on_perceived(self, msg: SceneState) -> None:
+        self._perceived = [ObjectState(d.id, d.label, d.color, (d.position.x, d.position.y, d.position.z),
+                                       (d.size.x, d.size.y, d.size.z), float(d.confidence)) for d in msg.objects]
+
     def _on_skill_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
         ok = goal.skill in ("pick", "place", "stack", "push") and 1 <= len(goal.args) <= 2
         if not ok:
@@ -242,11 +253,20 @@ class SimNode(Node):
         def during(_action) -> None:       # keep publishing and pacing while the expert drives
             self._tick(env)
 
+        # the planner sends perception ids (the robot's contract); the expert knows only sim ids
+        try:
+            sim_args, notes = resolve_ids(args, self._perceived, env.ground_truth())
+        except UnknownObjectError as exc:
+            self.get_logger().error(f"expert {skill}{args}: {exc}")
+            return False, str(exc)
+        for m in notes:
+            if m.how != "passthrough":
+                self.get_logger().info(f"expert {skill}: id {m}")
         # one expert per world: it remembers what it holds between a pick and the following place
         if self._expert is None or self._expert.env is not env:
             self._expert = Expert(env, observer=during)
         env.stop()
-        r = self._expert.run(skill, args)
+        r = self._expert.run(skill, sim_args)
         env.stop()
         return bool(r.success), r.reason
 

@@ -309,8 +309,39 @@ def _name(o: ObjectState) -> str:
     return f"{o.color} {o.label}"
 
 
+SAME_SIDE_M = 0.04       # objects closer than this across the table are not told apart as left/right [m]
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _where(group: Sequence[ObjectState]) -> dict[str, str]:
+    """Position phrases that tell apart objects of the same name (base frame: +y is left, +x away
+    from the robot): left/right when they are spread across the table, else front/back."""
+    if len(group) < 2:
+        return {}
+    by_y = sorted(group, key=lambda o: -o.position[1])             # leftmost first
+    spread_y = min(a.position[1] - b.position[1] for a, b in zip(by_y, by_y[1:]))
+    if len(group) == 2:
+        if spread_y >= SAME_SIDE_M:
+            return {by_y[0].id: "on the left", by_y[1].id: "on the right"}
+        by_x = sorted(group, key=lambda o: o.position[0])           # nearest the robot first
+        return {by_x[0].id: "in front", by_x[1].id: "at the back"}
+    if len(group) == 3 and spread_y >= SAME_SIDE_M:
+        return {by_y[0].id: "on the left", by_y[1].id: "in the middle", by_y[2].id: "on the right"}
+    return {o.id: f"{_ORDINALS[min(k, len(_ORDINALS) - 1)]} from the left" for k, o in enumerate(by_y)}
+
+
 def _listing(objs: Sequence[ObjectState], conj: str = "or") -> str:
-    names = [f"the {_name(o)}" for o in objs]
+    """'the red cube, the green cube or the blue bowl'. Objects that share a name are told apart by
+    position ('the one on the left or the one on the right' when all share it)."""
+    groups: dict[str, list[ObjectState]] = {}
+    for o in objs:
+        groups.setdefault(_name(o), []).append(o)
+    where: dict[str, str] = {}
+    for g in groups.values():
+        where.update(_where(g))
+    same = conj == "or" and len(groups) == 1 and len(objs) > 1     # a question: "which X: the one ..."
+    names = [("the one" if same else f"the {_name(o)}") + (f" {where[o.id]}" if o.id in where else "")
+             for o in objs]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conj} " + names[-1]
 
 

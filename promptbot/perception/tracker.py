@@ -5,7 +5,9 @@ Ids follow the simulator's naming, ``<color>_<label>`` and ``<color>_<label>_2``
 sees. A detection is associated with the track of the same colour that is
 nearest in 3D (min-cost assignment, gated by ``gate_m``; a label disagreement
 costs a little, so a cube seen as a lego for one occluded frame keeps its id).
-Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
+A detection outside every gate first takes over an unseen track of the same colour
+and label (re-identification: an object carried while hidden, or a world reset),
+so ``_2`` suffixes are only for objects that are really there twice. Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
 gripper hides an object) and reported with ``attrs["occluded"] = True``. A
 young track (few hits) is renamed when its majority label changes.
 """
@@ -101,6 +103,7 @@ class Tracker:
                 t.hits += 1
                 if t.hits <= RENAME_MAX_HITS and not t.id.startswith(f"{t.color}_{t.label}"):
                     t.id = self._free_id(t.color, t.label, exclude=t)
+        self._reidentify(detections, stamp_s, matched_t, matched_d)
         # new tracks, in a deterministic order (nearest the robot first, then left to right)
         new = sorted((j for j in range(len(detections)) if j not in matched_d),
                      key=lambda j: (detections[j].position[0], -detections[j].position[1]))
@@ -119,6 +122,33 @@ class Tracker:
                                    attrs=attrs))
         out.sort(key=lambda o: o.id)
         return out
+
+
+    def _reidentify(self, detections: list[Detection], stamp_s: float, matched_t: set[int],
+                    matched_d: set[int]) -> None:
+        """A detection outside every gate takes over a held (unseen) track of the same colour and
+        label, nearest first, instead of starting a duplicate ``<id>_2``: the object moved while
+        hidden (carried under the gripper), or the world was reset and the same kind of object is
+        now elsewhere. Without this, the old track is held for ``hold_s`` next to a new ``_2``
+        track (two "red cubes" for the planner), and the ``_2`` id outlives the old one."""
+        for color in {detections[j].color for j in range(len(detections)) if j not in matched_d}:
+            ti = [i for i, t in enumerate(self.tracks) if i not in matched_t and t.color == color]
+            dj = [j for j in range(len(detections)) if j not in matched_d and detections[j].color == color]
+            if not ti or not dj:
+                continue
+            cost = np.full((len(ti), len(dj)), np.inf)
+            for a, i in enumerate(ti):
+                for b, j in enumerate(dj):
+                    if detections[j].label == self.tracks[i].label:
+                        cost[a, b] = math.dist(self.tracks[i].det.position, detections[j].position)
+            for a, b in _assign(cost):
+                i, j = ti[a], dj[b]
+                matched_t.add(i)
+                matched_d.add(j)
+                t, d = self.tracks[i], detections[j]
+                t.labels[d.label] += 1
+                t.det, t.last_s = d, stamp_s
+                t.hits += 1
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from promptbot.speech.audio import SAMPLE_RATE, clipped_fraction, CLIP_FRACTION_WARN
 from promptbot.speech.backend import AsrBackend, DecodeOptions, DecodeResult, Hypothesis
-from promptbot.speech.text import normalize, edit_distance
+from promptbot.speech.text import edit_distance, normalize, repair_side_of
 from promptbot.speech.vocab import CommandLanguageModel, Vocabulary, rescore
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class TranscriptResult:
     is_command: bool = False
     error_code: int = OK
     error_msg: str = ""
-    raw_text: str = ""  # decoder text before wake-phrase removal
+    raw_text: str = ""  # decoder text before wake-phrase removal and the "left on" -> "left of" repair
     wake_phrase_heard: bool = False
     alternatives: list[str] = field(default_factory=list)  # other n-best texts
 
@@ -241,6 +241,10 @@ class Recognizer:
         need_wake = c.require_wake_phrase if require_wake_phrase is None else require_wake_phrase
         if c.wake_phrase.strip():
             res.wake_phrase_heard, text = split_wake_phrase(text, c.wake_phrase)
+        repaired = repair_side_of(text)
+        if repaired != text:
+            log.info("transcript repaired: %r -> %r", text, repaired)
+            text = repaired
         res.text = text
         if not normalize(best.text):
             return done(NO_SPEECH, "the recogniser heard no words")

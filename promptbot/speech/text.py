@@ -49,3 +49,21 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
 def wer(reference: str, hypothesis: str) -> float:
     e, n = word_errors(reference, hypothesis)
     return e / max(n, 1)
+
+
+# "left of" / "right of" heard as "left on" / "right on" (tiny.en on espeak-ng voices; vocabulary
+# biasing cannot help: "of" and "on" are both function words, and no n-best hypothesis had "of").
+# Rewritten only where "on" has no sensible reading: after "to/on/at the" ("the left" is a side of
+# the table, which cannot be on an object) or "it is/it's" (the library's "so that it is left of"),
+# and only before an object phrase, not before "the table", "top", "side", "edge" or "corner"
+# ("push it to the left on the table" keeps its "on"). A bare "right on the bowl" (= directly on it)
+# and "the cube left on the plate" (= remaining there) are left alone.
+_SIDE_ON = re.compile(
+    r"\b(?P<lead>(?:to|on|at) the|it is|it's)\s+(?P<side>left|right)\s+on\s+"
+    r"(?=(?:the|a|an)\s+(?!(?:table|top|side|edge|corner)\b)[a-z])",
+    re.IGNORECASE)
+
+
+def repair_side_of(text: str) -> str:
+    """'... to the left on the blue bowl' -> '... to the left of the blue bowl' (see ``_SIDE_ON``)."""
+    return _SIDE_ON.sub(lambda m: f"{m.group('lead')} {m.group('side')} of ", text)
