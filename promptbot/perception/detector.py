@@ -8,7 +8,9 @@ The interface is :class:`Detector` (one method, ``detect``). Two implementations
   a lookup table in a perceptual space (:mod:`promptbot.perception.colors`),
   then a shape fit per component: footprint (minimum-area rectangle of the
   points' xy), height, hollowness -> the nearest class template (cube, block,
-  lego, mug, bowl, tray). Containers are searched for same-coloured contents.
+  lego, mug, bowl, tray). Containers are searched for same-coloured contents, and
+  a blob no template fits well is split into a container (found by its rim in a
+  height map) and the same-coloured objects touching it.
   The arm is filtered out as tall achromatic surfaces.
 * :class:`promptbot.perception.onnx_detector.OnnxDetector`: a learned 2D
   detector (ONNX, onnxruntime) whose boxes/masks are lifted to 3D with the
@@ -103,6 +105,52 @@ def _quantiles(a: np.ndarray, *qs: float) -> list[float]:
     return [float(part[k]) for k in ks]
 
 
+_CELL_M = 0.006          # [m] xy cell of the height maps and point clusters used to split blobs
+_SPLIT_MIN_COST = 3.0    # a blob fitting no template better than this is checked for a container + neighbours
+_RIM_BAND_M = (0.008, 0.006)   # [m] a container's rim: cells whose top is this far below / above its height
+_RIM_TOL_M = (0.020, 0.012)    # [m] rim footprint this much smaller (hidden) / larger than the template
+_RIM_MARGIN_M = 0.006    # [m] points this far outside the rim's rectangle still belong to the container
+_BESIDE_RIM_M = 0.02     # [m] an object beside a container seen no higher up than this above its rim rests on the table
+
+
+def _cells(x: np.ndarray, y: np.ndarray, cell: float = _CELL_M) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Cell indices of xy points on a grid anchored at their minimum, and the grid shape."""
+    ix = ((x - x.min()) / cell).astype(np.int32)
+    iy = ((y - y.min()) / cell).astype(np.int32)
+    return ix, iy, (int(ix.max()) + 1, int(iy.max()) + 1)
+
+
+def _ring_extent(u: np.ndarray, bin_m: float = 0.003, frac: float = 0.3) -> tuple[float, float]:
+    """Outer edges along one axis of a rectangular ring's points: the outermost ``bin_m`` bins
+    holding at least ``frac`` of the fullest bin (the two walls across the axis are dense lines)."""
+    lo = float(u.min())
+    counts = np.bincount(((u - lo) / bin_m).astype(np.int32))
+    dense = np.flatnonzero(counts >= frac * counts.max())
+    return lo + dense[0] * bin_m, lo + (dense[-1] + 1) * bin_m
+
+
+def _grid_labels(occupied: np.ndarray) -> tuple[int, np.ndarray]:
+    """8-connected components of a boolean cell grid (label 0 = empty)."""
+    return cv2.connectedComponents(occupied.astype(np.uint8), connectivity=8, ltype=cv2.CV_32S)
+
+
+def _xy_clusters(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """Point indices of the xy-connected clusters (8-connected ``_CELL_M`` cells), largest first."""
+    if x.size == 0:
+        return []
+    ix, iy, shape = _cells(x, y)
+    occ = np.zeros(shape, bool)
+    occ[ix, iy] = True
+    n, lab = _grid_labels(occ)
+    if n <= 2:
+        return [np.arange(x.size)]
+    pl = lab[ix, iy]
+    order = np.argsort(pl, kind="stable")
+    bounds = np.searchsorted(pl[order], np.arange(1, n + 1))
+    groups = [order[bounds[i]:bounds[i + 1]] for i in range(n - 1)]
+    return sorted((g for g in groups if g.size), key=lambda g: -g.size)
+
+
 @dataclass
 class _Points:
     """Base-frame points of one component (compact arrays)."""
@@ -112,6 +160,10 @@ class _Points:
     z: np.ndarray
     color: np.ndarray       # colour label per point
     v: np.ndarray | None = None   # brightness (max of R, G, B) per point
+
+    def take(self, sel: np.ndarray) -> "_Points":
+        """The subset ``sel`` (boolean mask or indices)."""
+        return _Points(self.x[sel], self.y[sel], self.z[sel], self.color[sel], None if self.v is None else self.v[sel])
 
 
 class ClassicalDetector:
@@ -240,7 +292,7 @@ class ClassicalDetector:
                 if (abs(mx - c.position[0]) < c.size[0] / 2 - tmpl.wall_m
                         and abs(my - c.position[1]) < c.size[1] / 2 - tmpl.wall_m
                         and float(pts.z.max()) < c.position[2] + c.size[2] / 2 + 0.1):
-                    floor = c.position[2] - c.size[2] / 2 + tmpl.wall_m
+                    floor = c.position[2] - self.config.table_z_m - c.size[2] / 2 + tmpl.wall_m
                     d2 = self._fit(pts, g == achro, exclude_containers=True, support_z=floor)
                     if d2 is not None:
                         d2.attrs["content"] = True
@@ -319,11 +371,21 @@ class ClassicalDetector:
         if achromatic and top > cfg.robot_min_top_m:
             return []                                   # the arm
         det = self._fit(pts, achromatic)
+        if det is None or det.attrs["fit_cost"] > _SPLIT_MIN_COST:
+            # no template explains the blob well: a container and a same-coloured object touching it
+            # (or standing in it, taller than its rim) are one blob; look for the container's rim
+            parts = self._split_container(pts, achromatic)
+            if parts is not None:
+                return parts
         if det is None:
             return []
         if not det.attrs.get("container"):
             return [det]
-        # same-coloured contents of a container: points well above its floor, inside its walls
+        return self._contents(det, pts, achromatic)
+
+    def _contents(self, det: Detection, pts: _Points, achromatic: bool) -> list[Detection]:
+        """A container's detection and its same-coloured contents: points well above its floor,
+        inside its walls, one object per xy-connected cluster."""
         tmpl = self._template(det.label)
         cx, cy = det.position[0], det.position[1]
         c, s = math.cos(det.yaw), math.sin(det.yaw)
@@ -331,37 +393,126 @@ class ClassicalDetector:
         v = -(pts.x - cx) * s + (pts.y - cy) * c
         margin = tmpl.wall_m + 0.008
         inner = (np.abs(u) < tmpl.long / 2 - margin) & (np.abs(v) < tmpl.short / 2 - margin)
-        floor = det.position[2] - det.size[2] / 2 + tmpl.wall_m
+        floor = det.position[2] - self.config.table_z_m - det.size[2] / 2 + tmpl.wall_m
         inside = inner & (pts.z > floor + 0.012)
         if int(inside.sum()) < self._min_px:
             return [det]
-        rest = _Points(pts.x[~inside], pts.y[~inside], pts.z[~inside], pts.color[~inside], pts.v[~inside])
-        det2 = self._fit(rest, achromatic) or det
+        det2 = self._fit(pts.take(~inside), achromatic) or det
         if not det2.attrs.get("container"):
             det2 = det
-        content = _Points(pts.x[inside], pts.y[inside], pts.z[inside], pts.color[inside], pts.v[inside])
-        inner_det = self._fit(content, achromatic, exclude_containers=True, support_z=floor)
-        if inner_det is not None and (inner_det.attrs.get("face") or
-                                      (det.attrs["fit_cost"] > 3.0 and inner_det.attrs["fit_cost"] > 3.0)):
-            inner_det = None          # a wall of a partly hidden container, not contents
-        if inner_det is not None:
+        # a poorly fitting container (without the points above its floor) is partly hidden: what
+        # stands inside its walls may be a wall, unless it fits a template well itself
+        poor = det2.attrs["fit_cost"] > 3.0
+        content = pts.take(inside)
+        out = [det2]
+        for idx in _xy_clusters(content.x, content.y):      # stray wall pixels are clusters of their own
+            if idx.size < self._min_px:
+                break
+            inner_det = self._fit(content.take(idx), achromatic, exclude_containers=True, support_z=floor)
+            if inner_det is None or inner_det.attrs.get("face") or (poor and inner_det.attrs["fit_cost"] > 3.0):
+                continue
             inner_det.attrs["content"] = True
-        return [det2] + ([inner_det] if inner_det is not None else [])
+            out.append(inner_det)
+        return out
+
+    def _split_container(self, pts: _Points, achromatic: bool) -> list[Detection] | None:
+        """Split a blob into a container standing on the table and what touches it from outside.
+
+        The container is found by its rim in the blob's height map (``_CELL_M`` cells, highest
+        point per cell): the largest connected set of cells whose top is at the template's height
+        (a cube next to a bowl tops out 1 cm lower, so its cells are not rim even where it touches
+        the wall). The rim's rectangle (orientation from its minimum-area rectangle, extent from
+        the dense wall lines) must be about template-sized: the container is in full view.
+        Points inside it (+ ``_RIM_MARGIN_M``) are the container and its contents; the rest is one
+        object per xy-connected cluster and colour. None when no container rim is found.
+        """
+        ix, iy, shape = _cells(pts.x, pts.y)
+        if not self._is_container.any() or min(shape) * _CELL_M < \
+                min(t.short for t in self._templates if t.container) - _RIM_TOL_M[0]:
+            return None                                  # too small to hold a container in full view
+        flat = ix * shape[1] + iy
+        hmax = np.full(shape[0] * shape[1], -np.inf, np.float32)
+        np.maximum.at(hmax, flat, pts.z)
+        hmax = hmax.reshape(shape)
+        best = None
+        for t in self._templates:
+            if not t.container:
+                continue
+            lo, hi = t.size[2] - _RIM_BAND_M[0], t.size[2] + _RIM_BAND_M[1]
+            rim = (hmax >= lo) & (hmax <= hi)
+            if int(rim.sum()) < 4:
+                continue
+            n, lab = _grid_labels(rim)
+            k = 1 + int(np.argmax(np.bincount(lab.ravel(), minlength=n)[1:]))
+            sel = (lab[ix, iy] == k) & (pts.z >= lo) & (pts.z <= hi)
+            if int(sel.sum()) < self._min_px // 2:
+                continue
+            rx, ry = pts.x[sel], pts.y[sel]
+            _, (rw, rh), ang = cv2.minAreaRect((np.stack([rx, ry], 1) * 1000.0).astype(np.float32))
+            yaw = math.radians(ang) if rw >= rh else math.radians(ang + 90.0)
+            # extent of the ring from its two walls across each axis (dense lines of points), so that
+            # a few cells of a neighbour's side at rim height do not stretch it
+            c, s = math.cos(yaw), math.sin(yaw)
+            (u0, u1), (v0, v1) = _ring_extent(rx * c + ry * s), _ring_extent(-rx * s + ry * c)
+            long, short = u1 - u0, v1 - v0
+            if long < short:
+                long, short = short, long
+            if not (t.long - _RIM_TOL_M[0] <= long <= t.long + _RIM_TOL_M[1]
+                    and t.short - _RIM_TOL_M[0] <= short <= t.short + _RIM_TOL_M[1]):
+                continue
+            err = abs(long - t.long) + abs(short - t.short)
+            if best is None or err < best[0]:
+                um, vm = (u0 + u1) / 2, (v0 + v1) / 2
+                best = (err, t, um * c - vm * s, um * s + vm * c, yaw, u1 - u0, v1 - v0)
+        if best is None:
+            return None
+        _, t, cx, cy, yaw, du, dv = best
+        c, s = math.cos(yaw), math.sin(yaw)
+        u = (pts.x - cx) * c + (pts.y - cy) * s
+        v = -(pts.x - cx) * s + (pts.y - cy) * c
+        in_rect = (np.abs(u) <= du / 2 + _RIM_MARGIN_M) & (np.abs(v) <= dv / 2 + _RIM_MARGIN_M)
+        cont = pts.take(in_rect)
+        det = self._fit(cont, achromatic, label_hint=t.label)
+        if det is None:
+            return None
+        out = self._contents(det, cont, achromatic)
+        rest = pts.take(~in_rect)
+        for idx in _xy_clusters(rest.x, rest.y):
+            if idx.size < self._min_px:
+                break
+            for piece in self._colour_pieces(rest.take(idx)):
+                # seen down to about the rim beside a container on the table: resting on the table
+                # (its low faces are seen edge-on from above, or hidden behind the container)
+                d = self._fit(piece, achromatic, resting=float(piece.z.min()) < t.size[2] + _BESIDE_RIM_M)
+                if d is not None and not d.attrs.get("face"):
+                    d.attrs["split"] = True              # beside the container, not a piece of its wall
+                    out.append(d)
+        return out
+
+    def _colour_pieces(self, pts: _Points) -> list[_Points]:
+        """Split points by colour group again: an object of another colour that was a small share of
+        the whole blob (and so joined its dominant colour) is a fair share of a piece of it."""
+        group = self._group[pts.color]
+        counts = np.bincount(group, minlength=self._n_groups)
+        keep = np.flatnonzero(counts >= self._min_px)
+        if keep.size <= 1:
+            return [pts]
+        return [pts.take(group == g) for g in keep]      # (pixels of minor colours are dropped)
 
     def _template(self, label: str) -> ShapeTemplate:
         return next(t for t in self._templates if t.label == label)
 
     def _fit(self, pts: _Points, achromatic: bool, label_hint: str | None = None,
-             exclude_containers: bool = False, support_z: float = 0.0) -> Detection | None:
+             exclude_containers: bool = False, support_z: float = 0.0, resting: bool = False) -> Detection | None:
         """Fit the best shape template; ``support_z`` is the height of the surface it may rest on
-        (the table, or a container's floor for its contents)."""
+        (the table, or a container's floor for its contents); ``resting``: known to rest on it."""
         cfg = self.config
         n = pts.z.size
         if n < self._min_px:
             return None
         low, top = _quantiles(pts.z, 0.02, 0.98)
         # contents of a container rest on its floor (their sides are hidden by its walls)
-        on_table = low < support_z + cfg.on_table_tol_m or support_z > 0.0
+        on_table = resting or low < support_z + cfg.on_table_tol_m or support_z > 0.0
         height = top - support_z if on_table else top - low
         step = max(1, n // _RECT_MAX_POINTS)
         xy = np.stack([pts.x[::step], pts.y[::step]], 1) * 1000.0            # mm for minAreaRect
@@ -534,7 +685,7 @@ class ClassicalDetector:
         conts = [d for d in dets if d.attrs.get("container")]
         if conts:
             def fragment(d: Detection) -> bool:
-                if d.attrs.get("container") or d.attrs.get("content"):
+                if d.attrs.get("container") or d.attrs.get("content") or d.attrs.get("split"):
                     return False
                 weak = d.attrs.get("face") or d.attrs.get("fit_cost", 0) > 4.0
                 return weak and any(
