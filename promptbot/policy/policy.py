@@ -108,5 +108,5 @@ class Policy:
     def infer(self, obs: Observation) -> ActionChunk:
         t0 = time.perf_counter()
         actions, done = self.backend.run(*self.prepare(obs))
-        done_prob = float(1.0 / (1.0 + np.exp(-float(done[0]))))
+        done_prob = float(0.5 * (1.0 + np.tanh(0.5 * float(done[0]))))   # sigmoid without overflow
         return ActionChunk(actions[0], done_prob, time.perf_counter() - t0)

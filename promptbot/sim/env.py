@@ -168,8 +168,18 @@ def _quiet_stdout():
             os.dup2(null.fileno(), 1)
             yield
     finally:
+        _flush_c_stdout()      # C stdio buffers what it printed: flush it into /dev/null, not into stdout later
         os.dup2(fd, 1)
         os.close(fd)
+
+
+def _flush_c_stdout() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 class SimEnv:
@@ -177,7 +187,8 @@ class SimEnv:
 
     def __init__(self, world: WorldSpec | str = "tabletop", seed: int = 0, config: SimConfig | None = None):
         self.config = config or SimConfig()
-        self.client = bullet_client.BulletClient(connection_mode=pb.DIRECT)
+        with _quiet_stdout():      # pybullet prints its argv on connect
+            self.client = bullet_client.BulletClient(connection_mode=pb.DIRECT)
         self.renderer_name = "tiny"
         self._renderer = pb.ER_TINY_RENDERER
         self._egl_plugin = None
@@ -501,9 +512,10 @@ class SimEnv:
             raise ValueError(f"render size must be 8..4096 px, got {w}x{h}")
         view = self.client.computeViewMatrix(list(eye), list(target), list(up))
         proj = self.client.computeProjectionMatrixFOV(cam.fov_deg, w / h, cam.near_m, cam.far_m)
-        _, _, rgba, zbuf, _ = self.client.getCameraImage(
-            w, h, view, proj, renderer=self._renderer, lightDirection=list(self.render_sample.light_direction),
-            shadow=int(self.config.shadows), flags=pb.ER_NO_SEGMENTATION_MASK)
+        with _quiet_stdout():   # the EGL context prints its GL vendor (on some frames); ~20 us
+            _, _, rgba, zbuf, _ = self.client.getCameraImage(
+                w, h, view, proj, renderer=self._renderer, lightDirection=list(self.render_sample.light_direction),
+                shadow=int(self.config.shadows), flags=pb.ER_NO_SEGMENTATION_MASK)
         rgb = np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3].copy()
         zb = np.asarray(zbuf, dtype=np.float64).reshape(h, w)
         near, far = cam.near_m, cam.far_m
@@ -520,7 +532,8 @@ class SimEnv:
     def close(self) -> None:
         try:
             if self._egl_plugin is not None:
-                self.client.unloadPlugin(self._egl_plugin)
+                with _quiet_stdout():
+                    self.client.unloadPlugin(self._egl_plugin)
             self.client.disconnect()
         except pb.error:
             pass
