@@ -117,6 +117,9 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
         encoder = LookupEncoder(embeddings)
     _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder)
     _WORKER["env"] = SimEnv("tabletop", 0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+    import atexit
+
+    atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)
 
 
 def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:

@@ -1,0 +1,71 @@
+"""Graph test: the committed VLA checkpoint completes one pick in simulation.
+
+sim node + safety governor + VLA policy node run as separate processes (the
+policy's commands reach the arm only through the governor). The scene camera is
+rendered at the training resolution (96 x 96) so the test measures the policy,
+not a resize. Success is judged from the sim's ground truth, not from the
+policy's own done flag: the cube must end above the table between the fingers.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from rclpy.action import ActionClient
+
+from promptbot.policy.paths import default_checkpoint
+from promptbot.testing import wait_for
+from promptbot_msgs.action import ExecuteSkill
+from promptbot_msgs.msg import SceneState
+
+import os
+
+# The committed checkpoint picks in 70 % of held-out episodes (models/MODEL_CARD.md): as a CI test this
+# would fail about one run in three, so it runs only when asked for.
+pytestmark = [
+    pytest.mark.skipif(not default_checkpoint().is_file(), reason="no committed VLA checkpoint"),
+    pytest.mark.skipif(os.environ.get("PROMPTBOT_VLA_GRAPH_TEST") != "1",
+                       reason="opt-in (PROMPTBOT_VLA_GRAPH_TEST=1): the checkpoint's pick success is 70 %, "
+                              "below the 90 % target, so this graph test is not reliable enough for CI yet"),
+]
+
+WORLD, SEED, OBJECT = "tabletop", 1, "red_cube"     # the demo world: a red cube on the table
+
+
+def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
+    spawn("promptbot.nodes.sim_node", "--ros-args", "-p", f"world:={WORLD}", "-p", f"seed:={SEED}",
+          "-p", "width:=96", "-p", "height:=96", "-p", "publish_depth:=false", "-p", "real_time_factor:=1.0")
+    spawn("promptbot.nodes.safety_node", "--ros-args", "-p", "use_sim_time:=true")
+    vla = spawn("promptbot.nodes.vla_node", "--ros-args", "-p", "use_sim_time:=true", "-p", "backend:=onnxruntime")
+    lock = threading.Lock()
+    truth: dict[str, tuple[float, float]] = {}          # id -> (z of the centre [m], height [m])
+    count = [0]
+
+    def on_truth(msg: SceneState) -> None:
+        with lock:
+            count[0] += 1
+            for o in msg.objects:
+                truth[o.id] = (o.position.z, o.size.z)
+    ros_node.create_subscription(SceneState, "/sim/ground_truth", on_truth, 10)
+    wait_for(lambda: OBJECT in truth, 120.0, what=f"{OBJECT} in /sim/ground_truth")
+
+    client = ActionClient(ros_node, ExecuteSkill, "/policy/execute_skill")
+    assert client.wait_for_server(timeout_sec=120.0), "policy node did not come up:\n" + vla.output()[-3000:]
+    done = threading.Event()
+    result: list = []
+    send = client.send_goal_async(ExecuteSkill.Goal(skill="pick", args=[OBJECT], instruction="pick up the red cube",
+                                                    timeout=40.0))
+    wait_for(send.done, 30.0, what="goal acknowledgement")
+    handle = send.result()
+    assert handle.accepted
+    res = handle.get_result_async()
+    res.add_done_callback(lambda f: (result.append(f.result().result), done.set()))
+    assert done.wait(240.0), "no ExecuteSkill result:\n" + vla.output()[-3000:]
+    r = result[0]
+    n = count[0]
+    wait_for(lambda: count[0] >= n + 2, 20.0, what="ground truth after the skill ended")
+    with lock:
+        z, h = truth[OBJECT]
+    bottom = z - h / 2
+    assert r.error_code == ExecuteSkill.Result.SUCCEEDED, f"policy ended with {r.error_code}: {r.error_msg}"
+    assert bottom > 0.03, f"{OBJECT} bottom at {bottom * 100:.1f} cm after the pick (policy: {r.error_msg})"
