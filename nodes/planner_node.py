@@ -460,7 +460,8 @@ class PlannerNode(Node):
         """
         now, limit = time.monotonic(), self.params.server_lost_s
         # a heartbeat or action feedback is a sign of life
-        signs = [t for t in (self._last_heartbeat, state.get("feedback")) if t is not None]
+        # (the step's start counts too: a heartbeat publisher in the graph that never got through is no sign)
+        signs = [t for t in (self._last_heartbeat, state.get("feedback"), state.get("started")) if t is not None]
         if monitored_hb and signs and now - max(signs) > limit:
             return (f"the ExecuteSkill server stopped responding (no heartbeat on {self.params.heartbeat_topic} "
                     f"and no feedback for {now - max(signs):.1f} s)")
@@ -528,10 +529,14 @@ class PlannerNode(Node):
         goal = ExecuteSkill.Goal(skill=step.skill, args=list(step.args), instruction=instruction,
                                  timeout=float(self.params.step_timeout_s))
         monitored = self._heartbeat_seen(self.params.server_lost_s)
-        health: dict = {}
+        health: dict = {"started": time.monotonic()}
 
         def lost() -> str | None:
-            return self._server_lost(monitored or self._heartbeat_seen(self.params.server_lost_s), health)
+            # heartbeats are expected once one arrived, or once a heartbeat publisher is discovered (a server
+            # killed before its first heartbeat reached us must not look alive for the whole DDS lease)
+            expect = (monitored or self._heartbeat_seen(self.params.server_lost_s)
+                      or self.count_publishers(self.params.heartbeat_topic) > 0)
+            return self._server_lost(expect, health)
 
         send = self.skill_client.send_goal_async(
             goal, feedback_callback=lambda _fb: health.__setitem__("feedback", time.monotonic()))
