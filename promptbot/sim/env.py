@@ -192,6 +192,7 @@ class SimEnv:
         self.renderer_name = "tiny"
         self._renderer = pb.ER_TINY_RENDERER
         self._egl_plugin = None
+        self._frames = 0
         if self.config.renderer in ("auto", "egl"):
             self._try_egl()
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
@@ -512,7 +513,10 @@ class SimEnv:
             raise ValueError(f"render size must be 8..4096 px, got {w}x{h}")
         view = self.client.computeViewMatrix(list(eye), list(target), list(up))
         proj = self.client.computeProjectionMatrixFOV(cam.fov_deg, w / h, cam.near_m, cam.far_m)
-        with _quiet_stdout():   # the EGL context prints its GL vendor (on some frames); ~20 us
+        # the EGL context prints its GL vendor on its first frames; silencing stdout is process-wide
+        # (other threads' output would be lost), so only those frames are silenced
+        self._frames += 1
+        with _quiet_stdout() if self._frames <= 4 else contextlib.nullcontext():
             _, _, rgba, zbuf, _ = self.client.getCameraImage(
                 w, h, view, proj, renderer=self._renderer, lightDirection=list(self.render_sample.light_direction),
                 shadow=int(self.config.shadows), flags=pb.ER_NO_SEGMENTATION_MASK)
