@@ -34,6 +34,9 @@ MAX_INSTRUCTION_CHARS = 300
 PARAMS = [
     ParamSpec("checkpoint", "", "VLA checkpoint path; empty = the committed models/vla_tabletop.pt"),
     ParamSpec("backend", "onnxruntime", "inference backend", choices=["torch", "onnxruntime", "tensorrt"]),
+    ParamSpec("inference_threads", 1, "CPU threads for inference (batch 1 gains little from more; more threads "
+              "spin against the other nodes on a small CPU and stall the control loop)", min=1, max=64,
+              read_only=True),
     ParamSpec("control_rate_hz", 20.0, "control loop rate [Hz] (the rate the policy was trained at)", min=1.0, max=100.0),
     ParamSpec("default_timeout_s", 30.0, "skill timeout when the goal gives none [s]", min=1.0, max=600.0),
     ParamSpec("max_image_age_s", 0.25, "camera frames older than this are stale: hold [s]", min=0.01, max=5.0),
@@ -59,7 +62,7 @@ class VlaNode(Node):
         from promptbot.policy.policy import Policy
 
         ckpt = p.checkpoint or str(default_checkpoint())
-        self.policy = Policy.load(ckpt, backend=p.backend)
+        self.policy = Policy.load(ckpt, backend=p.backend, threads=p.inference_threads)
         self.get_logger().info(f"loaded {ckpt} with backend {self.policy.backend.name}")
         self._lock = threading.Lock()
         self._scene: Image | None = None

@@ -35,9 +35,11 @@ class Backend(ABC):
 class TorchBackend(Backend):
     name = "torch"
 
-    def __init__(self, model, device: str = "cpu", compile: bool = False):
+    def __init__(self, model, device: str = "cpu", compile: bool = False, threads: int = 0):
         import torch
 
+        if threads:
+            torch.set_num_threads(threads)   # process-wide: torch has no per-model thread pool
         self._torch = torch
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()

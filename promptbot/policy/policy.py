@@ -72,16 +72,17 @@ class Policy:
 
     @classmethod
     def load(cls, checkpoint: str | Path, backend: str = "torch", onnx_path: str | Path | None = None,
-             device: str = "cpu", encoder=None) -> "Policy":
+             device: str = "cpu", encoder=None, threads: int = 0) -> "Policy":
+        """``threads``: CPU threads for inference (0 = the library default, i.e. every core)."""
         from promptbot.policy.checkpoint import load_checkpoint
 
         model, cfg, _meta = load_checkpoint(checkpoint)
         if backend in ("onnxruntime", "tensorrt") and onnx_path is None:
             onnx_path = cached_onnx(model, checkpoint)
         if backend == "torch":
-            be: Backend = TorchBackend(model, device=device)
+            be: Backend = TorchBackend(model, device=device, threads=threads)
         elif backend == "onnxruntime":
-            be = OnnxRuntimeBackend(onnx_path)
+            be = OnnxRuntimeBackend(onnx_path, threads=threads)
         elif backend == "tensorrt":
             be = TensorRTBackend(onnx_path)
         else:
