@@ -94,13 +94,7 @@ class Tracker:
                         cost[a, b] = dist + (LABEL_MISMATCH_COST_M if d.label != t.label else 0.0)
             for a, b in _assign(cost):
                 i, j = ti[a], dj[b]
-                matched_t.add(i)
-                matched_d.add(j)
-                t, d = self.tracks[i], detections[j]
-                t.labels[d.label] += 1
-                t.det = d
-                t.last_s = stamp_s
-                t.hits += 1
+                t = self._take(i, detections[j], stamp_s, matched_t, matched_d, j)
                 if t.hits <= RENAME_MAX_HITS and not t.id.startswith(f"{t.color}_{t.label}"):
                     t.id = self._free_id(t.color, t.label, exclude=t)
         self._reidentify(detections, stamp_s, matched_t, matched_d)
@@ -143,12 +137,18 @@ class Tracker:
                         cost[a, b] = math.dist(self.tracks[i].det.position, detections[j].position)
             for a, b in _assign(cost):
                 i, j = ti[a], dj[b]
-                matched_t.add(i)
-                matched_d.add(j)
-                t, d = self.tracks[i], detections[j]
-                t.labels[d.label] += 1
-                t.det, t.last_s = d, stamp_s
-                t.hits += 1
+                self._take(i, detections[j], stamp_s, matched_t, matched_d, j)
+
+    def _take(self, i: int, d: Detection, stamp_s: float, matched_t: set[int], matched_d: set[int],
+              j: int) -> Track:
+        """Track ``i`` takes detection ``j`` (``d``) at ``stamp_s``; both are marked matched."""
+        matched_t.add(i)
+        matched_d.add(j)
+        t = self.tracks[i]
+        t.labels[d.label] += 1
+        t.det, t.last_s = d, stamp_s
+        t.hits += 1
+        return t
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
