@@ -102,21 +102,16 @@ _WORKER: dict = {}
 
 
 def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int) -> None:
-    import os
-
-    import torch
-
     from promptbot.policy.policy import Policy
     from promptbot.sim.env import SimConfig, SimEnv
 
-    torch.set_num_threads(threads)
     encoder = None
     if embeddings:
         from promptbot.policy.embeddings import LookupEncoder
 
         encoder = LookupEncoder(embeddings)
-    _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder)
-    _WORKER["env"] = SimEnv("tabletop", 0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+    _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder, threads=threads)
+    _WORKER["env"] = SimEnv("tabletop", 0, SimConfig.from_env())
     import atexit
 
     atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)

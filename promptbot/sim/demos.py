@@ -221,7 +221,7 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
 
     spec = load_world(world)
     spec_fn = spec_fn or episode_spec
-    env = SimEnv(spec, seed0, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+    env = SimEnv(spec, seed0, SimConfig.from_env())
     ds = Dataset(out, label or spec.name, image_size, env.config.control_hz)
     done = ds.done()
     todo = [i for i in range(episodes) if i not in done]

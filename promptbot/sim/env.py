@@ -77,6 +77,11 @@ class SimConfig:
         if self.renderer not in ("auto", "egl", "tiny"):
             raise ValueError(f"renderer must be auto, egl or tiny, got {self.renderer!r}")
 
+    @classmethod
+    def from_env(cls, **kwargs) -> "SimConfig":
+        """Defaults, with the renderer taken from PROMPTBOT_SIM_RENDERER (auto | egl | tiny) when set."""
+        return cls(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto"), **kwargs)
+
     @property
     def substeps(self) -> int:
         return int(round(self.physics_hz / self.control_hz))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ def render_worlds(out: Path, seed: int = 1, width: int = 480, height: int = 360)
         for name in list_worlds():
             spec = load_world(name)
             if env is None:
-                env = SimEnv(spec, seed, SimConfig(renderer=os.environ.get("PROMPTBOT_SIM_RENDERER", "auto")))
+                env = SimEnv(spec, seed, SimConfig.from_env())
             else:
                 env.reset(name, seed)
             files = []
