@@ -47,7 +47,7 @@ from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import Step
 from promptbot.planning.verify import expected_effect, held_object
 from promptbot.ros.params import ParamSpec, declare_params
-from promptbot.ros.qos import EVENTS, LATCHED
+from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import check
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -162,7 +162,8 @@ class PlannerNode(Node):
         self.verify_client = self.create_client(VerifyStep, "/perception/verify_step", callback_group=self._cb)
         self.server = ActionServer(self, RunTask, "/planner/run_task", execute_callback=self._execute,
                                    goal_callback=self._on_goal, cancel_callback=lambda _g: CancelResponse.ACCEPT,
-                                   callback_group=self._cb)
+                                   callback_group=self._cb,
+                                   feedback_pub_qos_profile=OBSERVER)   # a burst of stage updates, none lost
         self.get_logger().info(f"planner ready (llm={p.llm}, method={p.method})")
 
     # --- inputs -------------------------------------------------------------------

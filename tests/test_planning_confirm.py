@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from promptbot.ros import qos
 from promptbot.planning.confirm import NO, OTHER, YES, ConfirmPolicy, classify_reply, parse_skill_list, question
 
 HELPERS = str(Path(__file__).resolve().parent)
@@ -87,7 +88,7 @@ def _graph(ros_node, ros_env, spawn, *planner_params: str):
     questions, counts = [], []
     ros_node.create_subscription(String, "/planner/question", lambda m: questions.append(m.data), EVENTS)
     ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
-    client = ActionClient(ros_node, RunTask, "/planner/run_task")
+    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=60.0), "RunTask server did not appear:\n" + planner.output()[-3000:]
     from promptbot.testing import wait_for
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rclpy.action import ActionClient
 
+from promptbot.ros import qos
 from promptbot.testing import wait_for
 from promptbot.ros.qos import LATCHED
 from promptbot_msgs.action import RunTask
@@ -33,7 +34,7 @@ def test_planner_node_plans_executes_replans_and_refuses(ros_node, ros_env, spaw
     ros_node.create_subscription(TaskPlan, "/planner/plan", plans.append, LATCHED)
     ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
     transcripts = ros_node.create_publisher(Transcript, "/speech/transcript", 10)
-    client = ActionClient(ros_node, RunTask, "/planner/run_task")
+    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=30.0), "RunTask server did not appear"
     wait_for(lambda: counts, 20.0, what="helper execution counter")
 
@@ -95,7 +96,7 @@ def test_cancel_stops_execution(ros_node, ros_env, spawn):
           "-p", "method:=mcts_uniform", name="planner_node")
     counts = []
     ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
-    client = ActionClient(ros_node, RunTask, "/planner/run_task")
+    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=30.0)
     wait_for(lambda: counts, 20.0, what="helper execution counter")
     feedback, box, done = [], {}, threading.Event()

@@ -52,7 +52,7 @@ def test_killing_the_policy_mid_skill_stops_the_arm(spawn, ros_node):
         with lock:
             twists.append((_t(msg.header.stamp), math.sqrt(v.x * v.x + v.y * v.y + v.z * v.z)))
 
-    ros_node.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", on_twist, qos.COMMAND)
+    ros_node.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", on_twist, qos.OBSERVER)
     ros_node.create_subscription(Clock, "/clock", lambda m: clock.__setitem__(0, _t(m.clock)), 10)
     client = ActionClient(ros_node, ExecuteSkill, "/policy/execute_skill")
     assert client.wait_for_server(timeout_sec=120.0), "policy node did not come up:\n" + vla.output()[-3000:]
@@ -107,8 +107,8 @@ def test_camera_freeze_policy_holds_then_aborts_stale(spawn, ros_node):
         with lock:
             frames.append(_t(msg.header.stamp))
 
-    ros_node.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", on_governed, qos.COMMAND)
-    ros_node.create_subscription(TwistStamped, "/promptbot/cmd_twist", on_policy, qos.COMMAND)
+    ros_node.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", on_governed, qos.OBSERVER)
+    ros_node.create_subscription(TwistStamped, "/promptbot/cmd_twist", on_policy, qos.OBSERVER)
     ros_node.create_subscription(CameraInfo, "/camera/color/camera_info", on_frame, qos.SENSOR_IMAGE)
     ros_node.create_subscription(Image, "/camera/wrist/image_raw", on_frame, qos.SENSOR_IMAGE)
     ros_node.create_subscription(Clock, "/clock", lambda m: clock.__setitem__(0, _t(m.clock)), 10)

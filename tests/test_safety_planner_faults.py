@@ -22,6 +22,7 @@ from rclpy.qos import qos_profile_action_status_default
 
 from helpers.scenes import tabletop
 from helpers.tasks import TaskCall
+from promptbot.ros import qos
 from promptbot.testing import wait_for
 from promptbot_msgs.action import ExecuteSkill, RunTask
 from promptbot_msgs.msg import DetectedObject, SceneState
@@ -46,7 +47,7 @@ def _planner(spawn, *params: str):
 
 
 def _run_task_client(ros_node, planner):
-    client = ActionClient(ros_node, RunTask, "/planner/run_task")
+    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=60.0), "RunTask server did not appear:\n" + planner.output()[-3000:]
     return client
 

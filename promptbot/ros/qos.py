@@ -38,6 +38,15 @@ COMMAND = QoSProfile(
     durability=DurabilityPolicy.VOLATILE,
 )
 
+# Observers that must see every message of a burst (monitors, recorders, tests): reliable with a
+# deep queue, so a busy subscriber does not lose messages to KEEP_LAST(1) overwrites.
+OBSERVER = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST,
+    depth=200,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.VOLATILE,
+)
+
 # Latched state (current plan, safety state, world description): late
 # joiners get the last message.
 LATCHED = QoSProfile(
