@@ -70,7 +70,7 @@ class ChainDriver:
     """Clients of one running graph: reset, ground truth, speech in, RunTask, ground-truth check."""
 
     def __init__(self, gs, timeout_s: float):
-        from rclpy.action import ActionClient
+        from promptbot.ros.actions import ActionClient
         from sensor_msgs.msg import JointState
 
         from promptbot.ros import qos

@@ -34,7 +34,7 @@ import time
 import traceback
 
 import rclpy
-from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
@@ -46,6 +46,7 @@ from promptbot.planning.planner import METHODS, PlanResult
 from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import Step
 from promptbot.planning.verify import expected_effect, held_object
+from promptbot.ros.actions import ActionClient
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.scene import ObjectState

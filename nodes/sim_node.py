@@ -354,7 +354,12 @@ class SimNode(Node):
                 env.stop()                       # MoveIt Servo: no new command -> stop
                 self._twist_until = -1.0
             env.step_physics(1)
-            self._tick(env)
+            try:
+                self._tick(env)
+            except Exception:
+                if not self.context.ok():        # shutting down (Ctrl-C / SIGTERM): publishers are gone
+                    break
+                raise
         env.close()
 
     def _tick(self, env: SimEnv) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from rclpy.action import ActionClient
 
+from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 
 from promptbot_msgs.action import RunTask

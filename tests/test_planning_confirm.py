@@ -74,7 +74,7 @@ def test_question_names_the_plan_and_how_to_answer():
 
 # --- planner node ----------------------------------------------------------------------
 def _graph(ros_node, ros_env, spawn, *planner_params: str):
-    from rclpy.action import ActionClient
+    from promptbot.ros.actions import ActionClient
     from std_msgs.msg import String, UInt32
 
     from promptbot.ros.qos import EVENTS, LATCHED

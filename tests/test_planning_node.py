@@ -10,9 +10,8 @@ import os
 import threading
 from pathlib import Path
 
-from rclpy.action import ActionClient
-
 from promptbot.ros import qos
+from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 from promptbot.ros.qos import LATCHED
 from promptbot_msgs.action import RunTask

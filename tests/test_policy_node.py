@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from rclpy.action import ActionClient
-
+from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 from promptbot_msgs.action import ExecuteSkill
 from promptbot_msgs.msg import SceneState

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 from geometry_msgs.msg import TwistStamped
 from rcl_interfaces.srv import SetParameters
-from rclpy.action import ActionClient
 from rclpy.parameter import Parameter
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
 
 from promptbot.policy.paths import default_checkpoint
 from promptbot.ros import qos
+from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 from promptbot_msgs.action import ExecuteSkill
 
@@ -132,6 +133,9 @@ def test_camera_freeze_policy_holds_then_aborts_stale(spawn, ros_node):
         parameters=[Parameter("publish_cameras", Parameter.Type.BOOL, False).to_parameter_msg()]))
     wait_for(fut.done, 10.0, what="the sim node accepting publish_cameras:=false")
     assert fut.result().results[0].successful, fut.result().results[0].reason
+    # the sim thread may have been inside its camera publish when the parameter flipped: that
+    # one tick's frames are still in flight. Let them land before taking the freeze time.
+    time.sleep(0.5)
     with lock:
         t_freeze = max(frames)                  # the newest frame published before the freeze [s, sim]
     wait_for(lambda: "result" in box, 60.0, what="the skill to end after the camera froze")

@@ -17,12 +17,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from rclpy.action import ActionClient, ActionServer
+from rclpy.action import ActionServer
 from rclpy.qos import qos_profile_action_status_default
 
 from helpers.scenes import tabletop
 from helpers.tasks import TaskCall
 from promptbot.ros import qos
+from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 from promptbot_msgs.action import ExecuteSkill, RunTask
 from promptbot_msgs.msg import DetectedObject, SceneState

@@ -35,7 +35,7 @@ def _transcripts(ros_node) -> list:
 
 
 def test_audio_topic_in_real_time_chunks_gives_one_transcript(ros_node, spawn, tmp_path):
-    from rclpy.action import ActionClient
+    from promptbot.ros.actions import ActionClient
     from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
     from promptbot_msgs.action import Listen

@@ -82,7 +82,7 @@ def speak_reply(text: str) -> None:
 def run_episode(opts: RunOptions) -> dict:
     from action_msgs.msg import GoalStatus  # noqa: F401  (message package must exist)
     from geometry_msgs.msg import TwistStamped
-    from rclpy.action import ActionClient
+    from promptbot.ros.actions import ActionClient
     from std_msgs.msg import String
 
     from promptbot.e2e.recorder import GraphRecorder

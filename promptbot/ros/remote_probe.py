@@ -10,8 +10,8 @@ import sys
 import time
 
 import rclpy
-from rclpy.action import ActionClient
 
+from promptbot.ros.actions import ActionClient
 from promptbot_msgs.action import RunTask
 from promptbot_msgs.srv import CheckTask
 
