@@ -347,7 +347,9 @@ def _listing(objs: Sequence[ObjectState], conj: str = "or") -> str:
 
 def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     if m.label not in LABELS:
-        raise GroundingError(_Status.IMPOSSIBLE, f"I don't know what a {m.text.replace('the ', '')!r} is; "
+        thing = m.text.replace('the ', '')
+        article = "an" if thing[:1].lower() in "aeiou" else "a"
+        raise GroundingError(_Status.IMPOSSIBLE, f"I don't know what {article} {thing!r} is; "
                              f"I can see {_listing(objects, 'and')}.")
     cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)]
     what = f"{m.color + ' ' if m.color else ''}{m.label}"
