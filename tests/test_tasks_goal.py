@@ -39,7 +39,10 @@ def test_checks_on_hand_built_states():
     assert check("in(red_cube, yellow_bowl)", objs) == (True, "all 1 goal conditions hold")
     assert check("on(blue_cube, green_cube) & on_table(green_cube)", objs)[0]
     assert check("in_any(red_cube) & !in_any(green_cube)", objs)[0]
-    assert check("left_of(red_cube, green_cube) & right_of(green_cube, red_cube)", objs)[0]
+    assert check("left_of(yellow_bowl, green_cube) & right_of(green_cube, red_cube)", objs)[0]
+    # beside-relations are placements: the red cube inside the bowl is not "left of" the green cube
+    assert not check("left_of(red_cube, green_cube)", objs)[0]
+    assert not check("near(red_cube, yellow_bowl)", objs)[0]
     assert check("near(blue_cube, green_cube)", objs)[0]
     assert check("in_region(green_cube, center)", objs)[0]
     ok, why = check("on(green_cube, blue_cube) & in(green_cube, yellow_bowl)", objs)

@@ -11,13 +11,17 @@ Predicates (all evaluated on plain :class:`promptbot.scene.ObjectState` lists):
 =================  ===========================================================
 ``in(a, c)``        ``a`` rests inside container ``c``   (scene.is_in)
 ``on(a, b)``        ``a`` rests directly on ``b``        (scene.is_on)
-``near(a, b)``      xy centre distance <= NEAR_DIST      (scene.is_near)
-``left_of(a, b)``   ``a`` is left of ``b`` (robot view)  (scene.is_left_of)
-``right_of(a, b)``  ``a`` is right of ``b``              (scene.is_right_of)
+``near(a, b)``      xy centre distance <= NEAR_DIST      (scene.is_near)      (b)
+``left_of(a, b)``   ``a`` is left of ``b`` (robot view)  (scene.is_left_of)   (b)
+``right_of(a, b)``  ``a`` is right of ``b``              (scene.is_right_of)  (b)
 ``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center)
 ``on_table(a)``     ``a`` rests on the table: not in a container, not on an object
 ``in_any(a)``       ``a`` is inside some container (used by "tidy up")
 =================  ===========================================================
+
+(b) beside: a placement next to ``b``: false while ``a`` is inside a container. "Put the red
+cube next to the green cube" is not done by dropping it into a bowl that happens to
+stand next to the green cube (the planner once did exactly that).
 
 "All X" / "every X except Y" / stacking order / swap / unstack are expressed by
 grounding them to conjunctions of these literals over the objects present.
@@ -30,6 +34,7 @@ from typing import Iterable, Sequence
 
 from promptbot.scene import REGIONS, ObjectState, is_in, is_left_of, is_near, is_on, is_right_of
 
+_BESIDE = {"near": is_near, "left_of": is_left_of, "right_of": is_right_of}
 TABLE_Z_TOL_M = 0.012          # bottom within this of z = 0 counts as resting on the table
 
 ARITY = {
@@ -140,12 +145,8 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
         val = is_in(a, by_id[lit.args[1]])
     elif p == "on":
         val = is_on(a, by_id[lit.args[1]])
-    elif p == "near":
-        val = is_near(a, by_id[lit.args[1]])
-    elif p == "left_of":
-        val = is_left_of(a, by_id[lit.args[1]])
-    elif p == "right_of":
-        val = is_right_of(a, by_id[lit.args[1]])
+    elif p in _BESIDE:
+        val = _BESIDE[p](a, by_id[lit.args[1]]) and not any(is_in(a, c) for c in by_id.values() if c.id != a.id)
     elif p == "in_region":
         val = REGIONS[lit.args[1]].contains(a.position)
     elif p == "on_table":
