@@ -76,6 +76,25 @@ class Node:
         return out[::-1]
 
 
+TERMINAL_PRIOR_RATIO = 0.5     # take a goal-reaching step at once only if its prior is this close to the best
+
+
+def _terminal_shortcut(children: list[Node]) -> Node | None:
+    """The goal-reaching child to commit without search, or None to search.
+
+    Among children that reach the goal, the one the prior likes best (not the first in
+    admissible order: that put a cube on the table's left *region* for "left of the
+    purple cube"). If the prior strongly prefers a non-terminal step (e.g. pick then
+    place where a push also happens to reach the goal), search instead.
+    """
+    terminals = [c for c in children if c.terminal]
+    if not terminals:
+        return None
+    best = max(terminals, key=lambda c: c.prior)
+    top = max(c.prior for c in children)
+    return best if best.prior >= TERMINAL_PRIOR_RATIO * top else None
+
+
 def goal_value(goal: Goal, state: WorldState) -> tuple[bool, float]:
     """(goal holds, heuristic progress in [0, 1])."""
     by_id = state.by_id()
@@ -243,7 +262,7 @@ class MCTS:
                 self._rescore_root(root)
             if not root.children:
                 break
-            winner = next((c for c in root.children if c.terminal), None)
+            winner = _terminal_shortcut(root.children)
             if winner is None:
                 for _ in range(self.cfg.simulations):
                     self._simulate(root)
