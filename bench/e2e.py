@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NODE.NAME:=VALUE",
                         help="extra node parameter, e.g. planner.simulations:=32")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --run-dir: chains already in its chains.jsonl are kept, "
+                             "not rerun (every finished chain is appended there as it ends)")
     parser.add_argument("--json", action="store_true", help="JSON report on stdout")
 
 
@@ -280,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.chains < 1 or args.length < 1:
         raise SystemExit("--chains and --length must be >= 1")
+    if args.resume and args.run_dir is None:
+        raise SystemExit("--resume needs the --run-dir of the run to continue")
     if not shutil.which("espeak-ng"):
         raise SystemExit("espeak-ng is not installed (run scripts/setup.sh)")
     run_dir = args.run_dir or Path("runs") / time.strftime("bench-e2e-%Y%m%d-%H%M%S")
@@ -294,6 +299,15 @@ def run(args: argparse.Namespace) -> int:
 
     chains: list[list[dict]] = []
     meta: list[dict] = []
+    journal = run_dir / "chains.jsonl"
+    if args.resume:
+        for line in journal.read_text().splitlines() if journal.exists() else []:
+            row = json.loads(line)
+            chains.append(row.pop("commands"))
+            meta.append(row)
+        _progress(f"bench e2e: resuming after {len(chains)} finished chain(s) from {journal}")
+    elif journal.exists():
+        journal.unlink()                     # a fresh run in a reused folder
     t_start = time.monotonic()
     interrupted, error = False, None
     _progress(f"bench e2e: starting {', '.join(sorted(nodes))} (logs in {run_dir / 'logs'})")
@@ -304,7 +318,7 @@ def run(args: argparse.Namespace) -> int:
         driver.wait_ready()
         t_up = time.monotonic() - t_start
         _progress(f"bench e2e: graph up after {t_up:.1f} s")
-        for ci in range(args.chains):
+        for ci in range(len(chains), args.chains):
             seed = chain_seed(args.seed, ci)
             t_chain = time.monotonic()
             driver.reset(args.world, seed)
@@ -336,6 +350,8 @@ def run(args: argparse.Namespace) -> int:
             chains.append(results)
             wall = time.monotonic() - t_chain
             meta.append({"index": ci, "seed": seed, "wall_time_s": wall})
+            with journal.open("a") as fh:
+                fh.write(json.dumps(_round({**meta[-1], "commands": results}), default=str) + "\n")
             done = sum(1 for r in results if r.get("success"))
             _progress(f"[chain {ci + 1}/{args.chains}] completed {done}/{args.length} in {wall:.0f} s; "
                       f"average so far {np.mean([sum(1 for r in c if r.get('success')) for c in chains]):.2f}")

@@ -5,8 +5,10 @@ The benchmark itself (full graph, spoken commands) is run with
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +135,12 @@ def test_bench_e2e_is_registered():
     from promptbot.cli.bench import available
 
     assert "e2e" in available()
+
+
+def test_resume_needs_the_run_dir(tmp_path):
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng missing (run scripts/setup.sh)")
+    bin_dir = Path(sys.executable).parent
+    out = subprocess.run([str(bin_dir / "promptbot"), "bench", "e2e", "--resume", "--chains", "1"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode != 0 and "--resume needs the --run-dir" in out.stderr
