@@ -48,7 +48,8 @@ DECODES = {  # decode -> (hotwords, initial prompt, variants scored from it: non
     "hotwords": (True, False, ("hotwords", None, "hotwords+lm")),
     "prompt": (True, True, ("hotwords+prompt", "hotwords+prompt+oov", "hotwords+prompt+lm")),
 }
-HEADLINE = "hotwords+prompt+lm"      # what the speech node runs
+HEADLINE = "hotwords+lm"             # what the speech node runs (config/speech_node.yaml: hotwords, n-best
+                                     # rescoring, no initial prompt)
 # Issue #5 targets on the 2-core CPU.
 TARGET_WER_CLEAN = 0.05
 TARGET_WER_SNR10 = 0.10
@@ -310,10 +311,11 @@ def run(args: argparse.Namespace) -> int:
                     for name, r in zip(names, (r0, r1, r2)):
                         if name is not None:
                             cells[cond, name].add(cmd.text, r, dt, dur)
-                    if prompt:  # the default variant: confidence vs correctness, for the threshold sweep
+                    primary = names[2] == headline      # the node's decode: threshold sweep + error examples
+                    if primary:  # confidence vs correctness, for the threshold sweep
                         scored.append((cond, r2.confidence if r2.raw_text else 0.0, r2.no_speech_prob,
                                        normalize(r2.text) == normalize(cmd.text) and bool(r2.raw_text)))
-                    if prompt and len(examples) < 400 and normalize(r2.text) != normalize(cmd.text):
+                    if primary and len(examples) < 400 and normalize(r2.text) != normalize(cmd.text):
                         examples.append({"model": model, "condition": cond, "voice": cmd.voice, "rate": cmd.rate_wpm,
                                          "ref": cmd.text, "hyp": r2.text, "status": r2.code_name, "is_command": r2.is_command})
             if (k + 1) % 10 == 0 or k + 1 == len(commands):

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which(
 
 def test_small_asr_bench_reports_cells_and_targets():
     proc = subprocess.run([str(BIN / "promptbot"), "bench", "asr", "--commands", "3", "--conditions", "clean,snr10",
-                           "--models", "tiny.en", "--decodes", "prompt", "--latency-commands", "1",
+                           "--models", "tiny.en", "--decodes", "hotwords", "--latency-commands", "1",
                            "--noise-clips", "2", "--json"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     r = json.loads(proc.stdout)
     cells = {(x["condition"], x["variant"]) for x in r["results"]}
-    assert cells == {(c, v) for c in ("clean", "snr10")
-                     for v in ("hotwords+prompt", "hotwords+prompt+oov", "hotwords+prompt+lm")}
+    assert cells == {(c, v) for c in ("clean", "snr10") for v in ("hotwords", "hotwords+lm")}
+    assert r["targets"]["variant"] == "hotwords+lm"         # what the speech node runs
     assert all(x["n"] == 3 and 0.0 <= x["wer"] for x in r["results"])
     t = r["targets"]["models"]["tiny.en"]
     assert t["wer_clean"] is not None and t["wer_clean_met"] == (t["wer_clean"] <= 0.05)
