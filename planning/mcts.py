@@ -96,13 +96,19 @@ def _terminal_shortcut(children: list[Node]) -> Node | None:
 
 
 def goal_value(goal: Goal, state: WorldState) -> tuple[bool, float]:
-    """(goal holds, heuristic progress in [0, 1])."""
+    """(goal holds, heuristic progress in [0, 1]).
+
+    A goal is only reached with the gripper empty (as the planner's final check requires):
+    an object still in the hand is not placed, even if it hangs where the goal wants it. (A
+    replan after a failed place once started from such a state: the root counted as done,
+    the search returned no step and the task failed with "no plan found".)
+    """
     by_id = state.by_id()
     lits = goal.literals
     if not lits:
-        return True, 1.0
+        return state.holding is None, 1.0 if state.holding is None else 0.9
     sat = {l: eval_literal(l, by_id)[0] for l in lits}
-    if all(sat.values()):
+    if all(sat.values()) and state.holding is None:
         return True, 1.0
     subj_lits: dict[str, list] = {}
     for l in lits:

@@ -83,3 +83,20 @@ def test_goal_already_satisfied_and_bad_goal():
     r = _plan(objs, "in(ghost_cube, yellow_bowl)")
     assert r.status == "impossible" and "ghost_cube" in r.message
     assert parse_goal(str(_plan(objs, "in(red_cube, white_bowl)").goal)) == parse_goal("in(red_cube, white_bowl)")
+
+
+def test_replan_while_holding_where_the_goal_wants_it_puts_it_down():
+    """Regression (bench e2e): the held cube hung 'near' the bowl, so the root counted as done
+    and the planner returned no step ('no plan found ... all goal conditions hold')."""
+    from dataclasses import replace as _replace
+
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.scene import ObjectState
+
+    objs = [ObjectState("green_cube", "cube", "green", (0.45, 0.05, 0.02), (0.04, 0.04, 0.04)),
+            ObjectState("blue_bowl", "bowl", "blue", (0.50, 0.0, 0.025), (0.14, 0.14, 0.05))]
+    held = [_replace(objs[0], position=(0.45, 0.05, 0.25)), objs[1]]       # lifted, above the table near the bowl
+    res = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform")).plan(
+        "place the green cube near the blue bowl", held, holding="green_cube")
+    assert res.ok and res.satisfied, res.message
+    assert [s.skill for s in res.steps] == ["place"], res.steps
