@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from promptbot.planning.skills import Step, prior_phrase, step_instruction
-from promptbot.planning.world import WorldState, admissible, apply, is_clear, step_cost
+from promptbot.planning.world import WorldState, admissible, apply, is_clear, pushable_objects, step_cost
 from promptbot.tasks.goal import Goal, eval_literal
 
 
@@ -194,6 +194,7 @@ class MCTS:
                  refs: list[str] | None = None,
                  judge: Callable[[WorldState], float] | None = None):
         self.goal, self.cfg, self.prior, self.refs, self.judge = goal, cfg, prior, refs, judge
+        self.pushable = pushable_objects(goal.literals)
         self.rng = random.Random(cfg.seed)
         self._ids = 0
         self._h_cache: dict = {}
@@ -215,7 +216,7 @@ class MCTS:
         node.terminal, node.h = hit
 
     def _expand(self, node: Node, use_llm: bool) -> None:
-        acts = admissible(node.state, self.refs)
+        acts = admissible(node.state, self.refs, self.pushable)
         if node.depth >= self.cfg.max_steps or not acts:
             node.children = []
             return
@@ -285,7 +286,7 @@ class MCTS:
 
     def _rescore_root(self, root: Node) -> None:
         """(Re-)compute the root's children priors with the LLM (keeps the subtrees)."""
-        acts = admissible(root.state, self.refs)
+        acts = admissible(root.state, self.refs, self.pushable)
         if not acts or root.depth >= self.cfg.max_steps:
             root.children = []
             return
@@ -315,7 +316,7 @@ def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
     done, _ = goal_value(goal, node.state)
     seen = {node.state.key()}
     while not done and len(steps) < cfg.max_steps:
-        acts = admissible(node.state, refs)
+        acts = admissible(node.state, refs, pushable_objects(goal.literals))
         if not acts:
             break
         ps, _src = prior(node, acts, use_llm=True)

@@ -349,20 +349,23 @@ def apply(step: Step, state: WorldState) -> WorldState:
     return WorldState(state.with_object(replace(obj, position=pos)).objects, None)
 
 
-def admissible(state: WorldState, refs: Iterable[str] | None = None) -> list[Step]:
+def admissible(state: WorldState, refs: Iterable[str] | None = None,
+               pushable: Iterable[str] | None = None) -> list[Step]:
     """All admissible grounded steps, in a deterministic order.
 
     ``refs`` limits the relational place targets (near/left_of/right_of) to those
-    reference objects (None: every object).
+    reference objects (None: every object). ``pushable`` limits push to those objects
+    (None: every object; see :func:`pushable_objects`).
     """
     out: list[Step] = []
     ref_set = None if refs is None else set(refs)
+    push_set = None if pushable is None else set(pushable)
     if state.holding is None:
         for o in state.objects:
             if not movable(o) or not is_clear(o, state):
                 continue
             out.append(Step("pick", (o.id,)))
-            if on_table(o, state):
+            if on_table(o, state) and (push_set is None or o.id in push_set):
                 for r in sorted(REGIONS):
                     s = Step("push", (o.id, r))
                     if precondition_error(s, state) is None:
@@ -383,6 +386,17 @@ def admissible(state: WorldState, refs: Iterable[str] | None = None) -> list[Ste
         if o.id != h and precondition_error(s, state) is None:
             out.append(s)
     return out
+
+
+def pushable_objects(literals) -> frozenset[str]:
+    """Objects a plan may push: the subjects of ``in_region`` goals ("push the red cube left").
+
+    A push only promises the region; where in it the object stops is a guess of this model
+    (the nearest free spot), not something the real push controls. Used for a relational goal
+    ("near the blue bowl", "left of the purple cube") that guess failed in the chain benchmark:
+    the planner pushed instead of placing and the relation did not hold.
+    """
+    return frozenset(l.args[0] for l in literals if l.pred == "in_region" and not l.negated)
 
 
 def execute(plan: Iterable[Step | tuple], objects: Iterable[ObjectState] | WorldState) -> WorldState:

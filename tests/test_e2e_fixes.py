@@ -134,6 +134,21 @@ def test_world_reset_does_not_create_a_second_track_of_the_same_object():
     assert {o.id for o in objs} == ids
 
 
+def test_reset_puts_a_same_coloured_bowl_where_the_cube_was():
+    """Bench e2e (50 chains, chain 3): after a reset the new red bowl stood within the gate of the
+    old red cube's track and took it over (same colour; a label mismatch only cost 3 cm); the real
+    red cube became red_cube_2 and the planner asked "which red cube?"."""
+    tr = Tracker(hold_s=1.5, gate_m=0.12)
+    for t in (10.0, 10.1):
+        tr.update([_det("cube", "red", 0.51, 0.27), _det("bowl", "green", 0.64, 0.16)], t)
+    objs = tr.update([_det("cube", "red", 0.42, -0.19), _det("bowl", "red", 0.58, 0.20),
+                      _det("bowl", "white", 0.41, 0.21)], 10.2)
+    seen = {o.id: o for o in objs if not o.attrs["occluded"]}
+    assert set(seen) == {"red_cube", "red_bowl", "white_bowl"}, sorted(seen)
+    assert seen["red_cube"].label == "cube" and seen["red_cube"].position[1] == pytest.approx(-0.19)
+    assert seen["red_bowl"].label == "bowl"
+
+
 def test_object_carried_while_hidden_keeps_its_id_and_true_duplicates_are_numbered():
     tr = Tracker(hold_s=1.5, gate_m=0.12)
     tr.update([_det("cube", "red", 0.40, 0.20), _det("cube", "red", 0.60, -0.20)], 0.0)

@@ -100,3 +100,20 @@ def test_replan_while_holding_where_the_goal_wants_it_puts_it_down():
         "place the green cube near the blue bowl", held, holding="green_cube")
     assert res.ok and res.satisfied, res.message
     assert [s.skill for s in res.steps] == ["place"], res.steps
+
+
+def test_relational_goals_are_reached_by_placing_not_pushing():
+    """Bench e2e: for "near the blue bowl" the planner pushed the cube to the table's centre,
+    a one-step plan that only the model's guess of where a push stops made valid; the relation
+    did not hold. Push is for region goals."""
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.tasks import sample_scene
+
+    planner = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform"))
+    objs = sample_scene("tabletop", 2)
+    for text in ("move the red cube so that it is left of the blue cube", "put the red cube near the white bowl"):
+        res = planner.plan(text, objs)
+        assert res.ok and res.satisfied, (text, res.message)
+        assert [s.skill for s in res.steps] == ["pick", "place"], (text, res.steps)
+    res = planner.plan("push the red cube to the left", objs)
+    assert res.ok and [s.skill for s in res.steps] == ["push"], res.steps

@@ -4,7 +4,9 @@ Ids follow the simulator's naming, ``<color>_<label>`` and ``<color>_<label>_2``
 ``_3`` ... for duplicates, so the planner's ids line up with what the camera
 sees. A detection is associated with the track of the same colour that is
 nearest in 3D (min-cost assignment, gated by ``gate_m``; a label disagreement
-costs a little, so a cube seen as a lego for one occluded frame keeps its id).
+costs a little, so a cube seen as a lego for one occluded frame keeps its id; a
+container and a non-container never match: after a world reset the old red cube's
+track took the new red bowl next to it, and the real cube became ``red_cube_2``).
 A detection outside every gate first takes over an unseen track of the same colour
 and label (re-identification: an object carried while hidden, or a world reset),
 so ``_2`` suffixes are only for objects that are really there twice. Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from promptbot.perception.detector import Detection
-from promptbot.scene import ObjectState
+from promptbot.scene import CONTAINERS, ObjectState
 
 LABEL_MISMATCH_COST_M = 0.03     # added distance when labels disagree
 RENAME_MAX_HITS = 5              # tracks with at most this many hits may still be renamed
@@ -90,6 +92,8 @@ class Tracker:
                 for b, j in enumerate(dj):
                     d = detections[j]
                     dist = math.dist(t.det.position, d.position)
+                    if (d.label in CONTAINERS) != (t.label in CONTAINERS):
+                        continue     # a bowl never becomes a cube: no such confusion, only id theft
                     if dist <= self.gate_m:
                         cost[a, b] = dist + (LABEL_MISMATCH_COST_M if d.label != t.label else 0.0)
             for a, b in _assign(cost):
