@@ -31,6 +31,7 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from promptbot.perception import FrameError, Perception, PerceptionConfig, StampError, verify_step
@@ -91,6 +92,9 @@ SPECS = [
     ParamSpec("info_topic", "/camera/color/camera_info", "camera_info of the colour camera", read_only=True),
     ParamSpec("camera_pose_topic", "/camera/pose", "PoseStamped of the optical frame in frame_id ('' = off)",
               read_only=True),
+    ParamSpec("world_reset_topic", "/sim/world_reset",
+              "std_msgs/Header: the sim reset its world at header.stamp; tracks restart, older frames are dropped "
+              "('' = off; a real robot has no resets)", read_only=True),
     ParamSpec("camera_pose_world", "", "'<world>:<seed>': use that sim world's scene camera pose ('' = off)",
               validator=_world_pose_ok),
     ParamSpec("camera_pose_base", DEFAULT_POSE, "optical frame pose in the base frame [x y z qx qy qz qw] (m)",
@@ -151,6 +155,9 @@ class PerceptionNode(Node):
         self.create_subscription(CameraInfo, p.info_topic, self._on_info, SENSOR_IMAGE)
         if p.camera_pose_topic:
             self.create_subscription(PoseStamped, p.camera_pose_topic, self._on_pose, LATCHED)
+        self._reset_ns = -1                    # frames stamped before the last world reset are dropped
+        if p.world_reset_topic:
+            self.create_subscription(Header, p.world_reset_topic, self._on_world_reset, LATCHED)
         self.create_service(VerifyStep, "/perception/verify_step", self._on_verify)
         self.get_logger().info(f"perception up: {p.color_topic} + {p.depth_topic} -> /perception/scene "
                                f"(frame {p.frame_id})")
@@ -194,6 +201,13 @@ class PerceptionNode(Node):
         except FrameError as exc:
             self._error(f"bad camera pose: {exc}")
 
+    def _on_world_reset(self, msg: Header) -> None:
+        with self._lock:
+            self._reset_ns = _to_ns(msg.stamp)
+            self.perception.reset()
+            self.last_objects = []
+        self.get_logger().info(f"world reset ({msg.frame_id or '?'}) at {self._reset_ns / 1e9:.3f} s: tracks restart")
+
     def _on_color(self, msg: Image) -> None:
         self._feed(msg, is_color=True)
 
@@ -210,6 +224,8 @@ class PerceptionNode(Node):
             if out is None:
                 return
             stamp_ns, color_msg, depth_msg = out
+            if stamp_ns < self._reset_ns:
+                return                          # from the world before the reset, still in flight
             self._process(stamp_ns, color_msg, depth_msg)
 
     def camera_pose(self) -> np.ndarray:

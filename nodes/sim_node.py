@@ -31,7 +31,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
-from std_msgs.msg import Float64
+from std_msgs.msg import Float64, Header
 from trajectory_msgs.msg import JointTrajectory
 
 from promptbot.perception.ids import UnknownObjectError, resolve_ids
@@ -122,6 +122,9 @@ class SimNode(Node):
         self.pub_joints = self.create_publisher(JointState, "/joint_states", 10)
         self.pub_clock = self.create_publisher(Clock, "/clock", 10)
         self.pub_gt = self.create_publisher(SceneState, "/sim/ground_truth", LATCHED)
+        # after /sim/reset: stamp = sim time the new world starts at, frame_id = "<world>:<seed>".
+        # Everything teleported, so trackers (perception) start over instead of matching old tracks.
+        self.pub_world_reset = self.create_publisher(Header, "/sim/world_reset", LATCHED)
         self.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self._on_twist, COMMAND)
         self.create_subscription(JointTrajectory, "/joint_trajectory_controller/joint_trajectory",
                                  self._on_trajectory, 10)
@@ -311,7 +314,10 @@ class SimNode(Node):
         spec = load_world(target)          # raises WorldError before touching the sim
         self._clock_base += env.time_s        # /clock stays monotonic across resets
         env.reset(spec, seed)
-        self._clock_base -= env.time_s
+        # one physics step later than the last frame of the old world, so "stamp >= reset time"
+        # means "shows the new world"
+        self._clock_base += 1.0 / env.config.physics_hz - env.time_s
+        self.pub_world_reset.publish(Header(stamp=_stamp(self._clock_base + env.time_s), frame_id=f"{spec.name}:{seed}"))
         self._restart = True
         self._task = None
         self._expert = None
@@ -410,6 +416,7 @@ class SimNode(Node):
     def _publish_camera(self, env: SimEnv, t: float) -> None:
         frame = env.render("scene", self.params.width, self.params.height)
         stamp = _stamp(t)
+        self._publish_camera_pose(frame.T_base_cam, stamp)    # before the images: a new pose (reset) comes first
         rgb = numpy_to_image(frame.rgb, "rgb8")
         rgb.header.stamp, rgb.header.frame_id = stamp, CAMERA_FRAME
         self.pub_rgb.publish(rgb)
@@ -430,7 +437,6 @@ class SimNode(Node):
             wrist = numpy_to_image(env.render("wrist", self.params.wrist_size, self.params.wrist_size).rgb, "rgb8")
             wrist.header.stamp, wrist.header.frame_id = stamp, "camera_wrist_optical_frame"
             self.pub_wrist.publish(wrist)
-        self._publish_camera_pose(frame.T_base_cam, stamp)
 
     def _publish_camera_pose(self, T, stamp) -> None:
         key = tuple(round(float(v), 6) for v in T[:3, :].reshape(-1))
