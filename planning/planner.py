@@ -28,7 +28,7 @@ from promptbot.planning.mcts import (
     tree_dot,
     tree_svg,
 )
-from promptbot.planning.safety import validate_plan
+from promptbot.planning.safety import MIN_OBJECT_CONFIDENCE, validate_plan
 from promptbot.planning.skills import Step, step_instruction
 from promptbot.planning.world import WorldState, execute
 from promptbot.scene import ObjectState
@@ -143,6 +143,13 @@ class Planner:
         method = method or self.config.method
         cfg = self.config.search if seed is None else replace(self.config.search, seed=seed)
         calls0 = self.llm.calls
+        # Detections below the confidence the executor accepts are noise to plan around, not objects
+        # (bench e2e: a 0.03-confidence "white block" - the gripper's fingers low over the table - made
+        # the planner clear it away first, and the whole plan was then refused). The held object stays.
+        noise = [o.id for o in objects if o.confidence < MIN_OBJECT_CONFIDENCE and o.id != holding]
+        if noise:
+            log.info("ignoring low-confidence detections (< %.2f): %s", MIN_OBJECT_CONFIDENCE, ", ".join(noise))
+            objects = [o for o in objects if o.id not in noise]
         try:
             state = WorldState.from_objects(objects, holding)
         except ValueError as exc:

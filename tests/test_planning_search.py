@@ -117,3 +117,18 @@ def test_relational_goals_are_reached_by_placing_not_pushing():
         assert [s.skill for s in res.steps] == ["pick", "place"], (text, res.steps)
     res = planner.plan("push the red cube to the left", objs)
     assert res.ok and [s.skill for s in res.steps] == ["push"], res.steps
+
+
+def test_low_confidence_detections_are_not_planned_around():
+    """Bench e2e: a 0.03-confidence 'white block' ghost stood on the green cube; the planner
+    planned to clear it first and the plan was refused. Noise below the executor's confidence
+    floor is dropped before planning."""
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.scene import ObjectState
+
+    cube = ObjectState("green_cube", "cube", "green", (0.45, 0.05, 0.02), (0.04, 0.04, 0.04), 0.9)
+    ghost = ObjectState("white_block", "block", "white", (0.45, 0.05, 0.05), (0.04, 0.04, 0.02), 0.03)
+    res = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform")).plan(
+        "push the green cube to the back", [cube, ghost])
+    assert res.ok and res.satisfied, res.message
+    assert [(s.skill, s.args[0]) for s in res.steps] == [("push", "green_cube")], res.steps
