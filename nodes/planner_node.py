@@ -42,7 +42,7 @@ from rclpy.node import Node
 from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backend
 from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, parse_skill_list, question
 from promptbot.planning.llm import LLMUnavailable
-from promptbot.planning.planner import METHODS, PlanResult
+from promptbot.planning.planner import METHODS, PlanResult, reground
 from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import Step
 from promptbot.planning.verify import expected_effect, held_object
@@ -391,6 +391,8 @@ class PlannerNode(Node):
                 return self._result(RunTask.Result.CANCELED, "canceled; the arm holds its position",
                                     self._plan_msg(res, statuses, verifs))
             objs, _t, why = self._wait_scene(-1.0, self.params.verify_timeout_s)
+            if objs is not None:
+                goal = reground(goal, objs)        # perception may have renamed an object meanwhile
             if failed_at is None and objs is not None and check(goal, objs)[0]:
                 self._feedback(goal_handle, "verified", len(res.steps), len(res.steps), "goal holds")
                 return self._result(RunTask.Result.SUCCEEDED, f"done: {check(goal, objs)[1]}",
@@ -408,6 +410,7 @@ class PlannerNode(Node):
             self._feedback(goal_handle, "replanning", failed_at or 0, len(res.steps), reason)
             try:
                 res = planner.plan(instruction, objs, goal=goal, holding=held_object(objs))
+                goal = res.goal or goal
             except LLMUnavailable as exc:
                 return self._result(RunTask.Result.PLANNING_FAILED, f"replanning failed: LLM unavailable: {exc}")
             statuses = [PlanStep.PENDING] * len(res.steps)

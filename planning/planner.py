@@ -127,6 +127,35 @@ def _head(instruction: str, state: WorldState) -> str:
             f"Instruction: {instruction.strip()}\n\n")
 
 
+def reground(goal: Goal, objects: Sequence[ObjectState]) -> Goal:
+    """Re-name goal objects whose id left the scene when exactly one object fits their description.
+
+    Perception ids can change between a plan and its replan (``purple_cube_2`` becomes
+    ``purple_cube`` once a duplicate track expires); the goal still means that purple cube.
+    ``<color>_<label>[_k]`` -> the one scene object of that colour and label not named by the
+    goal already. Ambiguous or unparsable ids stay as they are (and are reported unknown).
+    """
+    ids = {o.id for o in objects}
+    named = goal.objects()
+    mapping: dict[str, str] = {}
+    for oid in sorted(named - ids):
+        parts = oid.split("_")
+        if len(parts) >= 3 and parts[-1].isdigit():
+            parts = parts[:-1]
+        if len(parts) != 2:
+            continue
+        color, label = parts
+        fits = [o.id for o in objects if o.color == color and o.label == label and o.id not in named
+                and o.id not in mapping.values()]
+        if len(fits) == 1:
+            mapping[oid] = fits[0]
+    if not mapping:
+        return goal
+    log.info("goal objects re-grounded after an id change: %s", mapping)
+    lits = tuple(replace(l, args=tuple(mapping.get(a, a) for a in l.args)) for l in goal.literals)
+    return replace(goal, literals=lits)
+
+
 class Planner:
     def __init__(self, llm: LLMBackend | None = None, config: PlannerConfig | None = None):
         self.llm = llm or UniformBackend()
@@ -168,6 +197,7 @@ class Planner:
                 goal = as_goal(goal)
             except GoalSyntaxError as exc:
                 return PlanResult("impossible", f"bad goal: {exc}", instruction)
+            goal = reground(goal, objects)
             unknown = goal.objects() - {o.id for o in objects}
             if unknown:
                 return PlanResult("impossible", f"goal names unknown objects: {sorted(unknown)}", instruction)

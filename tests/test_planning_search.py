@@ -132,3 +132,22 @@ def test_low_confidence_detections_are_not_planned_around():
         "push the green cube to the back", [cube, ghost])
     assert res.ok and res.satisfied, res.message
     assert [(s.skill, s.args[0]) for s in res.steps] == [("push", "green_cube")], res.steps
+
+
+def test_replan_regrounds_a_renamed_object():
+    """Bench e2e: the plan named purple_cube_2; by the replan perception called it purple_cube
+    and the replan failed with "goal names unknown objects: ['purple_cube_2']"."""
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.planning.planner import reground
+    from promptbot.scene import ObjectState
+    from promptbot.tasks.goal import parse_goal
+
+    objs = [ObjectState("purple_cube", "cube", "purple", (0.45, 0.05, 0.02), (0.04, 0.04, 0.04)),
+            ObjectState("blue_cube", "cube", "blue", (0.55, -0.15, 0.02), (0.04, 0.04, 0.04))]
+    res = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform")).plan(
+        "", objs, goal="in_region(purple_cube_2, front)")
+    assert res.ok and str(res.goal) == "in_region(purple_cube, front)", res.message
+    # ambiguous or unknown descriptions are left alone (and reported as unknown)
+    two = objs + [ObjectState("purple_cube_3", "cube", "purple", (0.6, 0.2, 0.02), (0.04, 0.04, 0.04))]
+    assert str(reground(parse_goal("near(purple_cube_2, blue_cube)"), two)) == "near(purple_cube_2, blue_cube)"
+    assert str(reground(parse_goal("near(green_cube, blue_cube)"), objs)) == "near(green_cube, blue_cube)"
