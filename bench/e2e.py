@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import threading
 import time
@@ -281,6 +282,11 @@ def run(args: argparse.Namespace) -> int:
     from promptbot.e2e.session import GraphSession
 
     logging.basicConfig(level=logging.WARNING)
+
+    def _stop(signum, _frame):              # SIGTERM (and SIGINT of a background job): report what is done
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     if args.chains < 1 or args.length < 1:
         raise SystemExit("--chains and --length must be >= 1")
     if args.resume and args.run_dir is None:
