@@ -28,13 +28,15 @@ from promptbot.planning.mcts import (
     tree_dot,
     tree_svg,
 )
-from promptbot.planning.safety import MIN_OBJECT_CONFIDENCE, validate_plan
+from promptbot.planning.safety import validate_plan
 from promptbot.planning.skills import Step, step_instruction
 from promptbot.planning.world import WorldState, execute
-from promptbot.scene import ObjectState
+from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
 
 log = logging.getLogger(__name__)
+
+NOISE_CONFIDENCE = 0.1       # detections below this that support nothing are ignored when planning
 
 METHODS = ("mcts_llm", "greedy_llm", "mcts_uniform")
 
@@ -172,12 +174,15 @@ class Planner:
         method = method or self.config.method
         cfg = self.config.search if seed is None else replace(self.config.search, seed=seed)
         calls0 = self.llm.calls
-        # Detections below the confidence the executor accepts are noise to plan around, not objects
-        # (bench e2e: a 0.03-confidence "white block" - the gripper's fingers low over the table - made
-        # the planner clear it away first, and the whole plan was then refused). The held object stays.
-        noise = [o.id for o in objects if o.confidence < MIN_OBJECT_CONFIDENCE and o.id != holding]
+        # Near-zero-confidence detections that hold nothing up are noise, not objects to plan around
+        # (bench e2e: a 0.03 "white block" - the gripper's fingers low over the table - made the planner
+        # clear it away first, and the plan was then refused). Real objects can be weak: a cube under a
+        # stacked one scores ~0.2, an orange cube ~0.28; dropping everything below the executor's 0.3
+        # floor lost them ("there is no orange cube"), so only NOISE_CONFIDENCE and below goes.
+        noise = [o.id for o in objects if o.confidence < NOISE_CONFIDENCE and o.id != holding
+                 and not any(is_on(other, o) or is_in(other, o) for other in objects if other.id != o.id)]
         if noise:
-            log.info("ignoring low-confidence detections (< %.2f): %s", MIN_OBJECT_CONFIDENCE, ", ".join(noise))
+            log.info("ignoring noise detections (confidence < %.2f): %s", NOISE_CONFIDENCE, ", ".join(noise))
             objects = [o for o in objects if o.id not in noise]
         try:
             state = WorldState.from_objects(objects, holding)

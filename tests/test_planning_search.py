@@ -128,10 +128,19 @@ def test_low_confidence_detections_are_not_planned_around():
 
     cube = ObjectState("green_cube", "cube", "green", (0.45, 0.05, 0.02), (0.04, 0.04, 0.04), 0.9)
     ghost = ObjectState("white_block", "block", "white", (0.45, 0.05, 0.05), (0.04, 0.04, 0.02), 0.03)
-    res = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform")).plan(
-        "push the green cube to the back", [cube, ghost])
+    planner = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform"))
+    res = planner.plan("push the green cube to the back", [cube, ghost])
     assert res.ok and res.satisfied, res.message
     assert [(s.skill, s.args[0]) for s in res.steps] == [("push", "green_cube")], res.steps
+    # weak but real: a cube under a stacked one (~0.2) and an orange cube (~0.28) stay in the scene
+    base = ObjectState("purple_cube", "cube", "purple", (0.6, 0.2, 0.02), (0.04, 0.04, 0.04), 0.05)
+    top = ObjectState("red_cube", "cube", "red", (0.6, 0.2, 0.06), (0.04, 0.04, 0.04), 0.99)
+    orange = ObjectState("orange_cube", "cube", "orange", (0.4, -0.25, 0.02), (0.04, 0.04, 0.04), 0.28)
+    res = planner.plan("", [cube, base, top, orange], goal="on(red_cube, purple_cube)")
+    assert res.ok and res.satisfied and res.steps == [], res.message          # already holds: nothing to do
+    res = planner.plan("put the orange cube next to the green cube", [cube, orange])
+    # seen (not "there is no orange cube"); acting on it is still refused below the executor's floor
+    assert res.status == "refused" and "orange_cube is detected with confidence 0.28" in res.message, res.message
 
 
 def test_replan_regrounds_a_renamed_object():
