@@ -134,6 +134,7 @@ def bench_node(seconds: float) -> dict:
         finally:
             proc.stop()
             ex.shutdown(timeout_sec=2.0)
+            th.join(timeout=5.0)       # a spinning thread left at exit aborts the interpreter ("terminate called")
             node.destroy_node()
             rclpy.try_shutdown(context=ctx)
     return results
