@@ -74,6 +74,7 @@ def test_sim_node_graph(spawn, ros_node):
     initial_gt = {o.id: (o.position.x, o.position.y, o.position.z) for o in subs["gt"].msg.objects}
     p0 = _tcp(subs["joints"].msg)
     pub = ros_node.create_publisher(TwistStamped, "/servo_node/delta_twist_cmds", COMMAND)
+    wait_for(lambda: pub.get_subscription_count() > 0, 20.0, what="the sim node's twist subscription")
 
     def send(frame: str, vx: float, seconds: float):
         end = time.monotonic() + seconds
@@ -95,7 +96,7 @@ def test_sim_node_graph(spawn, ros_node):
     time.sleep(0.3)
     moved = _tcp(subs["joints"].msg) - p0
     assert moved[0] > 0.05, f"EE moved {moved}"
-    assert "frame 'camera_link'" in node.output()
+    wait_for(lambda: "frame 'camera_link'" in node.output(), 10.0, what="the wrong-frame rejection in the sim's log")
 
     reset = ros_node.create_client(ResetWorld, "/sim/reset")
     assert reset.wait_for_service(timeout_sec=10.0)
