@@ -42,7 +42,6 @@ RATES_WPM = (140, 170, 200)
 CONDITIONS = ("clean", "snr20", "snr10", "snr5", "reverb", "telephone")
 # hotwords: world vocabulary as decoder context; prompt: plus a command-style initial prompt;
 # oov: n-best reranked by lexicon coverage only; lm: lexicon + command-language bigram model
-VARIANTS = ("plain", "plain+lm", "hotwords", "hotwords+lm", "hotwords+prompt", "hotwords+prompt+oov", "hotwords+prompt+lm")
 DECODES = {  # decode -> (hotwords, initial prompt, variants scored from it: none, oov only, lm)
     "plain": (False, False, ("plain", None, "plain+lm")),
     "hotwords": (True, False, ("hotwords", None, "hotwords+lm")),

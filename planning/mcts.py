@@ -315,8 +315,9 @@ def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
     steps, priors = [], []
     done, _ = goal_value(goal, node.state)
     seen = {node.state.key()}
+    pushable = pushable_objects(goal.literals)
     while not done and len(steps) < cfg.max_steps:
-        acts = admissible(node.state, refs, pushable_objects(goal.literals))
+        acts = admissible(node.state, refs, pushable)
         if not acts:
             break
         ps, _src = prior(node, acts, use_llm=True)

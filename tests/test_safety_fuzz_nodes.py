@@ -60,52 +60,55 @@ def _interfaces(ros_node, name: str):
     return subs, srvs, acts
 
 
+def _each_example(strategy, n: int, fn) -> int:
+    """Call ``fn`` on up to ``n`` hypothesis examples of ``strategy`` (deterministic); return the count."""
+    done = [0]
+
+    @settings(_FUZZ, max_examples=n)
+    @given(x=strategy)
+    def run(x):
+        fn(x)
+        done[0] += 1
+
+    run()
+    return done[0]
+
+
 def _fuzz_topic(ros_node, topic: str, typ: str) -> int:
     cls = get_interface(typ)
     qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
     pub = ros_node.create_publisher(cls, topic, qos)
     wait_for(lambda: pub.get_subscription_count() > 0, 20.0, what=f"the node subscribing {topic}")
-    sent = [0]
 
-    @settings(_FUZZ, max_examples=TOPIC_EXAMPLES)
-    @given(msg=message_strategy(cls))
     def send(msg):
         pub.publish(msg)
-        sent[0] += 1
         time.sleep(0.003)
 
-    send()
+    n = _each_example(message_strategy(cls), TOPIC_EXAMPLES, send)
     ros_node.destroy_publisher(pub)
-    return sent[0]
+    return n
 
 
 def _fuzz_service(ros_node, name: str, typ: str) -> int:
     srv = get_interface(typ)
     client = ros_node.create_client(srv, name)
     wait_for(client.service_is_ready, 20.0, what=f"service {name}")
-    answered = [0]
 
-    @settings(_FUZZ, max_examples=SERVICE_EXAMPLES)
-    @given(req=message_strategy(srv.Request))
     def call(req):
         fut = client.call_async(req)
         wait_for(fut.done, ANSWER_S, what=f"an answer from {name} to {req!r:.200}")
         assert fut.result() is not None
-        answered[0] += 1
 
-    call()
+    n = _each_example(message_strategy(srv.Request), SERVICE_EXAMPLES, call)
     ros_node.destroy_client(client)
-    return answered[0]
+    return n
 
 
 def _fuzz_action(ros_node, name: str, typ: str) -> int:
     action = get_interface(typ)
     client = ActionClient(ros_node, action, name)
     assert client.wait_for_server(timeout_sec=20.0), f"action server {name} not found"
-    handled = [0]
 
-    @settings(_FUZZ, max_examples=ACTION_EXAMPLES)
-    @given(goal=message_strategy(action.Goal))
     def send(goal):
         fut = client.send_goal_async(goal)
         wait_for(fut.done, ANSWER_S, what=f"{name} accepting or rejecting {goal!r:.200}")
@@ -114,11 +117,10 @@ def _fuzz_action(ros_node, name: str, typ: str) -> int:
             res = handle.get_result_async()
             handle.cancel_goal_async()
             wait_for(res.done, ANSWER_S, what=f"{name} ending a canceled goal {goal!r:.200}")
-        handled[0] += 1
 
-    send()
+    n = _each_example(message_strategy(action.Goal), ACTION_EXAMPLES, send)
     client.destroy()
-    return handled[0]
+    return n
 
 
 @pytest.mark.parametrize("name", sorted(NODES))
