@@ -80,6 +80,9 @@ SPECS = [
     ParamSpec("expert_skill_server", False,
               "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "
               "ground truth and moves the arm directly, bypassing the safety governor)", read_only=True),
+    ParamSpec("clear_view_after_skill", True,
+              "expert skill server: after a skill that leaves the hand empty, move the arm home (out of the "
+              "scene camera's view) so perception can verify the step", read_only=True),
     ParamSpec("expert_scene_topic", "/perception/scene",
               "expert skill server: perception's SceneState, used to map the perception ids in skill "
               "arguments onto sim ids by colour, label and position (empty = map by name only)", read_only=True),
@@ -270,6 +273,8 @@ class SimNode(Node):
             self._expert = Expert(env, observer=during)
         env.stop()
         r = self._expert.run(skill, sim_args)
+        if self.params.clear_view_after_skill:
+            self._expert.clear_view()       # no-op while holding; lets perception verify the step
         env.stop()
         return bool(r.success), r.reason
 

@@ -22,7 +22,7 @@ from promptbot.planning.skills import (
     Step,
     validate_schema,
 )
-from promptbot.scene import REGIONS, SIDE_MIN_DY, WORKSPACE, ObjectState, is_in, is_on
+from promptbot.scene import REGIONS, SIDE_MIN_DY, WORKSPACE, ObjectState, is_in, is_on, near_limit
 
 HELD_Z_M = 0.25                 # a held object's centre height [m]
 CLEARANCE_M = 0.008             # free gap kept between footprints on the table [m]
@@ -205,9 +205,10 @@ def _relational_spot(obj: ObjectState, rel: str, ref: ObjectState, state: WorldS
     cands: list[tuple[float, float]] = []
     if rel == "near":
         base = max(ref.size[0], ref.size[1]) / 2.0 + max(obj.size[0], obj.size[1]) / 2.0 + CLEARANCE_M
-        for k in range(0, 6):
+        limit = near_limit(obj, ref) - 0.005
+        for k in range(0, 10):
             rad = base + 0.005 * k
-            if rad > 0.115:
+            if rad > limit:
                 break
             for i in range(16):
                 ang = 2 * math.pi * i / 16

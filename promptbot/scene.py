@@ -12,7 +12,8 @@ from typing import Iterable
 # Thresholds [m]
 IN_MARGIN_XY = 0.01      # object centre may be this far outside a container's inner footprint
 ON_GAP_Z = 0.015         # |bottom(a) - top(b)| for "a on b"
-NEAR_DIST = 0.12         # centre distance in the xy plane for "near"
+NEAR_DIST = 0.12         # centre distance in the xy plane for "near" (small objects)
+NEAR_GAP = 0.06          # ... or footprint radii + this gap, whichever is larger (a bowl is 14 cm wide)
 SIDE_MIN_DY = 0.03       # y difference needed for left/right
 
 
@@ -66,10 +67,21 @@ def is_on(a: ObjectState, b: ObjectState) -> bool:
     return overlap and abs(a.bottom - b.top) <= ON_GAP_Z
 
 
-def is_near(a: ObjectState, b: ObjectState, dist: float = NEAR_DIST) -> bool:
+def near_limit(a: ObjectState, b: ObjectState) -> float:
+    """Largest xy centre distance at which ``a`` is near ``b`` [m].
+
+    NEAR_DIST for cube-sized objects; for big ones (bowls, trays) the footprint radii plus
+    NEAR_GAP, so "near the bowl" leaves as much room beside a bowl as beside a cube.
+    """
+    radii = 0.5 * max(a.size[0], a.size[1]) + 0.5 * max(b.size[0], b.size[1])
+    return max(NEAR_DIST, radii + NEAR_GAP)
+
+
+def is_near(a: ObjectState, b: ObjectState, dist: float | None = None) -> bool:
     dx = a.position[0] - b.position[0]
     dy = a.position[1] - b.position[1]
-    return a.id != b.id and (dx * dx + dy * dy) ** 0.5 <= dist
+    limit = near_limit(a, b) if dist is None else dist
+    return a.id != b.id and (dx * dx + dy * dy) ** 0.5 <= limit
 
 
 def is_left_of(a: ObjectState, b: ObjectState) -> bool:

@@ -392,3 +392,24 @@ def test_tracker_assignment_is_min_cost_within_a_colour():
     objs = tr.update([_det("lego", "cyan", 0.53, 0.00), _det("lego", "cyan", 0.585, 0.00)], 0.1)
     by = {o.id: o.position[0] for o in objs}
     assert by["cyan_lego"] == pytest.approx(0.53) and by["cyan_lego_2"] == pytest.approx(0.585)
+
+
+def test_track_confidence_survives_a_partial_view_but_fragments_stay_weak():
+    from dataclasses import replace as _replace
+
+    from promptbot.perception.tracker import CONF_MEMORY_S
+
+    tr = Tracker(hold_s=1.0, gate_m=0.1)
+    tr.update([_det("cube", "red", 0.5, 0.0)], 0.0)                       # seen clearly: 0.9
+    sliver = _replace(_det("cube", "red", 0.505, 0.0), confidence=0.1)    # the hand hides most of it
+    objs = tr.update([sliver], 0.1)
+    cube = next(o for o in objs if o.id == "red_cube")
+    assert cube.confidence == pytest.approx(0.9 * math.exp(-0.1 / CONF_MEMORY_S), abs=1e-3)
+    assert cube.position[0] == pytest.approx(0.505)                       # the position still follows
+    # a new, weak detection does not borrow anyone's confidence
+    objs = tr.update([sliver, _replace(_det("cube", "blue", 0.3, 0.2), confidence=0.12)], 0.2)
+    assert next(o for o in objs if o.id == "blue_cube").confidence == pytest.approx(0.12)
+    # memory fades: after many seconds of slivers the track is as weak as its detections
+    for k in range(1, 40):
+        objs = tr.update([sliver], 0.2 + 0.5 * k)
+    assert next(o for o in objs if o.id == "red_cube").confidence < 0.2

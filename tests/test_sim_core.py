@@ -137,3 +137,48 @@ def test_episode_media_mp4_and_mcap(tmp_path):
               "/joint_states", "/sim/ground_truth", "/promptbot/instruction"):
         assert topics.get(t, 0) == len(frames), (t, topics)
     assert out["instruction"]
+
+
+def test_dart_noise_disturbs_execution_not_the_record(env):
+    from promptbot.sim.expert import ActionNoise
+
+    with pytest.raises(ValueError):
+        ActionNoise(lin_std_m_s=-0.1)
+    trial = make_trial("pick", 3)
+    env.reset(trial.world, trial.seed)
+    recorded = []
+    ex = Expert(env, observer=recorded.append, noise=ActionNoise(lin_std_m_s=0.05, seed=1))
+    executed = []
+    step = env.step
+    env.step = lambda a: (executed.append(a.to_array()), step(a))[1]      # what reached the arm
+    try:
+        ok = ex.run("pick", trial.args).success
+    finally:
+        del env.step
+    assert ok, "the closed-loop expert recovers from the disturbance"
+    rec, exe = np.array(recorded), np.array(executed)
+    assert rec.shape == exe.shape
+    moving = np.linalg.norm(rec[:, :3], axis=1) > 0.1
+    assert moving.any() and np.abs(exe[moving, :3] - rec[moving, :3]).max() > 0.01
+    still = np.linalg.norm(rec[:, :3], axis=1) == 0.0
+    np.testing.assert_allclose(exe[still, :3], rec[still, :3])         # no disturbance while holding still
+    np.testing.assert_array_equal(exe[:, 6], rec[:, 6])                 # the gripper is never disturbed
+
+
+def test_clear_view_moves_the_empty_hand_out_of_the_camera(env):
+    from promptbot.sim.expert import CLEAR_Z_M, HOME_POS_M
+
+    trial = make_trial("push", 1)
+    env.reset(trial.world, trial.seed)
+    ex = Expert(env)
+    assert ex.run(trial.skill, trial.args).success
+    ex.clear_view()
+    p, _ = env.ee_pose()
+    assert np.linalg.norm(np.array(p) - np.array(HOME_POS_M)) < 0.05 and p[2] > CLEAR_Z_M
+    # while holding, it stays put (a pick's result must not be carried away)
+    env.reset(trial.world, trial.seed)
+    ex = Expert(env)
+    assert ex.run("pick", (trial.args[0],)).success
+    before, _ = env.ee_pose()
+    ex.clear_view()
+    assert np.allclose(env.ee_pose()[0], before, atol=0.01)

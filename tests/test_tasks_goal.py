@@ -56,3 +56,18 @@ def test_checks_on_hand_built_states():
 def test_object_state_is_the_input_type():
     o = ObjectState("x_cube", "cube", "x", (0.5, 0.0, 0.02), (0.04, 0.04, 0.04))
     assert check("on_table(x_cube)", [o])[0]
+
+
+def test_near_scales_with_object_size():
+    from promptbot.scene import NEAR_DIST, NEAR_GAP, is_near, near_limit
+
+    a, b = cube("red", 0.5, 0.0), cube("green", 0.5 + NEAR_DIST - 0.005, 0.0)
+    assert near_limit(a, b) == pytest.approx(NEAR_DIST)          # cubes: the plain centre distance
+    assert is_near(a, b) and not is_near(a, cube("green", 0.5 + NEAR_DIST + 0.005, 0.0))
+    big = bowl("yellow", 0.5, 0.3)
+    lim = near_limit(cube("red", 0.5, 0.3 - 0.14), big)
+    assert lim == pytest.approx(0.5 * max(big.size[:2]) + 0.02 + NEAR_GAP, abs=1e-3) and lim > NEAR_DIST
+    # 3 cm of table between the cube and the bowl's rim is "near the bowl"
+    assert check("near(red_cube, yellow_bowl)", [cube("red", 0.5, 0.3 - 0.12), big])[0]
+    assert not check("near(red_cube, yellow_bowl)", [cube("red", 0.5, 0.3 - lim - 0.01), big])[0]
+    assert is_near(a, b, dist=0.05) is False                       # an explicit distance still wins

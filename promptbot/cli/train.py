@@ -1,8 +1,12 @@
 """``promptbot train --data DIR [DIR ...]``: train the VLA by behaviour cloning.
 
-Presets: ``--preset cpu`` (64 px, small CNN, sized to train on 2 CPU cores in
-<= 90 min) and ``--preset gpu`` (96 px, full CNN). Progress bar, periodic
-validation, ``--resume`` from ``<out>/last.pt``, deterministic ``--seed``.
+``--data`` takes dataset folders (``promptbot collect``) and/or packs
+(``python -m promptbot.policy.pack``, ``*.pack.npz``: 64 px frames as video, with
+their instruction embeddings). Presets: ``--preset cpu`` (64 px, small CNN, sized
+to train on 2 CPU cores in <= 90 min), ``--preset gpu`` (the same network, batch
+256, every frame resident on the GPU) and ``--preset gpu-large`` (4x the channels).
+Progress bar, periodic validation, ``--resume`` from ``<out>/last.pt``,
+deterministic ``--seed``.
 ``--install`` copies the best checkpoint to models/vla_tabletop.pt.
 """
 from __future__ import annotations
@@ -17,18 +21,25 @@ PRESETS = {
     "cpu": dict(epochs=40, batch_size=64, lr=1e-3, threads=2, eval_every_steps=2000,
                 model=dict(image_size=64, channels=(16, 32, 48, 64), strides=(2, 2, 2, 1), hidden=256, chunk=10,
                            use_wrist=True)),
-    "gpu": dict(epochs=40, batch_size=256, lr=1e-3, device="cuda",
-                model=dict(image_size=96, channels=(32, 64, 96, 128), hidden=512, chunk=10, use_wrist=True)),
+    "gpu": dict(epochs=200, batch_size=256, lr=1e-3, device="cuda", data_on_device=True, eval_every_steps=2000,
+                model=dict(image_size=64, channels=(16, 32, 48, 64), strides=(2, 2, 2, 1), hidden=256, chunk=10,
+                           use_wrist=True)),
+    "gpu-large": dict(epochs=200, batch_size=256, lr=1e-3, device="cuda", data_on_device=True,
+                      eval_every_steps=2000,
+                      model=dict(image_size=64, channels=(32, 64, 96, 128), strides=(2, 2, 2, 1), hidden=512,
+                                 chunk=10, use_wrist=True)),
 }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", nargs="+", required=True, type=Path, help="dataset folders (promptbot collect)")
+    parser.add_argument("--data", nargs="+", required=True, type=Path, help="dataset folders (promptbot collect) and/or *.pack.npz packs")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/train"))
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="override the preset's torch device (cpu, cuda, cuda:1)")
+    parser.add_argument("--chunk", type=int, default=None, help="override the preset's action-chunk length")
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
     parser.add_argument("--max-episodes", type=int, default=0, help="use at most this many skill episodes")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
@@ -38,15 +49,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
-def embedder(path: Path | None):
+def embedder(path: Path | None, extra_tables: list[Path] = ()):
+    """Instruction -> embedding: a precomputed table (``path`` and/or packs' tables) or the encoder."""
     import numpy as np
 
-    if path is None:
+    tables = [p for p in ([path] if path else []) + list(extra_tables)]
+    if not tables:
         from promptbot.policy.language import default_encoder
 
         return default_encoder().encode
-    data = np.load(path, allow_pickle=False)
-    table = {str(t): v for t, v in zip(data["texts"], data["vectors"].astype(np.float32))}
+    table = {}
+    for p in tables:
+        with np.load(p, allow_pickle=False) as data:
+            table.update({str(t): v for t, v in zip(data["texts"], data["vectors"].astype(np.float32))})
+    path = ", ".join(map(str, tables))
 
     def embed(texts):
         missing = [t for t in texts if t not in table]
@@ -61,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     import logging
 
     from promptbot.policy.data import load_segments
+    from promptbot.policy.pack import is_pack, load_pack
     from promptbot.policy.paths import default_checkpoint
     from promptbot.policy.train import TrainConfig, train
 
@@ -70,15 +87,33 @@ def run(args: argparse.Namespace) -> int:
         preset["epochs"] = args.epochs
     if args.batch_size:
         preset["batch_size"] = args.batch_size
+    if args.device:
+        preset["device"] = args.device
+    if args.chunk:
+        preset["model"] = {**preset["model"], "chunk": args.chunk}
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, **preset)
     print(f"loading episodes from {', '.join(map(str, args.data))} ...", file=sys.stderr)
-    episodes = load_segments(args.data, cfg.model.image_size, cfg.model.use_wrist, seed=args.seed,
-                             max_episodes=args.max_episodes)
+    packs = [p for p in args.data if is_pack(p)]
+    folders = [p for p in args.data if not is_pack(p)]
+    missing = [p for p in args.data if not p.exists()]
+    if missing:
+        raise SystemExit(f"no such dataset: {', '.join(map(str, missing))}")
+    episodes = load_segments(folders, cfg.model.image_size, cfg.model.use_wrist, seed=args.seed,
+                             max_episodes=args.max_episodes) if folders else []
+    for p in packs:
+        eps = load_pack(p)
+        size = eps[0]["scene"].shape[1] if eps else cfg.model.image_size
+        if size != cfg.model.image_size:
+            raise SystemExit(f"{p} holds {size} px frames; the {args.preset} preset needs {cfg.model.image_size} px")
+        episodes += eps
+    if args.max_episodes:
+        episodes = episodes[:args.max_episodes]
     by_skill: dict[str, int] = {}
     for e in episodes:
         by_skill[e["skill"]] = by_skill.get(e["skill"], 0) + 1
     print(f"{len(episodes)} skill episodes: {by_skill}", file=sys.stderr)
-    metrics = train(episodes, cfg, embedder(args.embeddings), resume=args.resume, progress=not args.json)
+    embed = embedder(args.embeddings, packs if (packs and not folders) or args.embeddings else [])
+    metrics = train(episodes, cfg, embed, resume=args.resume, progress=not args.json)
     metrics["episodes_by_skill"] = by_skill
     if args.install:
         shutil.copyfile(Path(cfg.out_dir) / "best.pt", default_checkpoint())

@@ -12,6 +12,12 @@ and label (re-identification: an object carried while hidden, or a world reset),
 so ``_2`` suffixes are only for objects that are really there twice. Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
 gripper hides an object) and reported with ``attrs["occluded"] = True``. A
 young track (few hits) is renamed when its majority label changes.
+
+A track's confidence is the best of its current detection's and its earlier
+confidence decayed with time constant ``CONF_MEMORY_S``: an object seen clearly a
+moment ago stays trusted while the arm hides most of it (a sliver at the edge of the
+hand fits its template badly and has few pixels), while a spurious fragment never
+builds confidence it did not have.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from promptbot.scene import CONTAINERS, ObjectState
 
 LABEL_MISMATCH_COST_M = 0.03     # added distance when labels disagree
 RENAME_MAX_HITS = 5              # tracks with at most this many hits may still be renamed
+CONF_MEMORY_S = 3.0              # time constant of a track's confidence memory [s]
 
 
 class StampError(ValueError):
@@ -42,6 +49,11 @@ class Track:
     last_s: float
     hits: int = 1
     attrs: dict = field(default_factory=dict)
+    conf: float = -1.0            # smoothed confidence (< 0: not set yet, use det.confidence)
+
+    def __post_init__(self):
+        if self.conf < 0:
+            self.conf = self.det.confidence
 
     @property
     def label(self) -> str:
@@ -116,7 +128,7 @@ class Tracker:
             attrs = {**d.attrs, "yaw": d.yaw, "pixels": d.pixels if seen else 0, "occluded": not seen,
                      "age_s": stamp_s - t.first_s, "hits": t.hits}
             out.append(ObjectState(id=t.id, label=t.label, color=t.color, position=d.position, size=d.size,
-                                   confidence=d.confidence if seen else round(d.confidence * 0.5, 3),
+                                   confidence=round(t.conf if seen else t.conf * 0.5, 3),
                                    attrs=attrs))
         out.sort(key=lambda o: o.id)
         return out
@@ -150,6 +162,7 @@ class Tracker:
         matched_d.add(j)
         t = self.tracks[i]
         t.labels[d.label] += 1
+        t.conf = max(d.confidence, t.conf * math.exp(-max(0.0, stamp_s - t.last_s) / CONF_MEMORY_S))
         t.det, t.last_s = d, stamp_s
         t.hits += 1
         return t

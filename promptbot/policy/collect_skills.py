@@ -37,10 +37,11 @@ def skill_episode_spec(seed: int) -> EpisodeSpec:
 
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
-                   max_minutes: float = 0.0) -> dict:
+                   max_minutes: float = 0.0, noise_lin_m_s: float = 0.0) -> dict:
     """Record skill episodes (``skill_episode_spec``) with the shared collection loop."""
     return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
-                   spec_fn=lambda _world, seed: skill_episode_spec(seed), label="skills", max_minutes=max_minutes)
+                   spec_fn=lambda _world, seed: skill_episode_spec(seed), label="skills", max_minutes=max_minutes,
+                   noise_lin_m_s=noise_lin_m_s)
 
 
 def main(argv=None) -> int:
@@ -50,9 +51,12 @@ def main(argv=None) -> int:
     p.add_argument("--seed0", type=int, default=0)
     p.add_argument("--image-size", type=int, default=96)
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop starting episodes after this time")
+    p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
+                   help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes)))
+    print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes,
+                                    a.noise)))
     return 0
 
 

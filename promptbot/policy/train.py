@@ -55,6 +55,7 @@ class TrainConfig:
     done_weight: float = 0.1
     eval_every_steps: int = 500
     max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
+    data_on_device: bool = False          # keep every frame on cfg.device, batch by one gather (GPU)
     model: VLAConfig = field(default_factory=VLAConfig)
 
     def __post_init__(self):
@@ -111,6 +112,77 @@ class SampleIndex:
         return out
 
 
+class DeviceSampler:
+    """Like SampleIndex, with every frame and target resident on the training device.
+
+    A batch is a handful of tensor gathers instead of a Python loop over samples: on a
+    GPU the loop, not the network, limits a small model's training speed.
+    """
+
+    def __init__(self, episodes: list[Episode], chunk: int, device: str, use_wrist: bool,
+                 text_ids: dict[str, int], generator: torch.Generator | None):
+        lengths = np.array([len(e["actions"]) for e in episodes], np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        ep_of = np.repeat(np.arange(len(episodes)), lengths)
+        t_of = np.concatenate([np.arange(n) for n in lengths]) if len(lengths) else np.zeros(0, np.int64)
+
+        def cat(key: str) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(np.concatenate([e[key] for e in episodes]))).to(device)
+        self.scene = cat("scene")
+        self.wrist = cat("wrist") if use_wrist else None
+        self.proprio = cat("proprio").float()
+        self.actions = cat("actions").float()
+        dev = torch.device(device)
+        self.chunk = chunk
+        self.start = torch.from_numpy(starts[ep_of]).to(dev)
+        self.t = torch.from_numpy(t_of).to(dev)
+        self.length = torch.from_numpy(lengths[ep_of]).to(dev)
+        self.ep = torch.from_numpy(ep_of).to(dev)
+        self.success = torch.tensor([bool(e["success"]) for e in episodes], device=dev)
+        texts = [e.get("instructions") or [e["instruction"]] for e in episodes]
+        width = max(len(t) for t in texts)
+        self.text_ids = torch.tensor([[text_ids[x] for x in t] + [text_ids[t[0]]] * (width - len(t)) for t in texts],
+                                     device=dev)
+        self.n_texts = torch.tensor([len(t) for t in texts], device=dev)
+        self.fixed_text = torch.tensor([text_ids[e["instruction"]] for e in episodes], device=dev)
+        self.generator = generator      # set: draw one of the episode's paraphrases per sample
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def batch(self, ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        t, n, ep = self.t[ids], self.length[ids], self.ep[ids]
+        steps = t[:, None] + torch.arange(self.chunk, device=ids.device)
+        frame = self.start[ids] + t
+        chunk_idx = self.start[ids][:, None] + torch.minimum(steps, (n - 1)[:, None])
+        if self.generator is not None:
+            u = torch.rand(len(ids), device=ids.device, generator=self.generator)
+            pick = (u * self.n_texts[ep]).long().clamp_max(self.text_ids.shape[1] - 1)
+            lang = self.text_ids[ep, pick]
+        else:
+            lang = self.fixed_text[ep]
+        out = {"scene": self.scene[frame], "proprio": self.proprio[frame], "actions": self.actions[chunk_idx],
+               "mask": (steps < n[:, None]).float(),
+               "done": (self.success[ep] & (t >= n - DONE_WINDOW)).float(), "lang_ids": lang}
+        if self.wrist is not None:
+            out["wrist"] = self.wrist[frame]
+        return out
+
+
+def _shift_on_device(x: torch.Tensor, shift: int, generator: torch.Generator | None) -> torch.Tensor:
+    """(B, H, W, 3) uint8 on any device -> (B, 3, H, W) float in [0, 1], randomly shifted by <= shift px."""
+    t = x.permute(0, 3, 1, 2).float().div_(255.0)
+    if not shift or generator is None:
+        return t
+    b, _, h, w = t.shape
+    padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
+    d = torch.randint(0, 2 * shift + 1, (2, b), device=t.device, generator=generator)
+    rows = (d[1][:, None] + torch.arange(h, device=t.device))[:, :, None]
+    cols = (d[0][:, None] + torch.arange(w, device=t.device))[:, None, :]
+    return padded.permute(0, 2, 3, 1)[torch.arange(b, device=t.device)[:, None, None], rows, cols] \
+        .permute(0, 3, 1, 2).contiguous()
+
+
 def _to_image_tensor(x: np.ndarray, shift: int, rng: np.random.Generator | None) -> torch.Tensor:
     t = torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255.0)
     if shift and rng is not None:
@@ -138,6 +210,8 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     torch.manual_seed(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    if str(cfg.device).startswith("cuda"):
+        torch.set_float32_matmul_precision("high")     # TF32 matmuls: ~2x, well inside BC's noise
     rng = np.random.default_rng(cfg.seed)
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -151,11 +225,24 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     model = VLA(mcfg).to(cfg.device)
     model.set_normalization(*normalization_stats(train_eps))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    train_idx, val_idx = SampleIndex(train_eps, mcfg.chunk, rng), SampleIndex(val_eps, mcfg.chunk)
+    on_device = cfg.data_on_device
+    gen = None
+    lang_table: torch.Tensor | None = None
+    if on_device:
+        texts = sorted({x for e in episodes for x in (e.get("instructions") or [e["instruction"]])}
+                       | {e["instruction"] for e in episodes})
+        text_ids = {x: i for i, x in enumerate(texts)}
+        lang_table = torch.from_numpy(np.asarray(embed(texts), np.float32)).to(cfg.device)
+        gen = torch.Generator(device=cfg.device)
+        gen.manual_seed(cfg.seed)
+        train_idx = DeviceSampler(train_eps, mcfg.chunk, cfg.device, mcfg.use_wrist, text_ids, gen)
+        val_idx = DeviceSampler(val_eps, mcfg.chunk, cfg.device, mcfg.use_wrist, text_ids, None)
+    else:
+        train_idx, val_idx = SampleIndex(train_eps, mcfg.chunk, rng), SampleIndex(val_eps, mcfg.chunk)
     steps_per_epoch = max(1, math.ceil(len(train_idx) / cfg.batch_size))
     total_steps = cfg.epochs * steps_per_epoch
 
-    def progress(at_step: int) -> float:
+    def fraction_done(at_step: int) -> float:
         """Fraction of training done: by steps, or by wall time when a time limit is set."""
         frac = at_step / max(1, total_steps)
         if cfg.max_minutes:
@@ -169,7 +256,7 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         if at_step < warm:
             f = at_step / warm
         else:
-            f = 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress(at_step)))
+            f = 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * fraction_done(at_step)))
         for group in opt.param_groups:
             group["lr"] = cfg.lr * f
 
@@ -182,7 +269,10 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         step, best_val, history = state["step"], state["best_val"], state["history"]
         minutes_before = float(state.get("minutes", 0.0))
         rng = np.random.default_rng(cfg.seed + step)
-        train_idx.rng = rng
+        if on_device:
+            gen.manual_seed(cfg.seed + step)
+        else:
+            train_idx.rng = rng
         log.info("resumed from %s at step %d", last, step)
     instr_vecs: dict[str, np.ndarray] = {}
 
@@ -193,19 +283,30 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
                 instr_vecs[s] = np.asarray(v, np.float32)
         return torch.from_numpy(np.stack([instr_vecs[s] for s in instrs])).to(cfg.device)
 
-    def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, float]:
+    def tensors(b: dict, augment: bool) -> tuple[torch.Tensor, ...]:
+        """(scene, wrist, lang, proprio, actions, mask, done) on cfg.device from either sampler's batch."""
+        shift = cfg.shift_px if augment else 0
+        if on_device:
+            scene = _shift_on_device(b["scene"], shift, gen if augment else None)
+            wrist = _shift_on_device(b["wrist"], shift, gen if augment else None) if mcfg.use_wrist else None
+            return (scene, wrist if wrist is not None else torch.zeros_like(scene), lang_table[b["lang_ids"]],
+                    b["proprio"], b["actions"], b["mask"], b["done"])
         r = rng if augment else None
-        scene = _to_image_tensor(b["scene"], cfg.shift_px if augment else 0, r).to(cfg.device)
-        wrist = (_to_image_tensor(b["wrist"], cfg.shift_px if augment else 0, r).to(cfg.device)
+        scene = _to_image_tensor(b["scene"], shift, r).to(cfg.device)
+        wrist = (_to_image_tensor(b["wrist"], shift, r).to(cfg.device)
                  if mcfg.use_wrist else torch.zeros_like(scene))
-        proprio = torch.from_numpy(b["proprio"]).to(cfg.device)
-        pred, done_logit = model.forward_normalized(scene, wrist, lang_for(b["instructions"]), proprio)
-        target = model.normalize_actions(torch.from_numpy(b["actions"]).to(cfg.device))
-        mask = torch.from_numpy(b["mask"]).to(cfg.device)[..., None]
+        return (scene, wrist, lang_for(b["instructions"]), *(torch.from_numpy(b[k]).to(cfg.device)
+                                                            for k in ("proprio", "actions", "mask", "done")))
+
+    def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, float]:
+        scene, wrist, lang, proprio, actions, mask, done = tensors(b, augment)
+        pred, done_logit = model.forward_normalized(scene, wrist, lang, proprio)
+        target = model.normalize_actions(actions)
+        mask = mask[..., None]
         l1 = (F.l1_loss(pred, target, reduction="none") * mask).sum() / (mask.sum() * mcfg.action_dim)
-        bce = F.binary_cross_entropy_with_logits(done_logit, torch.from_numpy(b["done"]).to(cfg.device),
+        bce = F.binary_cross_entropy_with_logits(done_logit, done,
                                                  pos_weight=torch.tensor(DONE_POS_WEIGHT, device=cfg.device))
-        return l1 + cfg.done_weight * bce, float(l1.detach())
+        return l1 + cfg.done_weight * bce, l1.detach()
 
     def validate() -> float:
         if not len(val_idx):
@@ -215,7 +316,9 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         with torch.no_grad():
             for s in range(0, len(val_idx), 256):
                 ids = np.arange(s, min(len(val_idx), s + 256))
-                losses.append(loss_on(val_idx.batch(ids, mcfg.use_wrist), augment=False)[1] * len(ids))
+                b = (val_idx.batch(torch.from_numpy(ids).to(cfg.device)) if on_device
+                     else val_idx.batch(ids, mcfg.use_wrist))
+                losses.append(float(loss_on(b, augment=False)[1]) * len(ids))
         model.train()
         return float(sum(losses) / len(val_idx))
 
@@ -231,24 +334,31 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         return minutes_before + (time.monotonic() - t_start) / 60.0
     model.train()
     stopped_early = False
+    l1 = math.nan
     while step < total_steps:
         perm = rng.permutation(len(train_idx))
+        perm_dev = torch.from_numpy(perm).to(cfg.device) if on_device else None
         for s in range(0, len(perm), cfg.batch_size):
             if step >= total_steps:
                 break
-            loss, l1 = loss_on(train_idx.batch(perm[s:s + cfg.batch_size], mcfg.use_wrist), augment=True)
+            b = (train_idx.batch(perm_dev[s:s + cfg.batch_size]) if on_device
+                 else train_idx.batch(perm[s:s + cfg.batch_size], mcfg.use_wrist))
+            loss, l1_t = loss_on(b, augment=True)
             set_lr(step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             step += 1
+            if bar is not None and step % 20 == 0:     # a float() syncs the GPU: not every step
+                l1 = float(l1_t)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(l1=f"{l1:.3f}", best_val=f"{best_val:.3f}")
+                if step % 20 == 0:
+                    bar.set_postfix(l1=f"{l1:.3f}", best_val=f"{best_val:.3f}")
             timed_out = cfg.max_minutes and minutes_done() >= cfg.max_minutes
             if step % cfg.eval_every_steps == 0 or step == total_steps or timed_out:
-                val = validate()
+                val, l1 = validate(), float(l1_t)
                 history.append({"step": step, "train_l1": l1, "val_l1": val, "minutes": minutes_done(),
                                 "lr": opt.param_groups[0]["lr"]})
                 # without a validation split the latest model is the best one

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from promptbot.sim.env import ACTION_NAMES, SimConfig, SimEnv
-from promptbot.sim.expert import Expert, SkillError
+from promptbot.sim.expert import ActionNoise, Expert, SkillError
 from promptbot.sim.trials import make_trial
 from promptbot.sim.worlds import load_world
 
@@ -108,8 +108,13 @@ def episode_spec(world: str, seed: int) -> EpisodeSpec:
 
 
 def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
-                   on_frame: Callable[[int, np.ndarray], None] | None = None) -> tuple[dict, dict]:
-    """Run ``spec`` with the expert and return (arrays, metadata)."""
+                   on_frame: Callable[[int, np.ndarray], None] | None = None,
+                   noise_lin_m_s: float = 0.0) -> tuple[dict, dict]:
+    """Run ``spec`` with the expert and return (arrays, metadata).
+
+    ``noise_lin_m_s`` > 0 disturbs the executed twists (``ActionNoise``, DART) while the
+    recorded actions stay the expert's clean corrections.
+    """
     env.reset(spec.world, spec.seed)
     setup = Expert(env)
     if spec.setup_plan:
@@ -131,7 +136,10 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         if on_frame is not None:
             on_frame(current[0], scene[-1])
 
-    expert = Expert(env, observer=observe)
+    noise = None
+    if noise_lin_m_s > 0:
+        noise = ActionNoise(lin_std_m_s=noise_lin_m_s, ang_std_rad_s=3.0 * noise_lin_m_s, seed=spec.seed)
+    expert = Expert(env, observer=observe, noise=noise)
     step_ok = []
     for i, (skill, args) in enumerate(spec.plan):
         current[0] = i
@@ -160,7 +168,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
                                                                                np.uint8)
     meta = {"world": spec.world, "seed": spec.seed, "family": spec.family, "instruction": spec.instruction,
             "goal": spec.goal, "plan": [[s, list(a)] for s, a in spec.plan], "success": success,
-            "n_steps": int(len(actions))}
+            "n_steps": int(len(actions)), "noise_lin_m_s": float(noise_lin_m_s)}
     return arrays, meta
 
 
@@ -210,7 +218,7 @@ def load_episode(root: str | os.PathLike, episode: int) -> dict[str, np.ndarray]
 def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, image_size: int = 96,
             wrist: bool = True, progress: bool = True,
             spec_fn: Callable[[str, int], EpisodeSpec] | None = None, label: str | None = None,
-            max_minutes: float = 0.0) -> dict:
+            max_minutes: float = 0.0, noise_lin_m_s: float = 0.0) -> dict:
     """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict.
 
     ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks);
@@ -237,7 +245,8 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
                 break
             es = spec_fn(world, seed0 + i)
             try:
-                arrays, meta = record_episode(env, es, image_size=image_size, wrist=wrist)
+                arrays, meta = record_episode(env, es, image_size=image_size, wrist=wrist,
+                                              noise_lin_m_s=noise_lin_m_s)
             except SkillError as exc:
                 log.warning("episode %d (seed %d) skipped: %s", i, seed0 + i, exc)
                 failed += 1

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on
+from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on, near_limit
 from promptbot.sim.env import GRIPPER_MAX_WIDTH_M, Action, SimEnv
 from promptbot.sim.worlds import SHAPES
 
@@ -33,6 +33,8 @@ TRAVEL_Z_M = 0.20                 # EE height for transfers
 APPROACH_DZ_M = 0.10              # pre-grasp height above the grasp point
 LIFT_Z_M = 0.16
 MAX_SPEED_M_S = 0.30
+HOME_POS_M = (0.33, 0.0, 0.45)       # EE home: beside the base, out of the scene camera's view
+CLEAR_Z_M = 0.25                     # rise to this height before heading home
 KP_LIN = 5.0                      # 1/s
 KP_ANG = 4.0                      # 1/s
 MAX_ANG_RAD_S = 1.2
@@ -81,12 +83,39 @@ def _quat_err(q_des: np.ndarray, q_cur: np.ndarray) -> np.ndarray:
     return q[:3] / s * 2.0 * math.atan2(s, q[3])
 
 
+@dataclass(frozen=True)
+class ActionNoise:
+    """DART-style disturbance of the *executed* twist (the observer still sees the clean one).
+
+    Ornstein-Uhlenbeck noise with stationary std ``lin_std_m_s`` / ``ang_std_rad_s`` and
+    correlation time ``tau_s``: the arm drifts off the expert's path and the closed-loop
+    expert demonstrates the correction, which is what a cloned policy needs to recover
+    from its own errors (Laskey et al., DART, 2017). The disturbance scales with the
+    commanded speed (full at ``full_speed_m_s`` and above) so that fine approaches still
+    converge to their tolerances instead of hovering until their timeouts.
+    """
+
+    lin_std_m_s: float = 0.03
+    ang_std_rad_s: float = 0.1
+    tau_s: float = 0.3
+    full_speed_m_s: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.lin_std_m_s < 0 or self.ang_std_rad_s < 0 or self.tau_s <= 0:
+            raise ValueError("noise stds must be >= 0 and tau_s > 0")
+
+
 class Expert:
     """Drives ``env`` with scripted skills; ``observer(action)`` is called before every control step."""
 
-    def __init__(self, env: SimEnv, observer: Callable[[np.ndarray], None] | None = None):
+    def __init__(self, env: SimEnv, observer: Callable[[np.ndarray], None] | None = None,
+                 noise: ActionNoise | None = None):
         self.env = env
         self.observer = observer
+        self.noise = noise
+        self._noise_state = np.zeros(6)
+        self._noise_rng = np.random.default_rng(noise.seed if noise else 0)
         self.steps = 0
         # continue from the current gripper command: a fresh expert must not drop what the arm holds
         self._gripper = float(getattr(env, "gripper_command", GRIPPER_MAX_WIDTH_M))
@@ -99,8 +128,22 @@ class Expert:
         arr = a.to_array()
         if self.observer is not None:
             self.observer(arr)
+        if self.noise is not None and (self.noise.lin_std_m_s or self.noise.ang_std_rad_s):
+            a = self._disturbed(a)
         self.env.step(a)
         self.steps += 1
+
+    def _disturbed(self, a: Action) -> Action:
+        nz = self.noise
+        dt = 1.0 / self.env.config.control_hz
+        decay = math.exp(-dt / nz.tau_s)
+        std = np.array([nz.lin_std_m_s] * 3 + [nz.ang_std_rad_s] * 3)
+        self._noise_state = decay * self._noise_state + math.sqrt(1 - decay ** 2) * std * \
+            self._noise_rng.standard_normal(6)
+        gain = min(1.0, float(np.linalg.norm(a.linear)) / nz.full_speed_m_s)
+        lin = np.asarray(a.linear, float) + gain * self._noise_state[:3]
+        ang = np.asarray(a.angular, float) + gain * self._noise_state[3:]
+        return Action(tuple(float(v) for v in lin), tuple(float(v) for v in ang), a.gripper)  # type: ignore[arg-type]
 
     def _move(self, pos, yaw: float, tol_m: float = 0.004, timeout_s: float = 6.0,
               speed: float = MAX_SPEED_M_S) -> bool:
@@ -243,10 +286,12 @@ class Expert:
             ref_xy = np.array([rx, ry])
             base = max(ref.size[:2]) / 2 + max(me.size[:2]) / 2 + 0.01
             if rel == "near":
+                # aim well inside the limit: perception measures the result with ~1 cm error
+                limit = near_limit(me, ref) - 0.015
                 cands = [(rx + rad * math.cos(a), ry + rad * math.sin(a))
-                         for rad in np.linspace(base, min(base + 0.04, 0.11), 5)
+                         for rad in np.linspace(base, max(base, min(base + 0.04, limit)), 5)
                          for a in np.linspace(0, 2 * math.pi, 24, endpoint=False)]
-                must = lambda x, y: math.hypot(x - rx, y - ry) <= 0.115   # noqa: E731
+                must = lambda x, y: math.hypot(x - rx, y - ry) <= limit + 0.005   # noqa: E731
             else:
                 sign = 1.0 if rel == "left_of" else -1.0
                 cands = [(rx + dx, ry + sign * dy) for dy in np.linspace(max(base, 0.06), 0.25, 12)
@@ -467,4 +512,22 @@ class Expert:
         return results
 
     def go_home(self, seconds: float = 3.0) -> bool:
-        return self._move((0.33, 0.0, 0.45), 0.0, tol_m=0.01, timeout_s=seconds)
+        return self._move(HOME_POS_M, 0.0, tol_m=0.01, timeout_s=seconds)
+
+    def clear_view(self, seconds: float = 2.5) -> bool:
+        """Rise, then move to the home pose, coarsely: out of the scene camera's line of sight.
+
+        After place/stack/push the hand hangs right above what it moved, between the object
+        and the scene camera, so perception cannot verify the step. Skill servers call this
+        when the hand is empty; it does nothing while holding an object (a pick's result).
+        """
+        if self._held is not None and self.holding(self._held):
+            return True
+        p, _ = self.env.ee_pose()
+        n0 = self.steps
+        if p[2] < CLEAR_Z_M - 0.03:
+            self._move((p[0], p[1], CLEAR_Z_M), self._ee_yaw(), tol_m=0.03, timeout_s=seconds / 2)
+        left = max(0.2, seconds - (self.steps - n0) / self.env.config.control_hz)
+        ok = self._move(HOME_POS_M, 0.0, tol_m=0.04, timeout_s=left)
+        self._act()                     # leave it at rest
+        return ok

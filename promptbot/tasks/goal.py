@@ -11,7 +11,7 @@ Predicates (all evaluated on plain :class:`promptbot.scene.ObjectState` lists):
 =================  ===========================================================
 ``in(a, c)``        ``a`` rests inside container ``c``   (scene.is_in)
 ``on(a, b)``        ``a`` rests directly on ``b``        (scene.is_on)
-``near(a, b)``      xy centre distance <= NEAR_DIST      (scene.is_near)      (b)
+``near(a, b)``      xy centre distance <= near_limit     (scene.is_near)      (b)
 ``left_of(a, b)``   ``a`` is left of ``b`` (robot view)  (scene.is_left_of)   (b)
 ``right_of(a, b)``  ``a`` is right of ``b``              (scene.is_right_of)  (b)
 ``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center)
