@@ -30,6 +30,7 @@ from promptbot_msgs.action import ExecuteSkill
 
 SKILLS = ("pick", "place", "stack", "push")
 MAX_INSTRUCTION_CHARS = 300
+GRIPPER_OPEN_M = 0.08            # Panda fully open [m]
 
 PARAMS = [
     ParamSpec("checkpoint", "", "VLA checkpoint path; empty = the committed models/vla_tabletop.pt"),
@@ -43,6 +44,10 @@ PARAMS = [
     ParamSpec("stale_abort_s", 3.0, "abort with STALE_INPUT after this long without a fresh frame [s]", min=0.1, max=60.0),
     ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
     ParamSpec("ensemble_k", 0.1, "temporal ensembling weight decay (0 = mean)", min=0.0, max=10.0),
+    ParamSpec("retreat_s", 1.0, "after a successful place/stack/push, rise at retreat_speed_m_s for this long, "
+              "so the hand no longer hides the object from the scene camera when the step is verified "
+              "(0 = off) [s]", min=0.0, max=5.0),
+    ParamSpec("retreat_speed_m_s", 0.15, "rise speed of the retreat [m/s]", min=0.01, max=0.3),
     ParamSpec("heartbeat_period_s", 0.5, "heartbeat publishing period [s]", min=0.05, max=10.0),
     ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
     ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
@@ -141,6 +146,17 @@ class VlaNode(Node):
         self._twist_pub.publish(msg)
         self._grip_pub.publish(Float64(data=float(action[6])))
 
+    def _retreat(self, handle, seconds: float, speed: float, period: float) -> None:
+        """Rise straight up with an open hand (scripted, through the safety governor)."""
+        end = self._now_s() + seconds
+        up = np.array([0.0, 0.0, speed, 0.0, 0.0, 0.0, GRIPPER_OPEN_M])
+        while rclpy.ok() and self._now_s() < end and not handle.is_cancel_requested:
+            self._publish(up)
+            t_next = self._now_s() + period
+            while rclpy.ok() and self._now_s() < t_next and not handle.is_cancel_requested:
+                time.sleep(0.001)
+        self._hold()
+
     def _observation(self):
         """Latest observation and its image stamp [s], or (None, stamp, reason)."""
         from promptbot.policy.policy import Observation
@@ -222,6 +238,8 @@ class VlaNode(Node):
                     time.sleep(0.001)
                 if self._now_s() - next_tick > 5 * cfg.period_s:  # fell behind (e.g. clock jump): resync
                     next_tick = self._now_s()
+            if code == ExecuteSkill.Result.SUCCEEDED and goal.skill != "pick" and p.retreat_s > 0:
+                self._retreat(handle, p.retreat_s, p.retreat_speed_m_s, cfg.period_s)
         except Exception as exc:  # never leave the arm moving
             code, msg = ExecuteSkill.Result.FAILED, f"policy error: {exc}"
             self.get_logger().error(msg)

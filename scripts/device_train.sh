@@ -30,7 +30,7 @@ ls -la $PACKS || exit 1
 $PY -c "
 import sys, glob
 from promptbot.policy.pack import load_pack
-eps = load_pack(sorted(glob.glob('$PACKS'))[0], workers=4)
+eps = load_pack(sorted(glob.glob('$PACKS'))[0], workers=2, max_segments=8)
 print('pack ok:', len(eps), 'segments, first', eps[0]['scene'].shape)" || exit 1
 
 pids=()
@@ -52,6 +52,6 @@ for v in $VARIANTS; do
 done
 first=$(echo "$VARIANTS" | awk '{print $1}' | tr ':=' '__')
 elapsed "bench vla (GPU) on $first"
-timeout 90 $PY -m promptbot bench vla --checkpoint "$OUT/$first.pt" --iters 300 --json > "$OUT/bench_vla_gpu.json" \
+timeout 120 $PY -m promptbot bench vla --checkpoint "$OUT/$first.pt" --iters 300 --json > "$OUT/bench_vla_gpu.json" \
   || echo "bench failed"
 elapsed "done"

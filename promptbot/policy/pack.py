@@ -152,8 +152,9 @@ def pack_episodes(episodes: list[Episode], out: str | os.PathLike, embed: Callab
             "by_skill": {s: int((arrays["skills"] == s).sum()) for s in sorted(set(arrays["skills"].tolist()))}}
 
 
-def load_pack(path: str | os.PathLike, workers: int = 0) -> list[Episode]:
-    """Decode a pack into training episodes (``workers`` decoding processes; 0 = all cores)."""
+def load_pack(path: str | os.PathLike, workers: int = 0, max_segments: int = 0) -> list[Episode]:
+    """Decode a pack into training episodes (``workers`` decoding processes, 0 = all cores;
+    ``max_segments`` > 0 decodes only the first ones)."""
     with np.load(path, allow_pickle=False) as z:
         if str(z["format"]) != FORMAT:
             raise ValueError(f"{path} is not a {FORMAT} file")
@@ -169,6 +170,8 @@ def load_pack(path: str | os.PathLike, workers: int = 0) -> list[Episode]:
         off = data[f"{cam}_offsets"]
         return data[f"{cam}_video"][off[i]:off[i + 1]].tobytes()
 
+    if max_segments:
+        lengths = lengths[:max_segments]
     jobs = [(blob("scene", i), blob("wrist", i), int(n), size) for i, n in enumerate(lengths)]
     n_workers = workers or os.cpu_count() or 1
     if n_workers > 1:
