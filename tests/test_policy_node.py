@@ -5,7 +5,7 @@ policy's commands reach the arm only through the governor). The scene camera is
 rendered at the training resolution (96 x 96) so the test measures the policy,
 not a resize. Success is judged from the sim's ground truth, not from the
 policy's own done flag: the cube must end lifted above the table. This is one fixed scene
-(the demo world); the success rate over held-out scenes (pick 70 %) is measured by
+(the demo world); the success rate over held-out scenes (pick 84 %) is measured by
 `promptbot eval-policy` (models/MODEL_CARD.md).
 """
 from __future__ import annotations

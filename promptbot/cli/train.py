@@ -92,6 +92,12 @@ def run(args: argparse.Namespace) -> int:
     if args.chunk:
         preset["model"] = {**preset["model"], "chunk": args.chunk}
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, **preset)
+    if str(cfg.device).startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise SystemExit(f"the {args.preset} preset trains on CUDA, which this machine lacks: "
+                             f"use --preset cpu, or --device cpu to try this preset slowly")
     print(f"loading episodes from {', '.join(map(str, args.data))} ...", file=sys.stderr)
     packs = [p for p in args.data if is_pack(p)]
     folders = [p for p in args.data if not is_pack(p)]
