@@ -411,5 +411,5 @@ def test_track_confidence_survives_a_partial_view_but_fragments_stay_weak():
     assert next(o for o in objs if o.id == "blue_cube").confidence == pytest.approx(0.12)
     # memory fades: after many seconds of slivers the track is as weak as its detections
     for k in range(1, 40):
-        objs = tr.update([sliver], 0.2 + 0.5 * k)
+        objs = tr.update([sliver], 0.2 + CONF_MEMORY_S / 8 * k)
     assert next(o for o in objs if o.id == "red_cube").confidence < 0.2

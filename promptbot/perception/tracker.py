@@ -15,7 +15,7 @@ young track (few hits) is renamed when its majority label changes.
 
 A track's confidence is the best of its current detection's and its earlier
 confidence decayed with time constant ``CONF_MEMORY_S``: an object seen clearly a
-moment ago stays trusted while the arm hides most of it (a sliver at the edge of the
+moment ago stays trusted while the arm or a cube stacked on it hides most of it (a sliver at the edge of the
 hand fits its template badly and has few pixels), while a spurious fragment never
 builds confidence it did not have.
 """
@@ -32,7 +32,9 @@ from promptbot.scene import CONTAINERS, ObjectState
 
 LABEL_MISMATCH_COST_M = 0.03     # added distance when labels disagree
 RENAME_MAX_HITS = 5              # tracks with at most this many hits may still be renamed
-CONF_MEMORY_S = 3.0              # time constant of a track's confidence memory [s]
+CONF_MEMORY_S = 30.0             # time constant of a track's confidence memory [s]: a cube seen clearly
+                                 # stays above the planner's 0.3 floor for ~30 s while another cube
+                                 # stacked on it hides its top (per-frame confidence 0.17-0.25)
 
 
 class StampError(ValueError):
