@@ -30,7 +30,6 @@ from promptbot_msgs.action import ExecuteSkill
 
 SKILLS = ("pick", "place", "stack", "push")
 MAX_INSTRUCTION_CHARS = 300
-GRIPPER_OPEN_M = 0.08            # Panda fully open [m]
 
 PARAMS = [
     ParamSpec("checkpoint", "", "VLA checkpoint path; empty = the committed models/vla_tabletop.pt"),
@@ -149,7 +148,9 @@ class VlaNode(Node):
     def _retreat(self, handle, seconds: float, speed: float, period: float) -> None:
         """Rise straight up with an open hand (scripted, through the safety governor)."""
         end = self._now_s() + seconds
-        up = np.array([0.0, 0.0, speed, 0.0, 0.0, 0.0, GRIPPER_OPEN_M])
+        from promptbot.safety.kinematics import GRIPPER_WIDTH_MAX_M
+
+        up = np.array([0.0, 0.0, speed, 0.0, 0.0, 0.0, GRIPPER_WIDTH_MAX_M])
         while rclpy.ok() and self._now_s() < end and not handle.is_cancel_requested:
             self._publish(up)
             t_next = self._now_s() + period

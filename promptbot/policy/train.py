@@ -169,30 +169,30 @@ class DeviceSampler:
         return out
 
 
+def _shifted(t: torch.Tensor, shift: int, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) images moved by per-image offsets dx, dy in [0, 2 * shift] (edge pixels replicated)."""
+    b, _, h, w = t.shape
+    padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
+    rows = (dy[:, None] + torch.arange(h, device=t.device))[:, :, None]            # (b, h, 1)
+    cols = (dx[:, None] + torch.arange(w, device=t.device))[:, None, :]            # (b, 1, w)
+    return padded.permute(0, 2, 3, 1)[torch.arange(b, device=t.device)[:, None, None], rows, cols] \
+        .permute(0, 3, 1, 2).contiguous()
+
+
 def _shift_on_device(x: torch.Tensor, shift: int, generator: torch.Generator | None) -> torch.Tensor:
     """(B, H, W, 3) uint8 on any device -> (B, 3, H, W) float in [0, 1], randomly shifted by <= shift px."""
     t = x.permute(0, 3, 1, 2).float().div_(255.0)
     if not shift or generator is None:
         return t
-    b, _, h, w = t.shape
-    padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
-    d = torch.randint(0, 2 * shift + 1, (2, b), device=t.device, generator=generator)
-    rows = (d[1][:, None] + torch.arange(h, device=t.device))[:, :, None]
-    cols = (d[0][:, None] + torch.arange(w, device=t.device))[:, None, :]
-    return padded.permute(0, 2, 3, 1)[torch.arange(b, device=t.device)[:, None, None], rows, cols] \
-        .permute(0, 3, 1, 2).contiguous()
+    d = torch.randint(0, 2 * shift + 1, (2, len(t)), device=t.device, generator=generator)
+    return _shifted(t, shift, d[0], d[1])
 
 
 def _to_image_tensor(x: np.ndarray, shift: int, rng: np.random.Generator | None) -> torch.Tensor:
     t = torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255.0)
     if shift and rng is not None:
-        b, _, h, w = t.shape
-        padded = F.pad(t, (shift, shift, shift, shift), mode="replicate")
-        dx, dy = (torch.from_numpy(v) for v in rng.integers(0, 2 * shift + 1, size=(2, b)))
-        rows = (dy[:, None] + torch.arange(h))[:, :, None]            # (b, h, 1)
-        cols = (dx[:, None] + torch.arange(w))[:, None, :]            # (b, 1, w)
-        t = padded.permute(0, 2, 3, 1)[torch.arange(b)[:, None, None], rows, cols].permute(0, 3, 1, 2)
-        t = t.contiguous()
+        dx, dy = (torch.from_numpy(v) for v in rng.integers(0, 2 * shift + 1, size=(2, len(t))))
+        t = _shifted(t, shift, dx, dy)
     return t
 
 
@@ -350,11 +350,10 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             step += 1
-            if bar is not None and step % 20 == 0:     # a float() syncs the GPU: not every step
-                l1 = float(l1_t)
             if bar is not None:
                 bar.update(1)
-                if step % 20 == 0:
+                if step % 20 == 0:                 # float() syncs the GPU: not every step
+                    l1 = float(l1_t)
                     bar.set_postfix(l1=f"{l1:.3f}", best_val=f"{best_val:.3f}")
             timed_out = cfg.max_minutes and minutes_done() >= cfg.max_minutes
             if step % cfg.eval_every_steps == 0 or step == total_steps or timed_out:
