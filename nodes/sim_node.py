@@ -438,7 +438,9 @@ class SimNode(Node):
         info.p = [K[0, 0], 0.0, K[0, 2], 0.0, 0.0, K[1, 1], K[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
         self.pub_info.publish(info)
         self.camera_pose = frame.T_base_cam
-        if self.params.wrist_size and env.world.wrist_camera.enabled:
+        # the wrist image is rendered only while someone subscribes (a camera driver's lazy publishing):
+        # each render costs ~10 ms of CPU whatever its size
+        if self.params.wrist_size and env.world.wrist_camera.enabled and self.pub_wrist.get_subscription_count():
             wrist = numpy_to_image(env.render("wrist", self.params.wrist_size, self.params.wrist_size).rgb, "rgb8")
             wrist.header.stamp, wrist.header.frame_id = stamp, "camera_wrist_optical_frame"
             self.pub_wrist.publish(wrist)
