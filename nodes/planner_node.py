@@ -28,6 +28,7 @@ The planning logic is :mod:`promptbot.planning` (pure); this file converts messa
 """
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
@@ -92,6 +93,8 @@ SPECS = [
     ParamSpec("max_replans", 2, "replanning attempts after a failed step", min=0, max=10),
     ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
+    ParamSpec("llm_dtype", "auto", "weights of a local LLM: auto (bfloat16 where the CPU has native bf16, else "
+              "float32) | float32 | bfloat16", choices=("auto", "float32", "bfloat16"), read_only=True),
     ParamSpec("preload_llm", True, "load the LLM at start-up instead of at the first task", read_only=True),
     ParamSpec("confirm_min_steps", 0, "ask for a confirmation before executing a plan with more than this "
               "many steps (0 = off) [steps]", min=0, max=16),
@@ -285,6 +288,7 @@ class PlannerNode(Node):
             if hasattr(llm, "_ensure"):
                 llm._ensure()
             self.get_logger().info(f"LLM {getattr(llm, 'name', llm)} ready in {time.monotonic() - t0:.1f} s")
+            gc.freeze()     # the model's objects are permanent: the collector stops walking them on every pass
         except Exception as exc:  # noqa: BLE001 - the first task reports the error clearly
             self.get_logger().warning(f"LLM preload failed: {exc}")
 
@@ -298,7 +302,8 @@ class PlannerNode(Node):
         key = (llm_key, p.method, p.simulations, p.llm_budget, p.max_steps, p.seed)
         if self._planner is None or key != self._planner_key:
             llm = self._planner.llm if (self._planner is not None and self._planner_key[0] == llm_key) \
-                else make_backend(p.llm, threads=p.llm_threads, timeout_s=p.llm_timeout_s, retries=p.llm_retries)
+                else make_backend(p.llm, threads=p.llm_threads, timeout_s=p.llm_timeout_s, retries=p.llm_retries,
+                     dtype=p.llm_dtype)
             self._planner = Planner(llm, PlannerConfig(method=p.method, search=SearchConfig(
                 simulations=p.simulations, llm_budget=p.llm_budget, max_steps=p.max_steps, seed=p.seed)))
             self._planner_key = key

@@ -19,6 +19,7 @@ The recognition logic is in :mod:`promptbot.speech` (no ROS); this file converts
 """
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
@@ -144,6 +145,7 @@ class SpeechNode(Node):
         )
         self.session = SpeechSession(self.recognizer, self._endpoint_config(), wake_window_s=p.wake_window_s)
         self.get_logger().info(f"ASR ready: {self.recognizer.backend.describe()}")
+        gc.freeze()         # the model's objects are permanent: the collector stops walking them on every pass
         self._rebuild = False
         self._converter = PcmConverter()
         self._queue: queue.Queue[np.ndarray] = queue.Queue()

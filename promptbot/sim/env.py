@@ -65,7 +65,7 @@ class SimConfig:
     renderer: str = "auto"           # auto | egl | tiny
     friction: float = 1.2            # lateral friction of fingers and objects
     shadows: bool = True             # rendered shadows (about 40 % of a frame's cost on CPU EGL/llvmpipe)
-    robot_mesh_cell_m: float = 0.004 # simplify the Panda's visual meshes on this grid [m]; 0 = original meshes
+    robot_mesh_keep: float = 0.15    # fraction of the Panda's visual triangles rendered (1 = original meshes)
 
     def __post_init__(self):
         if not 240.0 <= self.physics_hz <= 2000.0:
@@ -78,8 +78,8 @@ class SimConfig:
             raise ValueError("velocity limits must be in (0, 2] m/s and (0, 6] rad/s")
         if self.renderer not in ("auto", "egl", "tiny"):
             raise ValueError(f"renderer must be auto, egl or tiny, got {self.renderer!r}")
-        if not 0.0 <= self.robot_mesh_cell_m <= 0.02:
-            raise ValueError(f"robot_mesh_cell_m must be in [0, 0.02] m, got {self.robot_mesh_cell_m}")
+        if not 0.02 <= self.robot_mesh_keep <= 1.0:
+            raise ValueError(f"robot_mesh_keep must be in [0.02, 1], got {self.robot_mesh_keep}")
 
     @classmethod
     def from_env(cls, **kwargs) -> "SimConfig":
@@ -252,7 +252,7 @@ class SimEnv:
         c.changeDynamics(self.table, -1, lateralFriction=0.6)
         # robot
         if self._robot_urdf is None:
-            self._robot_urdf = light_panda_urdf(self.config.robot_mesh_cell_m) or "franka_panda/panda.urdf"
+            self._robot_urdf = light_panda_urdf(self.config.robot_mesh_keep) or "franka_panda/panda.urdf"
         self.robot = c.loadURDF(self._robot_urdf, [0, 0, 0], useFixedBase=True,
                                 flags=pb.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
         for j in ARM_JOINTS:
