@@ -221,11 +221,15 @@ class ChainDriver:
             return r
         result_future = handle.get_result_async()
         try:
-            self.gs.wait(result_future.done, self.timeout_s, "the task to finish")
+            self.gs.wait(result_future.done, self.timeout_s, "the task to finish", fatal=("planner",))
         except TimeoutError:
             handle.cancel_goal_async()
             self._q0 = None
             r.update(failure="timeout", error=f"no result within {self.timeout_s:.0f} s")
+            return r
+        except RuntimeError as exc:          # the planner died with the task (it respawns for the next one)
+            self._q0 = None
+            r.update(failure="node_exited", error=str(exc))
             return r
         t_done = time.monotonic()
         self._q0 = None

@@ -127,15 +127,24 @@ def smollm2_path() -> tuple[str, str]:
 
 
 def _dequantized_cache_dir(model_dir: str, gguf_file: str) -> Path | None:
-    """Where the fp32 weights of a GGUF file are cached (keyed by the file's path, size and mtime)."""
+    """Where the fp32 weights of a GGUF file are cached.
+
+    Keyed by the file's name, size and first and last MiB, not its path or time stamps, so
+    every checkout and virtual environment holding the same weights shares one cache entry.
+    """
     path = Path(model_dir) / gguf_file
-    try:
-        st = path.stat()
-    except OSError:
-        return None
     import hashlib
 
-    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    try:
+        size = path.stat().st_size
+        h = hashlib.sha256(f"{path.name}|{size}".encode())
+        with open(path, "rb") as f:
+            h.update(f.read(1 << 20))
+            f.seek(max(0, size - (1 << 20)))
+            h.update(f.read(1 << 20))
+    except OSError:
+        return None
+    key = h.hexdigest()[:16]
     root = Path(os.environ.get("PROMPTBOT_CACHE", Path.home() / ".cache" / "promptbot"))
     return root / "llm" / f"{path.stem}-{key}"
 
@@ -160,42 +169,56 @@ def _save_dequantized(tok, model, target: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_model(model_dir: str, gguf_file: str | None = None):
-    """(tokenizer, model) loaded once per process (offline: HF_HUB_OFFLINE=1)."""
-    key = (str(model_dir), gguf_file)
+def load_model(model_dir: str, gguf_file: str | None = None, dtype: str = "float32"):
+    """(tokenizer, model) loaded once per process and dtype (offline: HF_HUB_OFFLINE=1)."""
+    key = (str(model_dir), gguf_file, dtype)
     with _MODEL_LOCK:
         if key in _MODEL_CACHE:
             return _MODEL_CACHE[key]
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-        try:
-            import torch  # noqa: F401
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-            from transformers.utils import logging as hf_logging
+        if dtype != "float32":
+            import torch
 
-            hf_logging.set_verbosity_error()
-            hf_logging.disable_progress_bar()
-            t0 = time.perf_counter()
-            cached = _dequantized_cache_dir(model_dir, gguf_file) if gguf_file else None
-            if cached is not None and (cached / "config.json").is_file():
-                # GGUF dequantisation takes 15-40 s on 2 cores; its fp32 result is cached on disk
-                tok = AutoTokenizer.from_pretrained(str(cached), local_files_only=True)
-                model = AutoModelForCausalLM.from_pretrained(str(cached), local_files_only=True)
-            else:
-                kw = {"gguf_file": gguf_file} if gguf_file else {"local_files_only": True}
-                tok = AutoTokenizer.from_pretrained(model_dir, **kw)
-                model = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
-                if cached is not None:
-                    _save_dequantized(tok, model, cached)
-            model.eval()
-        except Exception as exc:  # noqa: BLE001 - report any loader failure clearly
-            raise LLMUnavailable(f"cannot load model from {model_dir!r}"
-                                 f"{' (' + gguf_file + ')' if gguf_file else ''}: {exc}") from exc
-        if tok.pad_token_id is None:
-            tok.pad_token = tok.eos_token
-        log.info("loaded %s%s in %.1f s", model_dir, f"/{gguf_file}" if gguf_file else "", time.perf_counter() - t0)
-        _MODEL_CACHE[key] = (tok, model)
-        return tok, model
+            shared = _MODEL_CACHE.get((str(model_dir), gguf_file, "float32"))
+            # convert a copy of a float32 model others use; a fresh load is converted in place
+            tok, model = (shared[0], copy.deepcopy(shared[1])) if shared else _load_float32(model_dir, gguf_file)
+            model = model.to(getattr(torch, dtype))
+            _MODEL_CACHE[key] = (tok, model)
+            return tok, model
+        _MODEL_CACHE[key] = _load_float32(model_dir, gguf_file)
+        return _MODEL_CACHE[key]
+
+
+def _load_float32(model_dir: str, gguf_file: str | None):
+    """Load (tokenizer, float32 model); the caller holds _MODEL_LOCK."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    try:
+        import torch  # noqa: F401
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        t0 = time.perf_counter()
+        cached = _dequantized_cache_dir(model_dir, gguf_file) if gguf_file else None
+        if cached is not None and (cached / "config.json").is_file():
+            # GGUF dequantisation takes 15-40 s on 2 cores; its fp32 result is cached on disk
+            tok = AutoTokenizer.from_pretrained(str(cached), local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(str(cached), local_files_only=True)
+        else:
+            kw = {"gguf_file": gguf_file} if gguf_file else {"local_files_only": True}
+            tok = AutoTokenizer.from_pretrained(model_dir, **kw)
+            model = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
+            if cached is not None:
+                _save_dequantized(tok, model, cached)
+        model.eval()
+    except Exception as exc:  # noqa: BLE001 - report any loader failure clearly
+        raise LLMUnavailable(f"cannot load model from {model_dir!r}"
+                             f"{' (' + gguf_file + ')' if gguf_file else ''}: {exc}") from exc
+    if tok.pad_token_id is None:
+        tok.pad_token = tok.eos_token
+    log.info("loaded %s%s in %.1f s", model_dir, f"/{gguf_file}" if gguf_file else "", time.perf_counter() - t0)
+    return tok, model
 
 
 DTYPES = ("auto", "float32", "bfloat16")
@@ -240,17 +263,18 @@ class TransformersBackend(LLMBackend):
         self._prefix_cache_size = prefix_cache_size
         self.prefix_cache_hits = 0
         self._tok = self._model = None
+        self._load_lock = threading.Lock()
 
     def _ensure(self):
         if self._model is None:
-            import torch
+            with self._load_lock:          # the node's preload thread and a first task can race here
+                if self._model is None:
+                    import torch
 
-            tok, model = load_model(self.model_dir, self.gguf_file)
-            if self.dtype == "bfloat16":
-                model = model.to(torch.bfloat16)
-            self._tok, self._model = tok, model
-            if self.threads:
-                torch.set_num_threads(self.threads)
+                    tok, model = load_model(self.model_dir, self.gguf_file, self.dtype)
+                    if self.threads:
+                        torch.set_num_threads(self.threads)
+                    self._tok, self._model = tok, model
         return self._tok, self._model
 
     def _prefix(self, prefix: str):

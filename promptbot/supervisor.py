@@ -5,10 +5,12 @@ end-to-end demo use it with the node list from config/graph.yaml.
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,20 @@ class _Proc:
     starts: int = 0
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the supervisor dies, even by SIGKILL (Linux).
+
+    Nodes run in their own sessions (a Ctrl-C reaches them through the supervisor, in order),
+    so without this a killed supervisor (a test's timeout, an OOM kill) leaves the whole graph
+    running, holding the CPU and the DDS domain.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 class Supervisor:
     def __init__(self, specs: list[ProcSpec], log_dir: str | os.PathLike):
         names = [s.name for s in specs]
@@ -59,7 +75,7 @@ class Supervisor:
         logf.write(f"\n===== start #{proc.starts + 1} at {time.strftime('%H:%M:%S')}: {' '.join(proc.spec.argv)}\n".encode())
         logf.flush()
         proc.popen = subprocess.Popen(proc.spec.argv, env=proc.spec.env, stdout=logf, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+                                      start_new_session=True, preexec_fn=_die_with_parent)
         logf.close()
         proc.starts += 1
         proc.respawn_at = None

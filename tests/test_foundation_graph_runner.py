@@ -129,3 +129,40 @@ def test_supervisor_respawns_and_stops(tmp_path):
     assert codes["worker"] is not None
     assert "start #2" in (tmp_path / "worker.log").read_text()
     assert "done" in (tmp_path / "oneshot.log").read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_nodes_die_with_a_killed_supervisor(tmp_path):
+    """A supervisor killed outright (a test timeout, the OOM killer) takes its nodes with it."""
+    import os
+    import signal
+    import subprocess
+
+    pid_file = tmp_path / "child.pid"
+    child = tmp_path / "child.py"
+    child.write_text(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n")
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from promptbot.supervisor import ProcSpec, Supervisor\n"
+        f"spec = ProcSpec('sleeper', [sys.executable, {str(child)!r}], dict(os.environ))\n"
+        f"Supervisor([spec], {str(tmp_path / 'logs')!r}).start()\n"
+        "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, str(script)])
+    try:
+        wait_for(lambda: pid_file.is_file() and pid_file.read_text().strip(), 30.0, what="the node to start")
+        child = int(pid_file.read_text())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+
+        def gone() -> bool:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return True
+            with open(f"/proc/{child}/stat") as f:          # a zombie waiting for init to reap it is gone too
+                return f.read().split(")")[-1].split()[0] == "Z"
+        wait_for(gone, 10.0, what="the node to die with its supervisor")
+    finally:
+        if parent.poll() is None:
+            parent.kill()

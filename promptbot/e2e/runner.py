@@ -198,7 +198,7 @@ def run_episode(opts: RunOptions) -> dict:
             report["error"] = "the planner rejected the task"
             return _finish(report, tl, rec, out, plans)
         result_future = handle.get_result_async()
-        gs.wait(result_future.done, opts.timeout_s, "the task to finish")
+        gs.wait(result_future.done, opts.timeout_s, "the task to finish", fatal=("planner",))
         res = result_future.result().result
         t_done = time.monotonic()
         report["result"] = {"error_code": res.error_code, "error_msg": res.error_msg}

@@ -44,11 +44,13 @@ class GraphSession:
     def poll(self) -> list[str]:
         return self.supervisor.poll()
 
-    def wait(self, ready, timeout: float, what: str) -> None:
+    def wait(self, ready, timeout: float, what: str, fatal: tuple[str, ...] = ()) -> None:
+        """Wait for ``ready()``; a node giving up, or exiting at all when named in ``fatal``
+        (it held state the wait depends on, e.g. the planner running the task), ends it at once."""
         deadline = time.monotonic() + timeout
         while not ready():
             events = self.supervisor.poll()
-            dead = [e for e in events if "giving up" in e]
+            dead = [e for e in events if "giving up" in e or e.split(" ", 1)[0] in fatal]
             if dead:
                 raise RuntimeError(f"waiting for {what}: {dead[0]}")
             if time.monotonic() > deadline:
