@@ -29,7 +29,7 @@ from promptbot.planning.mcts import (
     tree_svg,
 )
 from promptbot.planning.safety import validate_plan
-from promptbot.planning.skills import Step, step_instruction
+from promptbot.planning.skills import STACKABLE_LABELS, Step, step_instruction
 from promptbot.planning.world import WorldState, execute
 from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
@@ -135,7 +135,10 @@ def reground(goal: Goal, objects: Sequence[ObjectState]) -> Goal:
     Perception ids can change between a plan and its replan (``purple_cube_2`` becomes
     ``purple_cube`` once a duplicate track expires); the goal still means that purple cube.
     ``<color>_<label>[_k]`` -> the one scene object of that colour and label not named by the
-    goal already. Ambiguous or unparsable ids stay as they are (and are reported unknown).
+    goal already. Failing that, a small stackable object (cube, block, lego) may have changed
+    label between the looks (bench e2e: ``blue_cube`` became ``blue_lego`` beside a bowl): the one
+    stackable object of that colour, when there is exactly one. Ambiguous or unparsable ids stay
+    as they are (and are reported unknown).
     """
     ids = {o.id for o in objects}
     named = goal.objects()
@@ -147,8 +150,12 @@ def reground(goal: Goal, objects: Sequence[ObjectState]) -> Goal:
         if len(parts) != 2:
             continue
         color, label = parts
-        fits = [o.id for o in objects if o.color == color and o.label == label and o.id not in named
-                and o.id not in mapping.values()]
+        free = [o for o in objects if o.color == color and o.id not in named and o.id not in mapping.values()]
+        fits = [o.id for o in free if o.label == label]
+        if not fits and label in STACKABLE_LABELS:
+            fits = [o.id for o in free if o.label in STACKABLE_LABELS]
+            if len([o for o in objects if o.color == color and o.label in STACKABLE_LABELS]) != 1:
+                fits = []                  # another stackable of that colour exists: which one is unclear
         if len(fits) == 1:
             mapping[oid] = fits[0]
     if not mapping:

@@ -160,3 +160,11 @@ def test_replan_regrounds_a_renamed_object():
     two = objs + [ObjectState("purple_cube_3", "cube", "purple", (0.6, 0.2, 0.02), (0.04, 0.04, 0.04))]
     assert str(reground(parse_goal("near(purple_cube_2, blue_cube)"), two)) == "near(purple_cube_2, blue_cube)"
     assert str(reground(parse_goal("near(green_cube, blue_cube)"), objs)) == "near(green_cube, blue_cube)"
+    # a small object relabelled between the looks (bench e2e: blue_cube -> blue_lego beside a bowl)
+    relabelled = [objs[0], ObjectState("blue_lego", "lego", "blue", (0.55, -0.15, 0.02), (0.04, 0.04, 0.04)),
+                  ObjectState("white_bowl", "bowl", "white", (0.5, 0.2, 0.025), (0.14, 0.14, 0.05))]
+    assert str(reground(parse_goal("left_of(blue_cube, white_bowl)"), relabelled)) == "left_of(blue_lego, white_bowl)"
+    # ... but not when two stackables share the colour, and never onto a container
+    two_blue = relabelled + [ObjectState("blue_block", "block", "blue", (0.4, 0.3, 0.02), (0.06, 0.03, 0.03))]
+    assert str(reground(parse_goal("left_of(blue_cube, white_bowl)"), two_blue)) == "left_of(blue_cube, white_bowl)"
+    assert str(reground(parse_goal("near(purple_cube, white_cube)"), relabelled)) == "near(purple_cube, white_cube)"

@@ -11,7 +11,8 @@ so they only name objects that are there and are feasible from the current state
   must already hold: the in/on relations after the setup equal the current ones;
 * the goal must not hold now and the oracle plan, executed on the symbolic world
   model (:func:`promptbot.planning.world.execute`) from the current scene, must
-  reach it;
+  reach it, and the planner's safety validation must accept it (a stack onto a cube
+  pushed out of the workspace is refused by the robot, rightly: not a fair command);
 * the command must not repeat one and should not undo an earlier command of the
   chain (every earlier goal that holds now still holds after the oracle plan); when
   no such command exists (e.g. a stack leaves only its top cube free to move), a
@@ -75,7 +76,9 @@ def next_command(world: str, seed: int, position: int, objects: Sequence[ObjectS
 
     Deterministic in ``(world, seed, position, objects)``.
     """
-    from promptbot.planning.world import InadmissibleAction, execute
+    from promptbot.planning.safety import validate_plan
+    from promptbot.planning.skills import Step
+    from promptbot.planning.world import InadmissibleAction, WorldState, execute
     from promptbot.tasks import TaskNotApplicable, check, generate
 
     objects = list(objects)
@@ -108,6 +111,9 @@ def next_command(world: str, seed: int, position: int, objects: Sequence[ObjectS
                     continue
                 if any(not check(g, final.objects)[0] for g in keep):
                     continue                     # would undo an earlier command
+                steps = [Step(skill, tuple(args)) for skill, args in task.oracle_plan]
+                if validate_plan(steps, WorldState.from_objects(objects)) is not None:
+                    continue                     # the robot must refuse it (e.g. outside the workspace)
                 return ChainCommand(position, fam, task.instruction, str(task.goal), tuple(task.oracle_plan))
     return None
 
