@@ -2,8 +2,11 @@
 
 pub: waits for a subscriber, publishes ``rate * duration`` 640x480 rgb8 frames
 stamped with the wall clock, prints a JSON line ``{"published": N, "cpu_s": ...}``.
-sub: receives until SIGINT/SIGTERM, then prints a JSON line with the count and
-per-frame latencies [ms] (receive wall time - stamp; both processes share a clock).
+sub: receives until it has every frame, or no frame came for ``IDLE_END_S`` after the
+first, or SIGINT/SIGTERM; then prints a JSON line with the count and per-frame
+latencies [ms] (receive wall time - stamp; both processes share a clock). The line is
+printed before the ROS context shuts down: a DDS shutdown that stalls (stale shared
+memory segments of killed processes) must not lose the measurement.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from sensor_msgs.msg import Image
 from promptbot.ros.image import image_to_numpy, numpy_to_image
 
 TOPIC = "/bench/image"
+IDLE_END_S = 3.0                 # [s] the subscriber ends this long after the last frame
 
 
 def qos(reliability: str) -> QoSProfile:
@@ -78,8 +82,15 @@ def run_sub(args) -> dict:
     print(json.dumps({"ready": True}), flush=True)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
+    expected = int(round(args.rate * args.duration))
+    last = [len(latencies), time.monotonic()]
     try:
-        executor.spin()
+        while len(seen) < expected:
+            executor.spin_once(timeout_sec=0.1)
+            if len(latencies) != last[0]:
+                last[:] = [len(latencies), time.monotonic()]
+            elif first[0] is not None and time.monotonic() - last[1] > IDLE_END_S:
+                break
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     wall = time.monotonic() - first[0][0] if first[0] else 0.0
@@ -103,9 +114,9 @@ def main(argv=None) -> int:
     rclpy.init()
     try:
         out = run_pub(args) if args.role == "pub" else run_sub(args)
+        print(json.dumps(out), flush=True)
     finally:
         rclpy.try_shutdown()
-    print(json.dumps(out), flush=True)
     return 0
 
 

@@ -41,15 +41,17 @@ def measure(reliability: str, duration: float, rate: float, use_profile: bool = 
         if pub.returncode != 0:
             raise RuntimeError(f"publisher failed: {pub.stderr[-2000:]}")
         pub_out = json.loads(pub.stdout.strip().splitlines()[-1])
-        time.sleep(0.3)
     finally:
-        sub.send_signal(signal.SIGINT)
-        try:
-            out, err = sub.communicate(timeout=20)
-        except subprocess.TimeoutExpired:  # a subscriber flooded with fragments may not stop: kill it
-            sub.kill()
+        try:      # the subscriber ends by itself once it has every frame (or after a quiet spell)
             out, err = sub.communicate(timeout=10)
-    lines = out.strip().splitlines()
+        except subprocess.TimeoutExpired:
+            sub.send_signal(signal.SIGINT)
+            try:
+                out, err = sub.communicate(timeout=20)
+            except subprocess.TimeoutExpired:  # a subscriber flooded with fragments may not stop: kill it
+                sub.kill()
+                out, err = sub.communicate(timeout=10)
+    lines = [ln for ln in out.strip().splitlines() if '"received"' in ln]
     try:
         sub_out = json.loads(lines[-1])
         if "received" not in sub_out:

@@ -68,8 +68,9 @@ class SimConfig:
     robot_mesh_keep: float = 0.15    # fraction of the Panda's visual triangles rendered (1 = original meshes)
     solver_iterations: int = 80      # most constraint-solver iterations per physics step
     # the solver stops early once its least-squares residual is below this (Bullet's default 1e-7
-    # iterates to the cap on a resting scene: 19x real time per core; 1e-4: ~47x, same grasps)
-    solver_residual: float = 1e-4
+    # iterates to the cap on a resting scene: 19x real time per core; 1e-6: 27x; 1e-5: 40x and
+    # 1e-4: 50x, but there a cube wedged between the fingers in 1 of 40 two-cubes-in-a-bowl seeds)
+    solver_residual: float = 1e-6
 
     def __post_init__(self):
         if not 240.0 <= self.physics_hz <= 2000.0:
