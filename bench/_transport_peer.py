@@ -83,13 +83,13 @@ def run_sub(args) -> dict:
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     expected = int(round(args.rate * args.duration))
-    last = [len(latencies), time.monotonic()]
+    count, last_t = 0, time.monotonic()
     try:
         while len(seen) < expected:
             executor.spin_once(timeout_sec=0.1)
-            if len(latencies) != last[0]:
-                last[:] = [len(latencies), time.monotonic()]
-            elif first[0] is not None and time.monotonic() - last[1] > IDLE_END_S:
+            if len(latencies) != count:
+                count, last_t = len(latencies), time.monotonic()
+            elif count and time.monotonic() - last_t > IDLE_END_S:
                 break
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

@@ -153,9 +153,9 @@ def reground(goal: Goal, objects: Sequence[ObjectState]) -> Goal:
         free = [o for o in objects if o.color == color and o.id not in named and o.id not in mapping.values()]
         fits = [o.id for o in free if o.label == label]
         if not fits and label in STACKABLE_LABELS:
-            fits = [o.id for o in free if o.label in STACKABLE_LABELS]
-            if len([o for o in objects if o.color == color and o.label in STACKABLE_LABELS]) != 1:
-                fits = []                  # another stackable of that colour exists: which one is unclear
+            # only when it is the one stackable of that colour: with two, which one is unclear
+            stackables = [o for o in objects if o.color == color and o.label in STACKABLE_LABELS]
+            fits = [o.id for o in stackables if o in free] if len(stackables) == 1 else []
         if len(fits) == 1:
             mapping[oid] = fits[0]
     if not mapping:

@@ -247,8 +247,9 @@ class SimEnv:
             self.seed = int(seed)
         c = self.client
         c.resetSimulation()
-        c.setPhysicsEngineParameter(fixedTimeStep=1.0 / self.config.physics_hz, numSolverIterations=self.config.solver_iterations,
-                                    solverResidualThreshold=self.config.solver_residual, numSubSteps=0)
+        c.setPhysicsEngineParameter(fixedTimeStep=1.0 / self.config.physics_hz, numSubSteps=0,
+                                    numSolverIterations=self.config.solver_iterations,
+                                    solverResidualThreshold=self.config.solver_residual)
         c.setGravity(0, 0, -9.81)
         self.time_s = 0.0
         self.render_sample = sample_render(self.world, self.seed)
