@@ -46,8 +46,37 @@ def ros_node(ros_env):
         thread.join(timeout=2.0)
 
 
+def _remove_stale_dds_segments() -> None:
+    """Delete Fast DDS shared-memory files that no live process maps or holds open.
+
+    Node processes killed by fault-injection tests leave their segments behind; later graphs
+    then lost or delayed images over shared memory (a policy test saw stale camera frames).
+    """
+    import glob
+
+    stale = set(glob.glob("/dev/shm/fastrtps_*")) | set(glob.glob("/dev/shm/sem.fastrtps_*"))
+    if not stale:
+        return
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                stale -= {ln.split()[-1] for ln in f if "/dev/shm/" in ln}
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                stale.discard(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue
+    for path in stale:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 @pytest.fixture
 def spawn(ros_env, request):
+    _remove_stale_dds_segments()
     procs: list[NodeProcess] = []
 
     def _spawn(module: str, *args: str, env: dict | None = None, name: str | None = None) -> NodeProcess:

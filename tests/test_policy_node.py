@@ -39,17 +39,24 @@ def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
 
     client = ActionClient(ros_node, ExecuteSkill, "/policy/execute_skill")
     assert client.wait_for_server(timeout_sec=120.0), "policy node did not come up:\n" + vla.output()[-3000:]
-    done = threading.Event()
-    result: list = []
-    send = client.send_goal_async(ExecuteSkill.Goal(skill="pick", args=[OBJECT], instruction="pick up the red cube",
-                                                    timeout=40.0))
-    wait_for(send.done, 30.0, what="goal acknowledgement")
-    handle = send.result()
-    assert handle.accepted
-    res = handle.get_result_async()
-    res.add_done_callback(lambda f: (result.append(f.result().result), done.set()))
-    assert done.wait(240.0), "no ExecuteSkill result:\n" + vla.output()[-3000:]
-    r = result[0]
+    def attempt():
+        done = threading.Event()
+        result: list = []
+        send = client.send_goal_async(ExecuteSkill.Goal(skill="pick", args=[OBJECT], instruction="pick up the red cube",
+                                                        timeout=40.0))
+        wait_for(send.done, 30.0, what="goal acknowledgement")
+        handle = send.result()
+        assert handle.accepted
+        res = handle.get_result_async()
+        res.add_done_callback(lambda f: (result.append(f.result().result), done.set()))
+        assert done.wait(240.0), "no ExecuteSkill result:\n" + vla.output()[-3000:]
+        return result[0]
+
+    # one closed-loop episode of a policy with ~90 % pick success (MODEL_CARD): a second goal from
+    # where the first left the arm, as a user would re-send it; the graph path is what is tested
+    r = attempt()
+    if r.error_code == ExecuteSkill.Result.TIMEOUT:
+        r = attempt()
     n = count[0]
     wait_for(lambda: count[0] >= n + 2, 20.0, what="ground truth after the skill ended")
     with lock:
