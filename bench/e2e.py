@@ -128,6 +128,9 @@ class ChainDriver:
                      240.0, "the planner, the skill executor and the sim")
         self.gs.wait(lambda: self.audio_pub.get_subscription_count() > 0, 120.0, "the speech node")
         self.gs.wait(lambda: self._q is not None and self.gt[1] is not None, 60.0, "joint states and ground truth")
+        status = self.gs.wait_planner()
+        if status != "ready":
+            _progress(f"planner: {status}")
 
     def _call(self, client, request, timeout: float, what: str):
         fut = client.call_async(request)

@@ -8,6 +8,8 @@ Interfaces
 * subscriptions ``scene_topic`` (default ``/perception/scene``) and
   ``fallback_scene_topic`` (``/sim/ground_truth``): promptbot_msgs/msg/SceneState
 * publisher ``/planner/plan`` (promptbot_msgs/msg/TaskPlan, LATCHED)
+* publisher ``/planner/status`` (std_msgs/String, LATCHED): ``loading the LLM (...)`` while the
+  LLM preloads, then ``ready`` or ``llm_failed: <why>``; wait for it before timing a first task
 * action client ``/policy/execute_skill`` (promptbot_msgs/action/ExecuteSkill)
 * service client ``/perception/verify_step`` (promptbot_msgs/srv/VerifyStep), used
   when available; otherwise each step is verified by re-checking a newer scene
@@ -147,8 +149,14 @@ class PlannerNode(Node):
         self._confirm_cond = threading.Condition()
         self._confirm_pending = False
         self._confirm_answer: tuple[bool, str] | None = None
+        # "loading ..." until the LLM is in memory, then "ready" (or "llm_failed: why"); clients that
+        # time stages (demo, benchmarks) wait for it instead of charging the load to the first task
+        self.status_pub = self.create_publisher(String, "/planner/status", LATCHED)
         if p.preload_llm:
+            self.status_pub.publish(String(data=f"loading the LLM ({p.llm})"))
             threading.Thread(target=self._preload, name="llm-preload", daemon=True).start()
+        else:
+            self.status_pub.publish(String(data="ready"))
 
         self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
         # picture of the search tree of the latest plan (SVG text), for reports and viewers
@@ -289,8 +297,10 @@ class PlannerNode(Node):
                 llm._ensure()
             self.get_logger().info(f"LLM {getattr(llm, 'name', llm)} ready in {time.monotonic() - t0:.1f} s")
             gc.freeze()     # the model's objects are permanent: the collector stops walking them on every pass
+            self.status_pub.publish(String(data="ready"))
         except Exception as exc:  # noqa: BLE001 - the first task reports the error clearly
             self.get_logger().warning(f"LLM preload failed: {exc}")
+            self.status_pub.publish(String(data=f"llm_failed: {exc}"))
 
     def _get_planner(self) -> Planner:
         with self._planner_lock:

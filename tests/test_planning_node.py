@@ -16,7 +16,7 @@ from promptbot.testing import wait_for
 from promptbot.ros.qos import LATCHED
 from promptbot_msgs.action import RunTask
 from promptbot_msgs.msg import TaskPlan, Transcript
-from std_msgs.msg import UInt32
+from std_msgs.msg import String, UInt32
 
 HELPERS = str(Path(__file__).resolve().parent)
 CONFIG = str(Path(__file__).resolve().parents[1] / "config" / "planner_node.yaml")
@@ -29,13 +29,16 @@ def test_planner_node_plans_executes_replans_and_refuses(ros_node, ros_env, spaw
     spawn("promptbot.nodes.planner_node", "--ros-args", "--params-file", CONFIG, "-p", "llm:=uniform",
           "-p", "method:=mcts_uniform", name="planner_node")
 
-    plans, counts = [], []
+    plans, counts, status = [], [], []
     ros_node.create_subscription(TaskPlan, "/planner/plan", plans.append, LATCHED)
+    ros_node.create_subscription(String, "/planner/status", lambda m: status.append(m.data), LATCHED)
     ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
     transcripts = ros_node.create_publisher(Transcript, "/speech/transcript", 10)
     client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=30.0), "RunTask server did not appear"
     wait_for(lambda: counts, 20.0, what="helper execution counter")
+    # the latched status tells clients when the LLM is in memory (the uniform prior loads at once)
+    wait_for(lambda: status and status[-1] == "ready", 20.0, what="planner status 'ready'")
 
     def run(instruction: str, plan_only: bool = False):
         feedback = []

@@ -217,3 +217,16 @@ def test_second_cube_into_a_bowl_leaves_both_in_it(env, seed):
     by = {o.id: o for o in env.ground_truth()}
     for c in cubes:
         assert by[c].position[2] < 0.1 and is_in(by[c], by[bowl]), (c, by[c].position)
+
+
+def test_failed_pick_says_why(env, monkeypatch):
+    """Fault injection: a gripper that never closes. The step result names the cause, not just "failed"."""
+    gt = env.reset("tabletop", 0)
+    cube = next(o.id for o in gt if o.label == "cube")
+    ex = Expert(env)
+    real_grip = ex._grip
+    monkeypatch.setattr(ex, "_grip", lambda width, seconds=0.5: real_grip(max(width, 0.07), seconds))
+    res = ex.run("pick", (cube,))
+    assert not res.success
+    assert res.reason.startswith(f"pick('{cube}',) did not reach its goal: ")
+    assert f"finger(s) touch {cube} after the lift" in res.reason, res.reason

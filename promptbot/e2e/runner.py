@@ -138,7 +138,9 @@ def run_episode(opts: RunOptions) -> dict:
         if spoken:
             audio_pub = node.create_publisher(AudioData, "/audio/audio", 50)
             gs.wait(lambda: audio_pub.get_subscription_count() > 0, 120.0, "the speech node")
-        tl.add("ready", "graph is up")
+        rec.status_lines = ["loading the planner's LLM ..."]
+        status = gs.wait_planner()
+        tl.add("ready", "graph is up" if status == "ready" else f"graph is up; planner: {status}")
 
         # ---- hear ---------------------------------------------------------------------
         text = opts.text

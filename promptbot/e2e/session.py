@@ -57,6 +57,23 @@ class GraphSession:
                 raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
             time.sleep(0.01)      # the bench times stages from here: poll finely
 
+    def wait_planner(self, timeout: float = 180.0) -> str:
+        """Wait until the planner has its LLM in memory (``/planner/status`` leaves "loading");
+        returns the status: "ready", or "llm_failed: why" (the first task then reports it)."""
+        from std_msgs.msg import String
+
+        from promptbot.ros import qos
+
+        status: list[str] = []
+        sub = self.node.create_subscription(String, "/planner/status", lambda m: status.append(m.data),
+                                            qos.LATCHED)
+        try:
+            self.wait(lambda: bool(status) and not status[-1].startswith("loading"), timeout,
+                      "the planner's LLM to load", fatal=("planner",))
+        finally:
+            self.node.destroy_subscription(sub)
+        return status[-1]
+
     def stop(self) -> None:
         import rclpy
 

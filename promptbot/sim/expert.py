@@ -121,6 +121,8 @@ class Expert:
         self._gripper = float(getattr(env, "gripper_command", GRIPPER_MAX_WIDTH_M))
         self._held: str | None = None
         self._place_xy: tuple[float, float] = (0.0, 0.0)
+        self._why: list[str] = []          # causes of the running skill's failure, for StepResult.reason
+        self._misses = 0                   # waypoints not reached within their timeout in this skill
 
     # --- low-level motion ------------------------------------------------------
     def _act(self, lin=(0.0, 0.0, 0.0), ang=(0.0, 0.0, 0.0)) -> None:
@@ -165,6 +167,7 @@ class Expert:
             if n > MAX_ANG_RAD_S:
                 w *= MAX_ANG_RAD_S / n
             self._act(v, w)
+        self._misses += 1
         return False
 
     def _hold(self, seconds: float) -> None:
@@ -250,7 +253,21 @@ class Expert:
         self._move((p[0], p[1], LIFT_Z_M), yaw, tol_m=0.01, speed=0.2)
         ok = self.holding(oid)
         self._held = oid if ok else None
+        if not ok:
+            self._why.append(self._pick_failure(oid, g))
         return ok
+
+    def _pick_failure(self, oid: str, grasp: np.ndarray) -> str:
+        """Why ``oid`` is not in the hand after a pick (fingers, contacts, where it lies)."""
+        o = self._obj(oid)
+        off = math.hypot(o.position[0] - grasp[0], o.position[1] - grasp[1])
+        contacts = self.env.contacts_with_fingers(oid)
+        if self.env.gripper_width() <= 0.003:
+            return f"the fingers closed on nothing ({oid} lies {off * 100:.1f} cm from the grasp point)"
+        if contacts < 2:
+            return (f"{contacts} finger(s) touch {oid} after the lift (it lies {off * 100:.1f} cm from the "
+                    f"grasp point, bottom {o.bottom * 100:.1f} cm above the table)")
+        return f"{oid} slipped: it is between the fingers but its bottom is {o.bottom * 100:.1f} cm up"
 
     def _held_offset(self, oid: str) -> np.ndarray:
         p, _ = self.env.ee_pose()
@@ -404,11 +421,19 @@ class Expert:
         a = gt[oid]
         if tgt_obj is not None:
             b = gt[target]
-            return is_in(a, b) if b.is_container else is_on(a, b)
-        if target in REGIONS:
-            return REGIONS[target].contains(a.position) and a.bottom < 0.01
-        xy = self._place_xy
-        return math.hypot(a.position[0] - xy[0], a.position[1] - xy[1]) < 0.03 and a.bottom < 0.01
+            ok = is_in(a, b) if b.is_container else is_on(a, b)
+            ref = b.position[:2]
+        elif target in REGIONS:
+            ok = REGIONS[target].contains(a.position) and a.bottom < 0.01
+            ref = REGIONS[target].center[:2]
+        else:
+            ref = self._place_xy
+            ok = math.hypot(a.position[0] - ref[0], a.position[1] - ref[1]) < 0.03 and a.bottom < 0.01
+        if not ok:
+            d = math.hypot(a.position[0] - ref[0], a.position[1] - ref[1])
+            self._why.append(f"{oid} came to rest {d * 100:.1f} cm from the {target} spot, bottom "
+                             f"{a.bottom * 100:.1f} cm above the table")
+        return ok
 
     def stack(self, a: str, b: str) -> bool:
         if b in REGIONS or self._obj(b).is_container:
@@ -489,7 +514,14 @@ class Expert:
         self._move((p[0] + away[0], p[1] + away[1], 0.15), self._ee_yaw(), tol_m=0.02, timeout_s=2.0)
         self._gripper = GRIPPER_MAX_WIDTH_M
         obj = self._obj(oid)
-        return region.contains(obj.position) and obj.bottom < 0.01
+        ok = region.contains(obj.position) and obj.bottom < 0.01
+        if not ok:
+            r = region
+            out = math.hypot(max(r.x_min - obj.position[0], 0.0, obj.position[0] - r.x_max),
+                             max(r.y_min - obj.position[1], 0.0, obj.position[1] - r.y_max))
+            self._why.append(f"{oid} stopped {out * 100:.1f} cm outside the {region_name} region after "
+                             f"{approaches} approach(es), bottom {obj.bottom * 100:.1f} cm above the table")
+        return ok
 
     # --- plans -------------------------------------------------------------------
     def run(self, skill: str, args: Sequence[str]) -> StepResult:
@@ -500,9 +532,15 @@ class Expert:
         if len(args) != arity[skill]:
             raise SkillError(f"{skill} takes {arity[skill]} argument(s), got {args}")
         start = self.steps
+        self._why, self._misses = [], 0
         ok = bool(getattr(self, skill)(*args))
-        return StepResult(skill, args, ok, "ok" if ok else f"{skill}{args} did not reach its goal",
-                          self.steps - start)
+        return StepResult(skill, args, ok, "ok" if ok else self._failure(skill, args), self.steps - start)
+
+    def _failure(self, skill: str, args: tuple[str, ...]) -> str:
+        why = "; ".join(self._why) or "the goal check failed"
+        if self._misses:
+            why += f" ({self._misses} waypoint(s) not reached in time)"
+        return f"{skill}{args} did not reach its goal: {why}"
 
     def run_plan(self, plan: Sequence[tuple[str, Sequence[str]]], stop_on_failure: bool = True) -> list[StepResult]:
         results = []
