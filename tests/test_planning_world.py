@@ -121,3 +121,20 @@ def test_validate_plan():
     assert "never moved" in validate_plan([Step("pick", ("white_bowl",))], s)
     assert "unknown skill" in validate_plan([Step("throw", ("red_cube",))], s)
     assert "limit" in validate_plan([Step("pick", ("red_cube",)), Step("place", ("red_cube", "left"))] * 9, s)
+
+
+def test_near_spots_keep_a_margin_for_perception_error():
+    """A "near" spot 5 mm inside the limit was judged "not near" by perception after a correct place."""
+    import math
+
+    from promptbot.planning.world import NEAR_MARGIN_M
+    from promptbot.scene import near_limit
+
+    held = apply(Step("pick", ("red_cube",)), WorldState.from_objects(tabletop()))
+    by_id = held.by_id()
+    for ref in ("blue_cube", "green_cube", "yellow_bowl"):
+        pos = resolve_place_target("red_cube", f"near:{ref}", held)
+        r = by_id[ref]
+        assert pos is not None, ref
+        d = math.hypot(pos[0] - r.position[0], pos[1] - r.position[1])
+        assert d <= near_limit(by_id["red_cube"], r) - NEAR_MARGIN_M + 1e-9, (ref, d)
