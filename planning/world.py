@@ -27,6 +27,13 @@ from promptbot.scene import REGIONS, SIDE_MIN_DY, WORKSPACE, ObjectState, is_in,
 HELD_Z_M = 0.25                 # a held object's centre height [m]
 CLEARANCE_M = 0.008             # free gap kept between footprints on the table [m]
 NEAR_MARGIN_M = 0.015           # a "near" spot stays this far inside the near limit [m]
+# ... and beside a container: a cube against a bowl of its own colour is one blob to the camera
+# and was perceived "in" the bowl (bench e2e: near(blue_cube, purple_cube) failed, "blue_cube is in blue_bowl")
+CONTAINER_CLEARANCE_M = 0.03
+
+
+def _clearance(a: ObjectState, b: ObjectState) -> float:
+    return CONTAINER_CLEARANCE_M if (a.is_container or b.is_container) else CLEARANCE_M
 CONTAINER_CAPACITY = 4          # objects per bowl/tray
 MAX_TOWER_TOP_M = 0.25          # safety: a tower's top may not exceed this height [m]
 REACH_MIN_M = 0.30              # horizontal reach of a top-down grasp from the base axis [m]
@@ -129,17 +136,17 @@ def _in_workspace(x: float, y: float, size: tuple[float, float, float]) -> bool:
             and WORKSPACE.y_min + hy <= y <= WORKSPACE.y_max - hy)
 
 
-def _overlaps(x: float, y: float, size, other: ObjectState) -> bool:
+def _overlaps(x: float, y: float, obj: ObjectState, other: ObjectState) -> bool:
     dx = abs(x - other.position[0])
     dy = abs(y - other.position[1])
-    return (dx < (size[0] + other.size[0]) / 2.0 + CLEARANCE_M
-            and dy < (size[1] + other.size[1]) / 2.0 + CLEARANCE_M)
+    gap = _clearance(obj, other)
+    return dx < (obj.size[0] + other.size[0]) / 2.0 + gap and dy < (obj.size[1] + other.size[1]) / 2.0 + gap
 
 
 def _free(x: float, y: float, obj: ObjectState, state: WorldState) -> bool:
     if not (_in_workspace(x, y, obj.size) and _reachable(x, y)):
         return False
-    return not any(_overlaps(x, y, obj.size, o) for o in state.objects
+    return not any(_overlaps(x, y, obj, o) for o in state.objects
                    if o.id != obj.id and o.id != state.holding)
 
 
@@ -172,8 +179,9 @@ def _best_free(xs, ys, obj: ObjectState, state: WorldState, ref_xy) -> tuple[flo
     for o in state.objects:
         if o.id == obj.id or o.id == state.holding:
             continue
-        ok &= ~((np.abs(xs - o.position[0]) < (obj.size[0] + o.size[0]) / 2.0 + CLEARANCE_M)
-                & (np.abs(ys - o.position[1]) < (obj.size[1] + o.size[1]) / 2.0 + CLEARANCE_M))
+        gap = _clearance(obj, o)
+        ok &= ~((np.abs(xs - o.position[0]) < (obj.size[0] + o.size[0]) / 2.0 + gap)
+                & (np.abs(ys - o.position[1]) < (obj.size[1] + o.size[1]) / 2.0 + gap))
     if not ok.any():
         return None
     fx, fy = xs[ok], ys[ok]
@@ -221,7 +229,7 @@ def _relational_spot(obj: ObjectState, rel: str, ref: ObjectState, state: WorldS
         dmin = max(SIDE_MIN_DY + 0.02, (ref.size[1] + obj.size[1]) / 2.0 + CLEARANCE_M)
         for k in range(0, 14):
             dy = dmin + 0.015 * k
-            for dx in (0.0, 0.03, -0.03, 0.06, -0.06):
+            for dx in (0.0, 0.03, -0.03, 0.06, -0.06, 0.09, -0.09, 0.12, -0.12):
                 cands.append((rx + dx, ry + sign * dy))
     for x, y in cands:
         if _free(x, y, obj, state):

@@ -138,3 +138,18 @@ def test_near_spots_keep_a_margin_for_perception_error():
         assert pos is not None, ref
         d = math.hypot(pos[0] - r.position[0], pos[1] - r.position[1])
         assert d <= near_limit(by_id["red_cube"], r) - NEAR_MARGIN_M + 1e-9, (ref, d)
+
+
+def test_spots_beside_a_container_keep_a_gap_to_it():
+    """A cube put against a bowl of its colour was perceived inside the bowl: spots keep 3 cm from containers."""
+    from helpers.scenes import bowl, cube
+    from promptbot.planning.world import CONTAINER_CLEARANCE_M
+
+    objs = [cube("blue", 0.40, 0.20), cube("purple", 0.50, 0.0), bowl("blue", 0.47, -0.14), bowl("red", 0.62, 0.06)]
+    held = apply(Step("pick", ("blue_cube",)), WorldState.from_objects(objs))
+    for t in ("near:purple_cube", "left_of:purple_cube", "right_of:purple_cube", "near:blue_bowl", "center", "table"):
+        pos = resolve_place_target("blue_cube", t, held)
+        assert pos is not None, t
+        for b in objs[2:]:
+            gap = max(abs(pos[0] - b.position[0]) - (b.size[0] + 0.04) / 2, abs(pos[1] - b.position[1]) - (b.size[1] + 0.04) / 2)
+            assert gap >= CONTAINER_CLEARANCE_M - 1e-6, (t, b.id, pos, gap)

@@ -71,3 +71,14 @@ def test_near_scales_with_object_size():
     assert check("near(red_cube, yellow_bowl)", [cube("red", 0.5, 0.3 - 0.12), big])[0]
     assert not check("near(red_cube, yellow_bowl)", [cube("red", 0.5, 0.3 - lim - 0.01), big])[0]
     assert is_near(a, b, dist=0.05) is False                       # an explicit distance still wins
+
+
+def test_failed_beside_says_why():
+    """A failed near/left_of/right_of names the measured distance, or the container it counts as inside."""
+    far = [cube("red", 0.40, 0.10), cube("blue", 0.40, -0.10)]
+    ok, why = check(parse_goal("near(red_cube, blue_cube)"), far)
+    assert not ok and "centres 20.0 cm apart" in why, why
+    inside = [cube("red", 0.50, 0.10, z=0.025), bowl("blue", 0.50, 0.10), cube("green", 0.50, 0.00)]
+    ok, why = check(parse_goal("near(red_cube, green_cube)"), inside)
+    assert not ok and "red_cube is in blue_bowl" in why, why
+    assert check(parse_goal("!near(red_cube, green_cube)"), inside)[0]

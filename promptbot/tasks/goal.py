@@ -28,6 +28,7 @@ grounding them to conjunctions of these literals over the objects present.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -146,7 +147,14 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
     elif p == "on":
         val = is_on(a, by_id[lit.args[1]])
     elif p in _BESIDE:
-        val = _BESIDE[p](a, by_id[lit.args[1]]) and not any(is_in(a, c) for c in by_id.values() if c.id != a.id)
+        b = by_id[lit.args[1]]
+        inside = next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
+        val = _BESIDE[p](a, b) and inside is None
+        if val == lit.negated:
+            d = math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1])
+            why = f"{a.id} is in {inside}" if inside is not None else \
+                f"{a.id} and {b.id}: centres {d * 100:.1f} cm apart, y {(a.position[1] - b.position[1]) * 100:+.1f} cm"
+            return False, f"{lit} does not hold ({why})"
     elif p == "in_region":
         val = REGIONS[lit.args[1]].contains(a.position)
     elif p == "on_table":
