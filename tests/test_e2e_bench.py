@@ -141,3 +141,18 @@ def test_resume_needs_the_run_dir(tmp_path):
     out = subprocess.run([str(bin_dir / "promptbot"), "bench", "e2e", "--resume", "--chains", "1"],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode != 0 and "--resume needs the --run-dir" in out.stderr
+
+
+def test_no_command_whose_goal_nearly_holds():
+    """A goal within perception's 1 cm of holding is not asked (the robot may rightly see it as done)."""
+    from helpers.scenes import cube
+
+    from promptbot.e2e.chains import _nearly_holds
+
+    objs = [cube("red", 0.50, 0.025), cube("blue", 0.50, 0.0)]          # 2.5 cm apart in y, 3 cm needed
+    assert not check("left_of(red_cube, blue_cube)", objs)[0]
+    assert _nearly_holds("left_of(red_cube, blue_cube)", objs)
+    assert not _nearly_holds("right_of(red_cube, blue_cube)", objs)
+    for seed in range(6):
+        for cmd, before in zip(*_play_chain("tabletop", seed)):
+            assert not _nearly_holds(cmd.goal, before), (seed, cmd.goal)
