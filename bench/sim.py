@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-node", action="store_true", help="skip the sim node measurement")
     parser.add_argument("--node-seconds", type=float, default=6.0, help="wall time per node measurement [s]")
     parser.add_argument("--trial-log", default=None, help="append one JSON line per expert trial to this file")
+    parser.add_argument("--chains", type=int, default=0,
+                        help="also run this many expert-only chains of the e2e benchmark's commands "
+                             "(ground truth, no perception/speech/planner; default 0)")
+    parser.add_argument("--chain-seed0", type=int, default=0, help="world seed of the first expert chain")
 
 
 def _log(msg: str) -> None:
@@ -201,9 +205,43 @@ def bench_expert(trials: int, seed0: int, workers: int, trial_log: str | None = 
     return out
 
 
+def _chain(seed: int) -> tuple[int, list[dict]]:
+    global _ENV
+    from promptbot.sim.env import SimConfig, SimEnv
+    from promptbot.sim.trials import run_expert_chain
+
+    if _ENV is None:
+        _ENV = SimEnv("tabletop", seed, SimConfig(renderer="tiny"))
+    try:
+        return seed, run_expert_chain(_ENV, "tabletop", seed)
+    except Exception as exc:  # noqa: BLE001 - a crash ends the chain, reported
+        _log(f"expert chain seed {seed} raised {exc!r}")
+        return seed, [{"position": 1, "success": False, "failure": "crash", "reason": repr(exc)}]
+
+
+def bench_expert_chains(n: int, seed0: int, workers: int) -> dict:
+    """Expert-only chains (tabletop, seeds seed0..seed0+n-1): average length and every failure's reason."""
+    from promptbot.e2e.chains import completed_length, summarize
+
+    t0 = time.perf_counter()
+    chains: dict[int, list[dict]] = {}
+    with get_context("spawn").Pool(max(1, workers)) as pool:
+        for seed, results in pool.imap_unordered(_chain, range(seed0, seed0 + n)):
+            chains[seed] = results
+            _log(f"expert chain seed {seed}: {completed_length(results)}/5 ({len(chains)}/{n}, "
+                 f"{time.perf_counter() - t0:.0f} s)")
+    ordered = [chains[s] for s in sorted(chains)]
+    rep = summarize(ordered)
+    return {"chains": n, "seed0": seed0, "avg_chain_length": rep["avg_chain_length"],
+            "chain_lengths": rep["chain_lengths"], "success_by_position": rep["success_by_position"],
+            "commands": rep["commands"], "failures": rep["failures"],
+            "failed": [{"seed": s, **r} for s in sorted(chains) for r in chains[s] if not r["success"]],
+            "wall_s": round(time.perf_counter() - t0, 1)}
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.trials < 0:
-        print("--trials must be >= 0", file=sys.stderr)
+    if args.trials < 0 or args.chains < 0:
+        print("--trials and --chains must be >= 0", file=sys.stderr)
         return 2
     # PyBullet and its EGL plugin print on the C-level stdout: send fd 1 to stderr while measuring
     # (spawned workers inherit it) and print the report on the real stdout at the end.
@@ -239,6 +277,9 @@ def _measure(args: argparse.Namespace) -> dict:
     if args.trials:
         _log(f"expert: {args.trials} trials x {len(SKILLS)} skills on {args.workers} workers ...")
         report["expert"] = bench_expert(args.trials, args.seed0, args.workers, args.trial_log)
+    if args.chains:
+        _log(f"expert chains: {args.chains} on {args.workers} workers ...")
+        report["expert_chains"] = bench_expert_chains(args.chains, args.chain_seed0, args.workers)
     report["targets"] = _targets(report)
     return report
 

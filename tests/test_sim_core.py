@@ -230,3 +230,12 @@ def test_failed_pick_says_why(env, monkeypatch):
     assert not res.success
     assert res.reason.startswith(f"pick('{cube}',) did not reach its goal: ")
     assert f"finger(s) touch {cube} after the lift" in res.reason, res.reason
+
+
+def test_expert_alone_completes_a_benchmark_chain(env):
+    """Tabletop seed 0's five chained commands (push, relative places, ...) by the expert on ground truth."""
+    from promptbot.sim.trials import run_expert_chain
+
+    results = run_expert_chain(env, "tabletop", 0)
+    assert [r["position"] for r in results] == [1, 2, 3, 4, 5]
+    assert all(r["success"] for r in results), [r.get("reason") for r in results]

@@ -59,3 +59,39 @@ def run_trial(trial: Trial, env=None) -> tuple[bool, float, int]:
     finally:
         if own:
             env.close()
+
+
+def run_expert_chain(env, world: str, seed: int, length: int = 5) -> list[dict]:
+    """One chain of the e2e benchmark's commands (``promptbot.e2e.chains``) carried out by the expert
+    alone, with ground truth instead of perception, speech and planning: the executor's share of a
+    chain's failures. Each command's oracle plan runs step by step; a failed step or a goal that does
+    not hold in ground truth ends the chain. Returns one result dict per command tried."""
+    from promptbot.e2e.chains import next_command
+    from promptbot.sim.expert import Expert
+    from promptbot.tasks import check
+
+    env.reset(world, seed)
+    earlier, out = [], []
+    for pos in range(1, length + 1):
+        cmd = next_command(world, seed, pos, env.ground_truth(), earlier)
+        if cmd is None:
+            break
+        expert = Expert(env)
+        t0 = time.perf_counter()
+        res = {"position": pos, "instruction": cmd.instruction, "goal": cmd.goal, "success": True}
+        for skill, args in cmd.oracle_plan:
+            step = expert.run(skill, args)
+            if not step.success:
+                res.update(success=False, failure="skill_failed", reason=step.reason)
+                break
+        expert.clear_view()
+        if res["success"]:
+            holds, why = check(cmd.goal, env.ground_truth())
+            if not holds:
+                res.update(success=False, failure="goal_not_reached", reason=why)
+        res["wall_s"] = round(time.perf_counter() - t0, 3)
+        out.append(res)
+        if not res["success"]:
+            break
+        earlier.append(cmd)
+    return out
