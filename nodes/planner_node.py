@@ -13,6 +13,9 @@ Interfaces
 * action client ``/policy/execute_skill`` (promptbot_msgs/action/ExecuteSkill)
 * service client ``/perception/verify_step`` (promptbot_msgs/srv/VerifyStep), used
   when available; otherwise each step is verified by re-checking a newer scene
+* subscription ``joint_states_topic`` (``/joint_states``): the finger opening (sum of
+  ``gripper_joints``) decides a pick that perception answers OCCLUDED (the arm hides the
+  lifted object from the scene camera): held when the fingers stopped at the object's width
 * subscription ``heartbeat_topic`` (``/policy/heartbeat``, std_msgs/Header): while the
   ExecuteSkill server publishes heartbeats, silence longer than ``server_lost_s`` (or the
   server leaving the graph) fails the running step at once; the planner then waits up to
@@ -48,13 +51,14 @@ from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import METHODS, PlanResult, reground
 from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import Step
-from promptbot.planning.verify import expected_effect, held_object
+from promptbot.planning.verify import expected_effect, gripper_holds, held_object
 from promptbot.ros.actions import ActionClient
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import check
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import JointState
 from std_msgs.msg import Header, String
 from std_srvs.srv import SetBool
 
@@ -93,6 +97,10 @@ SPECS = [
               "to come back before replanning [s]", min=0.0, max=600.0),
     ParamSpec("verify_timeout_s", 5.0, "wait for a scene showing a step's effect [s]", min=0.1, max=60.0),
     ParamSpec("max_replans", 2, "replanning attempts after a failed step", min=0, max=10),
+    ParamSpec("joint_states_topic", "/joint_states", "sensor_msgs/JointState with the gripper's finger joints "
+              "('' = off)", read_only=True),
+    ParamSpec("gripper_joints", ["panda_finger_joint1", "panda_finger_joint2"], "finger joints whose positions "
+              "add up to the gripper opening [m]: checks a pick the camera cannot see", read_only=True),
     ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
     ParamSpec("llm_dtype", "auto", "weights of a local LLM: auto (bfloat16 where the CPU has native bf16, else "
@@ -169,6 +177,10 @@ class PlannerNode(Node):
                                  callback_group=self._cb)
         self.create_subscription(Header, p.heartbeat_topic, self._on_heartbeat, _HEARTBEAT_QOS,
                                  callback_group=MutuallyExclusiveCallbackGroup())
+        self._grip: tuple[float, float] | None = None          # (opening [m], receipt time [s, monotonic])
+        if p.joint_states_topic:
+            self.create_subscription(JointState, p.joint_states_topic, self._on_joints, 10,
+                                     callback_group=MutuallyExclusiveCallbackGroup())
         self.create_service(SetBool, "/planner/confirm", self._on_confirm, callback_group=self._cb)
         self.skill_client = ActionClient(self, ExecuteSkill, "/policy/execute_skill", callback_group=self._cb)
         self.verify_client = self.create_client(VerifyStep, "/perception/verify_step", callback_group=self._cb)
@@ -215,6 +227,14 @@ class PlannerNode(Node):
 
     def _on_heartbeat(self, _msg: Header) -> None:
         self._last_heartbeat = time.monotonic()
+
+    def _on_joints(self, msg: JointState) -> None:
+        pos = dict(zip(msg.name, msg.position))
+        joints = list(self.params.gripper_joints)
+        if joints and all(j in pos for j in joints):
+            width = float(sum(pos[j] for j in joints))
+            if math.isfinite(width):
+                self._grip = (width, time.monotonic())
 
     def _on_transcript(self, msg: Transcript) -> None:
         if not self.params.listen_transcripts or msg.error_code != Transcript.OK:
@@ -594,12 +614,26 @@ class PlannerNode(Node):
                 r = fut.result()
                 if r.error_code == VerifyStep.Response.OK:
                     return bool(r.holds), f"perception: {r.reason}"
+                if r.error_code == VerifyStep.Response.OCCLUDED and step.skill == "pick":
+                    return self._verify_grip(step, f"perception: {r.reason}")
                 self.get_logger().warning(f"verify_step error {r.error_code}: {r.error_msg}; using the scene")
         objs, _t, why = self._wait_scene(t_start, self.params.verify_timeout_s)
         if objs is None:
             return False, f"cannot verify: {why}"
         ok, reason = expected_effect(step, objs)
         return ok, f"scene: {reason}"
+
+    def _verify_grip(self, step: Step, seen: str) -> tuple[bool, str]:
+        """A pick the scene camera cannot see (the arm hides the held object): ask the fingers."""
+        grip = self._grip
+        if grip is None or time.monotonic() - grip[1] > 1.0:
+            return False, f"{seen}; no fresh gripper state on {self.params.joint_states_topic} either"
+        objs, _t, _why = self._latest_scene()
+        obj = next((o for o in objs or [] if o.id == step.args[0]), None)
+        if obj is None:
+            return False, f"{seen}; {step.args[0]} is not in the scene"
+        ok, why = gripper_holds(obj, grip[0])
+        return ok, f"{seen}; gripper: {why}"
 
 
 def main(args=None) -> None:

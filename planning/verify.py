@@ -1,6 +1,7 @@
 """Step verification from an observed scene (pure): did the step's expected effect happen?"""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from promptbot.planning.skills import RELATIONAL_TARGETS, TABLE_TARGET, Step
@@ -48,6 +49,24 @@ def expected_effect(step: Step, objects: Sequence[ObjectState]) -> tuple[bool, s
         return False, f"{target} is not visible"
     ok = is_in(obj, box)
     return ok, f"{obj.id} {'is' if ok else 'is not'} in {target}"
+
+
+GRIP_WIDTH_TOL_M = 0.012   # fingers stopped within this of the object's width: it is between them [m]
+GRIP_EMPTY_M = 0.005       # fingers closer than this closed on nothing [m]
+
+
+def gripper_holds(obj: ObjectState, width_m: float) -> tuple[bool, str]:
+    """Whether the fingers' opening ``width_m`` [m] says ``obj`` is between them: the pick check when
+    the scene camera cannot see the object (held behind the arm). ``(holds, reason)``."""
+    # the size is an axis-aligned box: a cube turned by 45 degrees shows sqrt(2) times its width
+    size = min(obj.size[0], obj.size[1])
+    lo, hi = size / math.sqrt(2.0) - GRIP_WIDTH_TOL_M, size + GRIP_WIDTH_TOL_M
+    if width_m < GRIP_EMPTY_M:
+        return False, f"the fingers are closed ({width_m * 100:.1f} cm): nothing between them"
+    if lo <= width_m <= hi:
+        return True, f"the fingers stopped at {width_m * 100:.1f} cm on {obj.id} ({size * 100:.1f} cm box)"
+    return False, (f"the fingers stopped at {width_m * 100:.1f} cm, outside {obj.id}'s "
+                   f"{lo * 100:.1f}-{hi * 100:.1f} cm")
 
 
 def held_object(objects: Sequence[ObjectState], min_height_m: float = 0.10) -> str | None:

@@ -19,7 +19,7 @@ from promptbot.perception import (
 from promptbot.perception.detector import Detection
 from promptbot.perception.geometry import look_at, matrix_to_pose, pose_to_matrix
 from promptbot.perception.sync import StampSync
-from promptbot.perception.verify import BAD_REQUEST, OK, UNKNOWN_OBJECT
+from promptbot.perception.verify import BAD_REQUEST, OCCLUDED, OK, UNKNOWN_OBJECT
 from promptbot.scene import ObjectState
 
 pytest.importorskip("pybullet")
@@ -333,6 +333,17 @@ def test_verify_step(skill, args, holds, code):
     v = verify_step(skill, args, SCENE)
     assert (v.holds, v.code) == (holds, code), v.reason
     assert v.reason
+
+
+def test_pick_of_a_hidden_object_is_not_judged_from_where_it_was_last_seen():
+    """Bench e2e: the arm hid the lifted cube; its held track still stood on the table and the pick was
+    judged failed. A hidden object gets OCCLUDED (the planner then asks the gripper); a seen one does not."""
+    from dataclasses import replace
+
+    hidden = [replace(o, attrs={"occluded": True}) if o.id == "red_cube" else o for o in SCENE]
+    v = verify_step("pick", ("red_cube",), hidden)
+    assert (v.holds, v.code) == (False, OCCLUDED) and "hidden" in v.reason, v.reason
+    assert verify_step("pick", ("red_cube",), SCENE).code == OK
 
 
 # --- a real pick-and-place sequence through the scripted expert -------------------------------------

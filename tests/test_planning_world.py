@@ -153,3 +153,18 @@ def test_spots_beside_a_container_keep_a_gap_to_it():
         for b in objs[2:]:
             gap = max(abs(pos[0] - b.position[0]) - (b.size[0] + 0.04) / 2, abs(pos[1] - b.position[1]) - (b.size[1] + 0.04) / 2)
             assert gap >= CONTAINER_CLEARANCE_M - 1e-6, (t, b.id, pos, gap)
+
+
+def test_gripper_opening_says_whether_the_object_is_held():
+    from helpers.scenes import cube
+    from promptbot.planning.verify import gripper_holds
+
+    c = cube("red", 0.5, 0.0)                                  # 4 cm
+    assert gripper_holds(c, 0.041)[0]
+    ok, why = gripper_holds(c, 0.001)
+    assert not ok and "nothing" in why
+    ok, why = gripper_holds(c, 0.075)
+    assert not ok and "outside red_cube's" in why
+    turned = cube("red", 0.5, 0.0)                            # seen turned by 45 degrees: a 5.7 cm box
+    turned = type(turned)(turned.id, turned.label, turned.color, turned.position, (0.057, 0.057, 0.04))
+    assert gripper_holds(turned, 0.040)[0]

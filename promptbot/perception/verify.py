@@ -22,6 +22,7 @@ from promptbot.scene import REGIONS, RELATIONS, ObjectState, is_in, is_on
 OK = 0
 UNKNOWN_OBJECT = 2
 BAD_REQUEST = 3
+OCCLUDED = 4
 
 LIFT_MIN_M = 0.03            # a held object's bottom is at least this high above the table [m]
 REST_MAX_M = 0.015           # an object resting on the table has its bottom below this [m]
@@ -70,6 +71,10 @@ def verify_step(skill: str, args, objects) -> Verdict:
         sup = _support(obj, objs)
         if obj.bottom >= LIFT_MIN_M and sup is None:
             return Verdict(True, f"{oid} is held: bottom {obj.bottom:.3f} m above the table, not resting on anything")
+        if obj.attrs.get("occluded"):
+            # a lifted object the arm hides from the camera is still reported where it was last seen
+            return Verdict(False, f"{oid} is hidden from the camera (last seen at {_pos(obj)}): "
+                                  "the scene cannot tell whether it is held", OCCLUDED)
         if sup is not None:
             return Verdict(False, f"{oid} is not held: it rests {sup}")
         return Verdict(False, f"{oid} is not held: bottom {obj.bottom:.3f} m above the table "
