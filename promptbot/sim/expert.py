@@ -41,11 +41,6 @@ MAX_ANG_RAD_S = 1.2
 PUSH_SPEED_M_S = 0.08
 PUSH_Z_M = 0.018                  # grasp-target height while pushing (finger tips ~8 mm above the table)
 FINGER_HALF_THICK_M = 0.011
-FINGER_HALF_WIDTH_M = 0.011       # finger pad half-width across the closing axis [m]
-GRASP_ROOM_M = 0.01               # the open fingers want this much room beside a grasped object [m]
-GRASP_SWITCH_M = 0.004            # below this room the other finger axis is taken, if roomier [m]
-MAX_GRASP_SHIFT_M = 0.012         # largest grasp-point shift away from a tight side [m]
-CONTAINER_RELEASE_GAP_M = 0.012   # release in a container: fingers open this much wider than the object [m]
 
 
 class SkillError(ValueError):
@@ -109,22 +104,6 @@ class ActionNoise:
     def __post_init__(self):
         if self.lin_std_m_s < 0 or self.ang_std_rad_s < 0 or self.tau_s <= 0:
             raise ValueError("noise stds must be >= 0 and tau_s > 0")
-
-
-def _local_xy(p, box: ObjectState) -> tuple[float, float]:
-    """Point ``p`` (base-frame xy) in the frame of ``box`` (its centre, rotated by its yaw)."""
-    yaw = float(box.attrs.get("yaw", 0.0))
-    dx, dy = p[0] - box.position[0], p[1] - box.position[1]
-    return math.cos(yaw) * dx + math.sin(yaw) * dy, -math.sin(yaw) * dx + math.cos(yaw) * dy
-
-
-def _inside(obj: ObjectState, box: ObjectState) -> bool:
-    """``obj`` lies in container ``box``, judged in the box's own frame: the axis-aligned box of a
-    turned bowl reaches past its walls, and a cube beside such a bowl counted as inside it."""
-    shape = SHAPES[box.label]
-    lx, ly = _local_xy(obj.position, box)
-    return (abs(lx) <= shape.size[0] / 2.0 and abs(ly) <= shape.size[1] / 2.0
-            and box.bottom - 0.01 <= obj.bottom <= box.top)
 
 
 class Expert:
@@ -214,58 +193,20 @@ class Expert:
             raise SkillError(f"unknown object {oid!r}; scene has {sorted(gt)}")
         return gt[oid]
 
-    def _grasp(self, obj: ObjectState) -> tuple[np.ndarray, float]:
-        """Grasp point and yaw. Of a cube's two finger axes the one with room for the open fingers;
-        where even that one is tight, the point shifts (up to 12 mm) towards the roomier side, and the
-        closing fingers slide the cube that way."""
-        g = self._grasp_point(obj)
+    def _grasp_yaw(self, obj: ObjectState) -> float:
         yaw = float(obj.attrs.get("yaw", 0.0))
         if obj.label != "cube":
-            return g, _wrap(yaw, math.pi)
+            return _wrap(yaw, math.pi)
         options = [_wrap(yaw, math.pi / 2.0), _wrap(yaw + math.pi / 2.0, math.pi)]
-        gt = self._gt()
-        box = next((c for c in gt.values() if c.is_container and _inside(obj, c)), None)
-        others = [o for o in gt.values() if o.id not in (obj.id, self._held) and o is not box]
-        rooms = [self._finger_rooms(obj, y, others, box) for y in options]
-        room = [min(r) for r in rooms]
-        if box is not None:
-            # inside a container: close the fingers across the direction with most room to the walls
-            # and to what else lies in it
-            k = int(room[1] > room[0])
-        else:
-            # beside another object (a cube pushed against a bowl): the finger that came down on the
-            # bowl's rim lifted bowl and cube together (expert chains: 2 of 50); close across the other axis
-            k = 1 if room[0] < GRASP_SWITCH_M and room[1] > room[0] else 0
-        if room[k] < GRASP_ROOM_M:
-            minus, plus = rooms[k]
-            axis = np.array([-math.sin(options[k]), math.cos(options[k])])
-            g = g.copy()
-            g[:2] += float(np.clip((plus - minus) / 2.0, -MAX_GRASP_SHIFT_M, MAX_GRASP_SHIFT_M)) * axis
-        return g, options[k]
+        box = next((c for c in self._gt().values() if c.is_container and is_in(obj, c)), None)
+        if box is None:
+            return options[0]
+        # inside a container: close the fingers across the direction with most room to the walls
+        off = np.array(obj.position[:2]) - np.array(box.position[:2])
 
-    def _finger_rooms(self, obj: ObjectState, yaw: float, others: list[ObjectState],
-                      box: ObjectState | None = None) -> tuple[float, float]:
-        """Smallest xy gaps [m] (on the -axis and the +axis side) between the open fingers' outer faces at
-        grasp ``yaw`` and the footprints of ``others`` and the inner walls of ``box`` (``obj``'s container)."""
-        axis = np.array([-math.sin(yaw), math.cos(yaw)])       # finger axis: the grasp frame's y axis
-        across = np.array([axis[1], -axis[0]]) * FINGER_HALF_WIDTH_M
-        reach = self._open_width(obj) / 2.0 + 2.0 * FINGER_HALF_THICK_M
-        c = np.array(obj.position[:2])
-        out = []
-        for side in (-1.0, 1.0):
-            room = math.inf
-            for p in (c + side * reach * axis + k * across for k in (-1.0, 0.0, 1.0)):
-                for o in others:          # each footprint in the object's own frame (a turned bowl is no larger)
-                    lx, ly = _local_xy(p, o)
-                    size = SHAPES[o.label].size if o.label in SHAPES else o.size
-                    room = min(room, max(abs(lx) - size[0] / 2.0, abs(ly) - size[1] / 2.0))
-                if box is not None:       # the walls, in the container's own frame
-                    shape = SHAPES[box.label]
-                    lx, ly = _local_xy(p, box)
-                    room = min(room, shape.size[0] / 2.0 - shape.wall_m - abs(lx),
-                               shape.size[1] / 2.0 - shape.wall_m - abs(ly))
-            out.append(room)
-        return out[0], out[1]
+        def finger_load(y: float) -> float:   # finger axis is the grasp frame's y axis
+            return abs(off @ np.array([-math.sin(y), math.cos(y)]))
+        return min(options, key=finger_load)
 
     def _open_width(self, obj: ObjectState) -> float:
         shape = SHAPES[obj.label]
@@ -294,7 +235,8 @@ class Expert:
         obj = self._obj(oid)
         if not SHAPES[obj.label].graspable:
             raise SkillError(f"{oid} ({obj.label}) cannot be picked")
-        g, yaw = self._grasp(obj)
+        yaw = self._grasp_yaw(obj)
+        g = self._grasp_point(obj)
         self._gripper = self._open_width(obj)
         p, _ = self.env.ee_pose()
         if p[2] < g[2] + APPROACH_DZ_M - 0.02:    # rise first to clear objects
@@ -302,23 +244,13 @@ class Expert:
         self._move((g[0], g[1], g[2] + APPROACH_DZ_M), yaw, tol_m=0.01)
         # re-read the object (it may have been nudged) and descend
         obj = self._obj(oid)
-        g, yaw = self._grasp(obj)
+        g = self._grasp_point(obj)
+        yaw = self._grasp_yaw(obj)
         self._move((g[0], g[1], g[2] + APPROACH_DZ_M), yaw, tol_m=0.004)
         self._move(g, yaw, tol_m=0.003, speed=0.15)
         self._grip(0.0, 0.6)
-        standing = {c.id for c in self._gt().values() if c.is_container and c.bottom < 0.01}
         p, _ = self.env.ee_pose()
         self._move((p[0], p[1], LIFT_Z_M), yaw, tol_m=0.01, speed=0.2)
-        lifted = sorted(c.id for c in self._gt().values() if c.id in standing and c.bottom > 0.02)
-        if lifted:
-            # a finger caught a container's wall and the lift took it along: set it down, let go
-            self._move((p[0], p[1], p[2] + 0.005), yaw, tol_m=0.005, speed=0.1, timeout_s=3.0)
-            self._grip(self._open_width(obj), 0.5)
-            q, _ = self.env.ee_pose()
-            self._move((q[0], q[1], LIFT_Z_M), yaw, tol_m=0.02)
-            self._held = None
-            self._why.append(f"the fingers caught {' and '.join(lifted)} and lifted it along; it was set back down")
-            return False
         ok = self.holding(oid)
         self._held = oid if ok else None
         if not ok:
@@ -395,41 +327,24 @@ class Expert:
                 best, best_score = (float(x), float(y)), score
         return best
 
-    def _container_spot(self, oid: str, box: ObjectState,
-                        gt: dict[str, ObjectState]) -> tuple[tuple[float, float], float | None]:
-        """Free spot inside ``box`` and the hand's yaw there (None: keep it).
-
-        The centre when empty. Else, in the box's own frame, the spot farthest from what already lies
-        in it where the held object fits and the fingers (at the release width) clear the walls, with
-        the finger axis along the box axis that allows it. The old corner spot put a finger into the
-        wall: the rise lifted bowl and cubes together (expert chains: 1 of 50, the bowl was carried home).
-        """
+    def _container_spot(self, oid: str, box: ObjectState, gt: dict[str, ObjectState]) -> tuple[float, float]:
+        """Free spot inside ``box``: the centre when empty, else farthest from what is already in it."""
         me = gt[oid]
-        inside = [o for o in gt.values() if o.id != oid and _inside(o, box)]
+        inside = [o for o in gt.values() if o.id != oid and is_in(o, box)]
         cx, cy = box.position[:2]
         if not inside:
-            return (cx, cy), None
+            return (cx, cy)
         shape = SHAPES[box.label]
-        inner = (shape.size[0] / 2 - shape.wall_m, shape.size[1] / 2 - shape.wall_m)
-        half = 0.5 * max(SHAPES[me.label].size[:2]) if me.label in SHAPES else 0.5 * max(me.size[:2])
-        along = half + CONTAINER_RELEASE_GAP_M / 2 + 2.0 * FINGER_HALF_THICK_M + 0.004   # finger reach + margin
-        byaw = float(box.attrs.get("yaw", 0.0))
-        c, sn = math.cos(byaw), math.sin(byaw)
-        best, best_key = None, None
-        for lx in np.linspace(-(inner[0] - half - 0.004), inner[0] - half - 0.004, 9):
-            for ly in np.linspace(-(inner[1] - half - 0.004), inner[1] - half - 0.004, 9):
-                # finger axis along the box's y (hand yaw = box yaw) or along its x (box yaw - 90 deg)
-                fits = [abs(ly) + along <= inner[1] and abs(lx) + FINGER_HALF_WIDTH_M <= inner[0],
-                        abs(lx) + along <= inner[0] and abs(ly) + FINGER_HALF_WIDTH_M <= inner[1]]
-                if not any(fits):
-                    continue
-                x, y = cx + c * lx - sn * ly, cy + sn * lx + c * ly
+        half_me = 0.5 * math.hypot(*SHAPES[me.label].size[:2]) if me.label in SHAPES else 0.03
+        hx = max(0.0, box.size[0] / 2 - shape.wall_m - min(half_me, 0.5 * max(me.size[:2])) - 0.004)
+        hy = max(0.0, box.size[1] / 2 - shape.wall_m - min(half_me, 0.5 * max(me.size[:2])) - 0.004)
+        best, best_d = (cx, cy), -1.0
+        for x in np.linspace(cx - hx, cx + hx, 7):
+            for y in np.linspace(cy - hy, cy + hy, 7):
                 d = min(math.hypot(x - o.position[0], y - o.position[1]) for o in inside)
-                key = (round(d, 4), -math.hypot(lx, ly))
-                if best_key is None or key > best_key:
-                    best_key = key
-                    best = ((float(x), float(y)), byaw if fits[0] else byaw - math.pi / 2)
-        return best if best is not None else ((cx, cy), None)
+                if d > best_d + 1e-9:
+                    best, best_d = (float(x), float(y)), d
+        return best
 
     def _resolve(self, oid: str, target: str, gt: dict[str, ObjectState]) -> tuple[float, float] | None:
         """Table/region/relational/container spot from the planner's pure resolver (same rules as planning)."""
@@ -452,13 +367,9 @@ class Expert:
             raise SkillError("cannot place an object on itself")
         tgt_obj: ObjectState | None = None
         xy: tuple[float, float] | None = None
-        box_yaw: float | None = None           # hand yaw the container spot needs
         if target in gt:
             tgt_obj = gt[target]
-            if tgt_obj.is_container:
-                xy, box_yaw = self._container_spot(oid, tgt_obj, gt)
-            else:
-                xy = tgt_obj.position[:2]
+            xy = self._container_spot(oid, tgt_obj, gt) if tgt_obj.is_container else tgt_obj.position[:2]
         elif target in REGIONS or target == "table" or ":" in target:
             xy = self._resolve(oid, target, gt) or self._free_spot(target, oid)
             if xy is None:
@@ -483,8 +394,6 @@ class Expert:
         if tgt_obj is not None and not tgt_obj.is_container and held.label == "cube" and tgt_obj.label == "cube":
             yaw = _wrap(yaw + _wrap(float(tgt_obj.attrs.get("yaw", 0.0)) - float(held.attrs.get("yaw", 0.0)),
                                     math.pi / 2.0), math.pi)
-        if box_yaw is not None:            # same finger axis, the nearer of its two hand yaws
-            yaw = _wrap(yaw + _wrap(box_yaw - yaw, math.pi), 2.0 * math.pi)
         travel = self._travel_z(oid, held.size[2])
         p, _ = self.env.ee_pose()
         self._move((p[0], p[1], travel), yaw, tol_m=0.02)
@@ -499,12 +408,8 @@ class Expert:
         off = self._held_offset(oid)
         self._move((xy[0] - off[0], xy[1] - off[1], z_rel), yaw, tol_m=0.004, speed=0.08, timeout_s=3.0)
         # release to the pre-grasp width, not fully open: in a bowl the opening finger pressed the
-        # neighbouring cube against the wall and the rise carried both cubes away (9 of 30 seeds);
-        # in a container just wide enough to let go, so the fingers clear the walls
-        width = self._open_width(held)
-        if tgt_obj is not None and tgt_obj.is_container:
-            width = min(width, min(SHAPES[held.label].size[:2]) + CONTAINER_RELEASE_GAP_M)
-        self._grip(width, 0.5)
+        # neighbouring cube against the wall and the rise carried both cubes away (9 of 30 seeds)
+        self._grip(self._open_width(held), 0.5)
         self._held = None
         p, _ = self.env.ee_pose()
         self._move((p[0], p[1], max(travel, p[2] + 0.08)), yaw, tol_m=0.02)
@@ -516,8 +421,7 @@ class Expert:
         a = gt[oid]
         if tgt_obj is not None:
             b = gt[target]
-            # a container must still stand on the table (a finger in its wall once lifted it away)
-            ok = (is_in(a, b) and b.bottom < 0.01) if b.is_container else is_on(a, b)
+            ok = is_in(a, b) if b.is_container else is_on(a, b)
             ref = b.position[:2]
         elif target in REGIONS:
             ok = REGIONS[target].contains(a.position) and a.bottom < 0.01
