@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from promptbot.ros.actions import ActionClient
 from promptbot.testing import wait_for
 from promptbot_msgs.action import ExecuteSkill
@@ -23,13 +21,6 @@ from promptbot_msgs.srv import ResetWorld
 WORLD, SEED, OBJECT = "tabletop", 1, "red_cube"     # the demo world: a red cube on the table
 
 
-# Known failure, tracked by issue 9 (the policy is below its 90 % target): on 2026-11-27 this scene's
-# pick through the graph passed 3 of 9 runs (each up to two 40 s episodes), while the same
-# checkpoint picks 84-92 % of held-out scenes in `promptbot eval-policy` (no ROS latency). The test
-# still runs the whole graph and reports XPASS when the pick succeeds; it must become strict again
-# once a retrained checkpoint passes reliably.
-@pytest.mark.xfail(reason="issue 9: the committed checkpoint's pick through the graph succeeds in about "
-                          "a third of runs on this scene", strict=False)
 def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
     spawn("promptbot.nodes.sim_node", "--ros-args", "-p", f"world:={WORLD}", "-p", f"seed:={SEED}",
           "-p", "width:=96", "-p", "height:=96", "-p", "publish_depth:=false", "-p", "real_time_factor:=1.0")
