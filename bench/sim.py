@@ -158,17 +158,23 @@ def bench_node(seconds: float) -> dict:
 _ENV = None
 
 
-def _trial(args: tuple[str, int]) -> tuple[str, int, bool, float]:
+def _worker_env(world: str, seed: int):
+    """The worker process's one simulator (created on first use, reset by each trial or chain)."""
     global _ENV
     from promptbot.sim.env import SimConfig, SimEnv
+
+    if _ENV is None:
+        _ENV = SimEnv(world, seed, SimConfig(renderer="tiny"))
+    return _ENV
+
+
+def _trial(args: tuple[str, int]) -> tuple[str, int, bool, float]:
     from promptbot.sim.trials import make_trial, run_trial
 
     skill, seed = args
     tr = make_trial(skill, seed)
-    if _ENV is None:
-        _ENV = SimEnv(tr.world, tr.seed, SimConfig(renderer="tiny"))
     try:
-        ok, wall, _ = run_trial(tr, _ENV)
+        ok, wall, _ = run_trial(tr, _worker_env(tr.world, tr.seed))
     except Exception as exc:  # noqa: BLE001 - a crash is a failed trial, reported
         _log(f"trial {skill} seed {seed} raised {exc!r}")
         ok, wall = False, 0.0
@@ -206,14 +212,10 @@ def bench_expert(trials: int, seed0: int, workers: int, trial_log: str | None = 
 
 
 def _chain(seed: int) -> tuple[int, list[dict]]:
-    global _ENV
-    from promptbot.sim.env import SimConfig, SimEnv
     from promptbot.sim.trials import run_expert_chain
 
-    if _ENV is None:
-        _ENV = SimEnv("tabletop", seed, SimConfig(renderer="tiny"))
     try:
-        return seed, run_expert_chain(_ENV, "tabletop", seed)
+        return seed, run_expert_chain(_worker_env("tabletop", seed), "tabletop", seed)
     except Exception as exc:  # noqa: BLE001 - a crash ends the chain, reported
         _log(f"expert chain seed {seed} raised {exc!r}")
         return seed, [{"position": 1, "success": False, "failure": "crash", "reason": repr(exc)}]
