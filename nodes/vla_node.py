@@ -43,6 +43,10 @@ PARAMS = [
     ParamSpec("max_image_age_s", 0.25, "camera frames older than this are stale: hold [s]", min=0.01, max=5.0),
     ParamSpec("stale_abort_s", 3.0, "abort with STALE_INPUT after this long without a fresh frame [s]", min=0.1, max=60.0),
     ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
+    ParamSpec("latency_compensation", True, "skip the chunk entries whose time passed while the image travelled "
+              "and the policy ran (the image's age at publishing, in control periods)"),
+    ParamSpec("chunk_offset_steps", 0.0, "extra control periods to skip in each chunk, on top of the measured image "
+              "age (e.g. a slow arm driver)", min=0.0, max=10.0),
     ParamSpec("ensemble_k", 0.1, "temporal ensembling weight decay (0 = mean)", min=0.0, max=10.0),
     ParamSpec("retreat_s", 1.0, "after a successful place/stack/push, rise at retreat_speed_m_s for this long, "
               "so the hand no longer hides the object from the scene camera when the step is verified "
@@ -198,11 +202,13 @@ class VlaNode(Node):
         result = ExecuteSkill.Result()
         cfg = RunnerConfig(control_rate_hz=p.control_rate_hz, timeout_s=goal.timeout or p.default_timeout_s,
                            max_image_age_s=p.max_image_age_s, stale_abort_s=p.stale_abort_s,
-                           done_threshold=p.done_threshold, ensemble_k=p.ensemble_k)
+                           done_threshold=p.done_threshold, ensemble_k=p.ensemble_k,
+                           latency_compensation=p.latency_compensation, chunk_offset_steps=p.chunk_offset_steps)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")
         code, msg = ExecuteSkill.Result.FAILED, "not finished"
+        ages: list[float] = []            # image age when each chunk was acted on [s]
         try:
             next_tick = self._now_s()
             while rclpy.ok():
@@ -224,7 +230,9 @@ class VlaNode(Node):
                         self.get_logger().warning(
                             f"inference {chunk.latency_s * 1e3:.0f} ms exceeds the control period "
                             f"{cfg.period_s * 1e3:.0f} ms", throttle_duration_sec=5.0)
-                    decision = run.on_chunk(chunk.actions, chunk.done_prob)
+                    age = self._now_s() - stamp
+                    ages.append(age)
+                    decision = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age)
                 if decision.kind == "act":
                     self._publish(decision.action)
                 elif decision.kind == "hold":
@@ -257,7 +265,10 @@ class VlaNode(Node):
             handle.canceled()
         else:
             handle.abort()
-        self.get_logger().info(f"skill {goal.skill} ended: {msg}")
+        age_text = (f"; image age when acted on: median {1e3 * float(np.median(ages)):.0f} ms, "
+                    f"max {1e3 * max(ages):.0f} ms, chunk entries skipped {run.skipped / max(1, run.steps):.2f} "
+                    f"per step" if ages else "")
+        self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}")
         return result
 
 

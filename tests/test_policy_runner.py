@@ -1,4 +1,4 @@
-"""Closed-loop skill runner logic: stale input holds, timeout, done flag, output clipping."""
+"""Closed-loop skill runner logic: stale input holds, timeout, done flag, output clipping, latency compensation."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,11 +48,42 @@ def test_actions_are_clipped_and_nan_holds():
     assert run.on_chunk(bad, 0.0).kind == "hold"
 
 
+def _ramp(h=6):
+    """A chunk whose entry i moves at (i + 1) cm/s in x: the executed entry is readable from the action."""
+    c = np.zeros((h, 7))
+    c[:, 0] = 0.01 * (np.arange(h) + 1)
+    return c
+
+
+def test_latency_compensation_skips_the_entries_whose_time_has_passed():
+    cfg = RunnerConfig(control_rate_hz=20.0, ensemble_k=0.0)
+    run = SkillRun(cfg, chunk=6, start_time_s=0.0)
+    assert run.on_chunk(_ramp(), 0.0, obs_age_s=0.0).action[0] == pytest.approx(0.01)    # fresh: entry 0
+    run = SkillRun(cfg, chunk=6, start_time_s=0.0)
+    assert run.on_chunk(_ramp(), 0.0, obs_age_s=0.040).action[0] == pytest.approx(0.02)  # 0.8 periods: entry 1
+    run = SkillRun(cfg, chunk=6, start_time_s=0.0)
+    assert run.on_chunk(_ramp(), 0.0, obs_age_s=0.110).action[0] == pytest.approx(0.03)  # 2.2 periods: entry 2
+    assert run.skipped == 2 and run.steps == 1
+    run = SkillRun(cfg, chunk=6, start_time_s=0.0)
+    assert run.on_chunk(_ramp(), 0.0, obs_age_s=5.0).action[0] == pytest.approx(0.06)    # never past the last
+    run = SkillRun(RunnerConfig(ensemble_k=0.0, chunk_offset_steps=1.0), chunk=6, start_time_s=0.0)
+    assert run.on_chunk(_ramp(), 0.0, obs_age_s=0.0).action[0] == pytest.approx(0.02)    # fixed offset
+    off = SkillRun(RunnerConfig(ensemble_k=0.0, latency_compensation=False), chunk=6, start_time_s=0.0)
+    assert off.on_chunk(_ramp(), 0.0, obs_age_s=0.110).action[0] == pytest.approx(0.01)  # switched off
+    # the shifted chunk keeps its length: the tail holds the last entry, the ensembler still has a full chunk
+    run = SkillRun(cfg, chunk=6, start_time_s=0.0)
+    run.on_chunk(_ramp(), 0.0, obs_age_s=0.1)
+    later = [run.ensembler.step()[0] for _ in range(5)]
+    assert later == pytest.approx([0.04, 0.05, 0.06, 0.06, 0.06])
+
+
 def test_config_validation():
     with pytest.raises(ValueError):
         RunnerConfig(control_rate_hz=0.5)
     with pytest.raises(ValueError):
         RunnerConfig(done_threshold=0.0)
+    with pytest.raises(ValueError):
+        RunnerConfig(chunk_offset_steps=-1.0)
 
 
 def test_proprio_from_joints():

@@ -21,16 +21,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")
+    parser.add_argument("--latency-steps", type=int, default=0,
+                        help="the policy sees observations this many control periods old (a graph's camera and "
+                             "inference delay); 0 = the synchronous loop the demonstrations were recorded in")
+    parser.add_argument("--no-latency-compensation", action="store_true",
+                        help="execute chunks from their first entry whatever the observation's age")
+    parser.add_argument("--chunk-offset", type=float, default=0.0, help="extra chunk entries to skip [periods]")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptbot.policy.evaluate import evaluate
+    from promptbot.policy.evaluate import LatencySpec, evaluate
     from promptbot.policy.paths import default_checkpoint
 
     ckpt = args.checkpoint or default_checkpoint()
     if not Path(ckpt).is_file():
         print(f"eval-policy: no checkpoint at {ckpt}; train one with `promptbot train --install`", file=sys.stderr)
+        return 2
+    if not 0 <= args.latency_steps <= 10 or not 0 <= args.chunk_offset <= 10:
+        print("eval-policy: --latency-steps and --chunk-offset must be in [0, 10]", file=sys.stderr)
         return 2
     if args.episodes < 1 or args.workers < 1 or args.timeout <= 0:
         print("eval-policy: --episodes and --workers must be >= 1 and --timeout > 0", file=sys.stderr)
@@ -43,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"eval-policy: unknown skill/condition {bad}", file=sys.stderr)
         return 2
     report = evaluate(str(ckpt), args.backend, skills, conditions, args.episodes, args.timeout, args.workers,
-                      str(args.embeddings) if args.embeddings else None, args.seed_offset, progress=True)
+                      str(args.embeddings) if args.embeddings else None, args.seed_offset, progress=True,
+                      latency=LatencySpec(args.latency_steps, not args.no_latency_compensation, args.chunk_offset))
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -55,8 +55,20 @@ class EpisodeResult:
     mean_infer_ms: float
 
 
+@dataclass(frozen=True)
+class LatencySpec:
+    """Graph-like delays for the in-process loop, and how the runner compensates."""
+    obs_delay_steps: int = 0           # the policy sees the camera frame (and joints) from this many periods ago
+    compensation: bool = True          # SkillRun skips chunk entries by the observation's age
+    chunk_offset_steps: float = 0.0
+
+    def __post_init__(self):
+        if not 0 <= self.obs_delay_steps <= 10:
+            raise ValueError("obs_delay_steps must be in [0, 10]")
+
+
 def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float = 20.0,
-                distractors: bool = False) -> EpisodeResult:
+                distractors: bool = False, latency: LatencySpec = LatencySpec()) -> EpisodeResult:
     from promptbot.policy.policy import Observation
     from promptbot.sim.expert import Expert
 
@@ -70,20 +82,25 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
         Expert(env).run_plan(spec.setup_plan)
     texts = step_paraphrases(skill, args, heldout=heldout_paraphrase)
     instruction = texts[seed % len(texts)]
-    cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s)
+    cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
+                       latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps)
     run = SkillRun(cfg, policy.config.chunk, 0.0)
     use_wrist = policy.config.use_wrist
     t0, infer_s, end = time.perf_counter(), [], "timeout"
+    history: list = []                   # observations of the last obs_delay_steps + 1 periods
     for k in range(int(timeout_s * cfg.control_rate_hz)):
         _, q, _, _ = env.joint_state()
-        obs = Observation(
+        history.append(Observation(
             scene_rgb=env.render("scene", RENDER_SIZE, RENDER_SIZE).rgb,
             proprio=proprio_from_joints(q[:7], env.gripper_width()),
             instruction=instruction,
-            wrist_rgb=env.render("wrist", RENDER_SIZE, RENDER_SIZE).rgb if use_wrist else None)
+            wrist_rgb=env.render("wrist", RENDER_SIZE, RENDER_SIZE).rgb if use_wrist else None))
+        del history[:-(latency.obs_delay_steps + 1)]
+        obs = history[0]
+        age_s = (len(history) - 1) * cfg.period_s
         chunk = policy.infer(obs)
         infer_s.append(chunk.latency_s)
-        d = run.on_chunk(chunk.actions, chunk.done_prob)
+        d = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age_s)
         if d.kind == "done":
             end = "done"
             break
@@ -101,7 +118,8 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
 _WORKER: dict = {}
 
 
-def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int) -> None:
+def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int,
+                 latency: LatencySpec = LatencySpec()) -> None:
     from promptbot.policy.policy import Policy
     from promptbot.sim.env import SimConfig, SimEnv
 
@@ -112,6 +130,7 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
         encoder = LookupEncoder(embeddings)
     _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder, threads=threads)
     _WORKER["env"] = SimEnv("tabletop", 0, SimConfig.from_env())
+    _WORKER["latency"] = latency
     import atexit
 
     atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)
@@ -120,7 +139,7 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
 def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
     cond, seed, timeout_s = job
     r = run_episode(_WORKER["policy"], _WORKER["env"], seed, heldout_paraphrase=cond == "unseen",
-                    distractors=cond == "distractors", timeout_s=timeout_s)
+                    distractors=cond == "distractors", timeout_s=timeout_s, latency=_WORKER["latency"])
     return cond, r
 
 
@@ -134,7 +153,7 @@ def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
 
 def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[str], episodes: int,
              timeout_s: float = 20.0, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
-             progress: bool = True) -> dict:
+             progress: bool = True, latency: LatencySpec = LatencySpec()) -> dict:
     """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes."""
     from dataclasses import asdict
 
@@ -145,12 +164,12 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
     jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
-                    "timeout_s": timeout_s, "results": {}, "counts": {}, "episodes": []}
+                    "timeout_s": timeout_s, "latency": asdict(latency), "results": {}, "counts": {}, "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:
         if workers == 1:
-            _init_worker(str(checkpoint), backend, embeddings, threads=2)
+            _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency)
             for job in jobs:
                 results.append(_run_job(job))
                 bar.update(1)
@@ -159,7 +178,7 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                     initargs=(str(checkpoint), backend, embeddings, 1)) as pool:
+                                     initargs=(str(checkpoint), backend, embeddings, 1, latency)) as pool:
                 for out in pool.map(_run_job, jobs, chunksize=1):
                     results.append(out)
                     bar.update(1)

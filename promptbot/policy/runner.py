@@ -4,6 +4,16 @@
 an action from the policy (temporally ensembled chunks), a hold (zero
 velocity) when the input is stale, or the end of the skill (done, timeout).
 The node feeds it observations and publishes what it returns.
+
+Latency compensation: entry i of a chunk is the action for the control period
+that starts i periods after the observation was taken (that is how the
+demonstrations were recorded: observe, then act at once). Through a real
+graph the image is already some tens of ms old when the chunk comes out, and
+the command reaches the arm later still, so the runner skips the entries whose
+time has passed: ``round(obs_age / period + chunk_offset_steps)``. Executing a
+stale entry is a delay inside a feedback loop; measured on the demo scene, a
+single 50 ms delay turned a 5 s pick into a 40 s timeout (see
+``promptbot eval-policy --latency-steps``).
 """
 from __future__ import annotations
 
@@ -26,6 +36,8 @@ class RunnerConfig:
     ensemble_k: float = 0.1
     max_linear_m_s: float = 0.3            # clip of the policy's own output (the governor limits again)
     max_angular_rad_s: float = 1.0
+    chunk_offset_steps: float = 0.0        # periods between taking an observation and acting on it, beyond its age
+    latency_compensation: bool = True      # skip the chunk entries whose time has passed (see module doc)
 
     def __post_init__(self):
         if not 1.0 <= self.control_rate_hz <= 100.0:
@@ -34,6 +46,8 @@ class RunnerConfig:
             raise ValueError("timeouts must be > 0 s")
         if not 0.0 < self.done_threshold <= 1.0 or self.done_consecutive < 1:
             raise ValueError("done_threshold must be in (0, 1] and done_consecutive >= 1")
+        if not 0.0 <= self.chunk_offset_steps <= 10.0:
+            raise ValueError("chunk_offset_steps must be in [0, 10]")
 
     @property
     def period_s(self) -> float:
@@ -58,6 +72,7 @@ class SkillRun:
         self.stale_since: float | None = None
         self.done_streak = 0
         self.steps = 0
+        self.skipped = 0                   # chunk entries skipped for latency, summed over steps
 
     def progress(self, now_s: float) -> float:
         return float(min(1.0, max(0.0, (now_s - self.start) / self.cfg.timeout_s)))
@@ -76,9 +91,21 @@ class SkillRun:
         self.stale_since = None
         return None
 
-    def on_chunk(self, actions: np.ndarray, done_prob: float) -> Decision:
+    def skip_steps(self, obs_age_s: float, chunk: int) -> int:
+        """How many leading chunk entries are already in the past when the action is applied."""
+        if not self.cfg.latency_compensation:
+            return 0
+        late = max(0.0, obs_age_s) / self.cfg.period_s + self.cfg.chunk_offset_steps
+        return int(min(chunk - 1, max(0, round(late))))
+
+    def on_chunk(self, actions: np.ndarray, done_prob: float, obs_age_s: float = 0.0) -> Decision:
+        """Decide from a chunk predicted from an observation ``obs_age_s`` old (its age when acted on)."""
         if not np.all(np.isfinite(actions)):
             return Decision("hold", reason="policy output contains NaN/inf")
+        skip = self.skip_steps(obs_age_s, len(actions))
+        self.skipped += skip
+        if skip:       # the entries' times have passed: shift, holding the last entry for the tail
+            actions = np.concatenate([actions[skip:], np.repeat(actions[-1:], skip, axis=0)])
         self.done_streak = self.done_streak + 1 if done_prob >= self.cfg.done_threshold else 0
         if self.done_streak >= self.cfg.done_consecutive:
             return Decision("done", reason=f"policy done (p={done_prob:.2f})")
