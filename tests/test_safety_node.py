@@ -230,13 +230,19 @@ def test_stale_joint_states_hold(rig):
         t_off = rig.last_joints_sent           # system time of the last joint state sent
         # the policy keeps commanding meanwhile; wait (bounded) for enough outputs on a loaded machine
 
-        def enough_after_hold() -> bool:
+        def enough_after_hold() -> bool:       # more than 10 outputs, all zero, at the end
             got = rig.stamped_since(t_off)
-            zeros = [t for t, v in got if is_zero(v)]
-            return bool(zeros) and sum(1 for t, _ in got if t >= zeros[0]) > 10
+            return len(got) > 10 and all(is_zero(v) for _, v in got[-11:])
         wait_for(enough_after_hold, 5.0, what="more than 10 outputs after the hold began")
         got = rig.stamped_since(t_off)
-        first_zero = next(t for t, v in got if is_zero(v))
+        # the sustained hold: the first zero after which every output is zero (a starved test policy
+        # thread on a loaded machine can make the governor send one zero for a late command before it:
+        # CI saw "held after 0.003 s")
+        k = len(got)
+        while k > 0 and is_zero(got[k - 1][1]):
+            k -= 1
+        assert k < len(got), "no hold after the joint states stopped"
+        first_zero = got[k][0]
         # hold 0.5 s after the last joint state (+ one period, + transport slack on a loaded CI machine)
         assert 0.5 - 0.01 <= first_zero - t_off <= 0.5 + PERIOD_S + 0.1, f"held after {first_zero - t_off:.3f} s"
         late = [v for t, v in got if t >= first_zero]
