@@ -38,8 +38,10 @@ def run(args: argparse.Namespace) -> int:
     if not Path(ckpt).is_file():
         print(f"eval-policy: no checkpoint at {ckpt}; train one with `promptbot train --install`", file=sys.stderr)
         return 2
-    if not 0 <= args.latency_steps <= 10 or not 0 <= args.chunk_offset <= 10:
-        print("eval-policy: --latency-steps and --chunk-offset must be in [0, 10]", file=sys.stderr)
+    try:
+        latency = LatencySpec(args.latency_steps, not args.no_latency_compensation, args.chunk_offset)
+    except ValueError as exc:
+        print(f"eval-policy: --latency-steps / --chunk-offset: {exc}", file=sys.stderr)
         return 2
     if args.episodes < 1 or args.workers < 1 or args.timeout <= 0:
         print("eval-policy: --episodes and --workers must be >= 1 and --timeout > 0", file=sys.stderr)
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = evaluate(str(ckpt), args.backend, skills, conditions, args.episodes, args.timeout, args.workers,
                       str(args.embeddings) if args.embeddings else None, args.seed_offset, progress=True,
-                      latency=LatencySpec(args.latency_steps, not args.no_latency_compensation, args.chunk_offset))
+                      latency=latency)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -65,6 +65,7 @@ class LatencySpec:
     def __post_init__(self):
         if not 0 <= self.obs_delay_steps <= 10:
             raise ValueError("obs_delay_steps must be in [0, 10]")
+        RunnerConfig(chunk_offset_steps=self.chunk_offset_steps)     # the runner's own bounds, checked up front
 
 
 def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float = 20.0,
