@@ -196,8 +196,15 @@ class PlannerNode(Node):
             self._scenes[topic] = (msg, time.monotonic())
             self._scene_event.notify_all()
 
-    def _latest_scene(self, newer_than: float = -1.0) -> tuple[list[ObjectState] | None, float, str]:
-        """(objects, receipt time, topic) of the freshest usable scene, or (None, 0, reason)."""
+    def _latest_scene(self, newer_than: float = -1.0, stamped_at_or_after_ns: int = 0
+                      ) -> tuple[list[ObjectState] | None, float, str]:
+        """(objects, receipt time, topic) of the freshest usable scene, or (None, 0, reason).
+
+        ``newer_than``: receipt time [s, monotonic] the scene must be received after;
+        ``stamped_at_or_after_ns``: a scene with a header stamp must also be stamped at or after
+        this time (a scene received late but captured earlier, e.g. in flight while a skill
+        finished, does not count); unstamped scenes are judged by receipt time alone.
+        """
         max_age = self.params.scene_max_age_s
         now = time.monotonic()
         ages = []
@@ -208,7 +215,9 @@ class PlannerNode(Node):
                     ages.append(f"{topic}: none received")
                     continue
                 msg, t_rx = entry
-                if now - t_rx > max_age or t_rx <= newer_than:
+                stamp_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+                too_early = t_rx <= newer_than or (stamp_ns > 0 and stamp_ns < stamped_at_or_after_ns)
+                if now - t_rx > max_age or too_early:
                     ages.append(f"{topic}: {now - t_rx:.1f} s old" if now - t_rx > max_age
                                 else f"{topic}: nothing newer")
                     continue
@@ -216,10 +225,10 @@ class PlannerNode(Node):
         return None, 0.0, (f"no fresh SceneState (limit {max_age:.1f} s; {'; '.join(ages)}): "
                            "not acting on a stale scene")
 
-    def _wait_scene(self, newer_than: float, timeout: float):
+    def _wait_scene(self, newer_than: float, timeout: float, stamped_at_or_after_ns: int = 0):
         deadline = time.monotonic() + timeout
         while True:
-            objs, t_rx, topic = self._latest_scene(newer_than)
+            objs, t_rx, topic = self._latest_scene(newer_than, stamped_at_or_after_ns)
             if objs is not None or time.monotonic() > deadline:
                 return objs, t_rx, topic
             with self._scene_event:
@@ -425,7 +434,9 @@ class PlannerNode(Node):
                 self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
                 return self._result(RunTask.Result.CANCELED, "canceled; the arm holds its position",
                                     self._plan_msg(res, statuses, verifs))
-            objs, _t, why = self._wait_scene(-1.0, self.params.verify_timeout_s)
+            # goal check and replanning on the world as it is now, not on a frame from mid-step
+            objs, _t, why = self._wait_scene(time.monotonic(), self.params.verify_timeout_s,
+                                             stamped_at_or_after_ns=self.get_clock().now().nanoseconds)
             if objs is not None:
                 goal = reground(goal, objs)        # perception may have renamed an object meanwhile
             if failed_at is None and objs is not None and check(goal, objs)[0]:
@@ -537,11 +548,11 @@ class PlannerNode(Node):
             statuses[i] = PlanStep.RUNNING
             self.plan_pub.publish(self._plan_msg(res, statuses, verifs))
             self._feedback(gh, "executing", i, n, s.instruction)
-            t_start = time.monotonic()
-            stamp_start = self.get_clock().now()
             ok, why, lost = self._run_skill(s.step, s.instruction, gh)
             if ok:
-                ok, why = self._verify(s.step, t_start, stamp_start)
+                # judge the step on what is seen after the skill reported its end: a frame captured
+                # mid-motion (or still in flight when the result came) shows the old world
+                ok, why = self._verify(s.step, time.monotonic(), self.get_clock().now())
             verifs[i] = why
             statuses[i] = PlanStep.SUCCEEDED if ok else PlanStep.FAILED
             if not ok:
@@ -606,18 +617,34 @@ class PlannerNode(Node):
             return False, f"skill failed (code {r.error_code}): {r.error_msg}", False
         return True, "executed", False
 
-    def _verify(self, step: Step, t_start: float, stamp_start) -> tuple[bool, str]:
-        if self.verify_client.service_is_ready():
-            req = VerifyStep.Request(skill=step.skill, args=list(step.args), not_before=stamp_start.to_msg())
+    def _verify(self, step: Step, t_done: float, stamp_done) -> tuple[bool, str]:
+        """Check a step's effect on a scene captured after ``stamp_done`` (the skill's end).
+
+        Perception's verify_step first: it answers STALE_SCENE until it has processed such a
+        frame, so it is asked again until ``verify_timeout_s``; then the scene topics.
+        """
+        deadline = time.monotonic() + self.params.verify_timeout_s
+        stale = ""
+        while self.verify_client.service_is_ready():
+            req = VerifyStep.Request(skill=step.skill, args=list(step.args), not_before=stamp_done.to_msg())
             fut = self.verify_client.call_async(req)
-            if self._wait_future(fut, self.params.verify_timeout_s, None):
-                r = fut.result()
-                if r.error_code == VerifyStep.Response.OK:
-                    return bool(r.holds), f"perception: {r.reason}"
-                if r.error_code == VerifyStep.Response.OCCLUDED and step.skill == "pick":
-                    return self._verify_grip(step, f"perception: {r.reason}")
-                self.get_logger().warning(f"verify_step error {r.error_code}: {r.error_msg}; using the scene")
-        objs, _t, why = self._wait_scene(t_start, self.params.verify_timeout_s)
+            if not self._wait_future(fut, max(0.1, deadline - time.monotonic()), None):
+                break
+            r = fut.result()
+            if r.error_code == VerifyStep.Response.OK:
+                return bool(r.holds), f"perception: {r.reason}"
+            if r.error_code == VerifyStep.Response.OCCLUDED and step.skill == "pick":
+                return self._verify_grip(step, f"perception: {r.reason}")
+            if r.error_code == VerifyStep.Response.STALE_SCENE and time.monotonic() < deadline:
+                stale = r.error_msg
+                time.sleep(0.05)
+                continue
+            self.get_logger().warning(f"verify_step error {r.error_code}: {r.error_msg}; using the scene")
+            break
+        if stale:
+            self.get_logger().warning(f"verify_step: {stale}; using the scene")
+        objs, _t, why = self._wait_scene(t_done, max(0.1, deadline - time.monotonic()),
+                                         stamped_at_or_after_ns=stamp_done.nanoseconds)
         if objs is None:
             return False, f"cannot verify: {why}"
         ok, reason = expected_effect(step, objs)

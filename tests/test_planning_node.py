@@ -127,3 +127,32 @@ def test_scene_conversion_skips_malformed_objects():
         msg.objects.append(d)
     objs = scene_to_objects(msg)
     assert [o.id for o in objs] == ["red_cube"] and objs[0].position == (0.5, 0.0, 0.02)
+
+
+def test_steps_are_verified_on_scenes_captured_after_the_skill_ended(ros_node, ros_env, spawn):
+    """A camera + perception pipeline delivers each scene late (here 0.4 s, stamped with its
+    capture time). A scene received after the skill's result but captured before it shows the
+    old world: judging the step on it would fail a step that succeeded and replan."""
+    env = dict(ros_env, PYTHONPATH=HELPERS + os.pathsep + ros_env.get("PYTHONPATH", ""))
+    spawn("helpers.symbolic_skill_server", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=1",
+          "-p", "scene_latency_s:=0.4", "-p", "step_delay_s:=0.05", env=env, name="symbolic_skill_server")
+    spawn("promptbot.nodes.planner_node", "--ros-args", "--params-file", CONFIG, "-p", "llm:=uniform",
+          "-p", "method:=mcts_uniform", name="planner_node")
+    counts = []
+    ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
+    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
+    assert client.wait_for_server(timeout_sec=30.0)
+    wait_for(lambda: counts, 20.0, what="helper execution counter")
+    feedback, box, done = [], {}, threading.Event()
+    fut = client.send_goal_async(RunTask.Goal(instruction="put the red cube in the blue bowl"),
+                                 feedback_callback=lambda f: feedback.append(f.feedback))
+    fut.add_done_callback(lambda f: f.result().get_result_async().add_done_callback(
+        lambda r: (box.update(r=r.result().result), done.set())))
+    assert done.wait(60.0), "no RunTask result"
+    r = box["r"]
+    assert r.error_code == RunTask.Result.SUCCEEDED, r.error_msg
+    pick, place = r.plan.steps
+    assert pick.status == pick.SUCCEEDED and place.status == place.SUCCEEDED
+    assert "red_cube is lifted" in pick.verification and "in blue_bowl" in place.verification
+    assert "replanning" not in [f.stage for f in feedback]
+    wait_for(lambda: counts[-1] == 2, 5.0, what="exactly the two planned steps executed")

@@ -6,7 +6,9 @@ nodes are wired. Steps are applied with ``promptbot.planning.world.apply``.
 
 Parameters: world, seed (initial scene from promptbot.sim.worlds.sample_scene),
 scene_topic (/sim/ground_truth), rate_hz, fail_first (the first N executions
-fail without changing the world, to exercise replanning), step_delay_s.
+fail without changing the world, to exercise replanning), step_delay_s,
+scene_latency_s (each scene shows, and is stamped with, the world as it was that long
+ago: a camera + perception pipeline's lag).
 Publishes std_msgs/UInt32 ``/symbolic/executions`` (latched): successful steps, and,
 with heartbeat_period_s > 0, the VLA node's heartbeat (``/policy/heartbeat``).
 """
@@ -18,6 +20,7 @@ import time
 import rclpy
 from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from std_msgs.msg import Header, UInt32
@@ -36,6 +39,8 @@ SPECS = [
     ParamSpec("rate_hz", 10.0, "scene publishing rate [Hz]", min=0.5, max=100.0),
     ParamSpec("fail_first", 0, "the first N executions fail", min=0, max=100),
     ParamSpec("step_delay_s", 0.05, "simulated execution time per step [s]", min=0.0, max=120.0),
+    ParamSpec("scene_latency_s", 0.0, "age of the world state each scene shows (and is stamped with) [s]",
+              min=0.0, max=5.0),
     ParamSpec("heartbeat_period_s", 0.0, "publish std_msgs/Header on /policy/heartbeat like the VLA node "
               "(0 = off) [s]", min=0.0, max=10.0),
 ]
@@ -49,6 +54,7 @@ class SymbolicSkillServer(Node):
 
         self.state = WorldState.from_objects(sample_scene(self.params.world, self.params.seed))
         self.lock = threading.Lock()
+        self.history = [(time.monotonic(), self.state)]     # (time the state began, state)
         self.failures_left = self.params.fail_first
         self.executions = 0
         self.scene_pub = self.create_publisher(SceneState, self.params.scene_topic, 5)
@@ -65,11 +71,13 @@ class SymbolicSkillServer(Node):
                                    cancel_callback=lambda _g: CancelResponse.ACCEPT, callback_group=cb)
 
     def _publish(self) -> None:
+        lag = self.params.scene_latency_s
         msg = SceneState(source="ground_truth")
-        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.stamp = (self.get_clock().now() - Duration(nanoseconds=int(lag * 1e9))).to_msg()
         msg.header.frame_id = "panda_link0"
+        seen_at = time.monotonic() - lag
         with self.lock:
-            objs = self.state.objects
+            objs = next(st for t, st in reversed(self.history) if t <= seen_at or t == self.history[0][0]).objects
         for o in objs:
             d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=1.0)
             d.position.x, d.position.y, d.position.z = (float(v) for v in o.position)
@@ -92,6 +100,7 @@ class SymbolicSkillServer(Node):
                                            duration=float(time.monotonic() - t0))
             try:
                 self.state = apply(Step(req.skill, tuple(req.args)), self.state)
+                self.history = self.history[-20:] + [(time.monotonic(), self.state)]
             except (InadmissibleAction, ValueError) as exc:
                 gh.abort()
                 return ExecuteSkill.Result(error_code=ExecuteSkill.Result.INVALID_GOAL, error_msg=str(exc))
