@@ -487,6 +487,15 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState]) -> list[Goa
     return None
 
 
+def _holds_now(lit: Literal, objects: list[ObjectState]) -> bool:
+    """Whether an in/on literal is true of the scene as it is."""
+    by_id = {o.id: o for o in objects}
+    a, b = by_id.get(lit.args[0]), by_id.get(lit.args[1])
+    if a is None or b is None:
+        return False
+    return is_in(a, b) if lit.pred == "in" else is_on(a, b)
+
+
 def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
     """Why the world model rejects a goal (None when it is achievable in principle)."""
     by_id = {o.id: o for o in objects}
@@ -620,6 +629,12 @@ def _relational_goals(toks: list, objects: list[ObjectState]) -> list[Goal]:
         for l in lits:
             if l.pred in ("in", "on", "in_region", "near", "left_of", "right_of"):
                 final = [x for x in final if not (x.pred == "on_table" and x.args[0] == l.args[0])]
+            if l.pred in ("in", "on") and not l.negated:
+                # "put the cube in the pink bowl into the red bowl" (a relative clause "that is" lost by
+                # the recogniser): an earlier in/on of the same object that holds already describes
+                # where it is, not where it goes
+                final = [x for x in final if not (x.pred in ("in", "on") and not x.negated and x != l
+                                                  and x.args[0] == l.args[0] and _holds_now(x, objects))]
             if l.pred == "on_table" and any(x.args[0] == l.args[0] and x.pred in ("in", "on") for x in final):
                 continue
             final.append(l)

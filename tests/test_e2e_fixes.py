@@ -22,7 +22,7 @@ from promptbot.planning.interpret import interpret
 from promptbot.scene import ObjectState
 from promptbot.speech.backend import DecodeResult, Hypothesis
 from promptbot.speech.recognizer import Recognizer
-from promptbot.speech.text import repair_side_of
+from promptbot.speech.text import repair_side_of, repair_transcript
 from promptbot.tasks import parse_goal
 
 # --- 1. "left of" heard as "left on" ---------------------------------------------------------------
@@ -35,6 +35,10 @@ HEARD = [
     ("Put the red cube to the left on the blue bowl.", "Put the red cube to the left of the blue bowl."),
     ("put the yellow cube on the right on the green cube", "put the yellow cube on the right of the green cube"),
     ("so it's right on a red bowl", "so it's right of a red bowl"),
+    # "to the" heard as "turn the" too (bench e2e, session 8: seeds 38 and 12 of 50)
+    ("put the purple cube turn the left on the orange cube", "put the purple cube to the left of the orange cube"),
+    ("the yellow cube turn the right on the green bowl", "the yellow cube to the right of the green bowl"),
+    ("slide the purple cube turn the front on the table", "slide the purple cube to the front on the table"),
 ]
 KEPT = [
     "put the red cube on the green cube",
@@ -43,6 +47,7 @@ KEPT = [
     "put it on the left on top of the blue cube",
     "place the blue cube right on the red bowl",         # "right on" = directly on: kept
     "take the cube left on the plate",                   # "left" = remaining: kept
+    "turn the red cube around",                          # "turn the" before no side: kept
 ]
 
 
@@ -65,6 +70,18 @@ def test_side_on_is_repaired_to_side_of(heard, said):
 @pytest.mark.parametrize("text", KEPT)
 def test_sensible_on_is_kept(text):
     assert repair_side_of(text) == text
+    assert repair_transcript(text) == text
+
+
+@pytest.mark.parametrize("heard,said", [
+    ("But the red cube next to the purple cube.", "Put the red cube next to the purple cube."),
+    ("but the green cube that is in the pink bowl into the yellow bowl",
+     "put the green cube that is in the pink bowl into the yellow bowl"),
+    ("put the red cube in the bowl, but the green one stays", "put the red cube in the bowl, but the green one stays"),
+    ("butter the toast", "butter the toast"),
+])
+def test_leading_but_is_put(heard, said):
+    assert repair_transcript(heard) == said
 
 
 def test_transcript_text_is_repaired_and_raw_text_kept():

@@ -61,6 +61,20 @@ def test_ambiguous_impossible_refused_unknown():
     assert r.status == "impossible"
 
 
+def test_where_an_object_is_describes_it_when_a_relative_clause_is_lost():
+    """The recogniser drops "that is" ("put the orange cube that is in the yellow bowl into the white
+    bowl" -> "... cube in the yellow bowl into the white bowl", bench asr): an in/on that holds already
+    names the object, the later one is the goal. Two placements of which none holds stay impossible."""
+    objs = tabletop()
+    objs[0] = cube("red", 0.62, 0.20, z=0.03)                           # the red cube lies in the yellow bowl
+    for text in ("put the red cube that is in the yellow bowl into the white bowl",
+                 "put the red cube in the yellow bowl into the white bowl"):
+        r = interpret(text, objs)
+        assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (text, r.message)
+    r = interpret("put the green cube in the yellow bowl into the white bowl", objs)   # green: on the table
+    assert r.status == "impossible" and "cannot be both" in r.message
+
+
 def test_swap_unstack_empty_sort_tidy():
     objs = [cube("red", 0.62, 0.20, z=0.025), cube("green", 0.62, -0.22, z=0.025), cube("blue", 0.45, 0.0),
             bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22), cube("yellow", 0.45, 0.0, z=0.06)]

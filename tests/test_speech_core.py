@@ -138,6 +138,26 @@ def test_vocabulary_hotwords_and_rescoring():
     assert rescore(h2, v, 1.0, lm, 0.3)[0].text.endswith("right of the bowl")
 
 
+def test_every_word_of_the_task_library_is_in_the_lexicon():
+    """Rescoring penalises words outside the lexicon: a command word missing there (once "into",
+    "nudge", "towards") pushes the decoder's right hypothesis down the n-best list."""
+    from promptbot.tasks import TaskNotApplicable, generate
+    from promptbot.tasks.library import FAMILIES
+    from promptbot.speech.text import words
+
+    v, missing = Vocabulary(), {}
+    for seed in range(60):
+        for fam in FAMILIES:
+            try:
+                task = generate("tabletop", seed, fam)
+            except TaskNotApplicable:
+                continue
+            for w in words(task.instruction):
+                if not v.in_lexicon(w):
+                    missing.setdefault(w, task.instruction)
+    assert not missing, f"words of task library instructions not in the speech lexicon: {missing}"
+
+
 def test_wake_phrase_split():
     assert R.split_wake_phrase("Robot, pick up the cube.", "robot") == (True, "pick up the cube.")
     assert R.split_wake_phrase("hey robots pick it up", "robot") == (True, "pick it up")

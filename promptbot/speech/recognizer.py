@@ -15,7 +15,7 @@ import numpy as np
 
 from promptbot.speech.audio import SAMPLE_RATE, clipped_fraction, CLIP_FRACTION_WARN
 from promptbot.speech.backend import AsrBackend, DecodeOptions, DecodeResult, Hypothesis
-from promptbot.speech.text import edit_distance, normalize, repair_side_of
+from promptbot.speech.text import edit_distance, normalize, repair_transcript
 from promptbot.speech.vocab import CommandLanguageModel, Vocabulary, rescore
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,7 @@ class Recognizer:
         need_wake = c.require_wake_phrase if require_wake_phrase is None else require_wake_phrase
         if c.wake_phrase.strip():
             res.wake_phrase_heard, text = split_wake_phrase(text, c.wake_phrase)
-        repaired = repair_side_of(text)
+        repaired = repair_transcript(text)
         if repaired != text:
             log.info("transcript repaired: %r -> %r", text, repaired)
             text = repaired

@@ -64,6 +64,28 @@ _SIDE_ON = re.compile(
     re.IGNORECASE)
 
 
+# "to the" heard as "turn the" before a side ("put the purple cube turn the left on the orange cube",
+# "slide the purple cube turn the front on the table": bench e2e). promptbot has no turning skill and
+# "turn the left" means nothing else, so it is read as "to the <side>".
+_TURN_THE_SIDE = re.compile(r"\bturn the\s+(?=(?:left|right|front|back|far|middle|center|centre)\b)",
+                            re.IGNORECASE)
+
+
 def repair_side_of(text: str) -> str:
-    """'... to the left on the blue bowl' -> '... to the left of the blue bowl' (see ``_SIDE_ON``)."""
+    """'... to the left on the blue bowl' -> '... to the left of the blue bowl' (see ``_SIDE_ON``);
+    '... turn the left on the X' -> '... to the left of the X' (see ``_TURN_THE_SIDE``)."""
+    text = _TURN_THE_SIDE.sub("to the ", text)
     return _SIDE_ON.sub(lambda m: f"{m.group('lead')} {m.group('side')} of ", text)
+
+
+# A command never starts with "but": an utterance-initial "but the" is "put the" (tiny.en on espeak-ng:
+# "but the red cube next to the purple cube", bench asr).
+_LEADING_BUT = re.compile(r"^(\W*)but(?=\s+the\b)", re.IGNORECASE)
+
+
+def repair_transcript(text: str) -> str:
+    """All known, unambiguous mishearings of command words repaired: ``repair_side_of`` and an
+    utterance-initial "but the" -> "put the" (``_LEADING_BUT``)."""
+    text = _LEADING_BUT.sub(lambda m: m.group(1) + ("Put" if m.group(0).lstrip()[:1].isupper() else "put"), text)
+    return repair_side_of(text)
+

@@ -23,6 +23,8 @@ DEFAULT_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "white",
 DEFAULT_VERBS = (
     "pick", "place", "put", "stack", "unstack", "move", "push", "slide", "sort", "grab", "drop", "lift",
     "take", "get", "collect", "empty", "switch", "swap", "open", "close", "stop",
+    # the task library's other command verbs (tests/test_speech_vocab.py keeps this list complete)
+    "nudge", "shove", "remove", "transfer", "gather", "exchange", "tidy", "clean", "clear", "build",
 )
 # Things in every scene that are not objects of the world.
 SCENE_WORDS = ("table", "tower", "side", "corner")
@@ -33,7 +35,8 @@ FUNCTION_WORDS = tuple(
     "left right front behind back near next top bottom middle center side of from with by over under "
     "inside beside between far closest nearest same different two three both is are be so that its "
     "bring give take set leave keep make go out apart places place leftmost rightmost colour color has "
-    "there here what which where".split()
+    "there here what which where into onto at towards around away goes except but than everything "
+    "objects positions matching furthest stacked edge".split()
 )
 
 
