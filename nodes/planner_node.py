@@ -49,9 +49,9 @@ from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backen
 from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, parse_skill_list, question
 from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import METHODS, PlanResult, reground
-from promptbot.planning.safety import screen_instruction
+from promptbot.planning.safety import MIN_OBJECT_CONFIDENCE, screen_instruction
 from promptbot.planning.skills import Step
-from promptbot.planning.verify import expected_effect, gripper_holds, held_object
+from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
 from promptbot.ros.actions import ActionClient
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
@@ -391,7 +391,8 @@ class PlannerNode(Node):
             return self._result(RunTask.Result.STALE_INPUT, why)
         try:
             planner = self._get_planner()
-            res = planner.plan(instruction, objs, holding=held_object(objs))
+            holding, objs = self._holding(objs)
+            res = planner.plan(instruction, objs, holding=holding)
         except (LLMUnavailable, ValueError) as exc:
             self.get_logger().error(f"LLM unavailable: {exc}")
             return self._result(RunTask.Result.PLANNING_FAILED, f"LLM unavailable: {exc}")
@@ -455,7 +456,8 @@ class PlannerNode(Node):
             replans += 1
             self._feedback(goal_handle, "replanning", failed_at or 0, len(res.steps), reason)
             try:
-                res = planner.plan(instruction, objs, goal=goal, holding=held_object(objs))
+                holding, objs = self._holding(objs)
+                res = planner.plan(instruction, objs, goal=goal, holding=holding)
                 goal = res.goal or goal
             except LLMUnavailable as exc:
                 return self._result(RunTask.Result.PLANNING_FAILED, f"replanning failed: LLM unavailable: {exc}")
@@ -649,6 +651,15 @@ class PlannerNode(Node):
             return False, f"cannot verify: {why}"
         ok, reason = expected_effect(step, objs)
         return ok, f"scene: {reason}"
+
+    def _holding(self, objs: list[ObjectState]) -> tuple[str | None, list[ObjectState]]:
+        """(held object or None, objects to plan with): perception, overruled by fresh finger states."""
+        grip = self._grip
+        width = grip[0] if grip is not None and time.monotonic() - grip[1] <= 1.0 else None
+        held, objs, note = resolve_holding(objs, width, MIN_OBJECT_CONFIDENCE)
+        if note:
+            self.get_logger().warning(note)
+        return held, objs
 
     def _verify_grip(self, step: Step, seen: str) -> tuple[bool, str]:
         """A pick the scene camera cannot see (the arm hides the held object): ask the fingers."""

@@ -53,6 +53,7 @@ def expected_effect(step: Step, objects: Sequence[ObjectState]) -> tuple[bool, s
 
 GRIP_WIDTH_TOL_M = 0.012   # fingers stopped within this of the object's width: it is between them [m]
 GRIP_EMPTY_M = 0.005       # fingers closer than this closed on nothing [m]
+GRIP_OPEN_M = 0.075        # fingers opened wider than this hold nothing (the Panda opens to 0.08 m) [m]
 
 
 def gripper_holds(obj: ObjectState, width_m: float) -> tuple[bool, str]:
@@ -69,9 +70,43 @@ def gripper_holds(obj: ObjectState, width_m: float) -> tuple[bool, str]:
                    f"{lo * 100:.1f}-{hi * 100:.1f} cm")
 
 
+def fingers_empty(width_m: float) -> str | None:
+    """Why the fingers' opening ``width_m`` [m] says they hold nothing, or None when they may."""
+    if width_m < GRIP_EMPTY_M:
+        return f"the fingers are closed ({width_m * 100:.1f} cm)"
+    if width_m > GRIP_OPEN_M:
+        return f"the fingers are open ({width_m * 100:.1f} cm)"
+    return None
+
+
 def held_object(objects: Sequence[ObjectState], min_height_m: float = 0.10) -> str | None:
     """The id of an object floating above everything (held by the gripper), if any."""
     for o in objects:
         if o.bottom >= min_height_m and not any(is_on(o, b) for b in objects if b.id != o.id):
             return o.id
     return None
+
+
+def resolve_holding(objects: Sequence[ObjectState], finger_width_m: float | None,
+                    min_confidence: float) -> tuple[str | None, list[ObjectState], str]:
+    """(held object id or None, objects to plan with, note) from perception and the fingers.
+
+    Perception calls an object floating above everything held (``held_object``). When the finger
+    opening ``finger_width_m`` [m] (None: unknown) says nothing is between the fingers, nothing is
+    held; a floating detection below ``min_confidence`` is then a phantom (bench e2e: a half-occluded
+    cube seen as a "pink_block" at gripper height made every replanned plan start with placing it,
+    which the safety check rightly refused) and is left out. ``note`` says what was overruled.
+    """
+    objects = list(objects)
+    held = held_object(objects)
+    if held is None or finger_width_m is None:
+        return held, objects, ""
+    why = fingers_empty(finger_width_m)
+    if why is None:
+        return held, objects, ""
+    obj = next(o for o in objects if o.id == held)
+    if obj.confidence < min_confidence:
+        return None, [o for o in objects if o.id != held], (
+            f"ignoring {held} (confidence {obj.confidence:.2f}), seen floating at {obj.bottom:.2f} m: {why}")
+    return None, objects, f"{held} floats at {obj.bottom:.2f} m but is not held: {why}"
+

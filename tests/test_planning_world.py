@@ -168,3 +168,24 @@ def test_gripper_opening_says_whether_the_object_is_held():
     turned = cube("red", 0.5, 0.0)                            # seen turned by 45 degrees: a 5.7 cm box
     turned = type(turned)(turned.id, turned.label, turned.color, turned.position, (0.057, 0.057, 0.04))
     assert gripper_holds(turned, 0.040)[0]
+
+
+def test_empty_fingers_overrule_a_floating_phantom():
+    """A detection floating at gripper height counts as held unless the fingers say they hold nothing;
+    then a low-confidence one is a phantom and is left out of planning (bench e2e: "pink_block")."""
+    from dataclasses import replace
+
+    from helpers.scenes import cube, tabletop
+    from promptbot.planning.verify import resolve_holding
+
+    phantom = replace(cube("pink", 0.40, 0.0, z=0.30, oid="pink_block"), label="block", confidence=0.15)
+    objs = tabletop() + [phantom]
+    assert resolve_holding(objs, None, 0.3)[:2] == ("pink_block", objs)            # no finger state
+    assert resolve_holding(objs, 0.040, 0.3)[:2] == ("pink_block", objs)           # something in the fingers
+    for width in (0.001, 0.080):                                                     # closed / wide open
+        held, planned, note = resolve_holding(objs, width, 0.3)
+        assert held is None and planned == tabletop() and "ignoring pink_block" in note
+    confident = replace(phantom, confidence=0.9)
+    held, planned, note = resolve_holding(tabletop() + [confident], 0.080, 0.3)
+    assert held is None and confident in planned and "not held" in note
+    assert resolve_holding(tabletop(), 0.080, 0.3) == (None, tabletop(), "")
