@@ -79,8 +79,15 @@ def test_sensible_on_is_kept(text):
      "put the green cube that is in the pink bowl into the yellow bowl"),
     ("put the red cube in the bowl, but the green one stays", "put the red cube in the bowl, but the green one stays"),
     ("butter the toast", "butter the toast"),
+    ("put the purple cube on top and the orange cube", "put the purple cube on top of the orange cube"),
+    ("place the green cube on the left and the white bowl.", "place the green cube on the left of the white bowl."),
+    ("put the yellow cube to the right and yellow bowl", "put the yellow cube to the right of yellow bowl"),
+    ("push the red cube to the left and the blue cube to the right",
+     "push the red cube to the left and the blue cube to the right"),
+    ("put the red cube on top and then the green cube in the bowl",
+     "put the red cube on top and then the green cube in the bowl"),
 ])
-def test_leading_but_is_put(heard, said):
+def test_other_mishearings_are_repaired(heard, said):
     assert repair_transcript(heard) == said
 
 

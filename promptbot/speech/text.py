@@ -83,9 +83,22 @@ def repair_side_of(text: str) -> str:
 _LEADING_BUT = re.compile(r"^(\W*)but(?=\s+the\b)", re.IGNORECASE)
 
 
+# A reduced "of" heard as "and" before the command's last words: "put the purple cube on top and the
+# orange cube", "place the green cube on the left and the white bowl" (bench asr: 5 of 480). Only
+# where the utterance ends with that object, so "push the red cube to the left and the blue cube to
+# the right" (two commands) keeps its "and".
+_OBJECT_NOUNS = r"(?:cube|block|bowl|lego|mug|tray|plate|brick|box)"
+_OF_AS_AND = re.compile(
+    r"\b(?P<lead>(?:to|on|at) the (?:left|right)|on top|in front)\s+and\s+"
+    rf"(?P<obj>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end>\s*[.!?]?\s*)$",
+    re.IGNORECASE)
+
+
 def repair_transcript(text: str) -> str:
-    """All known, unambiguous mishearings of command words repaired: ``repair_side_of`` and an
-    utterance-initial "but the" -> "put the" (``_LEADING_BUT``)."""
+    """All known, unambiguous mishearings of command words repaired: ``repair_side_of``, an
+    utterance-initial "but the" -> "put the" (``_LEADING_BUT``) and a final "left/right/on top
+    and the X" -> "... of the X" (``_OF_AS_AND``)."""
     text = _LEADING_BUT.sub(lambda m: m.group(1) + ("Put" if m.group(0).lstrip()[:1].isupper() else "put"), text)
+    text = _OF_AS_AND.sub(lambda m: f"{m.group('lead')} of {m.group('obj')}{m.group('end')}", text)
     return repair_side_of(text)
 
