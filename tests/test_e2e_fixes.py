@@ -86,6 +86,9 @@ def test_sensible_on_is_kept(text):
      "push the red cube to the left and the blue cube to the right"),
     ("put the red cube on top and then the green cube in the bowl",
      "put the red cube on top and then the green cube in the bowl"),
+    ("take the blue cube out in the white bowl", "take the blue cube out of the white bowl"),
+    ("Lift the red cube out in the green bowl.", "Lift the red cube out of the green bowl."),
+    ("put the red cube out in the open", "put the red cube out in the open"),
 ])
 def test_other_mishearings_are_repaired(heard, said):
     assert repair_transcript(heard) == said
