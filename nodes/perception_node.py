@@ -102,6 +102,8 @@ SPECS = [
     ParamSpec("frame_id", BASE_FRAME, "base frame of the published scene", read_only=True),
     ParamSpec("sync_slop_s", 0.001, "max colour/depth stamp difference for a pair [s]", min=0.0, max=0.1),
     ParamSpec("track_hold_s", 3.0, "keep unseen tracks this long (occlusion) [s]", min=0.0, max=30.0),
+    ParamSpec("track_hidden_hold_s", 120.0, "keep unseen tracks this long while their place is hidden behind "
+              "something nearer the camera [s]", min=0.0, max=3600.0),
     ParamSpec("track_gate_m", 0.12, "max track jump between frames [m]", min=0.01, max=1.0),
     ParamSpec("min_height_m", 0.007, "points below this height above the table are table [m]", min=0.001, max=0.1),
     ParamSpec("downsample", 2, "process every n-th pixel in both axes (1 = full resolution)", min=1, max=4),
@@ -118,7 +120,8 @@ SPECS = [
     ParamSpec("error_log_period_s", 2.0, "min period between repeated error logs [s]", min=0.0, max=600.0),
 ]
 
-_RECONFIG = ("track_hold_s", "track_gate_m", "min_height_m", "downsample", "edge_jump_m", "min_pixels",
+_RECONFIG = ("track_hold_s", "track_hidden_hold_s", "track_gate_m", "min_height_m", "downsample", "edge_jump_m",
+             "min_pixels",
              "robot_min_top_m", "max_fit_cost", "relations")
 
 
@@ -165,7 +168,8 @@ class PerceptionNode(Node):
     # --- parameters ---------------------------------------------------------------------------
     def _config(self) -> PerceptionConfig:
         p = self.params
-        return PerceptionConfig(track_hold_s=p.track_hold_s, track_gate_m=p.track_gate_m,
+        return PerceptionConfig(track_hold_s=p.track_hold_s, track_hidden_hold_s=p.track_hidden_hold_s,
+                                track_gate_m=p.track_gate_m,
                                 min_height_m=p.min_height_m, downsample=p.downsample,
                                 edge_jump_m=p.edge_jump_m, min_pixels=p.min_pixels,
                                 robot_min_top_m=p.robot_min_top_m, max_fit_cost=p.max_fit_cost,
@@ -179,6 +183,7 @@ class PerceptionNode(Node):
                 self.perception = Perception(self._config(), predicates=tuple(self.params.relations))
                 self.perception.tracker = old.tracker
                 self.perception.tracker.hold_s = self.params.track_hold_s
+                self.perception.tracker.hidden_hold_s = self.params.track_hidden_hold_s
                 self.perception.tracker.gate_m = self.params.track_gate_m
         elif name == "sync_slop_s":
             self.sync.slop_ns = int(value * 1e9)

@@ -119,3 +119,32 @@ def project(points_base: np.ndarray, K: np.ndarray, T_base_cam: np.ndarray) -> n
     pc = np.asarray(points_base, dtype=np.float64) @ T_cam_base[:3, :3].T + T_cam_base[:3, 3]
     z = np.where(pc[:, 2] > 1e-6, pc[:, 2], np.nan)
     return np.stack([K[0, 0] * pc[:, 0] / z + K[0, 2], K[1, 1] * pc[:, 1] / z + K[1, 2]], 1)
+
+
+def hidden_from_view(position, size, depth: np.ndarray, K: np.ndarray, T_base_cam: np.ndarray,
+                     margin_m: float = 0.02, min_fraction: float = 0.6) -> bool:
+    """Whether a box (base-frame ``position`` = centre, axis-aligned ``size`` [m]) is hidden from the
+    camera: at least ``min_fraction`` of sample points on its top face and centre project outside the
+    image or onto depth nearer than the point by ``margin_m`` (something stands in front of it).
+
+    Where the camera sees the table (or anything farther) at those pixels the box is not hidden: it is
+    gone. ``depth`` is the metric depth image [m] (0 or non-finite = no reading, counted as hidden).
+    """
+    cx, cy, cz = (float(v) for v in position)
+    hx, hy, hz = (float(v) / 2.0 for v in size)
+    pts = np.array([[cx, cy, cz], [cx, cy, cz + hz]]
+                   + [[cx + fx * hx * 0.6, cy + fy * hy * 0.6, cz + hz] for fx in (-1, 1) for fy in (-1, 1)])
+    T_cam_base = np.linalg.inv(np.asarray(T_base_cam, dtype=np.float64))
+    z_cam = pts @ T_cam_base[2, :3] + T_cam_base[2, 3]
+    uv = project(pts, np.asarray(K, dtype=np.float64), T_base_cam)
+    h, w = depth.shape[:2]
+    hidden = 0
+    for (u, v), zc in zip(uv, z_cam):
+        if not (np.isfinite(u) and np.isfinite(v)) or not (0 <= u < w and 0 <= v < h):
+            hidden += 1                                   # out of the picture
+            continue
+        d = float(depth[int(v), int(u)])
+        if not math.isfinite(d) or d <= 0.0 or d < zc - margin_m:
+            hidden += 1
+    return hidden >= min_fraction * len(pts)
+

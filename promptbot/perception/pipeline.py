@@ -8,6 +8,7 @@ import numpy as np
 
 from promptbot.perception.config import PerceptionConfig
 from promptbot.perception.detector import ClassicalDetector, Detector
+from promptbot.perception.geometry import hidden_from_view
 from promptbot.perception.tracker import Tracker
 from promptbot.scene import ObjectState, relations
 
@@ -29,7 +30,8 @@ class Perception:
                  predicates: tuple[str, ...] = DEFAULT_PREDICATES):
         self.config = config or PerceptionConfig()
         self.detector = detector or ClassicalDetector(self.config)
-        self.tracker = Tracker(self.config.track_hold_s, self.config.track_gate_m)
+        self.tracker = Tracker(self.config.track_hold_s, self.config.track_gate_m,
+                               self.config.track_hidden_hold_s)
         self.predicates = tuple(predicates)
 
     def reset(self) -> None:
@@ -46,7 +48,9 @@ class Perception:
                              f"({self.tracker.last_stamp_s:.6f} s)")
         dets = self.detector.detect(rgb, depth, K, T_base_cam)
         t1 = time.perf_counter()
-        objects = self.tracker.update(dets, stamp_s)
+        margin = self.config.hidden_margin_m
+        objects = self.tracker.update(
+            dets, stamp_s, hidden=lambda d: hidden_from_view(d.position, d.size, depth, K, T_base_cam, margin))
         rels = relations(objects, self.predicates)
         t2 = time.perf_counter()
         return SceneResult(stamp_s, objects, rels,

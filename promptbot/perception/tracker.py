@@ -10,7 +10,9 @@ track took the new red bowl next to it, and the real cube became ``red_cube_2``)
 A detection outside every gate first takes over an unseen track of the same colour
 and label (re-identification: an object carried while hidden, or a world reset),
 so ``_2`` suffixes are only for objects that are really there twice. Tracks not seen in a frame are held for ``hold_s`` seconds (e.g. while the
-gripper hides an object) and reported with ``attrs["occluded"] = True``. A
+gripper hides an object) and reported with ``attrs["occluded"] = True``; an established
+track whose place is hidden behind something nearer the camera is held up to
+``hidden_hold_s`` (bench e2e: a cube behind a tower of two others was "not here"). A
 young track (few hits) is renamed when its majority label changes.
 
 A track's confidence is the best of its current detection's and its earlier
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -63,11 +66,12 @@ class Track:
 
 
 class Tracker:
-    def __init__(self, hold_s: float = 1.5, gate_m: float = 0.12):
-        if hold_s < 0 or gate_m <= 0:
-            raise ValueError("hold_s must be >= 0 and gate_m > 0")
+    def __init__(self, hold_s: float = 1.5, gate_m: float = 0.12, hidden_hold_s: float = 0.0):
+        if hold_s < 0 or gate_m <= 0 or hidden_hold_s < 0:
+            raise ValueError("hold_s and hidden_hold_s must be >= 0 and gate_m > 0")
         self.hold_s = hold_s
         self.gate_m = gate_m
+        self.hidden_hold_s = hidden_hold_s
         self.tracks: list[Track] = []
         self.last_stamp_s: float | None = None
 
@@ -85,14 +89,30 @@ class Tracker:
             k += 1
         return f"{base}_{k}"
 
-    def update(self, detections: list[Detection], stamp_s: float) -> list[ObjectState]:
-        """Associate ``detections`` seen at ``stamp_s`` and return the current objects."""
+    def update(self, detections: list[Detection], stamp_s: float,
+               hidden: Callable[[Detection], bool] | None = None) -> list[ObjectState]:
+        """Associate ``detections`` seen at ``stamp_s`` and return the current objects.
+
+        ``hidden(det)``: whether the place of a track's last detection is hidden from the camera in
+        this frame (something nearer stands in front of it). An established track (more than
+        ``RENAME_MAX_HITS`` hits) unseen for longer than ``hold_s`` is kept up to ``hidden_hold_s``
+        while it is hidden: a cube behind a tower is still there; one whose place shows the table
+        is gone.
+        """
         if not math.isfinite(stamp_s):
             raise StampError(f"stamp must be finite, got {stamp_s}")
         if self.last_stamp_s is not None and stamp_s < self.last_stamp_s:
             raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one ({self.last_stamp_s:.6f} s)")
         self.last_stamp_s = stamp_s
-        self.tracks = [t for t in self.tracks if stamp_s - t.last_s <= self.hold_s]
+
+        def keep(t: Track) -> bool:
+            unseen = stamp_s - t.last_s
+            if unseen <= self.hold_s:
+                return True
+            return (hidden is not None and unseen <= self.hidden_hold_s and t.hits > RENAME_MAX_HITS
+                    and bool(hidden(t.det)))
+
+        self.tracks = [t for t in self.tracks if keep(t)]
         matched_t: set[int] = set()
         matched_d: set[int] = set()
         for color in {d.color for d in detections}:
