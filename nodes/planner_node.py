@@ -12,10 +12,15 @@ Interfaces
   LLM preloads, then ``ready`` or ``llm_failed: <why>``; wait for it before timing a first task
 * action client ``/policy/execute_skill`` (promptbot_msgs/action/ExecuteSkill)
 * service client ``/perception/verify_step`` (promptbot_msgs/srv/VerifyStep), used
-  when available; otherwise each step is verified by re-checking a newer scene
+  when available; otherwise each step is verified by re-checking a newer scene. Either way
+  only a scene captured after the skill's result counts (``not_before`` = the result's time;
+  STALE_SCENE answers are retried until ``verify_timeout_s``): a frame from mid-motion, or one
+  still in flight when the result came, shows the old world
 * subscription ``joint_states_topic`` (``/joint_states``): the finger opening (sum of
   ``gripper_joints``) decides a pick that perception answers OCCLUDED (the arm hides the
-  lifted object from the scene camera): held when the fingers stopped at the object's width
+  lifted object from the scene camera): held when the fingers stopped at the object's width;
+  and empty fingers (closed or wide open) overrule a "held" object floating in the scene
+  (a low-confidence one is then a phantom and is left out of planning)
 * subscription ``heartbeat_topic`` (``/policy/heartbeat``, std_msgs/Header): while the
   ExecuteSkill server publishes heartbeats, silence longer than ``server_lost_s`` (or the
   server leaving the graph) fails the running step at once; the planner then waits up to
@@ -626,7 +631,6 @@ class PlannerNode(Node):
         frame, so it is asked again until ``verify_timeout_s``; then the scene topics.
         """
         deadline = time.monotonic() + self.params.verify_timeout_s
-        stale = ""
         while self.verify_client.service_is_ready():
             req = VerifyStep.Request(skill=step.skill, args=list(step.args), not_before=stamp_done.to_msg())
             fut = self.verify_client.call_async(req)
@@ -638,13 +642,10 @@ class PlannerNode(Node):
             if r.error_code == VerifyStep.Response.OCCLUDED and step.skill == "pick":
                 return self._verify_grip(step, f"perception: {r.reason}")
             if r.error_code == VerifyStep.Response.STALE_SCENE and time.monotonic() < deadline:
-                stale = r.error_msg
-                time.sleep(0.05)
+                time.sleep(0.05)                  # no frame from after the step processed yet
                 continue
             self.get_logger().warning(f"verify_step error {r.error_code}: {r.error_msg}; using the scene")
             break
-        if stale:
-            self.get_logger().warning(f"verify_step: {stale}; using the scene")
         objs, _t, why = self._wait_scene(t_done, max(0.1, deadline - time.monotonic()),
                                          stamped_at_or_after_ns=stamp_done.nanoseconds)
         if objs is None:
