@@ -19,8 +19,9 @@ Interfaces
 * subscription ``joint_states_topic`` (``/joint_states``): the finger opening (sum of
   ``gripper_joints``) decides a pick that perception answers OCCLUDED (the arm hides the
   lifted object from the scene camera): held when the fingers stopped at the object's width;
-  and empty fingers (closed or wide open) overrule a "held" object floating in the scene
-  (a low-confidence one is then a phantom and is left out of planning)
+  and the fingers overrule a "held" object floating in the scene (``verify.resolve_holding``:
+  a confident one is not held when they are closed or wide open; a low-confidence one is a
+  phantom, left out of planning, unless they stopped at its width)
 * subscription ``heartbeat_topic`` (``/policy/heartbeat``, std_msgs/Header): while the
   ExecuteSkill server publishes heartbeats, silence longer than ``server_lost_s`` (or the
   server leaving the graph) fails the running step at once; the planner then waits up to

@@ -91,22 +91,29 @@ def resolve_holding(objects: Sequence[ObjectState], finger_width_m: float | None
                     min_confidence: float) -> tuple[str | None, list[ObjectState], str]:
     """(held object id or None, objects to plan with, note) from perception and the fingers.
 
-    Perception calls an object floating above everything held (``held_object``). When the finger
-    opening ``finger_width_m`` [m] (None: unknown) says nothing is between the fingers, nothing is
-    held; a floating detection below ``min_confidence`` is then a phantom (bench e2e: a half-occluded
-    cube seen as a "pink_block" at gripper height made every replanned plan start with placing it,
-    which the safety check rightly refused) and is left out. ``note`` says what was overruled.
+    Perception calls an object floating above everything held (``held_object``). Overruled:
+
+    - a confident one, when the finger opening ``finger_width_m`` [m] (None: unknown) says nothing
+      is between the fingers (closed or wide open): not held;
+    - one below ``min_confidence``, unless the fingers stopped at its width: a phantom (bench e2e:
+      a "pink_block" seen at gripper height, 0.04 confidence, made every replanned plan start with
+      placing it, which the safety check rightly refused), left out of planning.
+
+    ``note`` says what was overruled ("" when nothing was).
     """
     objects = list(objects)
     held = held_object(objects)
-    if held is None or finger_width_m is None:
-        return held, objects, ""
-    why = fingers_empty(finger_width_m)
-    if why is None:
-        return held, objects, ""
+    if held is None:
+        return None, objects, ""
     obj = next(o for o in objects if o.id == held)
-    if obj.confidence < min_confidence:
-        return None, [o for o in objects if o.id != held], (
-            f"ignoring {held} (confidence {obj.confidence:.2f}), seen floating at {obj.bottom:.2f} m: {why}")
-    return None, objects, f"{held} floats at {obj.bottom:.2f} m but is not held: {why}"
-
+    if obj.confidence >= min_confidence:
+        why = fingers_empty(finger_width_m) if finger_width_m is not None else None
+        if why is None:
+            return held, objects, ""
+        return None, objects, f"{held} floats at {obj.bottom:.2f} m but is not held: {why}"
+    if finger_width_m is not None and gripper_holds(obj, finger_width_m)[0]:
+        return held, objects, ""
+    fingers = "no finger state" if finger_width_m is None else gripper_holds(obj, finger_width_m)[1]
+    return None, [o for o in objects if o.id != held], (
+        f"ignoring {held} (confidence {obj.confidence:.2f} < {min_confidence}), seen floating at "
+        f"{obj.bottom:.2f} m; {fingers}")
