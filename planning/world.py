@@ -286,6 +286,39 @@ def _region_spot_any(obj: ObjectState, state: WorldState) -> tuple[float, float]
 
 # --- preconditions / effects -------------------------------------------------------
 
+PUSH_STOP_INSIDE_M = 0.035      # a push aims this far inside the region (as the sim expert does) [m]
+PUSH_BEHIND_M = 0.06            # the hand comes down this far behind the object's centre [m]
+PUSH_GAP_M = 0.005              # free gap wanted beside the pushed object's path [m]
+
+
+def push_blocker(obj: ObjectState, region: str, state: WorldState) -> str | None:
+    """Id of an object in the way of pushing ``obj`` straight into ``region``, or None.
+
+    A push slides ``obj`` along the straight line to the nearest point ``PUSH_STOP_INSIDE_M`` inside
+    the region, the hand coming down ``PUSH_BEHIND_M`` behind it; whatever stands beside that stretch
+    closer than the two half-widths (+ ``PUSH_GAP_M``) is shoved along or wedged (bench e2e: pushing
+    a cube left swept another cube out of the workspace, and the next command found no such cube).
+    """
+    r = REGIONS[region]
+    m = min(PUSH_STOP_INSIDE_M, (r.x_max - r.x_min) / 2 - 0.005, (r.y_max - r.y_min) / 2 - 0.005)
+    a = np.array(obj.position[:2])
+    b = np.array([min(max(a[0], r.x_min + m), r.x_max - m), min(max(a[1], r.y_min + m), r.y_max - m)])
+    length = float(np.linalg.norm(b - a))
+    if length < 1e-6:
+        return None
+    u = (b - a) / length
+    half = max(obj.size[0], obj.size[1]) / 2.0
+    for o in sorted(state.objects, key=lambda o: o.id):
+        if o.id in (obj.id, state.holding):
+            continue
+        rel = np.array(o.position[:2]) - a
+        t = float(rel @ u)
+        if t < -PUSH_BEHIND_M or t > length:
+            continue                    # behind the hand, or beyond where the push stops
+        if abs(float(rel @ np.array([-u[1], u[0]]))) < half + max(o.size[0], o.size[1]) / 2.0 + PUSH_GAP_M:
+            return o.id
+    return None
+
 def precondition_error(step: Step, state: WorldState) -> str | None:
     """Why ``step`` is not admissible in ``state`` (None when it is)."""
     try:
@@ -311,6 +344,9 @@ def precondition_error(step: Step, state: WorldState) -> str | None:
                 return f"{obj_id} is already in the {step.args[1]} region"
             if _region_spot(obj, step.args[1], state, obj.position) is None:
                 return f"no free spot in the {step.args[1]} region"
+            blocker = push_blocker(obj, step.args[1], state)
+            if blocker is not None:
+                return f"{blocker} is in the way of pushing {obj_id} to the {step.args[1]} (pick and place it instead)"
         return None
     # place / stack
     if state.holding != obj_id:

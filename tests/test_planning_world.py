@@ -191,3 +191,29 @@ def test_empty_fingers_overrule_a_floating_phantom():
     held, planned, note = resolve_holding(tabletop() + [confident], 0.080, 0.3)
     assert held is None and confident in planned and "not held" in note
     assert resolve_holding(tabletop(), 0.080, 0.3) == (None, tabletop(), "")
+
+
+    assert resolve_holding(tabletop(), 0.080, 0.3) == (None, tabletop(), "")
+
+
+def test_a_push_needs_a_clear_straight_path():
+    from helpers.scenes import cube
+
+    from promptbot.planning.world import precondition_error, push_blocker
+
+    # red at y = -0.05 pushed left (y >= 0.15 + margin): green stands on the way, blue well aside
+    objs = [cube("red", 0.50, -0.05), cube("green", 0.51, 0.06), cube("blue", 0.35, 0.05)]
+    s = WorldState.from_objects(objs)
+    assert push_blocker(s.by_id()["red_cube"], "left", s) == "green_cube"
+    err = precondition_error(Step("push", ("red_cube", "left")), s)
+    assert err is not None and "green_cube is in the way" in err
+    # the way is clear once green stands 2 cm past the two half-widths beside the path
+    clear = WorldState.from_objects([objs[0], cube("green", 0.50 + 0.065, 0.06), objs[2]])
+    assert push_blocker(clear.by_id()["red_cube"], "left", clear) is None
+    assert precondition_error(Step("push", ("red_cube", "left")), clear) is None
+    # something behind the hand's start or beyond where the push stops is not in the way
+    behind = WorldState.from_objects([objs[0], cube("green", 0.50, -0.13), cube("blue", 0.50, 0.30)])
+    assert push_blocker(behind.by_id()["red_cube"], "left", behind) is None
+    # blocked pushes leave pick-and-place: the planner still reaches the region
+    acts = {(a.skill, a.args) for a in admissible(s)}
+    assert ("pick", ("red_cube",)) in acts and ("push", ("red_cube", "left")) not in acts

@@ -61,3 +61,23 @@ def test_invalid_instructions():
     for kind, expected in [("impossible", "impossible"), ("ambiguous", "ambiguous"), ("unsafe", "refused")]:
         case = generate_invalid("hand", 3, kind, scene=scene)
         assert case.expected == expected and case.instruction
+
+
+def test_a_blocked_push_keeps_its_command_with_a_pick_and_place_oracle():
+    """The planner may not push through another object (planning.world.push_blocker). The library keeps
+    the push command and its goal and routes the oracle around (pick + place into the region), so a
+    benchmark still asks it and the planner has to find the other way."""
+    from helpers.scenes import cube
+    from promptbot.tasks.generator import route_blocked_pushes
+
+    blocked = [cube("red", 0.50, -0.05), cube("green", 0.51, 0.06), cube("blue", 0.35, 0.05)]
+    assert route_blocked_pushes([("push", ("red_cube", "left"))], blocked) == [
+        ("pick", ("red_cube",)), ("place", ("red_cube", "left"))]
+    assert route_blocked_pushes([("push", ("blue_cube", "right"))], blocked) == [("push", ("blue_cube", "right"))]
+    routed = 0
+    for seed in range(40):
+        t = generate("tabletop", seed, "push_region")
+        assert t.instruction.split()[0] in ("push", "slide", "shove", "nudge")
+        assert check(t.goal, execute(t.oracle_plan, t.initial).objects)[0]
+        routed += [s for s, _ in t.oracle_plan] == ["pick", "place"]
+    assert 0 < routed < 40

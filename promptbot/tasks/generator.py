@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from promptbot.scene import ObjectState
+from promptbot.scene import REGIONS, ObjectState
 from promptbot.tasks.goal import Goal, check
 from promptbot.tasks.library import FAMILIES, INVALID_KINDS, Ctx, invalid_instruction
 
@@ -74,21 +74,42 @@ def generate(world: str, seed: int, family: str | None = None,
                 break
             try:
                 start = execute(draft.setup, objects)
-                final = execute(draft.oracle, start)
+                oracle = route_blocked_pushes(draft.oracle, start)
+                final = execute(oracle, start)
             except InadmissibleAction:
                 continue
             if start.holding is not None or final.holding is not None:
                 continue
             if check(draft.goal, start.objects)[0] or not check(draft.goal, final.objects)[0]:
                 continue
-            if not 1 <= len(draft.oracle) <= MAX_STEPS:
+            if not 1 <= len(oracle) <= MAX_STEPS:
                 continue
             paraphrases = tuple(t.format(**draft.slots) for t in draft.templates)
             return Task(world=world, seed=seed, family=fam, instruction=rng.choice(paraphrases),
-                        goal=draft.goal, oracle_plan=[(s, tuple(a)) for s, a in draft.oracle],
+                        goal=draft.goal, oracle_plan=[(s, tuple(a)) for s, a in oracle],
                         initial=list(start.objects), setup_plan=[(s, tuple(a)) for s, a in draft.setup],
                         paraphrases=paraphrases)
     raise TaskNotApplicable(f"family {family or '(any)'} does not fit world {world!r} seed {seed}")
+
+
+def route_blocked_pushes(steps, state):
+    """The oracle ``steps`` with each push whose straight path is blocked (``push_blocker``) replaced
+    by pick + place into the same region: the instruction ("push the red cube to the left") and its
+    goal stay, and the robot has to find the other way, as a planner would."""
+    from promptbot.planning.world import WorldState, apply, push_blocker
+    from promptbot.planning.skills import Step
+
+    state = state if isinstance(state, WorldState) else WorldState.from_objects(state)
+    out = []
+    for skill, args in steps:
+        seq = [(skill, tuple(args))]
+        if skill == "push" and args[0] in state.by_id() and args[1] in REGIONS \
+                and push_blocker(state.by_id()[args[0]], args[1], state) is not None:
+            seq = [("pick", (args[0],)), ("place", (args[0], args[1]))]
+        for s_, a_ in seq:
+            state = apply(Step(s_, a_), state)       # raises InadmissibleAction like execute()
+        out.extend(seq)
+    return out
 
 
 @dataclass(frozen=True)
