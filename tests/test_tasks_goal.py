@@ -45,6 +45,12 @@ def test_checks_on_hand_built_states():
     assert not check("near(red_cube, yellow_bowl)", objs)[0]
     assert check("near(blue_cube, green_cube)", objs)[0]
     assert check("in_region(green_cube, center)", objs)[0]
+    # a side of the table is not a bowl standing on it: the red cube in the yellow bowl (on the left)
+    # is not "on the left side"; the bowl itself is
+    assert check("in_region(yellow_bowl, left)", objs)[0]
+    ok, why = check("in_region(red_cube, left)", objs)
+    assert not ok and "red_cube is in yellow_bowl" in why
+    assert check("!in_region(red_cube, left)", objs)[0]
     ok, why = check("on(green_cube, blue_cube) & in(green_cube, yellow_bowl)", objs)
     assert not ok and "on(green_cube, blue_cube)" in why and "in(green_cube, yellow_bowl)" in why
     ok, why = check("in(purple_cube, yellow_bowl)", objs)

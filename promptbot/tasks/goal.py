@@ -14,14 +14,16 @@ Predicates (all evaluated on plain :class:`promptbot.scene.ObjectState` lists):
 ``near(a, b)``      xy centre distance <= near_limit     (scene.is_near)      (b)
 ``left_of(a, b)``   ``a`` is left of ``b`` (robot view)  (scene.is_left_of)   (b)
 ``right_of(a, b)``  ``a`` is right of ``b``              (scene.is_right_of)  (b)
-``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center)
+``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center), not in a container
 ``on_table(a)``     ``a`` rests on the table: not in a container, not on an object
 ``in_any(a)``       ``a`` is inside some container (used by "tidy up")
 =================  ===========================================================
 
 (b) beside: a placement next to ``b``: false while ``a`` is inside a container. "Put the red
 cube next to the green cube" is not done by dropping it into a bowl that happens to
-stand next to the green cube (the planner once did exactly that).
+stand next to the green cube (the planner once did exactly that). ``in_region`` follows
+the same rule: "shove the red cube to the far side" is not done by dropping it into the
+bowl at the back (bench e2e, session 9).
 
 "All X" / "every X except Y" / stacking order / swap / unstack are expressed by
 grounding them to conjunctions of these literals over the objects present.
@@ -156,7 +158,12 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
                 f"{a.id} and {b.id}: centres {d * 100:.1f} cm apart, y {(a.position[1] - b.position[1]) * 100:+.1f} cm"
             return False, f"{lit} does not hold ({why})"
     elif p == "in_region":
-        val = REGIONS[lit.args[1]].contains(a.position)
+        # a side of the table, not a bowl standing there ("shove the red cube to the far side" is not
+        # done by dropping it into the white bowl at the back); the same rule as for near/left_of/right_of
+        inside = next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
+        val = REGIONS[lit.args[1]].contains(a.position) and inside is None
+        if val == lit.negated and inside is not None:
+            return False, f"{lit} does not hold ({a.id} is in {inside})"
     elif p == "on_table":
         val = on_table(a, list(by_id.values()))
     elif p == "in_any":
