@@ -90,10 +90,13 @@ def test_planner_node_plans_executes_replans_and_refuses(ros_node, ros_env, spaw
     assert any(p.instruction == "push the green cube to the back" for p in plans)
 
 
-def test_cancel_stops_execution(ros_node, ros_env, spawn):
+def _symbolic_graph(ros_node, ros_env, spawn, *server_params: str):
+    """The helper skill server (tabletop seed 1, ``server_params`` as ``name:=value``) and a planner
+    with the uniform prior; (RunTask client, list of the helper's execution counts)."""
     env = dict(ros_env, PYTHONPATH=HELPERS + os.pathsep + ros_env.get("PYTHONPATH", ""))
-    spawn("helpers.symbolic_skill_server", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=1",
-          "-p", "step_delay_s:=1.5", env=env, name="symbolic_skill_server")
+    extra = [a for p in server_params for a in ("-p", p)]
+    spawn("helpers.symbolic_skill_server", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=1", *extra,
+          env=env, name="symbolic_skill_server")
     spawn("promptbot.nodes.planner_node", "--ros-args", "--params-file", CONFIG, "-p", "llm:=uniform",
           "-p", "method:=mcts_uniform", name="planner_node")
     counts = []
@@ -101,6 +104,11 @@ def test_cancel_stops_execution(ros_node, ros_env, spawn):
     client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
     assert client.wait_for_server(timeout_sec=30.0)
     wait_for(lambda: counts, 20.0, what="helper execution counter")
+    return client, counts
+
+
+def test_cancel_stops_execution(ros_node, ros_env, spawn):
+    client, counts = _symbolic_graph(ros_node, ros_env, spawn, "step_delay_s:=1.5")
     feedback, box, done = [], {}, threading.Event()
     fut = client.send_goal_async(RunTask.Goal(instruction="put the red cube and the green cube in the blue bowl"),
                                  feedback_callback=lambda f: feedback.append(f.feedback))
@@ -133,16 +141,7 @@ def test_steps_are_verified_on_scenes_captured_after_the_skill_ended(ros_node, r
     """A camera + perception pipeline delivers each scene late (here 0.4 s, stamped with its
     capture time). A scene received after the skill's result but captured before it shows the
     old world: judging the step on it would fail a step that succeeded and replan."""
-    env = dict(ros_env, PYTHONPATH=HELPERS + os.pathsep + ros_env.get("PYTHONPATH", ""))
-    spawn("helpers.symbolic_skill_server", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=1",
-          "-p", "scene_latency_s:=0.4", "-p", "step_delay_s:=0.05", env=env, name="symbolic_skill_server")
-    spawn("promptbot.nodes.planner_node", "--ros-args", "--params-file", CONFIG, "-p", "llm:=uniform",
-          "-p", "method:=mcts_uniform", name="planner_node")
-    counts = []
-    ros_node.create_subscription(UInt32, "/symbolic/executions", lambda m: counts.append(m.data), LATCHED)
-    client = ActionClient(ros_node, RunTask, "/planner/run_task", feedback_sub_qos_profile=qos.OBSERVER)
-    assert client.wait_for_server(timeout_sec=30.0)
-    wait_for(lambda: counts, 20.0, what="helper execution counter")
+    client, counts = _symbolic_graph(ros_node, ros_env, spawn, "scene_latency_s:=0.4", "step_delay_s:=0.05")
     feedback, box, done = [], {}, threading.Event()
     fut = client.send_goal_async(RunTask.Goal(instruction="put the red cube in the blue bowl"),
                                  feedback_callback=lambda f: feedback.append(f.feedback))
