@@ -111,9 +111,9 @@ def resolve_holding(objects: Sequence[ObjectState], finger_width_m: float | None
         if why is None:
             return held, objects, ""
         return None, objects, f"{held} floats at {obj.bottom:.2f} m but is not held: {why}"
-    if finger_width_m is not None and gripper_holds(obj, finger_width_m)[0]:
+    holds, fingers = (False, "no finger state") if finger_width_m is None else gripper_holds(obj, finger_width_m)
+    if holds:
         return held, objects, ""
-    fingers = "no finger state" if finger_width_m is None else gripper_holds(obj, finger_width_m)[1]
     return None, [o for o in objects if o.id != held], (
         f"ignoring {held} (confidence {obj.confidence:.2f} < {min_confidence}), seen floating at "
         f"{obj.bottom:.2f} m; {fingers}")

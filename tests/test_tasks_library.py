@@ -71,9 +71,10 @@ def test_a_blocked_push_keeps_its_command_with_a_pick_and_place_oracle():
     from promptbot.tasks.generator import route_blocked_pushes
 
     blocked = [cube("red", 0.50, -0.05), cube("green", 0.51, 0.06), cube("blue", 0.35, 0.05)]
-    assert route_blocked_pushes([("push", ("red_cube", "left"))], blocked) == [
-        ("pick", ("red_cube",)), ("place", ("red_cube", "left"))]
-    assert route_blocked_pushes([("push", ("blue_cube", "right"))], blocked) == [("push", ("blue_cube", "right"))]
+    steps, final = route_blocked_pushes([("push", ("red_cube", "left"))], blocked)
+    assert steps == [("pick", ("red_cube",)), ("place", ("red_cube", "left"))]
+    assert check("in_region(red_cube, left)", final.objects)[0]
+    assert route_blocked_pushes([("push", ("blue_cube", "right"))], blocked)[0] == [("push", ("blue_cube", "right"))]
     routed = 0
     for seed in range(40):
         t = generate("tabletop", seed, "push_region")

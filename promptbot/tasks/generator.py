@@ -74,8 +74,7 @@ def generate(world: str, seed: int, family: str | None = None,
                 break
             try:
                 start = execute(draft.setup, objects)
-                oracle = route_blocked_pushes(draft.oracle, start)
-                final = execute(oracle, start)
+                oracle, final = route_blocked_pushes(draft.oracle, start)
             except InadmissibleAction:
                 continue
             if start.holding is not None or final.holding is not None:
@@ -93,23 +92,22 @@ def generate(world: str, seed: int, family: str | None = None,
 
 
 def route_blocked_pushes(steps, state):
-    """The oracle ``steps`` with each push whose straight path is blocked (``push_blocker``) replaced
-    by pick + place into the same region: the instruction ("push the red cube to the left") and its
-    goal stay, and the robot has to find the other way, as a planner would."""
-    from promptbot.planning.world import WorldState, apply, push_blocker
-    from promptbot.planning.skills import Step
+    """(oracle, final state): ``steps`` executed symbolically, each push whose straight path is
+    blocked (``push_blocker``) replaced by pick + place into the same region. The instruction ("push
+    the red cube to the left") and its goal stay; the robot has to find the other way, as a planner
+    would. Raises InadmissibleAction like ``execute``."""
+    from promptbot.planning.world import WorldState, execute, push_blocker
 
     state = state if isinstance(state, WorldState) else WorldState.from_objects(state)
     out = []
     for skill, args in steps:
         seq = [(skill, tuple(args))]
-        if skill == "push" and args[0] in state.by_id() and args[1] in REGIONS \
-                and push_blocker(state.by_id()[args[0]], args[1], state) is not None:
+        obj = state.by_id().get(args[0]) if skill == "push" else None
+        if obj is not None and args[1] in REGIONS and push_blocker(obj, args[1], state) is not None:
             seq = [("pick", (args[0],)), ("place", (args[0], args[1]))]
-        for s_, a_ in seq:
-            state = apply(Step(s_, a_), state)       # raises InadmissibleAction like execute()
+        state = execute(seq, state)
         out.extend(seq)
-    return out
+    return out, state
 
 
 @dataclass(frozen=True)

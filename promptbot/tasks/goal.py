@@ -137,6 +137,11 @@ def on_table(a: ObjectState, objs: Sequence[ObjectState]) -> bool:
     return not any(is_in(a, b) for b in objs if b.id != a.id)
 
 
+def _container_of(a: ObjectState, by_id: dict[str, ObjectState]) -> str | None:
+    """Id of the container ``a`` rests in, or None."""
+    return next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
+
+
 def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str]:
     """Truth of one literal and, when false (or unknown), a reason."""
     for a in lit.objects():
@@ -150,7 +155,7 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
         val = is_on(a, by_id[lit.args[1]])
     elif p in _BESIDE:
         b = by_id[lit.args[1]]
-        inside = next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
+        inside = _container_of(a, by_id)
         val = _BESIDE[p](a, b) and inside is None
         if val == lit.negated:
             d = math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1])
@@ -160,7 +165,7 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
     elif p == "in_region":
         # a side of the table, not a bowl standing there ("shove the red cube to the far side" is not
         # done by dropping it into the white bowl at the back); the same rule as for near/left_of/right_of
-        inside = next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
+        inside = _container_of(a, by_id)
         val = REGIONS[lit.args[1]].contains(a.position) and inside is None
         if val == lit.negated and inside is not None:
             return False, f"{lit} does not hold ({a.id} is in {inside})"
