@@ -25,10 +25,8 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import rclpy
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -41,6 +39,7 @@ from promptbot.perception.sync import StampSync
 from promptbot.perception.verify import BAD_REQUEST
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import LATCHED, SENSOR_IMAGE
 from promptbot.scene import RELATIONS
 from promptbot_msgs.msg import DetectedObject, Relation, SceneState
@@ -334,20 +333,7 @@ class PerceptionNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = PerceptionNode()
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    spin_node(PerceptionNode, "perception_node", args=args)
 
 if __name__ == "__main__":
     main()

@@ -45,10 +45,8 @@ import threading
 import time
 import traceback
 
-import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 
 from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backend
@@ -60,6 +58,7 @@ from promptbot.planning.skills import Step
 from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
 from promptbot.ros.actions import ActionClient
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import check
@@ -677,20 +676,7 @@ class PlannerNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = PlannerNode()
-        executor = MultiThreadedExecutor(num_threads=4)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    spin_node(PlannerNode, "planner_node", threads=4, args=args)
 
 if __name__ == "__main__":
     main()

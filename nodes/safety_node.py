@@ -23,9 +23,7 @@ from __future__ import annotations
 import logging
 import math
 
-import rclpy
 from geometry_msgs.msg import TwistStamped
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
@@ -35,6 +33,7 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from promptbot_msgs.msg import SafetyState
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, EVENTS, LATCHED, SENSOR_BEST_EFFORT
 from promptbot.safety.config import Box, GovernorConfig
 from promptbot.safety.governor import (
@@ -351,18 +350,7 @@ class SafetyNode(Node):
 
 def main(args=None) -> None:
     logging.basicConfig(level=logging.INFO)
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = SafetyNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    spin_node(SafetyNode, "safety_node", args=args)
 
 if __name__ == "__main__":
     main()

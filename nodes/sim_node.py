@@ -23,12 +23,10 @@ import threading
 import time
 from concurrent.futures import Future
 
-import rclpy
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -38,6 +36,7 @@ from trajectory_msgs.msg import JointTrajectory
 from promptbot.perception.ids import UnknownObjectError, resolve_ids
 from promptbot.ros.image import numpy_to_image
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
 from promptbot.scene import ObjectState, relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
@@ -478,21 +477,7 @@ class SimNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = SimNode()
-        executor = MultiThreadedExecutor(num_threads=3)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.shutdown()
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    spin_node(SimNode, "sim_node", threads=3, on_exit=SimNode.shutdown, args=args)
 
 if __name__ == "__main__":
     main()

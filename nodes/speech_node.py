@@ -26,11 +26,9 @@ import threading
 import time
 
 import numpy as np
-import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.duration import Duration
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
@@ -38,6 +36,7 @@ from promptbot_msgs.action import Listen
 from promptbot_msgs.msg import AudioData, SceneState, Transcript
 from promptbot_msgs.srv import TranscribeFile
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS
 from promptbot.speech.audio import SAMPLE_RATE, BadAudioError, PcmConverter
 from promptbot.speech.recognizer import OK, RecognizerConfig, TranscriptResult, transcribe_file
@@ -428,30 +427,13 @@ class SpeechNode(Node):
 
 
 def main(args=None) -> None:
-    import sys
-
     from promptbot.speech.backend import BackendUnavailable
     from promptbot.speech.models import ModelError
 
     logging.basicConfig(level=logging.INFO)
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = SpeechNode()
-        executor = MultiThreadedExecutor(num_threads=4)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except (ModelError, BackendUnavailable, ValueError) as exc:  # bad model / parameters: say why, exit 1
-        logging.getLogger("speech_node").error("speech node cannot start: %s", exc)
-        rclpy.try_shutdown()
-        sys.exit(1)
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    # a bad model or parameter: one line saying why, exit 1 (no traceback)
+    spin_node(SpeechNode, "speech_node", threads=4, startup_errors=(ModelError, BackendUnavailable),
+              args=args)
 
 if __name__ == "__main__":
     main()

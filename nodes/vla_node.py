@@ -19,7 +19,6 @@ import rclpy
 from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Header
@@ -27,6 +26,7 @@ from std_msgs.msg import Float64, Header
 from promptbot.ros import qos
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill
 
 SKILLS = ("pick", "place", "stack", "push")
@@ -273,24 +273,7 @@ class VlaNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = VlaNode()
-        executor = MultiThreadedExecutor(num_threads=3)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            try:
-                node._hold()
-            except Exception:  # noqa: BLE001 - shutting down
-                pass
-            node.destroy_node()
-        rclpy.try_shutdown()
-
+    spin_node(VlaNode, "vla_node", threads=3, on_exit=VlaNode._hold, args=args)   # leave the arm holding still
 
 if __name__ == "__main__":
     main()
