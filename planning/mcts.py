@@ -286,20 +286,14 @@ class MCTS:
 
     def _rescore_root(self, root: Node) -> None:
         """(Re-)compute the root's children priors with the LLM (keeps the subtrees)."""
+        if root.children is None:
+            self._expand(root, use_llm=True)
+            return
         acts = admissible(root.state, self.refs, self.pushable)
         if not acts or root.depth >= self.cfg.max_steps:
             root.children = []
             return
         priors, src = self.prior(root, acts, use_llm=True)
-        if root.children is None:
-            root.prior_source = src
-            root.children = []
-            for a, p in zip(acts, priors):
-                child = self._new(state=apply(a, root.state), depth=root.depth + 1, parent=root, action=a,
-                                  prior=p * (1.0 + 1e-6 * self.rng.random()))
-                self._evaluate(child)
-                root.children.append(child)
-            return
         by_action = {c.action: c for c in root.children}
         for a, p in zip(acts, priors):
             if a in by_action:
