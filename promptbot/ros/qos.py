@@ -29,8 +29,8 @@ SENSOR_BEST_EFFORT = QoSProfile(
     durability=DurabilityPolicy.VOLATILE,
 )
 
-# Commands to the arm: reliable, newest only, and a deadline so a silent
-# publisher is noticed (the safety governor zeroes velocity on its own timeout).
+# Commands to the arm: reliable, newest only. No QoS deadline: a silent publisher
+# is noticed by the safety governor, which zeroes velocity after command_timeout_s.
 COMMAND = QoSProfile(
     history=HistoryPolicy.KEEP_LAST,
     depth=1,
