@@ -287,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
         load_s[model] = round(backend.load_time_s, 3)
         rec = Recognizer(backend, rcfg, language_model=lm)
         cells = {(c, v): Cell() for c in conditions for v in variants}
-        scored: list[tuple[str, float, float, bool]] = []
+        scored: list[tuple[str, float, float, bool, bool]] = []
         for k, cmd in enumerate([] if args.latency_only else commands):
             vocab = Vocabulary.from_scene(cmd.labels, cmd.colors)
             rec.vocabulary = vocab
@@ -313,7 +313,8 @@ def run(args: argparse.Namespace) -> int:
                     primary = names[2] == headline      # the node's decode: threshold sweep + error examples
                     if primary:  # confidence vs correctness, for the threshold sweep
                         scored.append((cond, r2.confidence if r2.raw_text else 0.0, r2.no_speech_prob,
-                                       normalize(r2.text) == normalize(cmd.text) and bool(r2.raw_text)))
+                                       normalize(r2.text) == normalize(cmd.text) and bool(r2.raw_text),
+                                       bool(r2.raw_text) and rec.in_domain(r2.text)))
                     if primary and len(examples) < 400 and normalize(r2.text) != normalize(cmd.text):
                         examples.append({"model": model, "condition": cond, "voice": cmd.voice, "rate": cmd.rate_wpm,
                                          "ref": cmd.text, "hyp": r2.text, "status": r2.code_name, "is_command": r2.is_command})
@@ -324,15 +325,19 @@ def run(args: argparse.Namespace) -> int:
         for (cond, var), cell in ([] if args.latency_only else cells.items()):
             results.append({"model": model, "condition": cond, "variant": var, **cell.summary()})
         sweep[model] = {}
-        for thr in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        # plain floors, and the node's rule: min_confidence, or the lower floor for in-domain text
+        floors = [(str(t), t, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
+        floors.append((f"{rcfg.min_confidence} / in-domain {rcfg.min_confidence_in_domain}",
+                       rcfg.min_confidence, rcfg.min_confidence_in_domain))
+        for key, thr, thr_in in floors:
             row = {}
             for cond in conditions:
-                sel = [(c, ok) for cd, c, nsp, ok in scored if cd == cond]
-                acc = [ok for c, ok in sel if c >= thr]
+                sel = [(c >= (thr_in if indom else thr), ok) for cd, c, nsp, ok, indom in scored if cd == cond]
+                acc = [ok for passed, ok in sel if passed]
                 row[cond] = {"accepted": round(len(acc) / max(len(sel), 1), 3),
                              "accepted_wrong": round(sum(not ok for ok in acc) / max(len(sel), 1), 3),
-                             "rejected_correct": round(sum(ok for c, ok in sel if c < thr) / max(len(sel), 1), 3)}
-            sweep[model][str(thr)] = row
+                             "rejected_correct": round(sum(ok for passed, ok in sel if not passed) / max(len(sel), 1), 3)}
+            sweep[model][key] = row
         # end-of-speech -> transcript through the streaming front end (hotwords + rescoring)
         ekw = {}
         if args.end_silence_ms is not None:

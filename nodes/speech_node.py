@@ -80,6 +80,9 @@ SPECS = [
     ParamSpec("rescore", _R.rescore, "rerank the n-best against the command language"),
     ParamSpec("lm_weight", _R.lm_weight, "weight of the command-language model in rescoring", min=0.0, max=5.0),
     ParamSpec("min_confidence", _R.min_confidence, "exp(avg log-prob) needed for a command", min=0.0, max=1.0),
+    ParamSpec("min_confidence_in_domain", _R.min_confidence_in_domain,
+              "lower floor for a transcript that reads as a command (all words in the lexicon, likely under the "
+              "command-language model); = min_confidence: off", min=0.0, max=1.0),
     ParamSpec("max_no_speech_prob", _R.max_no_speech_prob, "no-speech probability above which it is not a command",
               min=0.0, max=1.0),
     ParamSpec("vad_threshold", _E.threshold, "Silero speech probability that starts speech", min=0.05, max=0.95),
@@ -186,6 +189,7 @@ class SpeechNode(Node):
             language=p.language, beam_size=p.beam_size, n_best=min(p.n_best, p.beam_size), use_hotwords=p.use_hotwords,
             use_initial_prompt=p.use_initial_prompt,
             rescore=p.rescore, lm_weight=p.lm_weight, min_confidence=p.min_confidence,
+            min_confidence_in_domain=min(p.min_confidence_in_domain, p.min_confidence),
             max_no_speech_prob=p.max_no_speech_prob, vad_threshold=p.vad_threshold, wake_phrase=p.wake_phrase,
             require_wake_phrase=p.require_wake_phrase and bool(p.wake_phrase.strip()),
         )
