@@ -335,5 +335,6 @@ class PerceptionNode(Node):
 def main(args=None) -> None:
     spin_node(PerceptionNode, "perception_node", args=args)
 
+
 if __name__ == "__main__":
     main()

@@ -678,5 +678,6 @@ class PlannerNode(Node):
 def main(args=None) -> None:
     spin_node(PlannerNode, "planner_node", threads=4, args=args)
 
+
 if __name__ == "__main__":
     main()

@@ -352,5 +352,6 @@ def main(args=None) -> None:
     logging.basicConfig(level=logging.INFO)
     spin_node(SafetyNode, "safety_node", args=args)
 
+
 if __name__ == "__main__":
     main()

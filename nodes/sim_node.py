@@ -479,5 +479,6 @@ class SimNode(Node):
 def main(args=None) -> None:
     spin_node(SimNode, "sim_node", threads=3, on_exit=SimNode.shutdown, args=args)
 
+
 if __name__ == "__main__":
     main()

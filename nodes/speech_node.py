@@ -439,5 +439,6 @@ def main(args=None) -> None:
     spin_node(SpeechNode, "speech_node", threads=4, startup_errors=(ModelError, BackendUnavailable),
               args=args)
 
+
 if __name__ == "__main__":
     main()

@@ -275,5 +275,6 @@ class VlaNode(Node):
 def main(args=None) -> None:
     spin_node(VlaNode, "vla_node", threads=3, on_exit=VlaNode._hold, args=args)   # leave the arm holding still
 
+
 if __name__ == "__main__":
     main()
