@@ -17,11 +17,9 @@ from __future__ import annotations
 import threading
 import time
 
-import rclpy
 from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from std_msgs.msg import Header, UInt32
 
@@ -29,6 +27,7 @@ from promptbot.planning.skills import Step
 from promptbot.planning.world import InadmissibleAction, WorldState, apply
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import LATCHED, heartbeat
+from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill
 from promptbot_msgs.msg import DetectedObject, SceneState
 
@@ -112,19 +111,7 @@ class SymbolicSkillServer(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = SymbolicSkillServer()
-        ex = MultiThreadedExecutor(num_threads=3)
-        ex.add_node(node)
-        ex.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
+    spin_node(SymbolicSkillServer, "symbolic_skill_server", threads=3, args=args)
 
 
 if __name__ == "__main__":
