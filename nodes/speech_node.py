@@ -82,7 +82,7 @@ SPECS = [
     ParamSpec("min_confidence", _R.min_confidence, "exp(avg log-prob) needed for a command", min=0.0, max=1.0),
     ParamSpec("min_confidence_in_domain", _R.min_confidence_in_domain,
               "lower floor for a transcript that reads as a command (all words in the lexicon, likely under the "
-              "command-language model); = min_confidence: off", min=0.0, max=1.0),
+              "command-language model); >= min_confidence: off", min=0.0, max=1.0),
     ParamSpec("max_no_speech_prob", _R.max_no_speech_prob, "no-speech probability above which it is not a command",
               min=0.0, max=1.0),
     ParamSpec("vad_threshold", _E.threshold, "Silero speech probability that starts speech", min=0.05, max=0.95),

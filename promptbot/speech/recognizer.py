@@ -221,7 +221,7 @@ class Recognizer:
         """Does ``text`` read as a command: all words in the lexicon, long enough, likely under the LM?"""
         c = self.config
         ws = words(text)
-        if len(ws) < c.in_domain_min_words or self.vocabulary.oov_fraction(text) > 0:
+        if len(ws) < c.in_domain_min_words or not all(self.vocabulary.in_lexicon(w) for w in ws):
             return False
         return self.language_model is not None and self.language_model.avg_logprob(text) >= c.in_domain_min_lm
 
