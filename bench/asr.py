@@ -325,10 +325,9 @@ def run(args: argparse.Namespace) -> int:
         for (cond, var), cell in ([] if args.latency_only else cells.items()):
             results.append({"model": model, "condition": cond, "variant": var, **cell.summary()})
         sweep[model] = {}
-        # plain floors, and the node's rule: min_confidence, or the lower floor for in-domain text
+        # plain floors, and min_confidence with the (opt-in, off by default) lower floor for in-domain text
         floors = [(str(t), t, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
-        floors.append((f"{rcfg.min_confidence} / in-domain {rcfg.min_confidence_in_domain}",
-                       rcfg.min_confidence, rcfg.min_confidence_in_domain))
+        floors.append((f"{rcfg.min_confidence} / in-domain 0.4", rcfg.min_confidence, 0.4))   # the opt-in floor
         for key, thr, thr_in in floors:
             row = {}
             for cond in conditions:

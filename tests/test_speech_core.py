@@ -301,11 +301,18 @@ def _classify_at(text: str, confidence: float, **cfg):
 
 def test_a_command_heard_with_low_acoustic_confidence_passes_the_in_domain_floor():
     # bench e2e: "nudge the green cube towards the left" decoded at 0.49 and was dropped at the 0.5 floor
-    res = _classify_at("nudge the green cube towards the left", 0.49)
+    res = _classify_at("nudge the green cube towards the left", 0.49, min_confidence_in_domain=0.4)
     assert res.is_command and res.error_code == R.OK
     assert "in-domain" in res.error_msg
     off = _classify_at("nudge the green cube towards the left", 0.49, min_confidence_in_domain=0.5)
     assert not off.is_command and off.error_code == R.LOW_CONFIDENCE
+
+
+def test_the_in_domain_floor_is_off_by_default_a_lost_tail_is_not_a_command():
+    # safety injection graph test: "take the red cube to the kitchen" heard as "take the red cube" at 0.43
+    assert R.RecognizerConfig().min_confidence_in_domain == R.RecognizerConfig().min_confidence
+    res = _classify_at("take the red cube", 0.43)
+    assert not res.is_command and res.error_code == R.LOW_CONFIDENCE
 
 
 @pytest.mark.parametrize("text", [
@@ -315,12 +322,12 @@ def test_a_command_heard_with_low_acoustic_confidence_passes_the_in_domain_floor
     "what is this",                              # lexicon words, not the command language
 ])
 def test_other_text_keeps_the_acoustic_floor(text):
-    res = _classify_at(text, 0.45)
+    res = _classify_at(text, 0.45, min_confidence_in_domain=0.4)
     assert not res.is_command and res.error_code == R.LOW_CONFIDENCE
 
 
 def test_the_in_domain_floor_is_a_floor():
-    assert not _classify_at("nudge the green cube towards the left", 0.35).is_command
+    assert not _classify_at("nudge the green cube towards the left", 0.35, min_confidence_in_domain=0.4).is_command
     assert _classify_at("put the red cube in the blue bowl", 0.6).error_msg == ""      # above 0.5: no note
     with pytest.raises(ValueError):
         R.RecognizerConfig(min_confidence=0.5, min_confidence_in_domain=0.6)

@@ -78,8 +78,11 @@ class RecognizerConfig:
     # least in_domain_min_words words, command-language avg log-prob >= in_domain_min_lm)
     # needs only this acoustic confidence. The language evidence stands in for the missing
     # acoustic certainty (an unusual word like "nudge" decodes at 0.49); noise, chatter and
-    # out-of-lexicon text keep min_confidence. Equal to min_confidence = off.
-    min_confidence_in_domain: float = 0.4
+    # out-of-lexicon text keep min_confidence. Equal to min_confidence = off, the default: at 0.4
+    # "take the red cube to the kitchen", heard as "take the red cube" at 0.43 (the tail lost),
+    # became a plain pick command (safety injection graph test) - the low confidence was what
+    # protected against acting on a fragment of a refused request.
+    min_confidence_in_domain: float = 0.5
     in_domain_min_lm: float = -3.5  # [nats per word] command-language bigram avg log-prob
     in_domain_min_words: int = 3
     max_no_speech_prob: float = 0.6  # above this (with low confidence) -> NO_SPEECH
