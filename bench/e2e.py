@@ -91,7 +91,8 @@ class ChainDriver:
         self.check_client = node.create_client(CheckTask, "/sim/check_task")
         self.audio_pub = node.create_publisher(AudioData, "/audio/audio", 50)
         self.transcripts: list = []
-        node.create_subscription(Transcript, "/speech/transcript", self._on_transcript, qos.EVENTS)
+        self.transcript_sub = node.create_subscription(Transcript, "/speech/transcript", self._on_transcript,
+                                                       qos.EVENTS)
         self.gt = (0.0, None)            # (receive time, SceneState)
         node.create_subscription(SceneState, "/sim/ground_truth", self._on_gt, qos.LATCHED)
         self.scene_t = 0.0
@@ -126,7 +127,8 @@ class ChainDriver:
         self.gs.wait(lambda: self.run_client.server_is_ready() and self.skill_client.server_is_ready()
                      and self.reset_client.service_is_ready() and self.check_client.service_is_ready(),
                      240.0, "the planner, the skill executor and the sim")
-        self.gs.wait(lambda: self.audio_pub.get_subscription_count() > 0, 120.0, "the speech node")
+        self.gs.wait(lambda: self.audio_pub.get_subscription_count() > 0
+                     and self.transcript_sub.get_publisher_count() > 0, 120.0, "the speech node")   # see e2e.runner
         self.gs.wait(lambda: self._q is not None and self.gt[1] is not None, 60.0, "joint states and ground truth")
         status = self.gs.wait_planner()
         if status != "ready":

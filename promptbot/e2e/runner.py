@@ -121,7 +121,7 @@ def run_episode(opts: RunOptions) -> dict:
         skill_client = ActionClient(node, ExecuteSkill, "/policy/execute_skill")
         check = node.create_client(CheckTask, "/sim/check_task")
         transcripts: list = []
-        node.create_subscription(Transcript, "/speech/transcript", transcripts.append, qos.EVENTS)
+        transcript_sub = node.create_subscription(Transcript, "/speech/transcript", transcripts.append, qos.EVENTS)
         plans: list = []
         node.create_subscription(TaskPlan, "/planner/plan", plans.append, qos.LATCHED)
         trees: list = []
@@ -137,7 +137,10 @@ def run_episode(opts: RunOptions) -> dict:
                 and check.service_is_ready(), 180.0, "the planner, the skill executor and the sim")
         if spoken:
             audio_pub = node.create_publisher(AudioData, "/audio/audio", 50)
-            gs.wait(lambda: audio_pub.get_subscription_count() > 0, 120.0, "the speech node")
+            # both directions matched before speaking: a transcript published before the speech node's
+            # publisher has discovered this subscription is lost (volatile QoS; seen once in CI under load)
+            gs.wait(lambda: audio_pub.get_subscription_count() > 0 and transcript_sub.get_publisher_count() > 0,
+                    120.0, "the speech node")
         rec.status_lines = ["loading the planner's LLM ..."]
         status = gs.wait_planner()
         tl.add("ready", "graph is up" if status == "ready" else f"graph is up; planner: {status}")
