@@ -158,3 +158,31 @@ def test_training_smoke_run_and_resume(tmp_path):
     m2 = train(episodes, cfg2, enc.encode, resume=True, progress=False)
     assert m2["steps"] > m1["steps"]
     assert len(m2["history"]) > len(m1["history"])
+
+
+def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_normalisation(tmp_path):
+    rng = np.random.default_rng(1)
+    T = 8
+    episodes = [dict(scene=rng.integers(0, 255, (T, 64, 64, 3), dtype=np.uint8),
+                     wrist=rng.integers(0, 255, (T, 64, 64, 3), dtype=np.uint8),
+                     proprio=rng.normal(size=(T, 17)).astype(np.float32),
+                     actions=rng.normal(size=(T, 7)).astype(np.float32),
+                     instruction="pick up the red cube", success=True) for _ in range(3)]
+    base = VLA(TINY)
+    base.set_normalization(np.full(17, 0.5), np.full(17, 2.0), np.full(7, -0.25), np.full(7, 3.0))
+    save_checkpoint(tmp_path / "base.pt", base)
+    cfg = TrainConfig(out_dir=str(tmp_path / "ft"), epochs=1, batch_size=8, lr=1e-9, val_fraction=0.0,
+                      model=TINY, init_checkpoint=str(tmp_path / "base.pt"))
+    train(episodes, cfg, _FakeEncoder().encode, progress=False)
+    tuned, _, _ = load_checkpoint(tmp_path / "ft" / "best.pt")
+    assert torch.equal(tuned.action_std, base.action_std) and torch.equal(tuned.proprio_mean, base.proprio_mean)
+    w0, w1 = base.state_dict(), tuned.state_dict()
+    assert all(torch.allclose(w0[k], w1[k], atol=1e-5) for k in w0)      # lr ~0: still the checkpoint's weights
+    fresh = TrainConfig(**{**cfg.__dict__, "out_dir": str(tmp_path / "fresh"), "init_checkpoint": ""})
+    train(episodes, fresh, _FakeEncoder().encode, progress=False)
+    scratch, _, _ = load_checkpoint(tmp_path / "fresh" / "best.pt")
+    assert not torch.equal(scratch.action_std, base.action_std)           # a fresh run normalises on its data
+    other = TrainConfig(**{**cfg.__dict__, "model": VLAConfig(image_size=64, channels=(8, 16, 16, 16), hidden=64,
+                                                               chunk=4)})
+    with pytest.raises(ValueError, match="differs"):
+        train(episodes, other, _FakeEncoder().encode, progress=False)

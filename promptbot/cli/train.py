@@ -7,6 +7,8 @@ to train on 2 CPU cores in <= 90 min), ``--preset gpu`` (the same network, batch
 256, every frame resident on the GPU) and ``--preset gpu-large`` (4x the channels).
 Progress bar, periodic validation, ``--resume`` from ``<out>/last.pt``,
 deterministic ``--seed``.
+``--init CKPT`` fine-tunes a serving checkpoint (e.g. ``--init
+models/vla_tabletop.pt`` with new demonstrations; use a lower ``--lr``).
 ``--install`` copies the best checkpoint to models/vla_tabletop.pt.
 """
 from __future__ import annotations
@@ -43,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
     parser.add_argument("--max-episodes", type=int, default=0, help="use at most this many skill episodes")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    parser.add_argument("--init", type=Path, default=None, metavar="CKPT",
+                        help="fine-tune: start from this checkpoint's weights and normalisation (same network)")
+    parser.add_argument("--lr", type=float, default=None, help="override the preset's peak learning rate")
     parser.add_argument("--embeddings", type=Path, default=None,
                         help="npz with 'texts' and 'vectors' (instruction embeddings computed elsewhere)")
     parser.add_argument("--install", action="store_true", help="copy best.pt to models/vla_tabletop.pt")
@@ -89,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         preset["batch_size"] = args.batch_size
     if args.device:
         preset["device"] = args.device
+    if args.lr is not None:
+        preset["lr"] = args.lr
+    if args.init is not None:
+        if not args.init.is_file():
+            raise SystemExit(f"--init: no such checkpoint: {args.init}")
+        preset["init_checkpoint"] = str(args.init)
     if args.chunk:
         preset["model"] = {**preset["model"], "chunk": args.chunk}
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, **preset)

@@ -2,11 +2,14 @@
 
 ``promptbot collect`` records library *tasks*; the policy runs one *skill* per
 ExecuteSkill goal, so it learns from single-skill episodes: seed i gives skill
-i % 4 (promptbot.sim.trials.make_trial), and half of the place/stack episodes
-start with the object already in the hand (as after a planner's pick step),
-the other half from the table. Same on-disk format as ``promptbot collect``.
+``mix[i % len(mix)]`` (default mix: pick, place, stack, push in turn;
+promptbot.sim.trials.make_trial), and half of the place/stack episodes start
+with the object already in the hand (as after a planner's pick step), the other
+half from the table. ``--skills stack,push,stack,push,pick,place`` weights the
+mix towards the skills that need more data. Same on-disk format as
+``promptbot collect``.
 
-    python -m promptbot.policy.collect_skills --out DIR --episodes N [--seed0 S]
+    python -m promptbot.policy.collect_skills --out DIR --episodes N [--seed0 S] [--skills LIST]
 """
 from __future__ import annotations
 
@@ -20,11 +23,20 @@ from promptbot.sim.trials import make_trial
 SKILL_ORDER = ("pick", "place", "stack", "push")
 
 
-def skill_episode_spec(seed: int) -> EpisodeSpec:
-    skill = SKILL_ORDER[seed % len(SKILL_ORDER)]
+def parse_mix(text: str) -> tuple[str, ...]:
+    """'stack,push,pick' -> ('stack', 'push', 'pick'); unknown skills are an error."""
+    mix = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in mix if s not in SKILL_ORDER]
+    if not mix or bad:
+        raise ValueError(f"--skills needs a comma-separated list of {', '.join(SKILL_ORDER)}; got {text!r}")
+    return mix
+
+
+def skill_episode_spec(seed: int, mix: tuple[str, ...] = SKILL_ORDER) -> EpisodeSpec:
+    skill = mix[seed % len(mix)]
     trial = make_trial(skill, seed)
     setup = []
-    if skill in ("place", "stack") and (seed // len(SKILL_ORDER)) % 2 == 1:
+    if skill in ("place", "stack") and (seed // len(mix)) % 2 == 1:
         setup = [("pick", (trial.args[0],))]
     from promptbot.policy.data import step_paraphrases
 
@@ -37,10 +49,12 @@ def skill_episode_spec(seed: int) -> EpisodeSpec:
 
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
-                   max_minutes: float = 0.0, noise_lin_m_s: float = 0.0) -> dict:
+                   max_minutes: float = 0.0, noise_lin_m_s: float = 0.0,
+                   mix: tuple[str, ...] = SKILL_ORDER) -> dict:
     """Record skill episodes (``skill_episode_spec``) with the shared collection loop."""
     return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
-                   spec_fn=lambda _world, seed: skill_episode_spec(seed), label="skills", max_minutes=max_minutes,
+                   spec_fn=lambda _world, seed: skill_episode_spec(seed, mix), label="skills",
+                   max_minutes=max_minutes,
                    noise_lin_m_s=noise_lin_m_s)
 
 
@@ -53,10 +67,16 @@ def main(argv=None) -> int:
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop starting episodes after this time")
     p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
                    help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
+    p.add_argument("--skills", default=",".join(SKILL_ORDER), metavar="LIST",
+                   help="skill mix, repeated in turn by seed (default: %(default)s)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
+    try:
+        mix = parse_mix(a.skills)
+    except ValueError as exc:
+        p.error(str(exc))
     print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes,
-                                    a.noise)))
+                                    a.noise, mix)))
     return 0
 
 

@@ -4,7 +4,10 @@ Episodes are plain dicts (see ``Episode``) so the trainer does not care how
 they were stored; ``promptbot.policy.data`` reads the on-disk format written
 by ``promptbot collect``. Loss: L1 on normalised action chunks (ACT) + BCE on
 the done flag. Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
-step) and ``<out>/best.pt`` (lowest validation loss, small, for serving).
+step) and ``<out>/best.pt`` (lowest validation loss, small, for serving). ``TrainConfig.init_checkpoint``
+fine-tunes a serving checkpoint (e.g. the committed one) on new data: its
+weights *and* its normalisation statistics are kept, so the network keeps
+reading actions and proprioception in the units it learned them in.
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ class TrainConfig:
     eval_every_steps: int = 500
     max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
     data_on_device: bool = False          # keep every frame on cfg.device, batch by one gather (GPU)
+    init_checkpoint: str = ""             # start from this serving checkpoint's weights (fine-tuning)
     model: VLAConfig = field(default_factory=VLAConfig)
 
     def __post_init__(self):
@@ -202,6 +206,20 @@ def normalization_stats(episodes: list[Episode]) -> tuple[np.ndarray, ...]:
     return props.mean(0), props.std(0), acts.mean(0), acts.std(0)
 
 
+def _init_from(model: VLA, path: str) -> None:
+    """Copy a serving checkpoint's weights and normalisation into ``model`` (same architecture only)."""
+    from promptbot.policy.checkpoint import load_checkpoint
+
+    init, init_cfg, _ = load_checkpoint(path)
+    if init_cfg.to_dict() != model.cfg.to_dict():
+        diff = {k: (v, model.cfg.to_dict().get(k)) for k, v in init_cfg.to_dict().items()
+                if model.cfg.to_dict().get(k) != v}
+        raise ValueError(f"cannot fine-tune from {path}: its network differs from the preset's "
+                         f"(checkpoint vs preset: {diff})")
+    model.load_state_dict(init.state_dict())
+    log.info("initialised from %s", path)
+
+
 def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]], np.ndarray],
           resume: bool = False, progress: bool = True) -> dict:
     """Train and return metrics; writes last.pt / best.pt / metrics.json under cfg.out_dir."""
@@ -222,8 +240,12 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     mcfg = cfg.model
     if mcfg.use_wrist and any(e.get("wrist") is None for e in episodes):
         raise ValueError("the model config uses the wrist camera but some episodes have no wrist images")
-    model = VLA(mcfg).to(cfg.device)
-    model.set_normalization(*normalization_stats(train_eps))
+    model = VLA(mcfg)
+    if cfg.init_checkpoint:
+        _init_from(model, cfg.init_checkpoint)
+    else:
+        model.set_normalization(*normalization_stats(train_eps))
+    model = model.to(cfg.device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     on_device = cfg.data_on_device
     gen = None

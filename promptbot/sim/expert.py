@@ -44,6 +44,10 @@ MAX_ANG_RAD_S = 1.2
 PUSH_SPEED_M_S = 0.08
 PUSH_Z_M = 0.018                  # grasp-target height while pushing (finger tips ~8 mm above the table)
 FINGER_HALF_THICK_M = 0.011
+# a push ends with the object this far inside the region's edges and aims this far in: well clear of
+# the border, so perception's ~1 cm error and a policy imitating the stop do not judge it outside
+PUSH_STOP_INSIDE_M = 0.03
+PUSH_AIM_INSIDE_M = 0.045
 
 
 class SkillError(ValueError):
@@ -481,9 +485,9 @@ class Expert:
         approaches = 0
         while self.steps < deadline and approaches < 5:
             obj = self._obj(oid)
-            if region.contains(obj.position, margin=-0.015):
+            if region.contains(obj.position, margin=-PUSH_STOP_INSIDE_M):
                 break
-            tgt = self._push_target(obj, region_name, 0.035)
+            tgt = self._push_target(obj, region_name, PUSH_AIM_INSIDE_M)
             o = np.array(obj.position[:2])
             d = tgt - o
             u = d / max(np.linalg.norm(d), 1e-9)
@@ -499,9 +503,9 @@ class Expert:
             while self.steps < deadline:
                 obj = self._obj(oid)
                 o = np.array(obj.position[:2])
-                if region.contains(obj.position, margin=-0.015):
+                if region.contains(obj.position, margin=-PUSH_STOP_INSIDE_M):
                     break
-                tgt = self._push_target(obj, region_name, 0.035)
+                tgt = self._push_target(obj, region_name, PUSH_AIM_INSIDE_M)
                 d = tgt - o
                 if np.linalg.norm(d) < 1e-4:
                     break
