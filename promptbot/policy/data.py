@@ -27,10 +27,12 @@ log = logging.getLogger(__name__)
 # "on the table"), {r}: push region. The planner's own wording
 # (promptbot.planning.skills.step_instruction) is always among the training texts.
 STEP_TEMPLATES: dict[str, list[str]] = {
-    "pick": ["grab the {a}", "lift the {a}", "take the {a}"],
-    "place": ["place the {a} {t}", "drop the {a} {t}", "set down the {a} {t}"],
-    "stack": ["put the {a} on top of the {b}", "place the {a} onto the {b}", "stack the {a} onto the {b}"],
-    "push": ["slide the {a} to the {r} side", "push the {a} towards the {r}", "push the {a} {r}"],
+    "pick": ["grab the {a}", "lift the {a}", "take the {a}", "pick the {a} up", "lift up the {a}"],
+    "place": ["place the {a} {t}", "drop the {a} {t}", "set down the {a} {t}", "put down the {a} {t}"],
+    "stack": ["put the {a} on top of the {b}", "place the {a} onto the {b}", "stack the {a} onto the {b}",
+              "place the {a} on the {b}"],
+    "push": ["slide the {a} to the {r} side", "push the {a} towards the {r}", "push the {a} {r}",
+             "shove the {a} to the {r}", "slide the {a} over to the {r}", "drag the {a} to the {r} side"],
 }
 # Held out of training: used by `promptbot eval-policy` for "unseen paraphrases".
 HELDOUT_TEMPLATES: dict[str, list[str]] = {

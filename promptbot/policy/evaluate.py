@@ -35,7 +35,9 @@ def skill_succeeded(skill: str, args: tuple[str, ...], env) -> tuple[bool, str]:
         if b is None:
             return False, f"{args[1]} is gone"
         ok = is_in(a, b) if b.is_container else is_on(a, b)
-        return ok and env.contacts_with_fingers(args[0]) == 0, f"{'in' if b.is_container else 'on'}({args[0]}, {args[1]}) = {ok}"
+        held = env.contacts_with_fingers(args[0]) > 0
+        return ok and not held, (f"{'in' if b.is_container else 'on'}({args[0]}, {args[1]}) = {ok}"
+                                 + (", still in the fingers" if held else ""))
     if skill == "push":
         ok = REGIONS[args[1]].contains(a.position)
         return ok, f"{args[0]} at ({a.position[0]:.2f}, {a.position[1]:.2f}) {'inside' if ok else 'outside'} {args[1]}"
