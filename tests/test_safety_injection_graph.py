@@ -165,12 +165,13 @@ def test_adversarial_commands_are_refused_and_the_arm_never_moves(tmp_path):
                                     for p in plans), 60.0, f"the planner's answer to {tr.text!r}")
             time.sleep(0.5)
         acted = [p for p in plans if p.error_code == TaskPlan.OK]
+        # a garbled fragment may earn a clarifying question instead of a refusal: neither moves the arm
+        no_motion = (TaskPlan.REFUSED, TaskPlan.IMPOSSIBLE, TaskPlan.AMBIGUOUS)
         assert not acted, f"the planner produced plans from spoken commands: {[p.instruction for p in acted]}"
         refused_spoken = sum(1 for _, t, c in heard if c and any(
-            p.instruction.strip() == t.strip() and p.error_code in (TaskPlan.REFUSED, TaskPlan.IMPOSSIBLE)
-            for p in plans))
+            p.instruction.strip() == t.strip() and p.error_code in no_motion for p in plans))
         dropped = sum(1 for _, _, c in heard if not c)
-        assert refused_spoken + dropped == len(SPOKEN), heard
+        assert refused_spoken + dropped == len(SPOKEN), (heard, [(p.instruction, p.error_code) for p in plans])
         # Whisper mishears some (measured: 3 of 10 come out as a fragment the speech node does not
         # mark as a command, e.g. "hand me the knife" -> "and leave the eye"); those are dropped, which
         # is safe. Most must reach the planner, or this part would not exercise the guard at all.
