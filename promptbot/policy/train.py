@@ -24,7 +24,7 @@ import torch
 from torch.nn import functional as F
 
 from promptbot.models.vla import VLA, VLAConfig
-from promptbot.policy.checkpoint import save_checkpoint
+from promptbot.policy.checkpoint import load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -208,12 +208,10 @@ def normalization_stats(episodes: list[Episode]) -> tuple[np.ndarray, ...]:
 
 def _init_from(model: VLA, path: str) -> None:
     """Copy a serving checkpoint's weights and normalisation into ``model`` (same architecture only)."""
-    from promptbot.policy.checkpoint import load_checkpoint
-
     init, init_cfg, _ = load_checkpoint(path)
-    if init_cfg.to_dict() != model.cfg.to_dict():
-        diff = {k: (v, model.cfg.to_dict().get(k)) for k, v in init_cfg.to_dict().items()
-                if model.cfg.to_dict().get(k) != v}
+    want, have = model.cfg.to_dict(), init_cfg.to_dict()
+    if have != want:
+        diff = {k: (v, want.get(k)) for k, v in have.items() if want.get(k) != v}
         raise ValueError(f"cannot fine-tune from {path}: its network differs from the preset's "
                          f"(checkpoint vs preset: {diff})")
     model.load_state_dict(init.state_dict())
