@@ -14,7 +14,7 @@ PACKAGE = "promptbot"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Top-level folders that are subpackages of promptbot.
-MAPPED = ["nodes", "planning", "models", "sim_worlds", "bench"]
+MAPPED = ["nodes", "planning", "models", "sim_worlds"]
 
 
 def _subpackages(root: str, prefix: str) -> dict:

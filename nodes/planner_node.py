@@ -58,6 +58,7 @@ from promptbot.planning.skills import Step
 from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
 from promptbot.ros.actions import ActionClient
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.scene import ObjectState
@@ -126,19 +127,6 @@ _HEARTBEAT_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 _RESULT_CODES = {"refused": RunTask.Result.REFUSED, "ambiguous": RunTask.Result.AMBIGUOUS,
                  "unknown": RunTask.Result.AMBIGUOUS, "impossible": RunTask.Result.IMPOSSIBLE,
                  "no_plan": RunTask.Result.PLANNING_FAILED}
-
-
-def scene_to_objects(msg: SceneState) -> list[ObjectState]:
-    """Plain object states from a SceneState; malformed objects are skipped."""
-    out, seen = [], set()
-    for d in msg.objects:
-        vals = (d.position.x, d.position.y, d.position.z, d.size.x, d.size.y, d.size.z)
-        if not d.id or d.id in seen or not all(math.isfinite(v) for v in vals) or min(vals[3:]) < 0:
-            continue
-        seen.add(d.id)
-        out.append(ObjectState(d.id, d.label, d.color, (d.position.x, d.position.y, d.position.z),
-                               (d.size.x, d.size.y, d.size.z), float(d.confidence)))
-    return out
 
 
 class _Canceled(Exception):

@@ -1,4 +1,4 @@
-"""PyBullet core, expert and demonstration recording (small samples; the 500-trial runs are in bench/sim.py)."""
+"""PyBullet core, expert and demonstration recording (small samples; the 500-trial runs are in promptbot/bench/sim.py)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""``promptbot bench NAME``: run one benchmark from ``bench/`` (``promptbot.bench.NAME``).
+"""``promptbot bench NAME``: run one benchmark from ``promptbot/bench/`` (``promptbot.bench.NAME``).
 
 Every benchmark module has ``add_arguments(parser)`` and ``run(args) -> int``
 and prints JSON on stdout with ``--json``.
