@@ -41,8 +41,9 @@ from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import LATCHED, SENSOR_IMAGE
+from promptbot.ros.scene_msgs import objects_to_scene
 from promptbot.scene import RELATIONS
-from promptbot_msgs.msg import DetectedObject, Relation, SceneState
+from promptbot_msgs.msg import SceneState
 from promptbot_msgs.srv import VerifyStep
 
 BASE_FRAME = "panda_link0"
@@ -270,16 +271,8 @@ class PerceptionNode(Node):
             self._error(f"frame at {stamp_ns * 1e-9:.6f} s dropped: {exc}")
             return
         self.frames_ok += 1
-        msg = SceneState(source="perception")
-        msg.header.stamp = _to_time(stamp_ns)
-        msg.header.frame_id = self.params.frame_id
-        for o in result.objects:
-            d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=float(o.confidence))
-            d.position.x, d.position.y, d.position.z = (float(v) for v in o.position)
-            d.size.x, d.size.y, d.size.z = (float(v) for v in o.size)
-            msg.objects.append(d)
-        for pred, a, b in sorted(result.relations):
-            msg.relations.append(Relation(predicate=pred, subject=a, object=b))
+        msg = objects_to_scene(result.objects, stamp=_to_time(stamp_ns), frame_id=self.params.frame_id,
+                               source="perception", relations=result.relations)
         self.last_scene, self.last_scene_ns, self.last_objects = msg, stamp_ns, result.objects
         self.pub_scene.publish(msg)
         if self.params.publish_markers:

@@ -38,11 +38,12 @@ from promptbot.ros.image import numpy_to_image
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
+from promptbot.ros.scene_msgs import objects_to_scene, scene_to_objects
 from promptbot.scene import ObjectState, relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
 from promptbot.sim.worlds import WorldError, list_worlds
 from promptbot_msgs.action import ExecuteSkill
-from promptbot_msgs.msg import DetectedObject, Relation, SceneState
+from promptbot_msgs.msg import SceneState
 from promptbot_msgs.srv import CheckTask, ResetWorld
 
 BASE_FRAME = "panda_link0"
@@ -235,8 +236,7 @@ class SimNode(Node):
 
     # --- scripted-expert skill server (sim-only baseline) -------------------------------
     def _on_perceived(self, msg: SceneState) -> None:
-        self._perceived = [ObjectState(d.id, d.label, d.color, (d.position.x, d.position.y, d.position.z),
-                                       (d.size.x, d.size.y, d.size.z), float(d.confidence)) for d in msg.objects]
+        self._perceived = scene_to_objects(msg)
 
     def _on_skill_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
         ok = goal.skill in ("pick", "place", "stack", "push") and 1 <= len(goal.args) <= 2
@@ -420,16 +420,8 @@ class SimNode(Node):
 
     def _publish_gt(self, env: SimEnv, t: float) -> None:
         objs = env.ground_truth()
-        msg = SceneState(source="ground_truth")
-        msg.header.stamp, msg.header.frame_id = _stamp(t), BASE_FRAME
-        for o in objs:
-            d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=1.0)
-            d.position.x, d.position.y, d.position.z = o.position
-            d.size.x, d.size.y, d.size.z = o.size
-            msg.objects.append(d)
-        for pred, a, b in sorted(relations(objs)):
-            msg.relations.append(Relation(predicate=pred, subject=a, object=b))
-        self.pub_gt.publish(msg)
+        self.pub_gt.publish(objects_to_scene(objs, stamp=_stamp(t), frame_id=BASE_FRAME, source="ground_truth",
+                                             relations=relations(objs)))
 
     def _publish_camera(self, env: SimEnv, t: float) -> None:
         frame = env.render("scene", self.params.width, self.params.height)

@@ -124,7 +124,7 @@ def test_cancel_stops_execution(ros_node, ros_env, spawn):
 
 
 def test_scene_conversion_skips_malformed_objects():
-    from promptbot.nodes.planner_node import scene_to_objects
+    from promptbot.ros.scene_msgs import scene_to_objects
     from promptbot_msgs.msg import DetectedObject, SceneState
 
     msg = SceneState()

@@ -151,12 +151,10 @@ class ChainDriver:
 
     def objects(self, newer_than: float):
         """Ground-truth objects from a /sim/ground_truth message received after ``newer_than``."""
-        from promptbot.scene import ObjectState
+        from promptbot.ros.scene_msgs import scene_to_objects
 
         self.gs.wait(lambda: self.gt[0] > newer_than, 30.0, "fresh ground truth")
-        msg = self.gt[1]
-        return [ObjectState(d.id, d.label, d.color, (d.position.x, d.position.y, d.position.z),
-                            (d.size.x, d.size.y, d.size.z)) for d in msg.objects]
+        return scene_to_objects(self.gt[1])
 
     def check(self, goal: str) -> tuple[bool, str]:
         from promptbot_msgs.srv import CheckTask

@@ -27,9 +27,10 @@ from promptbot.planning.skills import Step
 from promptbot.planning.world import InadmissibleAction, WorldState, apply
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import LATCHED, heartbeat
+from promptbot.ros.scene_msgs import objects_to_scene
 from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill
-from promptbot_msgs.msg import DetectedObject, SceneState
+from promptbot_msgs.msg import SceneState
 
 SPECS = [
     ParamSpec("world", "tabletop", "world name"),
@@ -71,18 +72,11 @@ class SymbolicSkillServer(Node):
 
     def _publish(self) -> None:
         lag = self.params.scene_latency_s
-        msg = SceneState(source="ground_truth")
-        msg.header.stamp = (self.get_clock().now() - Duration(nanoseconds=int(lag * 1e9))).to_msg()
-        msg.header.frame_id = "panda_link0"
+        stamp = (self.get_clock().now() - Duration(nanoseconds=int(lag * 1e9))).to_msg()
         seen_at = time.monotonic() - lag
         with self.lock:
             objs = next(st for t, st in reversed(self.history) if t <= seen_at or t == self.history[0][0]).objects
-        for o in objs:
-            d = DetectedObject(id=o.id, label=o.label, color=o.color, confidence=1.0)
-            d.position.x, d.position.y, d.position.z = (float(v) for v in o.position)
-            d.size.x, d.size.y, d.size.z = (float(v) for v in o.size)
-            msg.objects.append(d)
-        self.scene_pub.publish(msg)
+        self.scene_pub.publish(objects_to_scene(objs, stamp=stamp, frame_id="panda_link0", source="ground_truth"))
 
     def _execute(self, gh) -> ExecuteSkill.Result:
         req = gh.request
