@@ -26,11 +26,8 @@ from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
+from promptbot.vocab import COLORS, CONTAINER_LABELS, LABELS
 
-COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink", "white", "black",
-          "brown", "gray")
-LABELS = ("cube", "bowl", "block", "lego", "mug", "tray")
-CONTAINER_LABELS = ("bowl", "tray")
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\bdish(es)?\b", "bowl"), (r"\bcups?\b", "mug"),
     (r"\blego (brick|block|piece)s?\b", "lego"), (r"\bbricks?\b", "lego"), (r"\bboxes\b", "cubes"),

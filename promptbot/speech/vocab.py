@@ -17,13 +17,12 @@ import numpy as np
 
 from promptbot.speech.backend import Hypothesis
 from promptbot.speech.text import words
+from promptbot.vocab import COLORS, HEARD_LABELS
 
-DEFAULT_OBJECTS = ("cube", "block", "bowl", "lego", "mug", "tray", "plate")
-DEFAULT_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "white", "pink", "cyan", "black", "gray", "brown")
 DEFAULT_VERBS = (
     "pick", "place", "put", "stack", "unstack", "move", "push", "slide", "sort", "grab", "drop", "lift",
     "take", "get", "collect", "empty", "switch", "swap", "open", "close", "stop",
-    # the task library's other command verbs (tests/test_speech_vocab.py keeps this list complete)
+    # the task library's other command verbs (tests/test_speech_core.py keeps this list complete)
     "nudge", "shove", "remove", "transfer", "gather", "exchange", "tidy", "clean", "clear", "build",
 )
 # Things in every scene that are not objects of the world.
@@ -44,8 +43,8 @@ FUNCTION_WORDS = tuple(
 class Vocabulary:
     """The words of the current world and skills."""
 
-    objects: Sequence[str] = DEFAULT_OBJECTS
-    colors: Sequence[str] = DEFAULT_COLORS
+    objects: Sequence[str] = HEARD_LABELS
+    colors: Sequence[str] = COLORS
     verbs: Sequence[str] = DEFAULT_VERBS
     extra: Sequence[str] = SCENE_WORDS
     function_words: Sequence[str] = FUNCTION_WORDS
@@ -64,7 +63,7 @@ class Vocabulary:
     @classmethod
     def from_scene(cls, labels: Iterable[str], colors: Iterable[str], **kw) -> "Vocabulary":
         """Vocabulary of a scene: its labels and colours plus the defaults' verbs."""
-        return cls(objects=tuple(dict.fromkeys(labels)) or DEFAULT_OBJECTS, colors=tuple(dict.fromkeys(colors)) or DEFAULT_COLORS, **kw)
+        return cls(objects=tuple(dict.fromkeys(labels)) or HEARD_LABELS, colors=tuple(dict.fromkeys(colors)) or COLORS, **kw)
 
     def content_words(self) -> list[str]:
         seen: dict[str, None] = {}

@@ -15,6 +15,7 @@ from typing import Callable
 
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal, Literal
+from promptbot.vocab import COLORS
 
 Steps = list[tuple[str, tuple[str, ...]]]
 
@@ -464,9 +465,6 @@ FAMILIES: dict[str, Callable[[Ctx], TaskDraft | None]] = {
 
 # --- instructions that must NOT be executed (for refusal tests/benchmarks) --------
 
-COLOR_NAMES = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink", "white", "black",
-               "brown", "gray")
-LABEL_NAMES = ("cube", "bowl", "block", "lego", "mug", "tray")
 INVALID_KINDS = ("impossible", "ambiguous", "unsafe")
 
 UNSAFE_TEMPLATES = [
@@ -490,7 +488,7 @@ def invalid_instruction(c: Ctx, kind: str) -> tuple[str, str] | None:
         labels_present = {o.label for o in c.objects}
         options = []
         for lab in ("cube", "mug", "lego", "block"):
-            for col in COLOR_NAMES:
+            for col in COLORS:
                 if (col, lab) not in present:
                     options.append((col, lab))
         col, lab = c.rng.choice(options)
@@ -498,7 +496,7 @@ def invalid_instruction(c: Ctx, kind: str) -> tuple[str, str] | None:
             tmpl = c.rng.choice(["put the {X} in the {C}", "place the {X} into the {C}", "pick up the {X} and drop it in the {C}"])
             return tmpl.format(X=f"{col} {lab}", C=name(c.rng.choice(boxes))), "impossible"
         if movs:
-            missing_bowl = [col for col in COLOR_NAMES if (col, "bowl") not in present]
+            missing_bowl = [col for col in COLORS if (col, "bowl") not in present]
             if c.rng.random() < 0.5 or "bowl" not in labels_present:
                 return f"put the {name(c.rng.choice(movs))} in the {c.rng.choice(missing_bowl)} bowl", "impossible"
             return f"stack the {col} {lab} on the {name(c.rng.choice(movs))}", "impossible"
