@@ -12,12 +12,13 @@ every step. Nothing here moves a robot.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Sequence
 
 from promptbot.planning.interpret import Interpretation, interpret
-from promptbot.planning.llm import LLMBackend, UniformBackend
+from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.mcts import (
     MCTS,
     Node,
@@ -268,3 +269,44 @@ class Planner:
             cache[key] = val
             return val
         return judge
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    """What a :class:`Planner` is built from (the planner node's parameters of the same names)."""
+
+    llm: str = "smollm2"
+    llm_timeout_s: float = 10.0
+    llm_retries: int = 2
+    llm_threads: int = 1
+    llm_dtype: str = "auto"
+    method: str = "mcts_llm"
+    simulations: int = 48
+    llm_budget: int = 12
+    max_steps: int = 12
+    seed: int = 0
+
+    @property
+    def llm_key(self) -> tuple:
+        return (self.llm, self.llm_timeout_s, self.llm_retries)
+
+
+class PlannerCache:
+    """One planner for the current settings; its LLM (seconds to load) is kept while the LLM's own
+    settings stay. Thread-safe: a preload thread and a task may ask at once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._planner: Planner | None = None
+        self._settings: PlannerSettings | None = None
+
+    def get(self, s: PlannerSettings) -> Planner:
+        with self._lock:
+            if self._planner is None or s != self._settings:
+                keep = self._settings is not None and self._settings.llm_key == s.llm_key
+                llm = self._planner.llm if keep else make_backend(
+                    s.llm, threads=s.llm_threads, timeout_s=s.llm_timeout_s, retries=s.llm_retries, dtype=s.llm_dtype)
+                self._planner = Planner(llm, PlannerConfig(method=s.method, search=SearchConfig(
+                    simulations=s.simulations, llm_budget=s.llm_budget, max_steps=s.max_steps, seed=s.seed)))
+                self._settings = s
+            return self._planner
