@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from promptbot.policy.embeddings import LookupEncoder, instruction_embedder
 from promptbot.policy.pack import is_pack, load_pack, pack_episodes
 from promptbot.policy.train import DeviceSampler, SampleIndex, TrainConfig, train
 from promptbot.models.vla import VLAConfig
@@ -62,6 +63,22 @@ def test_pack_round_trip(tmp_path):
         assert b["instructions"] == a["instructions"] and b["skill"] == "pick"
     with np.load(out) as z:     # the embeddings travel with the pack
         assert sorted(z["texts"].tolist()) == sorted({t for e in eps for t in e["instructions"]})
+    # ... and train reads them back through the one table reader, LookupEncoder
+    embed = instruction_embedder([out])
+    np.testing.assert_allclose(embed(["pick up the red cube"]), _embed(["pick up the red cube"]), atol=1e-3)
+
+
+def test_lookup_encoder_merges_tables_and_names_missing_texts(tmp_path):
+    np.savez(tmp_path / "a.npz", texts=np.array(["a", "b"]), vectors=np.array([[1, 0], [0, 1]], np.float16))
+    np.savez(tmp_path / "b.npz", texts=np.array(["b", "c"]), vectors=np.array([[2, 2], [3, 3]], np.float16))
+    enc = LookupEncoder(tmp_path / "a.npz", tmp_path / "b.npz")
+    out = enc.encode(["a", "b", "c"])
+    assert out.dtype == np.float32 and out.tolist() == [[1, 0], [2, 2], [3, 3]]   # the later table wins on "b"
+    assert enc.encode("c").tolist() == [3, 3]
+    with pytest.raises(KeyError, match=r"2 instruction\(s\) not in .*a.npz, .*b.npz, e.g. 'x'"):
+        enc.encode(["a", "x", "y"])
+    with pytest.raises(ValueError, match="at least one"):
+        LookupEncoder()
 
 
 def test_pack_rejects_bad_input(tmp_path):

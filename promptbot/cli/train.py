@@ -54,34 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
-def embedder(path: Path | None, extra_tables: list[Path] = ()):
-    """Instruction -> embedding: a precomputed table (``path`` and/or packs' tables) or the encoder."""
-    import numpy as np
-
-    tables = [p for p in ([path] if path else []) + list(extra_tables)]
-    if not tables:
-        from promptbot.policy.language import default_encoder
-
-        return default_encoder().encode
-    table = {}
-    for p in tables:
-        with np.load(p, allow_pickle=False) as data:
-            table.update({str(t): v for t, v in zip(data["texts"], data["vectors"].astype(np.float32))})
-    path = ", ".join(map(str, tables))
-
-    def embed(texts):
-        missing = [t for t in texts if t not in table]
-        if missing:
-            raise KeyError(f"{len(missing)} instruction(s) not in {path}, e.g. {missing[0]!r}")
-        return np.stack([table[t] for t in texts])
-
-    return embed
-
-
 def run(args: argparse.Namespace) -> int:
     import logging
 
     from promptbot.policy.data import load_segments
+    from promptbot.policy.embeddings import instruction_embedder
     from promptbot.policy.pack import is_pack, load_pack
     from promptbot.policy.paths import default_checkpoint
     from promptbot.policy.train import TrainConfig, train
@@ -129,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
     for e in episodes:
         by_skill[e["skill"]] = by_skill.get(e["skill"], 0) + 1
     print(f"{len(episodes)} skill episodes: {by_skill}", file=sys.stderr)
-    embed = embedder(args.embeddings, packs if (packs and not folders) or args.embeddings else [])
+    tables = [args.embeddings] if args.embeddings else []
+    if (packs and not folders) or args.embeddings:
+        tables += packs      # a pack carries the embeddings of its own instructions
+    embed = instruction_embedder(tables)
     metrics = train(episodes, cfg, embed, resume=args.resume, progress=not args.json)
     metrics["episodes_by_skill"] = by_skill
     if args.install:

@@ -11,25 +11,45 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
 
 class LookupEncoder:
-    """Drop-in for InstructionEncoder backed by a precomputed table."""
+    """Drop-in for InstructionEncoder backed by precomputed tables.
 
-    def __init__(self, path):
-        data = np.load(path, allow_pickle=False)
-        self.table = {str(t): v.astype(np.float32) for t, v in zip(data["texts"], data["vectors"])}
+    Each table is an npz with ``texts`` and ``vectors`` (this module's output; a
+    policy pack carries one too). Later tables win on a text they share.
+    """
+
+    def __init__(self, *paths):
+        if not paths:
+            raise ValueError("LookupEncoder needs at least one embedding table")
+        self.table: dict[str, np.ndarray] = {}
+        for path in paths:
+            with np.load(path, allow_pickle=False) as data:
+                self.table.update({str(t): v.astype(np.float32) for t, v in zip(data["texts"], data["vectors"])})
+        self.source = ", ".join(map(str, paths))
 
     def encode(self, texts):
         single = isinstance(texts, str)
         items = [texts] if single else list(texts)
         missing = [t for t in items if t not in self.table]
         if missing:
-            raise KeyError(f"instruction not in the embedding table: {missing[0]!r}")
+            raise KeyError(f"{len(missing)} instruction(s) not in {self.source}, e.g. {missing[0]!r}")
         out = np.stack([self.table[t] for t in items])
         return out[0] if single else out
+
+
+def instruction_embedder(tables=()) -> Callable:
+    """Instruction texts -> embeddings: a LookupEncoder over ``tables``, or the sentence encoder if none."""
+    tables = list(tables)
+    if not tables:
+        from promptbot.policy.language import default_encoder
+
+        return default_encoder().encode
+    return LookupEncoder(*tables).encode
 
 
 def texts_for_seeds(seeds, heldout: bool = False) -> set[str]:

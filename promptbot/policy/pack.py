@@ -199,9 +199,9 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    from promptbot.cli.train import embedder
+    from promptbot.policy.embeddings import instruction_embedder
 
-    summary = pack(a.data, a.out, embedder(Path(a.embeddings) if a.embeddings else None), a.image_size, a.crf,
+    summary = pack(a.data, a.out, instruction_embedder([a.embeddings] if a.embeddings else []), a.image_size, a.crf,
                    workers=a.workers, progress=not a.quiet)
     print(json.dumps(summary))
     return 0
