@@ -13,7 +13,8 @@ import pytest
 from promptbot.speech import audio as A
 from promptbot.speech.text import normalize, wer
 from promptbot.speech.vocab import CommandLanguageModel, Vocabulary, rescore
-from promptbot.speech.backend import BackendUnavailable, Hypothesis, create_backend
+from promptbot.speech import create_backend
+from promptbot.speech.backend import BackendUnavailable, Hypothesis
 from promptbot.speech import recognizer as R
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

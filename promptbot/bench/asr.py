@@ -236,7 +236,8 @@ def run(args: argparse.Namespace) -> int:
         if shutil.which(tool) is None:
             print(f"bench asr: {tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
             return 2
-    from promptbot.speech.backend import DecodeOptions, create_backend
+    from promptbot.speech import create_backend
+    from promptbot.speech.backend import DecodeOptions
     from promptbot.speech.recognizer import NO_SPEECH, Recognizer, RecognizerConfig, TranscriptResult
     from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession
     from promptbot.speech.vad import FRAME_S, SileroVad, speech_probs

@@ -1,7 +1,8 @@
 """Offline speech recognition for voice commands (no ROS here).
 
 - ``models``: pinned, hash-checked Whisper weights from registry packages (tiny.en, base).
-- ``backend``: the ``AsrBackend`` interface; ``faster_whisper_backend`` implements it.
+- ``backend``: the ``AsrBackend`` interface; ``faster_whisper_backend`` implements it,
+  and :func:`create_backend` here builds one by name.
 - ``audio``: PCM decoding, downmixing, resampling, WAV loading (numpy only).
 - ``vad`` / ``stream``: streaming Silero VAD, endpointing, pre-roll, wake phrase.
 - ``vocab``: world/skill vocabulary as decoder hotwords and n-best rescoring.
@@ -17,6 +18,24 @@ from promptbot.speech.recognizer import (  # noqa: F401
     RecognizerConfig,
     TranscriptResult,
 )
+from promptbot.speech.backend import AsrBackend, BackendUnavailable
+
+BACKENDS = ("faster-whisper",)
+NOT_IMPLEMENTED = {
+    "openai-whisper": "extension point only: implement AsrBackend with openai-whisper (see promptbot.speech.backend)",
+    "tensorrt": "extension point only: a TensorRT (Jetson) backend is not implemented; TensorRT cannot be installed here",
+}
+
+
+def create_backend(name: str = "faster-whisper", **kwargs) -> AsrBackend:
+    """Build a backend by name; unknown or unimplemented names raise BackendUnavailable with the reason."""
+    if name == "faster-whisper":
+        from promptbot.speech.faster_whisper_backend import FasterWhisperBackend
+
+        return FasterWhisperBackend(**kwargs)
+    if name in NOT_IMPLEMENTED:
+        raise BackendUnavailable(f"ASR backend {name!r}: {NOT_IMPLEMENTED[name]}")
+    raise BackendUnavailable(f"unknown ASR backend {name!r}; available: {', '.join(BACKENDS)}")
 
 
 def load_recognizer(
@@ -35,7 +54,6 @@ def load_recognizer(
     """
     import logging
 
-    from promptbot.speech.backend import create_backend
     from promptbot.speech.vocab import CommandLanguageModel
 
     config = config or RecognizerConfig()

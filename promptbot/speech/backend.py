@@ -7,7 +7,7 @@ run on the machines this project is tested on:
 - ``openai-whisper``: the reference PyTorch implementation. The packaged CTranslate2
   weights map one-to-one onto its checkpoint layout, so a backend would convert
   ``model.bin`` once and call ``whisper.decode`` with ``DecodeOptions(beam_size=...,
-  prompt=...)``. Implement ``AsrBackend`` and register it in ``BACKENDS``.
+  prompt=...)``. Implement ``AsrBackend`` and add it to ``promptbot.speech.create_backend``.
 - ``tensorrt``: TensorRT-LLM / trtexec engines on a Jetson. Same interface; build the
   encoder/decoder engines from the checkpoint on the device (TensorRT cannot be
   installed here), and skip its tests where ``import tensorrt`` fails.
@@ -90,23 +90,3 @@ class AsrBackend(abc.ABC):
 
 class BackendUnavailable(RuntimeError):
     """A backend that is named but cannot run here."""
-
-
-NOT_IMPLEMENTED = {
-    "openai-whisper": "extension point only: implement AsrBackend with openai-whisper (see promptbot.speech.backend)",
-    "tensorrt": "extension point only: a TensorRT (Jetson) backend is not implemented; TensorRT cannot be installed here",
-}
-
-
-def create_backend(name: str = "faster-whisper", **kwargs) -> AsrBackend:
-    """Build a backend by name; unknown or unimplemented names raise with the reason."""
-    if name == "faster-whisper":
-        from promptbot.speech.faster_whisper_backend import FasterWhisperBackend
-
-        return FasterWhisperBackend(**kwargs)
-    if name in NOT_IMPLEMENTED:
-        raise BackendUnavailable(f"ASR backend {name!r}: {NOT_IMPLEMENTED[name]}")
-    raise BackendUnavailable(f"unknown ASR backend {name!r}; available: faster-whisper")
-
-
-BACKENDS = ("faster-whisper",)
