@@ -1,11 +1,13 @@
 """Run a set of node processes with respawn, per-node logs and clean shutdown (no ROS imports).
 
 This is the pip-only stand-in for ``ros2 launch``: ``promptbot up`` and the
-end-to-end demo use it with the node list from config/graph.yaml.
+end-to-end demo use it with the node list from config/graph.yaml, turned into
+process specs by :func:`node_processes`.
 """
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import logging
 import os
 import signal
@@ -14,6 +16,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from promptbot.graph import GraphError, graph_remaps, load_graph
+from promptbot.ros.env import graph_env
 
 log = logging.getLogger("promptbot.supervisor")
 
@@ -28,6 +33,41 @@ class ProcSpec:
     env: dict[str, str]
     respawn: bool = True
     respawn_delay: float = 1.0       # [s]
+
+
+def node_processes(graph: str, only: set[str] | None = None, params: list[str] = (),
+                   remaps: list[str] = (), domain_id: int | None = None,
+                   env_base: dict | None = None) -> tuple[list[ProcSpec], list[str]]:
+    """Process specs for a graph, plus the names of nodes that are not built yet."""
+    overrides: dict[str, dict[str, str]] = {}
+    for item in params:
+        key, sep, value = item.partition(":=")
+        node, dot, name = key.partition(".")
+        if not sep or not dot or not name:
+            raise GraphError(f"bad parameter override {item!r}; use NODE.NAME:=VALUE")
+        overrides.setdefault(node, {})[name] = value
+    known_remaps = graph_remaps(graph)
+    remap_args = []
+    for item in remaps:
+        arg, sep, topic = item.partition(":=")
+        if not sep or arg not in known_remaps:
+            raise GraphError(f"bad remap {item!r}; known arguments: {', '.join(known_remaps) or 'none'}")
+        remap_args += ["-r", f"{known_remaps[arg]}:={topic}"]
+    specs, missing = [], []
+    env = graph_env(domain_id=domain_id, base=env_base)
+    nodes = load_graph(graph)
+    unknown = (only or set()) - {n.name for n in nodes}
+    if unknown:
+        raise GraphError(f"graph {graph!r} has no node(s) {sorted(unknown)}")
+    for node in nodes:
+        if only and node.name not in only:
+            continue
+        if importlib.util.find_spec(node.module) is None:
+            missing.append(node.name)
+            continue
+        argv = [sys.executable, "-m", node.module, *node.ros_args(overrides.get(node.name)), *remap_args]
+        specs.append(ProcSpec(node.name, argv, env, node.respawn, node.respawn_delay))
+    return specs, missing
 
 
 @dataclass

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from promptbot.cli.up import node_processes
 from promptbot.graph import GraphError, graph_names, load_graph
-from promptbot.supervisor import ProcSpec, Supervisor
+from promptbot.supervisor import ProcSpec, Supervisor, node_processes
 from promptbot.testing import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,16 +7,14 @@ of config/graph.yaml (the launch files read the same file), logs go to
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import signal
 import sys
 import time
 from pathlib import Path
 
-from promptbot.graph import GraphError, graph_names, graph_remaps, load_graph
-from promptbot.ros.env import graph_env
-from promptbot.supervisor import ProcSpec, Supervisor
+from promptbot.graph import GraphError, graph_names
+from promptbot.supervisor import Supervisor, node_processes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,41 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override a node parameter, e.g. sim.world:=clutter")
     parser.add_argument("--remap", action="append", default=[], metavar="ARG:=TOPIC",
                         help="robot graph: remap a topic argument, e.g. camera_color_topic:=/rs/color")
-
-
-def node_processes(graph: str, only: set[str] | None = None, params: list[str] = (),
-                   remaps: list[str] = (), domain_id: int | None = None,
-                   env_base: dict | None = None) -> tuple[list[ProcSpec], list[str]]:
-    """Process specs for a graph, plus the names of nodes that are not built yet."""
-    overrides: dict[str, dict[str, str]] = {}
-    for item in params:
-        key, sep, value = item.partition(":=")
-        node, dot, name = key.partition(".")
-        if not sep or not dot or not name:
-            raise GraphError(f"bad parameter override {item!r}; use NODE.NAME:=VALUE")
-        overrides.setdefault(node, {})[name] = value
-    known_remaps = graph_remaps(graph)
-    remap_args = []
-    for item in remaps:
-        arg, sep, topic = item.partition(":=")
-        if not sep or arg not in known_remaps:
-            raise GraphError(f"bad remap {item!r}; known arguments: {', '.join(known_remaps) or 'none'}")
-        remap_args += ["-r", f"{known_remaps[arg]}:={topic}"]
-    specs, missing = [], []
-    env = graph_env(domain_id=domain_id, base=env_base)
-    nodes = load_graph(graph)
-    unknown = (only or set()) - {n.name for n in nodes}
-    if unknown:
-        raise GraphError(f"graph {graph!r} has no node(s) {sorted(unknown)}")
-    for node in nodes:
-        if only and node.name not in only:
-            continue
-        if importlib.util.find_spec(node.module) is None:
-            missing.append(node.name)
-            continue
-        argv = [sys.executable, "-m", node.module, *node.ros_args(overrides.get(node.name)), *remap_args]
-        specs.append(ProcSpec(node.name, argv, env, node.respawn, node.respawn_delay))
-    return specs, missing
 
 
 def run(args: argparse.Namespace) -> int:

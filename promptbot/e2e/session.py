@@ -6,9 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from promptbot.cli.up import node_processes
 from promptbot.ros.env import init_context
-from promptbot.supervisor import Supervisor
+from promptbot.supervisor import Supervisor, node_processes
 from promptbot.testing import fresh_domain_id
 
 
