@@ -1,54 +1,151 @@
-"""Step verification from an observed scene (pure): did the step's expected effect happen?"""
+"""Step verification from an observed scene (pure): did the step's expected effect happen?
+
+The one rule for a step's effect; perception's ``/perception/verify_step``
+(:func:`promptbot.perception.verify.verify_step`) answers with it and the planner falls back
+to it on the scene topics. Relations and regions are :mod:`promptbot.scene`'s:
+
+* ``pick(obj)``            obj is lifted off the table: bottom >= LIFT_MIN_M and not resting on/in
+                           another object (i.e. held by the gripper)
+* ``place(obj, target)``   target a container -> ``in(obj, target)``; another object -> ``on(obj, target)``;
+                           a region name (``promptbot.scene.REGIONS``) -> obj rests in the region;
+                           ``"table"`` -> obj rests on the table; ``near:<id>`` / ``left_of:<id>`` /
+                           ``right_of:<id>`` -> that relation and obj rests on the table
+* ``stack(a, b)``          ``on(a, b)``
+* ``push(obj, region)``    obj rests on the table (or on/in something) inside the region
+
+Each judgement carries a human-readable reason with the measured numbers. The finger checks
+below decide what the gripper holds when the camera cannot tell.
+"""
 from __future__ import annotations
 
+import enum
 import math
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
-from promptbot.planning.skills import RELATIONAL_TARGETS, TABLE_TARGET, Step
-from promptbot.scene import REGIONS, ObjectState, is_in, is_near, is_on, is_left_of, is_right_of
+from promptbot.planning.skills import RELATIONAL_TARGETS, SKILLS, TABLE_TARGET, Step
+from promptbot.scene import REGIONS, RELATIONS, ObjectState, is_in, is_on
 
-LIFTED_M = 0.03          # a picked object's bottom is at least this far above the table [m]
+LIFT_MIN_M = 0.03            # a held object's bottom is at least this high above the table [m]
+# An object resting on the table has its bottom below this [m]: the goal check's 0.012 m
+# (promptbot.tasks.goal.TABLE_Z_TOL_M) plus room for a depth camera's noise.
+REST_MAX_M = 0.015
 
-_REL = {"near": is_near, "left_of": is_left_of, "right_of": is_right_of}
+
+
+class Problem(enum.Enum):
+    """Why a step could not be judged."""
+
+    NONE = "none"                    # it was judged
+    BAD_STEP = "bad step"            # unknown skill, wrong argument count, unknown region or target form,
+                                     # stack on a container
+    NOT_SEEN = "not seen"            # an object the step names is not in the scene
+    OCCLUDED = "occluded"            # the picked object is hidden from the camera: the scene cannot tell
+
+
+@dataclass(frozen=True)
+class Judgement:
+    holds: bool
+    reason: str
+    problem: Problem = Problem.NONE
+
+
+def _support(obj: ObjectState, objects: list[ObjectState]) -> str | None:
+    for o in objects:
+        if o.id == obj.id:
+            continue
+        if is_in(obj, o):
+            return f"in {o.id}"
+        if is_on(obj, o):
+            return f"on {o.id}"
+    return None
+
+
+def _pos(o: ObjectState) -> str:
+    return f"({o.position[0]:.3f}, {o.position[1]:.3f}, {o.position[2]:.3f}) m"
+
+
+def judge_step(skill: str, args: Iterable, objects: Iterable[ObjectState]) -> Judgement:
+    """Whether ``skill(*args)``'s effect holds among ``objects``, or why it cannot be judged."""
+    args = tuple(str(a) for a in args)
+    objs = list(objects)
+    by_id = {o.id: o for o in objs}
+    if skill not in SKILLS:
+        return Judgement(False, f"unknown skill {skill!r}; known: {', '.join(sorted(SKILLS))}", Problem.BAD_STEP)
+    arity = len(SKILLS[skill].params)
+    if len(args) != arity:
+        return Judgement(False, f"{skill} takes {arity} argument(s), got {len(args)}", Problem.BAD_STEP)
+    oid = args[0]
+    obj = by_id.get(oid)
+    if obj is None:
+        return Judgement(False, f"{oid} is not in the scene", Problem.NOT_SEEN)
+
+    if skill == "pick":
+        sup = _support(obj, objs)
+        if obj.bottom >= LIFT_MIN_M and sup is None:
+            return Judgement(True, f"{oid} is held: bottom {obj.bottom:.3f} m above the table, not resting on anything")
+        if obj.attrs.get("occluded"):
+            # a lifted object the arm hides from the camera is still reported where it was last seen
+            return Judgement(False, f"{oid} is hidden from the camera (last seen at {_pos(obj)}): "
+                                    "the scene cannot tell whether it is held", Problem.OCCLUDED)
+        if sup is not None:
+            return Judgement(False, f"{oid} is not held: it rests {sup}")
+        return Judgement(False, f"{oid} is not held: bottom {obj.bottom:.3f} m above the table "
+                                f"(< {LIFT_MIN_M} m, still on the table)")
+
+    target = args[1]
+    if skill == "push" or (skill == "place" and target in REGIONS):
+        region = REGIONS.get(target)
+        if region is None:
+            return Judgement(False, f"unknown region {target!r}; known: {', '.join(REGIONS)}", Problem.BAD_STEP)
+        inside = region.contains(obj.position)
+        resting = obj.bottom < REST_MAX_M or _support(obj, objs) is not None
+        if inside and resting:
+            return Judgement(True, f"{oid} is in region {target} at {_pos(obj)}")
+        if not inside:
+            return Judgement(False, f"{oid} at {_pos(obj)} is outside region {target} "
+                                    f"(x {region.x_min}..{region.x_max}, y {region.y_min}..{region.y_max})")
+        return Judgement(False, f"{oid} is above region {target} but not resting (bottom {obj.bottom:.3f} m)")
+
+    if skill == "place" and target == TABLE_TARGET:
+        if obj.bottom < REST_MAX_M:
+            return Judgement(True, f"{oid} rests on the table at {_pos(obj)}")
+        return Judgement(False, f"{oid} is not on the table (bottom {obj.bottom:.3f} m)")
+
+    if skill == "place" and ":" in target:
+        rel, ref_id = target.split(":", 1)
+        if rel not in RELATIONAL_TARGETS:
+            return Judgement(False, f"unknown relational target {target!r}", Problem.BAD_STEP)
+        ref = by_id.get(ref_id)
+        if ref is None:
+            return Judgement(False, f"{ref_id} is not in the scene", Problem.NOT_SEEN)
+        ok = RELATIONS[rel](obj, ref) and obj.bottom < REST_MAX_M
+        word = rel.replace("_", " ")
+        return Judgement(ok, f"{oid} is {'' if ok else 'not '}{word} {ref_id} on the table "
+                             f"({oid} at {_pos(obj)}, {ref_id} at {_pos(ref)})")
+
+    ref = by_id.get(target)
+    if ref is None:
+        return Judgement(False, f"{target} is not in the scene", Problem.NOT_SEEN)
+    if skill == "place" and ref.is_container:
+        if is_in(obj, ref):
+            return Judgement(True, f"{oid} is in {target}")
+        return Judgement(False, f"{oid} is not in {target}: {oid} at {_pos(obj)}, {target} at {_pos(ref)} "
+                                f"size {ref.size[0]:.3f} x {ref.size[1]:.3f} m")
+    if skill == "stack" and ref.is_container:
+        return Judgement(False, f"cannot stack on container {target}", Problem.BAD_STEP)
+    if is_on(obj, ref):
+        return Judgement(True, f"{oid} is on {target}")
+    gap = obj.bottom - ref.top
+    return Judgement(False, f"{oid} is not on {target}: bottom of {oid} is {gap:+.3f} m from the top of {target}, "
+                            f"xy offset ({obj.position[0] - ref.position[0]:+.3f}, "
+                            f"{obj.position[1] - ref.position[1]:+.3f}) m")
 
 
 def expected_effect(step: Step, objects: Sequence[ObjectState]) -> tuple[bool, str]:
-    """``(holds, reason)`` for the effect of ``step`` in the observed ``objects``."""
-    by_id = {o.id: o for o in objects}
-    obj = by_id.get(step.args[0])
-    if obj is None:
-        return False, f"{step.args[0]} is not visible"
-    if step.skill == "pick":
-        ok = obj.bottom >= LIFTED_M
-        return ok, f"{obj.id} {'is' if ok else 'is not'} lifted (bottom at {obj.bottom:.3f} m)"
-    if step.skill == "push":
-        ok = REGIONS[step.args[1]].contains(obj.position)
-        return ok, f"{obj.id} {'is' if ok else 'is not'} in the {step.args[1]} region"
-    target = step.args[1]
-    if step.skill == "stack":
-        base = by_id.get(target)
-        if base is None:
-            return False, f"{target} is not visible"
-        ok = is_on(obj, base)
-        return ok, f"{obj.id} {'is' if ok else 'is not'} on {target}"
-    if target in REGIONS:
-        ok = REGIONS[target].contains(obj.position) and obj.bottom < LIFTED_M
-        return ok, f"{obj.id} {'is' if ok else 'is not'} on the table in the {target} region"
-    if target == TABLE_TARGET:
-        ok = obj.bottom < LIFTED_M and not any(is_in(obj, c) for c in objects if c.id != obj.id)
-        return ok, f"{obj.id} {'is' if ok else 'is not'} on the table"
-    if ":" in target:
-        rel, ref_id = target.split(":", 1)
-        ref = by_id.get(ref_id)
-        if rel not in RELATIONAL_TARGETS or ref is None:
-            return False, f"bad target {target}"
-        ok = _REL[rel](obj, ref) and obj.bottom < LIFTED_M
-        return ok, f"{obj.id} {'is' if ok else 'is not'} {rel.replace('_', ' ')} {ref_id}"
-    box = by_id.get(target)
-    if box is None:
-        return False, f"{target} is not visible"
-    ok = is_in(obj, box)
-    return ok, f"{obj.id} {'is' if ok else 'is not'} in {target}"
+    """``(holds, reason)`` for the effect of ``step`` in the observed ``objects`` (:func:`judge_step`)."""
+    j = judge_step(step.skill, step.args, objects)
+    return j.holds, j.reason
 
 
 GRIP_WIDTH_TOL_M = 0.012   # fingers stopped within this of the object's width: it is between them [m]
