@@ -34,6 +34,7 @@ from std_msgs.msg import Float64, Header
 from trajectory_msgs.msg import JointTrajectory
 
 from promptbot.perception.ids import UnknownObjectError, resolve_ids
+from promptbot.planning.skills import SKILLS
 from promptbot.ros.image import numpy_to_image
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
@@ -239,7 +240,7 @@ class SimNode(Node):
         self._perceived = scene_to_objects(msg)
 
     def _on_skill_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
-        ok = goal.skill in ("pick", "place", "stack", "push") and 1 <= len(goal.args) <= 2
+        ok = goal.skill in SKILLS and len(goal.args) == len(SKILLS[goal.skill].params)
         if not ok:
             self.get_logger().warning(f"rejecting expert skill {goal.skill!r}{tuple(goal.args)}")
         return GoalResponse.ACCEPT if ok else GoalResponse.REJECT

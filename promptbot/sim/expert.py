@@ -24,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from promptbot.planning.skills import SKILLS
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on, near_limit
 from promptbot.sim.env import GRIPPER_MAX_WIDTH_M, Action, SimEnv
 from promptbot.sim.worlds import SHAPES
-
-SKILLS = ("pick", "place", "stack", "push")
 TRAVEL_Z_M = 0.20                 # EE height for transfers
 APPROACH_DZ_M = 0.10              # pre-grasp height above the grasp point
 LIFT_Z_M = 0.16
@@ -544,11 +543,11 @@ class Expert:
     # --- plans -------------------------------------------------------------------
     def run(self, skill: str, args: Sequence[str]) -> StepResult:
         args = tuple(str(a) for a in args)
-        arity = {"pick": 1, "place": 2, "stack": 2, "push": 2}
-        if skill not in arity:
+        if skill not in SKILLS:
             raise SkillError(f"unknown skill {skill!r}; known: {', '.join(SKILLS)}")
-        if len(args) != arity[skill]:
-            raise SkillError(f"{skill} takes {arity[skill]} argument(s), got {args}")
+        arity = len(SKILLS[skill].params)
+        if len(args) != arity:
+            raise SkillError(f"{skill} takes {arity} argument(s), got {args}")
         start = self.steps
         self._why, self._misses = [], 0
         ok = bool(getattr(self, skill)(*args))
