@@ -83,7 +83,8 @@ def judge_step(skill: str, args: Iterable, objects: Iterable[ObjectState]) -> Ju
     if skill == "pick":
         sup = _support(obj, objs)
         if obj.bottom >= LIFT_MIN_M and sup is None:
-            return Judgement(True, f"{oid} is held: bottom {obj.bottom:.3f} m above the table, not resting on anything")
+            return Judgement(True, f"{oid} is lifted and held: bottom {obj.bottom:.3f} m above the table, "
+                                   "not resting on anything")
         if obj.attrs.get("occluded"):
             # a lifted object the arm hides from the camera is still reported where it was last seen
             return Judgement(False, f"{oid} is hidden from the camera (last seen at {_pos(obj)}): "
