@@ -1,39 +1,62 @@
 """promptbot: one import root, ``promptbot``, over the repository's folders.
 
-The repository keeps the layout a ROS 2 user expects (``nodes/``, ``planning/``,
-``models/``, ``sim_worlds/``, ``bench/`` at the top). ``package_dir`` maps each
-folder to a subpackage of ``promptbot`` (``nodes/`` -> ``promptbot.nodes``), so
-the same imports work in an editable pip install and in a colcon install.
+The repository keeps the layout a ROS 2 user expects: ``nodes/``, ``planning/``,
+``models/`` and ``sim_worlds/`` at the top. ``package_dir`` maps exactly those
+folders (``MAPPED_FOLDERS`` in promptbot/__init__.py, read here without importing
+the package) to subpackages of ``promptbot`` (``nodes/`` -> ``promptbot.nodes``);
+everything else that is importable lives under ``promptbot/``. A pip install
+(editable or not) gets the mapping from here; a source tree without it (colcon's
+``--symlink-install``) gets it from promptbot/__init__.py, so the imports are the same.
 """
+import ast
 import glob
 import os
 
 from setuptools import setup
 
 PACKAGE = "promptbot"
-HERE = os.path.dirname(os.path.abspath(__file__))
+# realpath: colcon's --symlink-install runs a symlink to this file from its build folder
+HERE = os.path.dirname(os.path.realpath(__file__))
 
-# Top-level folders that are subpackages of promptbot.
-MAPPED = ["nodes", "planning", "models", "sim_worlds"]
+
+def _mapped_folders() -> list[str]:
+    """``promptbot.MAPPED_FOLDERS``: the top-level folders that are subpackages of promptbot."""
+    with open(os.path.join(HERE, PACKAGE, "__init__.py"), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MAPPED_FOLDERS" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise RuntimeError("promptbot/__init__.py defines no MAPPED_FOLDERS")
+
+
+MAPPED = _mapped_folders()
 
 
 def _subpackages(root: str, prefix: str) -> dict:
-    """Map dotted package names to folders for every folder with __init__.py."""
+    """Map dotted package names to folders for every folder with __init__.py.
+
+    Folders are relative to the working directory, which is this folder except under
+    colcon's --symlink-install (its build folder, where only promptbot/ is linked).
+    """
     found = {}
     for dirpath, dirnames, filenames in os.walk(os.path.join(HERE, root)):
         dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
         if "__init__.py" not in filenames:
             continue
-        rel = os.path.relpath(dirpath, HERE)
+        rel = os.path.relpath(dirpath)
         sub = os.path.relpath(dirpath, os.path.join(HERE, root))
         name = prefix if sub == "." else prefix + "." + sub.replace(os.sep, ".")
         found[name] = rel
     return found
 
 
-package_dir = _subpackages("promptbot", PACKAGE)
+# promptbot/ and its subpackages sit where their names say; only the mapped folders need
+# package_dir (an identity entry such as "promptbot": "promptbot" makes colcon's
+# --symlink-install refuse the package).
+package_dir = {}
 for folder in MAPPED:
     package_dir.update(_subpackages(folder, f"{PACKAGE}.{folder}"))
+packages = sorted({**_subpackages(PACKAGE, PACKAGE), **package_dir})
 
 NODES = {
     "sim_node": "promptbot.nodes.sim_node:main",
@@ -55,7 +78,7 @@ setup(
     description="Prompt a robot like an LLM: a ROS 2 stack for voice-commanded manipulation.",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=sorted(package_dir),
+    packages=packages,
     package_dir=package_dir,
     package_data={
         "promptbot.sim_worlds": ["*.yaml", "*.md"],
