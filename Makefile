@@ -1,14 +1,19 @@
 # The README's two commands: `make demo` (main job) and `make test` (tests).
 # Both run the idempotent set-up first (scripts/setup.sh).
+# `make test-unit`: the quick tier only (in-process tests, no ROS graph, nothing marked slow;
+# tiers in tests/conftest.py), for the edit-test loop.
 VENV := .venv
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test test-unit setup clean
 
 demo: setup
 	$(VENV)/bin/promptbot demo
 
 test: setup
 	$(VENV)/bin/python -m pytest tests
+
+test-unit: setup
+	$(VENV)/bin/python -m pytest tests -m "unit and not slow"
 
 setup:
 	@bash scripts/setup.sh

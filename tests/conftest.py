@@ -1,4 +1,23 @@
-"""Shared pytest fixtures.
+"""Shared pytest fixtures, the test tiers and the Hypothesis profile.
+
+Tiers (markers, registered in pytest.ini, applied here at collection):
+
+- ``graph``: the test starts processes (node subprocesses, the CLI, ``python -c`` checks) or an
+  in-process ROS graph (``rclpy.init``). Applied automatically to every test that uses one of
+  the graph fixtures below (directly or through another fixture); a test file that starts
+  processes by other means says so with ``pytestmark = pytest.mark.graph``.
+- ``unit``: everything else (in-process, no ROS middleware). Applied to every test that is
+  not ``graph``. A ``unit`` test that starts a Python/ROS process or calls ``rclpy.init``
+  fails with a message that says to mark it ``graph``, so a test cannot sit in the wrong tier.
+- ``slow``: a test that is slow for a reason (named where it is marked); orthogonal to the two.
+
+``make test-unit`` runs ``unit and not slow``; ``make test`` runs everything.
+
+Hypothesis runs derandomised (profile ``promptbot``, loaded always): the same examples on
+every run and machine, so a CI failure reproduces locally. ``HYPOTHESIS_PROFILE=explore``
+draws fresh random examples for a local fuzzing session.
+
+Fixtures:
 
 - ``ros_env``: environment dict with a fresh ROS_DOMAIN_ID, localhost discovery and
   the shipped DDS profile. Pass it to subprocess nodes.
@@ -10,13 +29,70 @@
 from __future__ import annotations
 
 import os
-import threading
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from promptbot.testing import NodeProcess, isolated_env
 
+# Fixtures that start a ROS graph or node processes: a test using any of them is ``graph``.
+GRAPH_FIXTURES = frozenset({"ros_env", "ros_node", "spawn"})
 
+hypothesis_settings.register_profile("promptbot", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "promptbot"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("graph") is None and GRAPH_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.graph)
+        if item.get_closest_marker("graph") is None:
+            item.add_marker(pytest.mark.unit)
+
+
+# ---------------------------------------------------------------- the unit tier stays in-process
+_PROCESS_NAMES = ("python", "promptbot", "ros2", "colcon")
+
+
+def _starts_a_node_or_cli(args) -> bool:
+    """True for a command line that runs Python, the promptbot CLI or ROS tools.
+
+    External helper tools (espeak-ng, sox, ffmpeg, ldconfig) are not counted: they are
+    deterministic, short and part of what a unit test may use.
+    """
+    argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+    words = " ".join(os.fsdecode(a) for a in argv).split()
+    return any(w == sys.executable or Path(w).name.startswith(_PROCESS_NAMES) for w in words)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tier_stays_in_process(request, monkeypatch):
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+    where = request.node.nodeid
+    popen_init = subprocess.Popen.__init__
+
+    def guarded_popen(self, args, *a, **kw):
+        if _starts_a_node_or_cli(args):
+            raise RuntimeError(f"{where} is a unit test but starts a process ({args!r:.200}): "
+                               "mark it graph (pytestmark = pytest.mark.graph, or use the spawn fixture)")
+        popen_init(self, args, *a, **kw)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_popen)
+    if "rclpy" in sys.modules:
+        def guarded_init(*a, **kw):
+            raise RuntimeError(f"{where} is a unit test but starts a ROS context (rclpy.init): mark it graph")
+
+        monkeypatch.setattr(sys.modules["rclpy"], "init", guarded_init)
+    yield
+
+
+# ---------------------------------------------------------------- graph fixtures
 @pytest.fixture
 def ros_env() -> dict:
     return isolated_env()
@@ -24,26 +100,10 @@ def ros_env() -> dict:
 
 @pytest.fixture
 def ros_node(ros_env):
-    import rclpy
-    from rclpy.executors import MultiThreadedExecutor
+    from promptbot.ros.harness import InProcessNode
 
-    context = rclpy.Context()
-    # the in-process node must see the same DDS settings as the subprocesses
-    for var in ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE"):
-        os.environ[var] = ros_env[var]
-    rclpy.init(context=context, domain_id=int(ros_env["ROS_DOMAIN_ID"]))
-    node = rclpy.create_node(f"test_node_{os.getpid()}", context=context)
-    executor = MultiThreadedExecutor(num_threads=2, context=context)
-    executor.add_node(node)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    try:
+    with InProcessNode(ros_env, f"test_node_{os.getpid()}") as node:
         yield node
-    finally:
-        executor.shutdown(timeout_sec=2.0)
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        thread.join(timeout=2.0)
 
 
 def _remove_stale_dds_segments() -> None:

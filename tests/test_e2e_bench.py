@@ -121,6 +121,7 @@ def test_summarize_empty_is_failing_not_crashing():
     assert not s["targets"]["end_of_speech_to_first_motion_median_s"]["pass"]
 
 
+@pytest.mark.graph
 def test_chains_module_imports_no_ros():
     code = ("import sys, promptbot.e2e.chains; "
             "print([m for m in sys.modules if m.split('.')[0] in ('rclpy', 'rcl_interfaces') "
@@ -136,6 +137,7 @@ def test_bench_e2e_is_registered():
     assert "e2e" in available()
 
 
+@pytest.mark.graph
 def test_resume_needs_the_run_dir(tmp_path):
     bin_dir = Path(sys.executable).parent
     out = subprocess.run([str(bin_dir / "promptbot"), "bench", "e2e", "--resume", "--chains", "1"],

@@ -240,6 +240,7 @@ def test_unknown_objects_are_reported():
         resolve_ids(("yellow_mug",), [_o("yellow_mug", "mug", "yellow", 0.5, 0.0)], TRUTH)
 
 
+@pytest.mark.graph
 @pytest.mark.parametrize("module", ["promptbot.perception.ids", "promptbot.perception.tracker",
                                     "promptbot.speech.text", "promptbot.speech.recognizer",
                                     "promptbot.planning.interpret"])

@@ -20,8 +20,9 @@ import pytest
 
 from promptbot.paths import dds_profile
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("unshare"),
-                                reason="needs root, iproute2 and unshare to create network namespaces")
+pytestmark = [pytest.mark.graph,
+              pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("unshare"),
+                                 reason="needs root, iproute2 and unshare to create network namespaces")]
 NS_A, NS_B = "pbtestA", "pbtestB"
 
 

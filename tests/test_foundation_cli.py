@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.graph
 def test_help_from_installed_venv():
     exe = BIN / "promptbot"
     assert exe.is_file(), f"{exe} missing: run scripts/setup.sh"
@@ -24,6 +25,7 @@ def test_help_from_installed_venv():
         assert name in out.stdout
 
 
+@pytest.mark.graph
 def test_help_does_not_import_heavy_modules():
     code = ("import sys; from promptbot.cli import build_parser; build_parser().format_help(); "
             "heavy = [m for m in ('torch', 'rclpy', 'pybullet') if m in sys.modules]; print(heavy)")
@@ -31,6 +33,7 @@ def test_help_does_not_import_heavy_modules():
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+@pytest.mark.graph
 def test_bench_lists_transport():
     out = subprocess.run([str(BIN / "promptbot"), "bench", "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -67,6 +70,7 @@ def _pure_modules() -> list[str]:
     return sorted(set(mods))
 
 
+@pytest.mark.graph
 @pytest.mark.parametrize("module", _pure_modules())
 def test_logic_module_imports_no_rclpy(module):
     code = (f"import sys, importlib; importlib.import_module({module!r}); "
@@ -78,6 +82,7 @@ def test_logic_module_imports_no_rclpy(module):
     assert out.stdout.strip().splitlines()[-1] == "[]", f"{module} imports ROS: {out.stdout}"
 
 
+@pytest.mark.graph
 def test_every_command_has_a_module_or_says_so():
     for name, (module, _help) in COMMANDS.items():
         spec = importlib.util.find_spec(f"promptbot.cli.{module}")

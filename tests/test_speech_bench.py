@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
-                                reason="espeak-ng / sox missing (run scripts/setup.sh)")
+pytestmark = [pytest.mark.graph,
+              pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
+                                 reason="espeak-ng / sox missing (run scripts/setup.sh)")]
 
 
 def test_small_asr_bench_reports_cells_and_targets():

@@ -203,6 +203,7 @@ def test_bad_lengths_and_values(recognizer):
     assert recognizer.transcribe(np.full(16000, np.nan, np.float32)).error_code == R.BAD_AUDIO
 
 
+@pytest.mark.slow  # Whisper decodes the command at three sample rates (about 10 s)
 def test_wav_files_of_any_rate_and_channels(recognizer, clips, tmp_path):
     x = clips["command"]
     for rate in (8000, 44100, 48000):
@@ -253,6 +254,7 @@ def test_endpointing_pre_roll_and_early_decode(recognizer, clips):
     assert 0.3 < r.utterance.endpoint_s - r.utterance.speech_end_s < 0.7
 
 
+@pytest.mark.slow  # Whisper decodes seven streamed utterances on the CPU (about 25 s on 2 cores)
 def test_max_utterance_and_wake_phrase(recognizer, clips):
     from promptbot.speech.stream import EndpointConfig, SpeechSession
 
@@ -274,6 +276,7 @@ def test_max_utterance_and_wake_phrase(recognizer, clips):
 
 
 # ---------------------------------------------------------------- CLI
+@pytest.mark.slow  # the CLI loads and verifies its own Whisper model (about 10 s)
 def test_cli_transcribe_json(clips, capsys):
     from promptbot.cli import main
 
