@@ -356,9 +356,14 @@ def test_huge_trajectory_is_bounded_in_time():
 
     g = Governor()
     pts = [(QL + 0.01 if i % 2 else QH - 0.01, 0.1 * (i + 1)) for i in range(1000)]
-    t0 = _time.perf_counter()
-    out, ivs = g.filter_trajectory(traj(pts), JointSample(tuple(Q_READY), 0.0), 0.0)
-    assert _time.perf_counter() - t0 < 0.25
+    # the best of three runs: the check's own cost, not a preemption on a loaded 2-core machine
+    # (about 15 ms measured; the bound catches a blow-up, not a slow machine)
+    took = []
+    for _ in range(3):
+        t0 = _time.perf_counter()
+        out, ivs = g.filter_trajectory(traj(pts), JointSample(tuple(Q_READY), 0.0), 0.0)
+        took.append(_time.perf_counter() - t0)
+    assert min(took) < 0.25, took
     assert out is None and "refused" in ivs[0].reason
     too_many = [(Q_READY, 0.01 * (i + 1)) for i in range(g.config.max_trajectory_points + 1)]
     out, ivs = g.filter_trajectory(traj(too_many), JointSample(tuple(Q_READY), 0.0), 0.0)

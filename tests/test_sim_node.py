@@ -33,6 +33,10 @@ class Latest:
             self.count += 1
 
 
+def _sec(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
 def _tcp(js: JointState) -> np.ndarray:
     q = [js.position[list(js.name).index(f"panda_joint{i}")] for i in range(1, 8)]
     return np.array(tcp_position(q))
@@ -86,17 +90,23 @@ def test_sim_node_graph(spawn, ros_node):
             pub.publish(msg)
             time.sleep(0.05)
 
+    def sim_window(seconds: float) -> None:
+        """A counted window in sim time: until joint states (and ground truth) stamped ``seconds``
+        of sim time after now have arrived, whatever the machine's load does to the wall rate."""
+        t = _sec(subs["clock"].msg.clock) + seconds
+        wait_for(lambda: _sec(subs["joints"].msg.header.stamp) >= t and _sec(subs["gt"].msg.header.stamp) >= t,
+                 30.0, what=f"{seconds} s more of sim time")
+
     send("camera_link", 0.1, 1.0)      # wrong frame: rejected, no motion
-    time.sleep(0.3)
+    wait_for(lambda: "frame 'camera_link'" in node.output(), 10.0, what="the wrong-frame rejection in the sim's log")
+    sim_window(0.3)
     assert np.linalg.norm(_tcp(subs["joints"].msg) - p0) < 0.01
     # keep commanding +x until the TCP has gone 5 cm (bounded): the sim's real-time factor depends on load
     deadline = time.monotonic() + 10.0
     while time.monotonic() < deadline and (_tcp(subs["joints"].msg) - p0)[0] <= 0.05:
         send("panda_link0", 0.1, 0.25)
-    time.sleep(0.3)
     moved = _tcp(subs["joints"].msg) - p0
     assert moved[0] > 0.05, f"EE moved {moved}"
-    wait_for(lambda: "frame 'camera_link'" in node.output(), 10.0, what="the wrong-frame rejection in the sim's log")
 
     reset = ros_node.create_client(ResetWorld, "/sim/reset")
     assert reset.wait_for_service(timeout_sec=10.0)
@@ -104,7 +114,7 @@ def test_sim_node_graph(spawn, ros_node):
     wait_for(fut.done, 30.0, what="reset response")
     res = fut.result()
     assert res.error_code == ResetWorld.Response.OK, res.error_msg
-    time.sleep(0.5)
+    sim_window(0.2)                    # joint states and ground truth from after the reset
     assert np.linalg.norm(_tcp(subs["joints"].msg) - p0) < 0.01
     gt = {o.id: (o.position.x, o.position.y, o.position.z) for o in subs["gt"].msg.objects}
     assert gt.keys() == initial_gt.keys()
