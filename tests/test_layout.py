@@ -236,7 +236,7 @@ def test_colcon_symlink_install_gives_the_same_imports(tmp_path):
 
 
 # ---------------------------------------------------------------- (d) no cycles, no upward imports
-def test_no_import_cycles_and_no_upward_imports():
+def test_no_import_cycles_no_upward_imports_no_stale_imports():
     """Module-level AND function-level imports count (promptbot.devtools.imports says how)."""
     report = graph.check(ROOT)
     assert len(report.modules) > 100 and any(imp.deferred for imp in report.imports)
@@ -265,15 +265,18 @@ def test_the_checker_finds_cycles_and_upward_imports(tmp_path):
         "promptbot/cli/tool.py": "from promptbot.nodes import n\n",             # top -> top: fine
         "nodes/__init__.py": "",
         "nodes/n.py": "from promptbot.pkg.inner import k\n",                    # top -> core: fine
+        "nodes/old.py": "def f():\n    from promptbot.moved import k\n",        # a module that is gone
     })
     report = graph.check(root)
     assert "promptbot.nodes.n" in report.modules and "promptbot.pkg" in report.modules
     assert report.cycles == [["promptbot.a", "promptbot.b"], ["promptbot.c", "promptbot.d", "promptbot.pkg"]]
     assert [(v.source, v.target, v.deferred) for v in report.violations] == [
         ("promptbot.e", "promptbot.cli.tool", True)]
+    assert [(v.source, v.target, v.line) for v in report.unresolved] == [("promptbot.nodes.old", "promptbot.moved", 2)]
     assert not report.ok
     text = graph.format_report(report, root)
-    assert "promptbot/b.py:2 (in a function)" in text and "2 cycle(s), 1 upward import(s)" in text
+    assert "promptbot/b.py:2 (in a function)" in text and "nodes/old.py:2" in text
+    assert text.endswith("2 cycle(s), 1 upward import(s), 1 import(s) of missing modules")
 
 
 def test_a_function_level_import_does_not_run_the_package_init(tmp_path):
@@ -292,4 +295,4 @@ def test_a_function_level_import_does_not_run_the_package_init(tmp_path):
 
 def test_the_checker_command_exits_zero_on_this_tree(capsys):
     assert graph.main(["--root", str(ROOT)]) == 0
-    assert capsys.readouterr().out.strip().endswith("0 cycle(s), 0 upward import(s)")
+    assert capsys.readouterr().out.strip().endswith("0 cycle(s), 0 upward import(s), 0 import(s) of missing modules")

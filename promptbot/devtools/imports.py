@@ -1,6 +1,6 @@
-"""The import graph of promptbot: cycles and upward imports.
+"""The import graph of promptbot: cycles, upward imports and stale imports.
 
-    python -m promptbot.devtools.imports          # prints cycles and violations; exit 1 if any
+    python -m promptbot.devtools.imports          # prints what breaks the rules; exit 1 if anything does
 
 The graph is read from the source with :mod:`ast` (nothing is imported), over every
 module under ``promptbot/`` and the top-level folders mapped into it
@@ -21,12 +21,14 @@ What counts as an import of module ``M`` by module ``I``:
 - not counted: ``importlib.import_module`` with a computed name (the CLI's command
   table and the bench registry load their modules that way, from the top down).
 
-Two rules, both reported:
+Three rules, all reported:
 
 1. **No cycles**: no strongly connected component of more than one module.
 2. **No upward imports**: a core module (anything outside ``promptbot.cli``,
    ``promptbot.nodes``, ``promptbot.bench`` and ``promptbot.__main__``) never imports
    those layers. The CLI, the nodes and the benchmarks sit on top of the core.
+3. **No stale imports**: every ``promptbot`` module that an import names exists
+   (an importer left behind by a move fails here before it fails at run time).
 """
 from __future__ import annotations
 
@@ -61,10 +63,11 @@ class Report:
     imports: list[Import]
     cycles: list[list[str]]          # each sorted; components of more than one module
     violations: list[Import]         # core -> top layer
+    unresolved: list[Import]         # imports of promptbot modules that do not exist
 
     @property
     def ok(self) -> bool:
-        return not self.cycles and not self.violations
+        return not self.cycles and not self.violations and not self.unresolved
 
 
 def source_root() -> Path:
@@ -137,15 +140,20 @@ def _ancestors(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def imports_of(source: str, path: Path, is_pkg: bool, modules) -> list[Import]:
-    """The promptbot modules that ``source`` imports (see the module docstring for what counts)."""
+def imports_of(source: str, path: Path, is_pkg: bool, modules) -> tuple[list[Import], list[Import]]:
+    """The promptbot modules that ``source`` imports (see the module docstring for what
+    counts), and its imports of promptbot modules that do not exist."""
     collector = _Collector()
     collector.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
     own = {source, *_ancestors(source)}
     out: dict[tuple[str, bool], Import] = {}
+    unresolved: list[Import] = []
     for module, names, level, line, deferred in collector.found:
         base = _absolute(module, level, source, is_pkg)
         if base.split(".")[0] != PACKAGE:
+            continue
+        if base not in modules:
+            unresolved.append(Import(source, base, path, line, deferred))
             continue
         targets = [f"{base}.{n}" if f"{base}.{n}" in modules else base for n in names] or [base]
         for t in targets:
@@ -160,7 +168,7 @@ def imports_of(source: str, path: Path, is_pkg: bool, modules) -> list[Import]:
                     out[key] = Import(source, target, path, line, deferred)
     # A target imported both at module level and in a function counts once, at module level.
     eager = {t for t, d in out if not d}
-    return [imp for (t, d), imp in out.items() if not (d and t in eager)]
+    return [imp for (t, d), imp in out.items() if not (d and t in eager)], unresolved
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -220,14 +228,18 @@ def check(root: Path | None = None) -> Report:
     """Build the import graph of the source tree at ``root`` and apply both rules."""
     found = discover(root)
     imports: list[Import] = []
+    unresolved: list[Import] = []
     for name, (path, is_pkg) in sorted(found.items()):
-        imports += imports_of(name, path, is_pkg, found)
+        edges, missing = imports_of(name, path, is_pkg, found)
+        imports += edges
+        unresolved += missing
     graph: dict[str, set[str]] = {name: set() for name in found}
     for imp in imports:
         graph[imp.source].add(imp.target)
     violations = [imp for imp in imports
                   if not _in_layer(imp.source, TOP_LAYERS) and _in_layer(imp.target, TOP_LAYERS)]
-    return Report({n: p for n, (p, _) in found.items()}, imports, strongly_connected(graph), violations)
+    return Report({n: p for n, (p, _) in found.items()}, imports, strongly_connected(graph), violations,
+                  unresolved)
 
 
 def cycle_edges(report: Report, cycle: list[str]) -> list[Import]:
@@ -255,7 +267,10 @@ def format_report(report: Report, root: Path | None = None) -> str:
         lines += [f"  {imp.source} -> {imp.target}  {where(imp)}" for imp in cycle_edges(report, cycle)]
     for imp in report.violations:
         lines.append(f"upward import: {imp.source} -> {imp.target}  {where(imp)}")
-    lines.append(f"{len(report.cycles)} cycle(s), {len(report.violations)} upward import(s)")
+    for imp in report.unresolved:
+        lines.append(f"no such module: {imp.source} -> {imp.target}  {where(imp)}")
+    lines.append(f"{len(report.cycles)} cycle(s), {len(report.violations)} upward import(s), "
+                 f"{len(report.unresolved)} import(s) of missing modules")
     return "\n".join(lines)
 
 
