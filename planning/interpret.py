@@ -2,7 +2,7 @@
 
 Pipeline (all deterministic; the LLM never produces the goal text itself):
 
-1. safety screen (:mod:`promptbot.planning.safety`) -> *refused*;
+1. safety screen (:func:`promptbot.safety.prompt_guard.screen_instruction`) -> *refused*;
 2. a small semantic parser turns the text into candidate goal readings: object
    mentions (colour + label, "all X", "every X except Y", superlatives such as
    "the leftmost cube", "the bowl of the same colour", pronouns), relation
@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from promptbot.planning.safety import screen_instruction
 from promptbot.planning.skills import STACKABLE_LABELS
+from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.vocab import COLORS, CONTAINER_LABELS, LABELS

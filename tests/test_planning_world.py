@@ -1,8 +1,8 @@
 """Skill schema, symbolic world model, admissible actions and safety limits (pure)."""
 import pytest
 
-from promptbot.planning.safety import screen_instruction, validate_plan
 from promptbot.planning.skills import SKILLS, Step, parse_step, step_instruction
+from promptbot.planning.validate import validate_plan
 from promptbot.planning.world import (
     InadmissibleAction,
     WorldState,
@@ -11,6 +11,7 @@ from promptbot.planning.world import (
     execute,
     resolve_place_target,
 )
+from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, WORKSPACE, is_in, is_on
 from promptbot.tasks import check
 from helpers.scenes import tabletop

@@ -96,7 +96,7 @@ def next_command(world: str, seed: int, position: int, objects: Sequence[ObjectS
 
     Deterministic in ``(world, seed, position, objects)``.
     """
-    from promptbot.planning.safety import validate_plan
+    from promptbot.planning.validate import validate_plan
     from promptbot.planning.skills import Step
     from promptbot.planning.world import InadmissibleAction, WorldState, execute
     from promptbot.tasks import TaskNotApplicable, check, generate

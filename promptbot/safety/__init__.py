@@ -4,8 +4,9 @@
   joint trajectory): NaN/inf rejection, speed/acceleration clamps, workspace box,
   command timeout, latching e-stop.
 - :mod:`promptbot.safety.kinematics`: Franka Panda forward kinematics (numpy).
-- :mod:`promptbot.safety.prompt_guard`: ``screen(text) -> (ok, reason)`` for
-  untrusted transcripts.
+- :mod:`promptbot.safety.prompt_guard`: the one screen for untrusted instructions:
+  ``screen(text) -> (ok, reason)`` and the planner's ``screen_instruction(text)
+  -> Refusal | None``. (Plans are checked in :mod:`promptbot.planning.validate`.)
 - :mod:`promptbot.safety.adversarial`: curated adversarial and benign commands.
 """
 from promptbot.safety.config import Box, GovernorConfig

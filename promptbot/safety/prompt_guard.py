@@ -13,7 +13,14 @@ written and with leetspeak digits mapped to letters. This is a code-enforced
 blacklist in the spirit of ROSA's: a fixed screen, not a prompt to an LLM. It
 complements, never replaces, the safety governor below the planner and policy.
 
-API kept stable for the planner: ``screen(text) -> (ok: bool, reason: str)``.
+Two entry points, one screen:
+
+- ``screen(text) -> (ok: bool, reason: str)`` (and :func:`classify`, which also
+  names the category): the shared guard, used by the speech path and benchmarks;
+- ``screen_instruction(text) -> Refusal | None``: what the planner asks before it
+  does anything with an instruction. The shared guard first, then the planner's
+  own rules (empty text, control characters, and phrasings such as "on the floor"
+  or "at me" that the planner always refused).
 """
 from __future__ import annotations
 
@@ -179,3 +186,61 @@ def screen(text: object) -> tuple[bool, str]:
     """``(True, "")`` for a command the planner may consider; ``(False, reason)`` when refused."""
     v = classify(text)
     return v.ok, v.reason
+
+
+# ---------------------------------------------------------------- the planner's screen
+@dataclass(frozen=True)
+class Refusal:
+    """Why an instruction is refused; ``rule`` names the check (or the matched text)."""
+
+    reason: str
+    rule: str = ""
+
+
+# The planner's own rules, on top of classify(): (pattern, reason), matched on the
+# lower-cased instruction with whitespace collapsed.
+_PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
+    (r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|constraints)\b",
+     "the instruction tries to override my instructions (prompt injection)"),
+    (r"\b(system prompt|developer mode|jailbreak|dan mode|you are now)\b",
+     "the instruction tries to change my role or configuration (prompt injection)"),
+    (r"\b(disable|turn off|switch off|override|bypass|deactivate|ignore|remove)\b.{0,30}\b(safety|limits?|"
+     r"e-?stop|emergency stop|governor|collision|workspace)\b",
+     "safety limits cannot be disabled or overridden by a spoken command"),
+    (r"\bsafety\b.{0,20}\b(is|are)\b.{0,10}\b(off|disabled|deactivated)\b",
+     "safety limits cannot be disabled or overridden by a spoken command"),
+    (r"\b(off|over) the (edge|table)\b|\bon(to)? the floor\b|\bto the floor\b",
+     "moving objects off the table leaves the workspace"),
+    (r"\b(outside|out of|beyond|leave|leaving)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b",
+     "targets outside the workspace are not allowed"),
+    (r"\b(throw|toss|hurl|fling|smash|crush|break|hit|strike|punch|slam|shake)\b",
+     "throwing, hitting or smashing objects is not a task I perform"),
+    (r"\b(at|towards?) (me|you|him|her|them|someone|the person|people|a person)\b",
+     "I do not move objects towards people"),
+    (r"\b(as fast as possible|full speed|maximum speed|max speed)\b",
+     "speed limits are fixed and cannot be raised by a command"),
+    (r"\b(person|human|someone|somebody|your hand|my hand|people)\b",
+     "I only manipulate objects on the table, never people"),
+]]
+
+
+def screen_instruction(text: object) -> Refusal | None:
+    """A Refusal when the planner must not act on the instruction, else None.
+
+    Deterministic code in two layers: :func:`classify` (normalisation against
+    homoglyphs and leetspeak; injection, safety override, dangerous motion,
+    workspace, hardware, length), then the planner's own rules above.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return Refusal("empty instruction", "empty")
+    verdict = classify(text)
+    if not verdict.ok:
+        return Refusal(verdict.reason, "prompt_guard")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        return Refusal("instruction contains control characters", "control_chars")
+    low = " ".join(text.lower().split())
+    for pattern, reason in _PLANNER_RULES:
+        m = pattern.search(low)
+        if m:
+            return Refusal(reason, m.group(0))
+    return None
