@@ -85,6 +85,7 @@ setup(
         "promptbot.models": ["*.pt", "*.json", "*.md"],
         "promptbot.perception": ["tables/*.npz", "README.md"],
         "promptbot.speech": ["README.md"],
+        "promptbot.bench": ["data/*.jsonl"],
     },
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
