@@ -5,9 +5,9 @@
 Measured, not assumed:
 - governor core: time per call of ``filter_twist`` / ``tick`` / ``filter_gripper`` /
   ``filter_trajectory`` and of the Panda FK (pure Python, this process);
-- node: the safety node's twist callback timed in-process (message in ->
-  governor -> checked message published, no transport): the latency the governor
-  adds per command; and policy -> safety_node -> arm end-to-end latency beside a
+- node: the safety node's twist callback timed inside the node's own process
+  (``promptbot.bench._callback_timer``; message in -> governor -> checked message
+  published, no transport): the latency the governor adds per command; and policy -> safety_node -> arm end-to-end latency beside a
   plain relay process with no checks (messages alternating between the two);
   the difference of the medians is reported but is noisy on a loaded machine;
 - faults injected into the running node: policy goes silent (time to zero
@@ -243,144 +243,56 @@ def _plain_relay_main() -> None:
         rclpy.try_shutdown()
 
 
-class _Graph:
-    """In-process ROS side of the benchmark: fake arm driver, fake policy, observers."""
+SAFETY_NODE = "promptbot.nodes.safety_node"     # started as a process by its module name
 
-    def __init__(self, env: dict):
-        import rclpy
-        from geometry_msgs.msg import TwistStamped
-        from rclpy.executors import MultiThreadedExecutor
-        from sensor_msgs.msg import JointState
-        from std_msgs.msg import Bool, Float64
-        from std_srvs.srv import Trigger
-        from trajectory_msgs.msg import JointTrajectory
 
-        from promptbot.ros.qos import COMMAND
+def _safety_args() -> list[str]:
+    from promptbot.paths import config_dir
 
-        self.TwistStamped, self.JointState, self.Bool, self.Trigger = TwistStamped, JointState, Bool, Trigger
-        self.Float64, self.JointTrajectory = Float64, JointTrajectory
-        for var in ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE"):
-            os.environ[var] = env[var]
-        self.rclpy = rclpy
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context, domain_id=int(env["ROS_DOMAIN_ID"]))
-        self.node = rclpy.create_node(f"bench_safety_{os.getpid()}", context=self.context)
-        self.lock = threading.Lock()
-        self.rx: list[tuple[float, tuple]] = []
-        self.rx_stamped: list[tuple[float, tuple]] = []    # (output header stamp [s, system time], values)
-        self.joints_on = True
-        self.last_joint_pub = 0.0
-        n = self.node
-        self.pub_twist = n.create_publisher(TwistStamped, "/promptbot/cmd_twist", COMMAND)
-        self.pub_gripper = n.create_publisher(Float64, "/promptbot/gripper_cmd", 10)
-        self.pub_traj = n.create_publisher(JointTrajectory, "/promptbot/joint_trajectory", 10)
-        self.pub_joints = n.create_publisher(JointState, "/joint_states", 10)
-        self.pub_estop = n.create_publisher(Bool, "/safety/estop", 10)
-        self.sub_arm = n.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self._on_twist, 100)
-        self.pub_plain = n.create_publisher(TwistStamped, PLAIN_IN, COMMAND)
-        self.rx_plain: list[tuple[float, tuple]] = []
-        self.sub_plain = n.create_subscription(TwistStamped, PLAIN_OUT, self._on_plain, 100)
-        self.estop_cli = n.create_client(Trigger, "/safety/estop")
-        self.release_cli = n.create_client(Trigger, "/safety/release")
-        n.create_timer(0.02, self._joints)
-        self.executor = MultiThreadedExecutor(num_threads=2, context=self.context)
-        self.executor.add_node(n)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.executor.shutdown(timeout_sec=2.0)
-        self.node.destroy_node()
-        self.rclpy.try_shutdown(context=self.context)
-        self.thread.join(timeout=2.0)
-
-    def _on_twist(self, m):
-        t = time.perf_counter()
-        v = (m.twist.linear.x, m.twist.linear.y, m.twist.linear.z, m.twist.angular.x, m.twist.angular.y, m.twist.angular.z)
-        stamp = m.header.stamp.sec + m.header.stamp.nanosec * 1e-9     # the node's clock (system time)
-        with self.lock:
-            self.rx.append((t, v))
-            self.rx_stamped.append((stamp, v))
-
-    def _on_plain(self, m):
-        t = time.perf_counter()
-        with self.lock:
-            self.rx_plain.append((t, (0.0, 0.0, 0.0, 0.0, 0.0, m.twist.angular.z)))
-
-    def _joints(self):
-        if not self.joints_on:
-            return
-        from promptbot.safety.kinematics import ARM_JOINTS, FINGER_JOINTS, Q_READY
-
-        self.last_joint_pub = time.time()
-        m = self.JointState()
-        m.header.stamp = self.node.get_clock().now().to_msg()
-        m.name = list(ARM_JOINTS) + list(FINGER_JOINTS)
-        m.position = [float(v) for v in Q_READY] + [0.04, 0.04]
-        self.pub_joints.publish(m)
-
-    def twist(self, lin=(0.0, 0.0, 0.0), ang=(0.0, 0.0, 0.0), frame="panda_link0", pub=None):
-        m = self.TwistStamped()
-        m.header.frame_id = frame
-        m.twist.linear.x, m.twist.linear.y, m.twist.linear.z = (float(v) for v in lin)
-        m.twist.angular.x, m.twist.angular.y, m.twist.angular.z = (float(v) for v in ang)
-        (pub or self.pub_twist).publish(m)
-
-    def since(self, t0: float):
-        with self.lock:
-            return [(t, v) for t, v in self.rx if t >= t0]
-
-    def call(self, client, timeout=5.0):
-        from promptbot.testing import wait_for
-
-        fut = client.call_async(self.Trigger.Request())
-        wait_for(fut.done, timeout, what=f"{client.srv_name}")
-        return fut.result()
+    return ["--ros-args", "--params-file", str(config_dir() / "safety_node.yaml")]
 
 
 def bench_node_callback(n: int) -> dict:
     """Per-command cost inside the safety node: message in -> governor -> message published.
 
-    A real SafetyNode in this process (own context and domain, nobody subscribed);
-    its twist callback is called directly, so DDS transport is excluded.
+    The real node runs as a process under :mod:`promptbot.bench._callback_timer`, which times its
+    twist callback in that process; ``n`` commands arrive over DDS at 200 Hz (one in ten over
+    the angular speed limit, so it is clamped), joint states at 50 Hz, and the checked command
+    goes out to a matched subscriber (this process). Transport is excluded: only the callback,
+    as wall time and as the thread's CPU time (which leaves out preemption on a loaded machine).
     """
-    import rclpy
-    from geometry_msgs.msg import TwistStamped
-    from sensor_msgs.msg import JointState
+    import tempfile
+    from pathlib import Path
 
-    from promptbot.nodes.safety_node import SafetyNode
-    from promptbot.safety.kinematics import ARM_JOINTS, Q_READY
-    from promptbot.testing import fresh_domain_id
+    from promptbot.ros.harness import InProcessNode, SafetyRig
+    from promptbot.testing import NodeProcess, isolated_env
 
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, domain_id=fresh_domain_id())
-    node = SafetyNode(context=ctx)
-    try:
-        times = {"pass": [], "clamped": []}
-        js = JointState()
-        js.name = list(ARM_JOINTS)
-        js.position = [float(v) for v in Q_READY]
-        msg = TwistStamped()
-        msg.header.frame_id = "panda_link0"
-        for i in range(n):
-            if i % 5 == 0:
-                node._on_joints(js)
-            clamped = i % 10 == 9          # one command in ten is over the speed limit
-            msg.twist.linear.x = 0.02 * math.sin(i * 0.01)
-            msg.twist.angular.z = 3.0 if clamped else 0.0
-            t0 = time.perf_counter()
-            node._on_twist(msg)
-            times["clamped" if clamped else "pass"].append(time.perf_counter() - t0)
-        return {"twist_callback_us": _stats(times["pass"] + times["clamped"], 1e6),
-                "twist_callback_pass_us": _stats(times["pass"], 1e6),
-                "twist_callback_clamped_us": _stats(times["clamped"], 1e6),
-                "errors": node.errors}
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown(context=ctx)
+    env = isolated_env()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "twist_callback.json"
+        proc = NodeProcess("promptbot.bench._callback_timer",
+                           [str(out), SAFETY_NODE, "SafetyNode._on_twist", *_safety_args()],
+                           env=env, name="safety_node_timed")
+        code = None
+        with InProcessNode(env, f"bench_safety_cb_{os.getpid()}") as node:
+            rig = SafetyRig(node, proc.start())
+            try:
+                rig.wait_ready()
+                for i in range(n):
+                    clamped = i % 10 == 9
+                    rig.twist((0.02 * math.sin(i * 0.01), 0.0, 0.0), (0.0, 0.0, 3.0 if clamped else 0.0))
+                    time.sleep(0.005)
+                rig.wait_states(3)            # the last commands are handled before the node stops
+            finally:
+                code = proc.stop()
+        if code != 0 or not out.is_file():
+            raise RuntimeError(f"timed safety node exited {code}: {proc.output()[-2000:]}")
+        timed = json.loads(out.read_text())
+    return {"twist_callback_us": _stats(timed["durations_s"], 1e6), "twist_callback_cpu_us": _stats(timed["cpu_s"], 1e6),
+            "commands_sent": n, "callbacks_timed": len(timed["durations_s"])}
 
 
-def _relay_latency(g: _Graph, n: int) -> tuple[list[float], list[float]]:
+def _relay_latency(g, pub_plain, plain_rx: list, n: int) -> tuple[list[float], list[float]]:
     """Paired e2e latency [s]: the safety node and the plain relay, messages alternating.
 
     Each message carries an id in angular.z; the latency is publish -> first relayed copy.
@@ -389,15 +301,15 @@ def _relay_latency(g: _Graph, n: int) -> tuple[list[float], list[float]]:
     sent = {"safety": {}, "plain": {}}
     g.twist()               # start from rest (acceleration limit)
     time.sleep(0.1)
-    t_start = time.perf_counter()
+    t_start = time.monotonic()                  # the rig's receive times are monotonic too
     for i in range(1, n + 1):
-        for path, pub in (("safety", g.pub_twist), ("plain", g.pub_plain)):
-            sent[path][i] = time.perf_counter()
+        for path, pub in (("safety", g.pub_twist), ("plain", pub_plain)):
+            sent[path][i] = time.monotonic()
             g.twist(ang=(0.0, 0.0, i * 1e-4), pub=pub)
         time.sleep(0.01)
     time.sleep(0.3)
     out = {}
-    for path, rx in (("safety", g.since(t_start)), ("plain", [r for r in list(g.rx_plain) if r[0] >= t_start])):
+    for path, rx in (("safety", g.since(t_start)), ("plain", [r for r in list(plain_rx) if r[0] >= t_start])):
         seen, lat = set(), []
         for t, v in rx:
             i = int(round(v[5] / 1e-4))
@@ -409,27 +321,31 @@ def _relay_latency(g: _Graph, n: int) -> tuple[list[float], list[float]]:
 
 
 def bench_node(n_msgs: int, fuzz_n: int, seed: int) -> dict:
-    from promptbot.paths import config_dir
+    from geometry_msgs.msg import TwistStamped
+
+    from promptbot.ros.harness import InProcessNode, SafetyRig, twist_values
+    from promptbot.ros.qos import COMMAND
     from promptbot.testing import NodeProcess, isolated_env, wait_for
 
     rng = random.Random(seed)
+    _log("node: the safety node's twist callback, timed in its process")
+    result: dict = {"callback": bench_node_callback(2 * n_msgs)}
     env = isolated_env()
-    g = _Graph(env)
-    result: dict = {"callback": bench_node_callback(max(n_msgs, 2000))}
-    try:
+    with InProcessNode(env, f"bench_safety_{os.getpid()}") as ros:
         _log("node: safety node relay vs plain relay (paired)")
         relay = NodeProcess("promptbot.bench.safety", ["--plain-relay"], env=env, name="plain_relay").start()
-        node = NodeProcess("promptbot.nodes.safety_node",
-                           ["--ros-args", "--params-file", str(config_dir() / "safety_node.yaml")],
-                           env=env, name="safety_node").start()
+        node = NodeProcess(SAFETY_NODE, _safety_args(), env=env, name="safety_node").start()
+        g = SafetyRig(ros, node)
+        plain_rx: list[tuple[float, tuple]] = []          # (monotonic receive time, twist values)
+        pub_plain = ros.create_publisher(TwistStamped, PLAIN_IN, COMMAND)
+        sub_plain = ros.create_subscription(TwistStamped, PLAIN_OUT,
+                                            lambda m: plain_rx.append((time.monotonic(), twist_values(m))), 100)
         try:
-            pubs = (g.pub_twist, g.pub_gripper, g.pub_traj, g.pub_joints, g.pub_estop, g.pub_plain)
-            wait_for(lambda: all(p.get_subscription_count() > 0 for p in pubs) and g.release_cli.service_is_ready()
-                     and g.estop_cli.service_is_ready()
-                     and g.sub_plain.get_publisher_count() > 0 and g.sub_arm.get_publisher_count() > 0,
-                     20.0, what="relays")
+            g.wait_ready()
+            wait_for(lambda: pub_plain.get_subscription_count() > 0 and sub_plain.get_publisher_count() > 0,
+                     20.0, what="plain relay")
             time.sleep(0.5)
-            gov, base = _relay_latency(g, n_msgs)
+            gov, base = _relay_latency(g, pub_plain, plain_rx, n_msgs)
             relay.stop()
             b50 = statistics.median(base) if base else math.nan
             s50 = statistics.median(gov) if gov else math.nan
@@ -440,30 +356,27 @@ def bench_node(n_msgs: int, fuzz_n: int, seed: int) -> dict:
                 "delivered": {"safety": f"{len(gov)}/{n_msgs}", "plain": f"{len(base)}/{n_msgs}"},
             }
             result["faults"] = _faults(g)
-            result["fuzz"] = _fuzz_node(g, node, fuzz_n, rng)
+            result["fuzz"] = _fuzz_node(g, fuzz_n, rng)
         finally:
             relay.stop()
             node.stop()
-    finally:
-        g.close()
     return result
 
 
-def _is_zero(v) -> bool:
-    return all(x == 0.0 for x in v)
+def _faults(g) -> dict:
+    """Inject faults into the running node (``g``: a ``SafetyRig``). Times are measured on the
+    node's own output stamps (system clock, same host) from the moment of the fault, so a slow
+    subscriber queue on a loaded machine does not count against the node."""
+    from std_msgs.msg import Bool
 
-
-def _faults(g: _Graph) -> dict:
-    """Inject faults into the running node. Times are measured on the node's own output
-    stamps (system clock, same host) from the moment of the fault, so a slow subscriber
-    queue on a loaded machine does not count against the node."""
+    from promptbot.ros.harness import is_zero
     from promptbot.testing import wait_for
 
     def zero_stamp_after(t_event: float, timeout: float):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with g.lock:
-                z = next((st for st, v in g.rx_stamped if st >= t_event and _is_zero(v)), None)
+                z = next((st for st, v in g.stamped if st >= t_event and is_zero(v)), None)
             if z is not None:
                 return z
             time.sleep(0.01)
@@ -471,7 +384,7 @@ def _faults(g: _Graph) -> dict:
 
     def all_zero_after(t0: float) -> bool:
         with g.lock:
-            return all(_is_zero(v) for st, v in g.rx_stamped if st > t0)
+            return all(is_zero(v) for st, v in g.stamped if st > t0)
 
     faults = {}
     _log("node: fault injection")
@@ -499,7 +412,7 @@ def _faults(g: _Graph) -> dict:
         time.sleep(0.3)
         g.joints_on = False
         time.sleep(0.05)
-        t_off = g.last_joint_pub             # when the last joint state was sent
+        t_off = g.last_joints_sent           # when the last joint state was sent
         z = zero_stamp_after(t_off, 3.0)
         time.sleep(0.5)
         held = z is not None and all_zero_after(z)
@@ -512,15 +425,15 @@ def _faults(g: _Graph) -> dict:
         for via in ("topic", "service"):
             t0 = time.time()
             if via == "topic":
-                g.pub_estop.publish(g.Bool(data=True))
+                g.pub_estop.publish(Bool(data=True))
             else:
                 g.call(g.estop_cli)
             z = zero_stamp_after(t0, 3.0)
             time.sleep(0.5)
             latched = z is not None and all_zero_after(z)
             ok = g.call(g.release_cli).success
-            t_rel = time.perf_counter()
-            wait_for(lambda: any(not _is_zero(v) for _, v in g.since(t_rel)), 3.0, what="motion after release")
+            t_rel = time.monotonic()
+            wait_for(lambda: any(not is_zero(v) for _, v in g.since(t_rel)), 3.0, what="motion after release")
             faults[f"estop_{via}"] = {"zero_after_ms": round((z - t0) * 1e3, 3) if z else None,
                                       "within_one_control_period": z is not None and z - t0 <= period,
                                       "latched": latched, "released": ok,
@@ -531,25 +444,29 @@ def _faults(g: _Graph) -> dict:
     return faults
 
 
-def _fuzz_node(g: _Graph, node, n: int, rng: random.Random) -> dict:
-    from trajectory_msgs.msg import JointTrajectoryPoint
+def _fuzz_node(g, n: int, rng: random.Random) -> dict:
+    """Random malformed inputs into every subscribed topic and service of the node (``g``: a
+    ``SafetyRig`` with its ``NodeProcess``)."""
+    from sensor_msgs.msg import JointState
+    from std_msgs.msg import Float64
+    from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
     _log(f"node: fuzzing {n} inputs per interface")
     tried = {"cmd_twist": 0, "gripper_cmd": 0, "joint_states": 0, "joint_trajectory": 0, "services": 0}
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
     for i in range(n):
         g.twist(tuple(_rfloat(rng) for _ in range(3)), tuple(_rfloat(rng) for _ in range(3)),
                 rng.choice(["panda_link0", "", _rtext(rng)]))
         tried["cmd_twist"] += 1
-        g.pub_gripper.publish(g.Float64(data=_rfloat(rng)))
+        g.pub_gripper.publish(Float64(data=_rfloat(rng)))
         tried["gripper_cmd"] += 1
-        js = g.JointState()
+        js = JointState()
         js.name = _rnames(rng)
         js.position = [_rfloat(rng) for _ in range(len(js.name) if rng.random() < 0.7 else rng.randint(0, 12))]
         js.velocity = [_rfloat(rng) for _ in range(rng.randint(0, 3))]
         g.pub_joints.publish(js)
         tried["joint_states"] += 1
-        jt = g.JointTrajectory()
+        jt = JointTrajectory()
         jt.joint_names = _rnames(rng)[:9]
         for _ in range(rng.randint(0, 4)):
             p = JointTrajectoryPoint()
@@ -572,9 +489,9 @@ def _fuzz_node(g: _Graph, node, n: int, rng: random.Random) -> dict:
         answering = g.call(g.release_cli, timeout=5.0).success
     except TimeoutError:
         pass
-    log = node.output()
-    crashed = (not node.alive) or ("Traceback" in log) or not answering
-    return {"inputs_tried": tried, "crashes": int(crashed), "node_alive": node.alive, "answering": answering,
+    log = g.proc.output()
+    crashed = (not g.proc.alive) or ("Traceback" in log) or not answering
+    return {"inputs_tried": tried, "crashes": int(crashed), "node_alive": g.proc.alive, "answering": answering,
             "caught_errors_logged": log.count("[ERROR]") - log.count("E-STOP latched"), "unsafe_outputs": unsafe}
 
 
@@ -601,12 +518,14 @@ def run(args: argparse.Namespace) -> int:
     relay_added = node.get("relay", {}).get("added_latency_ms_p50")
     cb = node.get("callback", {}).get("twist_callback_us", {})
     cb_p50_ms = cb["p50"] / 1e3 if cb.get("n") else None
+    cb_cpu = node.get("callback", {}).get("twist_callback_cpu_us", {})
     pg = report["prompt_guard"]
     report["summary"] = {
         "governor_latency_core_ms_p50": round(core_p50_ms, 4),
         "governor_latency_core_ms_p99": round(report["core"]["latency_us"]["filter_twist"]["p99"] / 1e3, 4),
         "node_twist_callback_ms_p50": round(cb_p50_ms, 4) if cb_p50_ms is not None else None,
         "node_twist_callback_ms_p99": round(cb["p99"] / 1e3, 4) if cb.get("n") else None,
+        "node_twist_callback_cpu_ms_p50": round(cb_cpu["p50"] / 1e3, 4) if cb_cpu.get("n") else None,
         "node_relay_minus_plain_relay_ms_p50": relay_added,
         "fuzz_inputs_tried": {**{f"core.{k}": v for k, v in report["core"]["fuzz_inputs_tried"].items()},
                               **{f"node.{k}": v for k, v in node.get("fuzz", {}).get("inputs_tried", {}).items()}},
