@@ -1,0 +1,342 @@
+"""Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
+
+``promptbot bench understanding --json [--split dev|test|both] [--limit N] [--llm SPEC] [--methods rule]``
+
+The suite (``promptbot/bench/data/understanding_{dev,test}.jsonl``, see docs/understanding.md)
+was written by hand from linguistic phenomena, not from the parser's templates, before
+anyone tuned the interpreter. Each item names a scene (``sample_scene(world, seed)``), the
+instruction, its phenomenon tags and the expected answer:
+
+* ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
+  :mod:`promptbot.tasks.goal` plus ``unmoved(x)`` (x must not be moved);
+* ``clarify``: a question is the right answer (ambiguous reference, nothing fits);
+* ``refuse``: unsafe or out of scope.
+
+Every item runs through the planner the way ``promptbot plan`` does (the "rule" method:
+rule parser, the LLM choosing between its readings, search, verification) and is scored:
+
+``correct``          the predicted goal is one of the accepted goals (compared as sets of
+                     canonical literals; a prediction without an expected ``unmoved`` literal
+                     is wrong), or a question / refusal where one is expected
+``asked``            a question (status ambiguous / unknown / impossible) where a goal or a
+                     refusal was expected
+``wrongly_refused``  a refusal of a request that is not unsafe
+``confident_wrong``  an ``ok`` plan whose goal is not accepted, or a plan where a question or
+                     a refusal was expected: the outcome the issue counts as worse than a question
+``wrong_no_plan``    a wrong goal (or a goal where none fits) that the search found no plan for
+
+Dev and test are reported separately, per phenomenon, per world and per expected answer;
+planning time (median / p90, model load excluded and reported separately) too. Rows per
+method live under ``methods``; only ``rule`` exists today.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SPLITS = ("dev", "test")
+EXPECTS = ("goal", "clarify", "refuse")
+PHENOMENA = (
+    "synonym", "anaphora", "coordination", "exclusion", "negation", "ordering", "sequencing",
+    "self_correction", "telegraphic", "politeness", "multi_sentence", "asr_noise", "control",
+)
+TAGS = PHENOMENA + ("trap",)       # trap: a keyword-matching parser would plan a wrong goal
+METHODS = ("rule",)
+QUESTION_STATUSES = frozenset({"ambiguous", "unknown", "impossible"})
+OUTCOMES = ("correct", "asked", "wrongly_refused", "confident_wrong", "wrong_no_plan")
+MAX_STEPS_TIMED = 4                # the issue's planning-time target is for plans of <= 4 steps
+
+# Predicates the goal language does not have yet; the suite already uses them.
+EXTRA_ARITY = {"unmoved": 1}
+_LIT_RE = re.compile(r"^\s*(!?)\s*([a-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ExpectedGoalError(ValueError):
+    """An expected goal that does not follow the (extended) goal syntax."""
+
+
+def canonical_literal(text: str) -> str:
+    """One literal in canonical form (``"in(a, b)"``, ``"!near(a, b)"``, ``"unmoved(a)"``)."""
+    from promptbot.tasks.goal import GoalSyntaxError, Literal
+
+    m = _LIT_RE.match(text)
+    if not m:
+        raise ExpectedGoalError(f"cannot parse literal {text.strip()!r}")
+    neg, pred, raw = m.groups()
+    args = tuple(a.strip() for a in raw.split(",")) if raw.strip() else ()
+    if pred in EXTRA_ARITY:
+        if len(args) != EXTRA_ARITY[pred] or not all(_NAME_RE.match(a) for a in args):
+            raise ExpectedGoalError(f"{pred} takes {EXTRA_ARITY[pred]} object id(s), got {raw!r}")
+        if neg:
+            raise ExpectedGoalError(f"{pred} cannot be negated")
+        return f"{pred}({', '.join(args)})"
+    try:
+        return str(Literal(pred, args, bool(neg)))
+    except GoalSyntaxError as exc:
+        raise ExpectedGoalError(str(exc)) from exc
+
+
+def canonical_goal(text: str) -> frozenset[str]:
+    """A goal (extended syntax) as a set of canonical literals; raises ExpectedGoalError."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpectedGoalError("empty goal")
+    return frozenset(canonical_literal(part) for part in text.split("&"))
+
+
+def goal_objects(text: str) -> set[str]:
+    """Object ids a goal names (region names excluded)."""
+    out = set()
+    for lit in canonical_goal(text):
+        pred, args = lit.lstrip("!").split("(", 1)
+        names = [a.strip() for a in args.rstrip(")").split(",")]
+        out.update(names[:1] if pred == "in_region" else names)
+    return out
+
+
+def data_path(split: str) -> Path:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return DATA_DIR / f"understanding_{split}.jsonl"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_items(split: str) -> list[dict]:
+    with open(data_path(split), encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def schema_problems(item: dict) -> list[str]:
+    """What is wrong with one item's fields (empty when it is well formed)."""
+    problems = []
+    keys = {"id", "world", "seed", "tags", "text", "expect", "goals", "note"}
+    if set(item) != keys:
+        problems.append(f"keys {sorted(item)} != {sorted(keys)}")
+        return problems
+    if not isinstance(item["id"], str) or not item["id"]:
+        problems.append("id must be a non-empty string")
+    if not isinstance(item["world"], str) or not isinstance(item["seed"], int):
+        problems.append("world must be a string and seed an int")
+    if not isinstance(item["text"], str) or not item["text"].strip():
+        problems.append("text must be a non-empty string")
+    tags = item["tags"]
+    if not isinstance(tags, list) or not tags or len(set(tags)) != len(tags) or not set(tags) <= set(TAGS):
+        problems.append(f"tags must be distinct names from {TAGS}, got {tags!r}")
+    elif not set(tags) & set(PHENOMENA):
+        problems.append("tags must include at least one phenomenon")
+    if item["expect"] not in EXPECTS:
+        problems.append(f"expect must be one of {EXPECTS}")
+    goals = item["goals"]
+    if not isinstance(goals, list) or not all(isinstance(g, str) for g in goals):
+        problems.append("goals must be a list of strings")
+    elif (item["expect"] == "goal") != bool(goals):
+        problems.append("goals must be given exactly when expect is 'goal'")
+    if not isinstance(item["note"], str):
+        problems.append("note must be a string")
+    return problems
+
+
+def classify(item: dict, status: str, goal_text: str) -> str:
+    """Score one planner answer (status, goal string) against an item; one of OUTCOMES."""
+    expect = item["expect"]
+    if status == "refused":
+        return "correct" if expect == "refuse" else "wrongly_refused"
+    if status in QUESTION_STATUSES:
+        return "correct" if expect == "clarify" else "asked"
+    if status not in ("ok", "no_plan"):
+        raise ValueError(f"unknown planner status {status!r}")
+    planned = status == "ok"
+    if expect == "goal" and goal_text:
+        try:
+            predicted = canonical_goal(goal_text)
+        except ExpectedGoalError:
+            predicted = None
+        if predicted is not None and any(predicted == canonical_goal(g) for g in item["goals"]):
+            return "correct"
+    return "confident_wrong" if planned else "wrong_no_plan"
+
+
+def _median(v: list[float]):
+    return round(statistics.median(v), 4) if v else None
+
+
+def _p90(v: list[float]):
+    return round(sorted(v)[min(len(v) - 1, int(0.9 * len(v)))], 4) if v else None
+
+
+def _rate(n: int, d: int):
+    return round(n / d, 4) if d else None
+
+
+def _cell(rows: list[dict]) -> dict:
+    n = len(rows)
+    count = {o: sum(r["outcome"] == o for r in rows) for o in OUTCOMES}
+    return {"items": n, "correct": count["correct"], "accuracy": _rate(count["correct"], n),
+            "confident_wrong": count["confident_wrong"]}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Summary of scored rows (one split, one method)."""
+    n = len(rows)
+    count = {o: sum(r["outcome"] == o for r in rows) for o in OUTCOMES}
+    times = [r["planning_time_s"] for r in rows]
+    short = [r["planning_time_s"] for r in rows if r["status"] == "ok" and r["steps"] <= MAX_STEPS_TIMED]
+    by_tag, by_world, by_expect = defaultdict(list), defaultdict(list), defaultdict(list)
+    for r in rows:
+        for t in r["tags"]:
+            by_tag[t].append(r)
+        by_world[r["world"]].append(r)
+        by_expect[r["expect"]].append(r)
+    return {
+        "items": n,
+        "accuracy": _rate(count["correct"], n),
+        "confident_wrong_rate": _rate(count["confident_wrong"], n),
+        "outcomes": count,
+        # the goal was understood but the search found no plan within its budget
+        "correct_goal_no_plan": sum(r["outcome"] == "correct" and r["status"] == "no_plan" for r in rows),
+        "planning_time_s": {"median": _median(times), "p90": _p90(times), "items": len(times)},
+        "planning_time_s_ok_le4_steps": {"median": _median(short), "p90": _p90(short), "items": len(short)},
+        "by_expect": {k: _cell(v) for k, v in sorted(by_expect.items())},
+        "by_phenomenon": {t: _cell(by_tag[t]) for t in TAGS if t in by_tag},
+        "by_world": {k: _cell(v) for k, v in sorted(by_world.items())},
+    }
+
+
+def _commit() -> str | None:
+    from promptbot.paths import repo_root
+
+    root = repo_root()
+    if root is None:
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+class _Progress:
+    """tqdm on stderr when it is installed, else a counter line every 10 items."""
+
+    def __init__(self, total: int, desc: str):
+        self.total, self.desc, self.n = total, desc, 0
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            self.bar = None
+        else:
+            self.bar = tqdm(total=total, desc=desc, unit="item", file=sys.stderr)
+
+    def update(self) -> None:
+        self.n += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.n % 10 == 0 or self.n == self.total:
+            print(f"[{self.desc}] {self.n}/{self.total}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON line on stdout")
+    parser.add_argument("--split", choices=("dev", "test", "both"), default="both", help="suite split [both]")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="run only the first N items of each split (in file order) [all]")
+    parser.add_argument("--llm", default="smollm2",
+                        help="LLM backend: smollm2 (default), uniform (fast, no LLM), hf:DIR, gguf:FILE, "
+                             "http://HOST:PORT/v1")
+    parser.add_argument("--methods", default="rule", help=f"comma-separated, from {METHODS} [rule]")
+    parser.add_argument("--simulations", type=int, default=48, help="MCTS simulations per step [48, as promptbot plan]")
+    parser.add_argument("--llm-budget", type=int, default=12, help="LLM scoring calls per plan [12, as promptbot plan]")
+    parser.add_argument("--out", help="write per-item rows (JSON lines) to this file")
+
+
+def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress, sink) -> list[dict]:
+    rows = []
+    for item in items:
+        objects = scenes[(item["world"], item["seed"])]
+        res = planner.plan(item["text"], objects)
+        goal_text = str(res.goal) if res.goal is not None else ""
+        row = {"id": item["id"], "world": item["world"], "seed": item["seed"], "tags": item["tags"],
+               "expect": item["expect"], "text": item["text"], "status": res.status, "goal": goal_text,
+               "message": res.message, "steps": len(res.steps),
+               "planning_time_s": round(res.planning_time_s, 4),
+               "outcome": classify(item, res.status, goal_text)}
+        rows.append(row)
+        if sink is not None:
+            sink.write(json.dumps(row) + "\n")
+            sink.flush()
+        progress.update()
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        print(f"unknown method(s) {bad}; known: {METHODS}", file=sys.stderr)
+        return 2
+    if args.limit is not None and args.limit < 1:
+        print("--limit must be >= 1", file=sys.stderr)
+        return 2
+    from promptbot.planning import Planner, PlannerConfig, SearchConfig, make_backend
+    from promptbot.planning.llm import LLMUnavailable
+    from promptbot.sim.worlds import sample_scene
+
+    splits = SPLITS if args.split == "both" else (args.split,)
+    items = {s: load_items(s)[:args.limit] for s in splits}
+    scenes = {(it["world"], it["seed"]): None for s in splits for it in items[s]}
+    scenes = {key: sample_scene(*key) for key in scenes}
+    try:
+        llm = make_backend(args.llm)
+        t0 = time.perf_counter()
+        llm.score("Warm-up:", [" ok"])            # load the model outside the timings
+        load_s = time.perf_counter() - t0
+    except (ValueError, LLMUnavailable) as exc:
+        print(f"bench understanding: {exc}", file=sys.stderr)
+        return 2
+    planner = Planner(llm, PlannerConfig(search=SearchConfig(simulations=args.simulations,
+                                                             llm_budget=args.llm_budget)))
+    out = {"benchmark": "understanding", "commit": _commit(), "llm": llm.name, "model_load_s": round(load_s, 2),
+           "search": {"simulations_per_step": args.simulations, "llm_calls_per_plan": args.llm_budget},
+           "limit": args.limit,
+           "suite": {s: {"items": len(items[s]), "sha256": file_sha256(data_path(s))} for s in splits},
+           "methods": {}}
+    sink = open(args.out, "w") if args.out else None
+    t_start = time.perf_counter()
+    try:
+        for m in methods:
+            out["methods"][m] = {}
+            for s in splits:
+                progress = _Progress(len(items[s]), f"understanding {m}/{s}")
+                rows = _run_rule(items[s], planner, scenes, progress, sink)
+                progress.close()
+                out["methods"][m][s] = summarise(rows)
+            if len(splits) == 2:
+                dev, test = out["methods"][m]["dev"]["accuracy"], out["methods"][m]["test"]["accuracy"]
+                out["methods"][m]["dev_minus_test_points"] = (round(100 * (dev - test), 1)
+                                                              if dev is not None and test is not None else None)
+    finally:
+        if sink is not None:
+            sink.close()
+    out["wall_time_s"] = round(time.perf_counter() - t_start, 1)
+    print(json.dumps(out) if args.json else json.dumps(out, indent=2))
+    return 0

@@ -1,0 +1,150 @@
+"""The understanding suite (promptbot/bench/data/understanding_*.jsonl) and its scorer.
+
+The test split is frozen: its sha256 is pinned here, so any edit to it shows up in review
+(docs/understanding.md says when, if ever, it may change). Every item is checked for its
+fields, every accepted goal for the extended goal syntax (the goal language plus
+``unmoved(x)``) and for naming only objects of its scene.
+"""
+import argparse
+import json
+from collections import Counter
+
+import pytest
+
+from promptbot.bench import understanding as und
+from promptbot.sim.worlds import sample_scene
+
+TEST_SHA256 = "33531eaa9986a4194f9b607bb973f5db2da3598363b48973962574e9b67a11c6"
+MIN_PER_PHENOMENON = 15
+MIN_ITEMS = 320
+MIN_CLARIFY = MIN_REFUSE = 20
+
+
+@pytest.fixture(scope="module")
+def suite():
+    return {s: und.load_items(s) for s in und.SPLITS}
+
+
+def test_test_split_is_frozen():
+    assert und.file_sha256(und.data_path("test")) == TEST_SHA256, (
+        "understanding_test.jsonl changed: the test split is frozen (docs/understanding.md)")
+
+
+def test_every_item_is_well_formed(suite):
+    for split, items in suite.items():
+        for item in items:
+            assert und.schema_problems(item) == [], (split, item["id"], und.schema_problems(item))
+
+
+def test_ids_are_unique_and_splits_disjoint(suite):
+    ids = [it["id"] for items in suite.values() for it in items]
+    assert len(ids) == len(set(ids))
+    scene_texts = Counter((it["world"], it["seed"], it["text"].lower()) for items in suite.values() for it in items)
+    assert max(scene_texts.values()) == 1, [k for k, n in scene_texts.items() if n > 1]
+
+
+def test_goals_parse_and_name_only_scene_objects(suite):
+    scenes = {}
+    for items in suite.values():
+        for it in items:
+            key = (it["world"], it["seed"])
+            if key not in scenes:
+                scenes[key] = {o.id for o in sample_scene(*key)}
+            canon = [und.canonical_goal(g) for g in it["goals"]]
+            assert len(set(canon)) == len(canon), f"{it['id']}: duplicate accepted goals"
+            for g in it["goals"]:
+                unknown = und.goal_objects(g) - scenes[key]
+                assert not unknown, f"{it['id']}: {g} names {sorted(unknown)}, not in {key}"
+
+
+def test_coverage(suite):
+    items = [it for v in suite.values() for it in v]
+    assert len(items) >= MIN_ITEMS
+    tags = Counter(t for it in items for t in it["tags"])
+    short = {p: tags[p] for p in und.PHENOMENA if tags[p] < MIN_PER_PHENOMENON}
+    assert not short, f"phenomena under {MIN_PER_PHENOMENON} items: {short}"
+    assert tags["trap"] >= MIN_PER_PHENOMENON
+    expects = Counter(it["expect"] for it in items)
+    assert expects["clarify"] >= MIN_CLARIFY and expects["refuse"] >= MIN_REFUSE, expects
+    assert len({it["world"] for it in items}) >= 5
+
+
+def test_extended_goal_syntax():
+    assert und.canonical_goal("in(a, c) & unmoved(b)") == und.canonical_goal(" unmoved( b ) &in(a,c)")
+    assert und.canonical_goal("!near(a, b)") == frozenset({"!near(a, b)"})
+    assert und.goal_objects("in_region(a, left) & unmoved(b) & on(c, d)") == {"a", "b", "c", "d"}
+    for bad in ("", "in(a)", "unmoved(a, b)", "!unmoved(a)", "in_region(a, top)", "fly(a)", "in(A, b)"):
+        with pytest.raises(und.ExpectedGoalError):
+            und.canonical_goal(bad)
+
+
+GOAL_ITEM = {"expect": "goal", "goals": ["in(red_cube, blue_bowl) & unmoved(green_cube)"]}
+PLAIN_ITEM = {"expect": "goal", "goals": ["on(a, b)", "on(a, b) & on_table(b)"]}
+
+
+@pytest.mark.parametrize("item, status, goal, outcome", [
+    (PLAIN_ITEM, "ok", "on(a, b)", "correct"),
+    (PLAIN_ITEM, "ok", "on_table(b) & on(a, b)", "correct"),
+    (PLAIN_ITEM, "no_plan", "on(a, b)", "correct"),
+    (PLAIN_ITEM, "ok", "on(b, a)", "confident_wrong"),
+    (PLAIN_ITEM, "no_plan", "on(b, a)", "wrong_no_plan"),
+    (GOAL_ITEM, "ok", "in(red_cube, blue_bowl)", "confident_wrong"),     # the unmoved constraint was dropped
+    (GOAL_ITEM, "ok", "in(red_cube, blue_bowl) & unmoved(green_cube)", "correct"),
+    (GOAL_ITEM, "ambiguous", "", "asked"),
+    (GOAL_ITEM, "unknown", "", "asked"),
+    (GOAL_ITEM, "refused", "", "wrongly_refused"),
+    ({"expect": "clarify", "goals": []}, "impossible", "", "correct"),
+    ({"expect": "clarify", "goals": []}, "ok", "on(a, b)", "confident_wrong"),
+    ({"expect": "clarify", "goals": []}, "refused", "", "wrongly_refused"),
+    ({"expect": "refuse", "goals": []}, "refused", "", "correct"),
+    ({"expect": "refuse", "goals": []}, "ambiguous", "", "asked"),
+    ({"expect": "refuse", "goals": []}, "ok", "on(a, b)", "confident_wrong"),
+])
+def test_classify(item, status, goal, outcome):
+    assert und.classify(item, status, goal) == outcome
+
+
+def test_classify_rejects_unknown_status():
+    with pytest.raises(ValueError):
+        und.classify(PLAIN_ITEM, "exploded", "")
+
+
+def test_summary_counts_per_split_and_phenomenon():
+    rows = [
+        {"tags": ["control"], "world": "w", "expect": "goal", "status": "ok", "steps": 2,
+         "planning_time_s": 1.0, "outcome": "correct"},
+        {"tags": ["negation", "trap"], "world": "w", "expect": "goal", "status": "ok", "steps": 6,
+         "planning_time_s": 3.0, "outcome": "confident_wrong"},
+        {"tags": ["negation"], "world": "v", "expect": "clarify", "status": "ambiguous", "steps": 0,
+         "planning_time_s": 0.5, "outcome": "correct"},
+    ]
+    s = und.summarise(rows)
+    assert s["items"] == 3 and s["accuracy"] == round(2 / 3, 4)
+    assert s["confident_wrong_rate"] == round(1 / 3, 4) and s["outcomes"]["confident_wrong"] == 1
+    assert s["by_phenomenon"]["negation"] == {"items": 2, "correct": 1, "accuracy": 0.5, "confident_wrong": 1}
+    assert s["by_world"]["v"]["accuracy"] == 1.0
+    assert s["planning_time_s"]["median"] == 1.0
+    assert s["planning_time_s_ok_le4_steps"] == {"median": 1.0, "p90": 1.0, "items": 1}
+
+
+def test_runner_on_a_few_items(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    und.add_arguments(parser)
+    out = tmp_path / "rows.jsonl"
+    args = parser.parse_args(["--json", "--llm", "uniform", "--limit", "3", "--out", str(out)])
+    assert und.run(args) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["benchmark"] == "understanding" and res["llm"] == "uniform"
+    assert set(res["methods"]["rule"]) == {"dev", "test", "dev_minus_test_points"}
+    for split in und.SPLITS:
+        s = res["methods"]["rule"][split]
+        assert s["items"] == 3 and sum(s["outcomes"].values()) == 3
+        assert res["suite"][split]["sha256"] == und.file_sha256(und.data_path(split))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 6 and all(r["outcome"] in und.OUTCOMES for r in rows)
+
+
+def test_runner_rejects_unknown_method(capsys):
+    parser = argparse.ArgumentParser()
+    und.add_arguments(parser)
+    assert und.run(parser.parse_args(["--llm", "uniform", "--methods", "llm"])) == 2
