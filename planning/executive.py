@@ -35,9 +35,10 @@ from typing import Callable, Generic, Protocol, Sequence, TypeVar
 from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, question
 from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import PlanResult, reground
-from promptbot.planning.safety import MIN_OBJECT_CONFIDENCE, screen_instruction
 from promptbot.planning.skills import Step
+from promptbot.planning.validate import MIN_OBJECT_CONFIDENCE
 from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
+from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal, check
 
