@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Generic, Protocol, Sequence, TypeVar
+from typing import Callable, Protocol, Sequence, TypeVar
 
 from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, question
 from promptbot.planning.llm import LLMUnavailable
