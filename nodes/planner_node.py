@@ -131,9 +131,33 @@ class _SkillGoal:
         self._handle.cancel_goal_async()
 
 
+class _Reporter:
+    """The executive's reporter for one task: feedback on its RunTask goal (if any), the plan topics."""
+
+    def __init__(self, node: "PlannerNode", goal_handle):
+        self.node, self.goal_handle = node, goal_handle
+
+    def feedback(self, stage: str, index: int, count: int, message: str) -> None:
+        if self.goal_handle is not None:
+            self.goal_handle.publish_feedback(RunTask.Feedback(stage=stage, step_index=index, step_count=count,
+                                                               message=message))
+
+    def plan(self, snapshot: PlanSnapshot) -> None:
+        self.node.plan_pub.publish(self.node.plan_msg(snapshot))
+
+    def tree(self, res: PlanResult) -> None:
+        try:
+            self.node.tree_pub.publish(String(data=res.tree_svg()))
+        except Exception as exc:  # noqa: BLE001 - a missing picture must not fail the task
+            self.node.get_logger().warning(f"no tree picture: {exc}")
+
+    def question(self, text: str) -> None:
+        self.node.question_pub.publish(String(data=text))
+
+
 class PlannerNode(Node):
-    """The executive's ports: a scene cache fed by the subscriptions; the skill server, verifier and
-    reporter are this node's methods."""
+    """The executive's ports: a scene cache fed by the subscriptions, a reporter per task; the skill
+    server and the verifier are this node's methods."""
 
     def __init__(self):
         super().__init__("planner_node")
@@ -143,10 +167,8 @@ class PlannerNode(Node):
         self.scenes = SceneCache((p.scene_topic, p.fallback_scene_topic), p.scene_max_age_s,
                                  lambda: self.get_clock().now().nanoseconds)
         self._last_heartbeat: float | None = None                 # receipt time [s, monotonic]
-        self._busy = threading.Lock()
         self._planners = PlannerCache()
-        self._goal_handle = None                                  # of the RunTask goal being run
-        self.executive = TaskExecutive(self._get_planner, scenes=self.scenes, skills=self, verifier=self, reporter=self,
+        self.executive = TaskExecutive(self._get_planner, scenes=self.scenes, skills=self, verifier=self, reporter=_Reporter(self, None),
                                        log=self.get_logger())
         self.status_pub = self.create_publisher(String, "/planner/status", LATCHED)
         if p.preload_llm:
@@ -196,16 +218,9 @@ class PlannerNode(Node):
         if self.executive.confirmations.hear(text, msg.is_command):
             self.get_logger().info(f"confirmation answered by {text!r}")
             return
-        if not msg.is_command:
-            return
-        if not self._busy.acquire(blocking=False):
-            self.get_logger().warning(f"busy; ignoring transcript {text!r}")
-            return
-        try:
+        if msg.is_command:
             self.get_logger().info(f"transcript command: {text!r}")
             self._run(text, plan_only=False, goal_handle=None)
-        finally:
-            self._busy.release()
 
     def _on_confirm(self, req: SetBool.Request, resp: SetBool.Response) -> SetBool.Response:
         how = "confirmed via /planner/confirm" if req.data else "declined via /planner/confirm"
@@ -217,13 +232,7 @@ class PlannerNode(Node):
         return GoalResponse.ACCEPT if goal.instruction.strip() else GoalResponse.REJECT
 
     def _execute(self, goal_handle) -> RunTask.Result:
-        if not self._busy.acquire(blocking=False):
-            goal_handle.abort()
-            return RunTask.Result(error_code=RunTask.Result.REFUSED, error_msg="the planner is busy with another task")
-        try:
-            result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
-        finally:
-            self._busy.release()
+        result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
         if result.error_code == RunTask.Result.SUCCEEDED:
             goal_handle.succeed()
         elif result.error_code == RunTask.Result.CANCELED and goal_handle.is_cancel_requested:
@@ -241,15 +250,11 @@ class PlannerNode(Node):
             max_replans=p.max_replans, confirm_timeout_s=p.confirm_timeout_s,
             confirm=ConfirmPolicy(p.confirm_min_steps, parse_skill_list(p.sensitive_skills)),
             heartbeat_topic=p.heartbeat_topic, joint_states_topic=p.joint_states_topic)
-        self._goal_handle = goal_handle
-        try:
-            out = self.executive.run(instruction, plan_only,
-                                     canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
-        finally:
-            self._goal_handle = None
+        out = self.executive.run(instruction, plan_only, reporter=_Reporter(self, goal_handle),
+                                 canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
         result = RunTask.Result(error_code=int(out.code), error_msg=out.message)
         if out.plan is not None:
-            result.plan = self._plan_msg(out.plan)
+            result.plan = self.plan_msg(out.plan)
         if out.code is not Outcome.SUCCEEDED:
             self.get_logger().info(f"task {instruction!r}: {out.code.name}: {out.message}")
         return result
@@ -298,26 +303,7 @@ class PlannerNode(Node):
         return _Mapped(self.verify_client.call_async(req), lambda r: Verdict(
             _VERDICTS.get(r.error_code, VerdictKind.ERROR), bool(r.holds),
             r.reason if r.error_code in _VERDICTS else f"error {r.error_code}: {r.error_msg}"))
-
-    # --- port: reporter -----------------------------------------------------------------
-    def feedback(self, stage: str, index: int, count: int, message: str) -> None:
-        gh = self._goal_handle
-        if gh is not None:
-            gh.publish_feedback(RunTask.Feedback(stage=stage, step_index=index, step_count=count, message=message))
-
-    def plan(self, snapshot: PlanSnapshot) -> None:
-        self.plan_pub.publish(self._plan_msg(snapshot))
-
-    def tree(self, res: PlanResult) -> None:
-        try:
-            self.tree_pub.publish(String(data=res.tree_svg()))
-        except Exception as exc:  # noqa: BLE001 - a missing picture must not fail the task
-            self.get_logger().warning(f"no tree picture: {exc}")
-
-    def question(self, text: str) -> None:
-        self.question_pub.publish(String(data=text))
-
-    def _plan_msg(self, snap: PlanSnapshot) -> TaskPlan:
+    def plan_msg(self, snap: PlanSnapshot) -> TaskPlan:
         res = snap.result
         msg = TaskPlan(instruction=snap.instruction, goal=str(res.goal) if res is not None and res.goal else "",
                        llm_calls=int(res.llm_calls) if res else 0,

@@ -29,6 +29,7 @@ import enum
 import logging
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence, TypeVar
 
@@ -408,26 +409,37 @@ class TaskExecutive:
                  reporter: Reporter, config: ExecutiveConfig | None = None, clock: Clock | None = None,
                  log: logging.Logger | None = None):
         self._planner = planner                    # () -> Planner (built lazily, may raise LLMUnavailable)
-        self.scenes, self.skills, self.verifier, self.reporter = scenes, skills, verifier, reporter
+        self.scenes, self.skills, self.verifier = scenes, skills, verifier
+        self.default_reporter = self.reporter = reporter
         self.config = config or ExecutiveConfig()
         self.clock = clock or MonotonicClock()
         self.log = log or logging.getLogger("promptbot.planning.executive")
         self.confirmations = Confirmations()
+        self._busy = threading.Lock()
         self._canceled: Callable[[], bool] = lambda: False
 
     # --- entry point ---------------------------------------------------------------------
-    def run(self, instruction: str, plan_only: bool = False,
-            canceled: Callable[[], bool] | None = None) -> TaskOutcome:
-        """Run one instruction to its outcome; no input raises (an internal error is an outcome too)."""
+    def run(self, instruction: str, plan_only: bool = False, canceled: Callable[[], bool] | None = None,
+            reporter: Reporter | None = None) -> TaskOutcome:
+        """Run one instruction to its outcome; no input raises (an internal error is an outcome too).
+
+        One task at a time: a second one while a task runs is refused at once. ``canceled`` is polled
+        while waiting; ``reporter`` replaces the default one for this task (e.g. one per action goal).
+        """
+        if not self._busy.acquire(blocking=False):
+            return TaskOutcome(Outcome.REFUSED, "the planner is busy with another task")
         self._canceled = canceled or (lambda: False)
+        self.reporter = reporter or self.default_reporter
         try:
             return self._run(instruction, plan_only)
         except Canceled:
             return TaskOutcome(Outcome.CANCELED, "canceled; the arm holds its position")
         except Exception as exc:  # noqa: BLE001 - reported as an outcome, logged with the traceback
-            self.log.error(f"task {instruction!r} failed with an internal error", exc_info=True)
+            self.log.error(f"task {instruction!r} failed with an internal error: {traceback.format_exc()}")
             return TaskOutcome(Outcome.PLANNING_FAILED, f"internal planner error ({type(exc).__name__}: {exc}); "
                                "the arm was not commanded further")
+        finally:
+            self._busy.release()
 
     def _wait(self, condition: Callable[[], T], timeout_s: float, cancelable: bool = True) -> T | None:
         return wait_for(condition, timeout_s, self.clock, self._canceled if cancelable else None)

@@ -463,3 +463,20 @@ def test_config_rejects_nonsense():
         ExecutiveConfig(step_timeout_s=0)
     with pytest.raises(ValueError):
         ExecutiveConfig(max_replans=-1)
+
+
+def test_one_task_at_a_time_and_a_reporter_per_task():
+    rig = Rig()
+    nested, own = [], Reporter()
+
+    class Reentrant(Reporter):
+        def feedback(self, stage, index, count, message):
+            super().feedback(stage, index, count, message)
+            if stage == "planned":
+                nested.append(rig.executive.run("put the purple cube in the green bowl"))
+
+    out = rig.run(reporter=Reentrant())
+    assert out.code is Outcome.SUCCEEDED, out.message
+    assert [(n.code, n.message) for n in nested] == [(Outcome.REFUSED, "the planner is busy with another task")]
+    assert rig.reporter.stages == [] and rig.skills.sent        # the default reporter heard nothing
+    assert rig.run(reporter=own).code is Outcome.SUCCEEDED and own.stages   # free again afterwards
