@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 
 from geometry_msgs.msg import TwistStamped
 from rcl_interfaces.srv import SetParameters
@@ -134,8 +133,10 @@ def test_camera_freeze_policy_holds_then_aborts_stale(spawn, ros_node):
     wait_for(fut.done, 10.0, what="the sim node accepting publish_cameras:=false")
     assert fut.result().results[0].successful, fut.result().results[0].reason
     # the sim thread may have been inside its camera publish when the parameter flipped: that
-    # one tick's frames are still in flight. Let them land before taking the freeze time.
-    time.sleep(0.5)
+    # one tick's frames are still in flight. Let them land before taking the freeze time: a
+    # counted window of 0.5 s of sim time (ten camera periods), however loaded the machine is.
+    t_set = clock[0]
+    wait_for(lambda: clock[0] >= t_set + 0.5, 30.0, what="0.5 s of sim time after the freeze")
     with lock:
         t_freeze = max(frames)                  # the newest frame published before the freeze [s, sim]
     wait_for(lambda: "result" in box, 60.0, what="the skill to end after the camera froze")

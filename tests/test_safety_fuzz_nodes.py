@@ -148,10 +148,12 @@ def test_fuzz_every_input_of_a_running_node(name, spawn, ros_node):
     for act, typ in acts:
         tried[act] = _fuzz_action(ros_node, act, typ)
     print(f"\n{name}: inputs tried per interface: {tried}")
-    time.sleep(0.5)
-    assert proc.alive, f"{name} died under fuzzing:\n{proc.output()[-3000:]}"
+    # a counted window instead of a fixed wait: three answers in a row after the last input (each
+    # one a full turn of the node's executor), or the process ends
+    for _ in range(3):
+        fut = listed.call_async(get_interface("rcl_interfaces/srv/ListParameters").Request())
+        wait_for(lambda: fut.done() or not proc.alive, 20.0, what=f"{name} still answering after fuzzing")
+        assert proc.alive, f"{name} died under fuzzing:\n{proc.output()[-3000:]}"
     assert "Traceback" not in proc.output(), proc.output()[-4000:]
-    fut = listed.call_async(get_interface("rcl_interfaces/srv/ListParameters").Request())
-    wait_for(fut.done, 20.0, what=f"{name} still answering after fuzzing")
     assert all(n >= 1 for n in tried.values()), tried
     assert sum(tried.values()) >= TOPIC_EXAMPLES * len(subs) // 2, tried
