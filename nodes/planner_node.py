@@ -43,12 +43,13 @@ from promptbot.planning.executive import (ExecutiveConfig, Outcome, PlanSnapshot
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
 from promptbot.ros.actions import ActionClient
+from promptbot.ros.plan_msgs import plan_to_msg
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill, RunTask
-from promptbot_msgs.msg import PlanStep, SceneState, TaskPlan, Transcript
+from promptbot_msgs.msg import SceneState, TaskPlan, Transcript
 from promptbot_msgs.srv import VerifyStep
 
 
@@ -143,7 +144,7 @@ class _Reporter:
                                                                message=message))
 
     def plan(self, snapshot: PlanSnapshot) -> None:
-        self.node.plan_pub.publish(self.node.plan_msg(snapshot))
+        self.node.plan_pub.publish(plan_to_msg(snapshot, self.node.get_clock().now().to_msg()))
 
     def tree(self, res: PlanResult) -> None:
         try:
@@ -254,7 +255,7 @@ class PlannerNode(Node):
                                  canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
         result = RunTask.Result(error_code=int(out.code), error_msg=out.message)
         if out.plan is not None:
-            result.plan = self.plan_msg(out.plan)
+            result.plan = plan_to_msg(out.plan, self.get_clock().now().to_msg())
         if out.code is not Outcome.SUCCEEDED:
             self.get_logger().info(f"task {instruction!r}: {out.code.name}: {out.message}")
         return result
@@ -303,19 +304,6 @@ class PlannerNode(Node):
         return _Mapped(self.verify_client.call_async(req), lambda r: Verdict(
             _VERDICTS.get(r.error_code, VerdictKind.ERROR), bool(r.holds),
             r.reason if r.error_code in _VERDICTS else f"error {r.error_code}: {r.error_msg}"))
-    def plan_msg(self, snap: PlanSnapshot) -> TaskPlan:
-        res = snap.result
-        msg = TaskPlan(instruction=snap.instruction, goal=str(res.goal) if res is not None and res.goal else "",
-                       llm_calls=int(res.llm_calls) if res else 0,
-                       planning_time=float(res.planning_time_s) if res else 0.0,
-                       error_code=int(snap.error_code), error_msg=snap.message)
-        msg.header.stamp = self.get_clock().now().to_msg()
-        msg.header.frame_id = "panda_link0"
-        for i, s in enumerate(res.steps if res is not None else []):
-            msg.steps.append(PlanStep(index=i, skill=s.skill, args=list(s.args), instruction=s.instruction,
-                                      prior=float(s.prior), value=float(s.value), visits=int(s.visits),
-                                      status=int(snap.statuses[i]), verification=snap.verifications[i]))
-        return msg
 
 
 def main(args=None) -> None:

@@ -56,3 +56,22 @@ def test_scene_to_objects_skips_malformed_objects():
     msg = objects_to_scene([ok, *bad], stamp=STAMP, frame_id="panda_link0", source="perception")
     assert len(msg.objects) == 5
     assert [o.id for o in scene_to_objects(msg)] == ["red_cube"]
+
+
+def test_a_plan_snapshot_becomes_a_task_plan_with_step_states():
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.planning.executive import PlanSnapshot, StepStatus
+    from promptbot.ros.plan_msgs import plan_to_msg
+    from promptbot_msgs.msg import PlanStep, TaskPlan
+
+    res = Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform")).plan(
+        "put the green cube in the pink bowl", sample_scene("tabletop", 0))
+    snap = PlanSnapshot.of(res)
+    snap.statuses[0], snap.verifications[0] = StepStatus.SUCCEEDED, "scene: lifted"
+    msg = plan_to_msg(snap, STAMP)
+    assert (msg.header.stamp, msg.header.frame_id, msg.goal) == (STAMP, "panda_link0", str(res.goal))
+    assert [(s.skill, list(s.args), s.status, s.verification) for s in msg.steps] == [
+        ("pick", ["green_cube"], PlanStep.SUCCEEDED, "scene: lifted"),
+        ("place", ["green_cube", "pink_bowl"], PlanStep.PENDING, "")]
+    refused = plan_to_msg(PlanSnapshot("fly away", error_code=TaskPlan.REFUSED, message="no"), STAMP)
+    assert (refused.error_code, refused.error_msg, list(refused.steps), refused.goal) == (TaskPlan.REFUSED, "no", [], "")
