@@ -109,6 +109,9 @@ def judge_step(skill: str, args: Iterable, objects: Iterable[ObjectState]) -> Ju
         return Judgement(False, f"{oid} is above region {target} but not resting (bottom {obj.bottom:.3f} m)")
 
     if skill == "place" and target == TABLE_TARGET:
+        container = next((c for c in objs if c.id != oid and is_in(obj, c)), None)
+        if container is not None:       # a bowl's floor is as low as the table's: the goal check says no too
+            return Judgement(False, f"{oid} is in {container.id}, not on the table")
         if obj.bottom < REST_MAX_M:
             return Judgement(True, f"{oid} rests on the table at {_pos(obj)}")
         return Judgement(False, f"{oid} is not on the table (bottom {obj.bottom:.3f} m)")

@@ -80,3 +80,15 @@ def test_a_pick_needs_the_lift_and_no_support():
     assert not expected_effect(Step("pick", ("red_cube",)), [_obj("red_cube", "cube", 0.5, 0, LIFT_MIN_M + 0.019)])[0]
     ok, why = expected_effect(Step("pick", ("yellow_cube",)), SCENE)
     assert not ok and "rests on red_cube" in why
+
+
+def test_an_object_in_a_bowl_is_not_placed_on_the_table():
+    """A bowl's floor is about as low as the table: resting height alone would call it placed."""
+    bowl = _obj("blue_bowl", "bowl", 0.5, 0.0, 0.03, size=(0.14, 0.14, 0.06))
+    cube = _obj("red_cube", "cube", 0.5, 0.0, 0.025)          # bottom 5 mm up: on the bowl's floor
+    assert cube.bottom < REST_MAX_M
+    j = judge_step("place", ("red_cube", "table"), [bowl, cube])
+    assert not j.holds and j.reason == "red_cube is in blue_bowl, not on the table"
+    assert expected_effect(Step("place", ("red_cube", "table")), [bowl, cube])[0] is False
+    beside = replace(cube, position=(0.7, 0.2, 0.02))
+    assert judge_step("place", ("red_cube", "table"), [bowl, beside]).holds
