@@ -4,6 +4,10 @@ espeak-ng -> AudioData on /audio/audio -> speech node (Whisper) -> planner (MCTS
 offline LLM) -> skills (the sim's scripted-expert executor: the committed VLA checkpoint is
 below target, see models/MODEL_CARD.md) -> perception verification -> ground-truth check.
 Then the run folder's report.html is opened in headless Chromium.
+
+The clip the run spoke (its command.wav) is transcribed offline with the same Whisper model and
+checked first: an ASR variation (another espeak-ng, sox or Whisper build) fails that check with
+what Whisper heard, instead of showing up as a planning or execution failure.
 """
 from __future__ import annotations
 
@@ -17,13 +21,17 @@ import pytest
 
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng missing (run scripts/setup.sh)")
+pytestmark = [pytest.mark.graph,
+              pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng missing (run scripts/setup.sh)")]
+
+
+SAID = "put the red cube in the blue bowl"
 
 
 @pytest.fixture(scope="module")
 def spoken_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    proc = subprocess.run([str(BIN / "promptbot"), "run", "--say", "put the red cube in the blue bowl",
+    proc = subprocess.run([str(BIN / "promptbot"), "run", "--say", SAID,
                            "--world", "tabletop", "--seed", "1", "--executor", "expert", "--out", str(out),
                            "--timeout", "300", "--json"], capture_output=True, text=True, timeout=600)
     try:
@@ -34,10 +42,21 @@ def spoken_run(tmp_path_factory):
 
 
 def test_spoken_command_succeeds_through_the_graph(spoken_run):
+    from promptbot.speech import load_recognizer
+    from promptbot.speech.recognizer import transcribe_file
+    from promptbot.speech.text import normalize
+
     proc, report, out = spoken_run
     logs = "\n".join(p.read_text(errors="replace")[-1500:] for p in sorted((out / "logs").glob("*.log")))
+    # what was said and heard first, so an ASR variation fails here and not as a planning failure
+    spoken = out / "command.wav"
+    assert spoken.is_file(), f"the run wrote no command.wav (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    offline = transcribe_file(load_recognizer("tiny.en"), spoken)
+    assert normalize(offline.text) == SAID and offline.is_command, \
+        f"offline, Whisper heard {offline.text!r} (is_command={offline.is_command}) for the espeak-ng clip of {SAID!r}"
+    heard = report.get("transcript", {})
+    assert heard.get("is_command") and "red cube" in heard.get("text", "").lower(), (heard, logs)
     assert proc.returncode == 0 and report["success"], json.dumps(report, indent=1)[:3000] + logs
-    assert report["transcript"]["is_command"] and "red cube" in report["transcript"]["text"].lower()
     assert report["plan"]["goal"] == "in(red_cube, blue_bowl)"
     assert [s["skill"] for s in report["plan"]["steps"]] == ["pick", "place"]
     assert report["ground_truth_check"]["success"] is True
