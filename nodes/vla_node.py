@@ -23,13 +23,13 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Header
 
+from promptbot.planning.skills import SKILL_NAMES
 from promptbot.ros import qos
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill
 
-SKILLS = ("pick", "place", "stack", "push")
 MAX_INSTRUCTION_CHARS = 300
 
 PARAMS = [
@@ -125,7 +125,7 @@ class VlaNode(Node):
         if self._busy:
             self.get_logger().warning("rejecting skill: another skill is running")
             return GoalResponse.REJECT
-        if goal.skill not in SKILLS or not text or len(text) > MAX_INSTRUCTION_CHARS:
+        if goal.skill not in SKILL_NAMES or not text or len(text) > MAX_INSTRUCTION_CHARS:
             self.get_logger().warning(f"rejecting skill {goal.skill!r}: unknown skill or bad instruction")
             return GoalResponse.REJECT
         if not np.isfinite(goal.timeout) or goal.timeout < 0 or goal.timeout > 600:

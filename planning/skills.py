@@ -91,6 +91,9 @@ SKILLS: dict[str, Skill] = {
         description="slide an object on the table into a region",
     ),
 }
+# the skill names in a fixed order: pick, place, stack, push (the policy's data and evaluation cycle
+# through them by seed, so the order is part of the data)
+SKILL_NAMES: tuple[str, ...] = tuple(SKILLS)
 
 # Labels that are never grasped or pushed (containers are fixtures for the planner).
 STACKABLE_LABELS = frozenset({"cube", "block", "lego"})

@@ -14,7 +14,7 @@ import sys
 import time
 from multiprocessing import get_context
 
-SKILLS = ("pick", "place", "stack", "push")
+from promptbot.planning.skills import SKILL_NAMES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -183,8 +183,8 @@ def _trial(args: tuple[str, int]) -> tuple[str, int, bool, float]:
 
 def bench_expert(trials: int, seed0: int, workers: int, trial_log: str | None = None) -> dict:
     log_file = open(trial_log, "a") if trial_log else None
-    jobs = [(s, seed0 + i) for i in range(trials) for s in SKILLS]   # interleaved: partial runs stay balanced
-    res: dict[str, list[tuple[int, bool, float]]] = {s: [] for s in SKILLS}
+    jobs = [(s, seed0 + i) for i in range(trials) for s in SKILL_NAMES]   # interleaved: partial runs stay balanced
+    res: dict[str, list[tuple[int, bool, float]]] = {s: [] for s in SKILL_NAMES}
     t0 = time.perf_counter()
     ctx = get_context("spawn")
     done = 0
@@ -198,7 +198,7 @@ def bench_expert(trials: int, seed0: int, workers: int, trial_log: str | None = 
             if done % 50 == 0 or done == len(jobs):
                 _log(f"expert trials {done}/{len(jobs)} ({time.perf_counter() - t0:.0f} s)")
     out = {}
-    for s in SKILLS:
+    for s in SKILL_NAMES:
         n = len(res[s])
         k = sum(ok for _, ok, _ in res[s])
         out[s] = {"trials": n, "success": k, "rate": round(k / n, 4) if n else None,
@@ -277,7 +277,7 @@ def _measure(args: argparse.Namespace) -> dict:
         except Exception as exc:  # noqa: BLE001
             report["node"] = {"error": f"{type(exc).__name__}: {exc}"}
     if args.trials:
-        _log(f"expert: {args.trials} trials x {len(SKILLS)} skills on {args.workers} workers ...")
+        _log(f"expert: {args.trials} trials x {len(SKILL_NAMES)} skills on {args.workers} workers ...")
         report["expert"] = bench_expert(args.trials, args.seed0, args.workers, args.trial_log)
     if args.chains:
         _log(f"expert chains: {args.chains} on {args.workers} workers ...")
@@ -302,7 +302,7 @@ def _targets(report: dict) -> dict:
             "with_wrist_subscribed": report["node"].get("live_rtf1_with_wrist")}
     ex = report.get("expert")
     if ex:
-        rates = {s: ex[s]["rate"] for s in SKILLS}
+        rates = {s: ex[s]["rate"] for s in SKILL_NAMES}
         out["expert_success_per_skill"] = {"target": ">= 0.98", "value": rates,
                                            "pass": all(r is not None and r >= 0.98 for r in rates.values())}
     return out

@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from promptbot.planning.skills import SKILL_NAMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--episodes", type=int, default=200, help="episodes per skill and condition")
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     skills = [s for s in args.skills.split(",") if s]
     conditions = [c for c in args.conditions.split(",") if c]
-    bad = [s for s in skills if s not in ("pick", "place", "stack", "push")] + \
+    bad = [s for s in skills if s not in SKILL_NAMES] + \
         [c for c in conditions if c not in ("seen", "unseen", "distractors")]
     if bad:
         print(f"eval-policy: unknown skill/condition {bad}", file=sys.stderr)

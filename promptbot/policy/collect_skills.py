@@ -20,19 +20,19 @@ import sys
 from promptbot.sim.demos import EpisodeSpec, collect
 from promptbot.sim.trials import make_trial
 
-SKILL_ORDER = ("pick", "place", "stack", "push")
+from promptbot.planning.skills import SKILL_NAMES
 
 
 def parse_mix(text: str) -> tuple[str, ...]:
     """'stack,push,pick' -> ('stack', 'push', 'pick'); unknown skills are an error."""
     mix = tuple(s.strip() for s in text.split(",") if s.strip())
-    bad = [s for s in mix if s not in SKILL_ORDER]
+    bad = [s for s in mix if s not in SKILL_NAMES]
     if not mix or bad:
-        raise ValueError(f"--skills needs a comma-separated list of {', '.join(SKILL_ORDER)}; got {text!r}")
+        raise ValueError(f"--skills needs a comma-separated list of {', '.join(SKILL_NAMES)}; got {text!r}")
     return mix
 
 
-def skill_episode_spec(seed: int, mix: tuple[str, ...] = SKILL_ORDER) -> EpisodeSpec:
+def skill_episode_spec(seed: int, mix: tuple[str, ...] = SKILL_NAMES) -> EpisodeSpec:
     skill = mix[seed % len(mix)]
     trial = make_trial(skill, seed)
     setup = []
@@ -50,7 +50,7 @@ def skill_episode_spec(seed: int, mix: tuple[str, ...] = SKILL_ORDER) -> Episode
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
                    max_minutes: float = 0.0, noise_lin_m_s: float = 0.0,
-                   mix: tuple[str, ...] = SKILL_ORDER) -> dict:
+                   mix: tuple[str, ...] = SKILL_NAMES) -> dict:
     """Record skill episodes (``skill_episode_spec``) with the shared collection loop."""
     return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
                    spec_fn=lambda _world, seed: skill_episode_spec(seed, mix), label="skills",
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop starting episodes after this time")
     p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
                    help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
-    p.add_argument("--skills", default=",".join(SKILL_ORDER), metavar="LIST",
+    p.add_argument("--skills", default=",".join(SKILL_NAMES), metavar="LIST",
                    help="skill mix, repeated in turn by seed (default: %(default)s)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)

@@ -148,9 +148,9 @@ def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
 
 def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
     """Held-out seeds whose skill (seed % 4, see collect_skills) is ``skill``."""
-    from promptbot.policy.collect_skills import SKILL_ORDER
+    from promptbot.planning.skills import SKILL_NAMES
 
-    k = SKILL_ORDER.index(skill)
+    k = SKILL_NAMES.index(skill)
     return [HELDOUT_SEED0 + k + 4 * (i + offset) for i in range(episodes)]
 
 

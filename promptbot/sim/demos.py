@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from promptbot.planning.skills import SKILL_NAMES
 from promptbot.sim.env import ACTION_NAMES, SimConfig, SimEnv
 from promptbot.sim.expert import ActionNoise, Expert, SkillError
 from promptbot.sim.trials import make_trial
@@ -79,7 +80,7 @@ def episode_spec(world: str, seed: int) -> EpisodeSpec:
                                list(t.setup_plan), t.family)
         except Exception as exc:  # noqa: BLE001 - fall back to single skills
             log.info("task generation failed for %s/%d (%s); using a single-skill episode", world, seed, exc)
-    skill = ("pick", "place", "stack", "push")[seed % 4]
+    skill = SKILL_NAMES[seed % len(SKILL_NAMES)]
     trial = make_trial(skill, seed)
     if trial.world != world:   # keep the requested world: choose args from its scene
         from promptbot.sim.worlds import sample_scene
