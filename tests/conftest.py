@@ -28,7 +28,10 @@ Fixtures:
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -55,26 +58,34 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ---------------------------------------------------------------- the unit tier stays in-process
-_PROCESS_NAMES = ("python", "promptbot", "ros2", "colcon")
+_PROCESS_NAMES = re.compile(r"(python[0-9.]*|promptbot|ros2|colcon)")
 
 
 def _starts_a_node_or_cli(args) -> bool:
-    """True for a command line that runs Python, the promptbot CLI or ROS tools.
+    """True for a command line that runs Python, the promptbot CLI or ROS tools (also behind a
+    wrapper such as ``sh -c``, ``nice`` or ``ip netns exec``).
 
     External helper tools (espeak-ng, sox, ffmpeg, ldconfig) are not counted: they are
     deterministic, short and part of what a unit test may use.
     """
     argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
-    words = " ".join(os.fsdecode(a) for a in argv).split()
-    return any(w == sys.executable or Path(w).name.startswith(_PROCESS_NAMES) for w in words)
+    words = []
+    for a in argv:
+        try:
+            words += shlex.split(os.fsdecode(a))
+        except ValueError:
+            words += os.fsdecode(a).split()
+    words = [w for word in words for w in word.split()]          # the command line inside ``sh -c "..."``
+    return any(w == sys.executable or _PROCESS_NAMES.fullmatch(Path(w).name) for w in words)
 
 
-@pytest.fixture(autouse=True)
-def _unit_tier_stays_in_process(request, monkeypatch):
-    if request.node.get_closest_marker("unit") is None:
+@contextlib.contextmanager
+def _stays_in_process(item):
+    """While a unit test (and any fixture it sets up, of any scope) runs: no Python/ROS process, no rclpy.init."""
+    if item.get_closest_marker("unit") is None:
         yield
         return
-    where = request.node.nodeid
+    where = item.nodeid
     popen_init = subprocess.Popen.__init__
 
     def guarded_popen(self, args, *a, **kw):
@@ -83,13 +94,38 @@ def _unit_tier_stays_in_process(request, monkeypatch):
                                "mark it graph (pytestmark = pytest.mark.graph, or use the spawn fixture)")
         popen_init(self, args, *a, **kw)
 
-    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_popen)
-    if "rclpy" in sys.modules:
-        def guarded_init(*a, **kw):
-            raise RuntimeError(f"{where} is a unit test but starts a ROS context (rclpy.init): mark it graph")
+    def guarded_init(*a, **kw):
+        raise RuntimeError(f"{where} is a unit test but starts a ROS context (rclpy.init): mark it graph")
 
-        monkeypatch.setattr(sys.modules["rclpy"], "init", guarded_init)
-    yield
+    rclpy = sys.modules.get("rclpy")
+    rclpy_init = getattr(rclpy, "init", None)
+    subprocess.Popen.__init__ = guarded_popen
+    if rclpy is not None:
+        rclpy.init = guarded_init
+    try:
+        yield
+    finally:
+        subprocess.Popen.__init__ = popen_init
+        if rclpy is not None:
+            rclpy.init = rclpy_init
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    with _stays_in_process(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    with _stays_in_process(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    with _stays_in_process(item):
+        return (yield)
 
 
 # ---------------------------------------------------------------- graph fixtures
