@@ -1,6 +1,7 @@
 """Helpers for ROS graph tests and benchmarks: isolated domains, node subprocesses, waiting.
 
-No rclpy import here. Every test gets its own ``ROS_DOMAIN_ID`` with discovery
+No rclpy import here (the in-process rclpy side, shared by tests and benchmarks, is
+:mod:`promptbot.ros.harness`). Every test gets its own ``ROS_DOMAIN_ID`` with discovery
 limited to localhost, nodes run as real subprocesses whose output goes to a
 log file, and every process is stopped (SIGINT, then SIGKILL) on exit.
 """
