@@ -88,3 +88,47 @@ def test_failed_beside_says_why():
     ok, why = check(parse_goal("near(red_cube, green_cube)"), inside)
     assert not ok and "red_cube is in blue_bowl" in why, why
     assert check(parse_goal("!near(red_cube, green_cube)"), inside)[0]
+
+
+def test_unmoved_syntax():
+    g = parse_goal("unmoved(red_cube) & in(blue_cube, green_bowl)")
+    assert str(g) == "in(blue_cube, green_bowl) & unmoved(red_cube)"      # canonical order
+    assert parse_goal(str(g)) == g and g.unmoved() == {"red_cube"}
+    assert parse_goal(" unmoved( red_cube )&in(blue_cube,green_bowl)") == g
+    for bad in ("unmoved()", "unmoved(a, b)", "unmoved(Red)"):
+        with pytest.raises(GoalSyntaxError):
+            parse_goal(bad)
+    # "moved somewhere" is not a goal
+    with pytest.raises(GoalSyntaxError, match="not a goal"):
+        parse_goal("in(a, b) & !unmoved(red_cube)")
+
+
+def test_unmoved_needs_the_start_scene_and_has_a_tolerance():
+    from promptbot.tasks.goal import UNMOVED_TOL_M, satisfied_fraction
+
+    start = [cube("red", 0.50, 0.10), cube("blue", 0.40, -0.10), bowl("green", 0.60, -0.20)]
+    goal = parse_goal("unmoved(red_cube)")
+    # without the start scene it cannot be judged: never a success by default
+    ok, why = check(goal, start)
+    assert not ok and "no start reference" in why
+    assert check(goal, start, initial=start) == (True, "all 1 goal conditions hold")
+    assert goal.check(start, start)[0]
+    # just inside / just outside the tolerance, in xy and in z
+    inside = UNMOVED_TOL_M - 0.002
+    outside = UNMOVED_TOL_M + 0.002
+    assert check(goal, [cube("red", 0.50 + inside, 0.10)], initial=start)[0]
+    ok, why = check(goal, [cube("red", 0.50, 0.10 + outside)], initial=start)
+    assert not ok and "red_cube moved 3.2 cm in xy" in why, why
+    assert check(goal, [cube("red", 0.50, 0.10, z=0.02 + inside)], initial=start)[0]
+    ok, why = check(goal, [cube("red", 0.50, 0.10, z=0.02 + outside)], initial=start)
+    assert not ok and "+3.2 cm in z" in why, why
+    # the start scene as a mapping id -> object works too; an object absent at the start cannot be judged
+    assert check(goal, start, initial={o.id: o for o in start})[0]
+    ok, why = check("unmoved(blue_cube)", start, initial=start[:1])
+    assert not ok and "not in the start scene" in why
+    # alongside other literals: both are checked, both reasons are given
+    moved = [cube("red", 0.60, -0.20, z=0.03), start[1], start[2]]
+    ok, why = check("in(blue_cube, green_bowl) & unmoved(red_cube)", moved, initial=start)
+    assert not ok and "in(blue_cube, green_bowl)" in why and "unmoved(red_cube)" in why
+    assert satisfied_fraction(parse_goal("on_table(blue_cube) & unmoved(red_cube)"), moved, start) == 0.5
+    assert satisfied_fraction(parse_goal("on_table(blue_cube) & unmoved(red_cube)"), start, start) == 1.0

@@ -17,7 +17,16 @@ Predicates (all evaluated on plain :class:`promptbot.scene.ObjectState` lists):
 ``in_region(a, r)`` centre of ``a`` inside REGIONS[r]   (left/right/front/back/center), not in a container
 ``on_table(a)``     ``a`` rests on the table: not in a container, not on an object
 ``in_any(a)``       ``a`` is inside some container (used by "tidy up")
+``unmoved(a)``      ``a`` is where it was when the task started: centre within UNMOVED_TOL_M
+                    in xy and in z of its start position (needs the start scene, ``initial``)
 =================  ===========================================================
+
+``unmoved(a)`` ("leave the red cube where it is", "every cube except the red one and don't
+touch it") is a constraint on the whole task, not a place: it compares the scene with the
+scene at the task's start, so :func:`check` takes that start scene as ``initial``. Without
+it, an ``unmoved`` literal cannot be judged and fails with the reason "no start reference"
+(a verifier that forgot the start scene must not report success). ``!unmoved(a)`` is a
+syntax error: "moved somewhere" is not a goal; say where ``a`` should go.
 
 (b) beside: a placement next to ``b``: false while ``a`` is inside a container. "Put the red
 cube next to the green cube" is not done by dropping it into a bowl that happens to
@@ -33,7 +42,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from promptbot.scene import REGIONS, ObjectState, is_in, is_left_of, is_near, is_on, is_right_of
 
@@ -42,8 +51,9 @@ TABLE_Z_TOL_M = 0.012          # bottom within this of z = 0 counts as resting o
 
 ARITY = {
     "in": 2, "on": 2, "near": 2, "left_of": 2, "right_of": 2,
-    "in_region": 2, "on_table": 1, "in_any": 1,
+    "in_region": 2, "on_table": 1, "in_any": 1, "unmoved": 1,
 }
+UNMOVED_TOL_M = 0.03           # unmoved(a): centre within 3 cm of its start position, in xy and in z
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _LIT_RE = re.compile(r"^\s*(!?)\s*([a-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$")
@@ -69,6 +79,8 @@ class Literal:
                 raise GoalSyntaxError(f"bad argument {a!r} in {self.pred}: use lower-case ids [a-z0-9_]")
         if self.pred == "in_region" and self.args[1] not in REGIONS:
             raise GoalSyntaxError(f"unknown region {self.args[1]!r}; known: {sorted(REGIONS)}")
+        if self.pred == "unmoved" and self.negated:
+            raise GoalSyntaxError(f"!unmoved({self.args[0]}) is not a goal: say where {self.args[0]} should go")
 
     def __str__(self) -> str:
         return f"{'!' if self.negated else ''}{self.pred}({', '.join(self.args)})"
@@ -104,8 +116,13 @@ class Goal:
     def objects(self) -> set[str]:
         return {a for l in self.literals for a in l.objects()}
 
-    def check(self, objects: Iterable[ObjectState]) -> tuple[bool, str]:
-        return check(self, objects)
+    def unmoved(self) -> frozenset[str]:
+        """Ids the task must leave where they are (its ``unmoved`` literals)."""
+        return frozenset(l.args[0] for l in self.literals if l.pred == "unmoved")
+
+    def check(self, objects: Iterable[ObjectState],
+              initial: Iterable[ObjectState] | None = None) -> tuple[bool, str]:
+        return check(self, objects, initial)
 
 
 def parse_goal(text: str) -> Goal:
@@ -142,8 +159,13 @@ def _container_of(a: ObjectState, by_id: dict[str, ObjectState]) -> str | None:
     return next((c.id for c in by_id.values() if c.id != a.id and is_in(a, c)), None)
 
 
-def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str]:
-    """Truth of one literal and, when false (or unknown), a reason."""
+def eval_literal(lit: Literal, by_id: dict[str, ObjectState],
+                 initial: Mapping[str, ObjectState] | None = None) -> tuple[bool, str]:
+    """Truth of one literal and, when false (or unknown), a reason.
+
+    ``initial``: the scene at the task's start by id, the reference of ``unmoved``; without
+    it an ``unmoved`` literal is false ("no start reference").
+    """
     for a in lit.objects():
         if a not in by_id:
             return False, f"unknown object {a!r} in {lit}"
@@ -173,22 +195,42 @@ def eval_literal(lit: Literal, by_id: dict[str, ObjectState]) -> tuple[bool, str
         val = on_table(a, list(by_id.values()))
     elif p == "in_any":
         val = any(is_in(a, b) for b in by_id.values() if b.id != a.id)
+    elif p == "unmoved":
+        if initial is None:
+            return False, f"{lit} cannot be judged: no start reference"
+        s = initial.get(a.id)
+        if s is None:
+            return False, f"{lit} cannot be judged: {a.id} is not in the start scene"
+        dxy = math.hypot(a.position[0] - s.position[0], a.position[1] - s.position[1])
+        dz = a.position[2] - s.position[2]
+        val = dxy <= UNMOVED_TOL_M and abs(dz) <= UNMOVED_TOL_M
+        if not val:
+            return False, f"{lit} does not hold ({a.id} moved {dxy * 100:.1f} cm in xy, {dz * 100:+.1f} cm in z)"
     else:  # pragma: no cover - Literal validates pred
         raise GoalSyntaxError(p)
     ok = val != lit.negated
     return ok, "" if ok else f"{lit} does not hold"
 
 
-def check(goal: Goal | str, objects: Iterable[ObjectState]) -> tuple[bool, str]:
+def _by_id(objects: Iterable[ObjectState] | Mapping[str, ObjectState] | None) -> dict[str, ObjectState] | None:
+    if objects is None:
+        return None
+    return dict(objects) if isinstance(objects, Mapping) else {o.id: o for o in objects}
+
+
+def check(goal: Goal | str, objects: Iterable[ObjectState],
+          initial: Iterable[ObjectState] | Mapping[str, ObjectState] | None = None) -> tuple[bool, str]:
     """Decide whether ``goal`` holds in ``objects``: ``(success, reason)``.
 
-    The reason names every literal that fails (or says all hold).
+    ``initial`` is the scene at the task's start (objects, or a mapping id -> object), the
+    reference of ``unmoved`` literals. The reason names every literal that fails (or says all hold).
     """
     g = as_goal(goal)
     by_id = {o.id: o for o in objects}
+    start = _by_id(initial)
     failed = []
     for lit in g.literals:
-        ok, why = eval_literal(lit, by_id)
+        ok, why = eval_literal(lit, by_id, start)
         if not ok:
             failed.append(why)
     if failed:
@@ -196,8 +238,10 @@ def check(goal: Goal | str, objects: Iterable[ObjectState]) -> tuple[bool, str]:
     return True, f"all {len(g.literals)} goal conditions hold"
 
 
-def satisfied_fraction(goal: Goal, objects: Iterable[ObjectState]) -> float:
+def satisfied_fraction(goal: Goal, objects: Iterable[ObjectState],
+                       initial: Iterable[ObjectState] | Mapping[str, ObjectState] | None = None) -> float:
     by_id = {o.id: o for o in objects}
     if not goal.literals:
         return 1.0
-    return sum(eval_literal(l, by_id)[0] for l in goal.literals) / len(goal.literals)
+    start = _by_id(initial)
+    return sum(eval_literal(l, by_id, start)[0] for l in goal.literals) / len(goal.literals)
