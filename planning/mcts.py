@@ -10,6 +10,8 @@
 * Search is re-rooted after each committed step (receding horizon): run
   ``simulations`` simulations, commit the most-visited child, keep its subtree.
 * Deterministic for a given seed (ties are broken by a seeded jitter).
+* The goal's ``unmoved`` objects are pinned in the root state (``WorldState.fixed``), so
+  no admissible action moves them; ``unmoved`` literals are judged against the root.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Callable
 
 from promptbot.planning.skills import Step, prior_phrase, step_instruction
 from promptbot.planning.world import WorldState, admissible, apply, is_clear, pushable_objects, step_cost
+from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal, eval_literal
 
 
@@ -95,8 +98,10 @@ def _terminal_shortcut(children: list[Node]) -> Node | None:
     return best if best.prior >= TERMINAL_PRIOR_RATIO * top else None
 
 
-def goal_value(goal: Goal, state: WorldState) -> tuple[bool, float]:
-    """(goal holds, heuristic progress in [0, 1]).
+def goal_value(goal: Goal, state: WorldState,
+               start: dict[str, ObjectState] | None = None) -> tuple[bool, float]:
+    """(goal holds, heuristic progress in [0, 1]). ``start``: the search's root objects by id,
+    the reference of ``unmoved`` literals.
 
     A goal is only reached with the gripper empty (as the planner's final check requires):
     an object still in the hand is not placed, even if it hangs where the goal wants it. (A
@@ -107,7 +112,7 @@ def goal_value(goal: Goal, state: WorldState) -> tuple[bool, float]:
     lits = goal.literals
     if not lits:
         return state.holding is None, 1.0 if state.holding is None else 0.9
-    sat = {l: eval_literal(l, by_id)[0] for l in lits}
+    sat = {l: eval_literal(l, by_id, start)[0] for l in lits}
     if all(sat.values()) and state.holding is None:
         return True, 1.0
     subj_lits: dict[str, list] = {}
@@ -134,6 +139,19 @@ def goal_value(goal: Goal, state: WorldState) -> tuple[bool, float]:
             if base is not None and not is_clear(base, state):
                 score -= 0.25       # something blocks the base
     return False, max(0.0, min(0.95, 0.95 * score / len(lits)))
+
+
+def _with_fixed_refs(goal: Goal, refs: list[str] | None) -> list[str] | None:
+    """Relational place targets, plus the protected subjects of beside-relations.
+
+    ``near(x, y) & unmoved(x)`` is reached by placing ``y`` next to ``x`` (``near:x``), a
+    target that ``refs`` (the relations' second arguments) does not offer.
+    """
+    if refs is None:
+        return None
+    fixed = goal.unmoved()
+    extra = {l.args[0] for l in goal.literals if l.pred in ("near", "left_of", "right_of") and l.args[0] in fixed}
+    return sorted(set(refs) | extra)
 
 
 class PriorFn:
@@ -193,12 +211,14 @@ class MCTS:
     def __init__(self, goal: Goal, cfg: SearchConfig, prior: PriorFn,
                  refs: list[str] | None = None,
                  judge: Callable[[WorldState], float] | None = None):
-        self.goal, self.cfg, self.prior, self.refs, self.judge = goal, cfg, prior, refs, judge
+        self.goal, self.cfg, self.prior, self.judge = goal, cfg, prior, judge
+        self.refs = _with_fixed_refs(goal, refs)
         self.pushable = pushable_objects(goal.literals)
         self.rng = random.Random(cfg.seed)
         self._ids = 0
         self._h_cache: dict = {}
         self._vmin, self._vmax = math.inf, -math.inf     # min-max normalisation of Q (MuZero)
+        self._start: dict[str, ObjectState] | None = None  # root objects: the unmoved reference
 
     def _new(self, **kw) -> Node:
         self._ids += 1
@@ -208,7 +228,7 @@ class MCTS:
         key = node.state.key()
         hit = self._h_cache.get(key)
         if hit is None:
-            done, h = goal_value(self.goal, node.state)
+            done, h = goal_value(self.goal, node.state, self._start)
             if self.goal.soft and self.judge is not None and not done:
                 h = 0.8 * h + 0.15 * self.judge(node.state)
             hit = (done, h)
@@ -258,6 +278,8 @@ class MCTS:
         # values are relative to the root: children's Q carry the cost from the root
 
     def search(self, initial: WorldState) -> SearchResult:
+        initial = initial.pinned(self.goal.unmoved())
+        self._start = initial.by_id()
         root = self._new(state=initial, depth=0)
         self._evaluate(root)
         tree_root = root
@@ -304,12 +326,15 @@ class MCTS:
 def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
            refs: list[str] | None = None) -> SearchResult:
     """Greedy LLM baseline: take the most likely admissible action, no search."""
+    initial = initial.pinned(goal.unmoved())
+    start = initial.by_id()
     node = Node(state=initial, depth=0)
     root = node
     steps, priors = [], []
-    done, _ = goal_value(goal, node.state)
+    done, _ = goal_value(goal, node.state, start)
     seen = {node.state.key()}
     pushable = pushable_objects(goal.literals)
+    refs = _with_fixed_refs(goal, refs)
     while not done and len(steps) < cfg.max_steps:
         acts = admissible(node.state, refs, pushable)
         if not acts:
@@ -322,7 +347,7 @@ def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
         steps.append(acts[k])
         priors.append(ps[k])
         node = child
-        done, _ = goal_value(goal, node.state)
+        done, _ = goal_value(goal, node.state, start)
         if node.state.key() in seen:     # back in a state it has been in: greedy would cycle
             break
         seen.add(node.state.key())

@@ -31,7 +31,7 @@ from promptbot.planning.mcts import (
 )
 from promptbot.planning.skills import STACKABLE_LABELS, Step, step_instruction
 from promptbot.planning.validate import validate_plan
-from promptbot.planning.world import WorldState, execute
+from promptbot.planning.world import WorldState, execute, unmoved_conflict
 from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
 
@@ -215,7 +215,12 @@ class Planner:
             if unknown:
                 return PlanResult("impossible", f"goal names unknown objects: {sorted(unknown)}", instruction)
         assert goal is not None
-        done, why = check(goal, state.objects)
+        conflict = unmoved_conflict(goal, state)
+        if conflict:
+            return PlanResult("impossible", f"not without moving what must stay: {conflict}", instruction, goal,
+                              llm_calls=self.llm.calls - calls0, planning_time_s=time.perf_counter() - t0,
+                              method=method, candidates=candidates)
+        done, why = check(goal, state.objects, initial=state.objects)
         if done and state.holding is None:
             return PlanResult("ok", "the goal already holds; nothing to do", instruction, goal, [], True,
                               self.llm.calls - calls0, time.perf_counter() - t0, method=method,
@@ -235,12 +240,13 @@ class Planner:
                                      float(v), int(n)))
             cur = execute([s], cur)
         final = execute(res.steps, state)
-        satisfied = check(goal, final.objects)[0] and final.holding is None
+        holds, left = check(goal, final.objects, initial=state.objects)
+        satisfied = holds and final.holding is None
         elapsed = time.perf_counter() - t0
         result = PlanResult("ok" if satisfied else "no_plan",
                             f"plan with {len(steps)} step(s)" if satisfied else
                             f"no plan found within the budget ({cfg.simulations} simulations/step, "
-                            f"{cfg.max_steps} steps); best attempt leaves: {check(goal, final.objects)[1]}",
+                            f"{cfg.max_steps} steps); best attempt leaves: {left}",
                             instruction, goal, steps, satisfied, self.llm.calls - calls0, elapsed,
                             res.simulations, method, candidates, res.root)
         if satisfied:

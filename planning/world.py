@@ -1,8 +1,10 @@
 """Symbolic world model over plain object states (no ROS).
 
 A :class:`WorldState` is the tuple of :class:`ObjectState` plus what the gripper
-holds. Skill effects move objects to concrete, collision-free positions on the
-table, into containers or on top of other objects, so goals are always checked
+holds, and the objects the task must leave where they are (``fixed``: the goal's
+``unmoved`` literals; no step picks, pushes or places them). Skill effects move
+objects to concrete, collision-free positions on the table, into containers or on
+top of other objects, so goals are always checked
 with the *same* geometric relations (``promptbot.scene``) that the simulator and
 perception use. Everything is deterministic.
 """
@@ -23,6 +25,7 @@ from promptbot.planning.skills import (
     validate_schema,
 )
 from promptbot.scene import REGIONS, SIDE_MIN_DY, WORKSPACE, ObjectState, is_in, is_on, near_limit
+from promptbot.tasks.goal import Goal, Literal, eval_literal
 
 HELD_Z_M = 0.25                 # a held object's centre height [m]
 CLEARANCE_M = 0.008             # free gap kept between footprints on the table [m]
@@ -49,15 +52,25 @@ class InadmissibleAction(ValueError):
 class WorldState:
     objects: tuple[ObjectState, ...]
     holding: str | None = None
+    fixed: frozenset[str] = frozenset()     # ids no step may move (the goal's unmoved literals)
     _memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
-    def from_objects(cls, objects: Iterable[ObjectState], holding: str | None = None) -> "WorldState":
+    def from_objects(cls, objects: Iterable[ObjectState], holding: str | None = None,
+                     fixed: Iterable[str] = ()) -> "WorldState":
         objs = tuple(sorted(objects, key=lambda o: o.id))
         ids = [o.id for o in objs]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate object ids in scene: {ids}")
-        return cls(objs, holding)
+        return cls(objs, holding, frozenset(fixed))
+
+    def pinned(self, fixed: Iterable[str]) -> "WorldState":
+        """The same state, with ``fixed`` added to the objects no step may move."""
+        more = self.fixed | frozenset(fixed)
+        return self if more == self.fixed else WorldState(self.objects, self.holding, more)
+
+    def _successor(self, objects: tuple[ObjectState, ...], holding: str | None) -> "WorldState":
+        return WorldState(objects, holding, self.fixed)
 
     def by_id(self) -> dict[str, ObjectState]:
         return {o.id: o for o in self.objects}
@@ -73,7 +86,7 @@ class WorldState:
                                      round(o.position[2], 3)) for o in self.objects))
 
     def with_object(self, obj: ObjectState) -> "WorldState":
-        return WorldState(tuple(obj if o.id == obj.id else o for o in self.objects), self.holding)
+        return self._successor(tuple(obj if o.id == obj.id else o for o in self.objects), self.holding)
 
     def describe(self) -> str:
         """Short natural-language scene description (for LLM prompts)."""
@@ -332,6 +345,8 @@ def precondition_error(step: Step, state: WorldState) -> str | None:
         return f"unknown object {obj_id!r}"
     if not movable(obj):
         return f"{obj_id} is a {obj.label} and is never moved"
+    if obj_id in state.fixed:
+        return f"{obj_id} must stay where it is (the task says unmoved({obj_id}))"
     if step.skill in ("pick", "push"):
         if state.holding is not None:
             return f"the gripper already holds {state.holding}"
@@ -383,7 +398,7 @@ def apply(step: Step, state: WorldState) -> WorldState:
     assert obj is not None
     if step.skill == "pick":
         held = replace(obj, position=(obj.position[0], obj.position[1], HELD_Z_M))
-        return WorldState(state.with_object(held).objects, obj.id)
+        return state._successor(state.with_object(held).objects, obj.id)
     if step.skill == "push":
         x, y = _region_spot(obj, step.args[1], state, obj.position)  # type: ignore[misc]
         return state.with_object(replace(obj, position=_table_pose(obj, x, y)))
@@ -391,10 +406,10 @@ def apply(step: Step, state: WorldState) -> WorldState:
         base = state.get(step.args[1])
         assert base is not None
         pos = (base.position[0], base.position[1], base.top + obj.size[2] / 2.0)
-        return WorldState(state.with_object(replace(obj, position=pos)).objects, None)
+        return state._successor(state.with_object(replace(obj, position=pos)).objects, None)
     pos = resolve_place_target(obj.id, step.args[1], state)
     assert pos is not None
-    return WorldState(state.with_object(replace(obj, position=pos)).objects, None)
+    return state._successor(state.with_object(replace(obj, position=pos)).objects, None)
 
 
 def admissible(state: WorldState, refs: Iterable[str] | None = None,
@@ -410,7 +425,7 @@ def admissible(state: WorldState, refs: Iterable[str] | None = None,
     push_set = None if pushable is None else set(pushable)
     if state.holding is None:
         for o in state.objects:
-            if not movable(o) or not is_clear(o, state):
+            if not movable(o) or not is_clear(o, state) or o.id in state.fixed:
                 continue
             out.append(Step("pick", (o.id,)))
             if on_table(o, state) and (push_set is None or o.id in push_set):
@@ -420,6 +435,8 @@ def admissible(state: WorldState, refs: Iterable[str] | None = None,
                         out.append(s)
         return out
     h = state.holding
+    if h in state.fixed:
+        return out              # a fixed object in the hand: putting it anywhere moves it
     targets = [c.id for c in state.objects if c.is_container] + sorted(REGIONS) + [TABLE_TARGET]
     for o in state.objects:
         if o.id == h or (ref_set is not None and o.id not in ref_set):
@@ -445,6 +462,67 @@ def pushable_objects(literals) -> frozenset[str]:
     the planner pushed instead of placing and the relation did not hold.
     """
     return frozenset(l.args[0] for l in literals if l.pred == "in_region" and not l.negated)
+
+
+_BESIDE_PREDS = frozenset({"near", "left_of", "right_of"})
+
+
+def _above(o: ObjectState, state: WorldState) -> list[str]:
+    """Ids resting on ``o``, directly or higher up its tower (they would move with it)."""
+    out, todo = [], [o]
+    while todo:
+        b = todo.pop()
+        for x in state.objects:
+            if x.id not in out and x.id != b.id and x.id != state.holding and is_on(x, b):
+                out.append(x.id)
+                todo.append(x)
+    return out
+
+
+def unmoved_conflict(goal: Goal, state: WorldState) -> str | None:
+    """Why ``goal`` cannot be reached without moving one of its ``unmoved`` objects, or None.
+
+    A literal that does not hold yet needs its subject moved; only a beside-relation
+    (near / left_of / right_of) can also be made true by moving its reference instead. An
+    object to be moved cannot be picked while a protected one rests on it, and a protected
+    object in the gripper cannot be put down without moving it. The search never moves a
+    protected object (``WorldState.fixed``); this names the reason up front instead of a
+    search that finds nothing.
+    """
+    fixed = goal.unmoved()
+    if not fixed:
+        return None
+    by_id = state.by_id()
+    if state.holding in fixed:
+        return (f"{state.holding} is in the gripper: putting it down moves it, "
+                f"but the goal says unmoved({state.holding})")
+    reasons: list[str] = []
+    must_move: dict[str, Literal] = {}
+    for lit in goal.literals:
+        if lit.pred == "unmoved" or any(a not in by_id for a in lit.objects()):
+            continue
+        if eval_literal(lit, by_id, by_id)[0]:
+            continue
+        x = lit.args[0]
+        if lit.pred in _BESIDE_PREDS:
+            y = lit.args[1]
+            movers = [a for a in (x, y) if a not in fixed and movable(by_id[a])]
+            if not movers:
+                reasons.append(f"{lit} needs {x} or {y} moved, but the goal says "
+                               + " and ".join(f"unmoved({a})" for a in (x, y) if a in fixed))
+            elif len(movers) == 1:
+                must_move.setdefault(movers[0], lit)
+            continue
+        if x in fixed:
+            reasons.append(f"{lit} needs {x} moved, but the goal says unmoved({x})")
+        else:
+            must_move.setdefault(x, lit)
+    for a, lit in sorted(must_move.items()):
+        pinned = [b for b in _above(by_id[a], state) if b in fixed]
+        if pinned:
+            b = pinned[0]
+            reasons.append(f"{lit} needs {a} moved, but {b} is on top of it and the goal says unmoved({b})")
+    return "; ".join(reasons) or None
 
 
 def execute(plan: Iterable[Step | tuple], objects: Iterable[ObjectState] | WorldState) -> WorldState:
