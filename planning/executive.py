@@ -41,7 +41,7 @@ from promptbot.planning.validate import MIN_OBJECT_CONFIDENCE
 from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import ObjectState
-from promptbot.tasks.goal import Goal, check
+from promptbot.tasks.goal import Goal, check, eval_literal
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -391,6 +391,50 @@ class Confirmations:
         return False
 
 
+# --- unmoved(x): the task-start reference ------------------------------------------------
+def follow_renames(start: dict[str, ObjectState], before: Goal, after: Goal,
+                   objects: Sequence[ObjectState]) -> dict[str, ObjectState]:
+    """The task-start scene by id, re-keyed after ``reground`` renamed goal objects (``before`` ->
+    ``after``), so ``unmoved(x)`` still finds x's start position under its new id.
+
+    ``reground`` keeps an object's colour and gives it an id the goal did not name, so a vanished
+    id pairs with the one new goal id of the same colour (the label breaks a tie; none or several:
+    the id stays unpaired, and ``unmoved`` on it fails as "not in the start scene").
+    """
+    gone = sorted(before.objects() - after.objects())
+    if not gone:
+        return start
+    by_id = {o.id: o for o in objects}
+    new = [n for n in sorted(after.objects() - before.objects()) if n in by_id]
+    out = dict(start)
+    for g in gone:
+        s = start.get(g)
+        if s is None:
+            continue
+        fits = [n for n in new if by_id[n].color == s.color]
+        if len(fits) > 1:
+            fits = [n for n in fits if by_id[n].label == s.label]
+        if len(fits) == 1:
+            out[fits[0]] = s
+            new.remove(fits[0])
+    return out
+
+
+def moved_protected(goal: Goal, objects: Sequence[ObjectState], start: dict[str, ObjectState]) -> str:
+    """Why protected objects (``unmoved``) seen in ``objects`` are away from their start position, or
+    cannot be matched to it ("" if none). A replan cannot fix either: the planner measures ``unmoved``
+    from the scene it plans on and would call the goal reached. An object not seen now is not judged
+    here (the goal check reports it unknown and the replan finds it or says so)."""
+    by_id = {o.id: o for o in objects}
+    out = []
+    for lit in goal.literals:
+        if lit.pred == "unmoved" and lit.args[0] in by_id:
+            ok, why = eval_literal(lit, by_id, start)
+            if not ok:
+                out.append(why)
+    return "; ".join(out)
+
+
 # --- the executive ---------------------------------------------------------------------
 @dataclass
 class _StepRun:
@@ -494,12 +538,14 @@ class TaskExecutive:
         self._feedback("planned", 0, len(res.steps), f"goal {res.goal}")
         if plan_only or not res.steps:
             return TaskOutcome(Outcome.SUCCEEDED, res.message, snap)
-        return self._execute_until_done(instruction, res, snap)
+        return self._execute_until_done(instruction, res, snap, view.objects)
 
-    def _execute_until_done(self, instruction: str, res: PlanResult, snap: PlanSnapshot) -> TaskOutcome:
+    def _execute_until_done(self, instruction: str, res: PlanResult, snap: PlanSnapshot,
+                            start: Sequence[ObjectState]) -> TaskOutcome:
         cfg = self.config
         approved: set[str] | None = None           # skills of the plans the user confirmed
         goal = res.goal
+        start_by_id = {o.id: o for o in start}     # the scene the task started from: what unmoved(x) means
         replans = 0
         while True:
             reason = cfg.confirm.reason([s.skill for s in res.steps], approved)
@@ -527,11 +573,18 @@ class TaskExecutive:
             view = self._scene(self.clock.now(), cfg.verify_timeout_s, self.scenes.stamp_now_ns())
             objs = view.objects
             if objs is not None:
-                goal = reground(goal, objs)        # perception may have renamed an object meanwhile
-                holds, why_goal = check(goal, objs)
+                before, goal = goal, reground(goal, objs)   # perception may have renamed an object meanwhile
+                start_by_id = follow_renames(start_by_id, before, goal, objs)
+                holds, why_goal = check(goal, objs, initial=start_by_id)
                 if failed_at is None and holds:
                     self._feedback("verified", len(res.steps), len(res.steps), "goal holds")
                     return TaskOutcome(Outcome.SUCCEEDED, f"done: {why_goal}", snap)
+                moved = moved_protected(goal, objs, start_by_id)
+                if moved:                          # no plan moves it back: the planner may not touch it
+                    lead = f"{reason}; " if failed_at is not None else ""
+                    return TaskOutcome(Outcome.EXECUTION_FAILED,
+                                       f"{lead}{moved}; the task must not move it, so no replan can put it back",
+                                       snap)
                 if failed_at is None:
                     reason = f"goal not reached: {why_goal}"
             else:
@@ -544,6 +597,8 @@ class TaskExecutive:
             new = self._plan(instruction, objs, goal, replan=True)
             if isinstance(new, TaskOutcome):
                 return TaskOutcome(new.code, new.message, snap)
+            if new.goal is not None:               # the planner re-grounds the goal on the same scene
+                start_by_id = follow_renames(start_by_id, goal, new.goal, objs)
             res, goal = new, new.goal or goal
             snap = PlanSnapshot.of(res)
             self.reporter.plan(snap)
