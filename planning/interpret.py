@@ -54,6 +54,7 @@ class Interpretation:
     message: str
     candidates: list[tuple[str, float]] = field(default_factory=list)   # (goal text, score)
     llm_calls: int = 0
+    assumptions: list[str] = field(default_factory=list)   # what was assumed, in words ("'board' taken as 'bowl'")
 
 
 # --- tokens -----------------------------------------------------------------------
@@ -554,8 +555,31 @@ def describe_goal(goal: Goal, objects: Sequence[ObjectState]) -> str:
 Scorer = Callable[[str, list[str]], list[float]]
 
 
-def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
-    """Ground ``instruction`` in ``objects``. ``scorer(prefix, continuations)`` ranks readings (LLM)."""
+def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None,
+              transcripts: Sequence[str] | None = None) -> Interpretation:
+    """Ground ``instruction`` in ``objects``. ``scorer(prefix, continuations)`` ranks readings (LLM).
+
+    ``transcripts``: the speech recogniser's n-best list, best first. The first transcript that grounds
+    (status ok) is taken, and the answer says which was taken; a refusal of any of them is the answer
+    (a request that is unsafe as heard one way is not made safe by another hearing). When none grounds,
+    the answer is the best transcript's.
+    """
+    texts = [instruction] + [t for t in (transcripts or ()) if t and t != instruction]
+    answers = []
+    for k, text in enumerate(texts):
+        r = _interpret_one(text, objects, scorer)
+        if r.status == _Status.REFUSED:
+            return r
+        answers.append(r)
+    for k, r in enumerate(answers):
+        if r.status == _Status.OK:
+            if k > 0:
+                r.assumptions.insert(0, f"heard as {texts[k]!r}")
+            return r
+    return answers[0]
+
+
+def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     refusal = screen_instruction(instruction)
     if refusal is not None:

@@ -17,8 +17,11 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Sequence
 
-from promptbot.planning.interpret import Interpretation, interpret
+from promptbot.planning.accounting import question as accounting_question
+from promptbot.planning.accounting import unaccounted
+from promptbot.planning.interpret import Interpretation, describe_goal, interpret
 from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
+from promptbot.planning.readings import GoalParser, Reading
 from promptbot.planning.mcts import (
     MCTS,
     Node,
@@ -40,6 +43,13 @@ log = logging.getLogger(__name__)
 NOISE_CONFIDENCE = 0.1       # detections below this that support nothing are ignored when planning
 
 METHODS = ("mcts_llm", "greedy_llm", "mcts_uniform")
+# Who understands the instruction: the rule parser alone, the LLM semantic parser alone (a GoalParser),
+# or both (hybrid: agree -> act; disagree, or the LLM's best not clearly ahead -> ask).
+UNDERSTANDING = ("rule", "llm", "hybrid")
+# The LLM's best reading is "clearly ahead" when its log-probability beats the next different reading's
+# by at least this much [nats]: e^1.5 ~ 4.5 times as likely.
+CLEAR_MARGIN_LOGPROB = 1.5
+N_BEST = 3                   # readings asked of a GoalParser
 
 # statuses -> promptbot_msgs TaskPlan error codes
 STATUS_CODES = {"ok": 0, "refused": 1, "ambiguous": 2, "unknown": 2, "impossible": 3, "no_plan": 4}
@@ -49,10 +59,13 @@ STATUS_CODES = {"ok": 0, "refused": 1, "ambiguous": 2, "unknown": 2, "impossible
 class PlannerConfig:
     method: str = "mcts_llm"
     search: SearchConfig = field(default_factory=SearchConfig)
+    understanding: str = "rule"     # rule | llm | hybrid (llm and hybrid need a GoalParser)
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.understanding not in UNDERSTANDING:
+            raise ValueError(f"understanding must be one of {UNDERSTANDING}, got {self.understanding!r}")
 
 
 @dataclass
@@ -83,6 +96,8 @@ class PlanResult:
     method: str = ""
     candidates: list = field(default_factory=list)
     root: Node | None = field(default=None, repr=False)
+    assumptions: list[str] = field(default_factory=list)    # what was assumed, in words
+    readings: list[tuple[str, float, str]] = field(default_factory=list)   # (goal text, logprob, source)
 
     @property
     def ok(self) -> bool:
@@ -121,6 +136,8 @@ class PlanResult:
             "satisfied": self.satisfied, "llm_calls": self.llm_calls,
             "planning_time_s": round(self.planning_time_s, 4), "simulations": self.simulations,
             "method": self.method, "goal_candidates": self.candidates,
+            "assumptions": list(self.assumptions),
+            "readings": [{"goal": g, "logprob": round(float(lp), 4), "source": src} for g, lp, src in self.readings],
         }
 
 
@@ -166,18 +183,130 @@ def reground(goal: Goal, objects: Sequence[ObjectState]) -> Goal:
     return replace(goal, literals=lits)
 
 
+@dataclass
+class Understanding:
+    """What the instruction means: a goal to act on, or a status and a question."""
+
+    status: str                      # ok | refused | ambiguous | unknown | impossible
+    message: str
+    goal: Goal | None = None
+    candidates: list = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    readings: list[tuple[str, float, str]] = field(default_factory=list)
+
+
+def _say(goal: Goal, objects: Sequence[ObjectState]) -> str:
+    return describe_goal(goal, objects) or str(goal)
+
+
+def _which(readings: Sequence[Goal], objects: Sequence[ObjectState]) -> str:
+    said = [f"({k + 1}) {_say(g, objects)}" for k, g in enumerate(readings)]
+    return "Did you mean " + " or ".join(said) + "?"
+
+
+def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """The accounting question when ``goal`` ignores a content word of the request, else None."""
+    missing = unaccounted(instruction, goal, objects)
+    return accounting_question(missing) if missing else None
+
+
+def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpretation,
+              llm: Sequence[Reading] | None, mode: str,
+              margin: float = CLEAR_MARGIN_LOGPROB) -> Understanding:
+    """Decide what ``instruction`` means from the rule parser's answer and the LLM's n-best (pure).
+
+    * A refusal by the safety screen stands, whatever the mode.
+    * rule: the rule reading, if it accounts for every content word (:mod:`.accounting`), else a question.
+    * llm: the LLM's best reading if it is clearly ahead (``margin`` nats over the next different reading)
+      and accounts for every content word; else a question that names the readings.
+    * hybrid: both agree -> act. They disagree, or the LLM's best is not clearly ahead -> ask, naming
+      the readings. The rule parser fails (unknown / ambiguous, or its reading ignores a content word)
+      and the LLM's best is clearly ahead and accounts for everything -> act on it, saying so.
+    """
+    rule_readings = [(g, float(sc), "rule") for g, sc in rule.candidates]
+    llm = list(llm or [])
+    llm_readings = [(str(r.goal), float(r.logprob), r.source) for r in llm]
+    readings = rule_readings + llm_readings
+    assumptions = list(rule.assumptions)
+
+    def answer(status, message, goal=None, extra=()):
+        return Understanding(status, message, goal, rule.candidates, assumptions + list(extra), readings)
+
+    if rule.status == "refused":
+        return answer("refused", rule.message)
+    rule_q = None
+    if rule.status == "ok":
+        rule_q = _checked(instruction, rule.goal, objects)
+    if mode == "rule" or (mode == "hybrid" and not llm):
+        if rule.status != "ok":
+            return answer(rule.status, rule.message)
+        if rule_q:
+            return answer("ambiguous", rule_q)
+        return answer("ok", rule.message, rule.goal)
+    distinct: list[Reading] = []
+    for r in llm:
+        if all(r.goal != d.goal for d in distinct):
+            distinct.append(r)
+    best = distinct[0] if distinct else None
+    ahead = best is not None and (len(distinct) < 2 or best.logprob - distinct[1].logprob >= margin)
+    best_q = _checked(instruction, best.goal, objects) if best is not None else None
+    if mode == "llm":
+        if best is None:
+            return answer(rule.status if rule.status != "ok" else "unknown",
+                          rule.message if rule.status != "ok" else "I did not understand what should happen.")
+        if not ahead:
+            return answer("ambiguous", _which([d.goal for d in distinct[:3]], objects))
+        if best_q:
+            return answer("ambiguous", best_q)
+        return answer("ok", f"Goal: {_say(best.goal, objects)}.", best.goal, best.assumptions)
+    # hybrid, with LLM readings
+    if rule.status == "ok" and not rule_q:
+        if best is not None and best.goal == rule.goal and ahead:
+            return answer("ok", rule.message, rule.goal)
+        others = [d.goal for d in distinct if d.goal != rule.goal][:2]
+        return answer("ambiguous", _which([rule.goal] + others, objects))
+    if rule.status in ("ok", "unknown", "ambiguous") and best is not None and ahead and not best_q:
+        note = f"I read it as: {_say(best.goal, objects)}"
+        return answer("ok", f"Goal: {_say(best.goal, objects)}.", best.goal, list(best.assumptions) + [note])
+    if rule.status != "ok":
+        return answer(rule.status, rule.message)
+    return answer("ambiguous", rule_q)
+
+
 class Planner:
-    def __init__(self, llm: LLMBackend | None = None, config: PlannerConfig | None = None):
+    def __init__(self, llm: LLMBackend | None = None, config: PlannerConfig | None = None,
+                 parser: GoalParser | None = None):
+        """``parser``: the LLM semantic parser for the ``llm`` and ``hybrid`` understanding modes."""
         self.llm = llm or UniformBackend()
         self.config = config or PlannerConfig()
+        self.parser = parser
+        if self.config.understanding != "rule" and parser is None:
+            raise ValueError(f"understanding {self.config.understanding!r} needs a goal parser")
 
-    def interpret(self, instruction: str, objects: Sequence[ObjectState]) -> Interpretation:
+    def interpret(self, instruction: str, objects: Sequence[ObjectState],
+                  transcripts: Sequence[str] | None = None) -> Interpretation:
         scorer = None if isinstance(self.llm, UniformBackend) else self.llm.score
-        return interpret(instruction, objects, scorer)
+        return interpret(instruction, objects, scorer, transcripts=transcripts)
+
+    def understand(self, instruction: str, objects: Sequence[ObjectState], history: Sequence[str] = (),
+                   transcripts: Sequence[str] | None = None) -> Understanding:
+        """The goal ``instruction`` asks for, or why there is none (a refusal or a question)."""
+        rule = self.interpret(instruction, objects, transcripts)
+        llm = None
+        mode = self.config.understanding
+        if mode != "rule" and rule.status != "refused":
+            assert self.parser is not None
+            llm = self.parser.readings(instruction, objects, history, n=N_BEST)
+        return arbitrate(instruction, objects, rule, llm, mode)
 
     def plan(self, instruction: str, objects: Sequence[ObjectState], goal: Goal | str | None = None,
-             holding: str | None = None, method: str | None = None, seed: int | None = None) -> PlanResult:
-        """Plan ``instruction`` from ``objects``. ``goal`` skips interpretation (already grounded)."""
+             holding: str | None = None, method: str | None = None, seed: int | None = None,
+             transcripts: Sequence[str] | None = None, history: Sequence[str] = ()) -> PlanResult:
+        """Plan ``instruction`` from ``objects``. ``goal`` skips interpretation (already grounded).
+
+        ``transcripts``: the speech recogniser's n-best, best first (``instruction`` is the first);
+        the first that grounds in the scene is taken. ``history``: earlier commands, for the LLM parser.
+        """
         t0 = time.perf_counter()
         method = method or self.config.method
         cfg = self.config.search if seed is None else replace(self.config.search, seed=seed)
@@ -197,14 +326,17 @@ class Planner:
         except ValueError as exc:
             return PlanResult("impossible", f"bad scene: {exc}", instruction)
         candidates: list = []
+        assumptions: list[str] = []
+        readings: list[tuple[str, float, str]] = []
         if goal is None:
-            interp = self.interpret(instruction, objects)
-            candidates = interp.candidates
-            if interp.status != "ok":
-                return PlanResult(interp.status, interp.message, instruction,
+            u = self.understand(instruction, objects, history, transcripts)
+            candidates, assumptions, readings = u.candidates, u.assumptions, u.readings
+            if u.status != "ok":
+                return PlanResult(u.status, u.message, instruction,
                                   llm_calls=self.llm.calls - calls0,
-                                  planning_time_s=time.perf_counter() - t0, method=method)
-            goal = interp.goal
+                                  planning_time_s=time.perf_counter() - t0, method=method,
+                                  assumptions=assumptions, readings=readings)
+            goal = u.goal
         else:
             try:
                 goal = as_goal(goal)
@@ -219,12 +351,12 @@ class Planner:
         if conflict:
             return PlanResult("impossible", f"not without moving what must stay: {conflict}", instruction, goal,
                               llm_calls=self.llm.calls - calls0, planning_time_s=time.perf_counter() - t0,
-                              method=method, candidates=candidates)
+                              method=method, candidates=candidates, assumptions=assumptions, readings=readings)
         done, why = check(goal, state.objects, initial=state.objects)
         if done and state.holding is None:
             return PlanResult("ok", "the goal already holds; nothing to do", instruction, goal, [], True,
                               self.llm.calls - calls0, time.perf_counter() - t0, method=method,
-                              candidates=candidates)
+                              candidates=candidates, assumptions=assumptions, readings=readings)
         refs = sorted({l.args[1] for l in goal.literals if l.pred in ("near", "left_of", "right_of")})
         use_llm = method != "mcts_uniform" and not isinstance(self.llm, UniformBackend)
         prior = PriorFn(self.llm.score if use_llm else None, _head(instruction, state), cfg, state.by_id())
@@ -248,7 +380,7 @@ class Planner:
                             f"no plan found within the budget ({cfg.simulations} simulations/step, "
                             f"{cfg.max_steps} steps); best attempt leaves: {left}",
                             instruction, goal, steps, satisfied, self.llm.calls - calls0, elapsed,
-                            res.simulations, method, candidates, res.root)
+                            res.simulations, method, candidates, res.root, assumptions, readings)
         if satisfied:
             err = validate_plan(res.steps, state)
             if err:

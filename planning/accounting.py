@@ -1,0 +1,234 @@
+"""Does a reading account for every content word of the request? (pure)
+
+A reading (a grounded goal) that ignores a word such as "except", "don't", "leave", "only" or a
+self-correction is not acceptable: it is how a confident wrong plan is made ("all the cubes except
+the red one" planned for all of them, "don't put X in Y" planned as putting X in Y). This module
+checks a goal against the instruction, whichever parser produced it, and lists what the goal does
+not account for; the planner then asks instead of acting.
+
+The check looks at the goal only, not at how a parser got there:
+
+* an exclusion ("except", "but", "other than", "apart from", "besides", "excluding", "instead of",
+  "rather than") of a movable object needs ``unmoved(x)`` or a negated literal about x; of a
+  container, that nothing is placed in it;
+* a negation ("don't", "do not", "never", "not", "no", "without") or a constraint ("leave", "keep",
+  "stay", "alone") needs ``unmoved(x)`` or a negated literal about an object of its clause - or,
+  where the clause names a placement ("not on the tray", "keep it out of the bowl"), that no
+  positive literal makes that placement;
+* a self-correction ("no, sorry", "I mean", "actually", "wait", "scratch that", "make that", "er")
+  needs the object named just before it to be absent from the goal;
+* "the rest", "the others", "other X" need the goal to name an object the request does not name;
+* "the same", "too", "also", "as well" need at least two objects placed;
+* "only" needs the goal to move nothing the request does not name;
+* every object the request names by colour needs to be in the goal, unless it was corrected away.
+
+Objects are found by their colour and label words (and the label synonyms of
+:mod:`promptbot.vocab`); "it" and "one" are taken as unknown, so a check that needs them falls back
+to the strict form (a negated literal or ``unmoved`` must be present).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from promptbot.scene import ObjectState
+from promptbot.tasks.goal import Goal
+from promptbot.vocab import COLORS, noun_labels
+
+PLACEMENTS = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table", "in_any")
+
+_EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|instead of|rather than"
+_NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
+_KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
+_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|make that|er|erm|uh|um"
+            r"|no(?= ,)|other way (a)?round")
+_REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything else|everything else)"
+_SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
+_ONLY = r"only|just the"
+_MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
+_BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
+_MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\binside\b", ("in", "on", "in_any")),
+              (r"\bon(to)?\b|\bon top\b", ("on", "in")), (r"\bnext to\b|\bnear\b|\bbeside\b|\bby\b", ("near",)),
+              (r"\bleft\b", ("left_of", "in_region")), (r"\bright\b", ("right_of", "in_region"))]
+
+
+@dataclass(frozen=True)
+class Unaccounted:
+    """A phrase of the request that the reading ignores, and why."""
+
+    phrase: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"'{self.phrase}' ({self.why})"
+
+
+def _norm(text: str) -> str:
+    t = text.lower().replace("’", "'")
+    t = re.sub(r"[^a-z0-9,;.:!?' ]", " ", t)
+    t = re.sub(r"([,;.:!?])", r" \1 ", t)
+    return " " + " ".join(t.split()) + " "
+
+
+def mentioned(text: str, objects: Sequence[ObjectState]) -> list[tuple[int, set[str]]]:
+    """(position, candidate ids) for each colour word of ``text`` that names scene objects.
+
+    "the red cube" -> the red cubes; "red" alone -> every red object. Words whose colour no
+    object has are skipped (the grounding reports those).
+    """
+    words = text.split()
+    out = []
+    for k, w in enumerate(words):
+        if w not in COLORS:
+            continue
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        labels = noun_labels(nxt)
+        if not labels and nxt in ("and", "or", ","):
+            # "the yellow and the blue cube": the noun of the next colour is shared
+            labels = next((noun_labels(a) for a in words[k + 2:k + 5] if noun_labels(a)), ())
+        ids = {o.id for o in objects if o.color == w and (not labels or o.label in labels)}
+        if not ids:
+            ids = {o.id for o in objects if o.color == w}
+        if ids:
+            out.append((len(" ".join(words[:k])), ids))
+    return out
+
+
+def _clause_after(t: str, start: int) -> str:
+    m = _BOUNDARY.search(t, start)
+    return t[start:m.start() if m else len(t)]
+
+
+def _clause_around(t: str, pos: int) -> str:
+    left = max((m.end() for m in _BOUNDARY.finditer(t, 0, pos)), default=0)
+    m = _BOUNDARY.search(t, pos)
+    return t[left:m.start() if m else len(t)]
+
+
+def _ids_in(clause: str, objects: Sequence[ObjectState]) -> set[str]:
+    ids: set[str] = set()
+    for _, c in mentioned(clause, objects):
+        ids |= c
+    words = clause.split()
+    for k, w in enumerate(words):    # "the bowl", "the tray": a label with no colour, when it is the only one
+        labels = noun_labels(w)
+        if labels and (k == 0 or words[k - 1] not in COLORS):
+            fit = [o.id for o in objects if o.label in labels]
+            if len(fit) == 1:
+                ids.add(fit[0])
+    return ids
+
+
+def _names(ids: set[str], by_id: dict[str, ObjectState]) -> str:
+    return " or ".join(f"the {by_id[i].color} {by_id[i].label}" for i in sorted(ids))
+
+
+def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> list[Unaccounted]:
+    """Phrases of ``instruction`` that ``goal`` does not account for ([] when it accounts for all)."""
+    t = _norm(instruction)
+    by_id = {o.id: o for o in objects}
+    pos_lits = [l for l in goal.literals if not l.negated and l.pred in PLACEMENTS]
+    guarded = {l.args[0] for l in goal.literals if l.pred == "unmoved"} | \
+        {a for l in goal.literals if l.negated for a in l.objects()}
+    placed = {a for l in pos_lits for a in l.objects()}
+    subjects = {l.args[0] for l in pos_lits}
+    in_goal = goal.objects()
+    named = _ids_in(t, objects)
+    out: list[Unaccounted] = []
+    exempt: set[str] = set()           # named, but corrected away or excluded
+
+    for m in re.finditer(rf"(?<= )(?:{_CORRECT})(?= )", t):
+        before = t[:m.start()]
+        prev = mentioned(before, objects)
+        if m.group(0).startswith("other way"):
+            if goal.literals and prev:
+                # "put A on B, wait, other way around": the reading must not keep A on B
+                ids = [c for _, c in prev[-2:]]
+                if len(ids) == 2 and any(l.args[0] in ids[0] and l.args[1] in ids[1] for l in pos_lits
+                                         if len(l.args) == 2):
+                    out.append(Unaccounted(m.group(0), "the reading keeps the order that was taken back"))
+            continue
+        if not prev:
+            continue
+        last = prev[-1][1]
+        exempt |= last
+        if last & in_goal:
+            out.append(Unaccounted(f"{_names(last, by_id)}, {m.group(0)}",
+                                   "the reading keeps what the correction took back"))
+
+    for m in re.finditer(rf"(?<= )(?:{_EXCLUDE})(?= )", t):
+        word = m.group(0)
+        rest = t[m.end():]
+        if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest):
+            continue                   # "but" as a conjunction: its clause is checked on its own
+        ids = _ids_in(_clause_after(t, m.end()), objects)
+        if not ids:
+            if word != "but" and not guarded:
+                out.append(Unaccounted(word, "nothing in the reading is left out"))
+            continue
+        exempt |= ids
+        for x in sorted(ids):
+            o = by_id[x]
+            if x in guarded:
+                continue
+            if o.is_container and x not in placed:
+                continue
+            if not o.is_container and x not in placed and x in in_goal:
+                continue
+            out.append(Unaccounted(f"{word} the {o.color} {o.label}",
+                                   f"the reading does not keep the {o.color} {o.label} out"))
+
+    for m in re.finditer(rf"(?<= )(?:{_NEGATE}|{_KEEP})(?= )", t):
+        word = m.group(0)
+        if word == "no" and re.match(r" ,| sorry| wait", t[m.end():]):
+            continue                   # a self-correction, checked above
+        clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
+            word.startswith("where") else _clause_after(t, m.start())
+        ids = _ids_in(clause, objects)
+        if not ids and re.search(r"\b(it|them|there)\b", clause):
+            prev = mentioned(t[:m.start()], objects)     # "not on it": the object named last before
+            ids = set(prev[-1][1]) if prev and len(prev[-1][1]) == 1 else set()
+        exempt |= ids
+        if ids & guarded or (not ids and guarded):
+            continue
+        motion = re.search(rf"\b(?:{_MOTION})\b", clause) or word in ("leave", "alone", "untouched") \
+            or word.startswith("where")
+        preds = next((p for pat, p in _MARK_PRED if re.search(pat, clause.split(word, 1)[-1])), None)
+        if ids and preds and not motion:
+            hit = [l for l in pos_lits if l.pred in preds and (set(l.objects()) & ids)
+                   and (len(ids) < 2 or set(l.objects()) >= ids or any(by_id[i].is_container for i in ids))]
+            if not hit:
+                continue
+        if ids and word in ("keep",) and not preds and not motion:
+            continue                   # "keep going", "keep it tidy": not a constraint on an object
+        what = " ".join(clause.split()[:6])
+        out.append(Unaccounted(what, "the reading has no constraint for it (no unmoved or negated literal)"))
+
+    for m in re.finditer(rf"(?<= )(?:{_REST})(?= )", t):
+        if not (in_goal - named) and not guarded - named:
+            out.append(Unaccounted(m.group(0), "the reading names nothing beyond what was named"))
+    for m in re.finditer(rf"(?<= )(?:{_SAME})(?= )", t):
+        if len(subjects) < 2 and not re.search(r"same colou?r|matching|match", t):
+            out.append(Unaccounted(m.group(0), "the reading places only one object"))
+    for m in re.finditer(rf"(?<= )(?:{_ONLY})(?= )", t):
+        if subjects - named:
+            out.append(Unaccounted(m.group(0), "the reading moves something that was not named"))
+    for x in sorted(named - exempt - in_goal):
+        o = by_id[x]
+        colour_named = [c for _, c in mentioned(t, objects) if x in c]
+        if colour_named and all(len(c) == 1 for c in colour_named):
+            out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
+    seen, uniq = set(), []
+    for u in out:
+        if u.phrase not in seen:
+            seen.add(u.phrase)
+            uniq.append(u)
+    return uniq
+
+
+def question(items: Sequence[Unaccounted]) -> str:
+    """The clarifying question for what a reading could not account for."""
+    what = "; ".join(str(u) for u in items[:3])
+    return (f"I'm not sure what {items[0].phrase!r} changes: {what}. "
+            "Could you say it another way, e.g. which objects should move and which must stay?")

@@ -1,0 +1,73 @@
+"""The accounting cross-check: a reading that ignores a content word of the request is not acted on (pure)."""
+import pytest
+
+from promptbot.planning import Planner
+from promptbot.planning.accounting import question, unaccounted
+from promptbot.tasks.goal import parse_goal
+from helpers.scenes import tabletop
+
+
+@pytest.mark.parametrize("text,goal,word", [
+    # an exclusion dropped: every cube planned
+    ("put all the cubes in the white bowl except the blue cube",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)", "except"),
+    # an exclusion kept out of the placement, but nothing says the blue cube must stay
+    ("put all the cubes in the white bowl except the blue cube",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)", "except"),
+    # a prohibition planned as the forbidden action
+    ("don't put the blue cube in the white bowl", "in(blue_cube, white_bowl)", "don't"),
+    # an object the request said not to touch, with no constraint on it
+    ("put the red cube in the yellow bowl and don't touch the green cube", "in(red_cube, yellow_bowl)", "don't"),
+    ("leave the green cube where it is and put the red cube in the white bowl",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)", "leave"),
+    # a self-correction read as two goals, or as the first choice
+    ("put the red cube, I mean the green cube, in the white bowl",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)", "i mean"),
+    ("put the red cube in the yellow bowl, sorry, the white bowl", "in(red_cube, yellow_bowl)", "sorry"),
+    # the second of two objects dropped
+    ("put the red cube in the white bowl and the green one in the same bowl", "in(red_cube, white_bowl)", "same"),
+    ("put the red cube in the white bowl, then the green cube", "in(red_cube, white_bowl)", "green"),
+    ("put the red cube in the white bowl and the green one too", "in(red_cube, white_bowl)", "too"),
+    # "the rest" read as nothing more than what was named
+    ("leave the red cube alone and put the rest in the white bowl",
+     "in(red_cube, white_bowl) & unmoved(red_cube)", "rest"),
+])
+def test_a_reading_that_ignores_a_content_word_is_not_accounted_for(text, goal, word):
+    missing = unaccounted(text, parse_goal(goal), tabletop())
+    assert missing, (text, goal)
+    assert any(word in u.phrase for u in missing), [str(u) for u in missing]
+    q = question(missing)
+    assert q.startswith("I'm not sure what") and missing[0].phrase in q
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the red cube in the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("put all the cubes in the white bowl except the blue cube",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("don't put the blue cube in the white bowl", "!in(blue_cube, white_bowl)"),
+    ("put the red cube in the yellow bowl and don't touch the green cube",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube)"),
+    ("put the red cube in a bowl, but not in the white bowl", "in(red_cube, yellow_bowl)"),
+    ("put the red cube in any bowl except the white one", "in(red_cube, yellow_bowl)"),
+    ("put the red cube, I mean the green cube, in the white bowl", "in(green_cube, white_bowl)"),
+    ("put the red cube in the yellow bowl, sorry, the white bowl", "in(red_cube, white_bowl)"),
+    ("put the red cube in the white bowl and the green one in the same bowl",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("leave the red cube alone and put the rest in the white bowl",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("the yellow bowl should stay empty. put the red cube in the white bowl", "in(red_cube, white_bowl)"),
+    ("put the green cube next to the red cube, not on it", "near(green_cube, red_cube)"),
+    ("before anything else, put the red cube in the white bowl", "in(red_cube, white_bowl)"),
+    ("the red cube is too far away, bring it to the front", "in_region(red_cube, front)"),
+])
+def test_a_reading_that_accounts_for_every_word_passes(text, goal):
+    assert unaccounted(text, parse_goal(goal), tabletop()) == []
+
+
+def test_the_planner_asks_instead_of_planning_a_reading_it_cannot_account_for():
+    """Whatever the rule parser reads, a goal that drops 'don't' is answered with a question."""
+    r = Planner().plan("don't put the blue cube in the white bowl, put the red one there", tabletop())
+    if r.status == "ok":
+        assert unaccounted(r.instruction, r.goal, tabletop()) == []
+    else:
+        assert r.status in ("ambiguous", "unknown") and r.steps == []
