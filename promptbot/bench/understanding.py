@@ -8,7 +8,7 @@ anyone tuned the interpreter. Each item names a scene (``sample_scene(world, see
 instruction, its phenomenon tags and the expected answer:
 
 * ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
-  :mod:`promptbot.tasks.goal` plus ``unmoved(x)`` (x must not be moved);
+  :mod:`promptbot.tasks.goal` (``unmoved(x)``: x must not be moved);
 * ``clarify``: a question is the right answer (ambiguous reference, nothing fits);
 * ``refuse``: unsafe or out of scope.
 
@@ -35,7 +35,6 @@ import argparse
 import hashlib
 import json
 import logging
-import re
 import statistics
 import subprocess
 import sys
@@ -57,52 +56,29 @@ QUESTION_STATUSES = frozenset({"ambiguous", "unknown", "impossible"})
 OUTCOMES = ("correct", "asked", "wrongly_refused", "confident_wrong", "wrong_no_plan")
 MAX_STEPS_TIMED = 4                # the issue's planning-time target is for plans of <= 4 steps
 
-# Predicates the goal language does not have yet; the suite already uses them.
-EXTRA_ARITY = {"unmoved": 1}
-_LIT_RE = re.compile(r"^\s*(!?)\s*([a-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$")
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
 
 class ExpectedGoalError(ValueError):
-    """An expected goal that does not follow the (extended) goal syntax."""
+    """An expected or predicted goal that does not follow the goal syntax."""
 
 
-def canonical_literal(text: str) -> str:
-    """One literal in canonical form (``"in(a, b)"``, ``"!near(a, b)"``, ``"unmoved(a)"``)."""
-    from promptbot.tasks.goal import GoalSyntaxError, Literal
+def _parse(text: str):
+    from promptbot.tasks.goal import GoalSyntaxError, parse_goal
 
-    m = _LIT_RE.match(text)
-    if not m:
-        raise ExpectedGoalError(f"cannot parse literal {text.strip()!r}")
-    neg, pred, raw = m.groups()
-    args = tuple(a.strip() for a in raw.split(",")) if raw.strip() else ()
-    if pred in EXTRA_ARITY:
-        if len(args) != EXTRA_ARITY[pred] or not all(_NAME_RE.match(a) for a in args):
-            raise ExpectedGoalError(f"{pred} takes {EXTRA_ARITY[pred]} object id(s), got {raw!r}")
-        if neg:
-            raise ExpectedGoalError(f"{pred} cannot be negated")
-        return f"{pred}({', '.join(args)})"
     try:
-        return str(Literal(pred, args, bool(neg)))
+        return parse_goal(text)
     except GoalSyntaxError as exc:
         raise ExpectedGoalError(str(exc)) from exc
 
 
 def canonical_goal(text: str) -> frozenset[str]:
-    """A goal (extended syntax) as a set of canonical literals; raises ExpectedGoalError."""
-    if not isinstance(text, str) or not text.strip():
-        raise ExpectedGoalError("empty goal")
-    return frozenset(canonical_literal(part) for part in text.split("&"))
+    """A goal as a set of canonical literals (:mod:`promptbot.tasks.goal`, ``unmoved`` included);
+    raises ExpectedGoalError."""
+    return frozenset(str(lit) for lit in _parse(text).literals)
 
 
 def goal_objects(text: str) -> set[str]:
     """Object ids a goal names (region names excluded)."""
-    out = set()
-    for lit in canonical_goal(text):
-        pred, args = lit.lstrip("!").split("(", 1)
-        names = [a.strip() for a in args.rstrip(")").split(",")]
-        out.update(names[:1] if pred == "in_region" else names)
-    return out
+    return _parse(text).objects()
 
 
 def data_path(split: str) -> Path:
