@@ -12,6 +12,7 @@
 * Deterministic for a given seed (ties are broken by a seeded jitter).
 * The goal's ``unmoved`` objects are pinned in the root state (``WorldState.fixed``), so
   no admissible action moves them; ``unmoved`` literals are judged against the root.
+  :func:`unmoved_conflict` says up front when a goal cannot be reached that way.
 """
 from __future__ import annotations
 
@@ -23,9 +24,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from promptbot.planning.skills import Step, prior_phrase, step_instruction
-from promptbot.planning.world import WorldState, admissible, apply, is_clear, pushable_objects, step_cost
-from promptbot.scene import ObjectState
-from promptbot.tasks.goal import Goal, eval_literal
+from promptbot.planning.world import (
+    WorldState,
+    admissible,
+    apply,
+    is_clear,
+    movable,
+    pushable_objects,
+    step_cost,
+)
+from promptbot.scene import ObjectState, is_on
+from promptbot.tasks.goal import Goal, Literal, eval_literal
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,67 @@ def goal_value(goal: Goal, state: WorldState,
     return False, max(0.0, min(0.95, 0.95 * score / len(lits)))
 
 
+BESIDE_PREDS = frozenset({"near", "left_of", "right_of"})
+
+
+def _above(o: ObjectState, state: WorldState) -> list[str]:
+    """Ids resting on ``o``, directly or higher up its tower (they would move with it)."""
+    out, todo = [], [o]
+    while todo:
+        b = todo.pop()
+        for x in state.objects:
+            if x.id not in out and x.id != b.id and x.id != state.holding and is_on(x, b):
+                out.append(x.id)
+                todo.append(x)
+    return out
+
+
+def unmoved_conflict(goal: Goal, state: WorldState) -> str | None:
+    """Why ``goal`` cannot be reached without moving one of its ``unmoved`` objects, or None.
+
+    A literal that does not hold yet needs its subject moved; only a beside-relation
+    (near / left_of / right_of) can also be made true by moving its reference instead. An
+    object to be moved cannot be picked while a protected one rests on it, and a protected
+    object in the gripper cannot be put down without moving it. The search never moves a
+    protected object (``WorldState.fixed``); this names the reason up front instead of a
+    search that finds nothing.
+    """
+    fixed = goal.unmoved()
+    if not fixed:
+        return None
+    by_id = state.by_id()
+    if state.holding in fixed:
+        return (f"{state.holding} is in the gripper: putting it down moves it, "
+                f"but the goal says unmoved({state.holding})")
+    reasons: list[str] = []
+    must_move: dict[str, Literal] = {}
+    for lit in goal.literals:
+        if lit.pred == "unmoved" or any(a not in by_id for a in lit.objects()):
+            continue
+        if eval_literal(lit, by_id, by_id)[0]:
+            continue
+        x = lit.args[0]
+        if lit.pred in BESIDE_PREDS:
+            y = lit.args[1]
+            movers = [a for a in (x, y) if a not in fixed and movable(by_id[a])]
+            if not movers:
+                reasons.append(f"{lit} needs {x} or {y} moved, but the goal says "
+                               + " and ".join(f"unmoved({a})" for a in (x, y) if a in fixed))
+            elif len(movers) == 1:
+                must_move.setdefault(movers[0], lit)
+            continue
+        if x in fixed:
+            reasons.append(f"{lit} needs {x} moved, but the goal says unmoved({x})")
+        else:
+            must_move.setdefault(x, lit)
+    for a, lit in sorted(must_move.items()):
+        pinned = [b for b in _above(by_id[a], state) if b in fixed]
+        if pinned:
+            b = pinned[0]
+            reasons.append(f"{lit} needs {a} moved, but {b} is on top of it and the goal says unmoved({b})")
+    return "; ".join(reasons) or None
+
+
 def _with_fixed_refs(goal: Goal, refs: list[str] | None) -> list[str] | None:
     """Relational place targets, plus the protected subjects of beside-relations.
 
@@ -150,7 +220,7 @@ def _with_fixed_refs(goal: Goal, refs: list[str] | None) -> list[str] | None:
     if refs is None:
         return None
     fixed = goal.unmoved()
-    extra = {l.args[0] for l in goal.literals if l.pred in ("near", "left_of", "right_of") and l.args[0] in fixed}
+    extra = {l.args[0] for l in goal.literals if l.pred in BESIDE_PREDS and l.args[0] in fixed}
     return sorted(set(refs) | extra)
 
 

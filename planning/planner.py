@@ -31,10 +31,11 @@ from promptbot.planning.mcts import (
     tree_dict,
     tree_dot,
     tree_svg,
+    unmoved_conflict,
 )
 from promptbot.planning.skills import STACKABLE_LABELS, Step, step_instruction
 from promptbot.planning.validate import validate_plan
-from promptbot.planning.world import WorldState, execute, unmoved_conflict
+from promptbot.planning.world import WorldState, execute
 from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
 

@@ -25,7 +25,6 @@ from promptbot.planning.skills import (
     validate_schema,
 )
 from promptbot.scene import REGIONS, SIDE_MIN_DY, WORKSPACE, ObjectState, is_in, is_on, near_limit
-from promptbot.tasks.goal import Goal, Literal, eval_literal
 
 HELD_Z_M = 0.25                 # a held object's centre height [m]
 CLEARANCE_M = 0.008             # free gap kept between footprints on the table [m]
@@ -462,67 +461,6 @@ def pushable_objects(literals) -> frozenset[str]:
     the planner pushed instead of placing and the relation did not hold.
     """
     return frozenset(l.args[0] for l in literals if l.pred == "in_region" and not l.negated)
-
-
-_BESIDE_PREDS = frozenset({"near", "left_of", "right_of"})
-
-
-def _above(o: ObjectState, state: WorldState) -> list[str]:
-    """Ids resting on ``o``, directly or higher up its tower (they would move with it)."""
-    out, todo = [], [o]
-    while todo:
-        b = todo.pop()
-        for x in state.objects:
-            if x.id not in out and x.id != b.id and x.id != state.holding and is_on(x, b):
-                out.append(x.id)
-                todo.append(x)
-    return out
-
-
-def unmoved_conflict(goal: Goal, state: WorldState) -> str | None:
-    """Why ``goal`` cannot be reached without moving one of its ``unmoved`` objects, or None.
-
-    A literal that does not hold yet needs its subject moved; only a beside-relation
-    (near / left_of / right_of) can also be made true by moving its reference instead. An
-    object to be moved cannot be picked while a protected one rests on it, and a protected
-    object in the gripper cannot be put down without moving it. The search never moves a
-    protected object (``WorldState.fixed``); this names the reason up front instead of a
-    search that finds nothing.
-    """
-    fixed = goal.unmoved()
-    if not fixed:
-        return None
-    by_id = state.by_id()
-    if state.holding in fixed:
-        return (f"{state.holding} is in the gripper: putting it down moves it, "
-                f"but the goal says unmoved({state.holding})")
-    reasons: list[str] = []
-    must_move: dict[str, Literal] = {}
-    for lit in goal.literals:
-        if lit.pred == "unmoved" or any(a not in by_id for a in lit.objects()):
-            continue
-        if eval_literal(lit, by_id, by_id)[0]:
-            continue
-        x = lit.args[0]
-        if lit.pred in _BESIDE_PREDS:
-            y = lit.args[1]
-            movers = [a for a in (x, y) if a not in fixed and movable(by_id[a])]
-            if not movers:
-                reasons.append(f"{lit} needs {x} or {y} moved, but the goal says "
-                               + " and ".join(f"unmoved({a})" for a in (x, y) if a in fixed))
-            elif len(movers) == 1:
-                must_move.setdefault(movers[0], lit)
-            continue
-        if x in fixed:
-            reasons.append(f"{lit} needs {x} moved, but the goal says unmoved({x})")
-        else:
-            must_move.setdefault(x, lit)
-    for a, lit in sorted(must_move.items()):
-        pinned = [b for b in _above(by_id[a], state) if b in fixed]
-        if pinned:
-            b = pinned[0]
-            reasons.append(f"{lit} needs {a} moved, but {b} is on top of it and the goal says unmoved({b})")
-    return "; ".join(reasons) or None
 
 
 def execute(plan: Iterable[Step | tuple], objects: Iterable[ObjectState] | WorldState) -> WorldState:

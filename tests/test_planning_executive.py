@@ -595,7 +595,8 @@ def test_moved_protected_names_moved_and_unmatched_objects_but_not_unseen_ones()
     assert moved_protected(goal, objs, start) == ""
     shoved = [replace(o, position=(o.position[0] + 0.05, o.position[1], o.position[2]))
               if o.id == "yellow_cube" else o for o in objs]
-    assert moved_protected(goal, shoved, start).startswith("unmoved(yellow_cube) does not hold (yellow_cube moved 5.0 cm")
+    why = moved_protected(goal, shoved, start)
+    assert why.startswith("unmoved(yellow_cube) does not hold (yellow_cube moved 5.0 cm"), why
     # not seen now: the goal check reports it unknown, a replan may find it
     assert moved_protected(goal, [o for o in objs if o.id != "yellow_cube"], start) == ""
     # seen, but with no start position to compare with: not judged a success by a replan either

@@ -4,6 +4,7 @@ import pytest
 
 from promptbot.planning import Planner, PlannerConfig, SearchConfig
 from promptbot.planning.llm import LLMBackend
+from promptbot.planning.mcts import unmoved_conflict
 from promptbot.planning.skills import Step
 from promptbot.planning.world import (
     InadmissibleAction,
@@ -11,7 +12,6 @@ from promptbot.planning.world import (
     admissible,
     apply,
     execute,
-    unmoved_conflict,
 )
 from promptbot.tasks import check, parse_goal
 from helpers.scenes import bowl, cube, tabletop
