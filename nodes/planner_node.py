@@ -199,7 +199,8 @@ class PlannerNode(Node):
 
     # --- inputs -------------------------------------------------------------------------
     def _on_scene(self, topic: str, msg: SceneState) -> None:
-        self.scenes.put(topic, scene_to_objects(msg), Time.from_msg(msg.header.stamp).nanoseconds)
+        stamp = msg.header.stamp      # plain arithmetic: Time.from_msg raises on a (malformed) negative stamp
+        self.scenes.put(topic, scene_to_objects(msg), stamp.sec * 1_000_000_000 + stamp.nanosec)
 
     def _on_heartbeat(self, _msg: Header) -> None:
         self._last_heartbeat = time.monotonic()
