@@ -4,9 +4,10 @@ A :class:`WorldState` is the tuple of :class:`ObjectState` plus what the gripper
 holds, and the objects the task must leave where they are (``fixed``: the goal's
 ``unmoved`` literals; no step picks, pushes or places them). Skill effects move
 objects to concrete, collision-free positions on the table, into containers or on
-top of other objects, so goals are always checked
-with the *same* geometric relations (``promptbot.scene``) that the simulator and
-perception use. Everything is deterministic.
+top of other objects, so goals are always checked with the *same* geometric
+relations (``promptbot.scene``) that the simulator and perception use. Everything
+is deterministic. A moved object carries nothing along: a pick needs the object
+clear, and containers never move.
 """
 from __future__ import annotations
 
