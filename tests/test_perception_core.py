@@ -21,6 +21,7 @@ from promptbot.perception.detector import Detection
 from promptbot.perception.geometry import look_at, matrix_to_pose, pose_to_matrix
 from promptbot.perception.sync import StampSync
 from promptbot.perception.verify import BAD_REQUEST, OCCLUDED, OK, UNKNOWN_OBJECT
+from helpers.scenes import verification_scene
 from promptbot.scene import ObjectState
 
 pytest.importorskip("pybullet")
@@ -368,19 +369,7 @@ def test_tracker_numbers_duplicates_like_the_sim():
 
 # --- verification -----------------------------------------------------------------------------------
 
-def _obj(oid, label, x, y, z, size=(0.04, 0.04, 0.04)):
-    color = oid.split("_")[0]
-    return ObjectState(oid, label, color, (x, y, z), size)
-
-
-SCENE = [
-    _obj("red_cube", "cube", 0.5, 0.0, 0.02),
-    _obj("blue_bowl", "bowl", 0.6, 0.2, 0.025, (0.14, 0.14, 0.05)),
-    _obj("green_cube", "cube", 0.6, 0.2, 0.028),                 # in the bowl
-    _obj("yellow_cube", "cube", 0.5, 0.0, 0.06),                 # on the red cube
-    _obj("purple_cube", "cube", 0.4, -0.1, 0.2),                 # held
-    _obj("orange_cube", "cube", 0.5, 0.25, 0.02),                # in region left
-]
+SCENE = verification_scene()
 
 
 @pytest.mark.parametrize("skill,args,holds,code", [

@@ -9,6 +9,7 @@ import pytest
 from promptbot.perception import verify as pv
 from promptbot.planning.skills import Step
 from promptbot.planning.verify import LIFT_MIN_M, REST_MAX_M, Problem, expected_effect, judge_step
+from helpers.scenes import verification_scene
 from promptbot.scene import ObjectState
 
 
@@ -16,14 +17,7 @@ def _obj(oid, label, x, y, z, size=(0.04, 0.04, 0.04)):
     return ObjectState(oid, label, oid.split("_")[0], (x, y, z), size)
 
 
-SCENE = [
-    _obj("red_cube", "cube", 0.5, 0.0, 0.02),
-    _obj("blue_bowl", "bowl", 0.6, 0.2, 0.025, (0.14, 0.14, 0.05)),
-    _obj("green_cube", "cube", 0.6, 0.2, 0.028),                 # in the bowl
-    _obj("yellow_cube", "cube", 0.5, 0.0, 0.06),                 # on the red cube
-    _obj("purple_cube", "cube", 0.4, -0.1, 0.2),                 # held
-    _obj("orange_cube", "cube", 0.5, 0.25, 0.02),                # in region left
-]
+SCENE = verification_scene()
 STEPS = [
     ("pick", ("purple_cube",)), ("pick", ("yellow_cube",)), ("pick", ("red_cube",)),
     ("place", ("green_cube", "blue_bowl")), ("place", ("red_cube", "blue_bowl")),

@@ -19,3 +19,13 @@ def tabletop() -> list[ObjectState]:
     """3 cubes + 2 bowls, nothing stacked."""
     return [cube("red", 0.45, 0.10), cube("green", 0.55, -0.05), cube("blue", 0.40, -0.20),
             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+
+
+def verification_scene() -> list[ObjectState]:
+    """One object in each state a step check tells apart: on the table, in a bowl, stacked, held,
+    inside a region."""
+    return [cube("red", 0.5, 0.0), bowl("blue", 0.6, 0.2),
+            cube("green", 0.6, 0.2, 0.028),       # in the bowl
+            cube("yellow", 0.5, 0.0, 0.06),       # on the red cube
+            cube("purple", 0.4, -0.1, 0.2),       # held
+            cube("orange", 0.5, 0.25)]            # in region left
