@@ -18,19 +18,21 @@ Pipeline (all deterministic; the LLM never produces the goal text itself):
 """
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.vocab import COLORS, CONTAINER_LABELS, LABELS
+from promptbot.planning.hearing import correct_words
+from promptbot.vocab import COLORS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
 
 _SYNONYMS = [
-    (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\bdish(es)?\b", "bowl"), (r"\bcups?\b", "mug"),
-    (r"\blego (brick|block|piece)s?\b", "lego"), (r"\bbricks?\b", "lego"), (r"\bboxes\b", "cubes"),
+    (r"\bcolour", "color"), (r"\bgrey\b", "gray"),
+    (r"\blego (brick|block|piece)s?\b", "lego"),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
@@ -69,6 +71,7 @@ class Mention:
     excludes: list["Mention"] = field(default_factory=list)
     text: str = ""
     indefinite: bool = False            # "a bowl": any matching object will do
+    rest: bool = False                  # "the rest", "the others": the group less what is named elsewhere
 
 
 def normalise(text: str) -> str:
@@ -79,6 +82,228 @@ def normalise(text: str) -> str:
         t = re.sub(pat, rep, t)
     t = re.sub(r"([,;.:])", r" \1 ", t)
     return " ".join(t.split())
+
+
+# --- scene-aware words: what people say -> the parser's words -------------------------------------
+
+_MENTION_RE = None      # built lazily (needs the colour list)
+_REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside", "by", "next", "towards", "toward",
+              "atop", "above", "from", "off", "out")
+_CORRECTION_RE = re.compile(
+    r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|actually|scratch that|"
+    r"make that|er|erm|uh|um|no(?= ,)|oops)(?: ,| -)*(?= |$)")
+_QUANTIFIERS = {"all", "every", "each", "any", "a", "an", "both"}
+_CONTRAST = ("except", "but", "not", "than", "besides", "excluding", "instead", "from")
+
+
+def _mention_re() -> re.Pattern:
+    global _MENTION_RE
+    if _MENTION_RE is None:
+        colours = "|".join(COLORS)
+        nouns = "|".join(sorted(set(LABELS) | set(_PLURAL) | {"one", "ones"}, key=len, reverse=True))
+        _MENTION_RE = re.compile(rf"\b(?:(?:the|a|an) )?(?:(?:{colours}) )?(?:{nouns})\b|\bthe (?:{colours})\b")
+    return _MENTION_RE
+
+
+def _label_word(w: str) -> str | None:
+    return w if w in LABELS else _PLURAL.get(w)
+
+
+def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str]:
+    """Synonyms and hypernyms -> the scene's labels: "the blue brick" is the blue lego where there is
+    one, else the blue block or cube; "dish" a bowl. A noun whose own label is present stays."""
+    present = {(o.color, o.label) for o in objects}
+    labels = {o.label for o in objects}
+    out = list(words)
+    for k, w in enumerate(out):
+        sing = NOUN_PLURALS.get(w, w)
+        cands = noun_labels(w)
+        if not cands or (w in LABELS or w in _PLURAL) and sing in labels:
+            continue
+        colour = out[k - 1] if k > 0 and out[k - 1] in COLORS else None
+        if colour is None and k > 1 and out[k - 1] in ("and", "or", ","):
+            colour = None
+        pick = next((lab for lab in cands if (colour, lab) in present), None) if colour else None
+        pick = pick or next((lab for lab in cands if lab in labels), None)
+        if pick is None:
+            continue
+        out[k] = pick + "s" if sing != w else pick
+    return out
+
+
+def _expand_coordination(text: str) -> str:
+    """"the purple and red cubes" -> "the purple cube and the red cube"; "the red and the blue ones"
+    -> "the red one and the blue one"; "the yellow and the blue cube" -> both cubes."""
+    colours = "|".join(COLORS)
+    nouns = "|".join(sorted(set(LABELS) | set(_PLURAL) | {"ones", "one"}, key=len, reverse=True))
+    pat = re.compile(rf"\b(?:the )?((?:(?:{colours}) (?:, )?(?:and |or )?(?:the )?)+)({colours}) ({nouns})\b")
+
+    def expand(m: re.Match) -> str:
+        firsts = re.findall(rf"\b({colours})\b", m.group(1))
+        noun = m.group(3)
+        sing = "one" if noun in ("one", "ones") else _PLURAL.get(noun, noun)
+        if len(firsts) == 0 or (noun in LABELS and not re.search(r"\band\b|\bor\b", m.group(1))):
+            return m.group(0)
+        cols = firsts + [m.group(2)]
+        parts = [f"the {c} {sing}" for c in cols]
+        conj = " or " if " or " in m.group(1) else " and "
+        return ", ".join(parts[:-1]) + conj + parts[-1]
+
+    return pat.sub(expand, text)
+
+
+def _apply_corrections(text: str) -> str:
+    """Self-corrections: "the red, no, the green one" -> "the green one"; "in the white bowl - wait,
+    no, in the red bowl" -> "in the red bowl"; "put A on B, wait, other way around" -> B on A."""
+    for _ in range(3):
+        m = _CORRECTION_RE.search(text)
+        if m is None:
+            return text
+        before, after = text[:m.start()].rstrip(" ,-"), text[m.end():].strip(" ,-")
+        mentions = list(_mention_re().finditer(before))
+        if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
+            text = before + " " + after
+            continue
+        after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
+        if re.match(r"(the )?other way (a)?round\b", after):
+            a, b = mentions[-2:] if len(mentions) >= 2 else (None, None)
+            if a is None:
+                return text
+            swapped = before[:a.start()] + b.group(0) + before[a.end():b.start()] + a.group(0) + before[b.end():]
+            text = swapped + " " + re.sub(r"^(the )?other way (a)?round", "", after)
+            continue
+        head = after.split(" ", 1)[0] if after else ""
+        if head in _REL_WORDS:
+            idx = max((mm.start() for mm in re.finditer(rf"\b{head}\b|\b(in|into|on|onto|to)\b", before)),
+                      default=-1)
+            text = (before[:idx] + after) if idx >= 0 else before + " " + after
+            continue
+        am = _mention_re().match(after)
+        if am is None:
+            text = before + " " + after
+            continue
+        lab = next((w for w in am.group(0).split() if _label_word(w)), None)
+        same = [mm for mm in mentions if lab and lab in mm.group(0).split()] or mentions
+        tgt = same[-1]
+        text = before[:tgt.start()] + am.group(0) + before[tgt.end():] + after[am.end():]
+    return text
+
+
+def _role_filter(cands: list[ObjectState], prev: str) -> list[ObjectState]:
+    if prev in ("in", "into", "inside"):
+        sub = [o for o in cands if o.is_container]
+    elif prev in _REL_WORDS:
+        sub = cands
+    else:
+        sub = [o for o in cands if not o.is_container]
+    return sub or cands
+
+
+def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]:
+    """"the red one" and a bare "red" -> "the red <label>" when the scene (and the words before)
+    leave one object: the role (after "in": a container; as a subject: a movable object), then
+    the label last named."""
+    out: list[str] = []
+    colours = {o.color for o in objects}
+    k = 0
+    while k < len(words):
+        w = words[k]
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if w in colours and (nxt in ("one", "ones") or not (nxt in COLORS or _label_word(nxt) or noun_labels(nxt)
+                                                             or nxt in ("color", "colored", "side"))):
+            prev = next((p for p in reversed(out) if p not in ("the", "a", "an", "very", "top", "of")), "")
+            prev_rel = next((p for p in reversed(out[-3:]) if p in _REL_WORDS), prev)
+            cands = _role_filter([o for o in objects if o.color == w], prev_rel)
+            last_label = next((_label_word(p) for p in reversed(out) if _label_word(p)), None)
+            if prev in _CONTRAST:
+                # "any bowl except the green one", "all the cubes ... except the yellow one": the kind of
+                # the set it is taken out of
+                labelled = [(j, p) for j, p in reversed(list(enumerate(out))) if _label_word(p)]
+                quantified = [p for j, p in labelled if set(out[max(0, j - 3):j]) & _QUANTIFIERS]
+                plural = [p for j, p in labelled if p in _PLURAL]
+                kind = _label_word((quantified or plural or [last_label or ""])[0])
+                cands = [o for o in objects if o.color == w and o.label == kind] or cands
+            if len(cands) > 1:
+                cands = [o for o in cands if o.label == last_label] or cands
+            if len(cands) == 1:
+                out += [w, cands[0].label]
+                k += 2 if nxt == "one" else 1
+                continue
+        out.append(w)
+        k += 1
+    return out
+
+
+def _resolve_same(text: str) -> str:
+    """"in the same bowl" -> the bowl named last; "in there" -> the container named last;
+    "do the same with X" -> X (a subject that takes the last placement)."""
+    def last(label: str | None, before: str) -> str | None:
+        ms = [mm.group(0) for mm in _mention_re().finditer(before)
+              if (label is None and any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()))
+              or (label is not None and label in mm.group(0).split())]
+        return ms[-1] if ms else None
+
+    for m in list(re.finditer(r"\bthe same (bowl|tray|cube|block|lego|mug)\b", text))[::-1]:
+        rep = last(m.group(1), text[:m.start()])
+        if rep:
+            text = text[:m.start()] + rep + text[m.end():]
+    for m in list(re.finditer(r"\b(in|into) there\b", text))[::-1]:
+        rep = last(None, text[:m.start()])
+        if rep:
+            text = text[:m.start()] + f"{m.group(1)} {rep}" + text[m.end():]
+    return re.sub(r"\bdo the same (with|for|to) ", "", text)
+
+
+def _telegraphic(text: str) -> str:
+    """"blue cube, white bowl" / "blue, purple: tray" -> "... in ..."; "mug, front" -> "... to the front"."""
+    if any(w in _REL_WORDS or w in ("put", "move", "place", "stack") for w in text.split()):
+        return text
+    m = re.match(r"^(.*\S) [,:] (the )?(\w+ )?(\w+)$", text)
+    if m is None:
+        return text
+    if m.group(4) in REGIONS or m.group(4) in ("middle", "centre"):
+        return f"{m.group(1)} to the {m.group(4)}"
+    if _label_word(m.group(4)) in CONTAINER_LABELS:
+        return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
+    return text
+
+
+# "leave X alone", "don't touch X", "without moving X", "keep X where it is": X must stay
+_STAY_RE = re.compile(
+    r"(?:^| )(?:(?:and|but|,) )?(?:(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift)"
+    r"|without (?:moving|touching|disturbing))"
+    r" (?P<what>.+?)(?: (?P<tail>alone|where (?:it is|they are)|in place|untouched|still|as (?:it is|they are)|out(?! of)))?"
+    r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+
+
+def _take_constraints(text: str) -> tuple[str, list[str]]:
+    """Cut "leave X alone"-like clauses out of ``text``; the phrases X that must stay."""
+    stays: list[str] = []
+    while True:
+        m = _STAY_RE.search(text)
+        if m is None:
+            return text, stays
+        verb = m.group(0).split()
+        if any(v in ("leave", "keep") for v in verb[:3]) and m.group("tail") is None:
+            # "keep it out of the bowl", "leave it in the bowl": a place, not a constraint
+            rest = text[m.end():]
+            if not re.match(r"^ *([,.;:]|and\b|but\b|then\b|$)", rest) or \
+                    re.search(r"\b(in|into|on|onto|to|out of|next to|near)\b", m.group("what")):
+                return text, stays
+        stays.append(m.group("what"))
+        text = (text[:m.start()] + " , " + text[m.end():]).strip()
+
+
+def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
+    """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
+    words, assumed = correct_words(text.split(), objects)
+    words = _resolve_nouns(words, objects)
+    text = _expand_coordination(" ".join(words))
+    text = _apply_corrections(text)
+    text = " ".join(_resolve_ones(text.split(), objects))
+    text = _resolve_same(text)
+    text = _telegraphic(text)
+    return " ".join(text.split()), assumed
 
 
 def _tokens(text: str) -> list:
@@ -93,8 +318,23 @@ def _tokens(text: str) -> list:
 
     while i < n:
         word = w[i]
-        # groups: all/every/each (of) (the) [color] labels | everything
-        if word in ("all", "every", "each") or word == "everything":
+        # "the rest (of the cubes)", "the others", "the other legos": a group less what is named elsewhere
+        m = re.match(r"(all )?the (rest|others|other (\w+))( of (the )?(\w+))?", " ".join(w[i:i + 6]))
+        if m and (m.group(3) is None or m.group(3) in _PLURAL):
+            of_kind = m.group(6) in _PLURAL
+            lab = m.group(6) if of_kind else m.group(3)
+            k = len((m.group(0) if of_kind or not m.group(4) else m.group(0)[:m.start(4)]).split())
+            out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:i + k]),
+                               rest=True))
+            i += k
+            continue
+        # "the cubes": all of them
+        if word == "the" and at(i + 1) in _PLURAL:
+            out.append(Mention("group", label=_PLURAL[at(i + 1)], text=" ".join(w[i:i + 2])))
+            i += 2
+            continue
+        # groups: all/every/each/both (of) (the) [color] labels | everything
+        if word in ("all", "every", "each", "both") or word == "everything":
             if word == "everything":
                 out.append(Mention("group", text="everything"))
                 i += 1
@@ -215,18 +455,44 @@ def _match_marker(toks: list, i: int) -> tuple[str, int] | None:
 
 @dataclass
 class _Reading:
-    # (rel, subject mention, target mention); rel in in/on/near/left_of/right_of/to/region/out
-    relations: list[tuple[str, Mention, Mention | None]] = field(default_factory=list)
+    # (rel, subject mention, target mention, negated); rel in in/on/near/left_of/right_of/to/region/out
+    relations: list[tuple[str, Mention, Mention | None, bool]] = field(default_factory=list)
+
+
+_NEGATIONS = ("not", "don't", "dont", "never", "doesn't", "shouldn't", "mustn't", "can't")
+_CLAUSE_ENDS = (",", ";", "and", "then", "but", "so")
 
 
 def _parse_relations(toks: list) -> _Reading:
+    """(rel, subject, target, negated) relations, in order.
+
+    Subjects pile up until a relation marker takes them. A pronoun target ("on it") is the object
+    the previous relation moved, unless that is the one moving now, then the previous target, else
+    the object named last. Subjects left over with no relation of their own ("..., then the orange
+    cube", "the blue one too") take the previous relation's. A negation ("don't", "not") makes the
+    relations of its clause negated literals.
+    """
     reading = _Reading()
     subjects: list[Mention] = []
     last: list[Mention] = []
+    seen: list[Mention] = []           # every ref named so far, for pronouns
     pending_except: list[Mention] = []
+    prev_rel: tuple[str, list[Mention], Mention] | None = None
     i = 0
     n = len(toks)
     remove_verb = False
+    negated = False
+
+    def leftover() -> None:
+        nonlocal subjects, last
+        if subjects and prev_rel is not None and not negated:
+            rel, _, target = prev_rel
+            for s in subjects:
+                # "in a bowl, any bowl but the white one": "any bowl" restates the target
+                if s.kind in ("ref", "group") and not s.indefinite:
+                    reading.relations.append((rel, s, target, False))
+            last, subjects = list(subjects), []
+
     while i < n:
         t = toks[i]
         if isinstance(t, Mention):
@@ -238,8 +504,22 @@ def _parse_relations(toks: list) -> _Reading:
                     t.excludes.extend(pending_except)
                     pending_except = []
                 subjects.append(t)
+                if t.kind == "ref":
+                    seen.append(t)
             i += 1
             continue
+        if t in (".", "?", "!"):
+            if prev_rel is not None:
+                leftover()
+            else:                      # "The white bowl is for cubes.": named, not moved
+                last, subjects = subjects or last, []
+            negated = False
+            i += 1
+            continue
+        if t in _CLAUSE_ENDS:
+            negated = False
+        if t in _NEGATIONS or (t == "do" and i + 1 < n and toks[i + 1] == "not"):
+            negated = True
         if t in ("remove",):
             remove_verb = True
         mk = _match_marker(toks, i)
@@ -252,12 +532,13 @@ def _parse_relations(toks: list) -> _Reading:
             j += 1
         target = toks[j] if j < n and isinstance(toks[j], Mention) else None
         if rel == "except":
-            # "except the Y (and the Z)": exclusions for the group among the subjects (or the next group)
+            # "except the Y (and the Z)": exclusions for the group among the subjects (or the next group),
+            # or for an indefinite target ("in any bowl except the green one")
             ex = []
             while target is not None and target.kind == "ref":
                 ex.append(target)
                 j += 1
-                if j < n and toks[j] == "and" and j + 1 < n and isinstance(toks[j + 1], Mention) \
+                if j < n and toks[j] in ("and", ",") and j + 1 < n and isinstance(toks[j + 1], Mention) \
                         and toks[j + 1].kind == "ref":
                     j += 1
                     target = toks[j]
@@ -266,8 +547,13 @@ def _parse_relations(toks: list) -> _Reading:
             groups = [s for s in subjects if s.kind == "group"] or [s for s in last if s.kind == "group"]
             if groups:
                 groups[-1].excludes.extend(ex)
+            elif prev_rel is not None and prev_rel[2].kind == "ref" and prev_rel[2].indefinite:
+                prev_rel[2].excludes.extend(ex)
             else:
                 pending_except.extend(ex)
+            for e in ex:
+                if e in seen:
+                    seen.remove(e)
             i = j if ex else i + k
             continue
         if rel in ("mod",):
@@ -276,7 +562,7 @@ def _parse_relations(toks: list) -> _Reading:
         if rel == "from":
             if remove_verb and subjects and target is not None:
                 for s in subjects:
-                    reading.relations.append(("out", s, target))
+                    reading.relations.append(("out", s, target, negated))
                 last, subjects = subjects, []
             i = j + (1 if target is not None else 0)
             continue
@@ -287,10 +573,23 @@ def _parse_relations(toks: list) -> _Reading:
         if not subj:
             i = j + 1
             continue
+        if target.kind == "pronoun":
+            before = prev_rel[1] if prev_rel is not None else []
+            if before and not any(b is s for b in before for s in subj):
+                target = before[-1]
+            elif prev_rel is not None and not any(prev_rel[2] is s for s in subj):
+                target = prev_rel[2]
+            else:
+                target = next((m for m in reversed(seen) if not any(m is s for s in subj)), target)
         for s in subj:
-            reading.relations.append((rel, s, target))
+            reading.relations.append((rel, s, target, negated))
+        if not negated:
+            prev_rel = (rel, list(subj), target)
+        if target.kind == "ref" and target not in seen:
+            seen.append(target)
         last, subjects = list(subj), []
         i = j + 1
+    leftover()
     return reading
 
 
@@ -379,8 +678,11 @@ def _ground(m: Mention, objects: list[ObjectState], subject: ObjectState | None 
     each becomes an alternative reading that the LLM scores."""
     if m.kind == "ref":
         if as_target and m.indefinite and not m.superlative and m.label in LABELS:
+            out = {_ground_ref(e, objects).id for e in m.excludes}
             cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)
-                     and (subject is None or o.id != subject.id)]
+                     and (subject is None or o.id != subject.id) and o.id not in out]
+            if len(cands) == 1:
+                return cands
             if len(cands) > 1:
                 return cands
         return [_ground_ref(m, objects)]
@@ -427,26 +729,34 @@ def _relation_literals(rel: str, subj: ObjectState, tgt: Mention, objects: list[
     return out
 
 
-def _global_forms(text: str, toks: list, objects: list[ObjectState]) -> list[Goal] | None:
+def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[str] = frozenset()) -> list[Goal] | None:
     """Whole-instruction forms. None when none applies."""
     refs = [t for t in toks if isinstance(t, Mention) and t.kind in ("ref",)]
-    if re.search(r"\b(tidy( up)?|clean up|put everything away)\b", text):
+    groups = [t for t in toks if isinstance(t, Mention) and t.kind == "group"]
+    if re.search(r"\b(tidy( up)?|clean up|put everything away)\b", text) and \
+            not _parse_relations(copy.deepcopy(toks)).relations:
         movs = [o for o in objects if not o.is_container]
         return [Goal(tuple(_lit("in_any", o.id) for o in movs), soft=True)]
-    if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|matches its color)\b", text):
+    if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|matches its color)\b"
+                 r"|\bmatch\b.*\bby color\b", text):
         bowls = {}
         for o in objects:
             if o.label == "bowl":
                 bowls.setdefault(o.color, []).append(o)
-        cubes = [o for o in objects if o.label == "cube"]
-        lits = []
+        cubes = [o for o in objects if o.label == "cube" and o.id not in keep]
+        cut = next((k for k, w in enumerate(toks) if w in ("except", "but", "besides", "excluding")), None)
+        if cut is not None:   # "sort all the cubes except the yellow one"
+            out = {_ground_ref(m, objects).id for m in toks[cut:] if isinstance(m, Mention) and m.kind == "ref"}
+            keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
+            cubes = [o for o in cubes if o.id not in out]
+        lits = [_lit("unmoved", x) for x in sorted(keep)]
         for o in cubes:
             b = bowls.get(o.color, [])
             if len(b) != 1:
                 raise GroundingError(_Status.IMPOSSIBLE if not b else _Status.AMBIGUOUS,
                                      f"There is {'no' if not b else 'more than one'} {o.color} bowl for the {_name(o)}.")
             lits.append(_lit("in", o.id, b[0].id))
-        if not lits:
+        if not cubes:
             raise GroundingError(_Status.IMPOSSIBLE, "There are no cubes to sort.")
         return [Goal(tuple(lits))]
     if re.search(r"\bunstack\b|\btake the tower apart\b|\b(dismantle|disassemble)\b|\bstacked (objects|cubes)\b", text):
@@ -475,14 +785,48 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState]) -> list[Goa
             raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap objects that are in two different "
                                  f"containers; the {_name(a)} and the {_name(b)} are not.")
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
-    if re.search(r"\b(tower|stack ?:|make a stack|bottom to top|at the bottom)\b", text) and len(refs) >= 2:
-        order = [_ground_ref(m, objects) for m in refs]
-        if re.search(r"\btop to bottom\b", text):
-            order.reverse()
+    if re.search(r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|(at|on) the (bottom|base))\b", text) \
+            and (len(refs) >= 2 or groups):
+        if groups:    # "stack all the cubes except red and orange into one tower, any order"
+            _parse_relations(toks)      # attaches "except ..." to the group
+            members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
+            out = {_ground_ref(e, objects).id for e in groups[0].excludes}
+            keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
+            order = sorted(members, key=lambda o: -o.position[1])
+        else:
+            order = _tower_order(toks, objects)
         if len({o.id for o in order}) != len(order):
             raise GroundingError(_Status.IMPOSSIBLE, "An object cannot appear twice in one tower.")
-        return [Goal(tuple(_lit("on", up.id, low.id) for low, up in zip(order, order[1:])))]
+        return [Goal(tuple(_lit("on", up.id, low.id) for low, up in zip(order, order[1:])) +
+                     tuple(_lit("unmoved", x) for x in sorted(keep)))]
     return None
+
+
+def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
+    """Bottom-up order of a tower told in words: in the order said ("red, green, cyan, bottom to top";
+    "the blue cube at the bottom, then the red cube"), reversed for "top to bottom", and with the
+    places named moved there ("cyan on top, orange in the middle and yellow at the bottom")."""
+    refs: list[tuple[ObjectState, str]] = []
+    for k, tk in enumerate(toks):
+        if not (isinstance(tk, Mention) and tk.kind == "ref"):
+            continue
+        words = []
+        for nxt in toks[k + 1:]:
+            if isinstance(nxt, Mention) and nxt.kind == "ref":
+                break
+            words.append(nxt if isinstance(nxt, str) else nxt.region or "")
+        tail = " ".join(words)
+        place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to)", tail) else
+                 "top" if re.search(r"\btop\b(?! of| to)", tail) else
+                 "middle" if re.search(r"\b(center|middle)\b", tail) else "")
+        refs.append((_ground_ref(tk, objects), place))
+    said = [o for o, _ in refs]
+    if any(re.search(r"\btop to bottom\b", w) for w in toks if isinstance(w, str)) or \
+            " ".join(w for w in toks if isinstance(w, str)).find("top to bottom") >= 0:
+        said.reverse()
+        return said
+    rank = {"bottom": 0, "": 1, "middle": 2, "top": 3}
+    return [o for _, o in sorted(((rank[p], k), o) for k, (o, p) in enumerate(refs))]
 
 
 def _holds_now(lit: Literal, objects: list[ObjectState]) -> bool:
@@ -586,30 +930,45 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.")
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
-    text = normalise(instruction)
-    toks = _tokens(text)
+    text, assumed = resolve_words(normalise(instruction), objects)
+    said = f" (Assumed: {'; '.join(assumed)}.)" if assumed else ""
+    refusal = screen_instruction(text)       # never hear a refused request into an accepted one
+    if refusal is not None:
+        return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.", assumptions=assumed)
+    text, stays = _take_constraints(text)
+
+    def failed(status: str, message: str) -> Interpretation:
+        return Interpretation(status, None, message + said, assumptions=assumed)
+
     try:
-        forms = _global_forms(text, toks, objects)
+        keep, others = _ground_stays(stays, objects)
+        toks = _tokens(text)
+        forms = _global_forms(text, toks, objects, keep)
         if forms is None:
-            forms = _relational_goals(toks, objects)
+            forms = _relational_goals(toks, objects, keep)
     except GroundingError as exc:
-        return Interpretation(exc.status, None, exc.message)
+        return failed(exc.status, exc.message)
+    if not forms and keep:
+        forms = [Goal(tuple(_lit("unmoved", x) for x in sorted(keep)))]
+    if others:       # "and don't move anything else", "leave the others alone"
+        forms = [Goal(g.literals + tuple(_lit("unmoved", o.id) for o in objects if not o.is_container and
+                                         o.id not in g.objects() and (o.label in others or None in others)),
+                      g.soft) for g in forms]
     if not forms:
         mentions = [t for t in toks if isinstance(t, Mention) and t.kind == "ref"]
         try:
             for m in mentions:
                 _ground_ref(m, objects)
         except GroundingError as exc:
-            return Interpretation(exc.status, None, exc.message)
-        return Interpretation(_Status.UNKNOWN, None,
-                              "I did not understand what should happen. Please say e.g. "
-                              "'put the red cube in the blue bowl'.")
+            return failed(exc.status, exc.message)
+        return failed(_Status.UNKNOWN, "I did not understand what should happen. Please say e.g. "
+                      "'put the red cube in the blue bowl'.")
     valid, reasons = [], []
     for g in forms:
         err = _validate(g, objects)
         (reasons if err else valid).append(err or g)
     if not valid:
-        return Interpretation(_Status.IMPOSSIBLE, None, f"That is not possible: {reasons[0]}.")
+        return failed(_Status.IMPOSSIBLE, f"That is not possible: {reasons[0]}.")
     llm_calls = 0
     if len(valid) == 1 or scorer is None:
         scores = [0.0] * len(valid)
@@ -620,29 +979,73 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         llm_calls = 1
     best = max(range(len(valid)), key=lambda k: (scores[k], -k))
     goal = valid[best]
-    msg = f"Goal: {describe_goal(goal, objects)}."
-    return Interpretation(_Status.OK, goal, msg, [(str(g), float(s)) for g, s in zip(valid, scores)], llm_calls)
+    msg = f"Goal: {describe_goal(goal, objects)}.{said}"
+    return Interpretation(_Status.OK, goal, msg, [(str(g), float(s)) for g, s in zip(valid, scores)], llm_calls,
+                          assumed)
 
 
-def _relational_goals(toks: list, objects: list[ObjectState]) -> list[Goal]:
+_OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (\w+)|anything else|everything else)"
+                        r"(?: of (?:the )?(\w+))?$")
+
+
+def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set[str], set[str | None]]:
+    """Ids that must stay where they are, and the kinds (labels; None: any) of "the others" that must."""
+    keep: set[str] = set()
+    others: set[str | None] = set()
+    for phrase in stays:
+        m = _OTHERS_RE.match(phrase.strip())
+        if m:
+            lab = m.group(1) or m.group(2)
+            others.add(_PLURAL.get(lab) if lab else None)
+            continue
+        for tk in _tokens(phrase):
+            if isinstance(tk, Mention) and tk.kind in ("ref", "group"):
+                keep |= {o.id for o in _ground(tk, objects)}
+    return keep, others
+
+
+def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = frozenset()) -> list[Goal]:
+    """Goals from relations ("put X in Y, then Z on X"); ``keep``: ids that must stay (``unmoved``)."""
     reading = _parse_relations(toks)
     if not reading.relations:
         return []
+    # what is named by itself: "the rest" / "the others" is the group less these
+    named = {_ground_ref(m, objects).id for _, s, tg, _ in reading.relations for m in (s, tg)
+             if m is not None and m.kind == "ref" and not (m.indefinite and m is tg)}
     # one list of alternatives per relation; cartesian product (bounded)
     per_rel: list[list[list[Literal]]] = []
-    for rel, subj_m, tgt in reading.relations:
+    fixed: set[str] = set(keep)
+    for rel, subj_m, tgt, negated in reading.relations:
         if subj_m.kind == "same":
             continue
-        for subj in _ground(subj_m, objects):
+        subjects = _ground(subj_m, objects)
+        if subj_m.kind == "group":
+            fixed |= {o.id for e in subj_m.excludes for o in [_ground_ref(e, objects)] if not o.is_container}
+            target_ids = {o.id for o in _ground(tgt, objects)} if tgt is not None and tgt.kind in ("ref",) else set()
+            drop = fixed | target_ids | (named if subj_m.rest else set())
+            subjects = [o for o in subjects if o.id not in drop]
+            if not subjects:
+                raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {subj_m.text!r}.")
+        if subj_m.kind == "group" and rel in ("on", "to") and tgt is not None and tgt.kind == "ref" and \
+                len(subjects) > 1 and not _ground_ref(tgt, objects).is_container:
+            # "stack every cube on the red one": one tower on it, in the order they stand (left first)
+            chain = [_ground_ref(tgt, objects)] + sorted(subjects, key=lambda o: -o.position[1])
+            per_rel.append([[_lit("on", up.id, low.id) for low, up in zip(chain, chain[1:])]])
+            continue
+        for subj in subjects:
             alts = _relation_literals(rel, subj, tgt, objects)
             if not alts:
                 continue
+            if negated:      # "don't put X in Y", "not on it": none of the readings may hold
+                alts = [[replace(l, negated=True) for a in alts for l in a]]
             per_rel.append(alts)
     if not per_rel:
         return []
+    stay = [_lit("unmoved", x) for x in sorted(fixed)]
     combos: list[list[Literal]] = [[]]
     for alts in per_rel:
         combos = [c + a for c in combos for a in alts][:16]
+    combos = [c + stay for c in combos]
     goals = []
     for lits in combos:
         # a later placement of the same object supersedes an earlier "out of ... (on the table)"

@@ -1,0 +1,104 @@
+"""Words the recogniser misheard: match them against what the scene can name (pure).
+
+Speech recognition on unseen voices gets about one word in six wrong, and the wrong word is
+usually a near-word: "bowl" heard as "board" or "barrel", "red" as "med" or "read". A word that
+names nothing in the scene, in a place where a colour or an object noun must stand, is matched
+against the scene's own vocabulary by sound (metaphone codes, also with non-initial r dropped:
+"barrel" and "bowl" both sound B-L) and by spelling (Damerau-Levenshtein distance), averaged. It is replaced only
+when one candidate is clearly the closest, and every replacement is returned in words ("'board'
+taken as 'bowl'") so that the reply can say what was assumed.
+
+Never corrected: a word that names something present (a colour some object has, a noun of a
+label present), and any word outside a colour / noun / region slot.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+import jellyfish
+
+from promptbot.scene import REGIONS, ObjectState
+from promptbot.vocab import COLORS, NOUN_LABELS, noun_labels
+
+MATCH_FLOOR = 0.45      # a candidate below this similarity is no match ('board' ~ 'bowl': 0.45)
+CLEAR_LEAD = 0.08       # the best candidate must beat the next by this much
+# Words that are never a misheard colour or noun: determiners, quantifiers and adjectives that
+# stand in the same places ("the small cube", "the other bowl").
+KEEP = frozenset("""the a an this that these those any each every all both some no one ones other another same
+matching leftmost rightmost small big large little tiny last first second third next empty whole
+left right front back center middle top bottom base side far near of and or to in on into onto
+it them its their there here with for from by at out off up down""".split())
+
+
+def _sounds(word: str) -> set[str]:
+    """Metaphone codes, as spoken and with non-initial r dropped (non-rhotic speech: "barrel" ~ "bowl")."""
+    return {jellyfish.metaphone(word), jellyfish.metaphone(word[:1] + re.sub("r", "", word[1:]))} if word else set()
+
+
+def _alike(a: str, b: str, dist) -> float:
+    return 1.0 - dist(a, b) / max(len(a), len(b), 1)
+
+
+def similarity(heard: str, word: str) -> float:
+    """How alike two words are, in [0, 1]: the mean of spelling (Damerau-Levenshtein) and sound (metaphone)."""
+    if heard == word:
+        return 1.0
+    spell = _alike(heard, word, jellyfish.damerau_levenshtein_distance)
+    sound = max(_alike(a, b, jellyfish.levenshtein_distance) for a in _sounds(heard) for b in _sounds(word))
+    return (spell + sound) / 2
+
+
+def closest(heard: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate clearly closest to ``heard`` (None when none is close, or two are as close)."""
+    scored = sorted(((similarity(heard, c), c) for c in set(candidates)), reverse=True)
+    if not scored or scored[0][0] < MATCH_FLOOR:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < CLEAR_LEAD:
+        return None
+    return scored[0][1]
+
+
+def _nouns_for(labels: Iterable[str]) -> set[str]:
+    labels = set(labels)
+    return {n for n, labs in NOUN_LABELS.items() if labs[0] in labels} | labels
+
+
+def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple[list[str], list[str]]:
+    """``words`` with misheard colour, noun and region words replaced, and what was assumed.
+
+    * colour slot (the word before an object noun): a word that is not a colour of an object with
+      that noun -> the closest such colour ("med cube" -> "red cube");
+    * noun slot (the word after a colour of the scene): a word that is not a noun of an object of that
+      colour -> the closest such noun ("pink board" -> "pink bowl", "brown black" -> "brown block");
+    * region slot ("to the write"): the closest region word.
+    """
+    out = list(words)
+    said: list[str] = []
+    colours = {o.color for o in objects}
+    labels = {o.label for o in objects}
+
+    def known(w: str) -> bool:
+        return w in KEEP or not w.isalpha() or len(w) < 3
+
+    for k, w in enumerate(out):
+        prev = out[k - 1] if k > 0 else ""
+        nxt = out[k + 1] if k + 1 < len(out) else ""
+        if known(w) or w in colours or set(noun_labels(w)) & labels:
+            continue
+        fix = None
+        nlabs = set(noun_labels(nxt)) & labels
+        if nlabs and w not in NOUN_LABELS:
+            # a colour slot: only colours of objects that the noun names
+            fix = closest(w, {o.color for o in objects if o.label in nlabs})
+        elif prev in colours and not noun_labels(w) or (prev in colours and w in COLORS):
+            fix = closest(w, _nouns_for(o.label for o in objects if o.color == prev))
+        elif prev == "the" and k >= 2 and out[k - 2] in ("to", "towards", "toward", "at") and \
+                (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then")):
+            fix = closest(w, REGIONS)
+        elif prev == "on" and nxt == "of":
+            fix = closest(w, ("top",))
+        if fix is not None and fix != w:
+            out[k] = fix
+            said.append(f"{w!r} taken as {fix!r}")
+    return out, said
