@@ -3,9 +3,10 @@
 For one language-conditioned skill it runs closed loop at ``control_rate_hz``:
 latest camera frame(s) + joint states + instruction -> action chunk ->
 temporally ensembled TwistStamped + gripper command (to the safety governor).
-It stops on the learned done flag, timeout or cancel and always leaves the arm
-holding still; it never acts on a stale image; it publishes a heartbeat and
-warns when inference is slower than the control period. The policy sees only
+It stops on the learned done flag, timeout, cancel or when the arm makes no
+progress (FAILED, "no progress for ...": promptbot.policy.runner) and always
+leaves the arm holding still; it never acts on a stale image; it publishes a
+heartbeat and warns when inference is slower than the control period. The policy sees only
 cameras and joint states, never simulator state.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
+from promptbot.policy.runner import STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
 from promptbot.ros import qos
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
@@ -42,6 +44,11 @@ PARAMS = [
     ParamSpec("default_timeout_s", 30.0, "skill timeout when the goal gives none [s]", min=1.0, max=600.0),
     ParamSpec("max_image_age_s", 0.25, "camera frames older than this are stale: hold [s]", min=0.01, max=5.0),
     ParamSpec("stale_abort_s", 3.0, "abort with STALE_INPUT after this long without a fresh frame [s]", min=0.1, max=60.0),
+    ParamSpec("stall_s", STALL_S, "end the skill (FAILED, \"no progress ...\") when for this long the end effector "
+              "has not moved more than stall_motion_m and the gripper has not changed (0 = off) [s]",
+              min=0.0, max=600.0),
+    ParamSpec("stall_motion_m", STALL_MOTION_M, "end-effector travel that counts as progress [m]",
+              min=0.001, max=0.5),
     ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
     ParamSpec("latency_compensation", True, "skip the chunk entries whose time passed while the image travelled "
               "and the policy ran (the image's age at publishing, in control periods)"),
@@ -194,8 +201,6 @@ class VlaNode(Node):
         return Observation(scene_rgb, proprio, "", wrist_rgb), stamp, ""
 
     def _execute(self, handle) -> ExecuteSkill.Result:
-        from promptbot.policy.runner import RunnerConfig, SkillRun
-
         goal = handle.request
         p = self.params
         self._busy = True
@@ -203,7 +208,8 @@ class VlaNode(Node):
         cfg = RunnerConfig(control_rate_hz=p.control_rate_hz, timeout_s=goal.timeout or p.default_timeout_s,
                            max_image_age_s=p.max_image_age_s, stale_abort_s=p.stale_abort_s,
                            done_threshold=p.done_threshold, ensemble_k=p.ensemble_k,
-                           latency_compensation=p.latency_compensation, chunk_offset_steps=p.chunk_offset_steps)
+                           latency_compensation=p.latency_compensation, chunk_offset_steps=p.chunk_offset_steps,
+                           stall_s=p.stall_s, stall_motion_m=p.stall_motion_m)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")
@@ -219,9 +225,9 @@ class VlaNode(Node):
                 obs, stamp, why = self._observation()
                 decision = run.check_inputs(now, stamp)
                 if decision is None and obs is None:
-                    from promptbot.policy.runner import Decision
-
                     decision = Decision("hold", reason=why)
+                if decision is None:     # proprio: TCP xyz [m] at 8:11, gripper width [m] at 7
+                    decision = run.check_progress(now, obs.proprio[8:11], float(obs.proprio[7]))
                 if decision is None:
                     obs.instruction = goal.instruction
                     t0 = time.perf_counter()
@@ -240,7 +246,7 @@ class VlaNode(Node):
                     self._error(f"holding: {decision.reason}")
                 else:
                     codes = {"done": ExecuteSkill.Result.SUCCEEDED, "timeout": ExecuteSkill.Result.TIMEOUT,
-                             "stale": ExecuteSkill.Result.STALE_INPUT}
+                             "stale": ExecuteSkill.Result.STALE_INPUT, "stalled": ExecuteSkill.Result.FAILED}
                     code, msg = codes[decision.kind], decision.reason
                     break
                 handle.publish_feedback(ExecuteSkill.Feedback(progress=run.progress(now), control_steps=run.steps))

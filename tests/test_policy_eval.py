@@ -57,3 +57,40 @@ def test_latency_spec_and_cli_validate():
     eval_policy.add_arguments(p)
     assert eval_policy.run(p.parse_args(["--latency-steps", "12"])) == 2
     assert eval_policy.run(p.parse_args(["--chunk-offset", "-1"])) == 2
+
+
+class _StuckPolicy:
+    """Commands nothing: the arm stays where it is, the gripper open."""
+
+    def __init__(self):
+        from types import SimpleNamespace
+
+        self.config = SimpleNamespace(chunk=4, use_wrist=False)
+
+    def infer(self, obs) -> ActionChunk:
+        return ActionChunk(np.tile([0, 0, 0, 0, 0, 0, 0.08], (4, 1)), 0.0, 0.0)
+
+
+def test_a_stuck_policy_ends_with_no_progress_not_the_timeout(env):
+    r = run_episode(_StuckPolicy(), env, 1_000_000, timeout_s=30.0)
+    assert r.end == "stalled" and not r.success
+    assert r.end_reason.startswith("no progress for 4.0 s: the arm has not moved more than 5 mm")
+    assert r.control_steps == 80                                      # 4 s at 20 Hz, not 600
+    off = run_episode(_StuckPolicy(), env, 1_000_000, timeout_s=1.0, stall_s=0.0)
+    assert off.end == "timeout" and off.control_steps == 20
+
+
+def test_eval_policy_default_timeout_is_the_graphs_skill_timeout():
+    import yaml
+
+    from promptbot.cli import eval_policy
+    from promptbot.paths import config_dir
+    from promptbot.policy.paths import graph_skill_timeout_s
+
+    planner = yaml.safe_load((config_dir() / "planner_node.yaml").read_text())["planner_node"]["ros__parameters"]
+    assert graph_skill_timeout_s() == planner["step_timeout_s"] > 0
+    p = argparse.ArgumentParser()
+    eval_policy.add_arguments(p)
+    assert p.parse_args([]).timeout is None                           # None = graph_skill_timeout_s() in evaluate
+    assert "step_timeout_s" in p.format_help() and f"({planner['step_timeout_s']:.0f} s)" in p.format_help()
+    assert eval_policy.run(p.parse_args(["--stall", "-1"])) == 2

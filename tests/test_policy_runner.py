@@ -97,3 +97,85 @@ def test_proprio_from_joints():
         proprio_from_joints(np.zeros(6), 0.0)
     with pytest.raises(ValueError):
         proprio_from_joints(np.full(7, np.nan), 0.0)
+
+
+# --- no progress ---------------------------------------------------------------------------------
+def _drive(run, xyz_of_t, width_of_t=lambda t: 0.04, seconds=12.0, rate_hz=20.0, act=None):
+    """Feed the runner ``seconds`` of states; returns (time, decision) of the first stall, or (None, None)."""
+    for k in range(int(seconds * rate_hz) + 1):
+        t = k / rate_hz
+        if act is not None:
+            run.on_chunk(act(t), 0.0)
+        d = run.check_progress(t, xyz_of_t(t), width_of_t(t))
+        if d is not None:
+            return t, d
+    return None, None
+
+
+def test_a_still_arm_stalls_after_stall_s_with_a_reason():
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, lambda t: (0.5, 0.0, 0.3) + 0.001 * np.sin(np.array([t, 2 * t, 3 * t])))
+    assert d.kind == "stalled" and t == pytest.approx(4.0)
+    assert d.reason == ("no progress for 4.0 s: the arm has not moved more than 5 mm and the gripper is "
+                        "unchanged")
+
+
+def test_motion_then_stop_stalls_stall_s_after_the_stop():
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, lambda t: (0.4 + 0.05 * min(t, 3.0), 0.0, 0.3))      # 5 cm/s for 3 s, then still
+    assert d.kind == "stalled" and t == pytest.approx(7.0, abs=0.1)
+
+
+def test_slow_but_moving_arm_does_not_stall():
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    assert _drive(run, lambda t: (0.4, 0.0, 0.3 - 0.004 * t), seconds=20.0) == (None, None)   # 4 mm/s down
+
+
+def test_the_gripper_moving_is_progress_and_its_command_is_too():
+    still = (0.5, 0.0, 0.3)
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    closing = lambda t: 0.08 - 0.01 * min(t, 6.0)                        # closes for 6 s, 1 cm/s
+    t, d = _drive(run, lambda t: still, closing)
+    assert t == pytest.approx(6.0 + 4.0, abs=0.2)     # stalls once it stopped (the last 2 mm are within tolerance)
+    # a release is commanded at 3 s and the opening lags (blocked): the command change counts
+    run = SkillRun(RunnerConfig(stall_s=4.0, ensemble_k=0.0), chunk=4, start_time_s=0.0)
+    command = lambda t: np.tile([0, 0, 0, 0, 0, 0, 0.02 if t < 3.0 else 0.08], (4, 1))
+    t, d = _drive(run, lambda t: still, act=command)
+    assert t == pytest.approx(3.0 + 4.0, abs=0.2)
+    # a regressed width that wanders by a few mm is not a decision to open
+    run = SkillRun(RunnerConfig(stall_s=4.0, ensemble_k=0.0), chunk=4, start_time_s=0.0)
+    wander = lambda t: np.tile([0, 0, 0, 0, 0, 0, 0.02 + 0.004 * np.sin(3 * t)], (4, 1))
+    t, d = _drive(run, lambda t: still, act=wander)
+    assert t == pytest.approx(4.0)
+
+
+def test_varying_twist_commands_that_do_not_move_the_arm_are_no_progress():
+    run = SkillRun(RunnerConfig(stall_s=4.0, ensemble_k=0.0), chunk=4, start_time_s=0.0)
+    pushing = lambda t: np.tile([0.1 * np.sin(t), 0.1 * np.cos(t), 0, 0, 0, 0, 0.04], (4, 1))
+    t, d = _drive(run, lambda t: (0.5, 0.0, 0.3), act=pushing)
+    assert d.kind == "stalled" and t == pytest.approx(4.0)
+
+
+def test_dithering_stalls_over_the_longer_window():
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, lambda t: (0.5 + 0.01 * np.sin(2.0 * t), 0.0, 0.3), seconds=20.0)   # +-1 cm at 0.3 Hz
+    assert d.kind == "stalled" and t == pytest.approx(8.0)
+    assert "no progress for 8.0 s: the arm has stayed within 15 mm (dithering)" in d.reason
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)             # +-3 cm: a real search
+    assert _drive(run, lambda t: (0.5 + 0.03 * np.sin(2.0 * t), 0.0, 0.3), seconds=20.0) == (None, None)
+
+
+def test_holding_for_stale_input_restarts_the_no_progress_window_and_zero_switches_it_off():
+    run = SkillRun(RunnerConfig(stall_s=4.0, stale_abort_s=5.0), chunk=4, start_time_s=0.0)
+    for t in np.arange(0.0, 3.0, 0.05):
+        assert run.check_progress(t, (0.5, 0.0, 0.3), 0.04) is None
+    assert run.check_inputs(3.0, None).kind == "hold"                     # no camera frame: held still
+    assert run.check_progress(5.0, (0.5, 0.0, 0.3), 0.04) is None        # 5 s still, but only 0 s judged
+    assert run.check_progress(8.9, (0.5, 0.0, 0.3), 0.04) is None
+    assert run.check_progress(9.0, (0.5, 0.0, 0.3), 0.04).kind == "stalled"
+    off = SkillRun(RunnerConfig(stall_s=0.0), chunk=4, start_time_s=0.0)
+    assert _drive(off, lambda t: (0.5, 0.0, 0.3), seconds=20.0) == (None, None)
+    with pytest.raises(ValueError):
+        RunnerConfig(stall_s=-1.0)
+    with pytest.raises(ValueError):
+        RunnerConfig(stall_motion_m=0.0)

@@ -2,6 +2,9 @@
 
 Held-out seeds (>= 1,000,000; training uses lower ones), three conditions:
 seen paraphrases, unseen paraphrases, and the cluttered world (distractors).
+The skill timeout defaults to the graph's (the planner's ``step_timeout_s``),
+and a skill that makes no progress for ``--stall`` seconds ends early, as in
+the policy node.
 """
 from __future__ import annotations
 
@@ -11,15 +14,24 @@ import sys
 from pathlib import Path
 
 from promptbot.planning.skills import SKILL_NAMES
+from promptbot.policy.runner import STALL_S
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from promptbot.policy.paths import graph_skill_timeout_s
+
     parser.add_argument("--episodes", type=int, default=200, help="episodes per skill and condition")
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--backend", default="onnxruntime", choices=["torch", "onnxruntime", "tensorrt"])
     parser.add_argument("--conditions", default="seen,unseen,distractors")
     parser.add_argument("--skills", default="pick,place,stack,push")
-    parser.add_argument("--timeout", type=float, default=20.0, help="per-skill timeout [s sim time]")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="per-skill timeout [s sim time]; default: the policy's skill timeout in the graph, "
+                             "the planner's step_timeout_s in config/planner_node.yaml "
+                             f"({graph_skill_timeout_s():.0f} s)")
+    parser.add_argument("--stall", type=float, default=STALL_S, metavar="S",
+                        help="end a skill that makes no progress for this long, as the policy node does "
+                             "(its stall_s; promptbot.policy.runner) [s sim time]; 0 = off (default %(default)s)")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")
@@ -45,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"eval-policy: --latency-steps / --chunk-offset: {exc}", file=sys.stderr)
         return 2
-    if args.episodes < 1 or args.workers < 1 or args.timeout <= 0:
-        print("eval-policy: --episodes and --workers must be >= 1 and --timeout > 0", file=sys.stderr)
+    if args.episodes < 1 or args.workers < 1 or (args.timeout is not None and args.timeout <= 0) or args.stall < 0:
+        print("eval-policy: --episodes and --workers must be >= 1, --timeout > 0 and --stall >= 0", file=sys.stderr)
         return 2
     skills = [s for s in args.skills.split(",") if s]
     conditions = [c for c in args.conditions.split(",") if c]
@@ -57,11 +69,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = evaluate(str(ckpt), args.backend, skills, conditions, args.episodes, args.timeout, args.workers,
                       str(args.embeddings) if args.embeddings else None, args.seed_offset, progress=True,
-                      latency=latency)
+                      latency=latency, stall_s=args.stall)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        print(f"timeout {report['timeout_s']:.0f} s, no-progress stop after {report['stall_s']:.1f} s")
         for cond, per in report["counts"].items():
             for skill, (wins, n) in per.items():
                 print(f"{cond:12s} {skill:6s} {wins}/{n} = {wins / max(1, n):.2f}")
+            print(f"{cond:12s} ends: {report['ends'][cond]}")
     return 0

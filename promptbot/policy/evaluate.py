@@ -2,8 +2,13 @@
 
 The loop is the policy node's loop without the middleware: camera images and
 proprioception from joint angles -> Policy.infer -> SkillRun (temporal
-ensembling, clipping, done flag) -> the sim's twist/gripper action space. Success
-is judged from simulator ground truth after the policy declares done or times out.
+ensembling, clipping, done flag, no-progress check) -> the sim's twist/gripper
+action space. Success is judged from simulator ground truth after the policy
+declares done, makes no progress (``SkillRun.check_progress``) or times out.
+
+The default timeout is the graph's: the planner sends every ExecuteSkill goal
+with its ``step_timeout_s`` (config/planner_node.yaml) and the policy node
+honours it, so ``graph_skill_timeout_s()`` (promptbot.policy.paths) reads it from there.
 """
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ import numpy as np
 
 from promptbot.policy.collect_skills import skill_episode_spec
 from promptbot.policy.data import step_paraphrases
+from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import proprio_from_joints
-from promptbot.policy.runner import RunnerConfig, SkillRun
+from promptbot.policy.runner import STALL_S, RunnerConfig, SkillRun
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -51,7 +57,8 @@ class EpisodeResult:
     instruction: str
     success: bool
     reason: str
-    end: str                    # done | timeout
+    end: str                    # done | timeout | stalled
+    end_reason: str             # the runner's reason for the end (e.g. "no progress for 4.0 s: ...")
     control_steps: int
     wall_s: float
     mean_infer_ms: float
@@ -70,8 +77,10 @@ class LatencySpec:
         RunnerConfig(chunk_offset_steps=self.chunk_offset_steps)     # the runner's own bounds, checked up front
 
 
-def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float = 20.0,
-                distractors: bool = False, latency: LatencySpec = LatencySpec()) -> EpisodeResult:
+def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float | None = None,
+                distractors: bool = False, latency: LatencySpec = LatencySpec(),
+                stall_s: float = STALL_S) -> EpisodeResult:
+    """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``)."""
     from promptbot.policy.policy import Observation
     from promptbot.sim.expert import Expert
 
@@ -85,17 +94,25 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
         Expert(env).run_plan(spec.setup_plan)
     texts = step_paraphrases(skill, args, heldout=heldout_paraphrase)
     instruction = texts[seed % len(texts)]
+    timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
-                       latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps)
+                       latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
+                       stall_s=stall_s)
     run = SkillRun(cfg, policy.config.chunk, 0.0)
     use_wrist = policy.config.use_wrist
-    t0, infer_s, end = time.perf_counter(), [], "timeout"
+    t0, infer_s = time.perf_counter(), []
+    end, end_reason = "timeout", f"skill not finished after {timeout_s:.1f} s"
     history: list = []                   # observations of the last obs_delay_steps + 1 periods
     for k in range(int(timeout_s * cfg.control_rate_hz)):
         _, q, _, _ = env.joint_state()
+        proprio = proprio_from_joints(q[:7], env.gripper_width())
+        stalled = run.check_progress(k * cfg.period_s, proprio[8:11], float(proprio[7]))   # as the node does
+        if stalled is not None:
+            end, end_reason = stalled.kind, stalled.reason
+            break
         history.append(Observation(
             scene_rgb=env.render("scene", RENDER_SIZE, RENDER_SIZE).rgb,
-            proprio=proprio_from_joints(q[:7], env.gripper_width()),
+            proprio=proprio,
             instruction=instruction,
             wrist_rgb=env.render("wrist", RENDER_SIZE, RENDER_SIZE).rgb if use_wrist else None))
         del history[:-(latency.obs_delay_steps + 1)]
@@ -105,7 +122,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
         infer_s.append(chunk.latency_s)
         d = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age_s)
         if d.kind == "done":
-            end = "done"
+            end, end_reason = "done", d.reason
             break
         if d.kind == "act":
             env.step(d.action)
@@ -113,7 +130,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
             env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
     env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
     ok, reason = skill_succeeded(skill, tuple(args), env)
-    return EpisodeResult(skill, seed, instruction, ok, reason, end, run.steps, time.perf_counter() - t0,
+    return EpisodeResult(skill, seed, instruction, ok, reason, end, end_reason, run.steps, time.perf_counter() - t0,
                          1e3 * float(np.mean(infer_s)) if infer_s else 0.0)
 
 
@@ -122,7 +139,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int,
-                 latency: LatencySpec = LatencySpec()) -> None:
+                 latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S) -> None:
     from promptbot.policy.policy import Policy
     from promptbot.sim.env import SimConfig, SimEnv
 
@@ -134,6 +151,7 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
     _WORKER["policy"] = Policy.load(checkpoint, backend=backend, encoder=encoder, threads=threads)
     _WORKER["env"] = SimEnv("tabletop", 0, SimConfig.from_env())
     _WORKER["latency"] = latency
+    _WORKER["stall_s"] = stall_s
     import atexit
 
     atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)
@@ -142,7 +160,8 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
 def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
     cond, seed, timeout_s = job
     r = run_episode(_WORKER["policy"], _WORKER["env"], seed, heldout_paraphrase=cond == "unseen",
-                    distractors=cond == "distractors", timeout_s=timeout_s, latency=_WORKER["latency"])
+                    distractors=cond == "distractors", timeout_s=timeout_s, latency=_WORKER["latency"],
+                    stall_s=_WORKER["stall_s"])
     return cond, r
 
 
@@ -155,24 +174,29 @@ def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
 
 
 def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[str], episodes: int,
-             timeout_s: float = 20.0, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
-             progress: bool = True, latency: LatencySpec = LatencySpec()) -> dict:
-    """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes."""
+             timeout_s: float | None = None, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
+             progress: bool = True, latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S) -> dict:
+    """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes.
+
+    ``timeout_s`` None = the graph's skill timeout (``graph_skill_timeout_s``); ``stall_s`` 0 = no
+    no-progress check (the episode runs to done or the timeout).
+    """
     from dataclasses import asdict
 
     from tqdm import tqdm
 
     if workers < 1:
         raise ValueError("workers must be >= 1")
+    timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
-                    "timeout_s": timeout_s, "latency": asdict(latency), "results": {}, "counts": {}, "episodes": []}
+                    "timeout_s": timeout_s, "stall_s": stall_s, "latency": asdict(latency), "results": {}, "counts": {}, "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:
         if workers == 1:
-            _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency)
+            _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency, stall_s=stall_s)
             for job in jobs:
                 results.append(_run_job(job))
                 bar.update(1)
@@ -181,7 +205,7 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                     initargs=(str(checkpoint), backend, embeddings, 1, latency)) as pool:
+                                     initargs=(str(checkpoint), backend, embeddings, 1, latency, stall_s)) as pool:
                 for out in pool.map(_run_job, jobs, chunksize=1):
                     results.append(out)
                     bar.update(1)
@@ -195,6 +219,8 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
         wins, n = report["counts"].setdefault(cond, {}).get(r.skill, (0, 0))
         report["counts"][cond][r.skill] = (wins + int(r.success), n + 1)
         report["episodes"].append({"condition": cond, **asdict(r)})
+        ends = report.setdefault("ends", {}).setdefault(cond, {})
+        ends[r.end] = ends.get(r.end, 0) + 1
     for cond, per in report["counts"].items():
         report["results"][cond] = {s: w / n for s, (w, n) in per.items()}
     return report

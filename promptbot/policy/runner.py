@@ -2,7 +2,8 @@
 
 ``SkillRun`` decides, once per control period, what to send to the arm:
 an action from the policy (temporally ensembled chunks), a hold (zero
-velocity) when the input is stale, or the end of the skill (done, timeout).
+velocity) when the input is stale, or the end of the skill (done, timeout,
+stale input, no progress).
 The node feeds it observations and publishes what it returns.
 
 Latency compensation: entry i of a chunk is the action for the control period
@@ -14,15 +15,36 @@ time has passed: ``round(obs_age / period + chunk_offset_steps)``. Executing a
 stale entry is a delay inside a feedback loop; measured on the demo scene, a
 single 50 ms delay turned a 5 s pick into a 40 s timeout (see
 ``promptbot eval-policy --latency-steps``).
+
+No progress ends a skill early (``check_progress``): if for ``stall_s`` the
+end effector has stayed within ``stall_motion_m`` of where it was, the gripper
+opening has not changed by more than ``stall_gripper_m`` and the commanded
+width not by more than ``STALL_GRIPPER_COMMAND_M``, the skill ends with kind
+"stalled" and a reason that says so. A policy that dithers also stalls: over ``DITHER_WINDOW_FACTOR * stall_s``
+the end effector never left a ball of ``DITHER_RADIUS_FACTOR * stall_motion_m``
+around its mean position and the gripper did not change. Changes of the
+commanded *twist* alone are not progress: a policy whose varying commands do
+not move the arm (held by the safety governor, pressing on an object) is stuck.
+Without this a stuck skill ran out its whole timeout (60 s in the graph).
 """
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from promptbot.policy.ensemble import TemporalEnsembler
+
+
+STALL_S = 4.0                  # no progress for this long ends the skill [s]
+STALL_MOTION_M = 0.005         # end-effector travel that counts as progress [m]
+STALL_GRIPPER_M = 0.002        # change of the gripper opening that counts as progress [m]
+STALL_GRIPPER_COMMAND_M = 0.01 # change of the commanded opening that counts as progress (a regressed width
+                               # wanders by a few mm without meaning to open or close) [m]
+DITHER_WINDOW_FACTOR = 2.0     # dithering is judged over this many stall_s ...
+DITHER_RADIUS_FACTOR = 3.0     # ... within a ball of this many stall_motion_m (15 mm, 8 s by default)
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,9 @@ class RunnerConfig:
     max_angular_rad_s: float = 1.0
     chunk_offset_steps: float = 0.0        # periods between taking an observation and acting on it, beyond its age
     latency_compensation: bool = True      # skip the chunk entries whose time has passed (see module doc)
+    stall_s: float = STALL_S               # no progress this long ends the skill (0 = never) [s]
+    stall_motion_m: float = STALL_MOTION_M
+    stall_gripper_m: float = STALL_GRIPPER_M
 
     def __post_init__(self):
         if not 1.0 <= self.control_rate_hz <= 100.0:
@@ -48,6 +73,10 @@ class RunnerConfig:
             raise ValueError("done_threshold must be in (0, 1] and done_consecutive >= 1")
         if not 0.0 <= self.chunk_offset_steps <= 10.0:
             raise ValueError("chunk_offset_steps must be in [0, 10]")
+        if not 0.0 <= self.stall_s <= 600.0:
+            raise ValueError("stall_s must be in [0, 600] s (0 = off)")
+        if not (0.0 < self.stall_motion_m <= 0.5 and 0.0 < self.stall_gripper_m <= 0.08):
+            raise ValueError("stall_motion_m must be in (0, 0.5] m and stall_gripper_m in (0, 0.08] m")
 
     @property
     def period_s(self) -> float:
@@ -56,7 +85,7 @@ class RunnerConfig:
 
 @dataclass
 class Decision:
-    kind: str                              # "act" | "hold" | "done" | "timeout" | "stale"
+    kind: str                              # "act" | "hold" | "done" | "timeout" | "stale" | "stalled"
     action: np.ndarray | None = None       # (7,) when kind == "act"
     reason: str = ""
 
@@ -73,6 +102,8 @@ class SkillRun:
         self.done_streak = 0
         self.steps = 0
         self.skipped = 0                   # chunk entries skipped for latency, summed over steps
+        self.commanded_gripper_m: float | None = None   # gripper width of the last "act" decision
+        self._track: deque = deque()       # (t [s], TCP xyz [m], gripper width [m], commanded width [m])
 
     def progress(self, now_s: float) -> float:
         return float(min(1.0, max(0.0, (now_s - self.start) / self.cfg.timeout_s)))
@@ -87,9 +118,51 @@ class SkillRun:
             if now_s - self.stale_since >= self.cfg.stale_abort_s:
                 return Decision("stale", reason=f"camera stale for {now_s - self.stale_since:.1f} s")
             what = "no camera frame yet" if image_stamp_s is None else f"camera frame {age * 1e3:.0f} ms old"
+            self._track.clear()            # holding is not the policy's lack of progress: judge afresh after it
             return Decision("hold", reason=what)
         self.stale_since = None
         return None
+
+    def check_progress(self, now_s: float, tcp_xyz_m, gripper_width_m: float) -> Decision | None:
+        """Record the arm's state; a "stalled" decision when it has made no progress (module doc), else None."""
+        cfg = self.cfg
+        if cfg.stall_s <= 0:
+            return None
+        cmd = gripper_width_m if self.commanded_gripper_m is None else self.commanded_gripper_m
+        self._track.append((now_s, np.asarray(tcp_xyz_m, dtype=np.float64).reshape(3), float(gripper_width_m),
+                            float(cmd)))
+        dither_s = DITHER_WINDOW_FACTOR * cfg.stall_s
+        while len(self._track) > 1 and self._track[1][0] <= now_s - dither_s:
+            self._track.popleft()          # keep one sample at or before the longest window's start
+        if self._covers(now_s, cfg.stall_s) and self._still(self._since(now_s - cfg.stall_s)):
+            return Decision("stalled", reason=f"no progress for {cfg.stall_s:.1f} s: the arm has not moved more "
+                                              f"than {cfg.stall_motion_m * 1e3:.0f} mm and the gripper is unchanged")
+        if self._covers(now_s, dither_s) and self._dithering(self._since(now_s - dither_s)):
+            return Decision("stalled", reason=f"no progress for {dither_s:.1f} s: the arm has stayed within "
+                                              f"{DITHER_RADIUS_FACTOR * cfg.stall_motion_m * 1e3:.0f} mm "
+                                              "(dithering) and the gripper is unchanged")
+        return None
+
+    def _covers(self, now_s: float, window_s: float) -> bool:
+        return self._track[0][0] <= now_s - window_s + 1e-9
+
+    def _since(self, t_s: float) -> list:
+        return [x for x in self._track if x[0] >= t_s - 1e-9]
+
+    def _gripper_unchanged(self, span) -> bool:
+        widths = np.array([[x[2], x[3]] for x in span])
+        opening, command = np.ptp(widths, axis=0)
+        return bool(opening <= self.cfg.stall_gripper_m and command <= STALL_GRIPPER_COMMAND_M)
+
+    def _still(self, span) -> bool:
+        ref = span[0][1]
+        return (max(float(np.linalg.norm(x[1] - ref)) for x in span) <= self.cfg.stall_motion_m
+                and self._gripper_unchanged(span))
+
+    def _dithering(self, span) -> bool:
+        xyz = np.stack([x[1] for x in span])
+        radius = float(np.max(np.linalg.norm(xyz - xyz.mean(axis=0), axis=1)))
+        return radius <= DITHER_RADIUS_FACTOR * self.cfg.stall_motion_m and self._gripper_unchanged(span)
 
     def skip_steps(self, obs_age_s: float, chunk: int) -> int:
         """How many leading chunk entries are already in the past when the action is applied."""
@@ -119,4 +192,5 @@ class SkillRun:
         if n > self.cfg.max_angular_rad_s:
             ang = ang * (self.cfg.max_angular_rad_s / n)
         self.steps += 1
+        self.commanded_gripper_m = float(a[6])
         return Decision("act", np.concatenate([lin, ang, a[6:7]]))
