@@ -220,7 +220,7 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
     * rule: the rule reading, if it accounts for every content word (:mod:`.accounting`), else a question.
     * llm: the LLM's best reading if it is clearly ahead (``margin`` nats over the next different reading)
       and accounts for every content word; else a question that names the readings.
-    * hybrid: both agree -> act. They disagree, or the LLM's best is not clearly ahead -> ask, naming
+    * hybrid: both agree (the LLM's best is the rule reading) -> act. They disagree -> ask, naming
       the readings. The rule parser fails (unknown / ambiguous, or its reading ignores a content word)
       and the LLM's best is clearly ahead and accounts for everything -> act on it, saying so.
     """
@@ -262,8 +262,8 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
         return answer("ok", f"Goal: {_say(best.goal, objects)}.", best.goal, best.assumptions)
     # hybrid, with LLM readings
     if rule.status == "ok" and not rule_q:
-        if best is not None and best.goal == rule.goal and ahead:
-            return answer("ok", rule.message, rule.goal)
+        if best is not None and best.goal == rule.goal:
+            return answer("ok", rule.message, rule.goal)     # two parsers agree
         others = [d.goal for d in distinct if d.goal != rule.goal][:2]
         return answer("ambiguous", _which([rule.goal] + others, objects))
     if rule.status in ("ok", "unknown", "ambiguous") and best is not None and ahead and not best_q:
