@@ -47,6 +47,7 @@ _REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything els
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
 _ONLY = r"only|just the"
 _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
+_STATE = r"belong|belongs|matter|fit|fits|need to worry|care|mind|look|seem"
 _BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
 _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\binside\b", ("in", "on", "in_any")),
               (r"\bon(to)?\b|\bon top\b", ("on", "in")), (r"\bnext to\b|\bnear\b|\bbeside\b|\bby\b", ("near",)),
@@ -141,7 +142,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_CORRECT})(?= )", t):
         before = t[:m.start()]
         prev = mentioned(before, objects)
-        if m.group(0).startswith("other way"):
+        if m.group(0).startswith("other way") or re.match(r" (?:, )?(the )?other way", t[m.end():]):
             if goal.literals and prev:
                 # "put A on B, wait, other way around": the reading must not keep A on B
                 ids = [c for _, c in prev[-2:]]
@@ -162,22 +163,22 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         rest = t[m.end():]
         if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest):
             continue                   # "but" as a conjunction: its clause is checked on its own
-        ids = _ids_in(_clause_after(t, m.end()), objects)
-        if not ids:
+        clause = _clause_after(t, m.end())
+        alts = [c for _, c in mentioned(clause, objects)] or [{x} for x in _ids_in(clause, objects)]
+        if not alts:
             if word != "but" and not guarded:
                 out.append(Unaccounted(word, "nothing in the reading is left out"))
             continue
-        exempt |= ids
-        for x in sorted(ids):
-            o = by_id[x]
-            if x in guarded:
-                continue
-            if o.is_container and x not in placed:
-                continue
-            if not o.is_container and x not in placed and x in in_goal:
-                continue
-            out.append(Unaccounted(f"{word} the {o.color} {o.label}",
-                                   f"the reading does not keep the {o.color} {o.label} out"))
+        for ids in alts:               # one mention; "the yellow one" may be any yellow object
+            exempt |= ids
+
+            def kept_out(x: str) -> bool:
+                o = by_id[x]
+                return x in guarded or (o.is_container and x not in placed)
+
+            if not any(kept_out(x) for x in ids):
+                out.append(Unaccounted(f"{word} {_names(ids, by_id)}",
+                                       f"the reading does not keep {_names(ids, by_id)} out"))
 
     for m in re.finditer(rf"(?<= )(?:{_NEGATE}|{_KEEP})(?= )", t):
         word = m.group(0)
@@ -202,6 +203,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                 continue
         if ids and word in ("keep",) and not preds and not motion:
             continue                   # "keep going", "keep it tidy": not a constraint on an object
+        if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):
+            continue                   # "it doesn't belong anywhere": says how things are, asks nothing
         what = " ".join(clause.split()[:6])
         out.append(Unaccounted(what, "the reading has no constraint for it (no unmoved or negated literal)"))
 
