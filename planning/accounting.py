@@ -47,6 +47,7 @@ _REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything els
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
 _ONLY = r"only|just the"
 _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
+_PLACE_WORDS = r"\b(in|into|inside|on|onto|to|next to|near|beside|by|from|out of)\b"
 _STATE = r"belong|belongs|matter|fit|fits|need to worry|care|mind|look|seem"
 _BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
 _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\binside\b", ("in", "on", "in_any")),
@@ -121,6 +122,16 @@ def _ids_in(clause: str, objects: Sequence[ObjectState]) -> set[str]:
     return ids
 
 
+def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
+    """Objects named as where something comes from ("off the green cube", "from the bowl")."""
+    out: set[str] = set()
+    for m in re.finditer(r"\b(from|off( of)?|out of|that is (in|on)|which is (in|on)|that are (in|on))\b", t):
+        words = t[m.end():].split()
+        head = " ".join(words[:4])
+        out |= {x for _, c in mentioned(head, objects) for x in c}
+    return out
+
+
 def _names(ids: set[str], by_id: dict[str, ObjectState]) -> str:
     return " or ".join(f"the {by_id[i].color} {by_id[i].label}" for i in sorted(ids))
 
@@ -164,6 +175,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest):
             continue                   # "but" as a conjunction: its clause is checked on its own
         clause = _clause_after(t, m.end())
+        rel = re.search(_PLACE_WORDS, clause)   # "except the yellow cube in the pink bowl": up to "in"
+        if rel and mentioned(clause[:rel.start()], objects):
+            clause = clause[:rel.start()]
         alts = [c for _, c in mentioned(clause, objects)] or [{x} for x in _ids_in(clause, objects)]
         if not alts:
             if word != "but" and not guarded:
@@ -217,8 +231,10 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_ONLY})(?= )", t):
         if subjects - named:
             out.append(Unaccounted(m.group(0), "the reading moves something that was not named"))
-    for x in sorted(named - exempt - in_goal):
+    for x in sorted(named - exempt - in_goal - _sources(t, objects)):
         o = by_id[x]
+        if o.is_container:
+            continue                   # a place named: where things are, or go (checked by what goes there)
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))

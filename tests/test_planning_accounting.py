@@ -59,6 +59,12 @@ def test_a_reading_that_ignores_a_content_word_is_not_accounted_for(text, goal, 
     ("put the green cube next to the red cube, not on it", "near(green_cube, red_cube)"),
     ("before anything else, put the red cube in the white bowl", "in(red_cube, white_bowl)"),
     ("the red cube is too far away, bring it to the front", "in_region(red_cube, front)"),
+    # a place named as where things come from is not a dropped object
+    ("take the red cube out of the yellow bowl", "on_table(red_cube)"),
+    ("move the red cube from the yellow bowl into the white bowl", "in(red_cube, white_bowl)"),
+    ("empty the yellow bowl", "on_table(red_cube)"),
+    ("put all the cubes except the blue cube in the white bowl",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
 ])
 def test_a_reading_that_accounts_for_every_word_passes(text, goal):
     assert unaccounted(text, parse_goal(goal), tabletop()) == []
