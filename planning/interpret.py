@@ -39,6 +39,7 @@ _SYNONYMS = [
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
 _GROUP_WORDS = {"objects": None, "things": None, "items": None}
+_NUMBERS = ("two", "three", "four", "five", "2", "3", "4", "5")
 
 
 class _Status:
@@ -92,6 +93,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|actually|scratch that|"
     r"make that|er|erm|uh|um|no(?= ,)|oops)(?: ,| -)*(?= |$)")
+_CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
 _QUANTIFIERS = {"all", "every", "each", "any", "a", "an", "both"}
 _CONTRAST = ("except", "but", "not", "than", "besides", "excluding", "instead", "from")
 
@@ -215,7 +217,7 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
             prev_rel = next((p for p in reversed(out[-3:]) if p in _REL_WORDS), prev)
             cands = _role_filter([o for o in objects if o.color == w], prev_rel)
             last_label = next((_label_word(p) for p in reversed(out) if _label_word(p)), None)
-            if prev in _CONTRAST:
+            if prev in _CONTRAST or " ".join(out[-3:-1] if out[-1:] == ["the"] else out[-2:]) in _CONTRAST_PAIRS:
                 # "any bowl except the green one", "all the cubes ... except the yellow one": the kind of
                 # the set it is taken out of
                 labelled = [(j, p) for j, p in reversed(list(enumerate(out))) if _label_word(p)]
@@ -328,10 +330,11 @@ def _tokens(text: str) -> list:
                                rest=True))
             i += k
             continue
-        # "the cubes": all of them
-        if word == "the" and at(i + 1) in _PLURAL:
-            out.append(Mention("group", label=_PLURAL[at(i + 1)], text=" ".join(w[i:i + 2])))
-            i += 2
+        # "the cubes", "the three cubes": all of them
+        num = 1 if at(i + 1) in _NUMBERS else 0
+        if word == "the" and at(i + 1 + num) in _PLURAL:
+            out.append(Mention("group", label=_PLURAL[at(i + 1 + num)], text=" ".join(w[i:i + 2 + num])))
+            i += 2 + num
             continue
         # groups: all/every/each/both (of) (the) [color] labels | everything
         if word in ("all", "every", "each", "both") or word == "everything":
@@ -344,6 +347,12 @@ def _tokens(text: str) -> list:
                 j += 1
             if at(j) == "the":
                 j += 1
+            if at(j) in _NUMBERS:         # "all three", "both the two cubes"
+                j += 1
+                if not (at(j) in _PLURAL or at(j) in COLORS or at(j) in _GROUP_WORDS):
+                    out.append(Mention("group", text=" ".join(w[i:j])))
+                    i = j
+                    continue
             color = at(j) if at(j) in COLORS else None
             if color:
                 j += 1
@@ -438,7 +447,7 @@ _MARKERS: list[tuple[tuple[str, ...], str]] = sorted([
     (("which", "is", "on"), "mod"), (("that", "are", "in"), "mod"),
     (("except",), "except"), (("except", "for"), "except"), (("but",), "except"), (("but", "not"), "except"),
     (("other", "than"), "except"), (("apart", "from"), "except"), (("excluding",), "except"),
-    (("besides",), "except"),
+    (("besides",), "except"), (("instead", "of"), "except"), (("rather", "than"), "except"),
 ], key=lambda m: -len(m[0]))
 
 _REMOVE_VERBS = ("remove", "take out", "get out", "lift out")
@@ -455,10 +464,12 @@ def _match_marker(toks: list, i: int) -> tuple[str, int] | None:
 
 @dataclass
 class _Reading:
-    # (rel, subject mention, target mention, negated); rel in in/on/near/left_of/right_of/to/region/out
-    relations: list[tuple[str, Mention, Mention | None, bool]] = field(default_factory=list)
+    # (rel, subject mention, target mention, negated, phase); rel in in/on/near/left_of/right_of/to/region/out;
+    # phase counts the sequencing words before it ("then", "after that", "finally")
+    relations: list[tuple[str, Mention, Mention | None, bool, int]] = field(default_factory=list)
 
 
+_PLACES = ("in", "on", "in_region", "on_table", "near", "left_of", "right_of", "in_any")
 _NEGATIONS = ("not", "don't", "dont", "never", "doesn't", "shouldn't", "mustn't", "can't")
 _CLAUSE_ENDS = (",", ";", "and", "then", "but", "so")
 
@@ -482,6 +493,7 @@ def _parse_relations(toks: list) -> _Reading:
     n = len(toks)
     remove_verb = False
     negated = False
+    phase = 0
 
     def leftover() -> None:
         nonlocal subjects, last
@@ -490,7 +502,7 @@ def _parse_relations(toks: list) -> _Reading:
             for s in subjects:
                 # "in a bowl, any bowl but the white one": "any bowl" restates the target
                 if s.kind in ("ref", "group") and not s.indefinite:
-                    reading.relations.append((rel, s, target, False))
+                    reading.relations.append((rel, s, target, False, phase))
             last, subjects = list(subjects), []
 
     while i < n:
@@ -518,6 +530,8 @@ def _parse_relations(toks: list) -> _Reading:
             continue
         if t in _CLAUSE_ENDS:
             negated = False
+        if t in ("then", "afterwards", "finally") or (t == "after" and i + 1 < n and toks[i + 1] in ("that", "this")):
+            phase += 1
         if t in _NEGATIONS or (t == "do" and i + 1 < n and toks[i + 1] == "not"):
             negated = True
         if t in ("remove",):
@@ -562,7 +576,7 @@ def _parse_relations(toks: list) -> _Reading:
         if rel == "from":
             if remove_verb and subjects and target is not None:
                 for s in subjects:
-                    reading.relations.append(("out", s, target, negated))
+                    reading.relations.append(("out", s, target, negated, phase))
                 last, subjects = subjects, []
             i = j + (1 if target is not None else 0)
             continue
@@ -582,7 +596,7 @@ def _parse_relations(toks: list) -> _Reading:
             else:
                 target = next((m for m in reversed(seen) if not any(m is s for s in subj)), target)
         for s in subj:
-            reading.relations.append((rel, s, target, negated))
+            reading.relations.append((rel, s, target, negated, phase))
         if not negated:
             prev_rel = (rel, list(subj), target)
         if target.kind == "ref" and target not in seen:
@@ -785,8 +799,10 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap objects that are in two different "
                                  f"containers; the {_name(a)} and the {_name(b)} are not.")
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
-    if re.search(r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|(at|on) the (bottom|base))\b", text) \
-            and (len(refs) >= 2 or groups):
+    stack_group = bool(groups) and re.search(r"\b(stack|pile)\b", text) is not None and \
+        re.search(r"\b(on|onto|in|into|to)\b", text) is None          # "stack all three", "pile the cubes up"
+    if (re.search(r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|(at|on) the (bottom|base))\b", text)
+            and (len(refs) >= 2 or groups)) or stack_group:
         if groups:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
@@ -885,14 +901,21 @@ def describe_goal(goal: Goal, objects: Sequence[ObjectState]) -> str:
              "right_of": "is to the right of"}
     parts = []
     for l in goal.literals:
+        text = ""
         if l.pred in words:
-            parts.append(f"{nm(l.args[0])} {words[l.pred]} {nm(l.args[1])}")
+            text = f"{nm(l.args[0])} {words[l.pred]} {nm(l.args[1])}"
         elif l.pred == "in_region":
-            parts.append(f"{nm(l.args[0])} is on the {l.args[1]} side of the table")
+            text = f"{nm(l.args[0])} is on the {l.args[1]} side of the table"
         elif l.pred == "on_table":
-            parts.append(f"{nm(l.args[0])} is on the table")
+            text = f"{nm(l.args[0])} is on the table"
         elif l.pred == "in_any":
-            parts.append(f"{nm(l.args[0])} is put away")
+            text = f"{nm(l.args[0])} is put away"
+        elif l.pred == "unmoved":
+            text = f"{nm(l.args[0])} stays where it is"
+        if text and l.negated:
+            text = text.replace(" is ", " is not ", 1)
+        if text:
+            parts.append(text)
     return " and ".join(parts)
 
 
@@ -1010,12 +1033,12 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
     if not reading.relations:
         return []
     # what is named by itself: "the rest" / "the others" is the group less these
-    named = {_ground_ref(m, objects).id for _, s, tg, _ in reading.relations for m in (s, tg)
+    named = {_ground_ref(m, objects).id for _, s, tg, _, _ in reading.relations for m in (s, tg)
              if m is not None and m.kind == "ref" and not (m.indefinite and m is tg)}
     # one list of alternatives per relation; cartesian product (bounded)
     per_rel: list[list[list[Literal]]] = []
     fixed: set[str] = set(keep)
-    for rel, subj_m, tgt, negated in reading.relations:
+    for rel, subj_m, tgt, negated, phase in reading.relations:
         if subj_m.kind == "same":
             continue
         subjects = _ground(subj_m, objects)
@@ -1030,7 +1053,7 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
                 len(subjects) > 1 and not _ground_ref(tgt, objects).is_container:
             # "stack every cube on the red one": one tower on it, in the order they stand (left first)
             chain = [_ground_ref(tgt, objects)] + sorted(subjects, key=lambda o: -o.position[1])
-            per_rel.append([[_lit("on", up.id, low.id) for low, up in zip(chain, chain[1:])]])
+            per_rel.append((phase, [[_lit("on", up.id, low.id) for low, up in zip(chain, chain[1:])]]))
             continue
         for subj in subjects:
             alts = _relation_literals(rel, subj, tgt, objects)
@@ -1038,19 +1061,24 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
                 continue
             if negated:      # "don't put X in Y", "not on it": none of the readings may hold
                 alts = [[replace(l, negated=True) for a in alts for l in a]]
-            per_rel.append(alts)
+            per_rel.append((phase, alts))
     if not per_rel:
         return []
-    stay = [_lit("unmoved", x) for x in sorted(fixed)]
-    combos: list[list[Literal]] = [[]]
-    for alts in per_rel:
-        combos = [c + a for c in combos for a in alts][:16]
+    stay = [(0, _lit("unmoved", x)) for x in sorted(fixed)]
+    combos: list[list[tuple[int, Literal]]] = [[]]
+    for phase, alts in per_rel:
+        combos = [c + [(phase, l) for l in a] for c in combos for a in alts][:16]
     combos = [c + stay for c in combos]
     goals = []
     for lits in combos:
         # a later placement of the same object supersedes an earlier "out of ... (on the table)"
         final: list[Literal] = []
-        for l in lits:
+        when: dict[Literal, int] = {}
+        for phase, l in lits:
+            if l.pred in _PLACES and not l.negated:
+                # "put it in the bowl, then take it out and put it on the right": the final state counts
+                final = [x for x in final if not (x.pred in _PLACES and not x.negated and x.args[0] == l.args[0]
+                                                  and when.get(x, phase) < phase)]
             if l.pred in ("in", "on", "in_region", "near", "left_of", "right_of"):
                 final = [x for x in final if not (x.pred == "on_table" and x.args[0] == l.args[0])]
             if l.pred in ("in", "on") and not l.negated:
@@ -1062,6 +1090,7 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
             if l.pred == "on_table" and any(x.args[0] == l.args[0] and x.pred in ("in", "on") for x in final):
                 continue
             final.append(l)
+            when.setdefault(l, phase)
         g = Goal(tuple(final))
         if g not in goals:
             goals.append(g)

@@ -165,6 +165,10 @@ def test_indefinite_target_is_scored_not_guessed():
      "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
     ("first put the red cube in the yellow bowl, then the blue cube", "in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
     ("put the green cube next to the red cube, not on it", "near(green_cube, red_cube) & !on(green_cube, red_cube)"),
+    ("put the red cube in the white bowl instead of the yellow one", "in(red_cube, white_bowl)"),
+    # sequencing is scored on the final state; "all three" is every cube
+    ("put the red cube in the white bowl, then take it out and put it on the right", "in_region(red_cube, right)"),
+    ("stack all three", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
 ])
 def test_what_people_say(text, goal):
     r = interpret(text, tabletop())
@@ -215,3 +219,11 @@ def test_the_first_transcript_of_the_n_best_that_grounds_is_taken():
     assert r.assumptions[0] == "heard as 'put the blue cube in the white bowl'"
     r = interpret("put the purple cube in the white bowl", tabletop(), transcripts=["put the pink cube in it"])
     assert r.status == "impossible" and "purple" in r.message      # none grounds: the best transcript's answer
+
+
+def test_a_goal_is_said_in_words_with_its_constraints():
+    from promptbot.planning.interpret import describe_goal
+    g = parse_goal("in(red_cube, white_bowl) & !in(green_cube, yellow_bowl) & unmoved(blue_cube)")
+    said = describe_goal(g, tabletop())
+    assert "the red cube is in the white bowl" in said
+    assert "the green cube is not in the yellow bowl" in said and "the blue cube stays where it is" in said
