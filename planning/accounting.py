@@ -153,6 +153,13 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_CORRECT})(?= )", t):
         before = t[:m.start()]
         prev = mentioned(before, objects)
+        after = t[m.end():]
+        if not re.search(rf"\w", re.sub(r"[,.;:!?]", "", after)):
+            continue                   # "..., actually": nothing follows that could replace anything
+        if m.group(0) in ("er", "erm", "uh", "um") and (
+                re.search(r" (the|a|an|in|into|on|onto|to) ?[,.]? *$", before) or
+                not re.match(rf" [,.]? ?(the |a |an )?(?:{'|'.join(COLORS)})\b", after)):
+            continue                   # "in the, uh, white bowl", "the red cube, um, in ...": a hesitation
         if m.group(0).startswith("other way") or re.match(r" (?:, )?(the )?other way", t[m.end():]):
             if goal.literals and prev:
                 # "put A on B, wait, other way around": the reading must not keep A on B
@@ -172,7 +179,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_EXCLUDE})(?= )", t):
         word = m.group(0)
         rest = t[m.end():]
-        if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest):
+        if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest) or \
+                word == "but not" and re.match(rf" {_PLACE_WORDS}", rest):
             continue                   # "but" as a conjunction: its clause is checked on its own
         clause = _clause_after(t, m.end())
         rel = re.search(_PLACE_WORDS, clause)   # "except the yellow cube in the pink bowl": up to "in"

@@ -93,6 +93,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|actually|scratch that|"
     r"make that|er|erm|uh|um|no(?= ,)|oops)(?: ,| -)*(?= |$)")
+_FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
 _QUANTIFIERS = {"all", "every", "each", "any", "a", "an", "both"}
 _CONTRAST = ("except", "but", "not", "than", "besides", "excluding", "instead", "from")
@@ -175,6 +176,9 @@ def _apply_corrections(text: str) -> str:
             text = swapped + " " + re.sub(r"^(the )?other way (a)?round", "", after)
             continue
         head = after.split(" ", 1)[0] if after else ""
+        if m.group(1) in _FILLERS and head in _REL_WORDS and not re.search(rf"\b{head}\b", before):
+            text = before + " " + after          # "put the red cube, um, in the bowl"
+            continue
         if head in _REL_WORDS:
             idx = max((mm.start() for mm in re.finditer(rf"\b{head}\b|\b(in|into|on|onto|to)\b", before)),
                       default=-1)
@@ -185,7 +189,11 @@ def _apply_corrections(text: str) -> str:
             text = before + " " + after
             continue
         lab = next((w for w in am.group(0).split() if _label_word(w)), None)
-        same = [mm for mm in mentions if lab and lab in mm.group(0).split()] or mentions
+        same = [mm for mm in mentions if lab and lab in mm.group(0).split()]
+        if m.group(1) in _FILLERS and (not same or before.split()[-1] in ("the", "a", "an") + _REL_WORDS):
+            text = before + " " + after          # "in the, uh, white bowl": a hesitation, not a correction
+            continue
+        same = same or mentions
         tgt = same[-1]
         text = before[:tgt.start()] + am.group(0) + before[tgt.end():] + after[am.end():]
     return text
@@ -545,6 +553,10 @@ def _parse_relations(toks: list) -> _Reading:
         while j < n and isinstance(toks[j], str) and toks[j] in ("the", "a", "an"):
             j += 1
         target = toks[j] if j < n and isinstance(toks[j], Mention) else None
+        if rel == "except" and toks[i + k - 1] == "not" and _match_marker(toks, i + k) is not None:
+            negated = True                 # "next to the green cube but not next to the blue cube"
+            i += k
+            continue
         if rel == "except":
             # "except the Y (and the Z)": exclusions for the group among the subjects (or the next group),
             # or for an indefinite target ("in any bowl except the green one")

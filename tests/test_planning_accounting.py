@@ -59,6 +59,9 @@ def test_a_reading_that_ignores_a_content_word_is_not_accounted_for(text, goal, 
     ("put the green cube next to the red cube, not on it", "near(green_cube, red_cube)"),
     ("before anything else, put the red cube in the white bowl", "in(red_cube, white_bowl)"),
     ("the red cube is too far away, bring it to the front", "in_region(red_cube, front)"),
+    # a hesitation is not a correction
+    ("put the red cube in the, uh, white bowl", "in(red_cube, white_bowl)"),
+    ("put the red cube in the white bowl, actually", "in(red_cube, white_bowl)"),
     # a place named as where things come from is not a dropped object
     ("take the red cube out of the yellow bowl", "on_table(red_cube)"),
     ("move the red cube from the yellow bowl into the white bowl", "in(red_cube, white_bowl)"),

@@ -169,6 +169,12 @@ def test_indefinite_target_is_scored_not_guessed():
     # sequencing is scored on the final state; "all three" is every cube
     ("put the red cube in the white bowl, then take it out and put it on the right", "in_region(red_cube, right)"),
     ("stack all three", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    # hesitations are not corrections; a correction by a filler names the same kind
+    ("put the red cube in the, uh, white bowl", "in(red_cube, white_bowl)"),
+    ("put the red cube, um, in the white bowl", "in(red_cube, white_bowl)"),
+    ("put the red cube, er, the green cube in the white bowl", "in(green_cube, white_bowl)"),
+    ("put the red cube next to the green cube but not next to the blue cube",
+     "near(red_cube, green_cube) & !near(red_cube, blue_cube)"),
 ])
 def test_what_people_say(text, goal):
     r = interpret(text, tabletop())
