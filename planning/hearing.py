@@ -9,7 +9,8 @@ when one candidate is clearly the closest, and every replacement is returned in 
 taken as 'bowl'") so that the reply can say what was assumed.
 
 Never corrected: a word that names something present (a colour some object has, a noun of a
-label present), and any word outside a colour / noun / region slot.
+label present), a colour word into another colour ("the red cube" with no red cube is asked about,
+not turned into the green one), and any word outside a colour / noun / region slot.
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ CLEAR_LEAD = 0.08       # the best candidate must beat the next by this much
 KEEP = frozenset("""the a an this that these those any each every all both some no one ones other another same
 matching leftmost rightmost small big large little tiny last first second third next empty whole
 left right front back center middle top bottom base side far near of and or to in on into onto
-it them its their there here with for from by at out off up down""".split())
+it them its their there here with for from by at out off up down
+wooden plastic metal shiny dark bright light pale tall short heavy round flat nearest closest farthest
+furthest new old only single lone remaining two three four five""".split())
 
 
 def _sounds(word: str) -> set[str]:
@@ -89,6 +92,8 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
         fix = None
         nlabs = set(noun_labels(nxt)) & labels
         if nlabs and w not in NOUN_LABELS:
+            if w in COLORS:
+                continue       # a colour said is the colour meant: an absent one is asked about, not guessed
             # a colour slot: only colours of objects that the noun names
             fix = closest(w, {o.color for o in objects if o.label in nlabs})
         elif prev in colours and not noun_labels(w) or (prev in colours and w in COLORS):

@@ -184,6 +184,12 @@ def _apply_corrections(text: str) -> str:
                       default=-1)
             text = (before[:idx] + after) if idx >= 0 else before + " " + after
             continue
+        cm = re.match(rf"^({'|'.join(COLORS)})(?: ,)? ", after + " ")
+        prev_colour = list(re.finditer(rf"\b({'|'.join(COLORS)})\b", before))
+        if cm and prev_colour and not _mention_re().match(after):
+            pc = prev_colour[-1]     # "the red, I mean green, cube": the colour is replaced
+            text = before[:pc.start()] + cm.group(1) + before[pc.end():] + " " + after[cm.end():]
+            continue
         am = _mention_re().match(after)
         if am is None:
             text = before + " " + after
@@ -219,6 +225,9 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
     while k < len(words):
         w = words[k]
         nxt = words[k + 1] if k + 1 < len(words) else ""
+        if nxt in ("thing", "object", "item", "piece"):
+            nxt = "one"
+            words = words[:k + 1] + ["one"] + words[k + 2:]
         if w in colours and (nxt in ("one", "ones") or not (nxt in COLORS or _label_word(nxt) or noun_labels(nxt)
                                                              or nxt in ("color", "colored", "side"))):
             prev = next((p for p in reversed(out) if p not in ("the", "a", "an", "very", "top", "of")), "")
@@ -244,7 +253,7 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
     return out
 
 
-def _resolve_same(text: str) -> str:
+def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     """"in the same bowl" -> the bowl named last; "in there" -> the container named last;
     "do the same with X" -> X (a subject that takes the last placement)."""
     def last(label: str | None, before: str) -> str | None:
@@ -261,20 +270,37 @@ def _resolve_same(text: str) -> str:
         rep = last(None, text[:m.start()])
         if rep:
             text = text[:m.start()] + f"{m.group(1)} {rep}" + text[m.end():]
+    for m in list(re.finditer(r"\bthe other (bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)", text))[::-1]:
+        label = m.group(1) if m.group(1) != "one" else next(
+            (_label_word(w) for w in reversed(text[:m.start()].split()) if _label_word(w)), None)
+        named = {(c, lab) for c, lab in re.findall(rf"\b({'|'.join(COLORS)}) (\w+)", text)}
+        rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
+        if len(rest) == 1:      # "the other bowl": the one bowl not named
+            text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
+    # "keep X out of Y" is "don't put X in Y"
+    text = re.sub(r"\bkeep (it|them|(?:the )?\w+ \w+) out of\b", r"don't put \1 in", text)
+    # "put all the cubes in the bowl, not the red one": an exclusion
+    text = re.sub(r"(?<=, )not (?=(?:the |a |an )?(?:\w+ )?(?:" + "|".join(LABELS) + r"|one)\b(?: [,.;]|$))",
+                  "except ", text)
     return re.sub(r"\bdo the same (with|for|to) ", "", text)
 
 
 def _telegraphic(text: str) -> str:
     """"blue cube, white bowl" / "blue, purple: tray" -> "... in ..."; "mug, front" -> "... to the front"."""
-    if any(w in _REL_WORDS or w in ("put", "move", "place", "stack") for w in text.split()):
+    if any(w in _REL_WORDS for w in text.split()):
         return text
     m = re.match(r"^(.*\S) [,:] (the )?(\w+ )?(\w+)$", text)
-    if m is None:
+    if m is not None:
+        if m.group(4) in REGIONS or m.group(4) in ("middle", "centre"):
+            return f"{m.group(1)} to the {m.group(4)}"
+        if _label_word(m.group(4)) in CONTAINER_LABELS:
+            return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
         return text
-    if m.group(4) in REGIONS or m.group(4) in ("middle", "centre"):
-        return f"{m.group(1)} to the {m.group(4)}"
-    if _label_word(m.group(4)) in CONTAINER_LABELS:
-        return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
+    # "put red cube white bowl" (the recogniser dropped "in"): the last mention, a container, is the target
+    ms = list(_mention_re().finditer(text))
+    if len(ms) >= 2 and _label_word(ms[-1].group(0).split()[-1]) in CONTAINER_LABELS and \
+            not text[ms[-1].end():].strip(" .!?") and not text[ms[-2].end():ms[-1].start()].strip():
+        return f"{text[:ms[-1].start()].rstrip()} in {ms[-1].group(0)}"
     return text
 
 
@@ -311,7 +337,7 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     text = _expand_coordination(" ".join(words))
     text = _apply_corrections(text)
     text = " ".join(_resolve_ones(text.split(), objects))
-    text = _resolve_same(text)
+    text = _resolve_same(text, objects)
     text = _telegraphic(text)
     return " ".join(text.split()), assumed
 
@@ -846,7 +872,7 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
         tail = " ".join(words)
         place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to)", tail) else
                  "top" if re.search(r"\btop\b(?! of| to)", tail) else
-                 "middle" if re.search(r"\b(center|middle)\b", tail) else "")
+                 "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
         refs.append((_ground_ref(tk, objects), place))
     said = [o for o, _ in refs]
     if any(re.search(r"\btop to bottom\b", w) for w in toks if isinstance(w, str)) or \

@@ -175,6 +175,16 @@ def test_indefinite_target_is_scored_not_guessed():
     ("put the red cube, er, the green cube in the white bowl", "in(green_cube, white_bowl)"),
     ("put the red cube next to the green cube but not next to the blue cube",
      "near(red_cube, green_cube) & !near(red_cube, blue_cube)"),
+    ("put the red cube in the white bowl and the green cube in the other bowl",
+     "in(red_cube, white_bowl) & in(green_cube, yellow_bowl)"),
+    ("put all the cubes in the white bowl, not the red one",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("move the red cube to the left side but keep it out of the yellow bowl",
+     "in_region(red_cube, left) & !in(red_cube, yellow_bowl)"),
+    ("put the red, I mean green, cube in the white bowl", "in(green_cube, white_bowl)"),
+    ("put red cube white bowl", "in(red_cube, white_bowl)"),          # "in" dropped by the recogniser
+    ("put the red thing in the white bowl", "in(red_cube, white_bowl)"),
+    ("tower: red at the bottom, blue between, green at the top", "on(blue_cube, red_cube) & on(green_cube, blue_cube)"),
 ])
 def test_what_people_say(text, goal):
     r = interpret(text, tabletop())
@@ -206,6 +216,11 @@ def test_a_word_that_names_something_present_is_never_corrected():
     assert r.status != "ok"
     r = interpret("put the purple banana in the white bowl", tabletop())
     assert r.status == "impossible" and r.assumptions == []
+    # a colour said is never turned into another: an absent colour is asked about
+    r = interpret("put the red cube in the white bowl", [o for o in tabletop() if o.id != "red_cube"])
+    assert r.status == "impossible" and "no red cube" in r.message and r.assumptions == []
+    r = interpret("put the big cube in the white bowl", tabletop())     # an adjective is not a misheard colour
+    assert r.status == "ambiguous" and r.assumptions == []
 
 
 def test_hearing_never_makes_a_refused_request_acceptable():
