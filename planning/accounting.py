@@ -34,7 +34,7 @@ from typing import Sequence
 
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal
-from promptbot.vocab import COLORS, noun_labels
+from promptbot.vocab import COLORS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
 PLACEMENTS = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table", "in_any")
 
@@ -47,6 +47,7 @@ _REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything els
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
 _ONLY = r"only|just the"
 _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
+_NOUNS = "|".join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS) | {"one", "ones"}, key=len, reverse=True))
 _PLACE_WORDS = r"\b(in|into|inside|on|onto|to|next to|near|beside|by|from|out of)\b"
 _STATE = r"belong|belongs|matter|fit|fits|need to worry|care|mind|look|seem"
 _BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
@@ -179,14 +180,16 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_EXCLUDE})(?= )", t):
         word = m.group(0)
         rest = t[m.end():]
-        if word == "but" and re.match(rf" (?:{_NEGATE}|{_KEEP}|then|after|put|move|place|also)\b", rest) or \
+        if word == "but" and not re.match(rf" (?:the |a |an )?(?:{'|'.join(COLORS)}|{_NOUNS})\b", rest) or \
                 word == "but not" and re.match(rf" {_PLACE_WORDS}", rest):
-            continue                   # "but" as a conjunction: its clause is checked on its own
+            continue                   # "but" as a conjunction ("but first ..."): its clause is checked on its own
         clause = _clause_after(t, m.end())
         rel = re.search(_PLACE_WORDS, clause)   # "except the yellow cube in the pink bowl": up to "in"
-        if rel and mentioned(clause[:rel.start()], objects):
+        if rel and (mentioned(clause[:rel.start()], objects) or
+                    any(noun_labels(w) for w in clause[:rel.start()].split())):
             clause = clause[:rel.start()]
-        alts = [c for _, c in mentioned(clause, objects)] or [{x} for x in _ids_in(clause, objects)]
+        alts = [c for _, c in mentioned(clause, objects)] or [{x} for x in _ids_in(clause, objects)] or \
+            [{o.id} for w in clause.split() if w in NOUN_PLURALS for o in objects if o.label in noun_labels(w)[:1]]
         if not alts:
             if word != "but" and not guarded:
                 out.append(Unaccounted(word, "nothing in the reading is left out"))
@@ -223,6 +226,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                    and (len(ids) < 2 or set(l.objects()) >= ids or any(by_id[i].is_container for i in ids))]
             if not hit:
                 continue
+        if ids and not preds and not motion and all(by_id[i].is_container for i in ids) and not ids & placed:
+            continue                   # "a bowl, but not the white one": nothing goes there
         if ids and word in ("keep",) and not preds and not motion:
             continue                   # "keep going", "keep it tidy": not a constraint on an object
         if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):

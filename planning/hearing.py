@@ -34,6 +34,9 @@ wooden plastic metal shiny dark bright light pale tall short heavy round flat ne
 furthest new old only single lone remaining two three four five""".split())
 
 
+_PHRASE_ENDS = frozenset(",.;:!? and then please thanks but or in into on onto to next near".split())
+
+
 def _sounds(word: str) -> set[str]:
     """Metaphone codes, as spoken and with non-initial r dropped (non-rhotic speech: "barrel" ~ "bowl")."""
     return {jellyfish.metaphone(word), jellyfish.metaphone(word[:1] + re.sub("r", "", word[1:]))} if word else set()
@@ -103,6 +106,10 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
+        elif prev in ("the", "a", "an") and w not in COLORS and not noun_labels(w) and \
+                (not nxt or nxt in _PHRASE_ENDS):
+            # "in the bowel": a noun slot at the end of a phrase
+            fix = closest(w, _nouns_for(labels))
         if fix is not None and fix != w:
             out[k] = fix
             said.append(f"{w!r} taken as {fix!r}")

@@ -121,11 +121,15 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
     for k, w in enumerate(out):
         sing = NOUN_PLURALS.get(w, w)
         cands = noun_labels(w)
-        if not cands or (w in LABELS or w in _PLURAL) and sing in labels:
-            continue
         colour = out[k - 1] if k > 0 and out[k - 1] in COLORS else None
-        if colour is None and k > 1 and out[k - 1] in ("and", "or", ","):
-            colour = None
+        if not cands or (w in LABELS or w in _PLURAL) and sing in labels and (colour is None or (colour, sing) in present):
+            continue
+        if w in LABELS or w in _PLURAL:
+            # "the yellow block" with no yellow block: the one other kind of yellow thing it may mean
+            alts = [lab for lab in cands if (colour, lab) in present]
+            if len(alts) == 1:
+                out[k] = alts[0] + "s" if sing != w else alts[0]
+            continue
         pick = next((lab for lab in cands if (colour, lab) in present), None) if colour else None
         pick = pick or next((lab for lab in cands if lab in labels), None)
         if pick is None:
@@ -242,8 +246,10 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
                 plural = [p for j, p in labelled if p in _PLURAL]
                 kind = _label_word((quantified or plural or [last_label or ""])[0])
                 cands = [o for o in objects if o.color == w and o.label == kind] or cands
-            if len(cands) > 1:
-                cands = [o for o in cands if o.label == last_label] or cands
+            if len(cands) > 1:      # the label named last that one of them has ("the purple lego ... the yellow one")
+                named = [_label_word(p) for p in reversed(out) if _label_word(p)]
+                lab = next((x for x in named if any(o.label == x for o in cands)), None)
+                cands = [o for o in cands if o.label == lab] or cands
             if len(cands) == 1:
                 out += [w, cands[0].label]
                 k += 2 if nxt == "one" else 1
@@ -587,16 +593,17 @@ def _parse_relations(toks: list) -> _Reading:
             # "except the Y (and the Z)": exclusions for the group among the subjects (or the next group),
             # or for an indefinite target ("in any bowl except the green one")
             ex = []
-            while target is not None and target.kind == "ref":
+            while target is not None and target.kind in ("ref", "group"):
                 ex.append(target)
                 j += 1
                 if j < n and toks[j] in ("and", ",") and j + 1 < n and isinstance(toks[j + 1], Mention) \
-                        and toks[j + 1].kind == "ref":
+                        and toks[j + 1].kind in ("ref", "group"):
                     j += 1
                     target = toks[j]
                 else:
                     break
-            groups = [s for s in subjects if s.kind == "group"] or [s for s in last if s.kind == "group"]
+            groups = [s for s in subjects if s.kind == "group" and s not in ex] or \
+                [s for s in last if s.kind == "group" and s not in ex]
             if groups:
                 groups[-1].excludes.extend(ex)
             elif prev_rel is not None and prev_rel[2].kind == "ref" and prev_rel[2].indefinite:
@@ -714,10 +721,16 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     return cands[0]
 
 
+def _excluded(m: Mention, objects: list[ObjectState]) -> set[str]:
+    """Ids a mention's exclusions name ("except the red one", "except the legos")."""
+    return {o.id for e in m.excludes for o in ([_ground_ref(e, objects)] if e.kind == "ref" else
+                                               _ground_group(e, objects))}
+
+
 def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
     cands = [o for o in objects if not o.is_container and (m.label is None or o.label == m.label)
              and (m.color is None or o.color == m.color)]
-    excluded = {_ground_ref(e, objects).id for e in m.excludes}
+    excluded = _excluded(m, objects)
     out = [o for o in cands if o.id not in excluded]
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
@@ -730,7 +743,7 @@ def _ground(m: Mention, objects: list[ObjectState], subject: ObjectState | None 
     each becomes an alternative reading that the LLM scores."""
     if m.kind == "ref":
         if as_target and m.indefinite and not m.superlative and m.label in LABELS:
-            out = {_ground_ref(e, objects).id for e in m.excludes}
+            out = _excluded(m, objects)
             cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)
                      and (subject is None or o.id != subject.id) and o.id not in out]
             if len(cands) == 1:
@@ -789,7 +802,8 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             not _parse_relations(copy.deepcopy(toks)).relations:
         movs = [o for o in objects if not o.is_container]
         return [Goal(tuple(_lit("in_any", o.id) for o in movs), soft=True)]
-    if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|matches its color)\b"
+    if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|match(es)? (it|its|their|them)"
+                 r"|its color|their colors?)\b"
                  r"|\bmatch\b.*\bby color\b", text):
         bowls = {}
         for o in objects:
@@ -844,7 +858,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         if groups:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
-            out = {_ground_ref(e, objects).id for e in groups[0].excludes}
+            out = _excluded(groups[0], objects)
             keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
             order = sorted(members, key=lambda o: -o.position[1])
         else:
@@ -1081,7 +1095,7 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
             continue
         subjects = _ground(subj_m, objects)
         if subj_m.kind == "group":
-            fixed |= {o.id for e in subj_m.excludes for o in [_ground_ref(e, objects)] if not o.is_container}
+            fixed |= {x for x in _excluded(subj_m, objects) if not next(o for o in objects if o.id == x).is_container}
             target_ids = {o.id for o in _ground(tgt, objects)} if tgt is not None and tgt.kind in ("ref",) else set()
             drop = fixed | target_ids | (named if subj_m.rest else set())
             subjects = [o for o in subjects if o.id not in drop]

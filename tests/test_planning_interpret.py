@@ -3,6 +3,7 @@ import pytest
 
 from promptbot.planning import Planner
 from promptbot.planning.interpret import interpret
+from promptbot.scene import ObjectState
 from promptbot.tasks import TaskNotApplicable, families, generate, parse_goal
 from helpers.scenes import bowl, cube, tabletop
 
@@ -185,9 +186,13 @@ def test_indefinite_target_is_scored_not_guessed():
     ("put red cube white bowl", "in(red_cube, white_bowl)"),          # "in" dropped by the recogniser
     ("put the red thing in the white bowl", "in(red_cube, white_bowl)"),
     ("tower: red at the bottom, blue between, green at the top", "on(blue_cube, red_cube) & on(green_cube, blue_cube)"),
+    ("put each cube into the bowl that matches it", None),   # no bowl of each cube's colour here: not a goal
 ])
 def test_what_people_say(text, goal):
     r = interpret(text, tabletop())
+    if goal is None:
+        assert r.status == "impossible", (text, r.message)
+        return
     assert r.status == "ok", (text, r.message)
     assert r.goal == parse_goal(goal), (text, str(r.goal))
 
@@ -197,10 +202,14 @@ def test_what_people_say(text, goal):
     ("put the green cube in the yellow barrel", "in(green_cube, yellow_bowl)", ["'barrel' taken as 'bowl'"]),
     ("put the blew cube in the yellow bowl", "in(blue_cube, yellow_bowl)", ["'blew' taken as 'blue'"]),
     ("push the red cube to the write", "in_region(red_cube, right)", ["'write' taken as 'right'"]),
+    ("put the red cube in the bowel", None, ["'bowel' taken as 'bowl'"]),     # two bowls: which one is asked
 ])
 def test_misheard_words_are_matched_to_the_scene_and_said(text, goal, assumed):
     r = interpret(text, tabletop())
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
+    if goal is None:
+        assert r.status == "ambiguous" and "Which bowl" in r.message, (text, r.message)
+    else:
+        assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
     assert r.assumptions == assumed
     for a in assumed:
         assert a in r.message
@@ -248,3 +257,13 @@ def test_a_goal_is_said_in_words_with_its_constraints():
     said = describe_goal(g, tabletop())
     assert "the red cube is in the white bowl" in said
     assert "the green cube is not in the yellow bowl" in said and "the blue cube stays where it is" in said
+
+
+def test_exclusions_of_a_kind_and_the_one_of_a_colour_named_last():
+    objs = tabletop() + [ObjectState("red_lego", "lego", "red", (0.30, 0.10, 0.015), (0.03, 0.03, 0.03)),
+                         ObjectState("blue_lego", "lego", "blue", (0.30, -0.10, 0.015), (0.03, 0.03, 0.03))]
+    r = interpret("put everything except the legos in the white bowl", objs)
+    assert r.goal == parse_goal("in(red_cube, white_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)"
+                                " & unmoved(red_lego) & unmoved(blue_lego)"), r.message
+    r = interpret("put the blue lego in the white bowl and leave the red one where it is", objs)
+    assert r.goal == parse_goal("in(blue_lego, white_bowl) & unmoved(red_lego)"), r.message
