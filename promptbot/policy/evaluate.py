@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from promptbot.policy.collect_skills import skill_episode_spec
+from promptbot.policy.collect_skills import RENDER_SIZE, skill_episode_spec
 from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import proprio_from_joints
@@ -25,7 +25,6 @@ from promptbot.policy.runner import STALL_S, RunnerConfig, SkillRun
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
-RENDER_SIZE = 96               # what the demonstrations were rendered at
 
 
 def skill_succeeded(skill: str, args: tuple[str, ...], env) -> tuple[bool, str]:

@@ -7,7 +7,8 @@ Layout of a dataset folder::
 
 Each episode npz holds, for T control steps (``control_hz`` in the index):
 
-- ``scene_rgb``  (T, H, W, 3) uint8   scene camera before the action
+- ``scene_rgb``  (T, H, W, 3) uint8   scene camera before the action (rendered at ``render_size`` in the
+                                      index, stored at ``image_size``: INTER_AREA, as training resizes)
 - ``wrist_rgb``  (T, h, w, 3) uint8   wrist camera before the action (absent if the world has none)
 - ``proprio``    (T, 15) float32      7 arm joints [rad], gripper width [m], EE xyz [m], EE quat xyzw
 - ``action``     (T, 7) float32       EE twist in panda_link0 (vx vy vz [m/s], wx wy wz [rad/s]) + gripper width [m]
@@ -16,17 +17,26 @@ Each episode npz holds, for T control steps (``control_hz`` in the index):
 
 The index entry of an episode repeats instruction, goal, plan, success and T, so a
 loader can filter without opening shards. Collection is resumable: episodes whose
-file and index entry exist are skipped.
+file and index entry exist are skipped. ``workers`` > 1 records episodes in
+parallel processes (each episode depends only on its seed: same content).
+
+Where an episode's time goes on this 2-core CPU (EGL on llvmpipe, see
+``promptbot bench collect``): rendering the two cameras ~80 %, of which most is
+a per-frame cost that does not shrink with the size (a 64 px frame costs about
+as much as a 96 px one), physics with the per-substep IK ~12 %, compressing
+and writing the npz ~1 %.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from promptbot.planning.skills import SKILL_NAMES
@@ -108,14 +118,25 @@ def episode_spec(world: str, seed: int) -> EpisodeSpec:
     return EpisodeSpec(world, seed, instruction, goal, [(trial.skill, trial.args)])
 
 
+def stored_frame(rgb: np.ndarray, image_size: int) -> np.ndarray:
+    """A rendered frame at the stored size: INTER_AREA, the resize training applies
+    (promptbot.policy.data and promptbot.policy.policy.preprocess_image), so the stored
+    frame equals what the model would have seen from the render."""
+    if rgb.shape[:2] == (image_size, image_size):
+        return rgb
+    return cv2.resize(rgb, (image_size, image_size), interpolation=cv2.INTER_AREA)
+
+
 def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
                    on_frame: Callable[[int, np.ndarray], None] | None = None,
-                   noise_lin_m_s: float = 0.0) -> tuple[dict, dict]:
+                   noise_lin_m_s: float = 0.0, render_size: int | None = None) -> tuple[dict, dict]:
     """Run ``spec`` with the expert and return (arrays, metadata).
 
     ``noise_lin_m_s`` > 0 disturbs the executed twists (``ActionNoise``, DART) while the
-    recorded actions stay the expert's clean corrections.
+    recorded actions stay the expert's clean corrections. Frames are rendered at
+    ``render_size`` (default ``image_size``) and stored at ``image_size`` (``stored_frame``).
     """
+    render_size = int(render_size or image_size)
     env.reset(spec.world, spec.seed)
     setup = Expert(env)
     if spec.setup_plan:
@@ -128,9 +149,9 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     current = [0]
 
     def observe(action: np.ndarray) -> None:
-        scene.append(env.render("scene", image_size, image_size).rgb)
+        scene.append(stored_frame(env.render("scene", render_size, render_size).rgb, image_size))
         if use_wrist:
-            wrist_imgs.append(env.render("wrist", image_size, image_size).rgb)
+            wrist_imgs.append(stored_frame(env.render("wrist", render_size, render_size).rgb, image_size))
         proprio.append(env.proprio())
         actions.append(action.astype(np.float32))
         steps.append(current[0])
@@ -169,7 +190,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
                                                                                np.uint8)
     meta = {"world": spec.world, "seed": spec.seed, "family": spec.family, "instruction": spec.instruction,
             "goal": spec.goal, "plan": [[s, list(a)] for s, a in spec.plan], "success": success,
-            "n_steps": int(len(actions)), "noise_lin_m_s": float(noise_lin_m_s)}
+            "n_steps": int(len(actions)), "noise_lin_m_s": float(noise_lin_m_s), "render_size": render_size}
     return arrays, meta
 
 
@@ -198,10 +219,10 @@ class Dataset:
                 if (self.root / e["file"]).is_file()}
 
     def write(self, episode: int, arrays: dict, meta: dict) -> None:
-        rel = f"episodes/ep_{episode:06d}.npz"
-        tmp = self.root / f"episodes/.ep_{episode:06d}.tmp.npz"
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, self.root / rel)
+        self.add(episode, write_episode_file(self.root, episode, arrays), meta)
+
+    def add(self, episode: int, rel: str, meta: dict) -> None:
+        """Enter an episode file (already written, ``write_episode_file``) into the index."""
         self.index["episodes"] = [e for e in self.index["episodes"] if e["episode"] != episode]
         self.index["episodes"].append({"episode": episode, "file": rel, **meta})
         self.index["episodes"].sort(key=lambda e: e["episode"])
@@ -210,59 +231,130 @@ class Dataset:
         os.replace(tmp_idx, self.index_path)
 
 
+def write_episode_file(root: str | os.PathLike, episode: int, arrays: dict) -> str:
+    """Write one episode's npz atomically; returns its path relative to ``root``."""
+    rel = f"episodes/ep_{episode:06d}.npz"
+    tmp = Path(root) / f"episodes/.ep_{episode:06d}.tmp.npz"
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, Path(root) / rel)
+    return rel
+
+
 def load_episode(root: str | os.PathLike, episode: int) -> dict[str, np.ndarray]:
     path = Path(root) / "episodes" / f"ep_{episode:06d}.npz"
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
 
 
+# --- one recorder per process -------------------------------------------------------------
+_RECORDER: dict = {}
+
+
+LLVMPIPE_THREADS_PER_WORKER = "1"   # Mesa's CPU rasteriser threads in each parallel recorder (it defaults to
+                                    # one per core: N recorders would start N x cores threads on a small CPU)
+
+
+def _init_recorder(world: str, seed0: int, root: str, spec_fn, image_size: int, render_size: int | None,
+                   wrist: bool, noise_lin_m_s: float, parallel: bool = False) -> None:
+    import atexit
+
+    if parallel:     # before the EGL context exists; a value the user set wins
+        os.environ.setdefault("LP_NUM_THREADS", LLVMPIPE_THREADS_PER_WORKER)
+    _RECORDER.update(env=SimEnv(load_world(world), seed0, SimConfig.from_env()), world=world, root=root,
+                     spec_fn=spec_fn, image_size=image_size, render_size=render_size, wrist=wrist,
+                     noise_lin_m_s=noise_lin_m_s)
+    atexit.register(_RECORDER["env"].close)
+
+
+def _record_job(job: tuple[int, int]) -> tuple[int, int, str | None, dict | None]:
+    """Record episode ``i`` (seed ``seed``) and write its file; (i, seed, relative path or None, meta or error)."""
+    i, seed = job
+    r = _RECORDER
+    es = r["spec_fn"](r["world"], seed)
+    try:
+        arrays, meta = record_episode(r["env"], es, image_size=r["image_size"], wrist=r["wrist"],
+                                      noise_lin_m_s=r["noise_lin_m_s"], render_size=r["render_size"])
+    except SkillError as exc:
+        return i, seed, None, {"error": str(exc)}
+    return i, seed, write_episode_file(r["root"], i, arrays), meta
+
+
 def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, image_size: int = 96,
             wrist: bool = True, progress: bool = True,
             spec_fn: Callable[[str, int], EpisodeSpec] | None = None, label: str | None = None,
-            max_minutes: float = 0.0, noise_lin_m_s: float = 0.0) -> dict:
+            max_minutes: float = 0.0, noise_lin_m_s: float = 0.0, workers: int = 1,
+            render_size: int | None = None) -> dict:
     """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict.
 
-    ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks);
+    ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks; with
+    ``workers`` > 1 it must be picklable: a module-level function or a ``functools.partial``);
     ``label`` names the dataset (default: the world); ``max_minutes`` stops starting new
-    episodes after that wall time. The renderer can be forced with PROMPTBOT_SIM_RENDERER.
+    episodes after that wall time; ``render_size`` renders at that size and stores at
+    ``image_size`` (``stored_frame``). The renderer can be forced with PROMPTBOT_SIM_RENDERER.
     """
-    import time
-
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
     spec = load_world(world)
     spec_fn = spec_fn or episode_spec
-    env = SimEnv(spec, seed0, SimConfig.from_env())
-    ds = Dataset(out, label or spec.name, image_size, env.config.control_hz)
+    ds = Dataset(out, label or spec.name, image_size, SimConfig().control_hz)
     done = ds.done()
-    todo = [i for i in range(episodes) if i not in done]
+    todo = [(i, seed0 + i) for i in range(episodes) if i not in done]
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=episodes, initial=episodes - len(todo), desc=f"collect {label or spec.name}", unit="ep")
     ok = failed = 0
     t_end = time.monotonic() + 60.0 * max_minutes if max_minutes else None
-    try:
-        for i in todo:
-            if t_end is not None and time.monotonic() > t_end:
-                break
-            es = spec_fn(world, seed0 + i)
-            try:
-                arrays, meta = record_episode(env, es, image_size=image_size, wrist=wrist,
-                                              noise_lin_m_s=noise_lin_m_s)
-            except SkillError as exc:
-                log.warning("episode %d (seed %d) skipped: %s", i, seed0 + i, exc)
-                failed += 1
-                if bar:
-                    bar.update(1)
-                continue
-            ds.write(i, arrays, meta)
+    init = (world, seed0, str(out), spec_fn, image_size, render_size, wrist, noise_lin_m_s)
+
+    def finish(result: tuple[int, int, str | None, dict | None]) -> None:
+        nonlocal ok, failed
+        i, seed, rel, meta = result
+        if rel is None:
+            log.warning("episode %d (seed %d) skipped: %s", i, seed, meta["error"])
+            failed += 1
+        else:
+            ds.add(i, rel, meta)
             ok += bool(meta["success"])
-            if bar:
-                bar.update(1)
-                bar.set_postfix(success=f"{ok}/{len(todo)}")
+        if bar:
+            bar.update(1)
+            bar.set_postfix(success=f"{ok}/{len(todo)}")
+
+    def time_left() -> bool:
+        return t_end is None or time.monotonic() <= t_end
+
+    try:
+        if workers == 1:
+            _init_recorder(*init)
+            try:
+                for job in todo:
+                    if not time_left():
+                        break
+                    finish(_record_job(job))
+            finally:
+                _RECORDER.pop("env").close()
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_recorder,
+                                     initargs=(*init, True)) as pool:
+                pending: set = set()
+                jobs = iter(todo)
+                while True:
+                    while len(pending) < 2 * workers and time_left():
+                        job = next(jobs, None)
+                        if job is None:
+                            break
+                        pending.add(pool.submit(_record_job, job))
+                    if not pending:
+                        break
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        finish(f.result())
     finally:
         if bar:
             bar.close()
-        env.close()
     total = len(ds.index["episodes"])
     n_ok = sum(1 for e in ds.index["episodes"] if e["success"])
     return {"out": str(out), "episodes": total, "successful": n_ok, "skipped_errors": failed,
