@@ -41,7 +41,8 @@ from promptbot.ros.qos import EVENTS
 from promptbot.speech.audio import SAMPLE_RATE, BadAudioError, PcmConverter
 from promptbot.speech.recognizer import OK, RecognizerConfig, TranscriptResult, transcribe_file
 from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession, SpeechStarted
-from promptbot.speech.vocab import SCENE_WORDS, Vocabulary
+from promptbot.speech.vocab import Vocabulary
+from promptbot.vocab import SCENE_WORDS
 
 AUDIO_TOPIC = "/audio/audio"
 TRANSCRIPT_TOPIC = "/speech/transcript"

@@ -28,7 +28,7 @@ from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.hearing import correct_words
-from promptbot.vocab import COLORS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
+from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
 
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"),
@@ -232,8 +232,12 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
         if nxt in ("thing", "object", "item", "piece"):
             nxt = "one"
             words = words[:k + 1] + ["one"] + words[k + 2:]
-        if w in colours and (nxt in ("one", "ones") or not (nxt in COLORS or _label_word(nxt) or noun_labels(nxt)
-                                                             or nxt in ("color", "colored", "side"))):
+        # a bare colour only before a word of the command language: "the purple elephant" names an
+        # unknown thing, not the purple cube
+        bare = not nxt or nxt in COMMAND_WORDS or not nxt.isalpha()
+        if w in colours and (nxt in ("one", "ones") or bare and not (nxt in COLORS or _label_word(nxt)
+                                                                      or noun_labels(nxt)
+                                                                      or nxt in ("color", "colored", "side"))):
             prev = next((p for p in reversed(out) if p not in ("the", "a", "an", "very", "top", "of")), "")
             prev_rel = next((p for p in reversed(out[-3:]) if p in _REL_WORDS), prev)
             cands = _role_filter([o for o in objects if o.color == w], prev_rel)

@@ -34,3 +34,28 @@ NOUN_PLURALS: dict[str, str] = {**{n + "s": n for n in NOUN_LABELS}, "boxes": "b
 def noun_labels(word: str) -> tuple[str, ...]:
     """Labels ``word`` (singular or plural) may name: ``noun_labels("bricks") == ("lego", "block", "cube")``."""
     return NOUN_LABELS.get(NOUN_PLURALS.get(word, word), ())
+
+
+# --- the command language beyond object names (speech rescoring; the interpreter tells a glue word
+# from an unknown noun with it) ---
+DEFAULT_VERBS = (
+    "pick", "place", "put", "stack", "unstack", "move", "push", "slide", "sort", "grab", "drop", "lift",
+    "take", "get", "collect", "empty", "switch", "swap", "open", "close", "stop",
+    # the task library's other command verbs (tests/test_speech_core.py keeps this list complete)
+    "nudge", "shove", "remove", "transfer", "gather", "exchange", "tidy", "clean", "clear", "build",
+)
+# Things in every scene that are not objects of the world.
+SCENE_WORDS = ("table", "tower", "side", "corner")
+# Function words of the command language (template words, spatial words, fillers).
+FUNCTION_WORDS = tuple(
+    "a an the it them this that these those one ones all each every other up down in on to into onto of "
+    "and then after before first next finally please now robot hey okay can could you would will i want "
+    "left right front behind back near next top bottom middle center side of from with by over under "
+    "inside beside between far closest nearest same different two three both is are be so that its "
+    "bring give take set leave keep make go out apart places place leftmost rightmost colour color has "
+    "there here what which where into onto at towards around away goes except but than everything "
+    "objects positions matching furthest stacked edge".split()
+)
+# Every word of the command language that is not a colour or an object noun: after a colour, such a
+# word leaves the colour bare ("put red in blue"); any other word is a noun ("the purple elephant").
+COMMAND_WORDS: frozenset[str] = frozenset(DEFAULT_VERBS + SCENE_WORDS + FUNCTION_WORDS)

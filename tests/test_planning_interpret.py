@@ -267,3 +267,20 @@ def test_exclusions_of_a_kind_and_the_one_of_a_colour_named_last():
                                 " & unmoved(red_lego) & unmoved(blue_lego)"), r.message
     r = interpret("put the blue lego in the white bowl and leave the red one where it is", objs)
     assert r.goal == parse_goal("in(blue_lego, white_bowl) & unmoved(red_lego)"), r.message
+
+
+@pytest.mark.parametrize("text", ["put the purple elephant in the blue bowl", "pick up the purple elephant",
+                                  "move the red spaceship next to the green cube"])
+def test_a_colour_before_an_unknown_noun_is_not_a_bare_colour(text):
+    """'the purple elephant' names a thing that is not here; it is not 'the purple one' (the safety
+    injection graph test caught the interpreter planning the purple cube into the bowl)."""
+    objs = [cube("purple", 0.45, 0.10), cube("red", 0.55, -0.05), cube("green", 0.40, -0.20),
+            bowl("blue", 0.60, 0.20)]
+    r = interpret(text, objs)
+    assert r.status == "impossible" and r.goal is None and "I don't know what a" in r.message, (r.status, r.message)
+
+
+def test_a_bare_colour_before_a_command_word_still_names_the_one_of_that_colour():
+    objs = [cube("purple", 0.45, 0.10), bowl("blue", 0.60, 0.20)]
+    assert str(interpret("put purple in blue", objs).goal) == "in(purple_cube, blue_bowl)"
+    assert str(interpret("the purple one into the blue, please", objs).goal) == "in(purple_cube, blue_bowl)"

@@ -17,27 +17,7 @@ import numpy as np
 
 from promptbot.speech.backend import Hypothesis
 from promptbot.speech.text import words
-from promptbot.vocab import COLORS, HEARD_LABELS
-
-DEFAULT_VERBS = (
-    "pick", "place", "put", "stack", "unstack", "move", "push", "slide", "sort", "grab", "drop", "lift",
-    "take", "get", "collect", "empty", "switch", "swap", "open", "close", "stop",
-    # the task library's other command verbs (tests/test_speech_core.py keeps this list complete)
-    "nudge", "shove", "remove", "transfer", "gather", "exchange", "tidy", "clean", "clear", "build",
-)
-# Things in every scene that are not objects of the world.
-SCENE_WORDS = ("table", "tower", "side", "corner")
-# Function words of the command language (template words, spatial words, fillers).
-FUNCTION_WORDS = tuple(
-    "a an the it them this that these those one ones all each every other up down in on to into onto of "
-    "and then after before first next finally please now robot hey okay can could you would will i want "
-    "left right front behind back near next top bottom middle center side of from with by over under "
-    "inside beside between far closest nearest same different two three both is are be so that its "
-    "bring give take set leave keep make go out apart places place leftmost rightmost colour color has "
-    "there here what which where into onto at towards around away goes except but than everything "
-    "objects positions matching furthest stacked edge".split()
-)
-
+from promptbot.vocab import COLORS, DEFAULT_VERBS, FUNCTION_WORDS, HEARD_LABELS, SCENE_WORDS
 
 @dataclass
 class Vocabulary:
