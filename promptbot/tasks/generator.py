@@ -79,7 +79,9 @@ def generate(world: str, seed: int, family: str | None = None,
                 continue
             if start.holding is not None or final.holding is not None:
                 continue
-            if check(draft.goal, start.objects)[0] or not check(draft.goal, final.objects)[0]:
+            # the task starts at ``start`` (after the setup): the reference of unmoved(x) literals
+            if check(draft.goal, start.objects, initial=start.objects)[0] \
+                    or not check(draft.goal, final.objects, initial=start.objects)[0]:
                 continue
             if not 1 <= len(oracle) <= MAX_STEPS:
                 continue

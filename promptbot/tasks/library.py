@@ -202,7 +202,8 @@ def all_except(c: Ctx):
     plan: Steps = []
     for o in rest:
         plan += move(o.id, box.id)
-    return TaskDraft(Goal(tuple(L("in", o.id, box.id) for o in rest)), [
+    # "except the Y": Y stays where it is (the rule parser reads exclusions the same way)
+    return TaskDraft(Goal(tuple(L("in", o.id, box.id) for o in rest) + (L("unmoved", y.id),)), [
         "put all the {L}s except the {Y} in the {C}", "put every {L} but the {Y} into the {C}",
         "move all {L}s other than the {Y} to the {C}", "apart from the {Y}, put all the {L}s in the {C}",
     ], {"L": lab, "Y": name(y), "C": name(box)}, plan)
