@@ -45,8 +45,9 @@ def test_chain_commands_are_feasible_from_the_current_state(seed):
     for cmd, before, after in zip(cmds, states, states[1:]):
         assert cmd.family in CHAIN_FAMILIES
         assert 1 <= len(cmd.oracle_plan) <= 2
-        assert not check(cmd.goal, before)[0], f"{cmd.goal} already held"
-        assert check(cmd.goal, after)[0]
+        assert cmd.start == tuple(before)
+        assert not check(cmd.goal, before, initial=cmd.start)[0], f"{cmd.goal} already held"
+        assert check(cmd.goal, after, initial=cmd.start)[0]
         present = {f"{o.color} {o.label}" for o in before}
         named = [n for n in present if n in cmd.instruction]
         assert named, f"{cmd.instruction!r} names no object of {sorted(present)}"
@@ -68,6 +69,28 @@ def test_next_command_keeps_earlier_goals_when_it_can():
     second = next_command("tabletop", 1, 2, objects, [first])
     after = list(execute(second.oracle_plan, objects).objects)
     assert check(first.goal, after)[0], (first.goal, second.goal)
+
+
+def test_an_earlier_unmoved_goal_is_judged_against_that_commands_start():
+    """"Leave the Y where it is" said earlier holds while Y stays where it was when that command was
+    given (ChainCommand.start): later commands do not move Y when they can avoid it. Without a start
+    scene the unmoved goal cannot hold, so it protects nothing."""
+    from dataclasses import replace
+
+    objects = sample_scene("tabletop", 1)
+    y = next(o.id for o in objects if not o.is_container)
+    keep = ChainCommand(1, "all_except", f"leave the {y} alone", f"unmoved({y})", start=tuple(objects))
+    assert keep == replace(keep, start=None)           # the start scene is context, not identity
+    moved_free = 0
+    for s in range(30):
+        cmd = next_command("tabletop", 300 + s, 2, objects, [keep])
+        assert cmd.start == tuple(objects)
+        after = list(execute(cmd.oracle_plan, objects).objects)
+        assert check(keep.goal, after, initial=keep.start)[0], (cmd.instruction, y)
+        assert check(cmd.goal, after, initial=cmd.start)[0]
+        free = next_command("tabletop", 300 + s, 2, objects, [replace(keep, start=None)])
+        moved_free += not check(keep.goal, execute(free.oracle_plan, objects).objects, initial=keep.start)[0]
+    assert moved_free, "without the protection some command would have moved it (the test shows nothing)"
 
 
 def test_take_out_only_when_something_is_in_a_container():

@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
             res = planner.plan(task.instruction, task.initial, goal=interp.goal, method=m)
             cpu_s = time.thread_time() - c0
             final = execute([s.step for s in res.steps], task.initial)
-            success = res.ok and check(task.goal, final.objects)[0] and final.holding is None
+            success = res.ok and check(task.goal, final.objects, initial=task.initial)[0] and final.holding is None
             row[m] = {"success": success, "steps": len(res.steps), "llm_calls": res.llm_calls,
                       "time_s": round(res.planning_time_s, 4), "cpu_s": round(cpu_s, 4), "status": res.status}
         rows.append(row)

@@ -56,6 +56,8 @@ class ChainCommand:
     instruction: str                 # what is spoken
     goal: str                        # goal in promptbot.tasks.goal syntax (checked on ground truth)
     oracle_plan: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # the scene the command was given in: the reference of its goal's unmoved(x) literals
+    start: tuple[ObjectState, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {"position": self.position, "family": self.family, "instruction": self.instruction,
@@ -73,6 +75,7 @@ def _in_on(objects: Iterable[ObjectState]) -> set[tuple[str, str, str]]:
 
 def _nearly_holds(goal, objects: Sequence[ObjectState]) -> bool:
     """Whether ``goal`` would hold with one of its objects moved by perception's error (1 cm).
+    ``objects`` is the command's start (the reference of ``unmoved``).
 
     Such a command is not asked: the robot may rightly see it as done already (bench e2e: "put the red
     cube to the left of the blue cube" with the cubes 2.5 cm apart in y, 3 cm needed).
@@ -85,7 +88,7 @@ def _nearly_holds(goal, objects: Sequence[ObjectState]) -> bool:
                        (0.0, -PERCEPTION_ERROR_M)):
             moved = [replace(o, position=(o.position[0] + dx, o.position[1] + dy, o.position[2]))
                      if o.id == oid else o for o in objects]
-            if check(g, moved)[0]:
+            if check(g, moved, initial=objects)[0]:
                 return True
     return False
 
@@ -107,8 +110,9 @@ def next_command(world: str, seed: int, position: int, objects: Sequence[ObjectS
     families = list(CHAIN_FAMILIES)
     rng.shuffle(families)
     said = {c.instruction.lower() for c in earlier}
-    holding_earlier = [c.goal for c in earlier if check(c.goal, objects)[0]]
-    last = [earlier[-1].goal] if earlier and earlier[-1].goal in holding_earlier else []
+    # an earlier goal's unmoved(x) is judged against the scene that command was given in
+    holding_earlier = [c for c in earlier if check(c.goal, objects, initial=c.start)[0]]
+    last = [earlier[-1]] if earlier and earlier[-1] in holding_earlier else []
     order = [(fam, rng.randrange(1 << 30)) for fam in families]
     for keep in (holding_earlier, last, []):             # strict pass, then relaxed passes
         for fam, base in order:
@@ -121,20 +125,21 @@ def next_command(world: str, seed: int, position: int, objects: Sequence[ObjectS
                     continue
                 if task.setup_plan and _in_on(task.initial) != now:
                     continue                     # the family's precondition does not hold now
-                if check(task.goal, objects)[0] or _nearly_holds(task.goal, objects):
+                if check(task.goal, objects, initial=objects)[0] or _nearly_holds(task.goal, objects):
                     continue
                 try:
                     final = execute(task.oracle_plan, objects)
                 except InadmissibleAction:
                     continue
-                if final.holding is not None or not check(task.goal, final.objects)[0]:
+                if final.holding is not None or not check(task.goal, final.objects, initial=objects)[0]:
                     continue
-                if any(not check(g, final.objects)[0] for g in keep):
+                if any(not check(c.goal, final.objects, initial=c.start)[0] for c in keep):
                     continue                     # would undo an earlier command
                 steps = [Step(skill, tuple(args)) for skill, args in task.oracle_plan]
                 if validate_plan(steps, WorldState.from_objects(objects)) is not None:
                     continue                     # the robot must refuse it (e.g. outside the workspace)
-                return ChainCommand(position, fam, task.instruction, str(task.goal), tuple(task.oracle_plan))
+                return ChainCommand(position, fam, task.instruction, str(task.goal), tuple(task.oracle_plan),
+                                    start=tuple(objects))
     return None
 
 

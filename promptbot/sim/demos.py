@@ -144,6 +144,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         if not all(r.success for r in res):
             raise SkillError(f"setup plan failed: {[(r.skill, r.args, r.success) for r in res]}")
         setup.go_home(2.0)
+    start = env.ground_truth()          # the episode's start: reference of the goal's unmoved(x)
     scene, wrist_imgs, proprio, actions, steps = [], [], [], [], []
     use_wrist = wrist and env.world.wrist_camera.enabled
     current = [0]
@@ -173,7 +174,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     if success and not spec.goal.startswith(("holding(", "in(", "on(", "region(")):
         try:
             from promptbot.tasks import check
-            success = bool(check(spec.goal, env.ground_truth())[0])
+            success = bool(check(spec.goal, env.ground_truth(), initial=start)[0])
         except ImportError:
             pass
     arrays = {

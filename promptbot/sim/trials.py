@@ -73,7 +73,8 @@ def run_expert_chain(env, world: str, seed: int, length: int = 5) -> list[dict]:
     env.reset(world, seed)
     earlier, out = [], []
     for pos in range(1, length + 1):
-        cmd = next_command(world, seed, pos, env.ground_truth(), earlier)
+        start = env.ground_truth()                   # the command's start: reference of unmoved(x)
+        cmd = next_command(world, seed, pos, start, earlier)
         if cmd is None:
             break
         expert = Expert(env)
@@ -86,7 +87,7 @@ def run_expert_chain(env, world: str, seed: int, length: int = 5) -> list[dict]:
                 break
         expert.clear_view()
         if res["success"]:
-            holds, why = check(cmd.goal, env.ground_truth())
+            holds, why = check(cmd.goal, env.ground_truth(), initial=start)
             if not holds:
                 res.update(success=False, failure="goal_not_reached", reason=why)
         res["wall_s"] = round(time.perf_counter() - t0, 3)
