@@ -53,6 +53,7 @@ SPECIALS = (ASK, REFUSE)
 SEPARATOR = " &"
 MAX_LITERALS = 8                  # literals in one goal
 MAX_NEW_TOKENS = 160
+PRUNE_MARGIN = 6.0                # beams this many nats behind the best finished answer are dropped
 STACKABLE_LABELS = ("cube", "block", "lego")
 NEGATABLE = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table", "in_any")
 DEFAULT_ADAPTER = Path(__file__).resolve().parents[1] / "models" / "parser" / "smollm2-lora"
@@ -241,13 +242,21 @@ def _merge(cands: list[tuple[str, float]], n: int) -> list[Candidate]:
 
 
 def beam_decode(model, grammar: GoalGrammar, prompt_ids: list[int], beam: int = 4,
-                max_new_tokens: int = MAX_NEW_TOKENS) -> tuple[list[tuple[str, float]], int]:
-    """Constrained beam search. Returns ([(decoded text, log-prob)], steps)."""
+                max_new_tokens: int = MAX_NEW_TOKENS,
+                margin: float = PRUNE_MARGIN) -> tuple[list[tuple[str, float]], int]:
+    """Constrained beam search. Returns ([(decoded text, log-prob)], steps).
+
+    Log-probabilities are renormalised over the tokens the grammar allows, so a forced token
+    costs nothing and a reading's log-prob is that of the model restricted to valid goals. A beam
+    more than ``margin`` nats behind the best finished answer is dropped (e^-6: 1/400 as likely),
+    which ends the search early when one reading dominates.
+    """
     import torch
 
     tok = grammar.tok
+    dev = next(model.parameters()).device
     with torch.no_grad():
-        out = model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
+        out = model(input_ids=torch.tensor([prompt_ids], device=dev), use_cache=True)
     past = out.past_key_values
     logits = out.logits[:, -1].float()
     beams = [([], 0.0, grammar.start())]          # (tokens, logprob, state)
@@ -277,10 +286,14 @@ def beam_decode(model, grammar: GoalGrammar, prompt_ids: list[int], beam: int = 
                 parents.append(i)
         finished.sort(key=lambda f: -f[1])
         finished = finished[:beam]
+        if finished:
+            floor = finished[0][1] - margin
+            keep = [k for k, b in enumerate(new_beams) if b[1] >= floor]
+            new_beams, parents = [new_beams[k] for k in keep], [parents[k] for k in keep]
         if not new_beams or (len(finished) >= beam and new_beams[0][1] < finished[-1][1]):
             break
-        past.reorder_cache(torch.tensor(parents))
-        inp = torch.tensor([[b[0][-1]] for b in new_beams])
+        past.reorder_cache(torch.tensor(parents, device=dev))
+        inp = torch.tensor([[b[0][-1]] for b in new_beams], device=dev)
         with torch.no_grad():
             out = model(input_ids=inp, past_key_values=past, use_cache=True)
         past, logits, beams = out.past_key_values, out.logits[:, -1].float(), new_beams
@@ -405,8 +418,10 @@ class SemanticParser:
 
     def readings(self, instruction: str, objects: Sequence[ObjectState], history: Sequence[str] = (),
                  n: int = 3) -> list[Reading]:
-        """Goal readings only (``ask`` / ``refuse`` are not goals: their mass lowers the readings')."""
+        """Goal readings, best first; [] when the best answer is ``ask`` or ``refuse`` (no goal to offer)."""
         res = self.parse(instruction, objects, history, n)
+        if res.top is None or res.top.special:
+            return []
         return [Reading(parse_goal(c.text), c.logprob, "llm") for c in res.candidates if not c.special]
 
 

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "run a benchmark (transport, sim, asr, planner, perception, vla, safety, e2e)"),
     "collect": ("collect", "record scripted-expert demonstrations in simulation"),
     "train": ("train", "train the VLA policy"),
+    "train-parser": ("train_parser", "fine-tune the LLM semantic parser (SmolLM2 + LoRA)"),
     "export": ("export", "export the VLA policy (ONNX, TensorRT)"),
     "eval-policy": ("eval_policy", "evaluate the VLA policy in simulation"),
     "up": ("up", "start the promptbot ROS graph (sim or robot) without ros2 launch"),

@@ -1,0 +1,263 @@
+"""The LLM semantic parser: per-scene grammar, constrained decoding, n-best readings, training data."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from promptbot.planning import parse_data
+from promptbot.planning.readings import Reading
+from promptbot.planning.semantic_parser import (
+    ASK,
+    REFUSE,
+    GoalGrammar,
+    SemanticParser,
+    beam_decode,
+    format_prompt,
+    scene_literals,
+)
+from promptbot.scene import ObjectState
+from promptbot.tasks.goal import parse_goal
+
+pytestmark = pytest.mark.unit
+
+
+def _obj(oid, label, color, x, y):
+    return ObjectState(oid, label, color, (x, y, 0.02), (0.04, 0.04, 0.04))
+
+
+SCENE = [_obj("red_cube", "cube", "red", 0.4, 0.2), _obj("green_cube", "cube", "green", 0.5, -0.2),
+         _obj("blue_bowl", "bowl", "blue", 0.65, 0.0)]
+
+
+class CharTokenizer:
+    """One token per character (id = code point), EOS = 0: enough to exercise the grammar."""
+
+    eos_token_id = 0
+
+    def __call__(self, texts, add_special_tokens=False):
+        class Enc:
+            pass
+
+        enc = Enc()
+        enc.input_ids = [[ord(c) for c in t] for t in texts] if isinstance(texts, list) else [ord(c) for c in texts]
+        return enc
+
+    def decode(self, ids):
+        return "".join(chr(i) for i in ids if i)
+
+
+def _accepts(grammar: GoalGrammar, text: str) -> bool:
+    """Whether the grammar lets the encoding of ``text`` (its own segmentation) through, token by token."""
+    state = grammar.start()
+    try:
+        ids = grammar.encode(text)
+    except KeyError:
+        return False
+    for t in ids:
+        if t not in grammar.allowed(state):
+            return False
+        if t == grammar.eos:
+            return True
+        state = grammar.advance(state, t)
+    return False
+
+
+def _walk(grammar: GoalGrammar, raw: str) -> bool:
+    """Feed raw characters; False as soon as one is not allowed."""
+    state = grammar.start()
+    for ch in raw:
+        if ord(ch) not in grammar.allowed(state):
+            return False
+        state = grammar.advance(state, ord(ch))
+    return grammar.eos in grammar.allowed(state)
+
+
+def test_scene_literals_only_name_present_objects_and_known_predicates():
+    lits = scene_literals(SCENE)
+    assert "in(red_cube, blue_bowl)" in lits and "on(red_cube, green_cube)" in lits
+    assert "unmoved(green_cube)" in lits and "!in(red_cube, blue_bowl)" in lits
+    assert "in_region(red_cube, left)" in lits
+    assert "in(blue_bowl, red_cube)" not in lits         # a bowl goes in nothing, a cube holds nothing
+    assert "on(red_cube, blue_bowl)" not in lits         # on() needs a stackable base
+    assert not any(lit.startswith("!unmoved") for lit in lits)
+    for lit in lits:
+        parse_goal(lit)                                  # every terminal is valid goal syntax
+
+
+def test_grammar_accepts_valid_goals_and_specials():
+    g = GoalGrammar(CharTokenizer(), SCENE)
+    assert _walk(g, " in(red_cube, blue_bowl)")
+    assert _walk(g, " in(red_cube, blue_bowl) & unmoved(green_cube)")
+    assert _walk(g, " on(green_cube, red_cube) & !in(red_cube, blue_bowl)")
+    assert _walk(g, " ask") and _walk(g, " refuse")
+    assert _accepts(g, "in(red_cube, blue_bowl) & unmoved(green_cube)")
+
+
+@pytest.mark.parametrize("bad", [
+    " in(purple_cube, blue_bowl)",        # no such object
+    " under(red_cube, blue_bowl)",        # no such predicate
+    " in_region(red_cube, kitchen)",      # no such region
+    " !unmoved(red_cube)",                # unmoved cannot be negated
+    " in(red_cube, blue_bowl) &",         # dangling conjunction
+    " in(red_cube blue_bowl)",            # malformed
+    " ask & in(red_cube, blue_bowl)",     # a question is the whole answer
+    "in(red_cube, blue_bowl)",            # pieces start with a space
+])
+def test_grammar_rejects_malformed_goals(bad):
+    assert not _walk(GoalGrammar(CharTokenizer(), SCENE), bad)
+
+
+def test_encode_rejects_literals_outside_the_scene():
+    g = GoalGrammar(CharTokenizer(), SCENE)
+    with pytest.raises(KeyError):
+        g.encode("in(purple_cube, blue_bowl)")
+
+
+def test_constrained_beam_search_never_produces_a_malformed_goal():
+    torch = pytest.importorskip("torch")
+
+    class Cache:
+        def reorder_cache(self, idx):
+            pass
+
+    class RandomLM(torch.nn.Module):
+        """Adversarial: random logits over a 128-symbol vocabulary."""
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.gen = torch.Generator().manual_seed(0)
+
+        def forward(self, input_ids, past_key_values=None, use_cache=True):
+            b, t = input_ids.shape
+
+            class Out:
+                pass
+
+            out = Out()
+            out.logits = torch.randn(b, t, 128, generator=self.gen) * 5
+            out.past_key_values = past_key_values or Cache()
+            return out
+
+    g = GoalGrammar(CharTokenizer(), SCENE)
+    allowed = set(scene_literals(SCENE))
+    for _ in range(5):
+        outs, steps = beam_decode(RandomLM(), g, [ord(c) for c in "Goal:"], beam=3, max_new_tokens=400)
+        assert outs and steps > 0
+        for text, lp in outs:
+            assert lp <= 0
+            if text in (ASK, REFUSE):
+                continue
+            assert all(part.strip() in allowed for part in text.split("&")), text
+            parse_goal(text)
+
+
+class StubDecoder:
+    few_shot = False
+    name = "stub"
+    load_s = 0.0
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.prompts = []
+
+    def ensure(self):
+        return None
+
+    def decode(self, objects, prompt, n):
+        self.prompts.append(prompt)
+        return self.raw, 7
+
+
+def test_readings_contract_merges_duplicates_and_sorts():
+    raw = [("in(green_cube, blue_bowl) & in(red_cube, blue_bowl)", -0.9),
+           ("in(red_cube, blue_bowl) & in(green_cube, blue_bowl)", -1.2),   # same set, other order
+           ("in(red_cube, blue_bowl)", -2.0), ("ask", -3.0)]
+    parser = SemanticParser(StubDecoder(raw))
+    rs = parser.readings("put both cubes in the bowl", SCENE, history=["put the red cube on the left"], n=3)
+    assert all(isinstance(r, Reading) and r.source == "llm" for r in rs)
+    assert [str(r.goal) for r in rs] == ["in(green_cube, blue_bowl) & in(red_cube, blue_bowl)",
+                                         "in(red_cube, blue_bowl)"]
+    assert rs[0].logprob > -0.9 and rs[0].logprob <= 0          # the two orders' mass is summed
+    assert "Earlier: put the red cube on the left" in parser.decoder.prompts[0]
+    res = parser.parse("put both cubes in the bowl", SCENE, n=2)
+    assert len(res.candidates) == 2 and res.tokens == 7
+
+
+def test_readings_are_empty_when_the_best_answer_is_a_question_or_a_refusal():
+    assert SemanticParser(StubDecoder([("ask", -0.1), ("in(red_cube, blue_bowl)", -2.5)])).readings("x", SCENE) == []
+    assert SemanticParser(StubDecoder([("refuse", -0.1)])).readings("make coffee", SCENE) == []
+    assert SemanticParser(StubDecoder([])).readings("", SCENE) == []
+
+
+def test_prompt_lists_objects_with_position_words():
+    p = format_prompt("put the red cube in the bowl", SCENE)
+    assert p.startswith("Objects: red_cube (left front), green_cube (right), blue_bowl (back)")
+    assert p.endswith("Say: put the red cube in the bowl\nGoal:")
+
+
+# --- training data ----------------------------------------------------------------------------
+
+def test_generator_is_deterministic_and_seed_dependent():
+    a, b = parse_data.generate(150, seed=3), parse_data.generate(150, seed=3)
+    assert a == b
+    assert a != parse_data.generate(150, seed=4)
+
+
+def test_generator_covers_every_phenomenon_with_valid_grounded_targets():
+    from promptbot.bench.understanding import PHENOMENA
+
+    examples = parse_data.generate(1500, seed=0)
+    tags = {t for e in examples for t in e.phenomena}
+    assert set(PHENOMENA) <= tags
+    targets = {e.target for e in examples}
+    assert ASK in targets and REFUSE in targets
+    assert any("unmoved(" in t for t in targets) and any("!in(" in t for t in targets)
+    assert any(e.history for e in examples)
+    scenes = {}
+    for e in examples:
+        assert e.seed >= parse_data.TRAIN_SEED_BASE          # never the suite's scenes (seeds < 100)
+        if e.target in (ASK, REFUSE):
+            continue
+        key = (e.world, e.seed)
+        if key not in scenes:
+            scenes[key] = set(scene_literals(parse_data.scene_for(*key)))
+        lits = [p.strip() for p in e.target.split("&")]
+        assert all(lit in scenes[key] for lit in lits), (e.instruction, e.target)
+
+
+def test_exclusion_examples_keep_the_excluded_object_unmoved():
+    ex = [e for e in parse_data.generate(800, seed=5) if "exclusion" in e.phenomena]
+    assert ex
+    for e in ex:
+        goal = parse_goal(e.target)
+        kept = [l.args[0] for l in goal.literals if l.pred == "unmoved"]
+        moved = {l.args[0] for l in goal.literals if l.pred == "in"}
+        assert kept and not set(kept) & moved, e
+
+
+def test_committed_adapter_is_small_and_documented():
+    from promptbot.planning.semantic_parser import DEFAULT_ADAPTER
+
+    weights = DEFAULT_ADAPTER / "adapter_model.safetensors"
+    if not weights.is_file():
+        pytest.skip("no adapter committed")
+    assert weights.stat().st_size < 8 * 2**20
+    cfg = json.loads((DEFAULT_ADAPTER / "adapter_config.json").read_text())
+    assert cfg["peft_type"] == "LORA"
+    report = json.loads((DEFAULT_ADAPTER / "train_report.json").read_text())
+    assert report["val"]["exact_match"] >= 0.8
+
+
+@pytest.mark.slow  # loads SmolLM2 (+ the adapter) and decodes on the CPU (about 30 s)
+def test_fine_tuned_parser_grounds_simple_requests():
+    from promptbot.planning.semantic_parser import DEFAULT_ADAPTER, make_parser
+
+    pytest.importorskip("peft")
+    if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
+        pytest.skip("no adapter committed")
+    parser = make_parser("smollm2")
+    res = parser.parse("please put the red block in the blue dish", SCENE, n=3)
+    assert res.top.text == "in(red_cube, blue_bowl)"
+    assert parser.parse("make me a cup of coffee", SCENE).top.text == REFUSE
