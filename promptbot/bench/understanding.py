@@ -1,6 +1,6 @@
 """Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
 
-``promptbot bench understanding --json [--split dev|test|both] [--limit N] [--llm SPEC] [--methods rule]``
+``promptbot bench understanding --json [--split dev|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
 
 The suite (``promptbot/bench/data/understanding_{dev,test}.jsonl``, see docs/understanding.md)
 was written by hand from linguistic phenomena, not from the parser's templates, before
@@ -27,7 +27,16 @@ rule parser, the LLM choosing between its readings, search, verification) and is
 
 Dev and test are reported separately, per phenomenon, per world and per expected answer;
 planning time (median / p90, model load excluded and reported separately) too. Rows per
-method live under ``methods``; only ``rule`` exists today.
+method live under ``methods`` (the ablation of issue 20, one run):
+
+``rule``    the rule parser (the planner's ``understanding="rule"``);
+``llm``     the LLM semantic parser alone (:mod:`promptbot.planning.semantic_parser`, ``--parser``):
+            its n-best readings, arbitrated by the planner (``understanding="llm"``: the best
+            reading if clearly ahead and accounting for every content word, else a question);
+``hybrid``  both (``understanding="hybrid"``: agree -> act, disagree -> ask).
+
+The ``llm`` and ``hybrid`` rows also give the parser's own time per instruction
+(``parse_time_s``, median / p90) and its model load (``parser_load_s``) apart.
 """
 from __future__ import annotations
 
@@ -51,7 +60,7 @@ PHENOMENA = (
     "self_correction", "telegraphic", "politeness", "multi_sentence", "asr_noise", "control",
 )
 TAGS = PHENOMENA + ("trap",)       # trap: a keyword-matching parser would plan a wrong goal
-METHODS = ("rule",)
+METHODS = ("rule", "llm", "hybrid")
 QUESTION_STATUSES = frozenset({"ambiguous", "unknown", "impossible"})
 OUTCOMES = ("correct", "asked", "wrongly_refused", "confident_wrong", "wrong_no_plan")
 MAX_STEPS_TIMED = 4                # the issue's planning-time target is for plans of <= 4 steps
@@ -241,20 +250,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--methods", default="rule", help=f"comma-separated, from {METHODS} [rule]")
     parser.add_argument("--simulations", type=int, default=48, help="MCTS simulations per step [48, as promptbot plan]")
     parser.add_argument("--llm-budget", type=int, default=12, help="LLM scoring calls per plan [12, as promptbot plan]")
+    parser.add_argument("--parser", default="smollm2",
+                        help="LLM semantic parser for the llm/hybrid methods: smollm2 (with the committed "
+                             "adapter), hf:DIR, gguf:FILE, http://HOST:PORT/v1 [smollm2]")
+    parser.add_argument("--parser-adapter", default="auto",
+                        help="LoRA adapter folder for the parser, 'none' (few-shot base model) or auto [auto]")
     parser.add_argument("--out", help="write per-item rows (JSON lines) to this file")
 
 
-def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress, sink) -> list[dict]:
+class _TimedParser:
+    """A GoalParser that records how long each ``readings`` call took [s]."""
+
+    def __init__(self, parser):
+        self.parser, self.name, self.times = parser, parser.name, []
+
+    def readings(self, instruction, objects, history=(), n=3):
+        t0 = time.perf_counter()
+        try:
+            return self.parser.readings(instruction, objects, history, n)
+        finally:
+            self.times.append(time.perf_counter() - t0)
+
+
+def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress, sink, method: str = "rule",
+              timer: _TimedParser | None = None) -> list[dict]:
     rows = []
     for item in items:
         objects = scenes[(item["world"], item["seed"])]
+        n_calls = len(timer.times) if timer is not None else 0
         res = planner.plan(item["text"], objects)
         goal_text = str(res.goal) if res.goal is not None else ""
         row = {"id": item["id"], "world": item["world"], "seed": item["seed"], "tags": item["tags"],
                "expect": item["expect"], "text": item["text"], "status": res.status, "goal": goal_text,
                "message": res.message, "steps": len(res.steps),
                "planning_time_s": round(res.planning_time_s, 4),
-               "outcome": classify(item, res.status, goal_text)}
+               "outcome": classify(item, res.status, goal_text), "method": method}
+        if timer is not None:
+            row["parse_time_s"] = round(sum(timer.times[n_calls:]), 4) if len(timer.times) > n_calls else None
+            row["readings"] = [list(r) for r in getattr(res, "readings", [])][:6]
         rows.append(row)
         if sink is not None:
             sink.write(json.dumps(row) + "\n")
@@ -289,9 +322,23 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, LLMUnavailable) as exc:
         print(f"bench understanding: {exc}", file=sys.stderr)
         return 2
-    planner = Planner(llm, PlannerConfig(search=SearchConfig(simulations=args.simulations,
-                                                             llm_budget=args.llm_budget)))
+    search = SearchConfig(simulations=args.simulations, llm_budget=args.llm_budget)
+    planners, timer, parser_load_s, parser_name = {}, None, None, None
+    if set(methods) & {"llm", "hybrid"}:
+        from promptbot.planning.semantic_parser import make_parser
+
+        try:
+            parser = make_parser(args.parser, adapter=args.parser_adapter)
+            parser_load_s = parser.load()
+        except (ValueError, LLMUnavailable, OSError) as exc:
+            print(f"bench understanding: parser: {exc}", file=sys.stderr)
+            return 2
+        timer, parser_name = _TimedParser(parser), parser.decoder.name
+    for m in methods:
+        planners[m] = Planner(llm, PlannerConfig(search=search, understanding=m),
+                              parser=timer if m != "rule" else None)
     out = {"benchmark": "understanding", "commit": _commit(), "llm": llm.name, "model_load_s": round(load_s, 2),
+           "parser": parser_name, "parser_load_s": round(parser_load_s, 2) if parser_load_s is not None else None,
            "search": {"simulations_per_step": args.simulations, "llm_calls_per_plan": args.llm_budget},
            "limit": args.limit,
            "suite": {s: {"items": len(items[s]), "sha256": file_sha256(data_path(s))} for s in splits},
@@ -303,9 +350,12 @@ def run(args: argparse.Namespace) -> int:
             out["methods"][m] = {}
             for s in splits:
                 progress = _Progress(len(items[s]), f"understanding {m}/{s}")
-                rows = _run_rule(items[s], planner, scenes, progress, sink)
+                rows = _run_rule(items[s], planners[m], scenes, progress, sink, m, timer if m != "rule" else None)
                 progress.close()
                 out["methods"][m][s] = summarise(rows)
+                if m != "rule":
+                    pt = [r["parse_time_s"] for r in rows if r.get("parse_time_s") is not None]
+                    out["methods"][m][s]["parse_time_s"] = {"median": _median(pt), "p90": _p90(pt), "items": len(pt)}
             if len(splits) == 2:
                 dev, test = out["methods"][m]["dev"]["accuracy"], out["methods"][m]["test"]["accuracy"]
                 out["methods"][m]["dev_minus_test_points"] = (round(100 * (dev - test), 1)
