@@ -10,6 +10,13 @@ Outputs:
                                           angular velocity [rad/s], gripper opening width [m]
   done    (B,)          float             logit of "the skill is finished"
 
+The gripper width comes from one of two heads (``VLAConfig.gripper_head``):
+"regression" (the committed checkpoint) regresses it with the other action
+dimensions; "binary" classifies open/close per chunk step (BCE in training)
+and commands ``gripper_open_m`` when the open probability is at least
+``gripper_threshold``, else ``gripper_closed_m``: a release is a decision, not
+a width that has to drift past the point where the fingers open.
+
 Each camera has a small CNN whose blocks are FiLM-modulated by the instruction
 (language decides which object the features attend to), followed by a spatial
 soft-argmax (keypoints, good for positions) and global pooling. Normalisation
@@ -27,6 +34,10 @@ from torch.nn import functional as F
 LANG_DIM = 384            # all-MiniLM-L6-v2 embedding size
 ACTION_DIM = 7            # vx vy vz [m/s], wx wy wz [rad/s], gripper width [m]
 PROPRIO_DIM = 17          # see promptbot.policy.proprio: q (7), gripper width, TCP xyz, TCP rotation (6)
+GRIPPER_DIM = 6           # index of the gripper width in an action
+GRIPPER_HEADS = ("regression", "binary")
+GRIPPER_OPEN_SPLIT_M = 0.02   # commanded widths above this are "open" for the binary head [m] (the expert
+                              # commands 0 to grasp and >= 0.07 to open)
 
 
 @dataclass
@@ -42,6 +53,8 @@ class VLAConfig:
     action_dim: int = ACTION_DIM
     lang_dim: int = LANG_DIM
     dropout: float = 0.1
+    gripper_head: str = "regression"          # "regression" | "binary" (module doc)
+    gripper_threshold: float = 0.5            # binary head: open probability at or above which it opens
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -55,6 +68,10 @@ class VLAConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.hidden < 16:
             raise ValueError(f"hidden must be >= 16, got {self.hidden}")
+        if self.gripper_head not in GRIPPER_HEADS:
+            raise ValueError(f"gripper_head must be one of {GRIPPER_HEADS}, got {self.gripper_head!r}")
+        if not 0.0 < self.gripper_threshold < 1.0:
+            raise ValueError(f"gripper_threshold must be in (0, 1), got {self.gripper_threshold}")
         self.channels = tuple(int(c) for c in self.channels)
         self.strides = tuple(int(v) for v in self.strides) or (2,) * len(self.channels)
         if len(self.strides) != len(self.channels) or any(v not in (1, 2) for v in self.strides):
@@ -130,11 +147,15 @@ class VLA(nn.Module):
         )
         self.action_head = nn.Linear(cfg.hidden, cfg.chunk * cfg.action_dim)
         self.done_head = nn.Linear(cfg.hidden, 1)
+        self.gripper_head = nn.Linear(cfg.hidden, cfg.chunk) if cfg.gripper_head == "binary" else None
         # normalisation statistics, set from the training data (identity until then)
         self.register_buffer("proprio_mean", torch.zeros(cfg.proprio_dim))
         self.register_buffer("proprio_std", torch.ones(cfg.proprio_dim))
         self.register_buffer("action_mean", torch.zeros(cfg.action_dim))
         self.register_buffer("action_std", torch.ones(cfg.action_dim))
+        if self.gripper_head is not None:     # the widths the binary head commands [m], set from the data
+            self.register_buffer("gripper_open_m", torch.tensor(0.08))
+            self.register_buffer("gripper_closed_m", torch.tensor(0.0))
 
     def set_normalization(self, proprio_mean, proprio_std, action_mean, action_std) -> None:
         for name, value in (("proprio_mean", proprio_mean), ("proprio_std", proprio_std),
@@ -144,19 +165,40 @@ class VLA(nn.Module):
                 t = t.clamp_min(1e-3)
             getattr(self, name).copy_(t)
 
-    def forward_normalized(self, scene, wrist, lang, proprio):
-        """Like forward, but returns actions in normalised units (what the loss compares)."""
+    def set_gripper_widths(self, open_m: float, closed_m: float) -> None:
+        """The widths the binary head commands for open and closed [m]."""
+        if self.gripper_head is None:
+            raise ValueError("only the binary gripper head has commanded widths")
+        if not 0.0 <= closed_m < open_m:
+            raise ValueError(f"need 0 <= closed_m < open_m, got {closed_m}, {open_m}")
+        self.gripper_open_m.fill_(float(open_m))
+        self.gripper_closed_m.fill_(float(closed_m))
+
+    def forward_heads(self, scene, wrist, lang, proprio) -> dict[str, torch.Tensor | None]:
+        """Every head's raw output: "actions" (B, H, 7) normalised, "done" (B,) logit, "gripper" (B, H)
+        open logits (None with the regression head)."""
         feats = [self.scene_enc(scene, lang)]
         if self.wrist_enc is not None:
             feats.append(self.wrist_enc(wrist, lang))
         p = (proprio - self.proprio_mean) / self.proprio_std
         h = self.trunk(torch.cat([*feats, self.lang_proj(lang), self.proprio_proj(p)], dim=-1))
         actions = self.action_head(h).reshape(-1, self.cfg.chunk, self.cfg.action_dim)
-        return actions, self.done_head(h).squeeze(-1)
+        gripper = self.gripper_head(h) if self.gripper_head is not None else None
+        return {"actions": actions, "done": self.done_head(h).squeeze(-1), "gripper": gripper}
+
+    def forward_normalized(self, scene, wrist, lang, proprio):
+        """Like forward, but returns actions in normalised units (what the loss compares)."""
+        out = self.forward_heads(scene, wrist, lang, proprio)
+        return out["actions"], out["done"]
 
     def forward(self, scene, wrist, lang, proprio):
-        actions, done = self.forward_normalized(scene, wrist, lang, proprio)
-        return actions * self.action_std + self.action_mean, done
+        out = self.forward_heads(scene, wrist, lang, proprio)
+        actions = out["actions"] * self.action_std + self.action_mean
+        if out["gripper"] is not None:        # the classified width replaces the regressed one
+            opened = torch.sigmoid(out["gripper"]) >= self.cfg.gripper_threshold
+            width = torch.where(opened, self.gripper_open_m, self.gripper_closed_m)
+            actions = torch.cat([actions[..., :GRIPPER_DIM], width[..., None], actions[..., GRIPPER_DIM + 1:]], dim=-1)
+        return actions, out["done"]
 
     def normalize_actions(self, actions: torch.Tensor) -> torch.Tensor:
         return (actions - self.action_mean) / self.action_std

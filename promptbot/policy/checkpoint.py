@@ -13,7 +13,8 @@ FORMAT = "promptbot-vla/1"
 def save_checkpoint(path: str | Path, model: VLA, meta: dict | None = None, half: bool = False) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if half and v.is_floating_point() and "mean" not in k and "std" not in k else v)
+    keep = ("mean", "std", "gripper_open_m", "gripper_closed_m")      # statistics and commanded widths stay float32
+    state = {k: (v.half() if half and v.is_floating_point() and not any(x in k for x in keep) else v)
              for k, v in model.state_dict().items()}
     tmp = path.with_suffix(".tmp")
     torch.save({"format": FORMAT, "config": model.cfg.to_dict(), "state_dict": state, "meta": meta or {}}, tmp)

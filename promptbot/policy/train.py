@@ -3,7 +3,8 @@
 Episodes are plain dicts (see ``Episode``) so the trainer does not care how
 they were stored; ``promptbot.policy.data`` reads the on-disk format written
 by ``promptbot collect``. Loss: L1 on normalised action chunks (ACT) + BCE on
-the done flag. Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
+the done flag; with the binary gripper head (``VLAConfig.gripper_head``) the
+width leaves the L1 and a BCE on open/close per chunk step takes its place. Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
 step) and ``<out>/best.pt`` (lowest validation loss, small, for serving). ``TrainConfig.init_checkpoint``
 fine-tunes a serving checkpoint (e.g. the committed one) on new data: its
 weights *and* its normalisation statistics are kept, so the network keeps
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from promptbot.models.vla import VLA, VLAConfig
+from promptbot.models.vla import GRIPPER_DIM, GRIPPER_OPEN_SPLIT_M, VLA, VLAConfig
 from promptbot.policy.checkpoint import load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class TrainConfig:
     threads: int = 0                      # torch intra-op threads (0 = torch default)
     shift_px: int = 4                     # random-shift augmentation [px]
     done_weight: float = 0.1
+    gripper_weight: float = 0.5           # BCE of the binary gripper head, relative to the action L1
     eval_every_steps: int = 500
     max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
     data_on_device: bool = False          # keep every frame on cfg.device, batch by one gather (GPU)
@@ -206,6 +208,20 @@ def normalization_stats(episodes: list[Episode]) -> tuple[np.ndarray, ...]:
     return props.mean(0), props.std(0), acts.mean(0), acts.std(0)
 
 
+def gripper_widths(episodes: list[Episode]) -> tuple[float, float]:
+    """(open, closed) width [m] the binary head commands: the median of the data's open and closed commands."""
+    widths = np.concatenate([e["actions"][:, GRIPPER_DIM] for e in episodes]).astype(np.float64)
+    opened, closed = widths[widths > GRIPPER_OPEN_SPLIT_M], widths[widths <= GRIPPER_OPEN_SPLIT_M]
+    return (float(np.median(opened)) if opened.size else 0.08, float(np.median(closed)) if closed.size else 0.0)
+
+
+def gripper_loss(logits: torch.Tensor, widths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Masked BCE of the binary head's (B, H) open logits against commanded (B, H) widths [m]."""
+    target = (widths > GRIPPER_OPEN_SPLIT_M).float()
+    bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    return (bce * mask).sum() / mask.sum().clamp_min(1.0)
+
+
 def _init_from(model: VLA, path: str) -> None:
     """Copy a serving checkpoint's weights and normalisation into ``model`` (same architecture only)."""
     init, init_cfg, _ = load_checkpoint(path)
@@ -243,6 +259,8 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         _init_from(model, cfg.init_checkpoint)
     else:
         model.set_normalization(*normalization_stats(train_eps))
+        if mcfg.gripper_head == "binary":
+            model.set_gripper_widths(*gripper_widths(train_eps))
     model = model.to(cfg.device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     on_device = cfg.data_on_device
@@ -318,15 +336,22 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         return (scene, wrist, lang_for(b["instructions"]), *(torch.from_numpy(b[k]).to(cfg.device)
                                                             for k in ("proprio", "actions", "mask", "done")))
 
+    binary = mcfg.gripper_head == "binary"
+    dims = GRIPPER_DIM if binary else mcfg.action_dim     # binary: the width is the gripper head's, not the L1's
+
     def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, float]:
         scene, wrist, lang, proprio, actions, mask, done = tensors(b, augment)
-        pred, done_logit = model.forward_normalized(scene, wrist, lang, proprio)
+        heads = model.forward_heads(scene, wrist, lang, proprio)
         target = model.normalize_actions(actions)
-        mask = mask[..., None]
-        l1 = (F.l1_loss(pred, target, reduction="none") * mask).sum() / (mask.sum() * mcfg.action_dim)
-        bce = F.binary_cross_entropy_with_logits(done_logit, done,
+        m = mask[..., None]
+        l1 = (F.l1_loss(heads["actions"][..., :dims], target[..., :dims], reduction="none") * m).sum() / \
+            (m.sum() * dims)
+        bce = F.binary_cross_entropy_with_logits(heads["done"], done,
                                                  pos_weight=torch.tensor(DONE_POS_WEIGHT, device=cfg.device))
-        return l1 + cfg.done_weight * bce, l1.detach()
+        loss = l1 + cfg.done_weight * bce
+        if binary:
+            loss = loss + cfg.gripper_weight * gripper_loss(heads["gripper"], actions[..., GRIPPER_DIM], mask)
+        return loss, l1.detach()
 
     def validate() -> float:
         if not len(val_idx):
