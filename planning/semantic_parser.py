@@ -181,6 +181,17 @@ class GoalGrammar:
             out.append(self.eos)
         return out
 
+    def forced(self, state, limit: int = 16) -> list[int]:
+        """The tokens this state must take next, up to a choice or the end of the answer."""
+        out = []
+        while len(out) < limit:
+            allowed = self.allowed(state)
+            if len(allowed) != 1 or allowed[0] == self.eos:
+                break
+            out.append(allowed[0])
+            state = self.advance(state, allowed[0])
+        return out
+
     def advance(self, state, token: int):
         node, n, done, sep_pos = state
         if sep_pos is not None:
@@ -293,11 +304,23 @@ def beam_decode(model, grammar: GoalGrammar, prompt_ids: list[int], beam: int = 
         if not new_beams or (len(finished) >= beam and new_beams[0][1] < finished[-1][1]):
             break
         past.reorder_cache(torch.tensor(parents, device=dev))
-        inp = torch.tensor([[b[0][-1]] for b in new_beams], device=dev)
+        # tokens every beam is forced to take next (e.g. "_cube" after "red" when only red_cube starts
+        # so) are fed in the same forward pass: they cost no choice and no extra step
+        runs = [grammar.forced(b[2]) for b in new_beams]
+        k = min(len(r) for r in runs)
+        if k:
+            new_beams = [(toks + r[:k], lp, _advance_all(grammar, st, r[:k])) for (toks, lp, st), r in zip(new_beams, runs)]
+        inp = torch.tensor([b[0][-1 - k:] for b in new_beams], device=dev)
         with torch.no_grad():
             out = model(input_ids=inp, past_key_values=past, use_cache=True)
         past, logits, beams = out.past_key_values, out.logits[:, -1].float(), new_beams
     return [(tok.decode(t).strip(), lp) for t, lp in finished], steps
+
+
+def _advance_all(grammar: GoalGrammar, state, tokens: list[int]):
+    for t in tokens:
+        state = grammar.advance(state, t)
+    return state
 
 
 class LocalDecoder:
