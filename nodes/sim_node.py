@@ -8,7 +8,9 @@ camera stream while the rest goes on (camera-freeze fault injection).
 Accepts ``/servo_node/delta_twist_cmds`` (TwistStamped
 in panda_link0, MoveIt Servo convention; a twist holds for ``command_timeout_s``),
 ``/joint_trajectory_controller/joint_trajectory`` and ``/gripper/command``
-(Float64 opening width [m]). Services ``/sim/reset`` and ``/sim/check_task``.
+(Float64 opening width [m]). Services ``/sim/reset`` and ``/sim/check_task``; the check judges
+``unmoved(x)`` against the ground truth at the request's ``since`` (zero = the last reset), from
+the scenes the node keeps (:class:`promptbot.sim.scene_history.SceneHistory`).
 
 All PyBullet work runs in one sim thread (the core, :class:`promptbot.sim.env.SimEnv`);
 ROS callbacks only queue commands. Physics at ``physics_hz`` (>= 240), camera at
@@ -42,6 +44,7 @@ from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
 from promptbot.ros.scene_msgs import objects_to_scene, scene_to_objects
 from promptbot.scene import ObjectState, relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
+from promptbot.sim.scene_history import NoReference, SceneHistory
 from promptbot.sim.worlds import WorldError, list_worlds
 from promptbot_msgs.action import ExecuteSkill
 from promptbot_msgs.msg import SceneState
@@ -227,12 +230,15 @@ class SimNode(Node):
         if not goal:
             res.error_code, res.error_msg = CheckTask.Response.NO_TASK, "no current task and no goal given"
             return res
+        since = req.since.sec + req.since.nanosec * 1e-9
         try:
-            objects = self._call("ground_truth", None)
-            ok, reason = check(goal, objects)
+            now, start = self._call("scenes", since)
+            ok, reason = check(goal, now, initial=start)
             res.error_code, res.success, res.reason = CheckTask.Response.OK, bool(ok), str(reason)
         except GoalSyntaxError as exc:
             res.error_code, res.error_msg = CheckTask.Response.BAD_GOAL, str(exc)
+        except NoReference as exc:
+            res.error_code, res.error_msg = CheckTask.Response.NO_REFERENCE, f"no start scene for unmoved(x): {exc}"
         return res
 
     # --- scripted-expert skill server (sim-only baseline) -------------------------------
@@ -304,6 +310,8 @@ class SimNode(Node):
                 result = self._reset(env, *payload)
             elif kind == "ground_truth":
                 result = env.ground_truth()
+            elif kind == "scenes":          # (now, the scene at sim time `payload`)
+                result = env.ground_truth(), self._history.at(payload)
             elif kind == "skill":
                 result = self._run_skill(env, *payload)
             else:
@@ -329,7 +337,9 @@ class SimNode(Node):
         # one physics step later than the last frame of the old world, so "stamp >= reset time"
         # means "shows the new world"
         self._clock_base += 1.0 / env.config.physics_hz - env.time_s
-        self.pub_world_reset.publish(Header(stamp=_stamp(self._clock_base + env.time_s), frame_id=f"{spec.name}:{seed}"))
+        t_reset = self._clock_base + env.time_s
+        self._history.reset(t_reset, env.ground_truth())
+        self.pub_world_reset.publish(Header(stamp=_stamp(t_reset), frame_id=f"{spec.name}:{seed}"))
         self._restart = True
         self._task = None
         self._expert = None
@@ -343,6 +353,7 @@ class SimNode(Node):
                 ex.run_plan(t.setup_plan)
                 ex.go_home()
                 env.stop()
+                self._history.reset(t_reset, env.ground_truth())    # the task starts after its setup
             self._task = t
             self.get_logger().info(f"task: {t.instruction!r} goal {t.goal}")
             return t.instruction, str(t.goal)
@@ -363,6 +374,8 @@ class SimNode(Node):
             return
         self._twist_until = -1.0
         self._clock_base = 0.0           # /clock = _clock_base + env.time_s
+        self._history = SceneHistory()   # ground truth at the last reset + recent snapshots (unmoved(x))
+        self._history.reset(env.time_s, env.ground_truth())
         self._restart = False
         self._ready.set()
         self._next = [0.0, 0.0, 0.0, 0.0]       # next camera, joint state, ground truth, clock time [s]
@@ -421,6 +434,7 @@ class SimNode(Node):
 
     def _publish_gt(self, env: SimEnv, t: float) -> None:
         objs = env.ground_truth()
+        self._history.record(t, objs)     # kept every SNAPSHOT_PERIOD_S, on ground-truth ticks (stamps match)
         self.pub_gt.publish(objects_to_scene(objs, stamp=_stamp(t), frame_id=BASE_FRAME, source="ground_truth",
                                              relations=relations(objs)))
 

@@ -156,10 +156,12 @@ class ChainDriver:
         self.gs.wait(lambda: self.gt[0] > newer_than, 30.0, "fresh ground truth")
         return scene_to_objects(self.gt[1])
 
-    def check(self, goal: str) -> tuple[bool, str]:
+    def check(self, goal: str, since) -> tuple[bool, str]:
+        """Whether ``goal`` holds in ground truth now; ``unmoved(x)`` compares with the ground truth
+        at sim time ``since`` (builtin_interfaces/Time: the command's start)."""
         from promptbot_msgs.srv import CheckTask
 
-        r = self._call(self.check_client, CheckTask.Request(goal=goal), 30.0, "the ground-truth check")
+        r = self._call(self.check_client, CheckTask.Request(goal=goal, since=since), 30.0, "the ground-truth check")
         if r.error_code != CheckTask.Response.OK:
             return False, f"check error {r.error_code}: {r.error_msg}"
         return bool(r.success), r.reason
@@ -194,6 +196,7 @@ class ChainDriver:
         r: dict = {**cmd.to_dict(), "success": False, "latency_s": {}}
         with self._lock:
             n_before = len(self.transcripts)
+        since = self.gt[1].header.stamp      # the command's start: latest ground truth before it is spoken
         t_eos = self.speak(wav)
         try:
             self.gs.wait(lambda: len(self.transcripts) > n_before, 60.0, "the transcript")
@@ -255,7 +258,7 @@ class ChainDriver:
                         "planning_time_s": round(float(res.plan.planning_time), 3),
                         "replans": sum(1 for _t, s in stages if s == "replanning")}
         r["goal_understood"] = res.plan.goal == cmd.goal
-        ok, reason = self.check(cmd.goal)
+        ok, reason = self.check(cmd.goal, since)
         r["ground_truth"] = {"success": ok, "reason": reason}
         r["success"] = bool(res.error_code == RunTask.Result.SUCCEEDED and ok)
         if not r["success"]:

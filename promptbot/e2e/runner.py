@@ -89,7 +89,7 @@ def run_episode(opts: RunOptions) -> dict:
     from promptbot.e2e.session import GraphSession
     from promptbot.ros import qos
     from promptbot_msgs.action import ExecuteSkill, RunTask
-    from promptbot_msgs.msg import AudioData, TaskPlan, Transcript
+    from promptbot_msgs.msg import AudioData, SceneState, TaskPlan, Transcript
     from promptbot_msgs.srv import CheckTask
 
     out = Path(opts.out_dir)
@@ -126,6 +126,12 @@ def run_episode(opts: RunOptions) -> dict:
         node.create_subscription(TaskPlan, "/planner/plan", plans.append, qos.LATCHED)
         trees: list = []
         node.create_subscription(String, "/planner/tree_svg", lambda m: trees.append(m.data), qos.LATCHED)
+        # stamp of the latest ground truth: the command's start, the reference of the check's unmoved(x)
+        gt_stamp: list = []
+
+        def on_gt(msg: SceneState) -> None:
+            gt_stamp[:] = [msg.header.stamp]
+        node.create_subscription(SceneState, "/sim/ground_truth", on_gt, qos.LATCHED)
         motion = {}
 
         def on_cmd(msg: TwistStamped) -> None:
@@ -134,7 +140,7 @@ def run_episode(opts: RunOptions) -> dict:
                 motion["t"] = time.monotonic()
         node.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", on_cmd, qos.COMMAND)
         gs.wait(lambda: run_client.server_is_ready() and skill_client.server_is_ready()
-                and check.service_is_ready(), 180.0, "the planner, the skill executor and the sim")
+                and check.service_is_ready() and bool(gt_stamp), 180.0, "the planner, the skill executor and the sim")
         if spoken:
             audio_pub = node.create_publisher(AudioData, "/audio/audio", 50)
             # both directions matched before speaking: a transcript published before the speech node's
@@ -147,6 +153,7 @@ def run_episode(opts: RunOptions) -> dict:
 
         # ---- hear ---------------------------------------------------------------------
         text = opts.text
+        since = gt_stamp[0]                # the world as the command is given (nothing moves before it)
         if spoken:
             rec.status_lines = ["listening ..."]
             data, rate = _read_wav(wav)
@@ -222,11 +229,12 @@ def run_episode(opts: RunOptions) -> dict:
 
         # ---- verify against simulator ground truth ----------------------------------------
         if res.plan.goal:
-            fut = check.call_async(CheckTask.Request(goal=res.plan.goal))
+            fut = check.call_async(CheckTask.Request(goal=res.plan.goal, since=since))
             gs.wait(fut.done, 20.0, "the ground-truth check")
             chk = fut.result()
             report["ground_truth_check"] = {"goal": res.plan.goal, "success": chk.success, "reason": chk.reason,
-                                            "error_code": chk.error_code, "error_msg": chk.error_msg}
+                                            "error_code": chk.error_code, "error_msg": chk.error_msg,
+                                            "since_s": since.sec + since.nanosec * 1e-9}
             tl.add("verified", f"ground truth: {'goal holds' if chk.success else 'goal does NOT hold'} ({chk.reason})")
             report["success"] = bool(res.error_code == RunTask.Result.SUCCEEDED and chk.success)
         if trees:
