@@ -119,6 +119,52 @@ def scene_literals(objects: Sequence[ObjectState]) -> list[str]:
     return lits + negated + [f"unmoved({o})" for o in ids]
 
 
+_PLACEMENTS = ("in", "on", "on_table", "in_any")     # where an object rests: at most one per object
+
+
+def consistent(literals: Sequence[str]) -> bool:
+    """Whether some scene could satisfy all ``literals`` together (a cheap, sound-for-rejection check).
+
+    Rejected: a literal twice or with its own negation; an object kept ``unmoved`` that another
+    literal moves; two resting places for one object (``in`` / ``on`` / ``on_table`` / ``in_any``);
+    two objects directly on one base; a cycle of ``on``.
+    """
+    seen: set[str] = set()
+    unmoved, moved, rests, bases = set(), set(), {}, {}
+    for lit in literals:
+        if lit in seen:
+            return False
+        seen.add(lit)
+        neg = lit.startswith("!")
+        pred, rest = lit.lstrip("!").split("(", 1)
+        args = [a.strip() for a in rest.rstrip(")").split(",")]
+        if (lit[1:] if neg else "!" + lit) in seen:
+            return False
+        if neg:
+            continue
+        if pred == "unmoved":
+            unmoved.add(args[0])
+            continue
+        moved.add(args[0])
+        if pred in _PLACEMENTS:
+            if args[0] in rests:
+                return False
+            rests[args[0]] = args[1] if len(args) > 1 else pred
+        if pred == "on":
+            if args[1] in bases.values():
+                return False
+            bases[args[0]] = args[1]
+    if unmoved & moved:
+        return False
+    for start in bases:                   # on-chains must end (no a on b on ... on a)
+        node, hops = start, 0
+        while node in bases:
+            node, hops = bases[node], hops + 1
+            if node == start or hops > len(bases):
+                return False
+    return True
+
+
 # --- grammar: a token trie over the scene's literals -----------------------------------------
 
 _END = -1   # key of a trie node's "a literal / special ends here" marker
@@ -162,13 +208,13 @@ class GoalGrammar:
             out += self.piece_ids[lit]
         return out + [self.eos]
 
-    # decoding state: (node, literals so far, done) where node is a trie dict, or a tuple marking
-    # a position inside the separator; ``done`` after a special.
+    # decoding state: (trie node, literals completed so far, done after a special, position inside
+    # the separator or None)
     def start(self):
-        return (self.root, 0, False, None)
+        return (self.root, (), False, None)
 
     def allowed(self, state) -> list[int]:
-        node, n, done, sep_pos = state
+        node, lits, done, sep_pos = state
         if done:
             return [self.eos]
         if sep_pos is not None:
@@ -177,7 +223,9 @@ class GoalGrammar:
         if _END in node:
             if node[_END] in SPECIALS:
                 return [self.eos]
-            out = [self.sep[0]] if n + 1 < MAX_LITERALS else []
+            if not consistent(lits + (node[_END],)):
+                return []               # the world model says no state satisfies it: the beam ends here
+            out = [self.sep[0]] if len(lits) + 1 < MAX_LITERALS else []
             out.append(self.eos)
         return out
 
@@ -193,16 +241,17 @@ class GoalGrammar:
         return out
 
     def advance(self, state, token: int):
-        node, n, done, sep_pos = state
+        node, lits, done, sep_pos = state
         if sep_pos is not None:
             nxt = sep_pos + 1
-            return (self.lit_root, n, False, None) if nxt == len(self.sep) else (node, n, False, nxt)
+            return (self.lit_root, lits, False, None) if nxt == len(self.sep) else (node, lits, False, nxt)
         if _END in node:
             if node[_END] in SPECIALS:
-                return (node, n, True, None)
+                return (node, lits, True, None)
             # token is the separator's first token
-            return (self.lit_root, n + 1, False, None) if len(self.sep) == 1 else (node, n + 1, False, 1)
-        return (node[token], n, False, None)
+            lits = lits + (node[_END],)
+            return (self.lit_root, lits, False, None) if len(self.sep) == 1 else (node, lits, False, 1)
+        return (node[token], lits, False, None)
 
 
 # --- decoding -------------------------------------------------------------------------------

@@ -261,3 +261,26 @@ def test_fine_tuned_parser_grounds_simple_requests():
     res = parser.parse("please put the red block in the blue dish", SCENE, n=3)
     assert res.top.text == "in(red_cube, blue_bowl)"
     assert parser.parse("make me a cup of coffee", SCENE).top.text == REFUSE
+
+
+@pytest.mark.parametrize("lits,ok", [
+    (["in(red_cube, blue_bowl)", "unmoved(green_cube)"], True),
+    (["on(green_cube, red_cube)", "!in(red_cube, blue_bowl)"], True),
+    (["in(red_cube, blue_bowl)", "unmoved(red_cube)"], False),          # moved and kept where it is
+    (["in(red_cube, blue_bowl)", "in(red_cube, white_bowl)"], False),   # two resting places
+    (["on(red_cube, green_cube)", "on(green_cube, red_cube)"], False),  # a cycle
+    (["on(a, b)", "on(b, c)", "on(c, a)"], False),
+    (["on(a, c)", "on(b, c)"], False),                                  # two on one base
+    (["in(red_cube, blue_bowl)", "!in(red_cube, blue_bowl)"], False),
+    (["in(red_cube, blue_bowl)", "in(red_cube, blue_bowl)"], False),
+])
+def test_consistency_check(lits, ok):
+    from promptbot.planning.semantic_parser import consistent
+
+    assert consistent(lits) is ok
+
+
+def test_grammar_ends_a_beam_on_a_contradiction():
+    g = GoalGrammar(CharTokenizer(), SCENE)
+    assert not _walk(g, " in(red_cube, blue_bowl) & unmoved(red_cube)")
+    assert _walk(g, " in(red_cube, blue_bowl) & unmoved(green_cube)")
