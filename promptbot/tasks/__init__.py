@@ -3,7 +3,7 @@
     >>> from promptbot.tasks import generate, check
     >>> task = generate("tabletop", seed=3)
     >>> task.instruction, str(task.goal), task.oracle_plan
-    >>> check(task.goal, objects)          # -> (success, reason)
+    >>> check(task.goal, objects, initial=task.initial)   # -> (success, reason); initial: unmoved(x)'s reference
 
 Goal text syntax: see :mod:`promptbot.tasks.goal`.
 """
