@@ -344,7 +344,10 @@ def _b_anaphora(s, rng):
     x1, x2, cc = refer(m1, s, rng, "full"), refer(m2, s, rng), refer(c, s, rng)
     if not x1 or not x2 or not cc:
         return None
-    mode = rng.choice(["it", "same", "too", "one", "other", "history", "pickit"])
+    mode = rng.choice(["it", "same", "too", "one", "other", "history", "pickit", "do_same"])
+    if mode == "do_same":
+        text = f"{_put(rng)} {x1} {_in(rng)} {cc}, then {rng.choice(['do the same with', 'same for', 'repeat with'])} {x2}"
+        return text, _goal([_lit("in", m1.id, c.id), _lit("in", m2.id, c.id)]), ("anaphora",), ()
     if mode == "pickit":
         text = f"{rng.choice(['pick up', 'grab', 'take', 'lift'])} {x1} and {rng.choice(['put', 'drop', 'place'])} it {_in(rng)} {cc}"
         return text, _lit("in", m1.id, c.id), ("anaphora",), ()
@@ -446,7 +449,16 @@ def _b_negation(s, rng):
     x, xo, cc = refer(m, s, rng), refer(other, s, rng), refer(c, s, rng)
     if not x or not xo or not cc:
         return None
-    mode = rng.choice(["dont_move", "without", "not_that_bowl", "keep_out", "prohibit", "dont_touch_only", "instead"])
+    mode = rng.choice(["dont_move", "without", "not_that_bowl", "keep_out", "prohibit", "dont_touch_only", "instead",
+                       "leave_first", "region_keep_out"])
+    if mode == "leave_first":
+        text = (f"{rng.choice(['leave', 'keep', 'do not move', 'do not touch'])} {xo}"
+                f"{rng.choice([' where it is', ' alone', ' in place', ''])} and {_put(rng)} {x} {_in(rng)} {cc}")
+        return text, _goal([_lit("in", m.id, c.id), _lit("unmoved", other.id)]), ("negation",), ()
+    if mode == "region_keep_out":
+        r = rng.choice(list(REGION_WORDS))
+        text = f"move {x} to {rng.choice(REGION_WORDS[r])} but keep it out of {cc}"
+        return text, _goal([_lit("in_region", m.id, r), _lit("in", m.id, c.id, neg=True)]), ("negation",), ()
     if mode == "dont_move":
         text = f"{_put(rng)} {x} {_in(rng)} {cc} {rng.choice(['but', 'and'])} {rng.choice(['do not', 'don’t', 'dont', 'never', 'don’t you dare'])} {rng.choice(['move', 'touch', 'disturb', 'bump'])} {xo}"
         return text, _goal([_lit("in", m.id, c.id), _lit("unmoved", other.id)]), ("negation",), ()
@@ -681,6 +693,44 @@ def _b_clarify(s, rng):
     return f"{_put(rng)} the {col} one {_in(rng)} {cc}", ASK, ("anaphora",), ()
 
 
+def _b_sort(s, rng):
+    """Sorting by colour: every movable with a container of its colour goes there."""
+    by_color = {c.color: c for c in s.containers}
+    pairs = [(m, by_color[m.color]) for m in s.movables if m.color in by_color]
+    if not pairs:
+        return None
+    mode = rng.choice(["all", "all", "except", "one"])
+    if mode == "one":
+        m, c = rng.choice(pairs)
+        noun = rng.choice(NOUNS[m.label][:2])
+        if sum(_matches(p, noun, None) for p in s.movables) < 2:
+            return None
+        cc = refer(c, s, rng, "full")
+        if not cc:
+            return None
+        text = rng.choice([f"{_put(rng)} the {noun} that matches {cc} {_in(rng)} it",
+                           f"the {noun} with the same colour as {cc} goes in it",
+                           f"{_put(rng)} the matching {noun} {_in(rng)} {cc}"])
+        return text, _lit("in", m.id, c.id), ("synonym",), ()
+    kind = rng.choice(["cubes", "things", "objects", "everything"])
+    if kind == "cubes":
+        pairs = [(m, c) for m, c in pairs if m.label == "cube"]
+    if len(pairs) < 2 or len(pairs) > MAX_GROUP + 1:
+        return None
+    text = rng.choice([f"sort the {kind} by colour", f"put each of the {kind} in the bowl of its colour",
+                       f"match the {kind} to the bowls by colour", f"sort {kind} into the matching bowls",
+                       f"every {kind.rstrip('s')} goes in the bowl with the same colour"])
+    if mode == "except":
+        m, _ = rng.choice(pairs)
+        x = refer(m, s, rng)
+        if not x:
+            return None
+        text = f"{text} {rng.choice(['except', 'but not', 'apart from'])} {x}"
+        lits = [_lit("in", p.id, c.id) for p, c in pairs if p.id != m.id] + [_lit("unmoved", m.id)]
+        return text, _goal(lits), ("exclusion",), ()
+    return text, _goal([_lit("in", p.id, c.id) for p, c in pairs]), ("coordination",), ()
+
+
 def _b_refuse(s, rng):
     return rng.choice(OUT_OF_SCOPE), REFUSE, ("control",), ()
 
@@ -698,6 +748,7 @@ BUILDERS: dict[str, tuple[Callable, float]] = {
     "telegraphic": (_b_telegraphic, 0.06),
     "multi_sentence": (_b_multi_sentence, 0.04),
     "put_away": (_b_put_away, 0.02),
+    "sort": (_b_sort, 0.04),
     "clarify": (_b_clarify, 0.07),
     "refuse": (_b_refuse, 0.03),
 }
@@ -778,7 +829,7 @@ def generate(n: int, seed: int = 0, scenes_per_world: int = SCENES_PER_WORLD,
         if rng.random() < 0.25:
             text = add_politeness(text, rng)
             tags.add("politeness")
-        if rng.random() < 0.15:
+        if rng.random() < 0.22:
             text = add_asr_noise(text, rng, scene)
             tags.add("asr_noise")
         elif rng.random() < 0.3:
