@@ -717,9 +717,10 @@ def _b_sort(s, rng):
         pairs = [(m, c) for m, c in pairs if m.label == "cube"]
     if len(pairs) < 2 or len(pairs) > MAX_GROUP + 1:
         return None
-    text = rng.choice([f"sort the {kind} by colour", f"put each of the {kind} in the bowl of its colour",
-                       f"match the {kind} to the bowls by colour", f"sort {kind} into the matching bowls",
-                       f"every {kind.rstrip('s')} goes in the bowl with the same colour"])
+    noun = {"everything": "all the objects"}.get(kind, f"the {kind}")
+    text = rng.choice([f"sort {noun} by colour", f"put each of {noun} in the bowl of its colour",
+                       f"match {noun} to the bowls by colour", f"sort {noun} into the matching bowls",
+                       f"each one goes in the bowl with the same colour", f"sort everything by colour"])
     if mode == "except":
         m, _ = rng.choice(pairs)
         x = refer(m, s, rng)
