@@ -70,6 +70,10 @@ SPECS = [
     ParamSpec("llm_budget", 12, "LLM scoring calls per plan", min=0, max=1000),
     ParamSpec("max_steps", 12, "plan length limit [steps]", min=1, max=16),
     ParamSpec("seed", 0, "search seed", min=0, max=2**31 - 1),
+    ParamSpec("understanding", "rule", "who reads the instruction: the rule parser, the LLM semantic parser, "
+              "or both (they must agree, else a question)", choices=("rule", "llm", "hybrid")),
+    ParamSpec("parser", "smollm2", "LLM semantic parser model for understanding llm | hybrid: smollm2 (with the "
+              "committed LoRA adapter) | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
     ParamSpec("scene_topic", "/perception/scene", "SceneState topic (perception)", read_only=True),
     ParamSpec("fallback_scene_topic", "/sim/ground_truth", "SceneState topic used when the first is stale",
               read_only=True),

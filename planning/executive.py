@@ -25,6 +25,7 @@ Skill-server health: DDS discovery keeps a SIGKILLed server "ready" for its whol
 """
 from __future__ import annotations
 
+import collections
 import enum
 import logging
 import threading
@@ -51,6 +52,7 @@ HEARTBEAT_RECENT_S = 10.0   # a server whose last heartbeat is this recent "publ
 RESULT_GRACE_S = 5.0        # a skill's result may arrive this long after its own timeout [s]
 MIN_WAIT_S = 0.1            # the shortest wait given to a verdict or scene near a deadline [s]
 POLL_S = 0.02               # polling period of :func:`wait_for` [s]
+HISTORY_COMMANDS = 3      # earlier understood commands given to the planner (anaphora across commands)
 STALE_RETRY_S = 0.05        # pause before asking verify_step again after STALE_SCENE [s]
 
 
@@ -460,6 +462,7 @@ class TaskExecutive:
         self.log = log or logging.getLogger("promptbot.planning.executive")
         self.confirmations = Confirmations()
         self._busy = threading.Lock()
+        self.history: collections.deque[str] = collections.deque(maxlen=HISTORY_COMMANDS)
         self._canceled: Callable[[], bool] = lambda: False
 
     # --- entry point ---------------------------------------------------------------------
@@ -505,7 +508,8 @@ class TaskExecutive:
         """A plan from the planner, or the PLANNING_FAILED outcome (first plan and replans alike)."""
         holding, objects = self._holding(objects)
         try:
-            res = self._planner().plan(instruction, objects, goal=goal, holding=holding)
+            res = self._planner().plan(instruction, objects, goal=goal, holding=holding,
+                                       history=tuple(self.history))
         except LLMUnavailable as exc:
             why = f"LLM unavailable: {exc}"
         except ValueError as exc:
@@ -531,6 +535,8 @@ class TaskExecutive:
         if isinstance(res, TaskOutcome):
             return res
         self._feedback("understood", 0, len(res.steps), res.message)
+        if res.ok:
+            self.history.append(instruction)       # "the same bowl", "it": earlier commands, for the LLM parser
         snap = PlanSnapshot.of(res)
         self.reporter.plan(snap)
         if not res.ok:

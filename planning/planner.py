@@ -424,10 +424,16 @@ class PlannerSettings:
     llm_budget: int = 12
     max_steps: int = 12
     seed: int = 0
+    understanding: str = "rule"       # rule | llm | hybrid
+    parser: str = "smollm2"           # the LLM semantic parser for llm | hybrid (semantic_parser.make_parser)
 
     @property
     def llm_key(self) -> tuple:
         return (self.llm, self.llm_timeout_s, self.llm_retries)
+
+    @property
+    def parser_key(self) -> tuple:
+        return (self.parser, self.llm_threads, self.llm_dtype) if self.understanding != "rule" else ()
 
 
 class PlannerCache:
@@ -440,12 +446,25 @@ class PlannerCache:
         self._settings: PlannerSettings | None = None
 
     def get(self, s: PlannerSettings) -> Planner:
+        """The planner, its models loaded (the LLM and, for llm | hybrid, the semantic parser)."""
         with self._lock:
             if self._planner is None or s != self._settings:
-                keep = self._settings is not None and self._settings.llm_key == s.llm_key
-                llm = self._planner.llm if keep else make_backend(
+                old, prev = self._planner, self._settings
+                keep_llm = prev is not None and prev.llm_key == s.llm_key
+                llm = old.llm if keep_llm else make_backend(
                     s.llm, threads=s.llm_threads, timeout_s=s.llm_timeout_s, retries=s.llm_retries, dtype=s.llm_dtype)
-                self._planner = Planner(llm, PlannerConfig(method=s.method, search=SearchConfig(
-                    simulations=s.simulations, llm_budget=s.llm_budget, max_steps=s.max_steps, seed=s.seed)))
+                parser = None
+                if s.understanding != "rule":
+                    if prev is not None and prev.parser_key == s.parser_key and old.parser is not None:
+                        parser = old.parser
+                    else:
+                        from promptbot.planning.semantic_parser import make_parser   # torch/peft: only when asked
+
+                        parser = make_parser(s.parser, threads=s.llm_threads, dtype=s.llm_dtype)
+                        parser.load()
+                self._planner = Planner(llm, PlannerConfig(
+                    method=s.method, understanding=s.understanding, search=SearchConfig(
+                        simulations=s.simulations, llm_budget=s.llm_budget, max_steps=s.max_steps, seed=s.seed)),
+                    parser=parser)
                 self._settings = s
             return self._planner

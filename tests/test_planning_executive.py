@@ -490,8 +490,8 @@ class _Grounded:
     def __init__(self, goal):
         self.goal, self.real = goal, Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform"))
 
-    def plan(self, instruction, objects, goal=None, holding=None):
-        return self.real.plan(instruction, objects, goal=goal or self.goal, holding=holding)
+    def plan(self, instruction, objects, goal=None, holding=None, history=()):
+        return self.real.plan(instruction, objects, goal=goal or self.goal, holding=holding, history=history)
 
 
 KEEP_GREEN = "put the yellow cube next to the green cube and leave the green cube where it is"
@@ -602,3 +602,18 @@ def test_moved_protected_names_moved_and_unmatched_objects_but_not_unseen_ones()
     # seen, but with no start position to compare with: not judged a success by a replan either
     assert "yellow_cube is not in the start scene" in moved_protected(
         goal, objs, {k: v for k, v in start.items() if k != "yellow_cube"})
+
+
+def test_earlier_understood_commands_are_given_to_the_planner_as_history():
+    seen = []
+
+    class Recording(_Failing):
+        def plan(self, *a, **kw):
+            seen.append(kw.get("history"))
+            return self.real.plan(*a, **kw)
+
+    rig = Rig(planner=Recording(None))
+    rig.run(plan_only=True)
+    rig.run("fly to the moon")                       # refused before planning: not history
+    rig.run("put the purple cube in the green bowl", plan_only=True)
+    assert seen == [(), (PICK_PLACE,)]

@@ -91,3 +91,30 @@ def test_plan_json_has_assumptions_and_readings():
     d = r.to_dict()
     assert d["status"] == "ok" and d["assumptions"] == ["'barrel' taken as 'bowl'"]
     assert d["readings"] == [{"goal": "in(red_cube, white_bowl)", "logprob": 0.0, "source": "rule"}]
+
+
+def test_the_planner_cache_builds_the_parser_once_for_llm_and_hybrid(monkeypatch):
+    """The planner node's cache: the semantic parser is made (and loaded) only for llm | hybrid, and
+    kept while its own settings stay (switching rule -> hybrid -> llm loads it once)."""
+    import promptbot.planning.semantic_parser as sp
+    from promptbot.planning.planner import PlannerCache, PlannerSettings
+
+    made = []
+
+    class Loaded(FakeParser):
+        def load(self):
+            return 0.0
+
+    def fake_make_parser(spec, **kw):
+        made.append(spec)
+        return Loaded(("in(red_cube, blue_bowl)", -0.1))
+
+    monkeypatch.setattr(sp, "make_parser", fake_make_parser)
+    cache = PlannerCache()
+    base = PlannerSettings(llm="uniform", method="mcts_uniform")
+    assert cache.get(base).parser is None and made == []
+    hybrid = cache.get(PlannerSettings(llm="uniform", method="mcts_uniform", understanding="hybrid"))
+    llm = cache.get(PlannerSettings(llm="uniform", method="mcts_uniform", understanding="llm"))
+    assert made == ["smollm2"] and llm.parser is hybrid.parser and llm.config.understanding == "llm"
+    cache.get(PlannerSettings(llm="uniform", method="mcts_uniform", understanding="llm", parser="hf:/elsewhere"))
+    assert made == ["smollm2", "hf:/elsewhere"]
