@@ -25,6 +25,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
+from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
 from promptbot.policy.runner import STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
 from promptbot.ros import qos
 from promptbot.ros.image import ImageConversionError, image_to_numpy
@@ -226,8 +227,8 @@ class VlaNode(Node):
                 decision = run.check_inputs(now, stamp)
                 if decision is None and obs is None:
                     decision = Decision("hold", reason=why)
-                if decision is None:     # proprio: TCP xyz [m] at 8:11, gripper width [m] at 7
-                    decision = run.check_progress(now, obs.proprio[8:11], float(obs.proprio[7]))
+                if decision is None:
+                    decision = run.check_progress(now, obs.proprio[TCP_XYZ], float(obs.proprio[GRIPPER_WIDTH_INDEX]))
                 if decision is None:
                     obs.instruction = goal.instruction
                     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The binary (open/close) gripper head: it learns a release decision; the committed regression checkpoint is unchanged."""
+"""The binary (open/close) gripper head learns a release; the committed (regression) checkpoint is unchanged."""
 from __future__ import annotations
 
 import numpy as np

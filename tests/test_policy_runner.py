@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from promptbot.policy.proprio import PROPRIO_DIM, proprio_from_joints
+from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, PROPRIO_DIM, TCP_XYZ, proprio_from_joints
 from promptbot.policy.runner import RunnerConfig, SkillRun
 from promptbot.safety.kinematics import Q_READY
 
@@ -93,6 +93,10 @@ def test_proprio_from_joints():
     assert np.linalg.norm(rot_x) == pytest.approx(1.0, abs=1e-5)
     assert float(np.dot(rot_x, rot_y)) == pytest.approx(0.0, abs=1e-5)
     assert 0.2 < p[8] < 0.8 and p[10] > 0.1                     # TCP in front of and above the base
+    from promptbot.safety.kinematics import tcp_pose
+
+    np.testing.assert_allclose(p[TCP_XYZ], tcp_pose(Q_READY)[:3, 3], atol=1e-6)    # what the no-progress check reads
+    assert p[GRIPPER_WIDTH_INDEX] == pytest.approx(0.08)
     with pytest.raises(ValueError):
         proprio_from_joints(np.zeros(6), 0.0)
     with pytest.raises(ValueError):

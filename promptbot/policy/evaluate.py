@@ -20,7 +20,7 @@ import numpy as np
 from promptbot.policy.collect_skills import RENDER_SIZE, skill_episode_spec
 from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
-from promptbot.policy.proprio import proprio_from_joints
+from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
 from promptbot.policy.runner import STALL_S, RunnerConfig, SkillRun
 from promptbot.scene import REGIONS, is_in, is_on
 
@@ -105,7 +105,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
     for k in range(int(timeout_s * cfg.control_rate_hz)):
         _, q, _, _ = env.joint_state()
         proprio = proprio_from_joints(q[:7], env.gripper_width())
-        stalled = run.check_progress(k * cfg.period_s, proprio[8:11], float(proprio[7]))   # as the node does
+        stalled = run.check_progress(k * cfg.period_s, proprio[TCP_XYZ], float(proprio[GRIPPER_WIDTH_INDEX]))
         if stalled is not None:
             end, end_reason = stalled.kind, stalled.reason
             break
@@ -190,7 +190,8 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
     jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
-                    "timeout_s": timeout_s, "stall_s": stall_s, "latency": asdict(latency), "results": {}, "counts": {}, "episodes": []}
+                    "timeout_s": timeout_s, "stall_s": stall_s, "latency": asdict(latency), "results": {}, "counts": {},
+                    "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:

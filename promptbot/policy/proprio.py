@@ -12,6 +12,8 @@ import numpy as np
 from promptbot.safety.kinematics import tcp_pose
 
 PROPRIO_DIM = 17
+GRIPPER_WIDTH_INDEX = 7          # gripper opening [m]
+TCP_XYZ = slice(8, 11)           # TCP position in the base frame [m]
 
 
 def proprio_from_joints(q, gripper_width_m: float) -> np.ndarray:

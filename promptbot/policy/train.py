@@ -4,7 +4,8 @@ Episodes are plain dicts (see ``Episode``) so the trainer does not care how
 they were stored; ``promptbot.policy.data`` reads the on-disk format written
 by ``promptbot collect``. Loss: L1 on normalised action chunks (ACT) + BCE on
 the done flag; with the binary gripper head (``VLAConfig.gripper_head``) the
-width leaves the L1 and a BCE on open/close per chunk step takes its place. Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
+width leaves the L1 and a BCE on open/close per chunk step takes its place.
+Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
 step) and ``<out>/best.pt`` (lowest validation loss, small, for serving). ``TrainConfig.init_checkpoint``
 fine-tunes a serving checkpoint (e.g. the committed one) on new data: its
 weights *and* its normalisation statistics are kept, so the network keeps
