@@ -15,7 +15,7 @@ from typing import Callable
 
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.vocab import COLORS
+from promptbot.vocab import COLORS, noun_labels
 
 Steps = list[tuple[str, tuple[str, ...]]]
 
@@ -490,7 +490,8 @@ def invalid_instruction(c: Ctx, kind: str) -> tuple[str, str] | None:
         options = []
         for lab in ("cube", "mug", "lego", "block"):
             for col in COLORS:
-                if (col, lab) not in present:
+                # nothing of that colour that the noun may name ("block" may mean a cube or a lego)
+                if not any((col, meant) in present for meant in noun_labels(lab)):
                     options.append((col, lab))
         col, lab = c.rng.choice(options)
         if boxes and c.rng.random() < 0.6:
