@@ -4,8 +4,9 @@
 (``python -m promptbot.policy.collect_skills``, seeds ``seed0 ..``) three ways:
 
 - ``baseline``: the old path: 96 px frames stored, one process;
-- ``new``: 64 px frames stored (INTER_AREA from the same 96 px renders, what training computes),
-  ``--workers`` processes;
+- ``new_64px``: 64 px frames stored (INTER_AREA from the same 96 px renders, what training computes),
+  one process (these two take turns episode by episode, so the machine's load falls on both alike);
+- ``new_64px_workers``: the same in ``--workers`` processes (each pays its own start: imports, GL context);
 - ``breakdown``: one more pass (this process) over the first episodes with timers around rendering
   and physics, to say where an episode's time goes, and the cost of one frame by render size
   (why rendering at 64 px directly is not the saving it looks like with EGL on a CPU).
@@ -51,6 +52,23 @@ def _timed(out: Path, episodes: int, seed0: int, image_size: int, workers: int) 
     return {"image_size": image_size, "workers": workers, "episodes": summary["episodes"],
             "successful": summary["successful"], "wall_s": round(wall, 2),
             "s_per_episode": round(wall / max(1, episodes), 2)}
+
+
+def _interleaved(root: Path, sizes: dict[str, int], episodes: int, seed0: int) -> dict:
+    """One-process paths timed episode by episode in turn (A0 B0 A1 B1 ...), so a change in the machine's load
+    during the run falls on every path alike; each call resumes its dataset and records one more episode."""
+    from promptbot.policy.collect_skills import collect_skills
+
+    spent = dict.fromkeys(sizes, 0.0)
+    summaries: dict = {}
+    for i in range(episodes):
+        for name, size in sizes.items():
+            t0 = time.perf_counter()
+            summaries[name] = collect_skills(str(root / name), i + 1, seed0, image_size=size, progress=False)
+            spent[name] += time.perf_counter() - t0
+    return {name: {"image_size": size, "workers": 1, "episodes": summaries[name]["episodes"],
+                   "successful": summaries[name]["successful"], "wall_s": round(spent[name], 2),
+                   "s_per_episode": round(spent[name] / episodes, 2)} for name, size in sizes.items()}
 
 
 def _same_content(old: Path, new: Path, episodes: int, image_size: int) -> dict:
@@ -112,49 +130,65 @@ def _breakdown(episodes: int, seed0: int) -> dict:
             "render_ms_per_frame": round(1e3 * spent["render"] / max(1, 2 * steps), 1), "share": shares}
 
 
-def _render_ms_by_size(sizes=(64, 96), frames: int = 30) -> dict:
-    """Mean cost of one scene + one wrist frame per render size [ms], sizes interleaved (same load)."""
+def _render_ms_per_frame(frames: int = 60) -> dict:
+    """Mean cost of one frame (scene and wrist alternately) [ms] by render size, and without shadows
+    (which would change the images: the sim node renders with them), variants interleaved (same load)."""
     from promptbot.sim.env import SimConfig, SimEnv
 
-    env = SimEnv("tabletop", 0, SimConfig.from_env())
-    spent = dict.fromkeys(sizes, 0.0)
+    envs = {shadows: SimEnv("tabletop", 0, SimConfig.from_env(shadows=shadows)) for shadows in (True, False)}
+    variants = {"64px": (64, True), "96px": (96, True), "96px_no_shadows": (96, False)}
+    spent = dict.fromkeys(variants, 0.0)
     try:
         for _ in range(frames):
-            for size in sizes:
+            for name, (size, shadows) in variants.items():
                 t = time.perf_counter()
-                env.render("scene", size, size)
-                env.render("wrist", size, size)
-                spent[size] += time.perf_counter() - t
+                envs[shadows].render("scene", size, size)
+                envs[shadows].render("wrist", size, size)
+                spent[name] += time.perf_counter() - t
     finally:
-        env.close()
-    return {f"{size}px": round(1e3 * v / (2 * frames), 1) for size, v in spent.items()}
+        for env in envs.values():
+            env.close()
+    return {name: round(1e3 * v / (2 * frames), 1) for name, v in spent.items()}
 
 
 def run(args: argparse.Namespace) -> int:
     if args.episodes < 1 or args.workers < 1 or args.breakdown_episodes < 0:
         print("bench collect: --episodes and --workers must be >= 1", file=sys.stderr)
         return 2
-    from promptbot.policy.collect_skills import RENDER_SIZE
+    from promptbot.policy.collect_skills import RENDER_SIZE   # imports (torch among them) before any timing
+    from promptbot.sim.env import SimConfig, SimEnv
 
-    report: dict = {"cpu_count": os.cpu_count(), "seed0": args.seed0}
+    with SimEnv("tabletop", args.seed0, SimConfig.from_env()) as env:   # warm-up: the first GL context in a
+        env.render("scene", RENDER_SIZE, RENDER_SIZE)                  # process compiles its shaders, which
+        env.render("wrist", RENDER_SIZE, RENDER_SIZE)                  # would be charged to the first path
+
+    report: dict = {"cpu_count": os.cpu_count(), "seed0": args.seed0, "paths": {}, "content": {}, "dataset_mb": {}}
+    sizes = {"baseline": RENDER_SIZE, "new_64px": NEW_IMAGE_SIZE}
     with tempfile.TemporaryDirectory(prefix="bench_collect_") as tmp:
-        old, new = Path(tmp) / "baseline", Path(tmp) / "new"
-        _log(f"baseline: {args.episodes} episodes, {RENDER_SIZE} px stored, 1 process")
-        report["baseline"] = _timed(old, args.episodes, args.seed0, RENDER_SIZE, 1)
-        _log(f"new: {args.episodes} episodes, {NEW_IMAGE_SIZE} px stored, {args.workers} processes")
-        report["new"] = _timed(new, args.episodes, args.seed0, NEW_IMAGE_SIZE, args.workers)
-        report["content"] = _same_content(old, new, args.episodes, NEW_IMAGE_SIZE)
-        report["dataset_mb"] = {name: round(sum(f.stat().st_size for f in (Path(tmp) / name).rglob("*.npz")) / 1e6, 2)
-                                for name in ("baseline", "new")}
-    report["speedup"] = round(report["baseline"]["s_per_episode"] / max(1e-9, report["new"]["s_per_episode"]), 2)
+        root = Path(tmp)
+        _log(f"baseline ({RENDER_SIZE} px stored) and new_64px, 1 process each, {args.episodes} episodes in turn")
+        report["paths"] = _interleaved(root, sizes, args.episodes, args.seed0)
+        if args.workers > 1:
+            _log(f"new_64px_workers: {args.episodes} episodes, {NEW_IMAGE_SIZE} px stored, {args.workers} processes")
+            report["paths"]["new_64px_workers"] = _timed(root / "new_64px_workers", args.episodes, args.seed0,
+                                                         NEW_IMAGE_SIZE, args.workers)
+        base = report["paths"]["baseline"]["s_per_episode"]
+        for name, row in report["paths"].items():
+            row["speedup_vs_baseline"] = round(base / max(1e-9, row["s_per_episode"]), 2)
+            report["dataset_mb"][name] = round(sum(f.stat().st_size for f in (root / name).rglob("*.npz")) / 1e6, 2)
+            if name != "baseline":
+                report["content"][name] = _same_content(root / "baseline", root / name, args.episodes,
+                                                        row["image_size"])
     if args.breakdown_episodes:
         _log(f"breakdown: {args.breakdown_episodes} episodes with timers")
         report["breakdown"] = _breakdown(args.breakdown_episodes, args.seed0)
-        report["breakdown"]["render_ms_per_frame_by_size"] = _render_ms_by_size()
+        report["breakdown"]["render_ms_per_frame_variants"] = _render_ms_per_frame()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        b, n = report["baseline"], report["new"]
-        print(f"baseline {b['s_per_episode']:.2f} s/episode, new {n['s_per_episode']:.2f} s/episode "
-              f"({n['workers']} processes): {report['speedup']:.2f}x; content {report['content']}")
-    return 0 if report["content"]["same_actions"] and report["content"]["frames_equal_resized_baseline"] else 1
+        for name, row in report["paths"].items():
+            print(f"{name:18s} {row['s_per_episode']:6.2f} s/episode  x{row['speedup_vs_baseline']:.2f}  "
+                  f"{report['dataset_mb'][name]:.2f} MB  {report['content'].get(name, '')}")
+    pure = all(c["same_actions"] and c["same_proprio"] and c["frames_equal_resized_baseline"]
+               for c in report["content"].values())
+    return 0 if pure else 1

@@ -147,6 +147,12 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     start = env.ground_truth()          # the episode's start: reference of the goal's unmoved(x)
     scene, wrist_imgs, proprio, actions, steps = [], [], [], [], []
     use_wrist = wrist and env.world.wrist_camera.enabled
+    # PyBullet's EGL renderer draws the first frame after a reset partly from its previous state (a few
+    # pixels differed with the episode recorded before): one discarded frame per camera makes an episode's
+    # frames depend on its seed only, whatever this process recorded earlier (--workers, resumed runs)
+    env.render("scene", render_size, render_size)
+    if use_wrist:
+        env.render("wrist", render_size, render_size)
     current = [0]
 
     def observe(action: np.ndarray) -> None:
