@@ -93,12 +93,14 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
         Expert(env).run_plan(spec.setup_plan)
     texts = step_paraphrases(skill, args, heldout=heldout_paraphrase)
     instruction = texts[seed % len(texts)]
+    use_wrist = policy.config.use_wrist
+    for camera in ("scene", "wrist") if use_wrist else ("scene",):     # discarded: the first frame after a reset
+        env.render(camera, RENDER_SIZE, RENDER_SIZE)                    # depends on earlier episodes (sim.demos)
     timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
                        latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
                        stall_s=stall_s)
     run = SkillRun(cfg, policy.config.chunk, 0.0)
-    use_wrist = policy.config.use_wrist
     t0, infer_s = time.perf_counter(), []
     end, end_reason = "timeout", f"skill not finished after {timeout_s:.1f} s"
     history: list = []                   # observations of the last obs_delay_steps + 1 periods
