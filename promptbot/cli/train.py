@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="override the preset's torch device (cpu, cuda, cuda:1)")
     parser.add_argument("--chunk", type=int, default=None, help="override the preset's action-chunk length")
+    parser.add_argument("--gripper-head", choices=("regression", "binary"), default=None,
+                        help="gripper output: a regressed width (the committed checkpoint) or open/close "
+                             "classification [the preset's: regression]")
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
     parser.add_argument("--max-episodes", type=int, default=0, help="use at most this many skill episodes")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         preset["init_checkpoint"] = str(args.init)
     if args.chunk:
         preset["model"] = {**preset["model"], "chunk": args.chunk}
+    if args.gripper_head is not None:
+        preset["model"] = {**preset["model"], "gripper_head": args.gripper_head}
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, **preset)
     if str(cfg.device).startswith("cuda"):
         import torch
