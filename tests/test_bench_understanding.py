@@ -147,4 +147,6 @@ def test_runner_on_a_few_items(tmp_path, capsys):
 def test_runner_rejects_unknown_method(capsys):
     parser = argparse.ArgumentParser()
     und.add_arguments(parser)
-    assert und.run(parser.parse_args(["--llm", "uniform", "--methods", "llm"])) == 2
+    assert und.run(parser.parse_args(["--llm", "uniform", "--methods", "oracle"])) == 2
+    assert "unknown method" in capsys.readouterr().err
+    assert und.METHODS == ("rule", "llm", "hybrid")
