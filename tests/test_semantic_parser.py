@@ -284,3 +284,43 @@ def test_grammar_ends_a_beam_on_a_contradiction():
     g = GoalGrammar(CharTokenizer(), SCENE)
     assert not _walk(g, " in(red_cube, blue_bowl) & unmoved(red_cube)")
     assert _walk(g, " in(red_cube, blue_bowl) & unmoved(green_cube)")
+
+
+def test_http_backend_keeps_only_completions_inside_the_scene_grammar():
+    """The OpenAI-compatible path cannot constrain decoding: it validates each completion instead."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from promptbot.planning.semantic_parser import make_parser
+
+    seen = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen["path"] = self.path
+            seen["body"] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            choices = [{"index": 0, "text": " in(red_cube, blue_bowl) & unmoved(green_cube)",
+                        "logprobs": {"token_logprobs": [-0.1, -0.2]}},
+                       {"index": 1, "text": " in(purple_cube, blue_bowl)", "logprobs": {"token_logprobs": [-0.3]}},
+                       {"index": 2, "text": " put it in the bowl", "logprobs": {"token_logprobs": [-0.4]}}]
+            body = json.dumps({"choices": choices}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        parser = make_parser(f"http://127.0.0.1:{server.server_address[1]}/v1")
+        rs = parser.readings("put the red cube in the bowl and leave the green one", SCENE, n=3)
+    finally:
+        server.shutdown()
+    assert seen["path"] == "/v1/completions" and seen["body"]["n"] == 3
+    assert "Say: put the red cube in the bowl" in seen["body"]["prompt"]
+    assert [str(r.goal) for r in rs] == ["in(red_cube, blue_bowl) & unmoved(green_cube)"]
+    assert rs[0].logprob == pytest.approx(-0.3)
