@@ -82,7 +82,7 @@ setup(
     package_dir=package_dir,
     package_data={
         "promptbot.sim_worlds": ["*.yaml", "*.md"],
-        "promptbot.models": ["*.pt", "*.json", "*.md"],
+        "promptbot.models": ["*.pt", "*.json", "*.md", "parser/*/*"],   # parser/: the LoRA adapter
         "promptbot.perception": ["tables/*.npz", "README.md"],
         "promptbot.speech": ["README.md"],
         "promptbot.bench": ["data/*.jsonl"],
