@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run_task", "one task end to end through the ROS graph, JSON report"),
     "plan": ("plan", "plan an instruction on a world's initial state"),
     "transcribe": ("transcribe", "transcribe a WAV file with Whisper (offline)"),
-    "bench": ("bench", "run a benchmark (transport, sim, asr, planner, perception, vla, safety, e2e)"),
+    "bench": ("bench", "run a benchmark by name: promptbot bench NAME --json"),
     "collect": ("collect", "record scripted-expert demonstrations in simulation"),
     "train": ("train", "train the VLA policy"),
     "train-parser": ("train_parser", "fine-tune the LLM semantic parser (SmolLM2 + LoRA)"),
