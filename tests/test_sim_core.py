@@ -259,3 +259,18 @@ def test_expert_alone_completes_a_benchmark_chain(env):
     results = run_expert_chain(env, "tabletop", 0)
     assert [r["position"] for r in results] == [1, 2, 3, 4, 5]
     assert all(r["success"] for r in results), [r.get("reason") for r in results]
+
+
+def test_task_episode_success_needs_its_goal_on_the_final_scene(env):
+    """A task-library episode is labelled by its grounded goal, whatever its predicate (in/on were once
+    skipped): the same spec with its plan removed leaves the goal unmet and is labelled a failure."""
+    from dataclasses import replace
+
+    from promptbot.policy.collect_skills import skill_episode_spec
+    from promptbot.sim.demos import episode_spec, record_episode
+
+    spec = episode_spec("tabletop", 1)
+    assert spec.goal_checked and spec.goal.startswith(("in(", "on(")), spec.goal
+    assert not skill_episode_spec(0).goal_checked      # descriptive pseudo-goals: the expert decides
+    _, meta = record_episode(env, replace(spec, plan=[]), image_size=32, wrist=False)
+    assert meta["success"] is False and meta["n_steps"] == 0
