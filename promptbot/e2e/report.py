@@ -1,8 +1,17 @@
-"""Run reports: report.json, report.md, plan_tree.svg and a self-contained report.html."""
+"""Run reports: report.json, report.md, plan_tree.svg and a self-contained report.html.
+
+``report.json`` is written from the start of a run and rewritten at every stage
+(:func:`write_partial`, atomically) with ``"interrupted": true`` and ``"finished": false``;
+the final :func:`write_reports` sets ``"interrupted": false`` and ``"finished": true``. A run
+folder whose graph was killed (SIGKILL, power loss) therefore still says what happened up to
+the last stage and that the run did not end; :func:`recover_run_folder` later writes its
+report.md / report.html from that JSON.
+"""
 from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 STATUS = {0: "pending", 1: "running", 2: "succeeded", 3: "failed", 4: "skipped"}
@@ -29,17 +38,55 @@ def plan_chain_svg(plan: dict) -> str:
     return "\n".join(parts)
 
 
-def write_reports(report: dict, out: Path) -> None:
+def _write_json(report: dict, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=2, default=str))
+    os.replace(tmp, path)         # a reader (or a kill) never sees half a file
+
+
+def write_partial(report: dict, out: Path) -> None:
+    """report.json of a run still going: what is known so far, marked interrupted until finished."""
+    _write_json({**report, "interrupted": True, "finished": False}, Path(out) / "report.json")
+
+
+def recover_run_folder(out: Path) -> bool:
+    """Complete the folder of a run that was killed: report.md, report.html and plan_tree.svg from
+    its partial report.json (which keeps ``"interrupted": true``). False when there is nothing to
+    recover (no report.json, or the run finished)."""
     out = Path(out)
+    try:
+        report = json.loads((out / "report.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if report.get("finished"):
+        return False
+    report.setdefault("world", "?")
+    report.setdefault("seed", "?")
+    report.setdefault("executor", "?")
+    report.setdefault("command", {})
+    report["error"] = report.get("error") or "the run was interrupted before it finished"
+    _write_all(report, out)
+    return True
+
+
+def write_reports(report: dict, out: Path) -> None:
+    """The finished run's reports (report.json says ``"interrupted": false`` unless set)."""
+    report.setdefault("interrupted", False)
+    report["finished"] = True
+    _write_all(report, Path(out))
+
+
+def _write_all(report: dict, out: Path) -> None:
     svg = report.pop("plan_tree_svg", None) or plan_chain_svg(report.get("plan") or {})
     (out / "plan_tree.svg").write_text(svg)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    _write_json(report, out / "report.json")
     (out / "report.md").write_text(_markdown(report))
     (out / "report.html").write_text(_html(report, svg, out))
 
 
 def _markdown(r: dict) -> str:
-    lines = [f"# promptbot run: {'SUCCESS' if r.get('success') else 'FAILED'}", "",
+    verdict = "SUCCESS" if r.get("success") else ("INTERRUPTED" if r.get("interrupted") else "FAILED")
+    lines = [f"# promptbot run: {verdict}", "",
              f"- world: `{r['world']}` seed {r['seed']}, executor: {r['executor']}"]
     if r.get("transcript"):
         t = r["transcript"]
@@ -78,7 +125,7 @@ def _html(r: dict, svg: str, out: Path) -> str:
     lat = "".join(f"<tr><td>{esc(k)}</td><td>{v:.2f} s</td></tr>" for k, v in (r.get("latency_s") or {}).items())
     video = '<video src="episode.mp4" controls width="640"></video>' if (out / "episode.mp4").is_file() else ""
     heard = esc((r.get("transcript") or {}).get("text") or r["command"].get("text") or "")
-    verdict = "SUCCESS" if r.get("success") else "FAILED"
+    verdict = "SUCCESS" if r.get("success") else ("INTERRUPTED" if r.get("interrupted") else "FAILED")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>promptbot run: {verdict}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
