@@ -22,7 +22,8 @@ MIN_CLARIFY = MIN_REFUSE = 20
 
 @pytest.fixture(scope="module")
 def suite():
-    return {s: und.load_items(s) for s in und.SPLITS}
+    """Every suite file (dev, dev2, test) by name."""
+    return {name: und.load_items(name) for name in und.FILES}
 
 
 def test_test_split_is_frozen():
@@ -135,13 +136,28 @@ def test_runner_on_a_few_items(tmp_path, capsys):
     assert und.run(args) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["benchmark"] == "understanding" and res["llm"] == "uniform"
-    assert set(res["methods"]["rule"]) == {"dev", "test", "dev_minus_test_points"}
-    for split in und.SPLITS:
-        s = res["methods"]["rule"][split]
-        assert s["items"] == 3 and sum(s["outcomes"].values()) == 3
-        assert res["suite"][split]["sha256"] == und.file_sha256(und.data_path(split))
+    rule = res["methods"]["rule"]
+    assert set(rule) == {"dev", "dev1", "dev2", "test", "dev_minus_test_points"}
+    # --limit applies per file: dev is 3 of dev1 + 3 of dev2, each also reported apart
+    assert rule["dev"]["items"] == 6 and sum(rule["dev"]["outcomes"].values()) == 6
+    for part in ("dev1", "dev2", "test"):
+        assert rule[part]["items"] == 3 and sum(rule[part]["outcomes"].values()) == 3
+    assert rule["dev"]["outcomes"]["correct"] == rule["dev1"]["outcomes"]["correct"] + rule["dev2"]["outcomes"]["correct"]
+    for name in und.FILES:
+        assert res["suite"][name]["sha256"] == und.file_sha256(und.data_path(name))
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 6 and all(r["outcome"] in und.OUTCOMES for r in rows)
+    assert len(rows) == 9 and all(r["outcome"] in und.OUTCOMES for r in rows)
+    assert sum(r["id"].startswith("dev2-") for r in rows) == 3
+
+
+def test_split_items_covers_every_dev_file():
+    dev = und.split_items("dev")
+    assert len(dev) == len(und.load_items("dev")) + len(und.load_items("dev2"))
+    assert len(und.split_items("dev", limit=2)) == 4
+    with pytest.raises(ValueError):
+        und.split_items("dev3")
+    with pytest.raises(ValueError):
+        und.data_path("train")
 
 
 def test_runner_rejects_unknown_method(capsys):

@@ -1,10 +1,13 @@
 """Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
 
-``promptbot bench understanding --json [--split dev|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
+``promptbot bench understanding --json [--split dev|dev2|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
 
-The suite (``promptbot/bench/data/understanding_{dev,test}.jsonl``, see docs/understanding.md)
+The suite (``promptbot/bench/data/understanding_{dev,dev2,test}.jsonl``, see docs/understanding.md)
 was written by hand from linguistic phenomena, not from the parser's templates, before
-anyone tuned the interpreter. Each item names a scene (``sample_scene(world, seed)``), the
+anyone tuned the interpreter. The dev split is two files: ``dev`` (the first 178 items) and
+``dev2`` (181 items over 20 other scenes, written later by another hand, before it read the
+parser); ``--split dev`` runs both and reports them together (``dev``) and apart (``dev1``,
+``dev2``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
 instruction, its phenomenon tags and the expected answer:
 
 * ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
@@ -54,6 +57,11 @@ from typing import Iterable
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS = ("dev", "test")
+# the files behind each split; a split's summary covers all of them, each file is also reported
+# on its own under its part name when a split has more than one
+PARTS = {"dev": ("dev", "dev2"), "test": ("test",)}
+PART_NAMES = {"dev": "dev1", "dev2": "dev2", "test": "test"}
+FILES = ("dev", "dev2", "test")
 EXPECTS = ("goal", "clarify", "refuse")
 PHENOMENA = (
     "synonym", "anaphora", "coordination", "exclusion", "negation", "ordering", "sequencing",
@@ -90,19 +98,28 @@ def goal_objects(text: str) -> set[str]:
     return _parse(text).objects()
 
 
-def data_path(split: str) -> Path:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    return DATA_DIR / f"understanding_{split}.jsonl"
+def data_path(name: str) -> Path:
+    """The file ``understanding_<name>.jsonl``; ``name`` is one of FILES (``dev`` is the first dev file)."""
+    if name not in FILES:
+        raise ValueError(f"suite file must be one of {FILES}, got {name!r}")
+    return DATA_DIR / f"understanding_{name}.jsonl"
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_items(split: str) -> list[dict]:
-    with open(data_path(split), encoding="utf-8") as fh:
+def load_items(name: str) -> list[dict]:
+    """The items of one suite file (one of FILES)."""
+    with open(data_path(name), encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def split_items(split: str, limit: int | None = None) -> list[dict]:
+    """The items of a split (every file in PARTS[split], in order); ``limit``: the first N of each file."""
+    if split not in PARTS:
+        raise ValueError(f"split must be one of {tuple(PARTS)}, got {split!r}")
+    return [it for name in PARTS[split] for it in load_items(name)[:limit]]
 
 
 def schema_problems(item: dict) -> list[str]:
@@ -241,9 +258,11 @@ class _Progress:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line on stdout")
-    parser.add_argument("--split", choices=("dev", "test", "both"), default="both", help="suite split [both]")
+    parser.add_argument("--split", choices=("dev", "dev2", "test", "both"), default="both",
+                        help="suite split: dev (dev1 + dev2, also reported apart), dev2 alone, test, or both "
+                             "(dev and test) [both]")
     parser.add_argument("--limit", type=int, default=None,
-                        help="run only the first N items of each split (in file order) [all]")
+                        help="run only the first N items of each suite file (in file order) [all]")
     parser.add_argument("--llm", default="smollm2",
                         help="LLM backend: smollm2 (default), uniform (fast, no LLM), hf:DIR, gguf:FILE, "
                              "http://HOST:PORT/v1")
@@ -325,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
     from promptbot.sim.worlds import sample_scene
 
     splits = SPLITS if args.split == "both" else (args.split,)
-    items = {s: load_items(s)[:args.limit] for s in splits}
+    items = {s: (split_items(s, args.limit) if s in PARTS else load_items(s)[:args.limit]) for s in splits}
     scenes = {(it["world"], it["seed"]): None for s in splits for it in items[s]}
     scenes = {key: sample_scene(*key) for key in scenes}
     try:
@@ -355,7 +374,8 @@ def run(args: argparse.Namespace) -> int:
            "parser": parser_name, "parser_load_s": round(parser_load_s, 2) if parser_load_s is not None else None,
            "search": {"simulations_per_step": args.simulations, "llm_calls_per_plan": args.llm_budget},
            "limit": args.limit,
-           "suite": {s: {"items": len(items[s]), "sha256": file_sha256(data_path(s))} for s in splits},
+           "suite": {name: {"items": len(load_items(name)[:args.limit]), "sha256": file_sha256(data_path(name))}
+                     for s in splits for name in PARTS.get(s, (s,))},
            "methods": {}}
     sink = open(args.out, "w") if args.out else None
     t_start = time.perf_counter()
@@ -367,6 +387,10 @@ def run(args: argparse.Namespace) -> int:
                 rows = _run_rule(items[s], planners[m], scenes, progress, sink, m, timer if m != "rule" else None)
                 progress.close()
                 out["methods"][m][s] = summarise(rows)
+                for name in PARTS.get(s, ()):
+                    if len(PARTS[s]) > 1:      # each file of a multi-file split apart (dev1, dev2)
+                        ids = {it["id"] for it in load_items(name)}
+                        out["methods"][m][PART_NAMES[name]] = summarise([r for r in rows if r["id"] in ids])
                 if m != "rule":
                     pt = [r["parse_time_s"] for r in rows if r.get("parse_time_s") is not None]
                     out["methods"][m][s]["parse_time_s"] = {"median": _median(pt), "p90": _p90(pt), "items": len(pt)}
