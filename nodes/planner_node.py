@@ -47,6 +47,7 @@ from promptbot.ros.plan_msgs import plan_to_msg
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
 from promptbot.ros.scene_msgs import scene_to_objects
+from promptbot.ros.health import StatusPublisher
 from promptbot.ros.spin import spin_node
 from promptbot_msgs.action import ExecuteSkill, RunTask
 from promptbot_msgs.msg import SceneState, TaskPlan, Transcript
@@ -74,6 +75,10 @@ SPECS = [
               "or both (they must agree, else a question)", choices=("rule", "llm", "hybrid")),
     ParamSpec("parser", "smollm2", "LLM semantic parser model for understanding llm | hybrid: smollm2 (with the "
               "committed LoRA adapter) | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
+    ParamSpec("prior", "llm", "the search's prior: llm | uniform | learned (the distilled network) | hybrid (the "
+              "network, asking the LLM where it is unsure)", choices=("llm", "uniform", "learned", "hybrid")),
+    ParamSpec("prior_model", "", "learned prior checkpoint (.npz; empty: models/prior/prior.npz)"),
+    ParamSpec("trace_dir", "", "write a search trace per plan into this folder (empty: none; docs/planner.md)"),
     ParamSpec("scene_topic", "/perception/scene", "SceneState topic (perception)", read_only=True),
     ParamSpec("fallback_scene_topic", "/sim/ground_truth", "SceneState topic used when the first is stale",
               read_only=True),
@@ -175,7 +180,7 @@ class PlannerNode(Node):
         self._planners = PlannerCache()
         self.executive = TaskExecutive(self._get_planner, scenes=self.scenes, skills=self, verifier=self, reporter=_Reporter(self, None),
                                        log=self.get_logger())
-        self.status_pub = self.create_publisher(String, "/planner/status", LATCHED)
+        self.status_pub = StatusPublisher(self.create_publisher(String, "/planner/status", LATCHED))  # health()
         if p.preload_llm:
             self.status_pub.publish(String(data=f"loading the LLM ({p.llm})"))
             threading.Thread(target=self._preload, name="llm-preload", daemon=True).start()
@@ -264,6 +269,10 @@ class PlannerNode(Node):
         if out.code is not Outcome.SUCCEEDED:
             self.get_logger().info(f"task {instruction!r}: {out.code.name}: {out.message}")
         return result
+
+    def health(self) -> tuple[bool, str]:
+        """The /planner_node/health probe (promptbot.ros.health): ready once the LLM is in memory."""
+        return self.status_pub.last == "ready", self.status_pub.last
 
     # --- the LLM planner ----------------------------------------------------------------
     def _preload(self) -> None:

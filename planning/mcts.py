@@ -2,7 +2,9 @@
 
 * Prior: a function ``prior(node) -> list[float]`` over the node's admissible
   actions (the LLM's log-likelihood scores turned into a distribution, mixed
-  with a uniform floor; or uniform).
+  with a uniform floor; or uniform; or a learned network, :mod:`.prior_net`, at
+  every expansion, consulting the LLM at the root only where it is unsure:
+  ``PriorFn.mode``).
 * Value: goal satisfaction of the state (fraction of literals that hold, with
   "well-placed" credit for stacking order and credit for holding an object that
   still has to move), 1.0 when the goal holds, minus a step cost per action;
@@ -10,6 +12,8 @@
 * Search is re-rooted after each committed step (receding horizon): run
   ``simulations`` simulations, commit the most-visited child, keep its subtree.
 * Deterministic for a given seed (ties are broken by a seeded jitter).
+* Optionally writes a search trace per run (:mod:`.traces`): every committed step's
+  actions, prior, visit counts and values, and the outcome.
 * The goal's ``unmoved`` objects are pinned in the root state (``WorldState.fixed``), so
   no admissible action moves them; ``unmoved`` literals are judged against the root.
   :func:`unmoved_conflict` says up front when a goal cannot be reached that way.
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from promptbot.planning.skills import Step, prior_phrase, step_instruction
+from promptbot.planning.traces import Trace, decision_record, run_header
 from promptbot.planning.world import (
     WorldState,
     admissible,
@@ -47,6 +52,9 @@ class SearchConfig:
     prior_temperature: float = 0.5 # LLM mean-log-prob -> softmax temperature
     llm_budget: int = 12           # LLM scoring calls per plan (prior + judgement)
     seed: int = 0
+    learned_mix: float = 0.05      # weight of the uniform floor in a learned prior
+    hybrid_entropy: float = 0.6    # hybrid: ask the LLM where the learned prior's entropy / log(n) exceeds this
+    value_mix: float = 0.0         # weight of the learned value in a leaf's value (0: the heuristic alone)
 
     def __post_init__(self):
         if not 1 <= self.simulations <= 100000:
@@ -59,6 +67,9 @@ class SearchConfig:
             raise ValueError("prior_mix must be in [0, 1] and prior_temperature > 0")
         if self.llm_budget < 0:
             raise ValueError("llm_budget must be >= 0")
+        if not (0.0 <= self.learned_mix <= 1.0 and 0.0 <= self.hybrid_entropy <= 1.0
+                and 0.0 <= self.value_mix <= 1.0):
+            raise ValueError("learned_mix, hybrid_entropy and value_mix must be in [0, 1]")
 
 
 @dataclass
@@ -73,7 +84,7 @@ class Node:
     children: list["Node"] | None = None
     terminal: bool = False
     h: float = 0.0                      # heuristic value of the state
-    prior_source: str = ""              # llm | uniform
+    prior_source: str = ""              # llm | uniform | learned | hybrid
     nid: int = 0
 
     @property
@@ -224,13 +235,38 @@ def _with_fixed_refs(goal: Goal, refs: list[str] | None) -> list[str] | None:
     return sorted(set(refs) | extra)
 
 
+PRIOR_MODES = ("llm", "uniform", "learned", "hybrid")
+
+
 class PriorFn:
-    """Turns scorer outputs into a prior; counts and limits LLM calls."""
+    """Turns scorer outputs into a prior; counts and limits LLM calls.
+
+    ``mode``: ``llm`` (the LLM at the root of each committed step, uniform below it), ``uniform``,
+    ``learned`` (the network ``learned`` at every expansion, no LLM), ``hybrid`` (the network at
+    every expansion; at the root the LLM is asked too where the network is unsure: its normalised
+    entropy above ``cfg.hybrid_entropy``, or the state out of its training range; the two priors
+    are averaged). LLM calls never exceed ``cfg.llm_budget`` per plan.
+    """
 
     def __init__(self, scorer: Callable[[str, list[str]], list[float]] | None, head: str,
-                 cfg: SearchConfig, objects: dict):
+                 cfg: SearchConfig, objects: dict, learned=None, mode: str = "llm"):
+        if mode not in PRIOR_MODES:
+            raise ValueError(f"prior mode must be one of {PRIOR_MODES}, got {mode!r}")
+        if mode in ("learned", "hybrid") and learned is None:
+            raise ValueError(f"prior mode {mode!r} needs a learned prior network")
         self.scorer, self.head, self.cfg, self.objects = scorer, head, cfg, objects
+        self.learned, self.mode = learned, mode
         self.calls = 0
+        self.learned_calls = 0          # network evaluations
+        self.uncertain = 0              # hybrid roots where the network was unsure or out of range
+        self.goal: Goal | None = None   # set by the search: the learned prior's features need them
+        self.start: dict[str, ObjectState] | None = None
+
+    def value(self, states: list[WorldState]) -> list[float] | None:
+        """The learned value of each state (None without a network or with ``value_mix`` 0)."""
+        if self.learned is None or self.cfg.value_mix <= 0 or self.mode not in ("learned", "hybrid"):
+            return None
+        return self.learned.values(states, self.goal, self.start)
 
     def budget_left(self) -> int:
         return self.cfg.llm_budget - self.calls
@@ -240,10 +276,30 @@ class PriorFn:
         lines = "".join(f"{i + 1}. {step_instruction(s, self.objects)}\n" for i, s in enumerate(hist))
         return self.head + (f"Steps done:\n{lines}" if hist else "Steps done: none\n") + "Next step:"
 
-    def __call__(self, node: Node, actions: list[Step], use_llm: bool) -> tuple[list[float], str]:
+    def __call__(self, node: Node, actions: list[Step], use_llm: bool,
+                 children: list[WorldState] | None = None) -> tuple[list[float], str]:
         n = len(actions)
+        if self.mode in ("learned", "hybrid") and n > 1:
+            probs, entropy, ood = self.learned.policy(node.state, self.goal, actions, self.start, children)
+            self.learned_calls += 1
+            mix = self.cfg.learned_mix
+            probs = [(1 - mix) * p + mix / n for p in probs]
+            if self.mode == "learned" or not use_llm:
+                return probs, "learned"
+            unsure = ood or entropy > self.cfg.hybrid_entropy
+            self.uncertain += int(unsure)
+            if not unsure or self.scorer is None or self.budget_left() <= 0:
+                return probs, "learned"
+            llm, _ = self._llm(node, actions)
+            return [0.5 * (a + b) for a, b in zip(probs, llm)], "hybrid"
+        if self.mode in ("learned", "hybrid") or self.mode == "uniform":
+            return [1.0 / n] * n, "uniform"
         if self.scorer is None or not use_llm or self.budget_left() <= 0 or n <= 1:
             return [1.0 / n] * n, "uniform"
+        return self._llm(node, actions)
+
+    def _llm(self, node: Node, actions: list[Step]) -> tuple[list[float], str]:
+        n = len(actions)
         texts = [" " + prior_phrase(a, self.objects) for a in actions]
         prefix = self.prefix(node)
         # factor the words every candidate shares into the prefix (fewer tokens to score)
@@ -275,13 +331,17 @@ class SearchResult:
     root: Node
     nodes: int
     committed: list[Node] = field(default_factory=list)
+    trace: "Trace | None" = None        # the run's search trace, when asked for (MCTS(record=True))
 
 
 class MCTS:
     def __init__(self, goal: Goal, cfg: SearchConfig, prior: PriorFn,
                  refs: list[str] | None = None,
-                 judge: Callable[[WorldState], float] | None = None):
+                 judge: Callable[[WorldState], float] | None = None,
+                 record: bool = False, trace_meta: dict | None = None):
+        """``record``: keep a search trace of the run (``SearchResult.trace``; :mod:`.traces`)."""
         self.goal, self.cfg, self.prior, self.judge = goal, cfg, prior, judge
+        self.record, self.trace_meta = record, trace_meta
         self.refs = _with_fixed_refs(goal, refs)
         self.pushable = pushable_objects(goal.literals)
         self.rng = random.Random(cfg.seed)
@@ -310,14 +370,31 @@ class MCTS:
         if node.depth >= self.cfg.max_steps or not acts:
             node.children = []
             return
-        priors, src = self.prior(node, acts, use_llm)
+        states = [apply(a, node.state) for a in acts]
+        priors, src = self.prior(node, acts, use_llm, states)
         node.prior_source = src
         node.children = []
-        for a, p in zip(acts, priors):
-            child = self._new(state=apply(a, node.state), depth=node.depth + 1, parent=node, action=a,
+        for a, p, st in zip(acts, priors, states):
+            child = self._new(state=st, depth=node.depth + 1, parent=node, action=a,
                               prior=p * (1.0 + 1e-6 * self.rng.random()))
             self._evaluate(child)
             node.children.append(child)
+        self._learned_values(node.children)
+
+    def _learned_values(self, children: list[Node]) -> None:
+        """Mix the learned value into the heuristic of the children that are not terminal."""
+        open_ = [c for c in children if not c.terminal]
+        if not open_ or self.cfg.value_mix <= 0:
+            return
+        vals = self.prior.value([c.state for c in open_])
+        if vals is None:
+            return
+        w = self.cfg.value_mix
+        for c, v in zip(open_, vals):
+            key = ("v", c.state.key())
+            if key not in self._h_cache:
+                self._h_cache[key] = min(0.95, (1 - w) * c.h + w * 0.95 * v)
+            c.h = self._h_cache[key]
 
     def _select(self, node: Node) -> Node:
         sq = math.sqrt(max(1, node.visits))
@@ -350,10 +427,12 @@ class MCTS:
     def search(self, initial: WorldState) -> SearchResult:
         initial = initial.pinned(self.goal.unmoved())
         self._start = initial.by_id()
+        self.prior.goal, self.prior.start = self.goal, self._start
         root = self._new(state=initial, depth=0)
         self._evaluate(root)
         tree_root = root
         steps, priors, values, visits, committed = [], [], [], [], []
+        decisions: list[dict] = []
         sims = 0
         while not root.terminal and len(steps) < self.cfg.max_steps:
             if root.children is None or (root.prior_source != "llm" and self.prior.budget_left() > 0
@@ -362,19 +441,28 @@ class MCTS:
             if not root.children:
                 break
             winner = _terminal_shortcut(root.children)
+            shortcut = winner is not None
             if winner is None:
                 for _ in range(self.cfg.simulations):
                     self._simulate(root)
                     sims += 1
                 winner = max(root.children, key=lambda c: (c.visits, c.q, c.prior))
+            if self.record:
+                decisions.append(decision_record(len(steps), root, winner, shortcut))
             steps.append(winner.action)
             priors.append(winner.prior)
             values.append(winner.q if winner.visits else winner.h)
             visits.append(winner.visits)
             committed.append(winner)
             root = winner
+        trace = None
+        if self.record:
+            trace = Trace(run_header(self.goal, tree_root.state, self.cfg, self.prior.mode, self.trace_meta),
+                          decisions, {"type": "outcome", "solved": root.terminal, "steps": len(steps),
+                                      "simulations": sims, "llm_calls": self.prior.calls,
+                                      "learned_calls": self.prior.learned_calls})
         return SearchResult(steps, priors, values, visits, root.terminal, sims, self.prior.calls,
-                            tree_root, self._ids, committed)
+                            tree_root, self._ids, committed, trace)
 
     def _rescore_root(self, root: Node) -> None:
         """(Re-)compute the root's children priors with the LLM (keeps the subtrees)."""
@@ -385,8 +473,9 @@ class MCTS:
         if not acts or root.depth >= self.cfg.max_steps:
             root.children = []
             return
-        priors, src = self.prior(root, acts, use_llm=True)
         by_action = {c.action: c for c in root.children}
+        priors, src = self.prior(root, acts, True, [by_action[a].state if a in by_action else apply(a, root.state)
+                                                    for a in acts])
         for a, p in zip(acts, priors):
             if a in by_action:
                 by_action[a].prior = p * (1.0 + 1e-6 * self.rng.random())
@@ -398,6 +487,7 @@ def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
     """Greedy LLM baseline: take the most likely admissible action, no search."""
     initial = initial.pinned(goal.unmoved())
     start = initial.by_id()
+    prior.goal, prior.start = goal, start
     node = Node(state=initial, depth=0)
     root = node
     steps, priors = [], []
@@ -409,7 +499,7 @@ def greedy(goal: Goal, initial: WorldState, prior: PriorFn, cfg: SearchConfig,
         acts = admissible(node.state, refs, pushable)
         if not acts:
             break
-        ps, _src = prior(node, acts, use_llm=True)
+        ps, _src = prior(node, acts, True, [apply(a, node.state) for a in acts])
         k = max(range(len(acts)), key=lambda i: (ps[i], -i))
         child = Node(state=apply(acts[k], node.state), depth=node.depth + 1, parent=node, action=acts[k],
                      prior=ps[k])

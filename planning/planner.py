@@ -24,6 +24,7 @@ from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.readings import GoalParser, Reading
 from promptbot.planning.mcts import (
     MCTS,
+    PRIOR_MODES,
     Node,
     PriorFn,
     SearchConfig,
@@ -61,10 +62,14 @@ class PlannerConfig:
     method: str = "mcts_llm"
     search: SearchConfig = field(default_factory=SearchConfig)
     understanding: str = "rule"     # rule | llm | hybrid (llm and hybrid need a GoalParser)
+    prior: str = "llm"              # llm | uniform | learned | hybrid (learned, hybrid: a LearnedPrior)
+    trace_dir: str = ""             # write a search trace per plan into this folder ("" = none)
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.prior not in PRIOR_MODES:
+            raise ValueError(f"prior must be one of {PRIOR_MODES}, got {self.prior!r}")
         if self.understanding not in UNDERSTANDING:
             raise ValueError(f"understanding must be one of {UNDERSTANDING}, got {self.understanding!r}")
 
@@ -99,6 +104,8 @@ class PlanResult:
     root: Node | None = field(default=None, repr=False)
     assumptions: list[str] = field(default_factory=list)    # what was assumed, in words
     readings: list[tuple[str, float, str]] = field(default_factory=list)   # (goal text, logprob, source)
+    prior: str = ""                  # the search's prior: llm | uniform | learned | hybrid
+    trace_path: str = ""             # the search trace written for this plan, if any
 
     @property
     def ok(self) -> bool:
@@ -139,6 +146,7 @@ class PlanResult:
             "method": self.method, "goal_candidates": self.candidates,
             "assumptions": list(self.assumptions),
             "readings": [{"goal": g, "logprob": round(float(lp), 4), "source": src} for g, lp, src in self.readings],
+            "prior": self.prior, "trace": self.trace_path,
         }
 
 
@@ -276,13 +284,18 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
 
 class Planner:
     def __init__(self, llm: LLMBackend | None = None, config: PlannerConfig | None = None,
-                 parser: GoalParser | None = None):
-        """``parser``: the LLM semantic parser for the ``llm`` and ``hybrid`` understanding modes."""
+                 parser: GoalParser | None = None, learned=None):
+        """``parser``: the LLM semantic parser for the ``llm`` and ``hybrid`` understanding modes.
+        ``learned``: the distilled prior (:class:`~promptbot.planning.prior_net.LearnedPrior`) for the
+        ``learned`` and ``hybrid`` priors."""
         self.llm = llm or UniformBackend()
         self.config = config or PlannerConfig()
         self.parser = parser
+        self.learned = learned
         if self.config.understanding != "rule" and parser is None:
             raise ValueError(f"understanding {self.config.understanding!r} needs a goal parser")
+        if self.config.prior in ("learned", "hybrid") and learned is None:
+            raise ValueError(f"prior {self.config.prior!r} needs a learned prior (models/prior/prior.npz)")
 
     def interpret(self, instruction: str, objects: Sequence[ObjectState],
                   transcripts: Sequence[str] | None = None) -> Interpretation:
@@ -359,13 +372,19 @@ class Planner:
                               self.llm.calls - calls0, time.perf_counter() - t0, method=method,
                               candidates=candidates, assumptions=assumptions, readings=readings)
         refs = sorted({l.args[1] for l in goal.literals if l.pred in ("near", "left_of", "right_of")})
-        use_llm = method != "mcts_uniform" and not isinstance(self.llm, UniformBackend)
-        prior = PriorFn(self.llm.score if use_llm else None, _head(instruction, state), cfg, state.by_id())
+        mode = "uniform" if method == "mcts_uniform" else self.config.prior
+        use_llm = mode in ("llm", "hybrid") and not isinstance(self.llm, UniformBackend)
+        prior = PriorFn(self.llm.score if use_llm else None, _head(instruction, state), cfg, state.by_id(),
+                        learned=self.learned if mode in ("learned", "hybrid") else None, mode=mode)
         judge = self._judge(instruction, prior) if (goal.soft and use_llm) else None
+        trace_path = ""
         if method == "greedy_llm":
             res = greedy(goal, state, prior, cfg, refs)
         else:
-            res = MCTS(goal, cfg, prior, refs, judge).search(state)
+            res = MCTS(goal, cfg, prior, refs, judge, record=bool(self.config.trace_dir),
+                       trace_meta={"instruction": instruction, "method": method}).search(state)
+            if res.trace is not None:
+                trace_path = str(res.trace.write(self.config.trace_dir))
         steps = []
         cur = state
         for s, p, v, n in zip(res.steps, res.priors, res.values, res.visits):
@@ -381,7 +400,8 @@ class Planner:
                             f"no plan found within the budget ({cfg.simulations} simulations/step, "
                             f"{cfg.max_steps} steps); best attempt leaves: {left}",
                             instruction, goal, steps, satisfied, self.llm.calls - calls0, elapsed,
-                            res.simulations, method, candidates, res.root, assumptions, readings)
+                            res.simulations, method, candidates, res.root, assumptions, readings,
+                            prior=mode, trace_path=trace_path)
         if satisfied:
             err = validate_plan(res.steps, state)
             if err:
@@ -426,6 +446,9 @@ class PlannerSettings:
     seed: int = 0
     understanding: str = "rule"       # rule | llm | hybrid
     parser: str = "smollm2"           # the LLM semantic parser for llm | hybrid (semantic_parser.make_parser)
+    prior: str = "llm"                # the search's prior: llm | uniform | learned | hybrid
+    prior_model: str = ""             # the learned prior's checkpoint ("" = models/prior/prior.npz)
+    trace_dir: str = ""               # write a search trace per plan into this folder ("" = none)
 
     @property
     def llm_key(self) -> tuple:
@@ -462,9 +485,15 @@ class PlannerCache:
 
                         parser = make_parser(s.parser, threads=s.llm_threads, dtype=s.llm_dtype)
                         parser.load()
+                learned = None
+                if s.prior in ("learned", "hybrid"):
+                    from promptbot.planning.prior_net import DEFAULT_CHECKPOINT, LearnedPrior
+
+                    learned = LearnedPrior.load(s.prior_model or DEFAULT_CHECKPOINT)
                 self._planner = Planner(llm, PlannerConfig(
-                    method=s.method, understanding=s.understanding, search=SearchConfig(
+                    method=s.method, understanding=s.understanding, prior=s.prior, trace_dir=s.trace_dir,
+                    search=SearchConfig(
                         simulations=s.simulations, llm_budget=s.llm_budget, max_steps=s.max_steps, seed=s.seed)),
-                    parser=parser)
+                    parser=parser, learned=learned)
                 self._settings = s
             return self._planner

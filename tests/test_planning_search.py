@@ -168,3 +168,31 @@ def test_replan_regrounds_a_renamed_object():
     two_blue = relabelled + [ObjectState("blue_block", "block", "blue", (0.4, 0.3, 0.02), (0.06, 0.03, 0.03))]
     assert str(reground(parse_goal("left_of(blue_cube, white_bowl)"), two_blue)) == "left_of(blue_cube, white_bowl)"
     assert str(reground(parse_goal("near(purple_cube, white_cube)"), relabelled)) == "near(purple_cube, white_cube)"
+
+
+def test_search_trace_is_written_and_reads_back(tmp_path):
+    from promptbot.planning.traces import decision_state, iter_traces
+
+    planner = Planner(None, PlannerConfig(method="mcts_uniform", trace_dir=str(tmp_path),
+                                          search=SearchConfig(simulations=24)))
+    goal = "on(green_cube, red_cube) & in(blue_cube, white_bowl)"
+    r = planner.plan("test", tabletop(), goal=goal)
+    assert r.ok and r.trace_path and r.to_dict()["trace"] == r.trace_path
+    (trace,) = list(iter_traces(tmp_path))
+    assert trace.header["goal"] == str(parse_goal(goal)) and trace.header["prior"] == "uniform"
+    assert trace.outcome["solved"] and trace.outcome["steps"] == len(r.steps)
+    assert [d["step"] for d in trace.decisions] == list(range(len(r.steps)))
+    for d, s in zip(trace.decisions, r.steps):
+        assert len(d["actions"]) == len(d["prior"]) == len(d["visits"]) == len(d["q"])
+        assert d["actions"][d["chosen"]] == [s.skill, list(s.args)]
+        assert d["shortcut"] or sum(d["visits"]) >= 24     # the kept subtree brings its visits along
+    # the decisions' states replay the plan: the first is the scene, the last is one step from the goal
+    first = decision_state(trace.header, trace.decisions[0])
+    assert first.key() == execute([], tabletop()).key()
+    last = decision_state(trace.header, trace.decisions[-1])
+    assert last.key() == execute([s.step for s in r.steps[:-1]], tabletop()).key()
+
+
+def test_no_trace_unless_asked():
+    r = _plan(tabletop(), "in(red_cube, yellow_bowl)")
+    assert r.ok and r.trace_path == ""

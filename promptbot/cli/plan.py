@@ -10,6 +10,8 @@ one JSON object::
      "assumptions",          # what was assumed, in words ("'board' taken as 'bowl'")
      "readings": [{"goal", "logprob", "source"}],   # the readings weighed (rule parser, LLM parser)
      "understanding",        # rule | llm | hybrid
+     "prior",                # the search's prior: llm | uniform | learned | hybrid
+     "trace",                # the search trace file written (--trace-dir), else ""
      "load_time_s"}          # loading the model(s); planning_time_s excludes it
 
 Exit code 0 when a plan satisfying the goal was found, 1 for a refusal /
@@ -35,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulations", type=int, default=48, help="MCTS simulations per step [48]")
     parser.add_argument("--llm-budget", type=int, default=12, help="LLM scoring calls per plan [12]")
     parser.add_argument("--plan-seed", type=int, default=0, help="search seed [0]")
+    parser.add_argument("--prior", default="llm", choices=["llm", "uniform", "learned", "hybrid"],
+                        help="the search's prior: the LLM, uniform, the learned network (models/prior), or the network "
+                             "asking the LLM where it is unsure [llm]")
+    parser.add_argument("--prior-model", default="", help="learned prior checkpoint [models/prior/prior.npz]")
+    parser.add_argument("--trace-dir", default="", help="write the search trace (JSON lines) into this folder")
     parser.add_argument("--tree", metavar="PATH", help="write the search tree (.json, .dot or .svg)")
     parser.add_argument("--understanding", default="rule", choices=["rule", "llm", "hybrid"],
                         help="who reads the instruction: the rule parser, the LLM semantic parser, or both [rule]")
@@ -51,10 +58,17 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         objects = sample_scene(args.world, args.seed)
-        cfg = PlannerConfig(method=args.method, understanding=args.understanding, search=SearchConfig(
+        cfg = PlannerConfig(method=args.method, understanding=args.understanding, prior=args.prior,
+                            trace_dir=args.trace_dir, search=SearchConfig(
             simulations=args.simulations, llm_budget=args.llm_budget, seed=args.plan_seed))
         t_load = time.perf_counter()
-        llm = make_backend("uniform" if args.method == "mcts_uniform" else args.llm)
+        uses_llm = args.method != "mcts_uniform" and args.prior in ("llm", "hybrid")
+        llm = make_backend(args.llm if uses_llm else "uniform")
+        learned = None
+        if args.prior in ("learned", "hybrid"):
+            from promptbot.planning.prior_net import DEFAULT_CHECKPOINT, LearnedPrior
+
+            learned = LearnedPrior.load(args.prior_model or DEFAULT_CHECKPOINT)
         if not isinstance(llm, UniformBackend):
             llm.score("Warm-up:", [" ok"])      # load the model now: planning_time_s is the planning alone
         goal_parser = None
@@ -64,10 +78,10 @@ def run(args: argparse.Namespace) -> int:
             goal_parser = make_parser(args.parser)
             goal_parser.load()
         load_s = time.perf_counter() - t_load
-    except (ValueError, LLMUnavailable) as exc:
+    except (ValueError, LLMUnavailable, FileNotFoundError) as exc:
         print(f"promptbot plan: {exc}", file=sys.stderr)
         return 2
-    planner = Planner(llm, cfg, parser=goal_parser)
+    planner = Planner(llm, cfg, parser=goal_parser, learned=learned)
     t0 = time.perf_counter()
     try:
         result = planner.plan(args.instruction, objects)
