@@ -42,7 +42,7 @@ _EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|in
 _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
 _CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|make that|er|erm|uh|um"
-            r"|no(?= ,)|other way (a)?round")
+            r"|no(?= ,| \.)|other way (a)?round")
 _REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything else|everything else)"
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
 _ONLY = r"only|just the"
@@ -207,7 +207,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
 
     for m in re.finditer(rf"(?<= )(?:{_NEGATE}|{_KEEP})(?= )", t):
         word = m.group(0)
-        if word == "no" and re.match(r" ,| sorry| wait", t[m.end():]):
+        if word == "no" and re.match(r" ,| \.| sorry| wait", t[m.end():]):
             continue                   # a self-correction, checked above
         clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
             word.startswith("where") else _clause_after(t, m.start())

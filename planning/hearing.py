@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import jellyfish
 
 from promptbot.scene import REGIONS, ObjectState
-from promptbot.vocab import COLORS, NOUN_LABELS, noun_labels
+from promptbot.vocab import COLORS, COMMAND_WORDS, NOUN_LABELS, noun_labels
 
 MATCH_FLOOR = 0.45      # a candidate below this similarity is no match ('board' ~ 'bowl': 0.45)
 CLEAR_LEAD = 0.08       # the best candidate must beat the next by this much
@@ -34,7 +34,8 @@ wooden plastic metal shiny dark bright light pale tall short heavy round flat ne
 furthest new old only single lone remaining two three four five""".split())
 
 
-_PHRASE_ENDS = frozenset(",.;:!? and then please thanks but or in into on onto to next near".split())
+# words that may follow an object noun: "in the bowel", "the bull that matches it"
+_PHRASE_ENDS = frozenset(",.;:!? and then please thanks but or in into on onto to next near that which with".split())
 
 
 def _sounds(word: str) -> set[str]:
@@ -106,7 +107,7 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
-        elif prev in ("the", "a", "an") and w not in COLORS and not noun_labels(w) and \
+        elif prev in ("the", "a", "an") and w not in COLORS and not noun_labels(w) and w not in COMMAND_WORDS and \
                 (not nxt or nxt in _PHRASE_ENDS):
             # "in the bowel": a noun slot at the end of a phrase
             fix = closest(w, _nouns_for(labels))

@@ -36,6 +36,8 @@ _SYNONYMS = [
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
+    # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
+    (r"\b(its|their) own\b", r"\1"), (r"\b(its|their) (matching )?(bowl|tray|bowls|trays)\b", r"the matching \3"),
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
 _GROUP_WORDS = {"objects": None, "things": None, "items": None}
@@ -92,7 +94,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|actually|scratch that|"
-    r"make that|er|erm|uh|um|no(?= ,)|oops)(?: ,| -)*(?= |$)")
+    r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
 _QUANTIFIERS = {"all", "every", "each", "any", "a", "an", "both"}
@@ -124,17 +126,23 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
         colour = out[k - 1] if k > 0 and out[k - 1] in COLORS else None
         if not cands or (w in LABELS or w in _PLURAL) and sing in labels and (colour is None or (colour, sing) in present):
             continue
+        plural = sing != w
+        if w == "dice" and not (set(out[max(0, k - 3):k]) & {"all", "both", "two", "three", "four", "five", "these",
+                                                               "those", "every", "each"}):
+            plural = False       # "the purple dice": one die, as people say it
         if w in LABELS or w in _PLURAL:
-            # "the yellow block" with no yellow block: the one other kind of yellow thing it may mean
-            alts = [lab for lab in cands if (colour, lab) in present]
+            # "the yellow block" with no yellow block: the one other kind of yellow thing it may mean;
+            # "each block" with no block at all: the one kind of thing present that it may mean
+            alts = [lab for lab in cands if (colour, lab) in present] if colour else \
+                [lab for lab in cands if lab in labels]
             if len(alts) == 1:
-                out[k] = alts[0] + "s" if sing != w else alts[0]
+                out[k] = alts[0] + "s" if plural else alts[0]
             continue
         pick = next((lab for lab in cands if (colour, lab) in present), None) if colour else None
         pick = pick or next((lab for lab in cands if lab in labels), None)
         if pick is None:
             continue
-        out[k] = pick + "s" if sing != w else pick
+        out[k] = pick + "s" if plural else pick
     return out
 
 
@@ -166,7 +174,8 @@ def _apply_corrections(text: str) -> str:
         m = _CORRECTION_RE.search(text)
         if m is None:
             return text
-        before, after = text[:m.start()].rstrip(" ,-"), text[m.end():].strip(" ,-")
+        # "... in the purple bowl . wait , no . in the blue bowl .": a correction may follow a full stop
+        before, after = text[:m.start()].rstrip(" ,-.;"), text[m.end():].strip(" ,-.;")
         mentions = list(_mention_re().finditer(before))
         if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
             text = before + " " + after
@@ -345,6 +354,8 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     words, assumed = correct_words(text.split(), objects)
     words = _resolve_nouns(words, objects)
     text = _expand_coordination(" ".join(words))
+    # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl
+    text = re.sub(r"\b(bowl|tray)s? that match(es)? (it|them)\b", r"matching \1", text)
     text = _apply_corrections(text)
     text = " ".join(_resolve_ones(text.split(), objects))
     text = _resolve_same(text, objects)
@@ -365,6 +376,14 @@ def _tokens(text: str) -> list:
     while i < n:
         word = w[i]
         # "the rest (of the cubes)", "the others", "the other legos": a group less what is named elsewhere
+        # "the other two (cubes)": the number says no more than "the others (cubes)"
+        mo = re.match(r"(all )?the other (two|three|four|2|3|4)( (\w+))?", " ".join(w[i:i + 5]))
+        if mo:
+            lab = mo.group(4) if mo.group(4) in _PLURAL else None
+            k = len(mo.group(0).split()) - (1 if mo.group(3) and lab is None else 0)
+            out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:i + k]), rest=True))
+            i += k
+            continue
         m = re.match(r"(all )?the (rest|others|other (\w+))( of (the )?(\w+))?", " ".join(w[i:i + 6]))
         if m and (m.group(3) is None or m.group(3) in _PLURAL):
             of_kind = m.group(6) in _PLURAL
@@ -589,6 +608,10 @@ def _parse_relations(toks: list) -> _Reading:
         while j < n and isinstance(toks[j], str) and toks[j] in ("the", "a", "an"):
             j += 1
         target = toks[j] if j < n and isinstance(toks[j], Mention) else None
+        if target is None and rel == "on" and j < n and toks[j] == "top" and \
+                not (j + 1 < n and toks[j + 1] == "of") and prev_rel is not None:
+            # "put B on A, then C on top": on top of what the previous relation placed (a pronoun target)
+            target = Mention("pronoun", text="top")
         if rel == "except" and toks[i + k - 1] == "not" and _match_marker(toks, i + k) is not None:
             negated = True                 # "next to the green cube but not next to the blue cube"
             i += k
@@ -638,7 +661,14 @@ def _parse_relations(toks: list) -> _Reading:
             continue
         if target.kind == "pronoun":
             before = prev_rel[1] if prev_rel is not None else []
-            if before and not any(b is s for b in before for s in subj):
+            # "put the cube in the bowl, then the other one in it too": "in it" is a container when one
+            # was named (the previous target first), not the cube just placed in it
+            boxes = [m for m in ([prev_rel[2]] if prev_rel is not None else []) + list(reversed(seen))
+                     if rel == "in" and m.kind == "ref" and m.label in CONTAINER_LABELS
+                     and not any(m is s for s in subj)]
+            if boxes:
+                target = boxes[0]
+            elif before and not any(b is s for b in before for s in subj):
                 target = before[-1]
             elif prev_rel is not None and not any(prev_rel[2] is s for s in subj):
                 target = prev_rel[2]
@@ -814,7 +844,9 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             if o.label == "bowl":
                 bowls.setdefault(o.color, []).append(o)
         cubes = [o for o in objects if o.label == "cube" and o.id not in keep]
-        cut = next((k for k, w in enumerate(toks) if w in ("except", "but", "besides", "excluding")), None)
+        # every exclusion marker ("except", "but", "apart from", "other than", ...)
+        cut = next((k for k in range(len(toks)) if isinstance(toks[k], str) and
+                    (_match_marker(toks, k) or ("", 0))[0] == "except"), None)
         if cut is not None:   # "sort all the cubes except the yellow one"
             out = {_ground_ref(m, objects).id for m in toks[cut:] if isinstance(m, Mention) and m.kind == "ref"}
             keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
