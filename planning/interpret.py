@@ -305,9 +305,19 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
 
 
 def _telegraphic(text: str) -> str:
-    """"blue cube, white bowl" / "blue, purple: tray" -> "... in ..."; "mug, front" -> "... to the front"."""
+    """"blue cube, white bowl" / "blue, purple: tray" -> "... in ..."; "mug, front" -> "... to the front";
+    "pink bowl: the yellow and the cyan" -> "... in the pink bowl"; each sentence on its own
+    ("red cube: red bowl. blue cube: blue bowl.")."""
+    sentences = [p for p in re.split(r" (?=[.;!?](?: |$))", text) if p.strip()]
+    if len(sentences) > 1:
+        return " ".join(_telegraphic(p.lstrip(".;!? ").strip()) + " ." for p in sentences
+                        if p.lstrip(".;!? ").strip())
+    text = text.strip(" .;!?")
     if any(w in _REL_WORDS for w in text.split()):
         return text
+    m = re.match(r"^(the )?(\w+ )?(\w+) : (.*\S)$", text)
+    if m is not None and _label_word(m.group(3)) in CONTAINER_LABELS and _mention_re().search(m.group(4)):
+        return f"{m.group(4)} in the {m.group(2) or ''}{m.group(3)}"     # the place first, then what goes there
     m = re.match(r"^(.*\S) [,:] (the )?(\w+ )?(\w+)$", text)
     if m is not None:
         if m.group(4) in REGIONS or m.group(4) in ("middle", "centre"):
@@ -889,8 +899,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
     stack_group = bool(groups) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b", text) is None          # "stack all three", "pile the cubes up"
-    if (re.search(r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|(at|on) the (bottom|base))\b", text)
-            and (len(refs) >= 2 or groups)) or stack_group:
+    if (re.search(_TOWER_WORDS, text) and (len(refs) >= 2 or groups)) or stack_group:
         if groups:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
@@ -906,27 +915,37 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     return None
 
 
+# a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
+# red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
+_TOWER_WORDS = (rf"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
+                rf"|(at|on) the (bottom|base)|(bottom|base) (the )?({'|'.join(COLORS)}))\b")
+
+
 def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
     """Bottom-up order of a tower told in words: in the order said ("red, green, cyan, bottom to top";
-    "the blue cube at the bottom, then the red cube"), reversed for "top to bottom", and with the
-    places named moved there ("cyan on top, orange in the middle and yellow at the bottom")."""
+    "the blue cube at the bottom, then the red cube"), reversed for "top to bottom" / "top down", and
+    with the places named moved there ("cyan on top, orange in the middle and yellow at the bottom";
+    "bottom purple, then green, top orange"). A place word belongs to the object of its own clause:
+    the words after the object up to the next clause boundary, or the word just before it."""
     refs: list[tuple[ObjectState, str]] = []
     for k, tk in enumerate(toks):
         if not (isinstance(tk, Mention) and tk.kind == "ref"):
             continue
         words = []
         for nxt in toks[k + 1:]:
-            if isinstance(nxt, Mention) and nxt.kind == "ref":
+            if isinstance(nxt, Mention) and nxt.kind == "ref" or nxt in (",", ";", ".", "then", "and"):
                 break
             words.append(nxt if isinstance(nxt, str) else nxt.region or "")
         tail = " ".join(words)
-        place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to)", tail) else
-                 "top" if re.search(r"\btop\b(?! of| to)", tail) else
+        head = next((p for p in reversed(toks[:k]) if not (isinstance(p, str) and p in ("the", "a", "an"))), "")
+        head = head if isinstance(head, str) else ""
+        place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
+                 "top" if re.search(r"\btop\b(?! of| to| down)|^last\b", tail) or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
         refs.append((_ground_ref(tk, objects), place))
     said = [o for o, _ in refs]
-    if any(re.search(r"\btop to bottom\b", w) for w in toks if isinstance(w, str)) or \
-            " ".join(w for w in toks if isinstance(w, str)).find("top to bottom") >= 0:
+    if re.search(r"\btop to bottom\b|\btop down\b|\bfrom the top\b",
+                 " ".join(w for w in toks if isinstance(w, str))):
         said.reverse()
         return said
     rank = {"bottom": 0, "": 1, "middle": 2, "top": 3}
@@ -1072,6 +1091,10 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                 _ground_ref(m, objects)
         except GroundingError as exc:
             return failed(exc.status, exc.message)
+        scope = _OUT_OF_SCOPE.search(text)
+        if scope is not None:   # "fill the mug with water", "go make me a sandwich": not a task at this table
+            return failed(_Status.REFUSED, f"I won't do that: {scope.group(0)!r} is outside what I can do; "
+                          "I can only move the objects on this table.")
         return failed(_Status.UNKNOWN, "I did not understand what should happen. Please say e.g. "
                       "'put the red cube in the blue bowl'.")
     valid, reasons = [], []
@@ -1094,6 +1117,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     return Interpretation(_Status.OK, goal, msg, [(str(g), float(s)) for g, s in zip(valid, scores)], llm_calls,
                           assumed)
 
+
+# What a tabletop pick-and-place robot cannot do, asked for in words the parser found no task in: liquids,
+# food, and places away from the table. Only a request that grounds to no goal is refused for it.
+_OUT_OF_SCOPE = re.compile(
+    r"\b(water|coffee|tea|juice|milk|soup|wine|beer|liquid|pour|spill|sandwich|cook|bake|food|meal|breakfast|lunch"
+    r"|dinner|eat|kitchen|fridge|door|window|room|upstairs|downstairs|outside|house|shop|store)\b")
 
 _OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (\w+)|anything else|everything else)"
                         r"(?: of (?:the )?(\w+))?$")

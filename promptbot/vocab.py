@@ -54,7 +54,7 @@ FUNCTION_WORDS = tuple(
     "inside beside between far closest nearest same different two three both is are be so that its "
     "bring give take set leave keep make go out apart places place leftmost rightmost colour color has "
     "there here what which where into onto at towards around away goes except but than everything "
-    "objects positions matching furthest stacked edge".split()
+    "objects positions matching furthest stacked edge last lastly base".split()
 )
 # Every word of the command language that is not a colour or an object noun: after a colour, such a
 # word leaves the colour bare ("put red in blue"); any other word is a noun ("the purple elephant").
