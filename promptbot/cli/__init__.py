@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("collect", "record scripted-expert demonstrations in simulation"),
     "train": ("train", "train the VLA policy"),
     "train-parser": ("train_parser", "fine-tune the LLM semantic parser (SmolLM2 + LoRA)"),
+    "train-prior": ("train_prior", "distil MCTS into the planner's learned prior and value (expert iteration)"),
     "export": ("export", "export the VLA policy (ONNX, TensorRT)"),
     "eval-policy": ("eval_policy", "evaluate the VLA policy in simulation"),
     "up": ("up", "start the promptbot ROS graph (sim or robot) without ros2 launch"),
