@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    from promptbot.bench.chart import Series, line_chart
+    from promptbot.bench._chart import Series, line_chart
     from promptbot.planning.prior_net import DEFAULT_CHECKPOINT
     from promptbot.planning.prior_train import TrainConfig, expert_iteration
 
