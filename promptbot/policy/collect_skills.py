@@ -63,7 +63,8 @@ def _world_skill_spec(_world: str, seed: int, mix: tuple[str, ...]) -> EpisodeSp
 
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
                    max_minutes: float = 0.0, noise_lin_m_s: float = 0.0,
-                   mix: tuple[str, ...] = SKILL_NAMES, workers: int = 1, render_size: int = RENDER_SIZE) -> dict:
+                   mix: tuple[str, ...] = SKILL_NAMES, workers: int = 1, render_size: int = RENDER_SIZE,
+                   prelude=None) -> dict:
     """Record skill episodes (``skill_episode_spec``) with the shared collection loop.
 
     Frames are rendered at ``render_size`` (96 px, what evaluation renders) and stored at ``image_size``.
@@ -71,7 +72,7 @@ def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96
     return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
                    spec_fn=functools.partial(_world_skill_spec, mix=mix), label="skills",
                    max_minutes=max_minutes, noise_lin_m_s=noise_lin_m_s, workers=workers,
-                   render_size=max(render_size, image_size))
+                   render_size=max(render_size, image_size), prelude=prelude)
 
 
 def main(argv=None) -> int:

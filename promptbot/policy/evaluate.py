@@ -76,35 +76,27 @@ class LatencySpec:
         RunnerConfig(chunk_offset_steps=self.chunk_offset_steps)     # the runner's own bounds, checked up front
 
 
-def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float | None = None,
-                distractors: bool = False, latency: LatencySpec = LatencySpec(),
-                stall_s: float = STALL_S) -> EpisodeResult:
-    """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``)."""
-    from promptbot.policy.policy import Observation
-    from promptbot.sim.expert import Expert
+@dataclass
+class Drive:
+    """How a closed-loop stretch of the policy ended."""
+    end: str                    # done | timeout | stalled ("timeout": ``max_steps`` control periods ran out)
+    end_reason: str
+    control_steps: int
+    mean_infer_ms: float
 
-    spec = skill_episode_spec(seed)
-    skill, args = spec.plan[0]
-    world = "clutter" if distractors else spec.world
-    env.reset(world, seed)
-    if distractors and any(x not in {o.id for o in env.ground_truth()} for x in args if x not in REGIONS):
-        env.reset(spec.world, seed)   # the clutter scene lacks the trial's objects: fall back
-    if spec.setup_plan:
-        Expert(env).run_plan(spec.setup_plan)
-    texts = step_paraphrases(skill, args, heldout=heldout_paraphrase)
-    instruction = texts[seed % len(texts)]
+
+def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: int,
+                 latency: LatencySpec = LatencySpec()) -> Drive:
+    """Run the policy in ``env`` for at most ``max_steps`` control periods (the policy node's loop without
+    ROS: images + proprioception -> Policy.infer -> SkillRun -> twist/gripper action); the arm holds at the end."""
+    from promptbot.policy.policy import Observation
+
     use_wrist = policy.config.use_wrist
-    for camera in ("scene", "wrist") if use_wrist else ("scene",):     # discarded: the first frame after a reset
-        env.render(camera, RENDER_SIZE, RENDER_SIZE)                    # depends on earlier episodes (sim.demos)
-    timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
-    cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
-                       latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
-                       stall_s=stall_s)
     run = SkillRun(cfg, policy.config.chunk, 0.0)
-    t0, infer_s = time.perf_counter(), []
-    end, end_reason = "timeout", f"skill not finished after {timeout_s:.1f} s"
+    infer_s: list[float] = []
+    end, end_reason = "timeout", f"skill not finished after {max_steps * cfg.period_s:.1f} s"
     history: list = []                   # observations of the last obs_delay_steps + 1 periods
-    for k in range(int(timeout_s * cfg.control_rate_hz)):
+    for k in range(max_steps):
         _, q, _, _ = env.joint_state()
         proprio = proprio_from_joints(q[:7], env.gripper_width())
         stalled = run.check_progress(k * cfg.period_s, proprio[TCP_XYZ], float(proprio[GRIPPER_WIDTH_INDEX]))
@@ -130,9 +122,37 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
         else:
             env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
     env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
+    return Drive(end, end_reason, run.steps, 1e3 * float(np.mean(infer_s)) if infer_s else 0.0)
+
+
+def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float | None = None,
+                distractors: bool = False, latency: LatencySpec = LatencySpec(),
+                stall_s: float = STALL_S) -> EpisodeResult:
+    """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``)."""
+    from promptbot.sim.expert import Expert
+
+    spec = skill_episode_spec(seed)
+    skill, args = spec.plan[0]
+    world = "clutter" if distractors else spec.world
+    env.reset(world, seed)
+    if distractors and any(x not in {o.id for o in env.ground_truth()} for x in args if x not in REGIONS):
+        env.reset(spec.world, seed)   # the clutter scene lacks the trial's objects: fall back
+    if spec.setup_plan:
+        Expert(env).run_plan(spec.setup_plan)
+    texts = step_paraphrases(skill, args, heldout=heldout_paraphrase)
+    instruction = texts[seed % len(texts)]
+    # discarded: the first frame after a reset depends on earlier episodes (sim.demos)
+    for camera in ("scene", "wrist") if policy.config.use_wrist else ("scene",):
+        env.render(camera, RENDER_SIZE, RENDER_SIZE)
+    timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
+    cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
+                       latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
+                       stall_s=stall_s)
+    t0 = time.perf_counter()
+    drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency)
     ok, reason = skill_succeeded(skill, tuple(args), env)
-    return EpisodeResult(skill, seed, instruction, ok, reason, end, end_reason, run.steps, time.perf_counter() - t0,
-                         1e3 * float(np.mean(infer_s)) if infer_s else 0.0)
+    return EpisodeResult(skill, seed, instruction, ok, reason, drive.end, drive.end_reason, drive.control_steps,
+                         time.perf_counter() - t0, drive.mean_infer_ms)
 
 
 # --- batch evaluation (optionally in worker processes) ------------------------------------

@@ -132,8 +132,13 @@ def stored_frame(rgb: np.ndarray, image_size: int) -> np.ndarray:
 
 def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
                    on_frame: Callable[[int, np.ndarray], None] | None = None,
-                   noise_lin_m_s: float = 0.0, render_size: int | None = None) -> tuple[dict, dict]:
+                   noise_lin_m_s: float = 0.0, render_size: int | None = None,
+                   prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None) -> tuple[dict, dict]:
     """Run ``spec`` with the expert and return (arrays, metadata).
+
+    ``prelude(env, spec)``, when given, acts after the setup plan and before the expert starts (DAgger:
+    the policy drives first, promptbot.policy.dagger); only the expert's part is recorded, the prelude's
+    returned dict goes into the metadata under "prelude".
 
     ``noise_lin_m_s`` > 0 disturbs the executed twists (``ActionNoise``, DART) while the
     recorded actions stay the expert's clean corrections. Frames are rendered at
@@ -147,6 +152,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         if not all(r.success for r in res):
             raise SkillError(f"setup plan failed: {[(r.skill, r.args, r.success) for r in res]}")
         setup.go_home(2.0)
+    prelude_info = prelude(env, spec) if prelude is not None else None
     start = env.ground_truth()          # the episode's start: reference of the goal's unmoved(x)
     scene, wrist_imgs, proprio, actions, steps = [], [], [], [], []
     use_wrist = wrist and env.world.wrist_camera.enabled
@@ -198,6 +204,8 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     meta = {"world": spec.world, "seed": spec.seed, "family": spec.family, "instruction": spec.instruction,
             "goal": spec.goal, "plan": [[s, list(a)] for s, a in spec.plan], "success": success,
             "n_steps": int(len(actions)), "noise_lin_m_s": float(noise_lin_m_s), "render_size": render_size}
+    if prelude_info is not None:
+        meta["prelude"] = prelude_info
     return arrays, meta
 
 
@@ -262,14 +270,14 @@ LLVMPIPE_THREADS_PER_WORKER = "1"   # Mesa's CPU rasteriser threads in each para
 
 
 def _init_recorder(world: str, seed0: int, root: str, spec_fn, image_size: int, render_size: int | None,
-                   wrist: bool, noise_lin_m_s: float, parallel: bool = False) -> None:
+                   wrist: bool, noise_lin_m_s: float, prelude=None, parallel: bool = False) -> None:
     import atexit
 
     if parallel:     # before the EGL context exists; a value the user set wins
         os.environ.setdefault("LP_NUM_THREADS", LLVMPIPE_THREADS_PER_WORKER)
     _RECORDER.update(env=SimEnv(load_world(world), seed0, SimConfig.from_env()), world=world, root=root,
                      spec_fn=spec_fn, image_size=image_size, render_size=render_size, wrist=wrist,
-                     noise_lin_m_s=noise_lin_m_s)
+                     noise_lin_m_s=noise_lin_m_s, prelude=prelude)
     atexit.register(_RECORDER["env"].close)
 
 
@@ -280,7 +288,8 @@ def _record_job(job: tuple[int, int]) -> tuple[int, int, str | None, dict | None
     es = r["spec_fn"](r["world"], seed)
     try:
         arrays, meta = record_episode(r["env"], es, image_size=r["image_size"], wrist=r["wrist"],
-                                      noise_lin_m_s=r["noise_lin_m_s"], render_size=r["render_size"])
+                                      noise_lin_m_s=r["noise_lin_m_s"], render_size=r["render_size"],
+                                      prelude=r["prelude"])
     except SkillError as exc:
         return i, seed, None, {"error": str(exc)}
     return i, seed, write_episode_file(r["root"], i, arrays), meta
@@ -290,14 +299,15 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
             wrist: bool = True, progress: bool = True,
             spec_fn: Callable[[str, int], EpisodeSpec] | None = None, label: str | None = None,
             max_minutes: float = 0.0, noise_lin_m_s: float = 0.0, workers: int = 1,
-            render_size: int | None = None) -> dict:
+            render_size: int | None = None, prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None) -> dict:
     """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict.
 
     ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks; with
     ``workers`` > 1 it must be picklable: a module-level function or a ``functools.partial``);
     ``label`` names the dataset (default: the world); ``max_minutes`` stops starting new
     episodes after that wall time; ``render_size`` renders at that size and stores at
-    ``image_size`` (``stored_frame``). The renderer can be forced with PROMPTBOT_SIM_RENDERER.
+    ``image_size`` (``stored_frame``); ``prelude`` (picklable with ``workers`` > 1) acts before the
+    expert in every episode (``record_episode``). The renderer can be forced with PROMPTBOT_SIM_RENDERER.
     """
     if workers < 1:
         raise ValueError("workers must be >= 1")
@@ -312,7 +322,7 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
         bar = tqdm(total=episodes, initial=episodes - len(todo), desc=f"collect {label or spec.name}", unit="ep")
     ok = failed = 0
     t_end = time.monotonic() + 60.0 * max_minutes if max_minutes else None
-    init = (world, seed0, str(out), spec_fn, image_size, render_size, wrist, noise_lin_m_s)
+    init = (world, seed0, str(out), spec_fn, image_size, render_size, wrist, noise_lin_m_s, prelude)
 
     def finish(result: tuple[int, int, str | None, dict | None]) -> None:
         nonlocal ok, failed
