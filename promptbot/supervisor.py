@@ -3,6 +3,11 @@
 This is the pip-only stand-in for ``ros2 launch``: ``promptbot up`` and the
 end-to-end demo use it with the node list from config/graph.yaml, turned into
 process specs by :func:`node_processes`.
+
+Readiness (:class:`Readiness`) is the pure half of the health probes of
+:mod:`promptbot.ros.health`: the graph is ready when every node has answered its probe with
+"ready", and each node's time from going down (a start, a respawn, a kill or a stop) to
+answering ready again is recorded.
 """
 from __future__ import annotations
 
@@ -79,6 +84,7 @@ class _Proc:
     respawn_at: float | None = None
     given_up: bool = False
     starts: int = 0
+    started_at: float | None = None      # monotonic time of the latest start [s]
 
 
 def _die_with_parent() -> None:
@@ -118,6 +124,7 @@ class Supervisor:
                                       start_new_session=True, preexec_fn=_die_with_parent)
         logf.close()
         proc.starts += 1
+        proc.started_at = time.monotonic()
         proc.respawn_at = None
         log.info("started %s (pid %d)", proc.spec.name, proc.popen.pid)
 
@@ -158,11 +165,28 @@ class Supervisor:
     def starts(self, name: str) -> int:
         return self._procs[name].starts
 
-    def kill(self, name: str) -> None:
-        """Fault injection: SIGKILL one node (the supervisor respawns it)."""
+    def started_at(self, name: str) -> float | None:
+        """Monotonic time of the node's latest start [s]."""
+        return self._procs[name].started_at
+
+    def given_up(self, name: str) -> bool:
+        return self._procs[name].given_up
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._procs)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> bool:
+        """Fault injection: send ``sig`` to one node's process group (SIGKILL: the supervisor
+        respawns it; SIGSTOP / SIGCONT: freeze and thaw it). False when it is not running."""
         p = self._procs[name].popen
-        if p is not None and p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
+        if p is None or p.poll() is not None:
+            return False
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            return False
+        return True
 
     def stop(self, timeout: float = 8.0) -> dict[str, int | None]:
         """SIGINT every node, wait up to ``timeout`` s, then SIGKILL. Returns exit codes."""
@@ -170,6 +194,7 @@ class Supervisor:
         running = [p for p in self._procs.values() if p.popen is not None and p.popen.poll() is None]
         for p in running:
             try:
+                os.killpg(p.popen.pid, signal.SIGCONT)       # a node frozen by fault injection must see SIGINT
                 os.killpg(p.popen.pid, signal.SIGINT)
             except ProcessLookupError:
                 pass
@@ -185,3 +210,113 @@ class Supervisor:
                     pass
                 p.popen.wait(timeout=5.0)
         return {name: (p.popen.returncode if p.popen else None) for name, p in self._procs.items()}
+
+
+# ---------------------------------------------------------------- readiness (pure)
+@dataclass(frozen=True)
+class NodeHealth:
+    """One node's answer to a health probe."""
+    answered: bool
+    ready: bool
+    message: str = ""
+    rtt_s: float | None = None           # probe sent -> answer seen [s]
+
+
+@dataclass
+class Recovery:
+    """A node that went down (``cause``) and answered ready again ``time_to_ready_s`` later."""
+    node: str
+    cause: str
+    down_at: float                       # monotonic [s]
+    ready_at: float | None = None
+    graph_ready_at: float | None = None  # every node ready again [s, monotonic]
+
+    @property
+    def time_to_ready_s(self) -> float | None:
+        return None if self.ready_at is None else self.ready_at - self.down_at
+
+    @property
+    def graph_time_to_ready_s(self) -> float | None:
+        return None if self.graph_ready_at is None else self.graph_ready_at - self.down_at
+
+    def to_dict(self) -> dict:
+        return {"node": self.node, "cause": self.cause, "time_to_ready_s": self.time_to_ready_s,
+                "graph_time_to_ready_s": self.graph_time_to_ready_s}
+
+
+class Readiness:
+    """Graph readiness from health probes: ready when every node answered "ready".
+
+    ``mark_down(name, t, cause)`` starts a recovery clock (a start, a respawn, a SIGKILL, a
+    SIGSTOP); the next probe in which that node answers ready stops it, and the first probe in
+    which the whole graph answers ready stops the graph clock.
+    """
+
+    def __init__(self, names: list[str], t0: float):
+        if not names:
+            raise ValueError("Readiness needs at least one node")
+        self.names = list(names)
+        self.t0 = t0
+        self.health: dict[str, NodeHealth] = {n: NodeHealth(False, False, "not probed yet") for n in names}
+        self.first_ready_at: float | None = None        # the graph's first moment of readiness
+        self.recoveries: list[Recovery] = []
+        self._open: dict[str, Recovery] = {}
+        self._was_ready = False
+
+    @property
+    def ready(self) -> bool:
+        return all(h.ready for h in self.health.values())
+
+    def waiting_for(self) -> dict[str, str]:
+        return {n: h.message for n, h in self.health.items() if not h.ready}
+
+    def mark_down(self, name: str, t: float, cause: str) -> None:
+        if name not in self.health:
+            raise KeyError(f"unknown node {name!r}")
+        if name in self._open:          # already down (a kill, then its respawn): the first cause counts
+            return
+        rec = Recovery(name, cause, t)
+        self._open[name] = rec
+        self.recoveries.append(rec)
+        self.health[name] = NodeHealth(False, False, cause)
+
+    def update(self, t: float, results: dict[str, NodeHealth]) -> list[str]:
+        """Take one probe's answers at time ``t``; returns events worth printing."""
+        events = []
+        for name, h in results.items():
+            if name not in self.health:
+                continue
+            before = self.health[name]
+            self.health[name] = h
+            if h.ready and not before.ready:
+                rec = self._open.pop(name, None)
+                if rec is not None:
+                    rec.ready_at = t
+                    events.append(f"{name} ready again {rec.time_to_ready_s:.1f} s after {rec.cause}")
+            elif before.ready and not h.ready:
+                events.append(f"{name} not ready: {h.message}")
+        ready = self.ready
+        if ready:
+            for rec in self.recoveries:
+                if rec.graph_ready_at is None and rec.ready_at is not None:
+                    rec.graph_ready_at = t
+            if self.first_ready_at is None:
+                self.first_ready_at = t
+                events.append(f"graph ready: {len(self.names)}/{len(self.names)} nodes answered ready "
+                              f"after {t - self.t0:.1f} s")
+            elif not self._was_ready:
+                events.append("graph ready again")
+        self._was_ready = ready
+        return events
+
+    def summary(self) -> dict:
+        done = [r.time_to_ready_s for r in self.recoveries if r.time_to_ready_s is not None]
+        return {
+            "ready": self.ready,
+            "first_ready_s": None if self.first_ready_at is None else self.first_ready_at - self.t0,
+            "nodes": {n: {"answered": h.answered, "ready": h.ready, "message": h.message}
+                      for n, h in self.health.items()},
+            "recoveries": [r.to_dict() for r in self.recoveries],
+            "recoveries_pending": [r.node for r in self.recoveries if r.ready_at is None],
+            "time_to_ready_max_s": max(done) if done else None,
+        }

@@ -157,3 +157,75 @@ def test_sigkill_of_the_whole_graph_mid_task_leaves_a_readable_run_folder(tmp_pa
     for topic in ("/joint_states", "/sim/ground_truth", "/camera/color/image_raw"):
         assert rec.messages.get(topic, 0) > 0, (topic, rec)
     assert recover_run_folder(out) and (out / "report.html").is_file()
+
+
+# ---------------------------------------------------------------- readiness means ready
+def test_readiness_needs_every_node_and_times_each_recovery():
+    from promptbot.supervisor import NodeHealth, Readiness
+
+    up, loading = NodeHealth(True, True, "up"), NodeHealth(True, False, "loading the LLM (smollm2)")
+    r = Readiness(["sim", "planner"], t0=100.0)
+    assert r.update(101.0, {"sim": up, "planner": loading}) == [] and not r.ready
+    assert r.waiting_for() == {"planner": "loading the LLM (smollm2)"}
+    events = r.update(104.0, {"sim": up, "planner": up})
+    assert r.ready and r.summary()["first_ready_s"] == pytest.approx(4.0) and "graph ready" in events[0]
+
+    r.mark_down("planner", 110.0, "SIGKILL")
+    r.mark_down("planner", 111.0, "respawn #1")              # its respawn: the kill's clock keeps running
+    assert not r.ready
+    r.update(112.0, {"sim": up, "planner": NodeHealth(False, False, "no answer within 1.0 s")})
+    r.update(113.0, {"sim": up, "planner": loading})
+    events = r.update(117.5, {"sim": up, "planner": up})
+    assert r.ready and any("planner ready again 7.5 s after SIGKILL" in e for e in events)
+    [rec] = r.summary()["recoveries"]
+    assert rec == {"node": "planner", "cause": "SIGKILL", "time_to_ready_s": 7.5, "graph_time_to_ready_s": 7.5}
+
+
+@pytest.mark.graph
+def test_up_reports_ready_only_when_the_llm_is_loaded_and_times_a_respawn(tmp_path):
+    import psutil
+
+    from promptbot.testing import fresh_domain_id, isolated_env
+
+    env = isolated_env(fresh_domain_id())
+    health = tmp_path / "health.json"
+    proc = subprocess.Popen([str(BIN / "promptbot"), "up", "sim", "--only", "safety,planner",
+                             "--log-dir", str(tmp_path / "logs")], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+    def state() -> dict:
+        try:
+            return json.loads(health.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def wait(pred, timeout: float, what: str) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = state()
+            if pred(s):
+                return s
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}: {state()}")
+
+    try:
+        s = wait(lambda s: s.get("ready"), 120.0, "the graph to be ready")
+        assert s["nodes"]["planner"]["message"] == "ready"              # the LLM is in memory
+        assert s["nodes"]["safety"] == {"answered": True, "ready": True, "message": "up"}
+        safety = next(p for p in psutil.Process(proc.pid).children() if "safety_node" in " ".join(p.cmdline()))
+        os.killpg(safety.pid, signal.SIGKILL)
+        s = wait(lambda s: s.get("ready") and any(r["node"] == "safety" and r["time_to_ready_s"]
+                                                  for r in s.get("recoveries", [])), 60.0, "the respawned safety")
+        [rec] = [r for r in s["recoveries"] if r["node"] == "safety"]
+        assert 0.0 < rec["time_to_ready_s"] < 30.0, rec
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+    assert "graph ready: 2/2 nodes answered ready" in err, err[-2000:]
+    assert "safety ready again" in err, err[-2000:]
