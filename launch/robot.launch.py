@@ -1,7 +1,10 @@
 """ros2 launch promptbot robot.launch.py: the 'robot' graph of config/graph.yaml.
 
 The node list, parameter files and respawn settings come from config/graph.yaml,
-which `promptbot up robot` (the pip-only runner) reads too.
+which `promptbot up robot` (the pip-only runner) reads too. Every node serves its readiness probe
+/<name>_node/health (std_srvs/Trigger, promptbot.ros.health), e.g.
+`ros2 service call /planner_node/health std_srvs/srv/Trigger`; `promptbot up` prints the
+graph\'s readiness from them.
 """
 from promptbot.ros.launch_graph import graph_launch_description
 

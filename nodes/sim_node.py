@@ -201,6 +201,10 @@ class SimNode(Node):
             return
         self._requests.put(("trajectory", (times, pos)))
 
+    def health(self) -> tuple[bool, str]:
+        """The /sim_node/health probe (promptbot.ros.health): ready while the physics thread runs."""
+        return self._thread.is_alive(), "simulating" if self._thread.is_alive() else "the sim thread stopped"
+
     def _call(self, kind: str, payload, timeout: float = 120.0):
         fut: Future = Future()
         self._requests.put((kind, payload, fut))

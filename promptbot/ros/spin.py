@@ -13,6 +13,7 @@ One place decides what a node process does at its edges:
   (``promptbot.supervisor``), ``ros2 launch`` shows the line.
 - Any other error, or an error after the node is up, propagates (traceback, non-zero
   exit) so the respawn logic sees a crash.
+- Once built, every node serves ``/<node>/health`` (:mod:`promptbot.ros.health`).
 """
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def spin_node(
         except PARAMETER_ERRORS + tuple(startup_errors) as exc:
             rclpy.logging.get_logger(name).error(f"cannot start: {exc}")
             raise SystemExit(EXIT_CANNOT_START) from None
+        from promptbot.ros.health import add_health_service
+
+        add_health_service(node)      # /<node>/health answers from here on: the node is built (models loaded)
         executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else SingleThreadedExecutor()
         executor.add_node(node)
         executor.spin()
