@@ -48,9 +48,25 @@ def test_plan_bad_world_exit_2():
 
 def test_bench_planner_smoke():
     p = subprocess.run([sys.executable, "-m", "promptbot", "bench", "planner", "--json", "--tasks", "12",
-                        "--invalid", "6", "--llm", "uniform", "--methods", "mcts_uniform"],
+                        "--invalid", "6", "--llm", "uniform", "--methods", "mcts_uniform", "--hard-seeds", "0"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["tasks"] == 12 and out["methods"]["mcts_uniform"]["success"] >= 0.9
     assert out["refusals"]["cases"] == 6 and out["goal_interpretation"]["accuracy"] >= 0.9
+
+
+def test_bench_planner_prior_section(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "promptbot", "bench", "planner", "--json", "--tasks", "4",
+                        "--invalid", "3", "--llm", "uniform", "--methods", "mcts_uniform,mcts_learned",
+                        "--hard-seeds", "1", "--budgets", "6,12", "--run-dir", str(tmp_path)],
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["methods"]["mcts_learned"]["tasks"] == 4 and out["methods"]["mcts_learned"]["llm_calls_mean"] == 0
+    prior = out["prior"]
+    assert prior["tasks"]["held_out_worlds"] > 0 and prior["budgets"] == [6, 12, 48]
+    for name in ("held_out_worlds", "train_worlds_new_seeds"):
+        for key in ("mcts_uniform@6", "mcts_learned@12", "mcts_learned@48", "greedy_learned@48"):
+            assert 0.0 <= prior["results"][name][key]["success"] <= 1.0
+    assert (tmp_path / "prior_budget.png").read_bytes()[:4] == b"\x89PNG"
