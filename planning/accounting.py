@@ -20,7 +20,10 @@ The check looks at the goal only, not at how a parser got there:
 * "the rest", "the others", "other X" need the goal to name an object the request does not name;
 * "the same", "too", "also", "as well" need at least two objects placed;
 * "only" needs the goal to move nothing the request does not name;
-* every object the request names by colour needs to be in the goal, unless it was corrected away.
+* every object the request names by colour needs to be in the goal, unless it was corrected away;
+* a colour match ("its own colour", "the matching bowl", "the bowl that matches it", "sort by colour")
+  needs every object put in a container to share the container's colour, unless the request names
+  that container by its colour.
 
 Objects are found by their colour and label words (and the label synonyms of
 :mod:`promptbot.vocab`); "it" and "one" are taken as unknown, so a check that needs them falls back
@@ -51,6 +54,8 @@ _NOUNS = "|".join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS) | {"one", "ones"},
 _PLACE_WORDS = r"\b(in|into|inside|on|onto|to|next to|near|beside|by|from|out of)\b"
 _STATE = r"belong|belongs|matter|fit|fits|need to worry|care|mind|look|seem"
 _BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
+_MATCH = (r"\bmatch(es|ing)?\b|\bsame colou?r\b|\b(its|their) (own )?(colou?rs?|bowls?|trays?|containers?|dish(es)?)\b"
+          r"|\bby colou?r\b")
 _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\binside\b", ("in", "on", "in_any")),
               (r"\bon(to)?\b|\bon top\b", ("on", "in")), (r"\bnext to\b|\bnear\b|\bbeside\b|\bby\b", ("near",)),
               (r"\bleft\b", ("left_of", "in_region")), (r"\bright\b", ("right_of", "in_region"))]
@@ -251,6 +256,15 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
+    if re.search(_MATCH, t):
+        said = {x for _, c in mentioned(t, objects) for x in c}
+        for l in pos_lits:
+            if l.pred != "in" or l.args[1] not in by_id or l.args[0] not in by_id or l.args[1] in said:
+                continue
+            a, c = by_id[l.args[0]], by_id[l.args[1]]
+            if a.color != c.color:
+                out.append(Unaccounted(re.search(_MATCH, t).group(0),
+                                       f"the reading puts the {a.color} {a.label} in the {c.color} {c.label}"))
     seen, uniq = set(), []
     for u in out:
         if u.phrase not in seen:

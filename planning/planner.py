@@ -12,6 +12,7 @@ every step. Nothing here moves a robot.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -39,6 +40,7 @@ from promptbot.planning.validate import validate_plan
 from promptbot.planning.world import WorldState, execute
 from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
+from promptbot.vocab import COLORS, COMMAND_WORDS, LABELS, NOUN_LABELS, NOUN_PLURALS
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +215,12 @@ def _which(readings: Sequence[Goal], objects: Sequence[ObjectState]) -> str:
     return "Did you mean " + " or ".join(said) + "?"
 
 
+def _unknown_words(instruction: str) -> list[str]:
+    """Words of ``instruction`` outside the rule parser's language (command words, colours, nouns)."""
+    known = COMMAND_WORDS | set(COLORS) | set(NOUN_LABELS) | set(NOUN_PLURALS) | set(LABELS)
+    return [w for w in re.findall(r"[a-z]+", instruction.lower()) if w not in known and len(w) > 2]
+
+
 def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """The accounting question when ``goal`` ignores a content word of the request, else None."""
     missing = unaccounted(instruction, goal, objects)
@@ -229,8 +237,9 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
     * llm: the LLM's best reading if it is clearly ahead (``margin`` nats over the next different reading)
       and accounts for every content word; else a question that names the readings.
     * hybrid: both agree (the LLM's best is the rule reading) -> act. They disagree -> ask, naming
-      the readings. The rule parser fails (unknown / ambiguous, or its reading ignores a content word)
-      and the LLM's best is clearly ahead and accounts for everything -> act on it, saying so.
+      the readings. The rule parser fails (unknown, or its reading ignores a content word) and the
+      LLM's best is clearly ahead and accounts for everything -> act on it, saying so. The rule
+      parser's own question about a reference that several objects fit stands (the LLM would guess).
     """
     rule_readings = [(g, float(sc), "rule") for g, sc in rule.candidates]
     llm = list(llm or [])
@@ -274,7 +283,12 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
             return answer("ok", rule.message, rule.goal)     # two parsers agree
         others = [d.goal for d in distinct if d.goal != rule.goal][:2]
         return answer("ambiguous", _which([rule.goal] + others, objects))
-    if rule.status in ("ok", "unknown", "ambiguous") and best is not None and ahead and not best_q:
+    # the rule parser knew every word and still found several objects that fit ("the black one": the mug or
+    # the block): the scene leaves the choice open, and the LLM's preference would be a guess, so the
+    # question stands. With words the rules do not know ("the sunny bowl") the LLM may know better.
+    real_choice = rule.status == "ambiguous" and not _unknown_words(instruction)
+    if rule.status in ("ok", "unknown", "ambiguous") and not real_choice and best is not None and ahead \
+            and not best_q:
         note = f"I read it as: {_say(best.goal, objects)}"
         return answer("ok", f"Goal: {_say(best.goal, objects)}.", best.goal, list(best.assumptions) + [note])
     if rule.status != "ok":

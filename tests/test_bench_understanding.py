@@ -7,6 +7,7 @@ fields, every accepted goal for the extended goal syntax (the goal language plus
 """
 import argparse
 import json
+import shutil
 from collections import Counter
 
 import pytest
@@ -166,3 +167,54 @@ def test_runner_rejects_unknown_method(capsys):
     assert und.run(parser.parse_args(["--llm", "uniform", "--methods", "oracle"])) == 2
     assert "unknown method" in capsys.readouterr().err
     assert und.METHODS == ("rule", "llm", "hybrid")
+
+
+def test_spoken_run_uses_the_speech_nodes_configuration_and_other_voices():
+    from promptbot.bench import asr
+
+    params = und.speech_node_config()
+    cfg = und._recognizer_config(params)
+    assert (cfg.beam_size, cfg.n_best, cfg.lm_weight) == (params["beam_size"], min(params["n_best"], params["beam_size"]),
+                                                          params["lm_weight"])
+    assert cfg.use_hotwords == params["use_hotwords"] and cfg.rescore == params["rescore"]
+    assert cfg.min_confidence == params["min_confidence"]
+    # never the voices, rates or noise levels that bench asr tunes the recogniser on
+    assert not set(und.SPOKEN_VOICES) & set(asr.VOICES)
+    assert not set(und.SPOKEN_RATES_WPM) & set(asr.RATES_WPM)
+    assert f"snr{und.SPOKEN_SNR_DB}" not in asr.CONDITIONS
+    with pytest.raises(ValueError):
+        und._recognizer_config({**params, "n_best": 0})
+
+
+def test_speech_node_config_rejects_a_file_without_its_parameters(tmp_path):
+    bad = tmp_path / "speech.yaml"
+    bad.write_text("other_node:\n  ros__parameters: {}\n")
+    with pytest.raises(ValueError, match="ros__parameters"):
+        und.speech_node_config(str(bad))
+
+
+def test_an_utterance_not_accepted_is_a_question():
+    h = und.Heard("", (), False, 1.0, "en-us+f3", 125, "LOW_CONFIDENCE")
+    res = und._NotHeard(h)
+    assert res.status == "unknown" and "say it again" in res.message
+    assert und.classify({"expect": "goal", "goals": ["on(a, b)"]}, res.status, "") == "asked"
+    assert und.classify({"expect": "clarify", "goals": []}, res.status, "") == "correct"
+
+
+@pytest.mark.graph          # starts espeak-ng and sox
+@pytest.mark.slow           # loads the Whisper model
+@pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")), reason="espeak-ng / sox missing")
+def test_spoken_runner_on_a_few_items(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    und.add_arguments(parser)
+    out = tmp_path / "rows.jsonl"
+    args = parser.parse_args(["--json", "--llm", "uniform", "--split", "dev2", "--limit", "2", "--spoken",
+                              "--out", str(out)])
+    assert und.run(args) == 0
+    res = json.loads(capsys.readouterr().out)
+    cell = res["spoken"]["methods"]["rule"]["dev2"]
+    assert cell["items"] == 2 and sum(cell["outcomes"].values()) == 2
+    assert 0.0 <= cell["speech"]["wer_mean"] and res["spoken"]["voices"] == list(und.SPOKEN_VOICES)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    spoken = [r for r in rows if r.get("spoken")]
+    assert len(spoken) == 2 and all("heard" in r and r["outcome"] in und.OUTCOMES for r in spoken)

@@ -80,3 +80,17 @@ def test_the_planner_asks_instead_of_planning_a_reading_it_cannot_account_for():
         assert unaccounted(r.instruction, r.goal, tabletop()) == []
     else:
         assert r.status in ("ambiguous", "unknown") and r.steps == []
+
+
+def test_a_colour_match_the_reading_breaks_is_unaccounted():
+    from helpers.scenes import bowl, cube
+
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.55, -0.05), bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22)]
+    wrong = parse_goal("in(red_cube, green_bowl)")
+    right = parse_goal("in(red_cube, red_bowl)")
+    for text in ("put the red cube in its matching bowl", "red cube into the bowl of its own colour"):
+        assert [u.phrase for u in unaccounted(text, wrong, scene)], text
+        assert unaccounted(text, right, scene) == [], text
+    # a container named by its colour is what was asked for, matching or not
+    said = unaccounted("put the red cube in the green bowl, not the matching one", wrong, scene)
+    assert not [u for u in said if "puts the" in u.why], said

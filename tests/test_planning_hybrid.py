@@ -118,3 +118,10 @@ def test_the_planner_cache_builds_the_parser_once_for_llm_and_hybrid(monkeypatch
     assert made == ["smollm2"] and llm.parser is hybrid.parser and llm.config.understanding == "llm"
     cache.get(PlannerSettings(llm="uniform", method="mcts_uniform", understanding="llm", parser="hf:/elsewhere"))
     assert made == ["smollm2", "hf:/elsewhere"]
+
+
+def test_hybrid_keeps_the_rule_parsers_question_when_every_word_is_known():
+    # "the cube" fits three cubes; the LLM's confident pick would be a guess
+    p = FakeParser(("in(red_cube, white_bowl)", -0.01))
+    r = plan("hybrid", "put the cube in the white bowl", p)
+    assert r.status == "ambiguous" and r.steps == []

@@ -284,3 +284,56 @@ def test_a_bare_colour_before_a_command_word_still_names_the_one_of_that_colour(
     objs = [cube("purple", 0.45, 0.10), bowl("blue", 0.60, 0.20)]
     assert str(interpret("put purple in blue", objs).goal) == "in(purple_cube, blue_bowl)"
     assert str(interpret("the purple one into the blue, please", objs).goal) == "in(purple_cube, blue_bowl)"
+
+
+# --- issue 20, dev2: general mechanisms found on the second development file (phrasings here are new) ---
+
+@pytest.mark.parametrize("text,goal", [
+    # a self-correction after a full stop
+    ("put the green cube in the yellow bowl. wait, no. in the white bowl.", "in(green_cube, white_bowl)"),
+    # "the other two": the others, whatever the number
+    ("put the red cube in the yellow bowl and the other two in the white bowl",
+     "in(red_cube, yellow_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    # "in it" is the container named, not the cube just put there
+    ("put the red cube in the white bowl, then the blue cube in it as well",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    # "... then C on top": on what was just placed
+    ("put the green cube on the red cube, then the blue cube on top",
+     "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    # a bare noun for the one kind present it may mean; "dice" as one die
+    ("put each block in the white bowl",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("put the blue dice on the red dice", "on(blue_cube, red_cube)"),
+    # towers told by their places
+    ("from the bottom up: blue, red, green", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("bottom green, then blue, top red", "on(blue_cube, green_cube) & on(red_cube, blue_cube)"),
+    # telegraphic: the place first, and one sentence at a time
+    ("white bowl: the red and the green", "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("red cube: yellow bowl. blue cube: white bowl.", "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+])
+def test_dev2_mechanisms(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", r.message
+    assert r.goal == parse_goal(goal)
+
+
+def test_the_bowl_that_matches_it_even_misheard():
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.55, -0.05), bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22)]
+    for text in ("put the red cube in its own bowl", "put the red cube in the bull that matches it",
+                 "put the green cube into the bowl of its own colour"):
+        r = interpret(text, scene)
+        assert r.status == "ok", (text, r.message)
+        want = "in(red_cube, red_bowl)" if "red" in text else "in(green_cube, green_bowl)"
+        assert r.goal == parse_goal(want), text
+
+
+@pytest.mark.parametrize("text", ["pour some tea into the yellow bowl", "fetch me a drink from the fridge",
+                                  "fill the white bowl with water"])
+def test_out_of_scope_requests_that_ground_to_nothing_are_refused(text):
+    assert interpret(text, tabletop()).status == "refused"
+
+
+def test_out_of_scope_words_do_not_refuse_a_request_that_grounds():
+    # "door" names a direction here, not a place away from the table: the request grounds, so it stands
+    r = interpret("put the red cube in the white bowl, the one by the door", tabletop())
+    assert r.status != "refused"

@@ -40,6 +40,16 @@ method live under ``methods`` (the ablation of issue 20, one run):
 
 The ``llm`` and ``hybrid`` rows also give the parser's own time per instruction
 (``parse_time_s``, median / p90) and its model load (``parser_load_s``) apart.
+
+``--spoken`` also runs every item spoken (under ``spoken``, next to the typed rows): the text is
+synthesised by espeak-ng with voices and rates that ``promptbot bench asr`` does not tune on
+(SPOKEN_VOICES, SPOKEN_RATES_WPM), pink noise is added at SPOKEN_SNR_DB, and the audio goes
+through the speech pipeline with the speech node's configuration (``config/speech_node.yaml``:
+model, decoding, hotwords, rescoring, confidence gates; the scene's labels and colours as the
+live vocabulary, as the node builds it from the scene topic). The transcript and its n-best are
+planned with the same scene. An utterance the recogniser does not accept as a command is the
+robot saying it did not catch that: a question (``asked``, or ``correct`` for a clarify item).
+The word error rate and the share not accepted are reported per split.
 """
 from __future__ import annotations
 
@@ -52,6 +62,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -72,6 +83,13 @@ METHODS = ("rule", "llm", "hybrid")
 QUESTION_STATUSES = frozenset({"ambiguous", "unknown", "impossible"})
 OUTCOMES = ("correct", "asked", "wrongly_refused", "confident_wrong", "wrong_no_plan")
 MAX_STEPS_TIMED = 4                # the issue's planning-time target is for plans of <= 4 steps
+# The spoken run: voices and rates that promptbot bench asr does not use (it tunes on the eight plain
+# English voices at 140/170/200 wpm): espeak-ng variants change pitch and formants. Pink noise at a
+# level bench asr does not use either (it has 20, 10, 5 dB).
+SPOKEN_VOICES = ("en-us+f3", "en-gb+m3", "en-gb-x-rp+f2", "en-029+m2", "en-gb-scotland+f4", "en-us-nyc+m5")
+SPOKEN_RATES_WPM = (125, 155, 185)
+SPOKEN_SNR_DB = 15
+SPEECH_NODE_YAML = "config/speech_node.yaml"
 
 
 class ExpectedGoalError(ValueError):
@@ -275,6 +293,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parser-adapter", default="auto",
                         help="LoRA adapter folder for the parser, 'none' (few-shot base model) or auto [auto]")
     parser.add_argument("--out", help="write per-item rows (JSON lines) to this file")
+    parser.add_argument("--spoken", action="store_true",
+                        help="also run every item spoken: espeak-ng (voices and rates bench asr does not tune on) "
+                             f"+ pink noise at {SPOKEN_SNR_DB} dB through the speech node's configuration")
+    parser.add_argument("--speech-config", default=None,
+                        help=f"speech node parameters for --spoken [{SPEECH_NODE_YAML} of the repository]")
 
 
 class _TimedParser:
@@ -304,13 +327,21 @@ class _TimedParser:
 
 
 def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress, sink, method: str = "rule",
-              timer: _TimedParser | None = None) -> list[dict]:
+              timer: _TimedParser | None = None, heard: dict | None = None) -> list[dict]:
+    """Plan and score ``items``; ``heard``: id -> :class:`Heard` (the spoken run) instead of the typed text."""
     rows = []
     for item in items:
         objects = scenes[(item["world"], item["seed"])]
         n_calls = len(timer.times) if timer is not None else 0
         unseen0 = timer.unseen_s if timer is not None else 0.0
-        res = planner.plan(item["text"], objects)
+        h = heard.get(item["id"]) if heard is not None else None
+        if h is not None and not h.accepted:
+            # the recogniser did not take it as a command: the robot asks the speaker to say it again
+            res = _NotHeard(h)
+        elif h is not None:
+            res = planner.plan(h.text, objects, transcripts=[h.text, *h.alternatives])
+        else:
+            res = planner.plan(item["text"], objects)
         planning_s = res.planning_time_s + ((timer.unseen_s - unseen0) if timer is not None else 0.0)
         goal_text = str(res.goal) if res.goal is not None else ""
         row = {"id": item["id"], "world": item["world"], "seed": item["seed"], "tags": item["tags"],
@@ -318,6 +349,9 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
                "message": res.message, "steps": len(res.steps),
                "planning_time_s": round(planning_s, 4),
                "outcome": classify(item, res.status, goal_text), "method": method}
+        if h is not None:
+            row.update(spoken=True, heard=h.text, accepted=h.accepted, wer=round(h.wer, 4), voice=h.voice,
+                       rate_wpm=h.rate_wpm)
         if timer is not None:
             row["parse_time_s"] = round(sum(timer.times[n_calls:]), 4) if len(timer.times) > n_calls else None
             row["readings"] = [list(r) for r in getattr(res, "readings", [])][:6]
@@ -327,6 +361,124 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
             sink.flush()
         progress.update()
     return rows
+
+
+@dataclass
+class Heard:
+    """One item as the speech pipeline heard it."""
+
+    text: str                          # the transcript (best after rescoring)
+    alternatives: tuple[str, ...]      # the other n-best texts
+    accepted: bool                     # is_command: confident speech the node would pass on
+    wer: float                         # word error rate of ``text`` against what was said
+    voice: str
+    rate_wpm: int
+    code: str = "OK"                   # the recogniser's outcome name
+
+
+class _NotHeard:
+    """A planner answer for an utterance the recogniser did not accept: a request to say it again."""
+
+    def __init__(self, h: Heard):
+        self.status, self.goal, self.steps, self.planning_time_s = "unknown", None, [], 0.0
+        self.message = f"Sorry, I did not catch that ({h.code}). Could you say it again?"
+
+
+def speech_node_config(path: str | None = None) -> dict:
+    """The speech node's ``ros__parameters`` from its YAML (default: the repository's config/speech_node.yaml)."""
+    import yaml
+
+    from promptbot.paths import repo_root
+
+    if path is None:
+        root = repo_root()
+        if root is None:
+            raise FileNotFoundError(f"no repository checkout: pass --speech-config ({SPEECH_NODE_YAML})")
+        path = str(Path(root) / SPEECH_NODE_YAML)
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    params = (doc.get("speech_node") or {}).get("ros__parameters")
+    if not isinstance(params, dict):
+        raise ValueError(f"{path}: no speech_node.ros__parameters")
+    return params
+
+
+def _recognizer_config(p: dict):
+    """RecognizerConfig from the node's parameters, mapped as nodes/speech_node.py maps them."""
+    from promptbot.speech import RecognizerConfig
+
+    d = RecognizerConfig()
+    beam = int(p.get("beam_size", d.beam_size))
+    min_conf = float(p.get("min_confidence", d.min_confidence))
+    wake = str(p.get("wake_phrase", d.wake_phrase) or "")
+    return RecognizerConfig(
+        language=p.get("language", d.language), beam_size=beam, n_best=min(int(p.get("n_best", d.n_best)), beam),
+        use_hotwords=bool(p.get("use_hotwords", d.use_hotwords)),
+        use_initial_prompt=bool(p.get("use_initial_prompt", d.use_initial_prompt)),
+        rescore=bool(p.get("rescore", d.rescore)), lm_weight=float(p.get("lm_weight", d.lm_weight)),
+        min_confidence=min_conf,
+        min_confidence_in_domain=min(float(p.get("min_confidence_in_domain", d.min_confidence_in_domain)), min_conf),
+        max_no_speech_prob=float(p.get("max_no_speech_prob", d.max_no_speech_prob)),
+        vad_threshold=float(p.get("vad_threshold", d.vad_threshold)), wake_phrase=wake,
+        require_wake_phrase=bool(p.get("require_wake_phrase", False)) and bool(wake.strip()),
+    )
+
+
+def hear_items(items: list[dict], scenes: dict, params: dict, seed: int = 20) -> tuple[dict, dict]:
+    """Speak every item (espeak-ng, SPOKEN_VOICES / SPOKEN_RATES_WPM, pink noise) and transcribe it with the
+    speech node's configuration ``params`` and each item's scene as the live vocabulary.
+
+    Returns (id -> Heard, info: model, voices, load time, decode time)."""
+    import shutil
+    import tempfile
+
+    from promptbot.bench.asr import Command, Synth
+    from promptbot.speech import load_recognizer
+    from promptbot.speech.text import wer
+    from promptbot.speech.vocab import Vocabulary
+    from promptbot.vocab import SCENE_WORDS
+
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise FileNotFoundError(f"{tool} is not installed (apt-get install espeak-ng sox)")
+    extra = tuple(SCENE_WORDS) + tuple(w.strip() for w in str(params.get("hotwords", "")).split(",") if w.strip())
+    t0 = time.perf_counter()
+    rec = load_recognizer(str(params.get("model", "tiny.en")), str(params.get("compute_type", "int8")),
+                          int(params.get("cpu_threads", 2)), _recognizer_config(params), Vocabulary(extra=extra),
+                          backend=str(params.get("backend", "faster-whisper")))
+    load_s = time.perf_counter() - t0
+    out: dict[str, Heard] = {}
+    decode_s = 0.0
+    progress = _Progress(len(items), "understanding spoken: speech")
+    with tempfile.TemporaryDirectory(prefix="pb-und-spoken-") as tmp:
+        synth = Synth(tmp, seed)
+        for k, item in enumerate(items):
+            objects = scenes[(item["world"], item["seed"])]
+            # the live scene, as the node builds its vocabulary from the scene topic
+            rec.vocabulary = Vocabulary.from_scene([o.label for o in objects], [o.color for o in objects], extra=extra)
+            voice = SPOKEN_VOICES[k % len(SPOKEN_VOICES)]
+            rate = SPOKEN_RATES_WPM[(k // len(SPOKEN_VOICES)) % len(SPOKEN_RATES_WPM)]
+            cmd = Command(k, item["text"], voice, rate, (), ())
+            audio = synth.degrade(synth.clean(cmd), f"snr{SPOKEN_SNR_DB}")
+            t1 = time.perf_counter()
+            res = rec.transcribe(audio)
+            decode_s += time.perf_counter() - t1
+            alts = tuple(a for a in res.alternatives if a and a != res.text)
+            out[item["id"]] = Heard(res.text, alts, bool(res.is_command), wer(item["text"], res.text), voice, rate,
+                                    res.code_name)
+            progress.update()
+    progress.close()
+    info = {"asr_model": str(params.get("model", "tiny.en")), "voices": list(SPOKEN_VOICES),
+            "rates_wpm": list(SPOKEN_RATES_WPM), "snr_db": SPOKEN_SNR_DB, "asr_load_s": round(load_s, 2),
+            "asr_decode_s_per_item": round(decode_s / max(1, len(items)), 3)}
+    return out, info
+
+
+def _speech_summary(rows: list[dict]) -> dict:
+    n = len(rows)
+    w = [r["wer"] for r in rows]
+    return {"wer_mean": round(sum(w) / n, 4) if n else None, "exact": _rate(sum(x == 0 for x in w), n),
+            "not_accepted": _rate(sum(not r["accepted"] for r in rows), n)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -401,6 +553,37 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if sink is not None:
             sink.close()
+    if getattr(args, "spoken", False):
+        try:
+            params = speech_node_config(args.speech_config)
+            all_items = [it for sp in splits for it in items[sp]]
+            heard, info = hear_items(all_items, scenes, params)
+        except (FileNotFoundError, ValueError, OSError, ImportError) as exc:
+            print(f"bench understanding: --spoken: {exc}", file=sys.stderr)
+            return 2
+        out["spoken"] = {**info, "speech_config": args.speech_config or SPEECH_NODE_YAML, "methods": {}}
+        sink = open(args.out, "a") if args.out else None
+        try:
+            for m in methods:
+                out["spoken"]["methods"][m] = {}
+                for s in splits:
+                    progress = _Progress(len(items[s]), f"understanding spoken {m}/{s}")
+                    rows = _run_rule(items[s], planners[m], scenes, progress, sink, m,
+                                     timer if m != "rule" else None, heard=heard)
+                    progress.close()
+                    cell = out["spoken"]["methods"][m]
+                    cell[s] = {**summarise(rows), "speech": _speech_summary(rows)}
+                    for name in PARTS.get(s, ()):
+                        if len(PARTS[s]) > 1:
+                            ids = {it["id"] for it in load_items(name)}
+                            part = [r for r in rows if r["id"] in ids]
+                            cell[PART_NAMES[name]] = {**summarise(part), "speech": _speech_summary(part)}
+                    typed = out["methods"][m][s]["accuracy"]
+                    if typed is not None and cell[s]["accuracy"] is not None:
+                        cell[s]["typed_minus_spoken_points"] = round(100 * (typed - cell[s]["accuracy"]), 1)
+        finally:
+            if sink is not None:
+                sink.close()
     out["wall_time_s"] = round(time.perf_counter() - t_start, 1)
     print(json.dumps(out) if args.json else json.dumps(out, indent=2))
     return 0
