@@ -21,6 +21,7 @@ The check looks at the goal only, not at how a parser got there:
 * "the same", "too", "also", "as well" need at least two objects placed;
 * "only" needs the goal to move nothing the request does not name;
 * every object the request names by colour needs to be in the goal, unless it was corrected away;
+* "instead" needs a placement (what to do instead), not only prohibitions;
 * a colour match ("its own colour", "the matching bowl", "the bowl that matches it", "sort by colour")
   needs every object put in a container to share the container's colour, unless the request names
   that container by its colour.
@@ -212,7 +213,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
 
     for m in re.finditer(rf"(?<= )(?:{_NEGATE}|{_KEEP})(?= )", t):
         word = m.group(0)
-        if word == "no" and re.match(r" ,| \.| sorry| wait", t[m.end():]):
+        if word == "no" and (re.match(r" ,| \.| sorry| wait", t[m.end():]) or
+                             re.search(r"\b(wait|oh|er|erm|uh|um|sorry) ,? ?$", t[:m.start()])):
             continue                   # a self-correction, checked above
         clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
             word.startswith("where") else _clause_after(t, m.start())
@@ -256,6 +258,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
+    if re.search(r" instead ", t) and not pos_lits:
+        out.append(Unaccounted("instead", "the reading says what not to do, and nothing to do instead"))
     if re.search(_MATCH, t):
         said = {x for _, c in mentioned(t, objects) for x in c}
         for l in pos_lits:

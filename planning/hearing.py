@@ -35,7 +35,7 @@ furthest new old only single lone remaining two three four five""".split())
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"
-_PHRASE_ENDS = frozenset(",.;:!? and then please thanks but or in into on onto to next near that which with".split())
+_PHRASE_ENDS = frozenset(", . ; : ! ? and then please thanks but or in into on onto to next near that which with".split())
 
 
 def _sounds(word: str) -> set[str]:

@@ -37,7 +37,13 @@ _SYNONYMS = [
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
     # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
-    (r"\b(its|their) own\b", r"\1"), (r"\b(its|their) (matching )?(bowl|tray|bowls|trays)\b", r"the matching \3"),
+    (r"\b(its|their) own\b", r"\1"),
+    (r"\b(its|their) (matching )?(bowl|tray|dish|container|basin|pot|bin|basket|plate)(e?s)?\b", r"the matching \3\4"),
+    # politeness and address around a command: "hey robot, ...", "..., thanks", "... now", "i want you to ..."
+    (r"^(?:(?:hey|hi|hello|ok|okay|alright|so) ?,? )*(?:robot ?,? )?(?=\w)", ""),
+    (r"\b(?:thanks|thank you|cheers|ta)(?: (?:so|very) much| a lot)?\b", ""),
+    (r"(?<!right )\bnow\b", ""), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
+    (r"^let'?s\b", ""),
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
 _GROUP_WORDS = {"objects": None, "things": None, "items": None}
@@ -84,7 +90,9 @@ def normalise(text: str) -> str:
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = re.sub(r"([,;.:])", r" \1 ", t)
-    return " ".join(t.split())
+    t = " ".join(t.split())
+    t = re.sub(r"(?:[,;:] )+(?=[,;:.](?: |$))", "", t)      # ", ," left where a filler was cut out
+    return t.strip(" ,;:")
 
 
 # --- scene-aware words: what people say -> the parser's words -------------------------------------
@@ -543,6 +551,8 @@ class _Reading:
 
 
 _PLACES = ("in", "on", "in_region", "on_table", "near", "left_of", "right_of", "in_any")
+_IMPERATIVES = ("put", "place", "move", "stack", "set", "drop", "pop", "stick", "take", "bring", "push", "slide",
+                "shove", "nudge", "get", "grab", "pick", "leave", "keep", "lay")
 _NEGATIONS = ("not", "don't", "dont", "never", "doesn't", "shouldn't", "mustn't", "can't")
 _CLAUSE_ENDS = (",", ";", "and", "then", "but", "so")
 
@@ -603,6 +613,8 @@ def _parse_relations(toks: list) -> _Reading:
             continue
         if t in _CLAUSE_ENDS:
             negated = False
+        if negated and t in _IMPERATIVES and i > 0 and toks[i - 1] not in _NEGATIONS + ("not", "do"):
+            negated = False    # "don't put X in Y put it in Z instead" (no comma heard): a new command
         if t in ("then", "afterwards", "finally") or (t == "after" and i + 1 < n and toks[i + 1] in ("that", "this")):
             phase += 1
         if t in _NEGATIONS or (t == "do" and i + 1 < n and toks[i + 1] == "not"):
@@ -921,6 +933,10 @@ _TOWER_WORDS = (rf"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bo
                 rf"|(at|on) the (bottom|base)|(bottom|base) (the )?({'|'.join(COLORS)}))\b")
 
 
+_BARE_PLACES = ("bottom", "base", "top")
+_PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
+
+
 def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
     """Bottom-up order of a tower told in words: in the order said ("red, green, cyan, bottom to top";
     "the blue cube at the bottom, then the red cube"), reversed for "top to bottom" / "top down", and
@@ -933,12 +949,21 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
             continue
         words = []
         for nxt in toks[k + 1:]:
-            if isinstance(nxt, Mention) and nxt.kind == "ref" or nxt in (",", ";", ".", "then", "and"):
+            if isinstance(nxt, Mention) and nxt.kind == "ref":
+                # a bare place word just before the next object is that object's ("..., green top orange")
+                if words and words[-1] in _BARE_PLACES and (len(words) < 2 or words[-2] not in _PLACE_PREPS):
+                    words.pop()
+                break
+            if nxt in (",", ";", ".", "then", "and"):
                 break
             words.append(nxt if isinstance(nxt, str) else nxt.region or "")
         tail = " ".join(words)
-        head = next((p for p in reversed(toks[:k]) if not (isinstance(p, str) and p in ("the", "a", "an"))), "")
-        head = head if isinstance(head, str) else ""
+        # "bottom purple", "top orange": a bare place word before the object (not "on top" of the one before)
+        before = [p for p in toks[:k] if not (isinstance(p, str) and p in ("the", "a", "an"))]
+        head = before[-1] if before and isinstance(before[-1], str) and before[-1] in _BARE_PLACES else ""
+        if head and len(before) >= 2 and isinstance(before[-2], str) and before[-2] in _PLACE_PREPS:
+            head = ""
+
         place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
                  "top" if re.search(r"\btop\b(?! of| to| down)|^last\b", tail) or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")

@@ -94,3 +94,12 @@ def test_a_colour_match_the_reading_breaks_is_unaccounted():
     # a container named by its colour is what was asked for, matching or not
     said = unaccounted("put the red cube in the green bowl, not the matching one", wrong, scene)
     assert not [u for u in said if "puts the" in u.why], said
+
+
+def test_instead_needs_something_to_do():
+    goal = parse_goal("!in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)")
+    said = unaccounted("don't put the red cube in the white bowl put it in the yellow bowl instead", goal, tabletop())
+    assert any(u.phrase == "instead" for u in said)
+    # "wait no" with no comma is a correction, not a prohibition
+    assert unaccounted("put the red cube in the white bowl wait no in the yellow bowl",
+                       parse_goal("in(red_cube, yellow_bowl)"), tabletop()) == []

@@ -337,3 +337,22 @@ def test_out_of_scope_words_do_not_refuse_a_request_that_grounds():
     # "door" names a direction here, not a place away from the table: the request grounds, so it stands
     r = interpret("put the red cube in the white bowl, the one by the door", tabletop())
     assert r.status != "refused"
+
+
+@pytest.mark.parametrize("text,goal", [
+    # address, thanks and "now" around a command, also a telegraphic one
+    ("hey robot, red cube, white bowl, thanks", "in(red_cube, white_bowl)"),
+    ("move the blue cube to the right now", "in_region(blue_cube, right)"),
+    ("i want you to put the green cube in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    # speech loses commas: a new command ends the prohibition before it
+    ("don't put the red cube in the white bowl put it in the yellow bowl instead",
+     "in(red_cube, yellow_bowl) & !in(red_cube, white_bowl)"),
+    # ... and a bare place word belongs to the object after it
+    ("bottom blue then red top green", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("a tower with green on top red in the middle and blue at the bottom",
+     "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+])
+def test_fillers_and_lost_punctuation(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", r.message
+    assert r.goal == parse_goal(goal)
