@@ -218,3 +218,53 @@ def test_spoken_runner_on_a_few_items(tmp_path, capsys):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     spoken = [r for r in rows if r.get("spoken")]
     assert len(spoken) == 2 and all("heard" in r and r["outcome"] in und.OUTCOMES for r in spoken)
+
+
+def _rewrites(text: str, labels: set[str]) -> list[str]:
+    """Meaning-preserving rewrites of an instruction: address, politeness, fillers, verb and noun synonyms."""
+    import re
+
+    t = text.rstrip(".!? ")
+    out = ["hey robot, " + text, t + ", thanks", "please " + text[0].lower() + text[1:], "can you " + t + "?",
+           "i want you to " + text[0].lower() + text[1:], t + " now"]
+    swaps = [("put", "place"), ("put", "pop"), ("put", "set"), ("put", "stick"), ("in the", "into the"),
+             ("bowl", "dish")]
+    if not labels & {"block", "lego"}:        # "block" may mean a cube only where there is no block or lego
+        swaps.append(("cube", "block"))
+    for a, b in swaps:
+        if re.search(rf"\b{a}\b", text):
+            out.append(re.sub(rf"\b{a}\b", b, text, count=1))
+    return out
+
+
+def test_meaning_preserving_rewrites_of_dev_items_keep_their_answer():
+    """The rule parser's answer to a dev item it gets right does not change under a rewrite that keeps the
+    meaning; above all, no rewrite turns it into a confident wrong plan (issue 20: prefer asking)."""
+    from promptbot.planning.accounting import unaccounted
+    from promptbot.planning.interpret import interpret
+
+    total, kept, wrong = 0, 0, []
+    for name in ("dev", "dev2"):
+        for it in und.load_items(name):
+            if it["expect"] != "goal":
+                continue
+            objs = sample_scene(it["world"], it["seed"])
+            accepted = {und.canonical_goal(g) for g in it["goals"]}
+
+            def answer(text):
+                r = interpret(text, objs)
+                if r.status != "ok" or unaccounted(text, r.goal, objs):
+                    return "asked"
+                return "correct" if und.canonical_goal(str(r.goal)) in accepted else "wrong"
+
+            if answer(it["text"]) != "correct":
+                continue
+            for text in _rewrites(it["text"], {o.label for o in objs}):
+                total += 1
+                got = answer(text)
+                kept += got == "correct"
+                if got == "wrong":
+                    wrong.append((it["id"], text))
+    assert total > 2000
+    assert not wrong, wrong[:5]
+    assert kept / total >= 0.97, (kept, total)
