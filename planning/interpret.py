@@ -482,6 +482,13 @@ def _tokens(text: str) -> list:
             if mm:
                 sup = mm.group(2)
                 k += 4
+            # "the cube on the left in the red bowl": a place that tells which one, when a relation to a
+            # destination follows it (without one, "put the cube on the left" says where it goes)
+            mm = re.match(r"(?:on the (left|right)|(?:at|in) the (back|front)|in (front))"
+                          r" (?:in|into|inside|on|onto|to|next to|near|beside|by)\b", " ".join(w[k:k + 5]))
+            if mm and sup is None and not word == "a":
+                sup = "at:" + (mm.group(1) or mm.group(2) or mm.group(3))
+                k += len(mm.group(0).split()) - 1 - (1 if mm.group(0).endswith("next to") else 0)
             out.append(Mention("ref", label=label, color=color, superlative=sup, text=" ".join(w[i:k]),
                                indefinite=word in ("a", "an", "any")))
             i = k
@@ -770,8 +777,16 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         seen = f" I can see {_listing(same_label, 'and')}." if same_label else f" There is no {m.label} at all."
         raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
     if m.superlative:
-        key = (lambda o: o.position[1])
-        return max(cands, key=key) if m.superlative == "left" else min(cands, key=key)
+        # left: +y, back: far from the robot (+x); the one furthest that way. "at:<side>" ("the cube on the
+        # left"): a place said to tell one apart, so two about as far that way are still a question
+        side = m.superlative.removeprefix("at:")
+        axis = 1 if side in ("left", "right") else 0
+        sign = 1.0 if side in ("left", "back") else -1.0
+        ranked = sorted(cands, key=lambda o: -sign * o.position[axis])
+        if m.superlative.startswith("at:") and len(ranked) > 1 and \
+                sign * (ranked[0].position[axis] - ranked[1].position[axis]) < PLACE_TIE_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}?")
+        return ranked[0]
     if len(cands) > 1:
         raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
     return cands[0]
@@ -933,6 +948,7 @@ _TOWER_WORDS = (rf"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bo
                 rf"|(at|on) the (bottom|base)|(bottom|base) (the )?({'|'.join(COLORS)}))\b")
 
 
+PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
 _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
 

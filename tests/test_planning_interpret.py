@@ -356,3 +356,15 @@ def test_fillers_and_lost_punctuation(text, goal):
     r = interpret(text, tabletop())
     assert r.status == "ok", r.message
     assert r.goal == parse_goal(goal)
+
+
+def test_a_place_that_tells_which_one():
+    # red (0.45, 0.10), green (0.55, -0.05), blue (0.40, -0.20)
+    assert interpret("put the cube on the left in the white bowl", tabletop()).goal == parse_goal("in(red_cube, white_bowl)")
+    assert interpret("put the cube at the back in the yellow bowl", tabletop()).goal == \
+        parse_goal("in(green_cube, yellow_bowl)")
+    # without a destination after it, "on the left" is where the cube goes: which cube is still a question
+    assert interpret("put the cube on the left", tabletop()).status == "ambiguous"
+    # two about as far that way: a question, not the one a few millimetres further
+    near_tie = [cube("red", 0.60, 0.10), cube("green", 0.62, -0.05), bowl("white", 0.40, -0.22)]
+    assert interpret("put the cube at the back in the white bowl", near_tie).status == "ambiguous"
