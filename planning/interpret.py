@@ -42,7 +42,9 @@ _SYNONYMS = [
     # politeness and address around a command: "hey robot, ...", "..., thanks", "... now", "i want you to ..."
     (r"^(?:(?:hey|hi|hello|ok|okay|alright|so) ?,? )*(?:robot ?,? )?(?=\w)", ""),
     (r"\b(?:thanks|thank you|cheers|ta)(?: (?:so|very) much| a lot)?\b", ""),
-    (r"(?<!right )\bnow\b", ""), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
+    (r"(?<!right )\bnow\b", ""),
+    # "match the blue cube with its bowl", "match each cube to its dish": put it in the same-colour one
+    (r"\bmatch (.+?) (?:with|to) (?=the matching )", r"put \1 in "), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
     (r"^let'?s\b", ""),
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
@@ -178,6 +180,18 @@ def _expand_coordination(text: str) -> str:
 def _apply_corrections(text: str) -> str:
     """Self-corrections: "the red, no, the green one" -> "the green one"; "in the white bowl - wait,
     no, in the red bowl" -> "in the red bowl"; "put A on B, wait, other way around" -> B on A."""
+    # "X in the bowl, er, the purple lego I mean": the mention said before "I mean" replaces the last
+    # mention of the same kind (an object to move, or a container)
+    tail = re.search(rf"(?: ,)?(?: (?:er|erm|uh|um))?(?: ,)? ((?:{_mention_re().pattern})) i mean[t]?(?= [,.;]|$)", text)
+    if tail is not None:
+        new = tail.group(1)
+        is_box = any(_label_word(w) in CONTAINER_LABELS for w in new.split())
+        before = text[:tail.start()]
+        olds = [mm for mm in _mention_re().finditer(before)
+                if any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()) == is_box]
+        if olds:
+            o = olds[-1]
+            text = before[:o.start()] + new + before[o.end():] + text[tail.end():]
     for _ in range(3):
         m = _CORRECTION_RE.search(text)
         if m is None:

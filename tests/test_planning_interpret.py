@@ -368,3 +368,12 @@ def test_a_place_that_tells_which_one():
     # two about as far that way: a question, not the one a few millimetres further
     near_tie = [cube("red", 0.60, 0.10), cube("green", 0.62, -0.05), bowl("white", 0.40, -0.22)]
     assert interpret("put the cube at the back in the white bowl", near_tie).status == "ambiguous"
+
+
+def test_a_correction_said_after_the_replacement_and_match_with():
+    assert interpret("put the red cube in the white bowl, um, the green cube I mean", tabletop()).goal == \
+        parse_goal("in(green_cube, white_bowl)")
+    assert interpret("put the red cube in the white bowl, the yellow bowl I mean", tabletop()).goal == \
+        parse_goal("in(red_cube, yellow_bowl)")
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.55, -0.05), bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22)]
+    assert interpret("match the green cube to its bowl", scene).goal == parse_goal("in(green_cube, green_bowl)")
