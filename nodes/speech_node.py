@@ -15,12 +15,23 @@ vocabulary as hotwords and n-best rescoring. Every utterance is published as a
 confident speech (and the wake phrase, when required). ``/speech/listen``
 (promptbot_msgs/action/Listen) waits for one utterance with live partial feedback.
 
+With ``streaming: true`` the utterance is re-decoded while the person speaks and the words
+two partial decodes agree on are committed, so the final decode only searches the tail.
+The n-best (after rescoring against the command language and the live scene from
+``scene_topic``) goes out in ``Transcript.nbest_*``. Every transcript's latency is split
+into VAD wait, queueing and decode in the log (``latency:`` lines); the model is warmed
+up before the node reports ready, so the first command is not slower than later ones.
+Scheduling: ``nice`` lowers (positive) or, with the privilege, raises (negative) the
+priority of the decoding; ``cpu_affinity`` pins the process to the given CPUs.
+
 The recognition logic is in :mod:`promptbot.speech` (no ROS); this file converts messages.
 """
 from __future__ import annotations
 
+import collections
 import gc
 import logging
+import os
 import queue
 import threading
 import time
@@ -40,7 +51,7 @@ from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS
 from promptbot.speech.audio import SAMPLE_RATE, BadAudioError, PcmConverter
 from promptbot.speech.recognizer import OK, RecognizerConfig, TranscriptResult, transcribe_file
-from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession, SpeechStarted
+from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession, SpeechStarted, StreamingConfig
 from promptbot.speech.vocab import Vocabulary
 from promptbot.vocab import SCENE_WORDS
 
@@ -59,6 +70,7 @@ AUDIO_QOS_BEST_EFFORT = QoSProfile(
 
 _R = RecognizerConfig()
 _E = EndpointConfig()
+_S = StreamingConfig()
 SPECS = [
     ParamSpec("model", "tiny.en", "Whisper model: tiny.en | base | CTranslate2 directory | faster-whisper name", read_only=True),
     ParamSpec("backend", "faster-whisper", "ASR backend", choices=["faster-whisper"], read_only=True),
@@ -66,6 +78,16 @@ SPECS = [
               choices=["int8", "int8_float32", "int8_float16", "float16", "float32", "default"], read_only=True),
     ParamSpec("device", "cpu", "inference device", choices=["cpu", "cuda", "auto"], read_only=True),
     ParamSpec("cpu_threads", 2, "decoder CPU threads", min=0, max=64, read_only=True),
+    ParamSpec("nice", 0, "niceness added to the speech node's process (negative needs CAP_SYS_NICE; 0 = unchanged)",
+              min=-20, max=19, read_only=True),
+    ParamSpec("cpu_affinity", "", "comma-separated CPU indices the node may run on ('' = all)", read_only=True),
+    ParamSpec("warm_up", True, "decode a second of quiet noise before ready (first command not slower)",
+              read_only=True),
+    ParamSpec("streaming", _S.enabled, "decode while the person speaks (LocalAgreement-2 commit of stable words)"),
+    ParamSpec("stream_interval_s", _S.interval_s, "audio between two partial decodes while speaking [s]",
+              min=0.1, max=10.0),
+    ParamSpec("stream_min_audio_s", _S.min_audio_s, "speech before the first partial decode [s]", min=0.0, max=10.0),
+    ParamSpec("stream_prefix", _S.use_prefix, "the final decode continues after the committed words"),
     ParamSpec("source", "topic", "live audio source", choices=["topic", "microphone", "none"], read_only=True),
     ParamSpec("audio_topic", AUDIO_TOPIC, "AudioData topic (source=topic)", read_only=True),
     ParamSpec("audio_reliable", True, "subscribe to audio with reliable QoS (false: best effort)", read_only=True),
@@ -80,6 +102,8 @@ SPECS = [
     ParamSpec("hotwords", "", "extra comma-separated words added to the vocabulary"),
     ParamSpec("rescore", _R.rescore, "rerank the n-best against the command language"),
     ParamSpec("lm_weight", _R.lm_weight, "weight of the command-language model in rescoring", min=0.0, max=5.0),
+    ParamSpec("scene_weight", _R.scene_weight, "weight of the live-scene grammar in rescoring (0 = off)",
+              min=0.0, max=5.0),
     ParamSpec("min_confidence", _R.min_confidence, "exp(avg log-prob) needed for a command", min=0.0, max=1.0),
     ParamSpec("min_confidence_in_domain", _R.min_confidence_in_domain,
               "lower floor for a transcript that reads as a command (all words in the lexicon, likely under the "
@@ -118,6 +142,9 @@ def to_msg(res: TranscriptResult, stamp) -> Transcript:
     msg.is_command = bool(res.is_command and res.error_code == OK)
     msg.error_code = int(res.error_code)
     msg.error_msg = res.error_msg
+    msg.nbest_text = [str(h["text"]) for h in res.nbest]
+    msg.nbest_confidence = [float(h["confidence"]) for h in res.nbest]
+    msg.nbest_decoder_rank = [int(h["decoder_rank"]) for h in res.nbest]
     return msg
 
 
@@ -141,12 +168,16 @@ class SpeechNode(Node):
         p = self.params
         from promptbot.speech import load_recognizer
 
+        self._apply_scheduling()
         self._vocab_extra = self._extra_words()
         self.recognizer = load_recognizer(
-            p.model, p.compute_type, p.cpu_threads, self._recognizer_config(), Vocabulary(extra=self._vocab_extra),
+            p.model, p.compute_type, p.cpu_threads, self._recognizer_config(), self._vocabulary(),
             backend=p.backend,
         )
-        self.session = SpeechSession(self.recognizer, self._endpoint_config(), wake_window_s=p.wake_window_s)
+        self.session = SpeechSession(self.recognizer, self._endpoint_config(), wake_window_s=p.wake_window_s,
+                                     streaming=self._streaming_config())
+        if p.warm_up:
+            self.get_logger().info(f"ASR warmed up in {self.session.warm_up():.2f} s")
         self.get_logger().info(f"ASR ready: {self.recognizer.backend.describe()}")
         gc.freeze()         # the model's objects are permanent: the collector stops walking them on every pass
         self._rebuild = False
@@ -158,6 +189,12 @@ class SpeechNode(Node):
         self._goal: _ListenGoal | None = None
         self._last_partial = 0.0  # [s] stream time of the last partial transcript
         self._bad_audio_logged = 0.0
+        self._scene_objects: tuple = ()
+        # (stream time at the chunk's end [s], monotonic time it arrived [s]) for the queueing breakdown
+        self._arrivals: collections.deque[tuple[float, float]] = collections.deque(maxlen=4000)
+        self._stream_s = 0.0  # [s] audio enqueued so far (16 kHz), guarded by _queue_lock
+        self._consumed_s = 0.0  # [s] audio fed to the session so far (worker thread)
+        self._reset_at_s = 0.0  # [s] _consumed_s when the endpointer's clock last restarted at 0
 
         self.pub = self.create_publisher(Transcript, TRANSCRIPT_TOPIC, EVENTS)
         self._audio_group = MutuallyExclusiveCallbackGroup()
@@ -181,6 +218,31 @@ class SpeechNode(Node):
         self._worker.start()
 
     # ---- configuration ----
+    def _apply_scheduling(self) -> None:
+        p = self.params
+        if p.cpu_affinity.strip():
+            try:
+                cpus = {int(c) for c in p.cpu_affinity.split(",") if c.strip()}
+                os.sched_setaffinity(0, cpus)
+                self.get_logger().info(f"speech node pinned to CPUs {sorted(cpus)}")
+            except (ValueError, OSError) as exc:
+                self.get_logger().error(f"cpu_affinity {p.cpu_affinity!r} not applied: {exc}")
+        if p.nice:
+            try:
+                self.get_logger().info(f"speech node niceness now {os.nice(p.nice)}")
+            except OSError as exc:  # raising the priority needs CAP_SYS_NICE
+                self.get_logger().warning(f"nice {p.nice} not applied ({exc}); decoding keeps the default priority")
+
+    def _vocabulary(self) -> Vocabulary:
+        if self._scene_objects:
+            return Vocabulary.from_objects(self._scene_objects, extra=self._vocab_extra)
+        return Vocabulary(extra=self._vocab_extra)
+
+    def _streaming_config(self) -> StreamingConfig:
+        p = self.params
+        return StreamingConfig(enabled=p.streaming, interval_s=p.stream_interval_s, min_audio_s=p.stream_min_audio_s,
+                               use_prefix=p.stream_prefix)
+
     def _extra_words(self) -> tuple[str, ...]:
         return tuple(SCENE_WORDS) + tuple(w.strip() for w in self.params.hotwords.split(",") if w.strip())
 
@@ -189,7 +251,7 @@ class SpeechNode(Node):
         return RecognizerConfig(
             language=p.language, beam_size=p.beam_size, n_best=min(p.n_best, p.beam_size), use_hotwords=p.use_hotwords,
             use_initial_prompt=p.use_initial_prompt,
-            rescore=p.rescore, lm_weight=p.lm_weight, min_confidence=p.min_confidence,
+            rescore=p.rescore, lm_weight=p.lm_weight, scene_weight=p.scene_weight, min_confidence=p.min_confidence,
             min_confidence_in_domain=min(p.min_confidence_in_domain, p.min_confidence),
             max_no_speech_prob=p.max_no_speech_prob, vad_threshold=p.vad_threshold, wake_phrase=p.wake_phrase,
             require_wake_phrase=p.require_wake_phrase and bool(p.wake_phrase.strip()),
@@ -213,19 +275,20 @@ class SpeechNode(Node):
             self.recognizer.config = self._recognizer_config()
             self.session.endpointer.config = self._endpoint_config()
             self.session.wake_window_s = self.params.wake_window_s
+            self.session.streaming = self._streaming_config()
             self._vocab_extra = self._extra_words()
-            v = self.recognizer.vocabulary
-            self.recognizer.vocabulary = Vocabulary(objects=v.objects, colors=v.colors, extra=self._vocab_extra)
+            self.recognizer.vocabulary = self._vocabulary()
             self.session.endpointer.reset()
+            self._reset_at_s = self._consumed_s
             self.get_logger().info("speech parameters updated")
         except ValueError as exc:
             self.get_logger().error(f"parameter combination rejected, keeping the previous settings: {exc}")
 
     def _on_scene(self, msg: SceneState) -> None:
-        labels = [o.label for o in msg.objects if o.label]
-        colors = [o.color for o in msg.objects if o.color]
-        if labels or colors:
-            self.recognizer.vocabulary = Vocabulary.from_scene(labels, colors, extra=self._vocab_extra)
+        objects = tuple(sorted({(o.label, o.color) for o in msg.objects if o.label}))
+        if objects and objects != self._scene_objects:  # the live scene: its names and colours bias decoding
+            self._scene_objects = objects
+            self.recognizer.vocabulary = self._vocabulary()
 
     # ---- sources ----
     def _on_audio(self, msg: AudioData) -> None:
@@ -247,6 +310,8 @@ class SpeechNode(Node):
                 self.get_logger().warning("recogniser is behind by more than 60 s of audio: dropping audio")
                 return
             self._queued_samples += audio.size
+            self._stream_s += audio.size / SAMPLE_RATE
+            self._arrivals.append((self._stream_s, time.monotonic()))
         self._queue.put(audio)
 
     def _open_microphone(self):
@@ -292,11 +357,15 @@ class SpeechNode(Node):
                 self._apply_rebuild()
             goal = self._goal
             try:
-                events = self.session.feed(chunk, require_wake_phrase=goal.require_wake if goal else None)
+                events = self.session.feed(chunk, require_wake_phrase=goal.require_wake if goal else None,
+                                           allow_partial=self._queued_samples < 0.1 * SAMPLE_RATE)
             except Exception as exc:  # never let the worker die on one chunk
                 self.get_logger().error(f"speech pipeline error: {exc}")
                 self.session.endpointer.reset()
+                self._consumed_s += chunk.size / SAMPLE_RATE
+                self._reset_at_s = self._consumed_s
                 continue
+            self._consumed_s += chunk.size / SAMPLE_RATE
             for ev in events:
                 if isinstance(ev, SpeechStarted):
                     if goal is not None:
@@ -307,11 +376,35 @@ class SpeechNode(Node):
             if goal is not None and not goal.done.is_set():
                 self._update_partial(goal)
 
+    def _arrival(self, stream_s: float) -> float | None:
+        """Monotonic time at which the audio at stream time ``stream_s`` arrived (None: too old)."""
+        with self._queue_lock:
+            for end_s, wall in self._arrivals:
+                if end_s >= stream_s - 1e-6:
+                    return wall
+        return None
+
+    def _latency_breakdown(self, ev: SessionResult) -> str:
+        """Where the time from the end of speech to this transcript went (logged per utterance)."""
+        t = ev.timing
+        now = time.monotonic()
+        end_wall = self._arrival(self._reset_at_s + t.speech_end_s)  # the end of speech arrived (± one chunk)
+        trig_wall = self._arrival(self._reset_at_s + t.trigger_s)
+        if end_wall is None or trig_wall is None:
+            return "latency: n/a (audio history too short)"
+        vad_wait = trig_wall - end_wall  # silence the VAD needed before the decode was triggered
+        queued = t.decode_start_wall - trig_wall  # the trigger audio waited in the queue / behind a decode
+        return (f"latency: end of speech -> transcript {now - end_wall:.2f} s = VAD wait {vad_wait:.2f} + "
+                f"queue {queued:.2f} + decode {t.decode_wall_s:.2f} (CPU share {t.cpu_share:.2f}) + publish "
+                f"{now - t.decode_end_wall:.2f}" + (f"; streaming {t.partial_decodes} partial decodes "
+                f"({t.partial_wall_s:.2f} s), {t.committed_words} words committed" if t.partial_decodes else ""))
+
     def _publish_result(self, ev: SessionResult) -> None:
         res = ev.transcript
         lag_s = max(0.0, self.session.endpointer.time_s - ev.utterance.speech_end_s)
         stamp = (self.get_clock().now() - Duration(seconds=lag_s)).to_msg()
         self.pub.publish(to_msg(res, stamp))
+        self.get_logger().info(self._latency_breakdown(ev))
         self.get_logger().info(
             f"[{res.code_name}{', command' if res.is_command else ''}] {res.text!r} conf={res.confidence:.2f} "
             f"nsp={res.no_speech_prob:.2f} {res.audio_duration:.2f}s audio, decode {ev.decode_wall_s:.2f}s"
@@ -339,7 +432,10 @@ class SpeechNode(Node):
         if self._queued_samples > 0.1 * SAMPLE_RATE:
             return
         self._last_partial = ep.time_s
-        part = self.session.partial()
+        if self.session.streaming.enabled:  # the streaming decodes already give the partial text
+            part = self.session.last_partial
+        else:
+            part = self.session.partial()
         if part is not None and part.text:
             goal.partial = part.text
 

@@ -254,6 +254,38 @@ def test_endpointing_pre_roll_and_early_decode(recognizer, clips):
     assert 0.3 < r.utterance.endpoint_s - r.utterance.speech_end_s < 0.7
 
 
+def test_streaming_commits_agreed_words_and_the_final_decode_continues_them(recognizer, clips):
+    from promptbot.speech.stream import SpeechSession, StreamingConfig
+
+    rng = np.random.default_rng(2)
+    x = np.concatenate([np.zeros(16000), clips["command"], np.zeros(16000)]).astype(np.float32)
+    x += rng.normal(0, 1e-3, x.size).astype(np.float32)
+    session = SpeechSession(recognizer, streaming=StreamingConfig(enabled=True, interval_s=0.5, min_audio_s=0.6))
+    assert session.warm_up() > 0
+    _, results = _stream(session, x)
+    assert len(results) == 1
+    r = results[0]
+    t = r.timing
+    assert t.partial_decodes >= 2 and t.committed_words >= 1  # decoded while speaking, some words committed
+    assert normalize(r.transcript.text).startswith(normalize(r.committed)) and r.committed
+    assert normalize(r.transcript.text) == COMMAND and r.transcript.is_command
+    # the timestamps of the pipeline are consistent: speech end <= trigger <= endpoint, a real decode
+    assert t.speech_end_s <= t.trigger_s <= t.endpoint_s and t.decode_wall_s > 0 and t.decode_cpu_s > 0
+    assert r.transcript.nbest and r.transcript.nbest[0]["text"] == r.transcript.text
+
+
+def test_nbest_is_reported_and_a_lower_pick_is_named():
+    from promptbot.speech.backend import DecodeResult, Hypothesis
+
+    rec = R.Recognizer(backend=None, vocabulary=Vocabulary.from_objects([("cube", "red"), ("bowl", "blue")]))
+    out = DecodeResult([Hypothesis("pick up the red bowl", -0.2, 6), Hypothesis("pick up the red cube", -0.25, 6)],
+                       no_speech_prob=0.01, language="en")
+    res = rec.classify(out, 2.0)
+    assert res.text == "pick up the red cube"  # the red cube is on the table, a red bowl is not
+    assert [h["decoder_rank"] for h in res.nbest] == [1, 0] and "hypothesis 2 of 2" in res.error_msg
+    assert rec.classify(out, 2.0, scene_weight=0.0).text == "pick up the red bowl"  # no scene grammar: decoder order
+
+
 @pytest.mark.slow  # Whisper decodes seven streamed utterances on the CPU (about 25 s on 2 cores)
 def test_max_utterance_and_wake_phrase(recognizer, clips):
     from promptbot.speech.stream import EndpointConfig, SpeechSession

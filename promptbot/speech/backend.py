@@ -29,6 +29,7 @@ class DecodeOptions:
     n_best: int = 1  # hypotheses to return (<= beam_size)
     hotwords: str | None = None  # bias words, given to the decoder as previous context
     initial_prompt: str | None = None  # a sentence in the style of the expected speech
+    prefix: str | None = None  # words already committed (streaming): the decoder continues after them
     max_new_tokens: int = 128  # commands are short; bounds runaway hallucination
 
     def __post_init__(self):

@@ -105,6 +105,12 @@ class FasterWhisperBackend(AsrBackend):
             tokenizer = self._Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=language)
             previous = tokenizer.encode(" " + options.initial_prompt.strip()) if options.initial_prompt else []
             prompt = m.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=options.hotwords)
+            prefix_ids: list[int] = []
+            if options.prefix and options.prefix.strip():
+                # faster-whisper drops the hotwords when a prefix is given; here they stay as the
+                # previous context and the committed words follow the task tokens
+                prefix_ids = tokenizer.encode(" " + options.prefix.strip())[: m.max_length // 4]
+                prompt = prompt + prefix_ids
             result = m.model.generate(
                 encoder_output,
                 [prompt],
@@ -121,5 +127,7 @@ class FasterWhisperBackend(AsrBackend):
         for ids, score in zip(result.sequences_ids, result.scores):
             n = len(ids)
             cum = score * n  # score = cum_logprob / n ** length_penalty
-            hyps.append(Hypothesis(text=tokenizer.decode(ids).strip(), avg_logprob=float(cum / (n + 1)), n_tokens=n, score=float(score)))
+            # with a prefix, CTranslate2's sequences start with it (forced tokens, scored too)
+            text = tokenizer.decode(list(ids)).strip()
+            hyps.append(Hypothesis(text=text, avg_logprob=float(cum / (n + 1)), n_tokens=n, score=float(score)))
         return DecodeResult(hypotheses=hyps, no_speech_prob=float(result.no_speech_prob), language=language)

@@ -49,6 +49,9 @@ class TranscriptResult:
     raw_text: str = ""  # decoder text before wake-phrase removal and the "left on" -> "left of" repair
     wake_phrase_heard: bool = False
     alternatives: list[str] = field(default_factory=list)  # other n-best texts
+    # the n-best after rescoring, chosen first: text (as repaired), exp(avg log-prob), and the
+    # decoder's own rank (0 = its best; a chosen hypothesis with rank > 0 is named in error_msg)
+    nbest: list[dict] = field(default_factory=list)
 
     @property
     def code_name(self) -> str:
@@ -73,6 +76,9 @@ class RecognizerConfig:
     rescore: bool = True
     oov_penalty: float = 1.0  # rescoring: log-prob units per unit OOV share
     lm_weight: float = 0.3  # rescoring: weight of the command-language bigram log-prob (0 = off)
+    # rescoring: weight of the live-scene grammar (colour + object phrases that exist in the
+    # scene; a colour or object word absent from it); 0 = off; needs a Vocabulary with a scene
+    scene_weight: float = 0.5
     min_confidence: float = 0.5  # exp(avg log-prob) below this -> LOW_CONFIDENCE
     # In-domain floor: a transcript that reads as a command (every word in the lexicon, at
     # least in_domain_min_words words, command-language avg log-prob >= in_domain_min_lm)
@@ -101,8 +107,8 @@ class RecognizerConfig:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
-        if self.oov_penalty < 0 or self.min_speech_s < 0 or self.lm_weight < 0:
-            raise ValueError("oov_penalty, lm_weight and min_speech_s must be >= 0")
+        if self.oov_penalty < 0 or self.min_speech_s < 0 or self.lm_weight < 0 or self.scene_weight < 0:
+            raise ValueError("oov_penalty, lm_weight, scene_weight and min_speech_s must be >= 0")
         if self.min_confidence_in_domain > self.min_confidence:
             raise ValueError("min_confidence_in_domain must be <= min_confidence (it is a lower floor)")
         if self.in_domain_min_words < 1:
@@ -163,8 +169,8 @@ class Recognizer:
         probs = speech_probs(audio, self._vad)
         return float(np.sum(probs > self.config.vad_threshold) * FRAME_S)
 
-    def decode_options(self, quick: bool = False) -> DecodeOptions:
-        """The configured decoding; ``quick``: greedy 1-best (partial transcripts)."""
+    def decode_options(self, quick: bool = False, prefix: str | None = None) -> DecodeOptions:
+        """The configured decoding; ``quick``: greedy 1-best (partial transcripts); ``prefix``: committed words."""
         c = self.config
         return DecodeOptions(
             language=c.language or None,
@@ -172,6 +178,7 @@ class Recognizer:
             n_best=1 if quick else c.n_best,
             hotwords=self.vocabulary.hotwords() if c.use_hotwords else None,
             initial_prompt=self.vocabulary.initial_prompt() if c.use_initial_prompt else None,
+            prefix=prefix or None,
         )
 
     def transcribe(
@@ -180,9 +187,11 @@ class Recognizer:
         require_wake_phrase: bool | None = None,
         speech_checked: bool = False,
         quick: bool = False,
+        prefix: str | None = None,
     ) -> TranscriptResult:
         """``audio``: 16 kHz mono float32. ``speech_checked``: the caller's VAD already found speech.
-        ``quick``: greedy decoding for partial transcripts."""
+        ``quick``: greedy decoding for partial transcripts. ``prefix``: words already committed by
+        streaming decodes; the decoder continues after them."""
         t0 = time.perf_counter()
         c = self.config
         x = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -212,7 +221,7 @@ class Recognizer:
             if speech_s < c.min_speech_s:
                 return done(NO_SPEECH, f"no speech detected (VAD: {speech_s:.2f} s of speech)")
         try:
-            out = self.backend.transcribe(x, self.decode_options(quick))
+            out = self.backend.transcribe(x, self.decode_options(quick, prefix))
         except Exception as exc:  # recogniser failure: reported, never raised into the caller
             log.exception("ASR backend failed")
             return done(ERROR, f"recogniser failed: {exc}")
@@ -236,6 +245,7 @@ class Recognizer:
         warnings: list[str] | None = None,
         rescore_nbest: bool | None = None,
         lm_weight: float | None = None,
+        scene_weight: float | None = None,
     ) -> TranscriptResult:
         """Decoder output -> outcome: rescoring, wake phrase, confidence gates, is_command."""
         c = self.config
@@ -251,12 +261,21 @@ class Recognizer:
             return done(NO_SPEECH, "the recogniser returned no hypothesis")
         use_rescore = c.rescore if rescore_nbest is None else rescore_nbest
         lm_w = c.lm_weight if lm_weight is None else lm_weight
-        if use_rescore and len(hyps) > 1:
-            best = rescore(hyps, self.vocabulary, c.oov_penalty, self.language_model, lm_w)[0]
-        else:
-            best = hyps[0]
+        scene_w = c.scene_weight if scene_weight is None else scene_weight
+        ranked = (rescore(hyps, self.vocabulary, c.oov_penalty, self.language_model, lm_w, scene_w)
+                  if use_rescore and len(hyps) > 1 else hyps)
+        best = ranked[0]
         res.raw_text = best.text
         res.alternatives = [h.text for h in hyps if h is not best]
+        rank = {id(h): i for i, h in enumerate(hyps)}
+        def shown(t: str) -> str:  # as the transcript is shown: wake phrase removed, repaired
+            return repair_transcript(split_wake_phrase(t, c.wake_phrase)[1] if c.wake_phrase.strip() else t.strip())
+
+        res.nbest = [{"text": shown(h.text), "confidence": round(h.confidence, 4),
+                      "decoder_rank": rank[id(h)]} for h in ranked]
+        if rank[id(best)] > 0:
+            warnings.append(f"picked the decoder's hypothesis {rank[id(best)] + 1} of {len(hyps)} "
+                            f"(command language / scene) over {hyps[0].text.strip()!r}")
         res.confidence = best.confidence
         res.no_speech_prob = out.no_speech_prob
         res.language = out.language

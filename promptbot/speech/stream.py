@@ -10,6 +10,16 @@ the speaker has been silent for ``early_decode_ms`` the utterance is decoded whi
 the endpointer still waits for ``end_silence_ms``; if no speech resumes, that result
 is used, so the decode time hides inside the silence wait. Optional wake phrase: an
 utterance that is only the wake phrase arms the next one for ``wake_window_s``.
+
+Optional *streaming* (``StreamingConfig``): while the person speaks, the utterance so far
+is re-decoded greedily every ``interval_s`` of audio; the words on which two consecutive
+partial decodes agree are committed (LocalAgreement-2, as in whisper-streaming). The final
+beam decode then starts from the committed words (``prefix``), so only the tail is
+searched. Whisper's encoder always sees its whole 30 s window, so each partial costs one
+encoder pass: streaming trades CPU during speech for a shorter final decode.
+
+Every ``SessionResult`` carries the timestamps of its pipeline (``Timing``): end of
+speech, the VAD decision, the decode trigger and the decode's start and end in wall time.
 """
 from __future__ import annotations
 
@@ -209,6 +219,88 @@ class Endpointer:
 
 
 @dataclass
+class StreamingConfig:
+    """Decoding while the person speaks (off by default: see the latency table in docs/speech.md)."""
+
+    enabled: bool = False
+    interval_s: float = 0.6  # [s] audio between two partial decodes
+    min_audio_s: float = 0.8  # [s] speech before the first partial decode
+    use_prefix: bool = True  # the final decode continues after the committed words
+    keep_last_words: int = 1  # never commit the newest agreed words (the audio may cut them)
+
+    def __post_init__(self):
+        if self.interval_s <= 0 or self.min_audio_s < 0:
+            raise ValueError("interval_s must be > 0 and min_audio_s >= 0")
+        if self.keep_last_words < 0:
+            raise ValueError("keep_last_words must be >= 0")
+
+
+def agreed_prefix(a: list[str], b: list[str]) -> list[str]:
+    """The longest common word prefix of two hypotheses (compared normalised)."""
+    out = []
+    for x, y in zip(a, b):
+        if normalize(x) != normalize(y) or not normalize(x):
+            break
+        out.append(x)
+    return out
+
+
+class LocalAgreement:
+    """LocalAgreement-2: commit the words two consecutive partial hypotheses agree on."""
+
+    def __init__(self, keep_last_words: int = 1):
+        self.keep_last_words = keep_last_words
+        self.reset()
+
+    def reset(self) -> None:
+        self.committed: list[str] = []
+        self._previous: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.committed)
+
+    def update(self, hypothesis: str) -> list[str]:
+        """Feed a partial hypothesis of the whole utterance so far; returns the newly committed words."""
+        words_ = hypothesis.split()
+        if words_[: len(self.committed)] != self.committed:
+            # the decoder was given the committed words as prefix, so this only happens without one
+            words_ = self.committed + words_[len(agreed_prefix(self.committed, words_)):]
+        new: list[str] = []
+        if self._previous is not None:
+            agree = agreed_prefix(self._previous, words_)
+            stable = agree[: max(len(self.committed), len(agree) - self.keep_last_words)]
+            new = stable[len(self.committed):]
+            self.committed = self.committed + new
+        self._previous = words_
+        return new
+
+
+@dataclass
+class Timing:
+    """Where one transcript's latency went: stream times [s] from the audio, wall times [s] monotonic."""
+
+    speech_end_s: float = 0.0  # [s] stream time of the end of the last speech frame
+    trigger_s: float = 0.0  # [s] stream time at which the final decode was triggered
+    endpoint_s: float = 0.0  # [s] stream time at which the VAD closed the utterance
+    decode_start_wall: float = 0.0  # [s] time.monotonic() when the final decode started
+    decode_end_wall: float = 0.0  # [s] time.monotonic() when it ended
+    decode_cpu_s: float = 0.0  # [s] process CPU time during the final decode (all threads)
+    partial_decodes: int = 0  # streaming: partial decodes of this utterance
+    partial_wall_s: float = 0.0  # [s] streaming: wall time spent in them
+    committed_words: int = 0  # streaming: words given to the final decode as prefix
+
+    @property
+    def decode_wall_s(self) -> float:
+        return self.decode_end_wall - self.decode_start_wall
+
+    @property
+    def cpu_share(self) -> float:
+        """CPU seconds per wall second of the final decode (2.0 = both cores of a 2-core machine)."""
+        return self.decode_cpu_s / max(self.decode_wall_s, 1e-9)
+
+
+@dataclass
 class SessionResult:
     """A transcript of one utterance with its stream timing."""
 
@@ -218,28 +310,77 @@ class SessionResult:
     decode_wall_s: float = 0.0  # [s] wall time spent decoding this utterance
     decode_start_s: float = 0.0  # [s] stream time at which its decode started
     stamp_wall: float = field(default_factory=time.time)
+    timing: Timing = field(default_factory=Timing)
+    committed: str = ""  # streaming: the words committed before the final decode
 
 
 class SpeechSession:
     """Endpointer + Recognizer: ``feed(audio)`` returns events and SessionResults in order."""
 
-    def __init__(self, recognizer: Recognizer, endpoint: EndpointConfig | None = None, wake_window_s: float = 8.0):
+    def __init__(self, recognizer: Recognizer, endpoint: EndpointConfig | None = None, wake_window_s: float = 8.0,
+                 streaming: StreamingConfig | None = None):
         self.recognizer = recognizer
         self.endpointer = Endpointer(endpoint)
         self.wake_window_s = wake_window_s
-        self._early: tuple[float, TranscriptResult, float, float] | None = None
+        self.streaming = streaming or StreamingConfig()
+        self.agreement = LocalAgreement(self.streaming.keep_last_words)
+        self._early: tuple[float, TranscriptResult, Timing] | None = None
         self._armed_until = -1.0  # stream time until which the wake phrase counts as heard
+        self._next_partial_s = 0.0  # [s] utterance audio length at which the next partial decode runs
+        self._partials = 0
+        self._partial_wall = 0.0
+        self.last_partial: TranscriptResult | None = None  # streaming: the newest partial decode
 
     def reset(self) -> None:
         self.endpointer.reset()
         self._early = None
         self._armed_until = -1.0
+        self._reset_stream()
 
-    def feed(self, audio: np.ndarray, require_wake_phrase: bool | None = None) -> list:
-        return self._handle(self.endpointer.feed(audio), require_wake_phrase)
+    def _reset_stream(self) -> None:
+        self.agreement.keep_last_words = self.streaming.keep_last_words
+        self.agreement.reset()
+        self._next_partial_s = self.streaming.min_audio_s
+        self._partials = 0
+        self._partial_wall = 0.0
+        self.last_partial = None
+
+    def warm_up(self) -> float:
+        """Decode one second of quiet noise so the first command does not pay for first-call setup; returns [s]."""
+        t0 = time.perf_counter()
+        noise = np.random.default_rng(0).normal(0, 1e-3, SAMPLE_RATE).astype(np.float32)
+        self.recognizer.transcribe(noise, require_wake_phrase=False, speech_checked=True)
+        if self.streaming.enabled:
+            self.recognizer.transcribe(noise, require_wake_phrase=False, speech_checked=True, quick=True)
+        self.endpointer.vad(noise[: (noise.size // FRAME_SAMPLES) * FRAME_SAMPLES])  # the VAD's ONNX session too
+        self.endpointer.reset()
+        return time.perf_counter() - t0
+
+    def feed(self, audio: np.ndarray, require_wake_phrase: bool | None = None, allow_partial: bool = True) -> list:
+        """``allow_partial``: the caller has no audio backlog, so a streaming partial decode may run now."""
+        out = self._handle(self.endpointer.feed(audio), require_wake_phrase)
+        if allow_partial and self.streaming.enabled:
+            self._maybe_partial()
+        return out
 
     def flush(self, require_wake_phrase: bool | None = None) -> list:
         return self._handle(self.endpointer.flush(), require_wake_phrase)
+
+    def _maybe_partial(self) -> None:
+        ep = self.endpointer
+        if not ep.in_speech or ep.speech_duration_s() < self._next_partial_s or ep._silence > 0:
+            return  # not speaking, too early, or in a pause (the early decode covers pauses)
+        audio = ep.current_audio()
+        self._next_partial_s = ep.speech_duration_s() + self.streaming.interval_s
+        prefix = self.agreement.text if self.streaming.use_prefix else None
+        t0 = time.perf_counter()
+        res = self.recognizer.transcribe(audio, require_wake_phrase=False, speech_checked=True, quick=True,
+                                         prefix=prefix or None)
+        self._partial_wall += time.perf_counter() - t0
+        self._partials += 1
+        if res.error_code == 0 and res.raw_text:
+            self.agreement.update(res.raw_text)
+            self.last_partial = res
 
     def partial(self) -> TranscriptResult | None:
         """A quick transcript of the speech so far (beam 1, no gate), or None when not in speech."""
@@ -248,10 +389,17 @@ class SpeechSession:
             return None
         return self.recognizer.transcribe(audio, require_wake_phrase=False, speech_checked=True, quick=True)
 
-    def _decode(self, audio: np.ndarray, require_wake_phrase: bool | None) -> tuple[TranscriptResult, float]:
-        t0 = time.perf_counter()
-        res = self.recognizer.transcribe(audio, require_wake_phrase=False, speech_checked=True)
-        return res, time.perf_counter() - t0
+    def _decode(self, audio: np.ndarray, speech_end_s: float, trigger_s: float) -> tuple[TranscriptResult, Timing]:
+        use_prefix = self.streaming.enabled and self.streaming.use_prefix and self.agreement.committed
+        prefix = self.agreement.text if use_prefix else None
+        timing = Timing(speech_end_s=speech_end_s, trigger_s=trigger_s, partial_decodes=self._partials,
+                        partial_wall_s=self._partial_wall, committed_words=len(self.agreement.committed) if use_prefix else 0)
+        cpu0 = time.process_time()
+        timing.decode_start_wall = time.monotonic()
+        res = self.recognizer.transcribe(audio, require_wake_phrase=False, speech_checked=True, prefix=prefix)
+        timing.decode_end_wall = time.monotonic()
+        timing.decode_cpu_s = time.process_time() - cpu0
+        return res, timing
 
     def _handle(self, events: list, require_wake_phrase: bool | None) -> list:
         out: list = []
@@ -259,20 +407,24 @@ class SpeechSession:
         for ev in events:
             if isinstance(ev, SpeechStarted):
                 self._early = None
+                self._reset_stream()
                 out.append(ev)
             elif isinstance(ev, SilenceStarted):
-                res, wall = self._decode(ev.audio, require_wake_phrase)
-                self._early = (ev.speech_end_s, res, wall, ev.at_s)
+                res, timing = self._decode(ev.audio, ev.speech_end_s, ev.at_s)
+                self._early = (ev.speech_end_s, res, timing)
             elif isinstance(ev, Utterance):
                 early = self._early is not None and abs(self._early[0] - ev.speech_end_s) < 1e-6 and not ev.truncated
                 if early:
-                    _, res, wall, start = self._early
+                    _, res, timing = self._early
                 else:
-                    res, wall = self._decode(ev.audio, require_wake_phrase)
-                    start = ev.endpoint_s
+                    res, timing = self._decode(ev.audio, ev.speech_end_s, ev.endpoint_s)
+                timing.endpoint_s = ev.endpoint_s
+                committed = self.agreement.text if timing.committed_words else ""
                 self._early = None
+                self._reset_stream()
                 self._apply_wake(res, ev, need)
-                out.append(SessionResult(transcript=res, utterance=ev, early=early, decode_wall_s=wall, decode_start_s=start))
+                out.append(SessionResult(transcript=res, utterance=ev, early=early, decode_wall_s=timing.decode_wall_s,
+                                         decode_start_s=timing.trigger_s, timing=timing, committed=committed))
         return out
 
     def _apply_wake(self, res: TranscriptResult, utt: Utterance, need: bool) -> None:

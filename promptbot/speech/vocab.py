@@ -6,7 +6,11 @@ verbs. They bias Whisper two ways:
 - ``hotwords()``: given to the decoder as previous context (faster-whisper's hotwords
   mechanism), which raises the prior of those tokens, so "block" is not heard as "lock";
 - ``rescore()``: among the decoder's n-best hypotheses, prefer the one whose words
-  belong to the command language (average log-prob minus a penalty per unknown word).
+  belong to the command language (average log-prob minus a penalty per unknown word)
+  and, with a live scene (``Vocabulary.from_scene``), whose colour and object words name
+  what is on the table now (``scene_score``). Rescoring only reorders what the decoder
+  heard: words outside the vocabulary ("kitchen") still come through when every
+  hypothesis has them, so a request to refuse reaches the planner as said.
 """
 from __future__ import annotations
 
@@ -19,6 +23,18 @@ from promptbot.speech.backend import Hypothesis
 from promptbot.speech.text import words
 from promptbot.vocab import COLORS, DEFAULT_VERBS, FUNCTION_WORDS, HEARD_LABELS, SCENE_WORDS
 
+_ALL_COLORS = frozenset(COLORS)
+_ALL_LABELS = frozenset(HEARD_LABELS)
+
+
+def _singular(w: str) -> str:
+    if w in _ALL_LABELS:
+        return w
+    if w.endswith("es") and w[:-2] in _ALL_LABELS:
+        return w[:-2]
+    return w[:-1] if w.endswith("s") and w[:-1] in _ALL_LABELS else w
+
+
 @dataclass
 class Vocabulary:
     """The words of the current world and skills."""
@@ -28,6 +44,8 @@ class Vocabulary:
     verbs: Sequence[str] = DEFAULT_VERBS
     extra: Sequence[str] = SCENE_WORDS
     function_words: Sequence[str] = FUNCTION_WORDS
+    # the live scene's (colour, label) pairs; empty: no scene known (no scene grammar in rescoring)
+    scene_pairs: Sequence[tuple[str, str]] = ()
     _lexicon: frozenset = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -41,9 +59,40 @@ class Vocabulary:
         self._lexicon = frozenset(content + plural + [w for p in self.function_words for w in words(p)])
 
     @classmethod
-    def from_scene(cls, labels: Iterable[str], colors: Iterable[str], **kw) -> "Vocabulary":
-        """Vocabulary of a scene: its labels and colours plus the defaults' verbs."""
-        return cls(objects=tuple(dict.fromkeys(labels)) or HEARD_LABELS, colors=tuple(dict.fromkeys(colors)) or COLORS, **kw)
+    def from_scene(cls, labels: Iterable[str], colors: Iterable[str], pairs: Iterable[tuple[str, str]] = (),
+                   **kw) -> "Vocabulary":
+        """Vocabulary of a scene: its labels and colours plus the defaults' verbs.
+
+        ``pairs``: the (colour, label) of each object present, for the scene grammar in rescoring."""
+        return cls(objects=tuple(dict.fromkeys(labels)) or HEARD_LABELS, colors=tuple(dict.fromkeys(colors)) or COLORS,
+                   scene_pairs=tuple(dict.fromkeys((c, l) for c, l in pairs if c and l)), **kw)
+
+    @classmethod
+    def from_objects(cls, objects: Iterable[tuple[str, str]], **kw) -> "Vocabulary":
+        """Vocabulary of the objects present now, as (label, colour) pairs (e.g. a SceneState's)."""
+        objs = [(label, color) for label, color in objects if label]
+        return cls.from_scene([lb for lb, _ in objs], [c for _, c in objs if c], pairs=[(c, lb) for lb, c in objs], **kw)
+
+    def scene_score(self, text: str) -> float:
+        """How well the colour and object words of ``text`` name objects present: -1..1 (0: none named
+        or no scene). +1 per colour / object word present in the scene and per "colour object" phrase
+        naming an object that exists; -1 for each that does not; averaged over those mentions."""
+        if not self.scene_pairs:
+            return 0.0
+        colors = {c for c, _ in self.scene_pairs}
+        labels = {lb for _, lb in self.scene_pairs}
+        pairs = set(self.scene_pairs)
+        total, n = 0.0, 0
+        ws = words(text)
+        for i, w in enumerate(ws):
+            if w in _ALL_COLORS:
+                total, n = total + (1.0 if w in colors else -1.0), n + 1
+                nxt = _singular(ws[i + 1]) if i + 1 < len(ws) else ""
+                if nxt in _ALL_LABELS:
+                    total, n = total + (1.0 if (w, nxt) in pairs else -1.0), n + 1
+            elif _singular(w) in _ALL_LABELS:
+                total, n = total + (1.0 if _singular(w) in labels else -1.0), n + 1
+        return total / n if n else 0.0
 
     def content_words(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -139,21 +188,25 @@ def rescore(
     oov_penalty: float = 1.0,
     lm: CommandLanguageModel | None = None,
     lm_weight: float = 0.0,
+    scene_weight: float = 0.0,
 ) -> list[Hypothesis]:
-    """n-best hypotheses sorted by decoder score - oov_penalty * OOV share + lm_weight * LM log-prob.
+    """n-best hypotheses sorted by decoder score - oov_penalty * OOV share + lm_weight * LM log-prob
+    + scene_weight * ``vocab.scene_score`` (0 without a scene).
 
     The decoder score is the beam's length-normalised log-probability, so with no
-    unknown words (and no LM) the decoder's own order is kept.
+    unknown words (and no LM or scene) the decoder's own order is kept.
 
     The acoustic confidence of each hypothesis is left unchanged.
     """
-    if oov_penalty < 0 or lm_weight < 0:
-        raise ValueError("oov_penalty and lm_weight must be >= 0")
+    if oov_penalty < 0 or lm_weight < 0 or scene_weight < 0:
+        raise ValueError("oov_penalty, lm_weight and scene_weight must be >= 0")
 
     def score(h: Hypothesis) -> float:
         s = h.rank_score - oov_penalty * vocab.oov_fraction(h.text)
         if lm is not None and lm_weight > 0:
             s += lm_weight * lm.avg_logprob(h.text)
+        if scene_weight > 0:
+            s += scene_weight * vocab.scene_score(h.text)
         return s
 
     return sorted(hypotheses, key=score, reverse=True)
