@@ -39,7 +39,7 @@ from std_srvs.srv import SetBool
 
 from promptbot.planning.confirm import ConfirmPolicy, parse_skill_list
 from promptbot.planning.executive import (ExecutiveConfig, Outcome, PlanSnapshot, SceneCache, SkillReport,
-                                          TaskExecutive, Verdict, VerdictKind)
+                                          TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
 from promptbot.ros.actions import ActionClient
@@ -224,7 +224,15 @@ class PlannerNode(Node):
 
     def _on_transcript(self, msg: Transcript) -> None:
         text = msg.text.strip()
-        if not self.params.listen_transcripts or msg.error_code != Transcript.OK or not text:
+        if not self.params.listen_transcripts or not text:
+            return
+        # barge-in: a stop word while a task runs cancels it at once (also at low confidence: a
+        # false stop only makes the arm hold); a pending question takes "stop" as its "no" first
+        barge_in = msg.error_code in (Transcript.OK, Transcript.LOW_CONFIDENCE) and is_stop_request(text)
+        if barge_in and not self.executive.confirmations.pending and self.executive.cancel(f"heard {text!r}"):
+            self.get_logger().info(f"barge-in: {text!r} cancels the running task")
+            return
+        if msg.error_code != Transcript.OK:
             return
         if self.executive.confirmations.hear(text, msg.is_command):
             self.get_logger().info(f"confirmation answered by {text!r}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import enum
 import logging
+import re
 import threading
 import time
 import traceback
@@ -437,6 +438,16 @@ def moved_protected(goal: Goal, objects: Sequence[ObjectState], start: dict[str,
     return "; ".join(out)
 
 
+# --- barge-in ----------------------------------------------------------------------------
+STOP_WORDS = frozenset({"stop", "cancel", "halt", "abort", "freeze"})
+
+
+def is_stop_request(text: str) -> bool:
+    """Does a transcript heard while a task runs ask to stop it? Any stop word counts ("stop",
+    "robot, halt!", "cancel that", "no no stop"): a false stop only makes the arm hold."""
+    return bool(STOP_WORDS & set(re.findall(r"[a-z]+", text.lower())))
+
+
 # --- the executive ---------------------------------------------------------------------
 @dataclass
 class _StepRun:
@@ -464,6 +475,23 @@ class TaskExecutive:
         self._busy = threading.Lock()
         self.history: collections.deque[str] = collections.deque(maxlen=HISTORY_COMMANDS)
         self._canceled: Callable[[], bool] = lambda: False
+        self._stop = threading.Event()             # cancel() of the running task (a spoken "stop")
+
+    @property
+    def busy(self) -> bool:
+        """A task is running."""
+        return self._busy.locked()
+
+    def cancel(self, reason: str = "stop") -> bool:
+        """Cancel the running task (barge-in: a spoken "stop"); False when none runs.
+
+        The task's next poll (every ``POLL_S``) raises :class:`Canceled`: a running skill's goal is
+        canceled and the arm holds; a plan still being made is dropped before any step runs."""
+        if not self.busy:
+            return False
+        self.log.info(f"cancel requested: {reason}")
+        self._stop.set()
+        return True
 
     # --- entry point ---------------------------------------------------------------------
     def run(self, instruction: str, plan_only: bool = False, canceled: Callable[[], bool] | None = None,
@@ -475,7 +503,9 @@ class TaskExecutive:
         """
         if not self._busy.acquire(blocking=False):
             return TaskOutcome(Outcome.REFUSED, "the planner is busy with another task")
-        self._canceled = canceled or (lambda: False)
+        asked = canceled or (lambda: False)
+        self._stop.clear()
+        self._canceled = lambda: self._stop.is_set() or asked()
         self.reporter = reporter or self.default_reporter
         try:
             return self._run(instruction, plan_only)

@@ -23,6 +23,7 @@ from promptbot.planning.executive import (
     TaskExecutive,
     Verdict,
     VerdictKind,
+    is_stop_request,
     server_lost,
     wait_for,
 )
@@ -407,6 +408,35 @@ def test_a_cancel_mid_step_cancels_the_skill_and_holds():
     out = rig.run(canceled=lambda: bool(rig.skills.sent) and rig.clock.now() > 1003.0)
     assert out.code is Outcome.CANCELED and out.message == "canceled; the arm holds its position"
     assert rig.skills.canceled == 1 and out.plan.statuses[0] is StepStatus.RUNNING
+
+
+def test_cancel_stops_the_running_skill_at_the_next_poll_and_is_false_when_idle():
+    rig = Rig()
+    rig.skills.fail = ["hang"]
+    assert not rig.executive.busy and rig.executive.cancel("stop") is False  # nothing runs: nothing to cancel
+    asked_at = []
+
+    def barge_in() -> bool:                        # a spoken "stop" arrives while the skill runs
+        if rig.skills.sent and not asked_at and rig.clock.now() > 1002.0:
+            assert rig.executive.busy
+            assert rig.executive.cancel("heard 'stop'") is True
+            asked_at.append(rig.clock.now())
+        return False
+
+    out = rig.run(canceled=barge_in)
+    assert out.code is Outcome.CANCELED and out.message == "canceled; the arm holds its position"
+    assert rig.skills.canceled == 1                # the skill's goal was canceled
+    assert rig.clock.now() - asked_at[0] <= 0.05   # at the next poll (POLL_S = 0.02 s), not at a timeout
+    assert not rig.executive.busy
+    rig.skills.fail = []
+    assert rig.run().code is Outcome.SUCCEEDED     # the next task is not canceled by the old request
+
+
+@pytest.mark.parametrize("text,stop", [("stop", True), ("Robot, halt!", True), ("cancel that", True),
+                                       ("no no, STOP", True), ("abort", True), ("put the red cube in the bowl", False),
+                                       ("stack the blocks", False), ("", False)])
+def test_is_stop_request(text, stop):
+    assert is_stop_request(text) is stop
 
 
 def test_a_scene_that_goes_stale_after_a_failure_cannot_be_replanned():

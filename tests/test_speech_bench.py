@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.graph,
 def test_small_asr_bench_reports_cells_and_targets():
     proc = subprocess.run([str(BIN / "promptbot"), "bench", "asr", "--commands", "3", "--conditions", "clean,snr10",
                            "--models", "tiny.en", "--decodes", "hotwords", "--latency-commands", "1",
-                           "--noise-clips", "2", "--json"], capture_output=True, text=True, timeout=300)
+                           "--noise-clips", "2", "--test-n", "2", "--test-conditions", "clean,snr10",
+                           "--streaming-conditions", "clean", "--latency-setups", "node,streaming", "--json"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     r = json.loads(proc.stdout)
     cells = {(x["condition"], x["variant"]) for x in r["results"]}
@@ -28,6 +30,14 @@ def test_small_asr_bench_reports_cells_and_targets():
     t = r["targets"]["models"]["tiny.en"]
     assert t["wer_clean"] is not None and t["wer_clean_met"] == (t["wer_clean"] <= 0.05)
     assert t["wer_snr10"] is not None and t["latency_p50_s"] is not None
+    ts = r["test_split"]  # the frozen split: its rows, the streaming row on clean, and the latency ratio
+    rows = {(x["condition"], x["row"]) for x in ts["results"]}
+    assert rows == {("clean", "node"), ("clean", "scene"), ("snr10", "node"), ("snr10", "scene"),
+                    ("clean", "scene+streaming")}
+    assert ts["sha256"] and ts["targets"]["models"]["tiny.en"]["wer_clean"] is not None
+    lat = r["latency"]["tiny.en"]
+    assert lat["node"]["ratio_vs_node"]["p50"] == 1.0 and lat["streaming"]["partial_decodes_mean"] > 0
+    assert len(lat["first_commands"]["latency_s_in_order"]) == 1
 
 
 def test_unknown_decode_is_a_clear_error():
