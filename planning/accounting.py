@@ -277,6 +277,42 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     return uniq
 
 
+# words that refer to objects without naming them: a reading may use objects beyond those named
+_REFERRING = (r"\b(it|its|them|they|their|rest|others?|all|every|each|everything|anything|both|two|three|four|five"
+              r"|matching|same|tower|stack|sort|tidy|clean|empty|swap|leftmost|rightmost|closest|nearest|furthest"
+              r"|farthest|biggest|smallest|where|these|those|ones)\b")
+
+
+def guessed(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> list[Unaccounted]:
+    """Objects a reading chose that the request did not pick out (for readings a parser produced freely,
+    the LLM's; the rule parser grounds every object from the words).
+
+    * a description several movable objects fit ("the black one": a mug and a block) and the reading
+      moves one of them: the parser guessed;
+    * an object the request never refers to ("put the green one on top": on top of which?), when the
+      request has no word that refers to objects without naming them ("all", "the rest", "it", ...).
+    """
+    t = _norm(instruction)
+    by_id = {o.id: o for o in objects}
+    out: list[Unaccounted] = []
+    subjects = {l.args[0] for l in goal.literals if not l.negated and l.pred in PLACEMENTS}
+    for _, ids in mentioned(t, objects):
+        movable = {x for x in ids if not by_id[x].is_container}
+        if len(movable) > 1 and movable & subjects and not any(len(c) == 1 and c <= movable
+                                                               for _, c in mentioned(t, objects)):
+            out.append(Unaccounted(_names(movable, by_id), "several objects fit; the reading picked one"))
+    words = t.split()
+    bare_one = any(w in ("one", "ones") and (k == 0 or words[k - 1] not in COLORS) for k, w in enumerate(words))
+    if not re.search(_REFERRING, t) and not bare_one:
+        # a noun without a colour ("the bowl", "cubes") may be any object of its kinds
+        named = _ids_in(t, objects) | {o.id for k, w in enumerate(words) if k == 0 or words[k - 1] not in COLORS
+                                       for o in objects if o.label in noun_labels(w)}
+        extra = sorted(goal.objects() - named)
+        if extra:
+            out.append(Unaccounted(_names(set(extra), by_id), "the request does not name it"))
+    return out
+
+
 def question(items: Sequence[Unaccounted]) -> str:
     """The clarifying question for what a reading could not account for."""
     what = "; ".join(str(u) for u in items[:3])

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Sequence
 
 from promptbot.planning.accounting import question as accounting_question
-from promptbot.planning.accounting import unaccounted
+from promptbot.planning.accounting import guessed, unaccounted
 from promptbot.planning.interpret import Interpretation, describe_goal, interpret
 from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.readings import GoalParser, Reading
@@ -215,6 +215,12 @@ def _which(readings: Sequence[Goal], objects: Sequence[ObjectState]) -> str:
     return "Did you mean " + " or ".join(said) + "?"
 
 
+def _guess_question(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when a freely produced reading picked objects the request leaves open, else None."""
+    missing = guessed(instruction, goal, objects)
+    return accounting_question(missing) if missing else None
+
+
 def _unknown_words(instruction: str) -> list[str]:
     """Words of ``instruction`` outside the rule parser's language (command words, colours, nouns)."""
     known = COMMAND_WORDS | set(COLORS) | set(NOUN_LABELS) | set(NOUN_PLURALS) | set(LABELS)
@@ -267,7 +273,9 @@ def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpreta
             distinct.append(r)
     best = distinct[0] if distinct else None
     ahead = best is not None and (len(distinct) < 2 or best.logprob - distinct[1].logprob >= margin)
-    best_q = _checked(instruction, best.goal, objects) if best is not None else None
+    # the LLM's reading: every content word accounted for, and no object chosen that the words leave open
+    best_q = (_checked(instruction, best.goal, objects) or _guess_question(instruction, best.goal, objects)) \
+        if best is not None else None
     if mode == "llm":
         if best is None:
             return answer(rule.status if rule.status != "ok" else "unknown",

@@ -103,3 +103,20 @@ def test_instead_needs_something_to_do():
     # "wait no" with no comma is a correction, not a prohibition
     assert unaccounted("put the red cube in the white bowl wait no in the yellow bowl",
                        parse_goal("in(red_cube, yellow_bowl)"), tabletop()) == []
+
+
+def test_a_reading_that_picks_what_the_words_leave_open_is_a_guess():
+    from promptbot.planning.accounting import guessed
+    from promptbot.scene import ObjectState
+
+    mug = ObjectState("red_mug", "mug", "red", (0.5, 0.3, 0.04), (0.08, 0.08, 0.09))
+    scene = tabletop() + [mug]
+    # "the red one": the red cube or the red mug
+    assert guessed("put the red one next to the white bowl", parse_goal("near(red_cube, white_bowl)"), scene)
+    # "on top" of what? the request never names the green cube
+    assert guessed("put the red cube on top", parse_goal("on(red_cube, green_cube)"), tabletop())
+    # named, or referred to by "the rest": no guess
+    assert guessed("put the red cube on the green cube", parse_goal("on(red_cube, green_cube)"), scene) == []
+    assert guessed("put the red cube in the white bowl and the rest in the yellow bowl",
+                   parse_goal("in(red_cube, white_bowl) & in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+                   tabletop()) == []

@@ -125,3 +125,11 @@ def test_hybrid_keeps_the_rule_parsers_question_when_every_word_is_known():
     p = FakeParser(("in(red_cube, white_bowl)", -0.01))
     r = plan("hybrid", "put the cube in the white bowl", p)
     assert r.status == "ambiguous" and r.steps == []
+
+
+def test_llm_readings_that_guess_an_object_are_questions():
+    # the rule parser does not know "on top" without an object; the LLM picks a base nobody named
+    p = FakeParser(("on(red_cube, green_cube)", -0.01))
+    for mode in ("llm", "hybrid"):
+        r = plan(mode, "pop the red cube on top", p)
+        assert r.status != "ok" and r.steps == [], (mode, r.message)
