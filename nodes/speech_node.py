@@ -169,6 +169,7 @@ class SpeechNode(Node):
         from promptbot.speech import load_recognizer
 
         self._apply_scheduling()
+        self._scene_objects: tuple = ()  # (label, colour) of the objects in the live scene
         self._vocab_extra = self._extra_words()
         self.recognizer = load_recognizer(
             p.model, p.compute_type, p.cpu_threads, self._recognizer_config(), self._vocabulary(),
@@ -189,7 +190,6 @@ class SpeechNode(Node):
         self._goal: _ListenGoal | None = None
         self._last_partial = 0.0  # [s] stream time of the last partial transcript
         self._bad_audio_logged = 0.0
-        self._scene_objects: tuple = ()
         # (stream time at the chunk's end [s], monotonic time it arrived [s]) for the queueing breakdown
         self._arrivals: collections.deque[tuple[float, float]] = collections.deque(maxlen=4000)
         self._stream_s = 0.0  # [s] audio enqueued so far (16 kHz), guarded by _queue_lock
@@ -395,7 +395,7 @@ class SpeechNode(Node):
         vad_wait = trig_wall - end_wall  # silence the VAD needed before the decode was triggered
         queued = t.decode_start_wall - trig_wall  # the trigger audio waited in the queue / behind a decode
         return (f"latency: end of speech -> transcript {now - end_wall:.2f} s = VAD wait {vad_wait:.2f} + "
-                f"queue {queued:.2f} + decode {t.decode_wall_s:.2f} (CPU share {t.cpu_share:.2f}) + publish "
+                f"queue {queued:.2f} + decode {t.decode_wall_s:.2f} (CPU share {t.cpu_share:.2f}) + until the VAD closed the utterance "
                 f"{now - t.decode_end_wall:.2f}" + (f"; streaming {t.partial_decodes} partial decodes "
                 f"({t.partial_wall_s:.2f} s), {t.committed_words} words committed" if t.partial_decodes else ""))
 

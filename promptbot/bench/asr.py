@@ -402,6 +402,82 @@ def _first_command(model: str, args, lm, rcfg, cmds, clips, rng) -> dict:
     return {"warm_up_s": round(warm, 3), "latency_s_in_order": lat}
 
 
+_HOG = "import os, sys\nos.nice(int(sys.argv[1]))\nwhile True:\n    pass\n"
+
+
+def node_latency(clips: list[tuple[str, np.ndarray]], node_params: list[str], cpu_load: int, load_nice: int = 0,
+                 timeout_s: float = 120.0) -> dict:
+    """End of speech -> Transcript through the real speech node process, audio published in real time.
+
+    ``cpu_load`` busy processes (niceness ``load_nice``) stand in for the rest of the graph on the
+    machine's cores (sim, perception, planner). Latency: from the publish of the chunk that holds the
+    last speech sample to the Transcript's arrival here. The node's own breakdown (its ``latency:`` log
+    lines: VAD wait, queue, decode and the decode's CPU share) is returned too."""
+    import subprocess as sp
+
+    from promptbot.paths import config_dir
+    from promptbot.ros.harness import InProcessNode
+    from promptbot.ros.qos import EVENTS
+    from promptbot.testing import NodeProcess, isolated_env, wait_for
+    from promptbot_msgs.msg import AudioData, Transcript
+    from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+    env = isolated_env()
+    node = NodeProcess("promptbot.nodes.speech_node", ["--ros-args", "--params-file",
+                                                        str(config_dir() / "speech_node.yaml"), "-p", "scene_topic:=''",
+                                                        *[a for p in node_params for a in ("-p", p)]],
+                       env, name="bench_speech_node").start()
+    hogs: list = []
+    got: list[tuple[float, object]] = []
+    rows = []
+    try:
+        with InProcessNode(env, "asr_bench") as ros:
+            qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=200, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.VOLATILE)
+            pub = ros.create_publisher(AudioData, "/audio/audio", qos)
+            ros.create_subscription(Transcript, "/speech/transcript", lambda m: got.append((time.monotonic(), m)), EVENTS)
+            wait_for(lambda: pub.get_subscription_count() > 0 or not node.alive, timeout_s, what="speech node")
+            if not node.alive:
+                raise RuntimeError(f"speech node exited: {node.output()[-2000:]}")
+            time.sleep(1.0)  # the node logs ready after its subscription exists; let the warm-up finish
+            hogs = [sp.Popen([sys.executable, "-c", _HOG, str(load_nice)]) for _ in range(cpu_load)]
+            n = int(CHUNK_S * SR)
+            for text, clip in clips:
+                stream = np.concatenate([np.zeros(SR, np.float32), clip, np.zeros(2 * SR, np.float32)])
+                stream += np.random.default_rng(0).normal(0, 1e-3, stream.size).astype(np.float32)
+                end_sample = SR + int(_last_sound_s(clip) * SR)
+                pcm = (np.clip(stream, -1, 1) * 32767).astype("<i2")
+                before = len(got)
+                t_end = None
+                t0 = time.monotonic()
+                for k, i in enumerate(range(0, pcm.size, n)):
+                    m = AudioData(sample_rate=SR, channels=1, encoding="s16le")
+                    m.data = pcm[i:i + n].tobytes()
+                    pub.publish(m)
+                    if t_end is None and i + n >= end_sample:
+                        t_end = time.monotonic()
+                    time.sleep(max(0.0, t0 + (k + 1) * CHUNK_S - time.monotonic()))
+                try:
+                    wait_for(lambda: len(got) > before, 15.0, what="a transcript")
+                except TimeoutError:
+                    rows.append({"ok": False, "text": text})
+                    continue
+                t_recv, msg = got[before]
+                rows.append({"ok": True, "latency_s": t_recv - t_end, "text": text, "heard": msg.text,
+                             "utterances": len(got) - before})
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+        node.stop()
+    ok = [r for r in rows if r["ok"]]
+    logs = [ln.split("latency: ", 1)[1] for ln in node.output().splitlines() if "latency: " in ln]
+    return {"n": len(rows), "transcribed": len(ok), "cpu_load": cpu_load, "load_nice": load_nice, "params": node_params,
+            "latency_s": _stats(r["latency_s"] for r in ok),
+            "latency_s_in_order": [round(r["latency_s"], 3) for r in ok],
+            "node_breakdown": logs, "heard": [(r["text"], r.get("heard")) for r in rows]}
+
+
 def _test_targets(test_rows: dict, latency: dict) -> dict:
     """The test split against the issue's targets: the node in the graph decodes with the live scene."""
     out = {"row": "scene", "wer_clean_max": TARGET_WER_CLEAN, "wer_snr10_max": TARGET_WER_SNR10,
@@ -502,6 +578,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--streaming-conditions", default="clean,snr10",
                         help="test-split conditions also decoded through the streaming front end")
     parser.add_argument("--latency-setups", default=",".join(LATENCY_SETUPS), help=f"from {tuple(LATENCY_SETUPS)}")
+    parser.add_argument("--node", action="store_true",
+                        help="only: end of speech -> Transcript through the real speech node (test split, clean, "
+                             "real-time audio), with --cpu-load busy processes standing in for the graph")
+    parser.add_argument("--cpu-load", default="0,2", help="--node: comma-separated numbers of busy processes")
+    parser.add_argument("--node-param", action="append", default=[],
+                        help="--node: a speech node parameter name:=value (repeatable)")
+
+
+def _run_node(args: argparse.Namespace) -> int:
+    """``bench asr --node``: the speech node's end-of-speech latency, alone and under CPU load."""
+    workdir = args.keep or tempfile.mkdtemp(prefix="promptbot-asr-node-")
+    os.makedirs(workdir, exist_ok=True)
+    synth = Synth(workdir, TEST_SPLIT["noise_seed"])
+    cmds = frozen_split_commands()[: max(1, args.test_n)]
+    clips = [(c.text, synth.degrade(synth.clean(c), "clean")) for c in cmds]
+    clips = [(t, x) for t, x in clips if 1.0 <= len(x) / SR <= 5.0][: args.latency_commands]
+    report = {"benchmark": "asr-node", "test_split": TEST_SPLIT["name"], "commands": len(clips), "runs": []}
+    for load in (int(v) for v in args.cpu_load.split(",") if v.strip()):
+        log.info("speech node, %d busy processes, %d commands", load, len(clips))
+        report["runs"].append(node_latency(clips, args.node_param, load))
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(report, indent=1))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -510,6 +610,8 @@ def run(args: argparse.Namespace) -> int:
         if shutil.which(tool) is None:
             print(f"bench asr: {tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
             return 2
+    if args.node:
+        return _run_node(args)
     from promptbot.speech import create_backend
     from promptbot.speech.backend import DecodeOptions
     from promptbot.speech.recognizer import NO_SPEECH, Recognizer, RecognizerConfig, TranscriptResult
