@@ -21,7 +21,8 @@ The check looks at the goal only, not at how a parser got there:
 * "the same", "too", "also", "as well" need at least two objects placed;
 * "only" needs the goal to move nothing the request does not name;
 * every object the request names by colour needs to be in the goal, unless it was corrected away;
-* "instead" needs a placement (what to do instead), not only prohibitions;
+* "instead" needs a placement (what to do instead), not only prohibitions, and so does a command to
+  place something that is not a prohibition ("... and put the rest in the bowl");
 * a colour match ("its own colour", "the matching bowl", "the bowl that matches it", "sort by colour")
   needs every object put in a container to share the container's colour, unless the request names
   that container by its colour.
@@ -258,6 +259,14 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
+    if not pos_lits:
+        # "leave the green cube alone and put rest in the bowl" read as the constraint alone: a command to
+        # place something that is not a prohibition ("don't put ...") needs a placement in the reading
+        for m in re.finditer(r"(?<= )(put|place|move|stack|set|drop|stick|pop|push|slide|bring|take)(?= )", t):
+            if not re.search(r"(don'?t|do not|never|not|no|n't) (\w+ )?$", t[:m.start()]) and \
+                    re.search(r"\b(in|into|on|onto|to|next to|near|beside|by)\b", _clause_after(t, m.end())):
+                out.append(Unaccounted(m.group(0), "the reading places nothing"))
+                break
     if re.search(r" instead ", t) and not pos_lits:
         out.append(Unaccounted("instead", "the reading says what not to do, and nothing to do instead"))
     if re.search(_MATCH, t):

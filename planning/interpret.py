@@ -381,9 +381,35 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
         text = (text[:m.start()] + " , " + text[m.end():]).strip()
 
 
+_ARTICLE_AFTER = frozenset("put place move set drop stick pop push slide shove stack take grab get bring leave keep "
+                           "in into inside on onto to of at from by near beside except but than besides excluding "
+                           "and , : ;".split())
+_ARTICLE_BEFORE = frozenset(set(COLORS) | {"same", "rest", "other", "others", "table", "left", "right", "middle", "center",
+                                           "back", "front", "bottom", "top", "base"} |
+                            {n for n in NOUN_PLURALS.values()} | set(LABELS))
+_NO_ARTICLE = {("on", "top"), ("in", "front"), ("at", "top"), ("to", "top"), ("to", "bottom"), ("and", "top"), ("and", "bottom"),
+               (",", "top"), (",", "bottom")}
+
+
+def _restore_articles(words: list[str]) -> list[str]:
+    """"put red cube in same bowl", "push it to front of table" (a terse typist, or a recogniser that
+    dropped it) -> with "the" where English puts it: after a verb, a preposition or a conjunction, before a
+    colour, an object noun or a place word. "on top", "in front" and bare tower places stay as they are."""
+    out: list[str] = []
+    for k, w in enumerate(words):
+        prev = out[-1] if out else ""
+        if w in _ARTICLE_BEFORE and prev in _ARTICLE_AFTER and (prev, w) not in _NO_ARTICLE and \
+                not (prev in (",", ":", ";") and w not in COLORS) and \
+                not (w in COLORS and k + 1 < len(words) and words[k + 1] in ("and", "or", ",")
+                     and prev in ("and", ",")):
+            out.append("the")
+        out.append(w)
+    return out
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    words, assumed = correct_words(text.split(), objects)
+    words, assumed = correct_words(_restore_articles(text.split()), objects)
     words = _resolve_nouns(words, objects)
     text = _expand_coordination(" ".join(words))
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl

@@ -120,3 +120,12 @@ def test_a_reading_that_picks_what_the_words_leave_open_is_a_guess():
     assert guessed("put the red cube in the white bowl and the rest in the yellow bowl",
                    parse_goal("in(red_cube, white_bowl) & in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
                    tabletop()) == []
+
+
+def test_a_command_to_place_something_needs_a_placement():
+    said = unaccounted("leave the green cube alone and put the rest in the yellow bowl",
+                       parse_goal("unmoved(green_cube)"), tabletop())
+    assert any(u.phrase == "put" for u in said)
+    # a prohibition alone places nothing, and that is what it asks
+    assert unaccounted("don't put the red cube in the white bowl", parse_goal("!in(red_cube, white_bowl)"),
+                       tabletop()) == []

@@ -377,3 +377,17 @@ def test_a_correction_said_after_the_replacement_and_match_with():
         parse_goal("in(red_cube, yellow_bowl)")
     scene = [cube("red", 0.45, 0.10), cube("green", 0.55, -0.05), bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22)]
     assert interpret("match the green cube to its bowl", scene).goal == parse_goal("in(green_cube, green_bowl)")
+
+
+@pytest.mark.parametrize("text,goal", [
+    # typed tersely, or a recogniser that dropped "the"
+    ("put green cube in white bowl and red one in same bowl", "in(green_cube, white_bowl) & in(red_cube, white_bowl)"),
+    ("push blue cube to front of table", "in_region(blue_cube, front)"),
+    ("put cube on left in white bowl", "in(red_cube, white_bowl)"),
+    ("leave green cube alone and put rest in yellow bowl",
+     "in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
+])
+def test_articles_left_out(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", r.message
+    assert r.goal == parse_goal(goal)
