@@ -59,12 +59,16 @@ def _msg_class(type_str: str):
 class GraphRecorder:
     """MCAP of ``TOPICS`` + an MP4 of the colour camera at ``video_fps`` with a status overlay."""
 
-    def __init__(self, node: Node, out_dir: Path, video_fps: float = 10.0, video: bool = True):
+    def __init__(self, node: Node, out_dir: Path, video_fps: float = 10.0, video: bool = True,
+                 topics: dict[str, str] | None = None, filename: str = "recording.mcap"):
         from mcap.writer import Writer
 
         self.out_dir = Path(out_dir)
+        self.path = self.out_dir / filename
+        self._node = node
+        self._subs: list = []
         self._lock = threading.Lock()
-        self._file = open(self.out_dir / "recording.mcap", "wb")   # Writer.flush() flushes it to the OS
+        self._file = open(self.path, "wb")   # Writer.flush() flushes it to the OS
         self._writer = Writer(self._file, chunk_size=CHUNK_SIZE_B)
         self._writer.start(profile="ros2", library="promptbot")
         self._last_flush = time.monotonic()
@@ -80,7 +84,7 @@ class GraphRecorder:
             self._video = imageio.get_writer(str(self.out_dir / "episode.mp4"), fps=video_fps, codec="libx264",
                                              quality=7, macro_block_size=8, pixelformat="yuv420p")
         self._closed = False
-        for topic, type_str in TOPICS.items():
+        for topic, type_str in (TOPICS if topics is None else topics).items():
             try:
                 schema = self._writer.register_schema(name=type_str, encoding="ros2msg",
                                                       data=msgdef(type_str.replace("/msg/", "/")).encode())
@@ -88,11 +92,11 @@ class GraphRecorder:
                 continue
             self._channels[topic] = self._writer.register_channel(topic=topic, message_encoding="cdr",
                                                                   schema_id=schema)
-            node.create_subscription(_msg_class(type_str), topic, lambda data, t=topic: self._on_raw(t, data),
-                                     QOS.get(topic, 10), raw=True)
+            self._subs.append(node.create_subscription(
+                _msg_class(type_str), topic, lambda data, t=topic: self._on_raw(t, data), QOS.get(topic, 10), raw=True))
         if self._video is not None:
-            node.create_subscription(_msg_class("sensor_msgs/msg/Image"), "/camera/color/image_raw",
-                                     self._on_image, qos.SENSOR_IMAGE)
+            self._subs.append(node.create_subscription(_msg_class("sensor_msgs/msg/Image"), "/camera/color/image_raw",
+                                                       self._on_image, qos.SENSOR_IMAGE))
         self._timer = node.create_timer(FLUSH_PERIOD_S, self.flush)    # quiet topics: the chunk still closes
 
     def flush(self) -> None:
@@ -129,11 +133,19 @@ class GraphRecorder:
 
     def close(self) -> dict[str, int]:
         with self._lock:
+            if self._closed:
+                return dict(self.counts)
             self._closed = True
             self._writer.finish()
             self._file.close()
             if self._video is not None:
                 self._video.close()
+        try:                       # a recorder closed while the graph goes on (the soak rotates files)
+            self._node.destroy_timer(self._timer)
+            for sub in self._subs:
+                self._node.destroy_subscription(sub)
+        except Exception:  # noqa: BLE001 - the node may already be destroyed (end of a run)
+            pass
         return dict(self.counts)
 
 
