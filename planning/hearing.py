@@ -31,7 +31,8 @@ matching leftmost rightmost small big large little tiny last first second third 
 left right front back center middle top bottom base side far near of and or to in on into onto
 it them its their there here with for from by at out off up down
 wooden plastic metal shiny dark bright light pale tall short heavy round flat nearest closest farthest
-furthest new old only single lone remaining two three four five""".split())
+furthest new old only single lone remaining two three four five
+sorry wait mean meant actually instead rather oops""".split())     # correction words are never nouns or colours
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"
@@ -62,6 +63,22 @@ def closest(heard: str, candidates: Iterable[str]) -> str | None:
     if not scored or scored[0][0] < MATCH_FLOOR:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < CLEAR_LEAD:
+        return None
+    return scored[0][1]
+
+
+SLOT_FLOOR = 0.33      # after a colour, a word must name one of that colour's objects: a lower floor ...
+SLOT_LEAD = 0.15       # ... when one kind of object is this far ahead of every other kind ("orange wall" -> bowl)
+
+
+def closest_label(heard: str, labels: Iterable[str]) -> str | None:
+    """The object label whose nouns sound and spell clearly closest to ``heard`` (a word in a noun slot after a
+    colour: only the labels of objects of that colour). Kinds are compared, not synonyms: "wall" is 0.38 from
+    "bowl" and 0.17 from the nearest word for a cube, so with an orange cube and an orange bowl it is the bowl."""
+    scored = sorted(((max(similarity(heard, n) for n in _nouns_for([lab])), lab) for lab in set(labels)), reverse=True)
+    if not scored or scored[0][0] < SLOT_FLOOR:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < SLOT_LEAD:
         return None
     return scored[0][1]
 
@@ -101,7 +118,8 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             # a colour slot: only colours of objects that the noun names
             fix = closest(w, {o.color for o in objects if o.label in nlabs})
         elif prev in colours and not noun_labels(w) or (prev in colours and w in COLORS):
-            fix = closest(w, _nouns_for(o.label for o in objects if o.color == prev))
+            fix = closest(w, _nouns_for(o.label for o in objects if o.color == prev)) or \
+                closest_label(w, (o.label for o in objects if o.color == prev))
         elif prev == "the" and k >= 2 and out[k - 2] in ("to", "towards", "toward", "at") and \
                 (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then")):
             fix = closest(w, REGIONS)

@@ -27,7 +27,7 @@ from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.planning.hearing import correct_words
+from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
 
 _SYNONYMS = [
@@ -595,6 +595,8 @@ class _Reading:
     # (rel, subject mention, target mention, negated, phase); rel in in/on/near/left_of/right_of/to/region/out;
     # phase counts the sequencing words before it ("then", "after that", "finally")
     relations: list[tuple[str, Mention, Mention | None, bool, int]] = field(default_factory=list)
+    # "in the mode" (heard for "in the bowl"): a place marker followed by a word that names nothing
+    unresolved: list[str] = field(default_factory=list)
 
 
 _PLACES = ("in", "on", "in_region", "on_table", "near", "left_of", "right_of", "in_any")
@@ -722,6 +724,11 @@ def _parse_relations(toks: list) -> _Reading:
             i = j + (1 if target is not None else 0)
             continue
         if target is None:
+            word = toks[j] if j < n and isinstance(toks[j], str) else ""
+            if rel in ("in", "on", "to", "near", "left_of", "right_of") and word.isalpha() and \
+                    j > i + k and not (word in COMMAND_WORDS or word in COLORS or noun_labels(word)
+                                       or word in KEEP or word in _HARMLESS):
+                reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 1]))
             i += k
             continue
         subj = subjects or last
@@ -966,7 +973,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
     stack_group = bool(groups) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b", text) is None          # "stack all three", "pile the cubes up"
-    if (re.search(_TOWER_WORDS, text) and (len(refs) >= 2 or groups)) or stack_group:
+    if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
         if groups:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
@@ -985,7 +992,10 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
 # a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
 # red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
 _TOWER_WORDS = (rf"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
-                rf"|(at|on) the (bottom|base)|(bottom|base) (the )?({'|'.join(COLORS)}))\b")
+                rf"|(at|on) the (bottom|base))\b")
+# "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
+# cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
+_BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({'|'.join(COLORS)})\b"
 
 
 PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
@@ -1063,6 +1073,11 @@ def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
             if prev is not None and prev != l:
                 return f"the {_name(s)} cannot be both {prev} and {l}"
             where[s.id] = l
+    for l in goal.literals:
+        # "in the bowl next to the blue one" read as two places: beside something is false inside a container
+        if l.pred in ("near", "left_of", "right_of", "in_region") and not l.negated and \
+                where.get(l.args[0]) is not None and where[l.args[0]].pred in ("in", "in_any"):
+            return f"the {_name(by_id[l.args[0]])} cannot be both {where[l.args[0]]} and {l}"
     ons = {l.args[0]: l.args[1] for l in goal.literals if l.pred == "on"}
     for up, base in ons.items():
         if where.get(base) is not None and where[base].pred in ("in", "in_any"):
@@ -1178,6 +1193,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                           "I can only move the objects on this table.")
         return failed(_Status.UNKNOWN, "I did not understand what should happen. Please say e.g. "
                       "'put the red cube in the blue bowl'.")
+    odd = _nameless_slot(text)
+    if odd is not None:
+        # "put the blue cube in the right hole" (heard for "the white bowl"): a phrase that should name an
+        # object names nothing here; a plan that skips it would be a guess
+        return failed(_Status.AMBIGUOUS, f"I heard {odd!r}, but nothing here is called that. "
+                      f"I can see {_listing(objects, 'and')}. Which one do you mean?")
     valid, reasons = [], []
     for g in forms:
         err = _validate(g, objects)
@@ -1209,6 +1230,36 @@ _OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (\w+)|anythin
                         r"(?: of (?:the )?(\w+))?$")
 
 
+_SLOT_PREPS = frozenset("in into inside on onto to at by near beside from of".split())
+_HARMLESS = frozenset("end way time moment meantime process very kitchen fridge door window room house shop store "
+                      "floor wall".split())      # places away from the table are refused elsewhere, not asked about
+_SLOT_ENDS = frozenset(", . ; : ! ? and then but or in into on onto to next near by from with that which "
+                       "please".split())
+
+
+def _nameless_slot(text: str) -> str | None:
+    """A phrase in an object's place that names nothing the parser knows: "the right hole", "the white wall",
+    "a hole" - a determiner, at most one colour / side word, and a word that is no noun, colour or word of the
+    command language, at the end of the phrase. None when there is none."""
+    words = text.split()
+    for k, w in enumerate(words):
+        if w not in ("the", "a", "an"):
+            continue
+        j = k + 1
+        if j < len(words) and (words[j] in COLORS or words[j] in ("left", "right", "same", "other")):
+            j += 1
+        if j >= len(words):
+            continue
+        head = words[j]
+        nxt = words[j + 1] if j + 1 < len(words) else ""
+        known = head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or \
+            _label_word(head) or not head.isalpha() or head in _GROUP_WORDS or head in REGIONS
+        after_place = k > 0 and words[k - 1] in _SLOT_PREPS
+        if not known and (not nxt or nxt in _SLOT_ENDS) and (j > k + 1 or after_place) and head not in _HARMLESS:
+            return " ".join(words[k:j + 1])
+    return None
+
+
 def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set[str], set[str | None]]:
     """Ids that must stay where they are, and the kinds (labels; None: any) of "the others" that must."""
     keep: set[str] = set()
@@ -1228,6 +1279,9 @@ def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set
 def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = frozenset()) -> list[Goal]:
     """Goals from relations ("put X in Y, then Z on X"); ``keep``: ids that must stay (``unmoved``)."""
     reading = _parse_relations(toks)
+    if reading.unresolved:
+        raise GroundingError(_Status.AMBIGUOUS, f"I heard {reading.unresolved[0]!r}, but nothing here is called that. "
+                             f"I can see {_listing(objects, 'and')}. Where should it go?")
     if not reading.relations:
         return []
     # what is named by itself: "the rest" / "the others" is the group less these

@@ -391,3 +391,36 @@ def test_articles_left_out(text, goal):
     r = interpret(text, tabletop())
     assert r.status == "ok", r.message
     assert r.goal == parse_goal(goal)
+
+
+# --- what the recogniser makes of it (bench understanding --spoken, dev) ---
+
+def test_a_phrase_that_names_nothing_is_a_question_not_a_region():
+    # "in the white bowl" heard as "in the right hole": not the right side of the table
+    for heard in ("put the red cube in the right hole", "put the green cube into the mode",
+                  "move the blue cube to the right then put the red cube in the mode"):
+        r = interpret(heard, tabletop())
+        assert r.status != "ok", (heard, r.goal)
+
+
+def test_misheard_noun_after_a_colour_is_the_kind_it_sounds_like():
+    from promptbot.planning.hearing import closest_label, correct_words
+
+    words, said = correct_words("put the red cube in the white wall".split(), tabletop())
+    assert words[-1] == "bowl" and said == ["'wall' taken as 'bowl'"]
+    assert closest_label("wall", ["cube", "bowl"]) == "bowl"
+    assert closest_label("lock", ["block", "lego"]) is None      # as close to both kinds: not guessed
+    # correction words are never heard as nouns ("orange sorry I mean purple": not "square")
+    assert correct_words("the orange sorry i mean purple".split(), tabletop())[1] == []
+
+
+def test_in_a_container_and_beside_something_is_a_contradiction():
+    # "put all the cubes in the bowl next to the blue one" (heard for "except the blue one")
+    r = interpret("put the red cube and the green cube in the white bowl next to the blue cube", tabletop())
+    assert r.status != "ok"
+
+
+def test_a_bare_tower_place_is_not_read_into_a_relation():
+    # "bottom blue cube on the green cube" (heard for "put the blue cube on ..."): a relation, not a tower
+    r = interpret("bottom blue cube on the green cube", tabletop())
+    assert r.status != "ok" or r.goal == parse_goal("on(blue_cube, green_cube)")
