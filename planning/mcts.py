@@ -54,7 +54,7 @@ class SearchConfig:
     seed: int = 0
     learned_mix: float = 0.05      # weight of the uniform floor in a learned prior
     hybrid_entropy: float = 0.6    # hybrid: ask the LLM where the learned prior's entropy / log(n) exceeds this
-    value_mix: float = 0.0         # weight of the learned value in a leaf's value (0: the heuristic alone)
+    value_mix: float = 0.6         # weight of the learned value in a leaf's value (learned | hybrid priors only)
 
     def __post_init__(self):
         if not 1 <= self.simulations <= 100000:

@@ -6,9 +6,16 @@ each round the network is retrained on every trace so far and measured on tasks 
 (held-out seeds of the training worlds, and the held-out worlds entirely):
 :mod:`promptbot.tasks.hard`. ``promptbot train-prior`` runs it (:mod:`promptbot.cli.train_prior`).
 
-Targets: the policy head learns the root's visit distribution of each committed step (cross
-entropy; decisions of unsolved runs weigh :data:`UNSOLVED_WEIGHT`); the value head learns whether
-the run reached the goal from that state, discounted by :data:`GAMMA` per remaining step.
+Targets (cross entropy for the policy, binary cross entropy for the value):
+
+* the root's visit distribution of each committed step (weight :data:`VISIT_WEIGHT`, or
+  :data:`UNSOLVED_WEIGHT` when the run did not reach the goal);
+* hindsight: the plan of a solved run, shortened (:func:`shorten`: every pick-and-put-down pair
+  whose removal still reaches the goal is dropped, e.g. a mug moved back and forth), gives each
+  of its states the next step as a one-hot target (:data:`PLAN_WEIGHT`). The search found the
+  plan; the shortening only removes its detours;
+* the value head: 1 discounted by :data:`GAMMA` per remaining step of the (shortened) plan for
+  the states of solved runs, 0 for the states of runs that did not reach the goal.
 """
 from __future__ import annotations
 
@@ -35,25 +42,28 @@ from promptbot.planning.prior_net import (
 log = logging.getLogger(__name__)
 
 GAMMA = 0.95                    # value target discount per remaining step
-UNSOLVED_WEIGHT = 0.3           # weight of the decisions of runs that did not reach the goal
+UNSOLVED_WEIGHT = 0.2           # weight of the visit targets of runs that did not reach the goal
+VISIT_WEIGHT = 0.5              # weight of the visit targets of runs that did
+PLAN_WEIGHT = 1.0               # weight of the steps of a solved run's plan, shortened (hindsight)
 NEAR_PREDS = ("near", "left_of", "right_of")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     rounds: int = 3                     # expert-iteration rounds after the teacher round
-    teacher_simulations: int = 256      # round 0: uniform prior, this many simulations per step
+    teacher_simulations: int = 192      # round 0: uniform prior, this many simulations per step
     simulations: int = 48               # later rounds and evaluation [simulations per step]
-    train_seeds: int = 24               # seeds per round (x train worlds x hard families + library tasks)
-    library_tasks: int = 30             # library tasks per round (train worlds)
-    eval_seeds: int = 8                 # held-out seeds (x every world x hard families)
-    max_steps: int = 16
+    train_seeds: int = 16               # seeds per round (x train worlds x hard families + library tasks)
+    library_tasks: int = 20             # library tasks per round (train worlds)
+    eval_seeds: int = 6                 # held-out seeds (x every world x hard families)
+    max_steps: int = 20                 # step limit of a plan (promptbot.tasks.hard.HARD_PLAN_STEPS)
     hidden: int = 64
-    epochs: int = 60
+    epochs: int = 40
     lr: float = 3e-3
     weight_decay: float = 1e-4
     seed: int = 0
     max_minutes: float = 30.0           # stop starting rounds after this [min]
+    value_mix: float = 0.6              # learned value's weight in the leaf value while searching with the network
 
     def __post_init__(self):
         if self.rounds < 0 or self.teacher_simulations < 1 or self.simulations < 1:
@@ -66,13 +76,14 @@ class TrainConfig:
 
 # --- planning runs -----------------------------------------------------------------------------
 
-def plan_goal(objects, goal, mode: str, learned: LearnedPrior | None, simulations: int, max_steps: int = 16,
-              seed: int = 0, record: bool = False, meta: dict | None = None):
+def plan_goal(objects, goal, mode: str, learned: LearnedPrior | None, simulations: int, max_steps: int = 20,
+              seed: int = 0, record: bool = False, meta: dict | None = None, value_mix: float = 0.6):
     """MCTS from ``objects`` to ``goal`` (already grounded) with the given prior; no LLM. (SearchResult, seconds)."""
     from promptbot.planning.mcts import MCTS, PriorFn, SearchConfig
     from promptbot.planning.world import WorldState
 
-    cfg = SearchConfig(simulations=simulations, max_steps=max_steps, seed=seed, llm_budget=0)
+    cfg = SearchConfig(simulations=simulations, max_steps=max_steps, seed=seed, llm_budget=0,
+                       value_mix=value_mix if mode in ("learned", "hybrid") else 0.0)
     state = WorldState.from_objects(objects)
     prior = PriorFn(None, "", cfg, state.by_id(), learned=learned if mode in ("learned", "hybrid") else None,
                     mode=mode)
@@ -119,10 +130,11 @@ def eval_tasks(cfg: TrainConfig):
     return {"held_out_worlds": hard_tasks(HELD_OUT_WORLDS, seeds), "train_worlds_new_seeds": hard_tasks(TRAIN_WORLDS, seeds)}
 
 
-def evaluate(tasks, mode: str, learned: LearnedPrior | None, simulations: int, max_steps: int = 16) -> dict:
+def evaluate(tasks, mode: str, learned: LearnedPrior | None, simulations: int, max_steps: int = 20,
+             value_mix: float = 0.6) -> dict:
     ok, times = 0, []
     for t in tasks:
-        res, dt = plan_goal(t.initial, t.goal, mode, learned, simulations, max_steps)
+        res, dt = plan_goal(t.initial, t.goal, mode, learned, simulations, max_steps, value_mix=value_mix)
         ok += int(solved(t, res))
         times.append(dt)
     return {"tasks": len(tasks), "success": round(ok / max(1, len(tasks)), 4),
@@ -141,10 +153,36 @@ class Samples:
         self.value += other.value
 
 
+def shorten(plan, state, goal, start) -> list:
+    """``plan`` without the pick-and-put-down pairs whose removal still reaches ``goal`` from ``state``."""
+    from promptbot.planning.mcts import goal_value
+    from promptbot.planning.world import InadmissibleAction, execute
+
+    def reaches(p) -> bool:
+        try:
+            return goal_value(goal, execute(p, state), start)[0]
+        except InadmissibleAction:
+            return False
+
+    plan = list(plan)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(plan) - 1):
+            if plan[i].skill == "pick" and plan[i + 1].args[0] == plan[i].args[0] and \
+                    reaches(plan[:i] + plan[i + 2:]):
+                plan = plan[:i] + plan[i + 2:]
+                changed = True
+                break
+    return plan
+
+
 def samples_from_trace(trace) -> Samples:
     """Policy and value samples of one search trace (:mod:`.traces`)."""
+    from promptbot.planning.mcts import _with_fixed_refs
     from promptbot.planning.skills import Step
     from promptbot.planning.traces import decision_state, header_objects
+    from promptbot.planning.world import admissible, apply, pushable_objects
     from promptbot.tasks import parse_goal
 
     out = Samples()
@@ -152,18 +190,34 @@ def samples_from_trace(trace) -> Samples:
     objs = header_objects(trace.header)
     start = {o.id: o for o in objs}
     won = bool(trace.outcome["solved"])
-    n_steps = int(trace.outcome["steps"])
     for d in trace.decisions:
         state = decision_state(trace.header, d, objs)
         view = _GoalView(state, goal, start)
-        y = (GAMMA ** (n_steps - d["step"])) if won else 0.0
-        out.value.append((state_features(view, 0), y))
+        if not won:
+            out.value.append((state_features(view, 0), 0.0))
         visits = np.array(d["visits"], dtype=np.float32)
         if d["shortcut"] or visits.sum() <= 0 or len(visits) < 2:
             continue
         actions = [Step(a[0], tuple(a[1])) for a in d["actions"]]
         X, g = action_features(state, goal, start, actions, view=view)
-        out.policy.append((X, g, visits / visits.sum(), 1.0 if won else UNSOLVED_WEIGHT))
+        out.policy.append((X, g, visits / visits.sum(), VISIT_WEIGHT if won else UNSOLVED_WEIGHT))
+    if won and trace.decisions:
+        root = decision_state(trace.header, trace.decisions[0], objs)
+        plan = [Step(d["actions"][d["chosen"]][0], tuple(d["actions"][d["chosen"]][1])) for d in trace.decisions]
+        plan = shorten(plan, root, goal, start)
+        refs = _with_fixed_refs(goal, sorted({l.args[1] for l in goal.literals if l.pred in NEAR_PREDS}))
+        push = pushable_objects(goal.literals)
+        state = root
+        for k, step in enumerate(plan):
+            view = _GoalView(state, goal, start)
+            out.value.append((state_features(view, 0), GAMMA ** (len(plan) - k)))
+            acts = admissible(state, refs, push)
+            if step in acts and len(acts) > 1:
+                X, g = action_features(state, goal, start, acts, view=view)
+                pi = np.zeros(len(acts), dtype=np.float32)
+                pi[acts.index(step)] = 1.0
+                out.policy.append((X, g, pi, PLAN_WEIGHT))
+            state = apply(step, state)
     return out
 
 
@@ -289,7 +343,7 @@ def collect(tasks, mode: str, learned, simulations: int, cfg: TrainConfig, trace
     t0 = time.perf_counter()
     for t in tasks:
         res, _ = plan_goal(t.initial, t.goal, mode, learned, simulations, cfg.max_steps, seed=cfg.seed, record=True,
-                           meta={"world": t.world, "seed": t.seed, "family": t.family})
+                           meta={"world": t.world, "seed": t.seed, "family": t.family}, value_mix=cfg.value_mix)
         res.trace.write(trace_dir)
         samples.extend(samples_from_trace(res.trace))
         ok += int(solved(t, res))
@@ -311,7 +365,7 @@ def expert_iteration(cfg: TrainConfig, run_dir: Path, checkpoint: Path | None = 
     def measure(mode, learned):
         out = {}
         for name, ts in evals.items():
-            out[name] = {f"sims_{s}": evaluate(ts, mode, learned, s, cfg.max_steps)
+            out[name] = {f"sims_{s}": evaluate(ts, mode, learned, s, cfg.max_steps, cfg.value_mix)
                          for s in sorted({cfg.simulations, max(1, cfg.simulations // 4)})}
         return out
 

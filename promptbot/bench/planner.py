@@ -351,7 +351,7 @@ def _prior_section(args, llm, learned, search) -> dict:
     from promptbot.planning import Planner, PlannerConfig
     from promptbot.planning.world import execute
     from promptbot.tasks import check
-    from promptbot.tasks.hard import HELD_OUT_SEED0, HELD_OUT_WORLDS, MAX_HARD_STEPS, TRAIN_WORLDS, hard_tasks
+    from promptbot.tasks.hard import HARD_PLAN_STEPS, HELD_OUT_SEED0, HELD_OUT_WORLDS, TRAIN_WORLDS, hard_tasks
 
     run_dir = Path(args.run_dir or f"runs/bench-planner-{time.strftime('%Y%m%d-%H%M%S')}")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -376,7 +376,7 @@ def _prior_section(args, llm, learned, search) -> dict:
         for m, b in runs:
             key = f"{m}@{b}"
             if (m, b) not in planners:
-                cfg = dc_replace(search, simulations=b, max_steps=MAX_HARD_STEPS)
+                cfg = dc_replace(search, simulations=b, max_steps=HARD_PLAN_STEPS)
                 planners[(m, b)] = Planner(llm, PlannerConfig(search=cfg, prior=VARIANTS[m][1]), learned=learned)
             rows = []
             for k, t in enumerate(tasks):

@@ -19,14 +19,16 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="expert-iteration rounds after the teacher round [3]")
-    parser.add_argument("--teacher-simulations", type=int, default=256,
-                        help="round 0: simulations per step with a uniform prior [256]")
+    parser.add_argument("--teacher-simulations", type=int, default=192,
+                        help="round 0: simulations per step with a uniform prior [192]")
     parser.add_argument("--simulations", type=int, default=48, help="later rounds and evaluation [48]")
-    parser.add_argument("--train-seeds", type=int, default=24, help="seeds per round (hard tasks) [24]")
-    parser.add_argument("--library-tasks", type=int, default=30, help="library tasks per round [30]")
-    parser.add_argument("--eval-seeds", type=int, default=8, help="held-out seeds [8]")
-    parser.add_argument("--epochs", type=int, default=60, help="training epochs per round [60]")
+    parser.add_argument("--train-seeds", type=int, default=16, help="seeds per round (hard tasks) [16]")
+    parser.add_argument("--library-tasks", type=int, default=20, help="library tasks per round [20]")
+    parser.add_argument("--eval-seeds", type=int, default=6, help="held-out seeds [6]")
+    parser.add_argument("--epochs", type=int, default=40, help="training epochs per round [40]")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units [64]")
+    parser.add_argument("--value-mix", type=float, default=0.6,
+                        help="learned value's weight in the leaf value when searching with the network [0.6]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-minutes", type=float, default=30.0, help="no new round after 80 %% of this [30]")
     parser.add_argument("--run-dir", help="output folder [runs/prior-<time>]")
@@ -43,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         cfg = TrainConfig(rounds=args.rounds, teacher_simulations=args.teacher_simulations,
                           simulations=args.simulations, train_seeds=args.train_seeds,
                           library_tasks=args.library_tasks, eval_seeds=args.eval_seeds, epochs=args.epochs,
-                          hidden=args.hidden, seed=args.seed, max_minutes=args.max_minutes)
+                          hidden=args.hidden, seed=args.seed, max_minutes=args.max_minutes,
+                          value_mix=args.value_mix)
     except ValueError as exc:
         print(f"promptbot train-prior: {exc}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ TRAIN_WORLDS = ("tabletop", "sorting", "stacking")
 HELD_OUT_WORLDS = ("long_horizon", "clutter")
 HELD_OUT_SEED0 = 100_000        # seeds at and above this are never used for training
 MAX_HARD_STEPS = 16             # oracle plans are at most this long
+HARD_PLAN_STEPS = 20            # the planner's step limit on these tasks (the oracle's length + slack)
 
 Steps = list[tuple[str, tuple[str, ...]]]
 _STACKABLE = ("cube", "block", "lego")
