@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "run a benchmark by name: promptbot bench NAME --json"),
     "collect": ("collect", "record scripted-expert demonstrations in simulation"),
     "train": ("train", "train the VLA policy"),
+    "build-policy": ("build_policy", "regenerate data, train and evaluate the VLA with DAgger rounds (resumable)"),
     "train-parser": ("train_parser", "fine-tune the LLM semantic parser (SmolLM2 + LoRA)"),
     "train-prior": ("train_prior", "distil MCTS into the planner's learned prior and value (expert iteration)"),
     "export": ("export", "export the VLA policy (ONNX, TensorRT)"),

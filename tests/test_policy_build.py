@@ -1,0 +1,56 @@
+"""The VLA pipeline (promptbot build-policy): typed settings, per-stage cache keys, resume."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from promptbot.policy.build import BuildConfig, Pipeline, build_policy, config_from
+
+
+def test_settings_are_validated_and_typed():
+    with pytest.raises(ValueError, match="plain_episodes"):
+        BuildConfig(plain_episodes=0)
+    with pytest.raises(ValueError, match="gripper_head"):
+        BuildConfig(gripper_head="soft")
+    with pytest.raises(ValueError, match="dagger_episodes"):
+        BuildConfig(dagger_rounds=2, dagger_episodes=0)
+    with pytest.raises(ValueError, match="eval_conditions"):
+        BuildConfig(eval_conditions=("seen", "upside-down"))
+    cfg = config_from("cpu", {"dagger_rounds": "3", "takeover_s": "0.5,6", "finetune_lr": "1e-4",
+                              "eval_conditions": "seen,unseen"})
+    assert (cfg.dagger_rounds, cfg.takeover_s, cfg.finetune_lr, cfg.eval_conditions) == \
+        (3, (0.5, 6.0), 1e-4, ("seen", "unseen"))
+    with pytest.raises(ValueError, match="unknown setting"):
+        config_from("cpu", {"epochs": "3"})
+    with pytest.raises(ValueError, match="unknown preset"):
+        config_from("gpu-farm", {})
+
+
+def test_a_stage_key_changes_with_its_own_settings_and_upstream_only(tmp_path):
+    a = Pipeline(BuildConfig(), tmp_path)
+    assert a.stage("plain", 600, 0, 0.0, 64).key == a.stage("plain", 600, 0, 0.0, 64).key
+    assert a.stage("plain", 600, 0, 0.0, 64).key != a.stage("plain", 601, 0, 0.0, 64).key
+    assert a.stage("train0", ["k1"], "", 40).key != a.stage("train0", ["k2"], "", 40).key
+    st = a.stage("plain", 1, 0, 0.0, 64)
+    assert st.result() is None
+    st.finish({"episodes": 1})
+    assert st.result() == {"episodes": 1} and st.folder.parent == tmp_path
+
+
+@pytest.mark.slow   # reason: collects, trains and evaluates for real at toy size, twice (~90 s on 2 cores)
+def test_pipeline_runs_end_to_end_then_reuses_every_finished_stage(tmp_path):
+    cfg = replace(BuildConfig.smoke(), plain_episodes=2, dart_episodes=0, dagger_episodes=1, eval_timeout_s=2.0)
+    first = build_policy(cfg, tmp_path, progress=False)
+    assert [r["round"] for r in first["rounds"]] == [0, 1]
+    assert all(0.0 <= r["success"] <= 1.0 and r["train_steps"] > 0 for r in first["rounds"])
+    assert first["rounds"][1]["dagger_episodes"] == 1
+    assert not any(s["cached"] for s in first["stages"])
+    assert json.loads((tmp_path / "report.json").read_text())["best_checkpoint"] == first["best_checkpoint"]
+    # the same settings again: nothing runs; a changed evaluation size re-runs only the evaluations
+    again = build_policy(cfg, tmp_path, progress=False)
+    assert all(s["cached"] for s in again["stages"]) and again["rounds"] == first["rounds"]
+    third = build_policy(replace(cfg, eval_conditions=("unseen",)), tmp_path, progress=False)
+    rerun = {s["stage"] for s in third["stages"] if not s["cached"]}
+    assert rerun == {"eval0", "eval1"}, third["stages"]
