@@ -152,7 +152,7 @@ class Pipeline:
                         c.gripper_head, c.seed)
 
         def run(folder: Path) -> dict:
-            from promptbot.cli.train import PRESETS as TRAIN_PRESETS
+            from promptbot.policy.presets import PRESETS as TRAIN_PRESETS
             from promptbot.policy.data import load_segments
             from promptbot.policy.embeddings import instruction_embedder
             from promptbot.policy.train import TrainConfig, train
