@@ -499,7 +499,7 @@ def _b_ordering(s, rng):
     if not all(names):
         return None
     lits = [_lit("on", tower[i + 1].id, tower[i].id) for i in range(k - 1)]
-    mode = rng.choice(["bottom_up", "top_down", "chain", "positions", "pairs"])
+    mode = rng.choice(["bottom_up", "top_down", "chain", "positions", "pairs", "bare_places"])
     if mode == "bottom_up":
         text = rng.choice([f"build a tower from the bottom up: {_join(names, rng)}",
                            f"stack {_join(names, rng)}, starting from the bottom",
@@ -522,6 +522,15 @@ def _b_ordering(s, rng):
                     f"{names[1]} in the middle and {names[2]} on top")
         else:
             return None
+    elif mode == "bare_places":
+        # places said before the object, or first / last, with no relation word: "bottom purple, then green,
+        # top orange", "build it bottom up: red, cyan, yellow"
+        bare = [n.removeprefix("the ") for n in names]
+        if k == 3 and rng.random() < 0.5:
+            text = rng.choice([f"bottom {bare[0]}, then {bare[1]}, top {bare[2]}",
+                               f"{bare[0]} first, then {bare[1]}, {bare[2]} last"])
+        else:
+            text = f"build it bottom up: {', '.join(bare)}"
     else:
         parts = [f"{names[i + 1]} {_on(rng)} {names[i]}" for i in range(k - 1)]
         if rng.random() < 0.5:
@@ -572,7 +581,9 @@ def _b_self_correction(s, rng):
         if not w:
             return None
         right = rng.choice([cc, refer(c, s, rng, "bare") or cc])
-        text = f"{_put(rng)} {x} {_in(rng)} {w}, {fix}, {right}"
+        text = rng.choice([f"{_put(rng)} {x} {_in(rng)} {w}, {fix}, {right}",
+                           # a correction after a full stop
+                           f"{_put(rng)} {x} {_in(rng)} {w}. wait, no. {_in(rng)} {right}."])
         return text, _lit("in", m.id, c.id), ("self_correction",), ()
     others = [o for o in s.movables if o.id != m.id]
     if not others:
@@ -584,7 +595,9 @@ def _b_self_correction(s, rng):
         return None
     text = rng.choice([f"{_put(rng)} {w} - {fix}, {right} - {_in(rng)} {cc}",
                        f"{_put(rng)} {w} {_in(rng)} {cc}, {fix}, {right}",
-                       f"{_put(rng)} {w}, {fix} {right}, {_in(rng)} {cc}"])
+                       f"{_put(rng)} {w}, {fix} {right}, {_in(rng)} {cc}",
+                       # the replacement first, "I mean" after it
+                       f"{_put(rng)} {w} {_in(rng)} {cc}, er, {right} I mean"])
     return text, _lit("in", m.id, c.id), ("self_correction",), ()
 
 
@@ -599,7 +612,8 @@ def _b_telegraphic(s, rng):
         if not x or not cc:
             return None
         x, cc = (x.removeprefix("the ") if rng.random() < 0.7 else x), (cc.removeprefix("the ") if rng.random() < 0.7 else cc)
-        text = rng.choice([f"{x} {_in(rng)} {cc}", f"{x}, {cc}", f"{x} -> {cc}", f"{x} to {cc}", f"{x} {cc}"])
+        text = rng.choice([f"{x} {_in(rng)} {cc}", f"{x}, {cc}", f"{x} -> {cc}", f"{x} to {cc}", f"{x} {cc}",
+                           f"{cc}: {x}"])         # the place first
         return text, _lit("in", m.id, c.id), ("telegraphic",), ()
     bases = [o for o in s.movables if o.id != m.id and o.label in STACKABLE]
     if not bases:
