@@ -395,8 +395,8 @@ class SpeechNode(Node):
         vad_wait = trig_wall - end_wall  # silence the VAD needed before the decode was triggered
         queued = t.decode_start_wall - trig_wall  # the trigger audio waited in the queue / behind a decode
         return (f"latency: end of speech -> transcript {now - end_wall:.2f} s = VAD wait {vad_wait:.2f} + "
-                f"queue {queued:.2f} + decode {t.decode_wall_s:.2f} (CPU share {t.cpu_share:.2f}) + until the VAD closed the utterance "
-                f"{now - t.decode_end_wall:.2f}" + (f"; streaming {t.partial_decodes} partial decodes "
+                f"queue {queued:.2f} + decode {t.decode_wall_s:.2f} (CPU share {t.cpu_share:.2f}) + until the "
+                f"VAD closed the utterance {now - t.decode_end_wall:.2f}" + (f"; streaming {t.partial_decodes} partial decodes "
                 f"({t.partial_wall_s:.2f} s), {t.committed_words} words committed" if t.partial_decodes else ""))
 
     def _publish_result(self, ev: SessionResult) -> None:

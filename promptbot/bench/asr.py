@@ -302,7 +302,7 @@ def _last_sound_s(x: np.ndarray) -> float:
     return (idx[-1] + 1) / SR if idx.size else 0.0
 
 
-def _run_test_split(rec, lm, cmds, clips, conditions, stream_conditions, examples, model, rng) -> list[dict]:
+def _run_test_split(rec, cmds, clips, conditions, stream_conditions, examples, model, rng) -> list[dict]:
     """WER on the frozen test split: ``node`` (default vocabulary), ``scene`` (the scene's), ``scene+streaming``."""
     import copy
 
@@ -615,7 +615,6 @@ def run(args: argparse.Namespace) -> int:
     from promptbot.speech import create_backend
     from promptbot.speech.backend import DecodeOptions
     from promptbot.speech.recognizer import NO_SPEECH, Recognizer, RecognizerConfig, TranscriptResult
-    from promptbot.speech.stream import EndpointConfig, SessionResult, SpeechSession
     from promptbot.speech.vad import FRAME_S, SileroVad, speech_probs
     from promptbot.speech.text import normalize
     from promptbot.speech.vocab import CommandLanguageModel, Vocabulary
@@ -738,7 +737,7 @@ def run(args: argparse.Namespace) -> int:
             sweep[model][key] = row
         # the frozen test split: the node's decode with the default vocabulary, with the scene's, and streamed
         rng = np.random.default_rng(args.seed)
-        test_rows[model] = _run_test_split(rec, lm, test_cmds, test_clips, test_conditions, stream_conditions,
+        test_rows[model] = _run_test_split(rec, test_cmds, test_clips, test_conditions, stream_conditions,
                                            test_examples, model, rng)
         # end of speech -> final transcript, simulated in real time, per endpointing / streaming set-up
         picked = [c for c in test_cmds if 1.0 <= len(test_clips[c.index, "clean"]) / SR <= 5.0][: args.latency_commands]
