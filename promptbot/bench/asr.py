@@ -24,7 +24,7 @@ have (a larger room's reverb, tempo x1.25, pitch -300 cents) besides clean, 10 d
 and the telephone band. Rows: ``node`` (hotwords + command-language rescoring, the default
 vocabulary: what the node does without a scene), ``scene`` (hotwords from the scene
 present, rescoring with the live-scene grammar), ``scene+streaming`` (the same through the
-streaming front end, final transcript), per model.
+streaming front end, final transcript) and ``plain`` (no hotwords, no rescoring), per model.
 
 Latency: end of speech -> final transcript through ``SpeechSession`` on the test split's
 clean clips, simulated in real time (20 ms chunks arrive on a virtual clock; a decode that
@@ -303,8 +303,10 @@ def _last_sound_s(x: np.ndarray) -> float:
 
 
 def _run_test_split(rec, cmds, clips, conditions, stream_conditions, examples, model, rng) -> list[dict]:
-    """WER on the frozen test split: ``node`` (default vocabulary), ``scene`` (the scene's), ``scene+streaming``."""
+    """WER on the frozen test split: ``plain`` (no hotwords, no rescoring), ``node`` (default vocabulary),
+    ``scene`` (the scene's), ``scene+streaming``."""
     import copy
+    import dataclasses
 
     from promptbot.speech.recognizer import NO_SPEECH, TranscriptResult
     from promptbot.speech.stream import EndpointConfig, SpeechSession, StreamingConfig
@@ -313,17 +315,20 @@ def _run_test_split(rec, cmds, clips, conditions, stream_conditions, examples, m
 
     cells: dict[tuple[str, str], Cell] = {}
     static = Vocabulary()
+    biased = rec.config
+    plain = dataclasses.replace(biased, use_hotwords=False, rescore=False)
     for k, cmd in enumerate(cmds):
         scene = Vocabulary.from_scene(cmd.labels, cmd.colors, pairs=cmd.pairs)
         for cond in conditions:
             x = clips[cmd.index, cond]
             dur = len(x) / SR
             outs = []
-            for row, vocab in (("node", static), ("scene", scene)):
-                rec.vocabulary = vocab
+            for row, vocab, cfg in (("plain", static, plain), ("node", static, biased), ("scene", scene, biased)):
+                rec.vocabulary, rec.config = vocab, cfg
                 t0 = time.perf_counter()
                 res = rec.transcribe(x)
                 outs.append((row, res, time.perf_counter() - t0))
+            rec.config = biased
             if cond in stream_conditions:
                 rec.vocabulary = scene
                 session = SpeechSession(rec, EndpointConfig(), streaming=StreamingConfig(enabled=True))
