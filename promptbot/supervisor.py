@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,7 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._procs = {s.name: _Proc(s, self.log_dir / f"{s.name}.log") for s in specs}
         self._stopping = False
+        self._lock = threading.RLock()     # poll() may be called from more than one thread (the soak)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -129,7 +131,11 @@ class Supervisor:
         log.info("started %s (pid %d)", proc.spec.name, proc.popen.pid)
 
     def poll(self) -> list[str]:
-        """Check processes once; respawn the ones that died. Returns event strings."""
+        """Check processes once; respawn the ones that died. Returns event strings (thread-safe)."""
+        with self._lock:
+            return self._poll()
+
+    def _poll(self) -> list[str]:
         events = []
         now = time.monotonic()
         for proc in self._procs.values():

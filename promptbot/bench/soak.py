@@ -177,8 +177,8 @@ def targets(report: dict) -> dict:
         p90 = c["time_to_ready_s"]["p90"]
         t["recovery_p90_s"] = {"value": p90, "target": 15.0, "pass": None if p90 is None else p90 <= 15.0}
     rec = report["recordings"]
-    t["recordings_readable"] = {"value": sum(1 for r in rec if r["readable"]), "of": len(rec),
-                                "pass": all(r["readable"] for r in rec)}
+    t["recordings_readable"] = {"value": sum(1 for r in rec if r.get("readable")), "of": len(rec),
+                                "pass": all(r.get("readable") for r in rec) if rec else None}
     return t
 
 
@@ -442,6 +442,25 @@ def _safety_limits() -> dict:
     return data["safety_node"]["ros__parameters"]
 
 
+class Poller(threading.Thread):
+    """Polls the supervisor every ``period_s`` so respawns happen on time while the main thread
+    streams audio or waits on a service (it polls only inside its waits)."""
+
+    def __init__(self, supervisor, log, period_s: float = 0.1):
+        super().__init__(name="supervisor-poll", daemon=True)
+        self.sup, self.log, self.period_s = supervisor, log, period_s
+        self.events: list[tuple[float, str]] = []
+        self._stop_evt = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_evt.set()
+
+    def run(self) -> None:
+        while not self._stop_evt.wait(self.period_s):
+            for e in self.sup.poll():
+                self.events.append((time.monotonic(), e))
+
+
 class SoakDriver:
     """The command kinds over a :class:`promptbot.bench.e2e.ChainDriver` (reset, speech, RunTask, check)."""
 
@@ -492,6 +511,7 @@ class SoakDriver:
             return out
         self.goals["accepted"] += 1
         res_fut = handle.get_result_async()
+        planner_pid = self.gs.supervisor.pid("planner")
         cancelled = False
         try:
             deadline = time.monotonic() + self.timeout_s
@@ -502,8 +522,7 @@ class SoakDriver:
                         handle.cancel_goal_async()
                         cancelled = True
                         out["cancel_sent_after_s"] = time.monotonic() - t_sent
-                events = self.gs.supervisor.poll()
-                if any(e.startswith("planner ") and "exited" in e for e in events):
+                if self.gs.supervisor.pid("planner") != planner_pid and not res_fut.done():
                     raise RuntimeError("the planner exited with the task")
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"no result within {self.timeout_s:.0f} s")
@@ -726,7 +745,7 @@ def run(args: argparse.Namespace) -> int:
     t_start = time.monotonic()
     deadline = t_start + 60.0 * args.minutes
     error, finished, t_up = None, False, None
-    chaos = arm = None
+    chaos = arm = poller = None
     rec = None
     jl = (run_dir / "commands.jsonl").open("w")
     _progress(f"bench soak: {args.commands} commands / {args.minutes:g} min, seed {args.seed}, "
@@ -753,6 +772,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         gs.start()
+        poller = Poller(gs.supervisor, _progress)
+        poller.start()
         driver = SoakDriver(gs, args.timeout)
         arm = ArmWatch(gs.node, _safety_limits())
         probe = HealthProbe(gs.node, nodes)
@@ -775,6 +796,9 @@ def run(args: argparse.Namespace) -> int:
                 rec = GraphRecorder(gs.node, run_dir, video=False, filename=f"recording_{len(recordings):03d}.mcap",
                                     topics={t: ty for t, ty in TOPICS.items() if "image" not in t})
                 recordings.append({"file": rec.path.name})
+            gave_up = [e for _, e in poller.events if "giving up" in e]
+            if gave_up:
+                raise RuntimeError(gave_up[0])
             # the graph must be whole before a command (chaos may have a node down)
             gs.wait(lambda: graph_ready(driver, probe), READY_TIMEOUT_S, "every node to answer its health probe")
             if state["force_reset"] or (i - 1) % RESET_EVERY == 0:
@@ -809,6 +833,9 @@ def run(args: argparse.Namespace) -> int:
         if chaos is not None:
             chaos.stop()
             chaos.join(timeout=30)
+        if poller is not None:
+            poller.stop()
+            poller.join(timeout=5)
         if rec is not None:
             rec.close()
         gs.stop()
