@@ -554,6 +554,7 @@ def _stats(values) -> dict:
 LATENCY_SETUPS = {
     "node": {"end_silence_ms": 480.0, "early_decode_ms": 160.0, "streaming": False},
     "streaming": {"end_silence_ms": 480.0, "early_decode_ms": 160.0, "streaming": True},
+    "early_decode_64": {"end_silence_ms": 480.0, "early_decode_ms": 64.0, "streaming": False},
     "short_wait": {"end_silence_ms": 320.0, "early_decode_ms": 64.0, "streaming": False},
     "short_wait+streaming": {"end_silence_ms": 320.0, "early_decode_ms": 64.0, "streaming": True},
 }
