@@ -67,6 +67,8 @@ def closest(heard: str, candidates: Iterable[str]) -> str | None:
     return scored[0][1]
 
 
+_BARE_BEFORE = frozenset(", ; : then and in into on onto to the".split()) | {""}
+TYPO_FLOOR = 0.7       # a word outside any slot is taken as a colour only this close ('geen' ~ 'green' 0.73)
 SLOT_FLOOR = 0.33      # after a colour, a word must name one of that colour's objects: a lower floor ...
 SLOT_LEAD = 0.15       # ... when one kind of object is this far ahead of every other kind ("orange wall" -> bowl)
 
@@ -129,6 +131,25 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
                 (not nxt or nxt in _PHRASE_ENDS):
             # "in the bowel": a noun slot at the end of a phrase
             fix = closest(w, _nouns_for(labels))
+        elif prev in ("the", "a", "an") and w not in COLORS and w not in COMMAND_WORDS and nxt.isalpha() and \
+                not known(nxt) and nxt not in COMMAND_WORDS and not noun_labels(nxt) and nxt not in COLORS:
+            # "the yellw bull": a colour slot and a noun slot both misheard; the pair is taken only when the
+            # colour is one of the scene's, clearly, and the noun then clearly one of that colour's objects
+            col = closest(w, colours)
+            noun = col and (closest(nxt, _nouns_for(o.label for o in objects if o.color == col)) or
+                            closest_label(nxt, (o.label for o in objects if o.color == col)))
+            if col and noun and similarity(w, col) >= TYPO_FLOOR:
+                out[k + 1] = noun
+                said.append(f"{nxt!r} taken as {noun!r}")
+                fix = col
+        elif w not in COMMAND_WORDS and not noun_labels(w) and w not in COLORS and \
+                prev in _BARE_BEFORE and (not nxt or nxt in _PHRASE_ENDS):
+            # a bare colour misspelt or misheard ("then geen", "blue in reed"): only a very close match, and
+            # closer to that colour than to any object noun ("bull" is nearer "bowl" than "blue")
+            col = closest(w, colours)
+            nearest_noun = max((similarity(w, n) for n in _nouns_for(labels)), default=0.0)
+            if col is not None and similarity(w, col) >= TYPO_FLOOR and similarity(w, col) > nearest_noun:
+                fix = col
         if fix is not None and fix != w:
             out[k] = fix
             said.append(f"{w!r} taken as {fix!r}")

@@ -725,8 +725,9 @@ def _parse_relations(toks: list) -> _Reading:
             continue
         if target is None:
             word = toks[j] if j < n and isinstance(toks[j], str) else ""
+            # (after "to" only with an article: "to bother", "to see" are verbs)
             if rel in ("in", "on", "to", "near", "left_of", "right_of") and word.isalpha() and \
-                    j > i + k and not (word in COMMAND_WORDS or word in COLORS or noun_labels(word)
+                    (rel != "to" or j > i + k) and not (word in COMMAND_WORDS or word in COLORS or noun_labels(word)
                                        or word in KEEP or word in _HARMLESS):
                 reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 1]))
             i += k
@@ -1193,6 +1194,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                           "I can only move the objects on this table.")
         return failed(_Status.UNKNOWN, "I did not understand what should happen. Please say e.g. "
                       "'put the red cube in the blue bowl'.")
+    near_miss = _near_miss(text, objects)
+    if near_miss is not None:
+        # "green and ble ones", "with gree on the bottom": a word that looks like a colour or an object the
+        # scene has, but is not one; a plan without it would drop what it names
+        word, like = near_miss
+        return failed(_Status.AMBIGUOUS, f"I'm not sure what {word!r} is here. Did you mean {like!r}?")
     odd = _nameless_slot(text)
     if odd is not None:
         # "put the blue cube in the right hole" (heard for "the white bowl"): a phrase that should name an
@@ -1235,6 +1242,43 @@ _HARMLESS = frozenset("end way time moment meantime process very kitchen fridge 
                       "floor wall".split())      # places away from the table are refused elsewhere, not asked about
 _SLOT_ENDS = frozenset(", . ; : ! ? and then but or in into on onto to next near by from with that which "
                        "please".split())
+
+
+NEAR_MISS = 0.55       # an unknown word this like a scene colour or object noun is a content word, not a filler,
+NEAR_MISS_SPELLING = 0.65  # when it is also spelt this alike: a typo ("gree", "erd"), not another word ("great", "like")
+TYPO_SPELLING = 0.75       # ... or spelt this alike whatever it sounds like ("lbue": two letters swapped)
+
+
+def _spelling(a: str, b: str) -> float:
+    import jellyfish
+
+    return 1.0 - jellyfish.damerau_levenshtein_distance(a, b) / max(len(a), len(b), 1)
+
+
+
+def _near_miss(text: str, objects: Sequence[ObjectState]) -> tuple[str, str] | None:
+    """(word, the scene word it looks like) for a word of ``text`` that is no word of the command language but
+    spells and sounds like a colour or an object noun of the scene (what hearing could not clearly correct)."""
+    from promptbot.planning.hearing import similarity
+
+    targets = {o.color for o in objects} | {n for o in objects for n in (o.label,)}
+    for w in text.split():
+        if not w.isalpha() or len(w) < 3 or w in COMMAND_WORDS or w in COLORS or w in KEEP or noun_labels(w) or \
+                _label_word(w) or w in _HARMLESS or w in _GROUP_WORDS or w in REGIONS or w in _FILLER_WORDS:
+            continue
+        best = max(targets, key=lambda c: similarity(w, c))
+        best = max(targets, key=lambda c: (_spelling(w, c) >= NEAR_MISS_SPELLING and similarity(w, c) >= NEAR_MISS
+                                           or _spelling(w, c) >= TYPO_SPELLING, similarity(w, c)))
+        spell = _spelling(w, best)
+        if spell >= NEAR_MISS_SPELLING and similarity(w, best) >= NEAR_MISS or spell >= TYPO_SPELLING:
+            return w, best
+    return None
+
+
+# everyday words people put around a command that look like no object ("kindly", "pls", "basically")
+_FILLER_WORDS = frozenset("pls plz kindly basically whatever maybe just really actually quickly carefully gently "
+                          "also too well yes yeah yep nope sure thing things stuff item items hello hi hey mind "
+                          "bother great fine nice good mate buddy dear sir madam".split())
 
 
 def _nameless_slot(text: str) -> str | None:

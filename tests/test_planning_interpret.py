@@ -424,3 +424,28 @@ def test_a_bare_tower_place_is_not_read_into_a_relation():
     # "bottom blue cube on the green cube" (heard for "put the blue cube on ..."): a relation, not a tower
     r = interpret("bottom blue cube on the green cube", tabletop())
     assert r.status != "ok" or r.goal == parse_goal("on(blue_cube, green_cube)")
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("stack red on blue, then geen on red", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("put the bllue cube in the white barrel", "in(blue_cube, white_bowl)"),
+])
+def test_typos_of_colours_are_read_or_asked_about(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", r.message
+    assert r.goal == parse_goal(goal)
+
+
+@pytest.mark.parametrize("text,meant", [("put the green and ble cubes in the white bowl", "blue_cube"),
+                                       ("stack them with red on the bottom, then blue, then gren", "green_cube"),
+                                       ("red in the white bowl, blue in erd", None),   # no red bowl here
+                                       ("lbue, red: white bowl", "blue_cube")])
+def test_a_word_like_a_colour_is_read_as_it_or_asked_about_never_dropped(text, meant):
+    r = interpret(text, tabletop())
+    assert r.status != "ok" or (meant is not None and meant in r.goal.objects()), (text, r.goal)
+
+
+def test_everyday_words_are_not_taken_for_colours():
+    for text in ("hello robot! would you mind putting the red cube in the white bowl, that'd be great",
+                 "sorry to bother you, could you put the red cube on the green cube?"):
+        assert interpret(text, tabletop()).status == "ok", text
