@@ -123,10 +123,11 @@ def train_tasks(round_k: int, cfg: TrainConfig):
 
 
 def eval_tasks(cfg: TrainConfig):
-    """Held-out tasks: hard families on held-out seeds of every world (held-out worlds: never trained on)."""
-    from promptbot.tasks.hard import HELD_OUT_SEED0, HELD_OUT_WORLDS, TRAIN_WORLDS, hard_tasks
+    """Validation tasks: hard families on validation seeds of every world (held-out worlds: never trained on).
+    The benchmark's test seeds (``TEST_SEED0``) are not these."""
+    from promptbot.tasks.hard import HELD_OUT_WORLDS, TRAIN_WORLDS, VALIDATION_SEED0, hard_tasks
 
-    seeds = range(HELD_OUT_SEED0, HELD_OUT_SEED0 + cfg.eval_seeds)
+    seeds = range(VALIDATION_SEED0, VALIDATION_SEED0 + cfg.eval_seeds)
     return {"held_out_worlds": hard_tasks(HELD_OUT_WORLDS, seeds), "train_worlds_new_seeds": hard_tasks(TRAIN_WORLDS, seeds)}
 
 

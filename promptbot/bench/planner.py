@@ -351,11 +351,11 @@ def _prior_section(args, llm, learned, search) -> dict:
     from promptbot.planning import Planner, PlannerConfig
     from promptbot.planning.world import execute
     from promptbot.tasks import check
-    from promptbot.tasks.hard import HARD_PLAN_STEPS, HELD_OUT_SEED0, HELD_OUT_WORLDS, TRAIN_WORLDS, hard_tasks
+    from promptbot.tasks.hard import HARD_PLAN_STEPS, HELD_OUT_WORLDS, TEST_SEED0, TRAIN_WORLDS, hard_tasks
 
     run_dir = Path(args.run_dir or f"runs/bench-planner-{time.strftime('%Y%m%d-%H%M%S')}")
     run_dir.mkdir(parents=True, exist_ok=True)
-    seeds = range(HELD_OUT_SEED0, HELD_OUT_SEED0 + args.hard_seeds)
+    seeds = range(TEST_SEED0, TEST_SEED0 + args.hard_seeds)     # frozen test seeds (train-prior validates on others)
     sets = {"held_out_worlds": hard_tasks(HELD_OUT_WORLDS, seeds), "train_worlds_new_seeds": hard_tasks(TRAIN_WORLDS, seeds)}
     budgets = sorted({int(b) for b in args.budgets.split(",") if b.strip()} | {args.simulations})
     quarter = max(1, args.simulations // 4)

@@ -74,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
     ev = []
     for name in ("held_out_worlds", "train_worlds_new_seeds"):
         for sims in (s, q):
-            ev.append(Series(f"{name[:10]} @{sims}", [r["round"] for r in rounds],
+            label = {"held_out_worlds": "held-out worlds", "train_worlds_new_seeds": "new seeds"}[name]
+            ev.append(Series(f"{label} @{sims}", [r["round"] for r in rounds],
                              [r["held_out"][name][f"sims_{sims}"]["success"] for r in rounds], dashed=sims == q))
-    line_chart(run_dir / "rounds.png", ev, "held-out success per expert-iteration round", "round", "success", (0, 1))
+    line_chart(run_dir / "rounds.png", ev, "validation success per expert-iteration round", "round", "success", (0, 1))
     summary = {k: v for k, v in report.items() if k != "curves"}
     summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
     summary["run_dir"] = str(run_dir)

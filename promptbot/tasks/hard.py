@@ -16,7 +16,9 @@ executed on the symbolic world model and must reach the goal: the task is solvab
 planned directly (the planner's ``goal=``); the instruction text is only a description.
 
 Worlds: the prior is trained on :data:`TRAIN_WORLDS`; :data:`HELD_OUT_WORLDS` are never seen in
-training (nor are the held-out seeds, :data:`HELD_OUT_SEED0` and up).
+training. Training uses seeds below :data:`VALIDATION_SEED0`; ``promptbot train-prior`` measures its
+rounds on validation seeds (:data:`VALIDATION_SEED0` and up) and ``promptbot bench planner`` on
+test seeds (:data:`TEST_SEED0` and up) that nothing else reads.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ from promptbot.tasks.goal import Goal, Literal, check
 HARD_FAMILIES = ("long_sort", "tall_tower", "swap_full", "tower_and_sort")
 TRAIN_WORLDS = ("tabletop", "sorting", "stacking")
 HELD_OUT_WORLDS = ("long_horizon", "clutter")
-HELD_OUT_SEED0 = 100_000        # seeds at and above this are never used for training
+VALIDATION_SEED0 = 100_000      # train-prior measures every round (and picks the checkpoint) on these seeds
+TEST_SEED0 = 200_000            # the benchmark's frozen test seeds: never trained on, never read for a choice
 MAX_HARD_STEPS = 16             # oracle plans are at most this long
 HARD_PLAN_STEPS = 20            # the planner's step limit on these tasks (the oracle's length + slack)
 
