@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 import statistics
 import time

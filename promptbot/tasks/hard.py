@@ -50,12 +50,10 @@ def _unique(objs: list[ObjectState], o: ObjectState) -> bool:
 
 def _clear_all(state) -> Steps:
     """Steps that put every stacked object back on the table, top first."""
-    from promptbot.planning.world import is_clear, support_of
+    from promptbot.planning.world import execute, is_clear, support_of
 
     out: Steps = []
     st = state
-    from promptbot.planning.world import execute
-
     while True:
         tops = [o for o in st.objects if not o.is_container and support_of(o, st) is not None
                 and support_of(o, st)[0] == "on" and is_clear(o, st)]
