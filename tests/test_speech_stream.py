@@ -1,6 +1,9 @@
 """Pure tests of streaming agreement, the live-scene grammar and the frozen ASR test split (no model)."""
 from __future__ import annotations
 
+import shutil
+
+import numpy as np
 import pytest
 
 from promptbot.bench.asr import TEST_SPLIT, frozen_split_commands, frozen_split_sha256
@@ -49,3 +52,17 @@ def test_the_frozen_test_split_is_unchanged():
     from promptbot.bench.asr import VOICES
     assert not set(TEST_SPLIT["voices"]) & set(VOICES)  # none of the tuning voices
     assert all(c.pairs and all(col and lb for col, lb in c.pairs) for c in cmds)
+
+
+@pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")), reason="espeak-ng / sox missing")
+def test_the_test_split_audio_is_the_same_every_run(tmp_path):
+    from promptbot.bench.asr import Synth
+
+    cmd = frozen_split_commands()[0]
+    clips = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        synth = Synth(str(tmp_path / run), TEST_SPLIT["noise_seed"])
+        path = synth.clean(cmd)
+        clips.append([synth.degrade(path, c) for c in ("clean", "snr10", "reverb_hall")])
+    assert all(np.array_equal(a, b) for a, b in zip(*clips))  # sox's noise and dither are seeded (-R)

@@ -193,6 +193,8 @@ def make_commands(n: int, seed: int) -> tuple[list[Command], str]:
 
 
 def _run(cmd: list[str]) -> None:
+    if cmd[0] == "sox":  # repeatable: sox seeds its noise and dither randomly unless told -R
+        cmd = ["sox", "-R", *cmd[1:]]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
