@@ -230,8 +230,9 @@ def draw_png(path: Path, commands: list[dict], nodes: list[str]) -> None:
 # ---------------------------------------------------------------- the graph side
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--commands", type=int, default=200, help="number of commands (default 200)")
-    parser.add_argument("--minutes", type=float, default=20.0,
-                        help="stop after this many minutes even if commands remain (default 20)")
+    parser.add_argument("--minutes", type=float, default=19.0,
+                        help="no new command after this many minutes (default 19: with the graph's start and "
+                             "stop the default run ends within 20 minutes)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the command mix, the worlds and the chaos")
     parser.add_argument("--world", default="tabletop")
     parser.add_argument("--executor", choices=["expert", "vla"], default="expert",
@@ -742,6 +743,7 @@ def run(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed + 17)
     commands: list[dict] = []
     recordings: list[dict] = []
+    graph_errors: list[dict] = []
     t_start = time.monotonic()
     deadline = t_start + 60.0 * args.minutes
     error, finished, t_up = None, False, None
@@ -765,6 +767,7 @@ def run(args: argparse.Namespace) -> int:
                             "timeout": 0, "not_accepted": 0}, unplanned, chaos, arm, recordings, t_up,
                            time.monotonic() - t_start, done, error)
         rep["run_dir"] = str(run_dir)
+        rep["graph_errors"] = graph_errors
         tmp = run_dir / "report.json.tmp"
         tmp.write_text(json.dumps(rep, indent=1, default=str))
         os.replace(tmp, run_dir / "report.json")
@@ -804,8 +807,13 @@ def run(args: argparse.Namespace) -> int:
             if state["force_reset"] or (i - 1) % RESET_EVERY == 0:
                 state["world_seed"] = args.seed + state["resets"]          # a new world at every reset
                 state["resets"] += 1
-                driver.cd.reset(args.world, state["world_seed"])
-                state.update(earlier=[], force_reset=False)
+                try:
+                    driver.cd.reset(args.world, state["world_seed"])
+                    state.update(earlier=[], force_reset=False)
+                except (RuntimeError, TimeoutError) as exc:     # e.g. perception drops the respawned sim's
+                    graph_errors.append({"before_command": i, "error": f"reset: {exc}"[:200]})  # frames
+                    _progress(f"bench soak: reset before command {i} failed: {exc}")
+                    state["force_reset"] = True
             t0 = time.monotonic()
             try:
                 r = _command(driver, kind, i, args.seed, args.world, wdir, rng, state)
