@@ -84,7 +84,7 @@ def test_targets_and_picture_from_a_report(tmp_path):
 @pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng missing (run scripts/setup.sh)")
 def test_short_soak_with_chaos_answers_every_goal(tmp_path):
     run_dir = tmp_path / "soak"
-    proc = subprocess.run([str(BIN / "promptbot"), "bench", "soak", "--commands", "12", "--minutes", "2",
+    proc = subprocess.run([str(BIN / "promptbot"), "bench", "soak", "--commands", "12", "--minutes", "1.5",
                            "--chaos", "--chaos-period", "25", "--seed", "0", "--run-dir", str(run_dir), "--json"],
                           capture_output=True, text=True, timeout=300)
     try:
