@@ -111,6 +111,10 @@ def test_audio_topic_in_real_time_chunks_gives_one_transcript(ros_node, spawn, c
     assert normalize(t.text) == COMMAND, t.text
     assert t.error_code == 0 and t.is_command and t.confidence > 0.5 and t.language == "en"
     assert 2.5 < t.audio_duration < 5.0 and t.processing_time > 0
+    # the n-best after rescoring goes out too, chosen first
+    assert len(t.nbest_text) > 1 and t.nbest_text[0] == t.text
+    assert len(t.nbest_confidence) == len(t.nbest_decoder_rank) == len(t.nbest_text)
+    assert all(0.0 < c <= 1.0 for c in t.nbest_confidence) and sorted(t.nbest_decoder_rank) == list(range(len(t.nbest_text)))
     res = result_future.result().result
     assert res.error_code == Listen.Result.OK and normalize(res.transcript.text) == COMMAND
     states = {f.state for f in feedback}
