@@ -124,6 +124,10 @@ def _stamp(t: float) -> Time:
     return Time(sec=sec, nanosec=int(round((t - sec) * 1e9)) % 1_000_000_000)
 
 
+class _SkillCanceled(Exception):
+    """Raised inside the expert's control loop when its ExecuteSkill goal is canceled."""
+
+
 class SimNode(Node):
     def __init__(self):
         super().__init__("sim_node")
@@ -155,8 +159,9 @@ class SimNode(Node):
                 self.create_subscription(SceneState, p.expert_scene_topic, self._on_perceived, 1)
             self._skill_server = ActionServer(
                 self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute_skill,
-                goal_callback=self._on_skill_goal, cancel_callback=lambda _g: CancelResponse.REJECT,
+                goal_callback=self._on_skill_goal, cancel_callback=self._on_skill_cancel,
                 callback_group=ReentrantCallbackGroup())
+        self._skill_cancel = threading.Event()     # set by a cancel request; the expert stops at its next step
         self._requests: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._task = None
@@ -255,25 +260,41 @@ class SimNode(Node):
             self.get_logger().warning(f"rejecting expert skill {goal.skill!r}{tuple(goal.args)}")
         return GoalResponse.ACCEPT if ok else GoalResponse.REJECT
 
+    def _on_skill_cancel(self, _handle) -> CancelResponse:
+        """A cancel (the planner's, e.g. a spoken "stop") ends the expert's skill at its next control step;
+        the arm then holds (zero twist, the gripper as it is)."""
+        self._skill_cancel.set()
+        return CancelResponse.ACCEPT
+
     def _execute_skill(self, handle) -> ExecuteSkill.Result:
         goal = handle.request
         res = ExecuteSkill.Result()
         t0 = time.monotonic()
+        self._skill_cancel.clear()
         try:
             ok, message = self._call("skill", (goal.skill, tuple(goal.args)),
                                      timeout=float(goal.timeout or 120.0) + 30.0)
             res.error_code = ExecuteSkill.Result.SUCCEEDED if ok else ExecuteSkill.Result.FAILED
             res.error_msg = message
+        except _SkillCanceled:
+            res.error_code, res.error_msg = ExecuteSkill.Result.CANCELED, "canceled: the arm holds where it was"
         except Exception as exc:  # noqa: BLE001 - report as a failed skill
             res.error_code, res.error_msg = ExecuteSkill.Result.FAILED, f"{type(exc).__name__}: {exc}"
         res.duration = float(time.monotonic() - t0)
-        (handle.succeed if res.error_code == ExecuteSkill.Result.SUCCEEDED else handle.abort)()
+        if res.error_code == ExecuteSkill.Result.SUCCEEDED:
+            handle.succeed()
+        elif res.error_code == ExecuteSkill.Result.CANCELED and handle.is_cancel_requested:
+            handle.canceled()
+        else:
+            handle.abort()
         return res
 
     def _run_skill(self, env: SimEnv, skill: str, args: tuple[str, ...]) -> tuple[bool, str]:
         from promptbot.sim.expert import Expert
 
         def during(_action) -> None:       # keep publishing and pacing while the expert drives
+            if self._skill_cancel.is_set():
+                raise _SkillCanceled()
             self._tick(env)
 
         # the planner sends perception ids (the robot's contract); the expert knows only sim ids
@@ -289,7 +310,12 @@ class SimNode(Node):
         if self._expert is None or self._expert.env is not env:
             self._expert = Expert(env, observer=during)
         env.stop()
-        r = self._expert.run(skill, sim_args)
+        try:
+            r = self._expert.run(skill, sim_args)
+        except _SkillCanceled:
+            env.stop()                      # hold: zero twist, the gripper keeps its command
+            self._expert = None             # its notion of what it holds may be mid-skill: start afresh
+            raise
         if self.params.clear_view_after_skill:
             self._expert.clear_view()       # no-op while holding; lets perception verify the step
         env.stop()

@@ -76,3 +76,51 @@ def test_check_task_unmoved_since(spawn, ros_node):
     r = unmoved(Time(sec=0, nanosec=500_000_000))
     assert r.error_code == CheckTask.Response.NO_REFERENCE and "before the world's last reset" in r.error_msg
     assert node.alive
+
+
+def test_a_canceled_expert_skill_stops_the_arm(spawn, ros_node):
+    """The expert skill server honours cancel (a spoken "stop" reaches it through the planner): the
+    result is CANCELED well before the pick would have ended, and the arm then holds still."""
+    import time
+
+    from sensor_msgs.msg import JointState
+
+    node = spawn("promptbot.nodes.sim_node", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=0",
+                 "-p", "width:=64", "-p", "height:=48", "-p", "publish_cameras:=false",
+                 "-p", "real_time_factor:=1.0", "-p", "expert_skill_server:=true", "-p", "expert_scene_topic:=''")
+    gt: list = []
+    joints: list = []
+    ros_node.create_subscription(SceneState, "/sim/ground_truth", gt.append, LATCHED)
+    ros_node.create_subscription(JointState, "/joint_states", joints.append, 50)
+    skill = ActionClient(ros_node, ExecuteSkill, "/policy/execute_skill")
+    wait_for(lambda: (gt and skill.server_is_ready()) or not node.alive, 60.0, what="the sim's skill server")
+    assert node.alive, node.output()
+    cube = next(o.id for o in gt[-1].objects if o.label == "cube")
+    goal_fut = skill.send_goal_async(ExecuteSkill.Goal(skill="pick", args=[cube], timeout=60.0))
+    wait_for(goal_fut.done, 30.0, what="the expert accepting the pick")
+    handle = goal_fut.result()
+    assert handle.accepted
+    n = len(joints)
+    wait_for(lambda: len(joints) > n + 10, 10.0, what="joint states while the pick runs")
+    first = list(joints[n].position[:7])
+    wait_for(lambda: max(abs(a - b) for a, b in zip(joints[-1].position[:7], first)) > 0.02, 10.0,
+             what="the arm moving")
+    t_cancel = time.monotonic()
+    cancel_fut = handle.cancel_goal_async()
+    wait_for(cancel_fut.done, 10.0, what="the cancel response")
+    assert len(cancel_fut.result().goals_canceling) == 1
+    res_fut = handle.get_result_async()
+    wait_for(res_fut.done, 5.0, what="the canceled pick's result")
+    took = time.monotonic() - t_cancel
+    result = res_fut.result().result
+    assert result.error_code == ExecuteSkill.Result.CANCELED, result.error_msg
+    assert took < 2.0, f"the pick took {took:.2f} s to end after its cancel"
+    n = len(joints)
+    wait_for(lambda: len(joints) > n + 40, 10.0, what="joint states after the cancel")
+    window = [list(j.position[:7]) for j in joints[n:]]
+    settle = max(abs(a - b) for row in window for a, b in zip(row, window[0]))
+    assert settle < 0.05, f"the arm kept moving after the cancel: {settle:.4f} rad"    # it decelerates, then
+    late = window[len(window) // 2:]
+    drift = max(abs(a - b) for row in late for a, b in zip(row, late[0]))
+    assert drift < 0.005, f"the arm does not hold after the cancel: {drift:.4f} rad"    # holds
+    assert node.alive
