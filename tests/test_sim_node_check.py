@@ -25,10 +25,16 @@ def _sec(stamp) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
 
 
-def test_check_task_unmoved_since(spawn, ros_node):
-    node = spawn("promptbot.nodes.sim_node", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=0",
+def _expert_sim(spawn, real_time_factor: float):
+    """A small tabletop sim node (no cameras) with the scripted-expert skill server."""
+    return spawn("promptbot.nodes.sim_node", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=0",
                  "-p", "width:=64", "-p", "height:=48", "-p", "publish_cameras:=false",
-                 "-p", "real_time_factor:=2.0", "-p", "expert_skill_server:=true", "-p", "expert_scene_topic:=''")
+                 "-p", f"real_time_factor:={real_time_factor}", "-p", "expert_skill_server:=true",
+                 "-p", "expert_scene_topic:=''")
+
+
+def test_check_task_unmoved_since(spawn, ros_node):
+    node = _expert_sim(spawn, real_time_factor=2.0)
     gt: list = []
     resets: list = []
     ros_node.create_subscription(SceneState, "/sim/ground_truth", gt.append, LATCHED)
@@ -85,9 +91,7 @@ def test_a_canceled_expert_skill_stops_the_arm(spawn, ros_node):
 
     from sensor_msgs.msg import JointState
 
-    node = spawn("promptbot.nodes.sim_node", "--ros-args", "-p", "world:=tabletop", "-p", "seed:=0",
-                 "-p", "width:=64", "-p", "height:=48", "-p", "publish_cameras:=false",
-                 "-p", "real_time_factor:=1.0", "-p", "expert_skill_server:=true", "-p", "expert_scene_topic:=''")
+    node = _expert_sim(spawn, real_time_factor=1.0)
     gt: list = []
     joints: list = []
     ros_node.create_subscription(SceneState, "/sim/ground_truth", gt.append, LATCHED)

@@ -75,27 +75,38 @@ def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96
                    render_size=max(render_size, image_size), prelude=prelude)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_collection_arguments(p: argparse.ArgumentParser, seed0: int, image_size: int) -> None:
+    """The options every skill collector takes (this module's and promptbot.policy.dagger's)."""
     p.add_argument("--out", required=True)
     p.add_argument("--episodes", type=int, required=True)
-    p.add_argument("--seed0", type=int, default=0)
-    p.add_argument("--image-size", type=int, default=96,
+    p.add_argument("--seed0", type=int, default=seed0)
+    p.add_argument("--image-size", type=int, default=image_size,
                    help="stored frame size [px] (rendered at 96, INTER_AREA like training); 64 = the model's input")
     p.add_argument("--workers", type=int, default=1, help="episodes in parallel processes (same content)")
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop starting episodes after this time")
-    p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
-                   help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
     p.add_argument("--skills", default=",".join(SKILL_NAMES), metavar="LIST",
                    help="skill mix, repeated in turn by seed (default: %(default)s)")
     p.add_argument("--quiet", action="store_true")
-    a = p.parse_args(argv)
+
+
+def checked_mix(p: argparse.ArgumentParser, a: argparse.Namespace) -> tuple[str, ...]:
+    """Validate the options of ``add_collection_arguments`` (``p.error`` on bad ones); the skill mix."""
     try:
         mix = parse_mix(a.skills)
     except ValueError as exc:
         p.error(str(exc))
-    if a.workers < 1 or not 16 <= a.image_size <= RENDER_SIZE:
-        p.error(f"--workers must be >= 1 and --image-size in 16..{RENDER_SIZE}")
+    if a.episodes < 1 or a.workers < 1 or not 16 <= a.image_size <= RENDER_SIZE:
+        p.error(f"--episodes and --workers must be >= 1 and --image-size in 16..{RENDER_SIZE}")
+    return mix
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_collection_arguments(p, seed0=0, image_size=96)
+    p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
+                   help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
+    a = p.parse_args(argv)
+    mix = checked_mix(p, a)
     print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes,
                                     a.noise, mix, workers=a.workers)))
     return 0

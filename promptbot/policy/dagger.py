@@ -94,27 +94,15 @@ def _window(text: str) -> tuple[float, float]:
 
 
 def main(argv=None) -> int:
-    from promptbot.policy.collect_skills import RENDER_SIZE, parse_mix
+    from promptbot.policy.collect_skills import add_collection_arguments, checked_mix
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--policy", required=True, help="checkpoint that drives before the expert takes over")
-    p.add_argument("--out", required=True)
-    p.add_argument("--episodes", type=int, required=True)
-    p.add_argument("--seed0", type=int, default=DAGGER_SEED0)
+    add_collection_arguments(p, seed0=DAGGER_SEED0, image_size=64)
     p.add_argument("--takeover", type=_window, default=(0.5, 8.0), metavar="MIN,MAX",
                    help="seconds of policy control before the expert takes over, drawn per seed (default 0.5,8)")
-    p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--max-minutes", type=float, default=0.0)
-    p.add_argument("--skills", default=",".join(SKILL_NAMES), metavar="LIST")
-    p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    try:
-        mix = parse_mix(a.skills)
-    except ValueError as exc:
-        p.error(str(exc))
-    if a.episodes < 1 or a.workers < 1 or not 16 <= a.image_size <= RENDER_SIZE:
-        p.error(f"--episodes and --workers must be >= 1 and --image-size in 16..{RENDER_SIZE}")
+    mix = checked_mix(p, a)
     from pathlib import Path
 
     if not Path(a.policy).is_file():
