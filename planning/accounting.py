@@ -162,7 +162,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         before = t[:m.start()]
         prev = mentioned(before, objects)
         after = t[m.end():]
-        if not re.search(rf"\w", re.sub(r"[,.;:!?]", "", after)):
+        if not re.search(r"\w", re.sub(r"[,.;:!?]", "", after)):
             continue                   # "..., actually": nothing follows that could replace anything
         if m.group(0) in ("er", "erm", "uh", "um") and (
                 re.search(r" (the|a|an|in|into|on|onto|to) ?[,.]? *$", before) or

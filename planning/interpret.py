@@ -992,8 +992,8 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
 
 # a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
 # red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
-_TOWER_WORDS = (rf"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
-                rf"|(at|on) the (bottom|base))\b")
+_TOWER_WORDS = (r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
+                r"|(at|on) the (bottom|base))\b")
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
 # cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
 _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({'|'.join(COLORS)})\b"

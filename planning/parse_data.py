@@ -734,7 +734,7 @@ def _b_sort(s, rng):
     noun = {"everything": "all the objects"}.get(kind, f"the {kind}")
     text = rng.choice([f"sort {noun} by colour", f"put each of {noun} in the bowl of its colour",
                        f"match {noun} to the bowls by colour", f"sort {noun} into the matching bowls",
-                       f"each one goes in the bowl with the same colour", f"sort everything by colour"])
+                       "each one goes in the bowl with the same colour", "sort everything by colour"])
     if mode == "except":
         m, _ = rng.choice(pairs)
         x = refer(m, s, rng)

@@ -11,11 +11,9 @@ with an error (a node gives up, a timeout, Ctrl-C) still writes the whole folder
 """
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
