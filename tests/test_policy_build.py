@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from promptbot.policy.build import BuildConfig, Pipeline, build_policy, config_from
+from promptbot.policy.build import BuildConfig, Pipeline, _file_key, build_policy, config_from
 
 
 def test_settings_are_validated_and_typed():
@@ -18,6 +18,8 @@ def test_settings_are_validated_and_typed():
         BuildConfig(dagger_rounds=2, dagger_episodes=0)
     with pytest.raises(ValueError, match="eval_conditions"):
         BuildConfig(eval_conditions=("seen", "upside-down"))
+    with pytest.raises(ValueError, match="base_checkpoint"):
+        BuildConfig(base_checkpoint="models/no-such.pt")
     cfg = config_from("cpu", {"dagger_rounds": "3", "takeover_s": "0.5,6", "finetune_lr": "1e-4",
                               "eval_conditions": "seen,unseen"})
     assert (cfg.dagger_rounds, cfg.takeover_s, cfg.finetune_lr, cfg.eval_conditions) == \
@@ -54,3 +56,27 @@ def test_pipeline_runs_end_to_end_then_reuses_every_finished_stage(tmp_path):
     third = build_policy(replace(cfg, eval_conditions=("unseen",)), tmp_path, progress=False)
     rerun = {s["stage"] for s in third["stages"] if not s["cached"]}
     assert rerun == {"eval0", "eval1"}, third["stages"]
+
+
+def test_a_base_checkpoint_is_round_zero_and_keys_follow_its_content(tmp_path, monkeypatch):
+    """With base_checkpoint nothing is trained in round 0: that file is evaluated, and its bytes
+    (not its name) key every stage that reads it, so a replaced checkpoint is never served from cache."""
+    ckpt = tmp_path / "base.pt"
+    ckpt.write_bytes(b"weights v1")
+    pipe = Pipeline(BuildConfig(base_checkpoint=str(ckpt), dagger_rounds=0), tmp_path / "cache", progress=False)
+    calls = []
+    monkeypatch.setattr(Pipeline, "collect", lambda self, name, *a: (self.stage(name, *a), {}))
+    monkeypatch.setattr(Pipeline, "train", lambda *a, **k: calls.append("train"))
+
+    def fake_eval(self, name, trained, checkpoint):
+        calls.append((name, trained, checkpoint))
+        st = self.stage(name, trained.key if trained else _file_key(checkpoint))
+        return st, {"success": 0.5, "results": {}, "ends": {}}
+
+    monkeypatch.setattr(Pipeline, "evaluate", fake_eval)
+    report = pipe.run()
+    assert calls == [("eval0", None, str(ckpt))]
+    assert report["best_checkpoint"] == str(ckpt) and report["rounds"][0]["train_steps"] is None
+    first = _file_key(ckpt)
+    ckpt.write_bytes(b"weights v2")
+    assert _file_key(ckpt) != first

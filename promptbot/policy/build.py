@@ -19,6 +19,11 @@ training continues from ``last.pt``). Data are deterministic given the seeds; tr
 machine's speed (the report records both). ``report.json`` in the cache folder lists every round's
 success per skill, including rounds that did not help; ``--install`` copies the best round's
 checkpoint to models/vla_tabletop.pt.
+
+With ``base_checkpoint`` (e.g. the committed ``models/vla_tabletop.pt``) round 0 is that checkpoint,
+evaluated on the same seeds, not a network trained here: the DAgger rounds improve it, fine-tuning
+on the fresh plain/DART data plus the rounds' corrections (its own network and gripper head are
+kept). This is how a checkpoint trained where more compute was lent is improved on this CPU.
 """
 from __future__ import annotations
 
@@ -58,6 +63,7 @@ class BuildConfig:
     eval_timeout_s: float = 0.0                 # per skill; 0 = the graph's (the planner's step_timeout_s)
     seed: int = 0
     workers: int = 1
+    base_checkpoint: str = ""                   # round 0 = this checkpoint instead of training one
 
     def __post_init__(self):
         for name in ("plain_episodes", "train_epochs", "finetune_epochs", "eval_episodes", "workers", "image_size"):
@@ -69,6 +75,8 @@ class BuildConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.gripper_head not in ("regression", "binary"):
             raise ValueError(f"gripper_head must be regression or binary, got {self.gripper_head!r}")
+        if self.base_checkpoint and not Path(self.base_checkpoint).is_file():
+            raise ValueError(f"base_checkpoint {self.base_checkpoint} is not a file")
         if self.dagger_rounds and not self.dagger_episodes:
             raise ValueError("dagger_rounds > 0 needs dagger_episodes > 0")
         bad = set(self.eval_conditions) - {"seen", "unseen", "distractors"}
@@ -88,6 +96,11 @@ PRESETS = {"cpu": BuildConfig(), "smoke": BuildConfig.smoke()}
 
 def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def _file_key(path: Path) -> str:
+    """A checkpoint's identity for cache keys: its content, so a replaced file is never mistaken."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 @dataclass
@@ -148,7 +161,7 @@ class Pipeline:
     def train(self, name: str, data: list[Stage], init: Path | None, epochs: int, minutes: float,
               lr: float | None) -> tuple[Stage, dict]:
         c = self.cfg
-        st = self.stage(name, [d.key for d in data], str(init) if init else "", epochs, minutes, lr,
+        st = self.stage(name, [d.key for d in data], _file_key(init) if init else "", epochs, minutes, lr,
                         c.gripper_head, c.seed)
 
         def run(folder: Path) -> dict:
@@ -162,7 +175,10 @@ class Pipeline:
             preset.update(epochs=epochs)
             if lr is not None:
                 preset["lr"] = lr
-            if init is not None:
+            if init is not None:       # fine-tuning keeps the network it starts from (and its head)
+                from promptbot.policy.checkpoint import load_checkpoint
+
+                preset["model"] = load_checkpoint(init)[1].to_dict()
                 preset["init_checkpoint"] = str(init)
             tcfg = TrainConfig(out_dir=str(folder), seed=c.seed, max_minutes=minutes, **preset)
             episodes = load_segments([d.folder for d in data], tcfg.model.image_size, tcfg.model.use_wrist,
@@ -176,11 +192,12 @@ class Pipeline:
 
         return st, self._run(st, run)
 
-    def evaluate(self, name: str, trained: Stage, checkpoint: str) -> tuple[Stage, dict]:
+    def evaluate(self, name: str, trained: Stage | None, checkpoint: str) -> tuple[Stage, dict]:
         from promptbot.policy.evaluate import evaluate
 
         c = self.cfg
-        st = self.stage(name, trained.key, c.eval_episodes, list(c.eval_conditions), c.eval_timeout_s)
+        upstream = trained.key if trained is not None else _file_key(Path(checkpoint))
+        st = self.stage(name, upstream, c.eval_episodes, list(c.eval_conditions), c.eval_timeout_s)
 
         def run(folder: Path) -> dict:
             rep = evaluate(checkpoint, "torch", list(SKILL_NAMES), list(c.eval_conditions), c.eval_episodes,
@@ -193,12 +210,13 @@ class Pipeline:
 
         return st, self._run(st, run)
 
-    def dagger(self, name: str, trained: Stage, checkpoint: str, round_: int) -> tuple[Stage, dict]:
+    def dagger(self, name: str, trained: Stage | None, checkpoint: str, round_: int) -> tuple[Stage, dict]:
         from promptbot.policy.dagger import DAGGER_SEED0, collect_dagger
 
         c = self.cfg
         seed0 = DAGGER_SEED0 + 50_000 * (round_ - 1)
-        st = self.stage(name, trained.key, c.dagger_episodes, seed0, list(c.takeover_s), c.image_size)
+        upstream = trained.key if trained is not None else _file_key(Path(checkpoint))
+        st = self.stage(name, upstream, c.dagger_episodes, seed0, list(c.takeover_s), c.image_size)
         return st, self._run(st, lambda d: collect_dagger(checkpoint, str(d), c.dagger_episodes, seed0,
                                                           *c.takeover_s, c.image_size, c.workers, self.progress))
 
@@ -209,7 +227,10 @@ class Pipeline:
         data = [self.collect("plain", c.plain_episodes, 0, 0.0)[0]]
         if c.dart_episodes:
             data.append(self.collect("dart", c.dart_episodes, DART_SEED0, c.dart_noise_m_s)[0])
-        trained, tres = self.train("train0", data, None, c.train_epochs, c.train_minutes, None)
+        if c.base_checkpoint:
+            trained, tres = None, {"checkpoint": c.base_checkpoint, "steps": None, "best_val_l1": None}
+        else:
+            trained, tres = self.train("train0", data, None, c.train_epochs, c.train_minutes, None)
         _, eres = self.evaluate("eval0", trained, tres["checkpoint"])
         rounds = [{"round": 0, "data_episodes": None, **{k: eres[k] for k in ("success", "results", "ends")},
                    "checkpoint": tres["checkpoint"], "train_steps": tres["steps"], "best_val_l1": tres["best_val_l1"]}]
@@ -237,7 +258,8 @@ def build_policy(cfg: BuildConfig, cache: str | Path = "data/policy_build", prog
     if install:
         from promptbot.policy.paths import default_checkpoint
 
-        shutil.copyfile(report["best_checkpoint"], default_checkpoint())
+        if Path(report["best_checkpoint"]).resolve() != default_checkpoint().resolve():
+            shutil.copyfile(report["best_checkpoint"], default_checkpoint())
         report["installed"] = str(default_checkpoint())
     return report
 
