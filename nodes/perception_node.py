@@ -265,8 +265,12 @@ class PerceptionNode(Node):
             valid = np.isfinite(depth) & (depth > 0)
             if not valid.any():
                 raise FrameError("depth image has no valid pixel (all NaN / zero)")
+            resets = self.perception.clock_resets
             result = self.perception.process(np.ascontiguousarray(rgb), depth, K, self.camera_pose(),
                                              stamp_ns * 1e-9)
+            if self.perception.clock_resets != resets:
+                self.get_logger().warning(f"camera clock went back to {stamp_ns * 1e-9:.3f} s (a restarted "
+                                          "simulator or recording): tracking restarted")
         except (ImageConversionError, FrameError, StampError, ValueError) as exc:
             self._error(f"frame at {stamp_ns * 1e-9:.6f} s dropped: {exc}")
             return

@@ -206,7 +206,21 @@ def test_out_of_order_stamps_are_refused():
     rgb, depth, K, T = _frame()
     per.process(rgb, depth, K, T, 2.0)
     with pytest.raises(StampError):
-        per.process(rgb, depth, K, T, 1.0)
+        per.process(rgb, depth, K, T, 1.5)
+    assert per.clock_resets == 0
+
+
+def test_a_restarted_clock_restarts_tracking_instead_of_dropping_every_frame(env):
+    """A respawned simulator's clock starts again at 0: frames far older than the last one are a new
+    clock, not late frames (issue 24: perception dropped every frame after a sim respawn)."""
+    per = Perception()
+    f = env.render("scene", 320, 240)
+    before = per.process(f.rgb, f.depth, f.K, f.T_base_cam, 600.0)
+    assert len(before.objects) >= 5
+    after = per.process(f.rgb, f.depth, f.K, f.T_base_cam, 0.05)
+    assert per.clock_resets == 1 and after.stamp_s == 0.05
+    assert sorted(o.id for o in after.objects) == sorted(o.id for o in before.objects)
+    assert per.process(f.rgb, f.depth, f.K, f.T_base_cam, 0.10).objects   # it goes on with the new clock
 
 
 def test_config_validation():

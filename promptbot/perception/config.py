@@ -71,6 +71,7 @@ class PerceptionConfig:
     track_hidden_hold_s: float = 120.0   # ... and this long while its place is hidden behind something
     hidden_margin_m: float = 0.02        # depth this much nearer than the object: something in front
     track_gate_m: float = 0.12           # max jump of a track between frames
+    clock_reset_s: float = 1.0           # a stamp this much older than the last: the clock restarted
     # colour table file (.npz from ColorTable.save); empty = shipped sim table
     color_table: str = ""
     extra: dict = field(default_factory=dict, compare=False)
@@ -78,7 +79,7 @@ class PerceptionConfig:
     def __post_init__(self):
         for name in ("min_depth_m", "max_depth_m", "min_height_m", "max_height_m", "edge_jump_m",
                      "robot_min_top_m", "on_table_tol_m", "max_fit_cost", "track_hold_s", "track_gate_m",
-                     "track_hidden_hold_s", "hidden_margin_m"):
+                     "track_hidden_hold_s", "hidden_margin_m", "clock_reset_s"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")

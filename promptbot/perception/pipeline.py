@@ -33,19 +33,30 @@ class Perception:
         self.tracker = Tracker(self.config.track_hold_s, self.config.track_gate_m,
                                self.config.track_hidden_hold_s)
         self.predicates = tuple(predicates)
+        self.clock_resets = 0
 
     def reset(self) -> None:
         self.tracker.reset()
 
     def process(self, rgb: np.ndarray, depth: np.ndarray, K: np.ndarray, T_base_cam: np.ndarray,
                 stamp_s: float) -> SceneResult:
-        """Raises FrameError for bad input and StampError for a frame older than the last one."""
-        t0 = time.perf_counter()
-        if self.tracker.last_stamp_s is not None and stamp_s < self.tracker.last_stamp_s:
-            from promptbot.perception.tracker import StampError
+        """Raises FrameError for bad input and StampError for a frame older than the last one.
 
-            raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one "
-                             f"({self.tracker.last_stamp_s:.6f} s)")
+        A stamp more than ``config.clock_reset_s`` older than the last is a clock that restarted (a
+        respawned simulator, a replayed recording), not a late frame: the tracks, which belong to
+        the old clock, are dropped and tracking starts again (``clock_resets`` counts these). A
+        frame only slightly older is out of order and still raises.
+        """
+        t0 = time.perf_counter()
+        last = self.tracker.last_stamp_s
+        if last is not None and stamp_s < last:
+            if last - stamp_s > self.config.clock_reset_s:
+                self.tracker.reset()
+                self.clock_resets += 1
+            else:
+                from promptbot.perception.tracker import StampError
+
+                raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one ({last:.6f} s)")
         dets = self.detector.detect(rgb, depth, K, T_base_cam)
         t1 = time.perf_counter()
         margin = self.config.hidden_margin_m
