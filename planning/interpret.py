@@ -19,6 +19,7 @@ Pipeline (all deterministic; the LLM never produces the goal text itself):
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
@@ -990,6 +991,51 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     return None
 
 
+# where one request ends and the next begins: a sentence end, or a clause word before a placement verb
+# ("build a tower of red, green and cyan and put the yellow cube in the tray")
+_NEXT_REQUEST = re.compile(
+    r"\s(?:\.|;|,?\s?(?:and then|and also|and after that|and|then|after that|afterwards|also|next)"
+    r"(?=\s(?:please\s)?(?:put|place|move|drop|set|stick|pop|bring|slide|push|lay|stack)\b))\s")
+# a later clause that leans on an earlier one cannot be read alone
+_LEANS_BACK = re.compile(r"\b(it|its|them|they|one|ones|same|there|top|tower|stack|pile|other|others|rest)\b")
+_MAX_COMBINED = 4
+
+
+def _compound_forms(text: str, objects: list[ObjectState], keep: set[str]) -> list[Goal] | None:
+    """A whole-instruction form (a tower, sorting, tidying, swapping, ...) said together with other requests:
+    each part read on its own, the goals joined. Without this, a form takes every object of the sentence
+    ("build a tower of red, green and cyan and put the yellow cube in the tray" stacked the tray). None when
+    the text is one request, no part is a whole-instruction form, or a later part needs an earlier one to
+    be understood ("..., then put the yellow one on top")."""
+    parts = [p.strip(" ,.;") for p in _NEXT_REQUEST.split(text)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or any(_LEANS_BACK.search(p) for p in parts[1:]):
+        return None
+    readings, any_form = [], False
+    for part in parts:
+        toks = _tokens(part)
+        forms = _global_forms(part, toks, objects, keep)
+        if forms is not None and all(g.soft for g in forms):
+            continue        # "time to tidy. the cubes go in the bowl": a heading; the requests say what to do
+        any_form |= forms is not None
+        if forms is None:
+            forms = _relational_goals(toks, objects, keep)
+        if not forms:
+            return None
+        readings.append(forms)
+    if not any_form or len(readings) < 2:
+        return None
+    combined: list[Goal] = []
+    for choice in itertools.product(*readings):
+        lits: list[Literal] = []
+        for g in choice:
+            lits += [l for l in g.literals if l not in lits]
+        combined.append(Goal(tuple(lits)))
+        if len(combined) >= _MAX_COMBINED:
+            break
+    return combined
+
+
 # a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
 # red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
 _TOWER_WORDS = (r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
@@ -1170,7 +1216,9 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     try:
         keep, others = _ground_stays(stays, objects)
         toks = _tokens(text)
-        forms = _global_forms(text, toks, objects, keep)
+        forms = _compound_forms(text, objects, keep)
+        if forms is None:
+            forms = _global_forms(text, toks, objects, keep)
         if forms is None:
             forms = _relational_goals(toks, objects, keep)
     except GroundingError as exc:
