@@ -63,6 +63,14 @@ _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\bi
               (r"\bleft\b", ("left_of", "in_region")), (r"\bright\b", ("right_of", "in_region"))]
 
 
+# After "the cube next to the red one": the request goes on about that cube ("..., put it in the bowl", "... goes
+# in the bowl", "... on the blue cube"), so "next to" told which cube was meant; otherwise ("put the cube next
+# to the red one", "cyan cube next to the green cube, and ...") it says where the cube goes.
+BESIDE_TELLS_WHICH = re.compile(
+    r"\s*(?:(?:goes|go|should|must|needs|into|in|on|onto)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
+    r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b))")
+
+
 @dataclass(frozen=True)
 class Unaccounted:
     """A phrase of the request that the reading ignores, and why."""
@@ -131,12 +139,19 @@ def _ids_in(clause: str, objects: Sequence[ObjectState]) -> set[str]:
 
 
 def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
-    """Objects named as where something comes from ("off the green cube", "from the bowl")."""
+    """Objects named as where something comes from ("off the green cube", "from the bowl"), or to tell
+    another apart ("the cube closest to the mug", "the cube next to the red one, put it ...")."""
     out: set[str] = set()
-    for m in re.finditer(r"\b(from|off( of)?|out of|that is (in|on)|which is (in|on)|that are (in|on))\b", t):
+    for m in re.finditer(r"\b(from|off( of)?|out of|that is (in|on)|which is (in|on)|that are (in|on)"
+                         r"|(?:nearest|closest|furthest|farthest)(?: to)?|(?:right |just )?next to)\b", t):
         words = t[m.end():].split()
         head = " ".join(words[:4])
-        out |= {x for _, c in mentioned(head, objects) for x in c}
+        anchor = mentioned(head, objects)
+        if "next to" in m.group(0):
+            end = re.match(r"\s*(?:the |a )?(?:\w+ )?\w+", t[m.end():])
+            if not anchor or end is None or not BESIDE_TELLS_WHICH.match(t[m.end() + end.end():]):
+                continue
+        out |= {x for _, c in anchor for x in c}
     return out
 
 

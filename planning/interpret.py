@@ -28,6 +28,7 @@ from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
+from promptbot.planning.accounting import BESIDE_TELLS_WHICH
 from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
 
@@ -78,7 +79,8 @@ class Mention:
     kind: str                 # ref | group | same | pronoun | table | region
     label: str | None = None
     color: str | None = None
-    superlative: str | None = None      # left | right (most)
+    superlative: str | None = None      # left | right (most); at:<side> (a place told); near (to ``anchor``)
+    anchor: "Mention | None" = None     # "the cube closest to the mug": the mug
     region: str | None = None
     excludes: list["Mention"] = field(default_factory=list)
     text: str = ""
@@ -422,6 +424,64 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     return " ".join(text.split()), assumed
 
 
+_TARGET_PREPS = frozenset(("in", "into", "inside", "on", "onto", "to"))
+_YOU = r"(?:you|me|us|the robot|yourself)"
+# what may follow a reference that a place word told apart: the rest of the request, not its destination
+_AFTER_REF = r"(?:$|[,.;:\-]|goes\b|go\b|should\b|must\b|needs\b|has\b|is\b|into\b|in\b|on\b|onto\b|to\b|over\b" \
+             r"|next\b|near\b|beside\b|by\b|and\b|then\b)"
+
+
+def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple[str | None, "Mention | None", int]:
+    """A place word after a noun that tells which object is meant: ``(superlative, anchor, next index)``.
+
+    "the cube (that's) furthest from you" / "nearest me" (the robot's side is the near side), "the cube
+    on the far right", "the bowl at the back" (when the request goes on after it, or the noun is a
+    destination: "in the bowl on the left"), "the cube closest to the mug" / "(right) next to the red
+    one" (``near`` an anchor object). (None, None, k) when there is none."""
+    j = k
+    if w[j:j + 1] and w[j] in ("that's", "thats", "which's") or w[j:j + 2] in (["that", "is"], ["which", "is"]):
+        j += 1 if w[j] in ("that's", "thats", "which's") else 2
+    rest = " ".join(w[j:j + 8])
+    m = re.match(rf"(?:the )?(?:nearest|closest)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
+                 rf"(?: from {_YOU})?(?=\s{_AFTER_REF}|$)", rest)
+    if m:
+        side = "front" if re.match(r"(?:the )?(?:nearest|closest)", m.group(0)) else "back"
+        return "at:" + side, None, j + len(m.group(0).split())
+    end = "|$" if after_prep else ""
+    m = re.match(rf"(?:on|at|to|in) the far (left|right|back|front)(?: side)?(?: of the table)?(?=\s{_AFTER_REF}{end})",
+                 rest)
+    if m is None and after_prep:
+        m = re.match(rf"(?:on|at|in) the (left|right|back|front)(?: side)?(?=\s{_AFTER_REF}|$)", rest)
+    if m:
+        return "at:" + m.group(1), None, j + len(m.group(0).split())
+    m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|(right |just )?next to)"
+                 r" (?:the |a )?(?:(" + "|".join(COLORS) + r") )?(\w+)", rest)
+    # "next to X" also says where something goes ("put the purple cube next to the bowl"): it tells which
+    # object is meant only when the request goes on after it ("the cube next to the red one, put it ...")
+    beside = m is not None and "next to" in m.group(0)
+    if beside and not BESIDE_TELLS_WHICH.match(" " + " ".join(w[j + len(m.group(0).split()):])):
+        m = None
+    if m and (m.group(3) in LABELS or m.group(3) in ("one", "thing") or m.group(3) in _PLURAL):
+        color, noun = m.group(2), m.group(3)
+        if noun in _PLURAL:       # "the cube by the legos": near which of them?
+            anchor = Mention("group", label=_PLURAL[noun], color=color, text=m.group(0))
+        else:
+            anchor = Mention("ref", label=noun if noun in LABELS else (label if color is None else "*"),
+                             color=color, text=m.group(0))
+        return "near", anchor, j + len(m.group(0).split())
+    return None, None, k
+
+
+def _told_apart_here(out: list) -> bool:
+    """Whether a noun at this point is a destination ("in the bowl on the left") or begins the request
+    ("the bowl at the back, put ..."): a place after it then tells which one, not where it goes."""
+    return not out or isinstance(out[-1], str) and (out[-1] in _TARGET_PREPS or out[-1] in (",", ".", ";", ":"))
+
+
+NEAR_TIE_M = 0.03       # [m] "the cube closest to the mug": the next one must be this much further ...
+NEAR_TIE_RATIO = 1.2    # ... and this many times as far, or it is a question
+
+
 def _tokens(text: str) -> list:
     """Words with object/region mentions replaced by Mention objects."""
     w = text.split()
@@ -515,7 +575,19 @@ def _tokens(text: str) -> list:
             color = at(j)
             j += 1
         lab = at(j)
-        if lab in LABELS or (lab in _PLURAL and color is None and sup is None and j > i):
+        if lab == "one" and j > i and sup is None:
+            # "the orange one closest to me" ("thing" is read as "one"), "on the one on the right": a kind said
+            # before, or any object of that colour, told apart by a place
+            said = next((t.label for t in reversed(out) if isinstance(t, Mention) and t.kind == "ref" and
+                         t.label in LABELS), None)
+            guess = "*" if color is not None or said is None else said
+            sup2, anchor2, k2 = _place_modifier(w, j + 1, guess, after_prep=_told_apart_here(out))
+            if sup2 is not None:
+                out.append(Mention("ref", label=guess, color=color, superlative=sup2, anchor=anchor2,
+                                   text=" ".join(w[i:k2])))
+                i = k2
+                continue
+        if lab in LABELS or lab == "*" or (lab in _PLURAL and color is None and sup is None and j > i):
             label = _PLURAL.get(lab, lab)
             k = j + 1
             tail = " ".join(w[k:k + 4])
@@ -530,8 +602,11 @@ def _tokens(text: str) -> list:
             if mm and sup is None and not word == "a":
                 sup = "at:" + (mm.group(1) or mm.group(2) or mm.group(3))
                 k += len(mm.group(0).split()) - 1 - (1 if mm.group(0).endswith("next to") else 0)
+            anchor = None
+            if sup is None and word != "a":
+                sup, anchor, k = _place_modifier(w, k, label, after_prep=_told_apart_here(out))
             out.append(Mention("ref", label=label, color=color, superlative=sup, text=" ".join(w[i:k]),
-                               indefinite=word in ("a", "an", "any")))
+                               indefinite=word in ("a", "an", "any"), anchor=anchor))
             i = k
             continue
         if color is not None and j > i and lab and lab not in ("one",) and lab.isalpha() and \
@@ -814,17 +889,41 @@ def _listing(objs: Sequence[ObjectState], conj: str = "or") -> str:
 
 
 def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
-    if m.label not in LABELS:
+    if m.label == "*":        # "the orange thing": any object of that colour that can be moved
+        movable = [o for o in objects if not o.is_container and (m.color is None or o.color == m.color)]
+        m = replace(m, label=movable[0].label) if len({o.label for o in movable}) == 1 else m
+    if m.label not in LABELS and m.label != "*":
         thing = m.text.replace('the ', '')
         article = "an" if thing[:1].lower() in "aeiou" else "a"
         raise GroundingError(_Status.IMPOSSIBLE, f"I don't know what {article} {thing!r} is; "
                              f"I can see {_listing(objects, 'and')}.")
-    cands = [o for o in objects if o.label == m.label and (m.color is None or o.color == m.color)]
-    what = f"{m.color + ' ' if m.color else ''}{m.label}"
+    cands = [o for o in objects if (o.label == m.label or m.label == "*" and not o.is_container)
+             and (m.color is None or o.color == m.color)]
+    what = f"{m.color + ' ' if m.color else ''}{m.label if m.label != '*' else 'thing'}"
     if not cands:
         same_label = [o for o in objects if o.label == m.label]
         seen = f" I can see {_listing(same_label, 'and')}." if same_label else f" There is no {m.label} at all."
         raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
+    if m.superlative == "near":
+        if m.anchor is None or m.anchor.kind != "ref":
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
+        try:
+            ref = _ground_ref(m.anchor, objects)
+        except GroundingError:
+            if m.anchor.label != "*" and m.anchor.color is None:
+                raise
+            ref = _ground_ref(replace(m.anchor, label="*"), objects)   # "next to the red one": any red thing
+        ranked = sorted((o for o in cands if o.id != ref.id),
+                        key=lambda o: (o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2)
+        if not ranked:
+            raise GroundingError(_Status.IMPOSSIBLE, f"There is no other {what} than the {_name(ref)}.")
+        if len(ranked) > 1:
+            d = [((o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2) ** 0.5
+                 for o in ranked[:2]]
+            if d[1] - d[0] < NEAR_TIE_M or d[1] < NEAR_TIE_RATIO * d[0]:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
+                                     f"They are about as near the {_name(ref)}.")
+        return ranked[0]
     if m.superlative:
         # left: +y, back: far from the robot (+x); the one furthest that way. "at:<side>" ("the cube on the
         # left"): a place said to tell one apart, so two about as far that way are still a question

@@ -449,3 +449,45 @@ def test_everyday_words_are_not_taken_for_colours():
     for text in ("hello robot! would you mind putting the red cube in the white bowl, that'd be great",
                  "sorry to bother you, could you put the red cube on the green cube?"):
         assert interpret(text, tabletop()).status == "ok", text
+
+
+# tabletop(): red (0.45, 0.10), green (0.55, -0.05), blue (0.40, -0.20); yellow bowl (0.62, 0.20), white bowl
+# (0.62, -0.22). +x is away from the robot (the near side is the robot's and the speaker's), +y is left.
+@pytest.mark.parametrize("text,goal", [
+    ("grab the cube that's furthest from you and put it in the white bowl", "in(green_cube, white_bowl)"),
+    ("the cube on the far right goes in the yellow bowl", "in(blue_cube, yellow_bowl)"),
+    ("put the blue cube in the bowl on the left", "in(blue_cube, yellow_bowl)"),
+    ("the cube closest to the yellow bowl, put it in the white bowl", "in(red_cube, white_bowl)"),
+    ("the red thing nearest the yellow bowl goes in the white bowl", "in(red_cube, white_bowl)"),
+    ("put the cube furthest away on the one on the far right", "on(green_cube, blue_cube)"),
+    # "next to" with nothing after it says where the cube goes, not which cube
+    ("put the green cube next to the blue cube", "near(green_cube, blue_cube)"),
+    ("green cube next to the blue cube, and don't touch the red one", "near(green_cube, blue_cube) & unmoved(red_cube)"),
+])
+def test_a_place_word_tells_which_object_is_meant(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "put the cube closest to me in the white bowl",          # blue 0.40 m out, red 0.45 m: too close to call
+    "the cube nearest the green one, put it in the yellow bowl",    # red 0.18 m, blue 0.21 m from it
+    "put the cube by the bowls in the white bowl",            # near which bowl?
+])
+def test_a_place_that_does_not_single_one_out_is_a_question(text):
+    r = interpret(text, tabletop())
+    assert r.status == "ambiguous", (text, r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("build a tower of the red and blue cubes and put the green cube in the white bowl",
+     "on(blue_cube, red_cube) & in(green_cube, white_bowl)"),
+    ("make a tower, blue at the bottom, red on top. then put the green cube in the yellow bowl",
+     "on(red_cube, blue_cube) & in(green_cube, yellow_bowl)"),
+    ("time to tidy up. the red cube goes in the yellow bowl", "in(red_cube, yellow_bowl)"),
+])
+def test_a_whole_instruction_form_said_with_another_request_keeps_both(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
