@@ -86,6 +86,7 @@ class Mention:
     text: str = ""
     indefinite: bool = False            # "a bowl": any matching object will do
     rest: bool = False                  # "the rest", "the others": the group less what is named elsewhere
+    count: int | None = None            # "both cubes", "the three cubes", "all two": how many the speaker sees
 
 
 def normalise(text: str) -> str:
@@ -148,6 +149,8 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
             # "each block" with no block at all: the one kind of thing present that it may mean
             alts = [lab for lab in cands if (colour, lab) in present] if colour else \
                 [lab for lab in cands if lab in labels]
+            if colour and sing in labels:
+                continue         # blocks are here, none of them red: "the red block" is a question, not the red cube
             if len(alts) == 1:
                 out[k] = alts[0] + "s" if plural else alts[0]
             continue
@@ -243,9 +246,11 @@ def _apply_corrections(text: str) -> str:
     return text
 
 
-def _role_filter(cands: list[ObjectState], prev: str) -> list[ObjectState]:
+def _role_filter(cands: list[ObjectState], prev: str, stacking: bool = False) -> list[ObjectState]:
     if prev in ("in", "into", "inside"):
         sub = [o for o in cands if o.is_container]
+    elif stacking and prev in ("on", "onto", "top"):       # "stack green on purple": on a cube, not in a bowl
+        sub = [o for o in cands if not o.is_container]
     elif prev in _REL_WORDS:
         sub = cands
     else:
@@ -258,7 +263,12 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
     leave one object: the role (after "in": a container; as a subject: a movable object), then
     the label last named."""
     out: list[str] = []
+    filled: set[int] = set()      # labels put in here, not said: "the green one on the yellow one" names no kind
     colours = {o.color for o in objects}
+
+    def said_label(j: int, p: str) -> str | None:
+        return None if j in filled else _label_word(p)
+
     k = 0
     while k < len(words):
         w = words[k]
@@ -274,22 +284,24 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
                                                                       or nxt in ("color", "colored", "side"))):
             prev = next((p for p in reversed(out) if p not in ("the", "a", "an", "very", "top", "of")), "")
             prev_rel = next((p for p in reversed(out[-3:]) if p in _REL_WORDS), prev)
-            cands = _role_filter([o for o in objects if o.color == w], prev_rel)
-            last_label = next((_label_word(p) for p in reversed(out) if _label_word(p)), None)
+            cands = _role_filter([o for o in objects if o.color == w], prev_rel,
+                                 stacking=bool({"stack", "pile", "tower"} & set(words)))
+            last_label = next((said_label(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)), None)
             if prev in _CONTRAST or " ".join(out[-3:-1] if out[-1:] == ["the"] else out[-2:]) in _CONTRAST_PAIRS:
                 # "any bowl except the green one", "all the cubes ... except the yellow one": the kind of
                 # the set it is taken out of
-                labelled = [(j, p) for j, p in reversed(list(enumerate(out))) if _label_word(p)]
+                labelled = [(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)]
                 quantified = [p for j, p in labelled if set(out[max(0, j - 3):j]) & _QUANTIFIERS]
                 plural = [p for j, p in labelled if p in _PLURAL]
                 kind = _label_word((quantified or plural or [last_label or ""])[0])
                 cands = [o for o in objects if o.color == w and o.label == kind] or cands
             if len(cands) > 1:      # the label named last that one of them has ("the purple lego ... the yellow one")
-                named = [_label_word(p) for p in reversed(out) if _label_word(p)]
+                named = [said_label(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)]
                 lab = next((x for x in named if any(o.label == x for o in cands)), None)
                 cands = [o for o in cands if o.label == lab] or cands
             if len(cands) == 1:
                 out += [w, cands[0].label]
+                filled.add(len(out) - 1)
                 k += 2 if nxt == "one" else 1
                 continue
         out.append(w)
@@ -515,7 +527,8 @@ def _tokens(text: str) -> list:
         # "the cubes", "the three cubes": all of them
         num = 1 if at(i + 1) in _NUMBERS else 0
         if word == "the" and at(i + 1 + num) in _PLURAL:
-            out.append(Mention("group", label=_PLURAL[at(i + 1 + num)], text=" ".join(w[i:i + 2 + num])))
+            out.append(Mention("group", label=_PLURAL[at(i + 1 + num)], text=" ".join(w[i:i + 2 + num]),
+                               count=_count(at(i + 1)) if num else None))
             i += 2 + num
             continue
         # groups: all/every/each/both (of) (the) [color] labels | everything
@@ -525,11 +538,13 @@ def _tokens(text: str) -> list:
                 i += 1
                 continue
             j = i + 1
+            count = 2 if word == "both" else None
             if at(j) == "of":
                 j += 1
             if at(j) == "the":
                 j += 1
             if at(j) in _NUMBERS:         # "all three", "both the two cubes"
+                count = _count(at(j))
                 j += 1
                 if not (at(j) in _PLURAL or at(j) in COLORS or at(j) in _GROUP_WORDS):
                     out.append(Mention("group", text=" ".join(w[i:j])))
@@ -541,7 +556,8 @@ def _tokens(text: str) -> list:
             lab = at(j)
             if lab in _PLURAL or lab in LABELS or lab in _GROUP_WORDS or lab in ("one",):
                 label = _PLURAL.get(lab, lab if lab in LABELS else None)
-                out.append(Mention("group", label=label, color=color, text=" ".join(w[i:j + 1])))
+                out.append(Mention("group", label=label, color=color, text=" ".join(w[i:j + 1]),
+                                   count=count if color is None else None))
                 i = j + 1
                 continue
         if word in ("it", "them", "itself"):
@@ -953,7 +969,15 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
     out = [o for o in cands if o.id not in excluded]
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
+    if m.count is not None and not m.excludes and len(out) != m.count:
+        # "both cubes" with three cubes here: which two? (a count the scene does not match is a question)
+        raise GroundingError(_Status.AMBIGUOUS, f"You said {m.text!r}, but I can see {len(out)}: "
+                             f"{_listing(out, 'and')}. Which do you mean?")
     return out
+
+
+def _count(word: str) -> int:
+    return {"two": 2, "three": 3, "four": 4, "five": 5}.get(word) or int(word)
 
 
 def _ground(m: Mention, objects: list[ObjectState], subject: ObjectState | None = None,
@@ -1081,6 +1105,12 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             out = _excluded(groups[0], objects)
             keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
             order = sorted(members, key=lambda o: -o.position[1])
+            said = [o for o in _tower_order(toks, objects) if o.id not in keep]
+            if {o.id for o in said} == {o.id for o in members}:
+                order = said    # "stack everything except purple, blue on the bottom, then red, then cyan"
+            elif said:
+                left = [o for o in members if o.id not in {x.id for x in said}]
+                raise GroundingError(_Status.AMBIGUOUS, f"Where in the tower should {_listing(left, 'and')} go?")
         else:
             order = _tower_order(toks, objects)
         if len({o.id for o in order}) != len(order):

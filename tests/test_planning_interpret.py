@@ -491,3 +491,26 @@ def test_a_whole_instruction_form_said_with_another_request_keeps_both(text, goa
     r = interpret(text, tabletop())
     assert r.status == "ok", (text, r.message)
     assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+@pytest.mark.parametrize("text,why", [
+    ("both cubes in the white bowl", "three cubes here: which two?"),
+    ("put the two cubes in the yellow bowl", "three cubes here"),
+    ("the red one on the yellow one", "no kind said: the yellow bowl, or a yellow cube if there were one"),
+])
+def test_a_count_or_a_kind_the_scene_does_not_settle_is_a_question(text, why):
+    objs = tabletop() + [cube("yellow", 0.35, 0.25)]
+    r = interpret(text, objs)
+    assert r.status != "ok" and r.goal is None, (text, why, str(r.goal))
+
+
+def test_a_kind_that_is_here_in_other_colours_is_not_swapped_for_another_kind():
+    """'the red block' where blocks exist but none is red: asked, not read as the red cube."""
+    objs = tabletop() + [ObjectState("brown_block", "block", "brown", (0.35, 0.0, 0.02), (0.03, 0.06, 0.04))]
+    r = interpret("put the green cube on the red block", objs)
+    assert r.status == "impossible" and "no red block" in r.message
+
+
+def test_a_group_tower_in_the_order_said():
+    r = interpret("stack every cube except the green one into a tower, blue at the bottom, then red", tabletop())
+    assert r.status == "ok" and r.goal == parse_goal("on(red_cube, blue_cube) & unmoved(green_cube)"), str(r.goal)
