@@ -48,7 +48,7 @@ _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|shou
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
 _CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
-_REST = r"(?<!before )(?<!after )(?:the rest|the others?|other \w+s|anything else|everything else)"
+_REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
 _ONLY = r"only|just the"
 _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
@@ -195,7 +195,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         last = prev[-1][1]
         exempt |= last
-        if last & in_goal:
+        again = {x for _, c in mentioned(after, objects) for x in c}
+        if last & in_goal and not last <= again:      # "... no, orange on red. actually, orange on blue is fine":
+                                                      # named again after the correction, it is wanted after all
             out.append(Unaccounted(f"{_names(last, by_id)}, {m.group(0)}",
                                    "the reading keeps what the correction took back"))
 
@@ -255,6 +257,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue                   # "keep going", "keep it tidy": not a constraint on an object
         if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):
             continue                   # "it doesn't belong anywhere": says how things are, asks nothing
+        if word in ("no", "not", "never") and re.match(r" (?:trouble|problem|problems|rush|hurry|worries|pressure|"
+                                                       r"big deal|biggie|stress)\b", t[m.end():]):
+            continue                   # "if it's no trouble", "no rush": politeness, not a constraint
         what = " ".join(clause.split()[:6])
         out.append(Unaccounted(what, "the reading has no constraint for it (no unmoved or negated literal)"))
 

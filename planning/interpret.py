@@ -183,6 +183,15 @@ def _expand_coordination(text: str) -> str:
     return pat.sub(expand, text)
 
 
+def _whole_request(text: str) -> bool:
+    """Whether ``text`` is a request on its own: an object, a relation and where it goes, from its start
+    ("red on purple", "put the cyan cube in the green bowl"), not a part that replaces one word."""
+    col = "|".join(COLORS)
+    m = re.match(rf"(?:(?:put|place|move|stack|set|drop|pop|stick) )?(?:the )?(?:{col})(?: (\w+))?"
+                 rf" (?:on top of|on|onto|in|into|inside|next to|near|beside) (?:the )?(?:{col})\b", text)
+    return m is not None and (m.group(1) is None or bool(_label_word(m.group(1))))
+
+
 def _apply_corrections(text: str) -> str:
     """Self-corrections: "the red, no, the green one" -> "the green one"; "in the white bowl - wait,
     no, in the red bowl" -> "in the red bowl"; "put A on B, wait, other way around" -> B on A."""
@@ -209,6 +218,14 @@ def _apply_corrections(text: str) -> str:
             text = before + " " + after
             continue
         after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
+        # "..., hmm no, orange on red. actually you know what, orange on blue is fine": the hesitation around
+        # the new words, and the words that only approve them, are not part of the request
+        after = re.sub(r"^(?:(?:hmm+|hang on|ugh|you know what|ok|okay|so|well|oh)(?: ,| \.)? )+", "", after)
+        after = re.sub(r"(?: (?:was right|is right|is fine|was fine|after all|is good|works|will do|(?:\. )?yeah"
+                       r"|(?:\. )?yes|(?:\. )?ok|(?:\. )?okay|instead))+(?: [.,!])?$", "", after)
+        if _whole_request(after) and not re.search(r"\b(it|them|that one)\b", after):
+            text = after      # "red on blue. no wait. red on purple": the request said again, in full
+            continue
         if re.match(r"(the )?other way (a)?round\b", after):
             a, b = mentions[-2:] if len(mentions) >= 2 else (None, None)
             if a is None:
@@ -378,10 +395,29 @@ _STAY_RE = re.compile(
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
+# the same said of the object, as the state wanted: "and the other two cubes stay exactly where they are", "the
+# red cube must not have moved", "the yellow cube left exactly where it is", "the mug stays put"
+_STAYS_RE = re.compile(
+    r"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but )|(?<= while )|(?<= with ))"
+    r"(?P<what>(?:the |all the |both |(?:the )?rest of the )?(?:other |others )?(?:(?:two|three|four|\d) )?"
+    r"(?:\w+ ){0,2}?(?:\w+))"
+    r" (?:(?:should|must|has to|have to|needs to|need to|will|is to|are to|is|are|gets|get) )?"
+    r"(?:(?:stay|stays|remain|remains|be left|left|be kept|kept)(?: exactly| just| right| precisely)?"
+    r" (?:where (?:it is|they are|it was|they were|it's|they're)|in place|put|alone|untouched|as (?:it is|they are))"
+    r"|(?:must|should|can|may|does|do|is|are|will)(?:n't| not|not) (?:have |be |get |ever )?"
+    r"(?:moved|move|moving|touched|touch|shifted|disturbed|budge|go anywhere))"
+    r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+
+
 def _take_constraints(text: str) -> tuple[str, list[str]]:
     """Cut "leave X alone"-like clauses out of ``text``; the phrases X that must stay."""
     stays: list[str] = []
     while True:
+        m = _STAYS_RE.search(text)
+        if m is not None and _names_objects(m.group("what")):
+            stays.append(m.group("what"))
+            text = (text[:m.start()] + " , " + text[m.end():]).strip()
+            continue
         m = _STAY_RE.search(text)
         if m is None:
             return text, stays
@@ -394,6 +430,14 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
                 return text, stays
         stays.append(m.group("what"))
         text = (text[:m.start()] + " , " + text[m.end():]).strip()
+
+
+def _names_objects(phrase: str) -> bool:
+    """Whether a phrase names objects ("the red cube", "the other two cubes", "the rest"), not a clause."""
+    words = phrase.split()
+    return bool(words) and not set(words) & set(_IMPERATIVES) and (
+        any(_label_word(w) or w in _PLURAL or w in COLORS for w in words) or
+        bool(_OTHERS_RE.match(phrase.strip())))
 
 
 _ARTICLE_AFTER = frozenset("put place move set drop stick pop push slide shove stack take grab get bring leave keep "
@@ -1410,7 +1454,7 @@ _OUT_OF_SCOPE = re.compile(
     r"\b(water|coffee|tea|juice|milk|soup|wine|beer|liquid|pour|spill|sandwich|cook|bake|food|meal|breakfast|lunch"
     r"|dinner|eat|kitchen|fridge|door|window|room|upstairs|downstairs|outside|house|shop|store)\b")
 
-_OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (\w+)|anything else|everything else)"
+_OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (?:(?:two|three|four|\d) )?(\w+)|anything else|everything else)"
                         r"(?: of (?:the )?(\w+))?$")
 
 

@@ -514,3 +514,27 @@ def test_a_kind_that_is_here_in_other_colours_is_not_swapped_for_another_kind():
 def test_a_group_tower_in_the_order_said():
     r = interpret("stack every cube except the green one into a tower, blue at the bottom, then red", tabletop())
     assert r.status == "ok" and r.goal == parse_goal("on(red_cube, blue_cube) & unmoved(green_cube)"), str(r.goal)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # the state wanted, with what must stay said of the object
+    ("end state: red cube in the yellow bowl, and the other two cubes stay exactly where they are",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+    ("what I'd like is the blue cube in the white bowl and the green cube left just where it is",
+     "in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("end result: green cube on the red cube, and the blue cube must not have moved",
+     "on(green_cube, red_cube) & unmoved(blue_cube)"),
+    # politeness that only looks like a constraint
+    ("no rush, but could you pop the red cube in the white bowl if it's no trouble", "in(red_cube, white_bowl)"),
+    # corrections that say the whole request again, or go back to an earlier choice
+    ("green on red. no wait. green on blue. yeah.", "on(green_cube, blue_cube)"),
+    ("maybe blue on red. hmm no, blue on green. actually you know what, blue on red is fine", "on(blue_cube, red_cube)"),
+    ("put the red cube in the white bowl... actually no, the yellow bowl. no wait, the white bowl was right",
+     "in(red_cube, white_bowl)"),
+])
+def test_state_wanted_politeness_and_corrections(text, goal):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
