@@ -46,7 +46,7 @@ PLACEMENTS = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table"
 _EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|instead of|rather than"
 _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
-_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|make that|er|erm|uh|um"
+_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|forget that|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
 _REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
 _SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
@@ -193,8 +193,14 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if not prev:
             continue
+        if m.group(0) in ("scratch that", "forget that") or re.match(r" (?:[,.;:] )*(?:scratch|forget) that\b", after):
+            continue                   # the request before is dropped as a whole; "it" after may still name X
         last = prev[-1][1]
         exempt |= last
+        if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*(?:in|into|inside|on|onto|next to|near|beside|by|to)\b",
+                    after) and not any(re.search(rf"\b(in|into|on|onto|to|next to|near|beside|by) (the |a )?{o.color}\b",
+                                                 before[-40:]) for x in last for o in [by_id[x]]):
+            continue                   # "X in the bowl - no, next to the mug": the place is corrected, not X
         again = {x for _, c in mentioned(after, objects) for x in c}
         if last & in_goal and not last <= again:      # "... no, orange on red. actually, orange on blue is fine":
                                                       # named again after the correction, it is wanted after all

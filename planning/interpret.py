@@ -34,6 +34,12 @@ from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOU
 
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"),
+    # colour words people use for the scene's colours
+    (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
+    (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
+    # "the cube of red colour", "the cube, violet colour": the colour said after the noun
+    (r"\b(the|a) (\w+)\s*,?\s*(?:of |in |with )?(?:the |a )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black"
+     r"|brown|gray) colou?r(?:ed)?\b", r"\1 \3 \2"),
     (r"\blego (brick|block|piece)s?\b", "lego"),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
@@ -107,7 +113,8 @@ _MENTION_RE = None      # built lazily (needs the colour list)
 _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside", "by", "next", "towards", "toward",
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
-    r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|actually|scratch that|"
+    r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|scratch that|forget that|"
+    r"actually|"
     r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
@@ -183,6 +190,37 @@ def _expand_coordination(text: str) -> str:
     return pat.sub(expand, text)
 
 
+_COLOUR_NP = rf"(?:the )?(?:{'|'.join(COLORS)})(?: (?:{'|'.join(LABELS)}|one))?"
+_CHAIN_RE = re.compile(rf"\b({_COLOUR_NP}) (on top of|on|onto) ({_COLOUR_NP}) (?:on top of|on|onto) ({_COLOUR_NP})\b")
+
+
+def _unchain(text: str) -> str:
+    """"cyan on top of yellow on top of red": a tower said as one chain -> "yellow on top of red , then cyan
+    on top of yellow" (each object on the one after it)."""
+    for _ in range(3):
+        m = _CHAIN_RE.search(text)
+        if m is None:
+            return text
+        a, rel, b, c = m.group(1), m.group(2), m.group(3), m.group(4)
+        text = text[:m.start()] + f"{b} {rel} {c} , then {a} {rel} {b}" + text[m.end():]
+    return text
+
+
+def _front_topic(text: str) -> str:
+    """"the bowl at the back, put the green cube in it": a thing named first, then a request that says "it"
+    for it -> the request with the thing in its place."""
+    m = re.match(r"((?:the|a) [^,.;]{1,60}?) , ((?:please )?(?:put|place|move|drop|stick|pop|set|stack|take|grab)\b.*)$",
+                 text)
+    if m is None or not any(_label_word(w) for w in m.group(1).split()) or \
+            set(m.group(1).split()) & set(_IMPERATIVES):
+        return text
+    rest = m.group(2)
+    its = list(re.finditer(r"\bit\b", rest))
+    if len(its) != 1:
+        return text
+    return rest[:its[0].start()] + m.group(1) + rest[its[0].end():]
+
+
 def _whole_request(text: str) -> bool:
     """Whether ``text`` is a request on its own: an object, a relation and where it goes, from its start
     ("red on purple", "put the cyan cube in the green bowl"), not a part that replaces one word."""
@@ -216,6 +254,14 @@ def _apply_corrections(text: str) -> str:
         mentions = list(_mention_re().finditer(before))
         if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
             text = before + " " + after
+            continue
+        if m.group(1) in ("scratch that", "forget that") and (
+                re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)})\b", after) or _whole_request(after)):
+            # "put the pink cube in the bowl. actually, scratch that. put it next to the green cube instead": the
+            # request before is dropped; "it" is still what it named
+            subj = next(iter(mentions), None)
+            after = re.sub(r"\binstead\b", "", after)
+            text = re.sub(r"\bit\b", subj.group(0), after, count=1) if subj is not None else after
             continue
         after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
         # "..., hmm no, orange on red. actually you know what, orange on blue is fine": the hesitation around
@@ -474,6 +520,7 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl
     text = re.sub(r"\b(bowl|tray)s? that match(es)? (it|them)\b", r"matching \1", text)
     text = _apply_corrections(text)
+    text = _unchain(_front_topic(text))
     text = " ".join(_resolve_ones(text.split(), objects))
     text = _resolve_same(text, objects)
     text = _telegraphic(text)

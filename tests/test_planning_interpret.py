@@ -538,3 +538,22 @@ def test_state_wanted_politeness_and_corrections(text, goal):
     r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
     assert r.status == "ok", (text, r.message)
     assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the red cube in the yellow bowl. actually, scratch that. put it next to the blue cube instead.",
+     "near(red_cube, blue_cube)"),
+    ("put the red cube in the yellow bowl, scratch that, the white bowl", "in(red_cube, white_bowl)"),
+    ("put the green cube in the white bowl - no, next to the red cube - no sorry, in the white bowl was right",
+     "in(green_cube, white_bowl)"),
+    ("the bowl on the left, put the blue cube in it", "in(blue_cube, yellow_bowl)"),     # a thing named first
+    ("blue on top of green on top of red", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),   # a chain
+    ("the cube of green colour, you put it into the white bowl", "in(green_cube, white_bowl)"),
+    ("the crimson cube goes in the yellow bowl", "in(red_cube, yellow_bowl)"),               # colour words
+])
+def test_scratch_that_place_corrections_topics_chains_and_colour_words(text, goal):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
