@@ -185,7 +185,7 @@ def _expand_coordination(text: str) -> str:
         cols = firsts + [m.group(2)]
         parts = [f"the {c} {sing}" for c in cols]
         conj = " or " if " or " in m.group(1) else " and "
-        return ", ".join(parts[:-1]) + conj + parts[-1]
+        return " , ".join(parts[:-1]) + conj + parts[-1]
 
     return pat.sub(expand, text)
 
@@ -1300,7 +1300,15 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
         place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
                  "top" if re.search(r"\btop\b(?! of| to| down)|^last\b", tail) or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
-        refs.append((_ground_ref(tk, objects), place))
+        obj = _ground_ref(tk, objects)
+        seen = next((n for n, (o, _) in enumerate(refs) if o.id == obj.id), None)
+        if seen is None:
+            refs.append((obj, place))
+        elif place:    # "the blue, red and cyan cubes ... with blue at the bottom": named again, for its place
+            if refs[seen][1] and refs[seen][1] != place:
+                raise GroundingError(_Status.AMBIGUOUS, f"Where in the tower should the {_name(obj)} go: "
+                                     f"{refs[seen][1]} or {place}?")
+            refs[seen] = (obj, place)
     said = [o for o, _ in refs]
     if re.search(r"\btop to bottom\b|\btop down\b|\bfrom the top\b",
                  " ".join(w for w in toks if isinstance(w, str))):

@@ -557,3 +557,8 @@ def test_scratch_that_place_corrections_topics_chains_and_colour_words(text, goa
     r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
     assert r.status == "ok", (text, r.message)
     assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+def test_a_tower_member_named_again_for_its_place_is_one_member():
+    r = interpret("put the blue, red and green cubes in a stack with blue at the bottom and green on top", tabletop())
+    assert r.status == "ok" and r.goal == parse_goal("on(red_cube, blue_cube) & on(green_cube, red_cube)"), r.message
