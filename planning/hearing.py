@@ -127,6 +127,11 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
+        elif prev in ("the", "a") and nxt in ("one", "ones") and w not in COMMAND_WORDS and w not in COLORS:
+            # "on the read one": a colour slot before "one"; only a very close match to a colour of the scene
+            col = closest(w, colours)
+            if col is not None and similarity(w, col) >= TYPO_FLOOR:
+                fix = col
         elif prev in ("the", "a", "an") and w not in COLORS and not noun_labels(w) and w not in COMMAND_WORDS and \
                 (not nxt or nxt in _PHRASE_ENDS):
             # "in the bowel": a noun slot at the end of a phrase

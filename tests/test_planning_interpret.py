@@ -203,6 +203,7 @@ def test_what_people_say(text, goal):
     ("put the blew cube in the yellow bowl", "in(blue_cube, yellow_bowl)", ["'blew' taken as 'blue'"]),
     ("push the red cube to the write", "in_region(red_cube, right)", ["'write' taken as 'right'"]),
     ("put the red cube in the bowel", None, ["'bowel' taken as 'bowl'"]),     # two bowls: which one is asked
+    ("put the blue cube on the read one", "on(blue_cube, red_cube)", ["'read' taken as 'red'"]),
 ])
 def test_misheard_words_are_matched_to_the_scene_and_said(text, goal, assumed):
     r = interpret(text, tabletop())
