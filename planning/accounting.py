@@ -49,7 +49,8 @@ _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
 _CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|forget that|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
 _REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
-_SAME = r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also|as well"
+_SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
+         r"|as well")       # "into bowl also red": the bowl that is red too, not a second placement
 _ONLY = r"only|just the"
 _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|they are)|in place|untouched|still"
 _NOUNS = "|".join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS) | {"one", "ones"}, key=len, reverse=True))

@@ -40,6 +40,10 @@ _SYNONYMS = [
     # "the cube of red colour", "the cube, violet colour": the colour said after the noun
     (r"\b(the|a) (\w+)\s*,?\s*(?:of |in |with )?(?:the |a )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black"
      r"|brown|gray) colou?r(?:ed)?\b", r"\1 \3 \2"),
+    # "into bowl also red" (the one that is red too), "you put him into ...": a learner's English
+    (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
+     r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
+    (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
     (r"\blego (brick|block|piece)s?\b", "lego"),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
@@ -209,8 +213,8 @@ def _unchain(text: str) -> str:
 def _front_topic(text: str) -> str:
     """"the bowl at the back, put the green cube in it": a thing named first, then a request that says "it"
     for it -> the request with the thing in its place."""
-    m = re.match(r"((?:the|a) [^,.;]{1,60}?) , ((?:please )?(?:put|place|move|drop|stick|pop|set|stack|take|grab)\b.*)$",
-                 text)
+    m = re.match(r"((?:the|a) [^,.;]{1,60}?) , (?:you )?((?:please )?(?:put|place|move|drop|stick|pop|set|stack|take|grab)"
+                 r"\b.*)$", text)
     if m is None or not any(_label_word(w) for w in m.group(1).split()) or \
             set(m.group(1).split()) & set(_IMPERATIVES):
         return text

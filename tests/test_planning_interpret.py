@@ -563,3 +563,11 @@ def test_scratch_that_place_corrections_topics_chains_and_colour_words(text, goa
 def test_a_tower_member_named_again_for_its_place_is_one_member():
     r = interpret("put the blue, red and green cubes in a stack with blue at the bottom and green on top", tabletop())
     assert r.status == "ok" and r.goal == parse_goal("on(red_cube, blue_cube) & on(green_cube, red_cube)"), r.message
+
+
+def test_a_learners_word_order():
+    from promptbot.planning import PlannerConfig, make_backend
+
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(
+        "the cube of green colour, you put him into bowl also white", tabletop())
+    assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl)"), r.message
