@@ -23,7 +23,9 @@ Interfaces
 from __future__ import annotations
 
 import gc
+import json
 import math
+import os
 import threading
 import time
 from dataclasses import fields
@@ -31,13 +33,14 @@ from dataclasses import fields
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.time import Time
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Header, String
 from std_srvs.srv import SetBool
 
 from promptbot.planning.confirm import ConfirmPolicy, parse_skill_list
+from promptbot.planning.journal import TaskJournal, interrupted_message
 from promptbot.planning.executive import (ExecutiveConfig, Outcome, PlanSnapshot, SceneCache, SkillReport,
                                           TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
@@ -61,6 +64,9 @@ def _skills_ok(value: str) -> str | None:
         return f"sensitive_skills: {exc}"
     return None
 
+
+_INTERRUPTED_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 SPECS = [
     ParamSpec("llm", "smollm2", "LLM backend: smollm2 | uniform | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
@@ -98,6 +104,9 @@ SPECS = [
     ParamSpec("gripper_joints", ["panda_finger_joint1", "panda_finger_joint2"], "finger joints whose positions "
               "add up to the gripper opening [m]: checks a pick the camera cannot see", read_only=True),
     ParamSpec("listen_transcripts", True, "act on confident command transcripts"),
+    ParamSpec("journal_path", "~/.ros/promptbot/planner_journal_{domain}.jsonl", "task journal: a task the planner "
+              "was killed in is said on /planner/interrupted after its restart ('' = off; {domain}: ROS_DOMAIN_ID)",
+              read_only=True),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
     ParamSpec("llm_dtype", "auto", "weights of a local LLM: auto (bfloat16 where the CPU has native bf16, else "
               "float32) | float32 | bfloat16", choices=("auto", "float32", "bfloat16"), read_only=True),
@@ -189,6 +198,15 @@ class PlannerNode(Node):
         self.plan_pub = self.create_publisher(TaskPlan, "/planner/plan", LATCHED)
         self.tree_pub = self.create_publisher(String, "/planner/tree_svg", LATCHED)
         self.question_pub = self.create_publisher(String, "/planner/question", EVENTS)
+        # tasks a killed predecessor left unfinished: said once, kept for late joiners (issue 24: nothing lost)
+        self.interrupted_pub = self.create_publisher(String, "/planner/interrupted", _INTERRUPTED_QOS)
+        self.journal = None
+        if p.journal_path:
+            self.journal = TaskJournal(p.journal_path.replace("{domain}", os.environ.get("ROS_DOMAIN_ID", "0")))
+            for entry in self.journal.recover():
+                self.get_logger().warning(f"the planner restarted in the middle of {entry.instruction!r} "
+                                          f"({entry.source} task {entry.task_id}): it did not finish")
+                self.interrupted_pub.publish(String(data=json.dumps(interrupted_message(entry))))
         for topic in (p.scene_topic, p.fallback_scene_topic):
             self.create_subscription(SceneState, topic, lambda m, t=topic: self._on_scene(t, m), 5,
                                      callback_group=MutuallyExclusiveCallbackGroup())
@@ -269,8 +287,15 @@ class PlannerNode(Node):
             max_replans=p.max_replans, confirm_timeout_s=p.confirm_timeout_s,
             confirm=ConfirmPolicy(p.confirm_min_steps, parse_skill_list(p.sensitive_skills)),
             heartbeat_topic=p.heartbeat_topic, joint_states_topic=p.joint_states_topic)
-        out = self.executive.run(instruction, plan_only, reporter=_Reporter(self, goal_handle),
-                                 canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
+        task_id = bytes(goal_handle.goal_id.uuid).hex() if goal_handle is not None else f"voice-{time.time_ns()}"
+        if self.journal is not None and not plan_only:
+            self.journal.begin(task_id, instruction, "action" if goal_handle is not None else "voice")
+        try:
+            out = self.executive.run(instruction, plan_only, reporter=_Reporter(self, goal_handle),
+                                     canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
+        finally:
+            if self.journal is not None and not plan_only:
+                self.journal.end(task_id, "finished")
         result = RunTask.Result(error_code=int(out.code), error_msg=out.message)
         if out.plan is not None:
             result.plan = plan_to_msg(out.plan, self.get_clock().now().to_msg())

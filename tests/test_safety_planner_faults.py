@@ -238,3 +238,44 @@ def test_skill_server_killed_mid_step_task_resumes_after_respawn(ros_node, ros_e
     assert stages.count("executing") >= 3, stages  # step 1 (lost), then the replanned plan's two steps
     wait_for(lambda: counts and counts[-1] == 2, 10.0, what="both steps executed by the respawned server")
     assert planner.alive
+
+
+# --- planner SIGKILLed mid-task --------------------------------------------------------------
+def test_a_task_the_planner_was_killed_in_is_said_after_its_restart(ros_node, spawn, tmp_path):
+    """Issue 24, nothing lost: the planner dies while a skill runs; its respawn says on
+    /planner/interrupted which command did not finish (the RunTask goal's id and its words)."""
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    from std_msgs.msg import String
+
+    started, release = threading.Event(), threading.Event()
+
+    def execute(gh):                      # a skill that is still running when the planner dies
+        started.set()
+        release.wait(60.0)
+        gh.abort()
+        return ExecuteSkill.Result(error_code=ExecuteSkill.Result.FAILED)
+
+    ActionServer(ros_node, ExecuteSkill, "/policy/execute_skill", execute_callback=execute)
+    heard: list[dict] = []
+    ros_node.create_subscription(String, "/planner/interrupted", lambda m: heard.append(json.loads(m.data)),
+                                 QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                                            durability=DurabilityPolicy.TRANSIENT_LOCAL))
+    scenes = ros_node.create_publisher(SceneState, "/perception/scene", 5)
+    ros_node.create_timer(0.2, lambda: scenes.publish(_scene_msg(ros_node)))
+    params = ("-p", "llm:=uniform", "-p", "method:=mcts_uniform", "-p", f"journal_path:={tmp_path / 'journal.jsonl'}")
+    try:
+        planner = _planner(spawn, *params)
+        client = _run_task_client(ros_node, planner)
+        call = TaskCall(client, "put the red cube in the white bowl")
+        wait_for(started.is_set, 60.0, what="the planner to start the first skill")
+        goal_id = bytes(call.handle.goal_id.uuid).hex()
+        planner.kill()
+        assert not heard
+        _planner(spawn, *params)
+        wait_for(lambda: any(h["task_id"] == goal_id for h in heard), 60.0,
+                 what="the restarted planner to say which task was interrupted")
+        said = next(h for h in heard if h["task_id"] == goal_id)
+        assert said["instruction"] == "put the red cube in the white bowl" and said["source"] == "action"
+        assert "did not finish" in said["message"]
+    finally:
+        release.set()

@@ -57,6 +57,7 @@ RESET_EVERY = 10                     # commands between world resets
 RECORDING_COMMANDS = 50              # commands per MCAP file
 NOT_HEARD_S = 5.0                    # garbage audio: no transcript this long after it ends = dropped [s]
 CANCEL_AFTER_S = 1.0                 # a cancel command cancels this long into its first skill [s]
+RESTART_SAY_S = 45.0                 # wait this long for a respawned planner to name the goal it died in [s]
 READY_TIMEOUT_S = 120.0              # the graph must be ready again within this before a command [s]
 RSS_FROM, RSS_TO = 20, 200           # RSS growth is measured between these command indices (1-based)
 DRIFT_WINDOW = 20                    # p50 latency of the first / last this many measured commands
@@ -478,7 +479,18 @@ class SoakDriver:
         self.gs = gs
         self.timeout_s = timeout_s
         self.goals = {"sent": 0, "accepted": 0, "with_result": 0, "lost_with_dead_planner": 0, "timeout": 0,
-                      "not_accepted": 0}
+                      "not_accepted": 0, "said_after_restart": 0}
+        # the planner's journal: a goal its respawn says it was killed in (promptbot.planning.journal)
+        import json as _json
+
+        from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+        from std_msgs.msg import String
+
+        self.interrupted: set[str] = set()
+        gs.node.create_subscription(
+            String, "/planner/interrupted",
+            lambda m: self.interrupted.add(str(_json.loads(m.data).get("task_id", ""))),
+            QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL))
 
     def hear(self, wav: Path, expect_speech: bool) -> tuple[float, object | None, float | None]:
         """Speak ``wav``; (end of speech, the Transcript or None, its arrival time)."""
@@ -537,6 +549,13 @@ class SoakDriver:
         except RuntimeError as exc:
             self.goals["lost_with_dead_planner"] += 1
             out.update(outcome="planner_died", error=str(exc))
+            goal_id = bytes(handle.goal_id.uuid).hex()
+            try:      # the respawned planner says which task it was killed in: the graph's answer to this goal
+                self.gs.wait(lambda: goal_id in self.interrupted, RESTART_SAY_S, "the restarted planner's word")
+                self.goals["said_after_restart"] += 1
+                out["said_after_restart"] = True
+            except TimeoutError:
+                out["said_after_restart"] = False
             return out
         except TimeoutError as exc:
             handle.cancel_goal_async()
@@ -668,6 +687,7 @@ def build_report(args, commands: list[dict], nodes: list[str], driver_goals: dic
         - goals["timeout"]
     goals["note"] = ("without_result counts goals accepted whose result never came and whose planner did not die; "
                      "lost_with_dead_planner: the planner process died with the goal (the client saw it exit); "
+                     "said_after_restart: of those, the ones the respawned planner named on /planner/interrupted; "
                      "timeout: no result within --timeout (the goal was then cancelled)")
     report = {
         "benchmark": "soak", "seed": args.seed, "world": args.world, "executor": args.executor,
@@ -770,8 +790,8 @@ def run(args: argparse.Namespace) -> int:
         unplanned = {n: max(0, starts[n] - 1 - kills[n]) for n in nodes}
         rep = build_report(args, commands, nodes, driver.goals if driver else
                            {"sent": 0, "accepted": 0, "with_result": 0, "lost_with_dead_planner": 0,
-                            "timeout": 0, "not_accepted": 0}, unplanned, chaos, arm, recordings, t_up,
-                           time.monotonic() - t_start, done, error)
+                            "timeout": 0, "not_accepted": 0, "said_after_restart": 0},
+                           unplanned, chaos, arm, recordings, t_up, time.monotonic() - t_start, done, error)
         rep["run_dir"] = str(run_dir)
         rep["graph_errors"] = graph_errors
         tmp = run_dir / "report.json.tmp"

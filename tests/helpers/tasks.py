@@ -15,6 +15,7 @@ class TaskCall:
         self.feedback: list = []
         self.result = None
         self.accepted: bool | None = None
+        self.handle = None                      # the goal handle, once the server answered
         self.t_sent = time.monotonic()
         self.t_done: float | None = None
         self._done = threading.Event()
@@ -23,7 +24,7 @@ class TaskCall:
         fut.add_done_callback(self._on_goal)
 
     def _on_goal(self, fut) -> None:
-        handle = fut.result()
+        handle = self.handle = fut.result()
         self.accepted = bool(handle.accepted)
         if not handle.accepted:
             self._finish(None)
