@@ -452,6 +452,19 @@ def test_everyday_words_are_not_taken_for_colours():
         assert interpret(text, tabletop()).status == "ok", text
 
 
+def _assert_reads(text: str, goal: str, planner: bool = False) -> None:
+    """``text`` on tabletop() grounds to ``goal``: by the interpreter, or through the planner (with its
+    accounting check, as ``promptbot plan`` reads it)."""
+    if planner:
+        from promptbot.planning import PlannerConfig, make_backend
+
+        r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
+    else:
+        r = interpret(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
 # tabletop(): red (0.45, 0.10), green (0.55, -0.05), blue (0.40, -0.20); yellow bowl (0.62, 0.20), white bowl
 # (0.62, -0.22). +x is away from the robot (the near side is the robot's and the speaker's), +y is left.
 @pytest.mark.parametrize("text,goal", [
@@ -466,9 +479,7 @@ def test_everyday_words_are_not_taken_for_colours():
     ("green cube next to the blue cube, and don't touch the red one", "near(green_cube, blue_cube) & unmoved(red_cube)"),
 ])
 def test_a_place_word_tells_which_object_is_meant(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (text, r.message)
-    assert r.goal == parse_goal(goal), (text, str(r.goal))
+    _assert_reads(text, goal)
 
 
 @pytest.mark.parametrize("text", [
@@ -489,9 +500,7 @@ def test_a_place_that_does_not_single_one_out_is_a_question(text):
     ("time to tidy up. the red cube goes in the yellow bowl", "in(red_cube, yellow_bowl)"),
 ])
 def test_a_whole_instruction_form_said_with_another_request_keeps_both(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (text, r.message)
-    assert r.goal == parse_goal(goal), (text, str(r.goal))
+    _assert_reads(text, goal)
 
 
 @pytest.mark.parametrize("text,why", [
@@ -534,11 +543,7 @@ def test_a_group_tower_in_the_order_said():
      "in(red_cube, white_bowl)"),
 ])
 def test_state_wanted_politeness_and_corrections(text, goal):
-    from promptbot.planning import PlannerConfig, make_backend
-
-    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
-    assert r.status == "ok", (text, r.message)
-    assert r.goal == parse_goal(goal), (text, str(r.goal))
+    _assert_reads(text, goal, planner=True)
 
 
 @pytest.mark.parametrize("text,goal", [
@@ -553,11 +558,7 @@ def test_state_wanted_politeness_and_corrections(text, goal):
     ("the crimson cube goes in the yellow bowl", "in(red_cube, yellow_bowl)"),               # colour words
 ])
 def test_scratch_that_place_corrections_topics_chains_and_colour_words(text, goal):
-    from promptbot.planning import PlannerConfig, make_backend
-
-    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
-    assert r.status == "ok", (text, r.message)
-    assert r.goal == parse_goal(goal), (text, str(r.goal))
+    _assert_reads(text, goal, planner=True)
 
 
 def test_a_tower_member_named_again_for_its_place_is_one_member():
