@@ -46,7 +46,8 @@ PLACEMENTS = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table"
 _EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|instead of|rather than"
 _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
-_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|actually|scratch that|forget that|make that|er|erm|uh|um"
+_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|i meant|hang on|hold on|actually|scratch that|forget that"
+            r"|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
 _REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
 _SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
@@ -196,7 +197,13 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if m.group(0) in ("scratch that", "forget that") or re.match(r" (?:[,.;:] )*(?:scratch|forget) that\b", after):
             continue                   # the request before is dropped as a whole; "it" after may still name X
-        last = prev[-1][1]
+        # the object corrected is the last one named of the kind the correction names ("put the red cube in
+        # the yellow bowl, hang on, I meant the green cube": the red cube, not the bowl)
+        named_after = mentioned(after, objects)
+        kind = {by_id[x].is_container for x in named_after[0][1]} if named_after else set()
+        same_kind = [c for _, c in prev if {by_id[x].is_container for x in c} == kind] if len(kind) == 1 else []
+        place_fix = re.match(rf" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*{_PLACE_WORDS}", after)
+        last = same_kind[-1] if same_kind and not place_fix else prev[-1][1]
         exempt |= last
         if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*(?:in|into|inside|on|onto|next to|near|beside|by|to)\b",
                     after) and not any(re.search(rf"\b(in|into|on|onto|to|next to|near|beside|by) (the |a )?{o.color}\b",

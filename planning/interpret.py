@@ -40,6 +40,15 @@ _SYNONYMS = [
     # "the cube of red colour", "the cube, violet colour": the colour said after the noun
     (r"\b(the|a) (\w+)\s*,?\s*(?:of |in |with )?(?:the |a )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black"
      r"|brown|gray) colou?r(?:ed)?\b", r"\1 \3 \2"),
+    # "everything yellow", "every cube that isn't purple or orange": a group told by colour
+    (r"\b(?:everything|all the things|all things) (?:that is |that's )?(red|green|blue|yellow|purple|orange|cyan|pink"
+     r"|white|black|brown|gray)\b", r"all the \1 things"),
+    (r"\b(every|each|all the|all) (\w+?)(s?) that (?:isn't|is not|aren't|are not|isnt|arent) (?:the )?(\w+)"
+     r"(?: (?:or|nor|and) (?:the )?(\w+))?\b", lambda m: f"{m.group(1)} {m.group(2)}{m.group(3)} except the "
+     f"{m.group(4)}" + (f" and the {m.group(5)}" if m.group(5) else "") + " ones"),
+    # "the blocks - not the yellow one - go in ...": an exclusion said as an aside (the dashes are gone by now)
+    (r"\b((?:all )?the \w+s|all \w+s)\s*,?\s+not\s+(the (?:\w+ )?\w+)\s*,?\s*(?=(?:go|goes|should|must|need|needs|in"
+     r"|into|on|onto|to)\b)", r"\1 except \2 "),
     # "into bowl also red" (the one that is red too), "you put him into ...": a learner's English
     (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
@@ -118,7 +127,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|scratch that|forget that|"
-    r"actually|"
+    r"hang on|hold on|actually|"
     r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
@@ -259,8 +268,11 @@ def _apply_corrections(text: str) -> str:
         if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
             text = before + " " + after
             continue
-        if m.group(1) in ("scratch that", "forget that") and (
-                re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)})\b", after) or _whole_request(after)):
+        restated = re.sub(r"^(?:(?:no|actually|ok|okay|so|well|oh|hmm+)(?: ,| \.)? )+", "", after)
+        if (m.group(1) in ("scratch that", "forget that") or m.group(1) not in _FILLERS) and \
+                re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)}) (?:it|the|a|that)\b", restated) and \
+                re.search(r"\b(?:in|into|on|onto|next to|near|beside|to)\b", restated):
+            after = restated
             # "put the pink cube in the bowl. actually, scratch that. put it next to the green cube instead": the
             # request before is dropped; "it" is still what it named
             subj = next(iter(mentions), None)
@@ -870,6 +882,10 @@ def _parse_relations(toks: list) -> _Reading:
                 not (j + 1 < n and toks[j + 1] == "of") and prev_rel is not None:
             # "put B on A, then C on top": on top of what the previous relation placed (a pronoun target)
             target = Mention("pronoun", text="top")
+        elif target is None and rel == "on" and "top" in toks[i:j] and j < n and toks[j] in ("that", "this") and \
+                prev_rel is not None and prev_rel[0] == "on":
+            # "stack the purple cube on the green one and the cyan one on top of that": on the one just stacked
+            target = Mention("pronoun", text="top")
         if rel == "except" and toks[i + k - 1] == "not" and _match_marker(toks, i + k) is not None:
             negated = True                 # "next to the green cube but not next to the blue cube"
             i += k
@@ -1042,8 +1058,8 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         axis = 1 if side in ("left", "right") else 0
         sign = 1.0 if side in ("left", "back") else -1.0
         ranked = sorted(cands, key=lambda o: -sign * o.position[axis])
-        if m.superlative.startswith("at:") and len(ranked) > 1 and \
-                sign * (ranked[0].position[axis] - ranked[1].position[axis]) < PLACE_TIE_M:
+        tie = PLACE_TIE_M if m.superlative.startswith("at:") else SUPERLATIVE_TIE_M
+        if len(ranked) > 1 and sign * (ranked[0].position[axis] - ranked[1].position[axis]) < tie:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}?")
         return ranked[0]
     if len(cands) > 1:
@@ -1270,6 +1286,7 @@ _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({'|'.join
 
 
 PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
+SUPERLATIVE_TIE_M = 0.03    # [m] "the leftmost cube": the same, for a superlative (it asks for the extreme)
 _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
 
@@ -1301,6 +1318,8 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
         if head and len(before) >= 2 and isinstance(before[-2], str) and before[-2] in _PLACE_PREPS:
             head = ""
 
+        # "(bottom first)", "top one first": how the list is told, not where this member goes
+        tail = re.sub(r"\b(bottom|top)(?: one)? first\b", "", tail)
         place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
                  "top" if re.search(r"\btop\b(?! of| to| down)|^last\b", tail) or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
@@ -1314,7 +1333,7 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
                                      f"{refs[seen][1]} or {place}?")
             refs[seen] = (obj, place)
     said = [o for o, _ in refs]
-    if re.search(r"\btop to bottom\b|\btop down\b|\bfrom the top\b",
+    if re.search(r"\btop to bottom\b|\btop down\b|\bfrom the top\b|\btop (?:one )?first\b",
                  " ".join(w for w in toks if isinstance(w, str))):
         said.reverse()
         return said

@@ -572,3 +572,26 @@ def test_a_learners_word_order():
     r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(
         "the cube of green colour, you put him into bowl also white", tabletop())
     assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl)"), r.message
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the red cube in the yellow bowl, hang on, I meant the green cube", "in(green_cube, yellow_bowl)"),
+    ("Put the red cube next to the blue one. Actually no. Put it on top of the blue one.", "on(red_cube, blue_cube)"),
+    ("tower: blue, green, red (bottom first)", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("the cubes - not the red one - go in the white bowl",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("every cube that isn't red or blue goes in the yellow bowl",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("stack the green cube on the blue one and the red one on top of that",
+     "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+])
+def test_corrections_asides_and_stacks_told_as_people_do(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_everything_of_a_colour_and_a_superlative_near_tie():
+    objs = tabletop() + [ObjectState("green_block", "block", "green", (0.35, -0.3, 0.02), (0.03, 0.06, 0.04))]
+    r = interpret("everything green into the white bowl", objs)
+    assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl) & in(green_block, white_bowl)")
+    near = tabletop() + [cube("purple", 0.30, 0.115)]      # 1.5 cm further left than the red cube
+    assert interpret("put the leftmost cube in the white bowl", near).status == "ambiguous"
