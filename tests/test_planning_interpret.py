@@ -595,3 +595,21 @@ def test_everything_of_a_colour_and_a_superlative_near_tie():
     assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl) & in(green_block, white_bowl)")
     near = tabletop() + [cube("purple", 0.30, 0.115)]      # 1.5 cm further left than the red cube
     assert interpret("put the leftmost cube in the white bowl", near).status == "ambiguous"
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("putt the gren cube onthe red cube", "on(green_cube, red_cube)"),
+    ("stakc the bleu cube on teh red one plz", "on(blue_cube, red_cube)"),
+    ("redcube in the whitebowl", "in(red_cube, white_bowl)"),
+])
+def test_typed_slips_are_read_and_said(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
+    assert r.assumptions and all(" taken as " in a for a in r.assumptions), r.assumptions
+
+
+def test_real_words_are_not_typos():
+    """'write' is heard for 'right', 'mode' is no word of this scene: neither becomes 'white' or 'move'."""
+    assert interpret("push the red cube to the write", tabletop()).goal == parse_goal("in_region(red_cube, right)")
+    r = interpret("move the blue cube to the right then put the red cube in the mode", tabletop())
+    assert r.status != "ok"
