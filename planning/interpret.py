@@ -37,6 +37,18 @@ _SYNONYMS = [
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
     (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
+    # "violet-ish", "reddish", "bluish": the colour
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) ?ish\b", r"\1"),
+    (r"\b(?:reddish|redish)\b", "red"), (r"\b(?:greenish)\b", "green"), (r"\b(?:bluish|blueish)\b", "blue"),
+    (r"\byellowish\b", "yellow"), (r"\bpinkish\b", "pink"), (r"\bgreyish|grayish\b", "gray"),
+    # numbered steps and asides: "step one, ...", "you guessed it"
+    (r"\bstep (?:one|two|three|four|five|six|\d+)\b\s*[,:.]?", " , "), (r"\byou guessed it\b", ""),
+    # the state wanted, said of the container: "the tray should have the orange cube and the block on it"
+    (r"\b(the (?:\w+ )?(?:tray|bowl)) (?:should|must|needs to|has to|will)? ?(?:have|has|hold|holds|contain|contains) "
+     r"(.+?) (?:on|in) it\b", r"put \2 in \1"),
+    # "except yellow": a bare colour in an exclusion is the object of that colour
+    (r"\b(except|apart from|other than|but not|besides|excluding) (red|green|blue|yellow|purple|orange|cyan|pink"
+     r"|white|black|brown|gray)(?=\s*[,.;:]|\s+and\b|\s+or\b|$)", r"\1 the \2 one"),
     # "the cube of red colour", "the cube, violet colour": the colour said after the noun
     (r"\b(the|a) (\w+)\s*,?\s*(?:of |in |with )?(?:the |a )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black"
      r"|brown|gray) colou?r(?:ed)?\b", r"\1 \3 \2"),
@@ -110,6 +122,10 @@ class Mention:
 
 def normalise(text: str) -> str:
     t = text.lower()
+    # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
+    t = re.sub(r"\s*(?:->|=>|→)\s*", " into ", t)
+    t = re.sub(r"\s+/\s+", " , ", t)
+    t = re.sub(r"\s+[+&]\s+", " and ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     for pat, rep in _SYNONYMS:
@@ -603,9 +619,21 @@ def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple
     return out, said
 
 
+def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
+    """"everything that isn't a cube" -> the movable kinds present that are not cubes ("all the blocks and all
+    the legos"): a kind left out of a request, not objects that must stay where they are."""
+    def kinds(m: re.Match) -> str:
+        left_out = set(noun_labels(m.group(1))[:1])
+        rest = sorted({o.label for o in objects if not o.is_container and o.label not in left_out})
+        return " and ".join(f"all the {lab}s" for lab in rest) if rest else m.group(0)
+
+    return re.sub(r"\beverything (?:that|which) (?:isn't|is not|isnt|aren't|are not) (?:a |an )?(\w+?)s?\b", kinds,
+                  text)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    words, typed = _correct_spelling(text.split(), objects)
+    words, typed = _correct_spelling(_other_kinds(text, objects).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
     words = _resolve_nouns(words, objects)

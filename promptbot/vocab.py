@@ -23,7 +23,7 @@ NOUN_LABELS: dict[str, tuple[str, ...]] = {
     "brick": ("lego", "block", "cube"), "die": ("cube",), "dice": ("cube",), "square": ("cube",),
     "cuboid": ("cube", "block"), "lego": ("lego",), "piece": ("lego", "block", "cube"),
     "bowl": ("bowl",), "dish": ("bowl",), "basin": ("bowl",), "container": ("bowl", "tray"),
-    "bin": ("bowl", "tray"), "pot": ("bowl",),
+    "bin": ("bowl", "tray"), "pot": ("bowl",), "tote": ("tray", "bowl"),
     "basket": ("bowl", "tray"), "tray": ("tray",), "plate": ("tray",), "mug": ("mug",), "cup": ("mug",),
     "glass": ("mug",),
 }

@@ -613,3 +613,22 @@ def test_real_words_are_not_typos():
     assert interpret("push the red cube to the write", tabletop()).goal == parse_goal("in_region(red_cube, right)")
     r = interpret("move the blue cube to the right then put the red cube in the mode", tabletop())
     assert r.status != "ok"
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("red -> yellow bowl / green + blue -> white bowl",
+     "in(red_cube, yellow_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("step one, the red cube goes in the yellow bowl. step two, the blue cube goes in the white bowl",
+     "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+    ("the greenish one in the white dish", "in(green_cube, white_bowl)"),
+    ("when I'm back the white bowl should have the red cube and the blue cube in it",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+])
+def test_notes_steps_colour_words_and_the_state_of_a_container(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_everything_that_is_not_a_kind_leaves_that_kind_out_without_pinning_it():
+    objs = tabletop() + [ObjectState("green_block", "block", "green", (0.35, -0.3, 0.02), (0.03, 0.06, 0.04))]
+    r = interpret("everything that isn't a cube goes in the white bowl", objs)
+    assert r.status == "ok" and r.goal == parse_goal("in(green_block, white_bowl)"), r.message
