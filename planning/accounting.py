@@ -70,7 +70,8 @@ _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\bi
 # to the red one", "cyan cube next to the green cube, and ...") it says where the cube goes.
 BESIDE_TELLS_WHICH = re.compile(
     r"\s*(?:(?:goes|go|should|must|needs|into|in|on|onto)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
-    r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b))")
+    r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b"
+    r"|(?:that|this)(?: one)? (?:goes|should|must|needs)\b))")
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,12 @@ def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
     another apart ("the cube closest to the mug", "the cube next to the red one, put it ...")."""
     out: set[str] = set()
     for m in re.finditer(r"\b(from|off( of)?|out of|that is (in|on)|which is (in|on)|that are (in|on)"
-                         r"|(?:nearest|closest|furthest|farthest)(?: to)?|(?:right |just )?next to)\b", t):
+                         r"|(?:nearest|closest|furthest|farthest)(?: to)?|(?:right |just )?(?:next to|beside|by)"
+                         r"|behind|in front of|(?:just |right )?(?:to the )?(?:left|right) of)\b", t):
         words = t[m.end():].split()
         head = " ".join(words[:4])
         anchor = mentioned(head, objects)
-        if "next to" in m.group(0):
+        if re.search(r"next to|beside|by|behind|front of|left of|right of", m.group(0)):
             end = re.match(r"\s*(?:the |a )?(?:\w+ )?\w+", t[m.end():])
             if not anchor or end is None or not BESIDE_TELLS_WHICH.match(t[m.end() + end.end():]):
                 continue

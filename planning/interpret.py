@@ -665,6 +665,8 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     j = k
     if w[j:j + 1] and w[j] in ("that's", "thats", "which's") or w[j:j + 2] in (["that", "is"], ["which", "is"]):
         j += 1 if w[j] in ("that's", "thats", "which's") else 2
+    if w[j:j + 1] and w[j] in ("sitting", "standing", "lying", "over"):     # "the cube sitting beside ...",
+        j += 1                                                               # "the cube over on the left"
     rest = " ".join(w[j:j + 8])
     m = re.match(rf"(?:the )?(?:nearest|closest)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
                  rf"(?: from {_YOU})?(?=\s{_AFTER_REF}|$)", rest)
@@ -678,11 +680,12 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
         m = re.match(rf"(?:on|at|in) the (left|right|back|front)(?: side)?(?=\s{_AFTER_REF}|$)", rest)
     if m:
         return "at:" + m.group(1), None, j + len(m.group(0).split())
-    m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|(right |just )?next to)"
+    m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|((?:right |just )?(?:next to"
+                 r"|beside|by)|behind|in front of|(?:just |right )?(?:to the )?(?:left|right) of))"
                  r" (?:the |a )?(?:(" + "|".join(COLORS) + r") )?(\w+)", rest)
     # "next to X" also says where something goes ("put the purple cube next to the bowl"): it tells which
     # object is meant only when the request goes on after it ("the cube next to the red one, put it ...")
-    beside = m is not None and "next to" in m.group(0)
+    beside = m is not None and m.group(1) is not None
     if beside and not BESIDE_TELLS_WHICH.match(" " + " ".join(w[j + len(m.group(0).split()):])):
         m = None
     if m and (m.group(3) in LABELS or m.group(3) in ("one", "thing") or m.group(3) in _PLURAL):
@@ -692,7 +695,10 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
         else:
             anchor = Mention("ref", label=noun if noun in LABELS else (label if color is None else "*"),
                              color=color, text=m.group(0))
-        return "near", anchor, j + len(m.group(0).split())
+        way = m.group(1) or ""
+        side = ("back" if "behind" in way else "front" if "front" in way else
+                "left" if "left of" in way else "right" if "right of" in way else "")
+        return "near" + (":" + side if side else ""), anchor, j + len(m.group(0).split())
     return None, None, k
 
 
@@ -702,6 +708,7 @@ def _told_apart_here(out: list) -> bool:
     return not out or isinstance(out[-1], str) and (out[-1] in _TARGET_PREPS or out[-1] in (",", ".", ";", ":"))
 
 
+SIDE_MARGIN_M = 0.02    # [m] "behind the blue cube": at least this much further back than it
 NEAR_TIE_M = 0.03       # [m] "the cube closest to the mug": the next one must be this much further ...
 NEAR_TIE_RATIO = 1.2    # ... and this many times as far, or it is a question
 
@@ -1136,7 +1143,7 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         same_label = [o for o in objects if o.label == m.label]
         seen = f" I can see {_listing(same_label, 'and')}." if same_label else f" There is no {m.label} at all."
         raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
-    if m.superlative == "near":
+    if m.superlative is not None and m.superlative.startswith("near"):
         if m.anchor is None or m.anchor.kind != "ref":
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
         try:
@@ -1145,10 +1152,17 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             if m.anchor.label != "*" and m.anchor.color is None:
                 raise
             ref = _ground_ref(replace(m.anchor, label="*"), objects)   # "next to the red one": any red thing
-        ranked = sorted((o for o in cands if o.id != ref.id),
+        way = m.superlative.partition(":")[2]      # "behind the blue one": further back than it, and so on
+        axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}.get(way, (0, 0.0))
+        ranked = sorted((o for o in cands if o.id != ref.id and
+                         (not way or sign * (o.position[axis] - ref.position[axis]) > SIDE_MARGIN_M)),
                         key=lambda o: (o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2)
         if not ranked:
-            raise GroundingError(_Status.IMPOSSIBLE, f"There is no other {what} than the {_name(ref)}.")
+            where = {"back": "behind", "front": "in front of", "left": "left of", "right": "right of"}.get(way)
+            raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} {where} the {_name(ref)}." if where else
+                                 f"There is no other {what} than the {_name(ref)}.")
+        if way and len(ranked) > 1:       # "the cube left of the cyan one" names one; two are a question
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked)}?")
         if len(ranked) > 1:
             d = [((o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2) ** 0.5
                  for o in ranked[:2]]

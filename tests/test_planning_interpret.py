@@ -632,3 +632,18 @@ def test_everything_that_is_not_a_kind_leaves_that_kind_out_without_pinning_it()
     objs = tabletop() + [ObjectState("green_block", "block", "green", (0.35, -0.3, 0.02), (0.03, 0.06, 0.04))]
     r = interpret("everything that isn't a cube goes in the white bowl", objs)
     assert r.status == "ok" and r.goal == parse_goal("in(green_block, white_bowl)"), r.message
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("the cube behind the red one goes in the yellow bowl", "in(green_cube, yellow_bowl)"),   # only green is
+    ("the cube right by the blue one goes in the yellow bowl", "in(green_cube, yellow_bowl)"),  # 0.21 m vs 0.30 m
+    ("the cube behind the blue one goes in the yellow bowl", None),           # red and green are both behind it
+    ("put the cube sitting beside the green one into the white bowl", None),  # red 0.18 m, blue 0.21 m from it
+    ("the cube in front of the green one, put it in the white bowl", None),   # red and blue are both in front
+])
+def test_relative_places_tell_one_object_or_ask(text, goal):
+    r = interpret(text, tabletop())
+    if goal is None:
+        assert r.status == "ambiguous", (text, r.status, str(r.goal))
+    else:
+        assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
