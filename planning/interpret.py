@@ -487,6 +487,61 @@ _STAYS_RE = re.compile(
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
+_BOX = r"(?:the |a |that |this )?(?:\w+ )?(?:bowl|tray|dish|bin|tote|basket|container|plate|pot)"
+_EMPTY_RE = re.compile(
+    rf"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but ))(?:(?:and|but|with|,) )?(?:"
+    rf"(?:don't|do not|dont|never) (?:put|place|drop|leave) (?:anything|any objects?|things|stuff)(?: else)? "
+    rf"(?:in|into|on|onto|inside) (?P<a>{_BOX}|it|there)"
+    rf"|nothing (?:else )?(?:goes |should go |should be |is |must be |may go )?(?:in|into|on|onto|inside) "
+    rf"(?P<b>{_BOX}|it|there)"
+    rf"|keep (?P<c>{_BOX}) empty"
+    rf"|(?:don't|do not|dont|never) use (?P<d>{_BOX}))"
+    rf"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+
+
+def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
+    """Cut "nothing (else) on it" / "don't put anything in X" / "keep X empty" / "don't use X" out of
+    ``text``: (the container phrase, whether every movable object is kept out, not only those moved)."""
+    out: list[tuple[str, bool]] = []
+    while True:
+        m = _EMPTY_RE.search(text)
+        if m is None:
+            return text, out
+        phrase = next(g for g in (m.group("a"), m.group("b"), m.group("c"), m.group("d")) if g)
+        # (container, every movable object kept out or only those moved, what the request puts there is allowed)
+        out.append((phrase, m.group("d") is None, m.group("b") is not None and " else " in f" {m.group(0)} "))
+        text = (text[:m.start()] + " , " + text[m.end():]).strip(" ,")
+
+
+def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: list[ObjectState]) -> Goal | None:
+    """``goal`` with what must stay out of each container: !in(x, box) for every movable object ("nothing
+    in the red bowl"; "nothing else on it": but what the request puts there), or for the objects it moves
+    ("don't use the pink bowl"). None when the reading itself puts something where nothing may go."""
+    lits = list(goal.literals)
+    placed_in = {(l.args[0], l.args[1]) for l in lits if l.pred == "in" and not l.negated}
+    moved = {l.args[0] for l in lits if not l.negated and l.pred in _PLACES}
+    for phrase, everything, allow_placed in empties:
+        if phrase in ("it", "there"):       # the container the request just put something in
+            boxes = [l.args[1] for l in lits if l.pred == "in" and not l.negated]
+            if not boxes:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which container should stay empty ({phrase!r})?")
+            box = next(o for o in objects if o.id == boxes[-1])
+        else:
+            refs = [t for t in _tokens(phrase) if isinstance(t, Mention) and t.kind == "ref"]
+            if len(refs) != 1:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which container do you mean by {phrase!r}?")
+            box = _ground_ref(refs[0], objects)
+        if not allow_placed and any(b == box.id for _, b in placed_in):
+            return None
+        for o in objects:
+            if o.is_container or (o.id, box.id) in placed_in or (not everything and o.id not in moved):
+                continue
+            lit = Literal("in", (o.id, box.id), negated=True)
+            if lit not in lits:
+                lits.append(lit)
+    return Goal(tuple(lits), goal.soft)
+
+
 def _take_constraints(text: str) -> tuple[str, list[str]]:
     """Cut "leave X alone"-like clauses out of ``text``; the phrases X that must stay."""
     stays: list[str] = []
@@ -1579,6 +1634,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     if refusal is not None:
         return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.", assumptions=assumed)
     text, stays = _take_constraints(text)
+    text, empties = _take_empties(text)
 
     def failed(status: str, message: str) -> Interpretation:
         return Interpretation(status, None, message + said, assumptions=assumed)
@@ -1595,6 +1651,15 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return failed(exc.status, exc.message)
     if not forms and keep:
         forms = [Goal(tuple(_lit("unmoved", x) for x in sorted(keep)))]
+    if empties:      # "nothing else on it", "don't put anything in the green bowl", "don't use the pink bowl"
+        try:
+            kept = [g for g in (_with_empties(g, empties, objects) for g in forms) if g is not None]
+        except GroundingError as exc:
+            return failed(exc.status, exc.message)
+        if forms and not kept:
+            return failed(_Status.IMPOSSIBLE, "That is not possible: it puts something where you said nothing "
+                                              "should go.")
+        forms = kept
     if others:       # "and don't move anything else", "leave the others alone"
         forms = [Goal(g.literals + tuple(_lit("unmoved", o.id) for o in objects if not o.is_container and
                                          o.id not in g.objects() and (o.label in others or None in others)),

@@ -647,3 +647,19 @@ def test_relative_places_tell_one_object_or_ask(text, goal):
         assert r.status == "ambiguous", (text, r.status, str(r.goal))
     else:
         assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("don't put anything in the white bowl. the red cube goes in the yellow one",
+     "in(red_cube, yellow_bowl) & !in(red_cube, white_bowl) & !in(green_cube, white_bowl) & !in(blue_cube, white_bowl)"),
+    ("I want the red cube in the yellow bowl, but nothing else in it",
+     "in(red_cube, yellow_bowl) & !in(green_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"),
+    ("don't use the white bowl. put the green cube in a bowl", "in(green_cube, yellow_bowl) & !in(green_cube, white_bowl)"),
+])
+def test_what_must_stay_out_of_a_container(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_a_reading_that_fills_a_container_said_to_stay_empty_is_not_planned():
+    r = interpret("put the red cube in the white bowl and nothing in the white bowl", tabletop())
+    assert r.status == "impossible" and r.goal is None
