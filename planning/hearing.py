@@ -32,7 +32,8 @@ left right front back center middle top bottom base side far near of and or to i
 it them its their there here with for from by at out off up down
 wooden plastic metal shiny dark bright light pale tall short heavy round flat nearest closest farthest
 furthest new old only single lone remaining two three four five
-sorry wait mean meant actually instead rather oops""".split())     # correction words are never nouns or colours
+sorry wait mean meant actually instead rather oops er erm uh um hmm
+stay stays remain remains stays""".split())     # correction words, fillers and "stays" are never nouns or colours
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"

@@ -322,6 +322,11 @@ def _apply_corrections(text: str) -> str:
             continue
         cm = re.match(rf"^({'|'.join(COLORS)})(?: ,)? ", after + " ")
         prev_colour = list(re.finditer(rf"\b({'|'.join(COLORS)})\b", before))
+        bare_after = re.sub(r"^the ", "", after)
+        if prev_colour and prev_colour[-1].end() == len(before) and \
+                re.match(rf"({'|'.join(COLORS)}) ", bare_after) and _mention_re().match(after):
+            text = before[:prev_colour[-1].start()] + bare_after       # "in the green, er, blue bowl"
+            continue
         if cm and prev_colour and not _mention_re().match(after):
             pc = prev_colour[-1]     # "the red, I mean green, cube": the colour is replaced
             text = before[:pc.start()] + cm.group(1) + before[pc.end():] + " " + after[cm.end():]
@@ -482,6 +487,7 @@ _STAYS_RE = re.compile(
     r" (?:(?:should|must|has to|have to|needs to|need to|will|is to|are to|is|are|gets|get) )?"
     r"(?:(?:stay|stays|remain|remains|be left|left|be kept|kept)(?: exactly| just| right| precisely)?"
     r" (?:where (?:it is|they are|it was|they were|it's|they're)|in place|put|alone|untouched|as (?:it is|they are))"
+    r"|(?:stay|stays|remain|remains)(?: (?:there|here|still))?"
     r"|(?:must|should|can|may|does|do|is|are|will)(?:n't| not|not) (?:have |be |get |ever )?"
     r"(?:moved|move|moving|touched|touch|shifted|disturbed|budge|go anywhere))"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
@@ -563,6 +569,9 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
                 return text, stays
         stays.append(m.group("what"))
         text = (text[:m.start()] + " , " + text[m.end():]).strip()
+        # "don't move the mug; put the purple cube right next to it": the place is by what must stay
+        text = re.sub(r"\b((?:put|place|move|set|stick|pop|drop) (?:the )?(?:\w+ ){0,2}\w+ (?:right |just )?"
+                      r"(?:next to|near|beside|by|behind|in front of))\s+it\b", rf"\1 {m.group('what')}", text, count=1)
 
 
 def _names_objects(phrase: str) -> bool:
@@ -674,6 +683,12 @@ def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple
     return out, said
 
 
+def _anchor_it(text: str) -> str:
+    """"put the red cube in the bowl nearest to it": "it" is the object put, the anchor of the place."""
+    return re.sub(r"\b((?:put|place|move|drop|stick|pop|set) (the (?:\w+ )?\w+) (?:in|into|on|onto) (?:the )?\w+ "
+                  r"(?:nearest|closest) (?:to )?)it\b", r"\1\2", text)
+
+
 def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
     """"everything that isn't a cube" -> the movable kinds present that are not cubes ("all the blocks and all
     the legos"): a kind left out of a request, not objects that must stay where they are."""
@@ -688,7 +703,7 @@ def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
 
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    words, typed = _correct_spelling(_other_kinds(text, objects).split(), objects)
+    words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
     words = _resolve_nouns(words, objects)
@@ -1381,21 +1396,18 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap objects that are in two different "
                                  f"containers; the {_name(a)} and the {_name(b)} are not.")
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
-    stack_group = bool(groups) and re.search(r"\b(stack|pile)\b", text) is not None and \
-        re.search(r"\b(on|onto|in|into|to)\b", text) is None          # "stack all three", "pile the cubes up"
+    # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
+    stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
+        re.search(r"\b(on|onto|in|into|to)\b", text) is None
     if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
         if groups:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
             out = _excluded(groups[0], objects)
             keep = set(keep) | {x for x in out if not next(o for o in objects if o.id == x).is_container}
-            order = sorted(members, key=lambda o: -o.position[1])
-            said = [o for o in _tower_order(toks, objects) if o.id not in keep]
-            if {o.id for o in said} == {o.id for o in members}:
-                order = said    # "stack everything except purple, blue on the bottom, then red, then cyan"
-            elif said:
-                left = [o for o in members if o.id not in {x.id for x in said}]
-                raise GroundingError(_Status.AMBIGUOUS, f"Where in the tower should {_listing(left, 'and')} go?")
+            # "stack everything except purple, blue on the bottom, then red, then cyan"; "stack all of them with
+            # the cyan one on the bottom, the order of the rest doesn't matter"; none said: left to right
+            order = _tower_order(toks, objects, members)
         else:
             order = _tower_order(toks, objects)
         if len({o.id for o in order}) != len(order):
@@ -1465,12 +1477,17 @@ _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
 
 
-def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
+def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectState] | None = None
+                 ) -> list[ObjectState]:
     """Bottom-up order of a tower told in words: in the order said ("red, green, cyan, bottom to top";
     "the blue cube at the bottom, then the red cube"), reversed for "top to bottom" / "top down", and
     with the places named moved there ("cyan on top, orange in the middle and yellow at the bottom";
     "bottom purple, then green, top orange"). A place word belongs to the object of its own clause:
-    the words after the object up to the next clause boundary, or the word just before it."""
+    the words after the object up to the next clause boundary, or the word just before it.
+
+    ``members``: the tower's objects when a group names them ("stack all of them, cyan at the bottom"):
+    those the words do not place go between the ones said to be at the bottom and at the top, left to
+    right as they stand (any order is what was asked)."""
     refs: list[tuple[ObjectState, str]] = []
     for k, tk in enumerate(toks):
         if not (isinstance(tk, Mention) and tk.kind == "ref"):
@@ -1506,6 +1523,11 @@ def _tower_order(toks: list, objects: list[ObjectState]) -> list[ObjectState]:
                 raise GroundingError(_Status.AMBIGUOUS, f"Where in the tower should the {_name(obj)} go: "
                                      f"{refs[seen][1]} or {place}?")
             refs[seen] = (obj, place)
+    if members is not None:
+        ids = {o.id for o in members}
+        refs = [(o, p) for o, p in refs if o.id in ids]
+        named = {o.id for o, _ in refs}
+        refs += [(o, "") for o in sorted(members, key=lambda o: -o.position[1]) if o.id not in named]
     said = [o for o, _ in refs]
     if re.search(r"\btop to bottom\b|\btop down\b|\bfrom the top\b|\btop (?:one )?first\b",
                  " ".join(w for w in toks if isinstance(w, str))):
@@ -1797,7 +1819,11 @@ def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set
             lab = m.group(1) or m.group(2)
             others.add(_PLURAL.get(lab) if lab else None)
             continue
-        for tk in _tokens(phrase):
+        # "orange stays": a bare colour names the one movable object of that colour
+        words = " ".join(_resolve_ones(phrase.split(), [o for o in objects if not o.is_container])).split()
+        if words and words[0] in _PLURAL:      # "legos stay"
+            words = ["the"] + words
+        for tk in _tokens(" ".join(words)):
             if isinstance(tk, Mention) and tk.kind in ("ref", "group"):
                 keep |= {o.id for o in _ground(tk, objects)}
     return keep, others

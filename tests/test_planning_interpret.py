@@ -663,3 +663,18 @@ def test_what_must_stay_out_of_a_container(text, goal):
 def test_a_reading_that_fills_a_container_said_to_stay_empty_is_not_planned():
     r = interpret("put the red cube in the white bowl and nothing in the white bowl", tabletop())
     assert r.status == "impossible" and r.goal is None
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("stack all of them with the blue one on the bottom, the order of the rest doesn't matter",
+     "on(red_cube, blue_cube) & on(green_cube, red_cube)"),          # the rest left to right as they stand
+    ("stack the red, green and blue cubes, whatever order", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("red cube to the yellow bowl, green stays", "in(red_cube, yellow_bowl) & unmoved(green_cube)"),
+    ("all cubes to the white bin except green. green stays put.",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("put the red cube in the yellow, er, white bowl", "in(red_cube, white_bowl)"),
+    ("don't move the green cube; put the red cube right next to it", "near(red_cube, green_cube) & unmoved(green_cube)"),
+    ("put the blue cube in the bowl nearest to it", "in(blue_cube, white_bowl)"),
+])
+def test_towers_in_any_order_short_constraints_and_it(text, goal):
+    _assert_reads(text, goal, planner=True)
