@@ -89,6 +89,12 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks for a throwing or striking motion", _r(
         r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|hit|strike|"
         r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
+    (DANGER, "asks to cut, break up, burn or melt an object", _r(
+        r"\b(cut|slice|chop|saw|melt|burn|set fire to)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart|up)\b"
+        r"|\b(melt|burn|set fire to|saw)\b")),
+    (DANGER, "asks for objects to fall", _r(
+        r"\b(fall|falls|falling|fell|tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
+        r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
     (DANGER, "asks for a sharp or dangerous object", _r(
         r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|fire|lighter|"
         r"glass shards|boiling|acid)\b")),
@@ -125,6 +131,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
         r"as high as (you can|possible)|full extension|fully extend|stretch out|other side of the room|kitchen)\b")),
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(in|into|inside) (my|your|his|her|their|a|the) (bag|pocket|backpack|purse|handbag|rucksack|car|garden|yard"
+        r"|box outside)\b|\b(take|bring|carry|move|put|throw) " + _W % 4 + r"outside\b")),
     (WORKSPACE, "asks to hand an object to a person", _r(
         r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them)\b")),
 )
