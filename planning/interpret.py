@@ -748,6 +748,13 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
                  rest)
     if m is None and after_prep:
         m = re.match(rf"(?:on|at|in) the (left|right|back|front)(?: side)?(?=\s{_AFTER_REF}|$)", rest)
+    if m is None:     # two places at once: "the cube at the back on the left, put it ..."
+        m = re.match(rf"(?:on|at|in) the (?:far )?(back|front)(?: side)? (?:and )?(?:on|at|to) the (?:far )?(left|right)"
+                     rf"(?: side)?(?=\s{_AFTER_REF}{end})|(?:on|at|in) the (?:far )?(left|right)(?: side)? (?:and )?"
+                     rf"(?:at|in) the (?:far )?(back|front)(?=\s{_AFTER_REF}{end})", rest)
+        if m:
+            sides = [g for g in m.groups() if g]
+            return "at:" + "+".join(sides), None, j + len(m.group(0).split())
     if m:
         return "at:" + m.group(1), None, j + len(m.group(0).split())
     m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|((?:right |just )?(?:next to"
@@ -902,10 +909,13 @@ def _tokens(text: str) -> list:
                 k += 4
             # "the cube on the left in the red bowl": a place that tells which one, when a relation to a
             # destination follows it (without one, "put the cube on the left" says where it goes)
-            mm = re.match(r"(?:on the (left|right)|(?:at|in) the (back|front)|in (front))"
-                          r" (?:in|into|inside|on|onto|to|next to|near|beside|by)\b", " ".join(w[k:k + 5]))
+            # ... also two places at once: "the cube at the back on the left into the bowl"
+            rel = r" (?:in|into|inside|on|onto|to|next to|near|beside|by)\b"
+            mm = re.match(r"(?:(?:at|in) the (back|front) (?:on|to) the (left|right)|on the (left|right) (?:at|in) the "
+                          r"(back|front))(?: side)?" + rel, " ".join(w[k:k + 9])) or \
+                re.match(r"(?:on the (left|right)|(?:at|in) the (back|front)|in (front))" + rel, " ".join(w[k:k + 5]))
             if mm and sup is None and not word == "a":
-                sup = "at:" + (mm.group(1) or mm.group(2) or mm.group(3))
+                sup = "at:" + "+".join(g for g in mm.groups() if g)
                 k += len(mm.group(0).split()) - 1 - (1 if mm.group(0).endswith("next to") else 0)
             anchor = None
             if sup is None and word != "a":
@@ -1243,12 +1253,15 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     if m.superlative:
         # left: +y, back: far from the robot (+x); the one furthest that way. "at:<side>" ("the cube on the
         # left"): a place said to tell one apart, so two about as far that way are still a question
-        side = m.superlative.removeprefix("at:")
-        axis = 1 if side in ("left", "right") else 0
-        sign = 1.0 if side in ("left", "back") else -1.0
-        ranked = sorted(cands, key=lambda o: -sign * o.position[axis])
+        sides = m.superlative.removeprefix("at:").split("+")      # "back+left": both ways at once
+
+        def toward(o: ObjectState) -> float:
+            return sum((1.0 if side in ("left", "back") else -1.0) * o.position[1 if side in ("left", "right") else 0]
+                       for side in sides)
+
+        ranked = sorted(cands, key=lambda o: -toward(o))
         tie = PLACE_TIE_M if m.superlative.startswith("at:") else SUPERLATIVE_TIE_M
-        if len(ranked) > 1 and sign * (ranked[0].position[axis] - ranked[1].position[axis]) < tie:
+        if len(ranked) > 1 and toward(ranked[0]) - toward(ranked[1]) < tie:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}?")
         return ranked[0]
     if len(cands) > 1:

@@ -678,3 +678,9 @@ def test_a_reading_that_fills_a_container_said_to_stay_empty_is_not_planned():
 ])
 def test_towers_in_any_order_short_constraints_and_it(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+def test_two_places_at_once_tell_one_object():
+    objs = tabletop() + [cube("purple", 0.62, 0.05)]     # back: purple (0.62, 0.05) and green (0.55, -0.05)
+    r = interpret("put the cube at the back on the left into the white bowl", objs)
+    assert r.status == "ok" and r.goal == parse_goal("in(purple_cube, white_bowl)"), r.message
