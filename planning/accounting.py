@@ -69,7 +69,7 @@ _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\bi
 # in the bowl", "... on the blue cube"), so "next to" told which cube was meant; otherwise ("put the cube next
 # to the red one", "cyan cube next to the green cube, and ...") it says where the cube goes.
 BESIDE_TELLS_WHICH = re.compile(
-    r"\s*(?:(?:goes|go|should|must|needs|into|in|on|onto)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
+    r"\s*(?:(?:goes|go|should|must|needs|into|in|on|onto)\b|(?:that|this)(?: one)? (?:goes|should|must|needs)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
     r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b"
     r"|(?:that|this)(?: one)? (?:goes|should|must|needs)\b))")
 
@@ -250,6 +250,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if word == "no" and (re.match(r" ,| \.| sorry| wait", t[m.end():]) or
                              re.search(r"\b(wait|oh|er|erm|uh|um|sorry) ,? ?$", t[:m.start()])):
             continue                   # a self-correction, checked above
+        if word == "not" and re.search(r"\b(wait|sorry|no|hang on|hold on|actually|oops) [,.]? ?$", t[:m.start()]) and \
+                re.match(r" (?:the |a )?(?:\w+ )?\w+ , (?:the |a )?\w", t[m.end():]):
+            continue                   # "wait, not the cube, the orange block": a self-correction too
         clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
             word.startswith("where") else _clause_after(t, m.start())
         ids = _ids_in(clause, objects)
@@ -273,8 +276,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue                   # "keep going", "keep it tidy": not a constraint on an object
         if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):
             continue                   # "it doesn't belong anywhere": says how things are, asks nothing
-        if word in ("no", "not", "never") and re.match(r" (?:trouble|problem|problems|rush|hurry|worries|pressure|"
-                                                       r"big deal|biggie|stress)\b", t[m.end():]):
+        if word in ("no", "not", "never") and re.match(r" (?:too much |a |any |much of a )?(?:trouble|problem|problems|"
+                                                       r"bother|rush|hurry|worries|pressure|big deal|biggie|stress)\b",
+                                                       t[m.end():]):
             continue                   # "if it's no trouble", "no rush": politeness, not a constraint
         what = " ".join(clause.split()[:6])
         out.append(Unaccounted(what, "the reading has no constraint for it (no unmoved or negated literal)"))

@@ -296,6 +296,10 @@ def _apply_corrections(text: str) -> str:
             text = re.sub(r"\bit\b", subj.group(0), after, count=1) if subj is not None else after
             continue
         after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
+        # "wait, not the cube, the orange block": what is taken back, then what is meant
+        back = re.match(r"^not (?:the |a )?(?:\w+ )?(\w+) ?, (?=(?:the |a )?\w)", after)
+        if back is not None:
+            after = after[back.end():]
         # "..., hmm no, orange on red. actually you know what, orange on blue is fine": the hesitation around
         # the new words, and the words that only approve them, are not part of the request
         after = re.sub(r"^(?:(?:hmm+|hang on|ugh|you know what|ok|okay|so|well|oh)(?: ,| \.)? )+", "", after)
@@ -337,6 +341,8 @@ def _apply_corrections(text: str) -> str:
             continue
         lab = next((w for w in am.group(0).split() if _label_word(w)), None)
         same = [mm for mm in mentions if lab and lab in mm.group(0).split()]
+        if back is not None:       # the mention taken back is the one to replace
+            same = [mm for mm in mentions if back.group(1) in mm.group(0).split()] or same
         if m.group(1) in _FILLERS and (not same or before.split()[-1] in ("the", "a", "an") + _REL_WORDS):
             text = before + " " + after          # "in the, uh, white bowl": a hesitation, not a correction
             continue
@@ -911,9 +917,10 @@ def _tokens(text: str) -> list:
             # destination follows it (without one, "put the cube on the left" says where it goes)
             # ... also two places at once: "the cube at the back on the left into the bowl"
             rel = r" (?:in|into|inside|on|onto|to|next to|near|beside|by)\b"
-            mm = re.match(r"(?:(?:at|in) the (back|front) (?:on|to) the (left|right)|on the (left|right) (?:at|in) the "
-                          r"(back|front))(?: side)?" + rel, " ".join(w[k:k + 9])) or \
-                re.match(r"(?:on the (left|right)|(?:at|in) the (back|front)|in (front))" + rel, " ".join(w[k:k + 5]))
+            mm = re.match(r"(?:over )?(?:(?:at|in) the (back|front) (?:on|to) the (left|right)|on the (left|right) (?:at|in) "
+                          r"the (back|front))(?: side)?" + rel, " ".join(w[k:k + 10])) or \
+                re.match(r"(?:over )?(?:on the (left|right)|(?:at|in) the (back|front)|in (front))" + rel,
+                         " ".join(w[k:k + 6]))
             if mm and sup is None and not word == "a":
                 sup = "at:" + "+".join(g for g in mm.groups() if g)
                 k += len(mm.group(0).split()) - 1 - (1 if mm.group(0).endswith("next to") else 0)
@@ -1360,7 +1367,8 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         return [Goal(tuple(_lit("in_any", o.id) for o in movs), soft=True)]
     if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|match(es)? (it|its|their|them)"
                  r"|its color|their colors?)\b"
-                 r"|\bmatch\b.*\bby color\b", text):
+                 r"|\bmatch\b.*\bby color\b"
+                 r"|\b(all|each|every|them)\b.*\b(in|into|to) (the )?matching (bowls|trays)\b", text):
         bowls = {}
         for o in objects:
             if o.label == "bowl":

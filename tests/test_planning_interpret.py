@@ -684,3 +684,18 @@ def test_two_places_at_once_tell_one_object():
     objs = tabletop() + [cube("purple", 0.62, 0.05)]     # back: purple (0.62, 0.05) and green (0.55, -0.05)
     r = interpret("put the cube at the back on the left into the white bowl", objs)
     assert r.status == "ok" and r.goal == parse_goal("in(purple_cube, white_bowl)"), r.message
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("the cube over on the left, put it in the white bowl", "in(red_cube, white_bowl)"),
+    ("I'd like all of them tidied into their matching bowls, if it's not too much bother",
+     "in(red_cube, red_bowl) & in(green_cube, green_bowl)"),
+    ("the red cube in the white bowl. wait, not the cube, the red block", "in(red_block, white_bowl)"),
+])
+def test_over_there_matching_bowls_and_a_correction_that_names_what_it_takes_back(text, goal):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    objs = [cube("red", 0.45, 0.20), cube("green", 0.55, -0.05), bowl("red", 0.62, 0.25), bowl("green", 0.40, -0.2),
+            bowl("white", 0.62, -0.22), ObjectState("red_block", "block", "red", (0.35, 0.0, 0.02), (0.03, 0.06, 0.04))]
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, objs)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
