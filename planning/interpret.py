@@ -61,6 +61,10 @@ _SYNONYMS = [
     # "the blocks - not the yellow one - go in ...": an exclusion said as an aside (the dashes are gone by now)
     (r"\b((?:all )?the \w+s|all \w+s)\s*,?\s+not\s+(the (?:\w+ )?\w+)\s*,?\s*(?=(?:go|goes|should|must|need|needs|in"
      r"|into|on|onto|to)\b)", r"\1 except \2 "),
+    # "two of the cubes, the green and the orange, need to ...": the ones named; "two of the cubes" alone: a count
+    (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
+     r"\2 \1s ,"),
+    (r"\b(two|three|four) of the (\w+s)\b", r"the \1 of \2"),
     # "into bowl also red" (the one that is red too), "you put him into ...": a learner's English
     (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
@@ -500,10 +504,11 @@ _STAYS_RE = re.compile(
 
 
 _BOX = r"(?:the |a |that |this )?(?:\w+ )?(?:bowl|tray|dish|bin|tote|basket|container|plate|pot)"
+_TOP = r"(?:the |that |this )?(?:\w+ )?(?:cube|block|lego)"      # "don't stack anything on the red cube"
 _EMPTY_RE = re.compile(
     rf"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but ))(?:(?:and|but|with|,) )?(?:"
-    rf"(?:don't|do not|dont|never) (?:put|place|drop|leave) (?:anything|any objects?|things|stuff)(?: else)? "
-    rf"(?:in|into|on|onto|inside) (?P<a>{_BOX}|it|there)"
+    rf"(?:don't|do not|dont|never) (?:put|place|drop|leave|stack|set|pile) (?:anything|any objects?|things|stuff)"
+    rf"(?: else)? (?:in|into|on|onto|inside|on top of) (?P<a>{_BOX}|{_TOP}|it|there)"
     rf"|nothing (?:else )?(?:goes |should go |should be |is |must be |may go )?(?:in|into|on|onto|inside) "
     rf"(?P<b>{_BOX}|it|there)"
     rf"|keep (?P<c>{_BOX}) empty"
@@ -530,7 +535,7 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
     in the red bowl"; "nothing else on it": but what the request puts there), or for the objects it moves
     ("don't use the pink bowl"). None when the reading itself puts something where nothing may go."""
     lits = list(goal.literals)
-    placed_in = {(l.args[0], l.args[1]) for l in lits if l.pred == "in" and not l.negated}
+    placed_in = {(l.args[0], l.args[1]) for l in lits if l.pred in ("in", "on") and not l.negated}
     moved = {l.args[0] for l in lits if not l.negated and l.pred in _PLACES}
     for phrase, everything, allow_placed in empties:
         if phrase in ("it", "there"):       # the container the request just put something in
@@ -545,10 +550,11 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
             box = _ground_ref(refs[0], objects)
         if not allow_placed and any(b == box.id for _, b in placed_in):
             return None
+        pred = "in" if box.is_container else "on"
         for o in objects:
-            if o.is_container or (o.id, box.id) in placed_in or (not everything and o.id not in moved):
+            if o.is_container or o.id == box.id or (o.id, box.id) in placed_in or (not everything and o.id not in moved):
                 continue
-            lit = Literal("in", (o.id, box.id), negated=True)
+            lit = Literal(pred, (o.id, box.id), negated=True)
             if lit not in lits:
                 lits.append(lit)
     return Goal(tuple(lits), goal.soft)
@@ -1486,6 +1492,7 @@ def _compound_forms(text: str, objects: list[ObjectState], keep: set[str]) -> li
 # a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
 # red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
 _TOWER_WORDS = (r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
+                r"|(?:be|is) the highest"
                 r"|(at|on) the (bottom|base))\b")
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
 # cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
@@ -1532,8 +1539,9 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
 
         # "(bottom first)", "top one first": how the list is told, not where this member goes
         tail = re.sub(r"\b(bottom|top)(?: one)? first\b", "", tail)
-        place = ("bottom" if re.search(r"\b(bottom|base)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
-                 "top" if re.search(r"\btop\b(?! of| to| down)|^last\b", tail) or head == "top" else
+        place = ("bottom" if re.search(r"\b(bottom|base|lowest)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
+                 "top" if re.search(r"\btop\b(?! of| to| down)|^last\b|\bhighest\b|\bon the very top\b", tail)
+                 or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
         obj = _ground_ref(tk, objects)
         seen = next((n for n, (o, _) in enumerate(refs) if o.id == obj.id), None)
@@ -1571,10 +1579,16 @@ def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
     """Why the world model rejects a goal (None when it is achievable in principle)."""
     by_id = {o.id: o for o in objects}
     where: dict[str, Literal] = {}
+    on_top: dict[str, str] = {}
     for l in goal.literals:
         s = by_id[l.args[0]]
         if s.is_container:
             return f"the {_name(s)} is a {s.label} and cannot be moved"
+        if l.pred == "on" and not l.negated:      # "put the pair of them on the green one": only one fits
+            other = on_top.setdefault(l.args[1], s.id)
+            if other != s.id:
+                return (f"only one thing fits on the {_name(by_id[l.args[1]])}: the {_name(by_id[other])} or the "
+                        f"{_name(s)}, and which goes on the other is not said")
         if l.pred == "on":
             base = by_id[l.args[1]]
             if base.id == s.id:
@@ -1664,8 +1678,20 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
     return answers[0]
 
 
+# A question about the table, not a request: "is the yellow cube in the green bowl?", "what colour is the bowl?",
+# "is there room on the tray ...?" (but "can you put ...?", "could the green one go on the yellow?" are requests)
+_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) ,? )?(?:is|are|was|were|does|do|did|has|have|what|which|where|"
+                          r"who|why|how many|how much|how big|is there|are there)\b")
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
+    asked = normalise(instruction)
+    if _QUESTION_RE.match(asked) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked) and \
+            not re.match(r"what (?:i|we) (?:want|need|would like|'d like)\b", asked) and \
+            ("?" in instruction or not re.match(r"(what|which|where|who|why|how)\b", asked)):
+        return Interpretation(_Status.AMBIGUOUS, None, "That sounds like a question about the table; I can only "
+                              "move things. What would you like me to do?")
     refusal = screen_instruction(instruction)
     if refusal is not None:
         return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.")
@@ -1689,7 +1715,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         if forms is None:
             forms = _global_forms(text, toks, objects, keep)
         if forms is None:
-            forms = _relational_goals(toks, objects, keep)
+            forms = [_stack_onto(g, text) for g in _relational_goals(toks, objects, keep)]
     except GroundingError as exc:
         return failed(exc.status, exc.message)
     if not forms and keep:
@@ -1848,6 +1874,29 @@ def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set
             if isinstance(tk, Mention) and tk.kind in ("ref", "group"):
                 keep |= {o.id for o in _ground(tk, objects)}
     return keep, others
+
+
+def _stack_onto(goal: Goal, text: str) -> Goal:
+    """"stack the blue and green ones on the red one (, blue first)": several objects stacked on one cube make a
+    tower on it, in the order said (which is also what "first" says); without "stack"/"pile" two things put on
+    one cube stay a contradiction (a question)."""
+    if not re.search(r"\b(stack|stacked|pile|piled)\b", text):
+        return goal
+    lits = list(goal.literals)
+    on = [l for l in lits if l.pred == "on" and not l.negated]
+    for base in {l.args[1] for l in on}:
+        ups = [l for l in on if l.args[1] == base]
+        if len(ups) < 2:
+            continue
+        chain = [base] + [l.args[0] for l in ups]
+        first = re.search(r"\b(\w+) (?:one |cube )?first\b", text)
+        if first is not None:      # "green first": that one goes on the base
+            k = next((i for i in range(1, len(chain)) if chain[i].startswith(first.group(1) + "_")), None)
+            if k is not None:
+                chain.insert(1, chain.pop(k))
+        keep = [l for l in lits if l not in ups]
+        lits = keep + [_lit("on", up, low) for low, up in zip(chain, chain[1:])]
+    return Goal(tuple(lits), goal.soft)
 
 
 def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = frozenset()) -> list[Goal]:

@@ -699,3 +699,27 @@ def test_over_there_matching_bowls_and_a_correction_that_names_what_it_takes_bac
             bowl("white", 0.62, -0.22), ObjectState("red_block", "block", "red", (0.35, 0.0, 0.02), (0.03, 0.06, 0.04))]
     r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, objs)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("two of the cubes, the red and the blue, need to end up in the white bowl",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("I want the red cube to be the highest, the green one under it, and the blue one at the bottom",
+     "on(red_cube, green_cube) & on(green_cube, blue_cube)"),
+    ("stack the green and red ones on the blue one, red first", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("don't stack anything on the blue cube. put the red one on the green one",
+     "on(red_cube, green_cube) & !on(red_cube, blue_cube) & !on(green_cube, blue_cube)"),
+])
+def test_counts_heights_stacks_onto_one_and_what_must_stay_off_a_cube(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text", [
+    "put two of the cubes in the yellow bowl",                 # which two?
+    "is the red cube in the yellow bowl?",                     # a question, not a request
+    "what colour is the white bowl?",
+    "the red and the green, put the pair of them on the blue one",   # only one fits on a cube
+])
+def test_what_cannot_be_done_as_said_is_asked(text):
+    r = interpret(text, tabletop())
+    assert r.status != "ok" and r.goal is None, (text, r.status, str(r.goal))

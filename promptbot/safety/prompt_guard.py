@@ -125,8 +125,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(off|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
-        r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
-        r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa)\b|"
+        r"\b(on|onto|to|at|in|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
+        r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa"
+        r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin)\b|"
         r"\b(across|out of) the room\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
