@@ -65,6 +65,23 @@ _SYNONYMS = [
     (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
      r"\2 \1s ,"),
     (r"\b(two|three|four) of the (\w+s)\b", r"the \1 of \2"),
+    # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
+    (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
+    (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # ordinals along a side: "the first / second / last cube from (or on) the left", "the middle cube"
+    (r"\b(?:the )?(?:first|1st) (cube|block|lego|one) (?:from|on) the (left|right)\b", r"the \2most \1"),
+    (r"\b(?:the )?(?:last) (cube|block|lego|one) on the (left|right)\b", r"the \2most \1"),
+    (r"\b(?:the )?(?:last) (cube|block|lego|one) from the (left|right)\b",
+     lambda m: f"the {'right' if m.group(2) == 'left' else 'left'}most {m.group(1)}"),
+    (r"\b(?:the )?(second|third|2nd|3rd) (cube|block|lego|one) (?:from|on) the (left|right)\b",
+     lambda m: f"the {m.group(3)}most{2 if m.group(1) in ('second', '2nd') else 3} {m.group(2)}"),
+    # "the bowl you just used": the same bowl
+    (r"\bthe (bowl|tray|one) (?:you|we) just used\b", r"the same \1"),
+    # "the two orange things": those things of that colour
+    (r"\bthe (two|three|four) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) things\b",
+     r"all the \2 things"),
+    # "don't you dare touch X": don't touch X; "don't ask": an aside
+    (r"\bdon'?t you dare\b", "don't"), (r"\b,? ?don'?t ask ?,?", " , "),
     # "into bowl also red" (the one that is red too), "you put him into ...": a learner's English
     (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
@@ -832,13 +849,27 @@ def _tokens(text: str) -> list:
                                rest=True))
             i += k
             continue
-        # "the cubes", "the three cubes": all of them
+        # "the cubes", "the three cubes": all of them; "the two cubes at the back", "those two at the front":
+        # the ones furthest that way
         num = 1 if at(i + 1) in _NUMBERS else 0
-        if word == "the" and at(i + 1 + num) in _PLURAL:
-            out.append(Mention("group", label=_PLURAL[at(i + 1 + num)], text=" ".join(w[i:i + 2 + num]),
-                               count=_count(at(i + 1)) if num else None))
-            i += 2 + num
-            continue
+        if word in ("the", "those", "these") and (at(i + 1 + num) in _PLURAL or num and word != "the"):
+            lab = at(i + 1 + num) if at(i + 1 + num) in _PLURAL else None
+            k = i + 1 + num + (1 if lab else 0)
+            place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|nearest (?:to )?(?:me|you))\b",
+                             " ".join(w[k:k + 5]))
+            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{'|'.join(COLORS)})\b",
+                                                          " ".join(w[k + len(place.group(0).split()):][:3]))
+            if num and place is not None and not named_after:
+                side = place.group(1) or "front"
+                out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:k]),
+                                   count=_count(at(i + 1)), superlative="at:" + side))
+                i = k + len(place.group(0).split())
+                continue
+            if lab is not None:
+                out.append(Mention("group", label=_PLURAL[lab], text=" ".join(w[i:i + 2 + num]),
+                                   count=_count(at(i + 1)) if num else None))
+                i += 2 + num
+                continue
         # groups: all/every/each/both (of) (the) [color] labels | everything
         if word in ("all", "every", "each", "both") or word == "everything":
             if word == "everything":
@@ -891,8 +922,8 @@ def _tokens(text: str) -> list:
         if at(j) in ("the", "a", "an", "this", "that", "any"):
             j += 1
         sup = None
-        if at(j) in ("leftmost", "rightmost"):
-            sup = at(j)[:-4]
+        if re.fullmatch(r"(left|right)most[23]?", at(j) or ""):      # "leftmost", "leftmost2": the second from the left
+            sup = at(j).replace("most", "")
             j += 1
         color = None
         if at(j) in COLORS:
@@ -1266,7 +1297,8 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     if m.superlative:
         # left: +y, back: far from the robot (+x); the one furthest that way. "at:<side>" ("the cube on the
         # left"): a place said to tell one apart, so two about as far that way are still a question
-        sides = m.superlative.removeprefix("at:").split("+")      # "back+left": both ways at once
+        rank = int(m.superlative[-1]) if m.superlative[-1] in "23" else 1      # "left2": second from the left
+        sides = m.superlative.removeprefix("at:").rstrip("23").split("+")      # "back+left": both ways at once
 
         def toward(o: ObjectState) -> float:
             return sum((1.0 if side in ("left", "back") else -1.0) * o.position[1 if side in ("left", "right") else 0]
@@ -1274,6 +1306,13 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
 
         ranked = sorted(cands, key=lambda o: -toward(o))
         tie = PLACE_TIE_M if m.superlative.startswith("at:") else SUPERLATIVE_TIE_M
+        if rank > 1:
+            if len(ranked) < rank:
+                raise GroundingError(_Status.IMPOSSIBLE, f"There are only {len(ranked)} {what}s.")
+            near = [ranked[i] for i in (rank - 2, rank) if 0 <= i < len(ranked)]
+            if any(abs(toward(o) - toward(ranked[rank - 1])) < tie for o in near):
+                raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:rank + 1])}?")
+            return ranked[rank - 1]
         if len(ranked) > 1 and toward(ranked[0]) - toward(ranked[1]) < tie:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}?")
         return ranked[0]
@@ -1295,6 +1334,16 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
     out = [o for o in cands if o.id not in excluded]
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
+    if m.superlative and m.count is not None and len(out) > m.count:
+        # "the two cubes at the back": the two furthest back, when a clear gap parts them from the rest
+        side = m.superlative.removeprefix("at:")
+        axis, sign = (1 if side in ("left", "right") else 0), (1.0 if side in ("left", "back") else -1.0)
+        ranked = sorted(out, key=lambda o: -sign * o.position[axis])
+        gap = sign * (ranked[m.count - 1].position[axis] - ranked[m.count].position[axis])
+        if gap < PLACE_TIE_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {m.count} do you mean? {_listing(ranked[:m.count + 1])} "
+                                 f"are about as far {side}.")
+        return ranked[:m.count]
     if m.count is not None and not m.excludes and len(out) != m.count:
         # "both cubes" with three cubes here: which two? (a count the scene does not match is a question)
         raise GroundingError(_Status.AMBIGUOUS, f"You said {m.text!r}, but I can see {len(out)}: "
@@ -1500,7 +1549,7 @@ _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({'|'.join
 
 
 PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
-SUPERLATIVE_TIE_M = 0.03    # [m] "the leftmost cube": the same, for a superlative (it asks for the extreme)
+SUPERLATIVE_TIE_M = 0.05    # [m] "the leftmost cube", "the first cube on the left": the same for a superlative
 _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
 
@@ -1687,6 +1736,10 @@ _QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) ,? )?(?:is|are|was|wer
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
+    if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked):
+        # "of the three cubes on the left, the one furthest back goes ...": one picked inside a group
+        return Interpretation(_Status.AMBIGUOUS, None, "Which one exactly do you mean? Please name it by its "
+                              "colour.")
     if _QUESTION_RE.match(asked) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked) and \
             not re.match(r"what (?:i|we) (?:want|need|would like|'d like)\b", asked) and \
             ("?" in instruction or not re.match(r"(what|which|where|who|why|how)\b", asked)):
@@ -1861,6 +1914,7 @@ def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set
     keep: set[str] = set()
     others: set[str | None] = set()
     for phrase in stays:
+        phrase = re.sub(r"\s+(?:exactly|just|precisely|right)$", "", phrase.strip())
         m = _OTHERS_RE.match(phrase.strip())
         if m:
             lab = m.group(1) or m.group(2)

@@ -723,3 +723,22 @@ def test_counts_heights_stacks_onto_one_and_what_must_stay_off_a_cube(text, goal
 def test_what_cannot_be_done_as_said_is_asked(text):
     r = interpret(text, tabletop())
     assert r.status != "ok" and r.goal is None, (text, r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("take the second cube from the left and put it in the white bowl", "in(green_cube, white_bowl)"),
+    ("the last cube on the right, pop it in the yellow bowl", "in(blue_cube, yellow_bowl)"),
+    ("put the front-left cube in the white bowl", "in(red_cube, white_bowl)"),
+    ("the two cubes on the left, slot them into the white bowl", "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("stack the red one on the green one and leave the others exactly where they are",
+     "on(red_cube, green_cube) & unmoved(blue_cube)"),
+    ("first the red cube in the white bowl, then the green one in the bowl you just used",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+])
+def test_ordinals_corners_counted_groups_and_the_bowl_just_used(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_one_picked_inside_a_group_is_asked():
+    assert interpret("of the three cubes, the one furthest back goes in the white bowl", tabletop()).status == \
+        "ambiguous"
