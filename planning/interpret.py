@@ -80,6 +80,10 @@ _SYNONYMS = [
     # "the two orange things": those things of that colour
     (r"\bthe (two|three|four) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) things\b",
      r"all the \2 things"),
+    # "make the purple one the highest, with the green one right under it": purple on green
+    (r"\bmake (the \w+ (?:one|cube|block|lego)) (?:the )?(?:highest|top one|one on top)\s*,?\s*(?:with|and) (the \w+ "
+     r"(?:one|cube|block|lego)) (?:right |just |directly )?(?:under|underneath|below|beneath) (?:it|that)\b",
+     r"put \1 on \2"),
     # "don't you dare touch X": don't touch X; "don't ask": an aside
     (r"\bdon'?t you dare\b", "don't"), (r"\b,? ?don'?t ask ?,?", " , "),
     # "into bowl also red" (the one that is red too), "you put him into ...": a learner's English
@@ -1423,12 +1427,19 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     if re.search(r"\bsort\b|\b(each|every|all) (the )?cubes? .*\b(same color|matching|match(es)? (it|its|their|them)"
                  r"|its color|their colors?)\b"
                  r"|\bmatch\b.*\bby color\b"
-                 r"|\b(all|each|every|them)\b.*\b(in|into|to) (the )?matching (bowls|trays)\b", text):
+                 r"|\b(all|each|every|them)\b.*\b(in|into|to) (the )?matching (bowls|trays)\b"
+                 r"|\bmatch (them|everything|it|all)(?: all)? up\b|\bcolor ?match\b|\bwhere (it|they) belongs?\b"
+                 r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b", text):
         bowls = {}
         for o in objects:
             if o.label == "bowl":
                 bowls.setdefault(o.color, []).append(o)
         cubes = [o for o in objects if o.label == "cube" and o.id not in keep]
+        named = [m for m in refs if m.label in LABELS and m.label not in CONTAINER_LABELS]
+        if named and not groups and not re.search(r"\b(except|but|apart|other than|besides|excluding|all|them|"
+                                                  r"lot|everything|stays?)\b", text):
+            # "colour-match the green one", "put the yellow one where it belongs": those only
+            cubes = [_ground_ref(m, objects) for m in named]
         # every exclusion marker ("except", "but", "apart from", "other than", ...)
         cut = next((k for k in range(len(toks)) if isinstance(toks[k], str) and
                     (_match_marker(toks, k) or ("", 0))[0] == "except"), None)
@@ -1631,7 +1642,7 @@ def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
     on_top: dict[str, str] = {}
     for l in goal.literals:
         s = by_id[l.args[0]]
-        if s.is_container:
+        if s.is_container and not (l.pred == "unmoved" or l.negated):    # "don't touch the tray": it stays anyway
             return f"the {_name(s)} is a {s.label} and cannot be moved"
         if l.pred == "on" and not l.negated:      # "put the pair of them on the green one": only one fits
             other = on_top.setdefault(l.args[1], s.id)
@@ -1733,6 +1744,35 @@ _QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) ,? )?(?:is|are|was|wer
                           r"who|why|how many|how much|how big|is there|are there)\b")
 
 
+def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
+    """"if there's a red cube, put it in the green bowl, otherwise the blue one"; "if the bowl is empty, put the
+    black block in it": a condition the scene settles now -> the request it leaves. Anything else unchanged."""
+    m = re.match(r"if there(?: is|'s| s) (?:a |an |the )?([\w ]+?) , (.+?)(?: , (?:otherwise|else|if not) (.+))?$", text)
+    if m:
+        refs = [t for t in _tokens("the " + m.group(1)) if isinstance(t, Mention) and t.kind == "ref"]
+        try:
+            there = len(refs) == 1 and _ground_ref(refs[0], list(objects)) is not None
+        except GroundingError as exc:
+            there = exc.status != _Status.IMPOSSIBLE and None
+        if there is None:
+            return text
+        if there:
+            return re.sub(r"\bit\b", "the " + m.group(1), m.group(2), count=1)
+        if m.group(3):
+            return re.sub(r"\bit\b", m.group(3), m.group(2), count=1)
+        return text
+    m = re.match(r"if (the [\w ]+?) (?:is|s) empty , (.+)$", text)
+    if m:
+        refs = [t for t in _tokens(m.group(1)) if isinstance(t, Mention) and t.kind == "ref"]
+        try:
+            box = _ground_ref(refs[0], list(objects)) if len(refs) == 1 else None
+        except GroundingError:
+            box = None
+        if box is not None and box.is_container and not any(is_in(o, box) for o in objects if o.id != box.id):
+            return re.sub(r"\bit\b", m.group(1), m.group(2), count=1)
+    return text
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
@@ -1751,6 +1791,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
     text, assumed = resolve_words(normalise(instruction), objects)
+    text = _settle_condition(text, objects)
     said = f" (Assumed: {'; '.join(assumed)}.)" if assumed else ""
     refusal = screen_instruction(text)       # never hear a refused request into an accepted one
     if refusal is not None:
@@ -1773,6 +1814,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return failed(exc.status, exc.message)
     if not forms and keep:
         forms = [Goal(tuple(_lit("unmoved", x) for x in sorted(keep)))]
+    if not forms and empties:      # "don't put anything on the tray": only what must stay out
+        forms = [Goal(())]
     if empties:      # "nothing else on it", "don't put anything in the green bowl", "don't use the pink bowl"
         try:
             kept = [g for g in (_with_empties(g, empties, objects) for g in forms) if g is not None]

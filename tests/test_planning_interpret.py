@@ -742,3 +742,16 @@ def test_ordinals_corners_counted_groups_and_the_bowl_just_used(text, goal):
 def test_one_picked_inside_a_group_is_asked():
     assert interpret("of the three cubes, the one furthest back goes in the white bowl", tabletop()).status == \
         "ambiguous"
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("make the red one the highest, with the green one right under it", "on(red_cube, green_cube)"),
+    ("don't touch the white bowl, put the red cube in the yellow bowl", "in(red_cube, yellow_bowl) & unmoved(white_bowl)"),
+    ("if there's a purple cube, put it in the white bowl, otherwise the blue one", "in(blue_cube, white_bowl)"),
+    ("if the white bowl is empty, put the green cube in it", "in(green_cube, white_bowl)"),
+    ("don't put anything in the yellow bowl",
+     "!in(red_cube, yellow_bowl) & !in(green_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"),
+])
+def test_height_untouchable_containers_conditions_and_prohibitions_alone(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)

@@ -92,6 +92,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn|set fire to)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart|up)\b"
         r"|\b(melt|burn|set fire to|saw)\b")),
+    (DANGER, "asks to feed an object to someone or give it to an animal", _r(
+        r"\bfeed\b|\b(to|for) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b")),
     (DANGER, "asks for objects to fall", _r(
         r"\b(fall|falls|falling|fell|tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
         r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
@@ -133,7 +135,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
         r"as high as (you can|possible)|full extension|fully extend|stretch out|other side of the room|kitchen)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
-        r"\b(in|into|inside) (my|your|his|her|their|a|the) (bag|pocket|backpack|purse|handbag|rucksack|car|garden|yard"
+        r"\b(in|into|inside) (my|your|his|her|their|a|the) (?:\w+ )?(bag|pocket|backpack|purse|handbag|rucksack|car|garden|yard"
         r"|box outside)\b|\b(take|bring|carry|move|put|throw) " + _W % 4 + r"outside\b")),
     (WORKSPACE, "asks to hand an object to a person", _r(
         r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them)\b")),
