@@ -53,3 +53,17 @@ def test_dagger_records_the_expert_after_the_policy_drove(tmp_path):
     again = collect_dagger(str(CHECKPOINT), str(out), episodes=2, seed0=700_000, min_s=0.6, max_s=1.2,
                            image_size=32, progress=False)
     assert again["resumed_from"] == 2
+
+
+def test_an_episode_with_nothing_recorded_is_skipped_when_training_data_load(tmp_path):
+    """A DAgger episode the policy finished itself leaves the expert nothing to record: 0 steps. Loading the
+    training data skips it (it stopped the first pipeline run: numpy could not stack 0 arrays)."""
+    from promptbot.policy.data import load_segments
+
+    n = 0
+    np.savez(tmp_path / "ep0.npz", scene_rgb=np.zeros((n, 32, 32, 3), np.uint8),
+             wrist_rgb=np.zeros((n, 32, 32, 3), np.uint8), proprio=np.zeros((n, 8), np.float32),
+             action=np.zeros((n, 7), np.float32), plan_step=np.zeros(n, np.int64), step_success=np.ones(1, bool))
+    (tmp_path / "index.json").write_text(json.dumps({"episodes": [
+        {"file": "ep0.npz", "plan": [["pick", ["red_cube"]]], "n_steps": 0}]}))
+    assert load_segments([tmp_path], 32, use_wrist=True) == []

@@ -101,6 +101,8 @@ def load_segments(roots: Iterable[str | Path], image_size: int, use_wrist: bool,
             if use_wrist and "wrist_rgb" not in data:
                 raise ValueError(f"{path} has no wrist images but the model uses the wrist camera")
             step_ok = data["step_success"]
+            if len(data["proprio"]) == 0:
+                continue       # nothing recorded (a DAgger episode the policy finished before the expert took over)
             proprio = proprio_batch(data["proprio"][:, :7], data["proprio"][:, 7])
             for i, (skill, args) in enumerate(entry["plan"]):
                 if i >= len(step_ok) or not step_ok[i]:
