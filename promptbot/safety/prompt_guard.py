@@ -90,8 +90,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|hit|strike|"
         r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
-        r"\b(cut|slice|chop|saw|melt|burn|set fire to)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart|up)\b"
-        r"|\b(melt|burn|set fire to|saw)\b")),
+        r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
+        r"|\b(melt|burn|set fire to)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
         r"\bfeed\b|\b(to|for) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b")),
     (DANGER, "asks for objects to fall", _r(
@@ -127,9 +127,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(off|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
-        r"\b(on|onto|to|at|in|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
+        r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
         r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa"
         r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin)\b|"
+        r"\bin (the |my |your )?(kitchen|dishwasher|washing machine|oven|microwave|freezer|fridge|sink|drawer|cupboard"
+        r"|rubbish|trash|dustbin)\b|"
         r"\b(across|out of) the room\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
