@@ -102,3 +102,32 @@ def test_short_soak_with_chaos_answers_every_goal(tmp_path):
     # every command has a result of its own and the process stats of every node
     for c in report["command_details"]:
         assert c.get("outcome") and set(c["nodes"]) == {"sim", "safety", "perception", "speech", "planner"}
+
+
+def test_arm_watch_tells_a_foreign_publisher_from_one_discovery_has_not_named_yet():
+    """A respawned node's publisher can be listed before its name is known: not counted as foreign;
+    a publisher with another node's name is, and the report lists its name."""
+    from types import SimpleNamespace
+
+    from promptbot.bench.soak import UNKNOWN_NODE, ArmWatch
+
+    class FakeNode:
+        names = ["safety_node"]
+
+        def create_subscription(self, *a, **k):
+            return None
+
+        create_timer = create_subscription
+
+        def get_publishers_info_by_topic(self, topic):
+            return [SimpleNamespace(node_name=n) for n in self.names]
+
+    node = FakeNode()
+    arm = ArmWatch(node, {})
+    for names, foreign, unidentified in ((["safety_node"], 0, 0), (["safety_node", UNKNOWN_NODE], 0, 1),
+                                         (["safety_node", "rogue_node"], 1, 1)):
+        node.names = names
+        arm._check_publishers()
+        arm._count(True)
+        assert (arm.counts["foreign_publisher"], arm.counts["unidentified_publisher"]) == (foreign, unidentified)
+    assert arm.ungoverned == 1 and arm.foreign_seen == {"rogue_node"}

@@ -287,6 +287,9 @@ class ProcStats:
         return out
 
 
+UNKNOWN_NODE = "_NODE_NAME_UNKNOWN_"      # rmw's name for a participant whose node info is not discovered yet
+
+
 class ArmWatch:
     """What reaches the arm: every message on the arm's command topics, checked against the governor."""
 
@@ -305,8 +308,11 @@ class ArmWatch:
         self.max_w = float(safety_limits.get("max_angular_speed", 1.0))
         self.grip = (float(safety_limits.get("gripper_min_width", 0.0)),
                      float(safety_limits.get("gripper_max_width", 0.08)))
-        self.counts = {"messages": 0, "over_limit": 0, "while_safety_down": 0, "foreign_publisher": 0}
+        self.counts = {"messages": 0, "over_limit": 0, "while_safety_down": 0, "foreign_publisher": 0,
+                       "unidentified_publisher": 0}
         self.foreign: set[str] = set()
+        self.foreign_seen: set[str] = set()     # every foreign name ever counted (the report lists them)
+        self.unidentified = False               # a publisher discovery has not named yet (a node joining)
         self.safety_down_since: float | None = None
         self.safety_alive = lambda: True    # set by the bench: is a safety process running now
         self._lock = threading.Lock()
@@ -328,6 +334,9 @@ class ArmWatch:
                 self.counts["while_safety_down"] += 1
             if self.foreign:
                 self.counts["foreign_publisher"] += 1
+                self.foreign_seen |= self.foreign
+            elif self.unidentified:
+                self.counts["unidentified_publisher"] += 1
 
     def _on_twist(self, msg) -> None:
         v, w = msg.twist.linear, msg.twist.angular
@@ -355,7 +364,10 @@ class ArmWatch:
         for topic in self.TOPICS:
             names |= {i.node_name for i in self.node.get_publishers_info_by_topic(topic)}
         with self._lock:
-            self.foreign = names - {"safety_node"}
+            # DDS discovery can list a publisher before its node's name arrives ("_NODE_NAME_UNKNOWN_"),
+            # e.g. a respawned safety node joining: counted apart, not as a foreign publisher
+            self.unidentified = UNKNOWN_NODE in names
+            self.foreign = names - {"safety_node", UNKNOWN_NODE}
 
     @property
     def ungoverned(self) -> int:
@@ -729,7 +741,7 @@ def build_report(args, commands: list[dict], nodes: list[str], driver_goals: dic
             "safety_kills_with_arm_moving": sum(1 for e in evs if e["node"] == "safety"
                                                 and e["action"] == "SIGKILL"
                                                 and e.get("arm_speed_at_kill", 0) >= MOTION_SPEED),
-            "arm": {**arm.counts, "ungoverned": arm.ungoverned, "foreign_publishers": sorted(arm.foreign)},
+            "arm": {**arm.counts, "ungoverned": arm.ungoverned, "foreign_publishers": sorted(arm.foreign_seen)},
             "event_details": evs,
         }
     report["targets"] = targets(report)
