@@ -174,8 +174,10 @@ def test_stale_joint_states_hold(rig):
             k -= 1
         assert k < len(got), "no hold after the joint states stopped"
         first_zero = got[k][0]
-        # hold 0.5 s after the last joint state (+ one period, + transport slack on a loaded CI machine)
-        assert 0.5 - 0.01 <= first_zero - t_off <= 0.5 + PERIOD_S + 0.1, f"held after {first_zero - t_off:.3f} s"
+        # hold 0.5 s after the last joint state (+ one period, + transport slack on a loaded CI machine); the
+        # zeros may begin a few tens of ms early with a command-timeout zero from a starved test policy thread
+        # right before the stale hold (CI saw "held after 0.470 s")
+        assert 0.5 - 0.05 <= first_zero - t_off <= 0.5 + PERIOD_S + 0.1, f"held after {first_zero - t_off:.3f} s"
         late = [v for t, v in got if t >= first_zero]
         assert len(late) > 10 and all(is_zero(v) for v in late)
         rig.joints_on = True
