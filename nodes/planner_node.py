@@ -45,7 +45,7 @@ from promptbot.planning.executive import (ExecutiveConfig, Outcome, PlanSnapshot
                                           TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
-from promptbot.ros.actions import ActionClient
+from promptbot.ros.actions import ActionClient, end_goal
 from promptbot.ros.plan_msgs import plan_to_msg
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.qos import EVENTS, LATCHED, OBSERVER
@@ -270,12 +270,8 @@ class PlannerNode(Node):
 
     def _execute(self, goal_handle) -> RunTask.Result:
         result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
-        if result.error_code == RunTask.Result.SUCCEEDED:
-            goal_handle.succeed()
-        elif result.error_code == RunTask.Result.CANCELED and goal_handle.is_cancel_requested:
-            goal_handle.canceled()
-        else:
-            goal_handle.abort()
+        end_goal(goal_handle, result.error_code == RunTask.Result.SUCCEEDED,
+                 result.error_code == RunTask.Result.CANCELED)
         return result
 
     def _run(self, instruction: str, plan_only: bool, goal_handle) -> RunTask.Result:

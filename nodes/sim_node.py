@@ -37,6 +37,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from promptbot.perception.ids import UnknownObjectError, resolve_ids
 from promptbot.planning.skills import SKILLS
+from promptbot.ros.actions import end_goal
 from promptbot.ros.image import numpy_to_image
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
@@ -281,12 +282,8 @@ class SimNode(Node):
         except Exception as exc:  # noqa: BLE001 - report as a failed skill
             res.error_code, res.error_msg = ExecuteSkill.Result.FAILED, f"{type(exc).__name__}: {exc}"
         res.duration = float(time.monotonic() - t0)
-        if res.error_code == ExecuteSkill.Result.SUCCEEDED:
-            handle.succeed()
-        elif res.error_code == ExecuteSkill.Result.CANCELED and handle.is_cancel_requested:
-            handle.canceled()
-        else:
-            handle.abort()
+        end_goal(handle, res.error_code == ExecuteSkill.Result.SUCCEEDED,
+                 res.error_code == ExecuteSkill.Result.CANCELED)
         return res
 
     def _run_skill(self, env: SimEnv, skill: str, args: tuple[str, ...]) -> tuple[bool, str]:

@@ -28,6 +28,7 @@ from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
 from promptbot.policy.runner import STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
 from promptbot.ros import qos
+from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
@@ -266,12 +267,7 @@ class VlaNode(Node):
             self._busy = False
         result.error_code, result.error_msg = code, msg
         result.duration = float(time.monotonic() - t_wall)
-        if code == ExecuteSkill.Result.SUCCEEDED:
-            handle.succeed()
-        elif code == ExecuteSkill.Result.CANCELED:
-            handle.canceled()
-        else:
-            handle.abort()
+        end_goal(handle, code == ExecuteSkill.Result.SUCCEEDED, code == ExecuteSkill.Result.CANCELED)
         age_text = (f"; image age when acted on: median {1e3 * float(np.median(ages)):.0f} ms, "
                     f"max {1e3 * max(ages):.0f} ms, chunk entries skipped {run.skipped / max(1, run.steps):.2f} "
                     f"per step" if ages else "")

@@ -25,7 +25,7 @@ from collections import deque
 
 from rclpy.action import ActionClient as _RclpyActionClient
 
-__all__ = ["ActionClient"]
+__all__ = ["ActionClient", "end_goal"]
 
 FEEDBACK_GRACE_S = 2.0      # feedback still delivered this long after the goal's result [s]
 
@@ -71,3 +71,13 @@ class ActionClient(_RclpyActionClient):
         if "feedback" in taken_data and "result" in taken_data:     # feedback was sent first
             await super().execute({"feedback": taken_data.pop("feedback")})
         await super().execute(taken_data)
+
+
+def end_goal(handle, succeeded: bool, canceled: bool) -> None:
+    """End an action server goal: succeeded, canceled (only when the client asked to cancel), else aborted."""
+    if succeeded:
+        handle.succeed()
+    elif canceled and handle.is_cancel_requested:
+        handle.canceled()
+    else:
+        handle.abort()
