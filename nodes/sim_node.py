@@ -170,7 +170,7 @@ class SimNode(Node):
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sim", daemon=True)
         self._config = SimConfig(physics_hz=p.physics_hz, control_hz=p.physics_hz / 12.0, renderer=p.renderer,
-                                 shadows=p.shadows)
+                                 shadows=p.shadows, reuse_bodies=True)   # a long-lived world: no growth per reset
         self._thread.start()
         if not self._ready.wait(60.0):
             raise RuntimeError("simulation did not start within 60 s")

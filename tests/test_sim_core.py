@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from promptbot.sim.env import Action, CommandError, SimConfig, SimEnv
+from promptbot.sim.env import HOME_Q, Action, CommandError, SimConfig, SimEnv
 from promptbot.sim.expert import Expert, SkillError
 from promptbot.sim.trials import make_trial, run_trial
 from promptbot.sim.worlds import sample_scene
@@ -35,6 +35,27 @@ def test_same_seed_same_physics(env):
     env.step_physics(240)
     b = env.ground_truth()
     assert np.allclose([o.position for o in a], [o.position for o in b], atol=1e-6)
+
+
+def test_a_reused_world_keeps_its_bodies_and_matches_a_fresh_scene():
+    """``reuse_bodies`` (the sim node): a reset removes only the objects, so the body count stays
+    flat over many resets (EGL keeps ~8 MB of graphics per ``resetSimulation``), the robot is
+    home, and the new scene is the seed's."""
+    with SimEnv("tabletop", 0, SimConfig(reuse_bodies=True)) as e:
+        robot, table = e.robot, e.table
+        counts = []
+        for seed, world in [(1, "tabletop"), (2, "clutter"), (3, "sorting"), (4, "tabletop")]:
+            Expert(e).run("pick", (e.reset(world, seed)[0].id,))
+            gt = {o.id: o for o in e.reset(world, seed)}
+            counts.append(e.client.getNumBodies())
+            assert (e.robot, e.table) == (robot, table)
+            for o in sample_scene(world, seed):
+                assert math.dist(gt[o.id].position, o.position) < 0.005
+            assert np.allclose(e.joint_state()[1][:7], HOME_Q, atol=1e-3)
+            assert e.gripper_width() > 0.07
+        scenes = [len(sample_scene(w, s)) for s, w in [(1, "tabletop"), (2, "clutter"), (3, "sorting"),
+                                                        (4, "tabletop")]]
+        assert [c - n for c, n in zip(counts, scenes)] == [3, 3, 3, 3]   # floor, table, robot
 
 
 def test_cameras(env):

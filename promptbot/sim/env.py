@@ -49,6 +49,7 @@ EE_BOUNDS = np.array([[0.15, 0.85], [-0.55, 0.55], [0.005, 0.65]])
 # Absurd command magnitudes are rejected outright; smaller excess is clamped.
 ABSURD_LIN_M_S = 10.0
 ABSURD_ANG_RAD_S = 20.0
+TABLE_HALF_M = (0.75, 0.65, 0.02)   # the table's half extents; its top is at z = 0
 MAX_TRACKING_LEAD_M = 0.03          # the integrated target never runs further ahead of the EE
 
 
@@ -71,6 +72,9 @@ class SimConfig:
     # iterates to the cap on a resting scene: 19x real time per core; 1e-6: 27x; 1e-5: 40x and
     # 1e-4: 50x, but there a cube wedged between the fingers in 1 of 40 two-cubes-in-a-bowl seeds)
     solver_residual: float = 1e-6
+    # a reset keeps floor, table and robot and removes only the objects: no growth in a long-lived
+    # process (EGL keeps ~8 MB per resetSimulation), but episodes depend on what ran before
+    reuse_bodies: bool = False
 
     def __post_init__(self):
         if not 240.0 <= self.physics_hz <= 2000.0:
@@ -245,36 +249,12 @@ class SimEnv:
             self.world = load_world(world)
         if seed is not None:
             self.seed = int(seed)
-        c = self.client
-        c.resetSimulation()
-        c.setPhysicsEngineParameter(fixedTimeStep=1.0 / self.config.physics_hz, numSubSteps=0,
-                                    numSolverIterations=self.config.solver_iterations,
-                                    solverResidualThreshold=self.config.solver_residual)
-        c.setGravity(0, 0, -9.81)
         self.time_s = 0.0
         self.render_sample = sample_render(self.world, self.seed)
-        # floor and table (top at z = 0)
-        c.loadURDF("plane.urdf", [0, 0, -0.75])
-        table_half = [0.75, 0.65, 0.02]
-        tcol = c.createCollisionShape(pb.GEOM_BOX, halfExtents=table_half)
-        tvis = c.createVisualShape(pb.GEOM_BOX, halfExtents=table_half, rgbaColor=self.render_sample.table_rgba)
-        self.table = c.createMultiBody(0, tcol, tvis, basePosition=[0.45, 0.0, -0.02])
-        c.changeDynamics(self.table, -1, lateralFriction=0.6)
-        # robot
-        if self._robot_urdf is None:
-            self._robot_urdf = light_panda_urdf(self.config.robot_mesh_keep) or "franka_panda/panda.urdf"
-        self.robot = c.loadURDF(self._robot_urdf, [0, 0, 0], useFixedBase=True,
-                                flags=pb.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
-        for j in ARM_JOINTS:
-            c.resetJointState(self.robot, j, HOME_Q[j])
-        for j in FINGER_JOINTS:
-            c.resetJointState(self.robot, j, GRIPPER_MAX_WIDTH_M / 2)
-            c.changeDynamics(self.robot, j, lateralFriction=self.config.friction, spinningFriction=0.002,
-                             frictionAnchor=True)
-        # couple the fingers (symmetric gripper, like the real Franka Hand)
-        gear = c.createConstraint(self.robot, FINGER_JOINTS[0], self.robot, FINGER_JOINTS[1], pb.JOINT_GEAR,
-                                  [1, 0, 0], [0, 0, 0], [0, 0, 0])
-        c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        if self._robot_urdf is None or not self.config.reuse_bodies:
+            self._build_static()
+        else:
+            self._reuse_static()
         # objects
         self.bodies = {}
         for obj in sample_scene(self.world, self.seed):
@@ -291,6 +271,58 @@ class SimEnv:
         self._apply_gripper()
         self.step_physics(int(0.25 * self.config.physics_hz))   # settle
         return self.ground_truth()
+
+    def _build_static(self) -> None:
+        """A new physics world: floor, table and robot loaded from scratch."""
+        c = self.client
+        c.resetSimulation()
+        c.setPhysicsEngineParameter(fixedTimeStep=1.0 / self.config.physics_hz, numSubSteps=0,
+                                    numSolverIterations=self.config.solver_iterations,
+                                    solverResidualThreshold=self.config.solver_residual)
+        c.setGravity(0, 0, -9.81)
+        # floor and table (top at z = 0)
+        c.loadURDF("plane.urdf", [0, 0, -0.75])
+        tcol = c.createCollisionShape(pb.GEOM_BOX, halfExtents=TABLE_HALF_M)
+        tvis = c.createVisualShape(pb.GEOM_BOX, halfExtents=TABLE_HALF_M, rgbaColor=self.render_sample.table_rgba)
+        self.table = c.createMultiBody(0, tcol, tvis, basePosition=[0.45, 0.0, -0.02])
+        c.changeDynamics(self.table, -1, lateralFriction=0.6)
+        # robot
+        if self._robot_urdf is None:
+            self._robot_urdf = light_panda_urdf(self.config.robot_mesh_keep) or "franka_panda/panda.urdf"
+        self.robot = c.loadURDF(self._robot_urdf, [0, 0, 0], useFixedBase=True,
+                                flags=pb.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
+        for j in FINGER_JOINTS:
+            c.changeDynamics(self.robot, j, lateralFriction=self.config.friction, spinningFriction=0.002,
+                             frictionAnchor=True)
+        # couple the fingers (symmetric gripper, like the real Franka Hand)
+        gear = c.createConstraint(self.robot, FINGER_JOINTS[0], self.robot, FINGER_JOINTS[1], pb.JOINT_GEAR,
+                                  [1, 0, 0], [0, 0, 0], [0, 0, 0])
+        c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        self._home_robot()
+
+    def _reuse_static(self) -> None:
+        """Keep floor, table and robot; remove the objects and send the robot home.
+
+        PyBullet's EGL renderer keeps the graphics of every body it has drawn after
+        ``resetSimulation`` (about 8 MB per reset with the Panda's meshes: a sim node that resets
+        every few commands grew without bound), so a long-lived env (the sim node) removes only the
+        objects. The price: the solver's warm start and the bodies' order now depend on what ran
+        before, so an episode is no longer bit-identical to the same seed in a fresh env
+        (``SimConfig.reuse_bodies`` is off by default: data collection and evaluation stay exact).
+        """
+        c = self.client
+        for body in self.bodies.values():
+            c.removeBody(body.uid)
+        self.bodies = {}
+        c.changeVisualShape(self.table, -1, rgbaColor=list(self.render_sample.table_rgba))
+        self._home_robot()
+
+    def _home_robot(self) -> None:
+        c = self.client
+        for j in ARM_JOINTS:
+            c.resetJointState(self.robot, j, HOME_Q[j])
+        for j in FINGER_JOINTS:
+            c.resetJointState(self.robot, j, GRIPPER_MAX_WIDTH_M / 2)
 
     def _spawn(self, obj: ObjectState) -> None:
         c = self.client
