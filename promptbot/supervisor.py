@@ -30,6 +30,7 @@ log = logging.getLogger("promptbot.supervisor")
 
 RESTART_WINDOW_S = 60.0      # restarts are counted over this window [s]
 MAX_RESTARTS_IN_WINDOW = 5   # more than this and the node is given up
+READY_RESTART_S = 60.0       # a start that has not answered ready after this long is killed for a respawn [s]
 
 
 @dataclass
@@ -194,6 +195,22 @@ class Supervisor:
             return False
         return True
 
+    def restart_unready(self, watchdog: "StartWatchdog", ready: dict[str, bool], now: float | None = None) -> list[str]:
+        """SIGKILL (for the poll to respawn) every running node whose current start has not answered
+        ready within ``watchdog.limit_s``; ``ready``: each probed node's latest answer. Returns events."""
+        now = time.monotonic() if now is None else now
+        events = []
+        for name, ok in ready.items():
+            if name not in self._procs or not self.alive(name):
+                continue            # not ours, or dead: respawning it is poll()'s business
+            starts = self.starts(name)
+            if watchdog.overdue(name, starts, self.started_at(name), ok, now) and self.kill(name):
+                events.append(f"{name} has not answered ready {watchdog.limit_s:.0f} s after its start "
+                              f"#{starts}: killed for a respawn")
+        for e in events:
+            log.warning(e)
+        return events
+
     def stop(self, timeout: float = 8.0) -> dict[str, int | None]:
         """SIGINT every node, wait up to ``timeout`` s, then SIGKILL. Returns exit codes."""
         self._stopping = True
@@ -326,3 +343,37 @@ class Readiness:
             "recoveries_pending": [r.node for r in self.recoveries if r.ready_at is None],
             "time_to_ready_max_s": max(done) if done else None,
         }
+
+
+class StartWatchdog:
+    """Which node starts never came up: running for ``limit_s`` and not once answered ready.
+
+    A process can be alive, loaded and spinning, yet unreachable: in a chaos run a policy node
+    respawned within milliseconds of its SIGKILL logged "loaded", but no probe or action client ever
+    discovered it (its middleware's shared-memory port could not be opened), and the graph waited
+    for it for good. Like a bond timeout, such a start is killed so that the supervisor respawns it.
+    Only a start that has *never* answered ready counts: a node that answered once and then stops
+    answering (busy, SIGSTOPped) is not this watchdog's business. Each start is reported once.
+    """
+
+    def __init__(self, limit_s: float = READY_RESTART_S):
+        if limit_s <= 0:
+            raise ValueError(f"limit_s must be > 0, got {limit_s}")
+        self.limit_s = float(limit_s)
+        self._start: dict[str, int] = {}          # the start last seen
+        self._came_up: dict[str, bool] = {}       # that start answered ready at least once
+        self._reported: dict[str, bool] = {}
+        self._lock = threading.Lock()       # the soak's main and chaos threads both probe
+
+    def overdue(self, name: str, starts: int, started_at: float | None, ready: bool, now: float) -> bool:
+        """True once for a start (``starts``: the supervisor's count) that ran ``limit_s`` without ever
+        answering ready (``ready``: this probe's answer; ``started_at``, ``now``: monotonic [s])."""
+        with self._lock:
+            if self._start.get(name) != starts:
+                self._start[name], self._came_up[name], self._reported[name] = starts, False, False
+            if ready:
+                self._came_up[name] = True
+            if self._came_up[name] or self._reported[name] or started_at is None or now - started_at < self.limit_s:
+                return False
+            self._reported[name] = True
+            return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -176,3 +177,42 @@ def test_nodes_die_with_a_killed_supervisor(tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_start_watchdog_names_a_start_that_never_came_up_once():
+    from promptbot.supervisor import StartWatchdog
+
+    w = StartWatchdog(limit_s=30.0)
+    assert not w.overdue("vla", 5, 100.0, False, 120.0)          # still loading
+    assert w.overdue("vla", 5, 100.0, False, 131.0)              # 31 s, never ready
+    assert not w.overdue("vla", 5, 100.0, False, 200.0)          # reported once per start
+    assert not w.overdue("vla", 6, 200.0, False, 210.0)          # its respawn gets its own 30 s
+    assert not w.overdue("vla", 6, 200.0, True, 215.0)
+    assert not w.overdue("vla", 6, 200.0, False, 400.0)          # answered once: busy or stopped is not ours
+    assert not w.overdue("planner", 1, None, False, 1e6)         # no start time known
+    with pytest.raises(ValueError):
+        StartWatchdog(0.0)
+
+
+@pytest.mark.graph
+def test_supervisor_kills_a_start_that_never_answers_ready(tmp_path):
+    """A node that runs but never answers its probe is killed once its limit passes, and respawned."""
+    from promptbot.supervisor import StartWatchdog
+
+    sleeper = [sys.executable, "-c", "import time\nwhile True: time.sleep(0.1)"]
+    sup = Supervisor([ProcSpec("mute", sleeper, {}, respawn=True, respawn_delay=0.1),
+                      ProcSpec("fine", sleeper, {}, respawn=True, respawn_delay=0.1)], tmp_path)
+    watchdog = StartWatchdog(limit_s=0.5)
+    sup.start()
+    try:
+        wait_for(lambda: sup.alive("mute") and sup.alive("fine"), 5.0, what="start")
+        first = sup.pid("mute")
+        assert sup.restart_unready(watchdog, {"mute": False, "fine": True}) == []      # not yet
+        time.sleep(0.6)
+        events = sup.restart_unready(watchdog, {"mute": False, "fine": True, "other": False})
+        assert len(events) == 1 and events[0].startswith("mute has not answered ready")
+        wait_for(lambda: sup.poll() is not None and sup.alive("mute") and sup.pid("mute") != first, 10.0,
+                 what="respawn")
+        assert sup.starts("mute") == 2 and sup.starts("fine") == 1
+    finally:
+        sup.stop(timeout=3.0)

@@ -378,9 +378,10 @@ class Chaos(threading.Thread):
     """One node at a time: SIGKILL (the supervisor respawns it) or SIGSTOP then SIGCONT; then the
     time until every node answers its health probe ready again."""
 
-    def __init__(self, supervisor, probe, arm: ArmWatch, seed: int, period_s: float, log):
+    def __init__(self, supervisor, probe, arm: ArmWatch, seed: int, period_s: float, log,
+                 restart: "Restarter | None" = None):
         super().__init__(name="chaos", daemon=True)
-        self.sup, self.probe, self.arm, self.log = supervisor, probe, arm, log
+        self.sup, self.probe, self.arm, self.log, self.restart = supervisor, probe, arm, log, restart
         nodes = [n for n in CHAOS_NODES if n in supervisor.names]
         self.plan = chaos_events(seed, nodes, period_s=period_s)
         self.events: list[dict] = []
@@ -391,7 +392,10 @@ class Chaos(threading.Thread):
 
     def _wait_ready(self, readiness, t_from: float, timeout: float = READY_TIMEOUT_S) -> float | None:
         while not self._stop_evt.is_set() and time.monotonic() - t_from < timeout:
-            readiness.update(time.monotonic(), self.probe.probe(1.0))
+            results = self.probe.probe(1.0)
+            if self.restart is not None:
+                self.restart(results)
+            readiness.update(time.monotonic(), results)
             if readiness.ready:
                 return time.monotonic() - t_from
             time.sleep(0.25)
@@ -665,10 +669,32 @@ def _command(driver: SoakDriver, kind: str, i: int, seed: int, world: str, wdir:
     return r
 
 
-def graph_ready(driver: SoakDriver, probe) -> bool:
+class Restarter:
+    """The supervisor's start watchdog over the bench's probes: a respawn that never answers ready
+    within ``READY_RESTART_S`` is killed for another respawn (promptbot.supervisor.StartWatchdog)."""
+
+    def __init__(self, supervisor, log):
+        from promptbot.supervisor import StartWatchdog
+
+        self.sup, self.log, self.watchdog = supervisor, log, StartWatchdog()
+        self.events: list[dict] = []
+
+    def __call__(self, results: dict) -> None:
+        for e in self.sup.restart_unready(self.watchdog, {n: h.ready for n, h in results.items()}):
+            self.events.append({"node": e.split(" ", 1)[0], "event": e})
+            self.log(f"bench soak: watchdog: {e}")
+
+    def kills(self, node: str) -> int:
+        return sum(1 for e in self.events if e["node"] == node)
+
+
+def graph_ready(driver: SoakDriver, probe, restart: Restarter | None = None) -> bool:
     """Every node answers its health probe ready, and the speech node's topics are matched."""
     cd = driver.cd
-    return all(h.ready for h in probe.probe(1.0).values()) and cd.audio_pub.get_subscription_count() > 0 \
+    results = probe.probe(1.0)
+    if restart is not None:
+        restart(results)
+    return all(h.ready for h in results.values()) and cd.audio_pub.get_subscription_count() > 0 \
         and cd.transcript_sub.get_publisher_count() > 0 and cd.gt[1] is not None
 
 
@@ -785,7 +811,7 @@ def run(args: argparse.Namespace) -> int:
     t_start = time.monotonic()
     deadline = t_start + 60.0 * args.minutes
     error, finished, t_up = None, False, None
-    chaos = arm = poller = None
+    chaos = arm = poller = restart = None
     rec = None
     jl = (run_dir / "commands.jsonl").open("w")
     _progress(f"bench soak: {args.commands} commands / {args.minutes:g} min, seed {args.seed}, "
@@ -798,7 +824,7 @@ def run(args: argparse.Namespace) -> int:
     def report_now(done: bool) -> dict:
         starts = {n: gs.supervisor.starts(n) for n in nodes}
         kills = {n: sum(1 for e in (chaos.events if chaos else []) if e["node"] == n and e["action"] == "SIGKILL"
-                        and "skipped" not in e) for n in nodes}
+                        and e.get("skipped") != "not running") + (restart.kills(n) if restart else 0) for n in nodes}
         unplanned = {n: max(0, starts[n] - 1 - kills[n]) for n in nodes}
         rep = build_report(args, commands, nodes, driver.goals if driver else
                            {"sent": 0, "accepted": 0, "with_result": 0, "lost_with_dead_planner": 0,
@@ -806,6 +832,7 @@ def run(args: argparse.Namespace) -> int:
                            unplanned, chaos, arm, recordings, t_up, time.monotonic() - t_start, done, error)
         rep["run_dir"] = str(run_dir)
         rep["graph_errors"] = graph_errors
+        rep["watchdog_restarts"] = restart.events if restart else []
         tmp = run_dir / "report.json.tmp"
         tmp.write_text(json.dumps(rep, indent=1, default=str))
         os.replace(tmp, run_dir / "report.json")
@@ -820,13 +847,14 @@ def run(args: argparse.Namespace) -> int:
         arm.safety_alive = lambda: gs.supervisor.pid("safety") is not None
         probe = HealthProbe(gs.node, nodes)
         chaos_probe = HealthProbe(gs.node, nodes)
+        restart = Restarter(gs.supervisor, _progress)
         driver.cd.wait_ready()
-        gs.wait(lambda: graph_ready(driver, probe), READY_TIMEOUT_S, "every node to answer its health probe")
+        gs.wait(lambda: graph_ready(driver, probe, restart), READY_TIMEOUT_S, "every node to answer its health probe")
         t_up = time.monotonic() - t_start
         _progress(f"bench soak: graph ready after {t_up:.1f} s")
         state = {"world_seed": args.seed, "resets": 0, "earlier": [], "t_last": 0.0, "force_reset": True}
         if args.chaos:
-            chaos = Chaos(gs.supervisor, chaos_probe, arm, args.seed, args.chaos_period, _progress)
+            chaos = Chaos(gs.supervisor, chaos_probe, arm, args.seed, args.chaos_period, _progress, restart)
             chaos.start()
         for i, kind in enumerate(kinds, start=1):
             if time.monotonic() > deadline:
@@ -842,7 +870,7 @@ def run(args: argparse.Namespace) -> int:
             if gave_up:
                 raise RuntimeError(gave_up[0])
             # the graph must be whole before a command (chaos may have a node down)
-            gs.wait(lambda: graph_ready(driver, probe), READY_TIMEOUT_S, "every node to answer its health probe")
+            gs.wait(lambda: graph_ready(driver, probe, restart), READY_TIMEOUT_S, "every node to answer its health probe")
             if state["force_reset"] or (i - 1) % RESET_EVERY == 0:
                 state["world_seed"] = args.seed + state["resets"]          # a new world at every reset
                 state["resets"] += 1

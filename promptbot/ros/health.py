@@ -99,12 +99,15 @@ class GraphWatch:
 
     ``step()`` probes every node once and returns printable events; ``readiness`` holds the
     state, the first time the graph was ready and each node's time-to-ready after going down.
+    A start that never answers ready within ``ready_restart_s`` is killed for a respawn
+    (:class:`promptbot.supervisor.StartWatchdog`).
     """
 
-    def __init__(self, node: Node, supervisor, t0: float | None = None):
-        from promptbot.supervisor import Readiness
+    def __init__(self, node: Node, supervisor, t0: float | None = None, ready_restart_s: float | None = None):
+        from promptbot.supervisor import READY_RESTART_S, Readiness, StartWatchdog
 
         self.supervisor = supervisor
+        self.watchdog = StartWatchdog(READY_RESTART_S if ready_restart_s is None else ready_restart_s)
         self.probe = HealthProbe(node, supervisor.names)
         self.readiness = Readiness(supervisor.names, time.monotonic() if t0 is None else t0)
         self._starts = {n: supervisor.starts(n) for n in supervisor.names}
@@ -117,4 +120,5 @@ class GraphWatch:
                 self.readiness.mark_down(name, self.supervisor.started_at(name) or time.monotonic(),
                                          f"respawn #{starts - 1}")
         results = self.probe.probe(timeout_s)
-        return self.readiness.update(time.monotonic(), results)
+        events = self.readiness.update(time.monotonic(), results)
+        return events + self.supervisor.restart_unready(self.watchdog, {n: h.ready for n, h in results.items()})
