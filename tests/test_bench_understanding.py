@@ -23,7 +23,7 @@ MIN_CLARIFY = MIN_REFUSE = 20
 
 @pytest.fixture(scope="module")
 def suite():
-    """Every suite file (dev, dev2 ... dev5, test) by name."""
+    """Every suite file (dev, dev2 ... dev6, test) by name."""
     return {name: und.load_items(name) for name in und.FILES}
 
 
@@ -138,26 +138,26 @@ def test_runner_on_a_few_items(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     assert res["benchmark"] == "understanding" and res["llm"] == "uniform"
     rule = res["methods"]["rule"]
-    assert set(rule) == {"dev", "dev1", "dev2", "dev3", "dev4", "dev5", "test", "dev_minus_test_points"}
-    # --limit applies per file: dev is 3 of each of dev1 ... dev5, each also reported apart
-    assert rule["dev"]["items"] == 15 and sum(rule["dev"]["outcomes"].values()) == 15
-    for part in ("dev1", "dev2", "dev3", "dev4", "dev5", "test"):
+    parts = [und.PART_NAMES[name] for name in und.DEV_FILES]          # dev1, dev2, ..., dev6
+    assert len(parts) == 6 and set(rule) == {"dev", *parts, "test", "dev_minus_test_points"}
+    # --limit applies per file: dev is 3 of each dev file, each also reported apart
+    assert rule["dev"]["items"] == 3 * len(parts) and sum(rule["dev"]["outcomes"].values()) == 3 * len(parts)
+    for part in parts + ["test"]:
         assert rule[part]["items"] == 3 and sum(rule[part]["outcomes"].values()) == 3
-    assert rule["dev"]["outcomes"]["correct"] == sum(rule[p]["outcomes"]["correct"]
-                                                  for p in ("dev1", "dev2", "dev3", "dev4", "dev5"))
+    assert rule["dev"]["outcomes"]["correct"] == sum(rule[p]["outcomes"]["correct"] for p in parts)
     for name in und.FILES:
         assert res["suite"][name]["sha256"] == und.file_sha256(und.data_path(name))
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 18 and all(r["outcome"] in und.OUTCOMES for r in rows)
+    assert len(rows) == 3 * len(und.FILES) and all(r["outcome"] in und.OUTCOMES for r in rows)
     assert sum(r["id"].startswith("dev2-") for r in rows) == 3 and sum(r["id"].startswith("dev3-") for r in rows) == 3
 
 
 def test_split_items_covers_every_dev_file():
     dev = und.split_items("dev")
-    assert len(dev) == sum(len(und.load_items(n)) for n in ("dev", "dev2", "dev3", "dev4", "dev5"))
-    assert len(und.split_items("dev", limit=2)) == 10
+    assert len(dev) == sum(len(und.load_items(n)) for n in und.DEV_FILES)
+    assert len(und.split_items("dev", limit=2)) == 2 * len(und.DEV_FILES)
     with pytest.raises(ValueError):
-        und.split_items("dev6")
+        und.split_items("dev7")
     with pytest.raises(ValueError):
         und.data_path("train")
 
