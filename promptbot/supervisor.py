@@ -31,6 +31,7 @@ log = logging.getLogger("promptbot.supervisor")
 RESTART_WINDOW_S = 60.0      # restarts are counted over this window [s]
 MAX_RESTARTS_IN_WINDOW = 5   # more than this and the node is given up
 READY_RESTART_S = 60.0       # a start that has not answered ready after this long is killed for a respawn [s]
+HANG_RESTART_S = 45.0        # so is a node that answered ready and then not for this long [s]
 
 
 @dataclass
@@ -195,18 +196,17 @@ class Supervisor:
             return False
         return True
 
-    def restart_unready(self, watchdog: "StartWatchdog", ready: dict[str, bool], now: float | None = None) -> list[str]:
-        """SIGKILL (for the poll to respawn) every running node whose current start has not answered
-        ready within ``watchdog.limit_s``; ``ready``: each probed node's latest answer. Returns events."""
+    def restart_unready(self, watchdog: "ReadyWatchdog", ready: dict[str, bool], now: float | None = None) -> list[str]:
+        """SIGKILL (for the poll to respawn) every running node that ``watchdog`` finds overdue: it
+        never came up, or it hung; ``ready``: each probed node's latest answer. Returns events."""
         now = time.monotonic() if now is None else now
         events = []
         for name, ok in ready.items():
             if name not in self._procs or not self.alive(name):
                 continue            # not ours, or dead: respawning it is poll()'s business
-            starts = self.starts(name)
-            if watchdog.overdue(name, starts, self.started_at(name), ok, now) and self.kill(name):
-                events.append(f"{name} has not answered ready {watchdog.limit_s:.0f} s after its start "
-                              f"#{starts}: killed for a respawn")
+            why = watchdog.overdue(name, self.starts(name), self.started_at(name), ok, now)
+            if why and self.kill(name):
+                events.append(f"{name} {why}: killed for a respawn")
         for e in events:
             log.warning(e)
         return events
@@ -345,35 +345,45 @@ class Readiness:
         }
 
 
-class StartWatchdog:
-    """Which node starts never came up: running for ``limit_s`` and not once answered ready.
+class ReadyWatchdog:
+    """Which running nodes to kill for a respawn: a start that never came up, or a node that hung.
 
-    A process can be alive, loaded and spinning, yet unreachable: in a chaos run a policy node
-    respawned within milliseconds of its SIGKILL logged "loaded", but no probe or action client ever
-    discovered it (its middleware's shared-memory port could not be opened), and the graph waited
-    for it for good. Like a bond timeout, such a start is killed so that the supervisor respawns it.
-    Only a start that has *never* answered ready counts: a node that answered once and then stops
-    answering (busy, SIGSTOPped) is not this watchdog's business. Each start is reported once.
+    * A start that ran ``start_limit_s`` without once answering ready. A process can be alive,
+      loaded and spinning, yet unreachable: in a chaos run a policy node respawned within
+      milliseconds of its SIGKILL logged "loaded", but no probe or action client ever discovered it
+      (its middleware's shared-memory port could not be opened), and the graph waited for good.
+    * A node that answered ready before and has not for ``hang_limit_s`` (a deadlock, a thread
+      that died, a lost connection): like a bond timeout. The limit is far above any wait in normal
+      work (chaos SIGSTOPs last at most 5 s, the slowest callback about 2 s).
+
+    Each start, and each hang, is reported once; pure (times are monotonic seconds).
     """
 
-    def __init__(self, limit_s: float = READY_RESTART_S):
-        if limit_s <= 0:
-            raise ValueError(f"limit_s must be > 0, got {limit_s}")
-        self.limit_s = float(limit_s)
-        self._start: dict[str, int] = {}          # the start last seen
-        self._came_up: dict[str, bool] = {}       # that start answered ready at least once
+    def __init__(self, start_limit_s: float = READY_RESTART_S, hang_limit_s: float = HANG_RESTART_S):
+        if start_limit_s <= 0 or hang_limit_s <= 0:
+            raise ValueError(f"limits must be > 0, got {start_limit_s}, {hang_limit_s}")
+        self.start_limit_s, self.hang_limit_s = float(start_limit_s), float(hang_limit_s)
+        self._start: dict[str, int] = {}              # the start last seen
+        self._last_ready: dict[str, float | None] = {}  # that start's latest ready answer
         self._reported: dict[str, bool] = {}
         self._lock = threading.Lock()       # the soak's main and chaos threads both probe
 
-    def overdue(self, name: str, starts: int, started_at: float | None, ready: bool, now: float) -> bool:
-        """True once for a start (``starts``: the supervisor's count) that ran ``limit_s`` without ever
-        answering ready (``ready``: this probe's answer; ``started_at``, ``now``: monotonic [s])."""
+    def overdue(self, name: str, starts: int, started_at: float | None, ready: bool, now: float) -> str | None:
+        """Why to kill the node now ("never ready" / "hung"), or None. ``starts``: the supervisor's
+        count of the node's starts; ``ready``: this probe's answer; ``started_at``, ``now`` [s]."""
         with self._lock:
             if self._start.get(name) != starts:
-                self._start[name], self._came_up[name], self._reported[name] = starts, False, False
+                self._start[name], self._last_ready[name], self._reported[name] = starts, None, False
             if ready:
-                self._came_up[name] = True
-            if self._came_up[name] or self._reported[name] or started_at is None or now - started_at < self.limit_s:
-                return False
-            self._reported[name] = True
-            return True
+                self._last_ready[name], self._reported[name] = now, False
+                return None
+            last = self._last_ready[name]
+            if self._reported[name] or started_at is None:
+                return None
+            if last is None and now - started_at >= self.start_limit_s:
+                self._reported[name] = True
+                return f"has not answered ready {now - started_at:.0f} s after its start #{starts}"
+            if last is not None and now - last >= self.hang_limit_s:
+                self._reported[name] = True
+                return f"answered ready before but not for {now - last:.0f} s (hung)"
+            return None

@@ -179,30 +179,34 @@ def test_nodes_die_with_a_killed_supervisor(tmp_path):
             parent.kill()
 
 
-def test_start_watchdog_names_a_start_that_never_came_up_once():
-    from promptbot.supervisor import StartWatchdog
+def test_ready_watchdog_names_a_start_that_never_came_up_and_a_hang_once():
+    from promptbot.supervisor import ReadyWatchdog
 
-    w = StartWatchdog(limit_s=30.0)
-    assert not w.overdue("vla", 5, 100.0, False, 120.0)          # still loading
-    assert w.overdue("vla", 5, 100.0, False, 131.0)              # 31 s, never ready
-    assert not w.overdue("vla", 5, 100.0, False, 200.0)          # reported once per start
-    assert not w.overdue("vla", 6, 200.0, False, 210.0)          # its respawn gets its own 30 s
-    assert not w.overdue("vla", 6, 200.0, True, 215.0)
-    assert not w.overdue("vla", 6, 200.0, False, 400.0)          # answered once: busy or stopped is not ours
-    assert not w.overdue("planner", 1, None, False, 1e6)         # no start time known
+    w = ReadyWatchdog(start_limit_s=30.0, hang_limit_s=20.0)
+    assert w.overdue("vla", 5, 100.0, False, 120.0) is None           # still loading
+    assert "after its start #5" in w.overdue("vla", 5, 100.0, False, 131.0)   # 31 s, never ready
+    assert w.overdue("vla", 5, 100.0, False, 200.0) is None           # reported once per start
+    assert w.overdue("vla", 6, 200.0, False, 210.0) is None           # its respawn gets its own 30 s
+    assert w.overdue("vla", 6, 200.0, True, 215.0) is None
+    assert w.overdue("vla", 6, 200.0, False, 230.0) is None           # 15 s without: busy, stopped
+    assert "hung" in w.overdue("vla", 6, 200.0, False, 236.0)         # 21 s without
+    assert w.overdue("vla", 6, 200.0, False, 300.0) is None           # once per hang
+    assert w.overdue("vla", 6, 200.0, True, 301.0) is None            # back: a new hang counts again
+    assert "hung" in w.overdue("vla", 6, 200.0, False, 322.0)
+    assert w.overdue("planner", 1, None, False, 1e6) is None          # no start time known
     with pytest.raises(ValueError):
-        StartWatchdog(0.0)
+        ReadyWatchdog(0.0)
 
 
 @pytest.mark.graph
 def test_supervisor_kills_a_start_that_never_answers_ready(tmp_path):
     """A node that runs but never answers its probe is killed once its limit passes, and respawned."""
-    from promptbot.supervisor import StartWatchdog
+    from promptbot.supervisor import ReadyWatchdog
 
     sleeper = [sys.executable, "-c", "import time\nwhile True: time.sleep(0.1)"]
     sup = Supervisor([ProcSpec("mute", sleeper, {}, respawn=True, respawn_delay=0.1),
                       ProcSpec("fine", sleeper, {}, respawn=True, respawn_delay=0.1)], tmp_path)
-    watchdog = StartWatchdog(limit_s=0.5)
+    watchdog = ReadyWatchdog(start_limit_s=0.5)
     sup.start()
     try:
         wait_for(lambda: sup.alive("mute") and sup.alive("fine"), 5.0, what="start")

@@ -443,6 +443,8 @@ class Chaos(threading.Thread):
                 ev["stopped_s"] = stop_s
             t_ref = t_kill
             ev["time_to_ready_s"] = self._wait_ready(readiness, t_ref)
+            if ev["time_to_ready_s"] is None:
+                ev["not_ready"] = readiness.waiting_for()       # which node(s), and what they answered
             if ev["time_to_ready_s"] is None and self._stop_evt.is_set():
                 ev["skipped"] = "the run ended before the graph was ready again"    # not a failed recovery
                 self.events.append(ev)
@@ -670,16 +672,19 @@ def _command(driver: SoakDriver, kind: str, i: int, seed: int, world: str, wdir:
 
 
 class Restarter:
-    """The supervisor's start watchdog over the bench's probes: a respawn that never answers ready
-    within ``READY_RESTART_S`` is killed for another respawn (promptbot.supervisor.StartWatchdog)."""
+    """The supervisor's watchdog over the bench's probes: a start that never answers ready, or a node
+    that stops answering, is killed for a respawn (promptbot.supervisor.ReadyWatchdog)."""
 
     def __init__(self, supervisor, log):
-        from promptbot.supervisor import StartWatchdog
+        from promptbot.supervisor import ReadyWatchdog
 
-        self.sup, self.log, self.watchdog = supervisor, log, StartWatchdog()
+        self.sup, self.log, self.watchdog = supervisor, log, ReadyWatchdog()
         self.events: list[dict] = []
+        self.waiting_for: dict[str, str] = {}       # the latest probe's nodes that were not ready, and why
 
     def __call__(self, results: dict) -> None:
+        self.waiting_for = {n: ("ready=False: " if h.answered else "") + (h.message or "no answer")
+                            for n, h in results.items() if not h.ready}
         for e in self.sup.restart_unready(self.watchdog, {n: h.ready for n, h in results.items()}):
             self.events.append({"node": e.split(" ", 1)[0], "event": e})
             self.log(f"bench soak: watchdog: {e}")
@@ -903,6 +908,8 @@ def run(args: argparse.Namespace) -> int:
         _progress("bench soak: interrupted; reporting the commands done")
     except (RuntimeError, TimeoutError) as exc:
         error = f"{type(exc).__name__}: {exc}"
+        if restart is not None and restart.waiting_for:
+            error += f" (not ready at the last probe: {restart.waiting_for})"
         _progress(f"bench soak: stopped: {error}")
     finally:
         if chaos is not None:

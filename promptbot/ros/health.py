@@ -100,14 +100,14 @@ class GraphWatch:
     ``step()`` probes every node once and returns printable events; ``readiness`` holds the
     state, the first time the graph was ready and each node's time-to-ready after going down.
     A start that never answers ready within ``ready_restart_s`` is killed for a respawn
-    (:class:`promptbot.supervisor.StartWatchdog`).
+    (:class:`promptbot.supervisor.ReadyWatchdog`), and so is a node that stops answering.
     """
 
-    def __init__(self, node: Node, supervisor, t0: float | None = None, ready_restart_s: float | None = None):
-        from promptbot.supervisor import READY_RESTART_S, Readiness, StartWatchdog
+    def __init__(self, node: Node, supervisor, t0: float | None = None):
+        from promptbot.supervisor import Readiness, ReadyWatchdog
 
         self.supervisor = supervisor
-        self.watchdog = StartWatchdog(READY_RESTART_S if ready_restart_s is None else ready_restart_s)
+        self.watchdog = ReadyWatchdog()
         self.probe = HealthProbe(node, supervisor.names)
         self.readiness = Readiness(supervisor.names, time.monotonic() if t0 is None else t0)
         self._starts = {n: supervisor.starts(n) for n in supervisor.names}
