@@ -87,6 +87,7 @@ class Unaccounted:
 
 def _norm(text: str) -> str:
     t = text.lower().replace("’", "'")
+    t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)      # a dash between spaces joins two clauses
     t = re.sub(r"[^a-z0-9,;.:!?' ]", " ", t)
     t = re.sub(r"([,;.:!?])", r" \1 ", t)
     return " " + " ".join(t.split()) + " "
@@ -253,6 +254,20 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if word == "not" and re.search(r"\b(wait|sorry|no|hang on|hold on|actually|oops) [,.]? ?$", t[:m.start()]) and \
                 re.match(r" (?:the |a )?(?:\w+ )?\w+ , (?:the |a )?\w", t[m.end():]):
             continue                   # "wait, not the cube, the orange block": a self-correction too
+        double = re.compile(r" (?:leave|want) (?:a single|any|one|a) \w+ (?:left )?(?:out of|outside)\b")
+        if any(l.pred in ("in", "in_any") for l in pos_lits) and (
+                word in ("don't", "dont", "do not", "never") and double.match(t[m.end():]) or
+                word == "leave" and re.search(r"(?:don't|dont|do not|never)$", t[:m.start()].rstrip()) and
+                double.match(t[m.start() - 1:])):
+            continue                   # "don't leave a single cube outside the bowl": every one in it (placed)
+        np_ = re.match(rf" ((?:the |a )?(?:\w+ ){{0,2}}?(?:{_NOUNS})) [,.;] (?=\w)", t[m.end():])
+        if word == "not" and np_ and re.search(r"(?:^ ?|[,.;:] )$", t[:m.start()]):
+            # "the green cube, not the blue cube, goes ...", "no, not the white bowl - the red cube ...": a
+            # contrast; the reading accounts for it when it moves nothing it names and puts nothing there
+            ids = _ids_in(np_.group(1), objects)
+            if ids and not ids & subjects and not any(by_id[i].is_container and i in placed for i in ids):
+                exempt |= ids
+                continue
         clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
             word.startswith("where") else _clause_after(t, m.start())
         ids = _ids_in(clause, objects)

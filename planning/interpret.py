@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -37,6 +38,25 @@ _SYNONYMS = [
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
     (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
+    (r"\b(?:rose|rosy|fuchsia|hot pink)\b", "pink"), (r"\b(?:lime|emerald|olive)\b", "green"),
+    (r"\b(?:lemon|canary|mustard|golden)\b", "yellow"), (r"\b(?:cobalt|sapphire)\b", "blue"),
+    (r"\b(?:ruby|cherry|maroon|burgundy)\b", "red"), (r"\b(?:chocolate|beige)\b", "brown"),
+    (r"\b(?:charcoal|slate)\b", "gray"), (r"\b(?:ivory|cream)\b", "white"), (r"\b(?:amber|tangerine)\b", "orange"),
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:colou?red|\1)\b", r"\1"),
+    # the state wanted, said of the container: "when you're done I want the green bowl holding all three cubes and
+    # the pink bowl empty", "the white bowl should have the green cube, and the tray the red one"
+    (r"\b(?:when you'?re (?:done|finished)|by the time (?:i'?m|i am|i get) back|at the end|in the end|once you'?re "
+     r"(?:done|finished)) (?:, )?(?:(?:i want|i'd like|i need) (?=the ))?", ""),
+    (r"\b(every|each|all the|all) (\w+) in it (except|but|apart from) ", r"\1 \2 \3 "),
+    (r"\b(?:i want |i'd like |i need )?(the (?:\w+ )?(?:bowl|tray)) (?:to have|to hold|to contain|holding|having|"
+     r"containing|(?:should|must|has to|needs to|will) (?:have|hold|contain|end up with)) (.+?)(?: (?:in|on) it)?"
+     r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$)", r"put \2 in \1"),
+    (r"(?: ,)? and nothing else\b", " , nothing else in it"),
+    # "don't leave a single cube out of the pink bowl", "I don't want any cube left outside the red bowl"
+    (r"\b(?:don'?t|do not|never) leave (?:a single|any|one|a) (\w+?)s? (?:out of|outside(?: of)?) (the (?:\w+ )?\w+)",
+     r"put every \1 in \2"),
+    (r"\bi (?:don'?t|do not) want (?:a single|any|one) (\w+?)s? (?:left )?(?:out of|outside(?: of)?) "
+     r"(the (?:\w+ )?\w+)", r"put every \1 in \2"),
     # "violet-ish", "reddish", "bluish": the colour
     (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) ?ish\b", r"\1"),
     (r"\b(?:reddish|redish)\b", "red"), (r"\b(?:greenish)\b", "green"), (r"\b(?:bluish|blueish)\b", "blue"),
@@ -103,7 +123,15 @@ _SYNONYMS = [
     (r"(?<!right )\bnow\b", ""),
     # "match the blue cube with its bowl", "match each cube to its dish": put it in the same-colour one
     (r"\bmatch (.+?) (?:with|to) (?=the matching )", r"put \1 in "), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
-    (r"^let'?s\b", ""),
+    (r"^let'?s\b", ""),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
+    # "no, not the green bowl - the green CUBE goes ..."; "not a whole tower - just put ..." (after the exclusions
+    # above: "the blocks, not the yellow one, go ..."; and not after a correction: "sorry, not the pink lego, ...")
+    (r"\bnot (?:next to|near|beside|by) (it|them|the \w+(?: \w+)?) , (on|onto|on top of|in|into|inside) ", r"\2 "),
+    (r"\bnot (?:a |the )?(?:\w+ ){0,2}\w+ , just\b", ""),
+    (r"(?<!\bsorry)(?<!\bwait)(?<!\bno)(?<!\bactually)(?<!\boops)(?<!\bmean)(?<=\w) , not (the (?:\w+ ){0,2}?(?:cube|block"
+     r"|lego|bowl|tray|mug|one)) , (?=\w)", " , "),
+    (r"^(?:(?:ugh|oh|um|no|nope|hmm|ok|okay) , )*not (the (?:\w+ ){0,2}?\w+) [,.;] (?=\w)", ""),
+    (r"\b(the (?:\w+ )?(cube|block|lego|mug|bowl|tray)) , the (?:little |small |big )?\2\b", r"\1"),
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
 _GROUP_WORDS = {"objects": None, "things": None, "items": None}
@@ -145,14 +173,103 @@ class Mention:
     count: int | None = None            # "both cubes", "the three cubes", "all two": how many the speaker sees
 
 
+# --- other languages: a few words of Spanish, French or German in a request -------------------------------------
+# Translated word by word only when the request has at least one word that is clearly not English (a marker):
+# "die", "den", "en", "la", "a" are left alone in an English request.
+_FOREIGN_MARKERS = frozenset((
+    "cubo cubos wurfel wuerfel bitte danke porfa gracias merci mets mettez pon ponlo ponla ponlos ponlas coloca "
+    "colocalo mete metelo dans encima bandeja vaso becher schale schussel tablett bloc bol plateau tasse rojo roja "
+    "rojos rojas amarillo amarilla amarillos amarillas verde verdes azul azules morado morada morados naranja rosa "
+    "gris blanco blanca negro negra marron cian gelb gelbe gelben gelber grun grune grunen gruner gruen gruene "
+    "gruenen rot rote roten roter rotes blau blaue blauen blauer lila violett violette violetten grau graue grauen "
+    "weiss weisse weissen schwarz schwarze schwarzen braun braune braunen rouge jaune vert verte bleu bleue "
+    "violette grise blanc blanche noir noire neben auf und sobre lado junto dentro").split())
+_FOREIGN_PHRASES = [
+    (r"\bpor favor\b|\bs ?'? ?il vous pla[i]t\b|\bsvp\b", " "), (r"\b(?:a|en) (?:la|el|los|las)\b", "into the"),
+    (r"\bencima del?\b", "on top of the"), (r"\bal lado del?\b|\bjunto al?\b|\ba cote du\b|\ba cote de\b",
+                                             "next to the"),
+    (r"\bdentro del?\b", "inside the"), (r"\bin (?:die|den|das|der)\b", "in the"),
+    (r"\b(?:auf|sur) (?:den|die|das|dem|le|la|les)\b", "on the"), (r"\bneben (?:den|die|das|dem)\b", "next to the"),
+    (r"\b(?:ponlo|ponla|colocalo|metelo|leg es|stell es)\b", "put it"), (r"\b(?:ponlos|ponlas)\b", "put them"),
+]
+_FOREIGN_WORDS = {
+    **dict.fromkeys("el la los las le les l der die das den dem des".split(), "the"),
+    **dict.fromkeys("un una une ein eine einen".split(), "a"),
+    **dict.fromkeys("pon coloca mete deja mets mettez pose posez leg lege stell stelle setz setze".split(), "put"),
+    **dict.fromkeys("cubo wurfel wuerfel".split(), "cube"), **dict.fromkeys("cubos".split(), "cubes"),
+    **dict.fromkeys("bloque bloc klotz".split(), "block"), **dict.fromkeys("vaso taza tasse becher".split(), "mug"),
+    **dict.fromkeys("tazon cuenco bol schale schussel".split(), "bowl"),
+    **dict.fromkeys("bandeja plateau tablett".split(), "tray"),
+    **dict.fromkeys("rojo roja rojos rojas rouge rot rote roten roter rotes".split(), "red"),
+    **dict.fromkeys("amarillo amarilla amarillos amarillas jaune gelb gelbe gelben gelber".split(), "yellow"),
+    **dict.fromkeys("verde verdes vert verte grun grune grunen gruner gruen gruene gruenen".split(), "green"),
+    **dict.fromkeys("azul azules bleu bleue blau blaue blauen blauer".split(), "blue"),
+    **dict.fromkeys("morado morada morados violeta violette lila violett violetten".split(), "purple"),
+    **dict.fromkeys("naranja orangen".split(), "orange"), **dict.fromkeys("rosa rosado".split(), "pink"),
+    **dict.fromkeys("gris grise grau graue grauen".split(), "gray"),
+    **dict.fromkeys("blanco blanca blanc blanche weiss weisse weissen".split(), "white"),
+    **dict.fromkeys("negro negra noir noire schwarz schwarze schwarzen".split(), "black"),
+    **dict.fromkeys("marron braun braune braunen".split(), "brown"), "cian": "cyan",
+    **dict.fromkeys("en dans".split(), "in"), **dict.fromkeys("sobre sur auf".split(), "on"), "neben": "next to",
+    **dict.fromkeys("y et und".split(), "and"), "o": "or", "del": "of the", "al": "to the",
+    **dict.fromkeys("bitte danke porfa gracias merci".split(), ""),
+}
+_COLOUR_WORDS = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray"
+
+
+def _translate(t: str) -> str:
+    """"pon el cubo amarillo en el bol rosa, por favor" -> "put the yellow cube in the pink bowl": the
+    words of Spanish, French or German said for the scene's objects, colours, places and verbs."""
+    if not _FOREIGN_MARKERS & set(re.findall(r"[a-z]+", t)):
+        return t
+    for pat, rep in _FOREIGN_PHRASES:
+        t = re.sub(pat, rep, t)
+    t = re.sub(r"[a-z]+", lambda m: _FOREIGN_WORDS.get(m.group(0), m.group(0)), t)
+    # the colour after the noun, as these languages say it: "the cube yellow", "the cubes red and yellow"
+    t = re.sub(rf"\b(cubes?|blocks?|bowls?|trays?|mugs?|legos?) ((?:{_COLOUR_WORDS})(?: and (?:{_COLOUR_WORDS}))?)\b",
+               r"\2 \1", t)
+    return re.sub(r"\bthe the\b", "the", t)
+
+
+# --- where the speaker stands: "I'm across the table from you" -----------------------------------------------
+_OPPOSITE_RE = re.compile(
+    r"(?:^|(?<=[,.;:] ))(?:i'?m|i am|i'll be|i will be)(?: \w+){0,2}? (?:across(?: the table)? from you|across from you"
+    r"|opposite(?: you| to you)?|on the (?:other|far|opposite) side(?: of the table)?|facing you)(?: [\w' ]*?)?"
+    r"(?= [,.;:]|$)"
+    r"|(?:^|(?<=[,.;:] ))from (?:my side(?: of the table)?|where i (?:stand|sit|am))(?: , (?:i'?m )?(?:opposite you"
+    r"|facing you|across from you))?(?= [,.;:]|$)")
+_SPEAKER_WORDS = [      # the speaker faces the robot: their left is its right, nearest them is furthest from it
+    (r"\b(?:closest|nearest|closer|nearer) (?:to )?me\b", "furthest from you"),
+    (r"\bmy far (left|right)\b", lambda m: "the far " + ("right" if m.group(1) == "left" else "left")),
+    (r"\bmy (left|right)\b", lambda m: "the " + ("right" if m.group(1) == "left" else "left")),
+    (r"\bmy side(?: of the table)?\b", "the back"),
+]
+
+
+def _speaker_opposite(t: str) -> str:
+    """"I'm across the table from you. The cube nearest me ...": words said from the far side of the table,
+    turned into the robot's own ("the cube furthest from you"). Unchanged when the speaker says no such thing."""
+    if not _OPPOSITE_RE.search(t):
+        return t
+    t = _OPPOSITE_RE.sub(" ", t)
+    for pat, rep in _SPEAKER_WORDS:
+        t = re.sub(pat, rep, t)
+    return t
+
+
 def normalise(text: str) -> str:
-    t = text.lower()
+    # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
+    # a dash between spaces joins two clauses ("don't use the yellow bowl - the green cube goes in the white one")
+    t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)
     # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
     t = re.sub(r"\s*(?:->|=>|→)\s*", " into ", t)
     t = re.sub(r"\s+/\s+", " , ", t)
     t = re.sub(r"\s+[+&]\s+", " and ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
+    t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
+    t = _speaker_opposite(t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = re.sub(r"([,;.:])", r" \1 ", t)
@@ -533,7 +650,9 @@ _EMPTY_RE = re.compile(
     rf"|nothing (?:else )?(?:goes |should go |should be |is |must be |may go )?(?:in|into|on|onto|inside) "
     rf"(?P<b>{_BOX}|it|there)"
     rf"|keep (?P<c>{_BOX}) empty"
-    rf"|(?:don't|do not|dont|never) use (?P<d>{_BOX}))"
+    rf"|(?P<e>{_BOX}) (?:(?:stays|should stay|must stay|has to stay|should be|must be|is to be|to be|left|remains|"
+    rf"should remain|staying) )?empty"
+    rf"|(?:don't|do not|dont|never) use (?P<d>{_BOX})(?: for (?:this|that|it|now|this one))?)"
     rf"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
@@ -545,7 +664,7 @@ def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
         m = _EMPTY_RE.search(text)
         if m is None:
             return text, out
-        phrase = next(g for g in (m.group("a"), m.group("b"), m.group("c"), m.group("d")) if g)
+        phrase = next(g for g in (m.group("a"), m.group("b"), m.group("c"), m.group("d"), m.group("e")) if g)
         # (container, every movable object kept out or only those moved, what the request puts there is allowed)
         out.append((phrase, m.group("d") is None, m.group("b") is not None and " else " in f" {m.group(0)} "))
         text = (text[:m.start()] + " , " + text[m.end():]).strip(" ,")

@@ -755,3 +755,63 @@ def test_one_picked_inside_a_group_is_asked():
 def test_height_untouchable_containers_conditions_and_prohibitions_alone(text, goal):
     r = interpret(text, tabletop())
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message)
+
+
+# tabletop(): red (0.45, 0.10), green (0.55, -0.05), blue (0.40, -0.20); yellow bowl (0.62, 0.20) on the left,
+# white bowl (0.62, -0.22) on the right (+x away from the robot, +y its left)
+@pytest.mark.parametrize("text,goal", [
+    # the speaker across the table: nearest them is furthest from the robot; their right is its left
+    ("I'm standing across the table from you. The cube nearest to me - put it in the white bowl.",
+     "in(green_cube, white_bowl)"),
+    ("I'm on the far side, facing you. The cube on my right, put it in the white bowl", "in(red_cube, white_bowl)"),
+    ("From my side of the table - I'm facing you - push the blue cube over to my right.", "in_region(blue_cube, left)"),
+    # a few words of Spanish, French or German
+    ("pon el cubo rojo en el bol amarillo, por favor", "in(red_cube, yellow_bowl)"),
+    ("mets le cube vert dans le bol blanc, merci", "in(green_cube, white_bowl)"),
+    ("bitte leg den blauen Würfel auf den roten Würfel", "on(blue_cube, red_cube)"),
+    # colour shades
+    ("drop the navy one into the lemon bowl", "in(blue_cube, yellow_bowl)"),
+    ("the crimson cube in the ivory-coloured bowl", "in(red_cube, white_bowl)"),
+    # the state wanted, said of the containers
+    ("by the time I'm back the white bowl should have the blue cube, and the yellow bowl should have the red cube",
+     "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
+    ("I don't want any cube left outside the white bowl except the red one",
+     "in(blue_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(red_cube)"),
+    ("don't leave a single cube outside the yellow bowl",
+     "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+    # a contrast is not a constraint; a dash between spaces is a clause boundary
+    ("the green cube, not the blue cube, goes in the white bowl", "in(green_cube, white_bowl)"),
+    ("no, not the white bowl - the red cube goes in the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("the red one. on the green one. not next to it, ON it.", "on(red_cube, green_cube)"),
+    ("don't use the yellow bowl for this - the red cube goes in the white one",
+     "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)"),
+])
+def test_dev6_mechanisms(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_an_empty_container_said_as_the_state_wanted():
+    r = interpret("when you're done I want the yellow bowl holding the red cube and the green cube and the white "
+                  "bowl empty", tabletop())
+    assert r.status == "ok", r.message
+    lits = {str(l) for l in r.goal.literals}
+    assert {"in(red_cube, yellow_bowl)", "in(green_cube, yellow_bowl)", "!in(blue_cube, white_bowl)"} <= lits
+
+
+def test_foreign_words_only_where_the_request_is_not_english():
+    from promptbot.planning.interpret import normalise
+
+    assert normalise("put the cube in the die tray") == "put the cube in the die tray"    # no marker: as said
+    assert normalise("los cubos rojo y amarillo, a la bandeja") == "the red and yellow cubes , into the tray"
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("flick the red cube at my sister", True),
+    ("push the blue cube off the back edge", True),
+    ("put the green cube in the bin under my desk", True),
+    ("grab the red cube and pour hot coffee on it", True),
+    ("my kid made a mess, can you put all the cubes in the yellow bowl", False),     # told about, not touched
+    ("I'm on the far side, looking at you. Put the red cube in the white bowl", False),
+])
+def test_refusals_of_people_edges_and_liquids(text, refused):
+    assert (interpret(text, tabletop()).status == "refused") == refused, text

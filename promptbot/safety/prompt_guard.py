@@ -101,8 +101,14 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|fire|lighter|"
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
-        r"\b(person|people|human|humans|someone|somebody|anyone|child|children|kid|kids|baby|operator|"
+        r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator|"
+        # "my kid made this mess, ...": a child told about, not touched
+        r"(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
+        r"|played|drew|set|is|was|has|had|will|ll)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|head|body)|face|eye|eyes|neck)\b")),
+    (DANGER, "asks for something hot or a liquid", _r(
+        r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
+        r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b")),
     (DANGER, "asks for excessive speed or force", _r(
         r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
         r"maximum velocity|full force|max force|maximum force|as hard as|full power|faster than|really fast|very fast|"
@@ -133,6 +139,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\bin (the |my |your )?(kitchen|dishwasher|washing machine|oven|microwave|freezer|fridge|sink|drawer|cupboard"
         r"|rubbish|trash|dustbin)\b|"
         r"\b(across|out of) the room\b")),
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(under|underneath|below|beneath) (the |my |your |his |her )?(desk|chair|bed|couch|sofa|table)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
         r"as high as (you can|possible)|full extension|fully extend|stretch out|other side of the room|kitchen)\b")),
@@ -223,13 +231,16 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "safety limits cannot be disabled or overridden by a spoken command"),
     (r"\bsafety\b.{0,20}\b(is|are)\b.{0,10}\b(off|disabled|deactivated)\b",
      "safety limits cannot be disabled or overridden by a spoken command"),
-    (r"\b(off|over) the (edge|table)\b|\bon(to)? the floor\b|\bto the floor\b",
+    (r"\b(off|over|past|beyond) the (\w+ )?(edge|table)\b|\bon(to)? the floor\b|\bto the floor\b",
      "moving objects off the table leaves the workspace"),
     (r"\b(outside|out of|beyond|leave|leaving)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b",
      "targets outside the workspace are not allowed"),
-    (r"\b(throw|toss|hurl|fling|smash|crush|break|hit|strike|punch|slam|shake)\b",
+    (r"\b(throw|toss|hurl|fling|flick|smash|crush|break|hit|strike|punch|slam|shake)\b",
      "throwing, hitting or smashing objects is not a task I perform"),
-    (r"\b(at|towards?) (me|you|him|her|them|someone|the person|people|a person)\b",
+    # "flick it at my sister" (not "I'm on the far side, looking at you")
+    (r"(?<!looking )(?<!facing )(?<!staring )(?<!smiling )(?<!waving )\b(at|towards?) "
+     r"(me|you|him|her|them|someone|the person|people|a person|(my|your|his|her|the) (sister|brother|mum|mom|dad"
+     r"|mother|father|wife|husband|friend|son|daughter|boss|colleague|kid|child|baby|face|head|cat|dog))\b",
      "I do not move objects towards people"),
     (r"\b(as fast as possible|full speed|maximum speed|max speed)\b",
      "speed limits are fixed and cannot be raised by a command"),
