@@ -47,6 +47,7 @@ _EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|in
 _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
 _CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|i meant|hang on|hold on|actually|scratch that|forget that"
+            r"|undo that|undo it"
             r"|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
 _REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
@@ -224,6 +225,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if word == "but" and not re.match(rf" (?:the |a |an )?(?:{'|'.join(COLORS)}|{_NOUNS})\b", rest) or \
                 word == "but not" and re.match(rf" {_PLACE_WORDS}", rest):
             continue                   # "but" as a conjunction ("but first ..."): its clause is checked on its own
+        if word == "but" and m.start() == 1 and subjects:
+            continue                   # "but the purple cube in the yellow bowl": heard for "put", nothing before
         clause = _clause_after(t, m.end())
         rel = re.search(_PLACE_WORDS, clause)   # "except the yellow cube in the pink bowl": up to "in"
         if rel and (mentioned(clause[:rel.start()], objects) or
@@ -295,6 +298,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                                                        r"bother|rush|hurry|worries|pressure|big deal|biggie|stress)\b",
                                                        t[m.end():]):
             continue                   # "if it's no trouble", "no rush": politeness, not a constraint
+        if word in ("no", "not", "nothing") and re.match(r" (?:really |quite |100 % )?(?:sure|certain|fancy|towers?|stacking)\b",
+                                                       t[m.end():]):
+            continue                   # "I'm not sure, but ...", "no towers, nothing fancy, just slide ...": a hedge
         what = " ".join(clause.split()[:6])
         out.append(Unaccounted(what, "the reading has no constraint for it (no unmoved or negated literal)"))
 

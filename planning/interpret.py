@@ -50,7 +50,10 @@ _SYNONYMS = [
     (r"\b(every|each|all the|all) (\w+) in it (except|but|apart from) ", r"\1 \2 \3 "),
     (r"\b(?:i want |i'd like |i need )?(the (?:\w+ )?(?:bowl|tray)) (?:to have|to hold|to contain|holding|having|"
      r"containing|(?:should|must|has to|needs to|will) (?:have|hold|contain|end up with)) (.+?)(?: (?:in|on) it)?"
-     r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$)", r"put \2 in \1"),
+     r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$"
+     r"|(?: ,)? and the (?:\w+ )?\w+ (?:should|must|needs to|has to|is|goes|sits)\b)", r"put \2 in \1"),
+    (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
+    (r"\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b", r"\1 stays where it is"),
     (r"(?: ,)? and nothing else\b", " , nothing else in it"),
     # "don't leave a single cube out of the pink bowl", "I don't want any cube left outside the red bowl"
     (r"\b(?:don'?t|do not|never) leave (?:a single|any|one|a) (\w+?)s? (?:out of|outside(?: of)?) (the (?:\w+ )?\w+)",
@@ -123,7 +126,20 @@ _SYNONYMS = [
     (r"(?<!right )\bnow\b", ""),
     # "match the blue cube with its bowl", "match each cube to its dish": put it in the same-colour one
     (r"\bmatch (.+?) (?:with|to) (?=the matching )", r"put \1 in "), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
-    (r"^let'?s\b", ""),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
+    (r"^let'?s (?:do|try|practi[sc]e|play|learn) (?:\w+ ){0,2}?\w+ [.,:;!] ", ""), (r"^let'?s\b", ""),
+    # the robot's own side and left and right: "bring the red one closer to you", "over to your right side"
+    (r"\b(?:closer|nearer) to (?:you|yourself)(?: ,? (?:like ,? )?to your side(?: of the table)?)?\b", "to the front"),
+    (r"\b(?:to|towards?) your side(?: of the table)?\b", "to the front"),
+    (r"\bto your (left|right)(?: side| hand side)?(?: of the table)?\b", r"to the \1"),
+    (r"\b(?:clear|clean) (?:off |up )?the (?:whole )?table (?=(?:into|in|onto|on to) )", "put everything "),
+    (r"\bflat (\w+ )?(?:thing|one|piece)\b", r"\1block"),
+    (r"\b(go|goes|belong|belongs) with the (?:\w+ )?(?:stuff|things|lot|gang|family)\b", r"\1"),
+    (r"^but (?=the \w+ (?:\w+ )?(?:in|into|on|onto|next to) )", "put "),     # heard for "put"
+    # "for c in cubes: put c in the bowl of the same colour": each cube
+    (r"^for (\w) in (?:the )?(\w+?)s? : (.+)$", lambda m: re.sub(rf"\b{m.group(1)}\b", f"each {m.group(2)}",
+                                                                 m.group(3))),
+    # "whichever cube is closest to the pink bowl, ...": the one that is
+    (r"\bwhichever (?!is\b)(\w+) (?:is |'s )?(?=closest|nearest|furthest|farthest)", r"the \1 "),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
     # "no, not the green bowl - the green CUBE goes ..."; "not a whole tower - just put ..." (after the exclusions
     # above: "the blocks, not the yellow one, go ..."; and not after a correction: "sorry, not the pink lego, ...")
     (r"\bnot (?:next to|near|beside|by) (it|them|the \w+(?: \w+)?) , (on|onto|on top of|in|into|inside) ", r"\2 "),
@@ -204,7 +220,7 @@ _FOREIGN_WORDS = {
     **dict.fromkeys("amarillo amarilla amarillos amarillas jaune gelb gelbe gelben gelber".split(), "yellow"),
     **dict.fromkeys("verde verdes vert verte grun grune grunen gruner gruen gruene gruenen".split(), "green"),
     **dict.fromkeys("azul azules bleu bleue blau blaue blauen blauer".split(), "blue"),
-    **dict.fromkeys("morado morada morados violeta violette lila violett violetten".split(), "purple"),
+    **dict.fromkeys("morado morada morados violeta violet violette lila violett violetten".split(), "purple"),
     **dict.fromkeys("naranja orangen".split(), "orange"), **dict.fromkeys("rosa rosado".split(), "pink"),
     **dict.fromkeys("gris grise grau graue grauen".split(), "gray"),
     **dict.fromkeys("blanco blanca blanc blanche weiss weisse weissen".split(), "white"),
@@ -285,7 +301,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|scratch that|forget that|"
-    r"hang on|hold on|actually|"
+    r"undo that|undo it|hang on|hold on|actually|"
     r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
@@ -398,7 +414,7 @@ def _whole_request(text: str) -> bool:
     col = "|".join(COLORS)
     m = re.match(rf"(?:(?:put|place|move|stack|set|drop|pop|stick) )?(?:the )?(?:{col})(?: (\w+))?"
                  rf" (?:on top of|on|onto|in|into|inside|next to|near|beside) (?:the )?(?:{col})\b", text)
-    return m is not None and (m.group(1) is None or bool(_label_word(m.group(1))))
+    return m is not None and (m.group(1) in (None, "one") or bool(_label_word(m.group(1))))
 
 
 def _apply_corrections(text: str) -> str:
@@ -427,7 +443,7 @@ def _apply_corrections(text: str) -> str:
             text = before + " " + after
             continue
         restated = re.sub(r"^(?:(?:no|actually|ok|okay|so|well|oh|hmm+)(?: ,| \.)? )+", "", after)
-        if (m.group(1) in ("scratch that", "forget that") or m.group(1) not in _FILLERS) and \
+        if (m.group(1) in ("scratch that", "forget that", "undo that", "undo it") or m.group(1) not in _FILLERS) and \
                 re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)}) (?:it|the|a|that)\b", restated) and \
                 re.search(r"\b(?:in|into|on|onto|next to|near|beside|to)\b", restated):
             after = restated
@@ -890,10 +906,16 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     if w[j:j + 1] and w[j] in ("sitting", "standing", "lying", "over"):     # "the cube sitting beside ...",
         j += 1                                                               # "the cube over on the left"
     rest = " ".join(w[j:j + 8])
-    m = re.match(rf"(?:the )?(?:nearest|closest)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
+    # "the cube furthest back", "furthest to your right", "most to the left": a side, not "furthest from you"
+    m = re.match(rf"(?:the )?(?:furthest|farthest|further|farther|most) (?:over )?(?:to (?:the |your )?)?"
+                 rf"(left|right|back|front|forward)"
+                 rf"(?: side)?(?=\s{_AFTER_REF}|$)", rest)
+    if m:
+        return "at:" + m.group(1).replace("forward", "front"), None, j + len(m.group(0).split())
+    m = re.match(rf"(?:the )?(?:nearest|closest|closer|nearer)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
                  rf"(?: from {_YOU})?(?=\s{_AFTER_REF}|$)", rest)
     if m:
-        side = "front" if re.match(r"(?:the )?(?:nearest|closest)", m.group(0)) else "back"
+        side = "front" if re.match(r"(?:the )?(?:nearest|closest|closer|nearer)", m.group(0)) else "back"
         return "at:" + side, None, j + len(m.group(0).split())
     end = "|$" if after_prep else ""
     m = re.match(rf"(?:on|at|to|in) the far (left|right|back|front)(?: side)?(?: of the table)?(?=\s{_AFTER_REF}{end})",

@@ -785,6 +785,27 @@ def test_height_untouchable_containers_conditions_and_prohibitions_alone(text, g
     ("the red one. on the green one. not next to it, ON it.", "on(red_cube, green_cube)"),
     ("don't use the yellow bowl for this - the red cube goes in the white one",
      "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)"),
+    # "undo that" takes the request back; the new one may be a part ("I meant ...") or a whole relation
+    ("put the red cube in the white bowl. wait no, undo that, I meant the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("put the green cube on the red one - actually no, the red one on the green", "on(red_cube, green_cube)"),
+    ("put the blue cube on the red one. no, undo that - the red one on the blue one", "on(red_cube, blue_cube)"),
+    # sides as superlatives and comparatives ("furthest to your right" is not "furthest from you")
+    ("the cube furthest back goes in the white bowl", "in(green_cube, white_bowl)"),
+    ("the cube furthest to your right goes on the cube furthest to your left", "on(blue_cube, red_cube)"),
+    ("the cube further to your left, into the white bowl", "in(red_cube, white_bowl)"),
+    ("whichever cube is closest to the yellow bowl, move it next to the blue cube", "near(red_cube, blue_cube)"),
+    # the robot's own side, whole-table requests, hedges, a misheard first word, programmer notation
+    ("um, could you maybe bring the red one closer to you? like, to your side of the table", "in_region(red_cube, front)"),
+    ("clear the table into the white bowl", "in(blue_cube, white_bowl) & in(green_cube, white_bowl) & in(red_cube, white_bowl)"),
+    ("I'm not sure, but I think the red one should go into the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("ugh, no towers, nothing fancy, just slide the blue cube to the left side. left. your left.",
+     "in_region(blue_cube, left)"),
+    ("but the green cube in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    ("for c in cubes: put c in the white bowl", "in(blue_cube, white_bowl) & in(green_cube, white_bowl) & in(red_cube, white_bowl)"),
+    ("when you're done, the white bowl should have the green cube in it and the red cube should be sitting on top of "
+     "the blue cube", "in(green_cube, white_bowl) & on(red_cube, blue_cube)"),
+    ("I want the yellow bowl holding the red cube, and the blue cube still where it is now",
+     "in(red_cube, yellow_bowl) & unmoved(blue_cube)"),
 ])
 def test_dev6_mechanisms(text, goal):
     _assert_reads(text, goal, planner=True)
