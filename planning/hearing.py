@@ -49,10 +49,27 @@ def _alike(a: str, b: str, dist) -> float:
     return 1.0 - dist(a, b) / max(len(a), len(b), 1)
 
 
+# What recognisers write for a few of the scene's words that spelling and metaphone do not bring close: "cyan"
+# (say "SY-an") is heard as "sion" / "scion" / "sign", "gray" as "great", "cube" as "queue" or "cue".
+HEARD_AS = {
+    "cyan": frozenset("sion scion sign sian psion zion sayan cyane siam".split()),
+    "gray": frozenset("great grade grain greig".split()),
+    "cube": frozenset("queue cue cute kube cubed".split()),
+    "bowl": frozenset("bull ball bowel bold bole boll".split()),
+    "red": frozenset("read rid rod".split()),
+    "blue": frozenset("blew blu".split()),
+    "pink": frozenset("ping pinc".split()),
+}
+HEARD_AS_SIMILARITY = 0.8
+
+
 def similarity(heard: str, word: str) -> float:
-    """How alike two words are, in [0, 1]: the mean of spelling (Damerau-Levenshtein) and sound (metaphone)."""
+    """How alike two words are, in [0, 1]: the mean of spelling (Damerau-Levenshtein) and sound (metaphone);
+    a known mishearing of ``word`` (``HEARD_AS``) is at least ``HEARD_AS_SIMILARITY``."""
     if heard == word:
         return 1.0
+    if heard in HEARD_AS.get(word, ()):
+        return HEARD_AS_SIMILARITY
     spell = _alike(heard, word, jellyfish.damerau_levenshtein_distance)
     sound = max(_alike(a, b, jellyfish.levenshtein_distance) for a in _sounds(heard) for b in _sounds(word))
     return (spell + sound) / 2

@@ -836,3 +836,15 @@ def test_foreign_words_only_where_the_request_is_not_english():
 ])
 def test_refusals_of_people_edges_and_liquids(text, refused):
     assert (interpret(text, tabletop()).status == "refused") == refused, text
+
+
+def test_known_mishearings_of_scene_words_are_matched_only_in_their_slot():
+    from promptbot.planning.hearing import correct_words
+
+    scene = tabletop() + [cube("cyan", 0.35, 0.0), bowl("gray", 0.70, 0.0)]
+    words, said = correct_words("put the sion cube in the great bowl".split(), scene)
+    assert words == "put the cyan cube in the gray bowl".split()
+    assert said == ["'sion' taken as 'cyan'", "'great' taken as 'gray'"]
+    # not a colour or noun slot: left as said; no cyan object: nothing to hear it as
+    assert correct_words("that was a great idea".split(), scene)[0] == "that was a great idea".split()
+    assert correct_words("put the sion cube in the white bowl".split(), tabletop())[0][2] == "sion"
