@@ -98,7 +98,9 @@ class VlaNode(Node):
         self._twist_pub = self.create_publisher(TwistStamped, p.cmd_twist_topic, qos.COMMAND)
         self._grip_pub = self.create_publisher(Float64, p.gripper_cmd_topic, qos.COMMAND)
         self._heartbeat_pub = self.create_publisher(Header, "/policy/heartbeat", qos.heartbeat(p.heartbeat_period_s))
-        self.create_timer(p.heartbeat_period_s, self._heartbeat, callback_group=sensors)
+        # its own group: three image and state callbacks at 30 Hz in one group must not delay the planner's
+        # "is the skill server alive" signal (a starved heartbeat ended a skill after 1.5 s in a soak run)
+        self.create_timer(p.heartbeat_period_s, self._heartbeat, callback_group=MutuallyExclusiveCallbackGroup())
         self._server = ActionServer(
             self, ExecuteSkill, "/policy/execute_skill", execute_callback=self._execute,
             goal_callback=self._on_goal, cancel_callback=lambda _g: CancelResponse.ACCEPT,
@@ -276,7 +278,8 @@ class VlaNode(Node):
 
 
 def main(args=None) -> None:
-    spin_node(VlaNode, "vla_node", threads=3, on_exit=VlaNode._hold, args=args)   # leave the arm holding still
+    # threads: the skill (execute), the sensors, the heartbeat and the health probe each get one
+    spin_node(VlaNode, "vla_node", threads=4, on_exit=VlaNode._hold, args=args)   # leave the arm holding still
 
 
 if __name__ == "__main__":
