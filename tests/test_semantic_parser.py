@@ -206,12 +206,13 @@ def test_generator_is_deterministic_and_seed_dependent():
 
 
 def test_generator_covers_every_phenomenon_with_valid_grounded_targets():
-    # issue 20's phenomena; the suite's later tags (spatial, goal_state) are not in the generator yet
-    from promptbot.bench.understanding import ISSUE_PHENOMENA
+    # issue 20's phenomena and the suite's later tags (spatial, goal_state)
+    from promptbot.bench.understanding import PHENOMENA
 
     examples = parse_data.generate(1500, seed=0)
     tags = {t for e in examples for t in e.phenomena}
-    assert set(ISSUE_PHENOMENA) <= tags
+    assert set(PHENOMENA) <= tags
+    assert set(parse_data.NEW_PHENOMENON_TAGS) <= tags
     targets = {e.target for e in examples}
     assert ASK in targets and REFUSE in targets
     assert any("unmoved(" in t for t in targets) and any("!in(" in t for t in targets)
@@ -226,6 +227,108 @@ def test_generator_covers_every_phenomenon_with_valid_grounded_targets():
             scenes[key] = set(scene_literals(parse_data.scene_for(*key)))
         lits = [p.strip() for p in e.target.split("&")]
         assert all(lit in scenes[key] for lit in lits), (e.instruction, e.target)
+
+
+NEW_BUILDERS = ("spatial", "goal_state", "speaker_opposite", "code_switch", "colour_shade", "undo_correction",
+                "contrast", "unsafe")
+
+
+@pytest.mark.parametrize("name", NEW_BUILDERS)
+def test_new_builders_parse_and_ground_in_their_scenes(name):
+    from promptbot.planning.semantic_parser import MAX_LITERALS, consistent
+
+    examples = parse_data.generate(300, seed=1, builders=[name])
+    assert len(examples) == 300
+    assert len({e.instruction for e in examples}) > 200, "the wording should vary"
+    scenes, goals = {}, 0
+    for e in examples:
+        if e.target in (ASK, REFUSE):
+            continue
+        goals += 1
+        key = (e.world, e.seed)
+        if key not in scenes:
+            scenes[key] = set(scene_literals(parse_data.scene_for(*key)))
+        parse_goal(e.target)
+        lits = [p.strip() for p in e.target.split("&")]
+        assert all(lit in scenes[key] for lit in lits), (e.instruction, e.target)
+        assert consistent(lits) and len(lits) <= MAX_LITERALS, (e.instruction, e.target)
+    assert goals >= 50
+    want = {"undo_correction": "self_correction", "unsafe": "control"}.get(name, name)
+    assert all(want in e.phenomena for e in examples)
+
+
+def test_generate_rejects_unknown_builders():
+    with pytest.raises(ValueError, match="unknown builders"):
+        parse_data.generate(5, builders=["basic", "telepathy"])
+
+
+def _scene(*objs):
+    return parse_data._Scene("test", 0, list(objs))
+
+
+def test_place_words_pick_only_with_a_clear_margin_and_ask_on_a_tie():
+    near, mid, far = _obj("a_cube", "cube", "red", 0.35, 0.0), _obj("b_cube", "cube", "red", 0.50, 0.0), \
+        _obj("c_cube", "cube", "red", 0.66, 0.0)
+    key = parse_data._KEYS["far"]
+    assert parse_data._rank_pick([near, mid, far], key).id == "c_cube"                 # 16 cm ahead
+    assert parse_data._rank_pick([near, mid, far], key, 1).id == "b_cube"              # second from the back
+    tie = _obj("d_cube", "cube", "red", 0.65, 0.2)
+    assert parse_data._rank_pick([near, far, tie], key) == ASK                          # 1 cm apart
+    grey = _obj("e_cube", "cube", "red", 0.63, 0.0)
+    assert parse_data._rank_pick([near, far, grey], key) is None                       # 3 cm: left out
+    bowl = _obj("blue_bowl", "bowl", "blue", 0.45, 0.0)
+    assert parse_data._relation_pick([near, far], bowl, "behind").id == "c_cube"
+    assert parse_data._relation_pick([near, far], bowl, "in_front").id == "a_cube"
+    assert parse_data._relation_pick([mid, far], bowl, "behind") is None                # b: 5 cm, on the line
+    assert parse_data._relation_pick([far, tie], bowl, "behind") == ASK                 # both clearly behind it
+
+
+def test_speaker_opposite_reverses_near_and_left():
+    import random
+
+    back_left = _obj("red_cube", "cube", "red", 0.70, 0.25)
+    front_right = _obj("green_cube", "cube", "green", 0.35, -0.25)
+    s = _scene(back_left, front_right, _obj("blue_bowl", "bowl", "blue", 0.5, 0.0))
+    seen = set()
+    for i in range(400):
+        got = parse_data._b_speaker_opposite(s, random.Random(i))
+        if not got or got[1] in (ASK, REFUSE):
+            continue
+        text, target = got[0], got[1]
+        for words, robot_side in (("nearest me", "red_cube"), ("furthest from me", "green_cube"),
+                                  ("on my left", "green_cube"), ("on my right", "red_cube")):
+            if f"cube {words}" in text and "bowl" in target:
+                assert target.startswith(f"in({robot_side},"), (text, target)
+                seen.add(words)
+        if text.endswith("to my left"):
+            assert target.endswith(", right)"), (text, target)
+            seen.add("region")
+    assert len(seen) >= 4, seen
+
+
+def test_goal_state_nothing_else_and_empty_exclude_every_other_object():
+    examples = parse_data.generate(300, seed=2, builders=["goal_state"])
+    nothing_else = [e for e in examples if "nothing else" in e.instruction]
+    empty = [e for e in examples if "empty" in e.instruction]
+    assert nothing_else and empty
+    for e in nothing_else + empty:
+        goal = parse_goal(e.target)
+        movables = [o.id for o in parse_data.scene_for(e.world, e.seed) if o.label not in ("bowl", "tray")]
+        kept_out = {}
+        for lit in goal.literals:
+            if lit.pred == "in" and lit.negated:
+                kept_out.setdefault(lit.args[1], set()).add(lit.args[0])
+        inside = {lit.args[0] for lit in goal.literals if lit.pred == "in" and not lit.negated}
+        assert any(ids | inside >= set(movables) for ids in kept_out.values()), e
+
+
+def test_code_switching_puts_the_colour_after_the_noun_in_spanish_and_french():
+    examples = parse_data.generate(300, seed=3, builders=["code_switch"])
+    words = " ".join(e.instruction.lower() for e in examples).split()
+    for noun in ("cubo", "bol"):
+        after = {words[i + 1] for i, w in enumerate(words[:-1]) if w == noun}
+        assert after & {"rojo", "verde", "azul", "amarillo", "blanco", "negro", "gris", "morado", "naranja"}, noun
+    assert any(w in words for w in ("würfel", "wuerfel"))
 
 
 def test_exclusion_examples_keep_the_excluded_object_unmoved():
