@@ -8,6 +8,17 @@ unknown reference) and :data:`REFUSE` (out of scope). Decorators then add polite
 and ASR-style noise. Scenes come from :func:`promptbot.sim.worlds.sample_scene` with seeds
 from :data:`TRAIN_SEED_BASE` up, far from the understanding suite's seeds (all below 100).
 
+Later builders cover what the suite's later dev files showed people say (the phenomena listed in
+docs/understanding.md, written without reading the suite): references by place ("the cube
+furthest from you", "the second cube from the left", "the bowl at the back", "the cube behind
+the mug"; a place word picks an object only with a clear margin of SPATIAL_MARGIN_M along its
+axis, a near tie is ASK), the state wanted instead of the action ("the bowl should hold X and Y
+and nothing else", "the pink bowl stays empty"), a speaker across the table ("the cube nearest
+me" = the robot's furthest, "my left" = the robot's right), Spanish / French / German words,
+colour shades (navy, crimson, lime, ...), "undo that" / "actually no" corrections, contrasts that
+are not constraints ("the green cube, not the green lego, goes ..."), and unsafe requests in new
+words. Their extra tags are :data:`NEW_PHENOMENON_TAGS`.
+
     examples = generate(20000, seed=0)       # deterministic for a given seed
 """
 from __future__ import annotations
@@ -1489,11 +1500,12 @@ BUILDERS: dict[str, tuple[Callable, float]] = {
     "clarify": (_b_clarify, 0.07),
     "refuse": (_b_refuse, 0.03),
     # the later phenomena (docs/understanding.md, dev3 and dev6); adding them changed generate()'s stream
-    "spatial": (_b_spatial, 0.09),
-    "goal_state": (_b_goal_state, 0.08),
-    "speaker_opposite": (_b_speaker_opposite, 0.03),
+    # (spatial, speaker_opposite and colour_shade often find no clear reference in a scene: weighted up)
+    "spatial": (_b_spatial, 0.13),
+    "goal_state": (_b_goal_state, 0.09),
+    "speaker_opposite": (_b_speaker_opposite, 0.04),
     "code_switch": (_b_code_switch, 0.04),
-    "colour_shade": (_b_colour_shade, 0.03),
+    "colour_shade": (_b_colour_shade, 0.04),
     "undo_correction": (_b_undo_correction, 0.04),
     "contrast": (_b_contrast, 0.03),
     "unsafe": (_b_unsafe, 0.03),
