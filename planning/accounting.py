@@ -89,6 +89,10 @@ class Unaccounted:
 def _norm(text: str) -> str:
     t = text.lower().replace("’", "'")
     t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)      # a dash between spaces joins two clauses
+    # "there's a yellow block and a yellow lego over on the left. put the yellow one ...": what is seen is told
+    # before the request; the objects it names need not be in the reading
+    t = re.sub(r"(?:^|(?<=[.;!?] ))(?:there'?s|there is|there are|i see|i can see|you see|you've got|we have) [^.;!?]*[.;!?]",
+               " . ", t)
     t = re.sub(r"[^a-z0-9,;.:!?' ]", " ", t)
     t = re.sub(r"([,;.:!?])", r" \1 ", t)
     return " " + " ".join(t.split()) + " "
@@ -286,8 +290,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if ids and preds and not motion:
             hit = [l for l in pos_lits if l.pred in preds and (set(l.objects()) & ids)
                    and (len(ids) < 2 or set(l.objects()) >= ids or any(by_id[i].is_container for i in ids))]
-            if not hit:
-                continue
+            if not hit or word == "keep":
+                continue               # "keep the cyan lego inside the bowl": the placement is what is asked
         if ids and not preds and not motion and all(by_id[i].is_container for i in ids) and not ids & placed:
             continue                   # "a bowl, but not the white one": nothing goes there
         if ids and word in ("keep",) and not preds and not motion:
@@ -298,6 +302,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                                                        r"bother|rush|hurry|worries|pressure|big deal|biggie|stress)\b",
                                                        t[m.end():]):
             continue                   # "if it's no trouble", "no rush": politeness, not a constraint
+        if word == "not" and re.search(r"\bor $", t[:m.start()]):
+            continue                   # "can or not?", "whether or not": a question tag, not a constraint
         if word in ("no", "not", "nothing") and re.match(r" (?:really |quite |100 % )?(?:sure|certain|fancy|towers?|stacking)\b",
                                                        t[m.end():]):
             continue                   # "I'm not sure, but ...", "no towers, nothing fancy, just slide ...": a hedge

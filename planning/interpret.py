@@ -45,6 +45,9 @@ _SYNONYMS = [
     (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:colou?red|\1)\b", r"\1"),
     # the state wanted, said of the container: "when you're done I want the green bowl holding all three cubes and
     # the pink bowl empty", "the white bowl should have the green cube, and the tray the red one"
+    # "please ensure that, by the end of the task, the tray holds the purple cube and ...": the state wanted
+    (r"\b(?:make sure|ensure|see to it)(?: that)?(?: ,)?(?: by the end(?: of the task)?)?(?: ,)? (the (?:\w+ )?"
+     r"(?:bowl|tray)) (?:holds|has|contains|is holding|ends up with) ", r"\1 should have "),
     (r"\b(?:when you'?re (?:done|finished)|by the time (?:i'?m|i am|i get) back|at the end|in the end|once you'?re "
      r"(?:done|finished)) (?:, )?(?:(?:i want|i'd like|i need) (?=the ))?", ""),
     (r"\b(every|each|all the|all) (\w+) in it (except|but|apart from) ", r"\1 \2 \3 "),
@@ -126,6 +129,69 @@ _SYNONYMS = [
     (r"(?<!right )\bnow\b", ""),
     # "match the blue cube with its bowl", "match each cube to its dish": put it in the same-colour one
     (r"\bmatch (.+?) (?:with|to) (?=the matching )", r"put \1 in "), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
+    # text-message spelling: "cn u put purple 1 in da blu bowl", "mv grn cube 2 pink bowl"
+    (r"\b(?:cn|cud)\b", "can"), (r"\bu\b", "you"), (r"\bur\b", "your"), (r"\bda\b", "the"), (r"\bmv\b", "move"),
+    (r"\bblu\b", "blue"), (r"\bgrn\b", "green"), (r"\bylw\b", "yellow"), (r"\bcyn\b", "cyan"), (r"\borg\b", "orange"),
+    (r"\bpnk\b", "pink"), (r"\b(?:prpl|ppl)\b", "purple"), (r"\bgry\b", "gray"), (r"\bwht\b", "white"),
+    (r"\bbtm\b", "bottom"), (r"\bnxt\b", "next"), (r"\bbwl\b", "bowl"), (r"\b(?:thx|ty|tnx)\b", ""),
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) 1\b", r"\1 one"),
+    (r"(?<=\w) 2 (?=(?:the |a )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|bowl|tray)\b)",
+     " to "),
+    # formal and passive: "the blue cube is to be placed in the bowl situated closest to the robot"
+    (r"\b(the (?:\w+ )?\w+) (?:is|are) (?:to be|being) (?:placed|put|moved|set|positioned|deposited) "
+     r"(in|into|inside|on|onto|upon|on top of|next to|beside)\b", r"put \1 \2"),
+    (r"\b(the (?:\w+ )?\w+) (?:is|are) to (?:go|be) (in|into|inside|on|onto|upon|next to)\b", r"put \1 \2"),
+    (r"\b(the (?:\w+ )?\w+) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched|unmoved)",
+     r"\1 stays where it is"),
+    (r"\b(?:which|who) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched)", "which stays where it is"),
+    (r"\bupon\b", "on"), (r"\bsituated\b", ""), (r"\bsubsequently\b", "then"),
+    (r"\bwith the exception of\b", "except"), (r"\bper the agreed layout\b", ""),
+    # Indian, Nigerian, Singaporean and Irish English
+    (r"\b(?:do the needful|do one thing|revert once done|kindly)\b", ""),
+    (r"^eh\b (?:, )?(?:robot (?:, )?)?", ""), (r"\b(?:can or not|can anot|can a not|quick quick|aiyo+|aiyah|abeg|oya)\b", ""),
+    (r"\s*\b(?:lah|lor|leh)\b", " ,"), (r"\bo(?= [,.]|$)", ""), (r"\bcan(?= (?:[,.]|then\b)|$)", ""),
+    (r"\b(?:make you )?no (put|touch|move|carry|take)\b", r"don't \1"), (r"\bcarry (\w+) (?:go|put)\b", r"put \1"),
+    (r"\bmake you (?:carry|put|take|move)\b", "put"), (r"\bput am\b", "put it"), (r"\bdem\b", "them"),
+    (r"\bwey dey\b", "that are on"),
+    (r"\b(put|carry|place) (.+?) (?:go|for) (?:the )?((?:\w+ )?(?:bowl|tray)s?)\b", r"\1 \2 in the \3"),
+    (r"(?:^|(?<=[,.;] ))((?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:cube|block"
+     r"|lego|mug|one)) (?:go|put) (inside |into |in |on |onto )?(?=(?:the )?\w+ (?:bowl|tray|cube)\b)",
+     lambda m: f"put {m.group(1)} {(m.group(2) or 'in ').strip()} "),
+    (r"\bfor their own (bowl|tray)s\b", r"in the matching \1s"),
+    (r"\b(?:grand so|sure it'?ll be grand|there'?s a good \w+|ah go on|would you ever)\b", ""),
+    (r"\byoke\b", "thing"), (r"\byokes\b", "things"), (r"\b(red|green|blue|yellow|purple|orange|cyan|pink) fella\b", r"\1 one"),
+    # old speakers' pauses: "into the... oh, what's it called... the green... yes, the green bowl"
+    (r"^i'?d (?:like|love|want)(?= (?:, )?(?:the|it)\b)", "put"),
+    (r"(?<=[,.] )(?:yes|yeah|yep|that one|that's it|there)(?: [,.])", ""),
+    (r"\b(?:oh (?:, )?)?what'?s it called\b|\bwhatchamacallit\b|\bif you would\b|\bif you please\b|(?<=, )dear(?= [,.]|$)", ""),
+    (r"\bthe ((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))(?:\s*,)+\s*the \1\b", r"the \1"),
+    (r"\b(in|into|on|onto|on top of|next to) the(?:\s*,)+\s*the\b", r"\1 the"),
+    (r"\b(on|in|into)(?:\s*,)+\s*\1\b", r"\1"), (r"^(put|place|move|stack)(?:\s*,)+\s*", r"\1 "),
+    # "put the blue cube under the green cube": the green cube on it
+    (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    (r"\b(the (?:\w+ )?\w+) should be on top (?:, )?(?:with|and) (the (?:\w+ )?\w+) (?:underneath|under|below|beneath)"
+     r"(?: it| that)?\b", r"put \1 on \2"),
+    # things named by what they look like: "the cube that looks like a little lemon", "the colour of the sky"
+    (r"\b(?:that |which )?looks? like an? (?:little |small |tiny |big )?(red|green|blue|yellow|purple|orange|cyan|pink"
+     r"|white|black|brown|gray)\b", r"\1"),
+    (r"\b(?:that looks like|looking like|like) an? (?:little |small |tiny |big )?(lemon|banana|sun|grass|frog|leaf|sky|"
+     r"tomato|strawberry|cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r" \1 colored"),
+    (r"\b(?:the )?colou?r of (?:a |an |the )?(lemon|banana|sun|grass|frog|leaf|sky|sea|swimming pool|tomato|strawberry|"
+     r"cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r"\1 colored"),
+    (r"\b(?:lemon|banana|sun) colou?red\b", "yellow"), (r"\b(?:grass|frog|leaf) colou?red\b", "green"),
+    (r"\b(?:sky|sea) colou?red\b", "blue"), (r"\bswimming pool colou?red\b", "cyan"),
+    (r"\b(?:tomato|strawberry|cherry) colou?red\b", "red"), (r"\bchocolate colou?red\b", "brown"),
+    (r"\b(?:carrot|pumpkin) colou?red\b", "orange"), (r"\b(?:grape|plum) colou?red\b", "purple"),
+    (r"\bsnow colou?red\b", "white"), (r"\bcoal colou?red\b", "black"), (r"\bflamingo colou?red\b", "pink"),
+    (r"\bthe ((?:\w+ )?(?:cube|block|lego|one|bowl|tray)) (yellow|green|blue|cyan|red|brown|orange|purple|white|black|pink)"
+     r"\b(?= ,| put| goes| go\b| \.|$)", r"the \2 \1"),
+    (r"\bchocolate bar looking thing\b|\bchocolate bar\b", "brown block"), (r"\b(?:bumpy|studded|knobbly) (\w+ )?(?:thing|piece|one)\b", r"\1lego"),
+    (r"\b(?:(?:flat|long|squarish|square) )+(\w+ )?(?:slab|plank|bar|piece|thing)\b", r"\1block"),
+    (r"\b(\w+ )?(?:slab|plank)\b", r"\1block"),
+    # "the cube sitting all alone at the front right", "in the front left corner", "along the front edge"
+    (r"\b(?:sitting |standing )?(?:all alone|on its own|by itself)\b", ""),
+    (r"\bin the (front|back) (left|right) corner\b", r"at the \1 on the \2"),
+    (r"\bline (the (?:\w+ )?\w+) up along the (front|back) edge\b", r"move \1 to the \2"),
     (r"^let'?s (?:do|try|practi[sc]e|play|learn) (?:\w+ ){0,2}?\w+ [.,:;!] ", ""), (r"^let'?s\b", ""),
     # the robot's own side and left and right: "bring the red one closer to you", "over to your right side"
     (r"\b(?:closer|nearer) to (?:you|yourself)(?: ,? (?:like ,? )?to your side(?: of the table)?)?\b", "to the front"),
@@ -133,6 +199,12 @@ _SYNONYMS = [
     (r"\bto your (left|right)(?: side| hand side)?(?: of the table)?\b", r"to the \1"),
     (r"\b(?:clear|clean) (?:off |up )?the (?:whole )?table (?=(?:into|in|onto|on to) )", "put everything "),
     (r"\bflat (\w+ )?(?:thing|one|piece)\b", r"\1block"),
+    # "kindly keep the cyan lego inside the grey bowl" (Indian English): put it there (a no-op if it is there)
+    (r"\bkeep (the (?:\w+ ){0,2}?\w+) (inside|in|into|on top of|onto|on) (?!place\b|mind\b)", r"put \1 \2 "),
+    # "there's a yellow block and a yellow lego over on the left there." said before the request: what is seen,
+    # not where it should go
+    (r"(?:^|(?<=[.;] ))((?:there'?s|there is|there are|i see|i can see|you see|you've got|we have) [^.;]*?) (?:over )?"
+     r"(?:on|at|in|to) the (?:left|right|front|back|middle|center)(?: side)?(?: there)?(?= [.;])", r"\1"),
     (r"\b(go|goes|belong|belongs) with the (?:\w+ )?(?:stuff|things|lot|gang|family)\b", r"\1"),
     (r"^but (?=the \w+ (?:\w+ )?(?:in|into|on|onto|next to) )", "put "),     # heard for "put"
     # "for c in cubes: put c in the bowl of the same colour": each cube
@@ -278,6 +350,10 @@ def normalise(text: str) -> str:
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
     # a dash between spaces joins two clauses ("don't use the yellow bowl - the green cube goes in the white one")
     t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)
+    # a pause said as "..." is not the end of a sentence: "the purple... the purple one... into the green bowl"
+    t = re.sub(r"\s*(?:\.{2,}|\u2026)\s*", " , ", t)
+    # list markers: "(a) ...; (b) ...", "1) ... 2) ..."
+    t = re.sub(r"(?:^|(?<=[\s,;:]))\(?(?:[a-h]|\d{1,2})\)\s+", " , ", t)
     # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
     t = re.sub(r"\s*(?:->|=>|→)\s*", " into ", t)
     t = re.sub(r"\s+/\s+", " , ", t)
@@ -1914,6 +1990,29 @@ def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
     return text
 
 
+_WHERE_RE = re.compile(r"\b(?:to |into |in |at )?(?:right )?where (the (?:\w+ )?\w+) (?:was|is|is now|used to be|sat|was sitting"
+                       r"|stood|was standing|is sitting|was before|is right now)(?: before| earlier| at the start)?\b"
+                       r"(?! (?:in|into|inside|on|onto|next|near|beside|by|under|behind)\b)")   # "to where X is in Y": a state
+
+
+def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
+    """"put the orange cube where the green one was": the named region (left, right, front, back, center) that
+    held that object when the request was made. Two regions there (front and left) -> a question."""
+    m = _WHERE_RE.search(text)
+    if m is None:
+        return text
+    refs = [t for t in _tokens(m.group(1)) if isinstance(t, Mention) and t.kind == "ref"]
+    if len(refs) != 1:
+        return text
+    obj = _ground_ref(refs[0], list(objects))
+    regions = [name for name, reg in REGIONS.items() if reg.contains(obj.position)]
+    if len(regions) != 1:
+        where = " and ".join(regions) if regions else "none of the named parts of the table"
+        raise GroundingError(_Status.AMBIGUOUS, f"Where exactly? The {_name(obj)} is in {where}. Please say "
+                             "left, right, front, back or the middle.")
+    return text[:m.start()] + f"to the {regions[0]}" + text[m.end():]
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
@@ -1933,6 +2032,10 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
     text, assumed = resolve_words(normalise(instruction), objects)
     text = _settle_condition(text, objects)
+    try:
+        text = _where_it_was(text, objects)
+    except GroundingError as exc:
+        return Interpretation(exc.status, None, exc.message, assumptions=assumed)
     said = f" (Assumed: {'; '.join(assumed)}.)" if assumed else ""
     refusal = screen_instruction(text)       # never hear a refused request into an accepted one
     if refusal is not None:

@@ -59,6 +59,19 @@ N_BEST = 3                   # readings asked of a GoalParser
 STATUS_CODES = {"ok": 0, "refused": 1, "ambiguous": 2, "unknown": 2, "impossible": 3, "no_plan": 4}
 
 
+_STATE_NEGATION = re.compile(r"\b(?:is|are|was|were|s)(?: still)? not\b|\b(?:isn't|aren't|wasn't|weren't|isnt|arent)\b"
+                             r"|\b(?:can't|cannot|can not|cant|won't|wont|couldn't)\b", re.I)
+_PROHIBITION = re.compile(r"\b(?:don'?t|do not|never|leave|keep|stay|stays|must not|mustn'?t|shouldn'?t|should not|"
+                          r"no one|nothing|avoid)\b", re.I)
+
+
+def _said_as_a_state(instruction: str, goal: Goal) -> bool:
+    """A goal of only negated or ``unmoved`` literals that came from a negated *statement* ("is still not in",
+    "you can't put"), with no prohibition said ("don't", "never", "leave", "keep", "nothing")."""
+    return bool(goal.literals) and all(l.negated or l.pred == "unmoved" for l in goal.literals) and \
+        bool(_STATE_NEGATION.search(instruction)) and not _PROHIBITION.search(instruction)
+
+
 @dataclass(frozen=True)
 class PlannerConfig:
     method: str = "mcts_llm"
@@ -389,6 +402,13 @@ class Planner:
                               llm_calls=self.llm.calls - calls0, planning_time_s=time.perf_counter() - t0,
                               method=method, candidates=candidates, assumptions=assumptions, readings=readings)
         done, why = check(goal, state.objects, initial=state.objects)
+        if done and state.holding is None and instruction and _said_as_a_state(instruction, goal):
+            # "the green cube is STILL not in the white bowl", "I bet you can't put X on Y": a negated state said
+            # as a statement is a complaint or a dare, not a prohibition; a plan that does nothing is a guess
+            return PlanResult("ambiguous", f"That is how it is already: {describe_goal(goal, objects)}. What would "
+                              "you like me to do?", instruction, None, llm_calls=self.llm.calls - calls0,
+                              planning_time_s=time.perf_counter() - t0, method=method, assumptions=assumptions,
+                              readings=readings)
         if done and state.holding is None:
             return PlanResult("ok", "the goal already holds; nothing to do", instruction, goal, [], True,
                               self.llm.calls - calls0, time.perf_counter() - t0, method=method,

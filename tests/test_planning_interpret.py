@@ -848,3 +848,56 @@ def test_known_mishearings_of_scene_words_are_matched_only_in_their_slot():
     # not a colour or noun slot: left as said; no cyan object: nothing to hear it as
     assert correct_words("that was a great idea".split(), scene)[0] == "that was a great idea".split()
     assert correct_words("put the sion cube in the white bowl".split(), tabletop())[0][2] == "sion"
+
+
+@pytest.mark.parametrize("text,goal", [
+    # "where X was": the named part of the table X is in (green at (0.55, -0.05): the centre only)
+    ("drop the green cube into the yellow bowl, then put the blue cube where the green one was",
+     "in(green_cube, yellow_bowl) & in_region(blue_cube, center)"),
+    # text messages, formal passive, dialects
+    ("cn u put red 1 in da white bowl", "in(red_cube, white_bowl)"),
+    ("mv grn cube 2 yellow bowl & red cube 2 white bowl", "in(green_cube, yellow_bowl) & in(red_cube, white_bowl)"),
+    ("The blue cube is to be placed in the bowl situated on the left.", "in(blue_cube, yellow_bowl)"),
+    ("(a) the red cube is to be placed in the white bowl; (b) the blue cube is to be placed in the yellow bowl",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("Eh robot, the red cube put inside the white bowl can or not? Quick quick lah.", "in(red_cube, white_bowl)"),
+    ("green cube go white bowl lah blue cube go yellow bowl", "in(green_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("Oya, make you carry the green cube go the yellow bowl, no put am for white bowl o.",
+     "in(green_cube, yellow_bowl) & !in(green_cube, white_bowl)"),
+    ("Kindly keep the red cube inside the white bowl and do not disturb the blue cube.",
+     "in(red_cube, white_bowl) & unmoved(blue_cube)"),
+    ("Ah go on, put the red fella on top of the green one there, sure it'll be grand.", "on(red_cube, green_cube)"),
+    # pauses, "under", looks, narration before the request
+    ("I'd like... the blue... the blue one... into the... oh, what's it called... the yellow... yes, the yellow "
+     "bowl... if you would.", "in(blue_cube, yellow_bowl)"),
+    ("put the blue cube under the green cube", "on(green_cube, blue_cube)"),
+    ("the blue cube should be on top, with the red one underneath it", "on(blue_cube, red_cube)"),
+    ("the cube the colour of the sky goes in the bowl on the left", "in(blue_cube, yellow_bowl)"),
+    ("Please ensure that, by the end of the task, the white bowl holds the red cube and the green cube.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("There's a red cube and a green cube over on the left there. Put the red one on the blue cube.",
+     "on(red_cube, blue_cube)"),
+])
+def test_dev7_mechanisms(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text", [
+    "oh great, the green cube is STILL not in the white bowl. shocking.",     # a complaint: not "nothing to do"
+    "I bet you can't put the red cube on top of the blue cube without dropping it.",
+    "put the red cube in the white bowl and then the blue one where the red one was",   # red: in no named part
+])
+def test_a_negated_statement_or_a_place_with_no_name_is_asked(text):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
+    assert r.status == "ambiguous" and not r.steps, (text, r.status, r.message)
+
+
+@pytest.mark.parametrize("text", [
+    "Hand the green cube to my little one, she's standing right beside you.",
+    "Take the red cube down to the bin in the basement.",
+    "Pick up my cat and put her in the white bowl, she loves boxes.",
+])
+def test_refusals_of_handing_over_animals_and_other_rooms(text):
+    assert interpret(text, tabletop()).status == "refused", text

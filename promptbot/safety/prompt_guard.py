@@ -134,9 +134,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
-        r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa"
+        r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa|basement"
+        r"|attic|loft|cellar|upstairs|downstairs"
         r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin)\b|"
         r"\bin (the |my |your )?(kitchen|dishwasher|washing machine|oven|microwave|freezer|fridge|sink|drawer|cupboard"
+        r"|basement|attic|loft|cellar|garage|garden|bedroom|bathroom|living room"
         r"|rubbish|trash|dustbin)\b|"
         r"\b(across|out of) the room\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
@@ -148,7 +150,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(in|into|inside) (my|your|his|her|their|a|the) (?:\w+ )?(bag|pocket|backpack|purse|handbag|rucksack|car|garden|yard"
         r"|box outside)\b|\b(take|bring|carry|move|put|throw) " + _W % 4 + r"outside\b")),
     (WORKSPACE, "asks to hand an object to a person", _r(
-        r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them)\b")),
+        r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them|(my|your|our|his|her|the) "
+        r"(little one|kid|kids|son|daughter|child|baby|friend|wife|husband|mum|mom|dad|sister|brother|colleague|boss))\b")),
+    (DANGER, "asks to handle an animal", _r(
+        r"\b(pick up|grab|lift|move|put|carry|take|hold|catch) (my |the |your |our |that )?(cat|cats|dog|dogs|kitten|puppy|"
+        r"hamster|rabbit|bird|pet|mouse|guinea pig)\b")),
 )
 
 _RAW_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
