@@ -1480,6 +1480,10 @@ def _b_unsafe(s, rng):
     return text, _lit("in", m.id, c.id), ("control",), ()
 
 
+# the first builders (issue 20's list): generate(n, seed, builders=ISSUE_BUILDERS) gives the data the
+# committed adapter was trained on, item for item
+ISSUE_BUILDERS = ("basic", "synonym", "coordination", "anaphora", "exclusion", "negation", "ordering", "sequencing",
+                  "self_correction", "telegraphic", "multi_sentence", "put_away", "sort", "clarify", "refuse")
 NO_POLITE_PREFIX = {"speaker_opposite"}     # these open with a sentence of their own ("I'm across the table ...")
 NEW_PHENOMENON_TAGS = ("spatial", "goal_state", "speaker_opposite", "code_switch", "colour_shade", "contrast", "unsafe")
 

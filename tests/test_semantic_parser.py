@@ -257,6 +257,13 @@ def test_new_builders_parse_and_ground_in_their_scenes(name):
     assert all(want in e.phenomena for e in examples)
 
 
+def test_issue_builders_are_the_first_in_the_mixture():
+    # their weights and order are what generate(builders=ISSUE_BUILDERS) needs to repeat the earlier data
+    assert list(parse_data.BUILDERS)[:len(parse_data.ISSUE_BUILDERS)] == list(parse_data.ISSUE_BUILDERS)
+    assert not set(parse_data.ISSUE_BUILDERS) & set(NEW_BUILDERS)
+    assert set(parse_data.BUILDERS) == set(parse_data.ISSUE_BUILDERS) | set(NEW_BUILDERS)
+
+
 def test_generate_rejects_unknown_builders():
     with pytest.raises(ValueError, match="unknown builders"):
         parse_data.generate(5, builders=["basic", "telepathy"])
