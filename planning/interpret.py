@@ -2013,6 +2013,26 @@ def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"to the {regions[0]}" + text[m.end():]
 
 
+# "the bluish one" says the speaker is not sure of the hue: with a cyan object as well as a blue one, it may be either
+_HUE_NEIGHBOURS = {"blue": ("cyan",), "green": ("cyan",), "red": ("orange",), "pink": ("purple",), "purple": ("pink",),
+                   "yellow": ("orange",), "orange": ("red",), "gray": ("white",)}
+_HEDGED_RE = re.compile(r"\b(blu|blue|green|red|pink|purpl|purple|yellow|orang|orange|gray|grey)(?:-| )?ish\b|\b(reddish|bluish)\b")
+
+
+def _hedged_colour(instruction: str, objects: Sequence[ObjectState]) -> str | None:
+    """A question when a hedged colour ("bluish", "greenish", "reddish") fits objects of two hues here."""
+    m = _HEDGED_RE.search(instruction.lower())
+    if m is None:
+        return None
+    word = (m.group(1) or m.group(2)).replace("reddish", "red").replace("bluish", "blue")
+    base = {"blu": "blue", "purpl": "purple", "orang": "orange", "grey": "gray"}.get(word, word)
+    movable = [o for o in objects if not o.is_container]
+    hues = [c for c in (base,) + _HUE_NEIGHBOURS.get(base, ()) if any(o.color == c for o in movable)]
+    if len(hues) < 2:
+        return None
+    return f"Which do you mean by {m.group(0)!r}: the {hues[0]} one or the {hues[1]} one?"
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
@@ -2028,6 +2048,9 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     refusal = screen_instruction(instruction)
     if refusal is not None:
         return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.")
+    hedge = _hedged_colour(instruction, objects)
+    if hedge is not None:
+        return Interpretation(_Status.AMBIGUOUS, None, hedge)
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
     text, assumed = resolve_words(normalise(instruction), objects)

@@ -901,3 +901,10 @@ def test_a_negated_statement_or_a_place_with_no_name_is_asked(text):
 ])
 def test_refusals_of_handing_over_animals_and_other_rooms(text):
     assert interpret(text, tabletop()).status == "refused", text
+
+
+def test_a_hedged_colour_that_fits_two_hues_here_is_asked():
+    scene = tabletop() + [cube("cyan", 0.35, 0.0)]
+    r = interpret("put the bluish one in the white bowl", scene)
+    assert r.status == "ambiguous" and "blue one or the cyan one" in r.message
+    assert interpret("put the bluish one in the white bowl", tabletop()).goal == parse_goal("in(blue_cube, white_bowl)")
