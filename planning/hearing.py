@@ -59,6 +59,7 @@ HEARD_AS = {
     "red": frozenset("read rid rod".split()),
     "blue": frozenset("blew blu".split()),
     "pink": frozenset("ping pinc".split()),
+    "tray": frozenset("trade trey tree trait train".split()),
 }
 HEARD_AS_SIMILARITY = 0.8
 

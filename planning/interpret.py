@@ -138,9 +138,9 @@ _SYNONYMS = [
     (r"(?<=\w) 2 (?=(?:the |a )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|bowl|tray)\b)",
      " to "),
     # formal and passive: "the blue cube is to be placed in the bowl situated closest to the robot"
-    (r"\b(the (?:\w+ )?\w+) (?:is|are) (?:to be|being) (?:placed|put|moved|set|positioned|deposited) "
-     r"(in|into|inside|on|onto|upon|on top of|next to|beside)\b", r"put \1 \2"),
-    (r"\b(the (?:\w+ )?\w+) (?:is|are) to (?:go|be) (in|into|inside|on|onto|upon|next to)\b", r"put \1 \2"),
+    (r"\b(?:is|are) (?:to be|being) (?:placed|put|moved|set|positioned|deposited) (in|into|inside|on|onto|upon|on top of"
+     r"|next to|beside)\b", r"goes \1"),
+    (r"\b(?:is|are) to (?:go|be) (in|into|inside|on|onto|upon|next to)\b", r"goes \1"),
     (r"\b(the (?:\w+ )?\w+) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched|unmoved)",
      r"\1 stays where it is"),
     (r"\b(?:which|who) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched)", "which stays where it is"),
@@ -169,6 +169,12 @@ _SYNONYMS = [
     (r"\b(on|in|into)(?:\s*,)+\s*\1\b", r"\1"), (r"^(put|place|move|stack)(?:\s*,)+\s*", r"\1 "),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "the red cube for the pink bowl" (it is meant for it): in it
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|one|mug)) for (the (?:\w+ )?(?:bowl|tray))\b", r"\1 in \2"),
+    # "then cyan orange green red on top": colours listed without commas
+    (r"\b(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:red|green|blue|yellow|purple"
+     r"|orange|cyan|pink|white|black|brown|gray)\b){2,}", lambda m: " , ".join(m.group(0).split())),   # three or more
+    (r"\b(?:sigh|sai) (?:and|an|en) (?=(?:cube|block|lego|bowl|one)\b)", "cyan "),
     (r"\b(the (?:\w+ )?\w+) should be on top (?:, )?(?:with|and) (the (?:\w+ )?\w+) (?:underneath|under|below|beneath)"
      r"(?: it| that)?\b", r"put \1 on \2"),
     # things named by what they look like: "the cube that looks like a little lemon", "the colour of the sky"
@@ -185,7 +191,7 @@ _SYNONYMS = [
     (r"\bsnow colou?red\b", "white"), (r"\bcoal colou?red\b", "black"), (r"\bflamingo colou?red\b", "pink"),
     (r"\bthe ((?:\w+ )?(?:cube|block|lego|one|bowl|tray)) (yellow|green|blue|cyan|red|brown|orange|purple|white|black|pink)"
      r"\b(?= ,| put| goes| go\b| \.|$)", r"the \2 \1"),
-    (r"\bchocolate bar looking thing\b|\bchocolate bar\b", "brown block"), (r"\b(?:bumpy|studded|knobbly) (\w+ )?(?:thing|piece|one)\b", r"\1lego"),
+    (r"\b(?:brown|chocolate) bar(?: looking)?(?: thing)?\b", "brown block"), (r"\b(\w+) looking (thing|one)\b", r"\1 \2"), (r"\b(?:bumpy|studded|knobbly) (\w+ )?(?:thing|piece|one)\b", r"\1lego"),
     (r"\b(?:(?:flat|long|squarish|square) )+(\w+ )?(?:slab|plank|bar|piece|thing)\b", r"\1block"),
     (r"\b(\w+ )?(?:slab|plank)\b", r"\1block"),
     # "the cube sitting all alone at the front right", "in the front left corner", "along the front edge"
@@ -672,6 +678,12 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
         named = {(c, lab) for c, lab in re.findall(rf"\b({'|'.join(COLORS)}) (\w+)", text)}
         rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
         if len(rest) == 1:      # "the other bowl": the one bowl not named
+            text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
+    # "the bowl that isn't blue", "the bowl that's not green": the one of that kind in another colour, when one
+    for m in list(re.finditer(rf"\bthe (bowl|tray|cube|block|lego|mug) (?:that|which)(?: is not| isn't| isnt|'s not|s not"
+                              rf"| is n't) ({'|'.join(COLORS)})(?: (?:one|bowl|tray|cube|block|lego|mug))?\b", text))[::-1]:
+        rest = [o for o in objects if o.label == m.group(1) and o.color != m.group(2)]
+        if len(rest) == 1:
             text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
     # "keep X out of Y" is "don't put X in Y"
     text = re.sub(r"\bkeep (it|them|(?:the )?\w+ \w+) out of\b", r"don't put \1 in", text)

@@ -908,3 +908,15 @@ def test_a_hedged_colour_that_fits_two_hues_here_is_asked():
     r = interpret("put the bluish one in the white bowl", scene)
     assert r.status == "ambiguous" and "blue one or the cyan one" in r.message
     assert interpret("put the bluish one in the white bowl", tabletop()).goal == parse_goal("in(blue_cube, white_bowl)")
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("the blue cube goes in the bowl that isn't yellow", "in(blue_cube, white_bowl)"),
+    ("the green cube goes in the bowl that's not white", "in(green_cube, yellow_bowl)"),
+    ("All cubes other than the red one are to be placed in the white bowl.",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("Oya, make you put the red cube for the white bowl, and the blue one for the yellow bowl.",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_the_one_not_of_a_colour_passives_and_for(text, goal):
+    _assert_reads(text, goal, planner=True)
