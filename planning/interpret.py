@@ -167,6 +167,11 @@ _SYNONYMS = [
     (r"\bthe ((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))(?:\s*,)+\s*the \1\b", r"the \1"),
     (r"\b(in|into|on|onto|on top of|next to) the(?:\s*,)+\s*the\b", r"\1 the"),
     (r"\b(on|in|into)(?:\s*,)+\s*\1\b", r"\1"), (r"^(put|place|move|stack)(?:\s*,)+\s*", r"\1 "),
+    (r"\bthe(?:\s*,)+\s*(?=(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)\b)", "the "),
+    (r"\bthe (cube|block|lego|bowl|tray|mug|one) (?:that|which)(?:'s| is) (red|green|blue|yellow|purple|orange|cyan|pink"
+     r"|white|black|brown|gray)\b", r"the \2 \1"),
+    (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
+     r"\1 \2 the"),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
     # "the red cube for the pink bowl" (it is meant for it): in it

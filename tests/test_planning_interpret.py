@@ -920,3 +920,11 @@ def test_a_hedged_colour_that_fits_two_hues_here_is_asked():
 ])
 def test_the_one_not_of_a_colour_passives_and_for(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Would you... put the blue... the blue one... on... on top of the... red. Yes. That one.", "on(blue_cube, red_cube)"),
+    ("the cube that's blue, put it on the red one", "on(blue_cube, red_cube)"),
+])
+def test_pauses_around_a_colour_and_a_colour_said_after_the_noun(text, goal):
+    _assert_reads(text, goal, planner=True)
