@@ -174,6 +174,9 @@ _SYNONYMS = [
      r"\1 \2 the"),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "the blue cube doesn't belong in the blue bowl, put it in the other one": a prohibition, then the request
+    (r"(?:^|(?<=[,.;] ))(the (?:\w+ )?\w+) (?:doesn'?t|does not|don'?t|do not) belong (in|on|inside|on top of) ",
+     r"don't put \1 \2 "),
     # "the red cube for the pink bowl" (it is meant for it): in it
     (r"\b(the (?:\w+ )?(?:cube|block|lego|one|mug)) for (the (?:\w+ )?(?:bowl|tray))\b", r"\1 in \2"),
     # "then cyan orange green red on top": colours listed without commas

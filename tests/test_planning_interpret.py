@@ -928,3 +928,8 @@ def test_the_one_not_of_a_colour_passives_and_for(text, goal):
 ])
 def test_pauses_around_a_colour_and_a_colour_said_after_the_noun(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+def test_doesnt_belong_is_a_prohibition_before_the_request():
+    _assert_reads("the red cube doesn't belong in the yellow bowl, put it in the other one",
+                  "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)", planner=True)
