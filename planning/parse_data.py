@@ -1354,27 +1354,25 @@ def _b_undo_correction(s, rng):
     bases = [o for o in s.movables if o.label in STACKABLE]
     if mode == "whole_on" and len(bases) >= 2:
         b1, b2 = rng.sample(bases, 2)
-        m2 = rng.choice([o for o in s.movables if o.id not in (b2.id,)])
+        m2 = rng.choice([o for o in s.movables if o.id != b2.id])
         m1 = rng.choice([o for o in s.movables if o.id != b1.id])
-        if m2.id == b2.id:
-            return None
-        x1, y1 = refer(m1, s, rng), refer(b1, s, rng)
-        x2, y2 = refer(m2, s, rng, rng.choice(["full", "bare"])), refer(b2, s, rng, rng.choice(["full", "bare"]))
-        if not all((x1, y1, x2, y2)) or (m1.id, b1.id) == (m2.id, b2.id):
-            return None
-        fix = rng.choice([f"{x2} {_on(rng)} {y2}", f"I meant {x2} {_on(rng)} {y2}", f"put {x2} {_on(rng)} {y2}"])
-        return (f"{_put(rng)} {x1} {_on(rng)} {y1}{stop}{undo}, {fix}", _lit("on", m2.id, b2.id),
-                ("self_correction",), ())
+        return _said_again(s, rng, (m1, b1), (m2, b2), _on, "on", stop + undo)
     if not s.containers:
         return None
     m2 = rng.choice(s.movables)
     c1, c2 = rng.choice(s.containers), rng.choice(s.containers)
-    x1, cc1 = refer(m, s, rng), refer(c1, s, rng)
-    x2, cc2 = refer(m2, s, rng, rng.choice(["full", "bare"])), refer(c2, s, rng, rng.choice(["full", "bare"]))
-    if not all((x1, cc1, x2, cc2)) or (m.id, c1.id) == (m2.id, c2.id):
+    return _said_again(s, rng, (m, c1), (m2, c2), _in, "in", stop + undo, " instead")
+
+
+def _said_again(s, rng, first, meant, prep, pred: str, taken_back: str, tail: str = ""):
+    """"put A <prep> B<taken_back>, C <prep> D": the relation said again, in full, after it was taken back."""
+    x1, y1 = refer(first[0], s, rng), refer(first[1], s, rng)
+    x2 = refer(meant[0], s, rng, rng.choice(["full", "bare"]))
+    y2 = refer(meant[1], s, rng, rng.choice(["full", "bare"]))
+    if not all((x1, y1, x2, y2)) or (first[0].id, first[1].id) == (meant[0].id, meant[1].id):
         return None
-    fix = rng.choice([f"{x2} {_in(rng)} {cc2}", f"I meant {x2} {_in(rng)} {cc2}", f"put {x2} {_in(rng)} {cc2} instead"])
-    return (f"{_put(rng)} {x1} {_in(rng)} {cc1}{stop}{undo}, {fix}", _lit("in", m2.id, c2.id),
+    fix = rng.choice([f"{x2} {prep(rng)} {y2}", f"I meant {x2} {prep(rng)} {y2}", f"put {x2} {prep(rng)} {y2}{tail}"])
+    return (f"{_put(rng)} {x1} {prep(rng)} {y1}{taken_back}, {fix}", _lit(pred, meant[0].id, meant[1].id),
             ("self_correction",), ())
 
 
