@@ -58,6 +58,8 @@ _MOTION = r"move|moving|touch|touching|disturb|shift|budge|alone|where (it is|th
 _NOUNS = "|".join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS) | {"one", "ones"}, key=len, reverse=True))
 _PLACE_WORDS = r"\b(in|into|inside|on|onto|to|next to|near|beside|by|from|out of)\b"
 _STATE = r"belong|belongs|matter|fit|fits|need to worry|care|mind|look|seem"
+# a sentence that tells what is on the table before the request: "there's a yellow block over on the left."
+NARRATION = r"there'?s|there is|there are|i see|i can see|you see|you've got|we have"
 _BOUNDARY = re.compile(r"[,.;:!?]| and | then | but | while | so ")
 _MATCH = (r"\bmatch(es|ing)?\b|\bsame colou?r\b|\b(its|their) (own )?(colou?rs?|bowls?|trays?|containers?|dish(es)?)\b"
           r"|\bby colou?r\b")
@@ -91,7 +93,7 @@ def _norm(text: str) -> str:
     t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)      # a dash between spaces joins two clauses
     # "there's a yellow block and a yellow lego over on the left. put the yellow one ...": what is seen is told
     # before the request; the objects it names need not be in the reading
-    t = re.sub(r"(?:^|(?<=[.;!?] ))(?:there'?s|there is|there are|i see|i can see|you see|you've got|we have) [^.;!?]*[.;!?]",
+    t = re.sub(rf"(?:^|(?<=[.;!?] ))(?:{NARRATION}) [^.;!?]*[.;!?]",
                " . ", t)
     t = re.sub(r"[^a-z0-9,;.:!?' ]", " ", t)
     t = re.sub(r"([,;.:!?])", r" \1 ", t)

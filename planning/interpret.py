@@ -29,7 +29,7 @@ from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.planning.accounting import BESIDE_TELLS_WHICH
+from promptbot.planning.accounting import BESIDE_TELLS_WHICH, NARRATION
 from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
@@ -217,7 +217,7 @@ _SYNONYMS = [
     (r"\bkeep (the (?:\w+ ){0,2}?\w+) (inside|in|into|on top of|onto|on) (?!place\b|mind\b)", r"put \1 \2 "),
     # "there's a yellow block and a yellow lego over on the left there." said before the request: what is seen,
     # not where it should go
-    (r"(?:^|(?<=[.;] ))((?:there'?s|there is|there are|i see|i can see|you see|you've got|we have) [^.;]*?) (?:over )?"
+    (rf"(?:^|(?<=[.;] ))((?:{NARRATION}) [^.;]*?) (?:over )?"
      r"(?:on|at|in|to) the (?:left|right|front|back|middle|center)(?: side)?(?: there)?(?= [.;])", r"\1"),
     (r"\b(go|goes|belong|belongs) with the (?:\w+ )?(?:stuff|things|lot|gang|family)\b", r"\1"),
     (r"^but (?=the \w+ (?:\w+ )?(?:in|into|on|onto|next to) )", "put "),     # heard for "put"
@@ -316,7 +316,7 @@ _FOREIGN_WORDS = {
     **dict.fromkeys("y et und".split(), "and"), "o": "or", "del": "of the", "al": "to the",
     **dict.fromkeys("bitte danke porfa gracias merci".split(), ""),
 }
-_COLOUR_WORDS = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray"
+_COLOUR_WORDS = "|".join(COLORS)
 
 
 def _translate(t: str) -> str:
