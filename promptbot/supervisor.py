@@ -30,8 +30,8 @@ log = logging.getLogger("promptbot.supervisor")
 
 RESTART_WINDOW_S = 60.0      # restarts are counted over this window [s]
 MAX_RESTARTS_IN_WINDOW = 5   # more than this and the node is given up
-READY_RESTART_S = 60.0       # a start that has not answered ready after this long is killed for a respawn [s]
-HANG_RESTART_S = 45.0        # so is a node that answered ready and then not for this long [s]
+READY_RESTART_S = 60.0       # a start whose health probe has not answered at all after this long is killed [s]
+HANG_RESTART_S = 45.0        # so is a node that answered and then has not for this long [s]
 
 
 @dataclass
@@ -196,12 +196,14 @@ class Supervisor:
             return False
         return True
 
-    def restart_unready(self, watchdog: "ReadyWatchdog", ready: dict[str, bool], now: float | None = None) -> list[str]:
+    def restart_unready(self, watchdog: "ReadyWatchdog", answered: dict[str, bool],
+                        now: float | None = None) -> list[str]:
         """SIGKILL (for the poll to respawn) every running node that ``watchdog`` finds overdue: it
-        never came up, or it hung; ``ready``: each probed node's latest answer. Returns events."""
+        never became reachable, or it hung; ``answered``: whether each probed node answered its
+        latest probe at all (ready or not). Returns events."""
         now = time.monotonic() if now is None else now
         events = []
-        for name, ok in ready.items():
+        for name, ok in answered.items():
             if name not in self._procs or not self.alive(name):
                 continue            # not ours, or dead: respawning it is poll()'s business
             why = watchdog.overdue(name, self.starts(name), self.started_at(name), ok, now)
@@ -346,14 +348,17 @@ class Readiness:
 
 
 class ReadyWatchdog:
-    """Which running nodes to kill for a respawn: a start that never came up, or a node that hung.
+    """Which running nodes to kill for a respawn: a start that never became reachable, or a node that hung.
 
-    * A start that ran ``start_limit_s`` without once answering ready. A process can be alive,
+    Liveness only: a node that answers "not ready" (the planner loading a large LLM on a slow board,
+    for as long as that takes) is alive and is left alone; only a probe with no answer counts.
+
+    * A start that ran ``start_limit_s`` without once answering its probe. A process can be alive,
       loaded and spinning, yet unreachable: in a chaos run a policy node respawned within
       milliseconds of its SIGKILL logged "loaded", but no probe or action client ever discovered it
       (its middleware's shared-memory port could not be opened), and the graph waited for good.
-    * A node that answered ready before and has not for ``hang_limit_s`` (a deadlock, a thread
-      that died, a lost connection): like a bond timeout. The limit is far above any wait in normal
+    * A node that answered before and has not for ``hang_limit_s`` (a deadlock, a lost
+      connection): like a bond timeout. The limit is far above any wait in normal
       work (chaos SIGSTOPs last at most 5 s, the slowest callback about 2 s).
 
     Each start, and each hang, is reported once; pure (times are monotonic seconds).
@@ -364,26 +369,27 @@ class ReadyWatchdog:
             raise ValueError(f"limits must be > 0, got {start_limit_s}, {hang_limit_s}")
         self.start_limit_s, self.hang_limit_s = float(start_limit_s), float(hang_limit_s)
         self._start: dict[str, int] = {}              # the start last seen
-        self._last_ready: dict[str, float | None] = {}  # that start's latest ready answer
+        self._last_answer: dict[str, float | None] = {}  # that start's latest answer
         self._reported: dict[str, bool] = {}
         self._lock = threading.Lock()       # the soak's main and chaos threads both probe
 
-    def overdue(self, name: str, starts: int, started_at: float | None, ready: bool, now: float) -> str | None:
-        """Why to kill the node now ("never ready" / "hung"), or None. ``starts``: the supervisor's
-        count of the node's starts; ``ready``: this probe's answer; ``started_at``, ``now`` [s]."""
+    def overdue(self, name: str, starts: int, started_at: float | None, answered: bool, now: float) -> str | None:
+        """Why to kill the node now (never reachable / hung), or None. ``starts``: the supervisor's
+        count of the node's starts; ``answered``: whether this probe got any answer; ``started_at``,
+        ``now`` [s]."""
         with self._lock:
             if self._start.get(name) != starts:
-                self._start[name], self._last_ready[name], self._reported[name] = starts, None, False
-            if ready:
-                self._last_ready[name], self._reported[name] = now, False
+                self._start[name], self._last_answer[name], self._reported[name] = starts, None, False
+            if answered:
+                self._last_answer[name], self._reported[name] = now, False
                 return None
-            last = self._last_ready[name]
+            last = self._last_answer[name]
             if self._reported[name] or started_at is None:
                 return None
             if last is None and now - started_at >= self.start_limit_s:
                 self._reported[name] = True
-                return f"has not answered ready {now - started_at:.0f} s after its start #{starts}"
+                return f"has not answered its health probe {now - started_at:.0f} s after its start #{starts}"
             if last is not None and now - last >= self.hang_limit_s:
                 self._reported[name] = True
-                return f"answered ready before but not for {now - last:.0f} s (hung)"
+                return f"answered before but not for {now - last:.0f} s (hung)"
             return None

@@ -179,21 +179,22 @@ def test_nodes_die_with_a_killed_supervisor(tmp_path):
             parent.kill()
 
 
-def test_ready_watchdog_names_a_start_that_never_came_up_and_a_hang_once():
+def test_ready_watchdog_names_a_start_never_reachable_and_a_hang_once():
     from promptbot.supervisor import ReadyWatchdog
 
     w = ReadyWatchdog(start_limit_s=30.0, hang_limit_s=20.0)
-    assert w.overdue("vla", 5, 100.0, False, 120.0) is None           # still loading
-    assert "after its start #5" in w.overdue("vla", 5, 100.0, False, 131.0)   # 31 s, never ready
+    assert w.overdue("vla", 5, 100.0, False, 120.0) is None           # no answer yet: still starting
+    assert "after its start #5" in w.overdue("vla", 5, 100.0, False, 131.0)   # 31 s, never answered
     assert w.overdue("vla", 5, 100.0, False, 200.0) is None           # reported once per start
     assert w.overdue("vla", 6, 200.0, False, 210.0) is None           # its respawn gets its own 30 s
     assert w.overdue("vla", 6, 200.0, True, 215.0) is None
-    assert w.overdue("vla", 6, 200.0, False, 230.0) is None           # 15 s without: busy, stopped
+    assert w.overdue("vla", 6, 200.0, False, 230.0) is None           # 15 s without an answer: busy, stopped
     assert "hung" in w.overdue("vla", 6, 200.0, False, 236.0)         # 21 s without
     assert w.overdue("vla", 6, 200.0, False, 300.0) is None           # once per hang
     assert w.overdue("vla", 6, 200.0, True, 301.0) is None            # back: a new hang counts again
     assert "hung" in w.overdue("vla", 6, 200.0, False, 322.0)
     assert w.overdue("planner", 1, None, False, 1e6) is None          # no start time known
+    assert w.overdue("speech", 1, 0.0, True, 1e4) is None             # answers (ready or "loading"): alive
     with pytest.raises(ValueError):
         ReadyWatchdog(0.0)
 
@@ -214,7 +215,7 @@ def test_supervisor_kills_a_start_that_never_answers_ready(tmp_path):
         assert sup.restart_unready(watchdog, {"mute": False, "fine": True}) == []      # not yet
         time.sleep(0.6)
         events = sup.restart_unready(watchdog, {"mute": False, "fine": True, "other": False})
-        assert len(events) == 1 and events[0].startswith("mute has not answered ready")
+        assert len(events) == 1 and events[0].startswith("mute has not answered its health probe")
         wait_for(lambda: sup.poll() is not None and sup.alive("mute") and sup.pid("mute") != first, 10.0,
                  what="respawn")
         assert sup.starts("mute") == 2 and sup.starts("fine") == 1

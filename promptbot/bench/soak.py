@@ -672,8 +672,8 @@ def _command(driver: SoakDriver, kind: str, i: int, seed: int, world: str, wdir:
 
 
 class Restarter:
-    """The supervisor's watchdog over the bench's probes: a start that never answers ready, or a node
-    that stops answering, is killed for a respawn (promptbot.supervisor.ReadyWatchdog)."""
+    """The supervisor's watchdog over the bench's probes: a start whose probe never gets an answer, or
+    a node that stops answering, is killed for a respawn (promptbot.supervisor.ReadyWatchdog)."""
 
     def __init__(self, supervisor, log):
         from promptbot.supervisor import ReadyWatchdog
@@ -685,7 +685,7 @@ class Restarter:
     def __call__(self, results: dict) -> None:
         self.waiting_for = {n: ("ready=False: " if h.answered else "") + (h.message or "no answer")
                             for n, h in results.items() if not h.ready}
-        for e in self.sup.restart_unready(self.watchdog, {n: h.ready for n, h in results.items()}):
+        for e in self.sup.restart_unready(self.watchdog, {n: h.answered for n, h in results.items()}):
             self.events.append({"node": e.split(" ", 1)[0], "event": e})
             self.log(f"bench soak: watchdog: {e}")
 

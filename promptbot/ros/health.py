@@ -99,8 +99,8 @@ class GraphWatch:
 
     ``step()`` probes every node once and returns printable events; ``readiness`` holds the
     state, the first time the graph was ready and each node's time-to-ready after going down.
-    A start that never answers ready within ``ready_restart_s`` is killed for a respawn
-    (:class:`promptbot.supervisor.ReadyWatchdog`), and so is a node that stops answering.
+    A start whose probe never gets an answer within 60 s is killed for a respawn, and so is a node
+    that stops answering for 45 s (:class:`promptbot.supervisor.ReadyWatchdog`).
     """
 
     def __init__(self, node: Node, supervisor, t0: float | None = None):
@@ -121,4 +121,4 @@ class GraphWatch:
                                          f"respawn #{starts - 1}")
         results = self.probe.probe(timeout_s)
         events = self.readiness.update(time.monotonic(), results)
-        return events + self.supervisor.restart_unready(self.watchdog, {n: h.ready for n, h in results.items()})
+        return events + self.supervisor.restart_unready(self.watchdog, {n: h.answered for n, h in results.items()})
