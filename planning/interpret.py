@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -117,7 +118,12 @@ _SYNONYMS = [
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
     (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
     (r"\blego (brick|block|piece)s?\b", "lego"),
-    (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar side\b", "back"),
+    (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar (?:side|edge|end)\b", "back"),
+    (r"\bnear (?:edge|end)\b", "front"),
+    # an engineer's words for the table and the robot: "the -y side of the workspace"
+    (r"\b(?:workspace|work ?space|work area|work surface|work ?cell)\b", "table"),
+    # "..., back": a region said again after the place it names ("to the far edge of the workspace, max x")
+    (r"\b(the (left|right|front|back|center)(?: side| edge| end)?(?: of the table)?) , (?:the )?\2\b", r"\1"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\b(?:please|pls|plz)\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
     # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
@@ -372,6 +378,9 @@ def normalise(text: str) -> str:
     t = re.sub(r"\s*(?:->|=>|→)\s*", " into ", t)
     t = re.sub(r"\s+/\s+", " , ", t)
     t = re.sub(r"\s+[+&]\s+", " and ", t)
+    t = _robot_axes(t)
+    # a word cut off and said again: "the blue cu- the blue cube" (a hyphen inside a word stays a word)
+    t = re.sub(r"(?<![\w-])[a-z]{1,8}-(?=\s)", " ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
@@ -381,7 +390,50 @@ def normalise(text: str) -> str:
     t = re.sub(r"([,;.:])", r" \1 ", t)
     t = " ".join(t.split())
     t = re.sub(r"(?:[,;:] )+(?=[,;:.](?: |$))", "", t)      # ", ," left where a filler was cut out
-    return t.strip(" ,;:")
+    return collapse_repeats(t).strip(" ,;:")
+
+
+_REPEAT_RE = re.compile(r"\b((?:[a-z']+ ){0,2}[a-z']+)( ,)? \1\b")
+# words said twice across a pause that are never two parts of a request ("red in blue, blue in red" is two)
+_STUTTER_WORDS = frozenset("the a an to in into on onto it i and then so put move take place pick can you".split())
+
+
+def _once(m: re.Match) -> str:
+    unit = m.group(1)
+    if m.group(2) and " " not in unit and unit not in _STUTTER_WORDS:
+        return m.group(0)
+    return unit
+
+
+def collapse_repeats(t: str) -> str:
+    """A word or two said twice while the speaker finds the next: "the the tray", "can you , can you put",
+    "next to , next to the cube" -> said once. Across a pause, one content word stays twice: "red in blue ,
+    blue in red"."""
+    for _ in range(4):
+        new = _REPEAT_RE.sub(_once, t)
+        if new == t:
+            return t
+        t = new
+    return t
+
+
+# The robot's own frame, as an engineer names it (x away from the robot, +y its left; the regions are
+# the robot's): "the +y side of the workspace" -> the left side of the table; "x 644 mm, y -259 mm"
+# keeps its sign as a word, for the coordinates below
+_AXIS_WORDS = [
+    (r"(?<![\w.])\+ ?y\b|\bpositive y\b|\b(?:max|maximum) y\b", " left "),
+    (r"(?<![\w.])[-\u2212] ?y\b(?! ?[=:]? ?[-+\u2212]? ?\d)|\bnegative y\b|\bminus y\b|\b(?:min|minimum) y\b", " right "),
+    (r"(?<![\w.])\+ ?x\b(?! ?[=:]? ?[-+\u2212]? ?\d)|\bpositive x\b|\b(?:max|maximum) x\b", " back "),
+    (r"(?<![\w.])[-\u2212] ?x\b(?! ?[=:]? ?[-+\u2212]? ?\d)|\bnegative x\b|\bminus x\b|\b(?:min|minimum) x\b", " front "),
+    (r"\b([xy]) ?[=:]? ?[-\u2212] ?(?=\d)", r"\1 minus "), (r"\b([xy]) ?[=:]? ?\+ ?(?=\d)", r"\1 "),
+    (r"(\d)\.(\d)", r"\1point\2"),
+]
+
+
+def _robot_axes(t: str) -> str:
+    for pat, rep in _AXIS_WORDS:
+        t = re.sub(pat, rep, t)
+    return t
 
 
 # --- scene-aware words: what people say -> the parser's words -------------------------------------
@@ -2033,6 +2085,50 @@ def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"to the {regions[0]}" + text[m.end():]
 
 
+_UNIT = r"(mm|cm|m|millimet(?:er|re)s?|centimet(?:er|re)s?|met(?:er|re)s?)"
+_COORD_RE = re.compile(
+    r"\b(?:the |an? )?(?:(\w+) )?(cube|block|lego|mug|object|thing|item|one|piece)s? (?:that is |that's |which is )?"
+    r"(?:located |sitting |lying |positioned |currently |right )?(?:at|near) (?:roughly |about |around |approximately "
+    r"|approx \. |approx |circa |ca \. )?(?:\( )?x (minus )?(\d+(?:point\d+)?) ?" + _UNIT + r"?(?: ,| and| ,? and)? "
+    r"y (minus )?(\d+(?:point\d+)?) ?" + _UNIT + r"?(?: \))?")
+COORD_MATCH_M = 0.06        # a named point further than this from every object of the kind names none of them [m]
+COORD_TIE_M = 0.02          # ... and two objects this close in distance to it are a tie (a question) [m]
+
+
+def _metres(value: str, unit: str | None) -> float:
+    v = float(value.replace("point", "."))
+    u = (unit or "")[:2]
+    if u in ("mm", "mi") or (not unit and v >= 100):
+        return v / 1000.0
+    if u in ("cm", "ce") or (not unit and v >= 2):
+        return v / 100.0
+    return v
+
+
+def _at_coordinates(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cube at roughly x 644 mm, y minus 259 mm": the object of that kind nearest that point of the table
+    (base frame), named by colour. Nothing there, or two as near -> a question."""
+    m = _COORD_RE.search(text)
+    if m is None:
+        return text
+    colour, kind = m.group(1), m.group(2)
+    x = _metres(m.group(4), m.group(5)) * (-1 if m.group(3) else 1)
+    y = _metres(m.group(7), m.group(8)) * (-1 if m.group(6) else 1)
+    generic = kind in ("object", "thing", "item", "one", "piece")
+    cands = [o for o in objects if not o.is_container and (generic or o.label == kind)
+             and (colour not in COLORS or o.color == colour)]
+    dist = sorted((math.hypot(o.position[0] - x, o.position[1] - y), _name(o)) for o in cands)
+    point = f"x {x * 1000:.0f} mm, y {y * 1000:.0f} mm"
+    if not dist or dist[0][0] > COORD_MATCH_M:
+        raise GroundingError(_Status.AMBIGUOUS, f"I see no {kind if not generic else 'object'} near {point}"
+                             f"{' (the nearest is the ' + dist[0][1] + f', {dist[0][0] * 100:.0f} cm away)' if dist else ''}."
+                             " Which one do you mean?")
+    if len(dist) > 1 and dist[1][0] - dist[0][0] < COORD_TIE_M:
+        raise GroundingError(_Status.AMBIGUOUS, f"Near {point} there are the {dist[0][1]} and the {dist[1][1]}. "
+                             "Which one do you mean?")
+    return text[:m.start()] + "the " + dist[0][1] + text[m.end():]
+
+
 # "the bluish one" says the speaker is not sure of the hue: with a cyan object as well as a blue one, it may be either
 _HUE_NEIGHBOURS = {"blue": ("cyan",), "green": ("cyan",), "red": ("orange",), "pink": ("purple",), "purple": ("pink",),
                    "yellow": ("orange",), "orange": ("red",), "gray": ("white",)}
@@ -2073,7 +2169,11 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return Interpretation(_Status.AMBIGUOUS, None, hedge)
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
-    text, assumed = resolve_words(normalise(instruction), objects)
+    try:
+        text = _at_coordinates(normalise(instruction), objects)
+    except GroundingError as exc:
+        return Interpretation(exc.status, None, exc.message)
+    text, assumed = resolve_words(text, objects)
     text = _settle_condition(text, objects)
     try:
         text = _where_it_was(text, objects)

@@ -1,14 +1,14 @@
 """Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
 
-``promptbot bench understanding --json [--split dev|dev2|...|dev6|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
+``promptbot bench understanding --json [--split dev|dev2|...|dev8|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
 
-The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev6,test}.jsonl``, see docs/understanding.md)
+The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev8,test}.jsonl``, see docs/understanding.md)
 was written by hand from linguistic phenomena, not from the parser's templates, before
-anyone tuned the interpreter. The dev split is six files: ``dev`` (the first 178 items),
+anyone tuned the interpreter. The dev split is eight files: ``dev`` (the first 178 items),
 ``dev2`` (181 items over 20 other scenes, written later by another hand, before it read the
-parser), ``dev3`` ... ``dev6`` (186, 187, 192 and 195 items over 20 more scenes each, written
-blind the same way, later again); ``--split dev`` runs all six and reports them together (``dev``)
-and apart (``dev1`` ... ``dev6``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
+parser), ``dev3`` ... ``dev8`` (186, 187, 192, 195, 193 and 199 items over 20 more scenes each,
+written blind the same way, later again); ``--split dev`` runs all eight and reports them together
+(``dev``) and apart (``dev1`` ... ``dev8``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
 instruction, its phenomenon tags and the expected answer:
 
 * ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
