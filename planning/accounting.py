@@ -50,7 +50,8 @@ _CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|i meant|hang on|h
             r"|undo that|undo it"
             r"|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
-_REST = r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others?|other \w+s|anything else|everything else)"
+_REST = (r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others|the other(?! (?:one|bowl|tray|cube|block|lego"
+         r"|mug|thing)\b)|other \w+s|anything else|everything else)")
 _SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
          r"|as well")       # "into bowl also red": the bowl that is red too, not a second placement
 _ONLY = r"only|just the"

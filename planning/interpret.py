@@ -118,6 +118,9 @@ _SYNONYMS = [
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
     (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
     (r"\blego (brick|block|piece)s?\b", "lego"),
+    # an amount, not a place: "move the green cube a bit" says no destination ("bit" is not "bin")
+    (r"\b(?:just )?(?:a (?:little |tiny |wee )?(?:bit|tad|touch|smidge|smidgen|nudge)|a little(?= ?(?:$|[,.;:]|to\b|towards?\b"
+     r"|further|closer|more|left|right|back|forward|over|up|down|away))|slightly|a few (?:centimet(?:er|re)s|cm|inches|millimet(?:er|re)s|mm))\b", ""),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar (?:side|edge|end)\b", "back"),
     (r"\bnear (?:edge|end)\b", "front"),
     # an engineer's words for the table and the robot: "the -y side of the workspace"
@@ -733,8 +736,10 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
         if rep:
             text = text[:m.start()] + f"{m.group(1)} {rep}" + text[m.end():]
     for m in list(re.finditer(r"\bthe other (bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)", text))[::-1]:
+        into = text[:m.start()].split()[-1:] in (["in"], ["into"], ["inside"])     # "... in the other one": a container
         label = m.group(1) if m.group(1) != "one" else next(
-            (_label_word(w) for w in reversed(text[:m.start()].split()) if _label_word(w)), None)
+            (_label_word(w) for w in reversed(text[:m.start()].split())
+             if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)), None)
         named = {(c, lab) for c, lab in re.findall(rf"\b({'|'.join(COLORS)}) (\w+)", text)}
         rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
         if len(rest) == 1:      # "the other bowl": the one bowl not named
@@ -1058,13 +1063,13 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     m = re.match(rf"(?:the )?(?:furthest|farthest|further|farther|most) (?:over )?(?:to (?:the |your )?)?"
                  rf"(left|right|back|front|forward)"
                  rf"(?: side)?(?=\s{_AFTER_REF}|$)", rest)
-    if m:
-        return "at:" + m.group(1).replace("forward", "front"), None, j + len(m.group(0).split())
+    if m:        # a superlative ("furthest back"): the one most that way, not any in that part of the table
+        return m.group(1).replace("forward", "front"), None, j + len(m.group(0).split())
     m = re.match(rf"(?:the )?(?:nearest|closest|closer|nearer)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
                  rf"(?: from {_YOU})?(?=\s{_AFTER_REF}|$)", rest)
     if m:
         side = "front" if re.match(r"(?:the )?(?:nearest|closest|closer|nearer)", m.group(0)) else "back"
-        return "at:" + side, None, j + len(m.group(0).split())
+        return side, None, j + len(m.group(0).split())
     end = "|$" if after_prep else ""
     m = re.match(rf"(?:on|at|to|in) the far (left|right|back|front)(?: side)?(?: of the table)?(?=\s{_AFTER_REF}{end})",
                  rest)
@@ -1077,8 +1082,8 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
         if m:
             sides = [g for g in m.groups() if g]
             return "at:" + "+".join(sides), None, j + len(m.group(0).split())
-    if m:
-        return "at:" + m.group(1), None, j + len(m.group(0).split())
+    if m:        # "on the far left": the one most that way; "on the left": one in that part of the table
+        return ("" if " far " in f" {m.group(0)} " else "at:") + m.group(1), None, j + len(m.group(0).split())
     m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|((?:right |just )?(?:next to"
                  r"|beside|by)|behind|in front of|(?:just |right )?(?:to the )?(?:left|right) of))"
                  r" (?:the |a )?(?:(" + "|".join(COLORS) + r") )?(\w+)", rest)
@@ -1096,7 +1101,8 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
                              color=color, text=m.group(0))
         way = m.group(1) or ""
         side = ("back" if "behind" in way else "front" if "front" in way else
-                "left" if "left of" in way else "right" if "right of" in way else "")
+                "left" if "left of" in way else "right" if "right of" in way else
+                "adj" if re.search(r"next to|beside|by", way) else "")
         return "near" + (":" + side if side else ""), anchor, j + len(m.group(0).split())
     return None, None, k
 
@@ -1110,6 +1116,7 @@ def _told_apart_here(out: list) -> bool:
 SIDE_MARGIN_M = 0.02    # [m] "behind the blue cube": at least this much further back than it
 NEAR_TIE_M = 0.03       # [m] "the cube closest to the mug": the next one must be this much further ...
 NEAR_TIE_RATIO = 1.2    # ... and this many times as far, or it is a question
+BESIDE_TIE_RATIO = 1.5  # "the cube next to the red one": beside it means clearly the nearest: 1.5 times as far
 
 
 def _tokens(text: str) -> list:
@@ -1570,6 +1577,8 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
                 raise
             ref = _ground_ref(replace(m.anchor, label="*"), objects)   # "next to the red one": any red thing
         way = m.superlative.partition(":")[2]      # "behind the blue one": further back than it, and so on
+        adjacent = way == "adj"                    # "the cube next to the red one": beside it, not the nearest of many
+        way = "" if adjacent else way
         axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}.get(way, (0, 0.0))
         ranked = sorted((o for o in cands if o.id != ref.id and
                          (not way or sign * (o.position[axis] - ref.position[axis]) > SIDE_MARGIN_M)),
@@ -1583,7 +1592,7 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         if len(ranked) > 1:
             d = [((o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2) ** 0.5
                  for o in ranked[:2]]
-            if d[1] - d[0] < NEAR_TIE_M or d[1] < NEAR_TIE_RATIO * d[0]:
+            if d[1] - d[0] < NEAR_TIE_M or d[1] < (BESIDE_TIE_RATIO if adjacent else NEAR_TIE_RATIO) * d[0]:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
                                      f"They are about as near the {_name(ref)}.")
         return ranked[0]
@@ -1599,6 +1608,11 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
 
         ranked = sorted(cands, key=lambda o: -toward(o))
         tie = PLACE_TIE_M if m.superlative.startswith("at:") else SUPERLATIVE_TIE_M
+        # "the cube on the left" with two cubes in the left part of the table: the place fits both
+        inside = [o for o in ranked if len(sides) == 1 and sides[0] in REGIONS and REGIONS[sides[0]].contains(o.position)]
+        if m.superlative.startswith("at:") and rank == 1 and len(inside) > 1:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(inside)}? Both are on the "
+                                 f"{sides[0]}." if len(inside) == 2 else f"Which {what} do you mean: {_listing(inside)}?")
         if rank > 1:
             if len(ranked) < rank:
                 raise GroundingError(_Status.IMPOSSIBLE, f"There are only {len(ranked)} {what}s.")
@@ -1776,7 +1790,9 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b", text) is None
     if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
-        if groups:    # "stack all the cubes except red and orange into one tower, any order"
+        listed = len(refs) >= 2 and not re.search(r"\b(?:bottom|base|top|middle|highest|lowest)\b(?!(?: one)? first| to"
+                                                   r"| up| down)|\b(?:all|every|each|everything|rest|others)\b", text)
+        if groups and not listed:    # "stack all the cubes except red and orange into one tower, any order"
             _parse_relations(toks)      # attaches "except ..." to the group
             members = [o for o in _ground_group(groups[0], objects) if o.id not in keep]
             out = _excluded(groups[0], objects)
@@ -1840,7 +1856,7 @@ def _compound_forms(text: str, objects: list[ObjectState], keep: set[str]) -> li
 
 # a tower told by its order or its places: "a tower ...", "stack: ...", "bottom to top", "build it bottom up:
 # red, cyan, yellow", "from the top down", "purple at the base", "bottom purple, then green, top orange"
-_TOWER_WORDS = (r"\b(tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
+_TOWER_WORDS = (r"\b((?<!\bno )(?<!\bnot a )(?<!\bwithout a )(?<!\bno need for a )tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
                 r"|(?:be|is) the highest"
                 r"|(at|on) the (bottom|base))\b")
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
@@ -1887,7 +1903,7 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
             head = ""
 
         # "(bottom first)", "top one first": how the list is told, not where this member goes
-        tail = re.sub(r"\b(bottom|top)(?: one)? first\b", "", tail)
+        tail = re.sub(r"\b(bottom|top|base)(?: one)? first\b", "", tail)
         place = ("bottom" if re.search(r"\b(bottom|base|lowest)\b(?! to| up)|^first\b", tail) or head in ("bottom", "base") else
                  "top" if re.search(r"\btop\b(?! of| to| down)|^last\b|\bhighest\b|\bon the very top\b", tail)
                  or head == "top" else
