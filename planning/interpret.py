@@ -1116,7 +1116,7 @@ def _told_apart_here(out: list) -> bool:
 SIDE_MARGIN_M = 0.02    # [m] "behind the blue cube": at least this much further back than it
 NEAR_TIE_M = 0.03       # [m] "the cube closest to the mug": the next one must be this much further ...
 NEAR_TIE_RATIO = 1.2    # ... and this many times as far, or it is a question
-BESIDE_TIE_RATIO = 1.5  # "the cube next to the red one": beside it means clearly the nearest: 1.5 times as far
+BESIDE_TIE_M = 0.05     # [m] "the cube next to the red one": beside it, so the next one must be 5 cm further
 
 
 def _tokens(text: str) -> list:
@@ -1592,7 +1592,7 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         if len(ranked) > 1:
             d = [((o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2) ** 0.5
                  for o in ranked[:2]]
-            if d[1] - d[0] < NEAR_TIE_M or d[1] < (BESIDE_TIE_RATIO if adjacent else NEAR_TIE_RATIO) * d[0]:
+            if d[1] - d[0] < (BESIDE_TIE_M if adjacent else NEAR_TIE_M) or d[1] < NEAR_TIE_RATIO * d[0]:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
                                      f"They are about as near the {_name(ref)}.")
         return ranked[0]
