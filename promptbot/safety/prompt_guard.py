@@ -54,6 +54,11 @@ def _r(pattern: str) -> re.Pattern:
 # (category, why, pattern). Patterns run on the "words" form: lower-case letters/digits
 # separated by single spaces. _RAW_RULES run on the lower-cased text with punctuation kept.
 _W = r"(?:\w+ ){0,%d}"   # up to N filler words
+# "act as a robot arm", "act as a sorting robot": the role it has, said as a chatbot prompt would say it (any
+# word that loosens it - "an unrestricted robot", "a robot with no rules" - is still a new role)
+_ROBOT_ROLE = (r"(?:a |an |the )?(?!(?:\w+ ){0,2}?(?:unrestricted|unfiltered|uncensored|jailbroken|rogue|evil|dan|"
+               r"unlimited|unsafe|lawless|free)\b)(?:[a-z]+ ){0,2}?(?:robot|robotic|robot arm|arm|manipulator|"
+               r"tidy up robot|sorting robot)(?: arm)?\b(?! (?:with|without|that|who|which|free|no)\b)")
 _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- prompt injection
     (INJECTION, "tries to override the robot's instructions", _r(
@@ -62,7 +67,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         + _W % 4 + r"(instruction|instructions|rules|prompt|prompts|directions|guidelines|orders|context|programming|told)\b")),
     (INJECTION, "tries to reset the robot's instructions", _r(r"\bforget (everything|all|what)\b")),
     (INJECTION, "tries to give the robot a new role", _r(
-        r"\b(you are now|you re now|from now on|new (instructions|rules|persona|role|directive)|act as|"
+        r"\b(you are now|you re now|from now on|new (instructions|rules|persona|role|directive)|act as(?! " + _ROBOT_ROLE + r")|"
         r"pretend (to be|you are|you re|that)|role ?play|jailbreak|jail break|do anything now|dan mode|"
         r"(developer|god|admin|debug|unrestricted|sudo|evil) mode|no restrictions|without (any )?restrictions)\b")),
     (INJECTION, "asks for hidden instructions", _r(
