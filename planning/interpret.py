@@ -2078,6 +2078,135 @@ def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
     return text
 
 
+# --- conditions the scene settles: "if the blue cube's already in a bowl, leave it; otherwise put it in the red one"
+_ELSE = (r"(?:otherwise|else|or else|if not|if it (?:is|s) not|if it isn't|if it isnt|if it's not|if they (?:are|re) not"
+         r"|if they aren't|if there (?:is|s) not|if there isn't|if not so)")
+_COND_RE = re.compile(rf"^if (?P<cond>.+?) , (?P<then>.+?)(?:(?: [,;.])? {_ELSE}(?: ,)? (?P<else>.+?))?"
+                      rf"(?P<rest> [;.,] (?:then|and then|after that|afterwards) .+?)?(?: \.)?$")
+_STATE_RE = re.compile(
+    r"^(?P<subj>the [\w ]+?|it|any (?:cube|block|lego|mug|object|thing)s?|anything|something)(?:'s| s| is| are)"
+    r"(?: already| still| currently| now| sitting| lying| standing| resting| right| placed| stacked)* "
+    r"(?P<rel>in|inside|on top of|on|sitting on) "
+    r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray)|something|anything|any of them|the [\w ]+?)$")
+_IS_EMPTY_RE = re.compile(r"^(?P<box>the [\w ]+?)(?:'s| s| is) (?:already |still )?(?P<e>empty|clear|free)$")
+_HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: has| s got|'s got| has got| contains| holds) (?:anything|something|stuff"
+                       r"|things|any \w+|a \w+|an \w+)(?: (?:in|on) it)?$"
+                       # ... as normalise() words a state wanted ("the bowl has X in it" -> "put X in the bowl")
+                       r"|^put (?:anything|something|stuff|things|any \w+) (?:in|on|into|onto) (?P<box2>the [\w ]+?)$")
+_NOTHING_TO_DO = re.compile(r"^(?:just |then )?(?:leave (?:it|them)(?: alone| be| there| where it is| as it is)?|(?:that s |it s |"
+                            r"that's |it's )?(?:fine|ok|okay|good)|do nothing|nothing|skip it|don't touch it|ignore it"
+                            r"|you re done|you're done|we re good|we're good)(?: \.)?$")
+
+
+def _ground_phrase(phrase: str, objects: Sequence[ObjectState]) -> ObjectState | None:
+    refs = [t for t in _tokens(resolve_words(phrase, objects)[0]) if isinstance(t, Mention) and t.kind == "ref"]
+    if len(refs) != 1:
+        return None
+    try:
+        return _ground_ref(refs[0], list(objects))
+    except GroundingError:
+        return None
+
+
+def _kind_of(phrase: str) -> str | None:
+    return next((lab for w in phrase.split() for lab in [_label_word(w)] if lab), None)
+
+
+def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectState | None, ObjectState | None] | None:
+    """(holds, the object it is about, the container / support it names) for a state the scene shows now, or
+    None when the words are not such a state."""
+    objects = list(objects)
+    m = _IS_EMPTY_RE.match(cond) or _HOLDS_RE.match(cond)
+    if m:
+        box = _ground_phrase(m.group("box") or m.group("box2"), objects)
+        if box is None:
+            return None
+        full = any(is_in(o, box) or is_on(o, box) for o in objects if o.id != box.id)
+        return (not full if m.re is _IS_EMPTY_RE else full), None, box
+    m = _STATE_RE.match(cond)
+    if m is None:
+        return None
+    subj_words, obj_words = m.group("subj"), m.group("obj")
+    if subj_words.startswith(("any ", "anything", "something")):
+        kind = _kind_of(subj_words)
+        subjects, subj = [o for o in objects if not o.is_container and (kind is None or o.label == kind)], None
+    else:
+        subj = _ground_phrase(subj_words, objects)
+        if subj is None:
+            return None
+        subjects = [subj]
+    if obj_words.startswith(("a ", "an ", "any ", "some ")) or obj_words in ("something", "anything", "any of them"):
+        kind = _kind_of(obj_words)
+        places, place = [o for o in objects if (kind is None or o.label == kind or kind == "bowl" and o.is_container
+                                                and obj_words.endswith("container"))], None
+    else:
+        place = _ground_phrase(obj_words, objects)
+        if place is None:
+            return None
+        places = [place]
+    holds = any((is_in(a, b) if b.is_container else is_on(a, b)) for a in subjects for b in places if a.id != b.id)
+    return holds, subj, place
+
+
+def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
+    """"if the purple cube is on top of something, leave it; otherwise stack it on the yellow cube", "is the blue
+    bowl empty? if it is, put the orange cube in it": the branch the scene chooses now, its "it" and "there"
+    filled in from the condition. A branch that asks nothing ("leave it", "fine") keeps the object where it is.
+    Words that are not a state of the table are left as they are."""
+    q = re.match(r"^(?:is|are) (the [\w ]+?) (empty|clear|in [\w ]+?|on [\w ]+?) (?:\? )?if (?:it|they|so)(?: is| are)?"
+                 r"(?: ,)? (.+)$", text)
+    if q:                         # "is the blue bowl empty? if it is, ...": the question is the condition
+        text = f"if {q.group(1)} is {q.group(2)} , {q.group(3)}"
+    m = _COND_RE.match(text)
+    if m is None:
+        return text
+    state = _condition(m.group("cond"), objects)
+    if state is None:
+        return text
+    holds, subj, place = state
+    branch = m.group("then") if holds else m.group("else")
+    rest = (m.group("rest") or "").strip(" ;.,")
+    rest = re.sub(r"^(?:then|and then|after that|afterwards) ", "", rest)
+    if branch is None:
+        branch = ""
+    still = bool(_NOTHING_TO_DO.match(branch))
+    if still:
+        branch = ""
+    box = place if place is not None and place.is_container else None
+    thing = subj if subj is not None and not subj.is_container else None
+    if thing is None:         # "if the bowl is empty, put the orange cube in it, otherwise put it in the white one"
+        other = (m.group("else") if holds else m.group("then")) or ""
+        named = [o for o in (_ground_phrase(mm.group(0), objects) for mm in _mention_re().finditer(other))
+                 if o is not None and not o.is_container]
+        thing = named[0] if len(named) == 1 else None
+
+    def fill(part: str) -> str:
+        if box is not None:
+            part = re.sub(r"\b(in|into|on|onto|inside) (?:it|there)\b", rf"\1 the {_name(box)}", part)
+            part = re.sub(r"\bthere\b", f"in the {_name(box)}", part)
+        if thing is not None:
+            part = re.sub(r"\bit\b", f"the {_name(thing)}", part)
+        elif box is not None:
+            part = re.sub(r"\bit\b", f"the {_name(box)}", part)
+        return part
+
+    parts = [fill(p) for p in (branch, rest) if p]
+    if still and subj is not None and not parts:
+        parts = [f"leave the {_name(subj)} where it is"]
+    return " , then ".join(parts) if parts else text
+
+
+def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
+    """The request with a condition the scene settles replaced by the branch it chooses (what a reading must
+    account for: the other branch's words are not asked for); the instruction itself when there is none."""
+    text = normalise(instruction)
+    try:
+        out = _settle_if(text, objects)
+    except GroundingError:
+        return instruction
+    return out if out != text else instruction
+
+
 _WHERE_RE = re.compile(r"\b(?:to |into |in |at )?(?:right )?where (the (?:\w+ )?\w+) (?:was|is|is now|used to be|sat|was sitting"
                        r"|stood|was standing|is sitting|was before|is right now)(?: before| earlier| at the start)?\b"
                        r"(?! (?:in|into|inside|on|onto|next|near|beside|by|under|behind)\b)")   # "to where X is in Y": a state
@@ -2186,7 +2315,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
     try:
-        text = _at_coordinates(normalise(instruction), objects)
+        text = _settle_if(_at_coordinates(normalise(instruction), objects), objects)
     except GroundingError as exc:
         return Interpretation(exc.status, None, exc.message)
     text, assumed = resolve_words(text, objects)

@@ -933,3 +933,67 @@ def test_pauses_around_a_colour_and_a_colour_said_after_the_noun(text, goal):
 def test_doesnt_belong_is_a_prohibition_before_the_request():
     _assert_reads("the red cube doesn't belong in the yellow bowl, put it in the other one",
                   "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)", planner=True)
+
+
+def _plan(text: str, scene: list[ObjectState]):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    return Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, scene)
+
+
+# red in the yellow bowl, green stacked on blue; the white bowl empty
+_SETTLED = [cube("red", 0.62, 0.20, 0.028), cube("green", 0.40, -0.20, 0.06), cube("blue", 0.40, -0.20),
+            cube("orange", 0.50, 0.05), bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+
+
+@pytest.mark.parametrize("text,goal", [
+    # the condition holds: the first branch; "leave it" keeps the object where it is
+    ("if the red cube's already in a bowl, leave it; otherwise put it in the white bowl", "unmoved(red_cube)"),
+    ("if the red cube is in the yellow bowl, put the orange cube in there", "in(orange_cube, yellow_bowl)"),
+    ("if the green cube is on top of something, put it in the white bowl; otherwise leave it",
+     "in(green_cube, white_bowl)"),
+    ("is the white bowl empty? if it is, put the orange cube in it", "in(orange_cube, white_bowl)"),
+    # it does not: the other branch, its "it" and "there" from the condition
+    ("if the orange cube is in a bowl, leave it; otherwise put it in the white bowl", "in(orange_cube, white_bowl)"),
+    ("if the orange cube is sitting in the white bowl, take it out; if not, put it there",
+     "in(orange_cube, white_bowl)"),
+    ("if the white bowl has anything in it, leave it alone; otherwise put the orange cube in it",
+     "in(orange_cube, white_bowl)"),
+    ("if the yellow bowl is empty, put the orange cube in it, otherwise put it in the white bowl",
+     "in(orange_cube, white_bowl)"),
+])
+def test_a_condition_the_scene_settles_chooses_the_branch(text, goal):
+    r = _plan(text, _SETTLED)
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # stutters and restarts are said once; a word cut off is dropped
+    ("the the red, no, the, the green cube, in the, uh, the white bowl", "in(green_cube, white_bowl)"),
+    ("can you, can you put the, the blue cu- the blue cube, next to, next to the the red cube",
+     "near(blue_cube, red_cube)"),
+    ("red in yellow, green in white", "in(red_cube, yellow_bowl) & in(green_cube, white_bowl)"),  # not a stutter
+    # the robot's frame: +y is its left, max x its far side; an object by its coordinates
+    ("move the red cube to the -y side of the workspace", "in_region(red_cube, right)"),
+    ("put the green cube somewhere on the +y side", "in_region(green_cube, left)"),
+    ("move the blue cube to the far edge of the workspace, max x", "in_region(blue_cube, back)"),
+    ("grasp the cube at roughly x 550 mm, y minus 48 mm and drop it in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    ("put the object at x=0.40 m, y=-0.2 m in the white bowl", "in(blue_cube, white_bowl)"),
+    # "the other one" after "in": the container not named yet
+    ("put the red cube in the yellow bowl and the blue one in the other one",
+     "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+])
+def test_spoken_disfluencies_the_robot_frame_and_the_other_container(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text", [
+    "can you move the green cube a bit?",                          # an amount, no destination ("bit" is no bin)
+    "grasp the cube at x 200 mm, y 300 mm and drop it in the yellow bowl",   # nothing within 6 cm of that point
+    "put the cube on the right in the yellow bowl",                # green (y -0.05) is central; blue and ... see below
+])
+def test_no_destination_or_no_object_at_a_point_is_a_question(text):
+    scene = tabletop() + [cube("orange", 0.50, -0.25)]             # blue and orange both in the right part
+    r = _plan(text, scene)
+    assert r.status in ("ambiguous", "unknown", "impossible") and r.goal is None, (text, r.status, str(r.goal))
