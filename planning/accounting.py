@@ -302,7 +302,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):
             continue                   # "it doesn't belong anywhere": says how things are, asks nothing
         if word in ("no", "not", "never") and re.match(r" (?:too much |a |any |much of a )?(?:trouble|problem|problems|"
-                                                       r"bother|rush|hurry|worries|pressure|big deal|biggie|stress)\b",
+                                                       r"bother|rush|hurry|worries|pressure|big deal|biggie|stress|cap|drama|fuss)\b",
                                                        t[m.end():]):
             continue                   # "if it's no trouble", "no rush": politeness, not a constraint
         if word == "not" and re.search(r"\bor $", t[:m.start()]):

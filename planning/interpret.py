@@ -181,6 +181,11 @@ _SYNONYMS = [
      r"|white|black|brown|gray)\b", r"the \2 \1"),
     (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
      r"\1 \2 the"),
+    # a tower told without a verb: "orange under purple, yellow under blue" (then read as below)
+    (r"(?:^|(?<=[,:;.] ))(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black"
+     r"|brown|gray)(?: (?:cube|block|lego|one))?) (under|underneath|beneath|below) (?=\w)",
+     r"put the \1 \2 "),
+    (r"\b(under|underneath|beneath|below) (?!the |a |an |it\b|them\b|that\b|this\b|there\b|me\b|you\b)(?=\w)", r"\1 the "),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
     # "the blue cube doesn't belong in the blue bowl, put it in the other one": a prohibition, then the request
@@ -229,6 +234,34 @@ _SYNONYMS = [
     (rf"(?:^|(?<=[.;] ))((?:{NARRATION}) [^.;]*?) (?:over )?"
      r"(?:on|at|in|to) the (?:left|right|front|back|middle|center)(?: side)?(?: there)?(?= [.;])", r"\1"),
     (r"\b(go|goes|belong|belongs) with the (?:\w+ )?(?:stuff|things|lot|gang|family)\b", r"\1"),
+    # the table described before the request, with no request in it: "All cubes are bunched in the centre of the
+    # workspace. Move the cube nearest ..."
+    (r"^(?:(?:all|both|the) (?:(?:\w+ )?(?:cubes|blocks|legos|objects|things)|three|two|four|of them) (?:are|were) "
+     r"(?:all )?(?:bunched|clustered|grouped|huddled|gathered|lined up|sitting|lying|scattered|spread out|placed)"
+     r"[^.;]*[.;] )(?=\w)", ""),
+    # homophones a recogniser writes for short words: "the orange won", "put it too the left", "than the blue one on
+    # top", "the tower should read yellow, orange, red", "for cubes"
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) won\b", r"\1 one"),
+    (r"\btoo (?=the |a |an )", "to "), (r"(?<=, )than (?=the |put |stack |place )", "then "),
+    (r"\b(?:should|must|will|would|has to) read\b", "should be"), (r"\bfor (?=(?:cubes|blocks|legos|bowls)\b)", "four "),
+    # asides with no request in them: "when you get a sec", slang around a command ("lowkey", "no cap", "ngl")
+    (r"\b(?:when|whenever|if) you (?:get|have|got) a (?:sec|second|minute|moment|mo|chance)\b", ""),
+    (r"\b(?:lowkey|highkey|ngl|no cap|fr fr|for real|deadass|bestie|periodt|it's giving|bruh|fam|innit)\b", ""),
+    (r"\bno (?:tower |stacking )?(?:drama|fuss|funny business|nonsense)\b", ""),
+    # the state wanted, said of the container: "pink bowl gets the yellow cube", "the white one gets the ..."
+    (r"(?:^|(?<=[,:;.] )|(?<=and ))((?:the )?(?:\w+ )?(?:bowl|tray|one)) (?:gets|takes|receives|should get|will get"
+     r"|gets to have) (the (?:\w+ ){0,2}?\w+|\w+ (?:cube|block|lego|mug)s?)(?= ,| \.| and |$)", r"put \2 in \1"),
+    (r"^(?:both|the two|all the|all) (?:bowls|trays|containers) : ", ""),
+    # "stack all four cubes. bottom-up: yellow, blue, ...": the order told in the next sentence is this tower's
+    (r"\b((?:stack|pile) (?:up )?(?:all (?:the |of the )?|the )?(?:(?:two|three|four|five|2|3|4|5) )?(?:cubes|blocks|legos)"
+     r"(?: up)?) [.;:] (?=(?:bottom|top|base|from the (?:bottom|top))\b)", r"\1 , "),
+    (r"^(?:i want |i'd like |make |build )?(?:two|three|2|3) (?:towers|stacks)(?: of (?:two|three|2|3))? : ", ""),
+    # terse dictation, a sentence a word: "ok so like. purple cube. tray. go."
+    (r"^(?:(?:ok|okay|so|like|right|um|uh) (?:[.,] )?)+(?=\w)", ""),
+    (r"(?:^|(?<=[.,;] ))(?:go|go go|now go|do it|go for it|execute)(?: [.!])?$", ""),
+    (r"\b((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:cube|block|lego|mug)) \. "
+     r"((?:the )?(?:(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) )?(?:bowl|tray))(?= \.|$)",
+     r"\1 , \2"),
     (r"^but (?=the \w+ (?:\w+ )?(?:in|into|on|onto|next to) )", "put "),     # heard for "put"
     # "for c in cubes: put c in the bowl of the same colour": each cube
     (r"^for (\w) in (?:the )?(\w+?)s? : (.+)$", lambda m: re.sub(rf"\b{m.group(1)}\b", f"each {m.group(2)}",
@@ -804,7 +837,7 @@ _STAYS_RE = re.compile(
     r" (?:(?:should|must|has to|have to|needs to|need to|will|is to|are to|is|are|gets|get) )?"
     r"(?:(?:stay|stays|remain|remains|be left|left|be kept|kept)(?: exactly| just| right| precisely)?"
     r" (?:where (?:it is|they are|it was|they were|it's|they're)|in place|put|alone|untouched|as (?:it is|they are))"
-    r"|(?:stay|stays|remain|remains)(?: (?:there|here|still))?"
+    r"|(?:stay|stays|remain|remains)(?: (?:there|here|still))?|untouched|unmoved|undisturbed"
     r"|(?:must|should|can|may|does|do|is|are|will)(?:n't| not|not) (?:have |be |get |ever )?"
     r"(?:moved|move|moving|touched|touch|shifted|disturbed|budge|go anywhere))"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")

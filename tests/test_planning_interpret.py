@@ -997,3 +997,32 @@ def test_no_destination_or_no_object_at_a_point_is_a_question(text):
     scene = tabletop() + [cube("orange", 0.50, -0.25)]             # blue and orange both in the right part
     r = _plan(text, scene)
     assert r.status in ("ambiguous", "unknown", "impossible") and r.goal is None, (text, r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # homophones of short words
+    ("put the red cube too the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("put the red cube in the yellow bowl and the blue won in the white bowl",
+     "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+    ("put the red cube on the green cube, than the blue won on top", "on(red_cube, green_cube) & on(blue_cube, red_cube)"),
+    # the state wanted, said of a container; an object said to stay "untouched"
+    ("white bowl gets the red cube, the rest go in the yellow bowl",
+     "in(red_cube, white_bowl) & in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+    ("picture the end: the yellow bowl holding the red cube, the green cube untouched",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube)"),
+    # a tower without a verb, and the next sentence giving a stack's order
+    ("in the end I want two towers of two: green under red, blue under... no", None),
+    ("green under red", "on(red_cube, green_cube)"),
+    ("stack all three cubes. bottom-up: blue, green, red", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    # the table described first, asides and slang around a request, dictation a word a sentence
+    ("All the cubes are scattered around the table. Put the green one in the white bowl.", "in(green_cube, white_bowl)"),
+    ("when you get a sec, could you pop the green cube in the yellow bowl?", "in(green_cube, yellow_bowl)"),
+    ("lowkey put the red cube in the white bowl no cap", "in(red_cube, white_bowl)"),
+    ("ok so like. blue cube. white bowl. go.", "in(blue_cube, white_bowl)"),
+])
+def test_homophones_container_states_verbless_towers_and_asides(text, goal):
+    if goal is None:
+        r = _plan(text, tabletop())
+        assert r.status != "ok", (text, str(r.goal))
+    else:
+        _assert_reads(text, goal, planner=True)
