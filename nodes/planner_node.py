@@ -86,7 +86,7 @@ SPECS = [
               "or both (they must agree, else a question)", choices=("rule", "llm", "hybrid")),
     ParamSpec("parser", "smollm2", "LLM semantic parser model for understanding llm | hybrid: smollm2 (with the "
               "committed LoRA adapter) | hf:DIR | gguf:FILE | http(s)://HOST:PORT/v1"),
-    ParamSpec("prior", "llm", "the search's prior: llm | uniform | learned (the distilled network) | hybrid (the "
+    ParamSpec("prior", "hybrid", "the search's prior: llm | uniform | learned (the distilled network) | hybrid (the "
               "network, asking the LLM where it is unsure)", choices=("llm", "uniform", "learned", "hybrid")),
     ParamSpec("prior_model", "", "learned prior checkpoint (.npz; empty: models/prior/prior.npz)"),
     ParamSpec("trace_dir", "", "write a search trace per plan into this folder (empty: none; docs/planner.md)"),

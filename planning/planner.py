@@ -488,7 +488,7 @@ class PlannerSettings:
     seed: int = 0
     understanding: str = "rule"       # rule | llm | hybrid
     parser: str = "smollm2"           # the LLM semantic parser for llm | hybrid (semantic_parser.make_parser)
-    prior: str = "llm"                # the search's prior: llm | uniform | learned | hybrid
+    prior: str = "hybrid"             # the search's prior: llm | uniform | learned | hybrid
     prior_model: str = ""             # the learned prior's checkpoint ("" = models/prior/prior.npz)
     trace_dir: str = ""               # write a search trace per plan into this folder ("" = none)
 

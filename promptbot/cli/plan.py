@@ -37,9 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulations", type=int, default=48, help="MCTS simulations per step [48]")
     parser.add_argument("--llm-budget", type=int, default=12, help="LLM scoring calls per plan [12]")
     parser.add_argument("--plan-seed", type=int, default=0, help="search seed [0]")
-    parser.add_argument("--prior", default="llm", choices=["llm", "uniform", "learned", "hybrid"],
+    parser.add_argument("--prior", default="hybrid", choices=["llm", "uniform", "learned", "hybrid"],
                         help="the search's prior: the LLM, uniform, the learned network (models/prior), or the network "
-                             "asking the LLM where it is unsure [llm]")
+                             "asking the LLM where it is unsure [hybrid]")
     parser.add_argument("--prior-model", default="", help="learned prior checkpoint [models/prior/prior.npz]")
     parser.add_argument("--trace-dir", default="", help="write the search trace (JSON lines) into this folder")
     parser.add_argument("--tree", metavar="PATH", help="write the search tree (.json, .dot or .svg)")
