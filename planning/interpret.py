@@ -181,6 +181,12 @@ _SYNONYMS = [
      r"|white|black|brown|gray)\b", r"the \2 \1"),
     (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
      r"\1 \2 the"),
+    (r"(?<=\w) 'em\b", " them"),
+    # "both of the cubes on the left", "the two cubes near the front": the two that way (a count with a place)
+    (r"\bboth (?:of )?(?:the |those |these )?(cubes|blocks|legos|mugs) (?=(?:on|at|in|near|over on) the (?:far )?"
+     r"(?:left|right|front|back)\b)", r"the two \1 "),
+    (r"\b((?:the|those|these) (?:two|three|2|3) (?:cubes|blocks|legos|mugs)) (?:near|towards|toward) the (front|back|left|right)\b",
+     r"\1 at the \2"),
     # a tower told without a verb: "orange under purple, yellow under blue" (then read as below)
     (r"(?:^|(?<=[,:;.] ))(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black"
      r"|brown|gray)(?: (?:cube|block|lego|one))?) (under|underneath|beneath|below) (?=\w)",
@@ -1190,8 +1196,8 @@ def _tokens(text: str) -> list:
             k = i + 1 + num + (1 if lab else 0)
             place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|nearest (?:to )?(?:me|you))\b",
                              " ".join(w[k:k + 5]))
-            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{'|'.join(COLORS)})\b",
-                                                          " ".join(w[k + len(place.group(0).split()):][:3]))
+            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{'|'.join(COLORS)})\b(?! (?:\w+ )?on top\b)",
+                                                          " ".join(w[k + len(place.group(0).split()):][:6]))
             if num and place is not None and not named_after:
                 side = place.group(1) or "front"
                 out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:k]),
@@ -1821,7 +1827,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
-        re.search(r"\b(on|onto|in|into|to)\b", text) is None
+        re.search(r"\b(on|onto|in|into|to)\b(?! top\b)", text) is None
     if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
         listed = len(refs) >= 2 and not re.search(r"\b(?:bottom|base|top|middle|highest|lowest)\b(?!(?: one)? first| to"
                                                    r"| up| down)|\b(?:all|every|each|everything|rest|others)\b", text)
