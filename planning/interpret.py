@@ -1827,7 +1827,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
-        re.search(r"\b(on|onto|in|into|to)\b(?! top\b)", text) is None
+        re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", text) is None
     if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
         listed = len(refs) >= 2 and not re.search(r"\b(?:bottom|base|top|middle|highest|lowest)\b(?!(?: one)? first| to"
                                                    r"| up| down)|\b(?:all|every|each|everything|rest|others)\b", text)
