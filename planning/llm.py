@@ -365,6 +365,32 @@ class TransformersBackend(LLMBackend):
         out: list[float | None] = [None] + [float(lp[t - 1, ids[t]]) for t in range(1, len(ids))]
         return toks, out, offsets
 
+    def token_logprobs_batch(self, texts: list[str]) -> list[tuple[list[str], list[float | None], list[int]]]:
+        """:meth:`token_logprobs` of several texts, run as padded batches (one forward per ``MAX_BATCH``)."""
+        import torch
+
+        tok, model = self._ensure()
+        encs = [tok(t, add_special_tokens=False, return_offsets_mapping=True) for t in texts]
+        out: list[tuple[list[str], list[float | None], list[int]]] = [([], [], [])] * len(texts)
+        order = [k for k in range(len(texts)) if encs[k].input_ids]
+        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        for b0 in range(0, len(order), MAX_BATCH):
+            rows = order[b0:b0 + MAX_BATCH]
+            lmax = max(len(encs[k].input_ids) for k in rows)
+            inp = torch.full((len(rows), lmax), pad, dtype=torch.long)
+            att = torch.zeros((len(rows), lmax), dtype=torch.long)
+            for r, k in enumerate(rows):
+                ids = encs[k].input_ids
+                inp[r, :len(ids)] = torch.tensor(ids)
+                att[r, :len(ids)] = 1
+            with torch.no_grad():
+                lp = torch.log_softmax(model(input_ids=inp, attention_mask=att).logits.float(), -1)
+            for r, k in enumerate(rows):
+                ids, offs = encs[k].input_ids, encs[k].offset_mapping
+                vals: list[float | None] = [None] + [float(lp[r, t - 1, ids[t]]) for t in range(1, len(ids))]
+                out[k] = ([texts[k][a:b] for a, b in offs], vals, [int(a) for a, _ in offs])
+        return out
+
     def generate(self, prompt: str, max_tokens: int = 16, top_k: int = 0):
         """Greedy continuation text and, per generated token, its top-k (token, logprob)."""
         import torch

@@ -72,12 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
         max_tokens = min(int(req.get("max_tokens", 16)), MAX_GEN_TOKENS)
         echo = bool(req.get("echo", False))
         want_lp = req.get("logprobs") is not None
+        # a scoring request (echo + logprobs, at most one new token: how clients score a prompt) is answered
+        # with the prompt's log-probs alone, all prompts in padded batches; the one new token is not generated
+        scoring = echo and want_lp and max_tokens <= 1
+        scored = self.backend.token_logprobs_batch(prompts) if want_lp and echo else [None] * len(prompts)
         choices = []
-        for i, p in enumerate(prompts):
-            text, _ = self.backend.generate(p, max_tokens) if max_tokens > 0 else ("", [])
+        for i, (p, lp) in enumerate(zip(prompts, scored)):
+            text, _ = self.backend.generate(p, max_tokens) if max_tokens > 0 and not scoring else ("", [])
             choice = {"index": i, "text": (p + text) if echo else text, "finish_reason": "length"}
-            if want_lp and echo:
-                toks, lps, offs = self.backend.token_logprobs(p)
+            if lp is not None:
+                toks, lps, offs = lp
                 choice["logprobs"] = {"tokens": toks, "token_logprobs": lps, "text_offset": offs,
                                       "top_logprobs": None}
             choices.append(choice)

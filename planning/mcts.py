@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import random
 from dataclasses import dataclass, field
 from typing import Callable
 
+from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.skills import Step, prior_phrase, step_instruction
 from promptbot.planning.traces import Trace, decision_record, run_header
 from promptbot.planning.world import (
@@ -40,6 +42,8 @@ from promptbot.planning.world import (
 )
 from promptbot.scene import ObjectState, is_on
 from promptbot.tasks.goal import Goal, Literal, eval_literal
+
+log = logging.getLogger("promptbot.mcts")
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,8 @@ class PriorFn:
         self.calls = 0
         self.learned_calls = 0          # network evaluations
         self.uncertain = 0              # hybrid roots where the network was unsure or out of range
+        self.llm_failures = 0           # hybrid: LLM calls that failed (the network's prior is used alone after one)
+        self.llm_error = ""
         self.goal: Goal | None = None   # set by the search: the learned prior's features need them
         self.start: dict[str, ObjectState] | None = None
 
@@ -288,9 +294,17 @@ class PriorFn:
                 return probs, "learned"
             unsure = ood or entropy > self.cfg.hybrid_entropy
             self.uncertain += int(unsure)
-            if not unsure or self.scorer is None or self.budget_left() <= 0:
+            if not unsure or self.scorer is None or self.budget_left() <= 0 or self.llm_failures:
                 return probs, "learned"
-            llm, _ = self._llm(node, actions)
+            try:
+                llm, _ = self._llm(node, actions)
+            except LLMUnavailable as exc:
+                # the LLM only sharpens a prior the network already has: an endpoint that times out or fails
+                # does not stop the plan; the rest of it is planned with the network alone
+                self.llm_failures += 1
+                self.llm_error = str(exc)
+                log.warning("hybrid prior: the LLM failed (%s); planning on with the learned prior alone", exc)
+                return probs, "learned"
             return [0.5 * (a + b) for a, b in zip(probs, llm)], "hybrid"
         if self.mode in ("learned", "hybrid") or self.mode == "uniform":
             return [1.0 / n] * n, "uniform"

@@ -53,6 +53,13 @@ def test_real_smollm2_local_http_and_planner():
     b.score(prefix.replace("Next step:", "Steps done: 1. x\nNext step:"), conts)
     assert b.prefix_cache_hits > hits            # the head before the blank line was reused
 
+    # the server's batched prompt log-probs (right-padded) match one prompt at a time
+    texts = [prefix + c for c in conts]
+    for (t1, v1, o1), t in zip(b.token_logprobs_batch(texts), texts):
+        t2, v2, o2 = b.token_logprobs(t)
+        assert t1 == t2 and o1 == o2 and v1[0] is None
+        assert max(abs(x - y) for x, y in zip(v1[1:], v2[1:])) < 0.05
+
     with LocalLLMServer(b) as server:
         http = OpenAIBackend(HTTPConfig(server.url, timeout_s=120, retries=0, mode="completions"))
         remote = http.score(prefix, conts)

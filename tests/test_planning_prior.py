@@ -114,6 +114,33 @@ def test_prior_modes_plan_and_hybrid_calls_stay_bounded():
         Planner(None, PlannerConfig(prior="learned"))
 
 
+class FailingLLM(LLMBackend):
+    """An endpoint that times out on every call."""
+    name = "failing"
+
+    def __init__(self):
+        super().__init__()
+        self.tries = 0
+
+    def _score(self, prefix, continuations):
+        from promptbot.planning.llm import LLMUnavailable
+
+        self.tries += 1
+        raise LLMUnavailable("http://127.0.0.1:9/v1/completions unreachable after 3 attempt(s) (timeout 10.0 s)")
+
+
+def test_hybrid_plans_on_with_the_network_when_the_llm_fails():
+    """The LLM only sharpens the network's prior: a failing endpoint is tried once per plan, and the plan is
+    made with the network alone."""
+    wide = replace(_random_prior(1), feat_min=np.full(N_ACTION, -9.0, np.float32),
+                   feat_max=np.full(N_ACTION, 9.0, np.float32))
+    goal = "on(green_cube, red_cube) & in(blue_cube, white_bowl)"
+    always = PlannerConfig(prior="hybrid", search=SearchConfig(simulations=16, hybrid_entropy=0.0, llm_budget=3))
+    llm = FailingLLM()
+    r = Planner(llm, always, learned=wide).plan("test", tabletop(), goal=goal)
+    assert r.ok and r.llm_calls == 0 and llm.tries == 1
+
+
 def test_training_on_traces_learns_the_teacher(tmp_path):
     torch = pytest.importorskip("torch")  # noqa: F841
     from promptbot.planning.prior_train import Samples, TrainConfig, fit, plan_goal, samples_from_trace

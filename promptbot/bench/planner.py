@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the LLM methods on only this many of the tasks (evenly spread; "
                              "for a loaded CPU) [all]")
     parser.add_argument("--llm", default="smollm2", help="LLM backend spec [smollm2]")
+    parser.add_argument("--llm-timeout", type=float, default=10.0,
+                        help="seconds per request to an http(s):// LLM back-end, as the node's llm_timeout_s [10]")
     parser.add_argument("--simulations", type=int, default=48, help="MCTS simulations per step [48]")
     parser.add_argument("--llm-budget", type=int, default=12, help="LLM calls per plan [12]")
     parser.add_argument("--max-steps", type=int, default=10, help="plan length limit [10]")
@@ -149,7 +151,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, AssertionError):
         print(f"--shard must be K/N with 0 <= K < N, got {args.shard!r}", file=sys.stderr)
         return 2
-    llm = make_backend(args.llm)
+    if args.llm_timeout <= 0:
+        print(f"--llm-timeout must be > 0, got {args.llm_timeout}", file=sys.stderr)
+        return 2
+    llm = make_backend(args.llm, timeout_s=args.llm_timeout)
     t0 = time.perf_counter()
     llm.score("Warm-up:", [" ok"])            # load the model outside the timings
     load_s = time.perf_counter() - t0
