@@ -1095,9 +1095,11 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     j = k
     if w[j:j + 1] and w[j] in ("that's", "thats", "which's") or w[j:j + 2] in (["that", "is"], ["which", "is"]):
         j += 1 if w[j] in ("that's", "thats", "which's") else 2
+    if w[j:j + 1] and w[j] in ("currently", "now"):                        # "the cube currently at the center"
+        j += 1
     if w[j:j + 1] and w[j] in ("sitting", "standing", "lying", "over"):     # "the cube sitting beside ...",
         j += 1                                                               # "the cube over on the left"
-    rest = " ".join(w[j:j + 8])
+    rest = " ".join(w[j:j + 12])
     # "the cube furthest back", "furthest to your right", "most to the left": a side, not "furthest from you"
     m = re.match(rf"(?:the )?(?:furthest|farthest|further|farther|most) (?:over )?(?:to (?:the |your )?)?"
                  rf"(left|right|back|front|forward)"
@@ -1114,6 +1116,10 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
                  rest)
     if m is None and after_prep:
         m = re.match(rf"(?:on|at|in) the (left|right|back|front)(?: side)?(?=\s{_AFTER_REF}|$)", rest)
+    if m is None:     # "pick the cube at the left side of the table and stack it ...", "the cube at the table center"
+        m = re.match(r"(?:on|at|in) the (?:table )?(left|right|back|front|center)(?: side| part)?(?: of the table)?"
+                     r"(?= (?:and |, )(?:then )?(?:put|place|stack|drop|move|set|pop|lay|stick)\b| (?:into|in|onto|on"
+                     r" top of|on|next to|beside)\b)", rest)
     if m is None:     # two places at once: "the cube at the back on the left, put it ..."
         m = re.match(rf"(?:on|at|in) the (?:far )?(back|front)(?: side)? (?:and )?(?:on|at|to) the (?:far )?(left|right)"
                      rf"(?: side)?(?=\s{_AFTER_REF}{end})|(?:on|at|in) the (?:far )?(left|right)(?: side)? (?:and )?"
@@ -1635,6 +1641,12 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
                                      f"They are about as near the {_name(ref)}.")
         return ranked[0]
+    if m.superlative == "at:center":     # "the cube at the center of the table": the one there
+        inside = [o for o in cands if REGIONS["center"].contains(o.position)]
+        if len(inside) == 1:
+            return inside[0]
+        raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(inside or cands)}?"
+                             + ("" if inside else f" None is in the middle of the table."))
     if m.superlative:
         # left: +y, back: far from the robot (+x); the one furthest that way. "at:<side>" ("the cube on the
         # left"): a place said to tell one apart, so two about as far that way are still a question

@@ -1026,3 +1026,19 @@ def test_homophones_container_states_verbless_towers_and_asides(text, goal):
         assert r.status != "ok", (text, str(r.goal))
     else:
         _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a place that tells which object, followed by the rest of the request; "currently at the center"
+    ("pick the cube at the left side of the table and stack it on the blue cube", "on(red_cube, blue_cube)"),
+    ("put the cube currently at the table center in the white bowl", "in(green_cube, white_bowl)"),
+    ("both of the cubes on the right go in the yellow bowl", "in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_places_that_tell_objects_apart(text, goal):
+    scene = [cube("red", 0.50, 0.25), cube("green", 0.52, -0.02), cube("blue", 0.40, -0.25),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    if "both" in text:
+        scene = [cube("red", 0.50, 0.25), cube("green", 0.52, -0.20), cube("blue", 0.40, -0.25),
+                 bowl("yellow", 0.62, 0.20), bowl("white", 0.66, -0.05)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
