@@ -182,6 +182,12 @@ _SYNONYMS = [
     (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
      r"\1 \2 the"),
     (r"(?<=\w) 'em\b", " them"),
+    # "in a bowl, just not the blue one": an exclusion; "what's in the orange bowl? whatever, put X in it": the
+    # question names what "it" is, the request is after it
+    (r" , (?:just|only|simply) not\b", " , but not"),
+    (r"^(?:what'?s|what is|whats) (?:in|on|inside) (the (?:\w+ )?(?:bowl|tray))(?: right now| now| at the moment)?(?: \.)?"
+     r" (?:whatever|anyway|either way|never mind|doesn't matter|it doesn't matter)(?: ,)? (.+?)\b(?:in|into) it\b",
+     r"\2in \1"),
     # "both of the cubes on the left", "the two cubes near the front": the two that way (a count with a place)
     (r"\bboth (?:of )?(?:the |those |these )?(cubes|blocks|legos|mugs) (?=(?:on|at|in|near|over on) the (?:far )?"
      r"(?:left|right|front|back)\b)", r"the two \1 "),
@@ -1061,6 +1067,19 @@ def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
                   text)
 
 
+def _other_after_correction(text: str, objects: Sequence[ObjectState]) -> str:
+    """"put the yellow cube in the white bowl. actually no, the other bowl": the one of that kind not named
+    before the correction, so that the correction has an object to put in place of the one taken back."""
+    m = re.search(r"\b(?:no|actually|sorry|i mean|wait|rather)(?: ,| \.)? (the other (bowl|tray|cube|block|lego|mug))\b", text)
+    if m is None:
+        return text
+    named = set(re.findall(rf"\b({'|'.join(COLORS)}) {m.group(2)}\b", text[:m.start()]))
+    rest = [o for o in objects if o.label == m.group(2) and o.color not in named]
+    if len(rest) != 1:
+        return text
+    return text[:m.start(1)] + f"the {rest[0].color} {rest[0].label}" + text[m.end(1):]
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
@@ -1070,6 +1089,7 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     text = _expand_coordination(" ".join(words))
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl
     text = re.sub(r"\b(bowl|tray)s? that match(es)? (it|them)\b", r"matching \1", text)
+    text = _other_after_correction(text, objects)
     text = _apply_corrections(text)
     text = _unchain(_front_topic(text))
     text = " ".join(_resolve_ones(text.split(), objects))
@@ -2167,6 +2187,19 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
     """(holds, the object it is about, the container / support it names) for a state the scene shows now, or
     None when the words are not such a state."""
     objects = list(objects)
+    m = re.match(r"^there(?: is|'s| s| are) (?:a |an |any |some |the )?(.+)$", cond)
+    if m:                         # "if there's a red cube": whether one is on the table
+        refs = [t for t in _tokens(resolve_words("the " + m.group(1), objects)[0])
+                if isinstance(t, Mention) and t.kind == "ref"]
+        if len(refs) != 1:
+            return None
+        try:
+            found = _ground_ref(refs[0], objects)
+        except GroundingError as exc:
+            if exc.status != _Status.IMPOSSIBLE:
+                return True, None, None          # several: there is one
+            return False, None, None
+        return True, found, None
     m = _IS_EMPTY_RE.match(cond) or _HOLDS_RE.match(cond)
     if m:
         box = _ground_phrase(m.group("box") or m.group("box2"), objects)
@@ -2216,6 +2249,9 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
         return text
     holds, subj, place = state
     branch = m.group("then") if holds else m.group("else")
+    if branch is not None and not re.search(rf"\b(?:{'|'.join(_IMPERATIVES)}|leave|empty|clear|fine|ok|okay|nothing)\b",
+                                            branch):
+        return text           # "..., otherwise the blue one": a phrase for the other branch (_settle_condition)
     rest = (m.group("rest") or "").strip(" ;.,")
     rest = re.sub(r"^(?:then|and then|after that|afterwards) ", "", rest)
     if branch is None:
@@ -2224,9 +2260,13 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     if still:
         branch = ""
     box = place if place is not None and place.is_container else None
+    other = (m.group("else") if holds else m.group("then")) or ""
+    if box is None:           # "if there's a red cube, put it in the blue bowl. otherwise put the yellow one there"
+        boxes = [o for o in (_ground_phrase(mm.group(0), objects) for mm in _mention_re().finditer(other))
+                 if o is not None and o.is_container]
+        box = boxes[0] if len(boxes) == 1 else None
     thing = subj if subj is not None and not subj.is_container else None
     if thing is None:         # "if the bowl is empty, put the orange cube in it, otherwise put it in the white one"
-        other = (m.group("else") if holds else m.group("then")) or ""
         named = [o for o in (_ground_phrase(mm.group(0), objects) for mm in _mention_re().finditer(other))
                  if o is not None and not o.is_container]
         thing = named[0] if len(named) == 1 else None

@@ -1042,3 +1042,13 @@ def test_places_that_tell_objects_apart(text, goal):
                  bowl("yellow", 0.62, 0.20), bowl("white", 0.66, -0.05)]
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("if there's a purple cube, put it in the white bowl. otherwise put the red cube there", "in(red_cube, white_bowl)"),
+    ("if there's a red cube, put it in the white bowl. otherwise put the green cube there", "in(red_cube, white_bowl)"),
+    ("put the red cube in the white bowl. actually no, the other bowl.", "in(red_cube, yellow_bowl)"),
+    ("what's in the white bowl right now? whatever, put the blue cube in it.", "in(blue_cube, white_bowl)"),
+])
+def test_existence_the_other_one_after_a_correction_and_a_question_first(text, goal):
+    _assert_reads(text, goal, planner=True)
