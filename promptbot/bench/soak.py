@@ -427,11 +427,14 @@ class Chaos(threading.Thread):
             if node == "safety" and action == "SIGKILL":
                 self.arm.safety_down_since = t_kill
                 if ev["arm_speed_at_kill"] >= MOTION_SPEED:
-                    still = 0
+                    still, braking = 0, None
                     while time.monotonic() - t_kill < 10.0 and still < 3:
                         still = still + 1 if self.arm.speed < STILL_SPEED else 0
+                        if braking is None and self.arm.speed < 0.5 * ev["arm_speed_at_kill"]:
+                            braking = time.monotonic() - t_kill      # half the speed it had: the hold has begun
                         time.sleep(0.01)
                     ev["arm_stopped_after_s"] = time.monotonic() - t_kill if still >= 3 else None
+                    ev["arm_halved_after_s"] = braking
                 while self.sup.starts("safety") == start0 and time.monotonic() - t_kill < 30.0:
                     time.sleep(0.01)
                 self.arm.safety_down_since = None         # the new safety process is starting
@@ -761,6 +764,7 @@ def build_report(args, commands: list[dict], nodes: list[str], driver_goals: dic
         evs = [e for e in chaos.events if "skipped" not in e]
         ttr = [e.get("time_to_ready_s") for e in evs]
         stops = [e["arm_stopped_after_s"] for e in evs if e.get("arm_stopped_after_s") is not None]
+        halved = [e["arm_halved_after_s"] for e in evs if e.get("arm_halved_after_s") is not None]
         report["chaos"] = {
             "events": len(evs),
             "by_action": {a: sum(1 for e in evs if e["action"] == a) for a in ("SIGKILL", "SIGSTOP")},
@@ -769,6 +773,7 @@ def build_report(args, commands: list[dict], nodes: list[str], driver_goals: dic
                                 "max": max((x for x in ttr if x is not None), default=None),
                                 "never_ready": sum(1 for x in ttr if x is None)},
             "safety_kill_arm_stop_s": stops,
+            "safety_kill_arm_half_speed_s": halved,     # kill -> joint speed below half of its speed at the kill
             "safety_kills_with_arm_moving": sum(1 for e in evs if e["node"] == "safety"
                                                 and e["action"] == "SIGKILL"
                                                 and e.get("arm_speed_at_kill", 0) >= MOTION_SPEED),
