@@ -131,3 +131,19 @@ def test_arm_watch_tells_a_foreign_publisher_from_one_discovery_has_not_named_ye
         arm._count(True)
         assert (arm.counts["foreign_publisher"], arm.counts["unidentified_publisher"]) == (foreign, unidentified)
     assert arm.ungoverned == 1 and arm.foreign_seen == {"rogue_node"}
+
+
+@pytest.mark.parametrize("first,last,ok", [(3.0, 2.0, True), (2.0, 2.1, True), (2.0, 2.5, False)])
+def test_first_motion_drift_fails_only_when_later_commands_are_slower(first, last, ok):
+    commands = [{"index": i, "kind": "task_spoken", "outcome": "succeeded", "ok": True, "text": "x", "wall_s": 10.0 * i,
+                 "latency_s": {"end_of_speech_to_first_motion": first if i <= 30 else last, "command_to_done": 12.0},
+                 "nodes": {"sim": {"rss_mb": 300.0, "cpu_pct": 80.0}}} for i in range(1, 61)]
+
+    class Args:
+        seed, world, executor, chaos, commands, minutes = 0, "tabletop", "expert", False, 60, 20.0
+
+    goals = {"sent": 60, "accepted": 60, "with_result": 60, "lost_with_dead_planner": 0, "timeout": 0,
+             "not_accepted": 0}
+    rep = soak.build_report(Args, commands, ["sim"], goals, {"sim": 0}, None, None,
+                            [{"file": "recording_000.mcap", "readable": True}], 30.0, 900.0, True, None)
+    assert rep["targets"]["first_motion_p50_drift"]["pass"] is ok, rep["latency"]["end_of_speech_to_first_motion"]

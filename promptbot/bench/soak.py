@@ -164,7 +164,8 @@ def targets(report: dict) -> dict:
     t["rss_growth_max"] = {"value": worst, "target": 0.10, "pass": None if worst is None else worst <= 0.10,
                            "between_commands": [RSS_FROM, min(RSS_TO, report["commands_done"])]}
     d = report["latency"]["end_of_speech_to_first_motion"]["drift"]
-    t["first_motion_p50_drift"] = {"value": d, "target": 0.10, "pass": None if d is None else abs(d) <= 0.10}
+    # the target is that latency does not degrade: later commands at most 10 % slower (faster is not a failure)
+    t["first_motion_p50_drift"] = {"value": d, "target": 0.10, "pass": None if d is None else d <= 0.10}
     g = report["goals"]
     t["every_goal_answered"] = {"value": g["without_result"], "target": 0, "pass": g["without_result"] == 0}
     t["no_unplanned_exit"] = {"value": report["unplanned_exits"], "target": 0,
