@@ -131,6 +131,7 @@ _SYNONYMS = [
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
     # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
     (r"\b(its|their) own\b", r"\1"),
+    (r"\b(?:its|their) colou?r(?:ed)? (bowl|tray|dish|container)(e?s)?\b", r"the matching \1\2"),
     (r"\b(its|their) (matching )?(bowl|tray|dish|container|basin|pot|bin|basket|plate)(e?s)?\b", r"the matching \3\4"),
     # politeness and address around a command: "hey robot, ...", "..., thanks", "... now", "i want you to ..."
     (r"^(?:(?:hey|hi|hello|ok|okay|alright|so) ?,? )*(?:robot ?,? )?(?=\w)", ""),
@@ -182,6 +183,28 @@ _SYNONYMS = [
     (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
      r"\1 \2 the"),
     (r"(?<=\w) 'em\b", " them"),
+    # run-on dictation: "... and then the red cube can go on the table on the right side"
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug)) (?:can|could|should|will|may) go (?:on the table )?(on|to|in|into|onto)"
+     r" the ", r"put \1 \2 the "),
+    (r"\b(?:i think )?(?:that'?s|thats) (?:everything|all|it)\b", ""),
+    # "put the green lego in the white bowl and the red lego too": the second one goes there too
+    (r"\b(put|place|drop|pop|move) (the (?:\w+ )?\w+) (in|into|on|onto|inside) (the (?:\w+ )?\w+) and (the (?:\w+ )?\w+)"
+     r" too\b", r"\1 \2 \3 \4 and put \5 \3 \4"),
+    # a free choice: "the green or the yellow cube, I don't mind which" -> the first; "one of the legos, either
+    # one" -> any lego
+    (r"\b(the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))(?: one| cube| block| lego)? or "
+     r"the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (cube|block|lego|mug|one)s?(?: ,)? (?:i "
+     r"don'?t mind which|i don'?t care which|either (?:one|is fine|will do)|whichever(?: one)?|it doesn'?t matter which"
+     r"|doesn'?t matter which|any of them)(?: ,)?", r"\1 \2"),
+    (r"\bone of the (cube|block|lego|mug)s(?: ,)? (?:either one|whichever(?: one)?|any(?: one)?|i don'?t mind which"
+     r"|doesn'?t matter which)(?: ,)?", r"a \1"),
+    # "either of the blocks at the back": the two that way
+    (r"\beither of the (cubes|blocks|legos|mugs) (?=(?:at|on|in) the (?:far )?(?:left|right|front|back)\b)", r"the two \1 "),
+    # "the small blue-green one": cyan; a tower told a sentence a level ("Red on the bottom. Then purple.")
+    (r"\b(?:blue ?- ?green|green ?- ?blue|blue green|bluish green|greenish blue)\b", "cyan"),
+    (r" \. then (?=(?:the )?(?:small |little |big )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown"
+     r"|gray)\b)", " , then "),
+
     # "in a bowl, just not the blue one": an exclusion; "what's in the orange bowl? whatever, put X in it": the
     # question names what "it" is, the request is after it
     (r" , (?:just|only|simply) not\b", " , but not"),
@@ -2287,12 +2310,19 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     return " , then ".join(parts) if parts else text
 
 
+def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
+    """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
+    one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
+    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(text, objects), objects), objects), objects)
+
+
 def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
-    """The request with a condition the scene settles replaced by the branch it chooses (what a reading must
-    account for: the other branch's words are not asked for); the instruction itself when there is none."""
+    """The request with what the scene settles applied (a condition replaced by the branch it chooses, a choice
+    between named objects made): what a reading must account for (the other branch's words, the object not
+    chosen, are not asked for); the instruction itself when nothing was settled."""
     text = normalise(instruction)
     try:
-        out = _settle_if(text, objects)
+        out = _scene_settled(text, objects)
     except GroundingError:
         return instruction
     return out if out != text else instruction
@@ -2339,6 +2369,71 @@ def _metres(value: str, unit: str | None) -> float:
     if u in ("cm", "ce") or (not unit and v >= 2):
         return v / 100.0
     return v
+
+
+_AMONG_RE = re.compile(
+    r"^(?:of|out of|among|between|from) (?P<a>the [\w ]+?) (?:and|or) (?P<b>the [\w ]+?) , the one (?:that s |that's "
+    r"|which is )?(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?(?: the| your)? "
+    r"(?:left|right|back|front|forward)|(?:closer|nearer|closest|nearest) to (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl"
+    r"|tray)|you|me|the robot))"
+    r"(?: ,| \.| -)? (?P<rest>.+)$")
+AMONG_TIE_M = 0.02          # [m] "of A and B, the one further left": closer than this that way is a question
+
+
+def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
+    """"of the red and the orange cube, the one further left - put it in the green bowl": the one of the two
+    named that the comparison picks, put in place of "it" / "the one" in the rest. A near tie: a question."""
+    m = _AMONG_RE.match(text)
+    if m is None:
+        return text
+    b_words = m.group("b")
+    a_words = m.group("a")
+    kind = _kind_of(b_words)
+    if kind and _kind_of(a_words) is None:           # "the red and the orange cube": the kind said once
+        a_words = f"{a_words} {kind}"
+    a, b = _ground_phrase(a_words, objects), _ground_phrase(b_words, objects)
+    if a is None or b is None or a.id == b.id:
+        return text
+    cmp = m.group("cmp")
+    side = re.search(r"(left|right|back|front|forward)$", cmp)
+    if side:
+        axis, sign = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0),
+                      "forward": (0, -1.0)}[side.group(1)]
+        score = {o.id: sign * o.position[axis] for o in (a, b)}
+    else:
+        target = re.search(r"to (.+)$", cmp).group(1)
+        if target in ("you", "me", "the robot"):
+            score = {o.id: -o.position[0] for o in (a, b)}        # nearer the robot: smaller x
+        else:
+            ref = _ground_phrase(target, objects)
+            if ref is None:
+                return text
+            score = {o.id: -math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1]) for o in (a, b)}
+    if abs(score[a.id] - score[b.id]) < AMONG_TIE_M:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} are about as far that way. "
+                             "Which one do you mean?")
+    pick = a if score[a.id] > score[b.id] else b
+    rest = re.sub(r"^(?:goes|go|should go|can go|needs to go|has to go|must go) ", f"put the {_name(pick)} ",
+                  m.group("rest"))
+    rest = re.sub(r"\b(?:it|the one)\b", f"the {_name(pick)}", rest, count=1)
+    if not re.search(rf"\b{pick.color} {pick.label}\b", rest):
+        rest = f"put the {_name(pick)} " + rest if re.match(r"(?:in|into|on|onto|next to|to) ", rest) else rest
+    return rest
+
+
+def _in_the_middle(text: str, objects: Sequence[ObjectState]) -> str:
+    """"on top of the one in the middle": the one object of that kind in the middle of the table, named (a
+    place after "on top of" names what to stack on, not where to go). Left as it is when none or several."""
+    m = re.search(r"\b(on top of|onto|on) the (one|cube|block|lego) (?:in|at) the (?:center|centre|middle)"
+                  r"(?: of the (?:table|workspace))?\b", text)
+    if m is None:
+        return text
+    kind = None if m.group(2) == "one" else m.group(2)
+    there = [o for o in objects if not o.is_container and (kind is None or o.label == kind)
+             and REGIONS["center"].contains(o.position)]
+    if len(there) != 1:
+        return text
+    return text[:m.start()] + f"{m.group(1)} the {_name(there[0])}" + text[m.end():]
 
 
 def _at_coordinates(text: str, objects: Sequence[ObjectState]) -> str:
@@ -2406,7 +2501,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     if not objects:
         return Interpretation(_Status.IMPOSSIBLE, None, "I cannot see any objects on the table.")
     try:
-        text = _settle_if(_at_coordinates(normalise(instruction), objects), objects)
+        text = _scene_settled(normalise(instruction), objects)
     except GroundingError as exc:
         return Interpretation(exc.status, None, exc.message)
     text, assumed = resolve_words(text, objects)

@@ -1052,3 +1052,22 @@ def test_places_that_tell_objects_apart(text, goal):
 ])
 def test_existence_the_other_one_after_a_correction_and_a_question_first(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a choice between two named objects made by a comparison
+    ("of the red and the blue cube, the one further left - put it in the white bowl", "in(red_cube, white_bowl)"),
+    ("of the red cube and the blue cube, the one closer to the white bowl goes in the yellow bowl",
+     "in(blue_cube, yellow_bowl)"),
+    # run-on dictation, "X too", "its own colour bowl", a tower a sentence a level, "on top of the one in the middle"
+    ("put the red cube in the yellow bowl and then the blue cube can go on the table on the right side i think thats "
+     "everything", "in(red_cube, yellow_bowl) & in_region(blue_cube, right)"),
+    ("put the red cube in the white bowl and the blue cube too", "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("blue on the bottom. then green. then red on top.", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("put the blue cube on top of the one in the middle", "on(blue_cube, green_cube)"),
+])
+def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))

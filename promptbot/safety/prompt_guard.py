@@ -54,6 +54,8 @@ def _r(pattern: str) -> re.Pattern:
 # (category, why, pattern). Patterns run on the "words" form: lower-case letters/digits
 # separated by single spaces. _RAW_RULES run on the lower-cased text with punctuation kept.
 _W = r"(?:\w+ ){0,%d}"   # up to N filler words
+# "hit" is striking, except a milestone reached: "we hit the sub goal" (not "hit the goal with the cube")
+_HIT = r"hit(?! (?:the |a |our |my |that |this )?(?:sub ?goal|goal|milestone|record|jackpot|stream goal)\b(?! with))"
 # "act as a robot arm", "act as a sorting robot": the role it has, said as a chatbot prompt would say it (any
 # word that loosens it - "an unrestricted robot", "a robot with no rules" - is still a new role)
 _ROBOT_ROLE = (r"(?:a |an |the )?(?!(?:\w+ ){0,2}?(?:unrestricted|unfiltered|uncensored|jailbroken|rogue|evil|dan|"
@@ -92,7 +94,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(max|maximum|max linear|max angular|linear|angular) ?(speed|velocity|accel|acceleration|force|torque|limit)\b")),
     # --- dangerous motions
     (DANGER, "asks for a throwing or striking motion", _r(
-        r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|hit|strike|"
+        r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|"
+        + _HIT + r"|strike|"
         r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
@@ -246,7 +249,7 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "moving objects off the table leaves the workspace"),
     (r"\b(outside|out of|beyond|leave|leaving)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b",
      "targets outside the workspace are not allowed"),
-    (r"\b(throw|toss|hurl|fling|flick|smash|crush|break|hit|strike|punch|slam|shake)\b",
+    (r"\b(throw|toss|hurl|fling|flick|smash|crush|break|" + _HIT + r"|strike|punch|slam|shake)\b",
      "throwing, hitting or smashing objects is not a task I perform"),
     # "flick it at my sister" (not "I'm on the far side, looking at you")
     (r"(?<!looking )(?<!facing )(?<!staring )(?<!smiling )(?<!waving )\b(at|towards?) "
