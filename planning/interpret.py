@@ -183,6 +183,16 @@ _SYNONYMS = [
     (r"\b(the (?:two|three|four|2|3|4) \w+s) (?:that are|which are|that's|sitting|lying|standing) (on|at|in) the\b",
      r"\1 \2 the"),
     (r"(?<=\w) 'em\b", " them"),
+    # dictation that speaks its punctuation: "... in the bowl comma then the blue one period"
+    (r"\s(?:comma)\b", " ,"), (r"\s(?:period|full stop|new line|newline|new paragraph)\b", " ."),
+    (r"\s(?:question mark)\b", " ."), (r"\s(?:exclamation mark|exclamation point)\b", " ."),
+    # the noun before its colour, as many first languages say it: "cube green, you put in bowl blue"
+    (r"\b(cube|bowl|block|lego|brick|mug|tray)(s?) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
+     r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing)s?\b)", r"\3 \1\2"),
+    # "the cube closer to the blue bowl": the one closest to it
+    (r"\b(the (?:cube|block|lego|mug|one)) (?:that is |that's |which is )?(closer|nearer) to\b", r"\1 closest to"),
+    # "neither the red nor the yellow one": both left out
+    (r"\bbut neither (the \w+) nor (the \w+)", r"except \1 and \2"), (r"\bneither (the \w+) nor (the \w+)", r"not \1 or \2"),
     # run-on dictation: "... and then the red cube can go on the table on the right side"
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug)) (?:can|could|should|will|may) go (?:on the table )?(on|to|in|into|onto)"
      r" the ", r"put \1 \2 the "),
@@ -2378,44 +2388,66 @@ _AMONG_RE = re.compile(
     r"|tray)|you|me|the robot))"
     r"(?: ,| \.| -)? (?P<rest>.+)$")
 AMONG_TIE_M = 0.02          # [m] "of A and B, the one further left": closer than this that way is a question
+_CMP = (r"(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?(?: the| your)? (?:left|right|back|front|forward)"
+        r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot))")
+_AMONG_GROUP_RE = re.compile(
+    r"^(?:of|out of|among|from) (?P<g>the (?:two|three|four|2|3|4) (?:\w+ )?(?:cubes|blocks|legos|mugs)(?: (?:situated |located "
+    r"|that are |which are )?(?:at|on|in|over on|toward|towards) the (?:far )?(?:left|right|front|back|rear)(?: side)?"
+    r"(?: (?:on|at) the (?:left|right|front|back))?)?) , (?:take |pick |grab )?the one (?:that s |that's |which is )?"
+    + _CMP + r"(?: ,| \.| -)? (?:and )?(?P<rest>.+)$")
 
 
 def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
-    """"of the red and the orange cube, the one further left - put it in the green bowl": the one of the two
-    named that the comparison picks, put in place of "it" / "the one" in the rest. A near tie: a question."""
+    """"of the red and the orange cube, the one further left - put it in the green bowl", "of the two cubes at
+    the back, take the one further left and put it ...": the one the comparison picks among those named, put in
+    place of "it" / "the one" in the rest. A near tie, or names that fit no two objects: a question."""
+    g = _AMONG_GROUP_RE.match(text)
+    if g is not None:
+        phrase = g.group("g").replace(" rear", " back")
+        groups = [t for t in _tokens(resolve_words(phrase, objects)[0]) if isinstance(t, Mention) and t.kind == "group"]
+        if len(groups) != 1:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which one of {phrase} do you mean? Please name it by its colour.")
+        members = _ground_group(groups[0], list(objects))
+        return _pick_by(members, g.group("cmp"), g.group("rest"), objects)
     m = _AMONG_RE.match(text)
     if m is None:
         return text
-    b_words = m.group("b")
+    b_words = re.sub(r"\b(cube|block|lego|mug|bowl|tray)s\b", r"\1", m.group("b"))
     a_words = m.group("a")
     kind = _kind_of(b_words)
-    if kind and _kind_of(a_words) is None:           # "the red and the orange cube": the kind said once
+    if kind and _kind_of(a_words) is None:           # "the red and the orange cube(s)": the kind said once
         a_words = f"{a_words} {kind}"
     a, b = _ground_phrase(a_words, objects), _ground_phrase(b_words, objects)
-    if a is None or b is None or a.id == b.id:
-        return text
-    cmp = m.group("cmp")
+    if a is None or b is None or a.id == b.id:       # the choice is said, but not between two objects here
+        raise GroundingError(_Status.AMBIGUOUS, f"Which one do you mean: {m.group('a')} or {m.group('b')}? "
+                             "Please name it by its colour.")
+    return _pick_by([a, b], m.group("cmp"), m.group("rest"), objects)
+
+
+def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[ObjectState]) -> str:
+    """The request ``rest`` about the one of ``members`` that the comparison ``cmp`` picks."""
     side = re.search(r"(left|right|back|front|forward)$", cmp)
     if side:
         axis, sign = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0),
                       "forward": (0, -1.0)}[side.group(1)]
-        score = {o.id: sign * o.position[axis] for o in (a, b)}
+        score = {o.id: sign * o.position[axis] for o in members}
     else:
-        target = re.search(r"to (.+)$", cmp).group(1)
+        target = re.sub(r"^(?:closer|nearer|closest|nearest)(?: to)? ", "", cmp)
         if target in ("you", "me", "the robot"):
-            score = {o.id: -o.position[0] for o in (a, b)}        # nearer the robot: smaller x
+            score = {o.id: -o.position[0] for o in members}        # nearer the robot: smaller x
         else:
             ref = _ground_phrase(target, objects)
             if ref is None:
-                return text
-            score = {o.id: -math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1]) for o in (a, b)}
-    if abs(score[a.id] - score[b.id]) < AMONG_TIE_M:
-        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} are about as far that way. "
-                             "Which one do you mean?")
-    pick = a if score[a.id] > score[b.id] else b
-    rest = re.sub(r"^(?:goes|go|should go|can go|needs to go|has to go|must go) ", f"put the {_name(pick)} ",
-                  m.group("rest"))
-    rest = re.sub(r"\b(?:it|the one)\b", f"the {_name(pick)}", rest, count=1)
+                raise GroundingError(_Status.AMBIGUOUS, f"Closer to which {target.split()[-1]}?")
+            score = {o.id: -math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1])
+                     for o in members}
+    ranked = sorted(members, key=lambda o: -score[o.id])
+    if len(ranked) > 1 and score[ranked[0].id] - score[ranked[1].id] < AMONG_TIE_M:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(ranked[0])} and the {_name(ranked[1])} are about as far "
+                             "that way. Which one do you mean?")
+    pick = ranked[0]
+    rest = re.sub(r"^(?:goes|go|should go|can go|needs to go|has to go|must go) ", f"put the {_name(pick)} ", rest)
+    rest = re.sub(r"\b(?:it|the one|that)\b", f"the {_name(pick)}", rest, count=1)
     if not re.search(rf"\b{pick.color} {pick.label}\b", rest):
         rest = f"put the {_name(pick)} " + rest if re.match(r"(?:in|into|on|onto|next to|to) ", rest) else rest
     return rest
@@ -2483,7 +2515,7 @@ def _hedged_colour(instruction: str, objects: Sequence[ObjectState]) -> str | No
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
-    if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked):
+    if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked) and not _AMONG_GROUP_RE.match(asked):
         # "of the three cubes on the left, the one furthest back goes ...": one picked inside a group
         return Interpretation(_Status.AMBIGUOUS, None, "Which one exactly do you mean? Please name it by its "
                               "colour.")

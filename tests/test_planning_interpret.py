@@ -739,9 +739,14 @@ def test_ordinals_corners_counted_groups_and_the_bowl_just_used(text, goal):
     _assert_reads(text, goal, planner=True)
 
 
-def test_one_picked_inside_a_group_is_asked():
-    assert interpret("of the three cubes, the one furthest back goes in the white bowl", tabletop()).status == \
-        "ambiguous"
+def test_one_picked_inside_a_group_by_a_comparison_or_asked():
+    # green (x 0.55) is clearly the furthest back of the three
+    r = interpret("of the three cubes, the one furthest back goes in the white bowl", tabletop())
+    assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl)"), r.message
+    # two about as far back (1 cm apart): a question; a group the words do not compare: a question
+    tie = [cube("red", 0.55, 0.10), cube("green", 0.56, -0.05), cube("blue", 0.40, -0.20), bowl("white", 0.62, -0.22)]
+    assert interpret("of the three cubes, the one furthest back goes in the white bowl", tie).status == "ambiguous"
+    assert interpret("of the three cubes, the nicest one goes in the white bowl", tabletop()).status == "ambiguous"
 
 
 @pytest.mark.parametrize("text,goal", [
