@@ -99,7 +99,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
-        r"|\b(melt|burn|set fire to)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
+        r"|\b(melt|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
         r"\bfeed\b|\b(to|for) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b")),
     (DANGER, "asks for objects to fall", _r(
@@ -116,7 +116,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"my (hand|hands|finger|fingers|face|arm|head|body)|face|eye|eyes|neck)\b")),
     (DANGER, "asks for something hot or a liquid", _r(
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
-        r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b")),
+        r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
+        # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
+        r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
+        r"\b(cleaner|cleaning spray|detergent|bleach|soap)\b")),
     (DANGER, "asks for excessive speed or force", _r(
         r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
         r"maximum velocity|full force|max force|maximum force|as hard as|full power|faster than|really fast|very fast|"
