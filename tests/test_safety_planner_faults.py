@@ -136,8 +136,10 @@ class _FakeLLM:
 
 
 def _llm_graph(ros_node, spawn, url):
-    planner = _planner(spawn, "-p", f"llm:={url}", "-p", "method:=mcts_llm", "-p", "llm_timeout_s:=1.0",
-                       "-p", "llm_retries:=1")
+    # the LLM prior: every plan asks the LLM (the default hybrid prior asks it only where the distilled network
+    # is unsure, and plans on without it when it fails: tests/test_planning_prior.py)
+    planner = _planner(spawn, "-p", f"llm:={url}", "-p", "method:=mcts_llm", "-p", "prior:=llm", "-p",
+                       "llm_timeout_s:=1.0", "-p", "llm_retries:=1")
     client = _run_task_client(ros_node, planner)
     scenes = ros_node.create_publisher(SceneState, "/perception/scene", 5)
     ros_node.create_timer(0.2, lambda: scenes.publish(_scene_msg(ros_node)))   # a live perception stream
