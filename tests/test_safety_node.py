@@ -47,6 +47,8 @@ def lin_norm(v):
 def test_overspeed_clamped_and_nan_rejected(rig):
     t0 = time.monotonic()
     rig.stream((1.0, 0.0, 0.0), 1.2)      # long enough to reach the limit after a scheduling stall
+    if not rig.since(t0) or max(v[0] for _, v in rig.since(t0)) < MAX_V - 1e-6:
+        rig.stream((1.0, 0.0, 0.0), 1.2)  # a longer stall on a loaded 2-core machine (seen once in a full run)
     got = rig.since(t0)
     assert got, "no twist relayed"
     assert all(lin_norm(v) <= MAX_V + 1e-9 for _, v in got)
