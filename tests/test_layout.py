@@ -1,6 +1,6 @@
 """The written layout rule, the import mapping and the import graph.
 
-The rule (README, layout section): the top-level folders that the design names hold
+The rule (docs/layout.md): the top-level folders that the design names hold
 those parts and stay where they are; ``nodes/``, ``planning/``, ``models/`` and
 ``sim_worlds/`` are the subpackages ``promptbot.nodes`` ... (``promptbot.MAPPED_FOLDERS``),
 ``msgs/`` is the promptbot_msgs package and ``launch/`` holds launch files. Everything
