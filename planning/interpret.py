@@ -2154,8 +2154,8 @@ _QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) ,? )?(?:is|are|was|wer
 
 
 def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
-    """"if there's a red cube, put it in the green bowl, otherwise the blue one"; "if the bowl is empty, put the
-    black block in it": a condition the scene settles now -> the request it leaves. Anything else unchanged."""
+    """"if there's a red cube, put it in the green bowl, otherwise the blue one" (the other branch a phrase, which
+    _settle_if leaves): the request the scene leaves. Anything else unchanged."""
     m = re.match(r"if there(?: is|'s| s) (?:a |an |the )?([\w ]+?) , (.+?)(?: , (?:otherwise|else|if not) (.+))?$", text)
     if m:
         refs = [t for t in _tokens("the " + m.group(1)) if isinstance(t, Mention) and t.kind == "ref"]
@@ -2170,16 +2170,7 @@ def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
         if m.group(3):
             return re.sub(r"\bit\b", m.group(3), m.group(2), count=1)
         return text
-    m = re.match(r"if (the [\w ]+?) (?:is|s) empty , (.+)$", text)
-    if m:
-        refs = [t for t in _tokens(m.group(1)) if isinstance(t, Mention) and t.kind == "ref"]
-        try:
-            box = _ground_ref(refs[0], list(objects)) if len(refs) == 1 else None
-        except GroundingError:
-            box = None
-        if box is not None and box.is_container and not any(is_in(o, box) for o in objects if o.id != box.id):
-            return re.sub(r"\bit\b", m.group(1), m.group(2), count=1)
-    return text
+    return text             # "if the bowl is empty, ...": _settle_if, before the words are resolved
 
 
 # --- conditions the scene settles: "if the blue cube's already in a bowl, leave it; otherwise put it in the red one"
