@@ -14,6 +14,11 @@ periods and then goes quiet (``publish_when_idle`` false), because a zero twist
 would cancel a joint trajectory the governor let through; while the e-stop is
 latched zeros keep flowing at the control rate. E-stop: ``/safety/estop`` (std_msgs/Bool, true latches) or the
 ``/safety/estop`` service; released only by the ``/safety/release`` service.
+Pause while listening (``pause_while_listening``): ``/speech/listening`` true (the speech node heard
+an utterance start) holds the arm like a short e-stop that is not latched: zeros flow, gripper
+commands and new trajectories are dropped, until ``listening_resume_delay_s`` after the speech node
+says false (its transcript is out) or ``listening_hold_max_s``, whichever comes first. A spoken
+"stop" therefore holds the arm while it is being said; the planner's cancel then ends the skill.
 State on ``/safety/state`` (latched, 10 Hz), every intervention on
 ``/safety/interventions``. Limits are read-only parameters (set them in
 config/safety_node.yaml): nothing at run time can loosen them.
@@ -60,6 +65,7 @@ ESTOP_SERVICE = "/safety/estop"
 RELEASE_SERVICE = "/safety/release"
 STATE_TOPIC = "/safety/state"
 INTERVENTIONS_TOPIC = "/safety/interventions"
+LISTENING_TOPIC = "/speech/listening"
 
 IDLE_ZERO_TICKS = 10      # zero twists sent after a stop before going quiet (publish_when_idle false)
 
@@ -106,6 +112,17 @@ SPECS = [
     ParamSpec("joint_speed_scale", _DEFAULT.joint_speed_scale,
               "trajectories are slowed to this fraction of Franka's joint speed limits", min=0.01, max=1.0,
               read_only=True),
+    ParamSpec("pause_while_listening", True,
+              "hold the arm while someone speaks to the robot (listening_topic true), so that a spoken 'stop' "
+              "holds it before the word is even transcribed; the hold ends listening_resume_delay_s after the "
+              "speech node says it stopped listening, or by itself after listening_hold_max_s", read_only=True),
+    ParamSpec("listening_topic", LISTENING_TOPIC, "std_msgs/Bool from the speech node: true while an utterance "
+              "is heard and decoded", read_only=True),
+    ParamSpec("listening_hold_max_s", _DEFAULT.max_pause, "longest hold for one utterance [s] (a lost 'false', "
+              "e.g. a killed speech node, cannot hold the arm longer)", min=0.5, max=30.0, read_only=True),
+    ParamSpec("listening_resume_delay_s", 0.3, "the hold ends this long after listening stops [s]: time for "
+              "a 'stop' transcript to reach the planner and cancel the skill first", min=0.0, max=5.0,
+              read_only=True),
     ParamSpec("publish_when_idle", False,
               "keep publishing zero twists while holding; false: go quiet after IDLE_ZERO_TICKS zero messages "
               "(a zero twist cancels a running joint trajectory in the simulator and in most drivers)",
@@ -131,6 +148,7 @@ def config_from_params(p) -> GovernorConfig:
         accept_empty_frame=p.accept_empty_frame,
         trajectory_box_margin=p.trajectory_box_margin,
         joint_speed_scale=p.joint_speed_scale,
+        max_pause=p.listening_hold_max_s,
     )
 
 
@@ -161,6 +179,9 @@ class SafetyNode(Node):
         self.create_subscription(Bool, ESTOP_TOPIC, self._on_estop_topic, RELIABLE_10)
         self.create_service(Trigger, ESTOP_SERVICE, self._on_estop_srv)
         self.create_service(Trigger, RELEASE_SERVICE, self._on_release_srv)
+        if self.params.pause_while_listening and self.params.listening_topic:
+            self.create_subscription(Bool, self.params.listening_topic, self._on_listening, EVENTS)
+        self._was_paused = False
 
         self.create_timer(1.0 / self.params.control_rate_hz, self._on_control_tick)
         self.create_timer(1.0 / self.params.state_rate_hz, self._publish_state)
@@ -210,6 +231,7 @@ class SafetyNode(Node):
         msg.header.frame_id = g.config.frame_id
         msg.state = int(g.state)
         msg.estop_latched = g.estop_latched
+        msg.paused = g.paused(self._now())
         msg.interventions = min(g.interventions_total, 2**32 - 1)
         msg.reason = g.reason[:1000]
         return msg
@@ -241,18 +263,41 @@ class SafetyNode(Node):
         except Exception as exc:
             self._guard("cmd_twist", exc)
 
+    def _on_listening(self, msg: Bool) -> None:
+        """Someone is speaking to the robot (true) or was heard and transcribed (false)."""
+        try:
+            now = self._now()
+            if msg.data:
+                self.governor.pause("someone is speaking", now)
+                out, ivs = self.governor.tick(self._ee_pose(), now)
+                self._send_twist(out)                 # zero now, not at the next tick
+                self._report(ivs)
+            else:
+                self.governor.resume(now, self.params.listening_resume_delay_s)
+            self._publish_state_if_paused_changed(now)
+        except Exception as exc:
+            self._guard("listening", exc)
+
+    def _publish_state_if_paused_changed(self, now: float) -> None:
+        paused = self.governor.paused(now)
+        if paused != self._was_paused:
+            self._was_paused = paused
+            self._publish_state()       # executors that move the arm themselves (the sim's expert) follow it
+
     def _on_control_tick(self) -> None:
         try:
-            out, ivs = self.governor.tick(self._ee_pose(), self._now())
+            now = self._now()
+            out, ivs = self.governor.tick(self._ee_pose(), now)
+            self._publish_state_if_paused_changed(now)
             self._report(ivs)
-            if out.is_zero and not self.governor.estop_latched:
+            if out.is_zero and not self.governor.estop_latched and not self.governor.paused(now):
                 # stopped: confirm the stop for a few periods, then go quiet so a joint
                 # trajectory that the governor passed is not cancelled by zero twists
                 self._idle_zeros += 1
                 if not self.params.publish_when_idle and self._idle_zeros > IDLE_ZERO_TICKS:
                     return
             else:
-                self._idle_zeros = 0       # moving, or e-stopped: zeros keep flowing while latched
+                self._idle_zeros = 0       # moving, e-stopped or paused: zeros keep flowing (and stop a trajectory)
             self._send_twist(out)
         except Exception as exc:
             self._guard("control tick", exc)

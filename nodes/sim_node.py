@@ -43,12 +43,13 @@ from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, LATCHED, SENSOR_IMAGE
 from promptbot.ros.scene_msgs import objects_to_scene, scene_to_objects
+from promptbot.safety.follow import SafetyFollower, Verdict
 from promptbot.scene import ObjectState, relations
 from promptbot.sim.env import JOINT_NAMES, CommandError, SimConfig, SimEnv
 from promptbot.sim.scene_history import NoReference, SceneHistory
 from promptbot.sim.worlds import WorldError, list_worlds
 from promptbot_msgs.action import ExecuteSkill
-from promptbot_msgs.msg import SceneState
+from promptbot_msgs.msg import SafetyState, SceneState
 from promptbot_msgs.srv import CheckTask, ResetWorld
 
 BASE_FRAME = "panda_link0"
@@ -92,6 +93,11 @@ SPECS = [
     ParamSpec("expert_skill_server", False,
               "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "
               "ground truth and moves the arm directly, bypassing the safety governor)", read_only=True),
+    ParamSpec("expert_follows_safety", True,
+              "expert skill server: follow the safety governor's state on safety_state_topic: a latched e-stop "
+              "ends the running skill (FAILED), a pause (someone speaking to the robot) holds the arm until it "
+              "ends", read_only=True),
+    ParamSpec("safety_state_topic", "/safety/state", "the governor's SafetyState (latched)", read_only=True),
     ParamSpec("clear_view_after_skill", True,
               "expert skill server: after a skill that leaves the hand empty, move the arm home (out of the "
               "scene camera's view) so perception can verify the step", read_only=True),
@@ -129,6 +135,10 @@ class _SkillCanceled(Exception):
     """Raised inside the expert's control loop when its ExecuteSkill goal is canceled."""
 
 
+class _SkillEStopped(Exception):
+    """Raised inside the expert's control loop when the safety governor's e-stop is latched."""
+
+
 class SimNode(Node):
     def __init__(self):
         super().__init__("sim_node")
@@ -155,7 +165,10 @@ class SimNode(Node):
         self._cam_pose_sent = None
         self._expert = None
         self._perceived: list[ObjectState] | None = None      # perception's latest objects (expert id mapping)
+        self._safety = SafetyFollower()
         if p.expert_skill_server:
+            if p.expert_follows_safety and p.safety_state_topic:
+                self.create_subscription(SafetyState, p.safety_state_topic, self._on_safety_state, LATCHED)
             if p.expert_scene_topic:
                 self.create_subscription(SceneState, p.expert_scene_topic, self._on_perceived, 1)
             self._skill_server = ActionServer(
@@ -255,6 +268,31 @@ class SimNode(Node):
     def _on_perceived(self, msg: SceneState) -> None:
         self._perceived = scene_to_objects(msg)
 
+    def _on_safety_state(self, msg: SafetyState) -> None:
+        self._safety.update(msg.estop_latched, msg.paused, time.monotonic())
+
+    def _follow_safety(self, env: SimEnv) -> None:
+        """The expert drives the arm itself; it still stops on the governor's e-stop and holds while
+        the governor pauses (e.g. someone is speaking), publishing and pacing as usual meanwhile."""
+        held = False
+        while True:
+            v = self._safety.verdict(time.monotonic())
+            if v is Verdict.STOP:
+                env.stop()
+                raise _SkillEStopped()
+            if v is Verdict.GO:
+                if held:
+                    self.get_logger().info("expert: the governor's pause ended, going on")
+                return
+            if not held:
+                held = True
+                env.stop()                          # hold where it is (the gripper keeps its command)
+                self.get_logger().info("expert: holding while the governor pauses")
+            if self._skill_cancel.is_set():
+                raise _SkillCanceled()
+            env.step()
+            self._tick(env)
+
     def _on_skill_goal(self, goal: ExecuteSkill.Goal) -> GoalResponse:
         ok = goal.skill in SKILLS and len(goal.args) == len(SKILLS[goal.skill].params)
         if not ok:
@@ -279,6 +317,8 @@ class SimNode(Node):
             res.error_msg = message
         except _SkillCanceled:
             res.error_code, res.error_msg = ExecuteSkill.Result.CANCELED, "canceled: the arm holds where it was"
+        except _SkillEStopped:
+            res.error_code, res.error_msg = ExecuteSkill.Result.FAILED, "e-stop latched: the skill was stopped"
         except Exception as exc:  # noqa: BLE001 - report as a failed skill
             res.error_code, res.error_msg = ExecuteSkill.Result.FAILED, f"{type(exc).__name__}: {exc}"
         res.duration = float(time.monotonic() - t0)
@@ -292,6 +332,7 @@ class SimNode(Node):
         def during(_action) -> None:       # keep publishing and pacing while the expert drives
             if self._skill_cancel.is_set():
                 raise _SkillCanceled()
+            self._follow_safety(env)
             self._tick(env)
 
         # the planner sends perception ids (the robot's contract); the expert knows only sim ids
@@ -309,7 +350,7 @@ class SimNode(Node):
         env.stop()
         try:
             r = self._expert.run(skill, sim_args)
-        except _SkillCanceled:
+        except (_SkillCanceled, _SkillEStopped):
             env.stop()                      # hold: zero twist, the gripper keeps its command
             self._expert = None             # its notion of what it holds may be mid-skill: start afresh
             raise

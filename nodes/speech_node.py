@@ -42,6 +42,7 @@ from rclpy.duration import Duration
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Bool
 
 from promptbot_msgs.action import Listen
 from promptbot_msgs.msg import AudioData, SceneState, Transcript
@@ -57,6 +58,7 @@ from promptbot.vocab import SCENE_WORDS
 
 AUDIO_TOPIC = "/audio/audio"
 TRANSCRIPT_TOPIC = "/speech/transcript"
+LISTENING_TOPIC = "/speech/listening"
 TRANSCRIBE_SERVICE = "/speech/transcribe_file"
 LISTEN_ACTION = "/speech/listen"
 MAX_QUEUED_AUDIO_S = 60.0  # [s] audio buffered while the recogniser is busy; older is dropped
@@ -125,6 +127,9 @@ SPECS = [
     ParamSpec("require_wake_phrase", _R.require_wake_phrase, "is_command only after the wake phrase"),
     ParamSpec("wake_window_s", 8.0, "after the wake phrase alone, the next utterance counts as addressed [s]",
               min=0.0, max=60.0),
+    ParamSpec("listening_topic", LISTENING_TOPIC, "std_msgs/Bool: true when an utterance starts, false once its "
+              "transcript is out (or it was dropped); the safety node holds the arm meanwhile ('' = off)",
+              read_only=True),
     ParamSpec("partial_interval_s", 1.0, "period of partial transcripts during Listen (0 = off) [s]", min=0.0, max=10.0),
     ParamSpec("listen_timeout_s", 10.0, "default Listen timeout for speech to start [s]", min=0.5, max=600.0),
 ]
@@ -197,6 +202,9 @@ class SpeechNode(Node):
         self._reset_at_s = 0.0  # [s] _consumed_s when the endpointer's clock last restarted at 0
 
         self.pub = self.create_publisher(Transcript, TRANSCRIPT_TOPIC, EVENTS)
+        self._listening = False
+        self.pub_listening = (self.create_publisher(Bool, p.listening_topic, EVENTS)
+                              if p.listening_topic else None)
         self._audio_group = MutuallyExclusiveCallbackGroup()
         self._service_group = MutuallyExclusiveCallbackGroup()
         self._action_group = ReentrantCallbackGroup()
@@ -368,13 +376,22 @@ class SpeechNode(Node):
             self._consumed_s += chunk.size / SAMPLE_RATE
             for ev in events:
                 if isinstance(ev, SpeechStarted):
+                    self._set_listening(True)
                     if goal is not None:
                         goal.state = "speech"
                         goal.started.set()
                 elif isinstance(ev, SessionResult):
                     self._publish_result(ev)
+                    self._set_listening(self.session.endpointer.in_speech)
+            if self._listening and not self.session.endpointer.in_speech:
+                self._set_listening(False)      # a blip dropped without a transcript
             if goal is not None and not goal.done.is_set():
                 self._update_partial(goal)
+
+    def _set_listening(self, on: bool) -> None:
+        if on != self._listening and self.pub_listening is not None:
+            self.pub_listening.publish(Bool(data=on))
+        self._listening = on
 
     def _arrival(self, stream_s: float) -> float | None:
         """Monotonic time at which the audio at stream time ``stream_s`` arrived (None: too old)."""

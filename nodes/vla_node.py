@@ -32,7 +32,9 @@ from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
+from promptbot.safety.follow import SafetyFollower, Verdict
 from promptbot_msgs.action import ExecuteSkill
+from promptbot_msgs.msg import SafetyState
 
 MAX_INSTRUCTION_CHARS = 300
 
@@ -65,6 +67,9 @@ PARAMS = [
     ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
     ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
     ParamSpec("joint_states_topic", "/joint_states", "arm joint states"),
+    ParamSpec("safety_state_topic", "/safety/state",
+              "the governor's SafetyState: during its pause the skill holds (progress judged afresh after it), "
+              "on its e-stop the skill ends (FAILED) ('' = ignore)", read_only=True),
     ParamSpec("cmd_twist_topic", "/promptbot/cmd_twist", "EE velocity commands (to the safety governor)"),
     ParamSpec("gripper_cmd_topic", "/promptbot/gripper_cmd", "gripper width commands [m] (to the safety governor)"),
     ParamSpec("base_frame", "panda_link0", "frame of the twist commands"),
@@ -95,6 +100,12 @@ class VlaNode(Node):
             self.create_subscription(Image, p.wrist_image_topic, self._on_wrist, qos.SENSOR_IMAGE,
                                      callback_group=sensors)
         self.create_subscription(JointState, p.joint_states_topic, self._on_joints, 10, callback_group=sensors)
+        self._safety = SafetyFollower()
+        if p.safety_state_topic:
+            self.create_subscription(
+                SafetyState, p.safety_state_topic,
+                lambda m: self._safety.update(m.estop_latched, m.paused, time.monotonic()), qos.LATCHED,
+                callback_group=sensors)
         self._twist_pub = self.create_publisher(TwistStamped, p.cmd_twist_topic, qos.COMMAND)
         self._grip_pub = self.create_publisher(Float64, p.gripper_cmd_topic, qos.COMMAND)
         self._heartbeat_pub = self.create_publisher(Header, "/policy/heartbeat", qos.heartbeat(p.heartbeat_period_s))
@@ -228,6 +239,12 @@ class VlaNode(Node):
                 now = self._now_s()
                 obs, stamp, why = self._observation()
                 decision = run.check_inputs(now, stamp)
+                if decision is None:
+                    verdict = self._safety.verdict(time.monotonic())
+                    if verdict is Verdict.STOP:
+                        decision = Decision("stopped", reason="the safety governor's e-stop is latched")
+                    elif verdict is Verdict.HOLD:
+                        decision = run.hold("the safety governor pauses the arm (someone is speaking)")
                 if decision is None and obs is None:
                     decision = Decision("hold", reason=why)
                 if decision is None:
@@ -250,7 +267,8 @@ class VlaNode(Node):
                     self._error(f"holding: {decision.reason}")
                 else:
                     codes = {"done": ExecuteSkill.Result.SUCCEEDED, "timeout": ExecuteSkill.Result.TIMEOUT,
-                             "stale": ExecuteSkill.Result.STALE_INPUT, "stalled": ExecuteSkill.Result.FAILED}
+                             "stale": ExecuteSkill.Result.STALE_INPUT, "stalled": ExecuteSkill.Result.FAILED,
+                             "stopped": ExecuteSkill.Result.FAILED}
                     code, msg = codes[decision.kind], decision.reason
                     break
                 handle.publish_feedback(ExecuteSkill.Feedback(progress=run.progress(now), control_steps=run.steps))

@@ -183,3 +183,14 @@ def test_holding_for_stale_input_restarts_the_no_progress_window_and_zero_switch
         RunnerConfig(stall_s=-1.0)
     with pytest.raises(ValueError):
         RunnerConfig(stall_motion_m=0.0)
+
+
+def test_a_governor_pause_is_not_the_policys_lack_of_progress():
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    for t in np.arange(0.0, 3.0, 0.05):
+        assert run.check_progress(t, (0.5, 0.0, 0.3), 0.04) is None
+    d = run.hold("the safety governor pauses the arm (someone is speaking)")
+    assert d.kind == "hold" and "pauses" in d.reason
+    assert run.check_progress(6.0, (0.5, 0.0, 0.3), 0.04) is None        # judged afresh from the pause's end
+    assert run.check_progress(9.9, (0.5, 0.0, 0.3), 0.04) is None
+    assert run.check_progress(10.0, (0.5, 0.0, 0.3), 0.04).kind == "stalled"

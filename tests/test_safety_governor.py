@@ -205,6 +205,54 @@ def test_estop_latches_until_release():
     assert out.linear[0] == pytest.approx(0.01)
 
 
+def test_pause_holds_until_resume_then_motion_ramps_back():
+    g = Governor()
+    ramp(g, Twist((0.1, 0.0, 0.0)), seconds=0.3)
+    assert not g.last_output.is_zero
+    g.pause("someone is speaking", 0.3)
+    assert g.paused(0.3) and not g.estop_latched
+    reported = []
+    for k in range(100):      # 1 s of fresh commands: all zero, the pause reported once
+        t = 0.3 + k * 0.01
+        out, ivs = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=t), t)
+        reported += ivs
+        assert out.is_zero and g.state == State.HOLDING
+    assert [iv.kind for iv in reported] == ["pause"] and "someone is speaking" in reported[0].reason
+    assert g.filter_gripper(0.0, 1.0)[0] is None                       # the gripper keeps its command
+    traj = Trajectory(tuple(ARM_JOINTS), (TrajectoryPoint(tuple(Q_READY), time_from_start=1.0),))
+    out, ivs = g.filter_trajectory(traj, JointSample(tuple(Q_READY), 1.0), 1.0)
+    assert out is None and "paused" in ivs[0].reason
+    assert g.resume(1.3, delay=0.3)                                    # ends 0.3 s later, not at once
+    assert g.paused(1.5) and not g.paused(1.6)
+    out, _ = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=1.5), 1.5)
+    assert out.is_zero
+    out, _ = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=1.61), 1.61)
+    # moving again, from zero under the acceleration limit (2 m/s^2 over one 10 ms period)
+    assert 0.0 < out.linear[0] <= 2.0 * 0.11 + 1e-9
+    assert not g.resume(2.0)                                           # nothing to resume
+
+
+def test_pause_ends_by_itself_after_max_pause_and_rejects_bad_durations():
+    g = Governor(GovernorConfig(max_pause=2.0))
+    g.pause("speech", 0.0, duration=60.0)                # capped
+    assert g.paused(1.99) and not g.paused(2.0)
+    g.pause("speech", 3.0, duration=0.5)
+    assert g.paused(3.4) and not g.paused(3.5)
+    for bad in (-1.0, math.nan, math.inf):
+        with pytest.raises(ValueError):
+            g.pause("x", 4.0, duration=bad)
+    with pytest.raises(ValueError):
+        GovernorConfig(max_pause=0.0)
+
+
+def test_estop_wins_over_a_pause():
+    g = Governor()
+    g.pause("speech", 0.0)
+    g.estop("button", 0.1)
+    out, _ = g.tick(ee(stamp=0.2), 0.2)
+    assert out.is_zero and g.state == State.ESTOP
+
+
 def test_gripper_limits():
     g = Governor()
     assert g.filter_gripper(0.04, 0.0) == (0.04, [])

@@ -146,6 +146,45 @@ def test_estop_mid_stream_latches_until_release(rig, via):
     assert any("estop" in r for r in rig.interventions)
 
 
+def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
+    """/speech/listening true (an utterance started) holds the arm at once; false lets it move again
+    after listening_resume_delay_s (0.3 s), so a spoken "stop" holds the arm while it is said."""
+    from promptbot.ros.qos import EVENTS
+
+    listening = rig.node.create_publisher(Bool, "/speech/listening", EVENTS)
+    wait_for(lambda: listening.get_subscription_count() > 0, 10.0, what="the safety node listening")
+    stop = threading.Event()
+
+    def policy():
+        while not stop.is_set():
+            rig.twist((0.05, 0.0, 0.0))
+            time.sleep(0.01)
+
+    th = threading.Thread(target=policy, daemon=True)
+    th.start()
+    try:
+        wait_for(lambda: any(not is_zero(v) for _, v in rig.since(time.monotonic() - 0.05)), 3.0, what="motion")
+        t_on = time.time()
+        listening.publish(Bool(data=True))
+        wait_for(lambda: any(is_zero(v) for _, v in rig.stamped_since(t_on)), 2.0, what="zero twist on speech")
+        first_zero = next(t for t, v in rig.stamped_since(t_on) if is_zero(v))
+        assert first_zero - t_on < PERIOD_S + 0.1, f"zero {first_zero - t_on:.3f} s after speech started"
+        wait_for(lambda: rig.state is not None and rig.state.paused, 2.0, what="state paused")
+        assert not rig.state.estop_latched
+        wait_for(lambda: len(rig.stamped_since(first_zero)) > 50, 5.0, what="50 outputs while paused")
+        assert all(is_zero(v) for _, v in rig.stamped_since(first_zero))
+        t_off = time.time()
+        listening.publish(Bool(data=False))
+        wait_for(lambda: any(not is_zero(v) for _, v in rig.stamped_since(t_off)), 3.0, what="motion after speech")
+        moved = next(t for t, v in rig.stamped_since(t_off) if not is_zero(v))
+        assert moved - t_off >= 0.25, f"moved {moved - t_off:.3f} s after the transcript: the delay is 0.3 s"
+        wait_for(lambda: not rig.state.paused, 2.0, what="state no longer paused")
+    finally:
+        stop.set()
+        th.join(timeout=2.0)
+    assert any("pause" in r for r in rig.interventions)
+
+
 def test_stale_joint_states_hold(rig):
     stop = threading.Event()
 

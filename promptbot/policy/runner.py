@@ -85,7 +85,7 @@ class RunnerConfig:
 
 @dataclass
 class Decision:
-    kind: str                              # "act" | "hold" | "done" | "timeout" | "stale" | "stalled"
+    kind: str                              # "act" | "hold" | "done" | "timeout" | "stale" | "stalled" | "stopped"
     action: np.ndarray | None = None       # (7,) when kind == "act"
     reason: str = ""
 
@@ -122,6 +122,12 @@ class SkillRun:
             return Decision("hold", reason=what)
         self.stale_since = None
         return None
+
+    def hold(self, reason: str) -> Decision:
+        """Hold for a reason outside the policy (the safety governor pauses the arm): not the policy's
+        lack of progress, so progress is judged afresh after it."""
+        self._track.clear()
+        return Decision("hold", reason=reason)
 
     def check_progress(self, now_s: float, tcp_xyz_m, gripper_width_m: float) -> Decision | None:
         """Record the arm's state; a "stalled" decision when it has made no progress (module doc), else None."""

@@ -2,7 +2,9 @@
 
 - :mod:`promptbot.safety.governor`: checks every arm command (twist, gripper,
   joint trajectory): NaN/inf rejection, speed/acceleration clamps, workspace box,
-  command timeout, latching e-stop.
+  command timeout, latching e-stop, timed pause (while someone speaks).
+- :mod:`promptbot.safety.follow`: what an executor that drives the arm itself (the sim's
+  scripted expert) does with the governor's state: stop on an e-stop, hold during a pause.
 - :mod:`promptbot.safety.kinematics`: Franka Panda forward kinematics (numpy).
 - :mod:`promptbot.safety.prompt_guard`: the one screen for untrusted instructions:
   ``screen(text) -> (ok, reason)`` and the planner's ``screen_instruction(text)

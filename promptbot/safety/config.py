@@ -73,12 +73,13 @@ class GovernorConfig:
     trajectory_box_margin: float = 0.02     # [m] tolerance for trajectory waypoints outside the box
     joint_speed_scale: float = 0.5          # trajectories are slowed to this fraction of Franka's joint speed limits
     max_trajectory_points: int = 1000
+    max_pause: float = 8.0                  # [s] longest timed hold (pause) before it ends by itself
 
     def __post_init__(self):
         if not isinstance(self.workspace, Box):
             raise ValueError("workspace must be a Box")
         for name in ("max_linear_speed", "max_angular_speed", "max_linear_accel", "max_angular_accel",
-                     "command_timeout", "state_timeout", "control_period", "joint_speed_scale"):
+                     "command_timeout", "state_timeout", "control_period", "joint_speed_scale", "max_pause"):
             _positive(name, getattr(self, name))
         if self.joint_speed_scale > 1.0:
             raise ValueError(f"joint_speed_scale must be <= 1, got {self.joint_speed_scale}")

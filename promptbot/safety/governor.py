@@ -5,6 +5,8 @@ the governor with the current time [s] and the latest end-effector pose, and
 publishes what comes back. Rules, in the order applied to a twist:
 
 1. latched e-stop -> zero (released only by :meth:`Governor.release`);
+   a timed pause (:meth:`Governor.pause`, e.g. while someone speaks to the robot) -> zero until it
+   ends: at :meth:`Governor.resume` or by itself after at most ``max_pause``, never latched;
 2. malformed command (NaN/inf, wrong frame) -> rejected, the stored command is
    dropped and the output is zero;
 3. no fresh command for ``command_timeout`` -> zero (a clock that jumps backwards
@@ -143,6 +145,8 @@ class Governor:
         self._active: set[str] = set()     # condition keys reported in the previous step
         self._reason_key = ""
         self.interventions_total = 0
+        self._pause_until = -math.inf      # a timed hold (pause / resume) ends at this time [s]
+        self._pause_reason = ""
 
     # ---------------------------------------------------------------- state
     @property
@@ -174,6 +178,28 @@ class Governor:
         self.interventions_total += 1
         self._active = {"estop"}
         return iv
+
+    def pause(self, reason: str, now: float, duration: float | None = None) -> None:
+        """Hold the arm (zero twist, gripper and new trajectories dropped) from ``now`` for ``duration``
+        [s], at most ``config.max_pause``; not latched: it ends at :meth:`resume` or by itself.
+        Calling it again extends or shortens the hold. The hold is reported, once, by the next
+        :meth:`tick` or :meth:`filter_twist` (kind ``pause``)."""
+        cap = self.config.max_pause
+        d = cap if duration is None else duration
+        if not (isinstance(d, (int, float)) and math.isfinite(d) and d >= 0.0):
+            raise ValueError(f"pause duration must be a finite number >= 0, got {duration!r}")
+        self._pause_until = now + min(float(d), cap)
+        self._pause_reason = reason
+
+    def resume(self, now: float, delay: float = 0.0) -> bool:
+        """End a pause ``delay`` [s] from now (sooner if it was ending sooner). True if one was running."""
+        if now >= self._pause_until:
+            return False
+        self._pause_until = min(self._pause_until, now + max(0.0, float(delay)))
+        return True
+
+    def paused(self, now: float) -> bool:
+        return now < self._pause_until
 
     def release(self, now: float) -> str:
         """Release a latched e-stop. The arm stays still until a fresh command arrives."""
@@ -238,6 +264,9 @@ class Governor:
         self._reason_key = ""
         if self._estop:
             return self._hold("estop", "estop", "command dropped: e-stop latched (call release)", now, State.ESTOP)
+        if now < self._pause_until:
+            return self._hold("pause", "pause", f"paused ({self._pause_reason}): zero velocity for up to "
+                                                f"{self._pause_until - now:.2f} s more", now)
         if self._cmd is None:
             step = _Step(Twist(frame_id=cfg.frame_id), State.HOLDING)
             self._reason_key = "idle"
@@ -316,7 +345,7 @@ class Governor:
         k = max_dv / n
         return (prev[0] + dv[0] * k, prev[1] + dv[1] * k, prev[2] + dv[2] * k), True
 
-    _CONDITIONS = frozenset({"estop", "timeout", "no_state", "stale_state", "workspace", "clock"})
+    _CONDITIONS = frozenset({"estop", "pause", "timeout", "no_state", "stale_state", "workspace", "clock"})
 
     def _finish(self, step: _Step, now: float, fresh: bool) -> tuple[Twist, list[Intervention]]:
         # Conditions (e-stop, timeout, stale state, workspace) are reported when they start, not at
@@ -344,6 +373,8 @@ class Governor:
         cfg = self.config
         if self._estop:
             iv = [Intervention("estop", "gripper command dropped: e-stop latched", now, "gripper")]
+        elif now < self._pause_until:
+            iv = [Intervention("pause", f"gripper command dropped: paused ({self._pause_reason})", now, "gripper")]
         elif not _finite([width]):
             iv = [Intervention("invalid", f"gripper width rejected: not a finite number ({width!r})", now, "gripper")]
         else:
@@ -383,6 +414,8 @@ class Governor:
             return traj, [], ""
         if self._estop:
             return None, ["trajectory refused: e-stop latched"], ""
+        if now < self._pause_until:
+            return None, [f"trajectory refused: paused ({self._pause_reason})"], ""
         if joints is None:
             return None, ["trajectory refused: no joint state yet"], ""
         if not 0.0 <= now - joints.stamp <= cfg.state_timeout:
