@@ -207,14 +207,18 @@ def test_estop_latches_until_release():
 
 def test_pause_holds_until_resume_then_motion_ramps_back():
     g = Governor()
-    ramp(g, Twist((0.1, 0.0, 0.0)), seconds=0.3)
+    x = 0.4
+    for k in range(30):        # 0.3 s of motion: the TCP really moves (5 cm/s)
+        t = k * 0.01
+        x += 0.0005
+        g.filter_twist(Twist((0.05, 0.0, 0.0)), ee((x, 0.0, 0.3), t), t)
     assert not g.last_output.is_zero
     g.pause("someone is speaking", 0.3)
     assert g.paused(0.3) and not g.estop_latched
     reported = []
     for k in range(100):      # 1 s of fresh commands: all zero, the pause reported once
         t = 0.3 + k * 0.01
-        out, ivs = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=t), t)
+        out, ivs = g.filter_twist(Twist((0.05, 0.0, 0.0)), ee((x, 0.0, 0.3), t), t)
         reported += ivs
         assert out.is_zero and g.state == State.HOLDING
     assert [iv.kind for iv in reported] == ["pause"] and "someone is speaking" in reported[0].reason
@@ -222,14 +226,25 @@ def test_pause_holds_until_resume_then_motion_ramps_back():
     traj = Trajectory(tuple(ARM_JOINTS), (TrajectoryPoint(tuple(Q_READY), time_from_start=1.0),))
     out, ivs = g.filter_trajectory(traj, JointSample(tuple(Q_READY), 1.0), 1.0)
     assert out is None and "paused" in ivs[0].reason
-    assert g.resume(1.3, delay=0.3)                                    # ends 0.3 s later, not at once
+    # it was moving when the pause began: the hold ends 0.3 s after resume, time for a "stop" to cancel
+    assert g.resume(1.3, delay=0.3)
     assert g.paused(1.5) and not g.paused(1.6)
-    out, _ = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=1.5), 1.5)
+    out, _ = g.filter_twist(Twist((0.05, 0.0, 0.0)), ee((x, 0.0, 0.3), 1.5), 1.5)
     assert out.is_zero
-    out, _ = g.filter_twist(Twist((0.1, 0.0, 0.0)), ee(stamp=1.61), 1.61)
-    # moving again, from zero under the acceleration limit (2 m/s^2 over one 10 ms period)
+    out, _ = g.filter_twist(Twist((0.05, 0.0, 0.0)), ee((x, 0.0, 0.3), 1.61), 1.61)
+    # moving again, from zero under the acceleration limit (2 m/s^2 over at most 0.11 s)
     assert 0.0 < out.linear[0] <= 2.0 * 0.11 + 1e-9
     assert not g.resume(2.0)                                           # nothing to resume
+
+
+def test_a_pause_of_a_still_arm_ends_at_once_on_resume():
+    g = Governor()
+    for k in range(100):       # the arm stands still (1 s of ticks at one position)
+        g.tick(ee(CENTER, k * 0.01), k * 0.01)
+    g.pause("someone is speaking", 1.0)
+    assert g.paused(1.5)
+    assert g.resume(1.5, delay=0.3)
+    assert not g.paused(1.5)      # no delay: nothing was moving, a next command need not wait
 
 
 def test_pause_ends_by_itself_after_max_pause_and_rejects_bad_durations():

@@ -148,7 +148,8 @@ def test_estop_mid_stream_latches_until_release(rig, via):
 
 def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
     """/speech/listening true (an utterance started) holds the arm at once; false lets it move again
-    after listening_resume_delay_s (0.3 s), so a spoken "stop" holds the arm while it is said."""
+    (after listening_resume_delay_s if the arm was moving when the pause began: the rig's arm stands
+    at the ready pose, so here at once; the delay is unit-tested in test_safety_governor.py)."""
     from promptbot.ros.qos import EVENTS
 
     listening = rig.node.create_publisher(Bool, "/speech/listening", EVENTS)
@@ -177,7 +178,7 @@ def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
         listening.publish(Bool(data=False))
         wait_for(lambda: any(not is_zero(v) for _, v in rig.stamped_since(t_off)), 3.0, what="motion after speech")
         moved = next(t for t, v in rig.stamped_since(t_off) if not is_zero(v))
-        assert moved - t_off >= 0.25, f"moved {moved - t_off:.3f} s after the transcript: the delay is 0.3 s"
+        assert moved - t_off < 0.25, f"moved {moved - t_off:.3f} s after the transcript of a still arm's pause"
         wait_for(lambda: not rig.state.paused, 2.0, what="state no longer paused")
     finally:
         stop.set()

@@ -35,6 +35,8 @@ Vec3 = tuple[float, float, float]
 ZERO3: Vec3 = (0.0, 0.0, 0.0)
 PATH_STEP_RAD = 0.05          # trajectory path check: max joint motion between TCP samples [rad]
 MAX_PATH_SAMPLES = 20000      # bounds the check's time (~20 ms); longer paths are refused
+MOTION_EPS_M = 0.001          # TCP travel that counts as the arm moving [m]
+MOVING_WINDOW_S = 0.5         # the arm moved this recently when a pause began: it was moving [s]
 
 
 class State(IntEnum):
@@ -147,6 +149,9 @@ class Governor:
         self.interventions_total = 0
         self._pause_until = -math.inf      # a timed hold (pause / resume) ends at this time [s]
         self._pause_reason = ""
+        self._pause_while_moving = False   # the arm was moving when the pause began
+        self._ref_pos: Vec3 | None = None  # TCP position [m] when the arm last moved MOTION_EPS_M
+        self._moved_at = -math.inf         # time [s] of that motion
 
     # ---------------------------------------------------------------- state
     @property
@@ -188,15 +193,27 @@ class Governor:
         d = cap if duration is None else duration
         if not (isinstance(d, (int, float)) and math.isfinite(d) and d >= 0.0):
             raise ValueError(f"pause duration must be a finite number >= 0, got {duration!r}")
+        if now >= self._pause_until:       # a new pause (not an extension): was the arm moving?
+            self._pause_while_moving = now - self._moved_at <= MOVING_WINDOW_S
         self._pause_until = now + min(float(d), cap)
         self._pause_reason = reason
 
     def resume(self, now: float, delay: float = 0.0) -> bool:
-        """End a pause ``delay`` [s] from now (sooner if it was ending sooner). True if one was running."""
+        """End a pause ``delay`` [s] from now (sooner if it was ending sooner), or at once if the arm
+        was still when the pause began (nothing to keep still for a cancel). True if one was running."""
         if now >= self._pause_until:
             return False
-        self._pause_until = min(self._pause_until, now + max(0.0, float(delay)))
+        wait = max(0.0, float(delay)) if self._pause_while_moving else 0.0
+        self._pause_until = min(self._pause_until, now + wait)
         return True
+
+    def _track_motion(self, ee: EEPose | None) -> None:
+        if ee is None or not _finite(ee.position):
+            return
+        if self._ref_pos is None or math.dist(ee.position, self._ref_pos) > MOTION_EPS_M:
+            if self._ref_pos is not None:
+                self._moved_at = ee.stamp
+            self._ref_pos = tuple(ee.position)
 
     def paused(self, now: float) -> bool:
         return now < self._pause_until
@@ -217,6 +234,7 @@ class Governor:
     def filter_twist(self, cmd: Twist, ee: EEPose | None, now: float) -> tuple[Twist, list[Intervention]]:
         """Check a new twist command; return the twist to send now and the interventions made."""
         cfg = self.config
+        self._track_motion(ee)
         pre: list[Intervention] = []
         if not self._estop:
             problem = self._invalid(cmd)
@@ -236,6 +254,7 @@ class Governor:
 
     def tick(self, ee: EEPose | None, now: float) -> tuple[Twist, list[Intervention]]:
         """Recompute the output for the stored command (control-rate timer); zero after the timeout."""
+        self._track_motion(ee)
         return self._finish(self._compute(ee, now), now, fresh=False)
 
     def _invalid(self, cmd: Twist) -> tuple[str, str] | None:
