@@ -156,6 +156,15 @@ _SYNONYMS = [
     (r"\b(?:which|who) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched)", "which stays where it is"),
     (r"\bupon\b", "on"), (r"\bsituated\b", ""), (r"\bsubsequently\b", "then"),
     (r"\bwith the exception of\b", "except"), (r"\bper the agreed layout\b", ""),
+    # British and Australian "bar" = except: "everything bar the yellow one", "all the cubes bar the red"
+    (r"\b(everything|all(?: of)?(?: the \w+)?|every \w+|the lot|all of them|each \w+) bar(?= the| that| this)\b",
+     r"\1 except"),
+    # "make sure none of the cubes are in the white bowl": a negation over the group
+    (r"\b(?:make sure |ensure |check that |see that |i want )?none of (the (?:\w+ )?\w+|them) (?:is|are|ends? up|goes|go|"
+     r"gets?|stays?|remains?) (in|inside|into|on)\b", r"don't put any of \1 \2"),
+    # "the first one I mentioned", "the former", "the latter": the object named first / last before it
+    (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter))\b",
+     lambda m: _mentioned_before(m)),
     # Indian, Nigerian, Singaporean and Irish English
     (r"\b(?:do the needful|do one thing|revert once done|kindly)\b", ""),
     (r"^eh\b (?:, )?(?:robot (?:, )?)?", ""), (r"\b(?:can or not|can anot|can a not|quick quick|aiyo+|aiyah|abeg|oya)\b", ""),
@@ -251,6 +260,14 @@ _SYNONYMS = [
      r"tomato|strawberry|cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r" \1 colored"),
     (r"\b(?:the )?colou?r of (?:a |an |the )?(lemon|banana|sun|grass|frog|leaf|sky|sea|swimming pool|tomato|strawberry|"
      r"cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r"\1 colored"),
+    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:fire (?:engine|truck)|post ?box|blood|ruby|london bus)\b", "red"),
+    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:ocean|sapphire|blueberry|blueberries)\b", "blue"),
+    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:emerald|lime|cucumber|broccoli|pea|peas)\b", "green"),
+    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:sunflower|mustard|gold|egg yolk|school bus|butter)\b", "yellow"),
+    (r"\b(?:the )?colou?r of (?:an |a |the )?(?:orange|tangerine|traffic cone)\b", "orange"),
+    # "the cube that's red", "the bowl which is blue"
+    (r"\b(the|a) (cube|block|lego|mug|bowl|tray|one|thing) (?:that'?s|that is|which is|which'?s) (red|green|blue|yellow"
+     r"|purple|orange|cyan|pink|white|black|brown|gray)\b", r"\1 \3 \2"),
     (r"\b(?:lemon|banana|sun) colou?red\b", "yellow"), (r"\b(?:grass|frog|leaf) colou?red\b", "green"),
     (r"\b(?:sky|sea) colou?red\b", "blue"), (r"\bswimming pool colou?red\b", "cyan"),
     (r"\b(?:tomato|strawberry|cherry) colou?red\b", "red"), (r"\bchocolate colou?red\b", "brown"),
@@ -446,6 +463,30 @@ def _speaker_opposite(t: str) -> str:
     return t
 
 
+_NAMED_BEFORE_RE = re.compile(r"\b(?:the|a|an) ((?:" + "|".join(COLORS) + r") (?:" + "|".join(
+    sorted(set(NOUN_LABELS) | {"one"}, key=len, reverse=True)) + r"))\b")
+
+
+def _mentioned_before(m: re.Match) -> str:
+    """ "the first one I mentioned" / "the former" -> the first object named before it ("the latter", "the last /
+    second one": the last of two); unchanged when fewer than two objects were named before."""
+    named = [x.group(1) for x in _NAMED_BEFORE_RE.finditer(m.string, 0, m.start())]
+    if len(named) < 2:
+        return m.group(0)
+    which = m.group(1) or m.group(2)
+    return f"the {named[0] if which in ('first', 'former') else named[-1]}"
+
+
+# coloured circles, squares and hearts people type for a colour ("🔴 cube ➡️ blue bowl")
+_EMOJI_COLOURS = {
+    **dict.fromkeys("\U0001f534\U0001f7e5\u2764", "red"), **dict.fromkeys("\U0001f7e0\U0001f7e7\U0001f9e1", "orange"),
+    **dict.fromkeys("\U0001f7e1\U0001f7e8\U0001f49b", "yellow"), **dict.fromkeys("\U0001f7e2\U0001f7e9\U0001f49a", "green"),
+    **dict.fromkeys("\U0001f535\U0001f7e6\U0001f499", "blue"), **dict.fromkeys("\U0001f7e3\U0001f7ea\U0001f49c", "purple"),
+    **dict.fromkeys("\u26aa\u2b1c\U0001f90d", "white"), **dict.fromkeys("\u26ab\u2b1b\U0001f5a4", "black"),
+    **dict.fromkeys("\U0001f7e4\U0001f7eb\U0001f90e", "brown"),
+}
+
+
 def normalise(text: str) -> str:
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
@@ -456,7 +497,9 @@ def normalise(text: str) -> str:
     # list markers: "(a) ...; (b) ...", "1) ... 2) ..."
     t = re.sub(r"(?:^|(?<=[\s,;:]))\(?(?:[a-h]|\d{1,2})\)\s+", " , ", t)
     # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
-    t = re.sub(r"\s*(?:->|=>|→)\s*", " into ", t)
+    t = re.sub(r"\s*(?:->|=>|→|\u27a1\ufe0f?|\u2b95)\s*", " into ", t)
+    for ch, colour in _EMOJI_COLOURS.items():       # "🔴 cube ➡️ 🔵 bowl", "🔵➡️🔵"
+        t = t.replace(ch, f" {colour} ")
     t = re.sub(r"\s+/\s+", " , ", t)
     t = re.sub(r"\s+[+&]\s+", " and ", t)
     t = _robot_axes(t)

@@ -241,9 +241,33 @@ def _unknown_words(instruction: str) -> list[str]:
 
 
 def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
-    """The accounting question when ``goal`` ignores a content word of the request, else None."""
+    """The accounting question when ``goal`` ignores a content word of the request, or asks for two things
+    that cannot both hold, else None."""
+    clash = contradiction(goal, objects)
+    if clash:
+        return clash
     missing = unaccounted(settled(instruction, objects), goal, objects)
     return accounting_question(missing) if missing else None
+
+
+def contradiction(goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when the goal asks for a literal and its negation ("put the lego in the bowl and don't let
+    anything go in the bowl"), or moves an object it also says must not move, else None (pure)."""
+    lits = set(goal.literals)
+    by_id = {o.id: o for o in objects}
+    for lit in sorted(lits):
+        if lit.pred != "unmoved" and not lit.negated and replace(lit, negated=True) in lits:
+            said = describe_goal(Goal((lit,)), objects)
+            return f"You asked for both: {said}, and not. Which do you want?"
+    keep = {lit.args[0] for lit in lits if lit.pred == "unmoved"}
+    for lit in sorted(lits):
+        if lit.pred == "unmoved" or lit.negated or lit.args[0] not in keep:
+            continue
+        if not check(Goal((lit,)), by_id.values())[0]:
+            said = describe_goal(Goal((lit,)), objects)
+            return (f"You asked that {said}, but also that it stays where it is: it cannot do both. "
+                    "Which do you want?")
+    return None
 
 
 def arbitrate(instruction: str, objects: Sequence[ObjectState], rule: Interpretation,

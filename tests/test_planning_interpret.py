@@ -1076,3 +1076,34 @@ def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal
              bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # "bar" = except; a negation over a group; "the first one I mentioned" / "the latter"
+    ("chuck everything bar the red one in the white bowl", "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & "
+                                                         "unmoved(red_cube)"),
+    ("make sure none of the cubes are in the white bowl",
+     "!in(red_cube, white_bowl) & !in(green_cube, white_bowl) & !in(blue_cube, white_bowl)"),
+    ("there's a green cube and a blue cube. put the first one i mentioned in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    ("I see a green cube and a blue cube; the latter goes in the yellow bowl", "in(blue_cube, yellow_bowl)"),
+    # colours by world knowledge and by a relative clause; colour emoji and arrows
+    ("the cube that's the colour of a fire engine goes in the bowl the colour of a sunflower", "in(red_cube, yellow_bowl)"),
+    ("the cube which is blue goes in the white bowl", "in(blue_cube, white_bowl)"),
+    ("\U0001f535\u27a1\ufe0f\u26aa, \U0001f534\u27a1\ufe0f\U0001f7e1", "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
+])
+def test_bar_none_of_the_first_one_mentioned_colour_words_and_emoji(text, goal):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "put the red cube in the white bowl and don't let anything go in the white bowl",
+    "put the red cube in the yellow bowl but don't move the red cube",
+])
+def test_a_goal_that_contradicts_itself_is_a_question(text):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ambiguous" and "Which do you want" in r.message, (text, r.status, r.message, str(r.goal))

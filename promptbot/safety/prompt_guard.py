@@ -87,6 +87,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"unlock|ignore|release|reset|mute|defeat|suppress|raise|lift|increase|double|loosen|relax)\b " + _W % 4 +
         r"(safety|safe mode|governor|e stop|estop|emergency stop|emergency|limit|limits|limiter|collision|collisions|"
         r"watchdog|interlock|interlocks|checks|protective|guard|guards|fence|clamp|clamps)\b")),
+    (SAFETY, "asks to disable or override a safety function", _r(      # "turn the speed limiter off"
+        r"\b(turn|switch|shut|take|knock)\b " + _W % 4 + r"(safety|safe mode|governor|e stop|estop|emergency stop|"
+        r"limit|limits|limiter|limiters|collision checks?|watchdog|interlock|interlocks|checks|guard|guards) (off|out)\b")),
     (SAFETY, "asks to act without safety checks", _r(
         r"\bwithout (any |the |your )?(safety|checks|checking|limits|restrictions|governor|supervision)\b|\bunsafe mode\b")),
     (SAFETY, "asks to change a safety parameter", _r(
@@ -96,7 +99,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks for a throwing or striking motion", _r(
         r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|"
         + _HIT + r"|strike|"
-        r"stab|kick|whack|bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
+        r"stab|kick|"
+        r"whack(?! (?:\w+ ){0,5}(?:in|into|onto|on)\b)|"      # "whack the blue cube in the bowl": put it there
+        r"bash|hurt|injure|harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
@@ -106,7 +111,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(fall|falls|falling|fell|tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
         r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
     (DANGER, "asks for a sharp or dangerous object", _r(
-        r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|fire|lighter|"
+        r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|"
+        r"fire(?! (?:engine|truck|brigade|hydrant)s?\b)|lighter|"     # "the colour of a fire engine" is red
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
         r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator|"
@@ -142,7 +148,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- leaving the workspace
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(off|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
-        r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b")),
+        r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b"
+        # "clear the cubes off the table into the bowls": the table cleared into its own containers
+        r"(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the |either |any |its |their )?(?:\w+ )?"
+        r"(?:bowls?|trays?|dish(?:es)?|containers?)\b)")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
         r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa|basement"
@@ -206,7 +215,7 @@ def classify(text: object) -> Verdict:
         return Verdict(False, INVALID, f"{INVALID}: {len(text)} characters is too long for a command (max {MAX_CHARS})")
     norm = normalize(text)
     words = _words(norm)
-    if not words:
+    if not words and not any(unicodedata.category(ch) == "So" for ch in text):    # "🔵➡️🔵" is not empty
         return Verdict(False, INVALID, f"{INVALID}: empty command")
     for category, why, pattern in _RAW_RULES:
         m = pattern.search(norm)
@@ -248,7 +257,9 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "safety limits cannot be disabled or overridden by a spoken command"),
     (r"\bsafety\b.{0,20}\b(is|are)\b.{0,10}\b(off|disabled|deactivated)\b",
      "safety limits cannot be disabled or overridden by a spoken command"),
-    (r"\b(off|over|past|beyond) the (\w+ )?(edge|table)\b|\bon(to)? the floor\b|\bto the floor\b",
+    (r"\b(off|over|past|beyond) the (\w+ )?(edge|table)\b(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the "
+     r"|either |any |its |their )?(?:\w+ )?(?:bowls?|trays?|dish(?:es)?|containers?)\b)"
+     r"|\bon(to)? the floor\b|\bto the floor\b",
      "moving objects off the table leaves the workspace"),
     (r"\b(outside|out of|beyond|leave|leaving)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b",
      "targets outside the workspace are not allowed"),
