@@ -91,7 +91,7 @@ _SYNONYMS = [
     # "two of the cubes, the green and the orange, need to ...": the ones named; "two of the cubes" alone: a count
     (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
      r"\2 \1s ,"),
-    (r"\b(two|three|four) of the (\w+s)\b", r"the \1 of \2"),
+    (r"\b(two|three|four) of the (\w+s)\b", r"the \1 \2"),
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
@@ -156,6 +156,9 @@ _SYNONYMS = [
     (r"\b(?:which|who) (?:is|are) to (?:remain|stay) (?:where it is|where they are|in place|untouched)", "which stays where it is"),
     (r"\bupon\b", "on"), (r"\bsituated\b", ""), (r"\bsubsequently\b", "then"),
     (r"\bwith the exception of\b", "except"), (r"\bper the agreed layout\b", ""),
+    # a tower told by a thing everyone knows: a traffic light is green at the bottom, amber, red on top
+    (r"\blike an? (?:traffic light|traffic signal|stop ?light)\b", ", base first: green, yellow, red"),
+    (r"\ba couple of\b", "two of"),
     # British and Australian "bar" = except: "everything bar the yellow one", "all the cubes bar the red"
     (r"\b(everything|all(?: of)?(?: the \w+)?|every \w+|the lot|all of them|each \w+) bar(?= the| that| this)\b",
      r"\1 except"),
@@ -2370,6 +2373,22 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     except GroundingError:
         return instruction
     return out if out != text else instruction
+
+
+def absent_colour(instruction: str, objects: Sequence[ObjectState]) -> str | None:
+    """A question when the request (as the scene settles it) names a colour that nothing here has ("stack
+    green, yellow, red" with no red cube: the tower would be planned without it), else None."""
+    words, _ = correct_words(normalise(settled(instruction, objects)).split(), objects)   # "brown black" = block
+    text = " ".join(words)
+    here = {o.color for o in objects}
+    for m in re.finditer(r"\b(" + "|".join(COLORS) + r")\b", text):
+        colour = m.group(1)
+        if colour in here or re.search(r"\b(?:if|unless|whether|in case|there'?s|there is|is there|are there|any)\b"
+                                       r"(?: \S+){0,3} $", text[:m.start()]):
+            continue        # a condition or a question about what is here, not a request about it
+        return (f"I can't see anything {colour} here. I can see {_listing(list(objects), 'and')}. "
+                "What did you mean?")
+    return None
 
 
 _WHERE_RE = re.compile(r"\b(?:to |into |in |at )?(?:right )?where (the (?:\w+ )?\w+) (?:was|is|is now|used to be|sat|was sitting"

@@ -1107,3 +1107,24 @@ def test_a_goal_that_contradicts_itself_is_a_question(text):
              bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
     r = _plan(text, scene)
     assert r.status == "ambiguous" and "Which do you want" in r.message, (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "stack green, blue, purple",                              # no purple cube: the tower is not planned without it
+    "stack them like a traffic light",                        # green, yellow, red: no yellow cube
+    "put the white cube in the yellow bowl",
+])
+def test_a_colour_nothing_here_has_is_a_question(text):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status != "ok", (text, r.status, r.message, str(r.goal))
+
+
+def test_a_colour_in_a_condition_or_heard_for_a_noun_is_not_asked_about():
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan("if there's a purple cube, put it in the white bowl, otherwise the blue one", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.status, r.message)
+    r = _plan("put the red black in the white bowl", scene)       # "black" in a noun's place: a word misheard,
+    assert "anything black" not in r.message, (r.status, r.message)  # answered as such, not as an absent colour
