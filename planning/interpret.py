@@ -166,8 +166,8 @@ _SYNONYMS = [
     (r"\b(?:make sure |ensure |check that |see that |i want )?none of (the (?:\w+ )?\w+|them) (?:is|are|ends? up|goes|go|"
      r"gets?|stays?|remains?) (in|inside|into|on)\b", r"don't put any of \1 \2"),
     # "the first one I mentioned", "the former", "the latter": the object named first / last before it
-    (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter))\b",
-     lambda m: _mentioned_before(m)),
+    (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)|(second)(?: one)?"
+     r"(?= (?:on|in|into|onto|next|goes|go|to)\b))\b", lambda m: _mentioned_before(m)),
     # Indian, Nigerian, Singaporean and Irish English
     (r"\b(?:do the needful|do one thing|revert once done|kindly)\b", ""),
     (r"^eh\b (?:, )?(?:robot (?:, )?)?", ""), (r"\b(?:can or not|can anot|can a not|quick quick|aiyo+|aiyah|abeg|oya)\b", ""),
@@ -466,17 +466,24 @@ def _speaker_opposite(t: str) -> str:
     return t
 
 
-_NAMED_BEFORE_RE = re.compile(r"\b(?:the|a|an) ((?:" + "|".join(COLORS) + r") (?:" + "|".join(
-    sorted(set(NOUN_LABELS) | {"one"}, key=len, reverse=True)) + r"))\b")
-
-
 def _mentioned_before(m: re.Match) -> str:
     """ "the first one I mentioned" / "the former" -> the first object named before it ("the latter", "the last /
-    second one": the last of two); unchanged when fewer than two objects were named before."""
-    named = [x.group(1) for x in _NAMED_BEFORE_RE.finditer(m.string, 0, m.start())]
-    if len(named) < 2:
+    second one": the last of two); unchanged when fewer than two objects were named before. An object is named by
+    its colour and the noun said with it ("the orange and the red cubes", "blue cube, purple cube", "the red and
+    the green ones")."""
+    first_ref = re.search(r"\bthe (?:former|latter|(?:first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)"
+                          r"|second)\b", m.string)
+    words = m.string[:first_ref.start() if first_ref else m.start()].split()     # the objects named before any of them
+    named: list[str] = []
+    for i, w in enumerate(words):
+        if w not in COLORS:
+            continue
+        noun = next((x for x in words[i + 1:i + 6] if x in NOUN_LABELS or x in NOUN_PLURALS or x in ("one", "ones")),
+                    "one")
+        named.append(f"{w} {NOUN_PLURALS.get(noun, 'one' if noun == 'ones' else noun)}")
+    which = m.group(1) or m.group(2) or m.group(3)
+    if len(named) < 2 or (m.group(3) and not re.search(r"\b(?:mentioned|said|named|listed)\b", m.string[:m.start()])):
         return m.group(0)
-    which = m.group(1) or m.group(2)
     return f"the {named[0] if which in ('first', 'former') else named[-1]}"
 
 
@@ -488,6 +495,52 @@ _EMOJI_COLOURS = {
     **dict.fromkeys("\u26aa\u2b1c\U0001f90d", "white"), **dict.fromkeys("\u26ab\u2b1b\U0001f5a4", "black"),
     **dict.fromkeys("\U0001f7e4\U0001f7eb\U0001f90e", "brown"),
 }
+
+
+_RESP_PREP = r"(?:into|in|inside|onto|on top of|on|next to|beside|near|to)"
+_RESP_RE = re.compile(
+    rf"(?:(?P<verb>put|place|move|stick|pop|set|drop|stack) )?(?P<subj>(?:the |a )?[\w']+(?: [\w']+){{0,2}} and (?:the )?"
+    rf"[\w']+(?: [\w']+){{0,2}}?)(?: (?:go|goes|should go|need to go|have to go|are to go))?(?: ,)?"
+    rf"(?: (?P<prep>{_RESP_PREP}))? (?P<dest>(?:{_RESP_PREP} )?(?:the |a )?[\w']+(?: [\w']+){{0,2}} and "
+    rf"(?:{_RESP_PREP} )?(?:the |a )?[\w']+(?: [\w']+){{0,2}}?)(?: ,)? respectively\b")
+
+
+def _respectively(t: str) -> str:
+    """ "the red cube and the yellow cube go in the pink bowl and the red bowl respectively", "orange and purple
+    cubes into the purple and orange bowls respectively", "the cyan and the orange cubes, next to the mug and in
+    the bowl, respectively": each object to its own place, in the order said."""
+    m = _RESP_RE.search(t)
+    if m is None:
+        return t
+
+    def pair(phrase: str) -> list[str] | None:
+        parts = [p.strip() for p in phrase.split(" and ")]
+        if len(parts) != 2 or not all(parts):
+            return None
+        noun = parts[1].split()[-1]
+        single = NOUN_PLURALS.get(noun)
+        if single is None and noun in ("ones",):
+            single = "one"
+        if single is not None:       # "the orange and purple cubes": the noun is shared
+            parts[1] = " ".join(parts[1].split()[:-1] + [single])
+            last = parts[0].split()[-1]
+            if last not in NOUN_LABELS and last != "one":
+                parts[0] = f"{parts[0]} {single}"
+        return [p if re.match(r"(?:the|a) ", p) or re.match(_RESP_PREP + " ", p) else "the " + p for p in parts]
+
+    subj, dest = pair(m.group("subj")), pair(m.group("dest"))
+    if subj is None or dest is None:
+        return t
+    verb = m.group("verb") or "put"
+    prep = m.group("prep") or ""
+    moves = []
+    for s_, d in zip(subj, dest):
+        d_prep = re.match(rf"({_RESP_PREP}) (.+)$", d)
+        where = d if d_prep else f"{prep or 'in'} {d}"
+        if d_prep and prep:
+            where = d
+        moves.append(f"{verb} {s_} {where}")
+    return t[:m.start()] + " and ".join(moves) + t[m.end():]
 
 
 def normalise(text: str) -> str:
@@ -514,6 +567,15 @@ def normalise(text: str) -> str:
     t = _speaker_opposite(t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
+    t = _respectively(t)
+    # "the orange and the red cubes: the orange cube goes ...": a list that names the topic, then the request
+    # about each of them; the list itself asks for nothing
+    topic = re.match(r"^(?P<intro>[^:.;]+?) : (?P<rest>.+)$", t)
+    if topic and not re.search(rf"\b(?:{'|'.join(_IMPERATIVES)}|goes|go|should|must|need)\b", topic.group("intro")):
+        colours = set(re.findall(rf"\b(?:{'|'.join(COLORS)})\b", topic.group("intro")))
+        if len(colours) >= 2 and " and " in topic.group("intro") and \
+                all(re.search(rf"\b{c}\b", topic.group("rest")) for c in colours):
+            t = topic.group("rest")
     t = re.sub(r"([,;.:])", r" \1 ", t)
     t = " ".join(t.split())
     t = re.sub(r"(?:[,;:] )+(?=[,;:.](?: |$))", "", t)      # ", ," left where a filler was cut out
@@ -2368,6 +2430,9 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     between named objects made): what a reading must account for (the other branch's words, the object not
     chosen, are not asked for); the instruction itself when nothing was settled."""
     text = normalise(instruction)
+    before = _swapped_request(text)      # "..., no, vice versa": the request said before the exchange
+    if before is not None:
+        return settled(before, objects)
     try:
         out = _scene_settled(text, objects)
     except GroundingError:
@@ -2565,9 +2630,57 @@ def _hedged_colour(instruction: str, objects: Sequence[ObjectState]) -> str | No
     return f"Which do you mean by {m.group(0)!r}: the {hues[0]} one or the {hues[1]} one?"
 
 
+# "..., actually, switch them round", "No, vice versa", "Now switch the tops", "then swap what's in the bowls":
+# the request said before it, with its two objects' places exchanged
+_SWAP_TAIL_RE = re.compile(
+    r"\b(?:(?:or |and )?vice versa|(?:the )?other way (?:a)?round|(?:switch|swap|flip|reverse|exchange) (?:them|'em|em"
+    r"|those(?: two)?|the two(?: of them)?|these(?: two)?|the (?:\w+ ){0,2}(?:blocks|cubes|legos|tops|bowls|contents(?: of"
+    r" the (?:two )?bowls)?)|what'?s in (?:the |both )?(?:two )?bowls)(?: (?:round|around|over))?)"
+    r"(?: (?:mate|please|thanks|ta|then|instead))*(?: [.!,;])*$")
+_SWAP_LEAD_RE = re.compile(r"(?: (?:[.,;!?]|or|and|then|now|actually|no|nah|wait|hmm|sorry|yeah|yes|oh|mate|please))+$")
+
+
+def _swapped_request(asked: str) -> str | None:
+    """The request before a trailing "switch them round" / "vice versa" (and its fillers), or None."""
+    text, hit = asked, False
+    while True:
+        m = _SWAP_TAIL_RE.search(text)
+        if m is None:
+            break
+        hit, text = True, _SWAP_LEAD_RE.sub("", " " + text[:m.start()].rstrip()).strip()
+    return text if hit and text else None
+
+
+def _swap_places(goal: Goal) -> Goal | None:
+    """Two placements exchange their objects (in(a, x) & in(b, y) -> in(b, x) & in(a, y)); one stacking
+    turns over (on(a, b) -> on(b, a)). None when the goal has no such pair."""
+    moves = [lit for lit in goal.literals if not lit.negated and lit.pred in ("in", "on", "near", "left_of", "right_of",
+                                                                              "in_region", "on_table")]
+    rest = tuple(lit for lit in goal.literals if lit not in moves)
+    if len(moves) == 1 and moves[0].pred in ("on", "near") and len(moves[0].args) == 2:
+        a, b = moves[0].args
+        return Goal(rest + (replace(moves[0], args=(b, a)),))
+    if len(moves) == 2 and moves[0].args[0] != moves[1].args[0]:
+        m0, m1 = moves
+        return Goal(rest + (replace(m0, args=(m1.args[0],) + m0.args[1:]), replace(m1, args=(m0.args[0],) + m1.args[1:])))
+    return None
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     asked = normalise(instruction)
+    before = _swapped_request(asked)
+    if before is not None and screen_instruction(instruction) is None:
+        r = _interpret_one(before, objects, scorer)
+        if r.status != _Status.OK or r.goal is None:
+            return r
+        turned = _swap_places(r.goal)
+        if turned is None:
+            return Interpretation(_Status.AMBIGUOUS, None, "Which two objects should I swap?")
+        r.goal = turned
+        r.candidates = [(str(turned), 1.0)]
+        r.message = (r.message + " " if r.message else "") + "(the two places exchanged, as you said)"
+        return r
     if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked) and not _AMONG_GROUP_RE.match(asked):
         # "of the three cubes on the left, the one furthest back goes ...": one picked inside a group
         return Interpretation(_Status.AMBIGUOUS, None, "Which one exactly do you mean? Please name it by its "

@@ -1128,3 +1128,30 @@ def test_a_colour_in_a_condition_or_heard_for_a_noun_is_not_asked_about():
     assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.status, r.message)
     r = _plan("put the red black in the white bowl", scene)       # "black" in a noun's place: a word misheard,
     assert "anything black" not in r.message, (r.status, r.message)  # answered as such, not as an absent colour
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a correction that exchanges the two places said just before
+    ("put the red cube in the yellow bowl and the blue cube in the white bowl. actually, switch them round",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("stack the blue on the green cube. no, vice versa", "on(green_cube, blue_cube)"),
+    ("put the red cube in the yellow bowl and the blue cube in the white bowl, then swap what's in the bowls",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    # "respectively", with the noun shared and with a place word each
+    ("the red cube and the blue cube go in the white bowl and the yellow bowl respectively",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("green and blue cubes into the yellow and white bowls respectively",
+     "in(green_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+    ("the red and the green cubes, next to the blue cube and in the white bowl, respectively",
+     "near(red_cube, blue_cube) & in(green_cube, white_bowl)"),
+    # the former / the latter after a list that names the topic
+    ("The green and the blue cubes: the former goes in the white bowl, the latter in the yellow one",
+     "in(green_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("Take the blue and the red cubes. Put the first one I mentioned in the white bowl and the second in the yellow bowl",
+     "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
+])
+def test_switch_them_round_respectively_and_the_former(text, goal):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
