@@ -30,10 +30,12 @@ import threading
 import time
 from dataclasses import fields
 
-# oneDNN keeps a compiled kernel for every input shape it has seen (1,024 by default): with prompts of every
-# length the planner's RSS grew ~120 MB over 200 commands of the soak and kept creeping. 16 holds it flat
-# (measured: 360 scoring calls, 956 -> 862 MB at the end, no slower). Set before torch loads.
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
+from promptbot.planning.llm import bound_kernel_caches
+
+# oneDNN and torch's ideep layer keep a compiled kernel for every input shape they have seen (1,024 each by
+# default): with prompts of every length the planner's RSS grew ~120 MB over 200 commands of the soak. 16 each
+# (measured: 360 scoring calls, 956 -> 862 MB at the end, no slower; docs/soak.md). Set before torch loads.
+bound_kernel_caches()
 
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup

@@ -23,16 +23,19 @@ Back-ends:
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,22 @@ PREFIX_CACHE_MB = 64.0         # KV of scored prefixes kept for reuse (the scene
 MEMO_SIZE = 4096               # memoised (prefix, continuations) entries per backend
 LOW_LOGPROB = -30.0            # score for a continuation a chat endpoint did not rank
 MAX_RESPONSE_BYTES = 16 * 2**20  # larger HTTP answers are refused (16 MiB)
+
+
+# oneDNN and torch's ideep layer each keep the compiled kernels of every input shape they have seen (1,024 by
+# default; a kernel is freed only when neither holds it). A bfloat16 matmul kernel is ~0.28 MB and SmolLM2 has
+# five matmul shapes per prompt length, so prompts of every length grew a process ~1.4 MB per new length
+# (docs/soak.md). 16 each bounds it (~9 MB), no slower. 0 crashes torch (an empty LRU).
+KERNEL_CACHE_ENV = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "16", "LRU_CACHE_CAPACITY": "16"}
+
+
+def bound_kernel_caches() -> bool:
+    """Set :data:`KERNEL_CACHE_ENV` (where not set already) for torch to read when it loads.
+
+    Call before anything imports torch; returns False when torch is loaded already (no effect then)."""
+    for key, value in KERNEL_CACHE_ENV.items():
+        os.environ.setdefault(key, value)
+    return "torch" not in sys.modules
 
 
 class LLMUnavailable(RuntimeError):
@@ -206,6 +225,7 @@ def _load_float32(model_dir: str, gguf_file: str | None):
     """Load (tokenizer, float32 model); the caller holds _MODEL_LOCK."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    bound_kernel_caches()           # in time only when torch is not loaded yet (the planner node calls it first)
     try:
         import torch  # noqa: F401
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -255,6 +275,15 @@ def resolve_dtype(dtype: str) -> str:
     return dtype
 
 
+def _on_model_thread(method):
+    """Run a :class:`TransformersBackend` method on the backend's one model thread (see the class doc)."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        return self._on_thread(method, self, *args, **kwargs)
+    return run
+
+
 class TransformersBackend(LLMBackend):
     """A local causal LM through ``transformers`` (CPU by default).
 
@@ -264,6 +293,14 @@ class TransformersBackend(LLMBackend):
     bfloat16 where the CPU has native bf16 (the planner's scoring calls took 2.65 s
     instead of 4.73 s on this machine's AVX512-BF16 cores, log-probs within 0.05 of
     float32) and in float32 elsewhere.
+
+    Every forward pass runs on one thread of the backend's own, whoever calls: the planner node
+    plans on any of its executor's four threads, and each thread that ran the model kept its own
+    malloc arena of freed logits and KV copies and its own cache of oneDNN matmul kernels (one per
+    input shape), so the node's memory grew in steps as each thread met new prompt lengths
+    (``python -m promptbot.bench._planner_memory``, the soak's command mix planned on four threads:
+    RSS from call 20 to 151 +14.8 % with the model run on the calling threads, +6.4 % on one model
+    thread; docs/soak.md). The model thread also serialises the prefix cache.
     """
 
     def __init__(self, model_dir: str, gguf_file: str | None = None, threads: int | None = 1,
@@ -280,6 +317,22 @@ class TransformersBackend(LLMBackend):
         self.prefix_cache_hits = 0
         self._tok = self._model = None
         self._load_lock = threading.Lock()
+        self._thread_pool: ThreadPoolExecutor | None = None
+        self._thread_id: int | None = None
+        self._thread_lock = threading.Lock()
+
+    def _on_thread(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` on the model thread (directly when already on it)."""
+        if threading.get_ident() == self._thread_id:
+            return fn(*args, **kwargs)
+        with self._thread_lock:
+            if self._thread_pool is None:
+                self._thread_pool = ThreadPoolExecutor(1, thread_name_prefix="llm-model",
+                                                       initializer=self._init_thread)
+        return self._thread_pool.submit(fn, *args, **kwargs).result()
+
+    def _init_thread(self) -> None:
+        self._thread_id = threading.get_ident()     # torch's thread count is process-wide (set in _ensure)
 
     def _ensure(self):
         if self._model is None:
@@ -321,7 +374,8 @@ class TransformersBackend(LLMBackend):
         past = copy.deepcopy(base[1]) if base is not None else None
         inp = torch.tensor([new_ids])
         with torch.no_grad():
-            out = model(input_ids=inp, past_key_values=past, use_cache=True)
+            # only the last position's logits are needed: a whole prompt's are ~100 kB per token (49k vocabulary)
+            out = model(input_ids=inp, past_key_values=past, use_cache=True, logits_to_keep=1)
         ids = torch.cat([base[0], inp], 1) if base is not None else inp
         entry = (ids, out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), -1))
         self._prefix_cache[prefix] = entry
@@ -334,6 +388,7 @@ class TransformersBackend(LLMBackend):
             self._cached_bytes.pop(old_key, None)
         return entry
 
+    @_on_model_thread
     def _score(self, prefix: str, continuations: list[str]) -> list[float]:
         import torch
 
@@ -360,15 +415,18 @@ class TransformersBackend(LLMBackend):
                 full = torch.cat([ids.expand(bsz, -1), inp], 1)
                 with torch.no_grad():
                     logits = model(input_ids=full, attention_mask=att).logits[:, plen:]
-            lp = torch.log_softmax(logits.float(), -1)
             for r, c in enumerate(chunk):
                 total = float(last_lp[c[0]])
-                for t in range(1, len(c)):
-                    total += float(lp[r, t - 1, c[t]])
+                if len(c) > 1:
+                    # one row at a time: the whole batch's log-softmax in float32 was up to 30 MB a call, and
+                    # each new largest batch left that much more memory with the allocator (docs/soak.md)
+                    lp = torch.log_softmax(logits[r, :len(c) - 1].float(), -1)
+                    total += sum(lp[torch.arange(len(c) - 1), torch.tensor(c[1:])].tolist())
                 scores.append(total / len(c))
         return scores
 
     # helpers for the local OpenAI-compatible server
+    @_on_model_thread
     def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
         """Tokens of ``text``, the log-prob of each given the ones before, and char offsets."""
         import torch
@@ -386,6 +444,7 @@ class TransformersBackend(LLMBackend):
         out: list[float | None] = [None] + [float(lp[t - 1, ids[t]]) for t in range(1, len(ids))]
         return toks, out, offsets
 
+    @_on_model_thread
     def token_logprobs_batch(self, texts: list[str]) -> list[tuple[list[str], list[float | None], list[int]]]:
         """:meth:`token_logprobs` of several texts, run as padded batches (one forward per ``MAX_BATCH``)."""
         import torch
@@ -412,6 +471,7 @@ class TransformersBackend(LLMBackend):
                 out[k] = ([texts[k][a:b] for a, b in offs], vals, [int(a) for a, _ in offs])
         return out
 
+    @_on_model_thread
     def generate(self, prompt: str, max_tokens: int = 16, top_k: int = 0):
         """Greedy continuation text and, per generated token, its top-k (token, logprob)."""
         import torch

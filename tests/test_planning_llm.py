@@ -6,6 +6,7 @@ HTTP back-end against a real stdlib server serving the same model, and a plan.
 """
 import importlib.util
 import math
+import os
 import time
 
 import pytest
@@ -81,6 +82,37 @@ def test_real_smollm2_local_http_and_planner():
         b.score(prefix + " ".join(["and then the red cube"] * (10 + 5 * n)) + "\nNext step:", conts)
     assert sum(b._cached_bytes.values()) <= 3_000_000 or len(b._prefix_cache) == 1
     assert set(b._cached_bytes) == set(b._prefix_cache) and all(v > 0 for v in b._cached_bytes.values())
+
+
+def test_model_calls_run_on_one_thread_of_the_backend():
+    """Whatever thread asks, the model runs on the backend's own thread: each thread that ran it kept its own
+    malloc arena and kernel cache, and the planner node's memory grew in steps (docs/soak.md)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from promptbot.planning.llm import TransformersBackend
+
+    b = TransformersBackend("/nonexistent-model-dir")            # nothing is loaded until a model call
+    for method in ("_score", "token_logprobs", "token_logprobs_batch", "generate"):
+        assert hasattr(getattr(TransformersBackend, method), "__wrapped__"), method
+    with ThreadPoolExecutor(4) as pool:
+        idents = set(pool.map(lambda _: b._on_thread(threading.get_ident), range(16)))
+    assert len(idents) == 1 and threading.get_ident() not in idents
+    assert b._on_thread(lambda: b._on_thread(threading.get_ident)) in idents     # nested: no deadlock
+    with pytest.raises(ZeroDivisionError):
+        b._on_thread(lambda: 1 / 0)
+
+
+def test_kernel_caches_bounded_unless_set(monkeypatch):
+    from promptbot.planning.llm import KERNEL_CACHE_ENV, bound_kernel_caches
+
+    assert set(KERNEL_CACHE_ENV) == {"ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"}
+    assert all(int(v) > 0 for v in KERNEL_CACHE_ENV.values())   # 0 crashes torch (an empty LRU)
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.setenv("LRU_CACHE_CAPACITY", "64")
+    bound_kernel_caches()
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == KERNEL_CACHE_ENV["ONEDNN_PRIMITIVE_CACHE_CAPACITY"]
+    assert os.environ["LRU_CACHE_CAPACITY"] == "64"                # a value set by the user stays
 
 
 def test_dtype_resolution():
