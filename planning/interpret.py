@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
-from promptbot.scene import REGIONS, ObjectState, is_in, is_on
+from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, NARRATION
 from promptbot.planning.hearing import KEEP, correct_words
@@ -168,6 +168,14 @@ _SYNONYMS = [
     # "the first one I mentioned", "the former", "the latter": the object named first / last before it
     (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)|(second)(?: one)?"
      r"(?= (?:on|in|into|onto|next|goes|go|to)\b))\b", lambda m: _mentioned_before(m)),
+    # Scottish English: "pit the reid yin intae the bowl", "on tap o' the yella cube", "next tae", "can ye"
+    (r"\byin\b", "one"), (r"\bpit\b(?= (?:the|it|them|a|that|this|those|these|yon)\b)", "put"),
+    (r"\bintae\b", "into"), (r"\bontae\b", "onto"), (r"\btae\b", "to"), (r"\breid\b", "red"),
+    (r"\byella\b", "yellow"), (r"\btap o'?(?= )", "top of"), (r"\bye\b", "you"), (r"\b(?:och|aye)\b", ""),
+    (r"\bdinnae\b", "don't"), (r"\bcannae\b", "can't"), (r"\bwee\b", "small"),
+    # "both of the non-green cubes": the cubes except the green one
+    (r"\bnon ?(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (cube|block|lego)s\b",
+     r"\2s except the \1 one"),
     # Indian, Nigerian, Singaporean and Irish English
     (r"\b(?:do the needful|do one thing|revert once done|kindly)\b", ""),
     (r"^eh\b (?:, )?(?:robot (?:, )?)?", ""), (r"\b(?:can or not|can anot|can a not|quick quick|aiyo+|aiyah|abeg|oya)\b", ""),
@@ -261,21 +269,28 @@ _SYNONYMS = [
      r"|white|black|brown|gray)\b", r"\1"),
     (r"\b(?:that looks like|looking like|like) an? (?:little |small |tiny |big )?(lemon|banana|sun|grass|frog|leaf|sky|"
      r"tomato|strawberry|cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r" \1 colored"),
-    (r"\b(?:the )?colou?r of (?:a |an |the )?(lemon|banana|sun|grass|frog|leaf|sky|sea|swimming pool|tomato|strawberry|"
-     r"cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal|flamingo)\b", r"\1 colored"),
-    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:fire (?:engine|truck)|post ?box|blood|ruby|london bus)\b", "red"),
-    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:ocean|sapphire|blueberry|blueberries)\b", "blue"),
-    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:emerald|lime|cucumber|broccoli|pea|peas)\b", "green"),
-    (r"\b(?:the )?colou?r of (?:a |an |the )?(?:sunflower|mustard|gold|egg yolk|school bus|butter)\b", "yellow"),
-    (r"\b(?:the )?colou?r of (?:an |a |the )?(?:orange|tangerine|traffic cone)\b", "orange"),
-    # "the cube that's red", "the bowl which is blue"
-    (r"\b(the|a) (cube|block|lego|mug|bowl|tray|one|thing) (?:that'?s|that is|which is|which'?s) (red|green|blue|yellow"
-     r"|purple|orange|cyan|pink|white|black|brown|gray)\b", r"\1 \3 \2"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the |some )?(?:ripe |fresh |little |small |big |clear |summer |new )?(lemon|banana"
+     r"|sun|grass|frog|leaf|sky|sea|swimming pool|tomato|strawberry|cherry|chocolate|carrot|pumpkin|grape|plum|snow|coal"
+     r"|flamingo)s?\b", r"that's \1 colored"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:an |a |the )?(?:ripe )?(?:aubergine|eggplant|plum|amethyst)s?\b", "that's purple"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the )?(?:fire (?:engine|truck)|post ?box|blood|ruby|london bus)\b", "that's red"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the )?(?:ocean|sapphire|blueberry|blueberries)\b", "that's blue"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the )?(?:emerald|lime|cucumber|broccoli|pea|peas)\b", "that's green"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the )?(?:sunflower|mustard|gold|egg yolk|school bus|butter)\b", "that's yellow"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:an |a |the )?(?:orange|tangerine|traffic cone)\b", "that's orange"),
     (r"\b(?:lemon|banana|sun) colou?red\b", "yellow"), (r"\b(?:grass|frog|leaf) colou?red\b", "green"),
     (r"\b(?:sky|sea) colou?red\b", "blue"), (r"\bswimming pool colou?red\b", "cyan"),
     (r"\b(?:tomato|strawberry|cherry) colou?red\b", "red"), (r"\bchocolate colou?red\b", "brown"),
     (r"\b(?:carrot|pumpkin) colou?red\b", "orange"), (r"\b(?:grape|plum) colou?red\b", "purple"),
     (r"\bsnow colou?red\b", "white"), (r"\bcoal colou?red\b", "black"), (r"\bflamingo colou?red\b", "pink"),
+    # "the block the colour of chocolate" (chocolate is brown by now), "the cube the colour of a lemon"
+    (r"\b(the|a) (cube|block|lego|mug|bowl|tray|one|thing) (?:that'?s |that is |which is |in )?(?:the )?colou?r of "
+     r"(?:a |an |the |some )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)\b", r"\1 \3 \2"),
+    (r"\b(?:(?:that'?s|that is|which is|which'?s) )?(?:the )?colou?r of (?:a |an |the |some )?(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown"
+     r"|gray)\b", r"that's \1"),
+    # "the cube that's red", "the bowl that's the colour of grass" (after the colours above), "the bowl which is blue"
+    (r"\b(the|a) (cube|block|lego|mug|bowl|tray|one|thing) (?:that'?s|that is|which is|which'?s) (red|green|blue|yellow"
+     r"|purple|orange|cyan|pink|white|black|brown|gray)\b", r"\1 \3 \2"),
     (r"\bthe ((?:\w+ )?(?:cube|block|lego|one|bowl|tray)) (yellow|green|blue|cyan|red|brown|orange|purple|white|black|pink)"
      r"\b(?= ,| put| goes| go\b| \.|$)", r"the \2 \1"),
     (r"\b(?:brown|chocolate) bar(?: looking)?(?: thing)?\b", "brown block"), (r"\b(\w+) looking (thing|one)\b", r"\1 \2"), (r"\b(?:bumpy|studded|knobbly) (\w+ )?(?:thing|piece|one)\b", r"\1lego"),
@@ -1863,7 +1878,9 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {m.count} do you mean? {_listing(ranked[:m.count + 1])} "
                                  f"are about as far {side}.")
         return ranked[:m.count]
-    if m.count is not None and not m.excludes and len(out) != m.count:
+    # with an exclusion the count may be said of the group before it ("all five except the red one") or after it
+    # ("both of the cubes except the yellow one"); a count that fits neither is a question
+    if m.count is not None and len(out) != m.count and not (m.excludes and len(cands) == m.count):
         # "both cubes" with three cubes here: which two? (a count the scene does not match is a question)
         raise GroundingError(_Status.AMBIGUOUS, f"You said {m.text!r}, but I can see {len(out)}: "
                              f"{_listing(out, 'and')}. Which do you mean?")
@@ -2422,7 +2439,8 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
-    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(text, objects), objects), objects), objects)
+    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(_at_clock(text, objects), objects), objects),
+                                    objects), objects)
 
 
 def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
@@ -2584,6 +2602,46 @@ def _in_the_middle(text: str, objects: Sequence[ObjectState]) -> str:
     if len(there) != 1:
         return text
     return text[:m.start()] + f"{m.group(1)} the {_name(there[0])}" + text[m.end():]
+
+
+_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+          "eleven": 11, "twelve": 12}
+_CLOCK_RE = re.compile(
+    r"\b(?:the|a) (?:(" + "|".join(COLORS) + r") )?(cube|block|lego|mug|one|object|thing|item|piece)"
+    r"(?: (?:that'?s|that is|which is|sitting|sat|standing|lying))?(?: (?:right|over|out|way|round|around|about))*"
+    r" (?:at|@) (?:about |around |roughly )?(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|[1-9])"
+    r" ?(?:o ?'? ?clock|oclock)\b")
+CLOCK_TIE_DEG = 15.0         # two objects this close in direction to the hour named are a tie (a question) [deg]
+CLOCK_MIN_OFF_CENTRE_M = 0.04  # an object this close to the table's centre has no clock direction [m]
+
+
+def _at_clock(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cube at three o'clock": the table as a clock face seen from the robot (twelve the far side, three the
+    robot's right, six its own side, nine its left) around the table's centre; the object of that kind whose
+    direction from the centre is nearest the hour, named by colour. Two as near, or none of that kind -> a question."""
+    m = _CLOCK_RE.search(text)
+    if m is None:
+        return text
+    colour, kind, hour = m.group(1), m.group(2), m.group(3)
+    h = (_HOURS.get(hour) or int(hour)) % 12
+    cx, cy = WORKSPACE.center
+    generic = kind in ("object", "thing", "item", "one", "piece")
+    cands = [o for o in objects if not o.is_container and (generic or o.label == kind) and (colour is None or
+             o.color == colour) and math.hypot(o.position[0] - cx, o.position[1] - cy) > CLOCK_MIN_OFF_CENTRE_M]
+
+    def off(o: ObjectState) -> float:
+        deg = math.degrees(math.atan2(-(o.position[1] - cy), o.position[0] - cx)) % 360.0   # 0 = far side, 90 = right
+        return abs((deg - 30.0 * h + 180.0) % 360.0 - 180.0)
+
+    ranked = sorted(cands, key=off)
+    said = f"{hour} o'clock"
+    if not ranked:
+        raise GroundingError(_Status.AMBIGUOUS, f"I see no {kind if not generic else 'object'} at {said}. "
+                             "Which one do you mean?")
+    if len(ranked) > 1 and off(ranked[1]) - off(ranked[0]) < CLOCK_TIE_DEG:
+        raise GroundingError(_Status.AMBIGUOUS, f"At {said} there are the {_name(ranked[0])} and the "
+                             f"{_name(ranked[1])}. Which one do you mean?")
+    return _at_clock(text[:m.start()] + "the " + _name(ranked[0]) + text[m.end():], objects)   # "... on the one at nine"
 
 
 def _at_coordinates(text: str, objects: Sequence[ObjectState]) -> str:

@@ -1155,3 +1155,37 @@ def test_switch_them_round_respectively_and_the_former(text, goal):
              bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # the table as a clock face seen from the robot: twelve the far side, three its right, nine its left
+    ("grab the cube at twelve o'clock and stick it in the white bowl", "in(green_cube, white_bowl)"),
+    ("put the cube at three o'clock on the one at nine o'clock", "on(blue_cube, red_cube)"),
+    # colours by comparison, with or without "that's"; Scottish English; "the non-green cubes"
+    ("the cube the colour of a ripe banana goes in the bowl that's the colour of the sky", "in(yellow_cube, blue_bowl)"),
+    ("Pit the reid yin intae the white bowl", "in(red_cube, white_bowl)"),
+    ("put the non-yellow cubes in the white bowl",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(yellow_cube)"),
+])
+def test_clock_positions_colour_comparisons_and_scottish_english(text, goal):
+    scene = [cube("red", 0.52, 0.20), cube("green", 0.70, 0.0), cube("blue", 0.52, -0.20), cube("yellow", 0.40, 0.0),
+             bowl("blue", 0.35, 0.25), bowl("white", 0.35, -0.25)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_two_objects_at_about_the_same_hour_is_a_question():
+    scene = [cube("red", 0.70, 0.02), cube("green", 0.70, -0.02), cube("blue", 0.52, -0.20), bowl("white", 0.35, -0.25)]
+    r = _plan("put the cube at twelve o'clock in the white bowl", scene)
+    assert r.status == "ambiguous" and "twelve o'clock" in r.message, (r.status, r.message)
+
+
+def test_a_count_that_fits_the_group_neither_before_nor_after_its_exclusion_is_a_question():
+    scene = [cube("red", 0.52, 0.20), cube("green", 0.70, 0.0), cube("blue", 0.52, -0.20), cube("yellow", 0.40, 0.0),
+             bowl("white", 0.35, -0.25)]
+    r = _plan("put both of the non-yellow cubes in the white bowl", scene)        # three are not yellow
+    assert r.status == "ambiguous", (r.status, r.message, str(r.goal))
+    r = _plan("put all four cubes except the yellow one in the white bowl", scene)  # said of the group before
+    assert r.status == "ok" and r.goal == parse_goal(
+        "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(yellow_cube)"), \
+        (r.status, r.message, str(r.goal))
