@@ -83,6 +83,17 @@ def test_real_smollm2_local_http_and_planner():
     assert sum(b._cached_bytes.values()) <= 3_000_000 or len(b._prefix_cache) == 1
     assert set(b._cached_bytes) == set(b._prefix_cache) and all(v > 0 for v in b._cached_bytes.values())
 
+    # and by PREFIX_CACHE_ENTRIES: the head that a plan's calls share stays while their tails come and go
+    from promptbot.planning.llm import PREFIX_CACHE_ENTRIES, PREFIX_CACHE_MB
+
+    b._prefix_cache_bytes = int(PREFIX_CACHE_MB * 1e6)
+    head = "You control a robot arm.\nInstruction: put the blue cube in the red bowl\n\n"
+    hits = b.prefix_cache_hits
+    for k in range(2 * PREFIX_CACHE_ENTRIES):
+        b.score(head + f"Steps done: {k + 1}\nNext step:", conts)
+    assert len(b._prefix_cache) <= PREFIX_CACHE_ENTRIES and head in b._prefix_cache
+    assert b.prefix_cache_hits - hits == 2 * PREFIX_CACHE_ENTRIES - 1
+
 
 def test_model_calls_run_on_one_thread_of_the_backend():
     """Whatever thread asks, the model runs on the backend's own thread: each thread that ran it kept its own
