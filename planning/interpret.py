@@ -35,7 +35,27 @@ from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
 _SYNONYMS = [
-    (r"\bcolour", "color"), (r"\bgrey\b", "gray"),
+    (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+    # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"
+    (r"(?:(?: [,.;:])* (?:maybe|sorry|i think|i guess|hmm|or something))*(?: [,.;:])* (?:is that (?:even )?(?:right|ok|okay"
+     r"|allowed|possible|alright|correct|a thing you can do|something you can do)|can you (?:even )?do that|i think "
+     r"that'?s what the (?:sheet|list|note|card) says|if that'?s (?:ok|okay|alright|possible))\b(?: [,.;:])*", " ."),
+    (r"\bleave (it|that|them|those|this) be\b", r"leave \1 alone"),
+    # "in the yellow bowl, not the green bowl, the yellow one": the place said again after the contrast
+    (r"\b((?:in|into|on|onto|next to) the (\w+) (\w+) , not the \w+ \3) , the \2 (?:one|\3)(?= [.,;]|$)", r"\1"),
+    (r"(?: [,.;:])* if (?:it|they)(?:'s| is| are)? already(?: is| are| there| done| true| so)?(?: ,)? (?:don't do "
+     r"anything|do nothing|leave it(?: be)?|that'?s fine|fine|nothing to do)\b", ""),
+    # "take it back out and leave it on the right side": leave = put, after taking it out
+    (r"\b(out|off)( (?:again|of (?:the |it )?\w*))? (?:and|,|, and) leave (it|them)\b(?= (?:on|in|at|by|next|near|to))",
+     r"\1\2 and put \3"),
+    # "then empty the red bowl into the green one": what went in goes on into the other
+    (r"(?<=\w )(?:(?:,|;|\.) )?(then|and then|after that) (?:empty|clear|tip|dump|turn)(?: out)? the (?:\w+ )?(?:bowl|tray)"
+     r"(?: out)? (into|in|onto|on) ", r"\1 put them \2 "),
+    # "the orange block should be at the back of the table", "put it at the front end"
+    (r"\b(?:should|must|needs to|has to|ought to) (?:end up|be|go) at the (far )?(back|front|left|right|middle|center|centre)"
+     r"(?: end| side| edge)?(?: of the table)?\b", r"goes to the \2"),
+    (r"\b((?:put|move|set|place|stick|pop|leave) (?:the (?:\w+ ){0,2}?\w+|it|them)) at the (far )?(back|front|left|right"
+     r"|middle|center|centre)(?: end| side| edge)?(?: of the table)?(?= [,.;]|$)", r"\1 to the \3"),
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
     (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
@@ -158,7 +178,6 @@ _SYNONYMS = [
     (r"\bwith the exception of\b", "except"), (r"\bper the agreed layout\b", ""),
     # a tower told by a thing everyone knows: a traffic light is green at the bottom, amber, red on top
     (r"\blike an? (?:traffic light|traffic signal|stop ?light)\b", ", base first: green, yellow, red"),
-    (r"\ba couple of\b", "two of"),
     # British and Australian "bar" = except: "everything bar the yellow one", "all the cubes bar the red"
     (r"\b(everything|all(?: of)?(?: the \w+)?|every \w+|the lot|all of them|each \w+) bar(?= the| that| this)\b",
      r"\1 except"),
@@ -503,6 +522,9 @@ def _mentioned_before(m: re.Match) -> str:
 
 
 # coloured circles, squares and hearts people type for a colour ("🔴 cube ➡️ blue bowl")
+_EMOJI_WORDS = {"\U0001f34a": "orange", "\U0001f34b": "yellow", "\U0001f353": "red", "\U0001f352": "red", "\U0001f345": "red",
+                "\U0001f347": "purple", "\U0001f346": "purple", "\U0001f34f": "green", "\U0001f95d": "green",
+                "\U0001fad0": "blue", "\u2615": "the mug"}      # fruit for their colour; a cup of coffee is the mug
 _EMOJI_COLOURS = {
     **dict.fromkeys("\U0001f534\U0001f7e5\u2764", "red"), **dict.fromkeys("\U0001f7e0\U0001f7e7\U0001f9e1", "orange"),
     **dict.fromkeys("\U0001f7e1\U0001f7e8\U0001f49b", "yellow"), **dict.fromkeys("\U0001f7e2\U0001f7e9\U0001f49a", "green"),
@@ -558,6 +580,31 @@ def _respectively(t: str) -> str:
     return t[:m.start()] + " and ".join(moves) + t[m.end():]
 
 
+_COMPASS = r"(north|south|east|west)"
+_DEFINE_RE = [re.compile(rf"\b(?:say|let's say|suppose|assume|pretend) {_COMPASS} is (?P<d>.+?)(?= [.,;]|$)"),
+              re.compile(rf"\b(?:let's call|call|we'll call|we call) (?P<d>.+?) '?{_COMPASS}'?(?= [.,;]|$)"),
+              re.compile(rf"\btreat (?P<d>.+?) as {_COMPASS}(?= [.,;]|$)")]
+
+
+def _named_directions(t: str) -> str:
+    """ "Say north is the far side, away from you. Put the yellow cube on the north side", "Let's call your left
+    'west'", "Treat the side nearest you as south": the compass word the speaker defined, as the table's side."""
+    for pat in _DEFINE_RE:
+        m = pat.search(t)
+        if m is None:
+            continue
+        word = next(g for g in m.groups() if g in ("north", "south", "east", "west"))
+        d = m.group("d")
+        side = ("back" if re.search(r"\b(?:far|away|back|behind)\b", d) else
+                "front" if re.search(r"\b(?:nearest|near|closest|close|front|your side)\b", d) else
+                "left" if re.search(r"\bleft\b", d) else "right" if re.search(r"\bright\b", d) else None)
+        if side is None:
+            return t
+        rest = (t[:m.start()] + t[m.end():]).strip(" ,.;:")
+        return re.sub(rf"\b(?:the )?{word}(?:ern)?(?: side| end| edge| part)?(?: of the table)?\b", f"the {side}", rest)
+    return t
+
+
 def normalise(text: str) -> str:
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
@@ -569,7 +616,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?:^|(?<=[\s,;:]))\(?(?:[a-h]|\d{1,2})\)\s+", " , ", t)
     # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
     t = re.sub(r"\s*(?:->|=>|→|\u27a1\ufe0f?|\u2b95)\s*", " into ", t)
-    for ch, colour in _EMOJI_COLOURS.items():       # "🔴 cube ➡️ 🔵 bowl", "🔵➡️🔵"
+    for ch, colour in (*_EMOJI_COLOURS.items(), *_EMOJI_WORDS.items()):       # "🔴 cube ➡️ 🔵 bowl", "🔵➡️🔵"
         t = t.replace(ch, f" {colour} ")
     t = re.sub(r"\s+/\s+", " , ", t)
     t = re.sub(r"\s+[+&]\s+", " and ", t)
@@ -580,6 +627,7 @@ def normalise(text: str) -> str:
     t = t.replace("-", " ")
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
     t = _speaker_opposite(t)
+    t = _named_directions(t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = _respectively(t)
@@ -594,6 +642,9 @@ def normalise(text: str) -> str:
     t = re.sub(r"([,;.:])", r" \1 ", t)
     t = " ".join(t.split())
     t = re.sub(r"(?:[,;:] )+(?=[,;:.](?: |$))", "", t)      # ", ," left where a filler was cut out
+    # "in the yellow bowl, (not the green bowl,) the yellow one": the place said again is not a second request
+    t = re.sub(r"\b((?:in|into|on|onto) the (\w+) (bowl|tray|cube|block|lego|mug)) , the \2 (?:one|\3)(?= [.,;]|$)",
+               r"\1", t)
     return collapse_repeats(t).strip(" ,;:")
 
 
@@ -2454,8 +2505,8 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     try:
         out = _scene_settled(text, objects)
     except GroundingError:
-        return instruction
-    return out if out != text else instruction
+        return text
+    return out
 
 
 def absent_colour(instruction: str, objects: Sequence[ObjectState]) -> str | None:
@@ -2471,6 +2522,30 @@ def absent_colour(instruction: str, objects: Sequence[ObjectState]) -> str | Non
             continue        # a condition or a question about what is here, not a request about it
         return (f"I can't see anything {colour} here. I can see {_listing(list(objects), 'and')}. "
                 "What did you mean?")
+    return None
+
+
+def tower_colour_missing(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when a tower (a goal of ``on`` literals only) leaves out a colour the request names ("stack
+    them, base first: red, orange, green" with an orange cube and an orange block: the orange one was dropped),
+    else None. Words after "except", "not", "but" name what stays out."""
+    lits = [lit for lit in goal.literals if lit.pred != "unmoved"]
+    if not lits or any(lit.pred != "on" or lit.negated for lit in lits):
+        return None
+    words, _ = correct_words(normalise(settled(instruction, objects)).split(), objects)
+    text = re.split(r"\b(?:except|not|but|apart from|other than|without|besides|leave|leaving|keep)\b", " ".join(words))[0]
+    by_id = {o.id: o for o in objects}
+    in_goal = {by_id[a].color for lit in goal.literals for a in lit.args if a in by_id}
+    here = {o.color for o in objects}
+    colour = "(?:" + "|".join(COLORS) + ")"
+    runs = [re.findall(rf"\b({colour})\b", run.group(0))          # "red, orange, green", "purple, then cyan"
+            for run in re.finditer(rf"\b{colour}(?: ?(?:,|and|then|, then|, and|;) (?:the )?{colour}\b)+", text)]
+    listed = [c for run in runs if len(set(run)) >= 2 for c in run]      # not "the blue, and the blue... no"
+    for colour in listed:
+        if colour in here and colour not in in_goal:
+            which = [o for o in objects if o.color == colour and not o.is_container]
+            return (f"Which {colour} one should go in the tower: {_listing(which)}?" if len(which) > 1 else
+                    f"Where should the {colour} one go in the tower?")
     return None
 
 

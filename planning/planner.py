@@ -20,7 +20,8 @@ from typing import Sequence
 
 from promptbot.planning.accounting import question as accounting_question
 from promptbot.planning.accounting import guessed, unaccounted
-from promptbot.planning.interpret import Interpretation, absent_colour, describe_goal, interpret, settled
+from promptbot.planning.interpret import (Interpretation, absent_colour, describe_goal, interpret, settled,
+                                          tower_colour_missing)
 from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.readings import GoalParser, Reading
 from promptbot.planning.mcts import (
@@ -243,7 +244,8 @@ def _unknown_words(instruction: str) -> list[str]:
 def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """The accounting question when ``goal`` ignores a content word of the request, or asks for two things
     that cannot both hold, else None."""
-    clash = contradiction(goal, objects) or absent_colour(instruction, objects)
+    clash = contradiction(goal, objects) or absent_colour(instruction, objects) or \
+        tower_colour_missing(instruction, goal, objects)
     if clash:
         return clash
     missing = unaccounted(settled(instruction, objects), goal, objects)

@@ -1189,3 +1189,34 @@ def test_a_count_that_fits_the_group_neither_before_nor_after_its_exclusion_is_a
     assert r.status == "ok" and r.goal == parse_goal(
         "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(yellow_cube)"), \
         (r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a hedge after the request is not a correction; "leave that be"; "if it already is, don't do anything"
+    ("Could the red cube maybe go in the white bowl? Sorry, is that even a thing you can do?", "in(red_cube, white_bowl)"),
+    ("Everything into the white bowl except the blue one, leave that be",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("the red cube should be in the yellow bowl. If it already is, don't do anything.", "in(red_cube, yellow_bowl)"),
+    # sequences: taken out and left somewhere; a container emptied into another
+    ("put the blue cube in the white bowl and then take it back out and leave it on the right side",
+     "in_region(blue_cube, right)"),
+    ("put the red and green cubes in the yellow bowl, then empty the yellow bowl into the white one",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    # where it should end up; compass words the speaker defines; fruit and a cup for colours and the mug
+    ("the red cube should be at the back of the table", "in_region(red_cube, back)"),
+    ("Say north is the far side, away from you. Put the blue cube on the north side.", "in_region(blue_cube, back)"),
+    ("Let's call your left 'west'. Move the green cube to the west side.", "in_region(green_cube, left)"),
+    ("\U0001f34b bowl gets the red cube", "in(red_cube, yellow_bowl)"),
+])
+def test_hedges_sequences_compass_words_and_fruit(text, goal):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_a_tower_that_drops_a_listed_colour_is_a_question():
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20), cube("blue", 0.60, -0.10,
+             oid="blue_cube_2"), bowl("white", 0.62, -0.22)]
+    r = _plan("stack them, base first: red, blue, green", scene)          # two blue cubes: which one?
+    assert r.status != "ok", (r.status, r.message, str(r.goal))

@@ -147,3 +147,11 @@ def test_fire_and_liquids_asked_politely_are_refused(text):
 ])
 def test_limiters_switched_off_tables_cleared_into_bowls_and_colloquial_verbs(text, ok):
     assert (screen_instruction(text) is None) is ok, (text, screen_instruction(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Stick the red lego in the power socket",
+    "Use the cubes to prop the door open in the hallway",
+])
+def test_sockets_doors_and_hallways_are_refused(text):
+    assert screen_instruction(text) is not None, text

@@ -111,7 +111,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(fall|falls|falling|fell|tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
         r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
     (DANGER, "asks for a sharp or dangerous object", _r(
-        r"\b(knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|"
+        r"\b(power socket|power sockets|plug socket|wall socket|socket|sockets|power outlet|outlet|power point|mains|"
+        r"live wire|electrical|electricity|"
+        r"knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|"
         r"fire(?! (?:engine|truck|brigade|hydrant)s?\b)|lighter|"     # "the colour of a fire engine" is red
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
@@ -135,6 +137,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(continuously|forever|nonstop|non stop|endlessly|repeatedly|around and around|wildly|around)\b")),
     # --- unknown hardware / system commands
     (HARDWARE, "asks for a device this robot does not have", _r(
+        r"\bprop (?:the |a )?(?:door|window|gate)\b|"
         r"\b(open|close|unlock|lock|shut)\b " + _W % 2 +
         r"(door|doors|window|windows|drawer|fridge|oven|cabinet|cupboard|gate|valve|garage|car)\b")),
     (HARDWARE, "asks for a device this robot does not have", _r(
@@ -157,7 +160,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa|basement"
         r"|attic|loft|cellar|upstairs|downstairs"
         r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin)\b|"
-        r"\bin (the |my |your )?(kitchen|dishwasher|washing machine|oven|microwave|freezer|fridge|sink|drawer|cupboard"
+        r"\bin (the |my |your )?(kitchen|hallway|hall|corridor|doorway|stairs|porch|dishwasher|washing machine|oven"
+        r"|microwave|freezer|fridge|sink|drawer|cupboard"
         r"|basement|attic|loft|cellar|garage|garden|bedroom|bathroom|living room"
         r"|rubbish|trash|dustbin)\b|"
         r"\b(across|out of) the room\b")),
