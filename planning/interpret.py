@@ -41,6 +41,8 @@ _SYNONYMS = [
      r"|allowed|possible|alright|correct|a thing you can do|something you can do)|can you (?:even )?do that|i think "
      r"that'?s what the (?:sheet|list|note|card) says|if that'?s (?:ok|okay|alright|possible))\b(?: [,.;:])*", " ."),
     (r"\bleave (it|that|them|those|this) be\b", r"leave \1 alone"),
+    # "keep the top of the green one clear": nothing on it
+    (r"\b(?:keep|leave) the top of (the (?:\w+ )?\w+|it) (?:clear|free|empty|bare)\b", r"don't put anything on \1"),
     # "in the yellow bowl, not the green bowl, the yellow one": the place said again after the contrast
     (r"\b((?:in|into|on|onto|next to) the (\w+) (\w+) , not the \w+ \3) , the \2 (?:one|\3)(?= [.,;]|$)", r"\1"),
     (r"(?: [,.;:])* if (?:it|they)(?:'s| is| are)? already(?: is| are| there| done| true| so)?(?: ,)? (?:don't do "
