@@ -15,8 +15,9 @@ would cancel a joint trajectory the governor let through; while the e-stop is
 latched zeros keep flowing at the control rate. E-stop: ``/safety/estop`` (std_msgs/Bool, true latches) or the
 ``/safety/estop`` service; released only by the ``/safety/release`` service.
 Pause while listening (``pause_while_listening``): ``/speech/listening`` true (the speech node heard
-an utterance start) holds the arm like a short e-stop that is not latched: zeros flow, gripper
-commands and new trajectories are dropped, until ``listening_resume_delay_s`` after the speech node
+an utterance start) holds the arm like a short e-stop that is not latched: a zero at once, then every
+twist that arrives is answered with zero (an idle arm gets the usual few confirming zeros, not a stream),
+gripper commands and new trajectories are dropped, until ``listening_resume_delay_s`` after the speech node
 says false (its transcript is out) or ``listening_hold_max_s``, whichever comes first. A spoken
 "stop" therefore holds the arm while it is being said; the planner's cancel then ends the skill.
 State on ``/safety/state`` (latched, 10 Hz), every intervention on
@@ -290,14 +291,14 @@ class SafetyNode(Node):
             out, ivs = self.governor.tick(self._ee_pose(), now)
             self._publish_state_if_paused_changed(now)
             self._report(ivs)
-            if out.is_zero and not self.governor.estop_latched and not self.governor.paused(now):
+            if out.is_zero and not self.governor.estop_latched:
                 # stopped: confirm the stop for a few periods, then go quiet so a joint
                 # trajectory that the governor passed is not cancelled by zero twists
                 self._idle_zeros += 1
                 if not self.params.publish_when_idle and self._idle_zeros > IDLE_ZERO_TICKS:
                     return
             else:
-                self._idle_zeros = 0       # moving, e-stopped or paused: zeros keep flowing (and stop a trajectory)
+                self._idle_zeros = 0       # moving, or e-stopped: zeros keep flowing while latched
             self._send_twist(out)
         except Exception as exc:
             self._guard("control tick", exc)

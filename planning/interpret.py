@@ -41,6 +41,13 @@ _SYNONYMS = [
      r"|allowed|possible|alright|correct|a thing you can do|something you can do)|can you (?:even )?do that|i think "
      r"that'?s what the (?:sheet|list|note|card) says|if that'?s (?:ok|okay|alright|possible))\b(?: [,.;:])*", " ."),
     (r"\bleave (it|that|them|those|this) be\b", r"leave \1 alone"),
+    # legal and formal: "the red cube shall remain undisturbed"
+    (r"\b(?:shall|must|should|will|is to|are to) (?:remain|stay|be left|be kept) (?:undisturbed|untouched|in place"
+     r"|in situ|where (?:it|they) (?:is|are)|as (?:it|they) (?:is|are))\b", "stays where it is"),
+    # radio style: "Orange and green stay where they are": both colours are objects that stay
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) and (red|green|blue|yellow|purple|orange"
+     r"|cyan|pink|white|black|brown|gray) (?:stay|remain) (?:where they are|put|in place|as they are)\b",
+     r"the \1 one stays where it is , the \2 one stays where it is"),
     # "keep the top of the green one clear": nothing on it
     (r"\b(?:keep|leave) the top of (the (?:\w+ )?\w+|it) (?:clear|free|empty|bare)\b", r"don't put anything on \1"),
     # "in the yellow bowl, not the green bowl, the yellow one": the place said again after the contrast
@@ -189,6 +196,26 @@ _SYNONYMS = [
     # "the first one I mentioned", "the former", "the latter": the object named first / last before it
     (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)|(second)(?: one)?"
      r"(?= (?:on|in|into|onto|next|goes|go|to)\b))\b", lambda m: _mentioned_before(m)),
+    # Caribbean English: "tek de blue cube an' put it inna de green bowl", "pon top a de orange one", "doh put nuttin"
+    (r"\bpon top a\b", "on top of"), (r"\bpon\b", "on"), (r"\binna\b", "in"), (r"\bde\b", "the"),
+    (r"\btek\b", "take"), (r"\ban'", "and"), (r"\bdat\b", "that"), (r"\bden\b", "then"), (r"\bjus'?(?![\w'])", "just"),
+    (r"\b(?:doh|nuh) (put|move|touch)\b", r"don't \1"), (r"\bnutt(?:i|e)n\b", "anything"),
+    (r"\bmi nuh want\b", "i don't want"), (r"\b(?:yuh|ya) (?=could|can|see|tink|think)", "you "),
+    (r"\bfi mi\b", "for me"), (r"\btink\b", "think"), (r"\btanks\b", "thanks"),
+    (r"\b(?:wah gwaan|seen|yuh hear|ya hear|bredda|bredrin|nuh)\b", ""),
+    # South African English: "howzit", "eish", "hey" at the end, "lekker", "just now"
+    (r"\b(?:howzit|eish|lekker|ag)\b", ""), (r"(?:,|\.)? hey\s*(?=[.,;]|$)", ""),
+    # mild swearing around a request is not part of it
+    (r"\b(?:bloody hell|damn it|dammit|for god'?s sake|for crying out loud)\b", ""),
+    (r"\b(?:damn|damned|bloody|stupid|freaking|flipping|friggin|frigging|effing|blasted|ruddy|sodding|darn)\s+(?=(?:\w+ )?"
+     r"(?:cube|block|lego|mug|bowl|tray|thing|one|red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)\b)",
+     ""),
+    # "left to right: the green cube, then the purple cube, then the red cube": a row, told from the robot's view
+    (r"\bleft to right(?: across the (?:back|front|middle))?(?: (?:i want|please|:))*\s*[,:]?\s*(?:the )?(\w+)(?: cube| block"
+     r"| lego| one)?\s*(?:,|then|, then|and)\s*(?:then )?(?:the )?(\w+)(?: cube| block| lego| one)?(?:\s*(?:,|then|, then"
+     r"|and|, and)\s*(?:then )?(?:the )?(\w+)(?: cube| block| lego| one)?)?\b",
+     lambda m: f"put the {m.group(1)} one to the left of the {m.group(2)} one" +
+     (f" and the {m.group(2)} one to the left of the {m.group(3)} one" if m.group(3) else "")),
     # Scottish English: "pit the reid yin intae the bowl", "on tap o' the yella cube", "next tae", "can ye"
     (r"\byin\b", "one"), (r"\bpit\b(?= (?:the|it|them|a|that|this|those|these|yon)\b)", "put"),
     (r"\bintae\b", "into"), (r"\bontae\b", "onto"), (r"\btae\b", "to"), (r"\breid\b", "red"),
@@ -607,6 +634,36 @@ def _named_directions(t: str) -> str:
     return t
 
 
+_RETRACT_RE = re.compile(
+    r"(?:^|[.;,:] )(?:(?:actually|on second thoughts?|never mind|nevermind|scratch that|forget (?:that|it)|nah|no|wait"
+    r"|you know what|hmm|oh)(?: ,)? )+(?=(?:i don'?t want|i do not want|i no longer want|leave|put|move|just|keep|let'?s)\b)")
+_UNWANTED_RE = re.compile(r"^(?:i (?:don'?t|do not|no longer) want (?:it|them|a tower|that|this|the (?:\w+ ){0,2}?\w+)"
+                          r"(?: (?:in|on|inside|matching|there|stacked|any)[^,.;]*?)?(?: after all| anymore| any more)?"
+                          r"\s*(?:[,.;:]\s*|$))+")
+
+
+def _retracted(t: str) -> str:
+    """ "Put the red cube in the red bowl. Actually no, I don't want it in any bowl after all, just leave it where it
+    is": what was said before a retraction is taken back; the request after it stands, its "it" / "them" the
+    objects of what was taken back. Unchanged without a retraction followed by a new request."""
+    marks = list(_RETRACT_RE.finditer(t))
+    if not marks:
+        return t
+    before, after = t[:marks[-1].start()], t[marks[-1].end():]
+    after = _UNWANTED_RE.sub("", after).strip()
+    if not re.match(r"(?:just |then |please )*(?:leave|put|move|keep|let'?s|place|set|stick|pop|take)\b", after):
+        return t
+    named = re.findall(r"\bthe (?:" + "|".join(COLORS) + r") (?:cube|block|lego|mug)\b", before)
+    if not named:
+        return t
+    after = re.sub(r"\b(?:put|move|set) (it|them) back (?:how|where|as) (?:it|they) (?:was|were)\b", r"leave \1 where it is",
+                   after)
+    after = re.sub(r"\b(?:how|as) (it|they|everything) (?:is|are)\b", "where it is", after)
+    both = " and ".join(dict.fromkeys(named))
+    after = re.sub(r"\bboth of them\b|\bthem\b", both, after)
+    return re.sub(r"\bit\b(?! (?:is|was|stands|sits|lies)\b)", named[0], after)   # not "where it is"
+
+
 def normalise(text: str) -> str:
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
@@ -617,6 +674,13 @@ def normalise(text: str) -> str:
     # list markers: "(a) ...; (b) ...", "1) ... 2) ..."
     t = re.sub(r"(?:^|(?<=[\s,;:]))\(?(?:[a-h]|\d{1,2})\)\s+", " , ", t)
     # sticky-note shorthand: "orange blk -> gray bowl / cyan -> tray", "blue + orange in pink bowl"
+    # markdown strikethrough is crossed out ("~~2. red cube into the orange bowl.~~"), and so is what says so
+    if "~~" in t:
+        t = re.sub(r"~~.*?~~", " ", t)
+        t = re.sub(r"\b(?:cross|strike|scratch) (?:out|off|through) (?:step|item|line|number) \w+\s*[.,;:]?", " ", t)
+    # a checklist line marked to be skipped: "☐ (skip this one) purple cube to the pink bowl" -> it stays
+    t = re.sub(r"\((?:skip|ignore|not) (?:this(?: one)?|that(?: one)?|it)\)\s*(?:the )?((?:\w+ ){0,2}?(?:cube|block|lego|mug))"
+               r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
     t = re.sub(r"\s*(?:->|=>|→|\u27a1\ufe0f?|\u2b95)\s*", " into ", t)
     for ch, colour in (*_EMOJI_COLOURS.items(), *_EMOJI_WORDS.items()):       # "🔴 cube ➡️ 🔵 bowl", "🔵➡️🔵"
         t = t.replace(ch, f" {colour} ")
@@ -627,12 +691,15 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<![\w-])[a-z]{1,8}-(?=\s)", " ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
+    # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
+    t = re.sub(r"\bpon top a\b", "on top of", t)
+    t = re.sub(r"\bpon (?=de\b|dat\b|nutt|it\b|dem\b)", "on ", t)
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
     t = _speaker_opposite(t)
     t = _named_directions(t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
-    t = _respectively(t)
+    t = _retracted(_respectively(t))
     # "the orange and the red cubes: the orange cube goes ...": a list that names the topic, then the request
     # about each of them; the list itself asks for nothing
     topic = re.match(r"^(?P<intro>[^:.;]+?) : (?P<rest>.+)$", t)
@@ -2084,6 +2151,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             order = _tower_order(toks, objects, members)
         else:
             order = _tower_order(toks, objects)
+        order = _by_size(order, text)
         if len({o.id for o in order}) != len(order):
             raise GroundingError(_Status.IMPOSSIBLE, "An object cannot appear twice in one tower.")
         return [Goal(tuple(_lit("on", up.id, low.id) for low, up in zip(order, order[1:])) +
@@ -2150,6 +2218,28 @@ PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than 
 SUPERLATIVE_TIE_M = 0.05    # [m] "the leftmost cube", "the first cube on the left": the same for a superlative
 _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
+
+
+_SIZE_ORDER_RE = re.compile(r"\b(?:(?P<big>biggest|largest|big ones?|larger ones?|bigger ones?)(?: one)? (?:on|at|to) the "
+                            r"bottom|(?P<small>smallest|little ones?|smaller ones?)(?: one)? (?:on|at|to) the top"
+                            r"|(?P<small2>smallest|little ones?)(?: one)? on top|(?P<bigtop>biggest|largest)(?: one)? on top"
+                            r"|(?P<smallbot>smallest)(?: one)? (?:on|at) the bottom|by size)\b")
+SIZE_TIE_M = 0.002   # two objects this close in size cannot be ordered by it (a question) [m]
+
+
+def _by_size(order: list[ObjectState], text: str) -> list[ObjectState]:
+    """A tower ordered by size when the words say so ("biggest on the bottom", "smallest on top"); two objects about
+    as big -> a question. The order unchanged when nothing is said about size."""
+    m = _SIZE_ORDER_RE.search(text)
+    if m is None or len(order) < 2:
+        return order
+    big_first = not (m.group("bigtop") or m.group("smallbot"))
+    ranked = sorted(order, key=lambda o: -max(o.size[:2]) if big_first else max(o.size[:2]))
+    for a, b in zip(ranked, ranked[1:]):
+        if abs(max(a.size[:2]) - max(b.size[:2])) < SIZE_TIE_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} are about the same size. "
+                                 "Which should go lower?")
+    return ranked
 
 
 def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectState] | None = None
@@ -2492,8 +2582,58 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
-    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(_at_clock(text, objects), objects), objects),
-                                    objects), objects)
+    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
+                                                                   objects), objects), objects), objects)
+
+
+_NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,
+                 "six": 6.0, "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "fifteen": 15.0, "twenty": 20.0,
+                 "thirty": 30.0, "forty": 40.0, "fifty": 50.0}
+_UNIT_M = {"mm": 0.001, "millimetre": 0.001, "millimeter": 0.001, "cm": 0.01, "centimetre": 0.01, "centimeter": 0.01,
+           "m": 1.0, "metre": 1.0, "meter": 1.0, "inch": 0.0254, "in": 0.0254, "foot": 0.3048, "feet": 0.3048,
+           "ft": 0.3048}
+_DISTANCE_RE = re.compile(
+    r"\b(?P<verb>move|shift|slide|push|nudge|scoot|bring|take|put)\s+(?P<what>the (?P<col>" + "|".join(COLORS) +
+    r") (?P<lab>cube|block|lego|mug))\s+(?:by\s+)?(?:about |around |roughly |some |a good |just |maybe )?"
+    r"(?P<num>\d+(?:\.\d+)?|half a|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty)"
+    r"\s*(?P<unit>millimet(?:er|re)s?|mm|centimet(?:er|re)s?|cm|met(?:er|re)s?|m|inch(?:es)?|foot|feet|ft)"
+    r"\s+(?:further |more |over )?(?:to(?:wards)? (?:the )?|in the direction of the )?"
+    r"(?P<dir>left|right|back|backwards|away|forward|forwards|front|closer|towards you|toward you)\b")
+_DIR_AXIS = {"left": (0.0, 1.0), "right": (0.0, -1.0), "back": (1.0, 0.0), "backwards": (1.0, 0.0), "away": (1.0, 0.0),
+             "forward": (-1.0, 0.0), "forwards": (-1.0, 0.0), "front": (-1.0, 0.0), "closer": (-1.0, 0.0),
+             "towards you": (-1.0, 0.0), "toward you": (-1.0, 0.0)}
+_DIR_REGION = {"left": "left", "right": "right", "back": "back", "backwards": "back", "away": "back",
+               "forward": "front", "forwards": "front", "front": "front", "closer": "front", "towards you": "front",
+               "toward you": "front"}
+
+
+def _by_distance(text: str, objects: Sequence[ObjectState]) -> str:
+    """"move the purple cube ten centimetres to the left": where that lands. In the named part of the table that
+    way -> that part ("to the left"); still short of it, or off the table -> a question (the goal language has
+    named places, not distances)."""
+    m = _DISTANCE_RE.search(text)
+    if m is None:
+        return text
+    obj = [o for o in objects if o.color == m.group("col") and o.label == m.group("lab")]
+    if len(obj) != 1:
+        return text
+    o = obj[0]
+    num = m.group("num")
+    unit = re.sub(r"(?:es|s)$", "", m.group("unit")) if m.group("unit") not in ("inches", "feet") else m.group("unit")
+    unit = {"inche": "inch", "inches": "inch"}.get(unit, unit)
+    d = (_NUMBER_WORDS.get(num) or float(num)) * _UNIT_M.get(unit, 0.01)
+    ax, ay = _DIR_AXIS[m.group("dir")]
+    target = (o.position[0] + ax * d, o.position[1] + ay * d, o.position[2])
+    said = f"{num} {m.group('unit')} {m.group('dir')}"
+    if not WORKSPACE.contains(target):
+        raise GroundingError(_Status.IMPOSSIBLE, f"Moving the {_name(o)} {said} would take it off the table. "
+                             "Where on the table should it go?")
+    region = _DIR_REGION[m.group("dir")]
+    if REGIONS[region].contains(target):
+        return text[:m.start()] + f"{m.group('verb')} {m.group('what')} to the {region}" + text[m.end():]
+    raise GroundingError(_Status.AMBIGUOUS, f"{said} from where it is, the {_name(o)} would still not be in the "
+                         f"{region} part of the table. I place things in named places (left, right, front, back, "
+                         "middle, or next to something): where should it go?")
 
 
 def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
@@ -2820,6 +2960,11 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # "of the three cubes on the left, the one furthest back goes ...": one picked inside a group
         return Interpretation(_Status.AMBIGUOUS, None, "Which one exactly do you mean? Please name it by its "
                               "colour.")
+    if "?" in instruction and re.search(r"\b(?:isn't it|is it not|aren't they|isn't that so|isn't there|doesn't it)\s*\W*$",
+                                       instruction.lower()) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked):
+        # "The green cube's in the green bowl, isn't it?": a question about the table
+        return Interpretation(_Status.AMBIGUOUS, None, "That sounds like a question about the table; I can only "
+                              "move things. What would you like me to do?")
     if _QUESTION_RE.match(asked) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked) and \
             not re.match(r"what (?:i|we) (?:want|need|would like|'d like)\b", asked) and \
             ("?" in instruction or not re.match(r"(what|which|where|who|why|how)\b", asked)):

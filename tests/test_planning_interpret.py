@@ -1221,3 +1221,61 @@ def test_a_tower_that_drops_a_listed_colour_is_a_question():
              oid="blue_cube_2"), bowl("white", 0.62, -0.22)]
     r = _plan("stack them, base first: red, blue, green", scene)          # two blue cubes: which one?
     assert r.status != "ok", (r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # Caribbean and South African English, mild swearing, radio style
+    ("Tek de blue cube an' put it inna de white bowl, seen?", "in(blue_cube, white_bowl)"),
+    ("Yuh see dat red cube? Put it pon top a de green one, nuh.", "on(red_cube, green_cube)"),
+    ("Howzit. Put the bloody red cube in the yellow bowl, hey.", "in(red_cube, yellow_bowl)"),
+    ("Green, white bowl. Red and blue stay where they are. Over.",
+     "in(green_cube, white_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    # a row told left to right, from the robot's view
+    ("left to right: the blue cube, then the green cube, then the red cube",
+     "left_of(blue_cube, green_cube) & left_of(green_cube, red_cube)"),
+    # a request taken back, and the one said after it
+    ("Put the red cube in the white bowl. Actually no, I don't want it in any bowl after all, just leave it where it is.",
+     "unmoved(red_cube)"),
+    ("Put the blue cube in the white bowl. Actually, I don't want it in there anymore - put it by the green cube.",
+     "near(blue_cube, green_cube)"),
+    # legal style; strikethrough
+    ("The green cube shall be deposited in the white bowl, and the red cube shall remain undisturbed.",
+     "in(green_cube, white_bowl) & unmoved(red_cube)"),
+    ("Steps: 1. green cube into the white bowl. ~~2. red cube into the white bowl.~~ 3. blue cube into the yellow bowl.",
+     "in(green_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_dialects_rows_retractions_and_crossed_out_steps(text, goal):
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "Move the red cube ten centimetres to the left.",          # still short of the left part of the table
+    "Move the green cube a metre to the right.",               # off the table
+    "The green cube's in the white bowl, isn't it?",           # a question about the table
+])
+def test_distances_short_of_a_named_place_and_tag_questions_are_questions(text):
+    scene = [cube("red", 0.45, -0.05), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    r = _plan(text, scene)
+    assert r.status != "ok" and r.goal is None, (text, r.status, r.message, str(r.goal))
+
+
+def test_a_distance_that_reaches_a_named_place_is_that_place():
+    scene = [cube("red", 0.45, 0.10), cube("blue", 0.40, -0.20), bowl("white", 0.62, -0.22)]
+    r = _plan("move the red cube 10 cm to the left", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in_region(red_cube, left)"), (r.status, r.message, str(r.goal))
+
+
+def test_towers_by_size():
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20)]
+    scene = [o if o.color != "green" else ObjectState(o.id, o.label, o.color, o.position, (0.06, 0.06, 0.06))
+             for o in scene]
+    scene = [o if o.color != "red" else ObjectState(o.id, o.label, o.color, o.position, (0.03, 0.03, 0.03))
+             for o in scene]
+    r = _plan("stack all three, biggest on the bottom", scene)   # green 6 cm, blue (the helper's size), red 3 cm
+    assert r.status == "ok" and r.goal is not None, (r.status, r.message)
+    ons = {lit.args for lit in r.goal.literals if lit.pred == "on"}
+    assert ("blue_cube", "green_cube") in ons and ("red_cube", "blue_cube") in ons, str(r.goal)

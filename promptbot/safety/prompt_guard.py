@@ -108,7 +108,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
         r"\bfeed\b|\b(to|for) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b")),
     (DANGER, "asks for objects to fall", _r(
-        r"\b(fall|falls|falling|fell|tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
+        # falling asked for ("make it fall over", "so it falls off"), not a complaint ("it keeps falling over") or
+        # a question ("how many before it falls over?")
+        r"\b(?:make|let|have|get|so|until|watch|want|wanna)\b " + _W % 4 + r"(?:fall|falls|falling|fell) (?:off|over|down)\b"
+        r"|\b(tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
         r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
     (DANGER, "asks for a sharp or dangerous object", _r(
         r"\b(power socket|power sockets|plug socket|wall socket|socket|sockets|power outlet|outlet|power point|mains|"
