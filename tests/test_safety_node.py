@@ -44,6 +44,20 @@ def lin_norm(v):
     return math.sqrt(v[0] ** 2 + v[1] ** 2 + v[2] ** 2)
 
 
+def _stream_policy(rig, twist=(0.05, 0.0, 0.0), period_s=0.01) -> tuple[threading.Event, threading.Thread]:
+    """A policy that keeps commanding ``twist`` every ``period_s`` until the returned event is set."""
+    stop = threading.Event()
+
+    def policy():
+        while not stop.is_set():
+            rig.twist(twist)
+            time.sleep(period_s)
+
+    th = threading.Thread(target=policy, daemon=True)
+    th.start()
+    return stop, th
+
+
 def test_overspeed_clamped_and_nan_rejected(rig):
     t0 = time.monotonic()
     rig.stream((1.0, 0.0, 0.0), 1.2)      # long enough to reach the limit after a scheduling stall
@@ -97,15 +111,7 @@ def test_no_command_for_timeout_publishes_zero(rig):
 
 @pytest.mark.parametrize("via", ["topic", "service"])
 def test_estop_mid_stream_latches_until_release(rig, via):
-    stop = threading.Event()
-
-    def policy():
-        while not stop.is_set():
-            rig.twist((0.05, 0.0, 0.0))
-            time.sleep(0.01)
-
-    th = threading.Thread(target=policy, daemon=True)
-    th.start()
+    stop, th = _stream_policy(rig)
     try:
         wait_for(lambda: any(not is_zero(v) for _, v in rig.since(time.monotonic() - 0.05)), 3.0, what="motion")
         t_stop = time.time()
@@ -154,15 +160,7 @@ def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
 
     listening = rig.node.create_publisher(Bool, "/speech/listening", EVENTS)
     wait_for(lambda: listening.get_subscription_count() > 0, 10.0, what="the safety node listening")
-    stop = threading.Event()
-
-    def policy():
-        while not stop.is_set():
-            rig.twist((0.05, 0.0, 0.0))
-            time.sleep(0.01)
-
-    th = threading.Thread(target=policy, daemon=True)
-    th.start()
+    stop, th = _stream_policy(rig)
     try:
         wait_for(lambda: any(not is_zero(v) for _, v in rig.since(time.monotonic() - 0.05)), 3.0, what="motion")
         t_on = time.time()
@@ -187,15 +185,7 @@ def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
 
 
 def test_stale_joint_states_hold(rig):
-    stop = threading.Event()
-
-    def policy():
-        while not stop.is_set():
-            rig.twist((0.05, 0.0, 0.0))
-            time.sleep(0.01)
-
-    th = threading.Thread(target=policy, daemon=True)
-    th.start()
+    stop, th = _stream_policy(rig)
     try:
         wait_for(lambda: any(not is_zero(v) for _, v in rig.since(time.monotonic() - 0.05)), 3.0, what="motion")
         rig.joints_on = False
