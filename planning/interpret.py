@@ -34,6 +34,10 @@ from promptbot.planning.accounting import BESIDE_TELLS_WHICH, NARRATION
 from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
+# "the first one I mentioned", "the former", "the latter", "the second (one) on ...": an object named before it
+_NAMED_BEFORE_REF = (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)"
+                     r"|(second)(?: one)?(?= (?:on|in|into|onto|next|goes|go|to)\b))\b")
+
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"
@@ -194,8 +198,7 @@ _SYNONYMS = [
     (r"\b(?:make sure |ensure |check that |see that |i want )?none of (the (?:\w+ )?\w+|them) (?:is|are|ends? up|goes|go|"
      r"gets?|stays?|remains?) (in|inside|into|on)\b", r"don't put any of \1 \2"),
     # "the first one I mentioned", "the former", "the latter": the object named first / last before it
-    (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)|(second)(?: one)?"
-     r"(?= (?:on|in|into|onto|next|goes|go|to)\b))\b", lambda m: _mentioned_before(m)),
+    (_NAMED_BEFORE_REF, lambda m: _mentioned_before(m)),
     # Caribbean English: "tek de blue cube an' put it inna de green bowl", "pon top a de orange one", "doh put nuttin"
     (r"\bpon top a\b", "on top of"), (r"\bpon\b", "on"), (r"\binna\b", "in"), (r"\bde\b", "the"),
     (r"\btek\b", "take"), (r"\ban'", "and"), (r"\bdat\b", "that"), (r"\bden\b", "then"), (r"\bjus'?(?![\w'])", "just"),
@@ -534,8 +537,7 @@ def _mentioned_before(m: re.Match) -> str:
     second one": the last of two); unchanged when fewer than two objects were named before. An object is named by
     its colour and the noun said with it ("the orange and the red cubes", "blue cube, purple cube", "the red and
     the green ones")."""
-    first_ref = re.search(r"\bthe (?:former|latter|(?:first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)"
-                          r"|second)\b", m.string)
+    first_ref = re.search(_NAMED_BEFORE_REF, m.string)
     words = m.string[:first_ref.start() if first_ref else m.start()].split()     # the objects named before any of them
     named: list[str] = []
     for i, w in enumerate(words):
@@ -2651,11 +2653,14 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     return out
 
 
-def absent_colour(instruction: str, objects: Sequence[ObjectState]) -> str | None:
-    """A question when the request (as the scene settles it) names a colour that nothing here has ("stack
-    green, yellow, red" with no red cube: the tower would be planned without it), else None."""
-    words, _ = correct_words(normalise(settled(instruction, objects)).split(), objects)   # "brown black" = block
-    text = " ".join(words)
+def heard(settled_text: str, objects: Sequence[ObjectState]) -> str:
+    """:func:`settled` text with misheard colour and noun words corrected ("brown black" -> "brown block")."""
+    return " ".join(correct_words(settled_text.split(), objects)[0])
+
+
+def absent_colour(text: str, objects: Sequence[ObjectState]) -> str | None:
+    """A question when the request (``text``: :func:`heard` of :func:`settled`) names a colour that nothing here
+    has ("stack green, yellow, red" with no red cube: the tower would be planned without it), else None."""
     here = {o.color for o in objects}
     for m in re.finditer(r"\b(" + "|".join(COLORS) + r")\b", text):
         colour = m.group(1)
@@ -2667,15 +2672,14 @@ def absent_colour(instruction: str, objects: Sequence[ObjectState]) -> str | Non
     return None
 
 
-def tower_colour_missing(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
-    """A question when a tower (a goal of ``on`` literals only) leaves out a colour the request names ("stack
-    them, base first: red, orange, green" with an orange cube and an orange block: the orange one was dropped),
-    else None. Words after "except", "not", "but" name what stays out."""
+def tower_colour_missing(text: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when a tower (a goal of ``on`` literals only) leaves out a colour the request (``text``:
+    :func:`heard` of :func:`settled`) names ("stack them, base first: red, orange, green" with an orange cube and an
+    orange block: the orange one was dropped), else None. Words after "except", "not", "but" name what stays out."""
     lits = [lit for lit in goal.literals if lit.pred != "unmoved"]
     if not lits or any(lit.pred != "on" or lit.negated for lit in lits):
         return None
-    words, _ = correct_words(normalise(settled(instruction, objects)).split(), objects)
-    text = re.split(r"\b(?:except|not|but|apart from|other than|without|besides|leave|leaving|keep)\b", " ".join(words))[0]
+    text = re.split(r"\b(?:except|not|but|apart from|other than|without|besides|leave|leaving|keep)\b", text)[0]
     by_id = {o.id: o for o in objects}
     in_goal = {by_id[a].color for lit in goal.literals for a in lit.args if a in by_id}
     here = {o.color for o in objects}

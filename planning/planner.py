@@ -20,7 +20,7 @@ from typing import Sequence
 
 from promptbot.planning.accounting import question as accounting_question
 from promptbot.planning.accounting import guessed, unaccounted
-from promptbot.planning.interpret import (Interpretation, absent_colour, describe_goal, interpret, settled,
+from promptbot.planning.interpret import (Interpretation, absent_colour, describe_goal, heard, interpret, settled,
                                           tower_colour_missing)
 from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.readings import GoalParser, Reading
@@ -244,11 +244,12 @@ def _unknown_words(instruction: str) -> list[str]:
 def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """The accounting question when ``goal`` ignores a content word of the request, or asks for two things
     that cannot both hold, else None."""
-    clash = contradiction(goal, objects) or absent_colour(instruction, objects) or \
-        tower_colour_missing(instruction, goal, objects)
+    text = settled(instruction, objects)
+    said = heard(text, objects)
+    clash = contradiction(goal, objects) or absent_colour(said, objects) or tower_colour_missing(said, goal, objects)
     if clash:
         return clash
-    missing = unaccounted(settled(instruction, objects), goal, objects)
+    missing = unaccounted(text, goal, objects)
     return accounting_question(missing) if missing else None
 
 
@@ -256,7 +257,6 @@ def contradiction(goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """A question when the goal asks for a literal and its negation ("put the lego in the bowl and don't let
     anything go in the bowl"), or moves an object it also says must not move, else None (pure)."""
     lits = set(goal.literals)
-    by_id = {o.id: o for o in objects}
     for lit in sorted(lits):
         if lit.pred != "unmoved" and not lit.negated and replace(lit, negated=True) in lits:
             said = describe_goal(Goal((lit,)), objects)
@@ -265,7 +265,7 @@ def contradiction(goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     for lit in sorted(lits):
         if lit.pred == "unmoved" or lit.negated or lit.args[0] not in keep:
             continue
-        if not check(Goal((lit,)), by_id.values())[0]:
+        if not check(Goal((lit,)), objects)[0]:
             said = describe_goal(Goal((lit,)), objects)
             return (f"You asked that {said}, but also that it stays where it is: it cannot do both. "
                     "Which do you want?")
