@@ -1059,6 +1059,13 @@ def test_existence_the_other_one_after_a_correction_and_a_question_first(text, g
     _assert_reads(text, goal, planner=True)
 
 
+def _three_cubes_two_bowls() -> list[ObjectState]:
+    """Red (left of centre), green (centre) and blue (right, front) cubes; a yellow bowl back left, a white bowl
+    back right."""
+    return [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
+            bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+
+
 @pytest.mark.parametrize("text,goal", [
     # a choice between two named objects made by a comparison
     ("of the red and the blue cube, the one further left - put it in the white bowl", "in(red_cube, white_bowl)"),
@@ -1072,8 +1079,7 @@ def test_existence_the_other_one_after_a_correction_and_a_question_first(text, g
     ("put the blue cube on top of the one in the middle", "on(blue_cube, green_cube)"),
 ])
 def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
 
@@ -1092,8 +1098,7 @@ def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal
     ("\U0001f535\u27a1\ufe0f\u26aa, \U0001f534\u27a1\ufe0f\U0001f7e1", "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
 ])
 def test_bar_none_of_the_first_one_mentioned_colour_words_and_emoji(text, goal):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
 
@@ -1104,8 +1109,7 @@ def test_bar_none_of_the_first_one_mentioned_colour_words_and_emoji(text, goal):
     "put the red cube in the yellow bowl but don't move the red cube",
 ])
 def test_a_goal_that_contradicts_itself_is_a_question(text):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status in ("ambiguous", "impossible") and r.goal is None, (text, r.status, r.message, str(r.goal))
 
@@ -1116,15 +1120,13 @@ def test_a_goal_that_contradicts_itself_is_a_question(text):
     "put the white cube in the yellow bowl",
 ])
 def test_a_colour_nothing_here_has_is_a_question(text):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status != "ok", (text, r.status, r.message, str(r.goal))
 
 
 def test_a_colour_in_a_condition_or_heard_for_a_noun_is_not_asked_about():
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan("if there's a purple cube, put it in the white bowl, otherwise the blue one", scene)
     assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.status, r.message)
     r = _plan("put the red black in the white bowl", scene)       # "black" in a noun's place: a word misheard,
@@ -1152,8 +1154,7 @@ def test_a_colour_in_a_condition_or_heard_for_a_noun_is_not_asked_about():
      "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
 ])
 def test_switch_them_round_respectively_and_the_former(text, goal):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
 
@@ -1210,8 +1211,7 @@ def test_a_count_that_fits_the_group_neither_before_nor_after_its_exclusion_is_a
     ("\U0001f34b bowl gets the red cube", "in(red_cube, yellow_bowl)"),
 ])
 def test_hedges_sequences_compass_words_and_fruit(text, goal):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
 
@@ -1245,8 +1245,7 @@ def test_a_tower_that_drops_a_listed_colour_is_a_question():
      "in(green_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
 ])
 def test_dialects_rows_retractions_and_crossed_out_steps(text, goal):
-    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), cube("blue", 0.40, -0.20),
-             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+    scene = _three_cubes_two_bowls()
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
 

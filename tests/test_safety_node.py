@@ -44,6 +44,12 @@ def lin_norm(v):
     return math.sqrt(v[0] ** 2 + v[1] ** 2 + v[2] ** 2)
 
 
+def _first_zero_after(rig, t0: float, timeout_s: float, what: str) -> float:
+    """System time [s] of the first zero twist the node published after ``t0`` (waits up to ``timeout_s``)."""
+    wait_for(lambda: any(is_zero(v) for _, v in rig.stamped_since(t0)), timeout_s, what=what)
+    return next(t for t, v in rig.stamped_since(t0) if is_zero(v))
+
+
 def _stream_policy(rig, twist=(0.05, 0.0, 0.0), period_s=0.01) -> tuple[threading.Event, threading.Thread]:
     """A policy that keeps commanding ``twist`` every ``period_s`` until the returned event is set."""
     stop = threading.Event()
@@ -74,8 +80,7 @@ def test_overspeed_clamped_and_nan_rejected(rig):
     # the NaN is rejected (never relayed); with no fresh valid command the output is zero after the
     # command timeout (the last valid command may be held until then). Timed on the node's own
     # output stamps, so a slow delivery to this process does not count against the node.
-    wait_for(lambda: any(is_zero(v) for _, v in rig.stamped_since(t1_wall)), 5.0, what="zero output after the rejected NaN")
-    first_zero = next(t for t, v in rig.stamped_since(t1_wall) if is_zero(v))
+    first_zero = _first_zero_after(rig, t1_wall, 5.0, "zero output after the rejected NaN")
     assert first_zero - t1_wall <= TIMEOUT_S + PERIOD_S + 0.1, f"zero after {first_zero - t1_wall:.3f} s"
     wait_for(lambda: bool(rig.since(t1)) and is_zero(rig.since(t1)[-1][1]), 5.0, what="zero output, held")
     after = rig.since(t1)
@@ -119,8 +124,7 @@ def test_estop_mid_stream_latches_until_release(rig, via):
             rig.pub_estop.publish(Bool(data=True))
         else:
             assert rig.call(rig.estop_cli).success
-        wait_for(lambda: any(is_zero(v) for _, v in rig.stamped_since(t_stop)), 2.0, what="zero twist after e-stop")
-        first_zero = next(t for t, v in rig.stamped_since(t_stop) if is_zero(v))
+        first_zero = _first_zero_after(rig, t_stop, 2.0, "zero twist after e-stop")
         # the node publishes zero in the e-stop callback itself, before it reports the intervention
         # (a zero from the next control tick would carry a later stamp)
         wait_for(lambda: any("estop" in r for t, r in rig.intervention_stamps if t >= t_stop), 2.0,
@@ -165,8 +169,7 @@ def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
         wait_for(lambda: any(not is_zero(v) for _, v in rig.since(time.monotonic() - 0.05)), 3.0, what="motion")
         t_on = time.time()
         listening.publish(Bool(data=True))
-        wait_for(lambda: any(is_zero(v) for _, v in rig.stamped_since(t_on)), 2.0, what="zero twist on speech")
-        first_zero = next(t for t, v in rig.stamped_since(t_on) if is_zero(v))
+        first_zero = _first_zero_after(rig, t_on, 2.0, "zero twist on speech")
         assert first_zero - t_on < PERIOD_S + 0.1, f"zero {first_zero - t_on:.3f} s after speech started"
         wait_for(lambda: rig.state is not None and rig.state.paused, 2.0, what="state paused")
         assert not rig.state.estop_latched
