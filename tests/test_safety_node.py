@@ -148,7 +148,9 @@ def test_estop_mid_stream_latches_until_release(rig, via):
         res = rig.call(rig.release_cli)
         assert res.success and "released" in res.message
         t_rel = time.monotonic()
-        wait_for(lambda: any(not is_zero(v) for _, v in rig.since(t_rel)), 2.0, what="motion after release")
+        # a wait, not a latency claim (bench safety measures that): the release service's reply and the next
+        # policy message can queue behind each other on a loaded 2-core machine
+        wait_for(lambda: any(not is_zero(v) for _, v in rig.since(t_rel)), 5.0, what="motion after release")
         wait_for(lambda: not rig.state.estop_latched, 1.0, what="state no longer latched")
     finally:
         stop.set()
@@ -156,11 +158,16 @@ def test_estop_mid_stream_latches_until_release(rig, via):
     assert any("estop" in r for r in rig.interventions)
 
 
-def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
+def test_speech_pauses_the_arm_until_its_transcript_is_out(ros_node, spawn):
     """/speech/listening true (an utterance started) holds the arm at once; false lets it move again
     (after listening_resume_delay_s if the arm was moving when the pause began: the rig's arm stands
-    at the ready pose, so here at once; the delay is unit-tested in test_safety_governor.py)."""
+    at the ready pose, so here at once; the delay is unit-tested in test_safety_governor.py). The delay
+    is set to 2 s here, so "at once" and "after the delay" are far apart on a loaded machine."""
     from promptbot.ros.qos import EVENTS
+
+    rig = SafetyRig(ros_node, spawn("promptbot.nodes.safety_node", "--ros-args", "--params-file",
+                                    str(config_dir() / "safety_node.yaml"), "-p", "listening_resume_delay_s:=2.0"))
+    rig.wait_ready()
 
     listening = rig.node.create_publisher(Bool, "/speech/listening", EVENTS)
     wait_for(lambda: listening.get_subscription_count() > 0, 10.0, what="the safety node listening")
@@ -179,7 +186,8 @@ def test_speech_pauses_the_arm_until_its_transcript_is_out(rig):
         listening.publish(Bool(data=False))
         wait_for(lambda: any(not is_zero(v) for _, v in rig.stamped_since(t_off)), 3.0, what="motion after speech")
         moved = next(t for t, v in rig.stamped_since(t_off) if not is_zero(v))
-        assert moved - t_off < 0.25, f"moved {moved - t_off:.3f} s after the transcript of a still arm's pause"
+        assert moved - t_off < 1.0, f"moved {moved - t_off:.3f} s after the transcript of a still arm's pause " \
+                                    "(the resume delay, 2 s, is only for an arm that was moving)"
         wait_for(lambda: not rig.state.paused, 2.0, what="state no longer paused")
     finally:
         stop.set()
