@@ -193,7 +193,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if not re.search(r"\w", re.sub(r"[,.;:!?]", "", after)):
             continue                   # "..., actually": nothing follows that could replace anything
         if m.group(0) in ("er", "erm", "uh", "um") and (
-                re.search(r" (the|a|an|in|into|on|onto|to) ?[,.]? *$", before) or
+                re.search(r" (the|a|an|in|into|on|onto|to|and|then|so|but|or|also|next) ?[,.]? *$", before) or
                 not re.match(rf" [,.]? ?(the |a |an )?(?:{'|'.join(COLORS)})\b", after)):
             continue                   # "in the, uh, white bowl", "the red cube, um, in ...": a hesitation
         if m.group(0).startswith("other way") or re.match(r" (?:, )?(the )?other way", t[m.end():]):

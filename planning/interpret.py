@@ -38,6 +38,10 @@ from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOU
 _NAMED_BEFORE_REF = (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)"
                      r"|(second)(?: one)?(?= (?:on|in|into|onto|next|goes|go|to)\b))\b")
 
+# a group named in a request: a contrast after it is an exclusion, not a rejected alternative
+_GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|legos|mugs|them|those|these|rest|others|"
+                           r"ones|and)\b")
+_NAMES_THING = re.compile(rf"\b(?:{'|'.join(COLORS)}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"
@@ -406,6 +410,13 @@ _SYNONYMS = [
     (r"(?<!\bsorry)(?<!\bwait)(?<!\bno)(?<!\bactually)(?<!\boops)(?<!\bmean)(?<=\w) , not (the (?:\w+ ){0,2}?(?:cube|block"
      r"|lego|bowl|tray|mug|one)) , (?=\w)", " , "),
     (r"^(?:(?:ugh|oh|um|no|nope|hmm|ok|okay) , )*not (the (?:\w+ ){0,2}?\w+) [,.;] (?=\w)", ""),
+    # "i'm not very good with these things, but could you ...": the speaker about themselves, no object named
+    (r"^(?:i'm|i am|im|i) (?:not|don't|do not|never|can't|cannot)\b[^,.;:]*? [,.;:] (?:but |so |anyway |though )?(?=\w)",
+     lambda m: m.group(0) if _NAMES_THING.search(m.group(0)) else ""),
+    # "put the blue cube in the purple bowl, not the blue one": a contrast said after a request about single
+    # objects names what is not meant; after a group ("all the cubes, not the red one") it is an exclusion
+    (r"(?<!\bsorry)(?<!\bwait)(?<!\bno)(?<=\w) , not (?:the (?:\w+ ){0,2}?(?:cube|block|lego|bowl|tray|mug|one))"
+     r"(?: [.!])?$", lambda m: m.group(0) if _GROUP_BEFORE.search(m.string[:m.start()]) else ""),
     (r"\b(the (?:\w+ )?(cube|block|lego|mug|bowl|tray)) , the (?:little |small |big )?\2\b", r"\1"),
 ]
 _PLURAL = {lab + "s": lab for lab in LABELS}
@@ -910,6 +921,9 @@ def _apply_corrections(text: str) -> str:
         if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
             text = before + " " + after
             continue
+        if m.group(1) in _FILLERS and before.split()[-1] in ("and", "then", "so", "but", "or", "also", "next"):
+            text = before + " " + after          # "the purple one goes on the tray and uh the orange cube ...": a pause
+            continue
         restated = re.sub(r"^(?:(?:no|actually|ok|okay|so|well|oh|hmm+)(?: ,| \.)? )+", "", after)
         if (m.group(1) in ("scratch that", "forget that", "undo that", "undo it") or m.group(1) not in _FILLERS) and \
                 re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)}) (?:it|the|a|that)\b", restated) and \
@@ -972,6 +986,10 @@ def _apply_corrections(text: str) -> str:
         if m.group(1) in _FILLERS and (not same or before.split()[-1] in ("the", "a", "an") + _REL_WORDS):
             text = before + " " + after          # "in the, uh, white bowl": a hesitation, not a correction
             continue
+        if not same and lab:      # "put the red lego in the bowl, no sorry, the red cube": a thing replaces a thing, not a bowl
+            is_box = any(_label_word(w) in CONTAINER_LABELS for w in am.group(0).split())
+            same = [mm for mm in mentions if any(_label_word(w) for w in mm.group(0).split()) and
+                    any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()) == is_box]
         same = same or mentions
         tgt = same[-1]
         text = before[:tgt.start()] + am.group(0) + before[tgt.end():] + after[am.end():]
@@ -1090,6 +1108,11 @@ def _telegraphic(text: str) -> str:
         return " ".join(_telegraphic(p.lstrip(".;!? ").strip()) + " ." for p in sentences
                         if p.lstrip(".;!? ").strip())
     text = text.strip(" .;!?")
+    # "pink lego next to the mug; purple lego on the right": a thing and a side, no verb: it goes there
+    m = re.match(rf"^((?:the )?(?:{'|'.join(COLORS)}) (\w+)) (?:on|to|at) the (left|right|front|back|middle|centre|center)"
+                 r"(?: side)?(?: of the table)?$", text)
+    if m is not None and m.group(2) in LABELS and m.group(2) not in CONTAINER_LABELS:
+        return f"{m.group(1)} to the {m.group(3)}"
     if any(w in _REL_WORDS for w in text.split()):
         return text
     m = re.match(r"^(the )?(\w+ )?(\w+) : (.*\S)$", text)
@@ -1115,6 +1138,12 @@ _STAY_RE = re.compile(
     r"(?:^| )(?:(?:and|but|,) )?(?:(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift)"
     r"|without (?:moving|touching|disturbing))"
     r" (?P<what>.+?)(?: (?P<tail>alone|where (?:it is|they are)|in place|untouched|still|as (?:it is|they are)|out(?! of)))?"
+    r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+
+
+_STAY_GROUP_RE = re.compile(
+    r"(?:^| )(?:(?:and|but|,) )?(?:(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift))"
+    r" (?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are)"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
@@ -1195,6 +1224,12 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
 def _take_constraints(text: str) -> tuple[str, list[str]]:
     """Cut "leave X alone"-like clauses out of ``text``; the phrases X that must stay."""
     stays: list[str] = []
+    for m in list(_STAY_GROUP_RE.finditer(text))[::-1]:
+        # "leave the red cube and the blue cube where they are": both stay (the clause is not cut at "and")
+        parts = [p.strip() for p in re.split(r" and | , ", m.group("what"))]
+        if len(parts) > 1 and all(_names_objects(p) for p in parts):
+            stays.extend(parts)
+            text = (text[:m.start()] + " , " + text[m.end():]).strip()
     while True:
         m = _STAYS_RE.search(text)
         if m is not None and _names_objects(m.group("what")):
@@ -2282,6 +2317,10 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
                  "top" if re.search(r"\btop\b(?! of| to| down)|^last\b|\bhighest\b|\bon the very top\b", tail)
                  or head == "top" else
                  "middle" if re.search(r"\b(center|middle|between)\b", tail) else "")
+        # "build a tower on the brown block: green first, then orange": what the tower stands on is its base
+        if len(before) >= 2 and before[-1] in ("on", "onto", "upon") and \
+                any(isinstance(p, str) and p in ("tower", "stack", "pile") for p in before[-3:-1]):
+            place = "base"
         obj = _ground_ref(tk, objects)
         seen = next((n for n, (o, _) in enumerate(refs) if o.id == obj.id), None)
         if seen is None:
@@ -2301,7 +2340,7 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
                  " ".join(w for w in toks if isinstance(w, str))):
         said.reverse()
         return said
-    rank = {"bottom": 0, "": 1, "middle": 2, "top": 3}
+    rank = {"base": -1, "bottom": 0, "": 1, "middle": 2, "top": 3}
     return [o for _, o in sorted(((rank[p], k), o) for k, (o, p) in enumerate(refs))]
 
 

@@ -1278,3 +1278,31 @@ def test_towers_by_size():
     assert r.status == "ok" and r.goal is not None, (r.status, r.message)
     ons = {lit.args for lit in r.goal.literals if lit.pred == "on"}
     assert ("blue_cube", "green_cube") in ons and ("red_cube", "blue_cube") in ons, str(r.goal)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a filler after "and" is a pause, not a correction of what was said before it
+    ("the red one goes in the yellow bowl and uh the blue cube goes in the white bowl",
+     "in(red_cube, yellow_bowl) & in(blue_cube, white_bowl)"),
+    ("the red one in the yellow bowl please and um the green one in the white bowl",
+     "in(red_cube, yellow_bowl) & in(green_cube, white_bowl)"),
+    # a correction that names a thing replaces the thing said before, not the bowl
+    ("Put the red cube in the white bowl, no sorry, the green cube.", "in(green_cube, white_bowl)"),
+    # a contrast after a request about single objects names what is not meant
+    ("Put the blue cube in the white bowl, not the yellow one.", "in(blue_cube, white_bowl)"),
+    # ... after a group it is still an exclusion
+    ("Put the cubes in the white bowl, not the red one.",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    # the speaker about themselves is no negation of the request
+    ("I'm not very good with these things, but could you put the red cube in the white bowl?", "in(red_cube, white_bowl)"),
+    # two things left where they are, said together
+    ("Leave the red cube and the green cube where they are and put the blue cube in the yellow bowl.",
+     "in(blue_cube, yellow_bowl) & unmoved(red_cube) & unmoved(green_cube)"),
+    # what a tower is built on is its base
+    ("Build a tower on the blue cube: red first, then green.", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    # a thing and a side, no verb, in a list of steps
+    ("red cube in the white bowl; green cube on the left", "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+])
+def test_everyday_fillers_contrasts_pairs_kept_and_tower_bases(text, goal):
+    r = _plan(text, _three_cubes_two_bowls())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
