@@ -55,7 +55,7 @@ HEARD_AS = {
     "cyan": frozenset("sion scion sign sian psion zion sayan cyane siam".split()),
     "gray": frozenset("great grade grain greig".split()),
     "cube": frozenset("queue cue cute kube cubed".split()),
-    "bowl": frozenset("bull ball bowel bold bole boll".split()),
+    "bowl": frozenset("bull ball bowel bold bole boll roll".split()),
     "red": frozenset("read rid rod".split()),
     "blue": frozenset("blew blu".split()),
     "pink": frozenset("ping pinc".split()),

@@ -44,6 +44,11 @@ _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|le
 _NAMES_THING = re.compile(rf"\b(?:{'|'.join(COLORS)}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+    # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
+    (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
+     lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
+    # "won't put anything in the red bowl": a recogniser's "won't" for "don't" at the head of a command
+    (r"(?:^|(?<=[,.;:] )|(?<=\band )|(?<=\bbut ))(?:won't|wont) (?=(?:put|place|move|touch|stack|use|drop)\b)", "don't "),
     # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"
     (r"(?:(?: [,.;:])* (?:maybe|sorry|i think|i guess|hmm|or something))*(?: [,.;:])* (?:is that (?:even )?(?:right|ok|okay"
      r"|allowed|possible|alright|correct|a thing you can do|something you can do)|can you (?:even )?do that|i think "
@@ -2445,6 +2450,8 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
     answers = []
     for k, text in enumerate(texts):
         r = _interpret_one(text, objects, scorer)
+        if transcripts is not None and r.status != _Status.REFUSED:
+            r = _side_or_white(text, r, objects, scorer)
         if r.status == _Status.REFUSED:
             return r
         answers.append(r)
@@ -2454,6 +2461,32 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
                 r.assumptions.insert(0, f"heard as {texts[k]!r}")
             return r
     return answers[0]
+
+
+# A recogniser hears "white" as "right" or "light" ("in the white bowl" -> "in the right wall"): said aloud, "the right X"
+# may be the white X. Both readings are tried; the one that grounds is taken and said, two different goals are a question.
+_SIDE_OR_WHITE_RE = re.compile(r"\b(?:the|a) (right|light|bright|write)(?= (?!side\b|hand\b|of\b|one\b)\w)")
+
+
+def _side_or_white(text: str, r: Interpretation, objects: Sequence[ObjectState], scorer) -> Interpretation:
+    """``r`` (the reading of ``text`` as heard), or the reading with "white" for a side word heard in its place."""
+    if not any(o.color == "white" for o in objects):
+        return r
+    m = _SIDE_OR_WHITE_RE.search(text.lower())
+    if m is None:
+        return r
+    alt = text[:m.start(1)] + "white" + text[m.end(1):]
+    w = _interpret_one(alt, objects, scorer)
+    if w.status != _Status.OK:
+        return r
+    if r.status != _Status.OK:
+        w.assumptions.insert(0, f"'{m.group(1)}' taken as 'white'")
+        return w
+    if r.goal != w.goal:
+        return Interpretation(_Status.AMBIGUOUS, None, f"Did you say 'white' or '{m.group(1)}'? "
+                              f"As {m.group(1)!r}: {describe_goal(r.goal, objects)}; as 'white': "
+                              f"{describe_goal(w.goal, objects)}.", assumptions=list(r.assumptions))
+    return r
 
 
 # A question about the table, not a request: "is the yellow cube in the green bowl?", "what colour is the bowl?",

@@ -1306,3 +1306,36 @@ def test_towers_by_size():
 def test_everyday_fillers_contrasts_pairs_kept_and_tower_bases(text, goal):
     r = _plan(text, _three_cubes_two_bowls())
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_white_heard_as_right_is_tried_both_ways_when_spoken():
+    # _three_cubes_two_bowls: the white bowl is back right, so both hearings name it: no question
+    scene = _three_cubes_two_bowls()
+    r = interpret("put the red cube in the right bowl", scene, transcripts=["put the red cube in the right bowl"])
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.message, str(r.goal))
+    # "in the right wall": the right side of the table, or the white bowl - a question
+    r = interpret("put the red cube in the right wall", scene, transcripts=["put the red cube in the right wall"])
+    assert r.status == "ambiguous" and "white" in r.message, (r.status, r.message, str(r.goal))
+    # the white bowl on the left: "the right bowl" (none is on the right) grounds only as "white", and says so
+    scene = [cube("red", 0.45, 0.10), cube("green", 0.52, 0.0), bowl("white", 0.62, 0.22), bowl("yellow", 0.40, 0.20)]
+    r = interpret("put the red cube in the right bowl", scene, transcripts=["put the red cube in the right bowl"])
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.message, str(r.goal))
+    assert any("white" in a for a in r.assumptions), r.assumptions
+    # two readings that differ ("the right side" or "the white bowl"): a question, not a guess
+    r = interpret("put the green cube in the right wall and the red cube in the yellow bowl", scene,
+                  transcripts=["put the green cube in the right wall and the red cube in the yellow bowl"])
+    assert r.status != "ok" or r.goal == parse_goal("in(green_cube, white_bowl) & in(red_cube, yellow_bowl)"), \
+        (r.status, r.message, str(r.goal))
+    # typed text is taken as written: no second hearing is tried
+    r = interpret("put the red cube in the right wall", _three_cubes_two_bowls())
+    assert "'white'" not in r.message and not any("white" in a for a in r.assumptions), (r.message, r.assumptions)
+
+
+@pytest.mark.parametrize("text", [
+    "won't put anything in the white bowl just move the blue cube all but on the left side",   # "don't ... and"
+    "on the three cubes over on the left take the one closest to you and put it in the white bowl",
+])
+def test_misheard_negation_and_of_are_not_planned_as_something_else(text):
+    scene = _three_cubes_two_bowls() + [cube("purple", 0.35, 0.25), cube("orange", 0.60, 0.28)]
+    r = _plan(text, scene)
+    assert r.status != "ok", (text, r.status, str(r.goal))
