@@ -2442,7 +2442,8 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
     """Ground ``instruction`` in ``objects``. ``scorer(prefix, continuations)`` ranks readings (LLM).
 
     ``transcripts``: the speech recogniser's n-best list, best first. The first transcript that grounds
-    (status ok) is taken, and the answer says which was taken; a refusal of any of them is the answer
+    (status ok) is taken, and the answer says which was taken, unless the best one raised a question
+    (ambiguous: that question is asked); a refusal of any of them is the answer
     (a request that is unsafe as heard one way is not made safe by another hearing). When none grounds,
     the answer is the best transcript's.
     """
@@ -2455,6 +2456,10 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
         if r.status == _Status.REFUSED:
             return r
         answers.append(r)
+    if answers[0].status == _Status.AMBIGUOUS:
+        # the best hearing was understood and raised a question: another hearing that happens to ground is a
+        # guess (spoken dev run: 10 fewer confident wrong plans of 135, 25 fewer correct of 977)
+        return answers[0]
     for k, r in enumerate(answers):
         if r.status == _Status.OK:
             if k > 0:
