@@ -47,6 +47,8 @@ _SYNONYMS = [
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
     (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
      lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
+    # "..., that'd be great" (heard "that'd be red"): a comment after the request, never a part of it
+    (r"(?: [,.;!])? that(?:'d| would| will) be (?!the\b|a\b|an\b)(?:\w+ ){0,2}?\w+(?: [.!])?$", ""),
     # "won't put anything in the red bowl": a recogniser's "won't" for "don't" at the head of a command
     (r"(?:^|(?<=[,.;:] )|(?<=\band )|(?<=\bbut ))(?:won't|wont) (?=(?:put|place|move|touch|stack|use|drop)\b)", "don't "),
     # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"

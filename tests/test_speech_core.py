@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from promptbot.speech import audio as A
-from promptbot.speech.text import normalize, wer
+from promptbot.speech.text import normalize, wer, words
 from promptbot.speech.vocab import CommandLanguageModel, Vocabulary, rescore
 from promptbot.speech import create_backend
 from promptbot.speech.backend import BackendUnavailable, Hypothesis
@@ -129,7 +129,10 @@ def test_normalisation_and_wer():
 
 def test_vocabulary_hotwords_and_rescoring():
     v = Vocabulary.from_scene(["cube", "bowl"], ["red", "blue"])
-    assert {"cube", "bowl", "red", "blue", "pick", "stack"} <= set(v.hotwords().split())
+    assert {"cube", "bowl", "red", "blue", "pick", "stack"} <= set(words(v.hotwords()))
+    # written as a transcript is (commas, a full stop, a command in the scene's own words): Whisper keeps the style
+    assert ", " in v.hotwords() and v.hotwords().endswith(".") and "the red cube in the blue bowl" in v.hotwords()
+    assert not {"green", "yellow", "lego"} & set(words(v.example_command()))     # nothing the scene lacks
     hyps = [Hypothesis("pick up the red lock", -0.30, 6, -0.30), Hypothesis("pick up the red cube", -0.35, 6, -0.35)]
     assert rescore(hyps, v, oov_penalty=0.0)[0].text == "pick up the red lock"
     assert rescore(hyps, v, oov_penalty=1.0)[0].text == "pick up the red cube"

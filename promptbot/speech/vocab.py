@@ -102,8 +102,21 @@ class Vocabulary:
         return [w for w in seen if w]
 
     def hotwords(self) -> str:
-        """Bias text for the decoder: the content words, space separated."""
-        return " ".join(self.content_words())
+        """Bias text for the decoder, written the way a transcript is: the content words as a list with commas,
+        then a command in the scene's own words. Whisper continues the style of its previous context: the bare
+        word list it had before made it drop punctuation and capitals (the planner lost where one clause ends)
+        and lowered its confidence (more utterances refused as unclear). docs/speech.md, "The prompt's style"."""
+        return f"Words: {', '.join(self.content_words())}. {self.example_command()}"
+
+    def example_command(self) -> str:
+        """A two-step command in the vocabulary's words ("Put the red cube in the blue bowl, then stack the green
+        one on it."): colours and objects the scene has, never ones it lacks."""
+        objs = [o for o in self.objects if o] or ["cube"]
+        cols = [c for c in self.colors if c] or ["red"]
+        movable = next((o for o in objs if o not in ("bowl", "tray")), objs[0])
+        holder = next((o for o in objs if o in ("bowl", "tray")), objs[-1])
+        second = cols[1] if len(cols) > 1 else cols[0]
+        return f"Put the {cols[0]} {movable} in the {cols[-1]} {holder}, then stack the {second} one on it."
 
     def initial_prompt(self) -> str:
         """A sentence in the style of a command using the vocabulary."""
