@@ -47,6 +47,12 @@ _SYNONYMS = [
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
     (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
      lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
+    # "put the blue cube and the yellow cube next to each other": one goes next to the other
+    (r"\b(put|place|move|set|get|bring) (the (?:\w+ ){0,2}?\w+) and (the (?:\w+ ){0,2}?\w+) (?:right |just )?"
+     r"(?:next to each other|together|side by side|beside each other|near each other|close together)\b", r"\1 \2 next to \3"),
+    # "move the green cube away from the cyan cube": wherever it ends, not near it
+    (r"\b(?:move|take|get|pull|slide|shift|push) (the (?:\w+ ){0,2}?\w+) (?:away|further away|well away) from "
+     r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
     # "..., that'd be great" (heard "that'd be red"): a comment after the request, never a part of it
     (r"(?: [,.;!])? that(?:'d| would| will) be (?!the\b|a\b|an\b)(?:\w+ ){0,2}?\w+(?: [.!])?$", ""),
     # "won't put anything in the red bowl": a recogniser's "won't" for "don't" at the head of a command

@@ -1302,6 +1302,11 @@ def test_towers_by_size():
     ("Build a tower on the blue cube: red first, then green.", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
     # a thing and a side, no verb, in a list of steps
     ("red cube in the white bowl; green cube on the left", "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+    # two things put together; one moved away from another
+    ("Put the blue cube and the red cube next to each other.", "near(blue_cube, red_cube)"),
+    ("Move the green cube away from the red cube.", "!near(green_cube, red_cube)"),
+    # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
+    ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
 def test_everyday_fillers_contrasts_pairs_kept_and_tower_bases(text, goal):
     r = _plan(text, _three_cubes_two_bowls())
