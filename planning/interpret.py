@@ -47,6 +47,11 @@ _SYNONYMS = [
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
     (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
      lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
+    # "move the cube on the left over to the right": "over" before the place says nothing more
+    (r"\b(?:over|across) (?=to the\b|into\b|in to\b|onto\b|next to\b|towards?\b|on top of\b)", ""),
+    # "the closest cube to me": the cube closest to me
+    (r"\bthe (closest|nearest|furthest|farthest) ((?:\w+ )?(?:cube|block|lego|mug|bowl|tray|one)) (to|from) "
+     r"(?=me\b|you\b|the\b|my\b|your\b)", r"the \2 \1 \3 "),
     # "put the blue cube and the yellow cube next to each other": one goes next to the other
     (r"\b(put|place|move|set|get|bring) (the (?:\w+ ){0,2}?\w+) and (the (?:\w+ ){0,2}?\w+) (?:right |just )?"
      r"(?:next to each other|together|side by side|beside each other|near each other|close together)\b", r"\1 \2 next to \3"),
@@ -2669,8 +2674,9 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
-    return _settle_if(_choose_among(_in_the_middle(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
-                                                                   objects), objects), objects), objects)
+    return _settle_if(_choose_among(_middle_one(_in_the_middle(_at_coordinates(_at_clock(_by_distance(text, objects),
+                                                                                      objects), objects), objects),
+                                                objects), objects), objects)
 
 
 _NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,
@@ -2908,6 +2914,37 @@ def _in_the_middle(text: str, objects: Sequence[ObjectState]) -> str:
     if len(there) != 1:
         return text
     return text[:m.start()] + f"{m.group(1)} the {_name(there[0])}" + text[m.end():]
+
+
+_MIDDLE_RE = re.compile(
+    rf"\bthe (?:(?P<c1>{'|'.join(COLORS)}) )?(?:middle|center|centre) (?P<k1>cube|block|lego|mug|bowl|tray)\b"
+    rf"|\b(?P<prep>in|into|inside|onto|on top of|next to|beside|near) the (?:(?P<c2>{'|'.join(COLORS)}) )?"
+    r"(?P<k2>cube|block|lego|mug|bowl|tray) (?:in|at) the (?:center|centre|middle)(?: one)?\b(?! of\b)")
+
+
+def _middle_one(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the middle bowl", "into the bowl in the middle": of three or more of that kind, the one between the others
+    from left to right (each neighbour more than PLACE_TIE_M away along y) or the only one in the table's centre;
+    named. Left as it is (a question later) when those disagree or neither picks one."""
+    m = _MIDDLE_RE.search(text)
+    if m is None:
+        return text
+    kind, colour = m.group("k1") or m.group("k2"), m.group("c1") or m.group("c2")
+    group = [o for o in objects if o.label == kind and (colour is None or o.color == colour)]
+    if len(group) < 2:
+        return text
+    picks = {o.id for o in group if REGIONS["center"].contains(o.position)}
+    if len(group) >= 3 and len(group) % 2 == 1:
+        by_y = sorted(group, key=lambda o: o.position[1])
+        mid = len(by_y) // 2
+        if by_y[mid + 1].position[1] - by_y[mid].position[1] > PLACE_TIE_M and \
+                by_y[mid].position[1] - by_y[mid - 1].position[1] > PLACE_TIE_M:
+            picks = picks | {by_y[mid].id} if len(picks) <= 1 else picks
+    if len(picks) != 1:
+        return text
+    pick = next(o for o in group if o.id in picks)
+    lead = f"{m.group('prep')} " if m.group("prep") else ""
+    return text[:m.start()] + f"{lead}the {_name(pick)}" + text[m.end():]
 
 
 _HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

@@ -1305,6 +1305,9 @@ def test_towers_by_size():
     # two things put together; one moved away from another
     ("Put the blue cube and the red cube next to each other.", "near(blue_cube, red_cube)"),
     ("Move the green cube away from the red cube.", "!near(green_cube, red_cube)"),
+    # "over to", "the closest cube to me"
+    ("Move the blue cube over to the left.", "in_region(blue_cube, left)"),
+    ("Put the furthest cube from me in the yellow bowl.", "in(green_cube, yellow_bowl)"),
     # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
@@ -1344,3 +1347,13 @@ def test_misheard_negation_and_of_are_not_planned_as_something_else(text):
     scene = _three_cubes_two_bowls() + [cube("purple", 0.35, 0.25), cube("orange", 0.60, 0.28)]
     r = _plan(text, scene)
     assert r.status != "ok", (text, r.status, str(r.goal))
+
+
+def test_the_middle_one_of_three_is_the_one_between_the_others():
+    scene = [cube("red", 0.45, 0.25), bowl("orange", 0.62, 0.23), bowl("gray", 0.42, -0.03), bowl("yellow", 0.57, -0.25)]
+    for text in ("put the red cube into the bowl in the middle", "put the red cube in the middle bowl"):
+        r = _plan(text, scene)
+        assert r.status == "ok" and r.goal == parse_goal("in(red_cube, gray_bowl)"), (text, r.message, str(r.goal))
+    # two bowls: no middle one - a question
+    r = _plan("put the red cube in the middle bowl", scene[:3])
+    assert r.status != "ok", (r.status, str(r.goal))
