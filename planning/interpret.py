@@ -1983,6 +1983,14 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             where = {"back": "behind", "front": "in front of", "left": "left of", "right": "right of"}.get(way)
             raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} {where} the {_name(ref)}." if where else
                                  f"There is no other {what} than the {_name(ref)}.")
+        if way and len(ranked) > 1:
+            # "the cube in front of the blue one": of several on that side, the one more along that side than off
+            # it (within 45 degrees), if only one is; otherwise a question
+            lateral = 1 - axis
+            cone = [o for o in ranked if sign * (o.position[axis] - ref.position[axis]) >
+                    abs(o.position[lateral] - ref.position[lateral])]
+            if len(cone) == 1:
+                return cone[0]
         if way and len(ranked) > 1:       # "the cube left of the cyan one" names one; two are a question
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked)}?")
         if len(ranked) > 1:

@@ -1357,3 +1357,13 @@ def test_the_middle_one_of_three_is_the_one_between_the_others():
     # two bowls: no middle one - a question
     r = _plan("put the red cube in the middle bowl", scene[:3])
     assert r.status != "ok", (r.status, str(r.goal))
+
+
+def test_in_front_of_picks_the_one_straight_in_front_when_only_one_is():
+    scene = [cube("blue", 0.48, 0.03), cube("orange", 0.40, 0.03), cube("purple", 0.39, -0.28), bowl("white", 0.62, 0.22)]
+    r = _plan("put the cube in front of the blue cube into the white bowl", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(orange_cube, white_bowl)"), (r.message, str(r.goal))
+    # two straight in front of it: a question
+    scene = [cube("blue", 0.48, 0.03), cube("orange", 0.40, 0.03), cube("purple", 0.36, -0.02), bowl("white", 0.62, 0.22)]
+    r = _plan("put the cube in front of the blue cube into the white bowl", scene)
+    assert r.status != "ok", (r.status, str(r.goal))
