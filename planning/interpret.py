@@ -1561,6 +1561,14 @@ def _tokens(text: str) -> list:
                                    count=_count(at(i + 1)), superlative="at:" + side))
                 i = k + len(place.group(0).split())
                 continue
+            if lab is not None and place is not None and place.group(1) and not num and not named_after and \
+                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to)\b",
+                             " ".join(w[k + len(place.group(0).split()):][:3])):
+                # "put the cubes on the left into the green bowl": those in that part of the table, then where they go
+                out.append(Mention("group", label=_PLURAL[lab], text=" ".join(w[i:k + len(place.group(0).split())]),
+                                   superlative="in:" + place.group(1)))
+                i = k + len(place.group(0).split())
+                continue
             if lab is not None:
                 out.append(Mention("group", label=_PLURAL[lab], text=" ".join(w[i:i + 2 + num]),
                                    count=_count(at(i + 1)) if num else None))
@@ -2049,6 +2057,8 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
              and (m.color is None or o.color == m.color)]
     excluded = _excluded(m, objects)
     out = [o for o in cands if o.id not in excluded]
+    if m.superlative and m.superlative.startswith("in:"):        # "the cubes on the left": those in that part
+        out = [o for o in out if REGIONS[m.superlative[3:]].contains(o.position)]
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
     if m.superlative and m.count is not None and len(out) > m.count:

@@ -1308,6 +1308,8 @@ def test_towers_by_size():
     # "over to", "the closest cube to me"
     ("Move the blue cube over to the left.", "in_region(blue_cube, left)"),
     ("Put the furthest cube from me in the yellow bowl.", "in(green_cube, yellow_bowl)"),
+    # a group filtered by a part of the table, then where it goes
+    ("Put the cubes on the right into the yellow bowl.", "in(blue_cube, yellow_bowl)"),
     # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
