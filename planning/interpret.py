@@ -1837,8 +1837,12 @@ def _parse_relations(toks: list) -> _Reading:
             while target is not None and target.kind in ("ref", "group"):
                 ex.append(target)
                 j += 1
+                placed = [t for t in toks[j + 2:j + 5] if isinstance(t, str)]
                 if j < n and toks[j] in ("and", ",") and j + 1 < n and isinstance(toks[j + 1], Mention) \
-                        and toks[j + 1].kind in ("ref", "group"):
+                        and toks[j + 1].kind in ("ref", "group") and not (
+                            # "except the cyan one, the blue one on the bottom, ...": a tower's level, not excluded
+                            placed[:1] in (["on"], ["at"], ["in"]) and
+                            any(p in ("bottom", "base", "top", "middle", "center") for p in placed[1:3])):
                     j += 1
                     target = toks[j]
                 else:

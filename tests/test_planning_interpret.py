@@ -1310,6 +1310,9 @@ def test_towers_by_size():
     ("Put the furthest cube from me in the yellow bowl.", "in(green_cube, yellow_bowl)"),
     # a group filtered by a part of the table, then where it goes
     ("Put the cubes on the right into the yellow bowl.", "in(blue_cube, yellow_bowl)"),
+    # an exclusion, then the tower's levels: the levels are not excluded
+    ("Stack all the cubes except the red one, blue on the bottom and green on top.",
+     "on(green_cube, blue_cube) & unmoved(red_cube)"),
     # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
