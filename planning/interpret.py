@@ -60,6 +60,8 @@ _SYNONYMS = [
      r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
     # "..., that'd be great" (heard "that'd be red"): a comment after the request, never a part of it
     (r"(?: [,.;!])? that(?:'d| would| will) be (?!the\b|a\b|an\b)(?:\w+ ){0,2}?\w+(?: [.!])?$", ""),
+    # what a recogniser makes of "nearest to" and "next to": "the cube near is to the red one", "next turn the mug"
+    (r"\bnear is (?=to\b|me\b|you\b)", "nearest "), (r"\bnext turn (?=the\b|it\b|a\b|that\b)", "next to "),
     # "won't put anything in the red bowl": a recogniser's "won't" for "don't" at the head of a command
     (r"(?:^|(?<=[,.;:] )|(?<=\band )|(?<=\bbut ))(?:won't|wont) (?=(?:put|place|move|touch|stack|use|drop)\b)", "don't "),
     # hedges after the request: "..., sorry, is that even a thing you can do", "is that right", "maybe"

@@ -1313,6 +1313,8 @@ def test_towers_by_size():
     # an exclusion, then the tower's levels: the levels are not excluded
     ("Stack all the cubes except the red one, blue on the bottom and green on top.",
      "on(green_cube, blue_cube) & unmoved(red_cube)"),
+    # "nearest to" and "next to" as a recogniser writes them
+    ("Put the green cube next turn the yellow bowl.", "near(green_cube, yellow_bowl)"),
     # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
@@ -1372,3 +1374,9 @@ def test_in_front_of_picks_the_one_straight_in_front_when_only_one_is():
     scene = [cube("blue", 0.48, 0.03), cube("orange", 0.40, 0.03), cube("purple", 0.36, -0.02), bowl("white", 0.62, 0.22)]
     r = _plan("put the cube in front of the blue cube into the white bowl", scene)
     assert r.status != "ok", (r.status, str(r.goal))
+
+
+def test_nearest_as_a_recogniser_writes_it():
+    from promptbot.planning.interpret import normalise
+
+    assert "the cube nearest to the red one" in normalise("The cube near is to the red one, put it on top of it.")
