@@ -60,6 +60,12 @@ _SYNONYMS = [
      r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
     # "..., that'd be great" (heard "that'd be red"): a comment after the request, never a part of it
     (r"(?: [,.;!])? that(?:'d| would| will) be (?!the\b|a\b|an\b)(?:\w+ ){0,2}?\w+(?: [.!])?$", ""),
+    # more of what a recogniser makes of short words: "down to touch the mug" (don't), "push it on at the left side"
+    # (over to), "the left side on the table" (of), "then the orange and the purple cube, the one closer ..." (of)
+    (r"\bdown to (?=(?:touch|move|put|stack|use|drop)\b)", "don't "),
+    (r"\bon at the (?=(?:left|right|front|back|middle|center|centre)\b)", "to the "),
+    (r"\b(left|right|front|back|far) (side|part|edge|end) on the table\b", r"\1 \2 of the table"),
+    (r"^(?:on|then|in|off|and) (?=the \w+ and the \w+ (?:cubes?|blocks?|legos?|ones?) , the one\b)", "of "),
     # what a recogniser makes of "nearest to" and "next to": "the cube near is to the red one", "next turn the mug"
     (r"\bnear is (?=to\b|me\b|you\b)", "nearest "), (r"\bnext turn (?=the\b|it\b|a\b|that\b)", "next to "),
     # "won't put anything in the red bowl": a recogniser's "won't" for "don't" at the head of a command

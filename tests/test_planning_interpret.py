@@ -1315,6 +1315,9 @@ def test_towers_by_size():
      "on(green_cube, blue_cube) & unmoved(red_cube)"),
     # "nearest to" and "next to" as a recogniser writes them
     ("Put the green cube next turn the yellow bowl.", "near(green_cube, yellow_bowl)"),
+    ("Put the red cube in the white bowl and down to touch the green cube.", "in(red_cube, white_bowl) & unmoved(green_cube)"),
+    ("Push the blue cube on at the left side of the table.", "in_region(blue_cube, left)"),
+    ("I'd like the green cube to end up on the left side on the table.", "in_region(green_cube, left)"),
     # a comment after the request ("that'd be great", heard "that'd be red") asks for nothing
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
