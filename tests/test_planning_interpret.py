@@ -1059,6 +1059,12 @@ def test_existence_the_other_one_after_a_correction_and_a_question_first(text, g
     _assert_reads(text, goal, planner=True)
 
 
+def _assert_plans(text: str, goal: str, scene: list[ObjectState]) -> None:
+    """``text`` planned on ``scene`` grounds exactly ``goal`` and finds a plan."""
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
 def _three_cubes_two_bowls() -> list[ObjectState]:
     """Red (left of centre), green (centre) and blue (right, front) cubes; a yellow bowl back left, a white bowl
     back right."""
@@ -1079,9 +1085,7 @@ def _three_cubes_two_bowls() -> list[ObjectState]:
     ("put the blue cube on top of the one in the middle", "on(blue_cube, green_cube)"),
 ])
 def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal):
-    scene = _three_cubes_two_bowls()
-    r = _plan(text, scene)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 @pytest.mark.parametrize("text,goal", [
@@ -1098,9 +1102,7 @@ def test_a_choice_between_two_run_on_dictation_and_towers_by_sentence(text, goal
     ("\U0001f535\u27a1\ufe0f\u26aa, \U0001f534\u27a1\ufe0f\U0001f7e1", "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
 ])
 def test_bar_none_of_the_first_one_mentioned_colour_words_and_emoji(text, goal):
-    scene = _three_cubes_two_bowls()
-    r = _plan(text, scene)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 @pytest.mark.parametrize("text", [
@@ -1154,9 +1156,7 @@ def test_a_colour_in_a_condition_or_heard_for_a_noun_is_not_asked_about():
      "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"),
 ])
 def test_switch_them_round_respectively_and_the_former(text, goal):
-    scene = _three_cubes_two_bowls()
-    r = _plan(text, scene)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 @pytest.mark.parametrize("text,goal", [
@@ -1211,9 +1211,7 @@ def test_a_count_that_fits_the_group_neither_before_nor_after_its_exclusion_is_a
     ("\U0001f34b bowl gets the red cube", "in(red_cube, yellow_bowl)"),
 ])
 def test_hedges_sequences_compass_words_and_fruit(text, goal):
-    scene = _three_cubes_two_bowls()
-    r = _plan(text, scene)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 def test_a_tower_that_drops_a_listed_colour_is_a_question():
@@ -1245,9 +1243,7 @@ def test_a_tower_that_drops_a_listed_colour_is_a_question():
      "in(green_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
 ])
 def test_dialects_rows_retractions_and_crossed_out_steps(text, goal):
-    scene = _three_cubes_two_bowls()
-    r = _plan(text, scene)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 @pytest.mark.parametrize("text", [
@@ -1322,8 +1318,7 @@ def test_towers_by_size():
     ("If you could put the green cube in the white bowl, that'd be red.", "in(green_cube, white_bowl)"),
 ])
 def test_everyday_fillers_contrasts_pairs_kept_and_tower_bases(text, goal):
-    r = _plan(text, _three_cubes_two_bowls())
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+    _assert_plans(text, goal, _three_cubes_two_bowls())
 
 
 def test_white_heard_as_right_is_tried_both_ways_when_spoken():
