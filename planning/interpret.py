@@ -827,6 +827,11 @@ def _label_word(w: str) -> str | None:
     return w if w in LABELS else _PLURAL.get(w)
 
 
+def _names_container(phrase: str) -> bool:
+    """Whether a mention names a container ("the white bowl", "trays")."""
+    return any(_label_word(w) in CONTAINER_LABELS for w in phrase.split())
+
+
 def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str]:
     """Synonyms and hypernyms -> the scene's labels: "the blue brick" is the blue lego where there is
     one, else the blue block or cube; "dish" a bowl. A noun whose own label is present stays."""
@@ -930,10 +935,10 @@ def _apply_corrections(text: str) -> str:
     tail = re.search(rf"(?: ,)?(?: (?:er|erm|uh|um))?(?: ,)? ((?:{_mention_re().pattern})) i mean[t]?(?= [,.;]|$)", text)
     if tail is not None:
         new = tail.group(1)
-        is_box = any(_label_word(w) in CONTAINER_LABELS for w in new.split())
+        is_box = _names_container(new)
         before = text[:tail.start()]
         olds = [mm for mm in _mention_re().finditer(before)
-                if any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()) == is_box]
+                if _names_container(mm.group(0)) == is_box]
         if olds:
             o = olds[-1]
             text = before[:o.start()] + new + before[o.end():] + text[tail.end():]
@@ -1013,9 +1018,8 @@ def _apply_corrections(text: str) -> str:
             text = before + " " + after          # "in the, uh, white bowl": a hesitation, not a correction
             continue
         if not same and lab:      # "put the red lego in the bowl, no sorry, the red cube": a thing replaces a thing, not a bowl
-            is_box = any(_label_word(w) in CONTAINER_LABELS for w in am.group(0).split())
             same = [mm for mm in mentions if any(_label_word(w) for w in mm.group(0).split()) and
-                    any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()) == is_box]
+                    _names_container(mm.group(0)) == _names_container(am.group(0))]
         same = same or mentions
         tgt = same[-1]
         text = before[:tgt.start()] + am.group(0) + before[tgt.end():] + after[am.end():]
@@ -1090,7 +1094,7 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     "do the same with X" -> X (a subject that takes the last placement)."""
     def last(label: str | None, before: str) -> str | None:
         ms = [mm.group(0) for mm in _mention_re().finditer(before)
-              if (label is None and any(_label_word(w) in CONTAINER_LABELS for w in mm.group(0).split()))
+              if (label is None and _names_container(mm.group(0)))
               or (label is not None and label in mm.group(0).split())]
         return ms[-1] if ms else None
 
@@ -1160,15 +1164,15 @@ def _telegraphic(text: str) -> str:
 
 
 # "leave X alone", "don't touch X", "without moving X", "keep X where it is": X must stay
+_STAY_VERB = r"(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift)"
 _STAY_RE = re.compile(
-    r"(?:^| )(?:(?:and|but|,) )?(?:(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift)"
-    r"|without (?:moving|touching|disturbing))"
+    rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB}|without (?:moving|touching|disturbing))"
     r" (?P<what>.+?)(?: (?P<tail>alone|where (?:it is|they are)|in place|untouched|still|as (?:it is|they are)|out(?! of)))?"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
 _STAY_GROUP_RE = re.compile(
-    r"(?:^| )(?:(?:and|but|,) )?(?:(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift))"
+    rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB})"
     r" (?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are)"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
@@ -2704,9 +2708,8 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
-    return _settle_if(_choose_among(_middle_one(_in_the_middle(_at_coordinates(_at_clock(_by_distance(text, objects),
-                                                                                      objects), objects), objects),
-                                                objects), objects), objects)
+    return _settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
+                                                                      objects), objects), objects), objects)
 
 
 _NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,
@@ -2931,36 +2934,24 @@ def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[
     return rest
 
 
-def _in_the_middle(text: str, objects: Sequence[ObjectState]) -> str:
-    """"on top of the one in the middle": the one object of that kind in the middle of the table, named (a
-    place after "on top of" names what to stack on, not where to go). Left as it is when none or several."""
-    m = re.search(r"\b(on top of|onto|on) the (one|cube|block|lego) (?:in|at) the (?:center|centre|middle)"
-                  r"(?: of the (?:table|workspace))?\b", text)
-    if m is None:
-        return text
-    kind = None if m.group(2) == "one" else m.group(2)
-    there = [o for o in objects if not o.is_container and (kind is None or o.label == kind)
-             and REGIONS["center"].contains(o.position)]
-    if len(there) != 1:
-        return text
-    return text[:m.start()] + f"{m.group(1)} the {_name(there[0])}" + text[m.end():]
-
-
 _MIDDLE_RE = re.compile(
     rf"\bthe (?:(?P<c1>{'|'.join(COLORS)}) )?(?:middle|center|centre) (?P<k1>cube|block|lego|mug|bowl|tray)\b"
-    rf"|\b(?P<prep>in|into|inside|onto|on top of|next to|beside|near) the (?:(?P<c2>{'|'.join(COLORS)}) )?"
-    r"(?P<k2>cube|block|lego|mug|bowl|tray) (?:in|at) the (?:center|centre|middle)(?: one)?\b(?! of\b)")
+    rf"|\b(?P<prep>in|into|inside|on|onto|on top of|next to|beside|near) the (?:(?P<c2>{'|'.join(COLORS)}) )?"
+    r"(?P<k2>cube|block|lego|mug|bowl|tray|one) (?:in|at) the (?:center|centre|middle)(?: one)?"
+    r"(?: of the (?:table|workspace))?\b(?! of\b)")
 
 
 def _middle_one(text: str, objects: Sequence[ObjectState]) -> str:
-    """"the middle bowl", "into the bowl in the middle": of three or more of that kind, the one between the others
-    from left to right (each neighbour more than PLACE_TIE_M away along y) or the only one in the table's centre;
-    named. Left as it is (a question later) when those disagree or neither picks one."""
+    """"the middle bowl", "into the bowl in the middle", "on top of the one in the middle" (a place after a relation
+    names what it is to, not where to go): of three or more of that kind ("one": anything but a container), the one
+    between the others from left to right (each neighbour more than PLACE_TIE_M away along y) or the only one in the
+    table's centre; named. Left as it is (a question later) when those disagree or neither picks one."""
     m = _MIDDLE_RE.search(text)
     if m is None:
         return text
     kind, colour = m.group("k1") or m.group("k2"), m.group("c1") or m.group("c2")
-    group = [o for o in objects if o.label == kind and (colour is None or o.color == colour)]
+    group = [o for o in objects if (o.label == kind or (kind == "one" and not o.is_container))
+             and (colour is None or o.color == colour)]
     if len(group) < 2:
         return text
     picks = {o.id for o in group if REGIONS["center"].contains(o.position)}
@@ -2969,7 +2960,7 @@ def _middle_one(text: str, objects: Sequence[ObjectState]) -> str:
         mid = len(by_y) // 2
         if by_y[mid + 1].position[1] - by_y[mid].position[1] > PLACE_TIE_M and \
                 by_y[mid].position[1] - by_y[mid - 1].position[1] > PLACE_TIE_M:
-            picks = picks | {by_y[mid].id} if len(picks) <= 1 else picks
+            picks.add(by_y[mid].id)
     if len(picks) != 1:
         return text
     pick = next(o for o in group if o.id in picks)
