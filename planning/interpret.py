@@ -1129,6 +1129,10 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     return re.sub(r"\bdo the same (with|for|to) ", "", text)
 
 
+_THING_AT_SIDE_RE = re.compile(rf"^((?:the )?(?:{'|'.join(COLORS)}) (\w+)) (?:on|to|at) the "
+                               r"(left|right|front|back|middle|centre|center)(?: side)?(?: of the table)?$")
+
+
 def _telegraphic(text: str) -> str:
     """"blue cube, white bowl" / "blue, purple: tray" -> "... in ..."; "mug, front" -> "... to the front";
     "pink bowl: the yellow and the cyan" -> "... in the pink bowl"; each sentence on its own
@@ -1139,8 +1143,7 @@ def _telegraphic(text: str) -> str:
                         if p.lstrip(".;!? ").strip())
     text = text.strip(" .;!?")
     # "pink lego next to the mug; purple lego on the right": a thing and a side, no verb: it goes there
-    m = re.match(rf"^((?:the )?(?:{'|'.join(COLORS)}) (\w+)) (?:on|to|at) the (left|right|front|back|middle|centre|center)"
-                 r"(?: side)?(?: of the table)?$", text)
+    m = _THING_AT_SIDE_RE.match(text)
     if m is not None and m.group(2) in LABELS and m.group(2) not in CONTAINER_LABELS:
         return f"{m.group(1)} to the {m.group(3)}"
     if any(w in _REL_WORDS for w in text.split()):

@@ -21,7 +21,7 @@ import numpy as np
 
 from promptbot.speech.backend import Hypothesis
 from promptbot.speech.text import words
-from promptbot.vocab import COLORS, DEFAULT_VERBS, FUNCTION_WORDS, HEARD_LABELS, SCENE_WORDS
+from promptbot.vocab import COLORS, CONTAINER_LABELS, DEFAULT_VERBS, FUNCTION_WORDS, HEARD_LABELS, SCENE_WORDS
 
 _ALL_COLORS = frozenset(COLORS)
 _ALL_LABELS = frozenset(HEARD_LABELS)
@@ -113,8 +113,8 @@ class Vocabulary:
         one on it."): colours and objects the scene has, never ones it lacks."""
         objs = [o for o in self.objects if o] or ["cube"]
         cols = [c for c in self.colors if c] or ["red"]
-        movable = next((o for o in objs if o not in ("bowl", "tray")), objs[0])
-        holder = next((o for o in objs if o in ("bowl", "tray")), objs[-1])
+        movable = next((o for o in objs if o not in CONTAINER_LABELS), objs[0])
+        holder = next((o for o in objs if o in CONTAINER_LABELS), objs[-1])
         second = cols[1] if len(cols) > 1 else cols[0]
         return f"Put the {cols[0]} {movable} in the {cols[-1]} {holder}, then stack the {second} one on it."
 
