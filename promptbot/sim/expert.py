@@ -116,10 +116,17 @@ class Expert:
     """Drives ``env`` with scripted skills; ``observer(action)`` is called before every control step."""
 
     def __init__(self, env: SimEnv, observer: Callable[[np.ndarray], None] | None = None,
-                 noise: ActionNoise | None = None):
+                 noise: ActionNoise | None = None, release_width_m: float | None = None):
+        """``release_width_m``: gripper width [m] commanded when a place or stack lets go. None (the
+        default) opens to the held object's pre-grasp width (``_open_width``, since 932820a); 0.08
+        (``GRIPPER_MAX_WIDTH_M``) opens fully, as the expert did for the Nov-26 demonstrations the
+        committed VLA checkpoint learned from (models/MODEL_CARD.md)."""
+        if release_width_m is not None and not 0.0 < release_width_m <= GRIPPER_MAX_WIDTH_M:
+            raise ValueError(f"release_width_m must be in (0, {GRIPPER_MAX_WIDTH_M}] m or None, got {release_width_m}")
         self.env = env
         self.observer = observer
         self.noise = noise
+        self.release_width_m = release_width_m
         self._noise_state = np.zeros(6)
         self._noise_rng = np.random.default_rng(noise.seed if noise else 0)
         self.steps = 0
@@ -426,7 +433,7 @@ class Expert:
         self._move((xy[0] - off[0], xy[1] - off[1], z_rel), yaw, tol_m=0.004, speed=0.08, timeout_s=3.0)
         # release to the pre-grasp width, not fully open: in a bowl the opening finger pressed the
         # neighbouring cube against the wall and the rise carried both cubes away (9 of 30 seeds)
-        self._grip(self._open_width(held), 0.5)
+        self._grip(self._open_width(held) if self.release_width_m is None else self.release_width_m, 0.5)
         self._held = None
         p, _ = self.env.ee_pose()
         self._move((p[0], p[1], max(travel, p[2] + 0.08)), yaw, tol_m=0.02)
