@@ -46,7 +46,8 @@ PLACEMENTS = ("in", "on", "near", "left_of", "right_of", "in_region", "on_table"
 _EXCLUDE = r"except( for)?|but( not)?|other than|apart from|besides|excluding|instead of|rather than"
 _NEGATE = r"don'?t|do not|never|not|no|without|doesn'?t|does not|shouldn'?t|should not|mustn'?t"
 _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
-_CORRECT = (r"no,? sorry|no,? wait|wait,? no|wait|sorry|i mean|i meant|hang on|hold on|actually|scratch that|forget that"
+_CORRECT = (r"no,? sorry|no,? wait|wait,? no|no,? actually|wait|sorry|i mean|i meant|hang on|hold on|actually|correction"
+            r"|scratch that|forget that"
             r"|undo that|undo it"
             r"|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
@@ -206,6 +207,11 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if not prev:
             continue
+        if re.search(r" (?:in|into|inside|on|onto|to|of|near|beside|by|next to) (?:the|a|an)(?: [,.;:\-])* *$", before):
+            continue                   # "in the blue- sorry, the white bowl": the word cut off is said again
+        if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|i mean|i meant) (?:[,.;:\-] )*)*(?:to )?(?:the )?"
+                    r"(?:left|right|front|back|middle|centre|center)\b(?! of\b)", after):
+            continue                   # "to the left side, sorry, I mean the back": the place is corrected
         if m.group(0) in ("scratch that", "forget that") or re.match(r" (?:[,.;:] )*(?:scratch|forget) that\b", after):
             continue                   # the request before is dropped as a whole; "it" after may still name X
         # the object corrected is the last one named of the kind the correction names ("put the red cube in
@@ -258,7 +264,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
 
     for m in re.finditer(rf"(?<= )(?:{_NEGATE}|{_KEEP})(?= )", t):
         word = m.group(0)
-        if word == "no" and (re.match(r" ,| \.| sorry| wait", t[m.end():]) or
+        if word == "no" and (re.match(r" ,| \.| sorry| wait| actually", t[m.end():]) or
                              re.search(r"\b(wait|oh|er|erm|uh|um|sorry) ,? ?$", t[:m.start()])):
             continue                   # a self-correction, checked above
         if word == "not" and re.search(r"\b(wait|sorry|no|hang on|hold on|actually|oops) [,.]? ?$", t[:m.start()]) and \

@@ -44,6 +44,27 @@ _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|le
 _NAMES_THING = re.compile(rf"\b(?:{'|'.join(COLORS)}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+    # "red cube holds position", "the mug keeps its place", "orange stays on the board": it stays where it is
+    (r"\b(?:holds?|keeps?|maintains?) (?:its |their |his |her )?(?:position|place|spot|ground)\b", "stays where it is"),
+    (r"\b(stays?|remains?) (?:right )?(?:on|at) the (?:board|counter|bench|worktop|desk|table)\b(?! (?:of|next|near|by))",
+     "stays where it is"),
+    # "red one, don't touch", "the mug - don't move it": the object first, then the prohibition
+    (r"(?:^|(?<=[.;:] ))(?:the )?((?:\w+ )?(?:one|cube|block|lego|mug|box|brick)) [,\-] (?:(?:but |and )?please )?"
+     r"(don't|do not|dont|never) (touch|move|disturb)(?: it| that one| this one)?(?= [.,;!]|$)", r"\2 \3 the \1"),
+    # "stack all three: cyan, red and orange", "stack the dice: cyan on the blue, ...": the list after the colon says
+    # which; the count or the group before it only announces it
+    (r"\b(stack|pile)(?: up)? (?:all|the|these|those) (?:two|three|four|five)(?: cubes| blocks| boxes| of them| ones)? : ",
+     r"\1 "),
+    (r"\b(stack|pile)(?: up)? (?:the|these|those|your) (?:dice|cubes|blocks|boxes|bricks)(?: up)? : ", r"\1 "),
+    # "..., any order's fine", "the order doesn't matter": no order asked for (the tower reads "whatever order")
+    (r"(?: [,.;:!?])* (?:in )?(?:any|whichever|whatever) order(?:'s| is| you like| you want)?(?: (?:fine|ok|okay|good"
+     r"|alright))?(?= [,.;:!?]|$)", " , whatever order"),
+    (r"(?: [,.;:!?])* (?:the )?order (?:doesn't|does not|don't) matter(?= [,.;:!?]|$)", " , whatever order"),
+    # a simile around the request: "..., like you'd pot up a seedling", "Like pinning a hem: ..."
+    (r"(?: [,\-]) like (?:you|i|we)(?:'d| would| do| did)\b[^.;!?]*", ""),
+    (r"^(?:(?:it's|this is|just) )?like (?:\w+ing)(?: \w+){0,4} : ", ""),
+    # a gardener's "pot the red one in the orange bowl": the verb, not a pot
+    (r"^pot (?=(?:the|it|that|this|a) )", "put "),
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
     (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
      lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
@@ -120,7 +141,8 @@ _SYNONYMS = [
      r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$"
      r"|(?: ,)? and the (?:\w+ )?\w+ (?:should|must|needs to|has to|is|goes|sits)\b)", r"put \2 in \1"),
     (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
-    (r"\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b", r"\1 stays where it is"),
+    (r"(?<!\bkeep )(?<!\bleave )\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b",
+     r"\1 stays where it is"),
     (r"(?: ,)? and nothing else\b", " , nothing else in it"),
     # "don't leave a single cube out of the pink bowl", "I don't want any cube left outside the red bowl"
     (r"\b(?:don'?t|do not|never) leave (?:a single|any|one|a) (\w+?)s? (?:out of|outside(?: of)?) (the (?:\w+ )?\w+)",
@@ -805,8 +827,8 @@ _MENTION_RE = None      # built lazily (needs the colour list)
 _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside", "by", "next", "towards", "toward",
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
-    r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|wait|sorry|i mean|scratch that|forget that|"
-    r"undo that|undo it|hang on|hold on|actually|"
+    r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|no (?:, )?actually|actually (?:, )?no|wait|sorry"
+    r"|i mean|scratch that|forget that|undo that|undo it|hang on|hold on|actually|correction|"
     r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
@@ -825,6 +847,9 @@ def _mention_re() -> re.Pattern:
 
 def _label_word(w: str) -> str | None:
     return w if w in LABELS else _PLURAL.get(w)
+
+
+_ANY_CONTAINER = frozenset(("container", "bin", "basket"))    # nouns for either kind of container, equally
 
 
 def _names_container(phrase: str) -> bool:
@@ -858,7 +883,10 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
             if len(alts) == 1:
                 out[k] = alts[0] + "s" if plural else alts[0]
             continue
-        pick = next((lab for lab in cands if (colour, lab) in present), None) if colour else None
+        fits = [lab for lab in cands if (colour, lab) in present] if colour else []
+        if len(fits) > 1 and not plural and w in _ANY_CONTAINER:
+            continue             # "the gray container" with a gray bowl and a gray tray: asked, not the first
+        pick = fits[0] if fits else None
         pick = pick or next((lab for lab in cands if lab in labels), None)
         if pick is None:
             continue
@@ -986,6 +1014,13 @@ def _apply_corrections(text: str) -> str:
             swapped = before[:a.start()] + b.group(0) + before[a.end():b.start()] + a.group(0) + before[b.end():]
             text = swapped + " " + re.sub(r"^(the )?other way (a)?round", "", after)
             continue
+        region = re.match(r"^(?:to )?(?:the )?(left|right|front|back|middle|centre|center)(?: (?:side|end|edge|part))?"
+                          r"(?: of the table)?$", after)
+        said = list(re.finditer(r"\b(?:the )?(?:left|right|front|back|middle|centre|center)(?: (?:side|end|edge|part))?"
+                                r"(?: of the table)?\b", before))
+        if region is not None and said:      # "to the left side of the table, sorry, I mean the back"
+            text = before[:said[-1].start()] + "the " + region.group(1) + before[said[-1].end():]
+            continue
         head = after.split(" ", 1)[0] if after else ""
         if m.group(1) in _FILLERS and head in _REL_WORDS and not re.search(rf"\b{head}\b", before):
             text = before + " " + after          # "put the red cube, um, in the bowl"
@@ -1009,6 +1044,10 @@ def _apply_corrections(text: str) -> str:
         am = _mention_re().match(after)
         if am is None:
             text = before + " " + after
+            continue
+        if before.split()[-1] in ("the", "a", "an") and before.split()[-2:-1] and before.split()[-2] in _REL_WORDS:
+            # "in the blue- sorry, the white bowl": the word cut off is said again
+            text = before.rsplit(" ", 1)[0] + " " + after
             continue
         lab = next((w for w in am.group(0).split() if _label_word(w)), None)
         same = [mm for mm in mentions if lab and lab in mm.group(0).split()]
@@ -1980,6 +2019,9 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         m = replace(m, label=movable[0].label) if len({o.label for o in movable}) == 1 else m
     if m.label not in LABELS and m.label != "*":
         thing = m.text.replace('the ', '')
+        fits = [o for o in objects if o.label in noun_labels(m.label) and (m.color is None or o.color == m.color)]
+        if len(fits) > 1:      # "the gray container" with a gray bowl and a gray tray
+            raise GroundingError(_Status.AMBIGUOUS, f"Which do you mean by {thing!r}: {_listing(fits)}?")
         article = "an" if thing[:1].lower() in "aeiou" else "a"
         raise GroundingError(_Status.IMPOSSIBLE, f"I don't know what {article} {thing!r} is; "
                              f"I can see {_listing(objects, 'and')}.")
@@ -2710,9 +2752,42 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
 
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
-    one in the middle", "of A and B, the one further left", a condition's branch. May raise GroundingError."""
-    return _settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
-                                                                      objects), objects), objects), objects)
+    one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
+    GroundingError."""
+    return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
+                                                                                 objects), objects), objects), objects),
+                    objects)
+
+
+_ANOTHER_RE = re.compile(r"\b(?:another|one more|a different) (one|\w+)\b")
+
+
+def _another(text: str, objects: Sequence[ObjectState]) -> str:
+    """"..., then another one into the yellow bowl": a movable object of the kind named last that the request has
+    not named yet; the one there is, or a question when several are left (it never means the one just moved)."""
+    m = _ANOTHER_RE.search(text)
+    if m is None:
+        return text
+    before = text[:m.start()]
+    noun = m.group(1)
+    if noun == "one":
+        said = [w for w in re.findall(r"[a-z]+", before) if noun_labels(w) and not
+                set(noun_labels(w)) <= set(CONTAINER_LABELS)]
+        if not said:
+            return text
+        noun = said[-1]
+    labels = [lab for lab in noun_labels(noun) if lab not in CONTAINER_LABELS]
+    if not labels:
+        return text
+    nouns = '|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS), key=len, reverse=True))
+    named = {c for c, n in re.findall(rf"\b({'|'.join(COLORS)}) ({nouns}|one)\b", text)
+             if n == "one" or not set(noun_labels(n)) <= set(CONTAINER_LABELS)}      # things named, not bowls
+    left = [o for o in objects if not o.is_container and o.label in labels and o.color not in named]
+    if len(left) == 1:
+        return text[:m.start()] + f"the {_name(left[0])}" + text[m.end():]
+    if not left:
+        raise GroundingError(_Status.IMPOSSIBLE, f"There is no other {labels[0]} here.")
+    raise GroundingError(_Status.AMBIGUOUS, f"Which other {labels[0]} do you mean: {_listing(left)}?")
 
 
 _NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,

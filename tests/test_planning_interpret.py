@@ -1378,3 +1378,41 @@ def test_nearest_as_a_recogniser_writes_it():
     from promptbot.planning.interpret import normalise
 
     assert "the cube nearest to the red one" in normalise("The cube near is to the red one, put it on top of it.")
+
+
+@pytest.mark.parametrize("text,goal", [
+    # what must stay, said the ways people say it
+    ("blue cube in the white bowl, red cube holds position", "in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("the green one keeps its place; put the blue cube in the yellow bowl", "in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
+    ("put the blue cube in the yellow bowl, the red cube stays on the counter", "in(blue_cube, yellow_bowl) & unmoved(red_cube)"),
+    ("keep the green where it is and put the red cube in the white bowl", "in(red_cube, white_bowl) & unmoved(green_cube)"),
+    ("Blue cube into the white bowl. Green one, don't touch.", "in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    # corrections: without punctuation, "correction", a word cut off, a place corrected
+    ("put the red cube in the yellow bowl no actually the white bowl", "in(red_cube, white_bowl)"),
+    ("put the red cube in the yellow bowl, correction, the white bowl", "in(red_cube, white_bowl)"),
+    ("put the green one in the yell- sorry, the white bowl", "in(green_cube, white_bowl)"),
+    ("move the blue cube to the right side of the table, sorry, I mean the back", "in_region(blue_cube, back)"),
+    # a list announced by a count or a group, "any order's fine", a simile, "pot" as a verb
+    ("Stack the three: red, green and blue.", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("can you stack up the red, the green and the blue? any order's fine", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("Pot the red one in the white bowl, like you'd pot a plant.", "in(red_cube, white_bowl)"),
+])
+def test_stays_corrections_and_announced_lists_as_people_say_them(text, goal):
+    _assert_plans(text, goal, _three_cubes_two_bowls())
+
+
+def test_another_one_is_an_object_not_named_yet_or_a_question():
+    scene = _three_cubes_two_bowls()
+    # two cubes are left for "another one": asked, never the cube just moved
+    r = _plan("put the red cube in the yellow bowl and then another one in the white bowl", scene)
+    assert r.status == "ambiguous" and "blue cube" in r.message and "green cube" in r.message, (r.status, str(r.goal))
+    _assert_plans("put the red cube in the yellow bowl, the green cube stays, and another cube in the white bowl",
+                  "in(red_cube, yellow_bowl) & unmoved(green_cube) & in(blue_cube, white_bowl)", scene)
+
+
+def test_a_container_word_that_fits_two_kinds_of_the_same_colour_is_asked():
+    tray = ObjectState("gray_tray", "tray", "gray", (0.62, -0.22, 0.01), (0.20, 0.30, 0.02))
+    scene = [cube("red", 0.45, 0.10), bowl("gray", 0.62, 0.20), tray]
+    r = _plan("put the red cube in the gray container", scene)
+    assert r.status == "ambiguous" and "gray bowl" in r.message and "gray tray" in r.message, (r.status, r.message)
+    _assert_plans("put the red cube in the gray bowl", "in(red_cube, gray_bowl)", scene)
