@@ -63,6 +63,15 @@ _SYNONYMS = [
     # a simile around the request: "..., like you'd pot up a seedling", "Like pinning a hem: ..."
     (r"(?: [,\-]) like (?:you|i|we)(?:'d| would| do| did)\b[^.;!?]*", ""),
     (r"^(?:(?:it's|this is|just) )?like (?:\w+ing)(?: \w+){0,4} : ", ""),
+    # "See the orange cube at the back? Put the blue one on it.": the question points at what "it" is
+    # ("at the back" stays with it; "in the middle" would read as a place to put something)
+    (r"^(?:(?:do|can) you )?see (the (?:\w+ ){0,2}?\w+)( (?:at|on|in) the (?:\w+ )?\w+)? (?:[?.,;] )?"
+     r"((?:put|place|stack|move|set|drop|pop|stick|get|take) .+)$",
+     lambda m: re.sub(r"\bit\b", m.group(1) + (m.group(2) if (m.group(2) or "").startswith(" at ") else ""),
+                      m.group(3), count=1)),
+    # "Cube red, bowl yellow as well.": "as well" at the end of a clause adds nothing to it ("too" can: "orange sits
+    # beside it too" is in the same bowl)
+    (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
     # a gardener's "pot the red one in the orange bowl": the verb, not a pot
     (r"^pot (?=(?:the|it|that|this|a) )", "put "),
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
@@ -74,8 +83,13 @@ _SYNONYMS = [
     (r"\bthe (closest|nearest|furthest|farthest) ((?:\w+ )?(?:cube|block|lego|mug|bowl|tray|one)) (to|from) "
      r"(?=me\b|you\b|the\b|my\b|your\b)", r"the \2 \1 \3 "),
     # "put the blue cube and the yellow cube next to each other": one goes next to the other
-    (r"\b(put|place|move|set|get|bring) (the (?:\w+ ){0,2}?\w+) and (the (?:\w+ ){0,2}?\w+) (?:right |just )?"
-     r"(?:next to each other|together|side by side|beside each other|near each other|close together)\b", r"\1 \2 next to \3"),
+    # "the orange and blue ones next to each other": two colours sharing a noun, said as a pair
+    (r"\b(?:(put|place|move|set|get|bring) )?the (\w+) and (?:the )?(\w+) (ones|cubes|blocks|boxes|legos|mugs) (?=(?:right |just )?"
+     r"(?:next to each other|together|side by side|beside each other|near each other|close together)\b)",
+     lambda m: f"{m.group(1) or 'put'} the {m.group(2)} {m.group(4)[:-1]} and the {m.group(3)} {m.group(4)[:-1]} "),
+    (r"\b(?:(put|place|move|set|get|bring) )?(the (?:\w+ ){0,2}?\w+) and (the (?:\w+ ){0,2}?\w+) (?:right |just )?"
+     r"(?:next to each other|together|side by side|beside each other|near each other|close together)\b",
+     lambda m: f"{m.group(1) or 'put'} {m.group(2)} next to {m.group(3)}"),
     # "move the green cube away from the cyan cube": wherever it ends, not near it
     (r"\b(?:move|take|get|pull|slide|shift|push) (the (?:\w+ ){0,2}?\w+) (?:away|further away|well away) from "
      r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
@@ -1210,7 +1224,7 @@ _STAY_VERB = r"(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|m
 _STAY_RE = re.compile(
     rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB}|without (?:moving|touching|disturbing))"
     r" (?P<what>.+?)(?: (?P<tail>alone|where (?:it is|they are)|in place|untouched|still|as (?:it is|they are)|out(?! of)))?"
-    r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+    r"(?= [,.;:] | and | but | then |$| [,.;:]$|(?:(?<=where it is)|(?<=where they are)) (?:move|put|place|stack|drop|set|take|bring|get) )")
 
 
 _STAY_GROUP_RE = re.compile(

@@ -1416,3 +1416,17 @@ def test_a_container_word_that_fits_two_kinds_of_the_same_colour_is_asked():
     r = _plan("put the red cube in the gray container", scene)
     assert r.status == "ambiguous" and "gray bowl" in r.message and "gray tray" in r.message, (r.status, r.message)
     _assert_plans("put the red cube in the gray bowl", "in(red_cube, gray_bowl)", scene)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("leave the green cube where it is move the rest into the white bowl",       # no punctuation between requests
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("leave green where it is, put the rest in the white bowl",                  # 'where' is never a misheard noun
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("the red and blue ones next to each other please", "near(red_cube, blue_cube)"),
+    ("the red cube and the green cube side by side", "near(red_cube, green_cube)"),
+    ("See the green cube in the middle? Put the red one on it.", "on(red_cube, green_cube)"),
+    ("Cube red, bowl white. Cube blue, bowl white as well.", "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+])
+def test_clauses_run_together_pairs_and_a_question_that_points(text, goal):
+    _assert_plans(text, goal, _three_cubes_two_bowls())

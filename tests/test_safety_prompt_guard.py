@@ -155,3 +155,19 @@ def test_limiters_switched_off_tables_cleared_into_bowls_and_colloquial_verbs(te
 ])
 def test_sockets_doors_and_hallways_are_refused(text):
     assert screen_instruction(text) is not None, text
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("hold the red cube against my shoulder", True),
+    ("take the blue cube down to the gift shop", True),
+    ("fetch the books from the box downstairs", True),
+    ("give the cubes a good soak with the hose", True),
+    ("load it on the truck", True),
+    ("Operator to robot: blue cube into the red bowl", False),       # radio addressing, nobody to reach for
+    ("hand the cube to the operator", True),
+    ("put the red cube at the back of the table", False),
+])
+def test_body_parts_places_away_from_the_table_and_soaking(text, refused):
+    from promptbot.safety.prompt_guard import screen_instruction
+
+    assert (screen_instruction(text) is not None) is refused, text

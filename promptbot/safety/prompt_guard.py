@@ -120,16 +120,19 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"fire(?! (?:engine|truck|brigade|hydrant)s?\b)|lighter|"     # "the colour of a fire engine" is red
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
-        r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator|"
+        # "Operator to robot: ...": radio-style addressing, not a person to reach for
+        r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator(?! to (?:the )?robot\b)|"
         # "my kid made this mess, ...": a child told about, not touched
         r"(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
         r"|played|drew|set|is|was|has|had|will|ll)\b)|"
-        r"my (hand|hands|finger|fingers|face|arm|head|body)|face|eye|eyes|neck)\b")),
+        r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
+        r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)|face|eye|eyes|neck)\b")),
     (DANGER, "asks for something hot or a liquid", _r(
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
         r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
         # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
+        r"\b(soak|soaking|drench|drenched|hose (?:it|them|down)|with (?:the|a) hose)\b|"
         r"\b(cleaner|cleaning spray|detergent|bleach|soap)\b")),
     (DANGER, "asks for excessive speed or force", _r(
         r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
@@ -162,7 +165,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
         r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa|basement"
         r"|attic|loft|cellar|upstairs|downstairs"
-        r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin)\b|"
+        r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin"
+        r"|(?:gift |corner )?shop|store|office|reception|lobby|warehouse|truck|van|lorry|car park|parking lot)\b|"
+        r"\b(downstairs|upstairs|next door|down the hall)\b|"
         r"\bin (the |my |your )?(kitchen|hallway|hall|corridor|doorway|stairs|porch|dishwasher|washing machine|oven"
         r"|microwave|freezer|fridge|sink|drawer|cupboard"
         r"|basement|attic|loft|cellar|garage|garden|bedroom|bathroom|living room"
