@@ -72,6 +72,8 @@ _SYNONYMS = [
     # "Cube red, bowl yellow as well.": "as well" at the end of a clause adds nothing to it ("too" can: "orange sits
     # beside it too" is in the same bowl)
     (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
+    # "put purple in purple red in red and orange in orange": pairs run together without a pause
+    (rf"\b(in|into|on|onto) ({'|'.join(COLORS)}) (?=(?:{'|'.join(COLORS)}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
     # a gardener's "pot the red one in the orange bowl": the verb, not a pot
     (r"^pot (?=(?:the|it|that|this|a) )", "put "),
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
@@ -1055,7 +1057,8 @@ def _apply_corrections(text: str) -> str:
             pc = prev_colour[-1]     # "the red, I mean green, cube": the colour is replaced
             text = before[:pc.start()] + cm.group(1) + before[pc.end():] + " " + after[cm.end():]
             continue
-        am = _mention_re().match(after)
+        # "in the red bowl, no wait, its own bowl" (the matching bowl): a container named by its match
+        am = _mention_re().match(after) or re.match(r"the matching (?:bowl|tray|dish|container)\b", after)
         if am is None:
             text = before + " " + after
             continue
@@ -2567,11 +2570,35 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
         # guess (spoken dev run: 10 fewer confident wrong plans of 135, 25 fewer correct of 977)
         return answers[0]
     for k, r in enumerate(answers):
-        if r.status == _Status.OK:
+        if r.status == _Status.OK and (k == 0 or _repairs_only(texts[0], texts[k])):
             if k > 0:
                 r.assumptions.insert(0, f"heard as {texts[k]!r}")
             return r
     return answers[0]
+
+
+_GLUE = frozenset("the a an in into on onto to of and".split())
+_REPAIR_WORDS = frozenset("no sorry wait".split())    # a self-correction the best hearing ran together
+
+
+def _repairs_only(best: str, other: str) -> bool:
+    """Whether the hearing ``other`` differs from ``best`` only where ``best`` has words that are no words of the
+    command language ("board", "ball", "med") or lacks a small glue word ("in", "the"). A lower hearing that
+    changes a word the request could mean as heard ("the orange one" -> "the green one", "on" -> "in", "one" ->
+    "word") is another request, not a repair: the question about the best hearing stands (spoken dev cache: these
+    were most of the confident wrong plans made from a transcript that was heard right)."""
+    import difflib
+
+    a, b = re.findall(r"[a-z']+", best.lower()), re.findall(r"[a-z']+", other.lower())
+    known = COMMAND_WORDS | set(COLORS) | KEEP | set(NOUN_LABELS) | set(NOUN_PLURALS) | set(LABELS) | _GLUE
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if any(w in known for w in a[i1:i2]):
+            return False               # a word of the request as heard is changed or dropped
+        if op == "insert" and not set(b[j1:j2]) <= _GLUE | _REPAIR_WORDS:
+            return False               # words added that were not heard at all
+    return True
 
 
 # A recogniser hears "white" as "right" or "light" ("in the white bowl" -> "in the right wall"): said aloud, "the right X"

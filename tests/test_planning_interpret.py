@@ -242,14 +242,25 @@ def test_hearing_never_makes_a_refused_request_acceptable():
     assert r.status == "refused"
 
 
-def test_the_first_transcript_of_the_n_best_that_grounds_is_taken():
+def test_the_first_transcript_of_the_n_best_that_only_repairs_a_misheard_word_is_taken():
+    from promptbot.planning.interpret import _repairs_only
+
+    assert _repairs_only("put the cube in the bord", "put the cube in the bowl")          # a word that is none
+    assert _repairs_only("put the red cube the white bowl", "put the red cube in the white bowl")   # "in" dropped
+    assert _repairs_only("in the red bowl the white bowl", "in the red bowl, no, the white bowl")
+    assert not _repairs_only("put the orange one on the tray", "put the green one on the tray")
+    assert not _repairs_only("put the orange one on the tray", "put the orange word on the tray")
+    assert not _repairs_only("put the red cube in the bowl", "don't put the red cube in the bowl")
+    # a lower hearing that changes a word the request could mean as heard is another request: the best one's
+    # question stands ("purple": there is no purple cube), and so does an ambiguous best hearing
     r = interpret("put the purple cube in the white bowl", tabletop(),
-                  transcripts=["put the purple cube in the white bowl", "put the blue cube in the white bowl",
-                               "put the red cube in the white bowl"])
-    assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)")
-    assert r.assumptions[0] == "heard as 'put the blue cube in the white bowl'"
+                  transcripts=["put the purple cube in the white bowl", "put the blue cube in the white bowl"])
+    assert r.status == "impossible" and "purple" in r.message, (r.status, r.message)
     r = interpret("put the purple cube in the white bowl", tabletop(), transcripts=["put the pink cube in it"])
     assert r.status == "impossible" and "purple" in r.message      # none grounds: the best transcript's answer
+    # a self-correction the best hearing ran together, or a dropped "in": repairs
+    r = interpret("put the red cube the white bowl", tabletop(), transcripts=["put the red cube in the white bowl"])
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.status, r.message)
 
 
 def test_a_goal_is_said_in_words_with_its_constraints():
@@ -1430,3 +1441,9 @@ def test_a_container_word_that_fits_two_kinds_of_the_same_colour_is_asked():
 ])
 def test_clauses_run_together_pairs_and_a_question_that_points(text, goal):
     _assert_plans(text, goal, _three_cubes_two_bowls())
+
+
+def test_colour_pairs_run_together_and_a_correction_to_the_matching_bowl():
+    scene = [cube("red", 0.45, 0.10), cube("blue", 0.40, -0.20), bowl("red", 0.62, 0.20), bowl("blue", 0.62, -0.22)]
+    _assert_plans("ok put red in red blue in blue", "in(red_cube, red_bowl) & in(blue_cube, blue_bowl)", scene)
+    _assert_plans("put the red cube in the blue bowl, no wait, its own bowl", "in(red_cube, red_bowl)", scene)
