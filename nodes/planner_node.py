@@ -122,6 +122,8 @@ SPECS = [
               "many steps (0 = off) [steps]", min=0, max=16),
     ParamSpec("sensitive_skills", "", "comma-separated skills that always need a confirmation "
               "(e.g. 'push,stack'; empty = none)", validator=_skills_ok),
+    ParamSpec("confirm_below_speech_confidence", 0.0, "read a spoken command's plan back and ask before "
+              "executing when the recogniser's confidence is below this (0 = never) [0..1]", min=0.0, max=1.0),
     ParamSpec("confirm_timeout_s", 30.0, "no answer to a confirmation question within this long -> "
               "REFUSED [s]", min=1.0, max=600.0),
 ]
@@ -263,8 +265,9 @@ class PlannerNode(Node):
             self.get_logger().info(f"confirmation answered by {text!r}")
             return
         if msg.is_command:
-            self.get_logger().info(f"transcript command: {text!r}")
-            self._run(text, plan_only=False, goal_handle=None)
+            self.get_logger().info(f"transcript command: {text!r} (confidence {msg.confidence:.2f})")
+            self._run(text, plan_only=False, goal_handle=None, transcripts=tuple(msg.nbest_text),
+                      speech_confidence=float(msg.confidence))
 
     def _on_confirm(self, req: SetBool.Request, resp: SetBool.Response) -> SetBool.Response:
         how = "confirmed via /planner/confirm" if req.data else "declined via /planner/confirm"
@@ -276,26 +279,32 @@ class PlannerNode(Node):
         return GoalResponse.ACCEPT if goal.instruction.strip() else GoalResponse.REJECT
 
     def _execute(self, goal_handle) -> RunTask.Result:
-        result = self._run(goal_handle.request.instruction, goal_handle.request.plan_only, goal_handle)
+        req = goal_handle.request
+        conf = float(req.speech_confidence)
+        result = self._run(req.instruction, req.plan_only, goal_handle, transcripts=tuple(req.transcripts),
+                           speech_confidence=conf if 0.0 <= conf <= 1.0 else None)
         end_goal(goal_handle, result.error_code == RunTask.Result.SUCCEEDED,
                  result.error_code == RunTask.Result.CANCELED)
         return result
 
-    def _run(self, instruction: str, plan_only: bool, goal_handle) -> RunTask.Result:
+    def _run(self, instruction: str, plan_only: bool, goal_handle, transcripts: tuple[str, ...] = (),
+             speech_confidence: float | None = None) -> RunTask.Result:
         p = self.params
         self.scenes.max_age_s = p.scene_max_age_s
         self.executive.config = ExecutiveConfig(
             step_timeout_s=p.step_timeout_s, server_wait_s=p.server_wait_s, server_lost_s=p.server_lost_s,
             respawn_wait_s=p.respawn_wait_s, verify_timeout_s=p.verify_timeout_s, scene_max_age_s=p.scene_max_age_s,
             max_replans=p.max_replans, confirm_timeout_s=p.confirm_timeout_s,
-            confirm=ConfirmPolicy(p.confirm_min_steps, parse_skill_list(p.sensitive_skills)),
+            confirm=ConfirmPolicy(p.confirm_min_steps, parse_skill_list(p.sensitive_skills),
+                                  p.confirm_below_speech_confidence),
             heartbeat_topic=p.heartbeat_topic, joint_states_topic=p.joint_states_topic)
         task_id = bytes(goal_handle.goal_id.uuid).hex() if goal_handle is not None else f"voice-{time.time_ns()}"
         if self.journal is not None and not plan_only:
             self.journal.begin(task_id, instruction, "action" if goal_handle is not None else "voice")
         try:
             out = self.executive.run(instruction, plan_only, reporter=_Reporter(self, goal_handle),
-                                     canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested)
+                                     canceled=lambda: goal_handle is not None and goal_handle.is_cancel_requested,
+                                     transcripts=transcripts, speech_confidence=speech_confidence)
         finally:
             if self.journal is not None and not plan_only:
                 self.journal.end(task_id, "finished")

@@ -66,29 +66,44 @@ class ConfirmPolicy:
 
     ``min_steps``: ask for plans with more than this many steps (0 = never for length).
     ``sensitive_skills``: ask for any plan that uses one of these skills.
+    ``min_speech_confidence``: ask for a spoken command the recogniser heard with a lower
+    confidence (exp of the mean token log-probability, 0..1; 0 = never for hearing). A misheard
+    word can turn a request into a different one that still makes sense ("don't put" heard as
+    "put"); reading the plan back lets the user catch it before the arm moves.
     """
 
     min_steps: int = 0
     sensitive_skills: frozenset[str] = field(default_factory=frozenset)
+    min_speech_confidence: float = 0.0
 
     def __post_init__(self):
         if self.min_steps < 0:
             raise ValueError(f"min_steps must be >= 0, got {self.min_steps}")
+        if not 0.0 <= self.min_speech_confidence <= 1.0:
+            raise ValueError(f"min_speech_confidence must be in [0, 1], got {self.min_speech_confidence}")
         unknown = sorted(set(self.sensitive_skills) - set(SKILLS))
         if unknown:
             raise ValueError(f"unknown sensitive skill(s) {unknown}; known: {sorted(SKILLS)}")
 
     @property
     def enabled(self) -> bool:
-        return self.min_steps > 0 or bool(self.sensitive_skills)
+        return self.min_steps > 0 or bool(self.sensitive_skills) or self.min_speech_confidence > 0.0
 
-    def reason(self, skills: Sequence[str], approved: Collection[str] | None = None) -> str | None:
+    def unsure_hearing(self, speech_confidence: float | None) -> bool:
+        """Is a command heard with this confidence (None: typed) to be read back first?"""
+        return speech_confidence is not None and speech_confidence < self.min_speech_confidence
+
+    def reason(self, skills: Sequence[str], approved: Collection[str] | None = None,
+               speech_confidence: float | None = None) -> str | None:
         """Why a plan with these skills needs a confirmation, or None.
 
         ``approved``: the skills of a plan the user already confirmed for this task (a
         replan then asks again only if it brings in a sensitive skill not approved yet).
+        ``speech_confidence``: the recogniser's confidence for a spoken command (None: typed).
         """
         reasons = []
+        if approved is None and self.unsure_hearing(speech_confidence):
+            reasons.append(f"I am not sure I heard you right (speech confidence {speech_confidence:.2f})")
         if approved is None and self.min_steps > 0 and len(skills) > self.min_steps:
             reasons.append(f"the plan has {len(skills)} steps (more than {self.min_steps})")
         new_sensitive = sorted({s for s in skills if s in self.sensitive_skills} - set(approved or ()))

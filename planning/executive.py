@@ -495,11 +495,15 @@ class TaskExecutive:
 
     # --- entry point ---------------------------------------------------------------------
     def run(self, instruction: str, plan_only: bool = False, canceled: Callable[[], bool] | None = None,
-            reporter: Reporter | None = None) -> TaskOutcome:
+            reporter: Reporter | None = None, transcripts: Sequence[str] = (),
+            speech_confidence: float | None = None) -> TaskOutcome:
         """Run one instruction to its outcome; no input raises (an internal error is an outcome too).
 
         One task at a time: a second one while a task runs is refused at once. ``canceled`` is polled
         while waiting; ``reporter`` replaces the default one for this task (e.g. one per action goal).
+        A spoken instruction brings the recogniser's n-best (``transcripts``, best first; the planner
+        reads misheard words against them) and its ``speech_confidence`` (0..1; the confirmation
+        policy asks before acting on an unsure hearing).
         """
         if not self._busy.acquire(blocking=False):
             return TaskOutcome(Outcome.REFUSED, "the planner is busy with another task")
@@ -508,7 +512,8 @@ class TaskExecutive:
         self._canceled = lambda: self._stop.is_set() or asked()
         self.reporter = reporter or self.default_reporter
         try:
-            return self._run(instruction, plan_only)
+            return self._run(instruction, plan_only, tuple(t for t in transcripts if t and t.strip()),
+                             speech_confidence)
         except Canceled:
             return TaskOutcome(Outcome.CANCELED, "canceled; the arm holds its position")
         except Exception as exc:  # noqa: BLE001 - reported as an outcome, logged with the traceback
@@ -533,13 +538,13 @@ class TaskExecutive:
         return self._wait(usable, timeout_s, cancelable=False) or self.scenes.latest(newer_than,
                                                                                       stamped_at_or_after_ns)
 
-    def _plan(self, instruction: str, objects: list[ObjectState], goal: Goal | None, replan: bool
-              ) -> PlanResult | TaskOutcome:
+    def _plan(self, instruction: str, objects: list[ObjectState], goal: Goal | None, replan: bool,
+              transcripts: Sequence[str] = ()) -> PlanResult | TaskOutcome:
         """A plan from the planner, or the PLANNING_FAILED outcome (first plan and replans alike)."""
         holding, objects = self._holding(objects)
         try:
             res = self._planner().plan(instruction, objects, goal=goal, holding=holding,
-                                       history=tuple(self.history))
+                                       history=tuple(self.history), transcripts=transcripts or None)
         except LLMUnavailable as exc:
             why = f"LLM unavailable: {exc}"
         except ValueError as exc:
@@ -550,7 +555,8 @@ class TaskExecutive:
         self.log.error(why)
         return TaskOutcome(Outcome.PLANNING_FAILED, f"replanning failed: {why}" if replan else why)
 
-    def _run(self, instruction: str, plan_only: bool) -> TaskOutcome:
+    def _run(self, instruction: str, plan_only: bool, transcripts: tuple[str, ...] = (),
+             speech_confidence: float | None = None) -> TaskOutcome:
         cfg = self.config
         refusal = screen_instruction(instruction)       # untrusted text: refused before anything else
         if refusal is not None:
@@ -561,7 +567,7 @@ class TaskExecutive:
         view = self._scene(-1.0, cfg.scene_max_age_s)
         if view.objects is None:
             return TaskOutcome(Outcome.STALE_INPUT, view.reason)
-        res = self._plan(instruction, view.objects, None, replan=False)
+        res = self._plan(instruction, view.objects, None, replan=False, transcripts=transcripts)
         if isinstance(res, TaskOutcome):
             return res
         self._feedback("understood", 0, len(res.steps), res.message)
@@ -574,17 +580,17 @@ class TaskExecutive:
         self._feedback("planned", 0, len(res.steps), f"goal {res.goal}")
         if plan_only or not res.steps:
             return TaskOutcome(Outcome.SUCCEEDED, res.message, snap)
-        return self._execute_until_done(instruction, res, snap, view.objects)
+        return self._execute_until_done(instruction, res, snap, view.objects, speech_confidence)
 
     def _execute_until_done(self, instruction: str, res: PlanResult, snap: PlanSnapshot,
-                            start: Sequence[ObjectState]) -> TaskOutcome:
+                            start: Sequence[ObjectState], speech_confidence: float | None = None) -> TaskOutcome:
         cfg = self.config
         approved: set[str] | None = None           # skills of the plans the user confirmed
         goal = res.goal
         start_by_id = {o.id: o for o in start}     # the scene the task started from: what unmoved(x) means
         replans = 0
         while True:
-            reason = cfg.confirm.reason([s.skill for s in res.steps], approved)
+            reason = cfg.confirm.reason([s.skill for s in res.steps], approved, speech_confidence)
             if reason is not None:
                 refused = self._confirm(instruction, res, reason)
                 if refused is not None:

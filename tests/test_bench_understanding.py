@@ -202,6 +202,35 @@ def test_an_utterance_not_accepted_is_a_question():
     assert und.classify({"expect": "clarify", "goals": []}, res.status, "") == "correct"
 
 
+def test_an_unsure_hearing_is_read_back_and_what_it_would_have_been_is_kept():
+    from promptbot.planning import Planner, PlannerConfig, make_backend
+    from promptbot.sim.worlds import sample_scene
+
+    items = [it for it in und.load_items("dev2") if it["expect"] == "goal"][:2]
+    scenes = {(it["world"], it["seed"]): sample_scene(it["world"], it["seed"]) for it in items}
+    planner = Planner(make_backend("uniform"), PlannerConfig(understanding="rule"))
+    sure, unsure = (und.Heard(it["text"], (), True, 0.0, "en-us+f3", 125, "OK", conf) for it, conf in
+                    zip(items, (0.95, 0.55)))
+    heard = {items[0]["id"]: sure, items[1]["id"]: unsure}
+    rows = und._run_rule(items, planner, scenes, und._Progress(2, "t"), None, heard=heard, confirm_below=0.7)
+    assert rows[0]["outcome"] == "correct" and not rows[0].get("read_back")
+    assert rows[1]["outcome"] == "asked" and rows[1]["read_back"] and rows[1]["read_back_would_be"] == "correct"
+    assert und._speech_summary(rows)["read_back"] == {"items": 1, "right": 1, "caught_confident_wrong": 0}
+    # off (0): nothing is read back
+    rows = und._run_rule(items, planner, scenes, und._Progress(2, "t"), None, heard=heard, confirm_below=0.0)
+    assert [r["outcome"] for r in rows] == ["correct", "correct"]
+
+
+def test_the_read_back_floor_comes_from_the_planner_nodes_file(tmp_path):
+    assert 0.0 <= und.planner_read_back_floor() <= 1.0
+    f = tmp_path / "planner.yaml"
+    f.write_text("planner_node:\n  ros__parameters:\n    confirm_below_speech_confidence: 0.6\n")
+    assert und.planner_read_back_floor(str(f)) == 0.6
+    f.write_text("planner_node:\n  ros__parameters:\n    confirm_below_speech_confidence: 2.0\n")
+    with pytest.raises(ValueError, match="confirm_below_speech_confidence"):
+        und.planner_read_back_floor(str(f))
+
+
 @pytest.mark.graph          # starts espeak-ng and sox
 @pytest.mark.slow           # loads the Whisper model
 @pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")), reason="espeak-ng / sox missing")

@@ -55,6 +55,19 @@ def test_policy_rules():
         "the plan has 2 steps (more than 1) and it uses the sensitive skill(s) place"
 
 
+def test_an_unsure_hearing_asks_once_and_typed_text_never():
+    policy = ConfirmPolicy(min_speech_confidence=0.7)
+    assert policy.enabled and not ConfirmPolicy().unsure_hearing(0.1)
+    assert policy.reason(["pick", "place"], speech_confidence=0.62) == \
+        "I am not sure I heard you right (speech confidence 0.62)"
+    assert policy.reason(["pick", "place"], speech_confidence=0.7) is None          # at the floor: sure enough
+    assert policy.reason(["pick", "place"]) is None                                 # typed
+    # a replan of a task the user already confirmed does not ask about the hearing again
+    assert policy.reason(["pick", "place"], approved={"pick", "place"}, speech_confidence=0.3) is None
+    with pytest.raises(ValueError, match="min_speech_confidence"):
+        ConfirmPolicy(min_speech_confidence=1.5)
+
+
 def test_policy_validation_and_skill_lists():
     assert parse_skill_list("") == frozenset() and parse_skill_list(" push,stack  pick ") == {"push", "stack", "pick"}
     with pytest.raises(ValueError, match="unknown skill"):

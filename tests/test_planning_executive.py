@@ -328,6 +328,32 @@ def test_a_yes_from_a_low_confidence_transcript_is_not_an_answer():
     assert heard and not any(heard) and out.code is Outcome.REFUSED
 
 
+def test_an_unsure_hearing_is_read_back_before_the_arm_moves_and_a_sure_one_is_not():
+    rig = Rig(confirm=ConfirmPolicy(min_speech_confidence=0.7), confirm_timeout_s=5.0)
+    out = rig.run(speech_confidence=0.55, transcripts=[PICK_PLACE])
+    assert out.code is Outcome.REFUSED and "no answer within 5 s" in out.message and rig.skills.sent == []
+    assert "not sure I heard you right (speech confidence 0.55)" in rig.reporter.questions[0]
+    for conf in (0.9, None):                       # heard clearly, or typed: no question
+        rig = Rig(confirm=ConfirmPolicy(min_speech_confidence=0.7), confirm_timeout_s=5.0)
+        out = rig.run(speech_confidence=conf)
+        assert out.code is Outcome.SUCCEEDED and rig.reporter.questions == [], (conf, out.message)
+
+
+def test_the_recognisers_n_best_reaches_the_planner():
+    rig = Rig()
+    seen = []
+    plan = rig.planner.plan
+
+    def spy(*a, **kw):
+        seen.append(kw.get("transcripts"))
+        return plan(*a, **kw)
+    rig.planner.plan = spy
+    rig.run(transcripts=[PICK_PLACE, "", "pick up the red cube and put it in the blue bowl"])
+    assert seen[0] == (PICK_PLACE, "pick up the red cube and put it in the blue bowl")   # blanks dropped
+    rig.run()
+    assert seen[-1] is None                        # typed: no n-best
+
+
 def _answer_after(rig, after_s, answer):
     """A clock.sleep that, once ``after_s`` passed and a question is pending, answers it once."""
     clock, start, done = rig.clock, rig.clock.now(), []
@@ -520,8 +546,9 @@ class _Grounded:
     def __init__(self, goal):
         self.goal, self.real = goal, Planner(make_backend("uniform"), PlannerConfig(method="mcts_uniform"))
 
-    def plan(self, instruction, objects, goal=None, holding=None, history=()):
-        return self.real.plan(instruction, objects, goal=goal or self.goal, holding=holding, history=history)
+    def plan(self, instruction, objects, goal=None, holding=None, history=(), transcripts=None):
+        return self.real.plan(instruction, objects, goal=goal or self.goal, holding=holding, history=history,
+                              transcripts=transcripts)
 
 
 KEEP_GREEN = "put the yellow cube next to the green cube and leave the green cube where it is"

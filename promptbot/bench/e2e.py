@@ -218,7 +218,9 @@ class ChainDriver:
         def on_fb(fb) -> None:
             stages.append((time.monotonic(), fb.feedback.stage))
 
-        goal_future = self.run_client.send_goal_async(RunTask.Goal(instruction=tr.text), feedback_callback=on_fb)
+        goal_future = self.run_client.send_goal_async(RunTask.Goal(instruction=tr.text, transcripts=list(tr.nbest_text) or [tr.text],
+                                                                  speech_confidence=float(tr.confidence)),
+                                                     feedback_callback=on_fb)
         self.gs.wait(goal_future.done, 30.0, "the planner to accept the task")
         handle = goal_future.result()
         if not handle.accepted:
@@ -305,8 +307,9 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("espeak-ng is not installed (run scripts/setup.sh)")
     run_dir = args.run_dir or Path("runs") / time.strftime("bench-e2e-%Y%m%d-%H%M%S")
     (run_dir / "wav").mkdir(parents=True, exist_ok=True)
+    # a scripted speaker answers no read-back question: the read-back of unsure hearings is off (--param can set it)
     params = [f"sim.world:={args.world}", f"sim.seed:={chain_seed(args.seed, 0)}",
-              "planner.listen_transcripts:=false", *args.param]
+              "planner.listen_transcripts:=false", "planner.confirm_below_speech_confidence:=0.0", *args.param]
     nodes = {"sim", "safety", "perception", "speech", "planner"}
     if args.executor == "vla":
         nodes.add("vla")

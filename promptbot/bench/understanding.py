@@ -94,6 +94,7 @@ SPOKEN_VOICES = ("en-us+f3", "en-gb+m3", "en-gb-x-rp+f2", "en-029+m2", "en-gb-sc
 SPOKEN_RATES_WPM = (125, 155, 185)
 SPOKEN_SNR_DB = 15
 SPEECH_NODE_YAML = "config/speech_node.yaml"
+PLANNER_NODE_YAML = "config/planner_node.yaml"
 
 
 class ExpectedGoalError(ValueError):
@@ -302,6 +303,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"+ pink noise at {SPOKEN_SNR_DB} dB through the speech node's configuration")
     parser.add_argument("--speech-config", default=None,
                         help=f"speech node parameters for --spoken [{SPEECH_NODE_YAML} of the repository]")
+    parser.add_argument("--planner-config", default=None,
+                        help="planner node parameters for --spoken: confirm_below_speech_confidence (a plan for a "
+                             f"command heard less surely is read back first) [{PLANNER_NODE_YAML} of the repository]")
 
 
 class _TimedParser:
@@ -331,8 +335,13 @@ class _TimedParser:
 
 
 def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress, sink, method: str = "rule",
-              timer: _TimedParser | None = None, heard: dict | None = None) -> list[dict]:
-    """Plan and score ``items``; ``heard``: id -> :class:`Heard` (the spoken run) instead of the typed text."""
+              timer: _TimedParser | None = None, heard: dict | None = None, confirm_below: float = 0.0) -> list[dict]:
+    """Plan and score ``items``; ``heard``: id -> :class:`Heard` (the spoken run) instead of the typed text.
+
+    ``confirm_below``: the planner node's ``confirm_below_speech_confidence``. A plan for a command heard with a
+    lower confidence is read back before anything moves: a question (``asked``), whatever the plan. The row keeps
+    what the plan would have scored (``read_back_would_be``): a right plan the user would confirm, or a wrong one
+    the question caught."""
     rows = []
     for item in items:
         objects = scenes[(item["world"], item["seed"])]
@@ -348,14 +357,17 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
             res = planner.plan(item["text"], objects)
         planning_s = res.planning_time_s + ((timer.unseen_s - unseen0) if timer is not None else 0.0)
         goal_text = str(res.goal) if res.goal is not None else ""
+        outcome = classify(item, res.status, goal_text)
         row = {"id": item["id"], "world": item["world"], "seed": item["seed"], "tags": item["tags"],
                "expect": item["expect"], "text": item["text"], "status": res.status, "goal": goal_text,
                "message": res.message, "steps": len(res.steps),
                "planning_time_s": round(planning_s, 4),
-               "outcome": classify(item, res.status, goal_text), "method": method}
+               "outcome": outcome, "method": method}
         if h is not None:
             row.update(spoken=True, heard=h.text, accepted=h.accepted, wer=round(h.wer, 4), voice=h.voice,
-                       rate_wpm=h.rate_wpm)
+                       rate_wpm=h.rate_wpm, speech_confidence=round(h.confidence, 4))
+            if h.accepted and res.status == "ok" and res.steps and h.confidence < confirm_below:
+                row.update(outcome="asked", read_back=True, read_back_would_be=outcome)
         if timer is not None:
             row["parse_time_s"] = round(sum(timer.times[n_calls:]), 4) if len(timer.times) > n_calls else None
             row["readings"] = [list(r) for r in getattr(res, "readings", [])][:6]
@@ -378,6 +390,7 @@ class Heard:
     voice: str
     rate_wpm: int
     code: str = "OK"                   # the recogniser's outcome name
+    confidence: float = 1.0            # the chosen hypothesis' exp(avg token log-prob), 0..1
 
 
 class _NotHeard:
@@ -390,6 +403,19 @@ class _NotHeard:
 
 def speech_node_config(path: str | None = None) -> dict:
     """The speech node's ``ros__parameters`` from its YAML (default: the repository's config/speech_node.yaml)."""
+    return _node_config("speech_node", SPEECH_NODE_YAML, "--speech-config", path)
+
+
+def planner_read_back_floor(path: str | None = None) -> float:
+    """The planner node's ``confirm_below_speech_confidence`` (config/planner_node.yaml; 0 when not set)."""
+    value = float(_node_config("planner_node", PLANNER_NODE_YAML, "--planner-config", path)
+                  .get("confirm_below_speech_confidence", 0.0))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"confirm_below_speech_confidence must be in [0, 1], got {value}")
+    return value
+
+
+def _node_config(node: str, default: str, option: str, path: str | None) -> dict:
     import yaml
 
     from promptbot.paths import repo_root
@@ -397,13 +423,13 @@ def speech_node_config(path: str | None = None) -> dict:
     if path is None:
         root = repo_root()
         if root is None:
-            raise FileNotFoundError(f"no repository checkout: pass --speech-config ({SPEECH_NODE_YAML})")
-        path = str(Path(root) / SPEECH_NODE_YAML)
+            raise FileNotFoundError(f"no repository checkout: pass {option} ({default})")
+        path = str(Path(root) / default)
     with open(path, encoding="utf-8") as fh:
         doc = yaml.safe_load(fh) or {}
-    params = (doc.get("speech_node") or {}).get("ros__parameters")
+    params = (doc.get(node) or {}).get("ros__parameters")
     if not isinstance(params, dict):
-        raise ValueError(f"{path}: no speech_node.ros__parameters")
+        raise ValueError(f"{path}: no {node}.ros__parameters")
     return params
 
 
@@ -469,7 +495,7 @@ def hear_items(items: list[dict], scenes: dict, params: dict, seed: int = 20) ->
             decode_s += time.perf_counter() - t1
             alts = tuple(a for a in res.alternatives if a and a != res.text)
             out[item["id"]] = Heard(res.text, alts, bool(res.is_command), wer(item["text"], res.text), voice, rate,
-                                    res.code_name)
+                                    res.code_name, float(res.confidence))
             progress.update()
     progress.close()
     info = {"asr_model": str(params.get("model", "tiny.en")), "voices": list(SPOKEN_VOICES),
@@ -481,8 +507,12 @@ def hear_items(items: list[dict], scenes: dict, params: dict, seed: int = 20) ->
 def _speech_summary(rows: list[dict]) -> dict:
     n = len(rows)
     w = [r["wer"] for r in rows]
+    back = [r["read_back_would_be"] for r in rows if r.get("read_back")]
     return {"wer_mean": round(sum(w) / n, 4) if n else None, "exact": _rate(sum(x == 0 for x in w), n),
-            "not_accepted": _rate(sum(not r["accepted"] for r in rows), n)}
+            "not_accepted": _rate(sum(not r["accepted"] for r in rows), n),
+            # plans read back for a yes (counted as asked above): right ones a "yes" would run, wrong ones caught
+            "read_back": {"items": len(back), "right": back.count("correct"),
+                          "caught_confident_wrong": back.count("confident_wrong")}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -560,12 +590,14 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "spoken", False):
         try:
             params = speech_node_config(args.speech_config)
+            floor = planner_read_back_floor(args.planner_config)
             all_items = [it for sp in splits for it in items[sp]]
             heard, info = hear_items(all_items, scenes, params)
         except (FileNotFoundError, ValueError, OSError, ImportError) as exc:
             print(f"bench understanding: --spoken: {exc}", file=sys.stderr)
             return 2
-        out["spoken"] = {**info, "speech_config": args.speech_config or SPEECH_NODE_YAML, "methods": {}}
+        out["spoken"] = {**info, "speech_config": args.speech_config or SPEECH_NODE_YAML,
+                         "confirm_below_speech_confidence": floor, "methods": {}}
         sink = open(args.out, "a") if args.out else None
         try:
             for m in methods:
@@ -573,7 +605,7 @@ def run(args: argparse.Namespace) -> int:
                 for s in splits:
                     progress = _Progress(len(items[s]), f"understanding spoken {m}/{s}")
                     rows = _run_rule(items[s], planners[m], scenes, progress, sink, m,
-                                     timer if m != "rule" else None, heard=heard)
+                                     timer if m != "rule" else None, heard=heard, confirm_below=floor)
                     progress.close()
                     cell = out["spoken"]["methods"][m]
                     cell[s] = {**summarise(rows), "speech": _speech_summary(rows)}

@@ -116,8 +116,10 @@ def run_episode(opts: RunOptions) -> dict:
             wav = Path(opts.audio)
             if not wav.is_file():
                 raise FileNotFoundError(f"audio file {wav} not found")
+        # a scripted run has nobody to answer a read-back question: the read-back of unsure hearings is off
+        # (config/planner_node.yaml has it on for a robot; extra_params may turn it on here too)
         params = [f"sim.world:={opts.world}", f"sim.seed:={opts.seed}", "planner.listen_transcripts:=false",
-                  *opts.extra_params]
+                  "planner.confirm_below_speech_confidence:=0.0", *opts.extra_params]
         nodes = {"sim", "safety", "perception", "planner"} | ({"speech"} if spoken else set())
         if opts.executor == "vla":
             nodes.add("vla")
@@ -163,6 +165,7 @@ def run_episode(opts: RunOptions) -> dict:
 
             # ---- hear ---------------------------------------------------------------------
             text = opts.text
+            heard: dict = {}                   # a spoken command's n-best and confidence, for the planner
             since = gt_stamp[0]                # the world as the command is given (nothing moves before it)
             if spoken:
                 rec.status_lines = ["listening ..."]
@@ -196,6 +199,7 @@ def run_episode(opts: RunOptions) -> dict:
                     tl.add("refused", report["error"])
                     return _finish(report, tl, rec, out, plans)
                 text = tr.text
+                heard = {"transcripts": list(tr.nbest_text) or [text], "speech_confidence": float(tr.confidence)}
             else:
                 t_heard = time.monotonic()
                 report["latency_s"] = {}
@@ -213,7 +217,7 @@ def run_episode(opts: RunOptions) -> dict:
                 if opts.speak_replies and f.stage == "planned":
                     speak_reply(f.message)
 
-            goal_future = run_client.send_goal_async(RunTask.Goal(instruction=text), feedback_callback=on_fb)
+            goal_future = run_client.send_goal_async(RunTask.Goal(instruction=text, **heard), feedback_callback=on_fb)
             gs.wait(goal_future.done, 30.0, "the planner to accept the task")
             handle = goal_future.result()
             if not handle.accepted:
