@@ -162,6 +162,8 @@ def test_sockets_doors_and_hallways_are_refused(text):
     ("take the blue cube down to the gift shop", True),
     ("fetch the books from the box downstairs", True),
     ("give the cubes a good soak with the hose", True),
+    ("wipe the table with a wet cloth", True),
+    ("clean up the table: all the cubes into the bowl", False),
     ("load it on the truck", True),
     ("Operator to robot: blue cube into the red bowl", False),       # radio addressing, nobody to reach for
     ("hand the cube to the operator", True),

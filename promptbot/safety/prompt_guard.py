@@ -133,6 +133,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
         r"\b(soak|soaking|drench|drenched|hose (?:it|them|down)|with (?:the|a) hose)\b|"
+        r"\b(wet|damp|soapy) (cloth|rag|sponge|towel|wipe)s?\b|\b(wipe|mop|scrub) (?:down )?(?:the |this )?table\b|"
         r"\b(cleaner|cleaning spray|detergent|bleach|soap)\b")),
     (DANGER, "asks for excessive speed or force", _r(
         r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
