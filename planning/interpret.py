@@ -74,6 +74,13 @@ _SYNONYMS = [
     (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
     # "put purple in purple red in red and orange in orange": pairs run together without a pause
     (rf"\b(in|into|on|onto) ({'|'.join(COLORS)}) (?=(?:{'|'.join(COLORS)}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
+    # a tower told step by step: "yellow down first, red on the yellow, cyan to finish" / "..., cyan on top": the
+    # last one goes on the one placed just before it, not on the one named last
+    (rf"\b(?:the )?({'|'.join(COLORS)}) down first (?=[,.;] )", r"the \1 at the bottom "),
+    (rf"\b(?:the )?({'|'.join(COLORS)})((?: cube| block| one)?) (on|onto|on top of) (?:the )?({'|'.join(COLORS)})"
+     rf"((?: cube| block| one)?) ([,.;]) (?:then )?(?:the )?({'|'.join(COLORS)})((?: cube| block| one)?) "
+     r"(?:last on top|on top|to finish|last|at the top)\b",
+     r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
     # a gardener's "pot the red one in the orange bowl": the verb, not a pot
     (r"^pot (?=(?:the|it|that|this|a) )", "put "),
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count

@@ -1447,3 +1447,15 @@ def test_colour_pairs_run_together_and_a_correction_to_the_matching_bowl():
     scene = [cube("red", 0.45, 0.10), cube("blue", 0.40, -0.20), bowl("red", 0.62, 0.20), bowl("blue", 0.62, -0.22)]
     _assert_plans("ok put red in red blue in blue", "in(red_cube, red_bowl) & in(blue_cube, blue_bowl)", scene)
     _assert_plans("put the red cube in the blue bowl, no wait, its own bowl", "in(red_cube, red_bowl)", scene)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("red down first, green on the red, blue to finish", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("green on red, then blue on top", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("red on the table, green on red, blue last on top", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+])
+def test_a_tower_told_step_by_step_ends_on_the_one_placed_last(text, goal):
+    r = _plan(text, _three_cubes_two_bowls())
+    want = parse_goal(goal)
+    assert r.status == "ok" and set(want.literals) <= set(r.goal.literals), (text, r.message, str(r.goal))
+    assert all(l.pred in ("on", "on_table") for l in r.goal.literals), str(r.goal)
