@@ -334,7 +334,9 @@ _SYNONYMS = [
     (r"\s(?:question mark)\b", " ."), (r"\s(?:exclamation mark|exclamation point)\b", " ."),
     # the noun before its colour, as many first languages say it: "cube green, you put in bowl blue"
     (r"\b(cube|bowl|block|lego|brick|mug|tray)(s?) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
-     r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing)s?\b)", r"\3 \1\2"),
+     # (not "all three cubes green at the bottom": a count before it, a tower place after it)
+     r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing)s?\b)(?! (?:at the (?:bottom|top|base)|on top|in the middle)\b)",
+     r"\3 \1\2"),
     # "the cube closer to the blue bowl": the one closest to it
     (r"\b(the (?:cube|block|lego|mug|one)) (?:that is |that's |which is )?(closer|nearer) to\b", r"\1 closest to"),
     # "neither the red nor the yellow one": both left out

@@ -1453,6 +1453,7 @@ def test_colour_pairs_run_together_and_a_correction_to_the_matching_bowl():
     ("red down first, green on the red, blue to finish", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
     ("green on red, then blue on top", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
     ("red on the table, green on red, blue last on top", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("make a stack with all three cubes red at the bottom", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
 ])
 def test_a_tower_told_step_by_step_ends_on_the_one_placed_last(text, goal):
     r = _plan(text, _three_cubes_two_bowls())
