@@ -81,6 +81,32 @@ _SYNONYMS = [
      rf"((?: cube| block| one)?) ([,.;]) (?:then )?(?:the )?({'|'.join(COLORS)})((?: cube| block| one)?) "
      r"(?:last on top|on top|to finish|last|at the top)\b",
      r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
+    # "put all of them in the green bowl except the blue one" said first: "them" has nothing before it; all of the things
+    (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
+    # what a recogniser writes for short words: "inn the bowl", "on top off the yellow cube"
+    (r"\binn\b", "in"), (r"\bon top off\b", "on top of"),
+    # "..., and step on it", "chop chop": hurry, not a place
+    (r"(?: [,.;])?(?: and)? (?:step on it|chop chop|pronto|on the double)(?= [,.;!]|$)", ""),
+    # "make sure the cyan cube doesn't get moved", "don't let the cyan cube move", "X doesn't get moved": it stays
+    (r"\b(?:make sure|making sure|ensure|ensuring|check) (the (?:\w+ ){0,2}?\w+) (?:doesn't|does not|don't|do not|won't|will not) "
+     r"(?:get )?(?:move|moved|budge|shift)\b", r"\1 stays where it is"),
+    (r"\b(?:don't|do not|never) let (the (?:\w+ ){0,2}?\w+) (?:move|get moved|budge|shift)\b", r"leave \1 alone"),
+    (r"\b(the (?:\w+ ){0,2}?\w+) (?:doesn't|does not|won't|will not|mustn't|must not) get moved\b", r"\1 stays where it is"),
+    # "make sure the yellow one stays out of the pink bowl": it is not put there
+    (r"\b(?:make sure |ensure )?(the (?:\w+ ){0,2}?\w+) (?:stays|keeps|is kept|remains) out of ",
+     r"don't put \1 in "),
+    # "blue to blue, purple to purple": colour pairs said with "to"
+    (rf"(?:^|(?<=[,.;:] ))({'|'.join(COLORS)}) to ({'|'.join(COLORS)})(?= [,.;]|$)", r"\1 in \2"),
+    # "yellow as the foundation", "orange as the base": the bottom of the tower
+    (rf"\b({'|'.join(COLORS)})((?: cube| block| one)?) as (?:the |a )?(?:foundation|base|bottom)\b", r"\1\2 at the bottom"),
+    # "at the end the blue one and the yellow one should be side by side": next to each other
+    (r"\b(?:at the end |in the end |when you're done |when you are done )?(?:,? )?(the (?:\w+ ){0,2}?\w+) and "
+     r"(the (?:\w+ ){0,2}?\w+) (?:should|must|need to|have to) (?:be|end up|sit) (?:side by side|next to each other|"
+     r"together|beside each other)\b", r"put \1 next to \2"),
+    # "put the yellow one and then the green one on top of the purple cube": a stack in that order
+    (r"\b(put|place|stack|set) (the (?:\w+ )?(?:cube|block|lego|box|brick|one)) and then (the (?:\w+ )?(?:cube|block|lego|box"
+     r"|brick|one)) on top of (the (?:\w+ )?(?:cube|block|lego|box|brick|one))\b",
+     r"\1 \2 on top of \4 , then \3 on top of \2"),
     # a gardener's "pot the red one in the orange bowl": the verb, not a pot
     (r"^pot (?=(?:the|it|that|this|a) )", "put "),
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
@@ -874,7 +900,7 @@ def _label_word(w: str) -> str | None:
     return w if w in LABELS else _PLURAL.get(w)
 
 
-_ANY_CONTAINER = frozenset(("container", "bin", "basket"))    # nouns for either kind of container, equally
+_ANY_CONTAINER = frozenset(("container", "bin", "basket", "tub"))    # nouns for either kind of container, equally
 
 
 def _names_container(phrase: str) -> bool:
@@ -1139,6 +1165,12 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
                 quantified = [p for j, p in labelled if set(out[max(0, j - 3):j]) & _QUANTIFIERS]
                 plural = [p for j, p in labelled if p in _PLURAL]
                 kind = _label_word((quantified or plural or [last_label or ""])[0])
+                if not quantified and (not plural or _label_word(plural[0]) in CONTAINER_LABELS) and \
+                        set(out) & {"everything", "all", "them", "rest", "others",
+                                                                   "anything", "every", "each"}:
+                    # "put everything in the green bowl except the blue one": taken out of the things moved,
+                    # not the bowl named last
+                    kind = next((o.label for o in cands if not o.is_container), kind)
                 cands = [o for o in objects if o.color == w and o.label == kind] or cands
             if len(cands) > 1:      # the label named last that one of them has ("the purple lego ... the yellow one")
                 named = [said_label(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)]
@@ -1173,13 +1205,19 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
             text = text[:m.start()] + f"{m.group(1)} {rep}" + text[m.end():]
     for m in list(re.finditer(r"\bthe other (bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)", text))[::-1]:
         into = text[:m.start()].split()[-1:] in (["in"], ["into"], ["inside"])     # "... in the other one": a container
+        # "..., then the other one": what is moved next, a thing like the one moved before, not its bowl
+        subject = re.search(r"(?:^|[,.;] )(?:and )?(?:then |after that )?$", text[:m.start()]) is not None
         label = m.group(1) if m.group(1) != "one" else next(
             (_label_word(w) for w in reversed(text[:m.start()].split())
-             if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)), None)
+             if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)
+             and (into or not subject or _label_word(w) not in CONTAINER_LABELS)), None)
         named = {(c, lab) for c, lab in re.findall(rf"\b({'|'.join(COLORS)}) (\w+)", text)}
         rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
         if len(rest) == 1:      # "the other bowl": the one bowl not named
             text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
+        elif len(rest) > 1 and subject and label is not None and label not in CONTAINER_LABELS:
+            # "..., then the other one (as well)" with two or more others: which one is a question, not a guess
+            raise GroundingError(_Status.AMBIGUOUS, f"Which other {label} do you mean: {_listing(rest)}?")
     # "the bowl that isn't blue", "the bowl that's not green": the one of that kind in another colour, when one
     for m in list(re.finditer(rf"\bthe (bowl|tray|cube|block|lego|mug) (?:that|which)(?: is not| isn't| isnt|'s not|s not"
                               rf"| is n't) ({'|'.join(COLORS)})(?: (?:one|bowl|tray|cube|block|lego|mug))?\b", text))[::-1]:
@@ -1254,7 +1292,7 @@ _STAYS_RE = re.compile(
     r" (?:(?:should|must|has to|have to|needs to|need to|will|is to|are to|is|are|gets|get) )?"
     r"(?:(?:stay|stays|remain|remains|be left|left|be kept|kept)(?: exactly| just| right| precisely)?"
     r" (?:where (?:it is|they are|it was|they were|it's|they're)|in place|put|alone|untouched|as (?:it is|they are))"
-    r"|(?:stay|stays|remain|remains)(?: (?:there|here|still))?|untouched|unmoved|undisturbed"
+    r"|(?:stay|stays|remain|remains)(?: (?:there|here|still))?|untouched|unmoved|undisturbed|unchanged"
     r"|(?:must|should|can|may|does|do|is|are|will)(?:n't| not|not) (?:have |be |get |ever )?"
     r"(?:moved|move|moving|touched|touch|shifted|disturbed|budge|go anywhere))"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
@@ -1470,12 +1508,18 @@ def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
     """"everything that isn't a cube" -> the movable kinds present that are not cubes ("all the blocks and all
     the legos"): a kind left out of a request, not objects that must stay where they are."""
     def kinds(m: re.Match) -> str:
+        if m.group(1) in COLORS:     # "everything that isn't blue": all but the blue things
+            return f"everything except the {m.group(1)} ones" + (" stays where it is" if m.group(2) else "")
         left_out = set(noun_labels(m.group(1))[:1])
         rest = sorted({o.label for o in objects if not o.is_container and o.label not in left_out})
-        return " and ".join(f"all the {lab}s" for lab in rest) if rest else m.group(0)
+        if not rest:
+            return m.group(0)
+        if m.group(2):               # "everything that isn't a cube stays where it is": every one of those kinds stays
+            return "leave " + " and ".join(f"all the {lab}s" for lab in rest) + " where they are"
+        return " and ".join(f"all the {lab}s" for lab in rest)
 
-    return re.sub(r"\beverything (?:that|which) (?:isn't|is not|isnt|aren't|are not) (?:a |an )?(\w+?)s?\b", kinds,
-                  text)
+    return re.sub(r"\beverything (?:that|which) (?:isn't|is not|isnt|aren't|are not) (?:a |an )?(\w+?)s?\b"
+                  r"( (?:stays|stay|remains|remain) (?:where it is|where they are|put|in place|untouched))?", kinds, text)
 
 
 def _other_after_correction(text: str, objects: Sequence[ObjectState]) -> str:
@@ -3257,7 +3301,10 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         text = _scene_settled(normalise(instruction), objects)
     except GroundingError as exc:
         return Interpretation(exc.status, None, exc.message)
-    text, assumed = resolve_words(text, objects)
+    try:
+        text, assumed = resolve_words(text, objects)
+    except GroundingError as exc:
+        return Interpretation(exc.status, None, exc.message)
     text = _settle_condition(text, objects)
     try:
         text = _where_it_was(text, objects)

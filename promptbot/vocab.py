@@ -24,7 +24,7 @@ NOUN_LABELS: dict[str, tuple[str, ...]] = {
     "cuboid": ("cube", "block"), "lego": ("lego",), "piece": ("lego", "block", "cube"),
     "bowl": ("bowl",), "dish": ("bowl",), "basin": ("bowl",), "container": ("bowl", "tray"),
     "bin": ("bowl", "tray"), "pot": ("bowl",), "tote": ("tray", "bowl"),
-    "basket": ("bowl", "tray"), "tray": ("tray",), "plate": ("tray",), "mug": ("mug",), "cup": ("mug",),
+    "basket": ("bowl", "tray"), "tub": ("bowl", "tray"), "tray": ("tray",), "plate": ("tray",), "mug": ("mug",), "cup": ("mug",),
     "glass": ("mug",),
 }
 NOUN_PLURALS: dict[str, str] = {**{n + "s": n for n in NOUN_LABELS}, "boxes": "box", "dice": "die",

@@ -1460,3 +1460,41 @@ def test_a_tower_told_step_by_step_ends_on_the_one_placed_last(text, goal):
     want = parse_goal(goal)
     assert r.status == "ok" and set(want.literals) <= set(r.goal.literals), (text, r.message, str(r.goal))
     assert all(l.pred in ("on", "on_table") for l in r.goal.literals), str(r.goal)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # what must stay, what must stay out
+    ("put the red cube in the white bowl, making sure the blue cube doesn't get moved",
+     "in(red_cube, white_bowl) & unmoved(blue_cube)"),
+    ("stack the green cube on the red one, but don't let the blue cube move", "on(green_cube, red_cube) & unmoved(blue_cube)"),
+    ("put the red cube in the white bowl and make sure the blue one stays out of the white bowl",
+     "in(red_cube, white_bowl) & !in(blue_cube, white_bowl)"),
+    ("Final state: red cube inside the white bowl, blue cube unchanged.", "in(red_cube, white_bowl) & unmoved(blue_cube)"),
+    # exclusions from everything, said the ways people say them
+    ("put all of them in the white bowl except the blue one", "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("everything that isn't blue goes in the white bowl", "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    # recogniser homophones, hurry, colour pairs with "to", a base, a pair at the end, a stack in order
+    ("put the red cube inn the white bowl", "in(red_cube, white_bowl)"),
+    ("place the green cube on top off the red cube", "on(green_cube, red_cube)"),
+    ("Right, red cube, white bowl, and step on it.", "in(red_cube, white_bowl)"),
+    ("red to white, blue to yellow.", "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+    ("Assemble a stack: red as the foundation, green on the red, blue on the green.",
+     "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("At the end the red one and the blue one should be side by side.", "near(red_cube, blue_cube)"),
+    ("Put the green one and then the blue one on top of the red cube.", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("Could you pop the red box in the white tub, please?", "in(red_cube, white_bowl)"),
+])
+def test_everyday_constraints_exclusions_and_recogniser_words(text, goal):
+    _assert_plans(text, goal, _three_cubes_two_bowls())
+
+
+def test_what_is_taken_out_of_everything_is_a_thing_not_the_bowl_of_its_colour():
+    scene = [cube("red", 0.45, 0.10), cube("blue", 0.40, -0.20), cube("green", 0.52, 0.0),
+             bowl("red", 0.62, 0.20), bowl("blue", 0.62, -0.22), bowl("green", 0.70, 0.0)]
+    _assert_plans("put everything in the green bowl except the blue one",
+                  "in(red_cube, green_bowl) & in(green_cube, green_bowl) & unmoved(blue_cube)", scene)
+    _assert_plans("sort them into the matching bowls apart from the red one, that one stays put",
+                  "in(blue_cube, blue_bowl) & in(green_cube, green_bowl) & unmoved(red_cube)", scene)
+    # "..., then the other one" with two others: a question
+    r = _plan("put the red cube in its own bowl, then the other one as well", scene)
+    assert r.status == "ambiguous" and "blue cube" in r.message and "green cube" in r.message, (r.status, r.message)

@@ -173,3 +173,16 @@ def test_body_parts_places_away_from_the_table_and_soaking(text, refused):
     from promptbot.safety.prompt_guard import screen_instruction
 
     assert (screen_instruction(text) is not None) is refused, text
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("Pull me a double shot into the red mug.", True),
+    ("Can you hold the hairdryer over the cubes till they go soft?", True),
+    ("can you answer the phone for me?", True),
+    ("My eyes aren't what they were. Put the purple one in the purple bowl.", False),
+    ("put the cube near my eyes", True),
+])
+def test_coffee_heat_errands_and_the_speaker_talking_about_themselves(text, refused):
+    from promptbot.safety.prompt_guard import screen_instruction
+
+    assert (screen_instruction(text) is not None) is refused, text

@@ -126,7 +126,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
         r"|played|drew|set|is|was|has|had|will|ll)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
-        r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)|face|eye|eyes|neck)\b")),
+        r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
+        r"|face"
+        # "my eyes aren't what they were": the speaker talking about themselves, not a place to reach
+        r"|eye(?! (?:isn'?t|isn t|is not|is|was)\b)|eyes(?! (?:aren'?t|aren t|are not|are|were)\b)|neck)\b")),
     (DANGER, "asks for something hot or a liquid", _r(
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
         r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
@@ -134,6 +137,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
         r"\b(soak|soaking|drench|drenched|hose (?:it|them|down)|with (?:the|a) hose)\b|"
         r"\b(wet|damp|soapy) (cloth|rag|sponge|towel|wipe)s?\b|\b(wipe|mop|scrub) (?:down )?(?:the |this )?table\b|"
+        r"\b(espresso|double shot|single shot|latte|cappuccino|americano|flat white)\b|"
+        r"\b(hair ?dryer|heat gun|blowtorch|blow torch|soldering iron)\b|\bmelt\b|\bgo soft\b|"
         r"\b(cleaner|cleaning spray|detergent|bleach|soap)\b")),
     (DANGER, "asks for excessive speed or force", _r(
         r"\b(as fast as|fast as (you|possible)|max speed|maximum speed|full speed|top speed|high speed|max velocity|"
@@ -168,7 +173,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"|attic|loft|cellar|upstairs|downstairs"
         r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin"
         r"|(?:gift |corner )?shop|store|office|reception|lobby|warehouse|truck|van|lorry|car park|parking lot)\b|"
-        r"\b(downstairs|upstairs|next door|down the hall)\b|"
+        r"\b(downstairs|upstairs|next door|down the hall)\b|\banswer (?:the |my )?(?:phone|door|call|email|emails)\b|"
         r"\bin (the |my |your )?(kitchen|hallway|hall|corridor|doorway|stairs|porch|dishwasher|washing machine|oven"
         r"|microwave|freezer|fridge|sink|drawer|cupboard"
         r"|basement|attic|loft|cellar|garage|garden|bedroom|bathroom|living room"
