@@ -83,6 +83,15 @@ _SYNONYMS = [
      r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
     # "put all of them in the green bowl except the blue one" said first: "them" has nothing before it; all of the things
     (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
+    # corrections as people say them: "oops, silly me", "no sorry mate, wrong stop", "..., sorry babe", "or actually no"
+    (r"\b(sorry|no|thanks|cheers|oops) (?:mate|babe|love|dear|darling|hun|honey|pal|buddy|sweetheart|pet)\b", r"\1"),
+    (r"\b(?:oh ,? )?(?:oops ,? )?silly me\b", "sorry"), (r"(?<=sorry) ,? wrong (?:stop|one|bowl|place)\b", ""),
+    (r"\bor (?=actually\b)", ""), (r"^be a dear (?:and )?", ""),
+    # "..., actually no, I want it in the blue bowl": the place said again as a wish
+    (r"\bi (?:want|need|'d like|would like) (it|them) (in|into|on|onto|next to|on top of) ", r"put \1 \2 "),
+    # "drop the purple one at the orange bowl": in it
+    (r"\b(drop|put|pop|place|leave|set|stick) (the (?:\w+ )?(?:one|cube|block|lego|box|brick)) at "
+     r"(?=the (?:\w+ )?(?:bowl|tray|tub|basket|dish)\b)", r"\1 \2 in "),
     # what a recogniser writes for short words: "inn the bowl", "on top off the yellow cube"
     (r"\binn\b", "in"), (r"\bon top off\b", "on top of"),
     # "..., and step on it", "chop chop": hurry, not a place
@@ -1028,7 +1037,9 @@ def _apply_corrections(text: str) -> str:
         # "... in the purple bowl . wait , no . in the blue bowl .": a correction may follow a full stop
         before, after = text[:m.start()].rstrip(" ,-.;"), text[m.end():].strip(" ,-.;")
         mentions = list(_mention_re().finditer(before))
-        if not mentions:        # nothing named before it ("sorry to bother you, ..."): not a correction
+        if not mentions and not re.search(rf"\b(?:{'|'.join(COLORS)})$", before):
+            # nothing named before it ("sorry to bother you, ..."): not a correction (a bare colour just before it is
+            # named: "..., then green - sorry, I mean blue - then ...")
             text = before + " " + after
             continue
         if m.group(1) in _FILLERS and before.split()[-1] in ("and", "then", "so", "but", "or", "also", "next"):
