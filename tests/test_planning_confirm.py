@@ -173,3 +173,33 @@ def test_planner_refuses_after_no_or_timeout(ros_node, ros_env, spawn):
     assert r.error_code == RunTask.Result.REFUSED and "no answer within 3 s" in r.error_msg, r.error_msg
     assert counts[-1] == 0
     assert 3.0 <= call.elapsed_s < 25.0, call.elapsed_s
+
+
+def test_an_unsure_spoken_command_is_read_back_and_a_sure_one_runs(ros_node, ros_env, spawn):
+    from std_srvs.srv import SetBool
+
+    from promptbot.testing import wait_for
+    from promptbot_msgs.action import RunTask
+    from helpers.tasks import TaskCall
+
+    client, questions, counts = _graph(ros_node, ros_env, spawn, "-p", "confirm_below_speech_confidence:=0.7",
+                                       "-p", "confirm_timeout_s:=60.0")
+    confirm = ros_node.create_client(SetBool, "/planner/confirm")
+    assert confirm.wait_for_service(timeout_sec=10.0)
+    heard = ("put the red cube in the blue bowl", "put the red cube in the blue ball")
+    call = TaskCall(client, heard[0], transcripts=heard, speech_confidence=0.55)
+    wait_for(lambda: "confirm" in call.stages(), 60.0, what="the plan read back")
+    wait_for(lambda: questions, 10.0, what="the question on /planner/question")
+    assert "not sure I heard you right (speech confidence 0.55)" in questions[-1], questions[-1]
+    assert not call.done and counts[-1] == 0, "something was executed before the answer"
+    fut = confirm.call_async(SetBool.Request(data=True))
+    wait_for(fut.done, 10.0, what="/planner/confirm response")
+    r = call.wait(60.0)
+    assert r.error_code == RunTask.Result.SUCCEEDED, r.error_msg
+    done = counts[-1]
+    # heard surely, or typed (speech_confidence -1): no question
+    n_questions = len(questions)
+    r = TaskCall(client, "put the purple cube in the green bowl", transcripts=("put the purple cube in the green bowl",),
+                 speech_confidence=0.9).wait(60.0)
+    assert r.error_code == RunTask.Result.SUCCEEDED and len(questions) == n_questions, (r.error_msg, questions)
+    assert counts[-1] > done and len(r.plan.steps) >= 1

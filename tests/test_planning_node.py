@@ -84,7 +84,7 @@ def test_planner_node_plans_executes_replans_and_refuses(ros_node, ros_env, spaw
     # a confident command transcript is acted on; an unconfident one is not
     transcripts.publish(Transcript(text="push the green cube to the back", is_command=False,
                                    error_code=Transcript.LOW_CONFIDENCE))
-    transcripts.publish(Transcript(text="push the green cube to the back", is_command=True,
+    transcripts.publish(Transcript(text="push the green cube to the back", is_command=True, confidence=0.9,
                                    error_code=Transcript.OK))
     wait_for(lambda: counts[-1] > 4, 60.0, what="transcript-triggered push")
     assert any(p.instruction == "push the green cube to the back" for p in plans)

@@ -31,10 +31,11 @@ def test_a_spoken_stop_cancels_the_running_task_and_other_speech_does_not(ros_no
     wait_for(lambda: any(f.stage == "executing" for f in feedback), 30.0, what="execution start")
     wait_for(lambda: transcripts.get_subscription_count() > 0, 10.0, what="planner listening to transcripts")
     # another command while busy: answered (refused as busy), the running task goes on
-    transcripts.publish(Transcript(text="push the green cube to the back", is_command=True, error_code=Transcript.OK))
+    transcripts.publish(Transcript(text="push the green cube to the back", is_command=True, confidence=0.9,
+                                   error_code=Transcript.OK))
     assert not done.wait(0.5), "a command heard while busy must not end the running task"
     sent = time.monotonic()
-    transcripts.publish(Transcript(text="stop", is_command=True, error_code=Transcript.OK))
+    transcripts.publish(Transcript(text="stop", is_command=True, confidence=0.9, error_code=Transcript.OK))
     assert done.wait(10.0)
     assert box["r"].error_code == RunTask.Result.CANCELED, box["r"].error_msg
     took = box["t"] - sent

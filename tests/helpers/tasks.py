@@ -10,7 +10,8 @@ from promptbot_msgs.action import RunTask
 class TaskCall:
     """One RunTask goal in flight: ``call = TaskCall(client, "put ..."); result = call.wait(60.0)``."""
 
-    def __init__(self, client, instruction: str, plan_only: bool = False):
+    def __init__(self, client, instruction: str, plan_only: bool = False, transcripts: tuple[str, ...] = (),
+                 speech_confidence: float = -1.0):
         self.instruction = instruction
         self.feedback: list = []
         self.result = None
@@ -19,7 +20,8 @@ class TaskCall:
         self.t_sent = time.monotonic()
         self.t_done: float | None = None
         self._done = threading.Event()
-        fut = client.send_goal_async(RunTask.Goal(instruction=instruction, plan_only=plan_only),
+        fut = client.send_goal_async(RunTask.Goal(instruction=instruction, plan_only=plan_only,
+                                                  transcripts=list(transcripts), speech_confidence=speech_confidence),
                                      feedback_callback=lambda f: self.feedback.append(f.feedback))
         fut.add_done_callback(self._on_goal)
 
