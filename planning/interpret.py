@@ -92,6 +92,12 @@ _SYNONYMS = [
     # "drop the purple one at the orange bowl": in it
     (r"\b(drop|put|pop|place|leave|set|stick) (the (?:\w+ )?(?:one|cube|block|lego|box|brick)) at "
      r"(?=the (?:\w+ )?(?:bowl|tray|tub|basket|dish)\b)", r"\1 \2 in "),
+    # "put the blue cube in a bowl, any bowl, just not the green one": any bowl but that one
+    (r"\bin (?:a|any) (bowl|tray|container)(?: , any \1)? , (?:just |but )?not (the \w+ one|the \w+ \1)\b",
+     r"in any \1 except \2"),
+    # "Other than the purple cube, everything goes in the green bowl": what goes where, said of the group
+    (r"(?:^|(?<=[,.;:] ))(everything|all the (?:cubes|blocks|things)|all of them) (?:goes|go|should go|can go) "
+     r"(in|into|on|onto|to)\b", r"put \1 \2"),
     # what a recogniser writes for short words: "inn the bowl", "on top off the yellow cube"
     (r"\binn\b", "in"), (r"\bon top off\b", "on top of"),
     # "..., and step on it", "chop chop": hurry, not a place
@@ -939,7 +945,9 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
             alts = [lab for lab in cands if (colour, lab) in present] if colour else \
                 [lab for lab in cands if lab in labels]
             if colour and sing in labels:
-                continue         # blocks are here, none of them red: "the red block" is a question, not the red cube
+                # blocks are here, none of them purple: "the purple block" is a question, not the purple cube (blind
+                # writers disagree: dev3 labels it a question, dev13 and dev14 the cube; a question is the safe side)
+                continue
             if len(alts) == 1:
                 out[k] = alts[0] + "s" if plural else alts[0]
             continue
@@ -2112,6 +2120,11 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     if not cands:
         same_label = [o for o in objects if o.label == m.label]
         seen = f" I can see {_listing(same_label, 'and')}." if same_label else f" There is no {m.label} at all."
+        # "the purple block" with blocks here but a purple cube: name the thing that may be meant in the question
+        kin = [o for o in objects if m.color is not None and o.color == m.color and o.label != m.label and
+               o.label in noun_labels(m.label)]
+        if len(kin) == 1:
+            seen += f" Do you mean the {_name(kin[0])}?"
         raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
     if m.superlative is not None and m.superlative.startswith("near"):
         if m.anchor is None or m.anchor.kind != "ref":

@@ -1514,3 +1514,16 @@ def test_corrections_with_asides_and_inside_a_tower_list(text, goal):
     want = parse_goal(goal)
     assert r.status == "ok" and set(want.literals) <= set(r.goal.literals), (text, r.message, str(r.goal))
     assert len(r.goal.literals) - len(want.literals) <= 1, str(r.goal)      # at most an on_table for the base
+
+
+def test_any_bowl_but_one_the_group_said_first_and_a_block_of_a_colour_only_a_cube_has():
+    scene = _three_cubes_two_bowls() + [bowl("blue", 0.70, 0.0)]
+    r = _plan("Put the red cube in a bowl, any bowl, just not the yellow one.", scene)
+    assert r.status == "ok" and r.goal.literals[0].args[0] == "red_cube" and \
+        r.goal.literals[0].args[1] in ("white_bowl", "blue_bowl"), (r.message, str(r.goal))
+    _assert_plans("Other than the red cube, everything goes in the white bowl.",
+                  "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)", scene)
+    # blocks here, none of them red, one red cube: a question that names the cube (never a silent swap)
+    brown = ObjectState("brown_block", "block", "brown", (0.35, 0.25, 0.02), (0.06, 0.03, 0.04))
+    r = _plan("put the green cube on the red block", _three_cubes_two_bowls() + [brown])
+    assert r.status != "ok" and "Do you mean the red cube?" in r.message, (r.status, r.message)
