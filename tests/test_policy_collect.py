@@ -33,6 +33,18 @@ def test_stored_frame_is_the_training_resize_and_the_cli_validates(capsys):
     assert small.shape == (64, 64, 3) and stored_frame(small, 64) is small
     # what the policy computes from the 96 px frame equals what it computes from the stored 64 px one
     np.testing.assert_array_equal(preprocess_image(rgb, 64), preprocess_image(small, 64))
-    for bad in (["--workers", "0"], ["--image-size", "128"]):
+    for bad in (["--workers", "0"], ["--image-size", "128"], ["--release-width", "0.2"], ["--release-width", "0"]):
         with pytest.raises(SystemExit):
             main(["--out", "unused", "--episodes", "1", *bad])
+
+
+@pytest.mark.slow  # one stack episode recorded (about 15 s)
+def test_the_release_width_reaches_the_recorded_stack_episode(tmp_path):
+    from promptbot.sim.env import GRIPPER_MAX_WIDTH_M
+
+    out = collect_skills(str(tmp_path / "rel"), 3, seed0=0, image_size=64, progress=False, mix=("stack",),
+                         release_width_m=GRIPPER_MAX_WIDTH_M)
+    assert out["episodes"] == 3
+    ep = load_episode(tmp_path / "rel", 0)
+    widths = np.round(ep["action"][:, 6], 4)
+    assert widths[-1] == pytest.approx(GRIPPER_MAX_WIDTH_M)      # the last frames: let go fully open

@@ -16,6 +16,9 @@ mix towards the skills that need more data. Same on-disk format as
 stores the frames at the model's input size (INTER_AREA from the 96 px render, exactly what
 training would compute from a 96 px dataset: 2.25x less to compress and store).
 ``promptbot bench collect --json`` measures seconds per episode, old path against new.
+``--release-width 0.08`` makes the expert let go fully open (the Nov-26 demonstrations; default:
+the pre-grasp width), e.g. ``--skills stack --release-width 0.08`` for the stack data of
+models/MODEL_CARD.md.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import json
 import sys
 
 from promptbot.sim.demos import EpisodeSpec, collect
+from promptbot.sim.env import GRIPPER_MAX_WIDTH_M
 from promptbot.sim.trials import make_trial
 
 from promptbot.planning.skills import SKILL_NAMES
@@ -64,7 +68,7 @@ def _world_skill_spec(_world: str, seed: int, mix: tuple[str, ...]) -> EpisodeSp
 def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96, progress: bool = True,
                    max_minutes: float = 0.0, noise_lin_m_s: float = 0.0,
                    mix: tuple[str, ...] = SKILL_NAMES, workers: int = 1, render_size: int = RENDER_SIZE,
-                   prelude=None) -> dict:
+                   prelude=None, release_width_m: float | None = None) -> dict:
     """Record skill episodes (``skill_episode_spec``) with the shared collection loop.
 
     Frames are rendered at ``render_size`` (96 px, what evaluation renders) and stored at ``image_size``.
@@ -72,7 +76,7 @@ def collect_skills(out: str, episodes: int, seed0: int = 0, image_size: int = 96
     return collect("tabletop", episodes, out, seed0, image_size, wrist=True, progress=progress,
                    spec_fn=functools.partial(_world_skill_spec, mix=mix), label="skills",
                    max_minutes=max_minutes, noise_lin_m_s=noise_lin_m_s, workers=workers,
-                   render_size=max(render_size, image_size), prelude=prelude)
+                   render_size=max(render_size, image_size), prelude=prelude, release_width_m=release_width_m)
 
 
 def add_collection_arguments(p: argparse.ArgumentParser, seed0: int, image_size: int) -> None:
@@ -105,10 +109,15 @@ def main(argv=None) -> int:
     add_collection_arguments(p, seed0=0, image_size=96)
     p.add_argument("--noise", type=float, default=0.0, metavar="M_S",
                    help="DART: std of the OU disturbance of executed linear velocity [m/s] (e.g. 0.03)")
+    p.add_argument("--release-width", type=float, default=None, metavar="M",
+                   help="gripper width when a place or stack lets go [m] (default: the pre-grasp width; 0.08 = fully "
+                        "open, as the Nov-26 expert did: models/MODEL_CARD.md)")
     a = p.parse_args(argv)
     mix = checked_mix(p, a)
+    if a.release_width is not None and not 0.0 < a.release_width <= GRIPPER_MAX_WIDTH_M:
+        p.error(f"--release-width must be in (0, {GRIPPER_MAX_WIDTH_M}] m")
     print(json.dumps(collect_skills(a.out, a.episodes, a.seed0, a.image_size, not a.quiet, a.max_minutes,
-                                    a.noise, mix, workers=a.workers)))
+                                    a.noise, mix, workers=a.workers, release_width_m=a.release_width)))
     return 0
 
 

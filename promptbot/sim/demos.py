@@ -133,7 +133,8 @@ def stored_frame(rgb: np.ndarray, image_size: int) -> np.ndarray:
 def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
                    on_frame: Callable[[int, np.ndarray], None] | None = None,
                    noise_lin_m_s: float = 0.0, render_size: int | None = None,
-                   prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None) -> tuple[dict, dict]:
+                   prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None,
+                   release_width_m: float | None = None) -> tuple[dict, dict]:
     """Run ``spec`` with the expert and return (arrays, metadata).
 
     ``prelude(env, spec)``, when given, acts after the setup plan and before the expert starts (DAgger:
@@ -143,6 +144,8 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     ``noise_lin_m_s`` > 0 disturbs the executed twists (``ActionNoise``, DART) while the
     recorded actions stay the expert's clean corrections. Frames are rendered at
     ``render_size`` (default ``image_size``) and stored at ``image_size`` (``stored_frame``).
+    ``release_width_m``: the expert's gripper width when a place or stack lets go (None: its default,
+    the pre-grasp width; ``Expert``).
     """
     render_size = int(render_size or image_size)
     env.reset(spec.world, spec.seed)
@@ -177,7 +180,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     noise = None
     if noise_lin_m_s > 0:
         noise = ActionNoise(lin_std_m_s=noise_lin_m_s, ang_std_rad_s=3.0 * noise_lin_m_s, seed=spec.seed)
-    expert = Expert(env, observer=observe, noise=noise)
+    expert = Expert(env, observer=observe, noise=noise, release_width_m=release_width_m)
     step_ok = []
     for i, (skill, args) in enumerate(spec.plan):
         current[0] = i
@@ -204,6 +207,8 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
     meta = {"world": spec.world, "seed": spec.seed, "family": spec.family, "instruction": spec.instruction,
             "goal": spec.goal, "plan": [[s, list(a)] for s, a in spec.plan], "success": success,
             "n_steps": int(len(actions)), "noise_lin_m_s": float(noise_lin_m_s), "render_size": render_size}
+    if release_width_m is not None:
+        meta["release_width_m"] = float(release_width_m)
     if prelude_info is not None:
         meta["prelude"] = prelude_info
     return arrays, meta
@@ -270,14 +275,15 @@ LLVMPIPE_THREADS_PER_WORKER = "1"   # Mesa's CPU rasteriser threads in each para
 
 
 def _init_recorder(world: str, seed0: int, root: str, spec_fn, image_size: int, render_size: int | None,
-                   wrist: bool, noise_lin_m_s: float, prelude=None, parallel: bool = False) -> None:
+                   wrist: bool, noise_lin_m_s: float, prelude=None, parallel: bool = False,
+                   release_width_m: float | None = None) -> None:
     import atexit
 
     if parallel:     # before the EGL context exists; a value the user set wins
         os.environ.setdefault("LP_NUM_THREADS", LLVMPIPE_THREADS_PER_WORKER)
     _RECORDER.update(env=SimEnv(load_world(world), seed0, SimConfig.from_env()), world=world, root=root,
                      spec_fn=spec_fn, image_size=image_size, render_size=render_size, wrist=wrist,
-                     noise_lin_m_s=noise_lin_m_s, prelude=prelude)
+                     noise_lin_m_s=noise_lin_m_s, prelude=prelude, release_width_m=release_width_m)
     atexit.register(_RECORDER["env"].close)
 
 
@@ -289,7 +295,7 @@ def _record_job(job: tuple[int, int]) -> tuple[int, int, str | None, dict | None
     try:
         arrays, meta = record_episode(r["env"], es, image_size=r["image_size"], wrist=r["wrist"],
                                       noise_lin_m_s=r["noise_lin_m_s"], render_size=r["render_size"],
-                                      prelude=r["prelude"])
+                                      prelude=r["prelude"], release_width_m=r["release_width_m"])
     except SkillError as exc:
         return i, seed, None, {"error": str(exc)}
     return i, seed, write_episode_file(r["root"], i, arrays), meta
@@ -299,7 +305,8 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
             wrist: bool = True, progress: bool = True,
             spec_fn: Callable[[str, int], EpisodeSpec] | None = None, label: str | None = None,
             max_minutes: float = 0.0, noise_lin_m_s: float = 0.0, workers: int = 1,
-            render_size: int | None = None, prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None) -> dict:
+            render_size: int | None = None, prelude: Callable[[SimEnv, EpisodeSpec], dict] | None = None,
+            release_width_m: float | None = None) -> dict:
     """Record ``episodes`` episodes of ``world`` into ``out`` (resumable). Returns a summary dict.
 
     ``spec_fn(world, seed)`` chooses each episode (default: ``episode_spec``, library tasks; with
@@ -307,7 +314,8 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
     ``label`` names the dataset (default: the world); ``max_minutes`` stops starting new
     episodes after that wall time; ``render_size`` renders at that size and stores at
     ``image_size`` (``stored_frame``); ``prelude`` (picklable with ``workers`` > 1) acts before the
-    expert in every episode (``record_episode``). The renderer can be forced with PROMPTBOT_SIM_RENDERER.
+    expert in every episode (``record_episode``); ``release_width_m`` sets how wide the expert lets go
+    (``Expert``; None: its default). The renderer can be forced with PROMPTBOT_SIM_RENDERER.
     """
     if workers < 1:
         raise ValueError("workers must be >= 1")
@@ -342,7 +350,7 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
 
     try:
         if workers == 1:
-            _init_recorder(*init)
+            _init_recorder(*init, False, release_width_m)
             try:
                 for job in todo:
                     if not time_left():
@@ -355,7 +363,7 @@ def collect(world: str, episodes: int, out: str | os.PathLike, seed0: int = 0, i
             from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_recorder,
-                                     initargs=(*init, True)) as pool:
+                                     initargs=(*init, True, release_width_m)) as pool:
                 pending: set = set()
                 jobs = iter(todo)
                 while True:
