@@ -98,6 +98,11 @@ _SYNONYMS = [
     # "Other than the purple cube, everything goes in the green bowl": what goes where, said of the group
     (r"(?:^|(?<=[,.;:] ))(everything|all the (?:cubes|blocks|things)|all of them) (?:goes|go|should go|can go) "
      r"(in|into|on|onto|to)\b", r"put \1 \2"),
+    # "stack all but the green one, cyan at the bottom", "stack all of them except ...": every movable thing but that
+    (r"\b(stack|pile)(?: up)? (?:all|all of them|them all|'em all|every one of them)(?: up)? (?=(?:except|but|apart from"
+     r"|other than|bar|besides)\b)", r"\1 everything "),
+    # "stack every cube except the purple one on top of each other": a tower is what stacking makes
+    (r"\b((?:stack|pile)(?: up)? (?:.+?)) (?:on top of each other|on top of one another|one on top of the other)\b", r"\1"),
     # what a recogniser writes for short words: "inn the bowl", "on top off the yellow cube"
     (r"\binn\b", "in"), (r"\bon top off\b", "on top of"),
     # "..., and step on it", "chop chop": hurry, not a place
@@ -1065,6 +1070,14 @@ def _apply_corrections(text: str) -> str:
             text = re.sub(r"\bit\b", subj.group(0), after, count=1) if subj is not None else after
             continue
         after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
+        # "the orange and purple cubes in the yellow bowl, actually no, just the orange one": the pair narrowed
+        only = re.match(rf"^(?:just|only) (?:the )?({'|'.join(COLORS)})(?: one| cube| block| lego| mug)?\b", after)
+        pair = re.search(rf"\bthe ({'|'.join(COLORS)}) (cube|block|lego|mug|one) and (?:the )?({'|'.join(COLORS)}) \2\b",
+                         before)       # the pair as resolve_words has spelt it out ("the orange cube and the purple cube")
+        if only and pair and only.group(1) in (pair.group(1), pair.group(3)):
+            text = (before[:pair.start()] + f"the {only.group(1)} {pair.group(2)}" + before[pair.end():] + " " +
+                    after[only.end():]).strip()
+            continue
         # "wait, not the cube, the orange block": what is taken back, then what is meant
         back = re.match(r"^not (?:the |a )?(?:\w+ )?(\w+) ?, (?=(?:the |a )?\w)", after)
         if back is not None:
