@@ -19,6 +19,7 @@ Pipeline (all deterministic; the LLM never produces the goal text itself):
 from __future__ import annotations
 
 import copy
+import difflib
 import itertools
 import math
 import re
@@ -41,7 +42,8 @@ _NAMED_BEFORE_REF = (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:menti
 # a group named in a request: a contrast after it is an exclusion, not a rejected alternative
 _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|legos|mugs|them|those|these|rest|others|"
                            r"ones|and)\b")
-_NAMES_THING = re.compile(rf"\b(?:{'|'.join(COLORS)}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
+_COLOUR_WORDS = "|".join(COLORS)       # a regex alternation of the colour words
+_NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # "red cube holds position", "the mug keeps its place", "orange stays on the board": it stays where it is
@@ -73,12 +75,12 @@ _SYNONYMS = [
     # beside it too" is in the same bowl)
     (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
     # "put purple in purple red in red and orange in orange": pairs run together without a pause
-    (rf"\b(in|into|on|onto) ({'|'.join(COLORS)}) (?=(?:{'|'.join(COLORS)}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
+    (rf"\b(in|into|on|onto) ({_COLOUR_WORDS}) (?=(?:{_COLOUR_WORDS}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
     # a tower told step by step: "yellow down first, red on the yellow, cyan to finish" / "..., cyan on top": the
     # last one goes on the one placed just before it, not on the one named last
-    (rf"\b(?:the )?({'|'.join(COLORS)}) down first (?=[,.;] )", r"the \1 at the bottom "),
-    (rf"\b(?:the )?({'|'.join(COLORS)})((?: cube| block| one)?) (on|onto|on top of) (?:the )?({'|'.join(COLORS)})"
-     rf"((?: cube| block| one)?) ([,.;]) (?:then )?(?:the )?({'|'.join(COLORS)})((?: cube| block| one)?) "
+    (rf"\b(?:the )?({_COLOUR_WORDS}) down first (?=[,.;] )", r"the \1 at the bottom "),
+    (rf"\b(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) (on|onto|on top of) (?:the )?({_COLOUR_WORDS})"
+     rf"((?: cube| block| one)?) ([,.;]) (?:then )?(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) "
      r"(?:last on top|on top|to finish|last|at the top)\b",
      r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
     # "put all of them in the green bowl except the blue one" said first: "them" has nothing before it; all of the things
@@ -116,9 +118,9 @@ _SYNONYMS = [
     (r"\b(?:make sure |ensure )?(the (?:\w+ ){0,2}?\w+) (?:stays|keeps|is kept|remains) out of ",
      r"don't put \1 in "),
     # "blue to blue, purple to purple": colour pairs said with "to"
-    (rf"(?:^|(?<=[,.;:] ))({'|'.join(COLORS)}) to ({'|'.join(COLORS)})(?= [,.;]|$)", r"\1 in \2"),
+    (rf"(?:^|(?<=[,.;:] ))({_COLOUR_WORDS}) to ({_COLOUR_WORDS})(?= [,.;]|$)", r"\1 in \2"),
     # "yellow as the foundation", "orange as the base": the bottom of the tower
-    (rf"\b({'|'.join(COLORS)})((?: cube| block| one)?) as (?:the |a )?(?:foundation|base|bottom)\b", r"\1\2 at the bottom"),
+    (rf"\b({_COLOUR_WORDS})((?: cube| block| one)?) as (?:the |a )?(?:foundation|base|bottom)\b", r"\1\2 at the bottom"),
     # "at the end the blue one and the yellow one should be side by side": next to each other
     (r"\b(?:at the end |in the end |when you're done |when you are done )?(?:,? )?(the (?:\w+ ){0,2}?\w+) and "
      r"(the (?:\w+ ){0,2}?\w+) (?:should|must|need to|have to) (?:be|end up|sit) (?:side by side|next to each other|"
@@ -619,7 +621,6 @@ _FOREIGN_WORDS = {
     **dict.fromkeys("y et und".split(), "and"), "o": "or", "del": "of the", "al": "to the",
     **dict.fromkeys("bitte danke porfa gracias merci".split(), ""),
 }
-_COLOUR_WORDS = "|".join(COLORS)
 
 
 def _translate(t: str) -> str:
@@ -836,7 +837,7 @@ def normalise(text: str) -> str:
     # about each of them; the list itself asks for nothing
     topic = re.match(r"^(?P<intro>[^:.;]+?) : (?P<rest>.+)$", t)
     if topic and not re.search(rf"\b(?:{'|'.join(_IMPERATIVES)}|goes|go|should|must|need)\b", topic.group("intro")):
-        colours = set(re.findall(rf"\b(?:{'|'.join(COLORS)})\b", topic.group("intro")))
+        colours = set(re.findall(rf"\b(?:{_COLOUR_WORDS})\b", topic.group("intro")))
         if len(colours) >= 2 and " and " in topic.group("intro") and \
                 all(re.search(rf"\b{c}\b", topic.group("rest")) for c in colours):
             t = topic.group("rest")
@@ -988,7 +989,7 @@ def _expand_coordination(text: str) -> str:
     return pat.sub(expand, text)
 
 
-_COLOUR_NP = rf"(?:the )?(?:{'|'.join(COLORS)})(?: (?:{'|'.join(LABELS)}|one))?"
+_COLOUR_NP = rf"(?:the )?(?:{_COLOUR_WORDS})(?: (?:{'|'.join(LABELS)}|one))?"
 _CHAIN_RE = re.compile(rf"\b({_COLOUR_NP}) (on top of|on|onto) ({_COLOUR_NP}) (?:on top of|on|onto) ({_COLOUR_NP})\b")
 
 
@@ -1050,7 +1051,7 @@ def _apply_corrections(text: str) -> str:
         # "... in the purple bowl . wait , no . in the blue bowl .": a correction may follow a full stop
         before, after = text[:m.start()].rstrip(" ,-.;"), text[m.end():].strip(" ,-.;")
         mentions = list(_mention_re().finditer(before))
-        if not mentions and not re.search(rf"\b(?:{'|'.join(COLORS)})$", before):
+        if not mentions and not re.search(rf"\b(?:{_COLOUR_WORDS})$", before):
             # nothing named before it ("sorry to bother you, ..."): not a correction (a bare colour just before it is
             # named: "..., then green - sorry, I mean blue - then ...")
             text = before + " " + after
@@ -1071,8 +1072,8 @@ def _apply_corrections(text: str) -> str:
             continue
         after = re.sub(r"^(make (that|it)|i meant?|rather|instead)( ,)? ", "", after)
         # "the orange and purple cubes in the yellow bowl, actually no, just the orange one": the pair narrowed
-        only = re.match(rf"^(?:just|only) (?:the )?({'|'.join(COLORS)})(?: one| cube| block| lego| mug)?\b", after)
-        pair = re.search(rf"\bthe ({'|'.join(COLORS)}) (cube|block|lego|mug|one) and (?:the )?({'|'.join(COLORS)}) \2\b",
+        only = re.match(rf"^(?:just|only) (?:the )?({_COLOUR_WORDS})(?: one| cube| block| lego| mug)?\b", after)
+        pair = re.search(rf"\bthe ({_COLOUR_WORDS}) (cube|block|lego|mug|one) and (?:the )?({_COLOUR_WORDS}) \2\b",
                          before)       # the pair as resolve_words has spelt it out ("the orange cube and the purple cube")
         if only and pair and only.group(1) in (pair.group(1), pair.group(3)):
             text = (before[:pair.start()] + f"the {only.group(1)} {pair.group(2)}" + before[pair.end():] + " " +
@@ -1113,11 +1114,11 @@ def _apply_corrections(text: str) -> str:
                       default=-1)
             text = (before[:idx] + after) if idx >= 0 else before + " " + after
             continue
-        cm = re.match(rf"^({'|'.join(COLORS)})(?: ,)? ", after + " ")
-        prev_colour = list(re.finditer(rf"\b({'|'.join(COLORS)})\b", before))
+        cm = re.match(rf"^({_COLOUR_WORDS})(?: ,)? ", after + " ")
+        prev_colour = list(re.finditer(rf"\b({_COLOUR_WORDS})\b", before))
         bare_after = re.sub(r"^the ", "", after)
         if prev_colour and prev_colour[-1].end() == len(before) and \
-                re.match(rf"({'|'.join(COLORS)}) ", bare_after) and _mention_re().match(after):
+                re.match(rf"({_COLOUR_WORDS}) ", bare_after) and _mention_re().match(after):
             text = before[:prev_colour[-1].start()] + bare_after       # "in the green, er, blue bowl"
             continue
         if cm and prev_colour and not _mention_re().match(after):
@@ -1129,7 +1130,7 @@ def _apply_corrections(text: str) -> str:
         if am is None:
             text = before + " " + after
             continue
-        if before.split()[-1] in ("the", "a", "an") and before.split()[-2:-1] and before.split()[-2] in _REL_WORDS:
+        if re.search(rf"\b(?:{'|'.join(_REL_WORDS)}) (?:the|a|an)$", before):
             # "in the blue- sorry, the white bowl": the word cut off is said again
             text = before.rsplit(" ", 1)[0] + " " + after
             continue
@@ -1243,7 +1244,7 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
             (_label_word(w) for w in reversed(text[:m.start()].split())
              if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)
              and (into or not subject or _label_word(w) not in CONTAINER_LABELS)), None)
-        named = {(c, lab) for c, lab in re.findall(rf"\b({'|'.join(COLORS)}) (\w+)", text)}
+        named = {(c, lab) for c, lab in re.findall(rf"\b({_COLOUR_WORDS}) (\w+)", text)}
         rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
         if len(rest) == 1:      # "the other bowl": the one bowl not named
             text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
@@ -1252,7 +1253,7 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
             raise GroundingError(_Status.AMBIGUOUS, f"Which other {label} do you mean: {_listing(rest)}?")
     # "the bowl that isn't blue", "the bowl that's not green": the one of that kind in another colour, when one
     for m in list(re.finditer(rf"\bthe (bowl|tray|cube|block|lego|mug) (?:that|which)(?: is not| isn't| isnt|'s not|s not"
-                              rf"| is n't) ({'|'.join(COLORS)})(?: (?:one|bowl|tray|cube|block|lego|mug))?\b", text))[::-1]:
+                              rf"| is n't) ({_COLOUR_WORDS})(?: (?:one|bowl|tray|cube|block|lego|mug))?\b", text))[::-1]:
         rest = [o for o in objects if o.label == m.group(1) and o.color != m.group(2)]
         if len(rest) == 1:
             text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
@@ -1264,7 +1265,7 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     return re.sub(r"\bdo the same (with|for|to) ", "", text)
 
 
-_THING_AT_SIDE_RE = re.compile(rf"^((?:the )?(?:{'|'.join(COLORS)}) (\w+)) (?:on|to|at) the "
+_THING_AT_SIDE_RE = re.compile(rf"^((?:the )?(?:{_COLOUR_WORDS}) (\w+)) (?:on|to|at) the "
                                r"(left|right|front|back|middle|centre|center)(?: side)?(?: of the table)?$")
 
 
@@ -1560,7 +1561,7 @@ def _other_after_correction(text: str, objects: Sequence[ObjectState]) -> str:
     m = re.search(r"\b(?:no|actually|sorry|i mean|wait|rather)(?: ,| \.)? (the other (bowl|tray|cube|block|lego|mug))\b", text)
     if m is None:
         return text
-    named = set(re.findall(rf"\b({'|'.join(COLORS)}) {m.group(2)}\b", text[:m.start()]))
+    named = set(re.findall(rf"\b({_COLOUR_WORDS}) {m.group(2)}\b", text[:m.start()]))
     rest = [o for o in objects if o.label == m.group(2) and o.color not in named]
     if len(rest) != 1:
         return text
@@ -1709,7 +1710,7 @@ def _tokens(text: str) -> list:
             k = i + 1 + num + (1 if lab else 0)
             place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|nearest (?:to )?(?:me|you))\b",
                              " ".join(w[k:k + 5]))
-            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{'|'.join(COLORS)})\b(?! (?:\w+ )?on top\b)",
+            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{_COLOUR_WORDS})\b(?! (?:\w+ )?on top\b)",
                                                           " ".join(w[k + len(place.group(0).split()):][:6]))
             if num and place is not None and not named_after:
                 side = place.group(1) or "front"
@@ -2452,7 +2453,7 @@ _TOWER_WORDS = (r"\b((?<!\bno )(?<!\bnot a )(?<!\bwithout a )(?<!\bno need for a
                 r"|(at|on) the (bottom|base))\b")
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
 # cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
-_BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({'|'.join(COLORS)})\b"
+_BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({_COLOUR_WORDS})\b"
 
 
 PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
@@ -2677,8 +2678,6 @@ def _repairs_only(best: str, other: str) -> bool:
     changes a word the request could mean as heard ("the orange one" -> "the green one", "on" -> "in", "one" ->
     "word") is another request, not a repair: the question about the best hearing stands (spoken dev cache: these
     were most of the confident wrong plans made from a transcript that was heard right)."""
-    import difflib
-
     a, b = re.findall(r"[a-z']+", best.lower()), re.findall(r"[a-z']+", other.lower())
     known = COMMAND_WORDS | set(COLORS) | KEEP | set(NOUN_LABELS) | set(NOUN_PLURALS) | set(LABELS) | _GLUE
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
@@ -2911,7 +2910,7 @@ def _another(text: str, objects: Sequence[ObjectState]) -> str:
     if not labels:
         return text
     nouns = '|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS), key=len, reverse=True))
-    named = {c for c, n in re.findall(rf"\b({'|'.join(COLORS)}) ({nouns}|one)\b", text)
+    named = {c for c, n in re.findall(rf"\b({_COLOUR_WORDS}) ({nouns}|one)\b", text)
              if n == "one" or not set(noun_labels(n)) <= set(CONTAINER_LABELS)}      # things named, not bowls
     left = [o for o in objects if not o.is_container and o.label in labels and o.color not in named]
     if len(left) == 1:
@@ -3144,8 +3143,8 @@ def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[
 
 
 _MIDDLE_RE = re.compile(
-    rf"\bthe (?:(?P<c1>{'|'.join(COLORS)}) )?(?:middle|center|centre) (?P<k1>cube|block|lego|mug|bowl|tray)\b"
-    rf"|\b(?P<prep>in|into|inside|on|onto|on top of|next to|beside|near) the (?:(?P<c2>{'|'.join(COLORS)}) )?"
+    rf"\bthe (?:(?P<c1>{_COLOUR_WORDS}) )?(?:middle|center|centre) (?P<k1>cube|block|lego|mug|bowl|tray)\b"
+    rf"|\b(?P<prep>in|into|inside|on|onto|on top of|next to|beside|near) the (?:(?P<c2>{_COLOUR_WORDS}) )?"
     r"(?P<k2>cube|block|lego|mug|bowl|tray|one) (?:in|at) the (?:center|centre|middle)(?: one)?"
     r"(?: of the (?:table|workspace))?\b(?! of\b)")
 
