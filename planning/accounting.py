@@ -51,6 +51,13 @@ _CORRECT = (r"no,? sorry|no,? wait|wait,? no|no,? actually|wait|sorry|i mean|i m
             r"|undo that|undo it"
             r"|make that|er|erm|uh|um"
             r"|no(?= ,| \.)|other way (a)?round")
+# "... in the pink bowl. hmm, use the yellow cube instead", "leave that, do the yellow one instead": a new object (or
+# container) said in place of the one before it; read as a self-correction ("sorry, the yellow cube")
+SWAP_VERBS = (r"(?:just )?(?:do|use|take|try|grab|pick|move|go with|get|choose|make it|swap (?:that|it) for"
+              r"|switch (?:that|it) for|change (?:that|it) to)")
+INSTEAD_SWAP_RE = re.compile(
+    r"(?:^|(?<=[.;,] ))(?:(?:hmm+|oh|ok|okay|well|so|no)(?: ,)? )*(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?"
+    rf"(?: alone)?(?: ,)? (?:and )?)?{SWAP_VERBS} (the (?:\w+ ){{0,2}}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b")
 _REST = (r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others|the other(?! (?:one|bowl|tray|cube|block|lego"
          r"|mug|thing)\b)|other \w+s|anything else|everything else)")
 _SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
@@ -175,7 +182,7 @@ def _names(ids: set[str], by_id: dict[str, ObjectState]) -> str:
 
 def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> list[Unaccounted]:
     """Phrases of ``instruction`` that ``goal`` does not account for ([] when it accounts for all)."""
-    t = _norm(instruction)
+    t = INSTEAD_SWAP_RE.sub(lambda m: " sorry , " + m.group(1), _norm(instruction))
     by_id = {o.id: o for o in objects}
     pos_lits = [l for l in goal.literals if not l.negated and l.pred in PLACEMENTS]
     guarded = {l.args[0] for l in goal.literals if l.pred == "unmoved"} | \

@@ -31,7 +31,7 @@ from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.planning.accounting import BESIDE_TELLS_WHICH, NARRATION
+from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
@@ -89,6 +89,9 @@ _SYNONYMS = [
     (r"\b(sorry|no|thanks|cheers|oops) (?:mate|babe|love|dear|darling|hun|honey|pal|buddy|sweetheart|pet)\b", r"\1"),
     (r"\b(?:oh ,? )?(?:oops ,? )?silly me\b", "sorry"), (r"(?<=sorry) ,? wrong (?:stop|one|bowl|place)\b", ""),
     (r"\bor (?=actually\b)", ""), (r"^be a dear (?:and )?", ""),
+    # "don't bother with the green cube, put the yellow one in ...": the green cube is left where it is
+    (r"\b(?:do not|don'?t|dont) (?:bother|worry) (?:with|about) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))\b",
+     r"leave \1 alone"),
     # "..., actually no, I want it in the blue bowl": the place said again as a wish
     (r"\bi (?:want|need|'d like|would like) (it|them) (in|into|on|onto|next to|on top of) ", r"put \1 \2 "),
     # "drop the purple one at the orange bowl": in it
@@ -251,6 +254,11 @@ _SYNONYMS = [
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # "the far cube", "the furthest bowl", "the most distant one", "the nearest cube": a superlative said before
+    # the noun, with no anchor (the one with "to/from" after it is the rule above)
+    (r"\bthe (?:far|furthest|farthest|most distant|most faraway|remotest) (cube|block|lego|mug|bowl|one)\b"
+     r"(?! (?:to|from)\b)", r"the \1 furthest away"),
+    (r"\bthe (?:near|nearest|closest) (cube|block|lego|mug|bowl|one)\b(?! (?:to|from)\b)", r"the \1 closest to you"),
     # ordinals along a side: "the first / second / last cube from (or on) the left", "the middle cube"
     (r"\b(?:the )?(?:first|1st) (cube|block|lego|one) (?:from|on) the (left|right)\b", r"the \2most \1"),
     (r"\b(?:the )?(?:last) (cube|block|lego|one) on the (left|right)\b", r"the \2most \1"),
@@ -784,6 +792,15 @@ def _retracted(t: str) -> str:
         return t
     before, after = t[:marks[-1].start()], t[marks[-1].end():]
     after = _UNWANTED_RE.sub("", after).strip()
+    # "... in the pink bowl. actually leave that, do the yellow one instead", "on second thought leave the green one
+    # and put the yellow one in there instead": not taken back, only its object swapped (a self-correction)
+    swap = re.match(r"(?:(?:leave|forget|skip|drop) (?:that|it|this|the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug))"
+                    rf"(?: alone| where it is)?(?: ,)? (?:and )?)?(?:{SWAP_VERBS}|put|place|set) (the (?:\w+ ){{0,2}}?(?:one|cube"
+                    r"|block|lego|mug))(?: (?:in|into|on) (?:there|it)| there)? instead\b", after)
+    if swap:
+        kept = re.match(r"(?:leave|forget|skip|drop) (the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug))", after)
+        keep = f" , and leave {kept.group(1)} where it is" if kept else ""      # "leave the green one": it stays
+        return f"{before.rstrip(' ,.;:')} , sorry , {swap.group(1)}{after[swap.end():]}{keep}"
     if not re.match(r"(?:just |then |please )*(?:leave|put|move|keep|let'?s|place|set|stick|pop|take)\b", after):
         return t
     named = re.findall(r"\bthe (?:" + "|".join(COLORS) + r") (?:cube|block|lego|mug)\b", before)
@@ -1029,7 +1046,7 @@ def _whole_request(text: str) -> bool:
     return m is not None and (m.group(1) in (None, "one") or bool(_label_word(m.group(1))))
 
 
-def _apply_corrections(text: str) -> str:
+def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
     """Self-corrections: "the red, no, the green one" -> "the green one"; "in the white bowl - wait,
     no, in the red bowl" -> "in the red bowl"; "put A on B, wait, other way around" -> B on A."""
     # "X in the bowl, er, the purple lego I mean": the mention said before "I mean" replaces the last
@@ -1044,6 +1061,9 @@ def _apply_corrections(text: str) -> str:
         if olds:
             o = olds[-1]
             text = before[:o.start()] + new + before[o.end():] + text[tail.end():]
+    # "... in the pink bowl. hmm, use the yellow cube instead", "leave that, do the yellow one instead": the new
+    # object (or container) is said in place of the one before it, as a correction
+    text = INSTEAD_SWAP_RE.sub(lambda m: " sorry , " + m.group(1), text)
     for _ in range(3):
         m = _CORRECTION_RE.search(text)
         if m is None:
@@ -1125,6 +1145,10 @@ def _apply_corrections(text: str) -> str:
             pc = prev_colour[-1]     # "the red, I mean green, cube": the colour is replaced
             text = before[:pc.start()] + cm.group(1) + before[pc.end():] + " " + after[cm.end():]
             continue
+        # "actually, make it the yellow one", "no, go with the yellow one", "actually swap that for the yellow one"
+        after = re.sub(rf"^(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?(?: ,)? (?:and )?)?{SWAP_VERBS} (?=the )",
+                       "", after)
+        after = re.sub(r"^((?:the )?(?:\w+ ){0,2}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b", r"\1", after)
         # "in the red bowl, no wait, its own bowl" (the matching bowl): a container named by its match
         am = _mention_re().match(after) or re.match(r"the matching (?:bowl|tray|dish|container)\b", after)
         if am is None:
@@ -1141,6 +1165,16 @@ def _apply_corrections(text: str) -> str:
         if m.group(1) in _FILLERS and (not same or before.split()[-1] in ("the", "a", "an") + _REL_WORDS):
             text = before + " " + after          # "in the, uh, white bowl": a hesitation, not a correction
             continue
+        def kind(words: str) -> bool | None:
+            """Whether a mention names a container; "the yellow one": as the scene's yellow objects are (None: both)."""
+            if any(_label_word(w) for w in words.split()):
+                return _names_container(words)
+            kinds = {o.is_container for o in objects if o.color in words.split()}
+            return next(iter(kinds)) if len(kinds) == 1 else None
+
+        box = kind(am.group(0)) if lab is None else None
+        if box is not None:     # "the yellow one": replaces the last thing (or container) named, as the scene has it
+            same = [mm for mm in mentions if kind(mm.group(0)) == box]
         if not same and lab:      # "put the red lego in the bowl, no sorry, the red cube": a thing replaces a thing, not a bowl
             same = [mm for mm in mentions if any(_label_word(w) for w in mm.group(0).split()) and
                     _names_container(mm.group(0)) == _names_container(am.group(0))]
@@ -1578,7 +1612,7 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl
     text = re.sub(r"\b(bowl|tray)s? that match(es)? (it|them)\b", r"matching \1", text)
     text = _other_after_correction(text, objects)
-    text = _apply_corrections(text)
+    text = _apply_corrections(text, objects)
     text = _unchain(_front_topic(text))
     text = " ".join(_resolve_ones(text.split(), objects))
     text = _resolve_same(text, objects)
@@ -1608,6 +1642,13 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     if w[j:j + 1] and w[j] in ("sitting", "standing", "lying", "over"):     # "the cube sitting beside ...",
         j += 1                                                               # "the cube over on the left"
     rest = " ".join(w[j:j + 12])
+    # "the cube on the right that's closest to me": a half of the table, then the one most that way within it
+    m = re.match(r"(?:on|at|in|over on) the (left|right|back|front)(?: side| half)?(?: of the table)?,?(?= (?:that's |thats "
+                 r"|that is |which is |the one )?(?:nearest|closest|furthest|farthest|nearer|closer|most)\b)", rest)
+    if m:
+        inner, anchor, k2 = _place_modifier(w, j + len(m.group(0).split()), label, after_prep)
+        if inner is not None and not inner.startswith(("at:", "within:")):
+            return f"within:{m.group(1)}>{inner}", anchor, k2
     # "the cube furthest back", "furthest to your right", "most to the left": a side, not "furthest from you"
     m = re.match(rf"(?:the )?(?:furthest|farthest|further|farther|most) (?:over )?(?:to (?:the |your )?)?"
                  rf"(left|right|back|front|forward)"
@@ -2140,6 +2181,20 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         if len(kin) == 1:
             seen += f" Do you mean the {_name(kin[0])}?"
         raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} here.{seen}")
+    if m.superlative is not None and m.superlative.startswith("within:"):
+        strict, loose, inner = _within_half(m, cands, what)
+        sub, ids = replace(m, superlative=inner), {o.id for o in cands}
+        others = [o for o in objects if o.id not in ids]
+        pick = _ground_ref(sub, others + strict)
+        if len(loose) > len(strict):        # one about on the centre line: ask only if it would change the answer
+            try:
+                alt = _ground_ref(sub, others + loose).id
+            except GroundingError:
+                alt = None
+            if alt != pick.id:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(loose)}? The "
+                                     f"{_name(next(o for o in loose if o not in strict))} is about in the middle.")
+        return pick
     if m.superlative is not None and m.superlative.startswith("near"):
         if m.anchor is None or m.anchor.kind != "ref":
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
@@ -2213,6 +2268,26 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
     if len(cands) > 1:
         raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
     return cands[0]
+
+
+HALF_MARGIN_M = 0.02     # [m] "the cube on the right that's ...": this far past the table's centre line counts as in
+
+
+def _within_half(m: Mention, cands: list[ObjectState], what: str) -> tuple[list[ObjectState], list[ObjectState], str]:
+    """"the cube on the right that's closest to me": the candidates in that half of the workspace (past its centre
+    line by more than ``HALF_MARGIN_M``; then also those about on the line), and the superlative to rank them by."""
+    side, _, inner = m.superlative.removeprefix("within:").partition(">")
+    axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}[side]
+    mid = WORKSPACE.center[axis]
+    strict = [o for o in cands if sign * (o.position[axis] - mid) > HALF_MARGIN_M]
+    loose = [o for o in cands if sign * (o.position[axis] - mid) >= -HALF_MARGIN_M]
+    if not loose:
+        raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} on the {side}; I can see "
+                             f"{_listing(cands, 'and')}.")
+    if not strict:
+        raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}? None is clearly "
+                             f"on the {side}.")
+    return strict, loose, inner
 
 
 def _excluded(m: Mention, objects: list[ObjectState]) -> set[str]:

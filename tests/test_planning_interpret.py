@@ -1550,3 +1550,53 @@ def test_stacking_all_but_one_and_a_pair_narrowed_by_a_correction(text, goal):
             assert want.literals[0] in r.goal.literals, str(r.goal)
     else:
         assert r.goal == want, str(r.goal)
+
+
+def _spread_cubes() -> list[ObjectState]:
+    """Three cubes with clear gaps along both table axes (front to back: red, green, blue) and two bowls."""
+    return [cube("red", 0.35, 0.20), cube("green", 0.50, -0.10), cube("blue", 0.65, -0.25),
+            bowl("yellow", 0.60, 0.20), bowl("white", 0.45, 0.30)]
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a superlative said before the noun, with no anchor: from the robot's side of the table
+    ("put the far cube in the yellow bowl", "in(blue_cube, yellow_bowl)"),
+    ("the furthest cube goes in the white bowl", "in(blue_cube, white_bowl)"),
+    ("put the most distant cube in the yellow bowl", "in(blue_cube, yellow_bowl)"),
+    ("put the nearest cube in the white bowl", "in(red_cube, white_bowl)"),
+    # a half of the table, then the one most that way within it (the nearest cube overall is the red one, on the left)
+    ("put the cube on the right that's closest to me in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    ("put the cube on the right side that is furthest back in the white bowl", "in(blue_cube, white_bowl)"),
+    ("put the cube on the left that's nearest to you in the yellow bowl", "in(red_cube, yellow_bowl)"),
+])
+def test_superlatives_before_the_noun_and_within_a_half_of_the_table(text, goal):
+    r = interpret(text, _spread_cubes())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+def test_a_half_of_the_table_with_nothing_clearly_in_it_is_a_question():
+    scene = [cube("red", 0.35, 0.20), cube("green", 0.50, 0.01), bowl("yellow", 0.60, 0.20)]
+    r = interpret("put the cube on the right that's closest to me in the yellow bowl", scene)
+    assert r.status == "ambiguous", (r.status, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    # "instead": the object (or the bowl) said again in place of the one before it, not a second placement
+    ("put the red cube in the yellow bowl. hmm, use the green cube instead", "in(green_cube, yellow_bowl)"),
+    ("put the red cube in the yellow bowl. actually, do the blue one instead", "in(blue_cube, yellow_bowl)"),
+    ("put the red cube in the yellow bowl. actually leave that, do the blue one instead", "in(blue_cube, yellow_bowl)"),
+    ("Put the red cube in the yellow bowl. On second thought, leave the red one and put the green one in there instead.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube)"),
+    ("put the red cube in the yellow bowl... actually make it the blue one", "in(blue_cube, yellow_bowl)"),
+    ("put the red cube in the yellow bowl, no, the green one instead", "in(green_cube, yellow_bowl)"),
+    ("put the red cube in the yellow bowl. use the white bowl instead", "in(red_cube, white_bowl)"),
+    ("don't bother with the red cube, put the green one in the white bowl instead",
+     "in(green_cube, white_bowl) & unmoved(red_cube)"),
+    # without "instead" the same words are a second request
+    ("put the red cube in the yellow bowl, then do the green one", "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl)"),
+])
+def test_instead_swaps_the_object_or_the_bowl_said_before(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert r.goal == parse_goal(goal), (text, str(r.goal))
