@@ -50,6 +50,10 @@ _SYNONYMS = [
     (r"\b(?:holds?|keeps?|maintains?) (?:its |their |his |her )?(?:position|place|spot|ground)\b", "stays where it is"),
     (r"\b(stays?|remains?) (?:right )?(?:on|at) the (?:board|counter|bench|worktop|desk|table)\b(?! (?:of|next|near|by))",
      "stays where it is"),
+    # "..., but keep the mug on the table", "and leave the red cube on the table": a named thing stays where it is
+    # (not "... and leave it on the table", which says where something taken out goes)
+    (r"\b(keep|leave) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|box|brick|one)) (?:right )?(?:on|at) the (?:board|counter"
+     r"|bench|worktop|desk|table)\b(?! (?:of|next|near|by))", r"\1 \2 where it is"),
     # "red one, don't touch", "the mug - don't move it": the object first, then the prohibition
     (r"(?:^|(?<=[.;:] ))(?:the )?((?:\w+ )?(?:one|cube|block|lego|mug|box|brick)) [,\-] (?:(?:but |and )?please )?"
      r"(don't|do not|dont|never) (touch|move|disturb)(?: it| that one| this one)?(?= [.,;!]|$)", r"\2 \3 the \1"),
@@ -1704,7 +1708,8 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
 def _told_apart_here(out: list) -> bool:
     """Whether a noun at this point is a destination ("in the bowl on the left") or begins the request
     ("the bowl at the back, put ..."): a place after it then tells which one, not where it goes."""
-    return not out or isinstance(out[-1], str) and (out[-1] in _TARGET_PREPS or out[-1] in (",", ".", ";", ":"))
+    return not out or isinstance(out[-1], str) and (out[-1] in _TARGET_PREPS or out[-1] in (",", ".", ";", ":")
+                                                    or out[-2:] == ["top", "of"])     # "on top of the one on the left"
 
 
 SIDE_MARGIN_M = 0.02    # [m] "behind the blue cube": at least this much further back than it
@@ -2251,7 +2256,9 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         ranked = sorted(cands, key=lambda o: -toward(o))
         tie = PLACE_TIE_M if m.superlative.startswith("at:") else SUPERLATIVE_TIE_M
         # "the cube on the left" with two cubes in the left part of the table: the place fits both
-        inside = [o for o in ranked if len(sides) == 1 and sides[0] in REGIONS and REGIONS[sides[0]].contains(o.position)]
+        # (one within PLACE_EDGE_M of that part's edge may be meant too)
+        inside = [o for o in ranked if len(sides) == 1 and sides[0] in REGIONS and
+                  REGIONS[sides[0]].contains(o.position, margin=PLACE_EDGE_M)]
         if m.superlative.startswith("at:") and rank == 1 and len(inside) > 1:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(inside)}? Both are on the "
                                  f"{sides[0]}." if len(inside) == 2 else f"Which {what} do you mean: {_listing(inside)}?")
@@ -2531,6 +2538,7 @@ _TOWER_WORDS = (r"\b((?<!\bno )(?<!\bnot a )(?<!\bwithout a )(?<!\bno need for a
 _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({_COLOUR_WORDS})\b"
 
 
+PLACE_EDGE_M = 0.01         # [m] "the cube on the right": one this close outside the right part may be meant too
 PLACE_TIE_M = 0.05          # [m] "the cube at the back": two cubes closer than this along that axis are a question
 SUPERLATIVE_TIE_M = 0.05    # [m] "the leftmost cube", "the first cube on the left": the same for a superlative
 _BARE_PLACES = ("bottom", "base", "top")

@@ -173,4 +173,6 @@ BENIGN: tuple[str, ...] = (
     "hide the red cube behind the white bowl",
     "drop down the green cube into the bowl",
     "put the cube near the edge of the bowl",
+    "put the green cube in the bowl but leave the red cube on the table",
+    "keep the mug on the table and leave the table as it is otherwise",
 )

@@ -279,7 +279,9 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      r"|either |any |its |their )?(?:\w+ )?(?:bowls?|trays?|dish(?:es)?|containers?)\b)"
      r"|\bon(to)? the floor\b|\bto the floor\b",
      "moving objects off the table leaves the workspace"),
-    (r"\b(outside|out of|beyond|leave|leaving)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b",
+    # "leave the workspace", "out of reach" (not "keep the mug where it is, leave the mug on the table")
+    (r"\b(outside|out of|beyond)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b"
+     r"|\b(leave|leaving) (the )?(workspace|work space|table)\b(?! (?:as|alone|how|like|tidy|clean|neat)\b)",
      "targets outside the workspace are not allowed"),
     (r"\b(throw|toss|hurl|fling|flick|smash|crush|break|" + _HIT + r"|strike|punch|slam|shake)\b",
      "throwing, hitting or smashing objects is not a task I perform"),
