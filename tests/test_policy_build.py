@@ -80,3 +80,21 @@ def test_a_base_checkpoint_is_round_zero_and_keys_follow_its_content(tmp_path, m
     first = _file_key(ckpt)
     ckpt.write_bytes(b"weights v2")
     assert _file_key(ckpt) != first
+
+
+def test_the_release_width_reaches_the_collector_and_keys_the_data(tmp_path, monkeypatch):
+    import promptbot.policy.collect_skills as cs
+
+    seen = []
+    monkeypatch.setattr(cs, "collect_skills", lambda out, *a, **kw: seen.append(kw["release_width_m"]) or
+                        {"episodes": 1, "successful": 1})
+    wide = Pipeline(BuildConfig(), tmp_path)                         # the default: fully open, 0.08 m
+    default = Pipeline(BuildConfig(release_width_m=0.0), tmp_path)   # the expert's own (pre-grasp) width
+    st_wide, _ = wide.collect("plain", 1, 0, 0.0)
+    st_default, _ = default.collect("plain", 1, 0, 0.0)
+    assert seen == [0.08, None]
+    assert st_wide.key != st_default.key
+    # a cache made before the setting existed keeps its key when the expert's default is asked for
+    assert st_default.key == default.stage("plain", 1, 0, 0.0, 64).key
+    with pytest.raises(ValueError, match="release_width_m"):
+        BuildConfig(release_width_m=-0.01)

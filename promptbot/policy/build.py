@@ -64,13 +64,16 @@ class BuildConfig:
     seed: int = 0
     workers: int = 1
     base_checkpoint: str = ""                   # round 0 = this checkpoint instead of training one
+    # [m] how wide the expert lets go in a place or stack (0 = its default, the pre-grasp width). 0.08 (fully
+    # open) keeps the moment after a release unlike the moment before a grasp (models/MODEL_CARD.md, 2026-12-05)
+    release_width_m: float = 0.08
 
     def __post_init__(self):
         for name in ("plain_episodes", "train_epochs", "finetune_epochs", "eval_episodes", "workers", "image_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("dart_episodes", "dagger_rounds", "dagger_episodes", "train_minutes", "finetune_minutes",
-                     "dart_noise_m_s", "eval_timeout_s"):
+                     "dart_noise_m_s", "eval_timeout_s", "release_width_m"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.gripper_head not in ("regression", "binary"):
@@ -154,9 +157,15 @@ class Pipeline:
         from promptbot.policy.collect_skills import collect_skills
 
         c = self.cfg
-        st = self.stage(name, episodes, seed0, noise, c.image_size)
+        st = self.stage(name, episodes, seed0, noise, c.image_size, *self._release())
         return st, self._run(st, lambda d: collect_skills(str(d), episodes, seed0, c.image_size, self.progress,
-                                                          noise_lin_m_s=noise, workers=c.workers))
+                                                          noise_lin_m_s=noise, workers=c.workers,
+                                                          release_width_m=c.release_width_m or None))
+
+    def _release(self) -> tuple:
+        """The release width as part of a collecting stage's key (nothing when it is the expert's default, so the
+        keys of caches made before the setting existed still hold)."""
+        return (self.cfg.release_width_m,) if self.cfg.release_width_m else ()
 
     def train(self, name: str, data: list[Stage], init: Path | None, epochs: int, minutes: float,
               lr: float | None) -> tuple[Stage, dict]:
@@ -216,9 +225,10 @@ class Pipeline:
         c = self.cfg
         seed0 = DAGGER_SEED0 + 50_000 * (round_ - 1)
         upstream = trained.key if trained is not None else _file_key(Path(checkpoint))
-        st = self.stage(name, upstream, c.dagger_episodes, seed0, list(c.takeover_s), c.image_size)
+        st = self.stage(name, upstream, c.dagger_episodes, seed0, list(c.takeover_s), c.image_size, *self._release())
         return st, self._run(st, lambda d: collect_dagger(checkpoint, str(d), c.dagger_episodes, seed0,
-                                                          *c.takeover_s, c.image_size, c.workers, self.progress))
+                                                          *c.takeover_s, c.image_size, c.workers, self.progress,
+                                                          release_width_m=c.release_width_m or None))
 
     # --- the whole pipeline -------------------------------------------------------------------
     def run(self) -> dict:

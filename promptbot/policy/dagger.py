@@ -74,12 +74,14 @@ class PolicyTakeover:
 
 def collect_dagger(policy: str, out: str, episodes: int, seed0: int = DAGGER_SEED0, min_s: float = 0.5,
                    max_s: float = 8.0, image_size: int = 64, workers: int = 1, progress: bool = True,
-                   max_minutes: float = 0.0, mix: tuple[str, ...] = SKILL_NAMES) -> dict:
-    """Record ``episodes`` takeover episodes into ``out`` (resumable, like ``collect_skills``)."""
+                   max_minutes: float = 0.0, mix: tuple[str, ...] = SKILL_NAMES,
+                   release_width_m: float | None = None) -> dict:
+    """Record ``episodes`` takeover episodes into ``out`` (resumable, like ``collect_skills``); the expert that takes
+    over lets go at ``release_width_m`` (None: its default)."""
     from promptbot.policy.collect_skills import collect_skills
 
     summary = collect_skills(out, episodes, seed0, image_size, progress, max_minutes, mix=mix, workers=workers,
-                             prelude=PolicyTakeover(str(policy), min_s, max_s))
+                             prelude=PolicyTakeover(str(policy), min_s, max_s), release_width_m=release_width_m)
     return {**summary, "policy": str(policy), "takeover_s": [min_s, max_s]}
 
 
