@@ -258,6 +258,14 @@ _SYNONYMS = [
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # "biggest cube on the bottom, smallest at the very top": a tower by size, said with its noun
+    (r"\b(biggest|largest|smallest|littlest|tiniest) (?:cube|block|one) (?=(?:on|at|to) the (?:very )?(?:top|bottom)\b"
+     r"|on top\b)", r"\1 "), (r"\b(?:on|at|to) the very (top|bottom)\b", r"at the \1"),
+    # "put the cube that matches the green bowl into it": the cube of its colour ("it" stays the bowl)
+    (rf"\bthe (cube|block|lego|one) (?:that|which) (?:matches|goes with) (the ({_COLOUR_WORDS}) (?:bowl|tray)) "
+     r"(in|into|inside|to) (?:it|that)\b", r"the \3 \1 \4 \2"),
+    (rf"\bthe (cube|block|lego|one) (?:that|which) (?:matches|goes with) the ({_COLOUR_WORDS}) (?:bowl|tray)\b",
+     r"the \2 \1"),
     # "the far cube", "the furthest bowl", "the most distant one", "the nearest cube": a superlative said before
     # the noun, with no anchor (the one with "to/from" after it is the rule above)
     (r"\bthe (?:far|furthest|farthest|most distant|most faraway|remotest) (cube|block|lego|mug|bowl|one)\b"
@@ -934,7 +942,9 @@ def _mention_re() -> re.Pattern:
     if _MENTION_RE is None:
         colours = "|".join(COLORS)
         nouns = "|".join(sorted(set(LABELS) | set(_PLURAL) | {"one", "ones"}, key=len, reverse=True))
-        _MENTION_RE = re.compile(rf"\b(?:(?:the|a|an) )?(?:(?:{colours}) )?(?:{nouns})\b|\bthe (?:{colours})\b")
+        sizes = "|".join(_SIZE_SUPERLATIVES)
+        _MENTION_RE = re.compile(rf"\b(?:(?:the|a|an) )?(?:(?:{sizes}) )?(?:(?:{colours}) )?(?:{nouns})\b"
+                                 rf"|\bthe (?:{colours})\b")
     return _MENTION_RE
 
 
@@ -1832,6 +1842,10 @@ def _tokens(text: str) -> list:
         if re.fullmatch(r"(left|right)most[23]?", at(j) or ""):      # "leftmost", "leftmost2": the second from the left
             sup = at(j).replace("most", "")
             j += 1
+        elif at(j) in _SIZE_SUPERLATIVES and (at(j + 1) in LABELS or at(j + 1) in COLORS and at(j + 2) in LABELS) \
+                and not _SIZE_ORDER_RE.search(" ".join(w)):     # not a tower by size ("biggest cube on the bottom")
+            sup = _SIZE_SUPERLATIVES[at(j)]          # "the smallest cube", "the biggest red block"
+            j += 1
         color = None
         if at(j) in COLORS:
             color = at(j)
@@ -2237,6 +2251,12 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
                                      f"They are about as near the {_name(ref)}.")
         return ranked[0]
+    if m.superlative in ("size:min", "size:max"):      # "the smallest cube": by its footprint
+        ranked = sorted(cands, key=lambda o: max(o.size[:2]) * (1.0 if m.superlative == "size:min" else -1.0))
+        if len(ranked) > 1 and abs(max(ranked[0].size[:2]) - max(ranked[1].size[:2])) < SIZE_TIE_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? They are "
+                                 "about the same size.")
+        return ranked[0]
     if m.superlative == "at:center":     # "the cube at the center of the table": the one there
         inside = [o for o in cands if REGIONS["center"].contains(o.position)]
         if len(inside) == 1:
@@ -2545,11 +2565,14 @@ _BARE_PLACES = ("bottom", "base", "top")
 _PLACE_PREPS = ("on", "at", "in", "to", "onto", "from")
 
 
-_SIZE_ORDER_RE = re.compile(r"\b(?:(?P<big>biggest|largest|big ones?|larger ones?|bigger ones?)(?: one)? (?:on|at|to) the "
-                            r"bottom|(?P<small>smallest|little ones?|smaller ones?)(?: one)? (?:on|at|to) the top"
-                            r"|(?P<small2>smallest|little ones?)(?: one)? on top|(?P<bigtop>biggest|largest)(?: one)? on top"
-                            r"|(?P<smallbot>smallest)(?: one)? (?:on|at) the bottom|by size)\b")
+_SIZE_ORDER_RE = re.compile(r"\b(?:(?P<big>biggest|largest|big ones?|larger ones?|bigger ones?)(?: one| cube| block)? (?:on|at|to)"
+                            r" the (?:very )?bottom|(?P<small>smallest|little ones?|smaller ones?)(?: one| cube| block)? (?:on|at"
+                            r"|to) the (?:very )?top|(?P<small2>smallest|little ones?)(?: one| cube| block)? on top"
+                            r"|(?P<bigtop>biggest|largest)(?: one| cube| block)? (?:on top|at the (?:very )?top)"
+                            r"|(?P<smallbot>smallest)(?: one| cube| block)? (?:on|at) the (?:very )?bottom|by size)\b")
 SIZE_TIE_M = 0.002   # two objects this close in size cannot be ordered by it (a question) [m]
+_SIZE_SUPERLATIVES = {"smallest": "size:min", "littlest": "size:min", "tiniest": "size:min",
+                      "biggest": "size:max", "largest": "size:max"}
 
 
 def _by_size(order: list[ObjectState], text: str) -> list[ObjectState]:

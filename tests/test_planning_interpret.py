@@ -1621,3 +1621,24 @@ def test_the_one_on_a_side_after_on_top_of_is_the_base_and_an_edge_case_is_asked
     scene = scene + [cube("orange", 0.40, -0.145)]
     r = interpret("put the cube on the right on top of the one on the left", scene)
     assert r.status == "ambiguous" and "orange" in r.message, (r.status, r.message)
+
+
+def test_the_smallest_or_biggest_thing_and_the_cube_that_matches_a_bowl():
+    scene = [cube("red", 0.40, 0.10), cube("green", 0.50, -0.05), ObjectState(
+        "blue_cube", "cube", "blue", (0.45, -0.20, 0.02), (0.055, 0.055, 0.04)), bowl("yellow", 0.62, 0.20),
+        bowl("white", 0.62, -0.22)]
+    r = interpret("put the biggest cube in the white bowl", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.message, str(r.goal))
+    # two cubes of the same size: "the smallest" is a question
+    r = interpret("put the smallest cube in the white bowl", scene)
+    assert r.status == "ambiguous" and "same size" in r.message, (r.status, r.message)
+    r = interpret("put the cube that matches the yellow bowl into it", tabletop() + [cube("yellow", 0.35, 0.0)])
+    assert r.status == "ok" and r.goal == parse_goal("in(yellow_cube, yellow_bowl)"), (r.message, str(r.goal))
+
+
+def test_a_tower_by_size_said_with_its_noun_is_still_by_size():
+    scene = [ObjectState(f"{c}_cube", "cube", c, (0.4 + 0.08 * k, 0.1 * k - 0.1, 0.02), (s, s, 0.04))
+             for k, (c, s) in enumerate((("red", 0.042), ("green", 0.055), ("blue", 0.048)))]
+    r = _plan("stack the three cubes, biggest cube on the bottom, smallest at the very top", scene)
+    assert r.status == "ok" and r.goal == parse_goal("on(blue_cube, green_cube) & on(red_cube, blue_cube)"), \
+        (r.message, str(r.goal))
