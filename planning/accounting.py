@@ -258,12 +258,15 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             if word != "but" and not guarded:
                 out.append(Unaccounted(word, "nothing in the reading is left out"))
             continue
+        # "put the cyan cube on any cube except the orange one": left out of the places to choose from
+        among_targets = re.search(r"\b(?:on|onto|on top of|in|into|inside|next to|near|beside) (?:any|a|one of the)"
+                                  r"(?: other)? \w+ $", t[:m.start()]) is not None
         for ids in alts:               # one mention; "the yellow one" may be any yellow object
             exempt |= ids
 
             def kept_out(x: str) -> bool:
                 o = by_id[x]
-                return x in guarded or (o.is_container and x not in placed)
+                return x in guarded or ((o.is_container or among_targets) and x not in placed)
 
             if not any(kept_out(x) for x in ids):
                 out.append(Unaccounted(f"{word} {_names(ids, by_id)}",

@@ -258,6 +258,21 @@ _SYNONYMS = [
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # "put a cube in each bowl: cyan in the white one, blue in the pink one": the list says which goes where
+    (r"^(?:please )?(?:put|place|pop|drop) (?:a|one) (?:cube|block|thing) (?:in|into) (?:each|every) (?:bowl|tray|"
+     r"container) [:,] (?=\w)", ""),
+    # "orange and yellow cubes: one goes in the white bowl, the other in the pink bowl": either way round will do;
+    # the first named to the first place
+    (rf"\b(?:the )?({_COLOUR_WORDS}) and (?:the )?({_COLOUR_WORDS}) (cube|block|lego)s?(?: [:,])? (?:put )?one (?:of them )?"
+     r"(?:goes |should go |can go )?(in|into|on|onto|next to) (the (?:\w+ )?\w+)(?: [,;])? (?:and )?the other(?: one)? "
+     r"(?:goes |should go |can go )?(?:in |into |on |onto |next to )?(the (?:\w+ )?\w+)\b",
+     r"the \1 \3 \4 \5 and the \2 \3 \4 \6"),
+    # "put the cyan cube on one of the others, just not the orange one", "on any other cube except the orange one":
+    # any of them but that one (the kind the others are: a bowl after "in", else a cube unless it is said)
+    (r"\b(on|onto|on top of|in|into) (?:one of the others|one of the other (\w+?)s|any of the other (\w+?)s|any other"
+     r" (\w+)|any of the others)(?: ,)? (?:just |but )?(?:not|except|apart from) (the (?:\w+ )?\w+)\b",
+     lambda m: f"{m.group(1)} any {m.group(2) or m.group(3) or m.group(4) or ('bowl' if m.group(1) in ('in', 'into') else 'cube')}"
+               f" except {m.group(5)}"),
     # "biggest cube on the bottom, smallest at the very top": a tower by size, said with its noun
     (r"\b(biggest|largest|smallest|littlest|tiniest) (?:cube|block|one) (?=(?:on|at|to) the (?:very )?(?:top|bottom)\b"
      r"|on top\b)", r"\1 "), (r"\b(?:on|at|to) the very (top|bottom)\b", r"at the \1"),

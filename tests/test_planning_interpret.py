@@ -1642,3 +1642,20 @@ def test_a_tower_by_size_said_with_its_noun_is_still_by_size():
     r = _plan("stack the three cubes, biggest cube on the bottom, smallest at the very top", scene)
     assert r.status == "ok" and r.goal == parse_goal("on(blue_cube, green_cube) & on(red_cube, blue_cube)"), \
         (r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goals", [
+    # a free choice among the places left: any one of them will do, never the one excluded
+    ("put the red cube in one of the others, just not the yellow one", ["in(red_cube, white_bowl)"]),
+    ("put the red cube on any other cube except the green one", ["on(red_cube, blue_cube)"]),
+    ("put the red cube on any of the other cubes but not the blue one", ["on(red_cube, green_cube)"]),
+    # a header that the list after it spells out; two things to two places, either way round
+    ("put a cube in each bowl: red in the white one, green in the yellow one",
+     ["in(red_cube, white_bowl) & in(green_cube, yellow_bowl)"]),
+    ("red and blue cubes: one goes in the white bowl, the other in the yellow bowl",
+     ["in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)", "in(blue_cube, white_bowl) & in(red_cube, yellow_bowl)"]),
+])
+def test_free_choices_and_headers_that_a_list_spells_out(text, goals):
+    r = _plan(text, tabletop())
+    assert r.status == "ok", (text, r.message)
+    assert any(r.goal == parse_goal(g) for g in goals), (text, str(r.goal))
