@@ -254,7 +254,14 @@ _SYNONYMS = [
     # "two of the cubes, the green and the orange, need to ...": the ones named; "two of the cubes" alone: a count
     (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
      r"\2 \1s ,"),
+    # "any two of the cubes", "the two cubes ..., I don't mind which two": a free choice of that many
+    (r"\b(?:any|whichever) (two|three) (?:of (?:the|them|those) )?(cubes|blocks|legos|mugs)\b", r"any\1 \2"),
     (r"\b(two|three|four) of the (\w+s)\b", r"the \1 \2"),
+    (r"\bthe (two|three) (cubes|blocks|legos|mugs)(?= (?:in|into|inside|on|onto|to)\b)(?=.*\b(?:any (?:two|three) (?:will"
+     r" do|is fine|are fine)|i don'?t mind which|(?:it )?doesn'?t matter which|(?:i )?don'?t care which)\b)", r"any\1 \2"),
+    (r"^(?=.*\bany(?:two|three) )(.*?)(?: [,.;])? (?:any (?:two|three) (?:will do|is fine|are fine)|i don'?t mind which"
+     r"(?: two| three| ones)?|(?:it )?doesn'?t matter which(?: two| three| ones)?|(?:i )?don'?t care which(?: two| three"
+     r"| ones)?)(?= [,.;!]|$)", r"\1"),
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
@@ -273,6 +280,18 @@ _SYNONYMS = [
      r" (\w+)|any of the others)(?: ,)? (?:just |but )?(?:not|except|apart from) (the (?:\w+ )?\w+)\b",
      lambda m: f"{m.group(1)} any {m.group(2) or m.group(3) or m.group(4) or ('bowl' if m.group(1) in ('in', 'into') else 'cube')}"
                f" except {m.group(5)}"),
+    # "..., but not the green or the blue one", "not the green one or the blue one", "neither the green nor the blue
+    # one" after a group: both are left out ("or" under "not" is "and")
+    (rf"\b(?:but )?(?:not|neither) (the ({_COLOUR_WORDS})(?: one| cube| block| lego)?) (?:or|nor) (the ({_COLOUR_WORDS})"
+     r"(?: one| cube| block| lego)?)(?=(?: though)?(?: [,.;!]|$))", r"except \1 and \3"),
+    # "put every cube in the bowl, not the green one though": the word after the contrast says nothing more
+    (r"(?<=\w) though(?= [,.;!]|$)", ""),
+    # "no, wrong bowl, the yellow cube goes in the gray one": the complaint before the request names nothing to move
+    (r"(?:^|(?<=[,.;] ))(?:no ,? |nope ,? )?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
+     r"[,.;] (?=\w)", ""),
+    # "the yellow cube goes in the gray one, not the white one": the contrast repeats which container
+    (r"\b(in|into|on|onto) (the (?:\w+ )?(bowl|tray|one)) , not (?:in |into )?the (?:\w+ )(?:\3|bowl|tray)(?= [.!]|$)",
+     r"\1 \2"),
     # "biggest cube on the bottom, smallest at the very top": a tower by size, said with its noun
     (r"\b(biggest|largest|smallest|littlest|tiniest) (?:cube|block|one) (?=(?:on|at|to) the (?:very )?(?:top|bottom)\b"
      r"|on top\b)", r"\1 "), (r"\b(?:on|at|to) the very (top|bottom)\b", r"at the \1"),
@@ -1209,7 +1228,11 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
                     _names_container(mm.group(0)) == _names_container(am.group(0))]
         same = same or mentions
         tgt = same[-1]
-        text = before[:tgt.start()] + am.group(0) + before[tgt.end():] + after[am.end():]
+        new = am.group(0)
+        said = next((w for w in tgt.group(0).split() if _label_word(w)), None)
+        if new.endswith(" one") and said and re.match(rf"the (?:{_COLOUR_WORDS}) one$", new):
+            new = new[:-3] + said       # "the pink lego ..., sorry, the blue one": the blue lego (the noun said)
+        text = before[:tgt.start()] + new + before[tgt.end():] + after[am.end():]
     return text
 
 
@@ -1772,6 +1795,14 @@ def _tokens(text: str) -> list:
             out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:i + k]),
                                rest=True))
             i += k
+            continue
+        free = re.fullmatch(r"any(two|three)", word)
+        if free and at(i + 1) in _PLURAL:        # "any two of the cubes (at the back)": that many, whichever
+            place = re.match(r"(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?\b", " ".join(w[i + 2:i + 7]))
+            out.append(Mention("group", label=_PLURAL[at(i + 1)], text=" ".join(w[i:i + 2]),
+                               count=_count(free.group(1)), indefinite=True,
+                               superlative="in:" + place.group(1) if place else None))
+            i += 2 + (len(place.group(0).split()) if place else 0)
             continue
         # "the cubes", "the three cubes": all of them; "the two cubes at the back", "those two at the front":
         # the ones furthest that way
@@ -2347,6 +2378,8 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
         out = [o for o in out if REGIONS[m.superlative[3:]].contains(o.position)]
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
+    if m.indefinite and m.count is not None and len(out) >= m.count:
+        return out[:m.count]              # "any two of the cubes": the first that many as they are listed
     if m.superlative and m.count is not None and len(out) > m.count:
         # "the two cubes at the back": the two furthest back, when a clear gap parts them from the rest
         side = m.superlative.removeprefix("at:")

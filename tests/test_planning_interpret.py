@@ -1659,3 +1659,32 @@ def test_free_choices_and_headers_that_a_list_spells_out(text, goals):
     r = _plan(text, tabletop())
     assert r.status == "ok", (text, r.message)
     assert any(r.goal == parse_goal(g) for g in goals), (text, str(r.goal))
+
+
+def test_any_two_of_a_group_is_a_free_choice_of_that_many():
+    r = _plan("any two of the cubes into the white bowl, I don't mind which two", tabletop())
+    assert r.status == "ok" and len(r.goal.literals) == 2 and \
+        all(l.pred == "in" and l.args[1] == "white_bowl" for l in r.goal.literals), (r.message, str(r.goal))
+    r = _plan("pop a couple of the cubes in the yellow bowl, any two will do", tabletop())
+    assert r.status == "ok" and len({l.args[0] for l in r.goal.literals}) == 2, (r.message, str(r.goal))
+    # a place narrows the choice first: the two cubes on the right part of the table here are green and blue
+    scene = tabletop() + [cube("orange", 0.50, -0.30)]
+    r = _plan("any two of the cubes on the right into the yellow bowl", scene)
+    assert r.status == "ok" and {l.args[0] for l in r.goal.literals} <= {"blue_cube", "orange_cube", "green_cube"} \
+        and "red_cube" not in str(r.goal), (r.message, str(r.goal))
+    # "I don't mind which" after two named alternatives still picks one of them, not both
+    r = _plan("put the red or the green cube, I don't mind which, in the white bowl", tabletop())
+    assert r.status == "ok" and len(r.goal.literals) == 1, (r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the cubes in the white bowl, but not the green or the blue one",
+     "in(red_cube, white_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+    ("put every cube in the white bowl, not the green one though",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("no, wrong bowl, the red cube goes in the white one, not the yellow one", "in(red_cube, white_bowl)"),
+    ("put the green cube in the white bowl, sorry, not the green cube, the blue one", "in(blue_cube, white_bowl)"),
+])
+def test_exclusions_with_or_a_complaint_first_and_a_correction_that_keeps_the_noun(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
