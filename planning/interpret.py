@@ -265,6 +265,14 @@ _SYNONYMS = [
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # "the bowls that match their colours": the matching bowls
+    (r"\bthe (bowls|containers) (?:that|which) match (?:their|its|the cubes'?|the) colou?rs?\b", r"the matching \1"),
+    # "..., but skip the orange one", "leave out the red one", "minus the blue one": an exclusion from the group
+    (r"\b(?:but |and )?(?:skip|skipping|leave out|leaving out|omit|omitting|minus|barring|save for)"
+     r" (the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug|ones|cubes|blocks|legos))\b", r"except \1"),
+    # "tidy up by putting every cube in ...", "start by putting ...": the request is what it is done by
+    (r"\b(?:tidy|clean|clear|help|start|begin|finish|help me)(?: (?:up|me|things|off|out))? by (putt|plac|mov|stack|dropp)"
+     r"ing\b", lambda m: {"putt": "put", "plac": "place", "mov": "move", "stack": "stack", "dropp": "drop"}[m.group(1)]),
     # "put a cube in each bowl: cyan in the white one, blue in the pink one": the list says which goes where
     (r"^(?:please )?(?:put|place|pop|drop) (?:a|one) (?:cube|block|thing) (?:in|into) (?:each|every) (?:bowl|tray|"
      r"container) [:,] (?=\w)", ""),
@@ -1285,8 +1293,8 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
                 plural = [p for j, p in labelled if p in _PLURAL]
                 kind = _label_word((quantified or plural or [last_label or ""])[0])
                 if not quantified and (not plural or _label_word(plural[0]) in CONTAINER_LABELS) and \
-                        set(out) & {"everything", "all", "them", "rest", "others",
-                                                                   "anything", "every", "each"}:
+                        set(out) & {"everything", "all", "them", "rest", "others", "anything", "every", "each",
+                                    "matching"}:        # "the cubes in the matching bowls except the orange one"
                     # "put everything in the green bowl except the blue one": taken out of the things moved,
                     # not the bowl named last
                     kind = next((o.label for o in cands if not o.is_container), kind)

@@ -1688,3 +1688,28 @@ def test_any_two_of_a_group_is_a_free_choice_of_that_many():
 def test_exclusions_with_or_a_complaint_first_and_a_correction_that_keeps_the_noun(text, goal):
     r = _plan(text, tabletop())
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # "skip X" / "leave out X" take X out of the group (it was moved with the rest: a confident wrong plan)
+    ("put all the cubes in the white bowl but skip the green one",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("put all the cubes in the white bowl, leave out the blue one",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("can you tidy up by putting every cube in the yellow bowl, but keep the red one out",
+     "in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl) & unmoved(red_cube)"),
+    ("start by putting the red cube in the white bowl", "in(red_cube, white_bowl)"),
+])
+def test_skip_and_leave_out_exclude_and_by_putting_is_the_request(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_the_matching_bowls_except_one_leave_that_cube():
+    scene = [cube("red", 0.40, 0.10), cube("green", 0.50, -0.05), cube("blue", 0.40, -0.20),
+             bowl("red", 0.62, 0.20), bowl("green", 0.62, -0.22), bowl("blue", 0.55, 0.30)]
+    for text in ("put the cubes in the matching bowls except the green one",
+                 "put the cubes in the bowls that match their colours but skip the green one"):
+        r = _plan(text, scene)
+        assert r.status == "ok" and r.goal == parse_goal(
+            "in(red_cube, red_bowl) & in(blue_cube, blue_bowl) & unmoved(green_cube)"), (text, r.message, str(r.goal))
