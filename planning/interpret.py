@@ -91,7 +91,7 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
     # corrections as people say them: "oops, silly me", "no sorry mate, wrong stop", "..., sorry babe", "or actually no"
     (r"\b(sorry|no|thanks|cheers|oops) (?:mate|babe|love|dear|darling|hun|honey|pal|buddy|sweetheart|pet)\b", r"\1"),
-    (r"\b(?:oh ,? )?(?:oops ,? )?silly me\b", "sorry"), (r"(?<=sorry) ,? wrong (?:stop|one|bowl|place)\b", ""),
+    (r"\b(?:oh (?:, )?)?(?:oops (?:, )?)?silly me\b", "sorry"), (r"(?<=sorry)(?: ,)? wrong (?:stop|one|bowl|place)\b", ""),
     (r"\bor (?=actually\b)", ""), (r"^be a dear (?:and )?", ""),
     # "don't bother with the green cube, put the yellow one in ...": the green cube is left where it is
     (r"\b(?:do not|don'?t|dont) (?:bother|worry) (?:with|about) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))\b",
@@ -265,6 +265,12 @@ _SYNONYMS = [
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
+    # "put the orange cube in the bowl but not the cyan cube": one thing goes there, the other is kept out of it
+    (r"^((?:please )?(?:put|place|pop|drop|move|set|stick) the (?:\w+ )?(?:cube|block|lego|mug|one) (?:in|into|inside) "
+     r"the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug))(?= [.!]|$)",
+     r"\1 and don't put \2 in there"),
+    # "the lego pieces", "the cube bits": the legos, the cubes
+    (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls
     (r"\bthe (bowls|containers) (?:that|which) match (?:their|its|the cubes'?|the) colou?rs?\b", r"the matching \1"),
     # "..., but skip the orange one", "leave out the red one", "minus the blue one": an exclusion from the group
@@ -295,7 +301,7 @@ _SYNONYMS = [
     # "put every cube in the bowl, not the green one though": the word after the contrast says nothing more
     (r"(?<=\w) though(?= [,.;!]|$)", ""),
     # "no, wrong bowl, the yellow cube goes in the gray one": the complaint before the request names nothing to move
-    (r"(?:^|(?<=[,.;] ))(?:no ,? |nope ,? )?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
+    (r"(?:^|(?<=[,.;] ))(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
      r"[,.;] (?=\w)", ""),
     # "the yellow cube goes in the gray one, not the white one": the contrast repeats which container
     (r"\b(in|into|on|onto) (the (?:\w+ )?(bowl|tray|one)) , not (?:in |into )?the (?:\w+ )(?:\3|bowl|tray)(?= [.!]|$)",
@@ -540,7 +546,7 @@ _SYNONYMS = [
     (r"\bline (the (?:\w+ )?\w+) up along the (front|back) edge\b", r"move \1 to the \2"),
     (r"^let'?s (?:do|try|practi[sc]e|play|learn) (?:\w+ ){0,2}?\w+ [.,:;!] ", ""), (r"^let'?s\b", ""),
     # the robot's own side and left and right: "bring the red one closer to you", "over to your right side"
-    (r"\b(?:closer|nearer) to (?:you|yourself)(?: ,? (?:like ,? )?to your side(?: of the table)?)?\b", "to the front"),
+    (r"\b(?:closer|nearer) to (?:you|yourself)(?:(?: ,)? (?:like (?:, )?)?to your side(?: of the table)?)?\b", "to the front"),
     (r"\b(?:to|towards?) your side(?: of the table)?\b", "to the front"),
     (r"\bto your (left|right)(?: side| hand side)?(?: of the table)?\b", r"to the \1"),
     (r"\b(?:clear|clean) (?:off |up )?the (?:whole )?table (?=(?:into|in|onto|on to) )", "put everything "),
@@ -2880,7 +2886,7 @@ def _side_or_white(text: str, r: Interpretation, objects: Sequence[ObjectState],
 
 # A question about the table, not a request: "is the yellow cube in the green bowl?", "what colour is the bowl?",
 # "is there room on the tray ...?" (but "can you put ...?", "could the green one go on the yellow?" are requests)
-_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) ,? )?(?:is|are|was|were|does|do|did|has|have|what|which|where|"
+_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) (?:, )?)?(?:is|are|was|were|does|do|did|has|have|what|which|where|"
                           r"who|why|how many|how much|how big|is there|are there)\b")
 
 

@@ -1713,3 +1713,22 @@ def test_the_matching_bowls_except_one_leave_that_cube():
         r = _plan(text, scene)
         assert r.status == "ok" and r.goal == parse_goal(
             "in(red_cube, red_bowl) & in(blue_cube, blue_bowl) & unmoved(green_cube)"), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # one thing goes in, the other named is kept out of that container
+    ("put the red cube in the white bowl but not the green cube", "in(red_cube, white_bowl) & !in(green_cube, white_bowl)"),
+    # pieces of a kind are that kind; a filler before "silly me" / "wrong" said without a comma
+    ("put the red cube in the yellow bowl, oops silly me, in the white bowl", "in(red_cube, white_bowl)"),
+])
+def test_but_not_another_thing_pieces_and_fillers_without_commas(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_lego_pieces_are_the_legos():
+    scene = tabletop() + [ObjectState("pink_lego", "lego", "pink", (0.35, 0.25, 0.014), (0.05, 0.04, 0.028)),
+                          ObjectState("gray_lego", "lego", "gray", (0.35, -0.30, 0.014), (0.05, 0.04, 0.028))]
+    r = _plan("put the lego pieces in the white bowl", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(pink_lego, white_bowl) & in(gray_lego, white_bowl)"), \
+        (r.message, str(r.goal))
