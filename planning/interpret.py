@@ -3562,6 +3562,11 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         if scope is not None:   # "fill the mug with water", "go make me a sandwich": not a task at this table
             return failed(_Status.REFUSED, f"I won't do that: {scope.group(0)!r} is outside what I can do; "
                           "I can only move the objects on this table.")
+        # "put the yellow one in the bowl" with a yellow cube and a yellow lego: which one, by name
+        for c in re.findall(rf"\bthe ({_COLOUR_WORDS}) one\b", text):
+            fits = [o for o in objects if o.color == c and not o.is_container] or [o for o in objects if o.color == c]
+            if len(fits) > 1:
+                return failed(_Status.AMBIGUOUS, f"Which {c} one do you mean: {_listing(fits)}?")
         return failed(_Status.UNKNOWN, "I did not understand what should happen. Please say e.g. "
                       "'put the red cube in the blue bowl'.")
     near_miss = _near_miss(text, objects)

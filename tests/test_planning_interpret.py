@@ -1732,3 +1732,9 @@ def test_lego_pieces_are_the_legos():
     r = _plan("put the lego pieces in the white bowl", scene)
     assert r.status == "ok" and r.goal == parse_goal("in(pink_lego, white_bowl) & in(gray_lego, white_bowl)"), \
         (r.message, str(r.goal))
+
+
+def test_the_colour_one_that_fits_two_things_is_asked_by_name():
+    scene = tabletop() + [ObjectState("red_lego", "lego", "red", (0.35, 0.25, 0.014), (0.05, 0.04, 0.028))]
+    r = interpret("put the red one in the white bowl", scene)
+    assert r.status == "ambiguous" and "the red cube or the red lego" in r.message, (r.status, r.message)
