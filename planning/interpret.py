@@ -89,6 +89,12 @@ _SYNONYMS = [
      r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
     # "put all of them in the green bowl except the blue one" said first: "them" has nothing before it; all of the things
     (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
+    (r"^((?:please )?(?:stack|pile)) (?:up )?(?:all of them|them all)(?: up)?\b", r"\1 everything"),
+    # a tower begun with its base: "start with the green cube, put the blue one on it, then orange on top"
+    (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?(?:(?:let's|we'll|you can) )?(?:start|begin) (?:off )?with (the (?:\w+ )?"
+     r"(?:cube|block|one))(?: as the base| at the bottom)?(?: ,)? (?=(?:put|place|stack|set|then|and)\b)", r"\1 at the bottom , "),
+    # "..., and the blue cube on that (one)": on the one just placed (as "on it")
+    (r"\b(on|onto|on top of) that(?: one)?(?= [,.;!]|$| and\b| then\b)", r"\1 it"),
     # corrections as people say them: "oops, silly me", "no sorry mate, wrong stop", "..., sorry babe", "or actually no"
     (r"\b(sorry|no|thanks|cheers|oops) (?:mate|babe|love|dear|darling|hun|honey|pal|buddy|sweetheart|pet)\b", r"\1"),
     (r"\b(?:oh (?:, )?)?(?:oops (?:, )?)?silly me\b", "sorry"), (r"(?<=sorry)(?: ,)? wrong (?:stop|one|bowl|place)\b", ""),
@@ -1668,8 +1674,37 @@ def _other_after_correction(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start(1)] + f"the {rest[0].color} {rest[0].label}" + text[m.end(1):]
 
 
+_RAINBOW = ("red", "orange", "yellow", "green", "cyan", "blue", "purple")
+_RAINBOW_RE = re.compile(r"\b(?:in )?(?:a |the )?rainbow (?:order|colou?rs)\b|\b(?:in )?(?:the )?(?:order|colou?rs) of "
+                         r"(?:a |the )?rainbow\b|\blike a rainbow\b")
+
+
+def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
+    """"stack them all in rainbow order, red on the bottom": the tower spelt out colour by colour (red, orange, yellow,
+    green, cyan, blue, purple; bottom to top unless red is said to be on top). A cube of a colour the rainbow does not
+    have, or other words around the request, are a question: the order cannot be guessed."""
+    if _RAINBOW_RE.search(text) is None:
+        return text
+    cubes = [o for o in objects if o.label == "cube"]
+    named = set(re.findall(rf"\b({_COLOUR_WORDS})\b", _RAINBOW_RE.sub(" ", text)))
+    if len(named) >= 2:         # "stack the red, the yellow and the blue in rainbow order": those named only
+        cubes = [o for o in cubes if o.color in named]
+    odd = [o for o in cubes if o.color not in _RAINBOW]
+    if odd:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(odd[0])} has no place in a rainbow. Which order do you "
+                                                "want, from the bottom up?")
+    if not re.match(r"(?:please )?(?:stack|pile|build|make)\b", text) or \
+            re.search(r"\b(?:except|but|leave|don't|dont|not|without|apart|only|just)\b", text):
+        raise GroundingError(_Status.AMBIGUOUS, "Which cubes should go in the rainbow tower, from the bottom up?")
+    order = sorted(cubes, key=lambda o: _RAINBOW.index(o.color))
+    if re.search(r"\bred (?:(?:at|on) the top|on top|last)\b|\b(?:purple|violet) (?:(?:at|on) the bottom|first)\b", text):
+        order.reverse()
+    return "stack " + " , ".join(f"the {o.color} cube" for o in order) + " from bottom to top"
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
+    text = _rainbow(text, objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
@@ -1767,6 +1802,19 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     return None, None, k
 
 
+_GROUP_PLACE_RE = re.compile(
+    r"(?:that are |that's |that is |which are |sitting |over )?(?:on|at|in) the (?:far )?(left|right|back|front)(?: side"
+    r"| half| part)?(?: of the table)?(?= (?:goes|go|should|must|needs|need|into|in|inside|onto|to|next to|on top of"
+    r"|over to)\b)")
+
+
+def _group_place(w: list[str], k: int) -> tuple[str | None, int]:
+    """"everything on the right goes in ...", "all the cubes at the back into ...": the part of the table that picks
+    the group's members, when a destination or its verb follows; (None, k) otherwise."""
+    m = _GROUP_PLACE_RE.match(" ".join(w[k:k + 10]))
+    return (m.group(1), k + len(m.group(0).split())) if m else (None, k)
+
+
 def _told_apart_here(out: list) -> bool:
     """Whether a noun at this point is a destination ("in the bowl on the left") or begins the request
     ("the bowl at the back, put ..."): a place after it then tells which one, not where it goes."""
@@ -1850,8 +1898,9 @@ def _tokens(text: str) -> list:
         # groups: all/every/each/both (of) (the) [color] labels | everything
         if word in ("all", "every", "each", "both") or word == "everything":
             if word == "everything":
-                out.append(Mention("group", text="everything"))
-                i += 1
+                side, k = _group_place(w, i + 1)
+                out.append(Mention("group", text="everything", superlative="in:" + side if side else None))
+                i = k
                 continue
             j = i + 1
             count = 2 if word == "both" else None
@@ -1872,9 +1921,11 @@ def _tokens(text: str) -> list:
             lab = at(j)
             if lab in _PLURAL or lab in LABELS or lab in _GROUP_WORDS or lab in ("one",):
                 label = _PLURAL.get(lab, lab if lab in LABELS else None)
+                side, k = _group_place(w, j + 1)      # "all the cubes on the right (go) into ...": those there
                 out.append(Mention("group", label=label, color=color, text=" ".join(w[i:j + 1]),
-                                   count=count if color is None else None))
-                i = j + 1
+                                   count=count if color is None else None,
+                                   superlative="in:" + side if side else None))
+                i = k
                 continue
         if word in ("it", "them", "itself"):
             out.append(Mention("pronoun", text=word))

@@ -1738,3 +1738,38 @@ def test_the_colour_one_that_fits_two_things_is_asked_by_name():
     scene = tabletop() + [ObjectState("red_lego", "lego", "red", (0.35, 0.25, 0.014), (0.05, 0.04, 0.028))]
     r = interpret("put the red one in the white bowl", scene)
     assert r.status == "ambiguous" and "the red cube or the red lego" in r.message, (r.status, r.message)
+
+
+def _five_cubes() -> list[ObjectState]:
+    return [cube(c, 0.35 + 0.07 * k, 0.28 - 0.13 * k) for k, c in enumerate(("purple", "green", "red", "cyan", "orange"))]
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("stack them all in rainbow order, red on the bottom",
+     "on(orange_cube, red_cube) & on(green_cube, orange_cube) & on(cyan_cube, green_cube) & on(purple_cube, cyan_cube)"),
+    ("Stack all five in rainbow order with red at the top",
+     "on(red_cube, orange_cube) & on(orange_cube, green_cube) & on(green_cube, cyan_cube) & on(cyan_cube, purple_cube)"),
+    ("stack the red, the green and the purple in rainbow order", "on(green_cube, red_cube) & on(purple_cube, green_cube)"),
+    ("start with the green cube, put the cyan one on it, then orange on top",
+     "on(cyan_cube, green_cube) & on(orange_cube, cyan_cube)"),
+    ("put the orange cube on the purple cube, and the red cube on that one",
+     "on(orange_cube, purple_cube) & on(red_cube, orange_cube)"),
+])
+def test_rainbow_towers_a_base_said_first_and_on_that_one(text, goal):
+    r = _plan(text, _five_cubes())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_a_rainbow_with_a_colour_it_lacks_is_a_question():
+    r = _plan("stack them all in rainbow order", _five_cubes() + [cube("pink", 0.65, 0.25)])
+    assert r.status == "ambiguous" and "pink cube" in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("text", ["put everything on the right in the yellow bowl",
+                                  "everything on the right goes in the yellow bowl",
+                                  "put all the cubes on the right in the yellow bowl"])
+def test_a_group_picked_by_the_part_of_the_table_it_is_in(text):
+    scene = tabletop() + [cube("orange", 0.50, -0.30)]          # on the right: blue (y -0.20) and orange (-0.30)
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, yellow_bowl) & in(orange_cube, yellow_bowl)"), \
+        (text, r.message, str(r.goal))
