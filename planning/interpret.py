@@ -275,6 +275,10 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|pop|drop|move|set|stick) the (?:\w+ )?(?:cube|block|lego|mug|one) (?:in|into|inside) "
      r"the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug))(?= [.!]|$)",
      r"\1 and don't put \2 in there"),
+    # "put the red cube and the white bowl" (a recogniser's "and" for "in"): a bowl cannot be put anywhere, so it is
+    # where the thing goes
+    (r"^((?:please )?(?:put|place|pop|drop|stick) the (?:\w+ )?(?:cube|block|lego|mug|one)) and (the (?:\w+ )?(?:bowl|"
+     r"tray|dish|basket))(?= [.!]|$)", r"\1 in \2"),
     # "the lego pieces", "the cube bits": the legos, the cubes
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls

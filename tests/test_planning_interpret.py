@@ -1773,3 +1773,10 @@ def test_a_group_picked_by_the_part_of_the_table_it_is_in(text):
     r = _plan(text, scene)
     assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, yellow_bowl) & in(orange_cube, yellow_bowl)"), \
         (text, r.message, str(r.goal))
+
+
+def test_put_a_thing_and_a_bowl_is_the_thing_into_the_bowl():
+    # a recogniser's "and" for "in": a bowl cannot be put anywhere, so it is where the thing goes
+    r = interpret("put the red cube and the white bowl", tabletop())
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.message, str(r.goal))
+    assert interpret("put the red cube and the blue cube", tabletop()).status != "ok"    # no place said: not guessed
