@@ -134,6 +134,9 @@ _SYNONYMS = [
     (rf"(?:^|(?<=[,.;:] ))({_COLOUR_WORDS}) to ({_COLOUR_WORDS})(?= [,.;]|$)", r"\1 in \2"),
     # "yellow as the foundation", "orange as the base": the bottom of the tower
     (rf"\b({_COLOUR_WORDS})((?: cube| block| one)?) as (?:the |a )?(?:foundation|base|bottom)\b", r"\1\2 at the bottom"),
+    # "put the red one and the blue one together in the pink bowl", "... in the pink bowl together": both go there
+    (r"\b(?:both )?together (?=(?:in|into|inside|on|onto|on top of) (?:the|a)\b)", ""),
+    (r"(?<=bowl|tray|dish)(?: both)? together(?= [,.;!]|$)", ""),
     # "at the end the blue one and the yellow one should be side by side": next to each other
     (r"\b(?:at the end |in the end |when you're done |when you are done )?(?:,? )?(the (?:\w+ ){0,2}?\w+) and "
      r"(the (?:\w+ ){0,2}?\w+) (?:should|must|need to|have to) (?:be|end up|sit) (?:side by side|next to each other|"
@@ -1706,9 +1709,26 @@ def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
     return "stack " + " , ".join(f"the {o.color} cube" for o in order) + " from bottom to top"
 
 
+def _colour_pairs(text: str, objects: Sequence[ObjectState]) -> str:
+    """"red white, blue pink": a list of bare colour pairs, each the colour of one thing and then of one container,
+    is each thing into that container. Unchanged unless the whole request is such pairs."""
+    parts = [p.strip() for p in re.split(r" (?:[,;.]|and|then)(?: and| then)? ", f" {text.strip(' .!')} ") if p.strip()]
+    pairs = [re.fullmatch(rf"(?:the )?({_COLOUR_WORDS}) (?:the )?({_COLOUR_WORDS})", p) for p in parts]
+    if not pairs or not all(pairs):
+        return text
+    out = []
+    for m in pairs:
+        things = [o for o in objects if o.color == m.group(1) and not o.is_container]
+        boxes = [o for o in objects if o.color == m.group(2) and o.is_container]
+        if len(things) != 1 or len(boxes) != 1:
+            return text
+        out.append(f"the {_name(things[0])} in the {_name(boxes[0])}")
+    return " , ".join(out)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _rainbow(text, objects)
+    text = _colour_pairs(_rainbow(text, objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed

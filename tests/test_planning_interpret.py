@@ -1780,3 +1780,15 @@ def test_put_a_thing_and_a_bowl_is_the_thing_into_the_bowl():
     r = interpret("put the red cube and the white bowl", tabletop())
     assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.message, str(r.goal))
     assert interpret("put the red cube and the blue cube", tabletop()).status != "ok"    # no place said: not guessed
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the red one and the blue one together in the white bowl", "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("put the red cube and the blue cube in the yellow bowl together", "in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+    ("put the red cube and the blue cube together", "near(red_cube, blue_cube)"),
+    # bare colour pairs: the colour of one thing, then of one bowl
+    ("red white, green yellow", "in(red_cube, white_bowl) & in(green_cube, yellow_bowl)"),
+])
+def test_together_into_a_bowl_is_both_there_and_bare_colour_pairs(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
