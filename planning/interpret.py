@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import screen_instruction
-from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_on
+from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words
@@ -2360,6 +2360,11 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             ref = _ground_ref(replace(m.anchor, label="*"), objects)   # "next to the red one": any red thing
         way = m.superlative.partition(":")[2]      # "behind the blue one": further back than it, and so on
         adjacent = way == "adj"                    # "the cube next to the red one": beside it, not the nearest of many
+        if adjacent and m.color is not None and len(cands) == 1 and not is_near(cands[0], ref):
+            # "put the red cube next to the blue cube in the pink bowl": the red cube needs no telling apart and is
+            # not next to the blue one now, so "next to" may be where it goes as much as which it is: asked
+            raise GroundingError(_Status.AMBIGUOUS, f"Should the {_name(cands[0])} go next to the {_name(ref)}, or "
+                                 f"somewhere else? It is not next to it now. Please say one place for it.")
         way = "" if adjacent else way
         axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}.get(way, (0, 0.0))
         ranked = sorted((o for o in cands if o.id != ref.id and

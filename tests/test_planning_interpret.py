@@ -1792,3 +1792,15 @@ def test_put_a_thing_and_a_bowl_is_the_thing_into_the_bowl():
 def test_together_into_a_bowl_is_both_there_and_bare_colour_pairs(text, goal):
     r = _plan(text, tabletop())
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_next_to_after_a_thing_that_needs_no_telling_apart_and_is_not_there_is_asked():
+    # "the red cube" names one cube; "next to the blue cube" may be where it goes as much as which it is (the plan
+    # moved it into the bowl and dropped "next to": a confident wrong plan)
+    scene = [cube("red", 0.35, -0.08), cube("blue", 0.40, 0.10), bowl("pink", 0.60, -0.20)]
+    r = _plan("put the red cube next to the blue cube in the pink bowl", scene)
+    assert r.status == "ambiguous" and "next to the blue cube" in r.message, (r.status, r.message)
+    # where it already stands next to the blue one, the words tell which it is (a description), as before
+    scene = [cube("red", 0.38, 0.02), cube("blue", 0.40, 0.10), bowl("pink", 0.60, -0.20)]
+    r = _plan("put the red cube next to the blue cube in the pink bowl", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, pink_bowl)"), (r.message, str(r.goal))
