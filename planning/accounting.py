@@ -266,7 +266,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
 
             def kept_out(x: str) -> bool:
                 o = by_id[x]
-                return x in guarded or ((o.is_container or among_targets) and x not in placed)
+                # "put the blue cube instead of the red one": the one named instead is not moved
+                return x in guarded or ((o.is_container or among_targets or word in ("instead of", "rather than"))
+                                        and x not in placed)
 
             if not any(kept_out(x) for x in ids):
                 out.append(Unaccounted(f"{word} {_names(ids, by_id)}",

@@ -278,6 +278,11 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|pop|drop|move|set|stick) the (?:\w+ )?(?:cube|block|lego|mug|one) (?:in|into|inside) "
      r"the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug))(?= [.!]|$)",
      r"\1 and don't put \2 in there"),
+    # "not the red cube but the blue cube goes in ...": the contrast names the one meant second
+    (r"(?:^|(?<=[,.;] ))not (?:the )?(?:\w+ ){0,2}?\w+(?: ,)? but (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one|bowl|tray))\b",
+     r"\1"),
+    # "put two cubes in the white bowl": any two
+    (r"^((?:please )?(?:put|place|move|drop|pop|stick)) (two|three) (cubes|blocks|legos)\b", r"\1 any\2 \3"),
     # "put the red cube and the white bowl" (a recogniser's "and" for "in"): a bowl cannot be put anywhere, so it is
     # where the thing goes
     (r"^((?:please )?(?:put|place|pop|drop|stick) the (?:\w+ )?(?:cube|block|lego|mug|one)) and (the (?:\w+ )?(?:bowl|"
@@ -604,7 +609,10 @@ _SYNONYMS = [
     (r"^for (\w) in (?:the )?(\w+?)s? : (.+)$", lambda m: re.sub(rf"\b{m.group(1)}\b", f"each {m.group(2)}",
                                                                  m.group(3))),
     # "whichever cube is closest to the pink bowl, ...": the one that is
-    (r"\bwhichever (?!is\b)(\w+) (?:is |'s )?(?=closest|nearest|furthest|farthest)", r"the \1 "),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
+    (r"\bwhichever (?!is\b)(\w+) (?:is |'s )?(?=closest|nearest|furthest|farthest)", r"the \1 "),
+    # "the cube nearest the pink bowl into it": "it" is that bowl
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one) (?:nearest|closest|next)(?: to)? (the (?:\w+ )?(?:bowl|tray|dish)))"
+     r" (in|into|inside) it\b", r"\1 \3 \2"),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
     # "no, not the green bowl - the green CUBE goes ..."; "not a whole tower - just put ..." (after the exclusions
     # above: "the blocks, not the yellow one, go ..."; and not after a correction: "sorry, not the pink lego, ...")
     (r"\bnot (?:next to|near|beside|by) (it|them|the \w+(?: \w+)?) , (on|onto|on top of|in|into|inside) ", r"\2 "),

@@ -1804,3 +1804,20 @@ def test_next_to_after_a_thing_that_needs_no_telling_apart_and_is_not_there_is_a
     scene = [cube("red", 0.38, 0.02), cube("blue", 0.40, 0.10), bowl("pink", 0.60, -0.20)]
     r = _plan("put the red cube next to the blue cube in the pink bowl", scene)
     assert r.status == "ok" and r.goal == parse_goal("in(red_cube, pink_bowl)"), (r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the green cube rather than the red cube in the white bowl", "in(green_cube, white_bowl)"),
+    ("instead of the red cube, put the green cube in the white bowl", "in(green_cube, white_bowl)"),
+    ("not the red cube but the green cube goes in the white bowl", "in(green_cube, white_bowl)"),
+    ("move whichever cube is nearest the white bowl into it", "in(green_cube, white_bowl)"),   # 18 cm; blue 22
+])
+def test_contrasts_instead_of_and_it_as_the_anchor_bowl(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_put_two_cubes_is_any_two():
+    r = _plan("put two cubes in the white bowl", tabletop())
+    assert r.status == "ok" and len({l.args[0] for l in r.goal.literals}) == 2 and \
+        all(l.pred == "in" and l.args[1] == "white_bowl" for l in r.goal.literals), (r.message, str(r.goal))
