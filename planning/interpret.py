@@ -287,6 +287,8 @@ _SYNONYMS = [
     # where the thing goes
     (r"^((?:please )?(?:put|place|pop|drop|stick) the (?:\w+ )?(?:cube|block|lego|mug|one)) and (the (?:\w+ )?(?:bowl|"
      r"tray|dish|basket))(?= [.!]|$)", r"\1 in \2"),
+    # "put the blue cube an the orange cube" (a recogniser's "an" for "on", or "in" before a container)
+    (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
     # "the lego pieces", "the cube bits": the legos, the cubes
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls

@@ -1821,3 +1821,8 @@ def test_put_two_cubes_is_any_two():
     r = _plan("put two cubes in the white bowl", tabletop())
     assert r.status == "ok" and len({l.args[0] for l in r.goal.literals}) == 2 and \
         all(l.pred == "in" and l.args[1] == "white_bowl" for l in r.goal.literals), (r.message, str(r.goal))
+
+
+def test_an_heard_for_on_or_in():
+    assert interpret("put the red cube an the blue cube", tabletop()).goal == parse_goal("on(red_cube, blue_cube)")
+    assert interpret("put the red cube an the white bowl", tabletop()).goal == parse_goal("in(red_cube, white_bowl)")
