@@ -288,6 +288,8 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|pop|drop|stick) the (?:\w+ )?(?:cube|block|lego|mug|one)) and (the (?:\w+ )?(?:bowl|"
      r"tray|dish|basket))(?= [.!]|$)", r"\1 in \2"),
     # "put the blue cube an the orange cube" (a recogniser's "an" for "on", or "in" before a container)
+    # ("and" when a place follows the next thing: "the purple cube on the yellow cube an the red cube on the cyan one")
+    (r"\ban (?=the (?:\w+ ){0,2}?\w+ (?:on|in|into|onto|next to|on top of|inside)\b)", "and "),
     (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
     # "the lego pieces", "the cube bits": the legos, the cubes
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),

@@ -1826,3 +1826,6 @@ def test_put_two_cubes_is_any_two():
 def test_an_heard_for_on_or_in():
     assert interpret("put the red cube an the blue cube", tabletop()).goal == parse_goal("on(red_cube, blue_cube)")
     assert interpret("put the red cube an the white bowl", tabletop()).goal == parse_goal("in(red_cube, white_bowl)")
+    # "and" when a place follows the next thing
+    assert interpret("put the red cube on the blue cube an the green cube in the white bowl", tabletop()).goal == \
+        parse_goal("on(red_cube, blue_cube) & in(green_cube, white_bowl)")
