@@ -1738,9 +1738,37 @@ def _colour_pairs(text: str, objects: Sequence[ObjectState]) -> str:
     return " , ".join(out)
 
 
+_BETWEEN_RE = re.compile(r"\b(?:right |just |somewhere )?(?:in )?between (?:the two (?P<kind>bowls|cubes|blocks|legos|mugs)"
+                         r"|(?P<a>the (?:\w+ ){0,2}?\w+) and (?P<b>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|bowl|tray|one)))\b")
+
+
+def _between(text: str, objects: Sequence[ObjectState]) -> str:
+    """"put the cyan cube between the white bowl and the mug": right of the one further left and left of the other,
+    when the two stand apart across the table; two one behind the other are a question (the goal language has left
+    and right, not in front or behind). Unchanged when the two are not both found."""
+    m = _BETWEEN_RE.search(text)
+    if m is None:
+        return text
+    if m.group("kind"):
+        pair = [o for o in objects if o.label == m.group("kind")[:-1]]
+        if len(pair) != 2:
+            return text
+        a, b = pair
+    else:
+        a, b = _ground_phrase(m.group("a"), objects), _ground_phrase(m.group("b"), objects)
+        if a is None or b is None or a.id == b.id:
+            return text
+    left, right = (a, b) if a.position[1] > b.position[1] else (b, a)
+    if abs(a.position[1] - b.position[1]) < abs(a.position[0] - b.position[0]):
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} stand one behind the other; I can "
+                             "put things to the left or right of others, not in front or behind. Where should it go?")
+    return (text[:m.start()] + f"to the right of the {_name(left)} and to the left of the {_name(right)}"
+            + text[m.end():])
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _colour_pairs(_rainbow(text, objects), objects)
+    text = _between(_colour_pairs(_rainbow(text, objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
@@ -3654,6 +3682,21 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         if scope is not None:   # "fill the mug with water", "go make me a sandwich": not a task at this table
             return failed(_Status.REFUSED, f"I won't do that: {scope.group(0)!r} is outside what I can do; "
                           "I can only move the objects on this table.")
+        # "pick up the orange cube" (the goal language says where things end up, not that one is held), "put it
+        # behind the mug": a question that says what can be asked for
+        refs = [t for t in toks if isinstance(t, Mention) and t.kind == "ref"]
+        if re.search(r"\b(?:pick|lift|grab|take|hold|raise|get)\b", text) and len(refs) == 1 and \
+                not re.search(r"\b(?:in|into|on|onto|next to|to|beside|near)\b", text):
+            try:
+                what = f"the {_name(_ground_ref(refs[0], objects))}"
+            except GroundingError:
+                what = "it"
+            return failed(_Status.AMBIGUOUS, f"Where should {what} go once I have picked it up? I can put it in a "
+                                             "container, on another object, next to one, or on one side of the table.")
+        if re.search(r"\b(?:behind|in front of|under(?:neath)?|below|above)\b", text):
+            return failed(_Status.AMBIGUOUS, "I can put things in, on, next to, or to the left or right of others, or on "
+                                             "one side of the table, but not behind, in front of or under them. Where "
+                                             "should it go?")
         # "put the yellow one in the bowl" with a yellow cube and a yellow lego: which one, by name
         for c in re.findall(rf"\bthe ({_COLOUR_WORDS}) one\b", text):
             fits = [o for o in objects if o.color == c and not o.is_container] or [o for o in objects if o.color == c]

@@ -1829,3 +1829,20 @@ def test_an_heard_for_on_or_in():
     # "and" when a place follows the next thing
     assert interpret("put the red cube on the blue cube an the green cube in the white bowl", tabletop()).goal == \
         parse_goal("on(red_cube, blue_cube) & in(green_cube, white_bowl)")
+
+
+def test_between_two_things_side_by_side_is_right_of_one_and_left_of_the_other():
+    r = _plan("put the red cube between the two bowls", tabletop())     # yellow bowl y +0.20, white bowl y -0.22
+    assert r.status == "ok" and r.goal == parse_goal("right_of(red_cube, yellow_bowl) & left_of(red_cube, white_bowl)"), \
+        (r.message, str(r.goal))
+    # one behind the other: the goal language has no "in front" or "behind": a question that says so
+    scene = tabletop() + [bowl("pink", 0.40, 0.20)]
+    r = _plan("put the green cube between the yellow bowl and the pink bowl", scene)
+    assert r.status == "ambiguous" and "one behind the other" in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("text,word", [("pick up the red cube", "picked it up"), ("grab the blue cube", "picked it up"),
+                                       ("put the red cube behind the green cube", "not behind")])
+def test_requests_the_goal_language_cannot_say_are_questions_that_say_what_can_be_asked(text, word):
+    r = _plan(text, tabletop())
+    assert r.status == "ambiguous" and word in r.message, (r.status, r.message)
