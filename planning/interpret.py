@@ -291,6 +291,20 @@ _SYNONYMS = [
     # ("and" when a place follows the next thing: "the purple cube on the yellow cube an the red cube on the cyan one")
     (r"\ban (?=the (?:\w+ ){0,2}?\w+ (?:on|in|into|onto|next to|on top of|inside)\b)", "and "),
     (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
+    # "make sure no cube is sitting on the purple cube": nothing goes on it
+    (r"\b(?:make sure |ensure )?(?:that )?no (?:cube|block|lego|thing|object)s? (?:is |are |ends up |should be )?(?:sitting |left |"
+     r"resting |stacked )?on (?:top of )?(the (?:\w+ )?(?:cube|block|lego|one))\b", r"don't put anything on \1"),
+    # "three of them in the red bowl" (nothing named before): the three cubes; a count that does not fit is asked
+    (r"^(?:(?:please|ok|okay|so) )?(two|three|four|five) of them\b(?= (?:in|into|on|onto|to|in a|go|goes)\b)", r"the \1 cubes"),
+    # "the green CUBE goes in the pink bowl. the cube!": the noun said again for emphasis
+    (r"^(.*\b(cube|block|lego|mug)\b.*?)\s*[.!]\s*the \2\s*[.!]?\s*$", r"\1"),
+    # "three of them in a stack: purple, then orange, then cyan on top": a tower, told after the colon
+    (r"^(?:the )?(?:two|three|four|five) (?:of them |cubes |blocks )?in a (?:stack|tower|pile)\b", "stack"),
+    # "I don't want the white block on the left anymore": "anymore" adds nothing
+    (r"\b(?:any ?more|no longer)(?= [,.;!]|$)", ""),
+    # "the yellow cube - the actual cube, not the block or the lego - goes in the bowl": an aside that repeats the noun
+    (r"\bthe ((?:\w+ )?(cube|block|lego|mug)) , (?:the actual|the real|i mean the|a real) \2 ,(?: not the [\w ]+? ,)? ",
+     r"the \1 "),
     # "the lego pieces", "the cube bits": the legos, the cubes
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls

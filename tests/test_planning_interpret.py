@@ -1846,3 +1846,15 @@ def test_between_two_things_side_by_side_is_right_of_one_and_left_of_the_other()
 def test_requests_the_goal_language_cannot_say_are_questions_that_say_what_can_be_asked(text, word):
     r = _plan(text, tabletop())
     assert r.status == "ambiguous" and word in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("make sure no cube is sitting on the blue cube", "!on(red_cube, blue_cube) & !on(green_cube, blue_cube)"),
+    ("three of them in the white bowl", "in(red_cube, white_bowl) & in(green_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("three of them in a stack: red, then green, then blue on top", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("no, not the white bowl - the green CUBE goes in the yellow bowl. the cube!", "in(green_cube, yellow_bowl)"),
+    ("the red cube - the actual cube, not the bowl - goes in the white bowl", "in(red_cube, white_bowl)"),
+])
+def test_nothing_on_a_cube_counts_of_them_emphasis_and_asides(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
