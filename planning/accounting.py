@@ -57,7 +57,7 @@ SWAP_VERBS = (r"(?:just )?(?:do|use|take|try|grab|pick|move|go with|get|choose|m
               r"|switch (?:that|it) for|change (?:that|it) to)")
 INSTEAD_SWAP_RE = re.compile(
     r"(?:^|(?<=[.;,] ))(?:(?:hmm+|oh|ok|okay|well|so|no)(?: ,)? )*(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?"
-    rf"(?: alone)?(?: ,)? (?:and )?)?{SWAP_VERBS} (the (?:\w+ ){{0,2}}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b")
+    rf"(?: alone)?(?: ,)? (?:and )?)?{SWAP_VERBS} (the (?:\w+ ){{0,2}}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b(?! of\b)")
 _REST = (r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others|the other(?! (?:one|bowl|tray|cube|block|lego"
          r"|mug|thing)\b)|other \w+s|anything else|everything else)")
 _SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
@@ -224,6 +224,11 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         # the object corrected is the last one named of the kind the correction names ("put the red cube in
         # the yellow bowl, hang on, I meant the green cube": the red cube, not the bowl)
         named_after = mentioned(after, objects)
+        instead_of = re.match(rf" (?:[,.;:] )*(?:(?:actually|hmm+|oh|ok|okay|well|so|no|wait|sorry) (?:[,.;:] )*)*"
+                              rf"{SWAP_VERBS} the (?:\w+ ){{0,2}}?\w+ (?:instead of|in place of|rather than) ", after)
+        if instead_of and len(named_after) >= 2:
+            exempt |= named_after[1][1]    # "actually, use the orange one instead of the blue one": the blue one
+            continue
         kind = {by_id[x].is_container for x in named_after[0][1]} if named_after else set()
         same_kind = [c for _, c in prev if {by_id[x].is_container for x in c} == kind] if len(kind) == 1 else []
         place_fix = re.match(rf" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*{_PLACE_WORDS}", after)

@@ -230,6 +230,9 @@ _SYNONYMS = [
     (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
     (r"(?<!\bkeep )(?<!\bleave )\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b",
      r"\1 stays where it is"),
+    # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
+    (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
+     r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
     (r"(?: ,)? and nothing else\b", " , nothing else in it"),
     # "don't leave a single cube out of the pink bowl", "I don't want any cube left outside the red bowl"
     (r"\b(?:don'?t|do not|never) leave (?:a single|any|one|a) (\w+?)s? (?:out of|outside(?: of)?) (the (?:\w+ )?\w+)",
@@ -291,6 +294,8 @@ _SYNONYMS = [
     # ("and" when a place follows the next thing: "the purple cube on the yellow cube an the red cube on the cyan one")
     (r"\ban (?=the (?:\w+ ){0,2}?\w+ (?:on|in|into|onto|next to|on top of|inside)\b)", "and "),
     (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
+    # "..., as one would place a glass beside the bottle", "like you would stack plates": a comparison, not a request
+    (r"(?: ,)? (?:just )?(?:as|like) (?:one|you|someone|a person|a waiter|a chef|we) (?:would|might|do|does|'d)\b[^,.;!]*", ""),
     # "make sure no cube is sitting on the purple cube": nothing goes on it
     (r"\b(?:make sure |ensure )?(?:that )?no (?:cube|block|lego|thing|object)s? (?:is |are |ends up |should be )?(?:sitting |left |"
      r"resting |stacked )?on (?:top of )?(the (?:\w+ )?(?:cube|block|lego|one))\b", r"don't put anything on \1"),
@@ -1147,6 +1152,32 @@ def _whole_request(text: str) -> bool:
     return m is not None and (m.group(1) in (None, "one") or bool(_label_word(m.group(1))))
 
 
+_SWAP_NAMED_RE = re.compile(
+    rf"(?:^|(?<=[.;,] ))(?:(?:actually|hmm+|oh|ok|okay|well|so|no|wait|sorry)(?: ,)? )*{SWAP_VERBS} "
+    rf"(?P<new>the (?:\w+ ){{0,2}}?(?:one|cube|block|lego|mug|bowl|tray)) (?:instead of|in place of|rather than) "
+    rf"(?P<old>the (?P<colour>{_COLOUR_WORDS})(?: (?P<label>\w+))?)\b(?: instead)?")
+
+
+def _swap_named(text: str, objects: Sequence[ObjectState]) -> str:
+    """"Put the blue cube on the cyan cube. Actually, use the orange one instead of the blue one": the thing named
+    after "instead of" is the one replaced (the last mention of it before), by the one named first."""
+    m = _SWAP_NAMED_RE.search(text)
+    if m is None:
+        return text
+    before = text[:m.start()].rstrip(" ,.;")
+    label = m.group("label") if m.group("label") not in (None, "one") else None
+    olds = [mm for mm in _mention_re().finditer(before) if m.group("colour") in mm.group(0).split()
+            and (label is None or label in mm.group(0).split())]
+    if not olds:
+        return text
+    tgt = olds[-1]
+    new = m.group("new")
+    said = next((w for w in tgt.group(0).split() if _label_word(w)), None)
+    if new.endswith(" one") and said:
+        new = new[:-3] + said          # "the orange one" in place of "the blue cube": the orange cube
+    return before[:tgt.start()] + new + before[tgt.end():] + text[m.end():]
+
+
 def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
     """Self-corrections: "the red, no, the green one" -> "the green one"; "in the white bowl - wait,
     no, in the red bowl" -> "in the red bowl"; "put A on B, wait, other way around" -> B on A."""
@@ -1164,6 +1195,17 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             text = before[:o.start()] + new + before[o.end():] + text[tail.end():]
     # "... in the pink bowl. hmm, use the yellow cube instead", "leave that, do the yellow one instead": the new
     # object (or container) is said in place of the one before it, as a correction
+    text = _swap_named(text, objects)
+    swap = INSTEAD_SWAP_RE.search(text)
+    if swap is not None and objects:
+        # "Put the blue cube on the cyan cube. Actually, use the orange one instead": the one moved or the one it goes
+        # on? Two things named before of the kind said now, neither a container: asked
+        colours = set(swap.group(1).split()) & set(COLORS)
+        box = {o.is_container for o in objects if o.color in colours} if colours else set()
+        things = [mm.group(0) for mm in _mention_re().finditer(text[:swap.start()])
+                  if any(_label_word(w) for w in mm.group(0).split()) and not _names_container(mm.group(0))]
+        if box == {False} and len(set(things)) >= 2 and swap.group(1).split()[-1] in ("one", "cube", "block", "lego"):
+            raise GroundingError(_Status.AMBIGUOUS, f"Which should {swap.group(1)} replace: {' or '.join(things[-2:])}?")
     text = INSTEAD_SWAP_RE.sub(lambda m: " sorry , " + m.group(1), text)
     for _ in range(3):
         m = _CORRECTION_RE.search(text)

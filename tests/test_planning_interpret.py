@@ -1858,3 +1858,21 @@ def test_requests_the_goal_language_cannot_say_are_questions_that_say_what_can_b
 def test_nothing_on_a_cube_counts_of_them_emphasis_and_asides(text, goal):
     r = _plan(text, tabletop())
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # the thing named after "instead of" is the one replaced (it replaced the last cube named: a confident wrong plan)
+    ("Put the red cube on the blue cube. Actually, use the green one instead of the red one.", "on(green_cube, blue_cube)"),
+    ("the red cube goes on top of the blue cube, and nothing else moves", "on(red_cube, blue_cube) & unmoved(green_cube)"),
+    # a comparison is not a second request (it added near(...) for "a glass beside the bottle")
+    ("Kindly set the red cube beside the white bowl, as one would place a glass beside the bottle.",
+     "near(red_cube, white_bowl)"),
+])
+def test_instead_of_names_what_is_replaced_nothing_else_moves_and_comparisons(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+def test_use_another_instead_with_two_things_of_that_kind_named_is_asked():
+    r = _plan("Put the red cube on the blue cube. Actually, use the green one instead.", tabletop())
+    assert r.status == "ambiguous" and "the red cube or the blue cube" in r.message, (r.status, r.message)
