@@ -33,7 +33,13 @@ it them its their there here with for from by at out off up down where when whil
 wooden plastic metal shiny dark bright light pale tall short heavy round flat nearest closest farthest
 furthest new old only single lone remaining two three four five
 sorry wait mean meant actually instead rather oops er erm uh um hmm
-stay stays remain remains stays""".split())     # correction words, fillers and "stays" are never nouns or colours
+stay stays remain remains stays
+thing things object objects item items piece pieces stuff goes go very exactly
+water coffee tea juice milk soup wine beer soil dirt sand garden faucet sink car garage kitchen fridge door
+window room house shop store""".split())
+# correction words, fillers and "stays" are never nouns or colours; "the green thing" is any green object to move,
+# never a bowl ("thing" taken as "bowl"), "goes" after a colour is not "box" ("Blue goes down first"), and places and
+# stuff away from the table ("the garden", "the tap") are refused, not heard as a container
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"

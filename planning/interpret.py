@@ -85,7 +85,7 @@ _SYNONYMS = [
     (rf"\b(?:the )?({_COLOUR_WORDS}) down first (?=[,.;] )", r"the \1 at the bottom "),
     (rf"\b(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) (on|onto|on top of) (?:the )?({_COLOUR_WORDS})"
      rf"((?: cube| block| one)?) ([,.;]) (?:then )?(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) "
-     r"(?:last on top|on top|to finish|last|at the top)\b",
+     r"(?:last on top|on top|to finish|last|at the top)\b(?! of\b)",
      r"the \1\2 \3 the \4\5 \6 the \7\8 on the \1\2"),
     # "put all of them in the green bowl except the blue one" said first: "them" has nothing before it; all of the things
     (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
@@ -296,6 +296,33 @@ _SYNONYMS = [
     (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
     # "..., as one would place a glass beside the bottle", "like you would stack plates": a comparison, not a request
     (r"(?: ,)? (?:just )?(?:as|like) (?:one|you|someone|a person|a waiter|a chef|we) (?:would|might|do|does|'d)\b[^,.;!]*", ""),
+    # "the cube at the very back", "the very top": "very" adds nothing to a place
+    (r"\bthe very (?=back|front|left|right|top|bottom|edge|end|middle|center|centre)\b", "the "),
+    # "and make sure the red cube stays where it is": it stays
+    (r"\b(?:make sure|ensure|see that|check that) (?:that )?(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (stays|remains)\b",
+     r"\1 \2"),
+    # "stays exactly where it is", "left just where it is"
+    (r"\b(stays?|remains?|kept|left|keep it|leave it|leave them) (?:exactly|precisely|right|just) (?=where\b)", r"\1 "),
+    # "All but the green cube into the blue bowl": everything but it, with no verb
+    (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?all but (?=the\b)", "everything except "),
+    # "Colours together please: green with green, blue with blue": each with the one of its colour
+    (rf"(?:^|(?<=[:,;] ))({_COLOUR_WORDS}) with ({_COLOUR_WORDS})(?= [,.;]|$| and\b)", r"\1 in \2"),
+    # "Every cube goes in the bowl one colour over: purple in blue, ...": a heading with no colour, then the list
+    (rf"^(?:(?!\b(?:{_COLOUR_WORDS})\b)[a-z' ])+? : (?=(?:the )?(?:{_COLOUR_WORDS})(?: cube| one| block)? (?:in|into|on|onto"
+     r"|to) )", ""),
+    # "Make one tower out of every cube except the yellow one, order doesn't matter": stack them
+    (r"\b(?:make|build) (?:one|a|a single) (?:tower|stack|pile) (?:out of|from|with|using) ", "stack "),
+    (r"(?: ,)? (?:the )?order (?:doesn'?t|does not) matter\b|(?: ,)? in any order\b|(?: ,)? whatever order\b", ""),
+    # "Top: orange. Middle: yellow. Bottom: blue.": a tower told by its levels
+    (rf"(?:^|(?<=[.;,] ))(top|middle|bottom) : (?:the )?({_COLOUR_WORDS})((?: cube| block| one)?)\b",
+     lambda m: f"the {m.group(2)}{m.group(3) or ''} " + {"top": "on top", "middle": "in the middle",
+                                                       "bottom": "at the bottom"}[m.group(1)]),
+    # "move it to the left side, and leave it there": nothing more than where it goes
+    (r"(?: ,)? (?:and )?(?:just )?leave (?:it|them) (?:there|be|like that)(?= [.,;!]|$)", ""),
+    # "on tap of the orange cube": "top" heard as "tap"
+    (r"\b(on|at) tap of\b", r"\1 top of"),
+    # Yorkshire "t'" for "the": "put t'red cube in t'purple bowl"
+    (r"\bt'(?=[a-z])", "the "),
     # "make sure no cube is sitting on the purple cube": nothing goes on it
     (r"\b(?:make sure |ensure )?(?:that )?no (?:cube|block|lego|thing|object)s? (?:is |are |ends up |should be )?(?:sitting |left |"
      r"resting |stacked )?on (?:top of )?(the (?:\w+ )?(?:cube|block|lego|one))\b", r"don't put anything on \1"),
@@ -3797,7 +3824,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
 # food, and places away from the table. Only a request that grounds to no goal is refused for it.
 _OUT_OF_SCOPE = re.compile(
     r"\b(water|coffee|tea|juice|milk|soup|wine|beer|liquid|pour|spill|sandwich|cook|bake|food|meal|breakfast|lunch"
-    r"|dinner|eat|kitchen|fridge|door|window|room|upstairs|downstairs|outside|house|shop|store)\b")
+    r"|dinner|eat|kitchen|fridge|door|window|room|upstairs|downstairs|outside|house|shop|store|soil|dirt|sand|garden"
+    r"|tap|faucet|sink|to the car|garage|fill it|fill them)\b")
 
 _OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (?:(?:two|three|four|\d) )?(\w+)|anything else|everything else)"
                         r"(?: of (?:the )?(\w+))?$")
@@ -3805,7 +3833,7 @@ _OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (?:(?:two|thr
 
 _SLOT_PREPS = frozenset("in into inside on onto to at by near beside from of".split())
 _HARMLESS = frozenset("end way time moment meantime process very kitchen fridge door window room house shop store "
-                      "floor wall".split())      # places away from the table are refused elsewhere, not asked about
+                      "floor wall car garage garden sink tap".split())      # places away from the table are refused elsewhere, not asked about
 _SLOT_ENDS = frozenset(", . ; : ! ? and then but or in into on onto to next near by from with that which "
                        "please".split())
 

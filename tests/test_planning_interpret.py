@@ -1876,3 +1876,49 @@ def test_instead_of_names_what_is_replaced_nothing_else_moves_and_comparisons(te
 def test_use_another_instead_with_two_things_of_that_kind_named_is_asked():
     r = _plan("Put the red cube on the blue cube. Actually, use the green one instead.", tabletop())
     assert r.status == "ambiguous" and "the red cube or the blue cube" in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Could you put the green thing in the white container?", "in(green_cube, white_bowl)"),   # not "thing" -> "bowl"
+    ("Take the cube at the very back and stack it on the blue one.", "on(green_cube, blue_cube)"),
+    ("All but the green cube into the white bowl, thanks.",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("Put t'red cube in t'white bowl, love.", "in(red_cube, white_bowl)"),
+    ("Put the red cube in the white bowl, and make sure the blue cube stays exactly where it is.",
+     "in(red_cube, white_bowl) & unmoved(blue_cube)"),
+    ("Pick up the red cube, move it to the left side, and leave it there.", "in_region(red_cube, left)"),
+    ("This won't hurt a bit. The red cube goes on top of the blue cube.", "on(red_cube, blue_cube)"),
+])
+def test_dev15_round_general_wordings(text, goal):
+    r = _plan(text, tabletop())
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Top: red. Middle: green. Bottom: blue.", "on(red_cube, green_cube) & on(green_cube, blue_cube)"),
+    ("Blue goes down first. Green on top of blue. Red on top of green.", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("top to bottom: red, green, blue", "on(red_cube, green_cube) & on(green_cube, blue_cube)"),
+    ("Make one tower out of every cube except the red one, order doesn't matter.", None),
+    ("Colours together please: red with red, green with green.", "in(red_cube, red_bowl) & in(green_cube, green_bowl)"),
+])
+def test_dev15_round_towers_and_colour_pairs(text, goal):
+    scene = tabletop() + ([bowl("red", 0.55, 0.30), bowl("green", 0.35, -0.30)] if "with" in text else [])
+    r = _plan(text, scene)
+    assert r.status == "ok", (text, r.message)
+    if goal is None:       # any order of the two others, the red one left where it is
+        assert parse_goal("unmoved(red_cube)").literals[0] in r.goal.literals and \
+            len([l for l in r.goal.literals if l.pred == "on"]) == 1, str(r.goal)
+    else:
+        assert r.goal == parse_goal(goal), (text, str(r.goal))
+
+
+@pytest.mark.parametrize("text", ["Lift the red cube and drop it on the cat.", "Put the white bowl under the tap and fill it up.",
+                                  "Use the white bowl to scoop up some soil from the garden.",
+                                  "Take the white bowl and carry it out to the car."])
+def test_dev15_round_refusals(text):
+    assert _plan(text, tabletop()).status == "refused", text
+
+
+def test_on_tap_of_is_on_top_of_and_the_tap_is_refused():
+    assert interpret("put the red cube on tap of the blue cube", tabletop()).goal == parse_goal("on(red_cube, blue_cube)")
+    assert interpret("put the white bowl under the tap", tabletop()).status == "refused"
