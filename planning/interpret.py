@@ -1849,9 +1849,25 @@ def _between(text: str, objects: Sequence[ObjectState]) -> str:
             + text[m.end():])
 
 
+_ONE_AND_OTHER_RE = re.compile(
+    r"(?P<a>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?P<rel>in|into) (?:one|a) (?P<box>bowl|tray) (?:,? )?and "
+    r"(?P<b>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:in|into) the other(?: one| bowl| tray)?\b")
+
+
+def _one_and_other(text: str, objects: Sequence[ObjectState]) -> str:
+    """"Put the green cube in one bowl and the blue cube in the other": with two bowls here, either way round will do;
+    the first named to the first bowl listed. Unchanged unless there are exactly two of that container."""
+    m = _ONE_AND_OTHER_RE.search(text)
+    boxes = [o for o in objects if m is not None and o.label == m.group("box")]
+    if m is None or len(boxes) != 2:
+        return text
+    return (text[:m.start()] + f"{m.group('a')} {m.group('rel')} the {_name(boxes[0])} and {m.group('b')} "
+            f"{m.group('rel')} the {_name(boxes[1])}" + text[m.end():])
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _between(_colour_pairs(_rainbow(text, objects), objects), objects)
+    text = _one_and_other(_between(_colour_pairs(_rainbow(text, objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed

@@ -1922,3 +1922,10 @@ def test_dev15_round_refusals(text):
 def test_on_tap_of_is_on_top_of_and_the_tap_is_refused():
     assert interpret("put the red cube on tap of the blue cube", tabletop()).goal == parse_goal("on(red_cube, blue_cube)")
     assert interpret("put the white bowl under the tap", tabletop()).status == "refused"
+
+
+def test_one_in_one_bowl_and_the_other_in_the_other():
+    r = _plan("Put the red cube in one bowl and the green cube in the other.", tabletop())
+    assert r.status == "ok" and r.goal in (parse_goal("in(red_cube, yellow_bowl) & in(green_cube, white_bowl)"),
+                                           parse_goal("in(red_cube, white_bowl) & in(green_cube, yellow_bowl)")), \
+        (r.message, str(r.goal))
