@@ -50,10 +50,9 @@ _SYNONYMS = [
     (r"\b(?:holds?|keeps?|maintains?) (?:its |their |his |her )?(?:position|place|spot|ground)\b", "stays where it is"),
     (r"\b(stays?|remains?) (?:right )?(?:on|at) the (?:board|counter|bench|worktop|desk|table)\b(?! (?:of|next|near|by))",
      "stays where it is"),
-    # "..., but keep the mug on the table", "and leave the red cube on the table": a named thing stays where it is
-    # (not "... and leave it on the table", which says where something taken out goes)
+    # "..., but keep the mug on the table": marked here; resolve_words decides with the scene (_kept_on_table)
     (r"\b(keep|leave) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|box|brick|one)) (?:right )?(?:on|at) the (?:board|counter"
-     r"|bench|worktop|desk|table)\b(?! (?:of|next|near|by))", r"\1 \2 where it is"),
+     r"|bench|worktop|desk|table)\b(?! (?:of|next|near|by))", r"\1 \2 on the table still"),
     # "red one, don't touch", "the mug - don't move it": the object first, then the prohibition
     (r"(?:^|(?<=[.;:] ))(?:the )?((?:\w+ )?(?:one|cube|block|lego|mug|box|brick)) [,\-] (?:(?:but |and )?please )?"
      r"(don't|do not|dont|never) (touch|move|disturb)(?: it| that one| this one)?(?= [.,;!]|$)", r"\2 \3 the \1"),
@@ -92,7 +91,8 @@ _SYNONYMS = [
     (r"^((?:please )?(?:stack|pile)) (?:up )?(?:all of them|them all)(?: up)?\b", r"\1 everything"),
     # a tower begun with its base: "start with the green cube, put the blue one on it, then orange on top"
     (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?(?:(?:let's|we'll|you can) )?(?:start|begin) (?:off )?with (the (?:\w+ )?"
-     r"(?:cube|block|one))(?: as the base| at the bottom)?(?: ,)? (?=(?:put|place|stack|set|then|and)\b)", r"\1 at the bottom , "),
+     r"(?:cube|block|one))(?: as the base| at the bottom)?(?: ,)? (?=(?:put|place|stack|set|then|and)\b[^.]*\bon (?:it|top|that)\b)",
+     r"\1 at the bottom , "),
     # "..., and the blue cube on that (one)": on the one just placed (as "on it")
     (r"\b(on|onto|on top of) that(?: one)?(?= [,.;!]|$| and\b| then\b)", r"\1 it"),
     # corrections as people say them: "oops, silly me", "no sorry mate, wrong stop", "..., sorry babe", "or actually no"
@@ -267,13 +267,15 @@ _SYNONYMS = [
     (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
      r"\2 \1s ,"),
     # "any two of the cubes", "the two cubes ..., I don't mind which two": a free choice of that many
-    (r"\b(?:any|whichever) (two|three) (?:of (?:the|them|those) )?(cubes|blocks|legos|mugs)\b", r"any\1 \2"),
+    (r"\b(?:any|whichever) (two|three) (?:of (?:the|them|those) )?(cubes|blocks|legos|mugs)\b"
+     r"(?! (?:are|is) (?:the )?(?:closest|nearest|furthest|farthest))", r"any\1 \2"),
     (r"\b(two|three|four) of the (\w+s)\b", r"the \1 \2"),
     (r"\bthe (two|three) (cubes|blocks|legos|mugs)(?= (?:in|into|inside|on|onto|to)\b)(?=.*\b(?:any (?:two|three) (?:will"
-     r" do|is fine|are fine)|i don'?t mind which|(?:it )?doesn'?t matter which|(?:i )?don'?t care which)\b)", r"any\1 \2"),
+     r" do|is fine|are fine)|i don'?t mind which|(?:it )?doesn'?t matter which|(?:i )?don'?t care which)\b(?! order))",
+     r"any\1 \2"),
     (r"^(?=.*\bany(?:two|three) )(.*?)(?: [,.;])? (?:any (?:two|three) (?:will do|is fine|are fine)|i don'?t mind which"
      r"(?: two| three| ones)?|(?:it )?doesn'?t matter which(?: two| three| ones)?|(?:i )?don'?t care which(?: two| three"
-     r"| ones)?)(?= [,.;!]|$)", r"\1"),
+     r"| ones)?)(?! order)(?= [,.;!]|$)", r"\1"),
     # "the front-left cube" (the dash is gone by now), "far right cube": places said before the noun
     (r"\b(?:the )?(front|back) (left|right) (cube|block|lego|one)\b", r"the \3 at the \1 on the \2"),
     (r"\b(?:the )?far (left|right) (cube|block|lego|one)\b", r"the \2 on the far \1"),
@@ -285,7 +287,8 @@ _SYNONYMS = [
     (r"(?:^|(?<=[,.;] ))not (?:the )?(?:\w+ ){0,2}?\w+(?: ,)? but (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one|bowl|tray))\b",
      r"\1"),
     # "put two cubes in the white bowl": any two
-    (r"^((?:please )?(?:put|place|move|drop|pop|stick)) (two|three) (cubes|blocks|legos)\b", r"\1 any\2 \3"),
+    (rf"^((?:please )?(?:put|place|move|drop|pop|stick)) (two|three) (cubes|blocks|legos)\b(?![^.]*(?:,|:) (?:the )?(?:{_COLOUR_WORDS})\b)",
+     r"\1 any\2 \3"),
     # "put the red cube and the white bowl" (a recogniser's "and" for "in"): a bowl cannot be put anywhere, so it is
     # where the thing goes
     (r"^((?:please )?(?:put|place|pop|drop|stick) the (?:\w+ )?(?:cube|block|lego|mug|one)) and (the (?:\w+ )?(?:bowl|"
@@ -295,7 +298,8 @@ _SYNONYMS = [
     (r"\ban (?=the (?:\w+ ){0,2}?\w+ (?:on|in|into|onto|next to|on top of|inside)\b)", "and "),
     (r"\ban (?=the (?:\w+ )?(?:bowl|tray|dish|basket)\b)", "in "), (r"\ban (?=the\b)", "on "),
     # "..., as one would place a glass beside the bottle", "like you would stack plates": a comparison, not a request
-    (r"(?: ,)? (?:just )?(?:as|like) (?:one|you|someone|a person|a waiter|a chef|we) (?:would|might|do|does|'d)\b[^,.;!]*", ""),
+    (rf"(?: ,)? (?:just )?(?:as|like) (?:one|you|someone|a person|a waiter|a chef|we) (?:would|might|do|does|'d)\b"
+     rf"(?:(?!\b(?:{_COLOUR_WORDS}|and|then|but)\b)[^,.;!])*(?= [,.;!]| and\b| then\b| but\b|$)", ""),
     # "the cube at the very back", "the very top": "very" adds nothing to a place
     (r"\bthe very (?=back|front|left|right|top|bottom|edge|end|middle|center|centre)\b", "the "),
     # "and make sure the red cube stays where it is": it stays
@@ -306,9 +310,10 @@ _SYNONYMS = [
     # "All but the green cube into the blue bowl": everything but it, with no verb
     (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?all but (?=the\b)", "everything except "),
     # "Colours together please: green with green, blue with blue": each with the one of its colour
-    (rf"(?:^|(?<=[:,;] ))({_COLOUR_WORDS}) with ({_COLOUR_WORDS})(?= [,.;]|$| and\b)", r"\1 in \2"),
+    (rf"(?:^|(?<=[:,;] ))({_COLOUR_WORDS}) with \1(?= [,.;]|$| and\b)", r"\1 in \1"),
     # "Every cube goes in the bowl one colour over: purple in blue, ...": a heading with no colour, then the list
-    (rf"^(?:(?!\b(?:{_COLOUR_WORDS})\b)[a-z' ])+? : (?=(?:the )?(?:{_COLOUR_WORDS})(?: cube| one| block)? (?:in|into|on|onto"
+    (rf"^(?:(?!\b(?:{_COLOUR_WORDS}|not|no|don't|dont|never|undo|opposite|avoid|wrong|except|but)\b)[a-z' ])+? : "
+     rf"(?=(?:the )?(?:{_COLOUR_WORDS})(?: cube| one| block)? (?:in|into|on|onto"
      r"|to) )", ""),
     # "Make one tower out of every cube except the yellow one, order doesn't matter": stack them
     (r"\b(?:make|build) (?:one|a|a single) (?:tower|stack|pile) (?:out of|from|with|using) ", "stack "),
@@ -318,7 +323,8 @@ _SYNONYMS = [
      lambda m: f"the {m.group(2)}{m.group(3) or ''} " + {"top": "on top", "middle": "in the middle",
                                                        "bottom": "at the bottom"}[m.group(1)]),
     # "move it to the left side, and leave it there": nothing more than where it goes
-    (r"(?: ,)? (?:and )?(?:just )?leave (?:it|them) (?:there|be|like that)(?= [.,;!]|$)", ""),
+    (r"\b(side|bowl|tray|dish|basket|left|right|back|front|middle|center|table)(?: ,)? and (?:just )?leave (?:it|them) "
+     r"(?:there|like that)(?= [.!]|$)", r"\1"),
     # "on tap of the orange cube": "top" heard as "tap"
     (r"\b(on|at) tap of\b", r"\1 top of"),
     # Yorkshire "t'" for "the": "put t'red cube in t'purple bowl"
@@ -333,7 +339,7 @@ _SYNONYMS = [
     # "three of them in a stack: purple, then orange, then cyan on top": a tower, told after the colon
     (r"^(?:the )?(?:two|three|four|five) (?:of them |cubes |blocks )?in a (?:stack|tower|pile)\b", "stack"),
     # "I don't want the white block on the left anymore": "anymore" adds nothing
-    (r"\b(?:any ?more|no longer)(?= [,.;!]|$)", ""),
+    (r"\b(?:any ?more)(?= [,.;!]|$)", ""),
     # "the yellow cube - the actual cube, not the block or the lego - goes in the bowl": an aside that repeats the noun
     (r"\bthe ((?:\w+ )?(cube|block|lego|mug)) , (?:the actual|the real|i mean the|a real) \2 ,(?: not the [\w ]+? ,)? ",
      r"the \1 "),
@@ -354,8 +360,9 @@ _SYNONYMS = [
     # the first named to the first place
     (rf"\b(?:the )?({_COLOUR_WORDS}) and (?:the )?({_COLOUR_WORDS}) (cube|block|lego)s?(?: [:,])? (?:put )?one (?:of them )?"
      r"(?:goes |should go |can go )?(in|into|on|onto|next to) (the (?:\w+ )?\w+)(?: [,;])? (?:and )?the other(?: one)? "
-     r"(?:goes |should go |can go )?(?:in |into |on |onto |next to )?(the (?:\w+ )?\w+)\b",
-     r"the \1 \3 \4 \5 and the \2 \3 \4 \6"),
+     r"(?:goes |should go |can go )?(?:(in|into|on|onto|next to) )?(the (?:\w+ )?\w+)\b",
+     lambda m: f"the {m.group(1)} {m.group(3)} {m.group(4)} {m.group(5)} and the {m.group(2)} {m.group(3)} "
+               f"{m.group(6) or m.group(4)} {m.group(7)}"),
     # "put the cyan cube on one of the others, just not the orange one", "on any other cube except the orange one":
     # any of them but that one (the kind the others are: a bowl after "in", else a cube unless it is said)
     (r"\b(on|onto|on top of|in|into) (?:one of the others|one of the other (\w+?)s|any of the other (\w+?)s|any other"
@@ -369,8 +376,9 @@ _SYNONYMS = [
     # "put every cube in the bowl, not the green one though": the word after the contrast says nothing more
     (r"(?<=\w) though(?= [,.;!]|$)", ""),
     # "no, wrong bowl, the yellow cube goes in the gray one": the complaint before the request names nothing to move
-    (r"(?:^|(?<=[,.;] ))(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
-     r"[,.;] (?=\w)", ""),
+    (r"^(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) [,.;] (?=\w)", ""),
+    (r"(?<=[,.;] )(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
+     r"[,.;] (?=\w)", "sorry , "),
     # "the yellow cube goes in the gray one, not the white one": the contrast repeats which container
     (r"\b(in|into|on|onto) (the (?:\w+ )?(bowl|tray|one)) , not (?:in |into )?the (?:\w+ )(?:\3|bowl|tray)(?= [.!]|$)",
      r"\1 \2"),
@@ -384,9 +392,9 @@ _SYNONYMS = [
      r"the \2 \1"),
     # "the far cube", "the furthest bowl", "the most distant one", "the nearest cube": a superlative said before
     # the noun, with no anchor (the one with "to/from" after it is the rule above)
-    (r"\bthe (?:far|furthest|farthest|most distant|most faraway|remotest) (cube|block|lego|mug|bowl|one)\b"
+    (r"\bthe (?:far|furthest|farthest|most distant|most faraway|remotest) (cube|block|lego|mug|one)\b"
      r"(?! (?:to|from)\b)", r"the \1 furthest away"),
-    (r"\bthe (?:near|nearest|closest) (cube|block|lego|mug|bowl|one)\b(?! (?:to|from)\b)", r"the \1 closest to you"),
+    (r"\bthe (?:near|nearest|closest) (cube|block|lego|mug|one)\b(?! (?:to|from)\b)", r"the \1 closest to you"),
     # ordinals along a side: "the first / second / last cube from (or on) the left", "the middle cube"
     (r"\b(?:the )?(?:first|1st) (cube|block|lego|one) (?:from|on) the (left|right)\b", r"the \2most \1"),
     (r"\b(?:the )?(?:last) (cube|block|lego|one) on the (left|right)\b", r"the \2most \1"),
@@ -620,7 +628,7 @@ _SYNONYMS = [
     (r"\b(?:clear|clean) (?:off |up )?the (?:whole )?table (?=(?:into|in|onto|on to) )", "put everything "),
     (r"\bflat (\w+ )?(?:thing|one|piece)\b", r"\1block"),
     # "kindly keep the cyan lego inside the grey bowl" (Indian English): put it there (a no-op if it is there)
-    (r"\bkeep (the (?:\w+ ){0,2}?\w+) (inside|in|into|on top of|onto|on) (?!place\b|mind\b)", r"put \1 \2 "),
+    (r"\bkeep (the (?:\w+ ){0,2}?\w+) (inside|in|into|on top of|onto|on) (?!place\b|mind\b|the table still\b)", r"put \1 \2 "),
     # "there's a yellow block and a yellow lego over on the left there." said before the request: what is seen,
     # not where it should go
     (rf"(?:^|(?<=[.;] ))((?:{NARRATION}) [^.;]*?) (?:over )?"
@@ -1197,8 +1205,17 @@ def _swap_named(text: str, objects: Sequence[ObjectState]) -> str:
             and (label is None or label in mm.group(0).split())]
     if not olds:
         return text
-    tgt = olds[-1]
     new = m.group("new")
+    colour = set(new.split()) & set(COLORS)
+    new_label = next((_label_word(w) for w in new.split() if _label_word(w)), None)
+    kinds = {o.is_container for o in objects if o.color in colour and (new_label is None or o.label == new_label)}
+    if len(kinds) != 1:
+        raise GroundingError(_Status.AMBIGUOUS, f"Which do you mean by {new!r}: "
+                             f"{_listing([o for o in objects if o.color in colour]) or 'nothing here fits'}?")
+    olds = [mm for mm in olds if _names_container(mm.group(0)) == next(iter(kinds))]
+    if not olds:
+        return text
+    tgt = olds[-1]
     said = next((w for w in tgt.group(0).split() if _label_word(w)), None)
     if new.endswith(" one") and said:
         new = new[:-3] + said          # "the orange one" in place of "the blue cube": the orange cube
@@ -1316,8 +1333,13 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             text = before[:pc.start()] + cm.group(1) + before[pc.end():] + " " + after[cm.end():]
             continue
         # "actually, make it the yellow one", "no, go with the yellow one", "actually swap that for the yellow one"
-        after = re.sub(rf"^(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?(?: ,)? (?:and )?)?{SWAP_VERBS} (?=the )",
-                       "", after)
+        # (not "wait, do the green one first / too": a second request, not a swap)
+        swapped = re.match(rf"^(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?(?: ,)? (?:and )?)?{SWAP_VERBS} (?=the )",
+                           after)
+        if swapped and not re.search(r"\b(?:first|too|also|as well|next|then|after|afterwards)\b", after):
+            after = after[swapped.end():]
+        else:
+            swapped = None
         after = re.sub(r"^((?:the )?(?:\w+ ){0,2}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b", r"\1", after)
         # "in the red bowl, no wait, its own bowl" (the matching bowl): a container named by its match
         am = _mention_re().match(after) or re.match(r"the matching (?:bowl|tray|dish|container)\b", after)
@@ -1345,6 +1367,11 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
         box = kind(am.group(0)) if lab is None else None
         if box is not None:     # "the yellow one": replaces the last thing (or container) named, as the scene has it
             same = [mm for mm in mentions if kind(mm.group(0)) == box]
+        if swapped and objects and kind(am.group(0)) is False and \
+                len({mm.group(0) for mm in mentions if kind(mm.group(0)) is False}) >= 2:
+            # "put the red cube on the green cube. no, go with the blue one": the one moved or the one under it?
+            things = list(dict.fromkeys(mm.group(0) for mm in mentions if kind(mm.group(0)) is False))
+            raise GroundingError(_Status.AMBIGUOUS, f"Which should {am.group(0)} replace: {' or '.join(things[-2:])}?")
         if not same and lab:      # "put the red lego in the bowl, no sorry, the red cube": a thing replaces a thing, not a bowl
             same = [mm for mm in mentions if any(_label_word(w) for w in mm.group(0).split()) and
                     _names_container(mm.group(0)) == _names_container(am.group(0))]
@@ -1787,16 +1814,20 @@ def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
     have, or other words around the request, are a question: the order cannot be guessed."""
     if _RAINBOW_RE.search(text) is None:
         return text
+    position = re.compile(r"\b(?:red|purple|violet) (?:(?:at|on) the (?:top|bottom)|on top|first|last)\b")
+    rest = position.sub(" ", _RAINBOW_RE.sub(" ", text))
     cubes = [o for o in objects if o.label == "cube"]
-    named = set(re.findall(rf"\b({_COLOUR_WORDS})\b", _RAINBOW_RE.sub(" ", text)))
+    named = set(re.findall(rf"\b({_COLOUR_WORDS})\b", rest))
+    # anything said beyond which cubes, the rainbow and which end is up (a place, a base, a correction) is asked
+    extra = re.sub(rf"\b(?:please|stack|pile|build|make|a|an|tower|them|all|the|cubes?|every|each|everything|of|and|"
+                   rf"with|in|two|three|four|five|six|seven|up|{_COLOUR_WORDS})\b|[,.;!]", " ", rest).split()
     if len(named) >= 2:         # "stack the red, the yellow and the blue in rainbow order": those named only
         cubes = [o for o in cubes if o.color in named]
     odd = [o for o in cubes if o.color not in _RAINBOW]
     if odd:
         raise GroundingError(_Status.AMBIGUOUS, f"The {_name(odd[0])} has no place in a rainbow. Which order do you "
                                                 "want, from the bottom up?")
-    if not re.match(r"(?:please )?(?:stack|pile|build|make)\b", text) or \
-            re.search(r"\b(?:except|but|leave|don't|dont|not|without|apart|only|just)\b", text):
+    if not re.match(r"(?:please )?(?:stack|pile|build|make)\b", text) or extra:
         raise GroundingError(_Status.AMBIGUOUS, "Which cubes should go in the rainbow tower, from the bottom up?")
     order = sorted(cubes, key=lambda o: _RAINBOW.index(o.color))
     if re.search(r"\bred (?:(?:at|on) the top|on top|last)\b|\b(?:purple|violet) (?:(?:at|on) the bottom|first)\b", text):
@@ -1865,8 +1896,24 @@ def _one_and_other(text: str, objects: Sequence[ObjectState]) -> str:
             f"{m.group('rel')} the {_name(boxes[1])}" + text[m.end():])
 
 
+_KEEP_ON_TABLE_RE = re.compile(r"\b(keep|leave) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|box|brick|one)) on the table still\b")
+
+
+def _kept_on_table(text: str, objects: Sequence[ObjectState]) -> str:
+    """"..., but keep the mug on the table" (marked by normalise): a thing that stands on the table now stays where it
+    is; one in a container or on another thing is put on the table (the words say where it goes)."""
+    def one(m: re.Match) -> str:
+        o = _ground_phrase(m.group(2), objects)
+        if o is None or any(is_in(o, c) for c in objects if c.is_container) or \
+                any(is_on(o, b) for b in objects if b.id != o.id and not b.is_container):
+            return f"put {m.group(2)} on the table"
+        return f"{m.group(1)} {m.group(2)} where it is"
+    return _KEEP_ON_TABLE_RE.sub(one, text)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
+    text = _kept_on_table(text, objects)
     text = _one_and_other(_between(_colour_pairs(_rainbow(text, objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
@@ -2024,7 +2071,7 @@ def _tokens(text: str) -> list:
         free = re.fullmatch(r"any(two|three)", word)
         if free and at(i + 1) in _PLURAL:        # "any two of the cubes (at the back)": that many, whichever
             place = re.match(r"(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?\b", " ".join(w[i + 2:i + 7]))
-            out.append(Mention("group", label=_PLURAL[at(i + 1)], text=" ".join(w[i:i + 2]),
+            out.append(Mention("group", label=_PLURAL[at(i + 1)], text=f"any {free.group(1)} {at(i + 1)}",
                                count=_count(free.group(1)), indefinite=True,
                                superlative="in:" + place.group(1) if place else None))
             i += 2 + (len(place.group(0).split()) if place else 0)
@@ -2608,7 +2655,13 @@ def _ground_group(m: Mention, objects: list[ObjectState]) -> list[ObjectState]:
     excluded = _excluded(m, objects)
     out = [o for o in cands if o.id not in excluded]
     if m.superlative and m.superlative.startswith("in:"):        # "the cubes on the left": those in that part
-        out = [o for o in out if REGIONS[m.superlative[3:]].contains(o.position)]
+        inside = [o for o in out if REGIONS[m.superlative[3:]].contains(o.position)]
+        if m.indefinite and m.count is not None and len(inside) < m.count:
+            # "any two of the cubes at the back" with one in the back part: the two furthest back, either will do
+            side = m.superlative[3:]
+            axis, sign = (1 if side in ("left", "right") else 0), (1.0 if side in ("left", "back") else -1.0)
+            inside = sorted(out, key=lambda o: -sign * o.position[axis])[:m.count] if side != "center" else inside
+        out = inside
     if not out:
         raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {m.text!r}.")
     if m.indefinite and m.count is not None and len(out) >= m.count:

@@ -101,13 +101,14 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         + _HIT + r"|strike|"
         r"stab|kick|"
         r"whack(?! (?:\w+ ){0,5}(?:in|into|onto|on)\b)|"      # "whack the blue cube in the bowl": put it there
-        r"bash|(?<!won t )(?<!wont )(?<!will not )(?<!doesn t )(?<!does not )(?<!not )hurt|injure|"
+        r"bash|(?<!won t )(?<!wont )(?<!will not )(?<!doesn t )(?<!does not )(?<!not )(?<!can t )(?<!wouldn t )(?<!couldn t )(?<!never )hurt|injure|"
         r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
-        r"\bfeed\b|\b(to|for|on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b")),
+        r"\bfeed\b|\b(to|for|on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b"
+        r"(?! (?:bowl|tank|end|side|corner|shop|food))")),
     (DANGER, "asks for objects to fall", _r(
         # falling asked for ("make it fall over", "so it falls off"), not a complaint ("it keeps falling over") or
         # a question ("how many before it falls over?")
