@@ -48,15 +48,14 @@ class _Watch:
         import threading
 
         import rclpy
-        from rclpy.executors import MultiThreadedExecutor
-
         from promptbot.ros.env import init_context
+        from promptbot.ros.executor import make_executor
         from promptbot.ros.health import GraphWatch
 
         self.out = out
         self.context = init_context(env)
         self.node = rclpy.create_node(f"promptbot_up_{os.getpid()}", context=self.context)
-        self.executor = MultiThreadedExecutor(num_threads=2, context=self.context)
+        self.executor = make_executor(2, context=self.context)
         self.executor.add_node(self.node)
         threading.Thread(target=self.executor.spin, daemon=True).start()
         self.watch = GraphWatch(self.node, sup)

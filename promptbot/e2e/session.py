@@ -29,12 +29,13 @@ class GraphSession:
 
     def start(self) -> "GraphSession":
         import rclpy
-        from rclpy.executors import MultiThreadedExecutor
+
+        from promptbot.ros.executor import make_executor
 
         self.supervisor.start()
         self._context = init_context({**self.env, "ROS_DOMAIN_ID": str(self.domain_id)})
         self.node = rclpy.create_node("promptbot_run", context=self._context)
-        self._executor = MultiThreadedExecutor(num_threads=4, context=self._context)
+        self._executor = make_executor(4, context=self._context)
         self._executor.add_node(self.node)
         self._thread = threading.Thread(target=self._executor.spin, daemon=True)
         self._thread.start()

@@ -17,12 +17,12 @@ import time
 
 import rclpy
 from geometry_msgs.msg import TwistStamped
-from rclpy.executors import MultiThreadedExecutor
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from promptbot.ros.executor import make_executor
 from promptbot.ros.qos import COMMAND, EVENTS, LATCHED
 from promptbot.safety.kinematics import ARM_JOINTS, FINGER_JOINTS, Q_READY
 from promptbot.testing import wait_for
@@ -42,7 +42,7 @@ class InProcessNode:
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=int(env["ROS_DOMAIN_ID"]))
         self.node = rclpy.create_node(name, context=self.context)
-        self.executor = MultiThreadedExecutor(num_threads=threads, context=self.context)
+        self.executor = make_executor(threads, context=self.context)
         self.executor.add_node(self.node)
         self._thread = threading.Thread(target=self.executor.spin, daemon=True)
         self._thread.start()

@@ -16,12 +16,13 @@ import time
 import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 from promptbot_msgs.action import RunTask
 from promptbot_msgs.msg import PlanStep, SceneState
 from promptbot_msgs.srv import CheckTask
+from promptbot.ros.executor import make_executor
 
 STEP_PERIOD_S = 0.05
 MAX_STEPS = 1000
@@ -83,7 +84,7 @@ class SelfTestNode(Node):
 def main(args=None) -> None:
     rclpy.init(args=args)
     node = SelfTestNode()
-    executor = MultiThreadedExecutor(num_threads=3)
+    executor = make_executor(3)
     executor.add_node(node)
     try:
         executor.spin()

@@ -22,8 +22,10 @@ from collections.abc import Callable
 import rclpy
 import rclpy.logging
 from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+
+from promptbot.ros.executor import make_executor
 
 EXIT_CANNOT_START = 1
 # a value the node's parameter spec (ValueError) or rclpy's descriptor range/type check refuses
@@ -41,7 +43,7 @@ def spin_node(
 ) -> None:
     """Build the node with ``make_node`` and spin it until shutdown.
 
-    ``threads`` > 1 uses a ``MultiThreadedExecutor`` with that many threads.
+    ``threads`` > 1 uses a :class:`~promptbot.ros.executor.PoolExecutor` with that many threads.
     ``startup_errors``: exceptions that, raised while the node is being built, mean
     "this configuration cannot run" (one line on the log, exit ``EXIT_CANNOT_START``),
     besides ``PARAMETER_ERRORS``.
@@ -59,7 +61,7 @@ def spin_node(
         from promptbot.ros.health import add_health_service
 
         add_health_service(node)      # /<node>/health answers from here on: the node is built (models loaded)
-        executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else SingleThreadedExecutor()
+        executor = make_executor(threads)
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
