@@ -71,7 +71,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS = ("dev", "test")
 # the files behind each split; a split's summary covers all of them, each file is also reported
 # on its own under its part name when a split has more than one
-DEV_FILES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15")      # understanding_<name>.jsonl
+DEV_FILES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16")      # understanding_<name>.jsonl
 PARTS = {"dev": DEV_FILES, "test": ("test",)}
 PART_NAMES = {"dev": "dev1", **{name: name for name in DEV_FILES[1:]}, "test": "test"}
 FILES = DEV_FILES + ("test",)
