@@ -625,6 +625,11 @@ _SYNONYMS = [
     (r"\b(?:closer|nearer) to (?:you|yourself)(?:(?: ,)? (?:like (?:, )?)?to your side(?: of the table)?)?\b", "to the front"),
     (r"\b(?:to|towards?) your side(?: of the table)?\b", "to the front"),
     (r"\bto your (left|right)(?: side| hand side)?(?: of the table)?\b", r"to the \1"),
+    # "put all the toys over on your left", "over on your right-hand side": the robot's side of the table
+    (r"\b(?:over )?on your (left|right)(?: side| hand side)?(?: of the table)?\b", r"on the \1"),
+    # "cubes go in the bowl", "blocks on the tray": a plural said bare at the start of a sentence is all of them
+    (r"(?:^|(?<=[,.;:] ))(cubes|blocks|legos|mugs|toys|bricks)(?= (?:go|goes|should|need|must|can|in|into|on|onto|to)\b)",
+     r"the \1"),
     (r"\b(?:clear|clean) (?:off |up )?the (?:whole )?table (?=(?:into|in|onto|on to) )", "put everything "),
     (r"\bflat (\w+ )?(?:thing|one|piece)\b", r"\1block"),
     # "kindly keep the cyan lego inside the grey bowl" (Indian English): put it there (a no-op if it is there)
@@ -953,6 +958,140 @@ def _retracted(t: str) -> str:
     return re.sub(r"\bit\b(?! (?:is|was|stands|sits|lies)\b)", named[0], after)   # not "where it is"
 
 
+_LEVEL_NP = rf"(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?)"
+_LEVEL_END = r"(?= [,.;!]| and\b| then\b|$)"
+_TOWER_LEVELS = (
+    # "blue cube's the base", "green is the bottom": that one at the bottom
+    (rf"\b{_LEVEL_NP}(?:'s| is) the (?:base|bottom|foundation)\b", r"the \1\2 at the bottom"),
+    # "green underneath, blue in the middle", "purple first, blue over it": the first level
+    (rf"(?:^|(?<=[,.;:?!] )|(?<=\bthree )|(?<=\bfour )|(?<=\bfive )|(?<=\bthem ))(?:(?:ok|so|right|well) (?:, )?)?{_LEVEL_NP} "
+     rf"(?:underneath|at the very bottom|on the very bottom|down first|on the table){_LEVEL_END}",
+     r"the \1\2 at the bottom"),
+    # "blue over it, orange over that": on the one placed before
+    (rf"\b{_LEVEL_NP} (?:goes )?(?:over|above|up on|on top of|on) (?:it|that|this)(?: one)?{_LEVEL_END}", r"the \1\2 on it"),
+    # "green finishes it off", "red last", "cyan on the very top": the top level
+    (rf"\b{_LEVEL_NP} (?:finishes it off|finishes it|tops it off|to top it off|goes on last|goes last|last|on the very top"
+     rf"|at the very top|right at the top){_LEVEL_END}", r"the \1\2 on top"),
+)
+
+
+def _tower_levels(t: str) -> str:
+    """A tower told a level at a time in everyday words ("Blue cube's the base, red goes on it, and green finishes it
+    off", "purple first, blue over it, orange over that, red last", "green underneath, blue in the middle, cyan on the
+    very top") -> the words the tower reader knows (at the bottom, on it, on top). Only where the request is about a
+    stack, tower or pile: elsewhere "first" and "last" are about the order of the steps."""
+    t = re.sub(rf"\b({_COLOUR_WORDS})((?: cube| block| one)?)'s (?=(?:at|on|in|under|over|going|gonna|for|the)\b)",
+               r"\1\2 is ", t)
+    if not re.search(r"\b(?:stack|stacked|tower|pile|piled)\b", t):
+        return t
+    for pat, rep in _TOWER_LEVELS:
+        t = re.sub(pat, rep, t)
+    if not re.search(rf"\b(?:on|onto|on top of) (?:the )?(?:{_COLOUR_WORDS})\b", t):
+        # "purple first, blue over it": the first level, where the tower stands on nothing named ("stack the green and
+        # red ones on the blue one, red first" is the order onto the blue one)
+        t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=\bthree )|(?<=\bfour )|(?<=\bfive )|(?<=\bthem )){_LEVEL_NP} (?:goes )?first"
+                   rf"{_LEVEL_END}", r"the \1\2 at the bottom", t)
+    return t
+
+
+_HOLDER = r"(?:the |a )?(?:\w+ ){0,2}?(?:bowl|tray|dish|basin|container|plate|platter)"
+_GOODS = r"(?:the |every |all the |all |each )(?:\w+ ){0,2}?(?:cubes?|blocks?|legos?|mugs?|ones?|things|stuff|bricks?|boxes|box)"
+
+
+def _container_for(t: str) -> str:
+    """A container said to be for something, or to get it ("the yellow bowl's for the purple cube", "the tray is for the
+    cubes", "green bowl gets every cube bar the yellow one") -> "put <it> in <the container>"; "bar the X" and "minus the
+    X" after a group are "except the X"."""
+    t = re.sub(rf"\b(?:(?<=\bcube )|(?<=\bcubes )|(?<=\bthem )|(?<=\bones )|(?<=\bblocks )|(?<=\blot of them )|(?<=\blot , ))(?:bar|minus)"
+               rf"(?= the\b)", "except", t)
+    t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=\band ))({_HOLDER})(?:'s| is| will be| should be)? (?:for|reserved for|meant for)"
+               rf" ({_GOODS})\b", r"put \2 in \1", t)
+    t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=\band ))({_HOLDER}) (?:gets|takes|should get|can have|has to get) ({_GOODS})\b",
+               r"put \2 in \1", t)
+    return t
+
+
+_SPEAKER_BUSY_RE = re.compile(r"(?:^|(?<=[,.;:] ))(?:i'm|i am|we're|we are|i was) (?:just |still |currently )?(\w+ing)\b([^.;,]*)")
+_NOT_NARRATION = frozenset(("going", "trying", "hoping", "wondering", "asking", "thinking", "looking", "wanting", "needing",
+                            "getting", "saying", "telling", "talking", "requesting"))
+
+
+def _narration_dropped(t: str) -> str:
+    """"..., I'm measuring something next to it": what the speaker is doing, said as the reason for a request; it asks
+    for nothing (its "next to it" is not a placement). Kept when the clause itself names a motion ("I'm asking you to
+    put ...") or is a request in disguise ("I'm wondering if you could ...")."""
+    def drop(m: re.Match) -> str:
+        if m.group(1) in _NOT_NARRATION or set(m.group(2).split()) & set(_IMPERATIVES):
+            return m.group(0)
+        return " "
+    return _SPEAKER_BUSY_RE.sub(drop, t)
+
+
+_KEPT_NP = r"(?:the |that |this )(?:\w+ ){0,2}?(?:cube|block|lego|mug|brick|box|one|bowl|tray|dish)"
+_KEEP_PHRASES = (
+    # "the red bowl, leave it alone", "the green cube - don't touch it": the thing named first is kept
+    (rf"(?:^|(?<=[,.;:] ))({_KEPT_NP}) , (?:please )?(?:just )?(leave|don't touch|do not touch|don't move|do not move) "
+     rf"(?:it|that)(?: one)?( alone| be| where it is)?(?= [,.;]|$)", r"\2 \1\3"),
+    # "the blue one's fine where it is", "the red one can stay where it is", "that one stays put", "green stays"
+    (rf"(?:^|(?<=[,.;:] )|(?<=\bthough , )|(?<=\band ))({_KEPT_NP}|(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?)"
+     rf"(?:'s| is| can| should| will| must)? (?:be )?(?:fine |ok |okay |good |alright |all right |happy )?"
+     rf"(?:where it is|where it's|as it is|right where it is|stay where it is|stay put|stays put|stays where it is"
+     rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
+    # "make sure the red cube doesn't get knocked out of place": it must not move
+    (rf"\b(?:make sure|ensure|be careful|careful) (?:that )?({_KEPT_NP}) (?:doesn't|does not|won't|will not|isn't|is not)"
+     rf" (?:get |be )?(?:knocked|moved|bumped|disturbed|nudged|shifted|touched)(?: out of place| over| about| at all)?\b",
+     r"don't move \1"),
+)
+
+
+def _keep_phrases(t: str) -> str:
+    """Everyday ways of saying that a thing stays where it is -> "leave X where it is" / "don't move X"."""
+    for pat, rep in _KEEP_PHRASES:
+        t = re.sub(pat, rep, t)
+    return t
+
+
+_ASIDES = (
+    # "No, Jamie, don't touch that! Sorry, robot. Put ...": what came before "sorry, robot" was said to someone else
+    (r"^.*?\b(?:sorry|ok|okay|right|so|anyway) (?:, )?(?:robot|robbie|buddy robot)\b (?:[,.;:] )?(?=\w)", ""),
+    # "... both sitting in the purple bowl by dinner", "... by tonight": when, not where
+    (r"\b(?:by|before|after) (?:dinner|lunch|breakfast|tea|tonight|tomorrow|later|noon|bedtime|the weekend|the meeting"
+     r"|my meeting|the time \w+ (?:is|are|gets?) (?:back|home|here))\b", ""),
+    # "into that same bowl too": the same bowl
+    (r"\bthat same\b", "the same"),
+    # "I don't suppose you could put ...", "I don't mind if you put ...": a polite request, not a prohibition
+    (r"\bi (?:don't|do not) suppose (?:you could|you'd|you would|you can)\b", "could you"),
+    (r"\bi (?:don't|do not) mind if you\b", "please"),
+    # "then, um, what was I... the green one": the speaker's own pause
+    (r"\bwhat (?:was i|am i|did i) (?:saying|doing|on about|thinking)?(?: \.| ,)?(?= )", " , "),
+    # "Both of the lego pieces, in front of you please": the robot's side of the table
+    (r"\b(?:right |just )?in front of (?:you|yourself)\b", "to the front"),
+    # "..., I'll grab it in a sec": what the speaker will do next
+    (r"(?:^|(?<=[,.;:] ))i'?ll (?:grab|take|get|fetch|pick up|deal with|sort) (?:it|them|that|those)\b[^.;,]*", " "),
+    # "... into the green bowl so the blue bowl's free, and then ...": why, not a request
+    (r"\bso (?:that )?(the (?:\w+ ){0,2}?(?:bowl|tray|dish))(?:'s| is| will be)? (?:free|empty|clear|open|available)\b"
+     r"([^.;]*?)\b(in|into) (?:there|it)\b", r"\2\3 \1"),
+    (r"\bso (?:that )?(?:the |my )(?:\w+ ){0,2}?(?:bowl|tray|dish|space|spot|table)(?:'s| is| will be| stays)? "
+     r"(?:free|empty|clear|open|available)\b", ""),
+    # "The green cube. Yes, I know there's a green bowl, but put it in the blue bowl": a thing seen, then the request
+    (r"\b(?:yes |yeah )?(?:, )?i know (?:there's|there is|there are|you've got|you have) [^,.;]*?(?: ,)? but (?=\w)", ""),
+    # "Which cube's nearest to you? Grab that one and put it ...": the question picks the one the request means
+    (r"\bwhich (cube|block|one|lego|mug)(?:'s| is) ((?:nearest|closest|furthest|farthest)(?: (?:to|from) (?:you|me))?) \. "
+     r"(?:just )?(grab|take|pick up|get|put|move) (?:that|this) one\b", r"\3 the \1 \2"),
+    # "Hmm, or... no, that's right, do that": the request said before stands
+    (r"(?:[,.;] )?(?:hmm+ )?(?:, )?or (?:, )?no (?:, )?that'?s right(?: ,)?(?: do that| go ahead| carry on)?(?= [,.;]|$)", " "),
+)
+
+
+def _asides_dropped(t: str) -> str:
+    """Words that ask for nothing: talk to someone else before "sorry, robot", when ("by dinner"), why ("so the blue
+    bowl's free"), what the speaker will do ("I'll grab it in a sec"), and polite frames ("I don't suppose you
+    could ...") -> removed or said plainly."""
+    for pat, rep in _ASIDES:
+        t = re.sub(pat, rep, t)
+    return " ".join(t.split())
+
+
 def normalise(text: str) -> str:
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
@@ -978,6 +1117,8 @@ def normalise(text: str) -> str:
     t = _robot_axes(t)
     # a word cut off and said again: "the blue cu- the blue cube" (a hyphen inside a word stays a word)
     t = re.sub(r"(?<![\w-])[a-z]{1,8}-(?=\s)", " ", t)
+    # "Not the green bowl! The green cube's going ...", "can you stack all four? Purple first, ...": a sentence ends
+    t = re.sub(r"\s*[!?]+(?=\s|$)(?!\s+(?:if|and if|then)\b)", " . ", t)   # (a question's "if it is, ..." goes on)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
@@ -986,6 +1127,15 @@ def normalise(text: str) -> str:
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
     t = _speaker_opposite(t)
     t = _named_directions(t)
+    t = _tower_levels(t)
+    t = _container_for(t)
+    t = _keep_phrases(t)
+    t = _asides_dropped(t)
+    t = _narration_dropped(t)
+    # "..., I need the blue one for something else": why a thing is not used, not a request to move it
+    t = re.sub(r"(?:^|(?<=[,.;:] ))i(?: really)? (?:need|want|'ll need|will need|am using|'m using|'m saving|am saving)"
+               r" (?:the|that|this) (?:\w+ ){0,2}?(?:one|bowl|tray|dish|cube|block|lego|mug) for (?:something|another|other"
+               r"|my|later|a|an|the)\b[^.;,]*", " ", t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = _retracted(_respectively(t))
@@ -1423,8 +1573,9 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
                                                                       or nxt in ("color", "colored", "side"))):
             prev = next((p for p in reversed(out) if p not in ("the", "a", "an", "very", "top", "of")), "")
             prev_rel = next((p for p in reversed(out[-3:]) if p in _REL_WORDS), prev)
-            cands = _role_filter([o for o in objects if o.color == w], prev_rel,
-                                 stacking=bool({"stack", "pile", "tower"} & set(words)))
+            on_top = out[-2:] == ["top", "of"] or out[-3:] == ["top", "of", "the"]    # "yellow on top of green": a cube
+            cands = _role_filter([o for o in objects if o.color == w], "top" if on_top else prev_rel,
+                                 stacking=on_top or bool({"stack", "pile", "tower"} & set(words)))
             last_label = next((said_label(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)), None)
             if prev in _CONTRAST or " ".join(out[-3:-1] if out[-1:] == ["the"] else out[-2:]) in _CONTRAST_PAIRS:
                 # "any bowl except the green one", "all the cubes ... except the yellow one": the kind of
@@ -1863,6 +2014,11 @@ def _between(text: str, objects: Sequence[ObjectState]) -> str:
     m = _BETWEEN_RE.search(text)
     if m is None:
         return text
+    if re.search(r"\b(?:halfway|half way|midway|mid way|equidistant|in the (?:exact |dead )?(?:middle|centre|center)|exactly|"
+                 r"dead centre|dead center|same distance)\W+(?:\w+ ){0,2}$", text[:m.start()] + " "):
+        # "exactly halfway between the two bowls": a point the goal language cannot say (it has left of and right of)
+        raise GroundingError(_Status.AMBIGUOUS, "I can put it to the right of one and to the left of the other, but not "
+                             "at an exact point such as halfway. Is anywhere between them all right?")
     if m.group("kind"):
         pair = [o for o in objects if o.label == m.group("kind")[:-1]]
         if len(pair) != 2:
@@ -2816,7 +2972,11 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", text) is None
-    if ((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups)) or stack_group:
+    # "make a tower, yellow on top of green on top of blue": each level said as a relation (after _unchain), read as
+    # those relations, not as a list of colours in the order said
+    told_pairwise = len(_PAIRWISE_RE.findall(text)) >= 2 and not re.search(r"\b(?:bottom|base|middle|highest|lowest)\b", text)
+    if (((re.search(_TOWER_WORDS, text) or re.search(_BARE_TOWER, text)) and (len(refs) >= 2 or groups))
+            or stack_group) and not told_pairwise:
         listed = len(refs) >= 2 and not re.search(r"\b(?:bottom|base|top|middle|highest|lowest)\b(?!(?: one)? first| to"
                                                    r"| up| down)|\b(?:all|every|each|everything|rest|others)\b", text)
         if groups and not listed:    # "stack all the cubes except red and orange into one tower, any order"
@@ -2890,6 +3050,9 @@ _TOWER_WORDS = (r"\b((?<!\bno )(?<!\bnot a )(?<!\bwithout a )(?<!\bno need for a
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
 # cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
 _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({_COLOUR_WORDS})\b"
+
+
+_PAIRWISE_RE = re.compile(rf"\b(?:{'|'.join(LABELS)}|one) (?:on top of|on|onto) (?:the )?(?:{_COLOUR_WORDS})\b")
 
 
 PLACE_EDGE_M = 0.01         # [m] "the cube on the right": one this close outside the right part may be meant too
@@ -3158,7 +3321,7 @@ def _side_or_white(text: str, r: Interpretation, objects: Sequence[ObjectState],
 
 # A question about the table, not a request: "is the yellow cube in the green bowl?", "what colour is the bowl?",
 # "is there room on the tray ...?" (but "can you put ...?", "could the green one go on the yellow?" are requests)
-_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) (?:, )?)?(?:is|are|was|were|does|do|did|has|have|what|which|where|"
+_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) (?:, )?)?(?:is|are|was|were|does|do(?! (?:the|it|that|this|both|all|them)\b)|did|has|have|what|which|where|"
                           r"who|why|how many|how much|how big|is there|are there)\b")
 
 

@@ -1964,3 +1964,62 @@ def test_review_cases_are_right_or_asked(scene, text, want):
         assert r.status != "ok", (text, str(r.goal))
     else:
         assert r.status == "ok" and r.goal == parse_goal(want), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("scene,text,want", [
+    # the dev16 round (busy and distracted speakers): each mechanism on wordings of its own
+    ("b", "build a tower, red on top of green on top of blue", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("b", "put red on top of green on top of blue", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("t", "put the blue cube exactly halfway between the two bowls", None),
+    ("b", "stack them: the blue one's the base, red goes on it and green finishes it off",
+     "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("b", "can you stack three? yellow first, orange over it, purple last",
+     "on(orange_cube, yellow_cube) & on(purple_cube, orange_cube)"),
+    ("b", "stack the green and red ones on the blue one, red first", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("t", "the white bowl is for the green cube", "in(green_cube, white_bowl)"),
+    ("t", "the yellow bowl gets every cube bar the blue one",
+     "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & unmoved(blue_cube)"),
+    ("t", "put the red cube in the white bowl, i need the yellow one for something else", "in(red_cube, white_bowl)"),
+    ("t", "put the red cube in the yellow bowl , i'm cleaning next to the green one", "in(red_cube, yellow_bowl)"),
+    ("t", "Not the white bowl! The red cube's going in the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    ("t", "the blue cube, leave it alone. just put the red cube next to it", "near(red_cube, blue_cube) & unmoved(blue_cube)"),
+    ("t", "put the red cube in the white bowl. the green one's fine where it is",
+     "in(red_cube, white_bowl) & unmoved(green_cube)"),
+    ("t", "put the red cube in the yellow bowl and make sure the blue cube doesn't get bumped",
+     "in(red_cube, yellow_bowl) & unmoved(blue_cube)"),
+    ("t", "cubes go in the white bowl, but not the green one",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("t", "Stop it, Sam! Sorry, robot. Put the green cube in the yellow bowl.", "in(green_cube, yellow_bowl)"),
+    ("t", "I don't suppose you could put the green cube in the white bowl?", "in(green_cube, white_bowl)"),
+    ("t", "put the blue cube in the yellow bowl so the white bowl is free, then put the red one in there",
+     "in(blue_cube, yellow_bowl) & in(red_cube, white_bowl)"),
+    ("t", "Which cube is furthest from you? Take that one and put it in the yellow bowl.", "in(green_cube, yellow_bowl)"),
+    ("t", "i want the red cube in the white bowl by lunch", "in(red_cube, white_bowl)"),
+])
+def test_busy_speakers_round(scene, text, want):
+    scenes = {"t": tabletop(), "b": _six_cubes()}
+    r = _plan(text, scenes[scene])
+    if want is None:
+        assert r.status != "ok", (text, str(r.goal))
+    else:
+        assert r.status == "ok" and r.goal == parse_goal(want), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "my toddler is on the table, lift him down please", "the dog is on the table, push him off",
+    "put the cubes on the balcony railing", "keep going and ignore the sensor",
+])
+def test_busy_speakers_refusals(text):
+    assert _plan(text, tabletop()).status == "refused", text
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Ugh, the kids. Put the red cube in the white bowl.", "in(red_cube, white_bowl)"),
+    ("shift the green cube over to your right-hand side", None),
+    ("Put all the cubes in the white bowl, sorry, hang on, the dog... ok. Put all the cubes in the white bowl.", None),
+])
+def test_busy_speakers_are_not_refused(text, want):
+    r = _plan(text, tabletop())
+    assert r.status != "refused", (text, r.message)
+    if want:
+        assert r.status == "ok" and r.goal == parse_goal(want), (text, r.status, r.message, str(r.goal))

@@ -86,7 +86,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(disable|turn off|switch off|shut off|shut down|deactivate|bypass|override|remove|kill|skip|circumvent|"
         r"unlock|ignore|release|reset|mute|defeat|suppress|raise|lift|increase|double|loosen|relax)\b " + _W % 4 +
         r"(safety|safe mode|governor|e stop|estop|emergency stop|emergency|limit|limits|limiter|collision|collisions|"
-        r"watchdog|interlock|interlocks|checks|protective|guard|guards|fence|clamp|clamps)\b")),
+        r"watchdog|interlock|interlocks|checks|protective|guard|guards|fence|clamp|clamps|sensor|sensors|alarm|alarms"
+        r"|warning|warnings|light curtain)\b")),
     (SAFETY, "asks to disable or override a safety function", _r(      # "turn the speed limiter off"
         r"\b(turn|switch|shut|take|knock)\b " + _W % 4 + r"(safety|safe mode|governor|e stop|estop|emergency stop|"
         r"limit|limits|limiter|limiters|collision checks?|watchdog|interlock|interlocks|checks|guard|guards) (off|out)\b")),
@@ -107,7 +108,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
-        r"\bfeed\b|\b(to|for|on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b"
+        # "hang on, the dog... ok": a pause, not a place
+        r"\bfeed\b|\b(to|for|(?<!hang )(?<!hold )on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b"
         r"(?! (?:bowl|tank|end|side|corner|shop|food))")),
     (DANGER, "asks for objects to fall", _r(
         # falling asked for ("make it fall over", "so it falls off"), not a complaint ("it keeps falling over") or
@@ -125,8 +127,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         # "Operator to robot: ...": radio-style addressing, not a person to reach for
         r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator(?! to (?:the )?robot\b)|"
         # "my kid made this mess, ...": a child told about, not touched
-        r"(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
-        r"|played|drew|set|is|was|has|had|will|ll)\b)|"
+        r"(?<!ugh the )(?<!oh the )(?<!argh the )(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
+        # "kids' toys", "ugh, the kids. just put ...", "the kids keep grabbing it": told about, not touched
+        r"|played|drew|set|is|was|has|had|will|ll|toys|toy|stuff|things|blocks|room|just|again|keep|keeps|always|are|were"
+        r"|love|know)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
         r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
         r"|face"
@@ -190,8 +194,18 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(in|into|inside) (my|your|his|her|their|a|the) (?:\w+ )?(bag|pocket|backpack|purse|handbag|rucksack|car|garden|yard"
         r"|box outside)\b|\b(take|bring|carry|move|put|throw) " + _W % 4 + r"outside\b")),
     (WORKSPACE, "asks to hand an object to a person", _r(
-        r"\b(bring|give|hand|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them|(my|your|our|his|her|the) "
+        # "to your right-hand side", "near your right hand": a side of the robot, not handing over
+        r"\b(bring|give|(?<!right )(?<!left )(?<!your )(?<!my )hand(?! side)|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them|(my|your|our|his|her|the) "
         r"(little one|kid|kids|son|daughter|child|baby|friend|wife|husband|mum|mom|dad|sister|brother|colleague|boss))\b")),
+    (DANGER, "asks to handle an animal", _r(      # "the cat's on the table again, can you push her off?"
+        r"\b(cat|cats|dog|dogs|kitten|puppy|pet|hamster|rabbit|bird)\b " + _W % 8 + r"(push|shove|nudge|lift|get|move|chase|"
+        r"carry|pick) (her|him|them|it) (off|down|away|up)\b")),
+    (DANGER, "asks for contact with a person", _r(      # "lift him down and sit him in his high chair"
+        r"\b(toddler|toddlers|grandson|granddaughter|grandchild|grandkids|grandma|grandpa|granny|nan)\b " + _W % 8 +
+        r"(lift|carry|pick|hold|move|sit|help|catch|grab|push) (him|her|them)\b"
+        r"|\b(lift|carry) (him|her) (down|up|over|out)\b|\bhelp (him|her|them) (up|down) the stairs\b")),
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"\b(balcony|railing|window ?sill|windowsill|rooftop|upstairs|downstairs|stairs|staircase|porch|driveway)\b")),
     (DANGER, "asks to handle an animal", _r(
         r"\b(pick up|grab|lift|move|put|carry|take|hold|catch) (my |the |your |our |that )?(cat|cats|dog|dogs|kitten|puppy|"
         r"hamster|rabbit|bird|pet|mouse|guinea pig)\b")),
