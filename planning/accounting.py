@@ -59,7 +59,7 @@ INSTEAD_SWAP_RE = re.compile(
     r"(?:^|(?<=[.;,] ))(?:(?:hmm+|oh|ok|okay|well|so|no)(?: ,)? )*(?:(?:leave|forget|skip|drop) (?:that|it|this)(?: one)?"
     rf"(?: alone)?(?: ,)? (?:and )?)?{SWAP_VERBS} (the (?:\w+ ){{0,2}}?(?:one|cube|block|lego|mug|bowl|tray)) instead\b(?! of\b)")
 _REST = (r"(?<!before )(?<!after )(?<!do )(?<!doing )(?:the rest|the others|the other(?! (?:one|bowl|tray|cube|block|lego"
-         r"|mug|thing)\b)|other \w+s|anything else|everything else)")
+         r"|mug|thing|way)\b)|other \w+s|anything else|everything else)")
 _SAME = (r"the same (?!colou?r)\w+|do the same|too(?= [,.;:!?]| $)|also(?! (?:" + "|".join(COLORS) + r")\b)"
          r"|as well")       # "into bowl also red": the bowl that is red too, not a second placement
 _ONLY = r"only|just the"

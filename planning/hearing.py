@@ -66,7 +66,19 @@ HEARD_AS = {
     "blue": frozenset("blew blu".split()),
     "pink": frozenset("ping pinc".split()),
     "tray": frozenset("trade trey tree trait train".split()),
+    "orange": frozenset("orinj orenj orinje".split()),
+    "white": frozenset("wide wight".split()),
 }
+# A colour the recogniser wrote as two words ("yell oh cube", "sigh an block"): joined before anything is matched
+SPLIT_WORDS = ((r"\byell(?:ow)? oh\b", "yellow"), (r"\b(?:sigh|sy|psy) an\b", "cyan"), (r"\bor ange\b", "orange"),
+               (r"\bpur pull\b|\bpurr pull\b", "purple"))
+
+
+def joined(text: str) -> str:
+    """``text`` with the split colour words of :data:`SPLIT_WORDS` joined ("stack the yell oh cube" -> "... yellow cube")."""
+    for pat, word in SPLIT_WORDS:
+        text = re.sub(pat, word, text)
+    return text
 HEARD_AS_SIMILARITY = 0.8
 
 

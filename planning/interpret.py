@@ -32,7 +32,7 @@ from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, SWAP_VERBS
-from promptbot.planning.hearing import KEEP, correct_words
+from promptbot.planning.hearing import KEEP, correct_words, joined
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
 # "the first one I mentioned", "the former", "the latter", "the second (one) on ...": an object named before it
@@ -1073,6 +1073,11 @@ _ASIDES = (
      r"([^.;]*?)\b(in|into) (?:there|it)\b", r"\2\3 \1"),
     (r"\bso (?:that )?(?:the |my )(?:\w+ ){0,2}?(?:bowl|tray|dish|space|spot|table)(?:'s| is| will be| stays)? "
      r"(?:free|empty|clear|open|available)\b", ""),
+    # "push the green cube over to your left so it's not in the way of my laptop": why
+    (r"\bso (?:that )?(?:it'?s|it is|they'?re|they are|it won'?t be|they won'?t be) (?:not )?(?:in the way|out of the way"
+     r"|out of my way|in my way|clear)(?: of (?:my|the|your|our) \w+)?\b", ""),
+    # "stack the red, green and orange ones into one pile": a stack is one pile
+    (r"\b(stack|pile)\b([^.;]*?) (?:in|into) (?:one|a|a single) (?:pile|stack|tower|heap)\b", r"\1\2"),
     # "The green cube. Yes, I know there's a green bowl, but put it in the blue bowl": a thing seen, then the request
     (r"\b(?:yes |yeah )?(?:, )?i know (?:there's|there is|there are|you've got|you have) [^,.;]*?(?: ,)? but (?=\w)", ""),
     # "Which cube's nearest to you? Grab that one and put it ...": the question picks the one the request means
@@ -1124,7 +1129,7 @@ def normalise(text: str) -> str:
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
     t = re.sub(r"\bpon top a\b", "on top of", t)
     t = re.sub(r"\bpon (?=de\b|dat\b|nutt|it\b|dem\b)", "on ", t)
-    t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", t).split()))
+    t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", joined(t)).split()))
     t = _speaker_opposite(t)
     t = _named_directions(t)
     t = _tower_levels(t)
@@ -2067,9 +2072,21 @@ def _kept_on_table(text: str, objects: Sequence[ObjectState]) -> str:
     return _KEEP_ON_TABLE_RE.sub(one, text)
 
 
+def _black_block(text: str, objects: Sequence[ObjectState]) -> str:
+    """"chuck the brown black in the gray bowl": a colour, then "black" where a noun must stand, is the block of that
+    colour when there is one ("black" is a colour here too, so the spelling fix leaves it)."""
+    def one(m: re.Match) -> str:
+        colour = m.group(1)
+        if any(o.color == colour and o.label == "block" for o in objects):
+            return f"{colour} block"
+        return m.group(0)
+    return re.sub(rf"\b((?!black\b)(?:{_COLOUR_WORDS})) black\b(?! (?:cube|block|lego|mug|bowl|tray|one|ones|box|brick)s?\b)",
+                  one, text)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _kept_on_table(text, objects)
+    text = _kept_on_table(_black_block(text, objects), objects)
     text = _one_and_other(_between(_colour_pairs(_rainbow(text, objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
@@ -3584,13 +3601,13 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     try:
         out = _scene_settled(text, objects)
     except GroundingError:
-        return text
-    return out
+        return _black_block(text, objects)
+    return _black_block(out, objects)
 
 
 def heard(settled_text: str, objects: Sequence[ObjectState]) -> str:
     """:func:`settled` text with misheard colour and noun words corrected ("brown black" -> "brown block")."""
-    return " ".join(correct_words(settled_text.split(), objects)[0])
+    return " ".join(correct_words(_black_block(settled_text, objects).split(), objects)[0])
 
 
 def absent_colour(text: str, objects: Sequence[ObjectState]) -> str | None:
