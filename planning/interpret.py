@@ -1052,6 +1052,8 @@ def _keep_phrases(t: str) -> str:
 
 
 _ASIDES = (
+    # "in the white, no hang on, the red bowl": one correction, said without a pause inside it
+    (r"\bno (hang on|hold on|wait|sorry|actually)\b", r"no , \1"),
     # "No, Jamie, don't touch that! Sorry, robot. Put ...": what came before "sorry, robot" was said to someone else
     (r"^.*?\b(?:sorry|ok|okay|right|so|anyway) (?:, )?(?:robot|robbie|buddy robot)\b (?:[,.;:] )?(?=\w)", ""),
     # "... both sitting in the purple bowl by dinner", "... by tonight": when, not where
@@ -1063,7 +1065,7 @@ _ASIDES = (
     (r"\bi (?:don't|do not) suppose (?:you could|you'd|you would|you can)\b", "could you"),
     (r"\bi (?:don't|do not) mind if you\b", "please"),
     # "then, um, what was I... the green one": the speaker's own pause
-    (r"\bwhat (?:was i|am i|did i) (?:saying|doing|on about|thinking)?(?: \.| ,)?(?= )", " , "),
+    (r"\bwhat (?:was i|am i|did i)(?: (?:saying|doing|on about|thinking))?(?: \.| ,)?(?= )", " , "),
     # "Both of the lego pieces, in front of you please": the robot's side of the table
     (r"\b(?:right |just )?in front of (?:you|yourself)\b", "to the front"),
     # "..., I'll grab it in a sec": what the speaker will do next
@@ -1073,6 +1075,9 @@ _ASIDES = (
      r"([^.;]*?)\b(in|into) (?:there|it)\b", r"\2\3 \1"),
     (r"\bso (?:that )?(?:the |my )(?:\w+ ){0,2}?(?:bowl|tray|dish|space|spot|table)(?:'s| is| will be| stays)? "
      r"(?:free|empty|clear|open|available)\b", ""),
+    # "..., the red bowl, the white one's too far": why the first choice was taken back
+    (r"(?:^|(?<=[,.;] ))(?:the |that |this )(?:\w+ ){0,2}?(?:one|bowl|tray|dish|cube|block|lego|mug)(?:'s| is) (?:too (?:far|close"
+     r"|small|big|high|full|low)(?: away)?|out of reach|full|in the way|not right|wrong)(?= [,.;]|$)", ""),
     # "push the green cube over to your left so it's not in the way of my laptop": why
     (r"\bso (?:that )?(?:it'?s|it is|they'?re|they are|it won'?t be|they won'?t be) (?:not )?(?:in the way|out of the way"
      r"|out of my way|in my way|clear)(?: of (?:my|the|your|our) \w+)?\b", ""),
@@ -1121,7 +1126,9 @@ def normalise(text: str) -> str:
     t = re.sub(r"\s+[+&]\s+", " and ", t)
     t = _robot_axes(t)
     # a word cut off and said again: "the blue cu- the blue cube" (a hyphen inside a word stays a word)
-    t = re.sub(r"(?<![\w-])[a-z]{1,8}-(?=\s)", " ", t)
+    # ("in the white- no hang on, the red bowl": a whole colour word broken off before a correction is kept)
+    t = re.sub(r"(?<![\w-])([a-z]{1,8})-(?=\s)", lambda m: f"{m.group(1)} ," if m.group(1) in COLORS and
+               re.match(r"\s+(?:no|sorry|wait|hang on|hold on|actually|i mean|er|um|uh)\b", t[m.end():]) else " ", t)
     # "Not the green bowl! The green cube's going ...", "can you stack all four? Purple first, ...": a sentence ends
     t = re.sub(r"\s*[!?]+(?=\s|$)(?!\s+(?:if|and if|then)\b)", " . ", t)   # (a question's "if it is, ..." goes on)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
@@ -2084,6 +2091,23 @@ def _black_block(text: str, objects: Sequence[ObjectState]) -> str:
                   one, text)
 
 
+def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
+    """"put the yellow cube in the matching bowl, then the green one in the same bowl": the matching container named by
+    its colour (the colour of the thing just named before it), so that "the same bowl" has a bowl to refer to. Only
+    when the request goes on to say "the same" or "there" (else the goal's own colour match does it)."""
+    text = re.sub(r"(?<=[,.;] )same (bowl|tray|dish|container)\b", r"in the same \1", text)   # "the green one, same bowl"
+    if not re.search(r"\b(?:the same|in there|into there)\b", text):
+        return text
+    colours = "|".join(sorted({o.color for o in objects}, key=len, reverse=True))
+
+    def one(m: re.Match) -> str:
+        before = text[:m.start()]
+        said = re.findall(rf"\b({colours}) (?:cube|block|lego|mug)\b", before)
+        box = [o for o in objects if said and o.is_container and o.color == said[-1] and o.label == "bowl"]
+        return f"{m.group(1)} the {said[-1]} bowl" if len(box) == 1 else m.group(0)
+    return re.sub(r"\b(in|into|to) (?:the matching|its own|its matching|its) (?:bowl|container|dish)\b", one, text)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_black_block(text, objects), objects)
@@ -2099,7 +2123,7 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     text = _apply_corrections(text, objects)
     text = _unchain(_front_topic(text))
     text = " ".join(_resolve_ones(text.split(), objects))
-    text = _resolve_same(text, objects)
+    text = _resolve_same(_matching_named(text, objects), objects)
     text = _telegraphic(text)
     return " ".join(text.split()), assumed
 

@@ -1999,12 +1999,16 @@ def test_review_cases_are_right_or_asked(scene, text, want):
     ("b", "stack the red on the blue, no, the other way round, blue on red", "on(blue_cube, red_cube)"),
     ("t", "move the green cube to the left so it's not in the way of my mug", "in_region(green_cube, left)"),
     ("blk", "chuck the brown black in the white bowl", "in(brown_block, white_bowl)"),
+    ("t", "put the red cube in the white- no hang on, the yellow bowl, the white one's too full", "in(red_cube, yellow_bowl)"),
+    ("srt", "put the blue one in its bowl, then, um, what was I... the red one, same bowl",
+     "in(blue_cube, blue_bowl) & in(red_cube, blue_bowl)"),
     ("blk", "put the black block in the white bowl", "in(black_block, white_bowl)"),
 ])
 def test_busy_speakers_round(scene, text, want):
     blocks = [ObjectState("brown_block", "block", "brown", (.45, .1, .02), (.06, .03, .03)),
               ObjectState("black_block", "block", "black", (.5, -.1, .02), (.06, .03, .03)), bowl("white", .62, -.22)]
-    scenes = {"t": tabletop(), "b": _six_cubes(), "blk": blocks}
+    sorting = [cube("red", .45, .15), cube("blue", .50, -.1), bowl("red", .62, .2), bowl("blue", .62, -.2)]
+    scenes = {"t": tabletop(), "b": _six_cubes(), "blk": blocks, "srt": sorting}
     r = _plan(text, scenes[scene])
     if want is None:
         assert r.status != "ok", (text, str(r.goal))
