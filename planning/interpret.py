@@ -1052,6 +1052,16 @@ def _keep_phrases(t: str) -> str:
 
 
 _ASIDES = (
+    # "put all the stuff in the blue bowl": everything
+    (r"\b(?:all (?:the |this |that |of the |of this )?|the |this )stuff\b", "everything"),
+    # "..., and keep it out of the bowls", "not in the bowls": not in any bowl
+    (r"\b(out of|in|into) the (bowls|trays|containers|dishes)\b(?! (?:on|at|in|near|next|by|that|which)\b)",
+     lambda m: ("out of" if m.group(1) == "out of" else m.group(1)) + " any " + m.group(2)[:-1].replace("dishe", "dish")
+     if re.search(r"\b(?:not|don'?t|never|keep|out of)\b", m.string[max(0, m.start() - 40):m.start() + len(m.group(1))])
+     else m.group(0)),
+    # "the little one keeps grabbing it from where it is now": what someone else does, told as the reason
+    (r"(?:^|(?<=[,.;] ))(?:the little one|my (?:son|daughter|kid|toddler|grandson|granddaughter|husband|wife|partner)|the "
+     r"(?:kids?|baby|cat|dog)|he|she) (?:keeps|keep|is|was|has been) (?:\w+ing)\b[^.;]*", ""),
     # "in the white, no hang on, the red bowl": one correction, said without a pause inside it
     (r"\bno (hang on|hold on|wait|sorry|actually)\b", r"no , \1"),
     # "No, Jamie, don't touch that! Sorry, robot. Put ...": what came before "sorry, robot" was said to someone else
