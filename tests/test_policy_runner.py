@@ -194,3 +194,21 @@ def test_a_governor_pause_is_not_the_policys_lack_of_progress():
     assert run.check_progress(6.0, (0.5, 0.0, 0.3), 0.04) is None        # judged afresh from the pause's end
     assert run.check_progress(9.9, (0.5, 0.0, 0.3), 0.04) is None
     assert run.check_progress(10.0, (0.5, 0.0, 0.3), 0.04).kind == "stalled"
+
+
+def test_a_grasp_skill_that_wanders_without_closing_or_opening_the_gripper_stalls():
+    """The arm keeps moving (+-5 cm, never still, never dithering), the fingers stay open: a pick that wanders."""
+    wander = lambda t: (0.5 + 0.05 * np.sin(0.7 * t), 0.05 * np.cos(0.5 * t), 0.3)
+    run = SkillRun(RunnerConfig(stall_s=4.0, grasp_idle_s=25.0), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, wander, seconds=40.0)
+    assert d.kind == "stalled" and t == pytest.approx(25.0)
+    assert "the gripper has neither closed nor opened" in d.reason
+    # the same motion with the gripper closing at 20 s is a grasp: no stall within the next 25 s
+    run = SkillRun(RunnerConfig(stall_s=4.0, grasp_idle_s=25.0), chunk=4, start_time_s=0.0)
+    closing = lambda t: 0.08 if t < 20.0 else max(0.02, 0.08 - 0.02 * (t - 20.0))
+    assert _drive(run, wander, closing, seconds=44.0) == (None, None)
+    # off (0, as for a push and by default): the wandering arm is not stopped by this check
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    assert _drive(run, wander, seconds=40.0) == (None, None)
+    with pytest.raises(ValueError, match="grasp_idle_s"):
+        RunnerConfig(grasp_idle_s=-1.0)

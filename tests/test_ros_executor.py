@@ -115,3 +115,16 @@ def test_make_executor_picks_by_thread_count(graph):
         make_executor(0)
     with pytest.raises(ValueError, match="at least 2 threads"):
         PoolExecutor(1)
+
+
+def test_the_environment_can_ask_for_rclpys_own_executor(graph, monkeypatch):
+    from rclpy.executors import MultiThreadedExecutor
+
+    node, _ = graph
+    monkeypatch.setenv("PROMPTBOT_EXECUTOR", "rclpy")
+    got = make_executor(2, context=node.context)
+    assert type(got) is MultiThreadedExecutor
+    got.shutdown(timeout_sec=1.0)
+    monkeypatch.setenv("PROMPTBOT_EXECUTOR", "fast")
+    with pytest.raises(ValueError, match="'pool' or 'rclpy'"):
+        make_executor(2, context=node.context)

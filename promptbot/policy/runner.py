@@ -26,6 +26,12 @@ around its mean position and the gripper did not change. Changes of the
 commanded *twist* alone are not progress: a policy whose varying commands do
 not move the arm (held by the safety governor, pressing on an object) is stuck.
 Without this a stuck skill ran out its whole timeout (60 s in the graph).
+
+A policy can also wander: the arm keeps moving, never still and never in one small ball, and never closes or opens
+the gripper. ``grasp_idle_s`` (off by default; the policy node sets it for pick, place and stack, the skills that
+must close or open the gripper) ends such a skill once the gripper opening and command have not changed for that
+long. Seen in the graph on 2026-12-05: a pick of the blue cube ran for the executive's whole 65 s limit, three
+times, with the arm moving and the fingers open.
 """
 from __future__ import annotations
 
@@ -43,6 +49,8 @@ STALL_MOTION_M = 0.005         # end-effector travel that counts as progress [m]
 STALL_GRIPPER_M = 0.002        # change of the gripper opening that counts as progress [m]
 STALL_GRIPPER_COMMAND_M = 0.01 # change of the commanded opening that counts as progress (a regressed width
                                # wanders by a few mm without meaning to open or close) [m]
+GRASP_IDLE_S = 25.0            # the policy node's default: a grasp skill whose gripper has not changed this long ends [s]
+GRASP_SKILLS = frozenset({"pick", "place", "stack"})    # the skills that must close or open the gripper
 DITHER_WINDOW_FACTOR = 2.0     # dithering is judged over this many stall_s ...
 DITHER_RADIUS_FACTOR = 3.0     # ... within a ball of this many stall_motion_m (15 mm, 8 s by default)
 
@@ -63,6 +71,7 @@ class RunnerConfig:
     stall_s: float = STALL_S               # no progress this long ends the skill (0 = never) [s]
     stall_motion_m: float = STALL_MOTION_M
     stall_gripper_m: float = STALL_GRIPPER_M
+    grasp_idle_s: float = 0.0              # the gripper unchanged this long ends a grasp skill (0 = off) [s]
 
     def __post_init__(self):
         if not 1.0 <= self.control_rate_hz <= 100.0:
@@ -75,6 +84,8 @@ class RunnerConfig:
             raise ValueError("chunk_offset_steps must be in [0, 10]")
         if not 0.0 <= self.stall_s <= 600.0:
             raise ValueError("stall_s must be in [0, 600] s (0 = off)")
+        if not 0.0 <= self.grasp_idle_s <= 600.0:
+            raise ValueError("grasp_idle_s must be in [0, 600] s (0 = off)")
         if not (0.0 < self.stall_motion_m <= 0.5 and 0.0 < self.stall_gripper_m <= 0.08):
             raise ValueError("stall_motion_m must be in (0, 0.5] m and stall_gripper_m in (0, 0.08] m")
 
@@ -132,14 +143,21 @@ class SkillRun:
     def check_progress(self, now_s: float, tcp_xyz_m, gripper_width_m: float) -> Decision | None:
         """Record the arm's state; a "stalled" decision when it has made no progress (module doc), else None."""
         cfg = self.cfg
-        if cfg.stall_s <= 0:
+        if cfg.stall_s <= 0 and cfg.grasp_idle_s <= 0:
             return None
         cmd = gripper_width_m if self.commanded_gripper_m is None else self.commanded_gripper_m
         self._track.append((now_s, np.asarray(tcp_xyz_m, dtype=np.float64).reshape(3), float(gripper_width_m),
                             float(cmd)))
         dither_s = DITHER_WINDOW_FACTOR * cfg.stall_s
-        while len(self._track) > 1 and self._track[1][0] <= now_s - dither_s:
+        keep_s = max(dither_s, cfg.grasp_idle_s)
+        while len(self._track) > 1 and self._track[1][0] <= now_s - keep_s:
             self._track.popleft()          # keep one sample at or before the longest window's start
+        if cfg.grasp_idle_s > 0 and self._covers(now_s, cfg.grasp_idle_s) and \
+                self._gripper_unchanged(self._since(now_s - cfg.grasp_idle_s)):
+            return Decision("stalled", reason=f"no progress for {cfg.grasp_idle_s:.1f} s: the gripper has neither "
+                                              "closed nor opened (the arm kept moving without grasping)")
+        if cfg.stall_s <= 0:
+            return None
         if self._covers(now_s, cfg.stall_s) and self._still(self._since(now_s - cfg.stall_s)):
             return Decision("stalled", reason=f"no progress for {cfg.stall_s:.1f} s: the arm has not moved more "
                                               f"than {cfg.stall_motion_m * 1e3:.0f} mm and the gripper is unchanged")

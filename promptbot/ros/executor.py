@@ -17,6 +17,7 @@ rclpy's own code.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
@@ -83,10 +84,22 @@ class PoolExecutor(MultiThreadedExecutor):
                 task.result()                      # raise any exception of the callback, as rclpy does
 
 
+EXECUTOR_ENV = "PROMPTBOT_EXECUTOR"     # "pool" (default) or "rclpy": rclpy's own MultiThreadedExecutor, for comparison
+
+
 def make_executor(threads: int, context=None) -> Executor:
-    """A ``SingleThreadedExecutor`` for 1 thread, else a :class:`PoolExecutor` of ``threads``."""
+    """A ``SingleThreadedExecutor`` for 1 thread, else a :class:`PoolExecutor` of ``threads``.
+
+    ``PROMPTBOT_EXECUTOR=rclpy`` in the environment gives rclpy's own ``MultiThreadedExecutor`` instead (to measure
+    the difference, e.g. ``bench asr --node`` with and without it, or to rule the pool out when debugging).
+    """
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     if threads == 1:
         return SingleThreadedExecutor(context=context)
+    kind = os.environ.get(EXECUTOR_ENV, "pool").strip().lower() or "pool"
+    if kind not in ("pool", "rclpy"):
+        raise ValueError(f"{EXECUTOR_ENV} must be 'pool' or 'rclpy', got {kind!r}")
+    if kind == "rclpy":
+        return MultiThreadedExecutor(num_threads=threads, context=context)
     return PoolExecutor(threads, context=context)
