@@ -26,7 +26,7 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
-from promptbot.policy.runner import GRASP_IDLE_S, GRASP_SKILLS, STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
+from promptbot.policy.runner import EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
@@ -53,6 +53,8 @@ PARAMS = [
               min=0.0, max=600.0),
     ParamSpec("stall_motion_m", STALL_MOTION_M, "end-effector travel that counts as progress [m]",
               min=0.001, max=0.5),
+    ParamSpec("empty_grasps", EMPTY_GRASPS, "end a pick (FAILED, \"no progress ...\") when the fingers have closed "
+              "on nothing this many times (0 = off)", min=0, max=100),
     ParamSpec("grasp_idle_s", GRASP_IDLE_S, "end a pick, place or stack (FAILED, \"no progress ...\") when for this long "
               "the gripper has neither closed nor opened, however the arm moves (0 = off) [s]", min=0.0, max=600.0),
     ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
@@ -227,7 +229,8 @@ class VlaNode(Node):
                            done_threshold=p.done_threshold, ensemble_k=p.ensemble_k,
                            latency_compensation=p.latency_compensation, chunk_offset_steps=p.chunk_offset_steps,
                            stall_s=p.stall_s, stall_motion_m=p.stall_motion_m,
-                           grasp_idle_s=p.grasp_idle_s if goal.skill in GRASP_SKILLS else 0.0)
+                           grasp_idle_s=p.grasp_idle_s if goal.skill in GRASP_SKILLS else 0.0,
+                           empty_grasps=p.empty_grasps if goal.skill == "pick" else 0)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")

@@ -212,3 +212,18 @@ def test_a_grasp_skill_that_wanders_without_closing_or_opening_the_gripper_stall
     assert _drive(run, wander, seconds=40.0) == (None, None)
     with pytest.raises(ValueError, match="grasp_idle_s"):
         RunnerConfig(grasp_idle_s=-1.0)
+
+
+def test_a_pick_that_keeps_closing_on_nothing_stalls_at_the_second_empty_close():
+    moving = lambda t: (0.5 + 0.05 * np.sin(0.7 * t), 0.0, 0.3)
+    # open, close on nothing at ~2-3 s, open again, close on nothing again at ~7-8 s
+    width = lambda t: 0.08 if (t % 5.0) < 2.0 else max(0.0, 0.08 - 0.08 * ((t % 5.0) - 2.0))
+    run = SkillRun(RunnerConfig(stall_s=4.0, empty_grasps=2), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, moving, width, seconds=20.0)
+    assert d.kind == "stalled" and 7.0 <= t <= 8.1 and "closed on nothing 2 times" in d.reason
+    # closing on a cube (fingers 4 cm apart) is a grasp, not an empty close
+    run = SkillRun(RunnerConfig(stall_s=4.0, empty_grasps=2), chunk=4, start_time_s=0.0)
+    on_cube = lambda t: 0.08 if (t % 5.0) < 2.0 else 0.04
+    assert _drive(run, moving, on_cube, seconds=20.0) == (None, None)
+    with pytest.raises(ValueError, match="empty_grasps"):
+        RunnerConfig(empty_grasps=-1)

@@ -31,7 +31,9 @@ A policy can also wander: the arm keeps moving, never still and never in one sma
 the gripper. ``grasp_idle_s`` (off by default; the policy node sets it for pick, place and stack, the skills that
 must close or open the gripper) ends such a skill once the gripper opening and command have not changed for that
 long. Seen in the graph on 2026-12-05: a pick of the blue cube ran for the executive's whole 65 s limit, three
-times, with the arm moving and the fingers open.
+times, with the arm moving and the fingers open. A pick can also keep closing on nothing and opening again:
+``empty_grasps`` (the policy node sets 2 for pick) ends it when the fingers have closed that many times to less
+than ``EMPTY_CLOSE_M`` apart (nothing between them: a 4 cm cube holds them about 4 cm apart).
 """
 from __future__ import annotations
 
@@ -51,6 +53,9 @@ STALL_GRIPPER_COMMAND_M = 0.01 # change of the commanded opening that counts as 
                                # wanders by a few mm without meaning to open or close) [m]
 GRASP_IDLE_S = 25.0            # the policy node's default: a grasp skill whose gripper has not changed this long ends [s]
 GRASP_SKILLS = frozenset({"pick", "place", "stack"})    # the skills that must close or open the gripper
+EMPTY_GRASPS = 2               # the policy node's default for a pick: this many closes on nothing end it
+EMPTY_CLOSE_M = 0.005          # fingers closer than this hold nothing [m]
+REARM_OPEN_M = 0.02            # ... and a new close counts once they opened wider than this again [m]
 DITHER_WINDOW_FACTOR = 2.0     # dithering is judged over this many stall_s ...
 DITHER_RADIUS_FACTOR = 3.0     # ... within a ball of this many stall_motion_m (15 mm, 8 s by default)
 
@@ -72,6 +77,7 @@ class RunnerConfig:
     stall_motion_m: float = STALL_MOTION_M
     stall_gripper_m: float = STALL_GRIPPER_M
     grasp_idle_s: float = 0.0              # the gripper unchanged this long ends a grasp skill (0 = off) [s]
+    empty_grasps: int = 0                  # this many closes on nothing end a pick (0 = off)
 
     def __post_init__(self):
         if not 1.0 <= self.control_rate_hz <= 100.0:
@@ -84,6 +90,8 @@ class RunnerConfig:
             raise ValueError("chunk_offset_steps must be in [0, 10]")
         if not 0.0 <= self.stall_s <= 600.0:
             raise ValueError("stall_s must be in [0, 600] s (0 = off)")
+        if not 0 <= self.empty_grasps <= 100:
+            raise ValueError("empty_grasps must be in [0, 100] (0 = off)")
         if not 0.0 <= self.grasp_idle_s <= 600.0:
             raise ValueError("grasp_idle_s must be in [0, 600] s (0 = off)")
         if not (0.0 < self.stall_motion_m <= 0.5 and 0.0 < self.stall_gripper_m <= 0.08):
@@ -115,6 +123,8 @@ class SkillRun:
         self.skipped = 0                   # chunk entries skipped for latency, summed over steps
         self.commanded_gripper_m: float | None = None   # gripper width of the last "act" decision
         self._track: deque = deque()       # (t [s], TCP xyz [m], gripper width [m], commanded width [m])
+        self.empty_closes = 0              # closes of the fingers on nothing so far
+        self._armed = True                 # the fingers opened since the last close on nothing
 
     def progress(self, now_s: float) -> float:
         return float(min(1.0, max(0.0, (now_s - self.start) / self.cfg.timeout_s)))
@@ -143,6 +153,15 @@ class SkillRun:
     def check_progress(self, now_s: float, tcp_xyz_m, gripper_width_m: float) -> Decision | None:
         """Record the arm's state; a "stalled" decision when it has made no progress (module doc), else None."""
         cfg = self.cfg
+        if cfg.empty_grasps > 0:
+            width = float(gripper_width_m)
+            if self._armed and width < EMPTY_CLOSE_M:
+                self.empty_closes += 1
+                self._armed = False
+            elif width > REARM_OPEN_M:
+                self._armed = True
+            if self.empty_closes >= cfg.empty_grasps:
+                return Decision("stalled", reason=f"no progress: the fingers closed on nothing {self.empty_closes} times")
         if cfg.stall_s <= 0 and cfg.grasp_idle_s <= 0:
             return None
         cmd = gripper_width_m if self.commanded_gripper_m is None else self.commanded_gripper_m
