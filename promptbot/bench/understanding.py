@@ -1,14 +1,14 @@
 """Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
 
-``promptbot bench understanding --json [--split dev|dev2|...|dev15|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
+``promptbot bench understanding --json [--split dev|dev2|...|dev16|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
 
-The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev15,test}.jsonl``, see docs/understanding.md)
+The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev16,test}.jsonl``, see docs/understanding.md)
 was written by hand from linguistic phenomena, not from the parser's templates, before
-anyone tuned the interpreter. The dev split is fifteen files: ``dev`` (the first 178 items),
+anyone tuned the interpreter. The dev split is sixteen files: ``dev`` (the first 178 items),
 ``dev2`` (181 items over 20 other scenes, written later by another hand, before it read the
-parser), ``dev3`` ... ``dev15`` (186, 187, 192, 195, 193, 199, 194, 197, 195, 205, 199, 209 and 211 items over 20 more scenes each,
-written blind the same way, later again); ``--split dev`` runs all fifteen and reports them together
-(``dev``) and apart (``dev1`` ... ``dev15``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
+parser), ``dev3`` ... ``dev16`` (186, 187, 192, 195, 193, 199, 194, 197, 195, 205, 199, 209, 211 and 202 items over 20 more scenes each,
+written blind the same way, later again); ``--split dev`` runs all sixteen and reports them together
+(``dev``) and apart (``dev1`` ... ``dev16``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
 instruction, its phenomenon tags and the expected answer:
 
 * ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
