@@ -236,6 +236,7 @@ class VlaNode(Node):
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")
         code, msg = ExecuteSkill.Result.FAILED, "not finished"
         ages: list[float] = []            # image age when each chunk was acted on [s]
+        widths: list[float] = []          # gripper opening at each control step [m], summarised in the end log line
         try:
             next_tick = self._now_s()
             while rclpy.ok():
@@ -254,7 +255,8 @@ class VlaNode(Node):
                 if decision is None and obs is None:
                     decision = Decision("hold", reason=why)
                 if decision is None:
-                    decision = run.check_progress(now, obs.proprio[TCP_XYZ], float(obs.proprio[GRIPPER_WIDTH_INDEX]))
+                    widths.append(float(obs.proprio[GRIPPER_WIDTH_INDEX]))
+                    decision = run.check_progress(now, obs.proprio[TCP_XYZ], widths[-1])
                 if decision is None:
                     obs.instruction = goal.instruction
                     t0 = time.perf_counter()
@@ -297,7 +299,11 @@ class VlaNode(Node):
         age_text = (f"; image age when acted on: median {1e3 * float(np.median(ages)):.0f} ms, "
                     f"max {1e3 * max(ages):.0f} ms, chunk entries skipped {run.skipped / max(1, run.steps):.2f} "
                     f"per step" if ages else "")
-        self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}")
+        grip_text = (f"; gripper {1e3 * min(widths):.0f}-{1e3 * max(widths):.0f} mm, last {1e3 * widths[-1]:.0f} mm"
+                     if widths else "")
+        if widths and cfg.empty_grasps:
+            grip_text += f", closed on nothing {run.empty_closes} times"
+        self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 
 
