@@ -369,10 +369,10 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                 continue
             a, c = by_id[l.args[0]], by_id[l.args[1]]
             # "the yellow one into the matching bowl, then the green one, same bowl": the second goes where the first did
-            joined = re.search(r"\b(?:the same|in there|into there)\b", t) and any(
+            follows_first = re.search(r"\b(?:the same|in there|into there)\b", t) and any(
                 k.pred == "in" and k.args[1] == c.id and k.args[0] in by_id and by_id[k.args[0]].color == c.color
                 for k in pos_lits)
-            if a.color != c.color and not joined:
+            if a.color != c.color and not follows_first:
                 out.append(Unaccounted(re.search(_MATCH, t).group(0),
                                        f"the reading puts the {a.color} {a.label} in the {c.color} {c.label}"))
     seen, uniq = set(), []

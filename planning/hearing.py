@@ -69,17 +69,18 @@ HEARD_AS = {
     "orange": frozenset("orinj orenj orinje".split()),
     "white": frozenset("wide wight".split()),
 }
+HEARD_AS_SIMILARITY = 0.8
 # A colour the recogniser wrote as two words ("yell oh cube", "sigh an block"): joined before anything is matched
-SPLIT_WORDS = ((r"\byell(?:ow)? oh\b", "yellow"), (r"\b(?:sigh|sy|psy) an\b", "cyan"), (r"\bor ange\b", "orange"),
-               (r"\bpur pull\b|\bpurr pull\b", "purple"))
+SPLIT_WORDS = tuple((re.compile(pat), word) for pat, word in (
+    (r"\byell(?:ow)? oh\b", "yellow"), (r"\b(?:sigh|sy|psy) an\b", "cyan"), (r"\bor ange\b", "orange"),
+    (r"\bpur pull\b|\bpurr pull\b", "purple")))
 
 
 def joined(text: str) -> str:
     """``text`` with the split colour words of :data:`SPLIT_WORDS` joined ("stack the yell oh cube" -> "... yellow cube")."""
     for pat, word in SPLIT_WORDS:
-        text = re.sub(pat, word, text)
+        text = pat.sub(word, text)
     return text
-HEARD_AS_SIMILARITY = 0.8
 
 
 def similarity(heard: str, word: str) -> float:

@@ -1103,6 +1103,10 @@ _ASIDES = (
     # "Which cube's nearest to you? Grab that one and put it ...": the question picks the one the request means
     (r"\bwhich (cube|block|one|lego|mug)(?:'s| is) ((?:nearest|closest|furthest|farthest)(?: (?:to|from) (?:you|me))?) (?:[.,] )?"
      r"(?:just )?(grab|take|pick up|get|put|move) (?:that|this) one\b", r"\3 the \1 \2"),
+    # "..., I need the blue one for something else": why a thing is not used, not a request to move it
+    (r"(?:^|(?<=[,.;:] ))i(?: really)? (?:need|want|'ll need|will need|am using|'m using|'m saving|am saving)"
+     r" (?:the|that|this) (?:\w+ ){0,2}?(?:one|bowl|tray|dish|cube|block|lego|mug) for (?:something|another|other"
+     r"|my|later|a|an|the)\b[^.;,]*", " "),
     # "Hmm, or... no, that's right, do that": the request said before stands
     (r"(?:[,.;] )?(?:hmm+ )?(?:, )?or (?:, )?no (?:, )?that'?s right(?: ,)?(?: do that| go ahead| carry on)?(?= [,.;]|$)", " "),
 )
@@ -1146,7 +1150,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<![\w-])([a-z]{1,8})-(?=\s)", lambda m: f"{m.group(1)} ," if m.group(1) in COLORS and
                re.match(r"\s+(?:no|sorry|wait|hang on|hold on|actually|i mean|er|um|uh)\b", t[m.end():]) else " ", t)
     # "Not the green bowl! The green cube's going ...": a pause inside the request (a "?" stays a plain space)
-    t = re.sub(r"\s*!+(?=\s+\w)", " , ", t)   # (a question's "if it is, ..." goes on)
+    t = re.sub(r"\s*!+(?=\s+\w)", " , ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
@@ -1160,10 +1164,6 @@ def normalise(text: str) -> str:
     t = _keep_phrases(t)
     t = _asides_dropped(t)
     t = _narration_dropped(t)
-    # "..., I need the blue one for something else": why a thing is not used, not a request to move it
-    t = re.sub(r"(?:^|(?<=[,.;:] ))i(?: really)? (?:need|want|'ll need|will need|am using|'m using|'m saving|am saving)"
-               r" (?:the|that|this) (?:\w+ ){0,2}?(?:one|bowl|tray|dish|cube|block|lego|mug) for (?:something|another|other"
-               r"|my|later|a|an|the)\b[^.;,]*", " ", t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = _retracted(_respectively(t))
@@ -3647,7 +3647,7 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
 
 def heard(settled_text: str, objects: Sequence[ObjectState]) -> str:
     """:func:`settled` text with misheard colour and noun words corrected ("brown black" -> "brown block")."""
-    return " ".join(correct_words(_black_block(settled_text, objects).split(), objects)[0])
+    return " ".join(correct_words(settled_text.split(), objects)[0])
 
 
 def absent_colour(text: str, objects: Sequence[ObjectState]) -> str | None:
