@@ -245,7 +245,7 @@ class VlaNode(Node):
                     break
                 now = self._now_s()
                 obs, stamp, why = self._observation()
-                decision = run.check_inputs(now, stamp)
+                decision = run.check_inputs(now, stamp, wall_elapsed_s=time.monotonic() - t_wall)
                 if decision is None:
                     verdict = self._safety.verdict(time.monotonic())
                     if verdict is Verdict.STOP:

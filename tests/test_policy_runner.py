@@ -30,6 +30,19 @@ def test_timeout():
     assert run.progress(11.0) == pytest.approx(0.5)
 
 
+def test_timeout_on_the_wall_clock_when_the_node_clock_is_slow():
+    """In the simulated graph the node runs on sim time, which falls behind real time on a loaded
+    machine; the executive waits on the wall clock. The skill must end with its own TIMEOUT before
+    the executive gives up on it, not be canceled without a result."""
+    run = SkillRun(RunnerConfig(timeout_s=60.0), chunk=4, start_time_s=0.0)
+    assert run.check_inputs(40.0, 40.0, wall_elapsed_s=59.9) is None
+    d = run.check_inputs(42.0, 42.0, wall_elapsed_s=60.0)
+    assert d.kind == "timeout"
+    assert "wall-clock" in d.reason and "0.70x real time" in d.reason
+    fast = SkillRun(RunnerConfig(timeout_s=60.0), chunk=4, start_time_s=0.0)   # sim faster than real time
+    assert fast.check_inputs(60.0, 60.0, wall_elapsed_s=30.0).reason == "skill not finished after 60.0 s"
+
+
 def test_done_needs_consecutive_confidence():
     run = SkillRun(RunnerConfig(done_threshold=0.8, done_consecutive=2), chunk=4, start_time_s=0.0)
     assert run.on_chunk(_chunk(), 0.9).kind == "act"

@@ -129,10 +129,23 @@ class SkillRun:
     def progress(self, now_s: float) -> float:
         return float(min(1.0, max(0.0, (now_s - self.start) / self.cfg.timeout_s)))
 
-    def check_inputs(self, now_s: float, image_stamp_s: float | None) -> Decision | None:
-        """Hold/stale/timeout decisions that do not need the policy; None means: run the policy."""
-        if now_s - self.start >= self.cfg.timeout_s:
+    def check_inputs(self, now_s: float, image_stamp_s: float | None,
+                     wall_elapsed_s: float | None = None) -> Decision | None:
+        """Hold/stale/timeout decisions that do not need the policy; None means: run the policy.
+
+        ``now_s`` is the node's clock (sim time in the simulated graph). The caller waits for the
+        skill's result on the wall clock (the executive: the timeout plus a grace), so a clock slower
+        than real time must not let the skill outlive it: ``wall_elapsed_s`` (monotonic seconds since
+        the start) ends the skill with "timeout" too, whichever clock reaches the limit first.
+        """
+        elapsed = now_s - self.start
+        if elapsed >= self.cfg.timeout_s:
             return Decision("timeout", reason=f"skill not finished after {self.cfg.timeout_s:.1f} s")
+        if wall_elapsed_s is not None and wall_elapsed_s >= self.cfg.timeout_s:
+            rate = elapsed / wall_elapsed_s if wall_elapsed_s > 0 else 0.0
+            return Decision("timeout", reason=f"skill not finished after {self.cfg.timeout_s:.1f} s of wall-clock "
+                                              f"time ({elapsed:.1f} s of the node's clock: it runs at "
+                                              f"{rate:.2f}x real time)")
         age = math.inf if image_stamp_s is None else now_s - image_stamp_s
         if age > self.cfg.max_image_age_s:
             self.stale_since = now_s if self.stale_since is None else self.stale_since
