@@ -76,10 +76,21 @@ SPLIT_WORDS = tuple((re.compile(pat), word) for pat, word in (
     (r"\bpur pull\b|\bpurr pull\b", "purple")))
 
 
+# What recognisers write for the small words of a self-correction or a reference back, where the phrase as heard
+# means nothing ("..., no weight, green bowl", "in the red bowl, nowhere, the green bowl", "actually know, leave
+# ...", "in the order one", "put the under two in ..."): the phrase as said.
+MISHEARD_PHRASES = tuple((re.compile(pat), words) for pat, words in (
+    (r"\bno weight\b", "no wait"), (r"\bnowhere(?=\s*,)", "no wait"), (r"\bactually know\b", "actually no"),
+    (r"\bthe (?:order|under|udder) (?=(?:one|ones|two|three)\b)", "the other ")))
+
+
 def joined(text: str) -> str:
-    """``text`` with the split colour words of :data:`SPLIT_WORDS` joined ("stack the yell oh cube" -> "... yellow cube")."""
+    """``text`` with the split colour words of :data:`SPLIT_WORDS` joined ("stack the yell oh cube" -> "... yellow cube")
+    and the misheard small words of :data:`MISHEARD_PHRASES` restored ("..., no weight, the green bowl" -> "no wait")."""
     for pat, word in SPLIT_WORDS:
         text = pat.sub(word, text)
+    for pat, words in MISHEARD_PHRASES:
+        text = pat.sub(words, text)
     return text
 
 
