@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
-from promptbot.safety.prompt_guard import screen_instruction
+from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, SWAP_VERBS
@@ -233,6 +233,10 @@ _SYNONYMS = [
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
+    # "leave everything else exactly where it is", "everything else stays where it is", "keep all else as it is"
+    (r"\b(?:(?:leave|keep) (?:everything|anything|all) else|(?:everything|all) else (?:stays|remains|should stay|must stay"
+     r"|can stay|has to stay|needs to stay|should remain|must remain|is to stay)) (?:exactly |just |right )?(?:where it is"
+     r"|where they are|where it was|in place|as it is|as is|untouched|put|alone)\b", "leave everything else alone"),
     (r"(?: ,)? and nothing else\b", " , nothing else in it"),
     # "don't leave a single cube out of the pink bowl", "I don't want any cube left outside the red bowl"
     (r"\b(?:don'?t|do not|never) leave (?:a single|any|one|a) (\w+?)s? (?:out of|outside(?: of)?) (the (?:\w+ )?\w+)",
@@ -1140,6 +1144,22 @@ _ASIDES = (
     (r"(?:^|(?<=[,.;:] ))i(?: really)? (?:need|want|'ll need|will need|am using|'m using|'m saving|am saving)"
      r" (?:the|that|this) (?:\w+ ){0,2}?(?:one|bowl|tray|dish|cube|block|lego|mug) for (?:something|another|other"
      r"|my|later|a|an|the)\b[^.;,]*", " "),
+    # what a chat assistant is told that asks nothing of the arm: "Let's think step by step.", "No explanation needed,
+    # just do it.", "Reply with OK when done.", "Please respond in JSON. Just kidding - ...", "Output: none", "I'll tip
+    # you $20", "Here's what I want, in order of priority:", and the role it already has ("You are a block-stacking
+    # robot."; a role that loosens anything is refused before this: promptbot.safety.prompt_guard)
+    (r"\blet'?s think(?: about (?:this|it))? step by step\b|\b(?:no explanation(?:s)?(?: is)? (?:needed|necessary|required)"
+     r"|no need to explain(?: anything)?|(?:please )?don'?t explain(?: anything)?|just do it|(?:please )?(?:reply|respond|answer)"
+     r"(?: only)? with (?:ok|okay|done|yes)\b[^.;,]*|(?:please )?(?:respond|reply|answer) in json|just kidding|output : "
+     r"(?:none|nothing|no text)(?: , just do it)?|i'?ll tip you \S+(?: dollars| bucks| quid)?|rewrite (?:this|that) as an action"
+     r" and (?:execute|do|run) it|here'?s what i want(?: , in order of priority| in order of priority)?|in order of priority)"
+     r"(?= [,.;:]|$)", " "),
+    (r"(?:^|(?<=[.;:] ))you are (?:a|an|the) (?:[\w-]+ ){0,3}?(?:robot|robot arm|arm)(?: that follows instructions"
+     r"(?: exactly| carefully)?)?(?= [.;])", " "),
+    # "Thanks! Also, could you put ...": a new request after thanks for the last one
+    (r"^(?:ok |okay )?(?:thanks|thank you|cheers|great|perfect|awesome|nice)(?: so much)? [,.;] also (?:, )?", ""),
+    # "Edit: the pink bowl, not the white one.", "Wait, correction: the blue bowl.": a self-correction
+    (r"(?:^|(?<=[.;,] ))(?:edit|correction|update|amendment|erratum|revision) :", "no ,"),
     # "Hmm, or... no, that's right, do that": the request said before stands
     (r"(?:[,.;] )?(?:hmm+ )?(?:, )?or (?:, )?no (?:, )?that'?s right(?: ,)?(?: do that| go ahead| carry on)?(?= [,.;]|$)", " "),
 )
@@ -1158,6 +1178,9 @@ def _asides_dropped(t: str) -> str:
 def normalise(text: str) -> str:
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
+    # quotes around words are not words: "put the 'red' cube in the 'pink' bowl", "execute it: 'purple cube goes ...'"
+    t = re.sub(r"(?<![\w'])['\u2018\u2019\u201c\u201d\"]([^'\u2018\u2019\u201c\u201d\"]{1,80}?)['\u2018\u2019\u201c\u201d\"](?![\w'])",
+               r" \1 ", t)
     # a dash between spaces joins two clauses ("don't use the yellow bowl - the green cube goes in the white one")
     t = re.sub(r"\s+[-\u2013\u2014]+\s+", " , ", t)
     # a pause said as "..." is not the end of a sentence: "the purple... the purple one... into the green bowl"
@@ -4005,6 +4028,7 @@ def _swap_places(goal: Goal) -> Goal | None:
 
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
+    instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     asked = normalise(instruction)
     before = _swapped_request(asked)
     if before is not None and screen_instruction(instruction) is None:
