@@ -322,6 +322,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue                   # "a bowl, but not the white one": nothing goes there
         if ids and word in ("keep",) and not preds and not motion:
             continue                   # "keep going", "keep it tidy": not a constraint on an object
+        if ids and re.match(r" (?:use|using|include|including)\b", t[m.end():]) and \
+                not ids & {a for l in pos_lits for a in l.objects()}:
+            continue                   # "a tower ...; do not use the orange block": the reading leaves it out
         if not preds and not motion and re.match(rf" (?:{_STATE})\b", t[m.end():]):
             continue                   # "it doesn't belong anywhere": says how things are, asks nothing
         if word in ("no", "not", "never") and re.match(r" (?:too much |a |any |much of a )?(?:trouble|problem|problems|"

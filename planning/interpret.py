@@ -233,6 +233,9 @@ _SYNONYMS = [
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
+    # "put the red and purple ones on top of each other, red on top": a stack of them
+    (r"\b(?:put|place|set|pile|stack|arrange) ((?:the |both )?(?:\w+ ){1,4}?(?:and|&) (?:the )?(?:\w+ ){0,3}?\w+) "
+     r"(?:on top of (?:each other|one another)|one on (?:top of )?the other)\b", r"stack \1"),
     # "leave everything else exactly where it is", "everything else stays where it is", "keep all else as it is"
     (r"\b(?:(?:leave|keep) (?:everything|anything|all) else|(?:everything|all) else (?:stays|remains|should stay|must stay"
      r"|can stay|has to stay|needs to stay|should remain|must remain|is to stay)) (?:exactly |just |right )?(?:where it is"
@@ -1156,6 +1159,13 @@ _ASIDES = (
      r"(?= [,.;:]|$)", " "),
     (r"(?:^|(?<=[.;:] ))you are (?:a|an|the) (?:[\w-]+ ){0,3}?(?:robot|robot arm|arm)(?: that follows instructions"
      r"(?: exactly| carefully)?)?(?= [.;])", " "),
+    # "Final state: purple bowl: red cube; ...; purple cube: unchanged": a header, then what holds where; a thing
+    # marked unchanged stays where it is
+    (r"(?:^|(?<=[.;:] ))(?:the )?(?:final|end|goal|target|desired|wanted) (?:state|result|layout|arrangement|picture"
+     r"|configuration|setup)(?: should be| is| will be)? :", " "),
+    (r"\b((?:the )?(?:" + _COLOUR_WORDS + r") (?:cube|block|lego|mug|one)) : (?:unchanged|untouched|no change|not moved"
+     r"|unmoved|stays(?: put| where it is)?|stay(?: put| where it is)?|leave it(?: alone| where it is)?|as is|don'?t move"
+     r"|do not move|same place|where it is)(?= [,.;]|$)", r"\1 stays where it is"),
     # "Thanks! Also, could you put ...": a new request after thanks for the last one
     (r"^(?:ok |okay )?(?:thanks|thank you|cheers|great|perfect|awesome|nice)(?: so much)? [,.;] also (?:, )?", ""),
     # "Edit: the pink bowl, not the white one.", "Wait, correction: the blue bowl.": a self-correction
@@ -1176,6 +1186,10 @@ def _asides_dropped(t: str) -> str:
 
 
 def normalise(text: str) -> str:
+    # a typed message's lines: a bullet or number at a line's start is a list marker, and a line break is where a
+    # clause ends ("Constraints:\n- the purple cube must not move\n- nothing goes into the blue bowl\nTask: put ...")
+    text = re.sub(r"(?m)^[ \t]*(?:[-*\u2022\u25aa\u25e6]|\d{1,2}[.)])[ \t]+", "", text)
+    text = re.sub(r"[ \t]*(?:\r?\n)+[ \t]*", lambda m: " " if m.start() and text[m.start() - 1] in ".!?;:," else " ; ", text)
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
     # quotes around words are not words: "put the 'red' cube in the 'pink' bowl", "execute it: 'purple cube goes ...'"
@@ -1832,6 +1846,37 @@ def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
         text = (text[:m.start()] + " , " + text[m.end():]).strip(" ,")
 
 
+_UNUSED_RE = re.compile(
+    rf"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but ))(?:(?:and|but|with|,) )?(?:(?:please )?(?:don't|do not|dont|never) use"
+    rf"|without using|leave out|leaving out) (?P<x>{_TOP}|(?:the |that |this )?(?:\w+ )?(?:mug|cup))"
+    rf"(?: for (?:this|that|it|the tower|the stack))?(?= [,.;:] | and | but | then |$| [,.;:]$)")
+
+
+def _take_unused(text: str) -> tuple[str, list[str]]:
+    """Cut "do not use the orange block" / "without using the red cube" out of ``text``: the things that must not be
+    part of what is built (a reading that puts one in is not taken; one that leaves it where it is accounts for it).
+    Without this "use" was read as the request itself, and the block went into the tower."""
+    out: list[str] = []
+    while True:
+        m = _UNUSED_RE.search(text)
+        if m is None:
+            return text, out
+        out.append(m.group("x"))
+        text = (text[:m.start()] + " , " + text[m.end():]).strip(" ,")
+
+
+def _without_unused(goal: Goal, unused: list[str], objects: list[ObjectState]) -> bool:
+    """Whether ``goal`` leaves every thing of ``unused`` out of its placements (it may stay where it is)."""
+    placed = {a for l in goal.literals if not l.negated and l.pred in _PLACES for a in l.args}
+    for phrase in unused:
+        refs = [t for t in _tokens(phrase) if isinstance(t, Mention) and t.kind == "ref"]
+        if len(refs) != 1:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which do you mean by {phrase!r}?")
+        if _ground_ref(refs[0], objects).id in placed:
+            return False
+    return True
+
+
 def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: list[ObjectState]) -> Goal | None:
     """``goal`` with what must stay out of each container: !in(x, box) for every movable object ("nothing
     in the red bowl"; "nothing else on it": but what the request puts there), or for the objects it moves
@@ -2237,6 +2282,11 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
                  rf"(?: side)?(?=\s{_AFTER_REF}|$)", rest)
     if m:        # a superlative ("furthest back"): the one most that way, not any in that part of the table
         return m.group(1).replace("forward", "front"), None, j + len(m.group(0).split())
+    # "the cube (that is) closest to the front edge of the table", "nearest the back": the one most that way
+    m = re.match(rf"(?:the )?(?:nearest|closest|closer|nearer)(?: to)? the (front|back|left|right|far)(?: edge| side| end"
+                 rf"| part)?(?: of the table)?(?=\s{_AFTER_REF}|$)", rest)
+    if m:
+        return m.group(1).replace("far", "back"), None, j + len(m.group(0).split())
     m = re.match(rf"(?:the )?(?:nearest|closest|closer|nearer)(?: to)? {_YOU}\b|(?:the )?(?:furthest|farthest)(?: away)?"
                  rf"(?: from {_YOU})?(?=\s{_AFTER_REF}|$)", rest)
     if m:
@@ -2431,8 +2481,8 @@ def _tokens(text: str) -> list:
         if at(j) in ("the", "a", "an", "this", "that", "any"):
             j += 1
         sup = None
-        if re.fullmatch(r"(left|right)most[23]?", at(j) or ""):      # "leftmost", "leftmost2": the second from the left
-            sup = at(j).replace("most", "")
+        if re.fullmatch(r"(left|right|front|back|rear)most[23]?", at(j) or ""):  # "leftmost", "leftmost2": the second
+            sup = at(j).replace("most", "").replace("rear", "back")                # from the left; "frontmost"
             j += 1
         elif at(j) in _SIZE_SUPERLATIVES and (at(j + 1) in LABELS or at(j + 1) in COLORS and at(j + 2) in LABELS) \
                 and not _SIZE_ORDER_RE.search(" ".join(w)):     # not a tower by size ("biggest cube on the bottom")
@@ -4083,6 +4133,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return Interpretation(_Status.REFUSED, None, f"I won't do that: {refusal.reason}.", assumptions=assumed)
     text, stays = _take_constraints(text)
     text, empties = _take_empties(text)
+    text, unused = _take_unused(text)
 
     def failed(status: str, message: str) -> Interpretation:
         return Interpretation(status, None, message + said, assumptions=assumed)
@@ -4109,6 +4160,15 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         if forms and not kept:
             return failed(_Status.IMPOSSIBLE, "That is not possible: it puts something where you said nothing "
                                               "should go.")
+        forms = kept
+    if unused and forms:     # "... do not use the orange block": a reading that builds with it is not taken
+        try:
+            kept = [g for g in forms if _without_unused(g, unused, objects)]
+        except GroundingError as exc:
+            return failed(exc.status, exc.message)
+        if not kept:
+            return failed(_Status.AMBIGUOUS, f"You said not to use {' or '.join(unused)}, but I read the request as "
+                                             "using it. Which things should I use?")
         forms = kept
     if others:       # "and don't move anything else", "leave the others alone"
         forms = [Goal(g.literals + tuple(_lit("unmoved", o.id) for o in objects if not o.is_container and

@@ -2133,3 +2133,35 @@ def test_chat_assistant_style_requests(text, goal):
 ])
 def test_chat_assistant_wrappers_do_not_loosen_anything(text):
     assert interpret(text, tabletop()).status == "refused"
+
+
+@pytest.mark.parametrize("text, goal", [
+    # a typed message's lines and bullets are clauses
+    ("Constraints:\n- the green cube must not move\n- nothing goes into the yellow bowl\nTask: put the red cube in the white bowl.",
+     "in(red_cube, white_bowl) & unmoved(green_cube) & !in(red_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"
+     " & !in(green_cube, yellow_bowl)"),
+    ("Final state:\n- white bowl: red cube\n- yellow bowl: blue cube\n- green cube: unchanged",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
+    # a stack of two, said as "on top of each other"
+    ("Put the red and blue ones on top of each other, red on top.", "on(red_cube, blue_cube)"),
+    # the one nearest a side of the table (the front is the robot's side)
+    ("If possible, place the cube that is closest to the front edge of the table in the white bowl.",
+     "in(blue_cube, white_bowl)"),
+    ("Put the frontmost cube in the yellow bowl.", "in(blue_cube, yellow_bowl)"),
+    ("Put the cube nearest the back in the yellow bowl.", "in(green_cube, yellow_bowl)"),
+    # "do not use X": X is no part of what is built (it was read as the request itself and put in the tower)
+    ("Stack the green cube on the blue cube. Do not use the red cube.", "on(green_cube, blue_cube)"),
+])
+def test_typed_chat_layout_and_places(text, goal):
+    scene = [cube("red", 0.50, 0.10), cube("green", 0.64, -0.05), cube("blue", 0.34, -0.20),
+             bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]      # blue clearly nearest the robot, green furthest
+    r = interpret(text, scene)
+    assert r.status == "ok", (r.status, r.message)
+    assert {str(lit) for lit in r.goal.literals} == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+
+
+def test_what_must_not_be_used_is_not_used_and_robot_is_never_heard_as_a_side():
+    r = interpret("Put the red cube on the blue cube. Do not use the red cube.", tabletop())
+    assert r.status == "ambiguous" and "not to use" in r.message
+    r = interpret("pick up the cube closest to the robot and put it in the white bowl", tabletop())
+    assert not any("robot" in a for a in r.assumptions), r.assumptions
