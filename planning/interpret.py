@@ -1828,7 +1828,7 @@ _EMPTY_RE = re.compile(
     rf"|keep (?P<c>{_BOX}) empty"
     rf"|(?P<e>{_BOX}) (?:(?:stays|should stay|must stay|has to stay|should be|must be|is to be|to be|left|remains|"
     rf"should remain|staying) )?empty"
-    rf"|(?:don't|do not|dont|never) use (?P<d>{_BOX})(?: for (?:this|that|it|now|this one))?)"
+    rf"|(?:(?:don't|do not|dont|never) use|avoid|avoiding|skip|skipping) (?P<d>{_BOX})(?: for (?:this|that|it|now|this one))?)"
     rf"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
@@ -1848,7 +1848,8 @@ def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
 
 _UNUSED_RE = re.compile(
     rf"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but ))(?:(?:and|but|with|,) )?(?:(?:please )?(?:don't|do not|dont|never) use"
-    rf"|without using|leave out|leaving out) (?P<x>{_TOP}|(?:the |that |this )?(?:\w+ )?(?:mug|cup))"
+    rf"|without using|leave out|leaving out|avoid|avoiding|skip|skipping|exclude|excluding|omit|omitting)"
+    rf" (?P<x>{_TOP}|(?:the |that |this )?(?:\w+ )?(?:mug|cup))"
     rf"(?: for (?:this|that|it|the tower|the stack))?(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 

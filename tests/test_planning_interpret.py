@@ -2165,3 +2165,13 @@ def test_what_must_not_be_used_is_not_used_and_robot_is_never_heard_as_a_side():
     assert r.status == "ambiguous" and "not to use" in r.message
     r = interpret("pick up the cube closest to the robot and put it in the white bowl", tabletop())
     assert not any("robot" in a for a in r.assumptions), r.assumptions
+
+
+def test_avoid_and_skip_keep_a_thing_out_of_what_is_built():
+    # "avoid" was not read at all: the orange block went into the tower (a confident wrong plan)
+    scene = [cube("blue", 0.45, 0.10), cube("cyan", 0.55, -0.05), cube("red", 0.40, -0.20),
+             ObjectState("orange_block", "block", "orange", (0.60, 0.25, 0.025), (0.08, 0.04, 0.05)), bowl("pink", 0.62, -0.22)]
+    r = interpret("Stack the cyan cube on the blue cube but avoid the orange block.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("on(cyan_cube, blue_cube)"), (r.status, str(r.goal))
+    r = interpret("Put the red cube in a bowl but avoid the pink bowl.", scene + [bowl("gray", 0.62, 0.0)])
+    assert r.status == "ok" and "in(red_cube, gray_bowl)" in str(r.goal), (r.status, str(r.goal))
