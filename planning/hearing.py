@@ -81,7 +81,10 @@ SPLIT_WORDS = tuple((re.compile(pat), word) for pat, word in (
 # ...", "in the order one", "put the under two in ..."): the phrase as said.
 MISHEARD_PHRASES = tuple((re.compile(pat), words) for pat, words in (
     (r"\bno weight\b", "no wait"), (r"\bnowhere(?=\s*,)", "no wait"), (r"\bactually know\b", "actually no"),
-    (r"\bthe (?:order|under|udder) (?=(?:one|ones|two|three)\b)", "the other ")))
+    (r"\bthe (?:order|under|udder) (?=(?:one|ones|two|three)\b)", "the other "),
+    (r",\s*(?:air|uh|ah)\s*,", ", er,"), (r"\bno,? actual\b(?!ly)", "no, actually"), (r"\bactually,? go(?=\s*,)", "actually no"),
+    (r"\bi won'?t want\b", "i don't want"), (r"\b(?:mice|nice|bice|vise|vice) versa\b", "vice versa"),
+    (r"\bof it'?s own\b", "of its own"), (r"\bin it'?s own\b", "in its own")))
 
 
 def joined(text: str) -> str:

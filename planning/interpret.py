@@ -236,6 +236,11 @@ _SYNONYMS = [
     # "put the red and purple ones on top of each other, red on top": a stack of them
     (r"\b(?:put|place|set|pile|stack|arrange) ((?:the |both )?(?:\w+ ){1,4}?(?:and|&) (?:the )?(?:\w+ ){0,3}?\w+) "
      r"(?:on top of (?:each other|one another)|one on (?:top of )?the other)\b", r"stack \1"),
+    # "..., and don't do anything else": only this; the rest stays where it is
+    (r"\b(?:don'?t|do not) do anything else\b", "leave everything else alone"),
+    # "Build it from the bottom, green, cube first": a recogniser's comma between a colour and its noun
+    (r"(?<!cube )(?<!block )(?<!lego )(?<!mug )(?<!bowl )(?<!tray )(?<!cubes )\b(" + _COLOUR_WORDS +
+     r") , (cube|block|lego|mug)(s?)\b(?! ,? (?:and|or)\b)", r"\1 \2\3"),
     # "leave everything else exactly where it is", "everything else stays where it is", "keep all else as it is"
     (r"\b(?:(?:leave|keep) (?:everything|anything|all) else|(?:everything|all) else (?:stays|remains|should stay|must stay"
      r"|can stay|has to stay|needs to stay|should remain|must remain|is to stay)) (?:exactly |just |right )?(?:where it is"
@@ -933,8 +938,14 @@ def _paired_list(t: str) -> str:
 # "put it in the white bowl, wait, no, and the red bowl": after a correction word a recogniser writes "and the" where
 # "in the" was said; a place named there is the corrected place
 _CORRECTED_AND_RE = re.compile(r"\b(no|wait|sorry|i mean|actually) , and the (?=(?:\w+ )?(?:bowl|tray)\b)")
-# "put the orange cube in the bowl, but not the green one": with the one excluded, "the bowl" is any other bowl
-_THE_BUT_NOT_RE = re.compile(r"\b(in|into) the (bowl|tray)(?= (?:, )?(?:but )?not (?:in |into )?the \w+ (?:one|bowl|tray)\b)")
+# "put the orange cube in the bowl, but not the green one", "in the bowl, that isn't red", "in the bowl, but whatever you
+# do, not the blue one", "as long as it isn't the blue one": with one excluded, "the bowl" is any other bowl (a
+# recogniser writes "a bowl" as "the bowl")
+_THE_BUT_NOT_RE = re.compile(
+    r"\b(in|into) the (bowl|tray)(?= (?:, )?(?:(?:but|just|only) )?(?:(?:whatever you do|mind|please) (?:, )?)?"
+    r"(?:not (?:in |into )?the \w+ (?:one|bowl|tray)\b"
+    r"|(?:whichever|any|either) (?:one )?(?:, )?as long as it (?:isn'?t|is not|'s not) the \w+ (?:one|bowl)\b"
+    r"|as long as it (?:isn'?t|is not|'s not) the \w+ (?:one|bowl)\b))")
 
 
 _COMPASS = r"(north|south|east|west)"
@@ -1228,6 +1239,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bpon (?=de\b|dat\b|nutt|it\b|dem\b)", "on ", t)
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", joined(t)).split()))
     t = re.sub(r" , instead(?= [.;]|$)", " instead", t)        # "do the purple one, instead": a recogniser's comma
+    t = _THE_BUT_NOT_RE.sub(r"\1 a \2", t)
+    t = re.sub(r"\b(the (?:bowl|tray)) , (?=(?:that|which) (?:isn'?t|is not|'s not)\b)", r"\1 ", t)   # "the bowl, that isn't red"
     t = _speaker_opposite(t)
     t = _named_directions(t)
     t = _tower_levels(t)
@@ -1238,7 +1251,7 @@ def normalise(text: str) -> str:
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = _retracted(_respectively(_paired_list(t)))
-    t = _THE_BUT_NOT_RE.sub(r"\1 a \2", _CORRECTED_AND_RE.sub(r"\1 , in the ", t))
+    t = _CORRECTED_AND_RE.sub(r"\1 , in the ", t)
     # "the orange and the red cubes: the orange cube goes ...": a list that names the topic, then the request
     # about each of them; the list itself asks for nothing
     topic = re.match(r"^(?P<intro>[^:.;]+?) : (?P<rest>.+)$", t)
