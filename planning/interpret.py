@@ -1177,6 +1177,8 @@ _ASIDES = (
     (r"\b((?:the )?(?:" + _COLOUR_WORDS + r") (?:cube|block|lego|mug|one)) : (?:unchanged|untouched|no change|not moved"
      r"|unmoved|stays(?: put| where it is)?|stay(?: put| where it is)?|leave it(?: alone| where it is)?|as is|don'?t move"
      r"|do not move|same place|where it is)(?= [,.;]|$)", r"\1 stays where it is"),
+    # "in a bowl, but whatever you do, not the blue one": the emphasis asks nothing ("a bowl, but not the blue one")
+    (r"(?<=\bbut |\band )(?:whatever you do|mind you|mind|please) , (?=not\b)", ""),
     # "Thanks! Also, could you put ...": a new request after thanks for the last one
     (r"^(?:ok |okay )?(?:thanks|thank you|cheers|great|perfect|awesome|nice)(?: so much)? [,.;] also (?:, )?", ""),
     # "Edit: the pink bowl, not the white one.", "Wait, correction: the blue bowl.": a self-correction
