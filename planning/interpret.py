@@ -975,7 +975,7 @@ def _named_directions(t: str) -> str:
 
 _RETRACT_RE = re.compile(
     r"(?:^|[.;,:] )(?:(?:actually|on second thoughts?|never mind|nevermind|scratch that|forget (?:that|it)|nah|no|wait"
-    r"|you know what|hmm|oh)(?: ,)? )+(?=(?:i don'?t want|i do not want|i no longer want|leave|put|move|just|keep|let'?s)\b)")
+    r"|you know what|hmm)(?: ,)? )+(?=(?:i don'?t want|i do not want|i no longer want|leave|put|move|just|keep|let'?s)\b)")
 _UNWANTED_RE = re.compile(r"^(?:i (?:don'?t|do not|no longer) want (?:it|them|a tower|that|this|the (?:\w+ ){0,2}?\w+)"
                           r"(?: (?:in|on|inside|matching|there|stacked|any)[^,.;]*?)?(?: after all| anymore| any more)?"
                           r"\s*(?:[,.;:]\s*|$))+")
@@ -1178,7 +1178,15 @@ _ASIDES = (
      r"|unmoved|stays(?: put| where it is)?|stay(?: put| where it is)?|leave it(?: alone| where it is)?|as is|don'?t move"
      r"|do not move|same place|where it is)(?= [,.;]|$)", r"\1 stays where it is"),
     # "in a bowl, but whatever you do, not the blue one": the emphasis asks nothing ("a bowl, but not the blue one")
-    (r"(?<=\bbut |\band )(?:whatever you do|mind you|mind|please) , (?=not\b)", ""),
+    (r"(?<=\bbut |\band )(?:whatever you do|mind you|mind|please|definitely|certainly|absolutely|really) (?:, )?(?=not\b)",
+     ""),
+    # "forget the green cube, put the red one ...", "there's no need to put the blue cube anywhere, just ...", "don't
+    # worry about the blue one": that one is left alone (it was moved as if named for the request)
+    (r"(?:^|(?<=[,.;:] ))((?:(?:oh|and|but|so) (?:, )?)*)(?:forget(?: about)?|never mind|don'?t worry about|don'?t bother with"
+     r"|(?:there'?s|there is) no need to (?:move|put|touch|do anything with)|no need to (?:move|put|touch|do anything with)"
+     r"|you (?:don'?t|do not) need to (?:move|put|touch)) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))"
+     r"(?: anywhere| at all| for now| this time)?(?= [,.;:]| and\b| just\b|$)",
+     lambda m: ("and " if m.group(1).strip(" ,") else "") + f"leave {m.group(2)} alone"),
     # "Thanks! Also, could you put ...": a new request after thanks for the last one
     (r"^(?:ok |okay )?(?:thanks|thank you|cheers|great|perfect|awesome|nice)(?: so much)? [,.;] also (?:, )?", ""),
     # "Edit: the pink bowl, not the white one.", "Wait, correction: the blue bowl.": a self-correction
@@ -4092,10 +4100,20 @@ def _swap_places(goal: Goal) -> Goal | None:
     return None
 
 
+# "Put the red cube in the white bowl. Cancel that." / "... Never mind.": the whole request taken back at its end
+_TAKEN_BACK_RE = re.compile(r"(?:^|[.;,:] )(?:(?:oh|no|actually|ok|okay|hmm+|wait|sorry|um|uh) (?:, )?)*(?:never ?mind"
+                            r"|cancel (?:that|it|this|everything|all that)|forget (?:it|that|this|all that|i said anything)"
+                            r"|scratch that|don'?t bother|ignore (?:that|me|what i said)|don'?t do (?:it|that|anything))"
+                            r"(?: (?:then|please|sorry|after all))?(?: [.!])?$")
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     asked = normalise(instruction)
+    if _TAKEN_BACK_RE.search(asked) and screen_instruction(instruction) is None:
+        return Interpretation(_Status.AMBIGUOUS, None, "You took that back, so I will not do it. What would you like "
+                                                       "me to do?")
     before = _swapped_request(asked)
     if before is not None and screen_instruction(instruction) is None:
         r = _interpret_one(before, objects, scorer)

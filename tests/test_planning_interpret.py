@@ -2196,3 +2196,32 @@ def test_recogniser_small_words(text, goal):
     assert r.status == "ok", (r.status, r.message)
     got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred == "in")}
     assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+
+
+@pytest.mark.parametrize("text, goal", [
+    # confident wrong plans found by probing negation and retraction wordings (this session's own sentences)
+    ("There's no need to put the blue cube anywhere, just the red one in the white bowl.",
+     "in(red_cube, white_bowl) & unmoved(blue_cube)"),                      # the blue cube went in too
+    ("Forget the green cube, put the red one in the white bowl.", "in(red_cube, white_bowl) & unmoved(green_cube)"),
+    ("Don't worry about the blue one; red cube in the white bowl please.", "in(red_cube, white_bowl) & unmoved(blue_cube)"),
+    ("Put the red cube in the white bowl. Oh, leave the green cube alone.",
+     "in(red_cube, white_bowl) & unmoved(green_cube)"),                     # "oh" took the first request back
+    ("Put the red cube in the white bowl. Oh, and don't bother with the green cube.",
+     "in(red_cube, white_bowl) & unmoved(green_cube)"),
+    ("Put the red cube in the white bowl. Oh, put the green one in the yellow bowl too.",
+     "in(red_cube, white_bowl) & in(green_cube, yellow_bowl)"),
+    ("Put the red cube in a bowl but definitely not the yellow one.", "in(red_cube, white_bowl)"),
+])
+def test_negations_and_afterthoughts_found_by_probing(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok", (r.status, r.message)
+    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred == "in")}
+    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+
+
+@pytest.mark.parametrize("text", ["Put the red cube in the white bowl. Cancel that.",
+                                  "Stack the red cube on the green cube. Never mind.",
+                                  "put the blue cube in the yellow bowl, actually forget it"])
+def test_a_request_taken_back_at_its_end_is_not_planned(text):
+    r = interpret(text, tabletop())
+    assert r.status == "ambiguous" and "took that back" in r.message, (r.status, str(r.goal))
