@@ -44,6 +44,17 @@ _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|le
                            r"ones|and)\b")
 _COLOUR_WORDS = "|".join(COLORS)       # a regex alternation of the colour words
 _NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
+def _negated_or_chosen_before(text: str, start: int) -> bool:
+    return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", text[:start]))
+
+
+def _negated_or_chosen(m: re.Match) -> bool:
+    """Whether "A or B" (match ``m``) stands under a negation in its clause ("don't put the red or the blue cube ...":
+    neither) or is chosen between by what follows ("..., whichever is closer"): then it is not a free choice."""
+    return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", m.string[:m.start()]) or
+                re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():]))
+
+
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # "red cube holds position", "the mug keeps its place", "orange stays on the board": it stays where it is
@@ -558,6 +569,21 @@ _SYNONYMS = [
      r"the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (cube|block|lego|mug|one)s?(?: ,)? (?:i "
      r"don'?t mind which|i don'?t care which|either (?:one|is fine|will do)|whichever(?: one)?|it doesn'?t matter which"
      r"|doesn'?t matter which|any of them)(?: ,)?", r"\1 \2"),
+    # "either the red or the blue cube": one of them, said as a free choice -> the first (not both)
+    (r"\beither (the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))(?: one| cube| block| lego)? or "
+     r"(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (cube|block|lego|mug|one)\b",
+     lambda m: m.group(0) if _negated_or_chosen(m) else f"{m.group(1)} {m.group(2)}"),
+    # "put the red or the blue cube in the yellow bowl", "in the yellow bowl or the white one": a free choice -> the
+    # first (it was read as both: two cubes moved); not under a negation ("don't put the red or the blue cube ...":
+    # neither), and not "whichever is closer" (a question)
+    (r"\b(the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))(?: (cube|block|lego|mug|one))? or "
+     r"(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (cube|block|lego|mug|one)\b"
+     r"(?! ,? (?:whichever|which ever|depending)\b)",
+     lambda m: m.group(0) if _negated_or_chosen(m) else f"{m.group(1)} {m.group(3)}"),
+    (r"\b(in|into|on|onto) (the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:bowl|tray)) or "
+     r"(?:in |into |on |onto )?(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) "
+     r"(?:bowl|tray|one)\b(?! ,? (?:whichever|which ever|depending)\b)",
+     lambda m: m.group(0) if _negated_or_chosen(m) else f"{m.group(1)} {m.group(2)}"),
     (r"\bone of the (cube|block|lego|mug)s(?: ,)? (?:either one|whichever(?: one)?|any(?: one)?|i don'?t mind which"
      r"|doesn'?t matter which)(?: ,)?", r"a \1"),
     # "either of the blocks at the back": the two that way
@@ -4111,6 +4137,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     asked = normalise(instruction)
+    choice = re.search(rf"\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?((?:{_COLOUR_WORDS}) \w+)\b[^.;]*?\bwhich ?ever\b",
+                       asked)
+    if choice and not _negated_or_chosen_before(asked, choice.start()) and screen_instruction(instruction) is None:
+        # "the red cube or the blue cube, whichever is closer": a choice by a measure not said plainly: asked
+        return Interpretation(_Status.AMBIGUOUS, None, f"Which one should I use: {choice.group(1)} or the "
+                                                       f"{choice.group(2)}?")
     if _TAKEN_BACK_RE.search(asked) and screen_instruction(instruction) is None:
         return Interpretation(_Status.AMBIGUOUS, None, "You took that back, so I will not do it. What would you like "
                                                        "me to do?")

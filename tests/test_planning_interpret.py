@@ -2225,3 +2225,20 @@ def test_negations_and_afterthoughts_found_by_probing(text, goal):
 def test_a_request_taken_back_at_its_end_is_not_planned(text):
     r = interpret(text, tabletop())
     assert r.status == "ambiguous" and "took that back" in r.message, (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("Put either the red or the blue cube in the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    ("Put the red or the blue cube in the yellow bowl.", "in(red_cube, yellow_bowl)"),        # both were moved
+    ("Put the red cube in the yellow bowl or the white bowl.", "in(red_cube, yellow_bowl)"),
+    ("Don't put either the red or the blue cube in the yellow bowl.", "!in(red_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"),
+])
+def test_a_free_choice_takes_the_first_and_or_under_not_is_neither(text, goal):
+    r = interpret(text, tabletop())
+    assert r.status == "ok" and set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), \
+        (r.status, str(r.goal))
+
+
+def test_a_choice_by_a_measure_not_said_plainly_is_asked():
+    r = interpret("Put the red cube or the blue cube in the yellow bowl, whichever is closer.", tabletop())
+    assert r.status == "ambiguous" and "red cube or the blue cube" in r.message
