@@ -44,6 +44,9 @@ _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|le
                            r"ones|and)\b")
 _COLOUR_WORDS = "|".join(COLORS)       # a regex alternation of the colour words
 _NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
+_COUNT_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7"}
+
+
 def _negated_or_chosen_before(text: str, start: int) -> bool:
     return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", text[:start]))
 
@@ -655,7 +658,25 @@ _SYNONYMS = [
     (r"\b(?:(?:flat|long|squarish|square) )+(\w+ )?(?:slab|plank|bar|piece|thing)\b", r"\1block"),
     (r"\b(\w+ )?(?:slab|plank)\b", r"\1block"),
     # "the cube sitting all alone at the front right", "in the front left corner", "along the front edge"
-    (r"\b(?:sitting |standing )?(?:all alone|on its own|by itself)\b", ""),
+    # "the cube (sitting) off on its own", "the one by itself", "the lone cube", "the lonely one": the one furthest
+    # from every other thing (a superlative: "lonemost")
+    (r"\bthe ((?:\w+ )?(?:cube|block|lego|mug|one)) (?:that'?s |that is |which is )?(?:sitting |standing |over )?(?:off )?"
+     r"(?:all alone|on its(?: own)?|by itself|all by itself|on their(?: own)?|apart from the others|away from the others)\b"
+     r"(?: (?:over |off |out )?(?:on|at|to) the (?:far )?(?:left|right|back|front)(?: side| end)?(?: of the table)?)?",
+     r"the lonemost \1"),
+    (r"\b(?:the )?(?:lone|lonely|isolated|solitary) ((?:\w+ )?(?:cube|block|lego|mug|one))\b", r"the lonemost \1"),
+    # "then the middle one, then the leftmost": the one in the middle, left to right (of those there)
+    (r"\bthe (?:middle|center|centre) one\b(?! of\b)", "the midmost one"),
+    # "the rightmost on top", "then the leftmost": a superlative with no noun is "one"
+    (r"\bthe ((?:left|right|front|back|rear)most[23]?)\b(?! (?:\w+ )?(?:cube|block|lego|mug|one|bowl|tray|thing|dish|piece"
+     r"|brick|box)s?\b)", r"the \1 one"),
+    # "the middle one of the three cubes at the front", "the middle one of the five": the one in the middle, left to
+    # right, of that many ("midmost3_front"; a count that does not match what is there is asked about)
+    (r"\bthe (?:middle|centre|center) (?:one )?(?:(cube|block|lego) )?of the (two|three|four|five|six|seven|[2-7])"
+     r"(?: (cube|block|lego|one)s?)?(?: (?:at|on|in|along) the (front|back|left|right)(?: side| row| edge| end)?)?",
+     lambda m: f"the midmost{_COUNT_WORDS.get(m.group(2), m.group(2))}{'_' + m.group(4) if m.group(4) else ''} "
+               f"{m.group(1) or (m.group(3) if m.group(3) not in (None, 'one') else 'cube')}"),
+    (r"\b(?:sitting |standing )?(?:all alone|on its(?: own)?(?= [,.;]|$)|by itself)\b", ""),
     (r"\bin the (front|back) (left|right) corner\b", r"at the \1 on the \2"),
     (r"\bline (the (?:\w+ )?\w+) up along the (front|back) edge\b", r"move \1 to the \2"),
     (r"^let'?s (?:do|try|practi[sc]e|play|learn) (?:\w+ ){0,2}?\w+ [.,:;!] ", ""), (r"^let'?s\b", ""),
@@ -835,6 +856,8 @@ _OPPOSITE_RE = re.compile(
     r"(?:^|(?<=[,.;:] ))(?:i'?m|i am|i'll be|i will be)(?: \w+){0,2}? (?:across(?: the table)? from you|across from you"
     r"|opposite(?: you| to you)?|on the (?:other|far|opposite) side(?: of the table)?|facing you)(?: [\w' ]*?)?"
     r"(?= [,.;:]|$)"
+    r"|(?:^|(?<=[,.;:] ))(?:i'?m |i am )?(?:standing|sitting|stood|sat)(?: \w+){0,2}? (?:across(?: the table)? from|opposite"
+    r"(?: to)?|facing) (?:you|the robot|it)(?: here)?(?: , facing (?:you|it|the robot))?(?= [,.;:]|$)"
     r"|(?:^|(?<=[,.;:] ))from (?:my side(?: of the table)?|where i (?:stand|sit|am))(?: , (?:i'?m )?(?:opposite you"
     r"|facing you|across from you))?(?= [,.;:]|$)")
 _SPEAKER_WORDS = [      # the speaker faces the robot: their left is its right, nearest them is furthest from it
@@ -947,7 +970,12 @@ def _paired_list(t: str) -> str:
     bowl, the orange one.": a list with no verb that names a thing, then its place, again and again (or each place,
     then its thing), each thing to its place. A recogniser writes the speaker's pauses and full stops between such
     pairs as commas, so the pairs are no longer apart; a list that does not alternate this way is left as it is."""
-    parts = [p.strip() for p in re.split(r" (?:[,;.:]|and|then|, then|, and)(?= |$)", " " + t.strip(" .,;:") + " ")]
+    bare = t.strip(" .,;:")
+    pair = (rf"(?:the )?((?:{_COLOUR_WORDS})(?: (?:{_THING_NOUNS}|one))?) (?:(?:in|into|to|goes in|in the|into the|to the) )?"
+            rf"(?:the )?((?:{_COLOUR_WORDS}) (?:{_PLACE_NOUNS}))")
+    if re.fullmatch(rf"(?:{pair} ?){{2,}}", bare):        # "purple one green bowl red one red bowl": no pauses written
+        return " ; ".join(f"put the {a} in the {b}" for a, b in re.findall(pair, bare))
+    parts = [p.strip() for p in re.split(r" (?:[,;.:]|and|then|, then|, and)(?= |$)", " " + bare + " ")]
     parts = [re.sub(r"^(?:then|and) ", "", p) for p in parts if p and p not in _PAIR_FILLER]
     if len(parts) < 4 or len(parts) % 2:
         return t
@@ -1213,6 +1241,16 @@ _ASIDES = (
      r"|you (?:don'?t|do not) need to (?:move|put|touch)) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))"
      r"(?: anywhere| at all| for now| this time)?(?= [,.;:]| and\b| just\b|$)",
      lambda m: ("and " if m.group(1).strip(" ,") else "") + f"leave {m.group(2)} alone"),
+    # how the speaker sees the table, which asks for nothing: "I'm on a video call seeing what the robot sees.", "I'm
+    # watching through the robot's camera.", "From the camera view, ...", "I'm colour-blind, so I'll go by position."
+    (r"(?:^|(?<=[.;:,] ))(?:i'?m|i am) (?:on a (?:video )?call|watching|seeing|looking|viewing)[^.;:]*?(?:what the robot sees"
+     r"|robot'?s? (?:camera|view|eyes)(?: view)?|(?:the )?camera(?: view| feed)?)(?= [.;:,]|$)", " "),
+    (r"(?:^|(?<=[.;:] ))on the call[^.;:]*?(?:camera|view|sees)[^.;:]*?(?= [.;:]|$)", " "),
+    (r"(?:^|(?<=[.;:,] ))(?:from|in|on) (?:the )?(?:robot'?s? )?camera(?:'s)? (?:view|feed|point of view)(?= [,.;:])", " "),
+    (r"(?:^|(?<=[.;:,] ))(?:(?:i'?m|i am) (?:colou?r ?-?blind|a bit colou?r ?-?blind)|colou?rs (?:all )?(?:look the same|are "
+     r"(?:tricky|hard|difficult))(?: (?:to|for) me)?|i can'?t tell (?:the )?colou?rs apart)(?: (?:, )?so)?(?: i'?ll| i will)?"
+     r"(?: (?:go|going) by (?:position|place|where (?:they|things) are))?(?= [.;:,]|$)", " "),
+    (r"(?:^|(?<=[.;:,] ))(?:so )?(?:i'?ll |i will )?(?:go|going) by (?:position|place|where (?:they|things) are)(?= [.;:,]|$)", " "),
     # "Thanks! Also, could you put ...": a new request after thanks for the last one
     (r"^(?:ok |okay )?(?:thanks|thank you|cheers|great|perfect|awesome|nice)(?: so much)? [,.;] also (?:, )?", ""),
     # "Edit: the pink bowl, not the white one.", "Wait, correction: the blue bowl.": a self-correction
@@ -2326,6 +2364,12 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
         inner, anchor, k2 = _place_modifier(w, j + len(m.group(0).split()), label, after_prep)
         if inner is not None and not inner.startswith(("at:", "within:")):
             return f"within:{m.group(1)}>{inner}", anchor, k2
+    # "the cube furthest back on the right side": the one most that way within that half of the table
+    m = re.match(r"(?:the )?(?:furthest|farthest|most) (?:over )?(?:to (?:the )?)?(left|right|back|front|forward)(?: side)? "
+                 r"(?:on|at|in|over on) the (left|right|back|front)(?: side| half| hand side)?(?: of the table)?"
+                 rf"(?=\s{_AFTER_REF}|$)", rest)
+    if m and {m.group(1), m.group(2)} not in ({"left", "right"}, {"back", "front"}):
+        return f"within:{m.group(2)}>{m.group(1).replace('forward', 'front')}", None, j + len(m.group(0).split())
     # "the cube furthest back", "furthest to your right", "most to the left": a side, not "furthest from you"
     m = re.match(rf"(?:the )?(?:furthest|farthest|further|farther|most) (?:over )?(?:to (?:the |your )?)?"
                  rf"(left|right|back|front|forward)"
@@ -2531,7 +2575,13 @@ def _tokens(text: str) -> list:
         if at(j) in ("the", "a", "an", "this", "that", "any"):
             j += 1
         sup = None
-        if re.fullmatch(r"(left|right|front|back|rear)most[23]?", at(j) or ""):  # "leftmost", "leftmost2": the second
+        if at(j) == "lonemost":                                  # "the cube on its own": furthest from the others
+            sup = "lone"
+            j += 1
+        elif re.fullmatch(r"midmost\d?(?:_(?:front|back|left|right))?", at(j) or ""):  # "the middle one (of the three)"
+            sup = "mid:" + at(j).removeprefix("midmost")
+            j += 1
+        elif re.fullmatch(r"(left|right|front|back|rear)most[23]?", at(j) or ""):  # "leftmost", "leftmost2": the second
             sup = at(j).replace("most", "").replace("rear", "back")                # from the left; "frontmost"
             j += 1
         elif at(j) in _SIZE_SUPERLATIVES and (at(j + 1) in LABELS or at(j + 1) in COLORS and at(j + 2) in LABELS) \
@@ -2543,6 +2593,12 @@ def _tokens(text: str) -> list:
             color = at(j)
             j += 1
         lab = at(j)
+        if lab == "one" and sup is not None:
+            # "the one by itself", "the middle one of the five", "then the leftmost one on it": the kind said before,
+            # or any movable thing
+            lab = next((t.label for t in reversed(out) if isinstance(t, Mention) and t.kind == "ref" and
+                        t.label in LABELS), None) if sup not in ("lone",) and not sup.startswith("mid:") else None
+            lab = lab or "*"
         if lab == "one" and j > i and sup is None:
             # "the orange one closest to me" ("thing" is read as "one"), "on the one on the right": a kind said
             # before, or any object of that colour, told apart by a place
@@ -2947,6 +3003,39 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             if d[1] - d[0] < (BESIDE_TIE_M if adjacent else NEAR_TIE_M) or d[1] < NEAR_TIE_RATIO * d[0]:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
                                      f"They are about as near the {_name(ref)}.")
+        return ranked[0]
+    if m.superlative is not None and m.superlative.startswith("mid:"):     # "the middle one of the three (at the front)"
+        count, _, region = m.superlative.removeprefix("mid:").partition("_")
+        there = [o for o in cands if not region or REGIONS[region].contains(o.position)]
+        where = f" at the {region}" if region else ""
+        if count and len(there) != int(count):
+            raise GroundingError(_Status.AMBIGUOUS, f"You said the middle one of {count}, but I can see {len(there)} "
+                                 f"{what}s{where}: {_listing(there, 'and') if there else 'none'}. Which one do you mean?")
+        by_y = sorted(there, key=lambda o: -o.position[1])      # left (+y) to right
+        if len(by_y) % 2 == 0:
+            raise GroundingError(_Status.AMBIGUOUS, f"Of {len(by_y)} there is no middle one: which do you mean, "
+                                 f"{_listing(by_y)}?")
+        k = len(by_y) // 2
+        centre = [o for o in there if REGIONS["center"].contains(o.position)]
+        if not count and len(centre) == 1 and centre[0].id != by_y[k].id:     # "the middle one": of the table, or
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean by the middle one: the "   # of the row?
+                                 f"{_name(centre[0])} (in the middle of the table) or the {_name(by_y[k])} (the middle "
+                                 "one from left to right)?")
+        if len(by_y) > 1 and min(by_y[k - 1].position[1] - by_y[k].position[1],
+                                 by_y[k].position[1] - by_y[k + 1].position[1]) < 0.03:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(by_y)}? Two of them are "
+                                 "about level, left to right.")
+        return by_y[k]
+    if m.superlative == "lone":          # "the cube by itself": the one furthest from every other thing on the table
+        things = [o for o in objects if not o.is_container]
+
+        def gap(o: ObjectState) -> float:
+            return min(((o.position[0] - p.position[0]) ** 2 + (o.position[1] - p.position[1]) ** 2) ** 0.5
+                       for p in things if p.id != o.id) if len(things) > 1 else 0.0
+        ranked = sorted(cands, key=gap, reverse=True)
+        if len(ranked) > 1 and gap(ranked[0]) - gap(ranked[1]) < SUPERLATIVE_TIE_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? Neither "
+                                 "stands clearly apart from the others.")
         return ranked[0]
     if m.superlative in ("size:min", "size:max"):      # "the smallest cube": by its footprint
         ranked = sorted(cands, key=lambda o: max(o.size[:2]) * (1.0 if m.superlative == "size:min" else -1.0))

@@ -2242,3 +2242,42 @@ def test_a_free_choice_takes_the_first_and_or_under_not_is_neither(text, goal):
 def test_a_choice_by_a_measure_not_said_plainly_is_asked():
     r = interpret("Put the red cube or the blue cube in the yellow bowl, whichever is closer.", tabletop())
     assert r.status == "ambiguous" and "red cube or the blue cube" in r.message
+
+
+def _row_scene():
+    """Three cubes in a row left to right at the front, one far off on its own at the back right, two bowls."""
+    return [cube("red", 0.36, 0.20), cube("green", 0.36, 0.05), cube("blue", 0.36, -0.10), cube("purple", 0.70, -0.30),
+            bowl("yellow", 0.62, 0.25), bowl("white", 0.55, 0.0)]
+
+
+@pytest.mark.parametrize("text, goal", [
+    # things named by where they are (dev18 round)
+    ("The cube sitting off on its own, put it in the white bowl.", "in(purple_cube, white_bowl)"),
+    ("lone cube in the yellow bowl", "in(purple_cube, yellow_bowl)"),
+    ("The middle one of the three cubes at the front goes into the white bowl.", "in(green_cube, white_bowl)"),
+    ("Tower, top to bottom: the rightmost cube, then the middle one of the three at the front, then the leftmost at the base.",
+     "on(purple_cube, green_cube) & on(green_cube, red_cube)"),
+    ("Make a tower: the leftmost cube at the bottom, then the rightmost on it.", "on(purple_cube, red_cube)"),
+    ("The cube furthest back on the right side goes in the yellow bowl.", "in(purple_cube, yellow_bowl)"),
+    # how the speaker sees the table asks for nothing
+    ("I'm watching through the robot's camera. The lone cube, put it in the white bowl.", "in(purple_cube, white_bowl)"),
+    ("I'm colour-blind, so I'll go by position. The leftmost cube goes in the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    # a telegraphic list of pairs with no pauses written
+    ("red cube white bowl blue cube yellow bowl", "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_things_named_by_place(text, goal):
+    r = interpret(text, _row_scene())
+    assert r.status == "ok", (r.status, r.message)
+    assert set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+
+
+def test_a_middle_one_that_is_not_there_is_asked():
+    r = interpret("The middle one of the five cubes goes into the white bowl.", _row_scene())
+    assert r.status == "ambiguous" and "middle one of 5" in r.message
+    r = interpret("Put the middle one of the two cubes at the front in the white bowl.", _row_scene())
+    assert r.status == "ambiguous"
+
+
+def test_standing_opposite_turns_the_speakers_words_round():
+    r = interpret("Standing opposite the robot here. The cube on my far right goes into the white bowl.", _row_scene())
+    assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.status, str(r.goal), r.message)

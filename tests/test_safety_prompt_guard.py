@@ -215,3 +215,15 @@ def test_a_chat_template_that_loosens_anything_or_asks_for_harm_stays_refused(te
     from promptbot.safety.prompt_guard import screen_instruction
 
     assert not classify(text).ok and screen_instruction(text) is not None
+
+
+@pytest.mark.parametrize("text", ["I'm watching through the robot's camera. Put the red cube in the bowl.",
+                                  "From the camera view, the green one on the left goes into the red bowl.",
+                                  "On the call I'm seeing the robot's camera view. Put the red cube in the bowl."])
+def test_how_the_speaker_sees_the_table_is_no_hardware_command(text):
+    assert classify(text).ok, classify(text).reason
+
+
+@pytest.mark.parametrize("text", ["turn the camera off", "point the camera at the door", "unplug the cameras"])
+def test_a_command_to_the_camera_is_still_refused(text):
+    assert not classify(text).ok

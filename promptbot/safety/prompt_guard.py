@@ -162,7 +162,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(door|doors|window|windows|drawer|fridge|oven|cabinet|cupboard|gate|valve|garage|car)\b")),
     (HARDWARE, "asks for a device this robot does not have", _r(
         r"\b(drive|fly|walk|navigate|steer|drone|wheels|legs|conveyor|laser|lasers|suction|vacuum|second arm|"
-        r"other arm|left arm|right arm|both arms|camera|cameras|lidar|microphone|speaker|motor|motors|brake|brakes|"
+        r"other arm|left arm|right arm|both arms|"
+        # "I'm watching through the robot's camera", "from the camera view": how the speaker sees, not a device asked for
+        r"(?<!through the )(?<!through your )(?<!through its )(?<!robot s )(?<!from the )(?<!on the )(?<!in the )"
+        r"cameras?(?! view| feed| image| picture| s view)|"
+        r"lidar|microphone|speaker|motor|motors|brake|brakes|"
         r"torque|firmware|bios|kernel|stove|oven|microwave|kettle|tv|television|lights|heater|elevator|teleport)\b")),
     (HARDWARE, "asks for a system or software command", _r(
         r"\b(sudo|rm rf|shell|bash|terminal|ssh|reboot|restart|shutdown|shut down|power off|power down|"
