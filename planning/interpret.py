@@ -428,6 +428,19 @@ _SYNONYMS = [
      lambda m: f"the {'right' if m.group(2) == 'left' else 'left'}most {m.group(1)}"),
     (r"\b(?:the )?(second|third|2nd|3rd) (cube|block|lego|one) (?:from|on) the (left|right)\b",
      lambda m: f"the {m.group(3)}most{2 if m.group(1) in ('second', '2nd') else 3} {m.group(2)}"),
+    # "On the block, build a tower: ..." = "build a tower on the block: ..." (the block was read as a level)
+    (r"(?:^|(?<=[.;:] ))on (the (?:\w+ )?(?:block|cube|lego|tray)) , (build|make|stack|put up) (a tower|a stack|a pile|them)\b",
+     r"\2 \3 on \1"),
+    # "then the second from the left": with no noun, one
+    (r"\bthe (second|third|2nd|3rd) from the (left|right)\b",
+     lambda m: f"the {m.group(2)}most{2 if m.group(1) in ('second', '2nd') else 3} one"),
+    # "the cube on the far right" / "the one on the far left": the one most that way (so that a correction to it,
+    # "I meant the one on the far left", is seen as a thing named again)
+    (r"\bthe (cube|block|lego|mug|one) (?:that'?s |which is )?(?:sitting |over )?(?:on|at) the far (left|right)"
+     r"(?: side| end| edge)?(?: of the table)?\b", r"the \2most \1"),
+    # "the cube in the back left corner": the one furthest that way both ways
+    (r"\bthe (cube|block|lego|mug|one) (?:that'?s |which is )?(?:sitting )?in the (front|back) (left|right) corner\b",
+     r"the \2\3most \1"),
     # "the bowl you just used": the same bowl
     (r"\bthe (bowl|tray|one) (?:you|we) just used\b", r"the same \1"),
     # "the two orange things": those things of that colour
@@ -1407,7 +1420,8 @@ def _mention_re() -> re.Pattern:
         colours = "|".join(COLORS)
         nouns = "|".join(sorted(set(LABELS) | set(_PLURAL) | {"one", "ones"}, key=len, reverse=True))
         sizes = "|".join(_SIZE_SUPERLATIVES)
-        _MENTION_RE = re.compile(rf"\b(?:(?:the|a|an) )?(?:(?:{sizes}) )?(?:(?:{colours}) )?(?:{nouns})\b"
+        _MENTION_RE = re.compile(rf"\b(?:(?:the|a|an) )?(?:(?:{sizes}|(?:left|right|front|back)most[23]?) )?"
+                                 rf"(?:(?:{colours}) )?(?:{nouns})\b"
                                  rf"|\bthe (?:{colours})\b")
     return _MENTION_RE
 
@@ -1712,6 +1726,11 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
         if not same and lab:      # "put the red lego in the bowl, no sorry, the red cube": a thing replaces a thing, not a bowl
             same = [mm for mm in mentions if any(_label_word(w) for w in mm.group(0).split()) and
                     _names_container(mm.group(0)) == _names_container(am.group(0))]
+        if not same and re.search(r"\b(?:left|right|front|back)most", am.group(0)):
+            # "the cube on the far right ..., hang on, I meant the one on the far left": a thing told by its place
+            # replaces the thing told by a place (or else the last thing), never the bowl
+            same = [mm for mm in mentions if re.search(r"\b(?:left|right|front|back)most", mm.group(0))] or \
+                [mm for mm in mentions if not _names_container(mm.group(0))]
         same = same or mentions
         tgt = same[-1]
         new = am.group(0)
@@ -2580,6 +2599,10 @@ def _tokens(text: str) -> list:
             j += 1
         elif re.fullmatch(r"midmost\d?(?:_(?:front|back|left|right))?", at(j) or ""):  # "the middle one (of the three)"
             sup = "mid:" + at(j).removeprefix("midmost")
+            j += 1
+        elif re.fullmatch(r"(front|back)(left|right)most", at(j) or ""):        # "the cube in the back left corner"
+            corner = re.fullmatch(r"(front|back)(left|right)most", at(j))
+            sup = f"at:{corner.group(1)}+{corner.group(2)}"
             j += 1
         elif re.fullmatch(r"(left|right|front|back|rear)most[23]?", at(j) or ""):  # "leftmost", "leftmost2": the second
             sup = at(j).replace("most", "").replace("rear", "back")                # from the left; "frontmost"

@@ -2281,3 +2281,24 @@ def test_a_middle_one_that_is_not_there_is_asked():
 def test_standing_opposite_turns_the_speakers_words_round():
     r = interpret("Standing opposite the robot here. The cube on my far right goes into the white bowl.", _row_scene())
     assert r.status == "ok" and r.goal == parse_goal("in(red_cube, white_bowl)"), (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("Leftmost cube at the bottom, then the second from the left, then the purple one.",
+     "on(green_cube, red_cube) & on(purple_cube, green_cube)"),
+    ("Final picture: the rightmost cube standing on top of the cube in the front left corner.", "on(purple_cube, red_cube)"),
+    # a correction of a thing told by its place replaces that thing, not the bowl (it was planned on top of a cube)
+    ("Put the cube on the far right in the white bowl. Hang on, I meant the one on the far left.", "in(red_cube, white_bowl)"),
+    ("Put the leftmost cube in the yellow bowl, no, wait, the rightmost.", "in(purple_cube, yellow_bowl)"),
+])
+def test_places_in_towers_and_corrections(text, goal):
+    r = interpret(text, _row_scene())
+    assert r.status == "ok", (r.status, r.message)
+    got = {str(lit) for lit in r.goal.literals if not lit.negated}
+    assert got == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+
+
+def test_on_the_block_build_a_tower_puts_the_tower_on_the_block():
+    scene = _row_scene() + [ObjectState("brown_block", "block", "brown", (0.55, -0.25, 0.025), (0.08, 0.04, 0.05))]
+    r = interpret("On the block, build a tower: the red cube first, then the green one on top.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("on(red_cube, brown_block) & on(green_cube, red_cube)"), str(r.goal)
