@@ -431,6 +431,14 @@ _SYNONYMS = [
     # "On the block, build a tower: ..." = "build a tower on the block: ..." (the block was read as a level)
     (r"(?:^|(?<=[.;:] ))on (the (?:\w+ )?(?:block|cube|lego|tray)) , (build|make|stack|put up) (a tower|a stack|a pile|them)\b",
      r"\2 \3 on \1"),
+    # "the left bowl", "the far bowl", "the back-left bowl", "the middle bowl": the one most that way (of that kind)
+    (r"(?:\bthe |(?:^|(?<=[,.;:] )))(?:(front|back|far|near) ?(left|right)|(left|right|far|near|back|front|rear|middle|centre"
+     r"|center)(?:[- ]?hand)?)"
+     r" (bowl|tray|dish|cube|block|lego|mug)\b(?! (?:side|half|part|edge|corner|end)\b)"
+     r"(?<!middle cube)(?<!middle block)(?<!middle lego)(?<!middle mug)(?<!centre cube)(?<!center cube)",
+     lambda m: (f"the {({'far': 'back', 'near': 'front'}.get(m.group(1), m.group(1)))}{m.group(2)}most {m.group(4)}"
+                if m.group(1) else
+                f"the {({'far': 'back', 'near': 'front', 'rear': 'back', 'centre': 'mid', 'center': 'mid', 'middle': 'mid'}.get(m.group(3), m.group(3)))}most {m.group(4)}")),
     # "then the second from the left": with no noun, one
     (r"\bthe (second|third|2nd|3rd) from the (left|right)\b",
      lambda m: f"the {m.group(2)}most{2 if m.group(1) in ('second', '2nd') else 3} one"),

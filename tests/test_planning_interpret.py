@@ -2302,3 +2302,15 @@ def test_on_the_block_build_a_tower_puts_the_tower_on_the_block():
     scene = _row_scene() + [ObjectState("brown_block", "block", "brown", (0.55, -0.25, 0.025), (0.08, 0.04, 0.05))]
     r = interpret("On the block, build a tower: the red cube first, then the green one on top.", scene)
     assert r.status == "ok" and r.goal == parse_goal("on(red_cube, brown_block) & on(green_cube, red_cube)"), str(r.goal)
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("All the cubes into the left bowl, please, except the blue one.",
+     "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & in(purple_cube, yellow_bowl) & unmoved(blue_cube)"),
+    ("far left cube, far bowl.", "in(red_cube, yellow_bowl)"),
+    ("Put the rightmost cube in the right-hand bowl.", "in(purple_cube, white_bowl)"),
+])
+def test_containers_and_things_told_by_an_adjective_of_place(text, goal):
+    r = interpret(text, _row_scene())
+    assert r.status == "ok", (r.status, r.message)
+    assert set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
