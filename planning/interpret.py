@@ -439,6 +439,10 @@ _SYNONYMS = [
      lambda m: (f"the {({'far': 'back', 'near': 'front'}.get(m.group(1), m.group(1)))}{m.group(2)}most {m.group(4)}"
                 if m.group(1) else
                 f"the {({'far': 'back', 'near': 'front', 'rear': 'back', 'centre': 'mid', 'center': 'mid', 'middle': 'mid'}.get(m.group(3), m.group(3)))}most {m.group(4)}")),
+    # "every cube ... except the one nearest the robot / the two on the right": the noun of the group
+    (r"\b((?:every|all|each|all of the|all the|the) (cube|block|lego)s?\b[^.;]*?\b(?:except|but|apart from|other than|besides|bar)"
+     r"(?: for)?) the (one|two|three)(?= (?!of\b))",
+     lambda m: f"{m.group(1)} the " + (m.group(2) if m.group(3) == "one" else f"{m.group(3)} {m.group(2)}s")),
     # "then the second from the left": with no noun, one
     (r"\bthe (second|third|2nd|3rd) from the (left|right)\b",
      lambda m: f"the {m.group(2)}most{2 if m.group(1) in ('second', '2nd') else 3} one"),

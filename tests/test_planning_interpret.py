@@ -2314,3 +2314,10 @@ def test_containers_and_things_told_by_an_adjective_of_place(text, goal):
     r = interpret(text, _row_scene())
     assert r.status == "ok", (r.status, r.message)
     assert set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+
+
+def test_except_the_one_told_by_place_after_a_group():
+    r = interpret("Put every cube in the white bowl except the one nearest the robot.",
+                  [cube("red", 0.50, 0.20), cube("green", 0.55, 0.05), cube("blue", 0.34, -0.10), bowl("white", 0.62, -0.22)])
+    assert r.status == "ok" and r.goal == parse_goal(
+        "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"), (r.status, str(r.goal), r.message)
