@@ -450,6 +450,12 @@ _SYNONYMS = [
     # "I meant the one on the far left", is seen as a thing named again)
     (r"\bthe (cube|block|lego|mug|one) (?:that'?s |which is )?(?:sitting |over )?(?:on|at) the far (left|right)"
      r"(?: side| end| edge)?(?: of the table)?\b", r"the \2most \1"),
+    # "the cube at the front right, near the edge", "the cube at the back on the left": a corner
+    (r"\bthe (cube|block|lego|mug|one) (?:that'?s |which is )?(?:sitting |over )?at the (front|back) (?:on the )?(left|right)"
+     r"(?: side| corner| hand side)?(?: , near the edge| near the edge)?(?= [,.;]| (?:goes|go|should|in|into|on|onto|to|next)\b|$)",
+     r"the \2\3most \1"),
+    # "the cube sitting right next to the blue cube": next to it
+    (r"(?<!\bthe )(?<!\bon )\bright next to\b", "next to"),
     # "the cube in the back left corner": the one furthest that way both ways
     (r"\bthe (cube|block|lego|mug|one) (?:that'?s |which is )?(?:sitting )?in the (front|back) (left|right) corner\b",
      r"the \2\3most \1"),
@@ -2257,10 +2263,48 @@ _BETWEEN_RE = re.compile(r"\b(?:right |just |somewhere )?(?:in )?between (?:the 
                          r"|(?P<a>the (?:\w+ ){0,2}?\w+) and (?P<b>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|bowl|tray|one)))\b")
 
 
+_BETWEEN_REF_RE = re.compile(
+    r"\b(?:the|whatever|whichever) (?P<label>cube|block|lego|mug|one) (?:that'?s |that is |which is |which'?s |is )?(?:sitting |standing "
+    r"|lying )?(?:right |just )?(?:in )?between (?P<a>the (?:\w+ ){0,2}?\w+) and (?P<b>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|bowl"
+    r"|tray|one))\b(?: ,)?")
+
+
+def _between_ref(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cube between the tray and the pink bowl", "whatever cube is between ...": the one thing of that kind that
+    lies between the two (over the middle part of the line joining them, nearest that line), named by its colour.
+    Two about as near the line are a question; none between them leaves the text as it is."""
+    m = _BETWEEN_REF_RE.search(text)
+    if m is None:
+        return text
+    a, b = _ground_phrase(m.group("a"), objects), _ground_phrase(m.group("b"), objects)
+    if a is None or b is None or a.id == b.id:
+        return text
+    ax, ay, bx, by = a.position[0], a.position[1], b.position[0], b.position[1]
+    length2 = (bx - ax) ** 2 + (by - ay) ** 2
+    if length2 < 1e-6:
+        return text
+    fits = []
+    for o in objects:
+        if o.is_container or o.id in (a.id, b.id) or (m.group("label") != "one" and o.label != m.group("label")):
+            continue
+        t = ((o.position[0] - ax) * (bx - ax) + (o.position[1] - ay) * (by - ay)) / length2
+        off = abs((o.position[0] - ax) * (by - ay) - (o.position[1] - ay) * (bx - ax)) / length2 ** 0.5
+        if 0.15 < t < 0.85 and off < min(0.12, 0.6 * length2 ** 0.5):
+            fits.append((off, o))
+    fits.sort(key=lambda f: f[0])
+    if not fits:
+        return text
+    if len(fits) > 1 and fits[1][0] - fits[0][0] < 0.03:
+        raise GroundingError(_Status.AMBIGUOUS, f"Which one do you mean: {_listing([f[1] for f in fits[:2]])}? Both are "
+                             f"between the {_name(a)} and the {_name(b)}.")
+    return text[:m.start()] + f"the {_name(fits[0][1])}" + text[m.end():]
+
+
 def _between(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the cyan cube between the white bowl and the mug": right of the one further left and left of the other,
     when the two stand apart across the table; two one behind the other are a question (the goal language has left
     and right, not in front or behind). Unchanged when the two are not both found."""
+    text = _between_ref(text, objects)
     m = _BETWEEN_RE.search(text)
     if m is None:
         return text
@@ -2329,6 +2373,26 @@ def _black_block(text: str, objects: Sequence[ObjectState]) -> str:
                   one, text)
 
 
+_WIDTH_WORDS = {**dict.fromkeys(("wide", "broad", "fat", "chunky", "thick"), 1.0),
+                **dict.fromkeys(("skinny", "narrow", "thin", "slim"), -1.0)}
+_LENGTH_WORDS = {**dict.fromkeys(("long", "large", "big"), 1.0), **dict.fromkeys(("short", "little", "small"), -1.0)}
+
+
+def _size_words(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the wide block", "the skinny block", "the long block": of the things of that kind, the one clearly widest or
+    narrowest (its smaller side) or longest or shortest (its longer side), named by its colour ("wide" was heard as
+    "white": the white block was taken). Unchanged where none stands out by 1 cm (a recogniser's "wide" for "white" is
+    then corrected as a misheard colour)."""
+    def one(m: re.Match) -> str:
+        word, label = m.group(1), m.group(2)
+        sign, side = (_WIDTH_WORDS[word], min) if word in _WIDTH_WORDS else (_LENGTH_WORDS[word], max)
+        ranked = sorted((o for o in objects if o.label == label), key=lambda o: -sign * side(o.size[:2]))
+        if len(ranked) < 2 or abs(side(ranked[0].size[:2]) - side(ranked[1].size[:2])) < 0.01:
+            return m.group(0)
+        return f"the {ranked[0].color} {label}"
+    return re.sub(rf"\bthe ({'|'.join((*_WIDTH_WORDS, *_LENGTH_WORDS))}) (block|cube|lego|bowl|tray|mug)\b", one, text)
+
+
 def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the yellow cube in the matching bowl, then the green one in the same bowl": the matching container named by
     its colour (the colour of the thing just named before it), so that "the same bowl" has a bowl to refer to. Only
@@ -2348,7 +2412,7 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _kept_on_table(_black_block(text, objects), objects)
+    text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
     text = _one_and_other(_between(_colour_pairs(_rainbow(text, objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
@@ -3933,7 +3997,7 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     if before is not None:
         return settled(before, objects)
     try:
-        out = _scene_settled(text, objects)
+        out = _between_ref(_scene_settled(text, objects), objects)
     except GroundingError:
         return _black_block(text, objects)
     return _black_block(out, objects)

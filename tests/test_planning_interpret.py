@@ -2321,3 +2321,28 @@ def test_except_the_one_told_by_place_after_a_group():
                   [cube("red", 0.50, 0.20), cube("green", 0.55, 0.05), cube("blue", 0.34, -0.10), bowl("white", 0.62, -0.22)])
     assert r.status == "ok" and r.goal == parse_goal(
         "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"), (r.status, str(r.goal), r.message)
+
+
+def test_the_wide_or_skinny_block_is_told_by_its_size_not_heard_as_white():
+    scene = [cube("red", 0.45, 0.10), bowl("yellow", 0.62, 0.20),
+             ObjectState("brown_block", "block", "brown", (0.50, -0.20, 0.0125), (0.079, 0.053, 0.025)),
+             ObjectState("white_block", "block", "white", (0.40, 0.25, 0.0125), (0.076, 0.030, 0.025))]
+    r = interpret("Put the red cube on the wide block.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("on(red_cube, brown_block)"), (r.status, str(r.goal))
+    r = interpret("Put the skinny block in the bowl.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(white_block, yellow_bowl)"), (r.status, str(r.goal))
+
+
+def test_the_thing_between_two_others():
+    scene = [cube("red", 0.40, 0.25), cube("green", 0.45, 0.0), cube("blue", 0.40, -0.25), cube("purple", 0.70, 0.10),
+             bowl("white", 0.62, -0.22)]
+    r = interpret("Put the cube that's between the red one and the blue one in the white bowl.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl)"), (r.status, str(r.goal), r.message)
+    r = interpret("Whatever cube is between the red cube and the blue cube, put it in the white bowl.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(green_cube, white_bowl)"), (r.status, str(r.goal), r.message)
+
+
+def test_a_corner_said_as_front_right():
+    r = interpret("Colours are tricky for me. The cube at the front right, near the edge, put it in the white bowl please.",
+                  [cube("red", 0.36, 0.20), cube("green", 0.60, -0.25), cube("blue", 0.34, -0.28), bowl("white", 0.55, 0.0)])
+    assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.status, str(r.goal), r.message)
