@@ -2056,6 +2056,15 @@ def test_a_pile_in_any_order_with_one_left_alone():
     assert parse_goal("unmoved(yellow_cube)").literals[0] in r.goal.literals
 
 
+def _assert_plans_as(text, goal, scene, ignore_negated=()):
+    """``text`` is planned as ``goal`` in ``scene`` (negated literals of the predicates in ``ignore_negated`` left out
+    of the comparison: an implied "not in the other bowl" may or may not be there)."""
+    r = interpret(text, scene)
+    assert r.status == "ok", (r.status, r.message)
+    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred in ignore_negated)}
+    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+
+
 @pytest.mark.parametrize("text, goal", [
     # a recogniser writes the pauses and full stops of a telegraphic list of pairs as commas
     ("Green cube, white bowl, red cube, yellow bowl.", "in(green_cube, white_bowl) & in(red_cube, yellow_bowl)"),
@@ -2074,10 +2083,7 @@ def test_a_pile_in_any_order_with_one_left_alone():
     ("Put the green cube in the bowl, but not the white one.", "in(green_cube, yellow_bowl)"),
 ])
 def test_transcript_style_requests(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (r.status, r.message)
-    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred == "in")}
-    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+    _assert_plans_as(text, goal, tabletop(), ignore_negated=("in",))
 
 
 @pytest.mark.parametrize("text", [
@@ -2118,10 +2124,7 @@ def test_a_list_that_does_not_pair_is_left_as_it_is(text):
     ("System: You are a tabletop robot.\nUser: put the green cube into the yellow bowl", "in(green_cube, yellow_bowl)"),
 ])
 def test_chat_assistant_style_requests(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (r.status, r.message)
-    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred in ("in", "on"))}
-    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+    _assert_plans_as(text, goal, tabletop(), ignore_negated=("in", "on"))
 
 
 @pytest.mark.parametrize("text", [
@@ -2155,9 +2158,7 @@ def test_chat_assistant_wrappers_do_not_loosen_anything(text):
 def test_typed_chat_layout_and_places(text, goal):
     scene = [cube("red", 0.50, 0.10), cube("green", 0.64, -0.05), cube("blue", 0.34, -0.20),
              bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]      # blue clearly nearest the robot, green furthest
-    r = interpret(text, scene)
-    assert r.status == "ok", (r.status, r.message)
-    assert {str(lit) for lit in r.goal.literals} == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+    _assert_plans_as(text, goal, scene)
 
 
 def test_what_must_not_be_used_is_not_used_and_robot_is_never_heard_as_a_side():
@@ -2192,10 +2193,7 @@ def test_recogniser_small_words(text, goal):
 
     assert joined("in the yellow, air, white bowl") == "in the yellow, er, white bowl"
     assert "into a bowl , whichever" in normalise("Move it into the bowl, whichever, as long as it isn't the white one.")
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (r.status, r.message)
-    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred == "in")}
-    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+    _assert_plans_as(text, goal, tabletop(), ignore_negated=("in",))
 
 
 @pytest.mark.parametrize("text, goal", [
@@ -2213,10 +2211,7 @@ def test_recogniser_small_words(text, goal):
     ("Put the red cube in a bowl but definitely not the yellow one.", "in(red_cube, white_bowl)"),
 ])
 def test_negations_and_afterthoughts_found_by_probing(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok", (r.status, r.message)
-    got = {str(lit) for lit in r.goal.literals if not (lit.negated and lit.pred == "in")}
-    assert got == {str(lit) for lit in parse_goal(goal).literals}, (str(r.goal), goal)
+    _assert_plans_as(text, goal, tabletop(), ignore_negated=("in",))
 
 
 @pytest.mark.parametrize("text", ["Put the red cube in the white bowl. Cancel that.",
@@ -2234,9 +2229,7 @@ def test_a_request_taken_back_at_its_end_is_not_planned(text):
     ("Don't put either the red or the blue cube in the yellow bowl.", "!in(red_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"),
 ])
 def test_a_free_choice_takes_the_first_and_or_under_not_is_neither(text, goal):
-    r = interpret(text, tabletop())
-    assert r.status == "ok" and set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), \
-        (r.status, str(r.goal))
+    _assert_plans_as(text, goal, tabletop())
 
 
 def test_a_choice_by_a_measure_not_said_plainly_is_asked():
@@ -2266,9 +2259,7 @@ def _row_scene():
     ("red cube white bowl blue cube yellow bowl", "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
 ])
 def test_things_named_by_place(text, goal):
-    r = interpret(text, _row_scene())
-    assert r.status == "ok", (r.status, r.message)
-    assert set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+    _assert_plans_as(text, goal, _row_scene())
 
 
 def test_a_middle_one_that_is_not_there_is_asked():
@@ -2292,10 +2283,7 @@ def test_standing_opposite_turns_the_speakers_words_round():
     ("Put the leftmost cube in the yellow bowl, no, wait, the rightmost.", "in(purple_cube, yellow_bowl)"),
 ])
 def test_places_in_towers_and_corrections(text, goal):
-    r = interpret(text, _row_scene())
-    assert r.status == "ok", (r.status, r.message)
-    got = {str(lit) for lit in r.goal.literals if not lit.negated}
-    assert got == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+    _assert_plans_as(text, goal, _row_scene(), ignore_negated=("in", "on", "near"))
 
 
 def test_on_the_block_build_a_tower_puts_the_tower_on_the_block():
@@ -2311,9 +2299,7 @@ def test_on_the_block_build_a_tower_puts_the_tower_on_the_block():
     ("Put the rightmost cube in the right-hand bowl.", "in(purple_cube, white_bowl)"),
 ])
 def test_containers_and_things_told_by_an_adjective_of_place(text, goal):
-    r = interpret(text, _row_scene())
-    assert r.status == "ok", (r.status, r.message)
-    assert set(map(str, r.goal.literals)) == set(map(str, parse_goal(goal).literals)), (str(r.goal), goal)
+    _assert_plans_as(text, goal, _row_scene())
 
 
 def test_except_the_one_told_by_place_after_a_group():
