@@ -4022,6 +4022,38 @@ def absent_colour(text: str, objects: Sequence[ObjectState]) -> str | None:
     return None
 
 
+_LEVEL_ROLES = {"bottom": r"\b(?:at|on|to) the (?:very )?(?:bottom|base)\b|\bas (?:the|your) base\b|\bbottom(?: one)?\s*:",
+                "middle": r"\bin the (?:middle|center|centre)\b(?! of)|\bin between\b|\bmiddle\s*:",
+                "top": r"\bon (?:the (?:very )?)?top\b(?! of)|\bat the (?:very )?top\b|\btop\s*:|\bon top\s*$"}
+
+
+def tower_level_missing(text: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when a tower (a goal of ``on`` literals only, one chain) has fewer levels than the request (``text``:
+    :func:`heard` of :func:`settled`) describes: the levels it names (at the bottom / in the middle / on top) or, told
+    one after the other, the "then"s plus one. "Stack them up: purple at the bottom, then green, then the long top"
+    (the top level misheard) was planned as a tower of two: a confident wrong plan."""
+    lits = [lit for lit in goal.literals if lit.pred != "unmoved"]
+    if len(lits) < 1 or any(lit.pred != "on" or lit.negated for lit in lits):
+        return None
+    by_id = {o.id: o for o in objects}
+    under = {lit.args[0]: lit.args[1] for lit in lits}
+    if len(set(under.values())) != len(under) or any(by_id.get(a) is None or by_id[a].is_container
+                                                    for lit in lits for a in lit.args):
+        return None                # not one chain of things
+    chain = set(under) | set(under.values())
+    roles = sum(1 for pat in _LEVEL_ROLES.values() if re.search(pat, text))
+    levels = max(roles, 1 + len(re.findall(r"(?:^|[,.;:] )then\b(?! ,)", text)) if roles else 0)
+    if levels <= len(chain):
+        return None
+    base = next(x for x in chain if x not in under)
+    order = [base]
+    while any(v == order[-1] for v in under.values()):
+        order.append(next(k for k, v in under.items() if v == order[-1]))
+    listing = ", ".join(f"the {_name(by_id[x])}" for x in order)
+    return (f"I read a tower of {len(chain)} ({listing}, from the bottom up), but you described {levels} levels. "
+            "Which things go in it, from the bottom up?")
+
+
 def tower_colour_missing(text: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """A question when a tower (a goal of ``on`` literals only) leaves out a colour the request (``text``:
     :func:`heard` of :func:`settled`) names ("stack them, base first: red, orange, green" with an orange cube and an

@@ -2332,3 +2332,24 @@ def test_a_corner_said_as_front_right():
     r = interpret("Colours are tricky for me. The cube at the front right, near the edge, put it in the white bowl please.",
                   [cube("red", 0.36, 0.20), cube("green", 0.60, -0.25), cube("blue", 0.34, -0.28), bowl("white", 0.55, 0.0)])
     assert r.status == "ok" and r.goal == parse_goal("in(blue_cube, white_bowl)"), (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("text", [
+    "Stack them up, red at the bottom, then green, then the long top.",              # the top level misheard
+    "I want a tower with the red cube on top, then move in the middle and the green at the bottom.",
+])
+def test_a_tower_shorter_than_the_levels_described_is_asked(text):
+    from promptbot.planning import PlannerConfig, make_backend
+
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, tabletop())
+    assert r.status != "ok", (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("Stack them up: red at the bottom, then green, then blue on top.", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+    ("Make a tower: blue at the bottom, red in the middle, green on top.", "on(red_cube, blue_cube) & on(green_cube, red_cube)"),
+    ("Stack the red and blue cubes, red on top.", "on(red_cube, blue_cube)"),
+    ("Put the green cube on the red one, then put the blue one on top.", "on(green_cube, red_cube) & on(blue_cube, green_cube)"),
+])
+def test_a_tower_with_every_level_described_is_planned(text, goal):
+    _assert_reads(text, goal, planner=True)
