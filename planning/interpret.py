@@ -443,6 +443,17 @@ _SYNONYMS = [
     (r"\b((?:every|all|each|all of the|all the|the) (cube|block|lego)s?\b[^.;]*?\b(?:except|but|apart from|other than|besides|bar)"
      r"(?: for)?) the (one|two|three)(?= (?!of\b))",
      lambda m: f"{m.group(1)} the " + (m.group(2) if m.group(3) == "one" else f"{m.group(3)} {m.group(2)}s")),
+    # "For every cube on the left side, stack it on the green cube" / "for each cube at the back put it in ...": every one
+    (r"\bfor (?:every|each) (cube|block|lego|mug|thing)((?: (?:that'?s |that is )?(?:on|at|in) the (?:\w+ ){0,2}?(?:left|right"
+     r"|back|front)(?: side| half)?)?)(?: ,)? (put|stack|move|place|drop|pop|set) (?:it|them)\b", r"\3 every \1\2"),
+    # "Keep going until the yellow bowl has all the cubes": the state to reach ("keep" is no constraint here)
+    (r"\b(?:keep going|carry on|continue|go on)(?: ,)? until (the (?:\w+ )?(?:bowl|tray)) (?:has|holds|contains|has got)"
+     r" (all (?:of )?the (?:cube|block|lego)s|everything)\b", r"put \2 in \1"),
+    # "stack all four, any order, but the blue cube must be on top": the one said on top, the rest in any order
+    (r"(?: ,)? but (the (?:\w+ )?(?:cube|block|lego|one)) (?:must|should|has to|needs to|will) (?:be|go|end up) (?:on top|at the "
+     r"top)\b", r" with \1 on top"),
+    # "put the cyan one beside the tower": beside it (the tower just built)
+    (r"\b(beside|next to|near|by) the (?:tower|stack|pile)\b", r"\1 it"),
     # "then the second from the left": with no noun, one
     (r"\bthe (second|third|2nd|3rd) from the (left|right)\b",
      lambda m: f"the {m.group(2)}most{2 if m.group(1) in ('second', '2nd') else 3} one"),
@@ -1345,6 +1356,7 @@ def normalise(text: str) -> str:
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", joined(t)).split()))
     t = re.sub(r" , instead(?= [.;]|$)", " instead", t)        # "do the purple one, instead": a recogniser's comma
     t = _THE_BUT_NOT_RE.sub(r"\1 a \2", t)
+    t = re.sub(r"\bleave (the (?:\w+ )?(?:bowl|tray|dish|plate)) empty\b", r"keep \1 empty", t)   # nothing goes in it
     t = re.sub(r"\b(the (?:bowl|tray)) , (?=(?:that|which) (?:isn'?t|is not|'s not)\b)", r"\1 ", t)   # "the bowl, that isn't red"
     t = _speaker_opposite(t)
     t = _named_directions(t)
@@ -4054,6 +4066,28 @@ def tower_level_missing(text: str, goal: Goal, objects: Sequence[ObjectState]) -
             "Which things go in it, from the bottom up?")
 
 
+_GROUP_AT_PLACE_RE = re.compile(r"\b(?:all|every|each|everything)(?: of)?(?: the)?(?: (cube|block|lego|thing)s?)? (?:that'?s |that "
+                             r"are |which are |sitting )?(?:on|at|in) the (left|right|back|front)(?: side| half| part)?\b")
+
+
+def group_place_mismatch(text: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
+    """A question when the request moves "all the cubes at the back" / "every cube on the left side" (``text``:
+    :func:`heard` of :func:`settled`) but the reading moves a thing that is not there ("stack all the cubes at the back
+    on the cyan one" was planned with every cube: a confident wrong plan), else None."""
+    m = _GROUP_AT_PLACE_RE.search(text)
+    if m is None:
+        return None
+    region, label = REGIONS[m.group(2)], m.group(1)
+    moved = {lit.args[0] for lit in goal.literals if not lit.negated and lit.pred in ("in", "on", "near", "in_any")}
+    by_id = {o.id: o for o in objects}
+    outside = [by_id[x] for x in sorted(moved) if x in by_id and (label in (None, "thing") or by_id[x].label == label)
+               and not region.contains(by_id[x].position) and x not in text.split(" on the ")[-1].replace(" ", "_")]
+    if not outside:
+        return None
+    return (f"You asked for the ones {'on' if m.group(2) in ('left', 'right') else 'at'} the {m.group(2)}, but I would "
+            f"also move {_listing(outside, 'and')}. Which should I move?")
+
+
 def tower_colour_missing(text: str, goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """A question when a tower (a goal of ``on`` literals only) leaves out a colour the request (``text``:
     :func:`heard` of :func:`settled`) names ("stack them, base first: red, orange, green" with an orange cube and an
@@ -4357,6 +4391,15 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     asked = normalise(instruction)
+    unsaid = re.search(r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
+                       r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch(?:es)?) (?:toward|towards|closer to|nearer to|"
+                       r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
+                       asked)
+    if unsaid and screen_instruction(instruction) is None:
+        # "put half of the cubes in the red bowl", "slide it exactly 5 cm toward the bowl": a count or a distance the
+        # goal language cannot say (it was read as all of them, and as into the bowl)
+        return Interpretation(_Status.AMBIGUOUS, None, f"I can't do {unsaid.group(0)!r} exactly: I place things in, on or "
+                                                       "next to others, or in a part of the table. Which ones, and where?")
     choice = re.search(rf"\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?((?:{_COLOUR_WORDS}) \w+)\b[^.;]*?\bwhich ?ever\b",
                        asked)
     if choice and not _negated_or_chosen_before(asked, choice.start()) and screen_instruction(instruction) is None:

@@ -21,7 +21,7 @@ from typing import Sequence
 from promptbot.planning.accounting import question as accounting_question
 from promptbot.planning.accounting import guessed, unaccounted
 from promptbot.planning.interpret import (Interpretation, absent_colour, describe_goal, heard, interpret, settled,
-                                          tower_colour_missing, tower_level_missing)
+                                          tower_colour_missing, tower_level_missing, group_place_mismatch)
 from promptbot.planning.llm import LLMBackend, UniformBackend, make_backend
 from promptbot.planning.readings import GoalParser, Reading
 from promptbot.planning.mcts import (
@@ -247,7 +247,7 @@ def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> st
     text = settled(instruction, objects)
     said = heard(text, objects)
     clash = contradiction(goal, objects) or absent_colour(said, objects) or tower_colour_missing(said, goal, objects) or \
-        tower_level_missing(said, goal, objects)
+        tower_level_missing(said, goal, objects) or group_place_mismatch(said, goal, objects)
     if clash:
         return clash
     missing = unaccounted(text, goal, objects)

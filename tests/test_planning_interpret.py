@@ -2353,3 +2353,34 @@ def test_a_tower_shorter_than_the_levels_described_is_asked(text):
 ])
 def test_a_tower_with_every_level_described_is_planned(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text", ["Put half of the cubes in the white bowl.",
+                                  "Slide the red cube exactly 5 cm toward the white bowl."])
+def test_a_count_or_distance_the_goal_language_cannot_say_is_asked(text):
+    assert interpret(text, tabletop()).status == "ambiguous"      # half was read as all, 5 cm toward as into
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("For every cube on the left side, put it in the white bowl.", "in(red_cube, white_bowl)"),
+    ("Keep going until the white bowl has all the cubes.", "in(red_cube, white_bowl) & in(green_cube, white_bowl) & "
+     "in(blue_cube, white_bowl) & in(purple_cube, white_bowl)"),                       # was: every cube unmoved
+])
+def test_loops_and_states_to_reach(text, goal):
+    _assert_plans_as(text, goal, _row_scene())
+
+
+def test_the_tower_as_a_place():
+    r = interpret("Stack green on red, then put the blue one beside the tower.", tabletop())
+    assert r.status == "ok" and str(r.goal) in ("near(blue_cube, green_cube) & on(green_cube, red_cube)",
+                                                "near(blue_cube, red_cube) & on(green_cube, red_cube)"), str(r.goal)
+
+
+def test_a_group_told_by_place_that_the_reading_overruns_is_asked():
+    from promptbot.planning import PlannerConfig, make_backend
+
+    scene = [cube("red", 0.70, 0.10), cube("green", 0.70, -0.05), cube("blue", 0.40, -0.20), cube("purple", 0.45, 0.25)]
+    r = Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(
+        "Stack all the cubes at the back on the blue one, any order.", scene)
+    assert r.status == "ok" and r.goal.objects() <= {"red_cube", "green_cube", "blue_cube"} or r.status != "ok", \
+        (r.status, str(r.goal))
