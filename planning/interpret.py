@@ -2312,11 +2312,45 @@ def _between_ref(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"the {_name(fits[0][1])}" + text[m.end():]
 
 
+_OF_TWO_RE = re.compile(
+    rf"\bof the ((?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one))?) and (?:the )?((?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one)"
+    rf"s?)?)(?: (cube|block|lego|mug)s?)? , (?:(put|move|stack|place|take|drop) )?the one (?:that'?s |that is |which is )?"
+    rf"(further|farther|nearer|closer|nearest|closest|furthest|farthest)(?: (?:from|to))? (?:the robot|you|the robot'?s base)\b")
+
+
+def _of_two(text: str, objects: Sequence[ObjectState]) -> str:
+    """"Of the red and the yellow cube, put the one further from the robot into the yellow bowl": the one of the two
+    that is clearly further (or nearer) from the robot, by distance from its base and along the table alike (5 cm);
+    a question when they are about as far, or the two measures disagree. (Both were moved before.)"""
+    m = _OF_TWO_RE.search(text)
+    if m is None:
+        return text
+    label = m.group(3) or next((w for w in (m.group(2).split() + m.group(1).split()) if w in LABELS), "cube")
+    label = _PLURAL.get(label, label)
+    picked = []
+    for phrase in (m.group(1), m.group(2)):
+        colour = phrase.split()[0]
+        fits = [o for o in objects if o.color == colour and o.label == label]
+        if len(fits) != 1:
+            return text
+        picked.append(fits[0])
+    a, b = picked
+    far = m.group(5) in ("further", "farther", "furthest", "farthest")
+    r = lambda o: (o.position[0] ** 2 + o.position[1] ** 2) ** 0.5
+    by_r = (a, b) if (r(a) > r(b)) == far else (b, a)
+    by_x = (a, b) if (a.position[0] > b.position[0]) == far else (b, a)
+    if abs(r(a) - r(b)) < SUPERLATIVE_TIE_M or abs(a.position[0] - b.position[0]) < SUPERLATIVE_TIE_M or by_r[0] is not by_x[0]:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} are about as far from me. Which one "
+                             "do you mean?")
+    verb = m.group(4) or ""
+    return text[:m.start()] + (f"{verb} " if verb else "") + f"the {_name(by_r[0])}" + text[m.end():]
+
+
 def _between(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the cyan cube between the white bowl and the mug": right of the one further left and left of the other,
     when the two stand apart across the table; two one behind the other are a question (the goal language has left
     and right, not in front or behind). Unchanged when the two are not both found."""
-    text = _between_ref(text, objects)
+    text = _of_two(_between_ref(text, objects), objects)
     m = _BETWEEN_RE.search(text)
     if m is None:
         return text
@@ -4009,7 +4043,7 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     if before is not None:
         return settled(before, objects)
     try:
-        out = _between_ref(_scene_settled(text, objects), objects)
+        out = _of_two(_between_ref(_scene_settled(text, objects), objects), objects)
     except GroundingError:
         return _black_block(text, objects)
     return _black_block(out, objects)

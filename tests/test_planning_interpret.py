@@ -2384,3 +2384,11 @@ def test_a_group_told_by_place_that_the_reading_overruns_is_asked():
         "Stack all the cubes at the back on the blue one, any order.", scene)
     assert r.status == "ok" and r.goal.objects() <= {"red_cube", "green_cube", "blue_cube"} or r.status != "ok", \
         (r.status, str(r.goal))
+
+
+def test_of_two_the_one_further_from_the_robot():
+    scene = [cube("red", 0.35, 0.05), cube("yellow", 0.50, 0.10), cube("purple", 0.36, -0.10), bowl("white", 0.62, -0.22)]
+    r = interpret("Of the red and the yellow cube, put the one further from the robot into the white bowl.", scene)
+    assert r.status == "ok" and r.goal == parse_goal("in(yellow_cube, white_bowl)"), (r.status, str(r.goal))  # both moved
+    r = interpret("Of the red and purple cubes, put the one nearer the robot into the white bowl.", scene)
+    assert r.status == "ambiguous", (r.status, str(r.goal))                                               # 1 cm apart
