@@ -3816,6 +3816,9 @@ _STATE_RE = re.compile(
     r"(?: already| still| currently| now| sitting| lying| standing| resting| right| placed| stacked)* "
     r"(?P<rel>in|inside|on top of|on|sitting on) "
     r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray)|something|anything|any of them|the [\w ]+?)$")
+_IN_REGION_RE = re.compile(
+    r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| currently| now| sitting| standing| over| right)* (?:on|at|in) the "
+    r"(?P<region>left|right|back|front|middle|centre|center)(?: side| half| part| end)?(?: of the table)?$")
 _IS_EMPTY_RE = re.compile(r"^(?P<box>the [\w ]+?)(?:'s| s| is) (?:already |still )?(?P<e>empty|clear|free)$")
 _HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: has| s got|'s got| has got| contains| holds) (?:anything|something|stuff"
                        r"|things|any \w+|a \w+|an \w+)(?: (?:in|on) it)?$"
@@ -3864,6 +3867,16 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
             return None
         full = any(is_in(o, box) or is_on(o, box) for o in objects if o.id != box.id)
         return (not full if m.re is _IS_EMPTY_RE else full), None, box
+    m = _IN_REGION_RE.match(cond)
+    if m:                         # "if the green cube is on the right side": where it stands now (2 cm off an edge: unsure)
+        subj = _ground_phrase(m.group("subj"), objects)
+        if subj is None:
+            return None
+        region = REGIONS[{"middle": "center", "centre": "center"}.get(m.group("region"), m.group("region"))]
+        inside, near_edge = region.contains(subj.position, -0.02), region.contains(subj.position, 0.02)
+        if inside != near_edge:
+            return None
+        return inside, subj, None
     m = _STATE_RE.match(cond)
     if m is None:
         return None
@@ -3918,7 +3931,9 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
         branch = ""
     box = place if place is not None and place.is_container else None
     other = (m.group("else") if holds else m.group("then")) or ""
-    if box is None:           # "if there's a red cube, put it in the blue bowl. otherwise put the yellow one there"
+    if box is None and (subj is None or subj.is_container or re.search(r"\bthere\b", branch)):
+        # "if there's a red cube, put it in the blue bowl. otherwise put the yellow one there" (not "if the orange block is
+        # on the left, put the cyan cube on it; otherwise ... in the gray bowl": there "it" is the orange block)
         boxes = [o for o in (_ground_phrase(mm.group(0), objects) for mm in _mention_re().finditer(other))
                  if o is not None and o.is_container]
         box = boxes[0] if len(boxes) == 1 else None

@@ -2392,3 +2392,14 @@ def test_of_two_the_one_further_from_the_robot():
     assert r.status == "ok" and r.goal == parse_goal("in(yellow_cube, white_bowl)"), (r.status, str(r.goal))  # both moved
     r = interpret("Of the red and purple cubes, put the one nearer the robot into the white bowl.", scene)
     assert r.status == "ambiguous", (r.status, str(r.goal))                                               # 1 cm apart
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("If the red cube is on the left side, put it in the white bowl; if not, in the yellow one.", "in(red_cube, white_bowl)"),
+    ("If the purple cube is on the left, put the blue cube on it; otherwise put the blue cube in the white bowl.",
+     "in(blue_cube, white_bowl)"),
+    ("If the purple cube is at the back, put the blue cube on it; otherwise put the blue cube in the white bowl.",
+     "on(blue_cube, purple_cube)"),
+])
+def test_a_condition_on_where_a_thing_stands_is_settled_by_the_scene(text, goal):
+    _assert_plans_as(text, goal, _row_scene())
