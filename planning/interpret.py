@@ -454,6 +454,13 @@ _SYNONYMS = [
      r"top)\b", r" with \1 on top"),
     # "put the cyan one beside the tower": beside it (the tower just built)
     (r"\b(beside|next to|near|by) the (?:tower|stack|pile)\b", r"\1 it"),
+    # "whichever cube is closest to the yellow bowl goes into it", "the cube closest to the yellow one, put it on top of it":
+    # the last "it" is the thing it is closest to
+    (r"\b((?:whichever|the) (?:cube|block|lego|mug|one) (?:that'?s |that is |which is |is )?(?:closest|nearest|next) to "
+     r"(the (?:\w+ )?(?:bowl|tray|cube|block|lego|mug|one))\b(?:(?!\bit\b).)*?\b(?:into|in|onto|on top of|on|next to|beside)) it\b",
+     lambda m: f"{m.group(1)} {m.group(2)}"),
+    # "don't touch the red things": every red thing
+    (rf"(?<!\bof )\bthe ((?:{_COLOUR_WORDS})) (?:things|objects|items|pieces|bits)\b", r"all the \1 things"),
     # "then the second from the left": with no noun, one
     (r"\bthe (second|third|2nd|3rd) from the (left|right)\b",
      lambda m: f"the {m.group(2)}most{2 if m.group(1) in ('second', '2nd') else 3} one"),
@@ -2062,6 +2069,8 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
         m = _STAY_RE.search(text)
         if m is None:
             return text, stays
+        if re.match(r" (?:empty|clear|free)\b", text[m.end():]) or m.group("what").endswith((" empty", " clear")):
+            return text, stays         # "keep the tray empty": nothing goes in it (_take_empties), it is no constraint on the tray
         verb = m.group(0).split()
         if any(v in ("leave", "keep") for v in verb[:3]) and m.group("tail") is None:
             # "keep it out of the bowl", "leave it in the bowl": a place, not a constraint

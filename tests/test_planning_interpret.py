@@ -2403,3 +2403,11 @@ def test_of_two_the_one_further_from_the_robot():
 ])
 def test_a_condition_on_where_a_thing_stands_is_settled_by_the_scene(text, goal):
     _assert_plans_as(text, goal, _row_scene())
+
+
+def test_keep_the_bowl_empty_the_red_things_and_it_for_the_anchor():
+    _assert_plans_as("Put the red cube in the white bowl and leave the yellow bowl empty.",
+                     "in(red_cube, white_bowl)", tabletop(), ignore_negated=("in",))       # was: unmoved(yellow_bowl)
+    _assert_plans_as("Whichever cube is closest to the yellow bowl goes into it.", "in(red_cube, yellow_bowl)", tabletop())
+    _assert_plans_as("Put the red cube in the white bowl, and don't touch the blue things.",
+                     "in(red_cube, white_bowl) & unmoved(blue_cube)", tabletop())
