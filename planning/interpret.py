@@ -4449,7 +4449,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     asked = normalise(instruction)
-    unsaid = re.search(r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
+    unsaid = re.search(r"\b(?:the )?(?:opposite|reverse|inverse) of (?:putting|placing|moving|stacking|what)\b|"
+                       r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
                        r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch(?:es)?) (?:toward|towards|closer to|nearer to|"
                        r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
                        asked)

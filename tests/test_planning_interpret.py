@@ -2411,3 +2411,7 @@ def test_keep_the_bowl_empty_the_red_things_and_it_for_the_anchor():
     _assert_plans_as("Whichever cube is closest to the yellow bowl goes into it.", "in(red_cube, yellow_bowl)", tabletop())
     _assert_plans_as("Put the red cube in the white bowl, and don't touch the blue things.",
                      "in(red_cube, white_bowl) & unmoved(blue_cube)", tabletop())
+
+
+def test_the_opposite_of_a_request_is_asked():
+    assert interpret("Do the opposite of putting the red cube in the white bowl.", tabletop()).status == "ambiguous"
