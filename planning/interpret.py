@@ -44,18 +44,18 @@ _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|le
                            r"ones|and)\b")
 _COLOUR_WORDS = "|".join(COLORS)       # a regex alternation of the colour words
 _NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
-_COUNT_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7"}
+_SIDE_WORD = {"far": "back", "near": "front", "rear": "back"}      # "the far bowl": the one furthest back
 
 
-def _negated_or_chosen_before(text: str, start: int) -> bool:
+def _negated_before(text: str, start: int) -> bool:
+    """Whether a negation stands before ``start`` in the same clause of ``text``."""
     return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", text[:start]))
 
 
 def _negated_or_chosen(m: re.Match) -> bool:
     """Whether "A or B" (match ``m``) stands under a negation in its clause ("don't put the red or the blue cube ...":
     neither) or is chosen between by what follows ("..., whichever is closer"): then it is not a free choice."""
-    return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", m.string[:m.start()]) or
-                re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():]))
+    return _negated_before(m.string, m.start()) or bool(re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():]))
 
 
 _SYNONYMS = [
@@ -432,13 +432,10 @@ _SYNONYMS = [
     (r"(?:^|(?<=[.;:] ))on (the (?:\w+ )?(?:block|cube|lego|tray)) , (build|make|stack|put up) (a tower|a stack|a pile|them)\b",
      r"\2 \3 on \1"),
     # "the left bowl", "the far bowl", "the back-left bowl", "the middle bowl": the one most that way (of that kind)
-    (r"(?:\bthe |(?:^|(?<=[,.;:] )))(?:(front|back|far|near) ?(left|right)|(left|right|far|near|back|front|rear|middle|centre"
-     r"|center)(?:[- ]?hand)?)"
-     r" (bowl|tray|dish|cube|block|lego|mug)\b(?! (?:side|half|part|edge|corner|end)\b)"
-     r"(?<!middle cube)(?<!middle block)(?<!middle lego)(?<!middle mug)(?<!centre cube)(?<!center cube)",
-     lambda m: (f"the {({'far': 'back', 'near': 'front'}.get(m.group(1), m.group(1)))}{m.group(2)}most {m.group(4)}"
-                if m.group(1) else
-                f"the {({'far': 'back', 'near': 'front', 'rear': 'back', 'centre': 'mid', 'center': 'mid', 'middle': 'mid'}.get(m.group(3), m.group(3)))}most {m.group(4)}")),
+    # ("the middle bowl" is _middle_one's, in the scene-settling step)
+    (r"(?:\bthe |(?:^|(?<=[,.;:] )))(?:(front|back|far|near) ?(left|right)|(left|right|far|near|back|front|rear)(?:[- ]?hand)?)"
+     r" (bowl|tray|dish|cube|block|lego|mug)\b(?! (?:side|half|part|edge|corner|end)\b)",
+     lambda m: f"the {_SIDE_WORD.get(m.group(1) or m.group(3), m.group(1) or m.group(3))}{m.group(2) or ''}most {m.group(4)}"),
     # "every cube ... except the one nearest the robot / the two on the right": the noun of the group
     (r"\b((?:every|all|each|all of the|all the|the) (cube|block|lego)s?\b[^.;]*?\b(?:except|but|apart from|other than|besides|bar)"
      r"(?: for)?) the (one|two|three)(?= (?!of\b))",
@@ -723,7 +720,7 @@ _SYNONYMS = [
     # right, of that many ("midmost3_front"; a count that does not match what is there is asked about)
     (r"\bthe (?:middle|centre|center) (?:one )?(?:(cube|block|lego) )?of the (two|three|four|five|six|seven|[2-7])"
      r"(?: (cube|block|lego|one)s?)?(?: (?:at|on|in|along) the (front|back|left|right)(?: side| row| edge| end)?)?",
-     lambda m: f"the midmost{_COUNT_WORDS.get(m.group(2), m.group(2))}{'_' + m.group(4) if m.group(4) else ''} "
+     lambda m: f"the midmost{int(_NUMBER_WORDS.get(m.group(2)) or float(m.group(2)))}{'_' + m.group(4) if m.group(4) else ''} "
                f"{m.group(1) or (m.group(3) if m.group(3) not in (None, 'one') else 'cube')}"),
     (r"\b(?:sitting |standing )?(?:all alone|on its(?: own)?(?= [,.;]|$)|by itself)\b", ""),
     (r"\bin the (front|back) (left|right) corner\b", r"at the \1 on the \2"),
@@ -2321,45 +2318,11 @@ def _between_ref(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"the {_name(fits[0][1])}" + text[m.end():]
 
 
-_OF_TWO_RE = re.compile(
-    rf"\bof the ((?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one))?) and (?:the )?((?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one)"
-    rf"s?)?)(?: (cube|block|lego|mug)s?)? , (?:(put|move|stack|place|take|drop) )?the one (?:that'?s |that is |which is )?"
-    rf"(further|farther|nearer|closer|nearest|closest|furthest|farthest)(?: (?:from|to))? (?:the robot|you|the robot'?s base)\b")
-
-
-def _of_two(text: str, objects: Sequence[ObjectState]) -> str:
-    """"Of the red and the yellow cube, put the one further from the robot into the yellow bowl": the one of the two
-    that is clearly further (or nearer) from the robot, by distance from its base and along the table alike (5 cm);
-    a question when they are about as far, or the two measures disagree. (Both were moved before.)"""
-    m = _OF_TWO_RE.search(text)
-    if m is None:
-        return text
-    label = m.group(3) or next((w for w in (m.group(2).split() + m.group(1).split()) if w in LABELS), "cube")
-    label = _PLURAL.get(label, label)
-    picked = []
-    for phrase in (m.group(1), m.group(2)):
-        colour = phrase.split()[0]
-        fits = [o for o in objects if o.color == colour and o.label == label]
-        if len(fits) != 1:
-            return text
-        picked.append(fits[0])
-    a, b = picked
-    far = m.group(5) in ("further", "farther", "furthest", "farthest")
-    r = lambda o: (o.position[0] ** 2 + o.position[1] ** 2) ** 0.5
-    by_r = (a, b) if (r(a) > r(b)) == far else (b, a)
-    by_x = (a, b) if (a.position[0] > b.position[0]) == far else (b, a)
-    if abs(r(a) - r(b)) < SUPERLATIVE_TIE_M or abs(a.position[0] - b.position[0]) < SUPERLATIVE_TIE_M or by_r[0] is not by_x[0]:
-        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} are about as far from me. Which one "
-                             "do you mean?")
-    verb = m.group(4) or ""
-    return text[:m.start()] + (f"{verb} " if verb else "") + f"the {_name(by_r[0])}" + text[m.end():]
-
-
 def _between(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the cyan cube between the white bowl and the mug": right of the one further left and left of the other,
     when the two stand apart across the table; two one behind the other are a question (the goal language has left
     and right, not in front or behind). Unchanged when the two are not both found."""
-    text = _of_two(_between_ref(text, objects), objects)
+    text = _between_ref(text, objects)
     m = _BETWEEN_RE.search(text)
     if m is None:
         return text
@@ -4067,7 +4030,7 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
     if before is not None:
         return settled(before, objects)
     try:
-        out = _of_two(_between_ref(_scene_settled(text, objects), objects), objects)
+        out = _between_ref(_scene_settled(text, objects), objects)
     except GroundingError:
         return _black_block(text, objects)
     return _black_block(out, objects)
@@ -4213,10 +4176,10 @@ def _metres(value: str, unit: str | None) -> float:
 
 
 _AMONG_RE = re.compile(
-    r"^(?:of|out of|among|between|from) (?P<a>the [\w ]+?) (?:and|or) (?P<b>the [\w ]+?) , the one (?:that s |that's "
-    r"|which is )?(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?(?: the| your)? "
-    r"(?:left|right|back|front|forward)|(?:closer|nearer|closest|nearest) to (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl"
-    r"|tray)|you|me|the robot))"
+    r"^(?:of|out of|among|between|from) (?P<a>the [\w ]+?) (?:and|or) (?P<b>(?:the )?[\w ]+?) , (?:(?:put|move|take|place|stack"
+    r"|drop) )?the one (?:that s |that's |which is )?(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?"
+    r"(?: the| your)? (?:left|right|back|front|forward)|(?:further|farther|furthest|farthest) (?:away )?from (?:you|me|the robot)"
+    r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot))"
     r"(?: ,| \.| -)? (?P<rest>.+)$")
 AMONG_TIE_M = 0.02          # [m] "of A and B, the one further left": closer than this that way is a question
 _CMP = (r"(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?(?: the| your)? (?:left|right|back|front|forward)"
@@ -4243,7 +4206,7 @@ def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
     m = _AMONG_RE.match(text)
     if m is None:
         return text
-    b_words = re.sub(r"\b(cube|block|lego|mug|bowl|tray)s\b", r"\1", m.group("b"))
+    b_words = re.sub(r"\b(cube|block|lego|mug|bowl|tray)s\b", r"\1", re.sub(r"^(?!the )", "the ", m.group("b")))
     a_words = m.group("a")
     kind = _kind_of(b_words)
     if kind and _kind_of(a_words) is None:           # "the red and the orange cube(s)": the kind said once
@@ -4257,10 +4220,12 @@ def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
 
 def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[ObjectState]) -> str:
     """The request ``rest`` about the one of ``members`` that the comparison ``cmp`` picks."""
-    side = re.search(r"(left|right|back|front|forward)$", cmp)
+    way = re.search(r"(left|right|back|front|forward)$", cmp)
+    side = "back" if re.match(r"(?:further|farther|furthest|farthest) (?:away )?from ", cmp) else \
+        (way.group(1) if way else None)                         # "further from the robot": the one further back
     if side:
         axis, sign = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0),
-                      "forward": (0, -1.0)}[side.group(1)]
+                      "forward": (0, -1.0)}[side]
         score = {o.id: sign * o.position[axis] for o in members}
     else:
         target = re.sub(r"^(?:closer|nearer|closest|nearest)(?: to)? ", "", cmp)
@@ -4461,7 +4426,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                                                        "next to others, or in a part of the table. Which ones, and where?")
     choice = re.search(rf"\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?((?:{_COLOUR_WORDS}) \w+)\b[^.;]*?\bwhich ?ever\b",
                        asked)
-    if choice and not _negated_or_chosen_before(asked, choice.start()) and screen_instruction(instruction) is None:
+    if choice and not _negated_before(asked, choice.start()) and screen_instruction(instruction) is None:
         # "the red cube or the blue cube, whichever is closer": a choice by a measure not said plainly: asked
         return Interpretation(_Status.AMBIGUOUS, None, f"Which one should I use: {choice.group(1)} or the "
                                                        f"{choice.group(2)}?")
