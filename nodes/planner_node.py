@@ -96,7 +96,10 @@ SPECS = [
     ParamSpec("fallback_scene_topic", "/sim/ground_truth", "SceneState topic used when the first is stale",
               read_only=True),
     ParamSpec("scene_max_age_s", 2.0, "a scene older than this is stale [s]", min=0.05, max=60.0),
-    ParamSpec("step_timeout_s", 60.0, "time limit per executed skill [s]", min=1.0, max=600.0),
+    ParamSpec("step_timeout_s", 60.0, "time limit per executed skill [s], on the ROS clock (sim time in the "
+              "simulated graph)", min=1.0, max=600.0),
+    ParamSpec("wall_backstop_factor", 3.0, "the wait for a skill's result also ends after its limit times this much "
+              "wall-clock time (a stopped or crawling clock)", min=1.0, max=20.0),
     ParamSpec("server_wait_s", 5.0, "wait for the ExecuteSkill server [s]", min=0.1, max=60.0),
     ParamSpec("heartbeat_topic", "/policy/heartbeat", "heartbeat of the ExecuteSkill server (std_msgs/Header)",
               read_only=True),
@@ -292,7 +295,7 @@ class PlannerNode(Node):
         p = self.params
         self.scenes.max_age_s = p.scene_max_age_s
         self.executive.config = ExecutiveConfig(
-            step_timeout_s=p.step_timeout_s, server_wait_s=p.server_wait_s, server_lost_s=p.server_lost_s,
+            step_timeout_s=p.step_timeout_s, wall_backstop_factor=p.wall_backstop_factor, server_wait_s=p.server_wait_s, server_lost_s=p.server_lost_s,
             respawn_wait_s=p.respawn_wait_s, verify_timeout_s=p.verify_timeout_s, scene_max_age_s=p.scene_max_age_s,
             max_replans=p.max_replans, confirm_timeout_s=p.confirm_timeout_s,
             confirm=ConfirmPolicy(p.confirm_min_steps, parse_skill_list(p.sensitive_skills),

@@ -26,7 +26,8 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
-from promptbot.policy.runner import EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, STALL_MOTION_M, STALL_S, Decision, RunnerConfig, SkillRun
+from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, STALL_MOTION_M, STALL_S, WALL_BACKSTOP_FACTOR,
+                                     Decision, RunnerConfig, SkillRun)
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
@@ -45,7 +46,10 @@ PARAMS = [
               "spin against the other nodes on a small CPU and stall the control loop)", min=1, max=64,
               read_only=True),
     ParamSpec("control_rate_hz", 20.0, "control loop rate [Hz] (the rate the policy was trained at)", min=1.0, max=100.0),
-    ParamSpec("default_timeout_s", 30.0, "skill timeout when the goal gives none [s]", min=1.0, max=600.0),
+    ParamSpec("default_timeout_s", 30.0, "skill timeout when the goal gives none [s], on the node's clock (sim time "
+              "in the simulated graph)", min=1.0, max=600.0),
+    ParamSpec("wall_backstop_factor", WALL_BACKSTOP_FACTOR, "a skill also ends after its timeout times this much "
+              "wall-clock time (a stopped or crawling clock)", min=1.0, max=20.0),
     ParamSpec("max_image_age_s", 0.25, "camera frames older than this are stale: hold [s]", min=0.01, max=5.0),
     ParamSpec("stale_abort_s", 3.0, "abort with STALE_INPUT after this long without a fresh frame [s]", min=0.1, max=60.0),
     ParamSpec("stall_s", STALL_S, "end the skill (FAILED, \"no progress ...\") when for this long the end effector "
@@ -230,7 +234,8 @@ class VlaNode(Node):
                            latency_compensation=p.latency_compensation, chunk_offset_steps=p.chunk_offset_steps,
                            stall_s=p.stall_s, stall_motion_m=p.stall_motion_m,
                            grasp_idle_s=p.grasp_idle_s if goal.skill in GRASP_SKILLS else 0.0,
-                           empty_grasps=p.empty_grasps if goal.skill == "pick" else 0)
+                           empty_grasps=p.empty_grasps if goal.skill == "pick" else 0,
+                           wall_backstop_factor=p.wall_backstop_factor)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")

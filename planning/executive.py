@@ -51,6 +51,8 @@ T_co = TypeVar("T_co", covariant=True)
 GRIP_FRESH_S = 1.0          # a finger opening older than this is not used [s]
 HEARTBEAT_RECENT_S = 10.0   # a server whose last heartbeat is this recent "publishes heartbeats" [s]
 RESULT_GRACE_S = 5.0        # a skill's result may arrive this long after its own timeout [s]
+_LATE = object()            # a skill's result did not come within its limit on the ROS clock (a marker, by identity)
+WALL_BACKSTOP_FACTOR = 3.0  # the wait for a skill's result ends after this many limits of wall-clock time
 MIN_WAIT_S = 0.1            # the shortest wait given to a verdict or scene near a deadline [s]
 POLL_S = 0.02               # polling period of :func:`wait_for` [s]
 HISTORY_COMMANDS = 3      # earlier understood commands given to the planner (anaphora across commands)
@@ -221,7 +223,8 @@ class TaskOutcome:
 class ExecutiveConfig:
     """Timing and limits of the task loop (the planner node's parameters of the same names)."""
 
-    step_timeout_s: float = 60.0       # time limit per executed skill
+    step_timeout_s: float = 60.0       # time limit per executed skill, on the ROS clock (sim time in the sim)
+    wall_backstop_factor: float = WALL_BACKSTOP_FACTOR   # ... and at most this many times it on the wall clock
     server_wait_s: float = 5.0         # wait for the ExecuteSkill server / an acknowledgement
     server_lost_s: float = 1.5         # silence after which a heartbeating server counts as gone
     respawn_wait_s: float = 30.0       # wait for a lost server to come back before replanning
@@ -241,6 +244,8 @@ class ExecutiveConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if self.respawn_wait_s < 0 or self.max_replans < 0:
             raise ValueError("respawn_wait_s and max_replans must be >= 0")
+        if not 1.0 <= self.wall_backstop_factor <= 20.0:
+            raise ValueError(f"wall_backstop_factor must be in [1, 20], got {self.wall_backstop_factor}")
 
 
 # --- waiting ---------------------------------------------------------------------------
@@ -733,19 +738,31 @@ class TaskExecutive:
         if not handle.accepted:
             return False, "ExecuteSkill goal rejected", False
         result = handle.result()
+        # the limit counts on the ROS clock, the one the skill server counts its timeout on (sim time in the
+        # simulated graph, which runs slower than real time under load); the wall clock is the backstop
         limit = cfg.step_timeout_s + RESULT_GRACE_S
+        ros_start_ns, wall_start = self.scenes.stamp_now_ns(), self.clock.now()
+
+        def ros_elapsed_s() -> float:
+            return max(0.0, (self.scenes.stamp_now_ns() - ros_start_ns) / 1e9)
+
+        def settled_in_time() -> bool | str:
+            return settled(result) or (_LATE if ros_elapsed_s() >= limit else False)
+
         try:
-            done = self._wait(lambda: settled(result), limit)
+            done = self._wait(settled_in_time, limit * cfg.wall_backstop_factor)
         except Canceled:
             handle.cancel()
             raise
+        if not done or done is _LATE:
+            handle.cancel()
+            wall = self.clock.now() - wall_start
+            return False, (f"no ExecuteSkill result within {limit:.0f} s ({ros_elapsed_s():.0f} s on the ROS clock, "
+                           f"{wall:.0f} s on the wall clock)"), False
         if isinstance(done, str):
             handle.cancel()                         # harmless if the server is really gone
             self.log.error(f"{step}: {done}")
             return False, done, True
-        if not done:
-            handle.cancel()
-            return False, f"no ExecuteSkill result within {limit:.0f} s", False
         report = result.result()
         if not report.succeeded:
             return False, f"skill failed (code {report.code}): {report.message}", False

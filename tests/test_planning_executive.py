@@ -400,6 +400,30 @@ def test_a_skill_without_a_result_times_out_and_is_canceled():
     assert rig.skills.canceled == 1
 
 
+def test_the_skill_limit_counts_on_the_ros_clock_so_a_slow_simulator_keeps_its_time():
+    """In the simulated graph the ROS clock is sim time, 0.4-0.5x real time on 2 cores: a skill that takes
+    15 s of wall-clock time there has used 6 s of sim time, inside its limit (3 + 5 s grace)."""
+    rig = Rig(max_replans=0, step_timeout_s=3.0)
+    rig.world._stamp_now_ns = lambda: int(rig.clock.now() * 0.4 * 1e9)
+    rig.skills.duration_s = 15.0
+    out = rig.run()
+    assert out.code is Outcome.SUCCEEDED, out.message
+    assert rig.skills.canceled == 0
+
+
+def test_a_stopped_ros_clock_is_cut_off_by_the_wall_clock_backstop():
+    rig = Rig(max_replans=0, step_timeout_s=3.0, wall_backstop_factor=2.0)
+    rig.world._stamp_now_ns = lambda: 7_000_000_000            # the clock stands still
+    rig.skills.fail = ["hang"]
+    t0 = rig.clock.now()
+    out = rig.run()
+    assert out.code is Outcome.EXECUTION_FAILED
+    assert "no ExecuteSkill result within 8 s (0 s on the ROS clock, 16 s on the wall clock)" in out.message
+    assert rig.skills.canceled == 1 and 16.0 <= rig.clock.now() - t0 < 20.0
+    with pytest.raises(ValueError, match="wall_backstop_factor"):
+        ExecutiveConfig(wall_backstop_factor=0.9)
+
+
 def test_no_skill_server_at_all():
     rig = Rig(max_replans=0)
     rig.skills.up = False

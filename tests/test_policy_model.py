@@ -25,6 +25,8 @@ def test_config_validation():
         VLAConfig(dropout=1.0)
     with pytest.raises(ValueError, match="lr"):
         TrainConfig(lr=0.0)
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig(precision="fp16")
 
 
 @pytest.mark.parametrize("use_wrist", [True, False])
@@ -158,6 +160,31 @@ def test_training_smoke_run_and_resume(tmp_path):
     m2 = train(episodes, cfg2, enc.encode, resume=True, progress=False)
     assert m2["steps"] > m1["steps"]
     assert len(m2["history"]) > len(m1["history"])
+
+
+def test_precision_auto_follows_the_cpu_and_a_bf16_run_trains(tmp_path, monkeypatch):
+    import promptbot.policy.train as train_mod
+
+    monkeypatch.setattr(train_mod, "cpu_has_bf16", lambda: False)
+    assert train_mod.resolve_precision("auto", "cpu") == "fp32"
+    monkeypatch.setattr(train_mod, "cpu_has_bf16", lambda: True)
+    assert train_mod.resolve_precision("auto", "cpu") == "bf16"
+    assert train_mod.resolve_precision("auto", "cuda") == "fp32"      # a GPU keeps TF32
+    assert train_mod.resolve_precision("fp32", "cpu") == "fp32"
+    # bfloat16 autocast runs on any CPU (emulated where there are no units): a forced bf16 run trains and
+    # its validation (float32) is finite, and the run records the precision it used
+    rng = np.random.default_rng(1)
+    episodes = [dict(scene=rng.integers(0, 255, (8, 64, 64, 3), dtype=np.uint8),
+                     wrist=rng.integers(0, 255, (8, 64, 64, 3), dtype=np.uint8),
+                     proprio=rng.normal(size=(8, 17)).astype(np.float32),
+                     actions=np.tile(np.linspace(-0.1, 0.1, 7, dtype=np.float32), (8, 1)) * (i + 1),
+                     instruction="pick up the red cube", success=True) for i in range(4)]
+    cfg = TrainConfig(out_dir=str(tmp_path), epochs=2, batch_size=8, eval_every_steps=2, model=TINY,
+                      val_fraction=0.25, precision="bf16")
+    m = train(episodes, cfg, _FakeEncoder().encode, progress=False)
+    assert m["precision"] == "bf16" and m["steps"] == m["total_steps"] > 0 and np.isfinite(m["best_val_l1"])
+    ckpt = load_checkpoint(tmp_path / "best.pt")[0]
+    assert all(p.dtype == torch.float32 for p in ckpt.parameters())     # weights stay float32
 
 
 def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_normalisation(tmp_path):

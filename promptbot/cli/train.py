@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="gripper output: a regressed width (the committed checkpoint) or open/close "
                              "classification [the preset's: regression]")
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="forward pass in bfloat16: auto = on a CPU with AMX / AVX-512 BF16 units (default)")
     parser.add_argument("--max-episodes", type=int, default=0, help="use at most this many skill episodes")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     parser.add_argument("--init", type=Path, default=None, metavar="CKPT",
@@ -74,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         preset["model"] = {**preset["model"], "chunk": args.chunk}
     if args.gripper_head is not None:
         preset["model"] = {**preset["model"], "gripper_head": args.gripper_head}
-    cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, **preset)
+    cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, precision=args.precision,
+                      **preset)
     if str(cfg.device).startswith("cuda"):
         import torch
 

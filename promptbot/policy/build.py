@@ -170,8 +170,12 @@ class Pipeline:
     def train(self, name: str, data: list[Stage], init: Path | None, epochs: int, minutes: float,
               lr: float | None) -> tuple[Stage, dict]:
         c = self.cfg
+        from promptbot.policy.train import resolve_precision
+
+        precision = resolve_precision("auto", "cpu")
+        # the precision is part of the key only when it is not float32, so caches made before it existed still hold
         st = self.stage(name, [d.key for d in data], _file_key(init) if init else "", epochs, minutes, lr,
-                        c.gripper_head, c.seed)
+                        c.gripper_head, c.seed, *((precision,) if precision != "fp32" else ()))
 
         def run(folder: Path) -> dict:
             from promptbot.policy.presets import PRESETS as TRAIN_PRESETS

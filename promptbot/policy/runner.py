@@ -58,6 +58,7 @@ EMPTY_CLOSE_M = 0.005          # fingers closer than this hold nothing [m]
 REARM_OPEN_M = 0.02            # ... and a new close counts once they opened wider than this again [m]
 DITHER_WINDOW_FACTOR = 2.0     # dithering is judged over this many stall_s ...
 DITHER_RADIUS_FACTOR = 3.0     # ... within a ball of this many stall_motion_m (15 mm, 8 s by default)
+WALL_BACKSTOP_FACTOR = 3.0     # a skill ends after this many timeouts of wall-clock time, whatever its own clock says
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class RunnerConfig:
     stall_gripper_m: float = STALL_GRIPPER_M
     grasp_idle_s: float = 0.0              # the gripper unchanged this long ends a grasp skill (0 = off) [s]
     empty_grasps: int = 0                  # this many closes on nothing end a pick (0 = off)
+    wall_backstop_factor: float = WALL_BACKSTOP_FACTOR   # wall-clock limit = timeout_s x this (see check_inputs)
 
     def __post_init__(self):
         if not 1.0 <= self.control_rate_hz <= 100.0:
@@ -94,6 +96,8 @@ class RunnerConfig:
             raise ValueError("empty_grasps must be in [0, 100] (0 = off)")
         if not 0.0 <= self.grasp_idle_s <= 600.0:
             raise ValueError("grasp_idle_s must be in [0, 600] s (0 = off)")
+        if not 1.0 <= self.wall_backstop_factor <= 20.0:
+            raise ValueError("wall_backstop_factor must be in [1, 20]")
         if not (0.0 < self.stall_motion_m <= 0.5 and 0.0 < self.stall_gripper_m <= 0.08):
             raise ValueError("stall_motion_m must be in (0, 0.5] m and stall_gripper_m in (0, 0.08] m")
 
@@ -133,17 +137,20 @@ class SkillRun:
                      wall_elapsed_s: float | None = None) -> Decision | None:
         """Hold/stale/timeout decisions that do not need the policy; None means: run the policy.
 
-        ``now_s`` is the node's clock (sim time in the simulated graph). The caller waits for the
-        skill's result on the wall clock (the executive: the timeout plus a grace), so a clock slower
-        than real time must not let the skill outlive it: ``wall_elapsed_s`` (monotonic seconds since
-        the start) ends the skill with "timeout" too, whichever clock reaches the limit first.
+        ``now_s`` is the node's clock (sim time in the simulated graph): the timeout counts on it, so a
+        simulator slower than real time (0.4-0.5x with the whole graph on 2 cores) still gives the policy
+        the seconds of motion it was evaluated with (``promptbot eval-policy`` counts sim time too). The
+        executive waits on the same ROS clock. A clock that stops or crawls must not keep a skill alive
+        for ever: ``wall_elapsed_s`` (monotonic seconds since the start) ends it with "timeout" once it
+        reaches ``timeout_s * wall_backstop_factor``.
         """
         elapsed = now_s - self.start
         if elapsed >= self.cfg.timeout_s:
             return Decision("timeout", reason=f"skill not finished after {self.cfg.timeout_s:.1f} s")
-        if wall_elapsed_s is not None and wall_elapsed_s >= self.cfg.timeout_s:
+        wall_limit = self.cfg.timeout_s * self.cfg.wall_backstop_factor
+        if wall_elapsed_s is not None and wall_elapsed_s >= wall_limit:
             rate = elapsed / wall_elapsed_s if wall_elapsed_s > 0 else 0.0
-            return Decision("timeout", reason=f"skill not finished after {self.cfg.timeout_s:.1f} s of wall-clock "
+            return Decision("timeout", reason=f"skill not finished after {wall_limit:.1f} s of wall-clock "
                                               f"time ({elapsed:.1f} s of the node's clock: it runs at "
                                               f"{rate:.2f}x real time)")
         age = math.inf if image_stamp_s is None else now_s - image_stamp_s
