@@ -176,6 +176,33 @@ def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
     return out
 
 
+# words before "in the yellow bowl" that make it where something is, not where it goes ("the cube in the yellow bowl",
+# "whichever is closer to the yellow bowl", "everything in the bowl")
+_NOT_SENT = (r"cube|cubes|block|blocks|lego|legos|mug|mugs|one|ones|thing|things|that's|thats|is|are|was|were|sits|sit"
+             r"|sitting|stands|standing|lies|lying|closer|closest|nearer|nearest|further|furthest|farther|farthest"
+             r"|next|close|near|from|than|away|everything|anything|all|whatever|what's|whats|stuff|it's|its|they're")
+
+
+def _sent_to(t: str, o: ObjectState) -> bool:
+    """Whether ``t`` sends something to container ``o`` ("put X into the yellow bowl", "X yellow bowl")."""
+    nouns = "|".join(sorted({w for w, labs in NOUN_LABELS.items() if o.label in labs} |
+                            {p for p, w in NOUN_PLURALS.items() if o.label in noun_labels(w)}, key=len, reverse=True))
+    if not nouns:
+        return False
+    for m in re.finditer(rf" (in|into|inside|onto|to) the {o.color} (?:{nouns})(?= )", t):
+        before = t[:m.start()].split()
+        if before and re.fullmatch(_NOT_SENT, before[-1]):
+            continue
+        if re.search(r"\b(?:if|unless|whether|when|while|once)\b[^,.;]*$", t[:m.start()]):
+            continue                   # a condition: "if the red cube is in the yellow bowl, ..."
+        if re.search(r"\b(?:don't|do not|never|not|no|nothing|none|isn't|aren't|without|keep)\b[^,.;]*$", t[:m.start()]):
+            continue                   # under a negation: checked by the negation rules
+        return True
+    # telegraphic: "red cube yellow bowl and ...": a thing, then the place, with nothing between
+    return re.search(rf" (?:cube|block|lego|mug|one|brick|box) (?:the )?{o.color} (?:{nouns}) (?:[,.;]|and|then|$)",
+                     t + " ") is not None
+
+
 def _names(ids: set[str], by_id: dict[str, ObjectState]) -> str:
     return " or ".join(f"the {by_id[i].color} {by_id[i].label}" for i in sorted(ids))
 
@@ -253,6 +280,15 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if word == "but" and m.start() == 1 and subjects:
             continue                   # "but the purple cube in the yellow bowl": heard for "put", nothing before
         clause = _clause_after(t, m.end())
+        if re.match(r" (?:the |a )?(?:\w+ )?(?:one|cube|block|lego|mug|thing)s? (?:that'?s |which is |that is )?(?:nearest"
+                    r"|closest|furthest|farthest|next to|beside|near|by|behind|in front of|(?:to the )?(?:left|right) of"
+                    r"|(?:on|at|in) the (?:far )?(?:left|right|front|back|middle|corner))\b|(?: the)? (?:left|right|front|back)most\b",
+                    clause):
+            # "except the one nearest the white bowl": the thing left out is told by where it is, and the object
+            # named is where it is told from; the reading must leave something out
+            if not guarded:
+                out.append(Unaccounted(f"{word}{clause.rstrip()}", "nothing in the reading is left out"))
+            continue
         rel = re.search(_PLACE_WORDS, clause)   # "except the yellow cube in the pink bowl": up to "in"
         if rel and (mentioned(clause[:rel.start()], objects) or
                     any(noun_labels(w) for w in clause[:rel.start()].split())):
@@ -351,7 +387,12 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for x in sorted(named - exempt - in_goal - _sources(t, objects)):
         o = by_id[x]
         if o.is_container:
-            continue                   # a place named: where things are, or go (checked by what goes there)
+            # a place named: where things are, or go (checked by what goes there); a place things are sent to
+            # ("... into the yellow bowl") that the reading does not use at all is a part of the request dropped
+            # ("read cube yellow bowl and leave the blue one alone" read as the constraint alone)
+            if _sent_to(t, o):
+                out.append(Unaccounted(f"the {o.color} {o.label}", "the reading puts nothing there"))
+            continue
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
@@ -363,6 +404,13 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                     re.search(r"\b(in|into|on|onto|to|next to|near|beside|by)\b", _clause_after(t, m.end())):
                 out.append(Unaccounted(m.group(0), "the reading places nothing"))
                 break
+    # "stack the green on the red, then take it off again": the end state is not the first placement
+    undo = re.search(r" (?:take|get|lift|pull|move) (?:it|them|that|the (?:\w+ )?\w+) (?:back )?(?:out|off|away)\b[^,.;]*? again ", t) \
+        or re.search(r" (?:then|after that|afterwards|and then) (?:, )?(?:take|get|lift|pull) (?:it|them|that|the (?:\w+ )?\w+) "
+                     r"(?:back )?(?:out|off)(?= [,.;]| $)", t)
+    if undo and not any(l.negated or l.pred in ("on_table", "near", "in_region", "left_of", "right_of")
+                        for l in goal.literals):
+        out.append(Unaccounted(undo.group(0).strip(), "the reading leaves it where it was put first"))
     if re.search(r" instead ", t) and not pos_lits:
         out.append(Unaccounted("instead", "the reading says what not to do, and nothing to do instead"))
     if re.search(_MATCH, t):

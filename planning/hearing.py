@@ -179,8 +179,11 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
-        elif prev in ("the", "a") and nxt in ("one", "ones") and w not in COMMAND_WORDS and w not in COLORS:
-            # "on the read one": a colour slot before "one"; only a very close match to a colour of the scene
+        elif prev in ("the", "a") and (nxt in ("one", "ones") or nxt in ("and", "or", ",") and k + 2 < len(out) and
+                                       (out[k + 2] in colours or out[k + 2] == "the" and k + 3 < len(out) and
+                                        out[k + 3] in colours)) and w not in COMMAND_WORDS and w not in COLORS:
+            # "on the read one", "the yellow the blew and the green ones": a colour slot before "one", or in a list
+            # of colours; only a very close match to a colour of the scene
             col = closest(w, colours)
             if col is not None and similarity(w, col) >= TYPO_FLOOR:
                 fix = col

@@ -78,7 +78,9 @@ _SYNONYMS = [
     # "..., any order's fine", "the order doesn't matter": no order asked for (the tower reads "whatever order")
     (r"(?: [,.;:!?])* (?:in )?(?:any|whichever|whatever) order(?:'s| is| you like| you want)?(?: (?:fine|ok|okay|good"
      r"|alright))?(?= [,.;:!?]|$)", " , whatever order"),
-    (r"(?: [,.;:!?])* (?:the )?order (?:doesn't|does not|don't) matter(?= [,.;:!?]|$)", " , whatever order"),
+    (r"(?: [,.;:!?])* (?:the )?order (?:doesn'?t|does not|don'?t) matter(?= [,.;:!?]|$)", " , whatever order"),
+    (r"(?: [,.;:!?])* (?:it )?(?:doesn'?t|does not|don'?t) matter (?:which|what|in which|in what) order(?: (?:they|it) "
+     r"(?:go|goes|are|is) in)?(?= [,.;:!?]|$)", " , whatever order"),
     # a simile around the request: "..., like you'd pot up a seedling", "Like pinning a hem: ..."
     (r"(?: [,\-]) like (?:you|i|we)(?:'d| would| do| did)\b[^.;!?]*", ""),
     (r"^(?:(?:it's|this is|just) )?like (?:\w+ing)(?: \w+){0,4} : ", ""),
@@ -141,6 +143,9 @@ _SYNONYMS = [
      r"(?:get )?(?:move|moved|budge|shift)\b", r"\1 stays where it is"),
     (r"\b(?:don't|do not|never) let (the (?:\w+ ){0,2}?\w+) (?:move|get moved|budge|shift)\b", r"leave \1 alone"),
     (r"\b(the (?:\w+ ){0,2}?\w+) (?:doesn't|does not|won't|will not|mustn't|must not) get moved\b", r"\1 stays where it is"),
+    # "the orange cube mustn't be moved", "the cyan one shouldn't be touched": it stays
+    (r"\b(the (?:\w+ ){0,2}?\w+) (?:mustn't|must not|shouldn't|should not|can't|cannot|can not|may not|is not to|isn't to)"
+     r" be (?:moved|touched|disturbed|shifted)\b", r"\1 stays where it is"),
     # "make sure the yellow one stays out of the pink bowl": it is not put there
     (r"\b(?:make sure |ensure )?(the (?:\w+ ){0,2}?\w+) (?:stays|keeps|is kept|remains) out of ",
      r"don't put \1 in "),
@@ -635,6 +640,8 @@ _SYNONYMS = [
      lambda m: m.group(0) if _negated_or_chosen(m) else f"{m.group(1)} {m.group(2)}"),
     (r"\bone of the (cube|block|lego|mug)s(?: ,)? (?:either one|whichever(?: one)?|any(?: one)?|i don'?t mind which"
      r"|doesn'?t matter which)(?: ,)?", r"a \1"),
+    # "put one of the cubes in the white bowl": one cube (it was read as all of them); which one is asked
+    (r"(?<!\bon )(?<!\bonto )(?<!\bin )(?<!\binto )\bone of the (cube|block|lego|mug)s\b", r"a \1"),
     # "either of the blocks at the back": the two that way
     (r"\beither of the (cubes|blocks|legos|mugs) (?=(?:at|on|in) the (?:far )?(?:left|right|front|back)\b)", r"the two \1 "),
     # "the small blue-green one": cyan; a tower told a sentence a level ("Red on the bottom. Then purple.")
@@ -1184,14 +1191,42 @@ def _narration_dropped(t: str) -> str:
 
 _KEPT_NP = r"(?:the |that |this )(?:\w+ ){0,2}?(?:cube|block|lego|mug|brick|box|one|bowl|tray|dish)"
 _KEEP_PHRASES = (
+    # "stay where he is", "leave her where she was": a thing called he or she
+    (r"\bwhere (?:he|she) (?:is|was)\b", "where it is"),
     # "the red bowl, leave it alone", "the green cube - don't touch it": the thing named first is kept
     (rf"(?:^|(?<=[,.;:] ))({_KEPT_NP}) , (?:please )?(?:just )?(leave|don't touch|do not touch|don't move|do not move) "
      rf"(?:it|that)(?: one)?( alone| be| where it is)?(?= [,.;]|$)", r"\2 \1\3"),
     # "the blue one's fine where it is", "the red one can stay where it is", "that one stays put", "green stays"
     (rf"(?:^|(?<=[,.;:] )|(?<=\bthough , )|(?<=\band ))({_KEPT_NP}|(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?)"
-     rf"(?:'s| is| can| should| will| must)? (?:be )?(?:fine |ok |okay |good |alright |all right |happy )?"
+     rf"(?: , please| , you)?(?:'s| is| can| should| will| must)? (?:be )?(?:fine |ok |okay |good |alright |all right |happy )?"
      rf"(?:where it is|where it's|as it is|right where it is|stay where it is|stay put|stays put|stays where it is"
      rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
+    # "hands off the blue one", "keep your hands off the red cube": it stays
+    (rf"\b(?:(?:keep|take) )?(?:your )?(?:hands|paws|fingers) off(?: of)? ({_KEPT_NP}|(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?)\b",
+     r"leave \1 alone"),
+    # "..., leaving the purple cube exactly as it is", "while leaving the red one alone": and it stays
+    (rf"(?:\b(?:while|whilst) )?\bleaving ({_KEPT_NP}) (?:exactly |just |right )?(?:as it is|where it is|alone|untouched"
+     rf"|in place|be)\b", r"and leave \1 where it is"),
+    # "I'd rather the cyan one weren't moved", "I'd prefer it if the red cube wasn't touched": it stays
+    (rf"\bi'?d (?:rather|prefer(?: it)?(?: if)?) ({_KEPT_NP}) (?:weren't|wasn't|was not|were not|didn't get|did not get"
+     rf"|not be|isn't|is not|doesn't get|does not get) (?:moved|touched|disturbed|used|shifted)\b", r"leave \1 alone"),
+    (rf"\bi'?d (?:rather|prefer(?: it)?(?: if)?) you (?:didn't|did not|don't|do not) (?:move|touch|disturb|use) ({_KEPT_NP})\b",
+     r"leave \1 alone"),
+    # "the green cube is not to be touched", "the blue one isn't to be moved": it stays
+    (rf"\b({_KEPT_NP}) (?:is|are) (?:not|n't|never) to be (?:touched|moved|disturbed|used|shifted)\b", r"leave \1 alone"),
+    (rf"\b({_KEPT_NP}) isn't to be (?:touched|moved|disturbed|used|shifted)\b", r"leave \1 alone"),
+    # "the blue cube hasn't budged", "... and the red one has not been moved" (an end state): it stays
+    (rf"\b({_KEPT_NP}) (?:hasn't|has not|hasnt) (?:budged|moved|been moved|been touched|shifted)\b", r"\1 stays where it is"),
+    # "..., with the green one still sitting where it is now": it stays
+    (rf"\bwith ({_KEPT_NP}) still (?:sitting |standing |lying |being )?(?:where it is|where it was|in place|untouched"
+     rf"|in its place)(?: now| right now)?\b", r"and leave \1 where it is"),
+    # "blue cube not moving, please", "cyan you don't touch" (a learner's word order): it stays
+    (rf"(?:^|(?<=[,.;:] ))((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?) (?:not|no) (?:moving|move|touch"
+     rf"|touching)(?= [,.;]|$| please)", r"leave \1 alone"),
+    (rf"(?:^|(?<=[,.;:] ))((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?) (?:, )?you (?:don't|do not|no) "
+     rf"(?:touch|move)(?: it)?(?= [,.;]|$| please)", r"leave \1 alone"),
+    # "don't go near the purple box", "don't even come close to the mug": the arm leaves it alone
+    (rf"\b(?:don't|do not|never) (?:even )?(?:go|come|get) (?:anywhere )?(?:near|close to) ({_KEPT_NP})\b", r"leave \1 alone"),
     # "make sure the red cube doesn't get knocked out of place": it must not move
     (rf"\b(?:make sure|ensure|be careful|careful) (?:that )?({_KEPT_NP}) (?:doesn't|does not|won't|will not|isn't|is not)"
      rf" (?:get |be )?(?:knocked|moved|bumped|disturbed|nudged|shifted|touched)(?: out of place| over| about| at all)?\b",
@@ -1303,6 +1338,65 @@ _ASIDES = (
     (r"(?:^|(?<=[.;,] ))(?:edit|correction|update|amendment|erratum|revision) :", "no ,"),
     # "Hmm, or... no, that's right, do that": the request said before stands
     (r"(?:[,.;] )?(?:hmm+ )?(?:, )?or (?:, )?no (?:, )?that'?s right(?: ,)?(?: do that| go ahead| carry on)?(?= [,.;]|$)", " "),
+    # "right alongside the green block", "near of the green cube" (a learner), "parks up alongside that bowl": next to
+    (r"\balongside(?: of)?\b", "next to"), (r"\bnear of\b", "near"), (r"\bparks?(?: itself)?(?: up)?(?= next to\b)", "goes"),
+    # "in whichever bowl isn't yellow", "any bowl that isn't the yellow one": the bowl that is not yellow
+    (r"\b(?:whichever|any|whatever) (bowl|tray|dish)(?: that| which)? (?=(?:isn't|is not|'s not)\b)", r"the \1 that "),
+    # "any cube that isn't blue", "the cubes that aren't green", "all the blocks that aren't red": all but that one
+    (rf"\b(?:any|all the|all|the|every|each)(?: (?:two|three|four))? (cube|block|lego|thing)s? (?:that|which) (?:isn't|aren't|is not"
+     rf"|are not|'s not|are n't) ({_COLOUR_WORDS})\b(?! (?:or|and|nor)\b)", r"every \1 except the \2 one"),
+    # "all but green", "everything except blue": all but the green one
+    (rf"\b(all|everything|every cube|all the cubes|all cubes) (but|except|except for|apart from|bar) ({_COLOUR_WORDS})\b"
+     rf"(?! (?:one|ones|cube|cubes|block|blocks|lego|legos|mug|bowl|tray|and|or)\b)", r"\1 \2 the \3 one"),
+    # "the cubes without green one" (a learner): all but that one
+    (rf"\bwithout (?:the )?({_COLOUR_WORDS}) (one|cube|block|lego)\b", r"except the \1 \2"),
+    # "no, my mistake, the yellow bowl": a self-correction
+    (r"\b(?:my mistake|my bad|silly me|my error)\b", "sorry"),
+    # "start by setting the red cube on the blue one": set it there first
+    (r"\b(?:start|begin)(?: off)? by (putting|setting|placing|moving|stacking|dropping|taking|popping)\b",
+     lambda m: {"putting": "put", "setting": "set", "placing": "place", "moving": "move", "stacking": "stack",
+                "dropping": "drop", "taking": "take", "popping": "pop"}[m.group(1)]),
+    # "the green one at the summit", "orange should be sitting on green": the top; it goes on green
+    (r"\b(?:at|on) the (?:summit|peak|very top)\b", "on top"),
+    (r"\b(?:should|must|will|needs to|has to) be (?:sitting|resting|standing|lying|stacked|placed|put|set) (on top of|onto|on"
+     r"|inside|in|into)\b", r"goes \1"),
+    # "by the end of the task, the white bowl holds ...": when, not where
+    (r"\b(?:by|at) the end of (?:the|this|your|my) (?:task|job|session|day|exercise|test)\b", ""),
+    # "the red bowl gets all the cubes except ...", "tray has the blue cube, pink bowl has the red cube": they go there
+    (r"(?:^\s*|(?<=[,.;:] ))(?:(?:okay|ok|so|right|and|then|now) (?:, )?)?((?:the )?(?:\w+ )?(?:bowl|tray|dish))(?: should| will"
+     r"| needs to)? (?:gets?|holds?|has|have|ends? up "
+     r"with|contains?) (?!nothing\b|no\b|none\b|to\b|just\b|only\b)(.+?)(?= [,.;]|$| and (?:the )?(?:\w+ )?(?:bowl|tray|dish) "
+     r"| (?:in|inside|on) (?:it|there)\b)",
+     lambda m: f"put {m.group(2)} in {m.group(1)}"),
+    # "the red bowl gets nothing": nothing goes in it
+    (r"\b((?:the )?(?:\w+ )?(?:bowl|tray|dish))(?: should| will)? (?:gets?|holds?|has|have|contains?) nothing\b",
+     r"nothing goes in \1"),
+    # "the red bowl is where the yellow one and the purple one should go": they go there
+    (r"\b((?:the )?(?:\w+ )?(?:bowl|tray|dish)) is where (.+?) (?:should|must|can|will|needs to|need to|has to|have to)"
+     r"(?: all| both)? go\b", r"put \2 in \1"),
+    # "every other cube" (after one was kept): the other cubes; "do a colour sort": sort by colour
+    (r"\bevery other (cube|block|thing|lego)\b", r"the other \1s"), (r"\bdo a colou?r sort\b", "sort by colour"),
+    # "orange cube go up on green cube", "red and green, you put up on it": on
+    (r"\b(go|goes|put|sit|sits|stack|stacked) up (on|onto|on top of)\b", r"\1 \2"),
+    # "leave the purple cube just beside the bowl": put it there (where it already is, nothing moves)
+    (r"\bleave (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:just |right )?(beside|next to|near|alongside) ",
+     r"put \1 \2 "),
+    # "the blue toys", "the two blue pieces", "the blue ones" (not after "in the" / "and"): every movable blue thing
+    (rf"(?<!\band )(?<!\bin )(?<!\binto )(?<!\bon )(?<!\bonto )(?<!\bto )(?<!\bnear )(?<!\bbeside )"
+     rf"\b((?:the |all the |all |both )(?:(?:two|three|four) )?)({_COLOUR_WORDS}) (?:toys|pieces|items|objects|bits|ones)\b",
+     r"\1\2 things"),
+    # "don't touch anything orange": the orange things
+    (rf"\banything ({_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one)\b)", r"the \1 things"),
+    # "the two others": the other two
+    (r"\bthe (two|three|four) others\b", r"the other \1"),
+    # "the remaining two cubes", "the remaining ones", "whatever remains": the others
+    (r"\bthe remaining (?=(?:two|three|four|five|\d) \w+s\b|\w+s\b|ones\b)", "the other "),
+    (r"\b(?:the remaining|whatever(?:'s| is)? (?:left|remains)|what(?:'s| is)? left(?: over)?)(?= [,.;]|$| (?:go|goes|in|into|on|onto)\b)",
+     "the rest"),
+    # "the two leftmost cubes", "the leftmost two cubes", "the two cubes furthest to the left": the two on the left
+    (r"\bthe (two|three|four) (left|right)(?: |-)?most (\w+s)\b", r"the \1 \3 on the \2"),
+    (r"\bthe (left|right)(?: |-)?most (two|three|four) (\w+s)\b", r"the \2 \3 on the \1"),
+    (r"\bthe (two|three|four) (\w+s) (?:furthest|farthest|most) (?:to the )?(left|right)\b", r"the \1 \2 on the \3"),
 )
 _ASIDES_C = tuple((re.compile(pat), rep) for pat, rep in _ASIDES)
 
@@ -1352,6 +1446,10 @@ def normalise(text: str) -> str:
                re.match(r"\s+(?:no|sorry|wait|hang on|hold on|actually|i mean|er|um|uh)\b", t[m.end():]) else " ", t)
     # "Not the green bowl! The green cube's going ...": a pause inside the request (a "?" stays a plain space)
     t = re.sub(r"\s*!+(?=\s+\w)", " , ", t)
+    # "Could the blue cube go onto the tray? The orange cube mustn't be moved.": a question that ends a sentence
+    # before another one ends it (the next sentence is not part of the question's last noun phrase)
+    t = re.sub(r"\s*\?+(?=\s+(?:the|and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
+               r"it|that|they|nothing|everything|just|now|once|first|finally|same)\b)", " . ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
@@ -1472,9 +1570,10 @@ def _names_container(phrase: str) -> bool:
     return any(_label_word(w) in CONTAINER_LABELS for w in phrase.split())
 
 
-def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str]:
+def _resolve_nouns(words: list[str], objects: Sequence[ObjectState], assumed: list[str] | None = None) -> list[str]:
     """Synonyms and hypernyms -> the scene's labels: "the blue brick" is the blue lego where there is
-    one, else the blue block or cube; "dish" a bowl. A noun whose own label is present stays."""
+    one, else the blue block or cube; "dish" a bowl. A noun whose own label is present stays. What is
+    taken for another kind of thing is said in ``assumed`` ("'red block' taken as the red cube")."""
     present = {(o.color, o.label) for o in objects}
     labels = {o.label for o in objects}
     out = list(words)
@@ -1493,9 +1592,11 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState]) -> list[str
             # "each block" with no block at all: the one kind of thing present that it may mean
             alts = [lab for lab in cands if (colour, lab) in present] if colour else \
                 [lab for lab in cands if lab in labels]
-            if colour and sing in labels:
-                # blocks are here, none of them purple: "the purple block" is a question, not the purple cube (blind
-                # writers disagree: dev3 labels it a question, dev13 and dev14 the cube; a question is the safe side)
+            if colour and sing in labels and len(alts) == 1 and assumed is not None:
+                # blocks are here, none of them red, and one red thing a block may name (the red cube): that one,
+                # said in the reply. Blind writers mostly read it so (dev13, dev14, dev20; dev3 asks)
+                assumed.append(f"'{colour} {w}' taken as the {colour} {alts[0]}")
+            elif colour and sing in labels:
                 continue
             if len(alts) == 1:
                 out[k] = alts[0] + "s" if plural else alts[0]
@@ -1672,8 +1773,23 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
                     after[only.end():]).strip()
             continue
         # "wait, not the cube, the orange block": what is taken back, then what is meant
-        back = re.match(r"^not (?:the |a )?(?:\w+ )?(\w+) ?, (?=(?:the |a )?\w)", after)
+        back = re.match(r"^not (?:the |a )?(?:\w+ )?(\w+) ?, (?=(?:the |a )?\w)", after) or \
+            re.match(rf"^not (?:the |a )?(?:{_COLOUR_WORDS})(?: one| cube| block| lego| mug)? and (?=the (?:{_COLOUR_WORDS})\b)",
+                     after)    # "no, not the yellow, the green one" after the colour list was spelt out ("... and ...")
         if back is not None:
+            # "the yellow and the green cube in the red bowl ... actually not the green, the purple one": the
+            # thing taken back is replaced where it was said, by what is said after it
+            taken = re.findall(rf"\b({_COLOUR_WORDS})\b", back.group(0))
+            new = _mention_re().match(after[back.end():])
+            olds = [mm for mm in _mention_re().finditer(before) if taken and taken[-1] in mm.group(0).split()]
+            if taken and new is not None and olds and re.search(rf"\b({_COLOUR_WORDS})\b", new.group(0)):
+                o, said = olds[-1], new.group(0)
+                if said.split()[-1] in ("one", "ones") and o.group(0).split()[-1] not in ("one", "ones"):
+                    said = said.rsplit(" ", 1)[0] + " " + o.group(0).split()[-1]
+                said = said if said.startswith(("the ", "a ", "an ")) or not o.group(0).startswith("the ") else \
+                    "the " + said
+                text = (before[:o.start()] + said + before[o.end():] + " " + after[back.end() + new.end():]).strip()
+                continue
             after = after[back.end():]
         # "..., hmm no, orange on red. actually you know what, orange on blue is fine": the hesitation around
         # the new words, and the words that only approve them, are not part of the request
@@ -1911,8 +2027,10 @@ def _telegraphic(text: str) -> str:
     if any(w in _REL_WORDS for w in text.split()):
         return text
     m = re.match(r"^(the )?(\w+ )?(\w+) : (.*\S)$", text)
-    if m is not None and _label_word(m.group(3)) in CONTAINER_LABELS and _mention_re().search(m.group(4)):
-        return f"{m.group(4)} in the {m.group(2) or ''}{m.group(3)}"     # the place first, then what goes there
+    if m is not None and _label_word(m.group(3)) in CONTAINER_LABELS and (
+            _mention_re().search(m.group(4)) or re.match(r"(?:all|everything|every|each|both|the rest)\b", m.group(4))):
+        verb = "put " if re.match(r"(?:all|everything|every|each|both|the rest)\b", m.group(4)) else ""
+        return f"{verb}{m.group(4)} in the {m.group(2) or ''}{m.group(3)}"     # the place first, then what goes there
     m = re.match(r"^(.*\S) [,:] (the )?(\w+ )?(\w+)$", text)
     if m is not None:
         if m.group(4) in REGIONS or m.group(4) in ("middle", "centre"):
@@ -1920,11 +2038,14 @@ def _telegraphic(text: str) -> str:
         if _label_word(m.group(4)) in CONTAINER_LABELS:
             return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
         return text
-    # "put red cube white bowl" (the recogniser dropped "in"): the last mention, a container, is the target
+    # "put red cube white bowl" (the recogniser dropped "in"): the last mention, a container, is the target; so is
+    # a container said right after a thing before the clause ends ("red cube yellow bowl and leave the blue one alone")
     ms = list(_mention_re().finditer(text))
-    if len(ms) >= 2 and _label_word(ms[-1].group(0).split()[-1]) in CONTAINER_LABELS and \
-            not text[ms[-1].end():].strip(" .!?") and not text[ms[-2].end():ms[-1].start()].strip():
-        return f"{text[:ms[-1].start()].rstrip()} in {ms[-1].group(0)}"
+    for a, b in reversed(list(zip(ms, ms[1:]))):
+        if _label_word(b.group(0).split()[-1]) in CONTAINER_LABELS and \
+                _label_word(a.group(0).split()[-1]) not in CONTAINER_LABELS and not text[a.end():b.start()].strip() and \
+                re.match(r"\s*(?:$|[,.;!?]|and\b|then\b|but\b)", text[b.end():]):
+            text = f"{text[:b.start()].rstrip()} in {text[b.start():]}"
     return text
 
 
@@ -2435,8 +2556,10 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
-    words = _resolve_nouns(words, objects)
-    text = _expand_coordination(" ".join(words))
+    words = _resolve_nouns(words, objects, assumed)
+    # "the yellow the blue and the green ones" (a list spoken without pauses): "the yellow , the blue and ..."
+    text = re.sub(rf"\bthe ({_COLOUR_WORDS}) (?=the (?:{_COLOUR_WORDS}) (?:and|or|,) )", r"the \1 , ", " ".join(words))
+    text = _expand_coordination(text)
     # "the bowl that matches it" (after hearing: "the bull that matches it"): the same-colour bowl
     text = re.sub(r"\b(bowl|tray)s? that match(es)? (it|them)\b", r"matching \1", text)
     text = _other_after_correction(text, objects)
@@ -2444,6 +2567,8 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     text = _unchain(_front_topic(text))
     text = " ".join(_resolve_ones(text.split(), objects))
     text = _resolve_same(_matching_named(text, objects), objects)
+    # "then the purple one in the gray bowl with it": in that bowl (the thing it joins is already there)
+    text = re.sub(r"\b((?:in|into|inside) the (?:\w+ )?(?:bowl|tray)) with (?:it|them)\b", r"\1", text)
     text = _telegraphic(text)
     return " ".join(text.split()), assumed
 

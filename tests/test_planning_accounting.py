@@ -129,3 +129,35 @@ def test_a_command_to_place_something_needs_a_placement():
     # a prohibition alone places nothing, and that is what it asks
     assert unaccounted("don't put the red cube in the white bowl", parse_goal("!in(red_cube, white_bowl)"),
                        tabletop()) == []
+
+
+def test_a_place_things_are_sent_to_that_the_reading_never_uses_is_a_part_dropped():
+    # the first request dropped, the constraint kept: "yellow bowl" is where something was to go
+    said = unaccounted("read cube yellow bowl and uh leave the blue one alone", parse_goal("unmoved(blue_cube)"),
+                       tabletop())
+    assert [u.phrase for u in said] == ["the yellow bowl"]
+    said = unaccounted("the two leftmost cubes go in the yellow bowl; the blue one goes beside the white bowl",
+                       parse_goal("near(blue_cube, white_bowl)"), tabletop())
+    assert "the yellow bowl" in [u.phrase for u in said]
+    # where something is, a condition, a comparison or a prohibition is not a place things are sent to
+    for text, goal in (("put the cube in the yellow bowl on the green cube", "on(red_cube, green_cube)"),
+                       ("if the red cube is in the yellow bowl, put the green cube on it", "on(green_cube, red_cube)"),
+                       ("put whichever cube is closer to the yellow bowl on the green cube", "on(red_cube, green_cube)"),
+                       ("put the red cube on the green cube and don't put anything in the yellow bowl",
+                        "on(red_cube, green_cube)")):
+        assert all(u.phrase != "the yellow bowl" for u in unaccounted(text, parse_goal(goal), tabletop())), text
+
+
+def test_a_thing_left_out_by_where_it_is_and_a_placement_taken_back_need_the_reading_to_show_them():
+    # "except the one nearest the white bowl": the white bowl tells which; something must be left out
+    said = unaccounted("put all three cubes in the yellow bowl except the one nearest the white bowl",
+                       parse_goal("in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+                       tabletop())
+    assert said and said[0].phrase.startswith("except the one nearest")
+    assert unaccounted("put all three cubes in the yellow bowl except the one nearest the white bowl",
+                       parse_goal("in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
+                       tabletop()) == []
+    # "then take it off again": the first placement is not the end state
+    said = unaccounted("stack the green on the red, then take it off again", parse_goal("on(green_cube, red_cube)"),
+                       tabletop())
+    assert [u.phrase for u in said] == ["take it off again"]
