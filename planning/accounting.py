@@ -408,8 +408,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     undo = re.search(r" (?:take|get|lift|pull|move) (?:it|them|that|the (?:\w+ )?\w+) (?:back )?(?:out|off|away)\b[^,.;]*? again ", t) \
         or re.search(r" (?:then|after that|afterwards|and then) (?:, )?(?:take|get|lift|pull) (?:it|them|that|the (?:\w+ )?\w+) "
                      r"(?:back )?(?:out|off)(?= [,.;]| $)", t)
-    if undo and not any(l.negated or l.pred in ("on_table", "near", "in_region", "left_of", "right_of")
-                        for l in goal.literals):
+    if undo and not re.search(r"\b(?:put|place|set|drop|stick|pop|move|stack)\b", t[undo.end():]) and \
+            not any(l.negated or l.pred in ("on_table", "near", "in_region", "left_of", "right_of") for l in goal.literals):
         out.append(Unaccounted(undo.group(0).strip(), "the reading leaves it where it was put first"))
     if re.search(r" instead ", t) and not pos_lits:
         out.append(Unaccounted("instead", "the reading says what not to do, and nothing to do instead"))

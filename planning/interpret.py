@@ -641,7 +641,8 @@ _SYNONYMS = [
     (r"\bone of the (cube|block|lego|mug)s(?: ,)? (?:either one|whichever(?: one)?|any(?: one)?|i don'?t mind which"
      r"|doesn'?t matter which)(?: ,)?", r"a \1"),
     # "put one of the cubes in the white bowl": one cube (it was read as all of them); which one is asked
-    (r"(?<!\bon )(?<!\bonto )(?<!\bin )(?<!\binto )\bone of the (cube|block|lego|mug)s\b", r"a \1"),
+    (r"(?<!\bon )(?<!\bonto )(?<!\bin )(?<!\binto )(?<!\bbut )(?<!\bexcept )(?<!\bexcept for )(?<!\bbar )(?<!\bsave )"
+     r"\bone of the (cube|block|lego|mug)s\b", r"a \1"),
     # "either of the blocks at the back": the two that way
     (r"\beither of the (cubes|blocks|legos|mugs) (?=(?:at|on|in) the (?:far )?(?:left|right|front|back)\b)", r"the two \1 "),
     # "the small blue-green one": cyan; a tower told a sentence a level ("Red on the bottom. Then purple.")
@@ -1365,7 +1366,8 @@ _ASIDES = (
     # "the red bowl gets all the cubes except ...", "tray has the blue cube, pink bowl has the red cube": they go there
     (r"(?:^\s*|(?<=[,.;:] ))(?:(?:okay|ok|so|right|and|then|now) (?:, )?)?((?:the )?(?:\w+ )?(?:bowl|tray|dish))(?: should| will"
      r"| needs to)? (?:gets?|holds?|has|have|ends? up "
-     r"with|contains?) (?!nothing\b|no\b|none\b|to\b|just\b|only\b)(.+?)(?= [,.;]|$| and (?:the )?(?:\w+ )?(?:bowl|tray|dish) "
+     r"with|contains?) (?!nothing\b|no\b|none\b|to\b|just\b|only\b)(?![^,.;]*\b(?:nothing else|nothing more|no other|nothing but)\b)"
+     r"(.+?)(?= [,.;]|$| and (?:the )?(?:\w+ )?(?:bowl|tray|dish) "
      r"| (?:in|inside|on) (?:it|there)\b)",
      lambda m: f"put {m.group(2)} in {m.group(1)}"),
     # "the red bowl gets nothing": nothing goes in it
@@ -1448,8 +1450,10 @@ def normalise(text: str) -> str:
     t = re.sub(r"\s*!+(?=\s+\w)", " , ", t)
     # "Could the blue cube go onto the tray? The orange cube mustn't be moved.": a question that ends a sentence
     # before another one ends it (the next sentence is not part of the question's last noun phrase)
-    t = re.sub(r"\s*\?+(?=\s+(?:the|and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
-               r"it|that|they|nothing|everything|just|now|once|first|finally|same)\b)", " . ", t)
+    t = re.sub(r"\s*\?+(?=\s+(?:and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
+               r"it|that|they|nothing|everything|just|now|once|first|finally|same"
+               r"|the (?:\w+ ){0,3}?(?:mustn't|must|should|shouldn't|can|cannot|can't|stays?|is|isn't|goes|go|needs?|has|doesn't"
+               r"|don't|won't|will|belongs?)\b)\b)", " . ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
