@@ -397,6 +397,13 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
     if not pos_lits:
+        # "match up orange with orange and blue with blue, the purple one can stay where it is" read as the constraint
+        # alone: a reading that moves nothing must still account for every object the request names by colour
+        sources = _sources(t, objects)
+        for _, c in mentioned(t, objects):
+            if c and not c & (in_goal | exempt | sources):
+                out.append(Unaccounted(_names(c, by_id), "the reading does nothing with it"))
+                break
         # "leave the green cube alone and put rest in the bowl" read as the constraint alone: a command to
         # place something that is not a prohibition ("don't put ...") needs a placement in the reading
         for m in re.finditer(r"(?<= )(put|place|move|stack|set|drop|stick|pop|push|slide|bring|take)(?= )", t):

@@ -1203,8 +1203,9 @@ _KEEP_PHRASES = (
      rf"(?:where it is|where it's|as it is|right where it is|stay where it is|stay put|stays put|stays where it is"
      rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
     # "hands off the blue one", "keep your hands off the red cube": it stays
-    (rf"\b(?:(?:keep|take) )?(?:your )?(?:hands|paws|fingers) off(?: of)? ({_KEPT_NP}|(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?)\b",
-     r"leave \1 alone"),
+    (rf"\b(?:(?:keep|take) )?(?:your )?(?:hands|paws|fingers) off(?: of)? ((?:the |that |this |those |these )(?:\w+ ){{0,3}}?"
+     rf"(?:cubes?|blocks?|legos?|mugs?|ones?|bricks?|box(?:es)?|cups?|glass|pieces?|things?)|(?:{_COLOUR_WORDS})"
+     rf"(?: (?:cube|block|one|lego|mug))?)\b", r"leave \1 alone"),
     # "..., leaving the purple cube exactly as it is", "while leaving the red one alone": and it stays
     (rf"(?:\b(?:while|whilst) )?\bleaving ({_KEPT_NP}) (?:exactly |just |right )?(?:as it is|where it is|alone|untouched"
      rf"|in place|be)\b", r"and leave \1 where it is"),
@@ -1310,9 +1311,10 @@ _ASIDES = (
     # marked unchanged stays where it is
     (r"(?:^|(?<=[.;:] ))(?:the )?(?:final|end|goal|target|desired|wanted) (?:state|result|layout|arrangement|picture"
      r"|configuration|setup)(?: should be| is| will be)? :", " "),
-    (r"\b((?:the )?(?:" + _COLOUR_WORDS + r") (?:cube|block|lego|mug|one)) : (?:unchanged|untouched|no change|not moved"
-     r"|unmoved|stays(?: put| where it is)?|stay(?: put| where it is)?|leave it(?: alone| where it is)?|as is|don'?t move"
-     r"|do not move|same place|where it is)(?= [,.;]|$)", r"\1 stays where it is"),
+    (r"\b((?:the )?(?:(?:" + _COLOUR_WORDS + r") (?:cube|block|lego|mug|one)|(?:" + _COLOUR_WORDS + r")|mug|cup|tray)) : "
+     r"(?:unchanged|untouched|no change|not moved|unmoved|stays(?: put| where it is)?|stay(?: put| where it is)?"
+     r"|leave it(?: alone| where it is)?|as is|don'?t move(?: it)?|do not move(?: it)?|don'?t touch(?: it)?"
+     r"|do not touch(?: it)?|same place|where it is|no)(?= [,.;]|$)", r"\1 stays where it is"),
     # "in a bowl, but whatever you do, not the blue one": the emphasis asks nothing ("a bowl, but not the blue one")
     (r"(?<=\bbut |\band )(?:whatever you do|mind you|mind|please|definitely|certainly|absolutely|really) (?:, )?(?=not\b)",
      ""),
@@ -1389,6 +1391,61 @@ _ASIDES = (
      r"\1\2 things"),
     # "don't touch anything orange": the orange things
     (rf"\banything ({_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one)\b)", r"the \1 things"),
+    # towers told by levels: "a tower whose top is the red piece", "the cyan one underneath both", "green cube down,
+    # orange cube middle, cyan cube up" (a learner)
+    (r"\b(?:whose|with its|its) top (?:is|being|will be|should be) (the (?:\w+ )?(?:cube|block|lego|piece|one|box|brick))\b",
+     r"with \1 on top"),
+    (r"\b(?:underneath|beneath|below|under) (?:both|them both|them all|all of them|the other two|the others|everything)\b",
+     "at the bottom"),
+    (rf"(?:^|(?<=[,.;:] ))((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|piece|lego))?) (down|middle|up)(?= [,.;])",
+     lambda m: m.group(1) + {"down": " at the bottom", "middle": " in the middle", "up": " on top"}[m.group(2)]
+     if re.search(r"\b(?:tower|stack|pile)\b", m.string) else m.group(0)),
+    # dev21 round. "without shifting the blue one", "without the mug being moved": it stays
+    (r"\bwithout (?:shifting|budging|bumping|knocking|disturbing|nudging|displacing)\b", "without moving"),
+    (r"\bwithout ((?:the |that )(?:\w+ ){0,2}?(?:cube|block|lego|mug|cup|one|bowl|tray)) (?:being|getting) (?:moved|touched|shifted"
+     r"|disturbed|bumped)\b", r"without moving \1"),
+    # "the purple one can chill where it is", "... sit tight", "the purple cube says where it is" (heard for "stays")
+    (r"\b(?:chill|sit tight|sit|rest|hang out|hang|relax)(?= (?:where it is|where they are|right there|there)\b)", "stay"),
+    (r"\b(can |will |should )?(?:chill|sit tight|hang tight)(?= [,.;]|$)", r"\1stay where it is"),
+    (r"\bsays where it is\b", "stays where it is"),
+    # "dont you touch that mug", "don't you dare move it": don't
+    (r"\b(don'?t|do not) you (?:dare )?(?=touch|move|shift|disturb)", r"\1 "),
+    # "Please mind the mug - it mustn't be moved": leave it alone (it: the thing just named)
+    (r"\b(?:please )?(?:mind|watch|careful with|be careful with) ((?:the|that) (?:\w+ )?(?:mug|cup|cube|block|lego|one)) (?:[,.;] )?"
+     r"it (?:mustn't|must not|shouldn't|should not|can't|cannot|may not|is not to|isn't to) be (?:moved|touched|disturbed"
+     r"|shifted)\b", r"leave \1 alone"),
+    (r"(?:^|(?<=[,.;:] ))it (?:mustn't|must not|shouldn't|should not|can't|cannot|may not|is not to|isn't to) be "
+     r"(?:moved|touched|disturbed|shifted)\b", "leave it alone"),
+    # "the other two cube" (a learner): cubes
+    (r"\bthe other (two|three|four) (cube|block|lego)\b(?!s)", r"the other \1 \2s"),
+    # "whichever cube's nearest your base", "nearest to yourself": nearest the robot
+    (r"\b(nearest|closest|near|next) (?:to )?(?:your base|yourself|your body|you)\b(?! (?:want|like|need|can|could|should)\b)",
+     r"\1 to the robot"),
+    # "put the yellow one on its right", "at right side from blue cube": to the right of it / of the blue cube
+    (r"\bon its (left|right)(?:-| )?(?:hand )?(?: side)?\b", r"to the \1 of it"),
+    (r"\b(?:at|on|to) (?:the )?(left|right)(?:-| )?(?:hand )?side (?:from|of) (?=(?:the )?(?:\w+ )?(?:cube|block|lego|mug|one)\b)",
+     r"to the \1 of "),
+    # "red cube, left side.": a thing and a side of the table
+    (rf"((?:the )?(?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|one)) , (?:the )?(left|right|front|back) side(?: of (?:the )?table)?"
+     rf"(?= [,.;]|$)", r"\1 to the \2"),
+    # "I'm not fussy about the order", "Move either one, I'm not bothered": no order asked / nothing asked
+    (r"(?: [,.;])* i'?m not (?:fussy|bothered|particular|picky|fussed) about (?:the )?order(?= [,.;]|$)", " , whatever order"),
+    (r"(?: [,.;])* i'?m not (?:fussy|bothered|particular|picky|fussed)(?: which| either way)?(?= [,.;]|$)", ""),
+    # "cyan right at the tip": on top
+    (r"\b(?:right )?at the (?:tip|peak|apex|crown)\b", "on top"),
+    # "whatever isn't blue goes into ...": every thing that is not blue (it was read as the blue cube)
+    (rf"\b(?:whatever|anything|everything|all)(?: that)? (?:isn't|is not|'s not|aren't|are not) ({_COLOUR_WORDS})\b",
+     r"everything except the \1 things"),
+    # "Blue cube stays; rest into yellow bowl.": the rest
+    (r"(?:^|(?<=[,.;:] ))rest(?= (?:in|into|on|onto|to|go|goes)\b)", "the rest"),
+    # "set the yellow cube down on the right-hand side of the blue cube": to the right of it (not the table's side)
+    (r"\bon the (left|right)(?:-| )?(?:hand )?side of (?=(?:the|that|this) (?!table\b)(?:\w+ ){0,2}?(?:cube|block|lego|mug"
+     r"|bowl|tray|one)\b)", r"to the \1 of "),
+    # "mug: left side", "Black mug you put left side of table", "the black mug needs to go left": to that side
+    (r"\b(put|goes|go|move|moves|push|slide) (?:to |on |over to |at )?(?:the )?(left|right|front|back)"
+     r" side(?: of (?:the )?table)?(?= [,.;]|$)", r"\1 to the \2"),
+    (r"(?<= :) (?:the )?(left|right|front|back) side(?: of (?:the )?table)?(?= [,.;]|$)", r" to the \1"),
+    (r"\b(needs to|has to|should|must|can) go (left|right|front|back)(?= [,.;]|$| and\b)", r"\1 go to the \2"),
     # "the two others": the other two
     (r"\bthe (two|three|four) others\b", r"the other \1"),
     # "the remaining two cubes", "the remaining ones", "whatever remains": the others
@@ -1784,6 +1841,12 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             # "the yellow and the green cube in the red bowl ... actually not the green, the purple one": the
             # thing taken back is replaced where it was said, by what is said after it
             taken = re.findall(rf"\b({_COLOUR_WORDS})\b", back.group(0))
+            tail = re.sub(r"^(?:i mean[t]?|i meant|rather|make it|use)(?: ,)? ", "", after[back.end():])
+            after = after[:back.end()] + tail
+            bare = re.match(rf"({_COLOUR_WORDS})(?= [,.;]|$)", tail)
+            olds0 = [mm for mm in _mention_re().finditer(before) if taken and taken[-1] in mm.group(0).split()]
+            if bare and olds0 and olds0[-1].group(0).split()[-1] not in COLORS:
+                after = after[:back.end()] + f"the {bare.group(1)} {olds0[-1].group(0).split()[-1]}" + tail[bare.end():]
             new = _mention_re().match(after[back.end():])
             olds = [mm for mm in _mention_re().finditer(before) if taken and taken[-1] in mm.group(0).split()]
             if taken and new is not None and olds and re.search(rf"\b({_COLOUR_WORDS})\b", new.group(0)):
@@ -1811,11 +1874,11 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             text = swapped + " " + re.sub(r"^(the )?other way (a)?round", "", after)
             continue
         region = re.match(r"^(?:to )?(?:the )?(left|right|front|back|middle|centre|center)(?: (?:side|end|edge|part))?"
-                          r"(?: of the table)?$", after)
+                          r"(?: of the table)?(?:$|(?= , | and | then ))", after)
         said = list(re.finditer(r"\b(?:the )?(?:left|right|front|back|middle|centre|center)(?: (?:side|end|edge|part))?"
                                 r"(?: of the table)?\b", before))
         if region is not None and said:      # "to the left side of the table, sorry, I mean the back"
-            text = before[:said[-1].start()] + "the " + region.group(1) + before[said[-1].end():]
+            text = before[:said[-1].start()] + "the " + region.group(1) + before[said[-1].end():] + after[region.end():]
             continue
         head = after.split(" ", 1)[0] if after else ""
         if m.group(1) in _FILLERS and head in _REL_WORDS and not re.search(rf"\b{head}\b", before):

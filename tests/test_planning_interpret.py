@@ -2504,3 +2504,31 @@ def test_a_block_taken_for_a_cube_is_said_and_one_of_the_cubes_is_one_cube():
     # "one of the cubes" is one cube, not all of them (it had moved all three): which one is asked
     for text in ("Put one of the cubes in the white bowl.", "Put one of the cubes in the white bowl, not the blue one."):
         assert interpret(text, tabletop()).status == "ambiguous", text
+
+
+@pytest.mark.parametrize("text, goal", [
+    # dev21 round: each was a confident wrong plan
+    ("Would you set the red cube down on the right-hand side of the blue cube, please?", "right_of(red_cube, blue_cube)"),
+    ("Whatever isn't blue goes into the yellow bowl.", "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & unmoved(blue_cube)"),
+    ("Blue cube stays; rest into yellow bowl.", "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & unmoved(blue_cube)"),
+    ("Hands off the blue and green ones - I only want the red cube in the white bowl.",
+     "in(red_cube, white_bowl) & unmoved(blue_cube) & unmoved(green_cube)"),
+    ("Green cube down, red cube middle, blue cube up. One tower, please.", "on(blue_cube, red_cube) & on(red_cube, green_cube)"),
+    ("Could you build a tower whose top is the red piece, with the green piece beneath it and the blue piece underneath both?",
+     "on(red_cube, green_cube) & on(green_cube, blue_cube)"),
+    ("red cube: white bowl. green cube: left side.", "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+    ("Red cube you put inside white bowl. Green cube you put left side of table.",
+     "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+    ("the green cube needs to go left and the red cube in the white bowl",
+     "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+    ("Move the green cube to the right - no, the left side, and the red cube goes into the white bowl.",
+     "in(red_cube, white_bowl) & in_region(green_cube, left)"),
+])
+def test_dev21_round_wordings(text, goal):
+    _assert_plans_as(text, goal, tabletop(), ignore_negated=("in", "in_region"))
+
+
+def test_hands_off_the_cup():
+    mug = ObjectState("white_mug", "mug", "white", (0.30, 0.25, 0.045), (0.08, 0.08, 0.09))
+    _assert_plans_as("red cube in the yellow bowl, and hands off the cup please",
+                     "in(red_cube, yellow_bowl) & unmoved(white_mug)", tabletop() + [mug])
