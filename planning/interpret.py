@@ -143,9 +143,9 @@ _SYNONYMS = [
      r"(?:get )?(?:move|moved|budge|shift)\b", r"\1 stays where it is"),
     (r"\b(?:don't|do not|never) let (the (?:\w+ ){0,2}?\w+) (?:move|get moved|budge|shift)\b", r"leave \1 alone"),
     (r"\b(the (?:\w+ ){0,2}?\w+) (?:doesn't|does not|won't|will not|mustn't|must not) get moved\b", r"\1 stays where it is"),
-    # "the orange cube mustn't be moved", "the cyan one shouldn't be touched": it stays
-    (r"\b(the (?:\w+ ){0,2}?\w+) (?:mustn't|must not|shouldn't|should not|can't|cannot|can not|may not|is not to|isn't to)"
-     r" be (?:moved|touched|disturbed|shifted)\b", r"\1 stays where it is"),
+    # "the orange cube mustn't be moved", "the cyan one shouldn't be touched", "the green cube is not to be touched": it stays
+    (r"\b(the (?:\w+ ){0,2}?\w+) (?:mustn't|must not|shouldn't|should not|can't|cannot|can not|may not|is not to|isn't to"
+     r"|are not to|aren't to|is never to|are never to) be (?:moved|touched|disturbed|shifted|used)\b", r"\1 stays where it is"),
     # "make sure the yellow one stays out of the pink bowl": it is not put there
     (r"\b(?:make sure |ensure )?(the (?:\w+ ){0,2}?\w+) (?:stays|keeps|is kept|remains) out of ",
      r"don't put \1 in "),
@@ -1214,9 +1214,6 @@ _KEEP_PHRASES = (
      rf"|not be|isn't|is not|doesn't get|does not get) (?:moved|touched|disturbed|used|shifted)\b", r"leave \1 alone"),
     (rf"\bi'?d (?:rather|prefer(?: it)?(?: if)?) you (?:didn't|did not|don't|do not) (?:move|touch|disturb|use) ({_KEPT_NP})\b",
      r"leave \1 alone"),
-    # "the green cube is not to be touched", "the blue one isn't to be moved": it stays
-    (rf"\b({_KEPT_NP}) (?:is|are) (?:not|n't|never) to be (?:touched|moved|disturbed|used|shifted)\b", r"leave \1 alone"),
-    (rf"\b({_KEPT_NP}) isn't to be (?:touched|moved|disturbed|used|shifted)\b", r"leave \1 alone"),
     # "the blue cube hasn't budged", "... and the red one has not been moved" (an end state): it stays
     (rf"\b({_KEPT_NP}) (?:hasn't|has not|hasnt) (?:budged|moved|been moved|been touched|shifted)\b", r"\1 stays where it is"),
     # "..., with the green one still sitting where it is now": it stays
