@@ -1507,7 +1507,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"\s*\?+(?=\s+(?:and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
                r"it|that|they|nothing|everything|just|now|once|first|finally|same"
                r"|the (?:\w+ ){0,3}?(?:mustn't|must|should|shouldn't|can|cannot|can't|stays?|is|isn't|goes|go|needs?|has|doesn't"
-               r"|don't|won't|will|belongs?)\b)\b)", " . ", t)
+               r"|don't|won't|will|belongs?|keeps|kept|was|had|likes|wants)\b)\b)", " . ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
     # Caribbean "pon" (= on) before the Spanish "pon" (= put) is translated: "pon top a de orange one", "pon de cyan"
