@@ -314,6 +314,12 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|pop|drop|move|set|stick) the (?:\w+ )?(?:cube|block|lego|mug|one) (?:in|into|inside) "
      r"the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug))(?= [.!]|$)",
      r"\1 and don't put \2 in there"),
+    # "I need the blue cube and the cyan cube in the bowl, but not the cyan lego": the same, after things each named
+    # (not after a group, "the cubes ... but not the blue cube", which the exclusion rules read)
+    (r"^(.*\b(?:in|into|inside) the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block"
+     r"|lego|mug))(?= [.!]|$)",
+     lambda m: m.group(0) if re.search(r"\b(?:cubes|blocks|legos|mugs|things|ones|everything|all|them|every|each|both|rest"
+                                       r"|others|don't|not|never)\b", m.group(1)) else f"{m.group(1)} and don't put {m.group(2)} in there"),
     # "not the red cube but the blue cube goes in ...": the contrast names the one meant second
     (r"(?:^|(?<=[,.;] ))not (?:the )?(?:\w+ ){0,2}?\w+(?: ,)? but (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one|bowl|tray))\b",
      r"\1"),

@@ -2532,3 +2532,12 @@ def test_hands_off_the_cup():
     mug = ObjectState("white_mug", "mug", "white", (0.30, 0.25, 0.045), (0.08, 0.08, 0.09))
     _assert_plans_as("red cube in the yellow bowl, and hands off the cup please",
                      "in(red_cube, yellow_bowl) & unmoved(white_mug)", tabletop() + [mug])
+
+
+def test_but_not_a_thing_after_things_each_named_keeps_it_out():
+    lego = ObjectState("green_lego", "lego", "green", (0.30, -0.10, 0.015), (0.03, 0.03, 0.03))
+    _assert_plans_as("I need the red cube and the blue cube in the white bowl, but not the green lego",
+                     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & !in(green_lego, white_bowl)", tabletop() + [lego])
+    # after a group the exclusion rules read it: every cube but that one
+    _assert_plans_as("put the cubes in the white bowl but not the blue cube",
+                     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)", tabletop())
