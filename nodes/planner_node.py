@@ -48,8 +48,8 @@ from std_srvs.srv import SetBool
 
 from promptbot.planning.confirm import ConfirmPolicy, parse_skill_list
 from promptbot.planning.journal import TaskJournal, interrupted_message
-from promptbot.planning.executive import (ExecutiveConfig, Outcome, PlanSnapshot, SceneCache, SkillReport,
-                                          TaskExecutive, Verdict, VerdictKind, is_stop_request)
+from promptbot.planning.executive import (WALL_BACKSTOP_FACTOR, ExecutiveConfig, Outcome, PlanSnapshot, SceneCache,
+                                          SkillReport, TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
 from promptbot.ros.actions import ActionClient, end_goal
@@ -98,7 +98,7 @@ SPECS = [
     ParamSpec("scene_max_age_s", 2.0, "a scene older than this is stale [s]", min=0.05, max=60.0),
     ParamSpec("step_timeout_s", 60.0, "time limit per executed skill [s], on the ROS clock (sim time in the "
               "simulated graph)", min=1.0, max=600.0),
-    ParamSpec("wall_backstop_factor", 3.0, "the wait for a skill's result also ends after its limit times this much "
+    ParamSpec("wall_backstop_factor", WALL_BACKSTOP_FACTOR, "the wait for a skill's result also ends after its limit times this much "
               "wall-clock time (a stopped or crawling clock)", min=1.0, max=20.0),
     ParamSpec("server_wait_s", 5.0, "wait for the ExecuteSkill server [s]", min=0.1, max=60.0),
     ParamSpec("heartbeat_topic", "/policy/heartbeat", "heartbeat of the ExecuteSkill server (std_msgs/Header)",

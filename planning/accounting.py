@@ -384,7 +384,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_ONLY})(?= )", t):
         if subjects - named:
             out.append(Unaccounted(m.group(0), "the reading moves something that was not named"))
-    for x in sorted(named - exempt - in_goal - _sources(t, objects)):
+    sources = _sources(t, objects)       # named as where things come from or as a landmark: need not be in the goal
+    for x in sorted(named - exempt - in_goal - sources):
         o = by_id[x]
         if o.is_container:
             # a place named: where things are, or go (checked by what goes there); a place things are sent to
@@ -399,7 +400,6 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     if not pos_lits:
         # "match up orange with orange and blue with blue, the purple one can stay where it is" read as the constraint
         # alone: a reading that moves nothing must still account for every object the request names by colour
-        sources = _sources(t, objects)
         for _, c in mentioned(t, objects):
             if c and not c & (in_goal | exempt | sources):
                 out.append(Unaccounted(_names(c, by_id), "the reading does nothing with it"))

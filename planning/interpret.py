@@ -1634,7 +1634,7 @@ def _names_container(phrase: str) -> bool:
     return any(_label_word(w) in CONTAINER_LABELS for w in phrase.split())
 
 
-def _resolve_nouns(words: list[str], objects: Sequence[ObjectState], assumed: list[str] | None = None) -> list[str]:
+def _resolve_nouns(words: list[str], objects: Sequence[ObjectState], assumed: list[str]) -> list[str]:
     """Synonyms and hypernyms -> the scene's labels: "the blue brick" is the blue lego where there is
     one, else the blue block or cube; "dish" a bowl. A noun whose own label is present stays. What is
     taken for another kind of thing is said in ``assumed`` ("'red block' taken as the red cube")."""
@@ -1656,7 +1656,7 @@ def _resolve_nouns(words: list[str], objects: Sequence[ObjectState], assumed: li
             # "each block" with no block at all: the one kind of thing present that it may mean
             alts = [lab for lab in cands if (colour, lab) in present] if colour else \
                 [lab for lab in cands if lab in labels]
-            if colour and sing in labels and len(alts) == 1 and assumed is not None:
+            if colour and sing in labels and len(alts) == 1:
                 # blocks are here, none of them red, and one red thing a block may name (the red cube): that one,
                 # said in the reply. Blind writers mostly read it so (dev13, dev14, dev20; dev3 asks)
                 assumed.append(f"'{colour} {w}' taken as the {colour} {alts[0]}")
@@ -1846,12 +1846,11 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             taken = re.findall(rf"\b({_COLOUR_WORDS})\b", back.group(0))
             tail = re.sub(r"^(?:i mean[t]?|i meant|rather|make it|use)(?: ,)? ", "", after[back.end():])
             after = after[:back.end()] + tail
-            bare = re.match(rf"({_COLOUR_WORDS})(?= [,.;]|$)", tail)
-            olds0 = [mm for mm in _mention_re().finditer(before) if taken and taken[-1] in mm.group(0).split()]
-            if bare and olds0 and olds0[-1].group(0).split()[-1] not in COLORS:
-                after = after[:back.end()] + f"the {bare.group(1)} {olds0[-1].group(0).split()[-1]}" + tail[bare.end():]
-            new = _mention_re().match(after[back.end():])
             olds = [mm for mm in _mention_re().finditer(before) if taken and taken[-1] in mm.group(0).split()]
+            bare = re.match(rf"({_COLOUR_WORDS})(?= [,.;]|$)", tail)     # "not yellow, I mean cyan": a colour alone
+            if bare and olds and olds[-1].group(0).split()[-1] not in COLORS:
+                after = after[:back.end()] + f"the {bare.group(1)} {olds[-1].group(0).split()[-1]}" + tail[bare.end():]
+            new = _mention_re().match(after[back.end():])
             if taken and new is not None and olds and re.search(rf"\b({_COLOUR_WORDS})\b", new.group(0)):
                 o, said = olds[-1], new.group(0)
                 if said.split()[-1] in ("one", "ones") and o.group(0).split()[-1] not in ("one", "ones"):
