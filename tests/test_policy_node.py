@@ -24,6 +24,7 @@ from promptbot_msgs.msg import SceneState
 from promptbot_msgs.srv import ResetWorld
 
 WORLD, SEED, OBJECT = "tabletop", 1, "red_cube"     # the demo world: a red cube on the table
+RETRY_SEEDS = (2, 3, 5, 7)                          # further tabletop scenes with a red cube
 
 
 def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
@@ -58,14 +59,19 @@ def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
         assert done.wait(240.0), "no ExecuteSkill result:\n" + vla.output()[-3000:]
         return result[0]
 
-    # one closed-loop episode of a policy with ~85 % pick success (MODEL_CARD) may fail;
-    # a failed episode can leave the arm pressing on the cube (physics then crawls at ~0.3x real time),
-    # so the second episode starts from a fresh world. The graph path is what is tested.
+    # one closed-loop episode may fail: the committed policy picks ~84 % in eval-policy (MODEL_CARD) and
+    # 9 of 13 first tries here (seeds 1, 2, 3 on 2026-12-06; the rest ended "no progress"). A second try on the same
+    # scene fails the same way more often than not (the policy is deterministic and the frames nearly so:
+    # CI saw both tries on seed 1 fail), and a failed episode can leave the arm pressing on the cube, so
+    # each further try starts from a fresh world with another seed: up to five independent episodes
+    # (all five fail with p ~ 0.3^5 = 0.3 %). The graph path is what is tested; the rate is eval-policy's.
+    reset = ros_node.create_client(ResetWorld, "/sim/reset")
     r = attempt()
-    if r.error_code != ExecuteSkill.Result.SUCCEEDED:
-        reset = ros_node.create_client(ResetWorld, "/sim/reset")
+    for seed in RETRY_SEEDS:
+        if r.error_code == ExecuteSkill.Result.SUCCEEDED:
+            break
         assert reset.wait_for_service(timeout_sec=30.0), "no /sim/reset service"
-        fut = reset.call_async(ResetWorld.Request(world=WORLD, seed=SEED))
+        fut = reset.call_async(ResetWorld.Request(world=WORLD, seed=seed))
         wait_for(fut.done, 60.0, what="the world reset")
         assert fut.result().error_code == ResetWorld.Response.OK, fut.result().error_msg
         n = count[0]
