@@ -40,7 +40,7 @@ from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import PlanResult, reground
 from promptbot.planning.skills import Step
 from promptbot.planning.validate import MIN_OBJECT_CONFIDENCE
-from promptbot.planning.verify import expected_effect, gripper_holds, resolve_holding
+from promptbot.planning.verify import expected_effect, gripper_holds, recall_held, resolve_holding
 from promptbot.safety.prompt_guard import screen_instruction
 from promptbot.scene import ObjectState
 from promptbot.tasks.goal import Goal, check, eval_literal
@@ -544,9 +544,12 @@ class TaskExecutive:
                                                                                       stamped_at_or_after_ns)
 
     def _plan(self, instruction: str, objects: list[ObjectState], goal: Goal | None, replan: bool,
-              transcripts: Sequence[str] = ()) -> PlanResult | TaskOutcome:
-        """A plan from the planner, or the PLANNING_FAILED outcome (first plan and replans alike)."""
+              transcripts: Sequence[str] = (), held: str | None = None) -> PlanResult | TaskOutcome:
+        """A plan from the planner, or the PLANNING_FAILED outcome (first plan and replans alike).
+
+        ``held``: an object the fingers hold that perception no longer sees (:func:`recall_held`)."""
         holding, objects = self._holding(objects)
+        holding = holding or held
         try:
             res = self._planner().plan(instruction, objects, goal=goal, holding=holding,
                                        history=tuple(self.history), transcripts=transcripts or None)
@@ -593,6 +596,7 @@ class TaskExecutive:
         approved: set[str] | None = None           # skills of the plans the user confirmed
         goal = res.goal
         start_by_id = {o.id: o for o in start}     # the scene the task started from: what unmoved(x) means
+        seen = dict(start_by_id)                   # every object's last seen state in this task
         replans = 0
         while True:
             reason = cfg.confirm.reason([s.skill for s in res.steps], approved, speech_confidence)
@@ -619,9 +623,14 @@ class TaskExecutive:
             # goal check and replanning on the world as it is now, not on a frame from mid-step
             view = self._scene(self.clock.now(), cfg.verify_timeout_s, self.scenes.stamp_now_ns())
             objs = view.objects
+            recalled, recall_note = None, ""
             if objs is not None:
-                before, goal = goal, reground(goal, objs)   # perception may have renamed an object meanwhile
-                start_by_id = follow_renames(start_by_id, before, goal, objs)
+                seen.update((o.id, o) for o in objs)
+                # a goal object hidden in the fingers (behind the arm) is still there: planned as held
+                recalled, recall_note = recall_held(goal.objects(), objs, seen, self._fresh_grip())
+                plan_objs = [*objs, recalled] if recalled is not None else objs
+                before, goal = goal, reground(goal, plan_objs)   # perception may have renamed an object meanwhile
+                start_by_id = follow_renames(start_by_id, before, goal, plan_objs)
                 holds, why_goal = check(goal, objs, initial=start_by_id)
                 if failed_at is None and holds:
                     self._feedback("verified", len(res.steps), len(res.steps), "goal holds")
@@ -640,12 +649,16 @@ class TaskExecutive:
             if replans >= cfg.max_replans:
                 return TaskOutcome(Outcome.EXECUTION_FAILED, f"{reason} (after {replans} replan(s))", snap)
             replans += 1
-            self._feedback("replanning", failed_at or 0, len(res.steps), reason)
-            new = self._plan(instruction, objs, goal, replan=True)
+            if recall_note:
+                self.log.warning(recall_note)
+            self._feedback("replanning", failed_at or 0, len(res.steps),
+                           f"{reason} ({recall_note})" if recall_note else reason)
+            new = self._plan(instruction, plan_objs, goal, replan=True,
+                             held=recalled.id if recalled is not None else None)
             if isinstance(new, TaskOutcome):
                 return TaskOutcome(new.code, new.message, snap)
             if new.goal is not None:               # the planner re-grounds the goal on the same scene
-                start_by_id = follow_renames(start_by_id, goal, new.goal, objs)
+                start_by_id = follow_renames(start_by_id, goal, new.goal, plan_objs)
             res, goal = new, new.goal or goal
             snap = PlanSnapshot.of(res)
             self.reporter.plan(snap)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from promptbot.planning.skills import RELATIONAL_TARGETS, SKILLS, TABLE_TARGET, Step
 from promptbot.scene import REGIONS, RELATIONS, ObjectState, is_in, is_on
@@ -218,3 +218,27 @@ def resolve_holding(objects: Sequence[ObjectState], finger_width_m: float | None
     return None, [o for o in objects if o.id != held], (
         f"ignoring {held} (confidence {obj.confidence:.2f} < {min_confidence}), seen floating at "
         f"{obj.bottom:.2f} m; {fingers}")
+
+
+def recall_held(wanted: Iterable[str], objects: Sequence[ObjectState], remembered: Mapping[str, ObjectState],
+                finger_width_m: float | None) -> tuple[ObjectState | None, str]:
+    """An object the task needs that the camera lost while the fingers hold it: ``(object, note)``.
+
+    The scene camera cannot see a cube held behind the arm (bench e2e: a stack stalled with the red cube between the
+    fingers at 42 mm, and the replan failed with "goal names unknown objects: ['red_cube']"). When exactly one of
+    ``wanted`` (the goal's objects) is missing from ``objects``, it was seen earlier in the task (``remembered``, its
+    last seen state) and the fingers stopped at its width (:func:`gripper_holds`), it is the held object: returned
+    with a note saying so, to plan with as held. ``(None, "")`` otherwise (nothing recalled: the replan reports the
+    object unknown, as before).
+    """
+    if finger_width_m is None:
+        return None, ""
+    present = {o.id for o in objects}
+    missing = sorted(set(wanted) - present)
+    if len(missing) != 1 or missing[0] not in remembered:
+        return None, ""
+    obj = remembered[missing[0]]
+    holds, why = gripper_holds(obj, finger_width_m)
+    if not holds:
+        return None, ""
+    return obj, f"{obj.id} is out of the camera's view but held: {why}"

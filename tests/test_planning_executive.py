@@ -377,6 +377,51 @@ def test_a_failed_step_is_replanned_from_a_fresh_scene():
     assert [m for _s, m in rig.skills.sent] == ["fail", None, None]
 
 
+def _hide_the_cube_in_the_fingers_during_its_place(rig, width_m):
+    """The place fails with the green cube between the fingers and out of the camera's view (bench e2e: a stack
+    stalled with the red cube held, and the replan found no red cube); the next place puts it in the bowl."""
+    cube = next(o for o in rig.world.state.objects if o.id == "green_cube")
+    send, places = rig.skills.send, []
+    latest = rig.world.latest
+
+    def send_and_hide(step, *a, **kw):
+        if step.skill == "place":
+            places.append(step)
+            rig.world.hidden = {"green_cube"} if len(places) == 1 else set()
+        return send(step, *a, **kw)
+
+    def latest_with_fingers(*a, **kw):
+        rig.world.put_gripper(width_m(cube))      # joint states stream all the time
+        view = latest(*a, **kw)
+        objs = None if view.objects is None else [o for o in view.objects if o.id not in rig.world.hidden]
+        return replace(view, objects=objs)
+
+    rig.world.hidden = set()
+    rig.skills.send, rig.world.latest = send_and_hide, latest_with_fingers
+    rig.skills.fail = [None, "fail"]
+    return places
+
+
+def test_a_goal_object_hidden_in_the_fingers_is_replanned_as_held():
+    rig = Rig()
+    places = _hide_the_cube_in_the_fingers_during_its_place(rig, lambda cube: cube.size[1])
+    out = rig.run()
+    assert out.code is Outcome.SUCCEEDED, out.message
+    assert [s.skill for s, _mode in rig.skills.sent] == ["pick", "place", "place"]   # no second pick: it is held
+    assert len(places) == 2
+    replan = [m for stage, m in rig.reporter.stages if stage == "replanning"]
+    assert replan == ["step 2 place(green_cube, pink_bowl) failed: skill failed (code 1): boom (green_cube is out "
+                      "of the camera's view but held: the fingers stopped at 5.5 cm on green_cube (5.5 cm box))"], replan
+
+
+def test_a_goal_object_gone_while_the_fingers_are_empty_is_not_recalled():
+    rig = Rig()
+    _hide_the_cube_in_the_fingers_during_its_place(rig, lambda cube: 0.0)   # closed on nothing
+    out = rig.run()
+    assert out.code is Outcome.PLANNING_FAILED
+    assert out.message == "replanning failed: goal names unknown objects: ['green_cube']"
+
+
 def test_a_step_whose_effect_is_not_seen_fails_verification_and_the_replan_budget_ends_it():
     rig = Rig(max_replans=1)
     rig.skills.fail = ["noop"] * 10                # reports success, changes nothing

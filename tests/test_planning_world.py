@@ -197,6 +197,25 @@ def test_empty_fingers_overrule_a_floating_phantom():
     assert resolve_holding(tabletop(), 0.080, 0.3) == (None, tabletop(), "")
 
 
+def test_a_goal_object_out_of_view_is_recalled_only_when_the_fingers_hold_its_width():
+    """The camera loses a cube held behind the arm; the fingers say it is there (recall_held)."""
+    from helpers.scenes import tabletop
+    from promptbot.planning.verify import recall_held
+
+    objs = tabletop()
+    seen = {o.id: o for o in objs}
+    red = seen["red_cube"]
+    hidden = [o for o in objs if o.id != "red_cube"]
+    obj, note = recall_held({"red_cube", "yellow_bowl"}, hidden, seen, red.size[0])
+    assert obj == red and note.startswith("red_cube is out of the camera's view but held: the fingers stopped at ")
+    for width in (None, 0.001, 0.080):                    # unknown, closed on nothing, open
+        assert recall_held({"red_cube", "yellow_bowl"}, hidden, seen, width) == (None, ""), width
+    assert recall_held({"red_cube", "yellow_bowl"}, objs, seen, red.size[0]) == (None, "")     # nothing missing
+    two_gone = [o for o in hidden if o.id != "green_cube"]
+    assert recall_held({"red_cube", "green_cube"}, two_gone, seen, red.size[0]) == (None, "")  # which one is held?
+    assert recall_held({"purple_cube"}, objs, seen, red.size[0]) == (None, "")                  # never seen
+
+
 def test_a_push_needs_a_clear_straight_path():
     from helpers.scenes import cube
 
