@@ -94,3 +94,22 @@ def test_eval_policy_default_timeout_is_the_graphs_skill_timeout():
     assert p.parse_args([]).timeout is None                           # None = graph_skill_timeout_s() in evaluate
     assert "step_timeout_s" in p.format_help() and f"({planner['step_timeout_s']:.0f} s)" in p.format_help()
     assert eval_policy.run(p.parse_args(["--stall", "-1"])) == 2
+
+
+def test_bench_e2e_waits_for_a_command_as_long_as_the_graphs_own_limits_allow():
+    """A command is ended by the planner's limits, not the benchmark's: bench e2e --executor vla lost a command to
+    its old 300 s default while three 60-s attempts of sim time at ~0.45x real time were still inside them."""
+    import yaml
+
+    from promptbot.bench import e2e
+    from promptbot.paths import config_dir
+    from promptbot.policy.paths import graph_command_limit_s
+
+    planner = yaml.safe_load((config_dir() / "planner_node.yaml").read_text())["planner_node"]["ros__parameters"]
+    attempts = 2 + planner["max_replans"]
+    expected = attempts * (planner["step_timeout_s"] + 5.0) * planner["wall_backstop_factor"] + 60.0
+    assert graph_command_limit_s() == pytest.approx(expected) and expected > 300.0
+    assert graph_command_limit_s(steps=1, slack_s=0.0) < graph_command_limit_s(steps=1)
+    p = argparse.ArgumentParser()
+    e2e.add_arguments(p)
+    assert p.parse_args([]).timeout is None and p.parse_args(["--timeout", "90"]).timeout == 90.0

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from promptbot.e2e.chains import CHAIN_LENGTH, ChainCommand, chain_seed, next_command, summarize
+from promptbot.policy.paths import graph_command_limit_s
 
 MOTION_RAD = 0.01                    # arm joint displacement that counts as motion [rad]
 ARM_JOINTS = tuple(f"panda_joint{i}" for i in range(1, 8))
@@ -52,7 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", choices=["expert", "vla"], default="expert",
                         help="who executes skills (as in `promptbot demo`): the sim's scripted expert "
                              "(default) or the VLA policy node")
-    parser.add_argument("--timeout", type=float, default=300.0, help="time limit per command [s]")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="time limit per command [s wall]; default: the graph's own limit for a 2-step command "
+                             "(config/planner_node.yaml: (2 + max_replans) x (step_timeout_s + 5 s) x "
+                             "wall_backstop_factor, + 60 s; promptbot.policy.paths.graph_command_limit_s)")
     parser.add_argument("--voice", default="en-us", help="espeak-ng voice")
     parser.add_argument("--wpm", type=int, default=150, help="espeak-ng words per minute")
     parser.add_argument("--run-dir", type=Path, default=None,
@@ -333,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
     gs = GraphSession("sim", run_dir / "logs", params=params, only=nodes)
     try:
         gs.start()
-        driver = ChainDriver(gs, args.timeout)
+        driver = ChainDriver(gs, args.timeout if args.timeout is not None else graph_command_limit_s())
         driver.wait_ready()
         t_up = time.monotonic() - t_start
         _progress(f"bench e2e: graph up after {t_up:.1f} s")
