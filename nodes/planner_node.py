@@ -103,7 +103,7 @@ SPECS = [
     ParamSpec("server_wait_s", 5.0, "wait for the ExecuteSkill server [s]", min=0.1, max=60.0),
     ParamSpec("heartbeat_topic", "/policy/heartbeat", "heartbeat of the ExecuteSkill server (std_msgs/Header)",
               read_only=True),
-    ParamSpec("server_lost_s", 1.5, "a running step fails when the ExecuteSkill server has sent no heartbeat "
+    ParamSpec("server_lost_s", 3.0, "a running step fails when the ExecuteSkill server has sent no heartbeat "
               "(or has left the graph) for this long [s]", min=0.1, max=60.0),
     ParamSpec("respawn_wait_s", 30.0, "after losing the ExecuteSkill server mid-step, wait this long for it "
               "to come back before replanning [s]", min=0.0, max=600.0),

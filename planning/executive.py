@@ -226,7 +226,7 @@ class ExecutiveConfig:
     step_timeout_s: float = 60.0       # time limit per executed skill, on the ROS clock (sim time in the sim)
     wall_backstop_factor: float = WALL_BACKSTOP_FACTOR   # ... and at most this many times it on the wall clock
     server_wait_s: float = 5.0         # wait for the ExecuteSkill server / an acknowledgement
-    server_lost_s: float = 1.5         # silence after which a heartbeating server counts as gone
+    server_lost_s: float = 3.0         # silence after which a heartbeating server counts as gone (6 beats of 0.5 s)
     respawn_wait_s: float = 30.0       # wait for a lost server to come back before replanning
     verify_timeout_s: float = 5.0      # wait for a scene showing a step's effect
     scene_max_age_s: float = 2.0       # wait for a first scene
