@@ -1721,6 +1721,10 @@ def _front_topic(text: str) -> str:
     if m is None or not any(_label_word(w) for w in m.group(1).split()) or \
             set(m.group(1).split()) & set(_IMPERATIVES):
         return text
+    if re.search(r"\b(?:not|never|no longer|must|mustn't|should|shouldn't|can't|cannot|won't|doesn't|don't)\b",
+                 m.group(1)):
+        # "the green cube must not go in the green bowl , put it in the white one": a clause of its own, not a name
+        return text
     rest = m.group(2)
     its = list(re.finditer(r"\bit\b", rest))
     if len(its) != 1:

@@ -2528,6 +2528,20 @@ def test_dev21_round_wordings(text, goal):
     _assert_plans_as(text, goal, tabletop(), ignore_negated=("in", "in_region"))
 
 
+@pytest.mark.parametrize("text, goal", [
+    # a placement said as an aside inside a prohibition: the prohibition is a clause, not a name for "it" (the
+    # aside had been negated too: "!in(green_cube, white_bowl)")
+    ("The green cube must not end up in the yellow bowl - put it in the white one - and the red cube does go in "
+     "the yellow bowl.", "in(red_cube, yellow_bowl) & !in(green_cube, yellow_bowl) & in(green_cube, white_bowl)"),
+    ("The red cube shouldn't go in the white bowl, put it in the yellow one.",
+     "!in(red_cube, white_bowl) & in(red_cube, yellow_bowl)"),
+    # a thing named first is still the "it" of the request after it
+    ("the cube on the left , put it in the white bowl", "in(red_cube, white_bowl)"),
+])
+def test_a_placement_aside_inside_a_prohibition(text, goal):
+    _assert_plans_as(text, goal, tabletop())
+
+
 def test_hands_off_the_cup():
     mug = ObjectState("white_mug", "mug", "white", (0.30, 0.25, 0.045), (0.08, 0.08, 0.09))
     _assert_plans_as("red cube in the yellow bowl, and hands off the cup please",
