@@ -674,6 +674,10 @@ _SYNONYMS = [
     (r"\b(under|underneath|beneath|below) (?!the |a |an |it\b|them\b|that\b|this\b|there\b|me\b|you\b)(?=\w)", r"\1 the "),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "red goes blue, blue goes red" (a sort told in colours): where a thing goes, said without "in"
+    (r"\b((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:cube|block|lego|one))?) "
+     r"(goes|go) (?=(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
+     r"(?: (?:bowl|tray|one))?\s*(?:[,.;!]|and\b|$))", r"\1 \2 in "),
     # "the blue cube doesn't belong in the blue bowl, put it in the other one": a prohibition, then the request
     (r"(?:^|(?<=[,.;] ))(the (?:\w+ )?\w+) (?:doesn'?t|does not|don'?t|do not) belong (in|on|inside|on top of) ",
      r"don't put \1 \2 "),

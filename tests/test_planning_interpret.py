@@ -2528,6 +2528,16 @@ def test_dev21_round_wordings(text, goal):
     _assert_plans_as(text, goal, tabletop(), ignore_negated=("in", "in_region"))
 
 
+def test_where_things_go_said_in_colours_without_in():
+    """"red goes blue, blue goes red" in a sorting world: each cube into the bowl of the other colour."""
+    from promptbot.sim.worlds import sample_scene
+
+    scene = sample_scene("sorting", 85)        # red, purple and blue cubes and bowls
+    _assert_plans_as("red goes blue, blue goes red.", "in(red_cube, blue_bowl) & in(blue_cube, red_bowl)", scene,
+                     ignore_negated=("in",))
+    _assert_plans_as("the purple one goes red bowl", "in(purple_cube, red_bowl)", scene, ignore_negated=("in",))
+
+
 @pytest.mark.parametrize("text, goal", [
     # a placement said as an aside inside a prohibition: the prohibition is a clause, not a name for "it" (the
     # aside had been negated too: "!in(green_cube, white_bowl)")
