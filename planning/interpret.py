@@ -31,7 +31,7 @@ from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
-from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, SWAP_VERBS
+from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, RESTART, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words, joined
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
@@ -1606,7 +1606,7 @@ _REL_WORDS = ("in", "into", "inside", "on", "onto", "to", "of", "near", "beside"
               "atop", "above", "from", "off", "out")
 _CORRECTION_RE = re.compile(
     r"(?:^| )(?:[,\-:] )*(no (?:, )?sorry|no (?:, )?wait|wait (?:, )?no|no (?:, )?actually|actually (?:, )?no|wait|sorry"
-    r"|i mean|scratch that|forget that|undo that|undo it|hang on|hold on|actually|correction|"
+    r"|i mean|scratch that|forget that|undo that|undo it|" + RESTART + "|hang on|hold on|actually|correction|"
     r"make that|er|erm|uh|um|no(?= ,| \.)|oops)(?: ,| -| \.| ;)*(?= |$)")
 _FILLERS = ("er", "erm", "uh", "um")
 _CONTRAST_PAIRS = ("instead of", "rather than", "other than", "apart from")
@@ -1824,8 +1824,12 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
         if m.group(1) in _FILLERS and before.split()[-1] in ("and", "then", "so", "but", "or", "also", "next"):
             text = before + " " + after          # "the purple one goes on the tray and uh the orange cube ...": a pause
             continue
-        restated = re.sub(r"^(?:(?:no|actually|ok|okay|so|well|oh|hmm+)(?: ,| \.)? )+", "", after)
-        if (m.group(1) in ("scratch that", "forget that", "undo that", "undo it") or m.group(1) not in _FILLERS) and \
+        restated = re.sub(rf"^(?:(?:no|actually|ok|okay|so|well|oh|hmm+|{RESTART})(?: ,| \.| :)? )+", "", after)
+        # "no, let me start again: the blue cube goes in the red bowl": after a restart any whole request replaces it
+        restart = bool(re.fullmatch(RESTART, m.group(1)) or restated != after and re.search(rf"\b(?:{RESTART})\b", after)) \
+            and re.match(r"(?:the|a|an|please) ", restated) is not None and bool(_mention_re().search(restated))
+        if restart or (m.group(1) in ("scratch that", "forget that", "undo that", "undo it")
+                       or m.group(1) not in _FILLERS) and \
                 re.match(rf"(?:please )?(?:{'|'.join(_IMPERATIVES)}) (?:it|the|a|that)\b", restated) and \
                 re.search(r"\b(?:in|into|on|onto|next to|near|beside|to)\b", restated):
             after = restated
@@ -4615,6 +4619,11 @@ _TAKEN_BACK_RE = re.compile(r"(?:^|[.;,:] )(?:(?:oh|no|actually|ok|okay|hmm+|wai
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
+    # "red in red, blue in blue - no, other way round: red cube in the blue bowl, blue cube in the red one": the
+    # request said again in full after the colon replaces the one before
+    again = re.search(r"(?i)\b(?:the )?other way (?:a)?round\s*:\s*(?=\S)", instruction)
+    if again and re.search(r"(?i)\b(?:in|into|on|onto|next to|beside|near)\b", instruction[again.end():]):
+        instruction = instruction[again.end():]
     asked = normalise(instruction)
     unsaid = re.search(r"\b(?:the )?(?:opposite|reverse|inverse) of (?:putting|placing|moving|stacking|what)\b|"
                        r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
