@@ -615,6 +615,15 @@ _SYNONYMS = [
     # "the cube closer to the blue bowl": the one closest to it
     (r"\b(the (?:cube|block|lego|mug|one)) (?:that is |that's |which is )?(closer|nearer) to\b", r"\1 closest to"),
     # "neither the red nor the yellow one": both left out
+    # "neither the red nor the blue cube should move": both stay (it had been asked)
+    (r"\bneither (the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:one|cube|block|lego|mug))?)"
+     r" nor (the (?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:one|cube|block|lego|mug))?)s?"
+     r" (?:should|must|may|can|is to|are to|is allowed to|are allowed to|gets to) (?:be )?(?:move|moved|touched|budge|shifted)\b",
+     r"\1 and \2 stay where they are"),
+    # "in whichever bowl is closer to it", "the bowl that's furthest from it": the bowl told by how far it is
+    (r"\bwhichever (bowl|tray|cube|block|lego|one) (?:is |'s )?(?:closer|closest|nearer|nearest) to\b", r"the \1 closest to"),
+    (r"\bwhichever (bowl|tray|cube|block|lego|one) (?:is |'s )?(?:further|furthest|farther|farthest) (?:away )?from\b",
+     r"the \1 furthest from"),
     (r"\bbut neither (the \w+) nor (the \w+)", r"except \1 and \2"), (r"\bneither (the \w+) nor (the \w+)", r"not \1 or \2"),
     # run-on dictation: "... and then the red cube can go on the table on the right side"
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug)) (?:can|could|should|will|may) go (?:on the table )?(on|to|in|into|onto)"
@@ -2055,6 +2064,11 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
         rep = last(m.group(1), text[:m.start()])
         if rep:
             text = text[:m.start()] + rep + text[m.end():]
+    # "don't put the red cube in the yellow bowl, put the blue one there", "the blue one goes there": in there (the
+    # container named last), when a container was named and the thing is said just before "there"
+    text = re.sub(r"\b((?:put|place|drop|set|pop|stick) (?:the |a )?(?:\w+ )?(?:one|cube|block|lego|mug)|(?:the |a )?"
+                  r"(?:\w+ )?(?:one|cube|block|lego|mug) (?:goes|go|should go|can go))(?: in)? there\b(?! (?:is|are|'s)\b)",
+                  lambda m: f"{m.group(1)} in there" if last(None, text[:m.start()]) else m.group(0), text)
     for m in list(re.finditer(r"\b(in|into) there\b", text))[::-1]:
         rep = last(None, text[:m.start()])
         if rep:
@@ -2262,8 +2276,11 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
     while True:
         m = _STAYS_RE.search(text)
         if m is not None and _names_objects(m.group("what")):
-            stays.append(m.group("what"))
-            text = (text[:m.start()] + " , " + text[m.end():]).strip()
+            # "the red cube and the blue cube stay where they are": every thing of the list stays (only the last
+            # had, and "the red cube and" took the request's placement: a confident wrong plan)
+            listed, start = _listed_before(text[:m.start()])
+            stays.extend([*listed, m.group("what")])
+            text = (text[:start] + " , " + text[m.end():]).strip()
             continue
         m = _STAY_RE.search(text)
         if m is None:
@@ -2282,6 +2299,27 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
         # "don't move the mug; put the purple cube right next to it": the place is by what must stay
         text = re.sub(r"\b((?:put|place|move|set|stick|pop|drop) (?:the )?(?:\w+ ){0,2}\w+ (?:right |just )?"
                       r"(?:next to|near|beside|by|behind|in front of))\s+it\b", rf"\1 {m.group('what')}", text, count=1)
+
+
+def _listed_before(before: str) -> tuple[list[str], int]:
+    """The things listed just before a clause's last subject ("the red cube and | the blue cube stay ..."):
+    ``(phrases, where the list starts in before)``; ``([], len(before))`` when no list starts the clause."""
+    toks = before.split()
+    found: list[str] = []
+    end = len(toks)
+    while end >= 1 and toks[end - 1] in ("and", ","):
+        k = end - 1
+        while k > 0 and toks[k - 1] not in (",", ".", ";", ":", "and", "but") and end - 1 - (k - 1) <= 4:
+            k -= 1
+        phrase = " ".join(toks[k:end - 1])
+        if not phrase or end - 1 - k > 4 or not _names_objects(phrase) or \
+                set(phrase.split()) & {"in", "into", "on", "onto", "to", "of", "next", "near", "beside", "by"}:
+            break
+        found.insert(0, phrase)
+        end = k
+    if not found or (end > 0 and toks[end - 1] not in (",", ".", ";", ":", "but")):
+        return [], len(before)
+    return found, len(" ".join(toks[:end]))
 
 
 def _names_objects(phrase: str) -> bool:
@@ -2396,7 +2434,8 @@ def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple
 def _anchor_it(text: str) -> str:
     """"put the red cube in the bowl nearest to it": "it" is the object put, the anchor of the place."""
     return re.sub(r"\b((?:put|place|move|drop|stick|pop|set) (the (?:\w+ )?\w+) (?:in|into|on|onto) (?:the )?\w+ "
-                  r"(?:nearest|closest) (?:to )?)it\b", r"\1\2", text)
+                  r"(?:(?:that is |that's |which is )?(?:nearest|closest) (?:to )?|(?:that is |that's |which is )?"
+                  r"(?:furthest|farthest)(?: away)? from ))it\b", r"\1\2", text)
 
 
 def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
@@ -2724,21 +2763,24 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
     if m:        # "on the far left": the one most that way; "on the left": one in that part of the table
         return ("" if " far " in f" {m.group(0)} " else "at:") + m.group(1), None, j + len(m.group(0).split())
     m = re.match(r"(?:(?:that is|that's|which is) )?(?:(?:the )?(?:nearest|closest)(?: to)?|((?:right |just )?(?:next to"
-                 r"|beside|by)|behind|in front of|(?:just |right )?(?:to the )?(?:left|right) of))"
-                 r" (?:the |a )?(?:(" + "|".join(COLORS) + r") )?(\w+)", rest)
+                 r"|beside|by)|behind|in front of|(?:just |right )?(?:to the )?(?:left|right) of)"
+                 r"|(?P<far>(?:the )?(?:furthest|farthest)(?: away)? from))"
+                 r" (?:the |a )?(?:(?P<colour>" + "|".join(COLORS) + r") )?(?P<noun>\w+)", rest)
     # "next to X" also says where something goes ("put the purple cube next to the bowl"): it tells which
     # object is meant only when the request goes on after it ("the cube next to the red one, put it ...")
     beside = m is not None and m.group(1) is not None
     if beside and not BESIDE_TELLS_WHICH.match(" " + " ".join(w[j + len(m.group(0).split()):])):
         m = None
-    if m and (m.group(3) in LABELS or m.group(3) in ("one", "thing") or m.group(3) in _PLURAL):
-        color, noun = m.group(2), m.group(3)
+    if m and (m.group("noun") in LABELS or m.group("noun") in ("one", "thing") or m.group("noun") in _PLURAL):
+        color, noun = m.group("colour"), m.group("noun")
         if noun in _PLURAL:       # "the cube by the legos": near which of them?
             anchor = Mention("group", label=_PLURAL[noun], color=color, text=m.group(0))
         else:
             anchor = Mention("ref", label=noun if noun in LABELS else (label if color is None else "*"),
                              color=color, text=m.group(0))
         way = m.group(1) or ""
+        if m.group("far"):            # "the bowl furthest from the red cube": the one most distant from it
+            return "near:far", anchor, j + len(m.group(0).split())
         side = ("back" if "behind" in way else "front" if "front" in way else
                 "left" if "left of" in way else "right" if "right of" in way else
                 "adj" if re.search(r"next to|beside|by", way) else "")
@@ -3301,11 +3343,13 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             # not next to the blue one now, so "next to" may be where it goes as much as which it is: asked
             raise GroundingError(_Status.AMBIGUOUS, f"Should the {_name(cands[0])} go next to the {_name(ref)}, or "
                                  f"somewhere else? It is not next to it now. Please say one place for it.")
-        way = "" if adjacent else way
+        far = way == "far"                         # "the bowl furthest from the red cube": ranked the other way
+        way = "" if adjacent or far else way
         axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}.get(way, (0, 0.0))
         ranked = sorted((o for o in cands if o.id != ref.id and
                          (not way or sign * (o.position[axis] - ref.position[axis]) > SIDE_MARGIN_M)),
-                        key=lambda o: (o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2)
+                        key=lambda o: (o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2,
+                        reverse=far)
         if not ranked:
             where = {"back": "behind", "front": "in front of", "left": "left of", "right": "right of"}.get(way)
             raise GroundingError(_Status.IMPOSSIBLE, f"There is no {what} {where} the {_name(ref)}." if where else
@@ -3323,9 +3367,10 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
         if len(ranked) > 1:
             d = [((o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2) ** 0.5
                  for o in ranked[:2]]
-            if d[1] - d[0] < (BESIDE_TIE_M if adjacent else NEAR_TIE_M) or d[1] < NEAR_TIE_RATIO * d[0]:
+            near_gap = d[0] - d[1] if far else d[1] - d[0]
+            if near_gap < (BESIDE_TIE_M if adjacent else NEAR_TIE_M) or not far and d[1] < NEAR_TIE_RATIO * d[0]:
                 raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}? "
-                                     f"They are about as near the {_name(ref)}.")
+                                     f"They are about as {'far from' if far else 'near'} the {_name(ref)}.")
         return ranked[0]
     if m.superlative is not None and m.superlative.startswith("mid:"):     # "the middle one of the three (at the front)"
         count, _, region = m.superlative.removeprefix("mid:").partition("_")

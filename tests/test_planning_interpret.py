@@ -2539,6 +2539,33 @@ def test_where_things_go_said_in_colours_without_in():
 
 
 @pytest.mark.parametrize("text, goal", [
+    # a list of things that stay: every one stays ("the red cube and" had taken the placement: a confident wrong plan)
+    ("The red cube and the blue cube stay where they are, put the green cube in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("Put the green cube in the yellow bowl; the red cube and the blue cube stay where they are.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("The red and blue cubes stay put. Green cube in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("Put the green cube and the blue cube in the white bowl and the red cube stays where it is.",
+     "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
+    ("Neither the red nor the blue cube should move; put the green one in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    # a place told by how far it is from the thing put, or from another (the red cube is at y +0.10, the blue at -0.20)
+    ("Put the red cube in whichever bowl is closer to it.", "in(red_cube, yellow_bowl)"),
+    ("Put the blue cube in the bowl that's furthest from it.", "in(blue_cube, yellow_bowl)"),
+    ("Put the blue cube in the bowl furthest from the red cube.", "in(blue_cube, white_bowl)"),
+    ("Put the cube farthest away from the white bowl in the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    # "there" after a container was named
+    ("Please don't put the red cube in the yellow bowl, put the blue one there.",
+     "in(blue_cube, yellow_bowl) & !in(red_cube, yellow_bowl)"),
+    ("Don't put the red cube in the yellow bowl; the blue one goes there.",
+     "in(blue_cube, yellow_bowl) & !in(red_cube, yellow_bowl)"),
+])
+def test_session24_probe_wordings(text, goal):
+    _assert_plans_as(text, goal, tabletop())
+
+
+@pytest.mark.parametrize("text, goal", [
     # a restart drops the request before it as a whole (after a full stop too: it had been asked about "the red cube")
     ("put the red cube in the yellow bowl. scratch that. put the green cube in the white bowl", "in(green_cube, white_bowl)"),
     # "no, let me start again:" had kept both requests: a confident wrong plan
