@@ -681,8 +681,17 @@ _SYNONYMS = [
      r"|brown|gray)(?: (?:cube|block|lego|one))?) (under|underneath|beneath|below) (?=\w)",
      r"put the \1 \2 "),
     (r"\b(under|underneath|beneath|below) (?!the |a |an |it\b|them\b|that\b|this\b|there\b|me\b|you\b)(?=\w)", r"\1 the "),
+    # "the red cube on top of the yellow one, with the green one underneath the yellow": the yellow one on the green
+    # one (it had been read the other way round)
+    (r"\bwith (the (?:\w+ )?\w+) (?:underneath|under|beneath|below) (the (?:\w+ )?\w+)", r"and \2 on \1"),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "the pink cube goes in the white bowl, the green cube doesn't": the second one must not go there
+    (r"\b(goes|go) (in|into|on|onto|on top of|next to) (the (?:\w+ )?\w+) ,? (?:but |and )?(the (?:\w+ )?\w+) (?:doesn'?t|does not|won'?t"
+     r"|will not|shouldn'?t|should not|mustn'?t|must not)(?= [,.;!]|$)", r"\1 \2 \3 , \4 does not go \2 \3"),
+    # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
+    (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
+     r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
     # "red goes blue, blue goes red" (a sort told in colours): where a thing goes, said without "in"
     (r"\b((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:cube|block|lego|one))?) "
      r"(goes|go) (?=(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
@@ -2433,7 +2442,7 @@ def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple
 
 def _anchor_it(text: str) -> str:
     """"put the red cube in the bowl nearest to it": "it" is the object put, the anchor of the place."""
-    return re.sub(r"\b((?:put|place|move|drop|stick|pop|set) (the (?:\w+ )?\w+) (?:in|into|on|onto) (?:the )?\w+ "
+    return re.sub(r"\b((?:put|place|move|drop|stick|pop|set|stack) (the (?:\w+ )?\w+) (?:in|into|on|onto|on top of) (?:the )?\w+ "
                   r"(?:(?:that is |that's |which is )?(?:nearest|closest) (?:to )?|(?:that is |that's |which is )?"
                   r"(?:furthest|farthest)(?: away)? from ))it\b", r"\1\2", text)
 

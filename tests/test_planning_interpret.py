@@ -2538,6 +2538,26 @@ def test_where_things_go_said_in_colours_without_in():
     _assert_plans_as("the purple one goes red bowl", "in(purple_cube, red_bowl)", scene, ignore_negated=("in",))
 
 
+@pytest.mark.parametrize("world, seed, text, goal", [
+    ("clutter", 300, "The pink cube goes in the white bowl, the green cube doesn't.",
+     "in(pink_cube, white_bowl) & !in(green_cube, white_bowl)"),
+    ("clutter", 300, "The purple cube goes next to the mug, but the pink cube doesn't.",
+     "near(purple_cube, black_mug) & !near(pink_cube, black_mug)"),
+    ("long_horizon", 300, "Load the tray with the yellow and the blue cubes.",
+     "in(yellow_cube, black_tray) & in(blue_cube, black_tray)"),
+    ("clutter", 300, "Fill the white bowl with all the cubes.",
+     "in(pink_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("stacking", 300, "Put the yellow cube on top of whichever cube is closest to it.", "on(yellow_cube, red_cube)"),
+    # "with X underneath Y" is Y on X (it had been read as X on Y, then found impossible)
+    ("stacking", 300, "The red cube should end up on top of the yellow one, with the green one underneath the yellow.",
+     "on(red_cube, yellow_cube) & on(yellow_cube, green_cube)"),
+])
+def test_session24_probe_wordings_in_other_worlds(world, seed, text, goal):
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed))
+
+
 @pytest.mark.parametrize("text, goal", [
     # a list of things that stay: every one stays ("the red cube and" had taken the placement: a confident wrong plan)
     ("The red cube and the blue cube stay where they are, put the green cube in the yellow bowl.",
