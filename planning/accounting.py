@@ -411,9 +411,13 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                 break
         # "leave the green cube alone and put rest in the bowl" read as the constraint alone: a command to
         # place something that is not a prohibition ("don't put ...") needs a placement in the reading
-        for m in re.finditer(r"(?<= )(put|place|move|stack|set|drop|stick|pop|push|slide|bring|take)(?= )", t):
-            if not re.search(r"(don'?t|do not|never|not|no|n't) (\w+ )?$", t[:m.start()]) and \
-                    re.search(r"\b(in|into|on|onto|to|next to|near|beside|by)\b", _clause_after(t, m.end())):
+        for m in re.finditer(r"(?<= )(put|place|move|stack|set|drop|stick|pop|push|slide|bring|take|sort|match|pile"
+                             r"|arrange|organi[sz]e)(?= )", t):
+            # (a sort needs no place word: "match the colours, but leave the yellow cube where it is" had been read as
+            # the constraint alone)
+            if not re.search(r"(don'?t|do not|never|not|no|n't) (\w+ )?$", t[:m.start()]) and (
+                    m.group(0) in ("sort", "match", "pile", "arrange", "organise", "organize") or
+                    re.search(r"\b(in|into|on|onto|to|next to|near|beside|by)\b", _clause_after(t, m.end()))):
                 out.append(Unaccounted(m.group(0), "the reading places nothing"))
                 break
     # "stack the green on the red, then take it off again": the end state is not the first placement

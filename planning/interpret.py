@@ -3596,6 +3596,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
                  r"|\bmatch\b.*\bby color\b"
                  r"|\b(all|each|every|them)\b.*\b(in|into|to) (the )?matching (bowls|trays)\b"
                  r"|\bmatch (them|everything|it|all)(?: all)? up\b|\bcolor ?match\b|\bwhere (it|they) belongs?\b"
+                 r"|\bmatch (?:up )?(?:all )?(?:the )?colors(?: up)?\b"
                  r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b", text):
         bowls = {}
         for o in objects:

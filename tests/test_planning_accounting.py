@@ -161,3 +161,15 @@ def test_a_thing_left_out_by_where_it_is_and_a_placement_taken_back_need_the_rea
     said = unaccounted("stack the green on the red, then take it off again", parse_goal("on(green_cube, red_cube)"),
                        tabletop())
     assert [u.phrase for u in said] == ["take it off again"]
+
+
+def test_a_sort_read_as_its_constraint_alone_is_asked():
+    """"match the colours, but leave the yellow cube where it is" had been read as unmoved(yellow_cube) alone: a sort
+    (sort, match, pile, arrange) needs a placement in the reading even without a place word."""
+    from promptbot.sim.worlds import sample_scene
+
+    scene = sample_scene("sorting", 301)
+    out = unaccounted("Match the colours, but leave the yellow cube where it is.", parse_goal("unmoved(yellow_cube)"), scene)
+    assert [(u.phrase, u.why) for u in out] == [("match", "the reading places nothing")], out
+    assert unaccounted("Don't sort anything, leave the yellow cube where it is.", parse_goal("unmoved(yellow_cube)"),
+                       scene) == []

@@ -2548,6 +2548,9 @@ def test_where_things_go_said_in_colours_without_in():
     ("clutter", 300, "Fill the white bowl with all the cubes.",
      "in(pink_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl)"),
     ("stacking", 300, "Put the yellow cube on top of whichever cube is closest to it.", "on(yellow_cube, red_cube)"),
+    # "match the colours" is a sort (the constraint after it had been the whole reading)
+    ("sorting", 301, "Match the colours, but leave the yellow cube where it is.",
+     "in(blue_cube, blue_bowl) & in(green_cube, green_bowl) & unmoved(yellow_cube)"),
     # "with X underneath Y" is Y on X (it had been read as X on Y, then found impossible)
     ("stacking", 300, "The red cube should end up on top of the yellow one, with the green one underneath the yellow.",
      "on(red_cube, yellow_cube) & on(yellow_cube, green_cube)"),
