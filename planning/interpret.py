@@ -686,6 +686,10 @@ _SYNONYMS = [
     (r"\bwith (the (?:\w+ )?\w+) (?:underneath|under|beneath|below) (the (?:\w+ )?\w+)", r"and \2 on \1"),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "all the cubes into the green bowl, apart from the blue one, which goes in the yellow bowl": its own placement
+    (r"\b(except(?: for)?|apart from|but not|but|other than|besides|excluding) (the (?:\w+ )?\w+)(?: ,)? (?:which|that|who)"
+     r"(?: one)? (?:goes|should go|needs to go|has to go|can go|must go|is going|will go) (in|into|on|onto|on top of|next to"
+     r"|beside) (the (?:\w+ )?\w+)", r"\1 \2 , and put \2 \3 \4"),
     # "the pink cube goes in the white bowl, the green cube doesn't": the second one must not go there
     (r"\b(goes|go) (in|into|on|onto|on top of|next to) (the (?:\w+ )?\w+) ,? (?:but |and )?(the (?:\w+ )?\w+) (?:doesn'?t|does not|won'?t"
      r"|will not|shouldn'?t|should not|mustn'?t|must not)(?= [,.;!]|$)", r"\1 \2 \3 , \4 does not go \2 \3"),
@@ -4995,12 +4999,17 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
     # one list of alternatives per relation; cartesian product (bounded)
     per_rel: list[list[list[Literal]]] = []
     fixed: set[str] = set(keep)
+    # "all the cubes into the green bowl except the blue one, which goes in the yellow bowl": a thing left out of a
+    # group that has a placement of its own is not kept still (it had been both: a contradiction, asked)
+    placed_alone = {_ground_ref(s, objects).id for _, s, _, neg, _ in reading.relations
+                    if s.kind == "ref" and not neg and not s.indefinite}
     for rel, subj_m, tgt, negated, phase in reading.relations:
         if subj_m.kind == "same":
             continue
         subjects = _ground(subj_m, objects)
         if subj_m.kind == "group":
-            fixed |= {x for x in _excluded(subj_m, objects) if not next(o for o in objects if o.id == x).is_container}
+            fixed |= {x for x in _excluded(subj_m, objects) if not next(o for o in objects if o.id == x).is_container
+                      and x not in placed_alone}
             target_ids = {o.id for o in _ground(tgt, objects)} if tgt is not None and tgt.kind in ("ref",) else set()
             drop = fixed | target_ids | (named if subj_m.rest else set())
             subjects = [o for o in subjects if o.id not in drop]

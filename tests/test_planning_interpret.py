@@ -2548,6 +2548,11 @@ def test_where_things_go_said_in_colours_without_in():
     ("clutter", 300, "Fill the white bowl with all the cubes.",
      "in(pink_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl)"),
     ("stacking", 300, "Put the yellow cube on top of whichever cube is closest to it.", "on(yellow_cube, red_cube)"),
+    # a thing left out of a group with a placement of its own goes there (it had been kept still too: asked)
+    ("sorting", 301, "All the cubes into the green bowl please, apart from the blue one which goes in the yellow bowl.",
+     "in(yellow_cube, green_bowl) & in(green_cube, green_bowl) & in(blue_cube, yellow_bowl)"),
+    ("sorting", 301, "Put all the cubes in the green bowl except the blue one. The blue one goes in the yellow bowl.",
+     "in(yellow_cube, green_bowl) & in(green_cube, green_bowl) & in(blue_cube, yellow_bowl)"),
     # "match the colours" is a sort (the constraint after it had been the whole reading)
     ("sorting", 301, "Match the colours, but leave the yellow cube where it is.",
      "in(blue_cube, blue_bowl) & in(green_cube, green_bowl) & unmoved(yellow_cube)"),
