@@ -690,6 +690,13 @@ _SYNONYMS = [
     (r"\b(except(?: for)?|apart from|but not|but|other than|besides|excluding) (the (?:\w+ )?\w+)(?: ,)? (?:which|that|who)"
      r"(?: one)? (?:goes|should go|needs to go|has to go|can go|must go|is going|will go) (in|into|on|onto|on top of|next to"
      r"|beside) (the (?:\w+ )?\w+)", r"\1 \2 , and put \2 \3 \4"),
+    # "put the yellow and green cubes in the blue bowl, but not the blue cube": the blue cube must not go there
+    # (after things each named: "the cubes in the white bowl, but not the blue cube" leaves one out of a group)
+    (r"\b(in|into|on|onto|on top of) (the (?:\w+ )?\w+)(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug|brick))"
+     r"(?= [,.;!]|$)",
+     lambda m: m.group(0) if re.search(r"\b(?:all|every|each|everything|anything|both|them|the (?:\w+ )?(?:cube|block|lego"
+                                       r"|mug|brick|thing|one)s)\b", re.split(r"[.;!?]", m.string[:m.start()])[-1])
+     else f"{m.group(1)} {m.group(2)} , but don't put {m.group(3)} {m.group(1)} {m.group(2)}"),
     # "the pink cube goes in the white bowl, the green cube doesn't": the second one must not go there
     (r"\b(goes|go) (in|into|on|onto|on top of|next to) (the (?:\w+ )?\w+) ,? (?:but |and )?(the (?:\w+ )?\w+) (?:doesn'?t|does not|won'?t"
      r"|will not|shouldn'?t|should not|mustn'?t|must not)(?= [,.;!]|$)", r"\1 \2 \3 , \4 does not go \2 \3"),

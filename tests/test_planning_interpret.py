@@ -2553,6 +2553,11 @@ def test_where_things_go_said_in_colours_without_in():
      "in(yellow_cube, green_bowl) & in(green_cube, green_bowl) & in(blue_cube, yellow_bowl)"),
     ("sorting", 301, "Put all the cubes in the green bowl except the blue one. The blue one goes in the yellow bowl.",
      "in(yellow_cube, green_bowl) & in(green_cube, green_bowl) & in(blue_cube, yellow_bowl)"),
+    # "but not X" after things each named: X must not go there (it had been asked); after a group it leaves X out
+    ("tabletop", 301, "Put the yellow and green cubes in the blue bowl but not the blue cube",
+     "in(yellow_cube, blue_bowl) & in(green_cube, blue_bowl) & !in(blue_cube, blue_bowl)"),
+    ("tabletop", 301, "Put the cubes in the white bowl, but not the blue cube.",
+     "in(yellow_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
     # "match the colours" is a sort (the constraint after it had been the whole reading)
     ("sorting", 301, "Match the colours, but leave the yellow cube where it is.",
      "in(blue_cube, blue_bowl) & in(green_cube, green_bowl) & unmoved(yellow_cube)"),
