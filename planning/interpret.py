@@ -697,8 +697,18 @@ _SYNONYMS = [
      lambda m: m.group(0) if re.search(r"\b(?:all|every|each|everything|anything|both|them|the (?:\w+ )?(?:cube|block|lego"
                                        r"|mug|brick|thing|one)s)\b", re.split(r"[.;!?]", m.string[:m.start()])[-1])
      else f"{m.group(1)} {m.group(2)} , but don't put {m.group(3)} {m.group(1)} {m.group(2)}"),
+    # "everything except the red cube stays where it is; put it in the yellow bowl", "don't move anything but the red
+    # cube", "move nothing but the green cube: it goes ...": that one moves, the others stay ("everything except X
+    # stays" had been read as everything but X moving: the reverse)
+    (r"\b(?:everything|anything|all the (?:other )?(?:things|objects|cubes|blocks)|all)(?: else)? (?:except(?: for)?|but|apart"
+     r" from|other than|besides|save) (the (?:\w+ )?\w+) (?:should |must |has to |needs to |will |can )?(?:stays?|remains?|be left"
+     r"|is left)(?: exactly| just)?(?: where (?:it is|they are)| put| in place| alone| untouched| still)?(?= [,.;:!]|$| and\b)",
+     r"\1 . the others stay where they are"),
+    (r"\b(?:(?:don'?t|do not|never) (?:move|touch|shift|disturb) (?:anything|any of the others|any other (?:thing|cube|object)s?)"
+     r"|move nothing|touch nothing)(?: else)? (?:except(?: for)?|but|apart from|other than|besides|save) (the (?:\w+ )?\w+)",
+     r"\1 . the others stay where they are"),
     # "the pink cube goes in the white bowl, the green cube doesn't": the second one must not go there
-    (r"\b(goes|go) (in|into|on|onto|on top of|next to) (the (?:\w+ )?\w+) ,? (?:but |and )?(the (?:\w+ )?\w+) (?:doesn'?t|does not|won'?t"
+    (r"\b(goes|go) (in|into|on|onto|on top of|next to) (the (?:\w+ )?\w+)(?: [,;])? (?:but |and )?(the (?:\w+ )?\w+) (?:doesn'?t|does not|won'?t"
      r"|will not|shouldn'?t|should not|mustn'?t|must not)(?= [,.;!]|$)", r"\1 \2 \3 , \4 does not go \2 \3"),
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
@@ -2327,9 +2337,10 @@ def _listed_before(before: str) -> tuple[list[str], int]:
     toks = before.split()
     found: list[str] = []
     end = len(toks)
+    starts = (",", ".", ";", ":", "and", "but", "while", "sure", "ensure", "that", "with", "then")  # "make sure X and Y ..."
     while end >= 1 and toks[end - 1] in ("and", ","):
         k = end - 1
-        while k > 0 and toks[k - 1] not in (",", ".", ";", ":", "and", "but") and end - 1 - (k - 1) <= 4:
+        while k > 0 and toks[k - 1] not in starts and end - 1 - (k - 1) <= 4:
             k -= 1
         phrase = " ".join(toks[k:end - 1])
         if not phrase or end - 1 - k > 4 or not _names_objects(phrase) or \
@@ -2337,7 +2348,7 @@ def _listed_before(before: str) -> tuple[list[str], int]:
             break
         found.insert(0, phrase)
         end = k
-    if not found or (end > 0 and toks[end - 1] not in (",", ".", ";", ":", "but")):
+    if not found or (end > 0 and toks[end - 1] not in starts):
         return [], len(before)
     return found, len(" ".join(toks[:end]))
 

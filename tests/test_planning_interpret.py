@@ -2583,6 +2583,21 @@ def test_session24_probe_wordings_in_other_worlds(world, seed, text, goal):
      "in(green_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(red_cube)"),
     ("Neither the red nor the blue cube should move; put the green one in the yellow bowl.",
      "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("Put the red cube in the yellow bowl, and make sure the green cube and the blue cube don't move.",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),     # (green had gone in too)
+    ("The red and the blue cube go in the white bowl; the green one doesn't.",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & !in(green_cube, white_bowl)"),
+    # only one thing moves: "everything except X stays where it is" had moved everything but X (the reverse)
+    ("everything except the red cube stays where it is ; put it in the yellow bowl",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+    ("Don't move anything except the red cube; put it in the yellow bowl.",
+     "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+    ("Move nothing but the green cube: it goes in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("Everything but the blue cube stays put. The blue cube goes in the white bowl.",
+     "in(blue_cube, white_bowl) & unmoved(red_cube) & unmoved(green_cube)"),
+    ("Put everything except the red cube in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & in(blue_cube, yellow_bowl) & unmoved(red_cube)"),
     # a place told by how far it is from the thing put, or from another (the red cube is at y +0.10, the blue at -0.20)
     ("Put the red cube in whichever bowl is closer to it.", "in(red_cube, yellow_bowl)"),
     ("Put the blue cube in the bowl that's furthest from it.", "in(blue_cube, yellow_bowl)"),
