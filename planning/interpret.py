@@ -713,6 +713,10 @@ _SYNONYMS = [
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
      r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
+    # "put the middle cube on the left one", "in the right one": the thing on that side, not that part of the table
+    # (it had been the place: the cube put on the table's left, a confident wrong plan)
+    (r"\b(on|onto|on top of|next to|beside) the (left|right)(?:-| )?(?:hand )?one\b", r"\1 the \2most one"),
+    (r"\b(in|into|inside) the (left|right)(?:-| )?(?:hand )?one\b", r"\1 the \2most bowl"),      # a thing put in: a bowl
     # "red goes blue, blue goes red" (a sort told in colours): where a thing goes, said without "in"
     (r"\b((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: (?:cube|block|lego|one))?) "
      r"(goes|go) (?=(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"

@@ -2587,6 +2587,11 @@ def test_session24_probe_wordings_in_other_worlds(world, seed, text, goal):
      "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),     # (green had gone in too)
     ("The red and the blue cube go in the white bowl; the green one doesn't.",
      "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & !in(green_cube, white_bowl)"),
+    # "on the left one" is the thing on that side, not the table's left (the cube had been put there)
+    ("Put the middle cube on the left one.", "on(green_cube, red_cube)"),
+    ("Put the green cube on the right one.", "on(green_cube, blue_cube)"),
+    ("Put the red cube in the left one.", "in(red_cube, yellow_bowl)"),
+    ("Put the blue cube in the right-hand one.", "in(blue_cube, white_bowl)"),
     # only one thing moves: "everything except X stays where it is" had moved everything but X (the reverse)
     ("everything except the red cube stays where it is ; put it in the yellow bowl",
      "in(red_cube, yellow_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
