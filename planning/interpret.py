@@ -713,6 +713,9 @@ _SYNONYMS = [
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
      r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
+    # "centre the green cube": put it in the middle of the table
+    (r"(?<!the )(?<!in )(?<!to )\b(?:centre|center) (the (?:\w+ )?(?:cube|block|lego|mug|one))\b(?! (?:on|of)\b)",
+     r"put \1 in the center"),
     # "put the middle cube on the left one", "in the right one": the thing on that side, not that part of the table
     # (it had been the place: the cube put on the table's left, a confident wrong plan)
     (r"\b(on|onto|on top of|next to|beside) the (left|right)(?:-| )?(?:hand )?one\b", r"\1 the \2most one"),
@@ -2365,6 +2368,7 @@ def _names_objects(phrase: str) -> bool:
         bool(_OTHERS_RE.match(phrase.strip())))
 
 
+_PLACING_VERBS = frozenset("put place move set drop stick pop lay slide push shove nudge".split())
 _ARTICLE_AFTER = frozenset("put place move set drop stick pop push slide shove stack take grab get bring leave keep "
                            "in into inside on onto to of at from by near beside except but than besides excluding "
                            "and , : ;".split())
@@ -2735,13 +2739,15 @@ _AFTER_REF = r"(?:$|[,.;:\-]|goes\b|go\b|should\b|must\b|needs\b|has\b|is\b|into
              r"|next\b|near\b|beside\b|by\b|and\b|then\b)"
 
 
-def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple[str | None, "Mention | None", int]:
+def _place_modifier(w: list[str], k: int, label: str, after_prep: bool,
+                    placed: bool = False) -> tuple[str | None, "Mention | None", int]:
     """A place word after a noun that tells which object is meant: ``(superlative, anchor, next index)``.
 
     "the cube (that's) furthest from you" / "nearest me" (the robot's side is the near side), "the cube
     on the far right", "the bowl at the back" (when the request goes on after it, or the noun is a
     destination: "in the bowl on the left"), "the cube closest to the mug" / "(right) next to the red
-    one" (``near`` an anchor object). (None, None, k) when there is none."""
+    one" (``near`` an anchor object). (None, None, k) when there is none. ``placed``: the noun is what a placing
+    verb just before it moves ("put the red cube in the center and ..."): a place after it is where it goes."""
     j = k
     if w[j:j + 1] and w[j] in ("that's", "thats", "which's") or w[j:j + 2] in (["that", "is"], ["which", "is"]):
         j += 1 if w[j] in ("that's", "thats", "which's") else 2
@@ -2784,7 +2790,9 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool) -> tuple
                  rest)
     if m is None and after_prep:
         m = re.match(rf"(?:on|at|in) the (left|right|back|front)(?: side)?(?=\s{_AFTER_REF}|$)", rest)
-    if m is None:     # "pick the cube at the left side of the table and stack it ...", "the cube at the table center"
+    # "pick the cube at the left side of the table and stack it ...", "the cube at the table center" (not "put the
+    # red cube in the center and ...": where it goes)
+    if m is None and not placed:
         m = re.match(r"(?:on|at|in) the (?:table )?(left|right|back|front|center)(?: side| part)?(?: of the table)?"
                      r"(?= (?:and |, )(?:then )?(?:put|place|stack|drop|move|set|pop|lay|stick)\b| (?:into|in|onto|on"
                      r" top of|on|next to|beside)\b)", rest)
@@ -3032,7 +3040,8 @@ def _tokens(text: str) -> list:
                 k += len(mm.group(0).split()) - 1 - (1 if mm.group(0).endswith("next to") else 0)
             anchor = None
             if sup is None and word != "a":
-                sup, anchor, k = _place_modifier(w, k, label, after_prep=_told_apart_here(out))
+                placed = color is not None and bool(out) and isinstance(out[-1], str) and out[-1] in _PLACING_VERBS
+                sup, anchor, k = _place_modifier(w, k, label, after_prep=_told_apart_here(out), placed=placed)
             out.append(Mention("ref", label=label, color=color, superlative=sup, text=" ".join(w[i:k]),
                                indefinite=word in ("a", "an", "any"), anchor=anchor))
             i = k
@@ -4716,6 +4725,17 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # goal language cannot say (it was read as all of them, and as into the bowl)
         return Interpretation(_Status.AMBIGUOUS, None, f"I can't do {unsaid.group(0)!r} exactly: I place things in, on or "
                                                        "next to others, or in a part of the table. Which ones, and where?")
+    far = re.search(r"\b(?:far|well|further|farther) (?:away )?from\b", asked)
+    if far and not re.search(r"\b(?:keep|kept|stay|stays|leave)\b[^,.;]*$", asked[:far.start()]) and \
+            not (far.group(0).startswith(("further", "farther")) and    # "the one further from the robot": which one
+                 re.search(r"\b(?:one|ones|cube|cubes|block|blocks|lego|legos|mug|bowl|bowls|tray|is|are|'s)\s+$",
+                           asked[:far.start()])) and \
+            screen_instruction(instruction) is None:
+        # "..., and the blue one far away from both": not a place the goal language has (the blue one had been put
+        # near the green one, the place of the clause before)
+        return Interpretation(_Status.AMBIGUOUS, None, "I can't aim for 'far from' something: I put things in, on or next "
+                                                       "to others, left or right of them, or in a part of the table. "
+                                                       "Where should it go?")
     choice = re.search(rf"\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?((?:{_COLOUR_WORDS}) \w+)\b[^.;]*?\bwhich ?ever\b",
                        asked)
     if choice and not _negated_before(asked, choice.start()) and screen_instruction(instruction) is None:
