@@ -713,6 +713,14 @@ _SYNONYMS = [
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
      r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
+    # "don't mess with the pair on the left": the two cubes there
+    (r"\bthe pair (?=(?:on|at|in) the (?:far )?(?:left|right|back|front)\b)", "the two cubes "),
+    # "..., mind the mug": careful with it, it stays where it is (it had been put in the bowl with the cube)
+    (r"\bmind (the (?:\w+ )?(?:mug|cup|bowl|tray|cube|block|lego|brick)s?)\b(?! (?:is|isn't|doesn't|mustn't|should|must|won't"
+     r"|goes|go|stays?)\b)", r"leave \1 alone"),
+    # "the purple and blue ones are fine as they are": they stay (they had been put in the bowl too)
+    (r"\b(?:is|are) (?:fine|ok|okay|good|alright|all right|perfect)(?: just)? (?:as|where) (?:it is|they are|it's|they're)\b",
+     "stay where they are"),
     # "centre the green cube": put it in the middle of the table
     (r"(?<!the )(?<!in )(?<!to )\b(?:centre|center) (the (?:\w+ )?(?:cube|block|lego|mug|one))\b(?! (?:on|of)\b)",
      r"put \1 in the center"),
@@ -1562,7 +1570,7 @@ def normalise(text: str) -> str:
     # before another one ends it (the next sentence is not part of the question's last noun phrase)
     t = re.sub(r"\s*\?+(?=\s+(?:and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
                r"it|that|they|nothing|everything|just|now|once|first|finally|same"
-               r"|the (?:\w+ ){0,3}?(?:mustn't|must|should|shouldn't|can|cannot|can't|stays?|is|isn't|goes|go|needs?|has|doesn't"
+               r"|the (?:\w+ ){0,5}?(?:mustn't|must|should|shouldn't|can|cannot|can't|stays?|stay|are|is|isn't|goes|go|needs?|has|doesn't"
                r"|don't|won't|will|belongs?|keeps|kept|was|had|likes|wants)\b)\b)", " . ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)
     t = t.replace("-", " ")
@@ -2182,7 +2190,8 @@ def _telegraphic(text: str) -> str:
 
 
 # "leave X alone", "don't touch X", "without moving X", "keep X where it is": X must stay
-_STAY_VERB = r"(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift)"
+_STAY_VERB = (r"(?:please )?(?:leave|keep)|(?:don't|do not|dont|never) (?:touch|move|disturb|shift"
+              r"|(?:mess|fiddle|play|muck) (?:around |about )?with)")
 _STAY_RE = re.compile(
     rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB}|without (?:moving|touching|disturbing))"
     r" (?P<what>.+?)(?: (?P<tail>alone|where (?:it is|they are)|in place|untouched|still|as (?:it is|they are)|out(?! of)))?"
@@ -2200,7 +2209,7 @@ _STAY_GROUP_RE = re.compile(
 _STAYS_RE = re.compile(
     r"(?:^|(?<=[,.;:] )|(?<= and )|(?<= but )|(?<= while )|(?<= with ))"
     r"(?P<what>(?:the |all the |both |(?:the )?rest of the )?(?:other |others )?(?:(?:two|three|four|\d) )?"
-    r"(?:\w+ ){0,2}?(?:\w+))"
+    r"(?:\w+ ){0,2}?(?:\w+)(?: (?:on|at|in) the (?:far )?(?:left|right|back|front)(?: side)?)?)"
     r" (?:(?:should|must|has to|have to|needs to|need to|will|is to|are to|is|are|gets|get) )?"
     r"(?:(?:stay|stays|remain|remains|be left|left|be kept|kept)(?: exactly| just| right| precisely)?"
     r" (?:where (?:it is|they are|it was|they were|it's|they're)|in place|put|alone|untouched|as (?:it is|they are))"
@@ -4989,6 +4998,20 @@ def _ground_stays(stays: Sequence[str], objects: list[ObjectState]) -> tuple[set
     others: set[str | None] = set()
     for phrase in stays:
         phrase = re.sub(r"\s+(?:exactly|just|precisely|right)$", "", phrase.strip())
+        # "don't touch the cubes on the left", "both cubes on the left untouched": those in that part of the table
+        # (it had been every cube, the one the request moves too)
+        part = re.match(r"(.*?\b(?:both|two|three|the|all)\b.*?\b(\w+s)) (?:that are |sitting |over )?(?:on|at|in) the (?:far )?"
+                        r"(left|right|back|front)(?: side| half| part)?(?: of the table)?$", phrase)
+        if part and part.group(2) in _PLURAL and not re.search(r" (?:or|and|,) ", part.group(1)):
+            region = REGIONS[part.group(3)]
+            there = [o for o in objects if not o.is_container and o.label == _PLURAL[part.group(2)] and
+                     region.contains(o.position, margin=PLACE_EDGE_M)]
+            count = {"both": 2, "two": 2, "three": 3}.get(next((w for w in part.group(1).split()
+                                                                if w in ("both", "two", "three")), ""), len(there))
+            if there and len(there) == count:
+                keep |= {o.id for o in there}
+                continue
+        phrase = re.sub(r"^(?:both|the two) (cube|block|lego)s?\b", r"the two \1s", phrase)
         m = _OTHERS_RE.match(phrase.strip())
         if m:
             lab = m.group(1) or m.group(2)
