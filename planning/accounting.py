@@ -246,6 +246,10 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if re.search(r" (?:in|into|inside|on|onto|to|of|near|beside|by|next to) (?:the|a|an)(?: [,.;:\-])* *$", before):
             continue                   # "in the blue- sorry, the white bowl": the word cut off is said again
+        cut = re.search(rf" (?:and|or|,) (?:the )?({'|'.join(COLORS)})(?: [,.;:\-])* *$", before)
+        if cut:                        # "the purple cube and the yellow- no, the blue cube": the list item cut off
+            exempt |= {o.id for o in objects if o.color == cut.group(1) and not o.is_container}
+            continue
         if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|i mean|i meant) (?:[,.;:\-] )*)*(?:to )?(?:the )?"
                     r"(?:left|right|front|back|middle|centre|center)\b(?! of\b)", after):
             continue                   # "to the left side, sorry, I mean the back": the place is corrected

@@ -1266,6 +1266,12 @@ _KEEP_PHRASES = (
      rf"(?: , please| , you)?(?:'s| is| can| should| will| must)? (?:be )?(?:fine |ok |okay |good |alright |all right |happy )?"
      rf"(?:where it is|where it's|as it is|right where it is|stay where it is|stay put|stays put|stays where it is"
      rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
+    # "Red, orange: hands off.", "the mug and the lego - don't touch": a list, then that it stays (the tower before it
+    # had taken them in)
+    (rf"(?:^|(?<=[.;] ))((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?(?: ,| and| , and)"
+     rf" (?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?) [:,] (?:hands off|don'?t touch(?: them)?|no touching"
+     rf"|leave them(?: alone| be)?|they stay(?: put)?|stay put|not moved|untouched)(?= [,.;!]|$)",
+     lambda m: "leave " + re.sub(r" ,(?: and)? ", " and ", m.group(1)) + " alone"),
     # "hands off the blue one", "keep your hands off the red cube": it stays
     (rf"\b(?:(?:keep|take) )?(?:your )?(?:hands|paws|fingers) off(?: of)? ((?:the |that |this |those |these )(?:\w+ ){{0,3}}?"
      rf"(?:cubes?|blocks?|legos?|mugs?|ones?|bricks?|box(?:es)?|cups?|glass|pieces?|things?)|(?:{_COLOUR_WORDS})"
@@ -1607,7 +1613,25 @@ def normalise(text: str) -> str:
     # "in the yellow bowl, (not the green bowl,) the yellow one": the place said again is not a second request
     t = re.sub(r"\b((?:in|into|on|onto) the (\w+) (bowl|tray|cube|block|lego|mug)) , the \2 (?:one|\3)(?= [.,;]|$)",
                r"\1", t)
-    return collapse_repeats(t).strip(" ,;:")
+    return _restarted_list(collapse_repeats(t)).strip(" ,;:")
+
+
+_LIST_ITEM = rf"(?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|lego|one|brick)s?)?"
+_RESTARTED_LIST_RE = re.compile(
+    rf"\b(?P<old>{_LIST_ITEM}(?: , {_LIST_ITEM})*) , (?:sorry|no|wait|i mean|actually|oops)(?: , (?:i mean|sorry|no))? , "
+    rf"(?P<new>{_LIST_ITEM}(?: , {_LIST_ITEM})*(?: ,)? (?:and|or) {_LIST_ITEM})")
+
+
+def _restarted_list(t: str) -> str:
+    """"stack the red , the cyan , sorry , the purple , the cyan and the yellow cube": a list said again in full after a
+    correction (it names again a thing of the list before) replaces that list (the red cube had stayed in it)."""
+    m = _RESTARTED_LIST_RE.search(t)
+    if m is None:
+        return t
+    colours = lambda part: set(re.findall(rf"\b(?:{_COLOUR_WORDS})\b", part))
+    if not colours(m.group("old")) & colours(m.group("new")):
+        return t
+    return t[:m.start()] + m.group("new") + t[m.end():]
 
 
 _REPEAT_RE = re.compile(r"\b((?:[a-z']+ ){0,2}[a-z']+)( ,)? \1\b")
@@ -1931,7 +1955,10 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
         after = re.sub(r"^(?:(?:hmm+|hang on|ugh|you know what|ok|okay|so|well|oh)(?: ,| \.)? )+", "", after)
         after = re.sub(r"(?: (?:was right|is right|is fine|was fine|after all|is good|works|will do|(?:\. )?yeah"
                        r"|(?:\. )?yes|(?:\. )?ok|(?:\. )?okay|instead))+(?: [.,!])?$", "", after)
-        if _whole_request(after) and not re.search(r"\b(it|them|that one)\b", after):
+        # (not after a list item cut off at its colour: "move the purple cube and the yellow- no, the blue cube into
+        # the yellow bowl" corrects "the yellow", the purple cube stays in the request)
+        cut_item = re.search(rf"\b(?:and|or|,) (?:the )?(?:{_COLOUR_WORDS})$", before)
+        if _whole_request(after) and not re.search(r"\b(it|them|that one)\b", after) and not cut_item:
             text = after      # "red on blue. no wait. red on purple": the request said again, in full
             continue
         if re.match(r"(the )?other way (a)?round\b", after):
@@ -2200,7 +2227,8 @@ _STAY_RE = re.compile(
 
 _STAY_GROUP_RE = re.compile(
     rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB})"
-    r" (?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are)"
+    r" (?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are"
+    r"|out of (?:it|this|that|the tower|the stack|the pile))"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 

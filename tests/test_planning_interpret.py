@@ -2562,6 +2562,18 @@ def test_dev22_round_stays(text, goal):
     ("clutter", 300, "Fill the white bowl with all the cubes.",
      "in(pink_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl)"),
     ("stacking", 300, "Put the yellow cube on top of whichever cube is closest to it.", "on(yellow_cube, red_cube)"),
+    # towers with things left out (each had been built with them in)
+    ("stacking", 87, "Can you build a tower where green is on top and blue is at the bottom, with orange in between? "
+     "Leave red and cyan out of it.",
+     "on(green_cube, orange_cube) & on(orange_cube, blue_cube) & unmoved(red_cube) & unmoved(cyan_cube)"),
+    ("stacking", 89, "Tower: purple, cyan, yellow - any order. Red, orange: hands off.",
+     "on(cyan_cube, purple_cube) & on(yellow_cube, cyan_cube) & unmoved(red_cube) & unmoved(orange_cube)"),
+    # a list said again in full after a correction replaces the list (the red cube had stayed in the tower)
+    ("stacking", 89, "Stack the red, the cyan - sorry, the purple, the cyan and the yellow cube, in whatever order.",
+     "on(cyan_cube, purple_cube) & on(yellow_cube, cyan_cube)"),
+    # a list item cut off at its colour is what the correction replaces (the purple cube had been dropped)
+    ("sorting", 88, "Move the purple cube and the yellow- no, the blue cube into the yellow bowl.",
+     "in(purple_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
     # the cubes in that part of the table stay (purple and blue at y +0.26 / +0.25; it had been every cube)
     ("tabletop", 86, "put the green one in the yellow bowl, don't touch the cubes on the left",
      "in(green_cube, yellow_bowl) & unmoved(purple_cube) & unmoved(blue_cube)"),
