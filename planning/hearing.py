@@ -58,7 +58,7 @@ def _alike(a: str, b: str, dist) -> float:
 # What recognisers write for a few of the scene's words that spelling and metaphone do not bring close: "cyan"
 # (say "SY-an") is heard as "sion" / "scion" / "sign", "gray" as "great", "cube" as "queue" or "cue".
 HEARD_AS = {
-    "cyan": frozenset("sion scion sign sian psion zion sayan cyane siam".split()),
+    "cyan": frozenset("sion scion sign sian psion zion sayan cyane siam cayenne kyan siren".split()),
     "gray": frozenset("great grade grain greig".split()),
     "cube": frozenset("queue cue cute kube cubed".split()),
     "bowl": frozenset("bull ball bowel bold bole boll roll".split()),

@@ -2766,6 +2766,16 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
     # "then the purple one in the gray bowl with it": in that bowl (the thing it joins is already there)
     text = re.sub(r"\b((?:in|into|inside) the (?:\w+ )?(?:bowl|tray)) with (?:it|them)\b", r"\1", text)
     text = _telegraphic(text)
+    # "drop red and yellow in the green bowl" with a yellow cube and a yellow lego: the second of a list is the same
+    # kind as the first ("the yellow" had been dropped from the request without a word)
+    def same_kind(m: re.Match) -> str:
+        colour, label = m.group(4), m.group(2)
+        fits = [o for o in objects if o.color == colour and not o.is_container]
+        if len(fits) > 1 and any(o.label == label for o in fits):
+            return f"{m.group(1)} {m.group(3)} the {colour} {label}"
+        return m.group(0)
+    text = re.sub(rf"\b(the (?:{_COLOUR_WORDS}) (cube|block|lego|mug)) (and|or|,) the ({_COLOUR_WORDS})\b"
+                  rf"(?! (?:cube|block|lego|mug|one|bowl|tray|brick|box|piece|thing)s?\b)", same_kind, text)
     return " ".join(text.split()), assumed
 
 

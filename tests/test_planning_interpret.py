@@ -2574,6 +2574,12 @@ def test_dev22_round_stays(text, goal):
     # a list item cut off at its colour is what the correction replaces (the purple cube had been dropped)
     ("sorting", 88, "Move the purple cube and the yellow- no, the blue cube into the yellow bowl.",
      "in(purple_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+    # "cayenne" heard for "cyan" (it had been taken as green: the green cube on top)
+    ("stacking", 86, "uh red cube on the blue cube first and the cayenne cube goes on the very top",
+     "on(red_cube, blue_cube) & on(cyan_cube, red_cube)"),
+    # the second of a list is the kind of the first (a yellow cube and a yellow lego: "yellow" had been dropped)
+    ("clutter", 89, "drop red and yellow in the green bowl yeah, leave the mug be",
+     "in(red_cube, green_bowl) & in(yellow_cube, green_bowl) & unmoved(black_mug)"),
     # the cubes in that part of the table stay (purple and blue at y +0.26 / +0.25; it had been every cube)
     ("tabletop", 86, "put the green one in the yellow bowl, don't touch the cubes on the left",
      "in(green_cube, yellow_bowl) & unmoved(purple_cube) & unmoved(blue_cube)"),
