@@ -713,6 +713,11 @@ _SYNONYMS = [
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
      r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
+    # "put the orange cube in one of the bowls (- not the pink one)": in a bowl (it was not understood)
+    (r"\b(in|into|inside) (?:any )?one of (?:the|those|these) (bowl|dish|container|basin)(?:e?s)\b", r"\1 a \2"),
+    # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
+    (r"\b(in|into|inside) a (bowl|dish|container|basin)\b([^.;?!]{0,20}?)(?: [.?!;])? (?:just |but |only )?not (the (?:\w+ )?one)\b",
+     r"\1 a \2 , but not \4 \3"),
     # "don't mess with the pair on the left": the two cubes there
     (r"\bthe pair (?=(?:on|at|in) the (?:far )?(?:left|right|back|front)\b)", "the two cubes "),
     # "..., mind the mug": careful with it, it stays where it is (it had been put in the bowl with the cube)
@@ -2355,6 +2360,8 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
             listed, start = _listed_before(text[:m.start()])
             stays.extend([*listed, m.group("what")])
             text = (text[:start] + " , " + text[m.end():]).strip()
+            if not listed:
+                text = _place_by_kept(text, m.group("what"))
             continue
         m = _STAY_RE.search(text)
         if m is None:
@@ -2370,9 +2377,18 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
                 return text, stays
         stays.append(m.group("what"))
         text = (text[:m.start()] + " , " + text[m.end():]).strip()
-        # "don't move the mug; put the purple cube right next to it": the place is by what must stay
-        text = re.sub(r"\b((?:put|place|move|set|stick|pop|drop) (?:the )?(?:\w+ ){0,2}\w+ (?:right |just )?"
-                      r"(?:next to|near|beside|by|behind|in front of))\s+it\b", rf"\1 {m.group('what')}", text, count=1)
+        text = _place_by_kept(text, m.group("what"))
+
+
+def _place_by_kept(text: str, kept: str) -> str:
+    """"don't move the mug; put the purple cube right next to it", "the cyan cube has to stay put. move the orange cube
+    to its left": the place of the request is told by the thing that must stay (its clause is cut out, so "it" named
+    nothing: asked)."""
+    if not re.match(r"(?:the |that |this )", kept):
+        return text
+    verb = r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring) (?:the )?(?:\w+ ){0,2}\w+ (?:over )?(?:right |just )?"
+    text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of))\s+it\b", rf"\1 {kept}", text, count=1)
+    return re.sub(verb + r")(?:to|on|at) its (left|right)(?: side| hand side)?\b", rf"\1to the \2 of {kept}", text, count=1)
 
 
 def _listed_before(before: str) -> tuple[list[str], int]:
@@ -2776,7 +2792,24 @@ def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[
         return m.group(0)
     text = re.sub(rf"\b(the (?:{_COLOUR_WORDS}) (cube|block|lego|mug)) (and|or|,) the ({_COLOUR_WORDS})\b"
                   rf"(?! (?:cube|block|lego|mug|one|bowl|tray|brick|box|piece|thing)s?\b)", same_kind, text)
-    return " ".join(text.split()), assumed
+    return " ".join(_one_each(text, objects).split()), assumed
+
+
+def _one_each(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cyan cube goes in one of the bowls and the blue one in the other", "one bowl gets the cyan cube, the other
+    bowl gets the blue cube": with two bowls, one in each (both had gone into the same bowl: a confident wrong plan)."""
+    bowls = sorted((o for o in objects if o.label == "bowl"), key=lambda o: -o.position[1])    # left first
+    if len(bowls) != 2:
+        return text
+    first, second = (f"the {o.color} bowl" for o in bowls)
+    m = re.search(r"\b(in|into|inside) (?:a|one|either) bowl\b(.*?)\b(in|into|inside) the other(?: one| bowl)?\b", text)
+    if m:
+        return (text[:m.start()] + f"{m.group(1)} {first}{m.group(2)}{m.group(3)} {second}" + text[m.end():])
+    m = re.search(r"\bone bowl (?:gets|has|takes|holds) (.+?) ,? (?:and )?the other(?: one| bowl)? (?:gets|has|takes|holds) "
+                  r"(.+?)(?= [,.;]|$)", text)
+    if m:
+        return text[:m.start()] + f"put {m.group(1)} in {first} and put {m.group(2)} in {second}" + text[m.end():]
+    return text
 
 
 _TARGET_PREPS = frozenset(("in", "into", "inside", "on", "onto", "to"))

@@ -2580,6 +2580,19 @@ def test_dev22_round_stays(text, goal):
     # the second of a list is the kind of the first (a yellow cube and a yellow lego: "yellow" had been dropped)
     ("clutter", 89, "drop red and yellow in the green bowl yeah, leave the mug be",
      "in(red_cube, green_bowl) & in(yellow_cube, green_bowl) & unmoved(black_mug)"),
+    # "its left" / "next to it" after the clause that keeps the thing still (its clause is cut out: "it" had been asked)
+    ("long_horizon", 89, "The cyan cube has to stay put. Move the orange cube to its left.",
+     "left_of(orange_cube, cyan_cube) & unmoved(cyan_cube)"),
+    ("tabletop", 87, "Without moving the yellow cube, get the red one over to its right.",
+     "right_of(red_cube, yellow_cube) & unmoved(yellow_cube)"),
+    # "one of the bowls", "not the pink one" (not understood before)
+    ("long_horizon", 87, "Would you place the orange cube in one of the bowls, please? Just not the pink one.",
+     "in(orange_cube, white_bowl)"),
+    # one in each bowl (both had gone into the white bowl)
+    ("long_horizon", 88, "the cyan cube goes in one of the bowls and blue in the other one",
+     "in(cyan_cube, white_bowl) & in(blue_cube, green_bowl)"),
+    ("long_horizon", 88, "One bowl gets the cyan cube, the other bowl gets the blue cube.",
+     "in(cyan_cube, white_bowl) & in(blue_cube, green_bowl)"),
     # the cubes in that part of the table stay (purple and blue at y +0.26 / +0.25; it had been every cube)
     ("tabletop", 86, "put the green one in the yellow bowl, don't touch the cubes on the left",
      "in(green_cube, yellow_bowl) & unmoved(purple_cube) & unmoved(blue_cube)"),
