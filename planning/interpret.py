@@ -611,7 +611,10 @@ _SYNONYMS = [
     (r"\b(cube|bowl|block|lego|brick|mug|tray)(s?) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
      # (not "all three cubes green at the bottom": a count before it, a tower place after it)
      r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing)s?\b)(?! (?:at the (?:bottom|top|base)|on top|in the middle)\b)",
-     r"\3 \1\2"),
+     # (not "... into the green bowl yellow into the blue one": a new clause after a destination, told by its own place)
+     lambda m: m.group(0) if m.group(1) in ("bowl", "tray") and re.match(
+         r" (?:cube |block |lego |one )?(?:into|onto|goes|go)\b", m.string[m.end():]) and re.search(
+         r"\b(?:in|into|onto|on|to) (?:the |a )?(?:\w+ )?$", m.string[:m.start()]) else f"{m.group(3)} {m.group(1)}{m.group(2)}"),
     # "the cube closer to the blue bowl": the one closest to it
     (r"\b(the (?:cube|block|lego|mug|one)) (?:that is |that's |which is )?(closer|nearer) to\b", r"\1 closest to"),
     # "neither the red nor the yellow one": both left out
@@ -713,6 +716,9 @@ _SYNONYMS = [
     # "load the tray with the yellow and the blue cubes", "fill the bowl with the red cubes": put them in it
     (r"\b(?:load|fill)(?: up)? (the (?:\w+ )?(?:bowl|tray|dish|basin|container|box|bin))(?: up)? with ((?:the|all|both|every)"
      r" [^,.;!?]+?)(?= [,.;!?]|$| then\b| and then\b)", r"put \2 in \1"),
+    # recogniser text without pauses: "... into the blue bowl yellow into the green one": a new clause at the colour
+    (r"\b(bowl|tray|dish|one) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
+     r"(?= (?:cube |block |lego |one )?(?:into|in|onto|on|goes|go|to)\b)", r"\1 , \2"),
     # "put the orange cube in one of the bowls (- not the pink one)": in a bowl (it was not understood)
     (r"\b(in|into|inside) (?:any )?one of (?:the|those|these) (bowl|dish|container|basin)(?:e?s)\b", r"\1 a \2"),
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one

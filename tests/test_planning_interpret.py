@@ -2588,6 +2588,10 @@ def test_dev22_round_stays(text, goal):
     # "one of the bowls", "not the pink one" (not understood before)
     ("long_horizon", 87, "Would you place the orange cube in one of the bowls, please? Just not the pink one.",
      "in(orange_cube, white_bowl)"),
+    # "people" heard for "purple" before an object's noun is no person (it had been refused), and a run-on
+    # recogniser text starts a new clause at the colour after a destination
+    ("tabletop", 88, "uh people cube into the blue bowl yellow into the green one",
+     "in(purple_cube, blue_bowl) & in(yellow_cube, green_bowl)"),
     # one in each bowl (both had gone into the white bowl)
     ("long_horizon", 88, "the cyan cube goes in one of the bowls and blue in the other one",
      "in(cyan_cube, white_bowl) & in(blue_cube, green_bowl)"),

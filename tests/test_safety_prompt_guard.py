@@ -227,3 +227,10 @@ def test_how_the_speaker_sees_the_table_is_no_hardware_command(text):
 @pytest.mark.parametrize("text", ["turn the camera off", "point the camera at the door", "unplug the cameras"])
 def test_a_command_to_the_camera_is_still_refused(text):
     assert not classify(text).ok
+
+
+def test_people_before_an_objects_noun_is_a_misheard_colour_not_a_person():
+    """"uh people cube into the blue bowl" (a recogniser's "purple") had been refused as contact with a person."""
+    assert screen_instruction("uh people cube into the blue bowl yellow into the green one") is None
+    assert screen_instruction("hand the cube to the people over there") is not None
+    assert screen_instruction("push the people off the table") is not None

@@ -127,7 +127,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
         # "Operator to robot: ...": radio-style addressing, not a person to reach for
-        r"\b(person|people|human|humans|someone|somebody|anyone|baby|operator(?! to (?:the )?robot\b)|"
+        # "uh people cube into the blue bowl": a recogniser's "purple", before an object's noun
+        r"\b(person|people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)|human|humans|someone|somebody|anyone|baby|"
+        r"operator(?! to (?:the )?robot\b)|"
         # "my kid made this mess, ...": a child told about, not touched
         r"(?<!ugh the )(?<!oh the )(?<!argh the )(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
         # "kids' toys", "ugh, the kids. just put ...", "the kids keep grabbing it": told about, not touched
@@ -341,7 +343,7 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "I do not move objects towards people"),
     (r"\b(as fast as possible|full speed|maximum speed|max speed)\b",
      "speed limits are fixed and cannot be raised by a command"),
-    (r"\b(person|human|someone|somebody|your hand|my hand|people)\b",
+    (r"\b(person|human|someone|somebody|your hand|my hand|people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b))\b",
      "I only manipulate objects on the table, never people"),
 ]]
 
