@@ -60,7 +60,7 @@ def _alike(a: str, b: str, dist) -> float:
 HEARD_AS = {
     "cyan": frozenset("sion scion sign sian psion zion sayan cyane siam cayenne kyan siren".split()),
     "gray": frozenset("great grade grain greig".split()),
-    "cube": frozenset("queue cue cute kube cubed".split()),
+    "cube": frozenset("queue cue cute kube cubed tube tubes".split()),
     "bowl": frozenset("bull ball bowel bold bole boll roll".split()),
     "red": frozenset("read rid rod".split()),
     "blue": frozenset("blew blu".split()),

@@ -719,6 +719,8 @@ _SYNONYMS = [
     # recogniser text without pauses: "... into the blue bowl yellow into the green one": a new clause at the colour
     (r"\b(bowl|tray|dish|one) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
      r"(?= (?:cube |block |lego |one )?(?:into|in|onto|on|goes|go|to)\b)", r"\1 , \2"),
+    # "the yellow bowl to end up with every cube in it except the yellow one": those in it
+    (r"\b(the (?:\w+ )?(?:bowl|tray)) (?:to )?(?:end up|ends up|finish|finishes) with (.+?) in it\b", r"put \2 in \1"),
     # "put the orange cube in one of the bowls (- not the pink one)": in a bowl (it was not understood)
     (r"\b(in|into|inside) (?:any )?one of (?:the|those|these) (bowl|dish|container|basin)(?:e?s)\b", r"\1 a \2"),
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
@@ -1624,6 +1626,12 @@ def normalise(text: str) -> str:
     # "in the yellow bowl, (not the green bowl,) the yellow one": the place said again is not a second request
     t = re.sub(r"\b((?:in|into|on|onto) the (\w+) (bowl|tray|cube|block|lego|mug)) , the \2 (?:one|\3)(?= [.,;]|$)",
                r"\1", t)
+    # a learner's or a casual speaker's "keep it still": "the others you can leave be", "purple one you leave alone",
+    # "Yellow cube you not move.", "Red mug, please not moving." (each had been asked, or the thing moved)
+    t = re.sub(r"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:red|green|blue|yellow|purple|orange|cyan|pink|white"
+               r"|black|brown|gray) )?(?:cube|block|lego|mug|cup|one|ones|others|rest)) (?:, )?(?:you )?(?:can |may |should "
+               r"|must )?(?:leave (?:be|alone|it|them)(?: be| alone)?|(?:not|no) (?:move|moving|touch|touching)|(?:don'?t|do not) "
+               r"(?:move|touch))(?= [,.;!]|$)", r", leave \1 alone", t)
     return _restarted_list(collapse_repeats(t)).strip(" ,;:")
 
 
@@ -3718,6 +3726,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
                  r"|\b(all|each|every|them)\b.*\b(in|into|to) (the )?matching (bowls|trays)\b"
                  r"|\bmatch (them|everything|it|all)(?: all)? up\b|\bcolor ?match\b|\bwhere (it|they) belongs?\b"
                  r"|\bmatch (?:up )?(?:all )?(?:the )?colors(?: up)?\b"
+                 r"|\b(?:to|into|in) (?:the |their )?(?:same|matching)[ -]colou?r(?:ed)? (?:bowls?|dish(?:es)?|containers?)\b"
                  r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b", text):
         bowls = {}
         for o in objects:
