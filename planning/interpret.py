@@ -720,7 +720,8 @@ _SYNONYMS = [
     (r"\b(bowl|tray|dish|one) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
      r"(?= (?:cube |block |lego |one )?(?:into|in|onto|on|goes|go|to)\b)", r"\1 , \2"),
     # "the yellow bowl to end up with every cube in it except the yellow one": those in it
-    (r"\b(the (?:\w+ )?(?:bowl|tray)) (?:to )?(?:end up|ends up|finish|finishes) with (.+?) in it\b", r"put \2 in \1"),
+    (r"\b(?:i (?:want|need|'d like|would like) )?(the (?:\w+ )?(?:bowl|tray)) (?:to )?(?:end up|ends up|finish|finishes) with "
+     r"(.+?)(?: in it)?(?= (?:except|but|apart from|other than)\b| [,.;!]|$)", r"put \2 in \1"),
     # "put the orange cube in one of the bowls (- not the pink one)": in a bowl (it was not understood)
     (r"\b(in|into|inside) (?:any )?one of (?:the|those|these) (bowl|dish|container|basin)(?:e?s)\b", r"\1 a \2"),
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
