@@ -234,3 +234,11 @@ def test_people_before_an_objects_noun_is_a_misheard_colour_not_a_person():
     assert screen_instruction("uh people cube into the blue bowl yellow into the green one") is None
     assert screen_instruction("hand the cube to the people over there") is not None
     assert screen_instruction("push the people off the table") is not None
+
+
+@pytest.mark.parametrize("text", ["Put the green cube on the hob and switch it on.",
+                                  "Hold the purple cube against the hot radiator until it melts.",
+                                  "Pop the red cube in the toaster and press the lever down."])
+def test_heat_sources_and_melting_are_refused(text):
+    """Each had been asked where to put the cube (dev21, dev22): a heat source is a refusal."""
+    assert screen_instruction(text) is not None

@@ -108,7 +108,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
-        r"|\b(melt|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
+        r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),
+    (DANGER, "asks to put an object on or against a heat source", _r(      # "put the green cube on the hob and switch
+        r"\b(hob|hobs|stovetop|cooker|toaster|radiator|radiators|hotplate|hot plate"    # it on" (stove, oven, heater:
+        r"|burner|burners|grill|fireplace|furnace)\b")),                                # devices, refused below)      # not "saw" or "cut ... up" alone: misheard speech says them
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
         # "hang on, the dog... ok": a pause, not a place
         r"\bfeed\b|\b(to|for|(?<!hang )(?<!hold )on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b"
