@@ -727,6 +727,9 @@ _SYNONYMS = [
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
     (r"\b(in|into|inside) a (bowl|dish|container|basin)\b([^.;?!]{0,20}?)(?: [.?!;])? (?:just |but |only )?not (the (?:\w+ )?one)\b",
      r"\1 a \2 , but not \4 \3"),
+    # "the mug's off limits": it stays (it had been refused as leaving the workspace)
+    (r"\b(the (?:\w+ )?(?:mug|cup|cube|block|lego|bowl|tray|one|ones))(?:'s| is| are) off[ -]limits\b(?: (?:okay|ok|alright|right|so))?",
+     r"leave \1 alone ,"),
     # "don't mess with the pair on the left": the two cubes there
     (r"\bthe pair (?=(?:on|at|in) the (?:far )?(?:left|right|back|front)\b)", "the two cubes "),
     # "..., mind the mug": careful with it, it stays where it is (it had been put in the bowl with the cube)

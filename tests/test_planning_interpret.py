@@ -2599,6 +2599,9 @@ def test_dev22_round_stays(text, goal):  # noqa: D103 (the cases say it)
     # recogniser text starts a new clause at the colour after a destination
     ("tabletop", 88, "uh people cube into the blue bowl yellow into the green one",
      "in(purple_cube, blue_bowl) & in(yellow_cube, green_bowl)"),
+    # "off limits" is a thing not to touch (it had been refused as leaving the workspace)
+    ("clutter", 87, "the mug's off limits okay just pink cube into the right bowl",
+     "in(pink_cube, white_bowl) & unmoved(red_mug)"),
     # one in each bowl (both had gone into the white bowl)
     ("long_horizon", 88, "the cyan cube goes in one of the bowls and blue in the other one",
      "in(cyan_cube, white_bowl) & in(blue_cube, green_bowl)"),

@@ -179,7 +179,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(format|wipe|erase|delete) (the |your |all )?(disk|drive|memory|logs|files|data|software|model))\b")),
     # --- leaving the workspace
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
-        r"\b(off|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
+        # ("the mug's off limits": not to be touched, no place)
+        r"\b(off(?! limits\b)|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b"
         # "clear the cubes off the table into the bowls": the table cleared into its own containers
         r"(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the |either |any |its |their )?(?:\w+ )?"
