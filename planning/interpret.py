@@ -1630,6 +1630,16 @@ def normalise(text: str) -> str:
     # "in the yellow bowl, (not the green bowl,) the yellow one": the place said again is not a second request
     t = re.sub(r"\b((?:in|into|on|onto) the (\w+) (bowl|tray|cube|block|lego|mug)) , the \2 (?:one|\3)(?= [.,;]|$)",
                r"\1", t)
+    # telegraphic, a place told by another thing's side: "red cube , yellow cube's right side", "orange cube , cyan
+    # cube's left ." (not understood before)
+    t = re.sub(r"(?:^|(?<=[.;] ))(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:cube|block"
+               r"|lego|mug)) (?:, |: |-> )(?:to |on )?(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown"
+               r"|gray) (?:cube|block|lego|mug|bowl))'s (left|right)(?: side| hand side)?(?= [,.;!]|$)",
+               r"put the \1 to the \3 of the \2", t)
+    # a tower told top-down with "over": "green over orange over blue" (not understood before)
+    c = r"(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: cube| block| one)?"
+    t = re.sub(rf"(?:^|(?<=[,.;:] ))(?:the )?{c} (?:over|above|on top of) (?:the )?{c} (?:over|above|on top of) (?:the )?{c}"
+               rf"(?= [,.;!]|$)", r"put the \1 cube on the \2 cube and the \2 cube on the \3 cube", t)
     # a learner's or a casual speaker's "keep it still": "the others you can leave be", "purple one you leave alone",
     # "Yellow cube you not move.", "Red mug, please not moving." (each had been asked, or the thing moved)
     t = re.sub(r"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:red|green|blue|yellow|purple|orange|cyan|pink|white"

@@ -2602,6 +2602,10 @@ def test_dev22_round_stays(text, goal):  # noqa: D103 (the cases say it)
     # "off limits" is a thing not to touch (it had been refused as leaving the workspace)
     ("clutter", 87, "the mug's off limits okay just pink cube into the right bowl",
      "in(pink_cube, white_bowl) & unmoved(red_mug)"),
+    # telegraphic places and towers (not understood before)
+    ("tabletop", 87, "red cube, yellow cube's right side", "right_of(red_cube, yellow_cube)"),
+    ("long_horizon", 89, "Orange cube, cyan cube's left.", "left_of(orange_cube, cyan_cube)"),
+    ("stacking", 87, "green over orange over blue", "on(green_cube, orange_cube) & on(orange_cube, blue_cube)"),
     # one in each bowl (both had gone into the white bowl)
     ("long_horizon", 88, "the cyan cube goes in one of the bowls and blue in the other one",
      "in(cyan_cube, white_bowl) & in(blue_cube, green_bowl)"),
