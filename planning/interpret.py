@@ -1295,7 +1295,7 @@ _KEEP_PHRASES = (
      rf"(?: (?:cube|block|one|lego|mug))?)\b", r"leave \1 alone"),
     # "..., leaving the purple cube exactly as it is", "while leaving the red one alone": and it stays
     (rf"(?:\b(?:while|whilst) )?\bleaving ({_KEPT_NP}) (?:exactly |just |right )?(?:as it is|where it is|alone|untouched"
-     rf"|in place|be)\b", r"and leave \1 where it is"),
+     rf"|in place|be|out)\b", r"and leave \1 where it is"),
     # "I'd rather the cyan one weren't moved", "I'd prefer it if the red cube wasn't touched": it stays
     (rf"\bi'?d (?:rather|prefer(?: it)?(?: if)?) ({_KEPT_NP}) (?:weren't|wasn't|was not|were not|didn't get|did not get"
      rf"|not be|isn't|is not|doesn't get|does not get) (?:moved|touched|disturbed|used|shifted)\b", r"leave \1 alone"),
@@ -4834,6 +4834,14 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # goal language cannot say (it was read as all of them, and as into the bowl)
         return Interpretation(_Status.AMBIGUOUS, None, f"I can't do {unsaid.group(0)!r} exactly: I place things in, on or "
                                                        "next to others, or in a part of the table. Which ones, and where?")
+    cond = re.search(r"(?:,|\bbut|\band) (?:only )?(?:if|unless|as long as|provided(?: that)?) (the (?:\w+ )?\w+|it|they) (?:is|isn't|"
+                     r"is not|'s|s|are|aren't|are not|was|wasn't)(?: not)?(?: already| still)? (?:in|inside|on|on top of|next "
+                     r"to|near|beside)\b", asked)
+    if cond and screen_instruction(instruction) is None:
+        # "put the blue cube in the yellow bowl, but only if the red cube isn't in it": a condition on the table after
+        # the request (the red cube had been put in the bowl too: a confident wrong plan)
+        return Interpretation(_Status.AMBIGUOUS, None, "I can't check a condition said after the request yet. Please say "
+                                                       "what to do as it is now, or start with the 'if ...'.")
     far = re.search(r"\b(?:far|well|further|farther) (?:away )?from\b", asked)
     if far and not re.search(r"\b(?:keep|kept|stay|stays|leave)\b[^,.;]*$", asked[:far.start()]) and \
             not (far.group(0).startswith(("further", "farther")) and    # "the one further from the robot": which one

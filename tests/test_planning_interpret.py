@@ -2658,6 +2658,10 @@ def test_session24_probe_wordings_in_other_worlds(world, seed, text, goal):
     ("Put the green cube on the right one.", "on(green_cube, blue_cube)"),
     ("Put the red cube in the left one.", "in(red_cube, yellow_bowl)"),
     ("Put the blue cube in the right-hand one.", "in(blue_cube, white_bowl)"),
+    # a condition on the table said after the request is asked (the red cube had been put in the bowl too)
+    ("Put the blue cube in the yellow bowl, but only if the red cube isn't in it.", None),
+    ("Put the red cube and the green cube in the yellow bowl, leaving the blue cube out.",
+     "in(red_cube, yellow_bowl) & in(green_cube, yellow_bowl) & unmoved(blue_cube)"),      # (the blue cube had gone in)
     # "far away from" is no place the goal language has: asked (the blue cube had been put near the green one)
     ("Put the red cube near the green one, and the blue one far away from both.", None),
     ("Centre the green cube.", "in_region(green_cube, center)"),
