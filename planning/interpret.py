@@ -314,12 +314,6 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|pop|drop|move|set|stick) the (?:\w+ )?(?:cube|block|lego|mug|one) (?:in|into|inside) "
      r"the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug))(?= [.!]|$)",
      r"\1 and don't put \2 in there"),
-    # "I need the blue cube and the cyan cube in the bowl, but not the cyan lego": the same, after things each named
-    # (not after a group, "the cubes ... but not the blue cube", which the exclusion rules read)
-    (r"^(.*\b(?:in|into|inside) the (?:\w+ )?(?:bowl|tray|dish|basket|container))(?: ,)? but not (the (?:\w+ )?(?:cube|block"
-     r"|lego|mug))(?= [.!]|$)",
-     lambda m: m.group(0) if re.search(r"\b(?:cubes|blocks|legos|mugs|things|ones|everything|all|them|every|each|both|rest"
-                                       r"|others|don't|not|never)\b", m.group(1)) else f"{m.group(1)} and don't put {m.group(2)} in there"),
     # "not the red cube but the blue cube goes in ...": the contrast names the one meant second
     (r"(?:^|(?<=[,.;] ))not (?:the )?(?:\w+ ){0,2}?\w+(?: ,)? but (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one|bowl|tray))\b",
      r"\1"),
@@ -693,8 +687,9 @@ _SYNONYMS = [
     (r"\b(except(?: for)?|apart from|but not|but|other than|besides|excluding) (the (?:\w+ )?\w+)(?: ,)? (?:which|that|who)"
      r"(?: one)? (?:goes|should go|needs to go|has to go|can go|must go|is going|will go) (in|into|on|onto|on top of|next to"
      r"|beside) (the (?:\w+ )?\w+)", r"\1 \2 , and put \2 \3 \4"),
-    # "put the yellow and green cubes in the blue bowl, but not the blue cube": the blue cube must not go there
-    # (after things each named: "the cubes in the white bowl, but not the blue cube" leaves one out of a group)
+    # "put the yellow and green cubes in the blue bowl, but not the blue cube", "I need the blue cube and the cyan cube
+    # in the bowl, but not the cyan lego": that one must not go there (after things each named: "the cubes in the
+    # white bowl, but not the blue cube" leaves one out of a group, which the exclusion rules read)
     (r"\b(in|into|on|onto|on top of) (the (?:\w+ )?\w+)(?: ,)? but not (the (?:\w+ )?(?:cube|block|lego|mug|brick))"
      r"(?= [,.;!]|$)",
      lambda m: m.group(0) if re.search(r"\b(?:all|every|each|everything|anything|both|them|the (?:\w+ )?(?:cube|block|lego"
