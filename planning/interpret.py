@@ -1627,20 +1627,18 @@ def normalise(text: str) -> str:
                r"\1", t)
     # telegraphic, a place told by another thing's side: "red cube , yellow cube's right side", "orange cube , cyan
     # cube's left ." (not understood before)
-    t = re.sub(r"(?:^|(?<=[.;] ))(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:cube|block"
-               r"|lego|mug)) (?:, |: |-> )(?:to |on )?(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown"
-               r"|gray) (?:cube|block|lego|mug|bowl))'s (left|right)(?: side| hand side)?(?= [,.;!]|$)",
+    t = re.sub(rf"(?:^|(?<=[.;] ))(?:the )?((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) (?:, |: |-> )(?:to |on )?(?:the )?"
+               rf"((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|bowl))'s (left|right)(?: side| hand side)?(?= [,.;!]|$)",
                r"put the \1 to the \3 of the \2", t)
     # a tower told top-down with "over": "green over orange over blue" (not understood before)
-    c = r"(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: cube| block| one)?"
+    c = rf"({_COLOUR_WORDS})(?: cube| block| one)?"
     t = re.sub(rf"(?:^|(?<=[,.;:] ))(?:the )?{c} (?:over|above|on top of) (?:the )?{c} (?:over|above|on top of) (?:the )?{c}"
                rf"(?= [,.;!]|$)", r"put the \1 cube on the \2 cube and the \2 cube on the \3 cube", t)
     # a learner's or a casual speaker's "keep it still": "the others you can leave be", "purple one you leave alone",
     # "Yellow cube you not move.", "Red mug, please not moving." (each had been asked, or the thing moved)
-    t = re.sub(r"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:red|green|blue|yellow|purple|orange|cyan|pink|white"
-               r"|black|brown|gray) )?(?:cube|block|lego|mug|cup|one|ones|others|rest)) (?:, )?(?:you )?(?:can |may |should "
-               r"|must )?(?:leave (?:be|alone|it|them)(?: be| alone)?|(?:not|no) (?:move|moving|touch|touching)|(?:don'?t|do not) "
-               r"(?:move|touch))(?= [,.;!]|$)", r", leave \1 alone", t)
+    t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:{_COLOUR_WORDS}) )?(?:cube|block|lego|mug|cup|one|ones"
+               r"|others|rest)) (?:, )?(?:you )?(?:can |may |should |must )?(?:leave (?:be|alone|it|them)(?: be| alone)?"
+               r"|(?:not|no) (?:move|moving|touch|touching)|(?:don'?t|do not) (?:move|touch))(?= [,.;!]|$)", r", leave \1 alone", t)
     return _restarted_list(collapse_repeats(t)).strip(" ,;:")
 
 

@@ -2555,7 +2555,7 @@ def test_where_things_go_said_in_colours_without_in():
     ("I want the yellow bowl to end up with every cube in it except the green one.",
      "in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
 ])
-def test_dev22_round_stays(text, goal):  # noqa: D103 (the cases say it)
+def test_dev22_round_stays(text, goal):
     _assert_plans_as(text, goal, tabletop(), ignore_negated=("in",))
 
 
