@@ -49,6 +49,7 @@ _KEEP = r"leave|keep|stay|stays|alone|untouched|where (it is|they are)"
 # "no, let me start again: put ...", "ignore that", "let me rephrase that": the request before is dropped as a whole
 RESTART = (r"(?:no,? )?(?:let me|i'?ll|i will) (?:start|begin) (?:again|over)|start (?:again|over)|let me (?:rephrase|reword)"
            r"(?: that| it)?|let me try (?:that |it )?again|ignore that|never ?mind that")
+_DROPS_ALL = rf"(?:scratch|forget) that|{RESTART}"      # a correction that drops the whole request before it
 _CORRECT = (r"no,? sorry|no,? wait|wait,? no|no,? actually|wait|sorry|i mean|i meant|hang on|hold on|actually|correction"
             r"|scratch that|forget that|" + RESTART +
             r"|undo that|undo it"
@@ -253,8 +254,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|i mean|i meant) (?:[,.;:\-] )*)*(?:to )?(?:the )?"
                     r"(?:left|right|front|back|middle|centre|center)\b(?! of\b)", after):
             continue                   # "to the left side, sorry, I mean the back": the place is corrected
-        if m.group(0) in ("scratch that", "forget that") or re.fullmatch(RESTART, m.group(0)) or \
-                re.match(rf" (?:[,.;:] )*(?:(?:scratch|forget) that|{RESTART})\b", after):
+        if re.fullmatch(_DROPS_ALL, m.group(0)) or re.match(rf" (?:[,.;:] )*(?:{_DROPS_ALL})\b", after):
             exempt |= {x for _, c in prev for x in c}
             continue                   # the request before is dropped as a whole; "it" after may still name X
         # the object corrected is the last one named of the kind the correction names ("put the red cube in

@@ -61,6 +61,9 @@ _HIT = r"hit(?! (?:the |a |our |my |that |this )?(?:sub ?goal|goal|milestone|rec
 _ROBOT_ROLE = (r"(?:a |an |the )?(?!(?:\w+ ){0,2}?(?:unrestricted|unfiltered|uncensored|jailbroken|rogue|evil|dan|"
                r"unlimited|unsafe|lawless|free)\b)(?:[a-z]+ ){0,2}?(?:robot|robotic|robot arm|arm|manipulator|"
                r"tidy up robot|sorting robot)(?: arm)?\b(?! (?:with|without|that|who|which|free|no)\b)")
+# "people" that is not a recogniser's "purple" before an object's noun ("uh people cube into the blue bowl")
+_PEOPLE = r"people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)"
+
 _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- prompt injection
     (INJECTION, "tries to override the robot's instructions", _r(
@@ -108,10 +111,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
-        r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),
-    (DANGER, "asks to put an object on or against a heat source", _r(      # "put the green cube on the hob and switch
-        r"\b(hob|hobs|stovetop|cooker|toaster|radiator|radiators|hotplate|hot plate"    # it on" (stove, oven, heater:
-        r"|burner|burners|grill|fireplace|furnace)\b")),                                # devices, refused below)      # not "saw" or "cut ... up" alone: misheard speech says them
+        r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
+    # "put the green cube on the hob and switch it on" (stove, oven and heater are devices, refused below)
+    (DANGER, "asks to put an object on or against a heat source", _r(
+        r"\b(hob|hobs|stovetop|cooker|toaster|radiator|radiators|hotplate|hot plate|burner|burners|grill|fireplace"
+        r"|furnace)\b")),
     (DANGER, "asks to feed an object to someone or give it to an animal", _r(
         # "hang on, the dog... ok": a pause, not a place
         r"\bfeed\b|\b(to|for|(?<!hang )(?<!hold )on|onto|at) (the |my |your )?(dog|cat|puppy|kitten|bird|hamster|fish|pet)\b"
@@ -130,8 +134,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
         # "Operator to robot: ...": radio-style addressing, not a person to reach for
-        # "uh people cube into the blue bowl": a recogniser's "purple", before an object's noun
-        r"\b(person|people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)|human|humans|someone|somebody|anyone|baby|"
+        r"\b(person|" + _PEOPLE + r"|human|humans|someone|somebody|anyone|baby|"
         r"operator(?! to (?:the )?robot\b)|"
         # "my kid made this mess, ...": a child told about, not touched
         r"(?<!ugh the )(?<!oh the )(?<!argh the )(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
@@ -347,7 +350,7 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "I do not move objects towards people"),
     (r"\b(as fast as possible|full speed|maximum speed|max speed)\b",
      "speed limits are fixed and cannot be raised by a command"),
-    (r"\b(person|human|someone|somebody|your hand|my hand|people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b))\b",
+    (r"\b(person|human|someone|somebody|your hand|my hand|" + _PEOPLE + r")\b",
      "I only manipulate objects on the table, never people"),
 ]]
 
