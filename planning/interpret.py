@@ -1291,6 +1291,9 @@ _KEEP_PHRASES = (
     # "..., leaving the purple cube exactly as it is", "while leaving the red one alone": and it stays
     (rf"(?:\b(?:while|whilst) )?\bleaving ({_KEPT_NP}) (?:exactly |just |right )?(?:as it is|where it is|alone|untouched"
      rf"|in place|be|out)\b", r"and leave \1 where it is"),
+    # "..., leaving blue out": a bare colour (blue had been put in)
+    (rf"(?:\b(?:while|whilst) )?\bleaving ({_COLOUR_WORDS}) (?:out|alone|be|untouched|where it is|as it is)\b",
+     r"and leave the \1 one where it is"),
     # "I'd rather the cyan one weren't moved", "I'd prefer it if the red cube wasn't touched": it stays
     (rf"\bi'?d (?:rather|prefer(?: it)?(?: if)?) ({_KEPT_NP}) (?:weren't|wasn't|was not|were not|didn't get|did not get"
      rf"|not be|isn't|is not|doesn't get|does not get) (?:moved|touched|disturbed|used|shifted)\b", r"leave \1 alone"),
@@ -4217,6 +4220,13 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
     """(holds, the object it is about, the container / support it names) for a state the scene shows now, or
     None when the words are not such a state."""
     objects = list(objects)
+    cond = re.sub(rf"^({_COLOUR_WORDS}) (?=is |s |isn't |are )", r"the \1 one ", cond)     # "if red's in the ..."
+    cond = re.sub(r"(?: (?:yet|already|still|now|at the moment|right now))+$", "", cond)
+    neg = re.match(r"^(?P<subj>.+?) (?:is not|isn't|isnt|is no longer|are not|aren't|arent|s not)(?P<rest> .+)$", cond)
+    if neg and not neg.group("subj").startswith("there"):
+        # "if the red cube isn't in a bowl": the state said the other way
+        state = _condition(f"{neg.group('subj')} is{neg.group('rest')}", objects)
+        return None if state is None else (not state[0],) + state[1:]
     m = re.match(r"^there(?: is|'s| s| are) (?:a |an |any |some |the )?(.+)$", cond)
     if m:                         # "if there's a red cube": whether one is on the table
         refs = [t for t in _tokens(resolve_words("the " + m.group(1), objects)[0])
@@ -4237,6 +4247,13 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
             return None
         full = any(is_in(o, box) or is_on(o, box) for o in objects if o.id != box.id)
         return (not full if m.re is _IS_EMPTY_RE else full), None, box
+    m = re.match(r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| just)?(?: sitting| lying| standing)?(?: out)?"
+                 r" on the table$", cond)
+    if m:                         # "if the red cube is still sitting out on the table": not in or on anything
+        subj = _ground_phrase(m.group("subj"), objects)
+        if subj is None or subj.is_container:
+            return None
+        return not any(is_in(subj, o) or is_on(subj, o) for o in objects if o.id != subj.id), subj, None
     m = _IN_REGION_RE.match(cond)
     if m:                         # "if the green cube is on the right side": where it stands now (2 cm off an edge: unsure)
         subj = _ground_phrase(m.group("subj"), objects)
@@ -4272,6 +4289,65 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
     return holds, subj, place
 
 
+_THING_SUBJECT = rf"(?:the|a|an|any|both|all|it|they|there|(?:{_COLOUR_WORDS}))\b"
+# a state of the table (not "if you can", "if it fits", "if there's room", "if it's no trouble")
+_STATE_WORDS = (r"\b(?:is|are|isn't|aren't|is not|are not|s|was|were|has|have|hasn't|haven't|contains|holds|still"
+                r"|already)\b")
+_NOT_A_STATE = re.compile(r"^(?:it|that|this)(?: is| s|'s) (?:not |no )?(?:too|ok|okay|alright|all right|possible|easier"
+                          r"|fine|easy|trouble|bother|no trouble|no bother|a problem)\b|^there(?: is| s|'s) (?:room|space"
+                          r"|time|enough)\b|^it (?:fits|will fit|can|helps)\b"
+                          # "as long as it isn't the blue one": which one, not how the table is
+                          r"|^(?:it|they)(?: is| s|'s| isn't| is not| are| aren't| are not)(?: not)? (?:the|a|an|one)\b"
+                          # "if there's a red cube": _settle_condition, once the words are resolved
+                          r"|^there\b")
+
+
+def _is_table_state(cond: str) -> bool:
+    """Whether ``cond`` (the words after "if") says how something on the table is."""
+    return bool(re.match(_THING_SUBJECT, cond) and re.search(_STATE_WORDS, cond) and not _NOT_A_STATE.match(cond)
+                or _HOLDS_RE.match(cond))
+
+
+def _lift_condition(text: str) -> str:
+    """A condition on the table said another way, as a leading "if ..., ...": "put the blue cube in the white bowl
+    if the red cube is in the yellow bowl", "assuming ...", "should the red cube be in ...", "only if ... should you
+    ...", "unless ..." (then nothing to do), "if red is in the yellow bowl put blue in ..." (no comma). Each had been
+    planned as if the condition were asked for too."""
+    verbs = "|".join(_IMPERATIVES + ("clear", "empty", "remove", "unstack", "build", "make", "sort", "swap", "tidy"))
+    m = re.match(r"^(?P<req>.+?)(?: ,)? (?:unless|if) (?:it|they)(?: is| s|'s| are| re|'re)(?: not| n't)?(?: already)?"
+                 r" (?:there|in (?:it|there|place|them|its bowl|their bowls)|where (?:it|they) belongs?)(?: already)?"
+                 r"(?: [.!])?$", text)
+    if m:                         # "..., unless it's already there": the goal says where things end up anyway
+        return m.group("req")
+    m = re.match(r"^should (?P<subj>.+?) be (?P<state>.+?) , (?P<req>.+)$", text)
+    if m:
+        return f"if {m.group('subj')} is {m.group('state')} , {m.group('req')}"
+    m = re.match(r"^(?:only if|assuming(?: that)?|provided(?: that)?|as long as|in case|supposing(?: that)?) (?P<cond>.+?)(?: ,)?"
+                 r" (?:(?:then|should you|you should|you can|can you|please) )?(?P<req>(?:" + verbs + r")\b.+)$", text)
+    if m and _is_table_state(m.group("cond")):
+        return f"if {m.group('cond')} , {m.group('req')}"
+    m = re.match(r"^unless (?P<cond>.+?) , (?P<req>.+)$", text)
+    if m and _is_table_state(m.group("cond")):
+        return f"if {m.group('cond')} , leave it , otherwise {m.group('req')}"
+    m = re.match(r"^if (?P<cond>[^,]+?) (?P<req>(?:just |then )?(?:" + verbs + r") (?:the|it|them|a|an|both|all|(?:"
+                 + _COLOUR_WORDS + r"))\b.+)$", text)
+    if m and _is_table_state(m.group("cond")):
+        return f"if {m.group('cond')} , {m.group('req')}"
+    m = re.match(r"^(?P<req>(?:please |only |just )?(?:" + verbs + r")\b.+?)(?: ,)?(?: but| and)? (?:only )?(?:if|provided"
+                 r"(?: that)?|as long as|assuming(?: that)?) (?P<cond>[^,;]+?)(?: [.!])?$", text)
+    if m and _is_table_state(m.group("cond")):
+        cond, req = m.group("cond"), re.sub(r"^only ", "", m.group("req"))
+        thing = re.search(r"\bthe (?:\w+ )?(?:cube|block|lego|mug)\b", req)
+        if thing and re.match(r"(?:it|it's|it s)\b", cond):      # "put the orange cube in the pink bowl if it's on the right"
+            cond = re.sub(r"^it(?:'s| s)?", thing.group(0) + (" is" if cond.startswith(("it's", "it s")) else ""), cond)
+        return f"if {cond} , {req}"
+    return text
+
+
+_UNCHECKED_CONDITION = re.compile(r"(?:^|[,.;:] |\bbut |\band )(?:only )?(?:if|unless|assuming(?: that)?|provided(?: that)?"
+                                  r"|as long as|in case|supposing(?: that)?) (?P<cond>[^,;.?!]+)")
+
+
 def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     """"if the purple cube is on top of something, leave it; otherwise stack it on the yellow cube", "is the blue
     bowl empty? if it is, put the orange cube in it": the branch the scene chooses now, its "it" and "there"
@@ -4281,6 +4357,7 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
                  r"(?: ,)? (.+)$", text)
     if q:                         # "is the blue bowl empty? if it is, ...": the question is the condition
         text = f"if {q.group(1)} is {q.group(2)} , {q.group(3)}"
+    text = _lift_condition(text)
     m = _COND_RE.match(text)
     if m is None:
         return text
@@ -4294,6 +4371,11 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
         return text           # "..., otherwise the blue one": a phrase for the other branch (_settle_condition)
     rest = (m.group("rest") or "").strip(" ;.,")
     rest = re.sub(r"^(?:then|and then|after that|afterwards) ", "", rest)
+    if branch is None and not rest:
+        # "if the red cube is in the yellow bowl, put the blue cube in the white bowl" with the red cube on the table:
+        # nothing is asked for as the table is (both cubes had been put in: a confident wrong plan)
+        raise GroundingError(_Status.AMBIGUOUS, f"That depends on {m.group('cond')!r}, which is not so now, so there "
+                                                "is nothing to do. What would you like me to do?")
     if branch is None:
         branch = ""
     still = bool(_NOTHING_TO_DO.match(branch))
@@ -4316,6 +4398,7 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     def fill(part: str) -> str:
         if box is not None:
             part = re.sub(r"\b(in|into|on|onto|inside) (?:it|there)\b", rf"\1 the {_name(box)}", part)
+            part = re.sub(r"\b(?:back )?(in|into|inside)(?= [,.;]|$)", rf"\1 the {_name(box)}", part)   # "put it in"
             part = re.sub(r"\bthere\b", f"in the {_name(box)}", part)
         if thing is not None:
             part = re.sub(r"\bit\b", f"the {_name(thing)}", part)
@@ -4827,14 +4910,6 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # goal language cannot say (it was read as all of them, and as into the bowl)
         return Interpretation(_Status.AMBIGUOUS, None, f"I can't do {unsaid.group(0)!r} exactly: I place things in, on or "
                                                        "next to others, or in a part of the table. Which ones, and where?")
-    cond = re.search(r"(?:,|\bbut|\band) (?:only )?(?:if|unless|as long as|provided(?: that)?) (the (?:\w+ )?\w+|it|they) (?:is|isn't|"
-                     r"is not|'s|s|are|aren't|are not|was|wasn't)(?: not)?(?: already| still)? (?:in|inside|on|on top of|next "
-                     r"to|near|beside)\b", asked)
-    if cond and screen_instruction(instruction) is None:
-        # "put the blue cube in the yellow bowl, but only if the red cube isn't in it": a condition on the table after
-        # the request (the red cube had been put in the bowl too: a confident wrong plan)
-        return Interpretation(_Status.AMBIGUOUS, None, "I can't check a condition said after the request yet. Please say "
-                                                       "what to do as it is now, or start with the 'if ...'.")
     far = re.search(r"\b(?:far|well|further|farther) (?:away )?from\b", asked)
     if far and not re.search(r"\b(?:keep|kept|stay|stays|leave)\b[^,.;]*$", asked[:far.start()]) and \
             not (far.group(0).startswith(("further", "farther")) and    # "the one further from the robot": which one
@@ -4893,6 +4968,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         text = _scene_settled(normalise(instruction), objects)
     except GroundingError as exc:
         return Interpretation(exc.status, None, exc.message)
+    cond = _UNCHECKED_CONDITION.search(text)
+    if cond and _is_table_state(cond.group("cond")) and screen_instruction(instruction) is None:
+        # a condition on the table the scene did not settle ("if the blue cube is closer to you than the red one, ...",
+        # "..., but only if the red cube isn't in it"): its words had been planned as part of the request
+        return Interpretation(_Status.AMBIGUOUS, None, f"I can't check whether {cond.group('cond').strip()} yet. Please say what "
+                                                       "to do as the table is now.")
     try:
         text, assumed = resolve_words(text, objects)
     except GroundingError as exc:
