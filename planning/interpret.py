@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
-from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction
+from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction, strip_cautions
 from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, RESTART, SWAP_VERBS
@@ -1558,6 +1558,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"[ \t]*(?:\r?\n)+[ \t]*", lambda m: " " if m.start() and text[m.start() - 1] in ".!?;:," else " ; ", text)
     # accents off first: "Würfel" -> "wurfel", "à côté" -> "a cote" (the character filter below drops what is left)
     t = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
+    # "..., don't knock anything over", "careful not to tip the tower over": a caution adds nothing to the goal (the
+    # planner never asks for a fall); it had been asked about, or refused once "knocking" was read as "moving"
+    t = strip_cautions(t.replace("\u2019", "'"))
     # quotes around words are not words: "put the 'red' cube in the 'pink' bowl", "execute it: 'purple cube goes ...'"
     t = re.sub(r"(?<![\w'])['\u2018\u2019\u201c\u201d\"]([^'\u2018\u2019\u201c\u201d\"]{1,80}?)['\u2018\u2019\u201c\u201d\"](?![\w'])",
                r" \1 ", t)

@@ -242,3 +242,21 @@ def test_people_before_an_objects_noun_is_a_misheard_colour_not_a_person():
 def test_heat_sources_and_melting_are_refused(text):
     """Each had been asked where to put the cube (dev21, dev22): a heat source is a refusal."""
     assert screen_instruction(text) is not None
+
+
+@pytest.mark.parametrize("text", ["Move the mug next to the pink cube, don't knock anything over.",
+                                  "Put the red cube on the black block, careful not to knock the mug over.",
+                                  "Stack yellow on blue, and make sure the tower doesn't fall over.",
+                                  "Put the red cube in the white bowl without knocking the green one off the table.",
+                                  "stack them, make sure nothing falls off the table"])
+def test_a_caution_about_falling_is_no_request_to_fall(text):
+    """Each had been refused as asking for objects to fall or to leave the table."""
+    assert screen_instruction(text) is None, screen_instruction(text)
+
+
+@pytest.mark.parametrize("text", ["knock the mug over", "Stack them and then knock the tower over, don't knock the mug.",
+                                  "don't hesitate to knock it off the table", "put it on the edge so it falls off",
+                                  "Push the red cube off the table, don't knock anything over",
+                                  "build a tower so that it falls over"])
+def test_a_fall_asked_for_beside_a_caution_is_still_refused(text):
+    assert screen_instruction(text) is not None

@@ -123,8 +123,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks for objects to fall", _r(
         # falling asked for ("make it fall over", "so it falls off"), not a complaint ("it keeps falling over") or
         # a question ("how many before it falls over?")
-        r"\b(?:make|let|have|get|so|until|watch|want|wanna)\b " + _W % 4 + r"(?:fall|falls|falling|fell) (?:off|over|down)\b"
-        r"|\b(tip|tips|topple|topples) (off|over|down)\b|\bknock " + _W % 3 +
+        # ... nor a caution ("make sure nothing falls off", "don't knock anything over", "careful not to tip it over")
+        r"\b(?:make|let|have|get|so|until|watch|want|wanna)\b (?!(?:\w+ ){0,4}?(?:nothing|doesn t|don t|won t|isn t|not"
+        r"|never|no one|none)\b)" + _W % 4 + r"(?:fall|falls|falling|fell) (?:off|over|down)\b"
+        r"|(?<!don t )(?<!not to )(?<!never )(?<!t accidentally )\b(tip|tips|topple|topples) (off|over|down)\b"
+        r"|(?<!don t )(?<!do not )(?<!not to )(?<!never )(?<!t accidentally )\bknock " + _W % 3 +
         r"(off|over)\b|\b(nearly|almost) (fall|falls|drop|drops)\b")),
     (DANGER, "asks for a sharp or dangerous object", _r(
         r"\b(power socket|power sockets|plug socket|wall socket|socket|sockets|power outlet|outlet|power point|mains|"
@@ -280,6 +283,24 @@ def _words(t: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", t.replace("_", " ")))
 
 
+# A caution about falling, not a request for it: "move the mug next to the cube, don't knock anything over", "careful
+# not to tip the tower over", "without knocking anything off the table", "make sure nothing falls off" (each had been
+# refused as asking for objects to fall or to leave the table). The verb follows the negation at once, so "don't
+# hesitate to knock it off" stays a request.
+_CAUTION_RE = re.compile(
+    r"\b(?:don'?t|don t|do not|never|not to|without)(?: accidentally| ever)? (?:let (?:\w+ ){0,2}?)?(?:knock|knocking|tip"
+    r"|tipping|topple|toppling|drop|dropping|push|pushing|fall|falling|spill|spilling|bump|bumping|send|sending)"
+    r"(?: (?:\w+ ){0,3}?)? ?(?:over|off|down)(?: (?:of )?(?:the |this )?(?:table|tabletop|edge)\b)?"
+    r"|\b(?:make sure|so|and|but|careful) (?:that )?(?:nothing|none of them|(?:\w+ ){0,3}?(?:doesn'?t|doesn t|don'?t"
+    r"|don t|does not|do not|won'?t|won t|never)) (?:\w+ )?(?:falls?|falling|fall|goes|go|drops?|gets? knocked|rolls?"
+    r"|tips?|topples?) (?:over|off|down)(?: (?:of )?(?:the |this )?(?:table|tabletop|edge)\b)?")
+
+
+def strip_cautions(text: str) -> str:
+    """``text`` with its cautions about falling cut out (see _CAUTION_RE); lower-case text."""
+    return _CAUTION_RE.sub(" ", text)
+
+
 def classify(text: object) -> Verdict:
     """Classify one untrusted transcript. Never raises."""
     if not isinstance(text, str):
@@ -290,14 +311,15 @@ def classify(text: object) -> Verdict:
     if user_turn is not None:
         return classify(user_turn)
     norm = normalize(text)
-    words = _words(norm)
-    if not words and not any(unicodedata.category(ch) == "So" for ch in text):    # "🔵➡️🔵" is not empty
+    if not _words(norm) and not any(unicodedata.category(ch) == "So" for ch in text):    # "🔵➡️🔵" is not empty
         return Verdict(False, INVALID, f"{INVALID}: empty command")
+    norm = strip_cautions(norm)
+    words = strip_cautions(_words(norm))
     for category, why, pattern in _RAW_RULES:
         m = pattern.search(norm)
         if m:
             return Verdict(False, category, f"{category}: {why} ({m.group(0).strip()!r})", m.group(0))
-    leet = _words(norm.translate(_LEET))
+    leet = strip_cautions(_words(norm.translate(_LEET)))
     for category, why, pattern in _RULES:
         for form in (words, leet) if leet != words else (words,):
             m = pattern.search(form)
@@ -372,7 +394,7 @@ def screen_instruction(text: object) -> Refusal | None:
         return Refusal(verdict.reason, "prompt_guard")
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
         return Refusal("instruction contains control characters", "control_chars")
-    low = " ".join(text.lower().split())
+    low = strip_cautions(" ".join(text.lower().split()))
     for pattern, reason in _PLANNER_RULES:
         m = pattern.search(low)
         if m:
