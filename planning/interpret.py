@@ -253,8 +253,16 @@ _SYNONYMS = [
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
     # "put the red and purple ones on top of each other, red on top": a stack of them
-    (r"\b(?:put|place|set|pile|stack|arrange) ((?:the |both )?(?:\w+ ){1,4}?(?:and|&) (?:the )?(?:\w+ ){0,3}?\w+) "
-     r"(?:on top of (?:each other|one another)|one on (?:top of )?the other)\b", r"stack \1"),
+    # ... and "put the orange, purple and yellow cubes on top of each other", "put every cube except the red one on
+    # top of each other" (not understood)
+    (r"\b(?:put|place|set|pile|stack|arrange) ((?:the |both |every |all |all the )(?:[\w,]+ ){0,7}?\w+) "
+     r"(?:on top of (?:each other|one another)|one on (?:top of )?the other|on each other)\b", r"stack \1"),
+    # "don't move any of the other cubes", "without moving any other cube", "none of the others should move": the
+    # others (the thing placed had been kept still too: a contradiction, asked)
+    (r"\bnone of the other(s| \w+) (?:should|must|may|can|is to|are to|will) (?:move|be moved|be touched|budge)\b",
+     r"the other\1 stay where they are"),
+    (r"\bany of the other(s\b| (?:\w+)s\b)", r"the other\1"),
+    (r"\bany other (cube|block|lego|thing|object|one)s?\b", r"the other \1s"),
     # "..., and don't do anything else": only this; the rest stays where it is
     (r"\b(?:don'?t|do not) do anything else\b", "leave everything else alone"),
     # "Build it from the bottom, green, cube first": a recogniser's comma between a colour and its noun
@@ -494,7 +502,10 @@ _SYNONYMS = [
     (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
     (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
-    (r"\blego (brick|block|piece)s?\b", "lego"),
+    (r"\blego (brick|block|piece)\b", "lego"), (r"\blego (?:brick|block|piece)s\b", "legos"),
+    # "the toy bricks", "the little plastic bricks": what they are made of or for says no more than the noun
+    (r"\b(?:(?:little|small|tiny|wee) )?(?:toy|plastic|wooden|wood) (bricks?|blocks?|cubes?|legos?|pieces?)\b", r"\1"),
+    (r"\b(?:little|small|tiny|wee) (bricks|legos|pieces)\b", r"\1"),
     # an amount, not a place: "move the green cube a bit" says no destination ("bit" is not "bin")
     (r"\b(?:just )?(?:a (?:little |tiny |wee )?(?:bit|tad|touch|smidge|smidgen|nudge)|a little(?= ?(?:$|[,.;:]|to\b|towards?\b"
      r"|further|closer|more|left|right|back|forward|over|up|down|away))|slightly|a few (?:centimet(?:er|re)s|cm|inches|millimet(?:er|re)s|mm))\b", ""),
@@ -2413,8 +2424,11 @@ def _place_by_kept(text: str, kept: str) -> str:
     nothing: asked)."""
     if not re.match(r"(?:the |that |this )", kept):
         return text
-    verb = r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring) (?:the )?(?:\w+ ){0,2}\w+ (?:over )?(?:right |just )?"
-    text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of))\s+it\b", rf"\1 {kept}", text, count=1)
+    verb = (r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring|stack) (?:the )?(?:\w+ ){0,2}\w+ (?:over )?"
+            r"(?:right |just )?")
+    # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
+    text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
+                  text, count=1)
     return re.sub(verb + r")(?:to|on|at) its (left|right)(?: side| hand side)?\b", rf"\1to the \2 of {kept}", text, count=1)
 
 
@@ -2552,9 +2566,12 @@ def _correct_spelling(words: list[str], objects: Sequence[ObjectState]) -> tuple
 
 def _anchor_it(text: str) -> str:
     """"put the red cube in the bowl nearest to it": "it" is the object put, the anchor of the place."""
-    return re.sub(r"\b((?:put|place|move|drop|stick|pop|set|stack) (the (?:\w+ )?\w+) (?:in|into|on|onto|on top of) (?:the )?\w+ "
-                  r"(?:(?:that is |that's |which is )?(?:nearest|closest) (?:to )?|(?:that is |that's |which is )?"
-                  r"(?:furthest|farthest)(?: away)? from ))it\b", r"\1\2", text)
+    place = (r"(?:in|into|on|onto|on top of) (?:the )?\w+ (?:(?:that is |that's |which is )?(?:nearest|closest) (?:to )?"
+             r"|(?:that is |that's |which is )?(?:furthest|farthest)(?: away)? from )")
+    text = re.sub(r"\b((?:put|place|move|drop|stick|pop|set|stack) (the (?:\w+ )?\w+) " + place + r")it\b", r"\1\2", text)
+    # "take the purple cube and put it on the one nearest to it": both "it"s are the thing taken
+    return re.sub(r"\b((?:take|grab|pick up|get|lift) (the (?:\w+ )?\w+)(?: up)? (?:and |, )(?:then )?(?:put|place|move|drop"
+                  r"|stick|pop|set|stack) it " + place + r")it\b", r"\1\2", text)
 
 
 def _other_kinds(text: str, objects: Sequence[ObjectState]) -> str:
@@ -4415,10 +4432,26 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     return " , then ".join(parts) if parts else text
 
 
+def _container_not(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the bowl that isn't green or orange", "a bowl that's neither green nor orange": the one container left, when
+    one is (asked before: "which bowl?")."""
+    def one(m: re.Match) -> str:
+        out = {m.group("c1"), m.group("c2")}
+        kind = {"dish": "bowl", "container": "bowl"}.get(m.group("kind"), m.group("kind"))
+        left = [o for o in objects if o.is_container and o.label == kind and o.color not in out]
+        return f"the {_name(left[0])}" if len(left) == 1 else m.group(0)
+
+    colour = rf"(?:the )?({_COLOUR_WORDS})(?: one)?"
+    return re.sub(rf"\b(?:the|a) (?P<kind>bowl|dish|container|tray) (?:that|which)(?: is|'s| s)? (?:not|n't|neither) "
+                  rf"(?:the )?(?P<c1>{_COLOUR_WORDS})(?: one)?(?: (?:or|nor) (?:the )?(?P<c2>{_COLOUR_WORDS}))?(?: one)?\b",
+                  one, re.sub(r"\b(that|which) (?:isn't|isnt)\b", r"\1 is not", text))
+
+
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
     GroundingError."""
+    text = _container_not(text, objects)
     return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
                                                                                  objects), objects), objects), objects),
                     objects)
@@ -5263,6 +5296,11 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
             target_ids = {o.id for o in _ground(tgt, objects)} if tgt is not None and tgt.kind in ("ref",) else set()
             drop = fixed | target_ids | (named if subj_m.rest else set())
             subjects = [o for o in subjects if o.id not in drop]
+            kinds = {o.label for o in objects if o.id in placed_alone}
+            if subj_m.rest and subj_m.label is None and len(kinds) == 1 and any(o.label in kinds for o in subjects):
+                # "put the yellow and purple cubes in the pink bowl and the rest on the tray": the rest of the cubes
+                # (the brown block had gone on the tray too)
+                subjects = [o for o in subjects if o.label in kinds]
             if not subjects:
                 raise GroundingError(_Status.IMPOSSIBLE, f"There is nothing that matches {subj_m.text!r}.")
         if subj_m.kind == "group" and rel in ("on", "to") and tgt is not None and tgt.kind == "ref" and \

@@ -2783,3 +2783,37 @@ def test_but_not_a_thing_after_things_each_named_keeps_it_out():
     # after a group the exclusion rules read it: every cube but that one
     _assert_plans_as("put the cubes in the white bowl but not the blue cube",
                      "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)", tabletop())
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # "on it" after the clause that keeps the thing still is on that thing ("it" had been asked)
+    ("stacking", 202, "The blue cube shouldn't move. Put the yellow one on it.",
+     "on(yellow_cube, blue_cube) & unmoved(blue_cube)"),
+    # things put on top of each other are a tower (not understood)
+    ("stacking", 202, "Put the orange, purple and yellow cubes on top of each other.",
+     "on(purple_cube, orange_cube) & on(yellow_cube, purple_cube)"),
+    ("stacking", 202, "Put every cube except the red one on top of each other.",
+     "on(purple_cube, orange_cube) & on(yellow_cube, purple_cube) & on(blue_cube, yellow_cube) & unmoved(red_cube)"),
+    # both "it"s are the thing taken (the second had been asked)
+    ("stacking", 202, "Take the purple cube and put it on the one nearest to it.", "on(purple_cube, blue_cube)"),
+    # "the rest" after cubes named is the rest of the cubes (the brown block had gone on the tray too)
+    ("long_horizon", 209, "Put the yellow and purple cubes in the pink bowl and the rest on the tray.",
+     "in(yellow_cube, pink_bowl) & in(purple_cube, pink_bowl) & in(orange_cube, blue_tray) & in(green_cube, blue_tray) "
+     "& in(red_cube, blue_tray)"),
+    # "any of the other cubes" are the others (the cube placed had been kept still too: a contradiction, asked)
+    ("long_horizon", 209, "Put the purple cube on the tray, and don't move any of the other cubes.",
+     "in(purple_cube, blue_tray) & unmoved(yellow_cube) & unmoved(orange_cube) & unmoved(green_cube) & unmoved(red_cube)"),
+    ("long_horizon", 209, "Put the purple cube on the tray; none of the other cubes should move.",
+     "in(purple_cube, blue_tray) & unmoved(yellow_cube) & unmoved(orange_cube) & unmoved(green_cube) & unmoved(red_cube)"),
+    # the one bowl left by "that isn't X or Y" (asked)
+    ("sorting", 206, "Put the green cube in the bowl that's neither green nor orange.", "in(green_cube, yellow_bowl)"),
+    ("sorting", 206, "Put the green cube in a bowl that isn't green or orange.", "in(green_cube, yellow_bowl)"),
+    # "toy" and "plastic" bricks are legos (not understood)
+    ("clutter", 208, "the little toy bricks, put them in the bowl", "in(cyan_lego, green_bowl) & in(green_lego, green_bowl)"),
+    # a caution is no part of the goal (it had been refused, then asked about)
+    ("clutter", 208, "Place the cup beside the cyan cube, don't knock anything over.", "near(white_mug, cyan_cube)"),
+])
+def test_session25_probe_wordings(world, seed, text, goal):
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
