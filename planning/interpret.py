@@ -261,8 +261,11 @@ _SYNONYMS = [
     # others (the thing placed had been kept still too: a contradiction, asked)
     (r"\bnone of the other(s| \w+) (?:should|must|may|can|is to|are to|will) (?:move|be moved|be touched|budge)\b",
      r"the other\1 stay where they are"),
-    (r"\bany of the other(s\b| (?:\w+)s\b)", r"the other\1"),
-    (r"\bany other (cube|block|lego|thing|object|one)s?\b", r"the other \1s"),
+    # (not "put the red cube on any other cube": a free choice)
+    (r"\b((?:don'?t|do not|never|without) (?:move|moving|touch|touching|disturb|disturbing|shift|shifting)) any of the "
+     r"other(s\b| (?:\w+)s\b)", r"\1 the other\2"),
+    (r"\b((?:don'?t|do not|never|without) (?:move|moving|touch|touching|disturb|disturbing|shift|shifting)) any other "
+     r"(cube|block|lego|thing|object|one)s?\b", r"\1 the other \2s"),
     # "..., and don't do anything else": only this; the rest stays where it is
     (r"\b(?:don'?t|do not) do anything else\b", "leave everything else alone"),
     # "Build it from the bottom, green, cube first": a recogniser's comma between a colour and its noun
