@@ -93,6 +93,14 @@ _SYNONYMS = [
     # "Cube red, bowl yellow as well.": "as well" at the end of a clause adds nothing to it ("too" can: "orange sits
     # beside it too" is in the same bowl)
     (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
+    # "don't put anything in the bowl except the pink cube": the pink cube goes in (not understood)
+    (r"\b(?:don'?t|do not|never) (?:put|place|drop) anything (in|into|on|onto) (the (?:\w+ )?\w+) (?:except|but|other than|"
+     r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),
+    # "..., then put the cyan cube in too": in there too (it had been asked what an "in too" is)
+    (r"\b(in|into|inside) too(?= [.,;!?]|$)", r"\1 there too"),
+    # "everything that's a cube", "anything that is a lego": all of that kind (asked which one)
+    (r"\b(?:everything|anything|all|whatever) (?:that'?s|that is|which is|that are|which are) (?:a |an )?(cube|block|lego|mug)s?"
+     r"\b", r"all the \1s"),
     # "put purple in purple red in red and orange in orange": pairs run together without a pause
     (rf"\b(in|into|on|onto) ({_COLOUR_WORDS}) (?=(?:{_COLOUR_WORDS}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
     # a tower told step by step: "yellow down first, red on the yellow, cyan to finish" / "..., cyan on top": the
@@ -353,6 +361,14 @@ _SYNONYMS = [
     (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?all but (?=the\b)", "everything except "),
     # "Colours together please: green with green, blue with blue": each with the one of its colour
     (rf"(?:^|(?<=[:,;] ))({_COLOUR_WORDS}) with \1(?= [,.;]|$| and\b)", r"\1 in \1"),
+    # "build a two-level tower with the orange cube on top of the green one": the levels named say how many (the
+    # count had turned the tower over: green on orange)
+    (r"\b(a|the) (?:two|three|four|five|2|3|4|5)(?: |-)(?:level|storey|story|floor|layer|tier|cube|block|high|piece)s?"
+     r"(?: high| tall)? (tower|stack|pile)\b", r"\1 \2"),
+    # "build a tower, orange on top of green": what follows the comma says how, as after a colon (the colours had been
+    # read as a list from the bottom: green on orange)
+    (r"((?:^|[.;] )(?:(?:please |now |ok |okay |so )?(?:build|make|do|create) (?:a|the|me a|us a) )?(?:tower|stack|pile)) ,"
+     r"(?= (?:the )?(?:\w+ )?\w+ (?:on top of|on|over|above|under|underneath|below|beneath)\b)", r"\1 :"),
     # "Every cube goes in the bowl one colour over: purple in blue, ...": a heading with no colour, then the list
     (rf"^(?:(?!\b(?:{_COLOUR_WORDS}|not|no|don't|dont|never|undo|opposite|avoid|wrong|except|but)\b)[a-z' ])+? : "
      rf"(?=(?:the )?(?:{_COLOUR_WORDS})(?: cube| one| block)? (?:in|into|on|onto"

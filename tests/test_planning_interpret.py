@@ -2812,6 +2812,15 @@ def test_but_not_a_thing_after_things_each_named_keeps_it_out():
     ("clutter", 208, "the little toy bricks, put them in the bowl", "in(cyan_lego, green_bowl) & in(green_lego, green_bowl)"),
     # a caution is no part of the goal (it had been refused, then asked about)
     ("clutter", 208, "Place the cup beside the cyan cube, don't knock anything over.", "near(white_mug, cyan_cube)"),
+    # a tower's count of levels, and its how after a comma (each had been built upside down: green on orange)
+    ("stacking", 207, "Build a two-level tower with the orange cube on top of the green one.", "on(orange_cube, green_cube)"),
+    ("stacking", 207, "Build a tower, orange on top of green.", "on(orange_cube, green_cube)"),
+    ("stacking", 207, "Make a stack, orange on top of green.", "on(orange_cube, green_cube)"),
+    # "in too", "everything that's a cube", "don't put anything in X except Y" (each had been asked)
+    ("clutter", 208, "Pink cube in the bowl. Cyan cube in too.", "in(pink_cube, green_bowl) & in(cyan_cube, green_bowl)"),
+    ("clutter", 208, "Everything that's a cube goes in the bowl.",
+     "in(cyan_cube, green_bowl) & in(orange_cube, green_bowl) & in(pink_cube, green_bowl)"),
+    ("clutter", 208, "Don't put anything in the bowl except the pink cube.", "in(pink_cube, green_bowl)"),
 ])
 def test_session25_probe_wordings(world, seed, text, goal):
     from promptbot.sim.worlds import sample_scene
