@@ -93,6 +93,11 @@ _SYNONYMS = [
     # "Cube red, bowl yellow as well.": "as well" at the end of a clause adds nothing to it ("too" can: "orange sits
     # beside it too" is in the same bowl)
     (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
+    # "Don't sort them. Just put the blue cube in the orange bowl.": what is not wanted, then what is (the sort had
+    # been read as asked for)
+    (r"(?:^|(?<=[.;,] ))(?:(?:no|there s no|there's no) need to |(?:don'?t|do not) (?:bother )?(?:to )?)(?:sort|tidy|stack|"
+     r"arrange|organi[sz]e)(?:ing)? (?:them|the cubes|everything|anything|it|things)(?: up| out)?(?: (?:yet|now|today))? [.,;]"
+     r" (?:just |only |simply )?(?=(?:put|place|move|drop|set|pop|stick|stack)\b)", ""),
     # "don't put anything in the bowl except the pink cube": the pink cube goes in (not understood)
     (r"\b(?:don'?t|do not|never) (?:put|place|drop) anything (in|into|on|onto) (the (?:\w+ )?\w+) (?:except|but|other than|"
      r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),
@@ -1195,6 +1200,25 @@ _UNWANTED_RE = re.compile(r"^(?:i (?:don'?t|do not|no longer) want (?:it|them|a 
                           r"\s*(?:[,.;:]\s*|$))+")
 
 
+def _list_item_taken_back(t: str) -> str:
+    """"Put the red and yellow cubes in the pink bowl. Actually, not the yellow one.": a thing of the list before,
+    taken back at the end, leaves the list (it had been asked: both in the bowl and not)."""
+    m = re.search(rf"(?:^|[.;,] |[.;,] (?:actually|no|wait|sorry|oh|hmm|um|oops)(?: ,)? (?:(?:no|wait|sorry)(?: ,)? )?)"
+                  rf"not the ({_COLOUR_WORDS})(?: one| cube| block| lego)?(?: after all)?(?: [.!])?$", t)
+    if m is None:
+        return t
+    before, c = t[:m.start()].rstrip(" ,.;"), m.group(1)
+    noun = r"(?:cube|block|lego|one)"
+    for pat, rep in ((rf"\b(the |both (?:the )?)?(\w+) and (?:the )?{c} ({noun})s\b", r"the \2 \3"),
+                     (rf"\b(the |both (?:the )?)?{c} and (?:the )?(\w+) ({noun})s\b", r"the \2 \3"),
+                     (rf"\b(?:the )?{c}(?: {noun})? and (?=(?:the )?\w+)", ""),
+                     (rf"\b(cube|block|lego|one|{_COLOUR_WORDS})(?: ,)? and (?:the )?{c}(?: {noun})?\b", r"\1")):
+        out = re.sub(pat, rep, before, count=1)
+        if out != before:
+            return out + " ."
+    return t
+
+
 def _retracted(t: str) -> str:
     """ "Put the red cube in the red bowl. Actually no, I don't want it in any bowl after all, just leave it where it
     is": what was said before a retraction is taken back; the request after it stands, its "it" / "them" the
@@ -1297,6 +1321,17 @@ def _narration_dropped(t: str) -> str:
 
 
 _KEPT_NP = r"(?:the |that |this )(?:\w+ ){0,2}?(?:cube|block|lego|mug|brick|box|one|bowl|tray|dish)"
+def _each_kept(listing: str) -> str:
+    """"blue, cyan or purple" -> "the blue one and the cyan one and the purple one"; "the blue, cyan, or purple cubes"
+    -> "the blue cube and the cyan cube and the purple cube": each thing of a list said to stay."""
+    items = [re.sub(r"^the ", "", c.strip()) for c in re.split(r" ,(?: and| or)? | and | or ", listing)]
+    tail = re.search(r" (cube|block|lego|one)s$", items[-1])
+    noun = tail.group(1) if tail else "one"
+    if tail:
+        items[-1] = items[-1][:tail.start()]
+    return " and ".join(f"the {c} {noun}" if c in COLORS else f"the {c}" for c in items)
+
+
 _KEEP_PHRASES = (
     # "stay where he is", "leave her where she was": a thing called he or she
     (r"\bwhere (?:he|she) (?:is|was)\b", "where it is"),
@@ -1308,6 +1343,12 @@ _KEEP_PHRASES = (
      rf"(?: , please| , you)?(?:'s| is| can| should| will| must)? (?:be )?(?:fine |ok |okay |good |alright |all right |happy )?"
      rf"(?:where it is|where it's|as it is|right where it is|stay where it is|stay put|stays put|stays where it is"
      rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
+    # "don't touch blue, cyan and purple", "without moving blue or cyan": each of a list of colours stays (only the
+    # first had stayed; the others had gone into the tower)
+    (rf"\b(?:(don'?t|do not|never) (?:touch|move|disturb|use|shift)|(without) (?:touching|moving|disturbing|using))"
+     rf" ((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego)s?)?(?:(?: ,| , and| and| or| , or) (?:the )?(?:{_COLOUR_WORDS})"
+     rf"(?: (?:cube|block|one|lego)s?)?)+)(?= [,.;!]|$)",
+     lambda m: ("and " if m.group(2) else "") + "leave " + _each_kept(m.group(3)) + " alone"),
     # "Red, orange: hands off.", "the mug and the lego - don't touch": a list, then that it stays (the tower before it
     # had taken them in)
     (rf"(?:^|(?<=[.;] ))((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego|mug))?(?: ,| and| , and)"
@@ -1645,7 +1686,7 @@ def normalise(text: str) -> str:
     t = _narration_dropped(t)
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
-    t = _retracted(_respectively(_paired_list(t)))
+    t = _list_item_taken_back(_retracted(_respectively(_paired_list(t))))
     t = _CORRECTED_AND_RE.sub(r"\1 , in the ", t)
     # "the orange and the red cubes: the orange cube goes ...": a list that names the topic, then the request
     # about each of them; the list itself asks for nothing
@@ -2334,7 +2375,9 @@ def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
             return text, out
         phrase = next(g for g in (m.group("a"), m.group("b"), m.group("c"), m.group("d"), m.group("e")) if g)
         # (container, every movable object kept out or only those moved, what the request puts there is allowed)
-        out.append((phrase, m.group("d") is None, m.group("b") is not None and " else " in f" {m.group(0)} "))
+        # ("don't put anything else in there" as "nothing else goes in there": it had made the request impossible)
+        out.append((phrase, m.group("d") is None, (m.group("a") or m.group("b")) is not None
+                    and " else " in f" {m.group(0)} "))
         text = (text[:m.start()] + " , " + text[m.end():]).strip(" ,")
 
 

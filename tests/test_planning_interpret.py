@@ -2821,6 +2821,20 @@ def test_but_not_a_thing_after_things_each_named_keeps_it_out():
     ("clutter", 208, "Everything that's a cube goes in the bowl.",
      "in(cyan_cube, green_bowl) & in(orange_cube, green_bowl) & in(pink_cube, green_bowl)"),
     ("clutter", 208, "Don't put anything in the bowl except the pink cube.", "in(pink_cube, green_bowl)"),
+    # each colour of a list said to stay, stays (only the first had: the others had gone into the tower)
+    ("stacking", 212, "Stack orange on yellow. Don't touch blue, cyan and purple.",
+     "on(orange_cube, yellow_cube) & unmoved(blue_cube) & unmoved(cyan_cube) & unmoved(purple_cube)"),
+    ("stacking", 212, "Stack orange on yellow, and don't move the blue, cyan, or purple cubes.",
+     "on(orange_cube, yellow_cube) & unmoved(blue_cube) & unmoved(cyan_cube) & unmoved(purple_cube)"),
+    # "don't put anything else in there" lets in what the request puts there (it had been impossible)
+    ("long_horizon", 214, "Put the green cube in the pink bowl and don't put anything else in there.",
+     "in(green_cube, pink_bowl)"),      # (and the negatives for the rest, which the comparison leaves out)
+    # what is not wanted, then what is (the sort had been read as asked for)
+    ("sorting", 211, "Don't sort them. Just put the blue cube in the orange bowl.", "in(blue_cube, orange_bowl)"),
+    # a thing of a list taken back at the end leaves the list (asked: both in the bowl and not)
+    ("tabletop", 210, "Put the red and yellow cubes in the pink bowl. Actually, not the yellow one.", "in(red_cube, pink_bowl)"),
+    ("tabletop", 210, "Put the red, green and yellow cubes in the pink bowl. Actually, not the yellow one.",
+     "in(red_cube, pink_bowl) & in(green_cube, pink_bowl)"),
 ])
 def test_session25_probe_wordings(world, seed, text, goal):
     from promptbot.sim.worlds import sample_scene
