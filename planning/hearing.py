@@ -29,6 +29,7 @@ CLEAR_LEAD = 0.08       # the best candidate must beat the next by this much
 KEEP = frozenset("""the a an this that these those any each every all both some no one ones other another same
 matching leftmost rightmost small big large little tiny last first second third next empty whole
 left right front back center middle top bottom base side far near of and or to in on into onto
+beside besides behind between above below under underneath beneath atop inside outside against opposite
 it them its their there here with for from by at out off up down where when while whose
 wooden plastic metal shiny dark bright light pale tall short heavy round flat nearest closest farthest
 furthest new old only single lone remaining two three four five

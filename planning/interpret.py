@@ -708,6 +708,9 @@ _SYNONYMS = [
      r"(?:left|right|front|back)\b)", r"the two \1 "),
     (r"\b((?:the|those|these) (?:two|three|2|3) (?:cubes|blocks|legos|mugs)) (?:near|towards|toward) the (front|back|left|right)\b",
      r"\1 at the \2"),
+    # "red above blue", "the red and the green above it": on top of (a bare colour before "above" had been a misheard
+    # noun: "I don't know what a 'red above' is")
+    (rf"\b(?:directly |right |just )?above (?=(?:the |it\b|them\b|that\b|a |an |{_COLOUR_WORDS}\b))", "on top of "),
     # a tower told without a verb: "orange under purple, yellow under blue" (then read as below)
     (r"(?:^|(?<=[,:;.] ))(?:the )?((?:red|green|blue|yellow|purple|orange|cyan|pink|white|black"
      r"|brown|gray)(?: (?:cube|block|lego|one))?) (under|underneath|beneath|below) (?=\w)",
@@ -1345,7 +1348,7 @@ _KEEP_PHRASES = (
      rf"|stays|can stay|stay|stays there|where it was)(?= [,.;]|$)", r"leave \1 where it is"),
     # "don't touch blue, cyan and purple", "without moving blue or cyan": each of a list of colours stays (only the
     # first had stayed; the others had gone into the tower)
-    (rf"\b(?:(don'?t|do not|never) (?:touch|move|disturb|use|shift)|(without) (?:touching|moving|disturbing|using))"
+    (rf"\b(?:(don'?t|do not|never) (?:touch|move|disturb|shift)|(without) (?:touching|moving|disturbing))"
      rf" ((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|one|lego)s?)?(?:(?: ,| , and| and| or| , or) (?:the )?(?:{_COLOUR_WORDS})"
      rf"(?: (?:cube|block|one|lego)s?)?)+)(?= [,.;!]|$)",
      lambda m: ("and " if m.group(2) else "") + "leave " + _each_kept(m.group(3)) + " alone"),
@@ -2491,7 +2494,8 @@ def _place_by_kept(text: str, kept: str) -> str:
     # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
     text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
                   text, count=1)
-    return re.sub(verb + r")(?:to|on|at) its (left|right)(?: side| hand side)?\b", rf"\1to the \2 of {kept}", text, count=1)
+    return re.sub(verb + r")(?:to|on|at) (?:its (left|right)(?: side| hand side)?|the (left|right)(?: side)? of it)\b",
+                  lambda m: f"{m.group(1)}to the {m.group(2) or m.group(3)} of {kept}", text, count=1)
 
 
 def _listed_before(before: str) -> tuple[list[str], int]:
@@ -4504,9 +4508,9 @@ def _container_not(text: str, objects: Sequence[ObjectState]) -> str:
         return f"the {_name(left[0])}" if len(left) == 1 else m.group(0)
 
     colour = rf"(?:the )?({_COLOUR_WORDS})(?: one)?"
-    return re.sub(rf"\b(?:the|a) (?P<kind>bowl|dish|container|tray) (?:that|which)(?: is|'s| s)? (?:not|n't|neither) "
+    return re.sub(rf"\b(?:the|a) (?P<kind>bowl|dish|container|tray) (?:that|which)(?: is|'s| s)? (?:not|isn't|isnt|neither) "
                   rf"(?:the )?(?P<c1>{_COLOUR_WORDS})(?: one)?(?: (?:or|nor) (?:the )?(?P<c2>{_COLOUR_WORDS}))?(?: one)?\b",
-                  one, re.sub(r"\b(that|which) (?:isn't|isnt)\b", r"\1 is not", text))
+                  one, text)
 
 
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:

@@ -2835,6 +2835,12 @@ def test_but_not_a_thing_after_things_each_named_keeps_it_out():
     ("tabletop", 210, "Put the red and yellow cubes in the pink bowl. Actually, not the yellow one.", "in(red_cube, pink_bowl)"),
     ("tabletop", 210, "Put the red, green and yellow cubes in the pink bowl. Actually, not the yellow one.",
      "in(red_cube, pink_bowl) & in(green_cube, pink_bowl)"),
+    # a place word after a bare colour is no misheard noun ("red beside blue": 'beside' had been taken as 'cube')
+    ("stacking", 85, "red beside blue.", "near(red_cube, blue_cube)"),
+    ("stacking", 81, "put green above red", "on(green_cube, red_cube)"),
+    # "on its right" after the clause that keeps the thing still
+    ("tabletop", 83, "Keep the blue cube where it is and put the yellow one on its right.",
+     "right_of(yellow_cube, blue_cube) & unmoved(blue_cube)"),
 ])
 def test_session25_probe_wordings(world, seed, text, goal):
     from promptbot.sim.worlds import sample_scene
