@@ -106,6 +106,8 @@ _SYNONYMS = [
     # "everything that's a cube", "anything that is a lego": all of that kind (asked which one)
     (r"\b(?:everything|anything|all|whatever) (?:that'?s|that is|which is|that are|which are) (?:a |an )?(cube|block|lego|mug)s?"
      r"\b", r"all the \1s"),
+    (r"\b(?:everything|anything|all|whatever) else (?:that'?s|that is|which is|that are|which are) (?:a |an )?(cube|block|lego"
+     r"|mug)s?\b", r"the other \1s"),
     # "put purple in purple red in red and orange in orange": pairs run together without a pause
     (rf"\b(in|into|on|onto) ({_COLOUR_WORDS}) (?=(?:{_COLOUR_WORDS}) (?:in|into|on|onto|to) )", r"\1 \2 , "),
     # a tower told step by step: "yellow down first, red on the yellow, cyan to finish" / "..., cyan on top": the
@@ -491,7 +493,10 @@ _SYNONYMS = [
     # "whichever cube is closest to the yellow bowl goes into it", "the cube closest to the yellow one, put it on top of it":
     # the last "it" is the thing it is closest to
     (r"\b((?:whichever|the) (?:cube|block|lego|mug|one) (?:that'?s |that is |which is |is )?(?:closest|nearest|next) to "
-     r"(the (?:\w+ )?(?:bowl|tray|cube|block|lego|mug|one))\b(?:(?!\bit\b).)*?\b(?:into|in|onto|on top of|on|next to|beside)) it\b",
+     # (not "the block that's next to the blue lego - stack the yellow cube on it": another thing named in between is
+     # what is put, and "it" the block)
+     r"(the (?:\w+ )?(?:bowl|tray|cube|block|lego|mug|one))\b(?:(?!\bit\b|\bthe\b).)*?\b(?:into|in|onto|on top of|on|next to"
+     r"|beside)) it\b",
      lambda m: f"{m.group(1)} {m.group(2)}"),
     # "don't touch the red things": every red thing
     (rf"(?<!\bof )\bthe ((?:{_COLOUR_WORDS})) (?:things|objects|items|pieces|bits)\b", r"all the \1 things"),
@@ -1596,7 +1601,7 @@ _ASIDES = (
     (r"(?:^|(?<=[,.;:] ))rest(?= (?:in|into|on|onto|to|go|goes)\b)", "the rest"),
     # "set the yellow cube down on the right-hand side of the blue cube": to the right of it (not the table's side)
     (r"\bon the (left|right)(?:-| )?(?:hand )?side of (?=(?:the|that|this) (?!table\b)(?:\w+ ){0,2}?(?:cube|block|lego|mug"
-     r"|bowl|tray|one)\b)", r"to the \1 of "),
+     r"|bowl|tray|one|dish|basin|container|box|brick|piece|cup)\b)", r"to the \1 of "),
     # "mug: left side", "Black mug you put left side of table", "the black mug needs to go left": to that side
     (r"\b(put|goes|go|move|moves|push|slide) (?:to |on |over to |at )?(?:the )?(left|right|front|back)"
      r" side(?: of (?:the )?table)?(?= [,.;]|$)", r"\1 to the \2"),
@@ -2725,18 +2730,85 @@ _BETWEEN_RE = re.compile(r"\b(?:right |just |somewhere )?(?:in )?between (?:the 
 
 
 _BETWEEN_REF_RE = re.compile(
-    r"\b(?:the|whatever|whichever) (?P<label>cube|block|lego|mug|one) (?:that'?s |that is |which is |which'?s |is )?(?:sitting |standing "
-    r"|lying )?(?:right |just )?(?:in )?between (?P<a>the (?:\w+ ){0,2}?\w+) and (?P<b>the (?:\w+ ){0,2}?(?:cube|block|lego|mug|bowl"
-    r"|tray|one))\b(?: ,)?")
+    r"\b(?:the|whatever|whichever|that|a) (?:little |small )?(?P<label>cube|block|lego|mug|one) (?:(?:that'?s|that is|which is"
+    r"|which'?s|is|that|which|sat|sitting|sits|standing|stands|lying|squished|squeezed|tucked|stuck|currently|now) )*"
+    r"(?:right |just |smack |bang )?(?:in )?between (?P<a>the (?:\w+ ){0,2}?\w+) and (?P<b>the (?:\w+ ){0,2}?(?:cube|block"
+    r"|lego|mug|bowl|tray|one))\b(?: ,)?")
+
+
+def _between_named(text: str, objects: Sequence[ObjectState]) -> str:
+    """"between the two bowls", "between the bowls", "between the pink and white bowls", "flanked by A and B", "in
+    (the) middle of A and B": "between the pink bowl and the white bowl" (a reference by what stands either side)."""
+    text = re.sub(r"\b(?:flanked by|in (?:the )?middle of|sandwiched between)(?= (?:the )?\w)", "between", text)
+    # "Cube between brown block and purple cube": the articles a note leaves out
+    text = re.sub(r"(?:^|(?<=[,.;:] ))(cube|block|lego|one) (?=(?:right |just )?between\b)", r"the \1 ", text)
+    text = re.sub(rf"\bbetween ((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|bowl|tray)) and ((?:{_COLOUR_WORDS}) "
+                  rf"(?:cube|block|lego|mug|bowl|tray))\b", r"between the \1 and the \2", text)
+
+    def pair(m: re.Match) -> str:
+        kind = m.group(1)
+        these = [o for o in objects if o.label == kind]
+        return f"between the {_name(these[0])} and the {_name(these[1])}" if len(these) == 2 else m.group(0)
+
+    text = re.sub(r"\bbetween (?:the )?(?:two )?(bowl|tray|cube|block|lego|mug)s\b", pair, text)
+    return re.sub(rf"\bbetween (?:the )?({_COLOUR_WORDS}) and (?:the )?({_COLOUR_WORDS}) (bowl|tray|cube|block|lego|mug)s\b",
+                  r"between the \1 \3 and the \2 \3", text)
+
+
+_REL_MARK = (r"(?:(?:that'?s|that is|which is|which'?s|that|which|sat|sitting|sits|standing|stands|lying|hanging out|currently"
+             r"|now|was|is|placed|parked) )+")
+_BESIDE_REF_RE = re.compile(
+    # "the cube that's next to the orange cube", "whichever cube's hanging out beside the orange one", "all but the one by
+    # the green bowl", "the one right up against it", "X's neighbour": the thing of that kind nearest the other
+    rf"\b(?:(?P<lead>the|whichever|whatever|that|a) (?:little |small |other )?(?P<label>cube|block|lego|mug|one)(?:'s| s)? "
+    rf"{_REL_MARK}(?:right |just |practically |directly )?(?:next to|beside|by|near|close to|up against|against|touching"
+    rf"|up next to) |(?P<lead2>(?:except|but|besides|apart from|other than) the (?P<label2>cube|block|lego|one)) (?:right |just )?"
+    rf"(?:next to|beside|by|near) |(?:^|(?<=[,.;:] )|(?<=\bleave ))(?:the )?(?P<label3>cube|block) (?:right |just )?(?:next to|beside|by|near) "
+    rf"(?=(?:the )?(?:\w+ ){{0,2}}?\w+ (?:stays|must|should|mustn|doesn|does not|is to|can stay|remains|no move|is not|isn"
+    rf"|where it|alone|,)))"
+    rf"(?P<y>the (?:\w+ ){{0,2}}?(?:cube|block|lego|mug|bowl|tray|one))\b")
+
+
+def _beside_ref(text: str, objects: Sequence[ObjectState]) -> str:
+    """A thing named by what it stands next to (see _BESIDE_REF_RE), named by its colour when one of that kind is
+    clearly the nearest (else a question); the text as it is when the words name nothing here. "Orange cube's
+    neighbour" is the cube nearest the orange cube."""
+    text = re.sub(r"\b(the (?:cube|block|lego|one)) (?:that'?s |which is )?keeping (the (?:\w+ )?\w+) company\b",
+                  r"\1 that's next to \2", text)
+    text = re.sub(rf"\b(?:the )?((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|bowl))(?:'s| s) (?:neighbour|neighbor)\b",
+                  r"the cube next to the \1", text)
+    text = re.sub(r"\bthe cube next to (the \w+ \w+)(?= (?:into|in|on|onto|to|->|goes|should)\b| [,.;:])",
+                  r"the cube that's next to \1", text)
+    m = _BESIDE_REF_RE.search(text)
+    if m is None:
+        return text
+    y = _ground_phrase(m.group("y"), objects)
+    label = m.group("label") or m.group("label2") or m.group("label3")
+    if y is None:
+        return text
+    near = sorted((math.dist(o.position[:2], y.position[:2]), o) for o in objects
+                  if o.id != y.id and not o.is_container and (label == "one" and o.label == y.label or o.label == label
+                                                              or label == "one" and y.is_container and o.label == "cube"))
+    if not near:
+        return text
+    if len(near) > 1 and (near[1][0] - near[0][0] < 0.03 or near[1][0] < 1.4 * near[0][0]):
+        raise GroundingError(_Status.AMBIGUOUS, f"Which one do you mean: {_listing([n[1] for n in near[:2]])}? Both are "
+                             f"about as near the {_name(y)}.")
+    lead = m.group("lead2")
+    said = f"{lead.rsplit(' ', 1)[0]} the {_name(near[0][1])}" if lead else f"the {_name(near[0][1])}"
+    return text[:m.start()] + said + text[m.end():]
 
 
 def _between_ref(text: str, objects: Sequence[ObjectState]) -> str:
     """"the cube between the tray and the pink bowl", "whatever cube is between ...": the one thing of that kind that
     lies between the two (over the middle part of the line joining them, nearest that line), named by its colour.
     Two about as near the line are a question; none between them leaves the text as it is."""
-    m = _BETWEEN_REF_RE.search(text)
+    text = _beside_ref(text, objects)
+    named = _between_named(text, objects)
+    m = _BETWEEN_REF_RE.search(named)
     if m is None:
         return text
+    text = named
     a, b = _ground_phrase(m.group("a"), objects), _ground_phrase(m.group("b"), objects)
     if a is None or b is None or a.id == b.id:
         return text
@@ -4517,7 +4589,7 @@ def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
     GroundingError."""
-    text = _container_not(text, objects)
+    text = _between_ref(_container_not(text, objects), objects)
     return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
                                                                                  objects), objects), objects), objects),
                     objects)

@@ -2846,3 +2846,38 @@ def test_session25_probe_wordings(world, seed, text, goal):
     from promptbot.sim.worlds import sample_scene
 
     _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # a thing named by what it stands next to, when one of its kind is clearly the nearest (dev23: each was asked)
+    ("tabletop", 90, "Please move the cube that's next to the orange cube so it sits to the left of the red bowl.",
+     "left_of(blue_cube, red_bowl)"),
+    ("tabletop", 90, "Orange cube's neighbour -> left of red bowl.", "left_of(blue_cube, red_bowl)"),
+    ("tabletop", 90, "Would you be kind enough to take the cube keeping the orange one company and set it down just left "
+     "of the red bowl?", "left_of(blue_cube, red_bowl)"),
+    ("sorting", 92, "Blue bowl: all cubes but the one by the green bowl.",
+     "in(yellow_cube, blue_bowl) & in(green_cube, blue_bowl) & unmoved(blue_cube)"),
+    ("sorting", 92, "The cube beside the green bowl stays put. Everything else that's a cube goes in the blue bowl.",
+     "in(yellow_cube, blue_bowl) & in(green_cube, blue_bowl) & unmoved(blue_cube)"),
+    # ... and by what stands either side of it
+    ("long_horizon", 92, "Put the cube that's between the two bowls on the black tray.", "in(yellow_cube, black_tray)"),
+    ("long_horizon", 92, "Would you mind moving the cube in between the pink and white bowls onto the tray, please?",
+     "in(yellow_cube, black_tray)"),
+    ("clutter", 91, "Take the cube that sits between the brown block and the purple cube and put it on top of the yellow "
+     "cube.", "on(green_cube, yellow_cube)"),
+    ("clutter", 91, "Cube between brown block and purple cube -> on yellow cube.", "on(green_cube, yellow_cube)"),
+    # "it" after another thing put is the thing named first (it had been the one it stands next to: a CW)
+    ("clutter", 33, "the block that's next to the blue lego - stack the yellow cube on it", "on(yellow_cube, orange_block)"),
+])
+def test_dev23_round_a_thing_by_what_it_stands_next_to(world, seed, text, goal):
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
+
+
+def test_a_thing_next_to_another_with_two_about_as_near_is_asked():
+    from promptbot.sim.worlds import sample_scene
+
+    # red's neighbours: green 12.8 cm, blue 16.3 cm
+    r = interpret("put the cube that's next to the red one on top of the orange cube", sample_scene("stacking", 30))
+    assert r.status == "ambiguous" and "green cube" in r.message and "blue cube" in r.message, (r.status, r.message)
