@@ -55,7 +55,54 @@ def _negated_before(text: str, start: int) -> bool:
 def _negated_or_chosen(m: re.Match) -> bool:
     """Whether "A or B" (match ``m``) stands under a negation in its clause ("don't put the red or the blue cube ...":
     neither) or is chosen between by what follows ("..., whichever is closer"): then it is not a free choice."""
-    return _negated_before(m.string, m.start()) or bool(re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():]))
+    return _negated_before(m.string, m.start()) or bool(re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():])) \
+        or bool(re.search(r"\bwhich ?ever\b[^.;:]*$", m.string[:m.start()]))      # "take whichever is closer ..., A or B"
+
+
+# what picks one of two named things: "closer to the pink bowl", "further left", "further from you"
+_CHOICE_CMP = (r"(?:(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray|dish|basin)|you|me"
+               r"|the robot)|(?:further|farther|furthest|farthest|more)(?: to)?(?: the| your)? (?:left|right|back|front)"
+               r"|(?:further|farther|furthest|farthest) (?:away )?from (?:the (?:\w+ )?\w+|you|me|the robot))")
+_CHOICE_NP = rf"(?:the )?(?:{'|'.join(COLORS)})(?: (?:cube|block|lego|mug|one))?"
+
+
+def _choice_said(text: str) -> str:
+    """A choice between two named things by a comparison, said the ways people do, as "of A and B , the one CMP , REST"
+    (which _choose_among settles with the scene): "take whichever is closer to the pink bowl, the blue cube or the green
+    cube, and put it ...", "put the blue cube or the green cube, whichever is closer to X, next to ...", "which of the
+    green and blue cubes is nearer X? move it ...", "green or blue, whichever one's nearer X - shove that one ...". The
+    first had taken the first named (a free choice): a confident wrong plan when it was the other."""
+    cmp_, np_ = _CHOICE_CMP, _CHOICE_NP
+    kind = r"(?P<kind>cube|block|lego|mug)"
+
+    def canon(a: str, b: str, cmp: str, rest: str, k: str | None = None) -> str:
+        a, b = (x if x.startswith("the ") else "the " + x for x in (a, b))
+        if k:
+            a, b = (x if re.search(r" (?:cube|block|lego|mug|one)$", x) else f"{x} {k}" for x in (a, b))
+        rest = re.sub(r"\bthat one\b", "it", rest.strip(" ,:-"))
+        rest = re.sub(r"^(?:and |then |so |please |kindly )+", "", rest)
+        return f"of {a} and {b} , the one {cmp} , {rest}"
+
+    m = re.match(rf"^(?:(?P<v>take|grab|pick up|pick|get|choose) )?whichever(?: one)?(?: is| s|'s)? (?P<cmp>{cmp_}) , "
+                 rf"(?P<a>{np_}) or (?P<b>{np_}) , (?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"))
+    m = re.match(rf"^(?P<verb>put|move|place|stack|set|slide|push|shove|bring) (?P<a>{np_}) or (?P<b>{np_}) , whichever(?: one)?"
+                 rf"(?: is| s|'s)? (?P<cmp>{cmp_}) , (?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), f"{m.group('verb')} it {m.group('rest')}")
+    m = re.match(rf"^(?:(?:can you|could you|could i ask you to|please|would you)(?: please)? )?(?:(?:work out|tell|figure out|see"
+                 rf"|check)(?: for me)? )?(?:whichever|which)(?: one)? of (?P<a>(?:the )?(?:{'|'.join(COLORS)})) and "
+                 rf"(?P<b>(?:the )?(?:{'|'.join(COLORS)})) {kind}s (?:is|sits|s|stands|is the|sits the)(?: the)? "
+                 rf"(?P<cmp>{cmp_.replace('(?: to)? (?:the', '(?: one)?(?: to)? (?:the')})(?: [,?.]| -)? (?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), re.sub(r" one\b", "", m.group("cmp")), m.group("rest"), m.group("kind"))
+    m = re.match(rf"^(?P<a>{np_}) (?:or|and) (?P<b>(?:the )?(?:{'|'.join(COLORS)}))(?: {kind}s?)? , (?:whichever|the one|which"
+                 rf")(?: one)?(?: s|'s| is| that was| that's| which is| was)? (?P<cmp>{cmp_})(?: [,:?.]| -)? (?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "cube")
+    return text
+
 
 
 _SYNONYMS = [
@@ -465,6 +512,20 @@ _SYNONYMS = [
     (r"\b(?:the )?(?:last) (cube|block|lego|one) on the (left|right)\b", r"the \2most \1"),
     (r"\b(?:the )?(?:last) (cube|block|lego|one) from the (left|right)\b",
      lambda m: f"the {'right' if m.group(2) == 'left' else 'left'}most {m.group(1)}"),
+    # an ordinal said other ways: "the cube that's second from the left", "2nd cube from left", "counting from the
+    # left, ... the second cube", "number two cube", "the secant cube" (a recogniser's "second")
+    (r"\bsecant(?= (?:cube|block|lego|one)\b)", "second"),
+    (r"\bnumber (two|three)(?= (?:cube|block|lego|one)\b)", lambda m: {"two": "second", "three": "third"}[m.group(1)]),
+    (r"\bthe (cube|block|lego|one) (?:that'?s|that is|which is|which'?s) (second|third|2nd|3rd) (?:from|on) (?:the )?(left|right)"
+     r"(?: hand side| side)?\b", r"the \2 \1 from the \3"),
+    (r"\b(second|third|2nd|3rd) (cube|block|lego|one) (?:counting )?from (?:the )?(left|right)(?: hand side| side)?\b",
+     r"\1 \2 from the \3"),
+    (r"^(?P<pre>.*?)(?:(?:if you )?count(?:ing)? (?:the (?:cubes|blocks|ones) |them )?from the (?P<side>left|right)"
+     r"(?: hand side| side)?(?: ,| \.)? )(?P<mid>.*?)\bthe (?P<ord>second|third|2nd|3rd) (?P<lab>cube|block|lego|one)\b"
+     r"(?! from\b)",
+     lambda m: f"{m.group('pre')}{m.group('mid')}the {m.group('ord')} {m.group('lab')} from the {m.group('side')}"),
+    (r"\bthe (?P<ord>second|third|2nd|3rd) (?P<lab>cube|block|lego|one) (?:counting )?from the (?P<side>left|right)"
+     r"(?: hand side| side)?\b", r"the \g<ord> \g<lab> from the \g<side>"),
     (r"\b(?:the )?(second|third|2nd|3rd) (cube|block|lego|one) (?:from|on) the (left|right)\b",
      lambda m: f"the {m.group(3)}most{2 if m.group(1) in ('second', '2nd') else 3} {m.group(2)}"),
     # "On the block, build a tower: ..." = "build a tower on the block: ..." (the block was read as a level)
@@ -1579,6 +1640,12 @@ _ASIDES = (
      r"(?:moved|touched|disturbed|shifted)\b", "leave it alone"),
     # "the other two cube" (a learner): cubes
     (r"\bthe other (two|three|four) (cube|block|lego)\b(?!s)", r"the other \1 \2s"),
+    # "the two front cubes", "the front pair of cubes", "the pair of cubes closest to you": that many at the front
+    (r"\bthe (?:front|near|nearest|closest) (two|three|pair)(?: of)? (cubes|blocks|legos|ones)\b",
+     lambda m: f"the {'two' if m.group(1) == 'pair' else m.group(1)} {m.group(2)} at the front"),
+    (r"\bthe (two|three) (front|back|rear|far|near) (cubes|blocks|legos|ones)\b",
+     lambda m: f"the {m.group(1)} {m.group(3)} at the {'back' if m.group(2) in ('back', 'rear', 'far') else 'front'}"),
+    (r"\bthe pair of (cubes|blocks|legos)\b", r"the two \1"),
     # "whichever cube's nearest your base", "nearest to yourself": nearest the robot
     (r"\b(nearest|closest|near|next) (?:to )?(?:your base|yourself|your body|you)\b(?! (?:want|like|need|can|could|should)\b)",
      r"\1 to the robot"),
@@ -1691,7 +1758,7 @@ def normalise(text: str) -> str:
     t = _container_for(t)
     t = _keep_phrases(t)
     t = _asides_dropped(t)
-    t = _narration_dropped(t)
+    t = _choice_said(_narration_dropped(t))
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
     t = _list_item_taken_back(_retracted(_respectively(_paired_list(t))))
@@ -3163,7 +3230,8 @@ def _tokens(text: str) -> list:
         if word in ("the", "those", "these") and (at(i + 1 + num) in _PLURAL or num and word != "the"):
             lab = at(i + 1 + num) if at(i + 1 + num) in _PLURAL else None
             k = i + 1 + num + (1 if lab else 0)
-            place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|nearest (?:to )?(?:me|you))\b",
+            place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|(?:that are |which are )?(?:nearest"
+                             r"|closest|closer) (?:to )?(?:me|you|the robot))\b",
                              " ".join(w[k:k + 5]))
             named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{_COLOUR_WORDS})\b(?! (?:\w+ )?on top\b)",
                                                           " ".join(w[k + len(place.group(0).split()):][:6]))
@@ -4451,7 +4519,8 @@ _THING_SUBJECT = rf"(?:the|a|an|any|both|all|it|they|there|(?:{_COLOUR_WORDS}))\
 # a state of the table (not "if you can", "if it fits", "if there's room", "if it's no trouble")
 _STATE_WORDS = (r"\b(?:is|are|isn't|aren't|is not|are not|s|was|were|has|have|hasn't|haven't|contains|holds|still"
                 r"|already)\b")
-_NOT_A_STATE = re.compile(r"^(?:it|that|this)(?: is| s|'s) (?:not |no )?(?:too|ok|okay|alright|all right|possible|easier"
+_NOT_A_STATE = re.compile(r"^(?:it|that|this)(?: is| s|'s| isn't| isnt| is not| wouldn't be| won't be| would be| will be)"
+                          r" (?:not |no )?(?:too|ok|okay|alright|all right|possible|easier"
                           r"|fine|easy|trouble|bother|no trouble|no bother|a problem)\b|^there(?: is| s|'s) (?:room|space"
                           r"|time|enough)\b|^it (?:fits|will fit|can|helps)\b"
                           # "as long as it isn't the blue one": which one, not how the table is
@@ -4833,7 +4902,8 @@ def _metres(value: str, unit: str | None) -> float:
 _AMONG_RE = re.compile(
     r"^(?:of|out of|among|between|from) (?P<a>the [\w ]+?) (?:and|or) (?P<b>(?:the )?[\w ]+?) , (?:(?:put|move|take|place|stack"
     r"|drop) )?the one (?:that s |that's |which is )?(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?"
-    r"(?: the| your)? (?:left|right|back|front|forward)|(?:further|farther|furthest|farthest) (?:away )?from (?:you|me|the robot)"
+    r"(?: the| your)? (?:left|right|back|front|forward)|(?:further|farther|furthest|farthest) (?:away )?from (?:you|me|the robot"
+    r"|the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))"
     r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot))"
     r"(?: ,| \.| -)? (?P<rest>.+)$")
 AMONG_TIE_M = 0.02          # [m] "of A and B, the one further left": closer than this that way is a question
@@ -4876,9 +4946,15 @@ def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
 def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[ObjectState]) -> str:
     """The request ``rest`` about the one of ``members`` that the comparison ``cmp`` picks."""
     way = re.search(r"(left|right|back|front|forward)$", cmp)
-    side = "back" if re.match(r"(?:further|farther|furthest|farthest) (?:away )?from ", cmp) else \
+    away = re.match(r"(?:further|farther|furthest|farthest) (?:away )?from (?P<t>.+)$", cmp)
+    side = "back" if away and away.group("t") in ("you", "me", "the robot") else \
         (way.group(1) if way else None)                         # "further from the robot": the one further back
-    if side:
+    if away and side is None:             # "further from the pink bowl": the one further from it
+        ref = _ground_phrase(away.group("t"), objects)
+        if ref is None:
+            raise GroundingError(_Status.AMBIGUOUS, f"Further from which {away.group('t').split()[-1]}?")
+        score = {o.id: math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1]) for o in members}
+    elif side:
         axis, sign = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0),
                       "forward": (0, -1.0)}[side]
         score = {o.id: sign * o.position[axis] for o in members}
@@ -5096,7 +5172,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                                                        "to others, left or right of them, or in a part of the table. "
                                                        "Where should it go?")
     choice = re.search(rf"\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?((?:{_COLOUR_WORDS}) \w+)\b[^.;]*?\bwhich ?ever\b",
-                       asked)
+                       asked) or re.search(rf"\bwhich ?ever\b[^.;]*?\b(the (?:{_COLOUR_WORDS})(?: \w+)?) or (?:the )?"
+                                          rf"((?:{_COLOUR_WORDS}) \w+)\b", asked)
     if choice and not _negated_before(asked, choice.start()) and screen_instruction(instruction) is None:
         # "the red cube or the blue cube, whichever is closer": a choice by a measure not said plainly: asked
         return Interpretation(_Status.AMBIGUOUS, None, f"Which one should I use: {choice.group(1)} or the "

@@ -2881,3 +2881,43 @@ def test_a_thing_next_to_another_with_two_about_as_near_is_asked():
     # red's neighbours: green 12.8 cm, blue 16.3 cm
     r = interpret("put the cube that's next to the red one on top of the orange cube", sample_scene("stacking", 30))
     assert r.status == "ambiguous" and "green cube" in r.message and "blue cube" in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # ordinals said other ways (asked which cube)
+    ("tabletop", 93, "Counting from the left, put the second cube into the white bowl.", "in(yellow_cube, white_bowl)"),
+    ("tabletop", 93, "2nd cube from left -> white bowl.", "in(yellow_cube, white_bowl)"),
+    ("tabletop", 93, "What I want at the end: the cube that's second from the left sitting in the white bowl.",
+     "in(yellow_cube, white_bowl)"),
+    ("tabletop", 93, "If it isn't too much trouble, I'd like the block that's second from the left to go into the white "
+     "dish, please.", "in(yellow_cube, white_bowl)"),
+    # that many at the front (asked: "the two cubes" with three here)
+    ("sorting", 90, "Put the two cubes nearest to you into the orange bowl.",
+     "in(blue_cube, orange_bowl) & in(green_cube, orange_bowl)"),
+    ("sorting", 90, "Is it possible to get the front pair of cubes into the orange bowl?",
+     "in(blue_cube, orange_bowl) & in(green_cube, orange_bowl)"),
+    # one of two picked by a comparison, said the ways people do (the first named had been taken: a CW when it was
+    # the other one; the others were asked or impossible)
+    ("tabletop", 92, "Take whichever is closer to the pink bowl, the blue cube or the green cube, and put it next to the "
+     "yellow cube.", "near(green_cube, yellow_cube)"),
+    ("tabletop", 92, "Put the blue cube or the green cube, whichever is closer to the pink bowl, next to the yellow cube.",
+     "near(green_cube, yellow_cube)"),
+    ("tabletop", 92, "Take whichever is further from the pink bowl, the green cube or the blue cube, and put it next to "
+     "the yellow cube.", "near(blue_cube, yellow_cube)"),
+    ("tabletop", 92, "green or blue, whichever one's nearer the pink bowl - shove that one over by the yellow cube",
+     "near(green_cube, yellow_cube)"),
+    ("tabletop", 92, "Can you tell which of the green and blue cubes is the nearer one to the pink bowl? Please move it so "
+     "it's beside the yellow cube.", "near(green_cube, yellow_cube)"),
+])
+def test_dev23_round_ordinals_counts_and_comparisons(world, seed, text, goal):
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed))
+
+
+def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first():
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("Take whichever looks nicer, the green cube or the blue cube, and put it in the yellow bowl.",
+                  sample_scene("tabletop", 92))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
