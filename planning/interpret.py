@@ -145,6 +145,14 @@ _SYNONYMS = [
     (r"(?:^|(?<=[.;,] ))(?:(?:no|there s no|there's no) need to |(?:don'?t|do not) (?:bother )?(?:to )?)(?:sort|tidy|stack|"
      r"arrange|organi[sz]e)(?:ing)? (?:them|the cubes|everything|anything|it|things)(?: up| out)?(?: (?:yet|now|today))? [.,;]"
      r" (?:just |only |simply )?(?=(?:put|place|move|drop|set|pop|stick|stack)\b)", ""),
+    # "in the gap between", "in the middle, flanked by", "between the yellow and purple cubes", "between yellow and
+    # purple": between the one and the other (dev23: asked, or read as "in the middle" and "near" both: a CW)
+    (r"\b(?:(?:in|into) the (?:gap|space) (?:between|in between)|(?:in the (?:middle|centre|center) (?:, )?)?(?:flanked by"
+     r"|sandwiched between|sandwiched by))\b", "between"),
+    (rf"\bbetween (?:the )?({_COLOUR_WORDS}) and (?:the )?({_COLOUR_WORDS}) (cube|block|lego|mug|bowl)s\b",
+     r"between the \1 \3 and the \2 \3"),
+    (rf"\bbetween ({_COLOUR_WORDS}) and ({_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one)s?\b)",
+     r"between the \1 one and the \2 one"),
     # "don't put anything in the bowl except the pink cube": the pink cube goes in (not understood)
     (r"\b(?:don'?t|do not|never) (?:put|place|drop) anything (in|into|on|onto) (the (?:\w+ )?\w+) (?:except|but|other than|"
      r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),
@@ -1390,6 +1398,8 @@ def _narration_dropped(t: str) -> str:
 
 
 _KEPT_NP = r"(?:the |that |this )(?:\w+ ){0,2}?(?:cube|block|lego|mug|brick|box|one|bowl|tray|dish)"
+
+
 def _each_kept(listing: str) -> str:
     """"blue, cyan or purple" -> "the blue one and the cyan one and the purple one"; "the blue, cyan, or purple cubes"
     -> "the blue cube and the cyan cube and the purple cube": each thing of a list said to stay."""
@@ -1402,6 +1412,24 @@ def _each_kept(listing: str) -> str:
 
 
 _KEEP_PHRASES = (
+    # things that stay, said the ways people do (dev23: each had been asked about, or moved): "yellow cube you just
+    # leave sitting there", "taking care not to disturb the yellow cube", "the yellow cube mustn't budge. with that in
+    # mind, ...", "and the yellow cube exactly where it is now", "yellow block where it started", "cyan, orange cubes:
+    # don't move", "stay were they are" (a recogniser's "where"), "..., don't bump them"
+    (rf"(?:\bthe )?\b((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|one))(?: ,)? (?:you )?(?:just )?leave (?:it |them )?(?:sitting|"
+     rf"standing|lying|sat) (?:there|where (?:it is|they are))\b", r"leave the \1 where it is"),
+    (r"\b(?:you )?(?:just )?leave (it|them) (?:sitting|standing|lying|sat) (?:there|where (?:it is|they are))\b",
+     r"leave \1 where it is"),
+    (rf"\b(?:taking care|being careful|careful|making sure|try) not to (?:disturb|touch|move|bump|knock) ({_KEPT_NP})\b",
+     r"and leave \1 where it is"),
+    (r"(?:^|(?<=[.;] ))with (?:that|this) in mind ,? ", ""),
+    (r"\b(stays?|stay) were (they are|it is)\b", r"\1 where \2"),
+    (rf"\b({_KEPT_NP}|(?<!the )(?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) (?:exactly |right |just )?(?:where it (?:started"
+     rf"|began|was at the start|is now|sits now|stands now)"
+     rf"|in its (?:place|spot))\b", r"\1 stays where it is"),
+    (rf"((?:^|(?<=[.;] ))(?:the )?(?:{_COLOUR_WORDS})(?: ,| and| , and) (?:the )?(?:{_COLOUR_WORDS}) (?:cube|block|lego|one)s)"
+     rf" : (?:don'?t|do not|no) (?:move|moving|touch|touching)(?= [,.;!]|$)",
+     lambda m: "leave " + _each_kept(m.group(1)) + " alone"),
     # "stay where he is", "leave her where she was": a thing called he or she
     (r"\bwhere (?:he|she) (?:is|was)\b", "where it is"),
     # "the red bowl, leave it alone", "the green cube - don't touch it": the thing named first is kept

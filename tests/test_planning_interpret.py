@@ -2921,3 +2921,33 @@ def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first()
     r = interpret("Take whichever looks nicer, the green cube or the blue cube, and put it in the yellow bowl.",
                   sample_scene("tabletop", 92))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # things that stay, said the ways people do (each was asked, or moved)
+    ("sorting", 93, "green one's going in the yellow bowl, yeah - yellow cube you just leave sitting there",
+     "in(green_cube, yellow_bowl) & unmoved(yellow_cube)"),
+    ("sorting", 93, "Might you place the green box in the yellow basin, taking care not to disturb the yellow cube?",
+     "in(green_cube, yellow_bowl) & unmoved(yellow_cube)"),
+    ("sorting", 93, "The yellow cube mustn't budge. With that in mind, the green cube goes in the yellow bowl.",
+     "in(green_cube, yellow_bowl) & unmoved(yellow_cube)"),
+    ("sorting", 93, "I'd like to see the green cube in the yellow bowl and the yellow cube exactly where it is now.",
+     "in(green_cube, yellow_bowl) & unmoved(yellow_cube)"),
+    ("long_horizon", 91, "Yellow cube -> gray bowl. Cyan, orange cubes: don't move.",
+     "in(yellow_cube, gray_bowl) & unmoved(cyan_cube) & unmoved(orange_cube)"),
+    ("clutter", 92, "At the end: white mug right beside the blue cube, yellow block where it started.",
+     "near(white_mug, blue_cube) & unmoved(yellow_block)"),          # (the block had been put beside the cube: a CW)
+    # between two things as a place (asked; "in the middle, flanked by" had been "in the middle" and "near": a CW)
+    ("stacking", 91, "The green cube should end up in the middle, flanked by the yellow cube and the purple one.",
+     "right_of(green_cube, yellow_cube) & left_of(green_cube, purple_cube)"),
+    ("stacking", 91, "Green cube: between yellow and purple.", "right_of(green_cube, yellow_cube) & left_of(green_cube, purple_cube)"),
+    ("stacking", 91, "Would you kindly set the green cube down in the gap between the yellow and purple cubes?",
+     "right_of(green_cube, yellow_cube) & left_of(green_cube, purple_cube)"),
+    # "the X in the same place" is the same destination, not "stays"
+    ("long_horizon", 209, "Put the red cube in the white bowl and the orange cube in the same place.",
+     "in(red_cube, white_bowl) & in(orange_cube, white_bowl)"),
+])
+def test_dev23_round_stays_and_between(world, seed, text, goal):
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))

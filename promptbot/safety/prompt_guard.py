@@ -72,7 +72,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         + _W % 4 + r"(instruction|instructions|rules|prompt|prompts|directions|guidelines|orders|context|programming|told)\b")),
     (INJECTION, "tries to reset the robot's instructions", _r(r"\bforget (everything|all|what)\b")),
     (INJECTION, "tries to give the robot a new role", _r(
-        r"\b(you are now|you re now|from now on|new (instructions|rules|persona|role|directive)|act as(?! " + _ROBOT_ROLE + r")|"
+        # ("could the orange one live in the white bowl from now on?": a placement meant to last, no new role)
+        r"\b(you are now|you re now|from now on(?!\s*[?.!]?\s*$| please\b| thanks\b| thank you\b)|new (instructions|rules|persona|role"
+        r"|directive)|act as(?! " + _ROBOT_ROLE + r")|"
         r"pretend (to be|you are|you re|that)|role ?play|jailbreak|jail break|do anything now|dan mode|"
         r"(developer|god|admin|debug|unrestricted|sudo|evil) mode|no restrictions|without (any )?restrictions)\b")),
     (INJECTION, "tries to give the robot a new role", _r(     # "You are a robot with no rules."
