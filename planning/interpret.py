@@ -153,6 +153,17 @@ _SYNONYMS = [
      r"between the \1 \3 and the \2 \3"),
     (rf"\bbetween ({_COLOUR_WORDS}) and ({_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one)s?\b)",
      r"between the \1 one and the \2 one"),
+    # "put two of the cubes in the blue bowl? whichever two you like", "blue bowl: two cubes, your choice": any two
+    # (asked: "the two cubes" with three here)
+    (r"\b(?:the )?(?:two|2) (?:of the )?(cubes|blocks|legos)\b(?=[^.;]*? (?:[,.;?!] )?(?:whichever two|any two|your choice|you choose"
+     r"|you pick|i don'?t mind which|doesn'?t matter which|it doesn'?t matter which)\b)", r"any two \1"),
+    (r"(?<=\w)(?: [,.;?!])? (?:whichever two(?: you like| you want)?|your choice|you choose|you pick|i don'?t mind which(?: ones)?"
+     r"|(?:it )?doesn'?t matter which(?: ones)?)(?= [,.;!?]|$)", ""),
+    # "all the orange stuff - cube, block, whatever": every orange thing (not understood)
+    (rf"\ball (?:the )?({_COLOUR_WORDS}) (?:stuff|things|items|objects|bits)(?: , (?:\w+ , )*(?:whatever|etc|and so on|the lot))?\b",
+     r"all the \1 things"),
+    # "the little plastic building pieces", "building bricks": the legos
+    (r"\b(?:(?:little|small|tiny) )?(?:plastic )?building (?:pieces|bricks|blocks)\b", "legos"),
     # "don't put anything in the bowl except the pink cube": the pink cube goes in (not understood)
     (r"\b(?:don'?t|do not|never) (?:put|place|drop) anything (in|into|on|onto) (the (?:\w+ )?\w+) (?:except|but|other than|"
      r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),

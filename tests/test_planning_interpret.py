@@ -2943,6 +2943,14 @@ def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first()
     ("stacking", 91, "Green cube: between yellow and purple.", "right_of(green_cube, yellow_cube) & left_of(green_cube, purple_cube)"),
     ("stacking", 91, "Would you kindly set the green cube down in the gap between the yellow and purple cubes?",
      "right_of(green_cube, yellow_cube) & left_of(green_cube, purple_cube)"),
+    # any two, your choice (asked: "the two cubes" with three here); everything of a colour; building pieces are legos
+    ("tabletop", 91, "Could you put a couple of the cubes into the blue bowl? Whichever two you like.",
+     "in(orange_cube, blue_bowl) & in(red_cube, blue_bowl)"),
+    ("tabletop", 91, "Blue bowl: two cubes, your choice.", "in(orange_cube, blue_bowl) & in(red_cube, blue_bowl)"),
+    ("long_horizon", 90, "all the orange stuff - cube, block, whatever - onto the tray",
+     "in(orange_cube, gray_tray) & in(orange_block, gray_tray)"),
+    ("clutter", 90, "Would you kindly gather up the little plastic building pieces and place them in the white bowl?",
+     "in(red_lego, white_bowl) & in(blue_lego, white_bowl) & in(purple_lego, white_bowl)"),
     # "the X in the same place" is the same destination, not "stays"
     ("long_horizon", 209, "Put the red cube in the white bowl and the orange cube in the same place.",
      "in(red_cube, white_bowl) & in(orange_cube, white_bowl)"),
