@@ -2100,6 +2100,13 @@ def test_a_pile_in_any_order_with_one_left_alone():
     assert parse_goal("unmoved(yellow_cube)").literals[0] in r.goal.literals
 
 
+def _assert_plans_in(world, seed, text, goal, ignore_negated=()):
+    """:func:`_assert_plans_as` in the scene ``sample_scene(world, seed)``."""
+    from promptbot.sim.worlds import sample_scene
+
+    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated)
+
+
 def _assert_plans_as(text, goal, scene, ignore_negated=()):
     """``text`` is planned as ``goal`` in ``scene`` (negated literals of the predicates in ``ignore_negated`` left out
     of the comparison: an implied "not in the other bowl" may or may not be there)."""
@@ -2670,9 +2677,7 @@ def test_dev22_round_stays(text, goal):
      "on(red_cube, yellow_cube) & on(yellow_cube, green_cube)"),
 ])
 def test_session24_probe_wordings_in_other_worlds(world, seed, text, goal):
-    from promptbot.sim.worlds import sample_scene
-
-    _assert_plans_as(text, goal, sample_scene(world, seed))
+    _assert_plans_in(world, seed, text, goal)
 
 
 @pytest.mark.parametrize("text, goal", [
@@ -2843,9 +2848,7 @@ def test_but_not_a_thing_after_things_each_named_keeps_it_out():
      "right_of(yellow_cube, blue_cube) & unmoved(blue_cube)"),
 ])
 def test_session25_probe_wordings(world, seed, text, goal):
-    from promptbot.sim.worlds import sample_scene
-
-    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
+    _assert_plans_in(world, seed, text, goal, ignore_negated=("in",))
 
 
 @pytest.mark.parametrize("world, seed, text, goal", [
@@ -2870,9 +2873,7 @@ def test_session25_probe_wordings(world, seed, text, goal):
     ("clutter", 33, "the block that's next to the blue lego - stack the yellow cube on it", "on(yellow_cube, orange_block)"),
 ])
 def test_dev23_round_a_thing_by_what_it_stands_next_to(world, seed, text, goal):
-    from promptbot.sim.worlds import sample_scene
-
-    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
+    _assert_plans_in(world, seed, text, goal, ignore_negated=("in",))
 
 
 def test_a_thing_next_to_another_with_two_about_as_near_is_asked():
@@ -2910,9 +2911,7 @@ def test_a_thing_next_to_another_with_two_about_as_near_is_asked():
      "it's beside the yellow cube.", "near(green_cube, yellow_cube)"),
 ])
 def test_dev23_round_ordinals_counts_and_comparisons(world, seed, text, goal):
-    from promptbot.sim.worlds import sample_scene
-
-    _assert_plans_as(text, goal, sample_scene(world, seed))
+    _assert_plans_in(world, seed, text, goal)
 
 
 def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first():
@@ -2956,6 +2955,4 @@ def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first()
      "in(red_cube, white_bowl) & in(orange_cube, white_bowl)"),
 ])
 def test_dev23_round_stays_and_between(world, seed, text, goal):
-    from promptbot.sim.worlds import sample_scene
-
-    _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated=("in",))
+    _assert_plans_in(world, seed, text, goal, ignore_negated=("in",))
