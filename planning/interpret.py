@@ -164,6 +164,10 @@ _SYNONYMS = [
      r"all the \1 things"),
     # "the little plastic building pieces", "building bricks": the legos
     (r"\b(?:(?:little|small|tiny) )?(?:plastic )?building (?:pieces|bricks|blocks)\b", "legos"),
+    # "the yellow cube stays where it is and goes at the bottom": it is the base where it stands (the clause left behind
+    # had made the tower without it)
+    (r"\b(stays where it is|stays put|doesn'?t move|does not move|won'?t move)(?: ,)? and (?:goes|is|sits|stays|will be|"
+     r"becomes|acts as|serves as) (?:at |on )?(?:the )?(?:bottom|base)(?: of the (?:tower|stack|pile))?\b", r"\1"),
     # "don't put anything in the bowl except the pink cube": the pink cube goes in (not understood)
     (r"\b(?:don'?t|do not|never) (?:put|place|drop) anything (in|into|on|onto) (the (?:\w+ )?\w+) (?:except|but|other than|"
      r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),
@@ -2605,6 +2609,7 @@ def _place_by_kept(text: str, kept: str) -> str:
     # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
     text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
                   text, count=1)
+
     return re.sub(verb + r")(?:to|on|at) (?:its (left|right)(?: side| hand side)?|the (left|right)(?: side)? of it)\b",
                   lambda m: f"{m.group(1)}to the {m.group(2) or m.group(3)} of {kept}", text, count=1)
 

@@ -2956,3 +2956,13 @@ def test_a_choice_by_a_measure_not_said_plainly_is_asked_whichever_comes_first()
 ])
 def test_dev23_round_stays_and_between(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal, ignore_negated=("in",))
+
+
+def test_a_tower_base_that_stays_where_it_is_is_never_left_out():
+    """dev23: the tower had been built without the yellow cube (a confident wrong plan); now asked ("it" names
+    nothing once the clause that keeps it still is taken out)."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("The yellow cube stays where it is and goes at the bottom; everything else gets stacked on it.",
+                  sample_scene("stacking", 93))
+    assert r.status != "ok" or any(lit.pred == "on" and lit.args[1] == "yellow_cube" for lit in r.goal.literals), str(r.goal)
