@@ -60,10 +60,10 @@ def _negated_or_chosen(m: re.Match) -> bool:
 
 
 # what picks one of two named things: "closer to the pink bowl", "further left", "further from you"
-_CHOICE_CMP = (r"(?:(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray|dish|basin)|you|me"
+_CHOICE_CMP = (r"(?:(?:closer|nearer|closest|nearest)(?: one)?(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray|dish|basin)|you|me"
                r"|the robot)|(?:further|farther|furthest|farthest|more)(?: to)?(?: the| your)? (?:left|right|back|front)"
                r"|(?:further|farther|furthest|farthest) (?:away )?from (?:the (?:\w+ )?\w+|you|me|the robot))")
-_CHOICE_NP = rf"(?:the )?(?:{'|'.join(COLORS)})(?: (?:cube|block|lego|mug|one))?"
+_CHOICE_NP = rf"(?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one))?"
 
 
 def _choice_said(text: str) -> str:
@@ -81,7 +81,7 @@ def _choice_said(text: str) -> str:
             a, b = (x if re.search(r" (?:cube|block|lego|mug|one)$", x) else f"{x} {k}" for x in (a, b))
         rest = re.sub(r"\bthat one\b", "it", rest.strip(" ,:-"))
         rest = re.sub(r"^(?:and |then |so |please |kindly )+", "", rest)
-        return f"of {a} and {b} , the one {cmp} , {rest}"
+        return f"of {a} and {b} , the one {cmp.replace(' one ', ' ')} , {rest}"   # "the nearer one to X": nearer to X
 
     m = re.match(rf"^(?:(?P<v>take|grab|pick up|pick|get|choose) )?whichever(?: one)?(?: is| s|'s)? (?P<cmp>{cmp_}) , "
                  rf"(?P<a>{np_}) or (?P<b>{np_}) , (?P<rest>.+)$", text)
@@ -92,17 +92,16 @@ def _choice_said(text: str) -> str:
     if m:
         return canon(m.group("a"), m.group("b"), m.group("cmp"), f"{m.group('verb')} it {m.group('rest')}")
     m = re.match(rf"^(?:(?:can you|could you|could i ask you to|please|would you)(?: please)? )?(?:(?:work out|tell|figure out|see"
-                 rf"|check)(?: for me)? )?(?:whichever|which)(?: one)? of (?P<a>(?:the )?(?:{'|'.join(COLORS)})) and "
-                 rf"(?P<b>(?:the )?(?:{'|'.join(COLORS)})) {kind}s (?:is|sits|s|stands|is the|sits the)(?: the)? "
-                 rf"(?P<cmp>{cmp_.replace('(?: to)? (?:the', '(?: one)?(?: to)? (?:the')})(?: [,?.]| -)? (?P<rest>.+)$", text)
+                 rf"|check)(?: for me)? )?(?:whichever|which)(?: one)? of (?P<a>(?:the )?(?:{_COLOUR_WORDS})) and "
+                 rf"(?P<b>(?:the )?(?:{_COLOUR_WORDS})) {kind}s (?:is|sits|s|stands|is the|sits the)(?: the)? "
+                 rf"(?P<cmp>{cmp_})(?: [,?.]| -)? (?P<rest>.+)$", text)
     if m:
-        return canon(m.group("a"), m.group("b"), re.sub(r" one\b", "", m.group("cmp")), m.group("rest"), m.group("kind"))
-    m = re.match(rf"^(?P<a>{np_}) (?:or|and) (?P<b>(?:the )?(?:{'|'.join(COLORS)}))(?: {kind}s?)? , (?:whichever|the one|which"
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind"))
+    m = re.match(rf"^(?P<a>{np_}) (?:or|and) (?P<b>(?:the )?(?:{_COLOUR_WORDS}))(?: {kind}s?)? , (?:whichever|the one|which"
                  rf")(?: one)?(?: s|'s| is| that was| that's| which is| was)? (?P<cmp>{cmp_})(?: [,:?.]| -)? (?P<rest>.+)$", text)
     if m:
         return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "cube")
     return text
-
 
 
 _SYNONYMS = [
@@ -1430,7 +1429,7 @@ _KEEP_PHRASES = (
     # things that stay, said the ways people do (dev23: each had been asked about, or moved): "yellow cube you just
     # leave sitting there", "taking care not to disturb the yellow cube", "the yellow cube mustn't budge. with that in
     # mind, ...", "and the yellow cube exactly where it is now", "yellow block where it started", "cyan, orange cubes:
-    # don't move", "stay were they are" (a recogniser's "where"), "..., don't bump them"
+    # don't move", "stay were they are" (a recogniser's "where")
     (rf"(?:\bthe )?\b((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|one))(?: ,)? (?:you )?(?:just )?leave (?:it |them )?(?:sitting|"
      rf"standing|lying|sat) (?:there|where (?:it is|they are))\b", r"leave the \1 where it is"),
     (r"\b(?:you )?(?:just )?leave (it|them) (?:sitting|standing|lying|sat) (?:there|where (?:it is|they are))\b",
@@ -2609,7 +2608,6 @@ def _place_by_kept(text: str, kept: str) -> str:
     # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
     text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
                   text, count=1)
-
     return re.sub(verb + r")(?:to|on|at) (?:its (left|right)(?: side| hand side)?|the (left|right)(?: side)? of it)\b",
                   lambda m: f"{m.group(1)}to the {m.group(2) or m.group(3)} of {kept}", text, count=1)
 
@@ -2848,9 +2846,10 @@ _BETWEEN_REF_RE = re.compile(
 
 
 def _between_named(text: str, objects: Sequence[ObjectState]) -> str:
-    """"between the two bowls", "between the bowls", "between the pink and white bowls", "flanked by A and B", "in
-    (the) middle of A and B": "between the pink bowl and the white bowl" (a reference by what stands either side)."""
-    text = re.sub(r"\b(?:flanked by|in (?:the )?middle of|sandwiched between)(?= (?:the )?\w)", "between", text)
+    """"between the two bowls", "between the bowls", "in (the) middle of A and B": "between the pink bowl and the white
+    bowl" (a reference by what stands either side; normalise has already said "flanked by" and "between the pink and
+    white bowls" this way)."""
+    text = re.sub(r"\bin (?:the )?middle of(?= (?:the )?\w+ \w+ and\b)", "between", text)
     # "Cube between brown block and purple cube": the articles a note leaves out
     text = re.sub(r"(?:^|(?<=[,.;:] ))(cube|block|lego|one) (?=(?:right |just )?between\b)", r"the \1 ", text)
     text = re.sub(rf"\bbetween ((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|bowl|tray)) and ((?:{_COLOUR_WORDS}) "
@@ -2861,9 +2860,7 @@ def _between_named(text: str, objects: Sequence[ObjectState]) -> str:
         these = [o for o in objects if o.label == kind]
         return f"between the {_name(these[0])} and the {_name(these[1])}" if len(these) == 2 else m.group(0)
 
-    text = re.sub(r"\bbetween (?:the )?(?:two )?(bowl|tray|cube|block|lego|mug)s\b", pair, text)
-    return re.sub(rf"\bbetween (?:the )?({_COLOUR_WORDS}) and (?:the )?({_COLOUR_WORDS}) (bowl|tray|cube|block|lego|mug)s\b",
-                  r"between the \1 \3 and the \2 \3", text)
+    return re.sub(r"\bbetween (?:the )?(?:two )?(bowl|tray|cube|block|lego|mug)s\b", pair, text)
 
 
 _REL_MARK = (r"(?:(?:that'?s|that is|which is|which'?s|that|which|sat|sitting|sits|standing|stands|lying|hanging out|currently"
@@ -4579,12 +4576,15 @@ def _is_table_state(cond: str) -> bool:
                 or _HOLDS_RE.match(cond))
 
 
+_LIFT_VERBS = "|".join(_IMPERATIVES + ("clear", "empty", "remove", "unstack", "build", "make", "sort", "swap", "tidy"))
+
+
 def _lift_condition(text: str) -> str:
     """A condition on the table said another way, as a leading "if ..., ...": "put the blue cube in the white bowl
     if the red cube is in the yellow bowl", "assuming ...", "should the red cube be in ...", "only if ... should you
     ...", "unless ..." (then nothing to do), "if red is in the yellow bowl put blue in ..." (no comma). Each had been
     planned as if the condition were asked for too."""
-    verbs = "|".join(_IMPERATIVES + ("clear", "empty", "remove", "unstack", "build", "make", "sort", "swap", "tidy"))
+    verbs = _LIFT_VERBS
     m = re.match(r"^(?P<req>.+?)(?: ,)? (?:unless|if) (?:it|they)(?: is| s|'s| are| re|'re)(?: not| n't)?(?: already)?"
                  r" (?:there|in (?:it|there|place|them|its bowl|their bowls)|where (?:it|they) belongs?)(?: already)?"
                  r"(?: [.!])?$", text)
@@ -5418,7 +5418,6 @@ def _spelling(a: str, b: str) -> float:
     import jellyfish
 
     return 1.0 - jellyfish.damerau_levenshtein_distance(a, b) / max(len(a), len(b), 1)
-
 
 
 def _near_miss(text: str, objects: Sequence[ObjectState]) -> tuple[str, str] | None:

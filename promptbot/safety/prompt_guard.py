@@ -316,12 +316,12 @@ def classify(text: object) -> Verdict:
     if not _words(norm) and not any(unicodedata.category(ch) == "So" for ch in text):    # "🔵➡️🔵" is not empty
         return Verdict(False, INVALID, f"{INVALID}: empty command")
     norm = strip_cautions(norm)
-    words = strip_cautions(_words(norm))
+    words = _words(norm)
     for category, why, pattern in _RAW_RULES:
         m = pattern.search(norm)
         if m:
             return Verdict(False, category, f"{category}: {why} ({m.group(0).strip()!r})", m.group(0))
-    leet = strip_cautions(_words(norm.translate(_LEET)))
+    leet = strip_cautions(_words(norm.translate(_LEET)))     # "d0n't kn0ck it 0ver": a caution once the digits are letters
     for category, why, pattern in _RULES:
         for form in (words, leet) if leet != words else (words,):
             m = pattern.search(form)
