@@ -98,3 +98,27 @@ def test_the_release_width_reaches_the_collector_and_keys_the_data(tmp_path, mon
     assert st_default.key == default.stage("plain", 1, 0, 0.0, 64).key
     with pytest.raises(ValueError, match="release_width_m"):
         BuildConfig(release_width_m=-0.01)
+
+
+def test_the_training_batch_reaches_the_trainer_and_keys_only_when_set(tmp_path, monkeypatch):
+    """batch_size=0 keeps the cpu training preset's batch and the cache keys made before the setting existed;
+    a set batch reaches TrainConfig and keys the training stage (a checkpoint trained at batch 256 is fine-tuned
+    at 256)."""
+    import promptbot.policy.data as data_mod
+    import promptbot.policy.embeddings as emb
+    import promptbot.policy.train as train_mod
+
+    batches = []
+    monkeypatch.setattr(data_mod, "load_segments", lambda *a, **k: ["segment"])
+    monkeypatch.setattr(emb, "instruction_embedder", lambda *a: None)
+    monkeypatch.setattr(train_mod, "train", lambda eps, cfg, *a, **k: batches.append(cfg.batch_size) or
+                        {"steps": 1, "best_val_l1": 0.5, "minutes": 0.0})
+    default = Pipeline(BuildConfig(), tmp_path)
+    big = Pipeline(BuildConfig(batch_size=256), tmp_path)
+    data = [default.stage("plain", 1, 0, 0.0, 64)]
+    st_default, _ = default.train("train0", data, None, 1, 0.1, None)
+    st_big, _ = big.train("train0", data, None, 1, 0.1, None)
+    assert batches == [64, 256]
+    assert st_default.key != st_big.key
+    with pytest.raises(ValueError, match="batch_size"):
+        BuildConfig(batch_size=-1)

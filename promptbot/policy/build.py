@@ -54,6 +54,7 @@ class BuildConfig:
     finetune_epochs: int = 10
     finetune_minutes: float = 12.0
     finetune_lr: float = 3e-4
+    batch_size: int = 0                         # training batch; 0 = the cpu training preset's (64)
     gripper_head: str = "binary"
     dagger_rounds: int = 2
     dagger_episodes: int = 200
@@ -73,7 +74,7 @@ class BuildConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("dart_episodes", "dagger_rounds", "dagger_episodes", "train_minutes", "finetune_minutes",
-                     "dart_noise_m_s", "eval_timeout_s", "release_width_m"):
+                     "dart_noise_m_s", "eval_timeout_s", "release_width_m", "batch_size"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.gripper_head not in ("regression", "binary"):
@@ -173,9 +174,11 @@ class Pipeline:
         from promptbot.policy.train import resolve_precision
 
         precision = resolve_precision("auto", "cpu")
-        # the precision is part of the key only when it is not float32, so caches made before it existed still hold
+        # the precision (when not float32) and the batch (when set) are part of the key only then, so caches made
+        # before either setting existed still hold
         st = self.stage(name, [d.key for d in data], _file_key(init) if init else "", epochs, minutes, lr,
-                        c.gripper_head, c.seed, *((precision,) if precision != "fp32" else ()))
+                        c.gripper_head, c.seed, *((precision,) if precision != "fp32" else ()),
+                        *((("batch", c.batch_size),) if c.batch_size else ()))
 
         def run(folder: Path) -> dict:
             from promptbot.policy.presets import PRESETS as TRAIN_PRESETS
@@ -186,6 +189,8 @@ class Pipeline:
             preset = dict(TRAIN_PRESETS["cpu"])
             preset["model"] = {**preset["model"], "gripper_head": c.gripper_head, "image_size": c.image_size}
             preset.update(epochs=epochs)
+            if c.batch_size:
+                preset["batch_size"] = c.batch_size
             if lr is not None:
                 preset["lr"] = lr
             if init is not None:       # fine-tuning keeps the network it starts from (and its head)
