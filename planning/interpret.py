@@ -1766,6 +1766,11 @@ def normalise(text: str) -> str:
     # a checklist line marked to be skipped: "☐ (skip this one) purple cube to the pink bowl" -> it stays
     t = re.sub(r"\((?:skip|ignore|not) (?:this(?: one)?|that(?: one)?|it)\)\s*(?:the )?((?:\w+ ){0,2}?(?:cube|block|lego|mug))"
                r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
+    t = re.sub(r"\s*(?:<->|<=>|↔|⇄|⇆)\s*", " and ", t)          # "green ↔ yellow, swap places"
+    # "you change their place", "trade places"; "swab" heard for "swap"
+    t = re.sub(r"\b(?:change|trade|switch|exchange|swap|swab) (?:their |the |them |its )?(?:places?|positions?|spots?)\b",
+               "swap places", t, flags=re.I)
+    t = re.sub(r"\bswab(?= (?:the|where|them|those|these|round|around)\b)", "swap", t, flags=re.I)
     t = re.sub(r"\s*(?:->|=>|→|\u27a1\ufe0f?|\u2b95)\s*", " into ", t)
     for ch, colour in (*_EMOJI_COLOURS.items(), *_EMOJI_WORDS.items()):       # "🔴 cube ➡️ 🔵 bowl", "🔵➡️🔵"
         t = t.replace(ch, f" {colour} ")
@@ -4047,17 +4052,13 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         if not inside:
             raise GroundingError(_Status.IMPOSSIBLE, f"The {_name(box)} is already empty.")
         return [Goal(tuple(_lit("on_table", o.id) for o in inside))]
-    if re.search(r"\b(swap|exchange|switch)\b", text):
+    if re.search(r"\b(swap|swapped|exchange|switch|switcheroo|trade places|change places|each other's|each other s"
+                 r"|change their (?:places?|positions?|spots?))\b", text):
         movs = [t for t in refs]
         if len(movs) != 2:
             raise GroundingError(_Status.AMBIGUOUS, "Which two objects should I swap?")
         a, b = (_ground_ref(m, objects) for m in movs)
-        ca = next((c for c in objects if is_in(a, c)), None)
-        cb = next((c for c in objects if is_in(b, c)), None)
-        if ca is None or cb is None or ca.id == cb.id:
-            raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap objects that are in two different "
-                                 f"containers; the {_name(a)} and the {_name(b)} are not.")
-        return [Goal((_lit("in", a.id, cb.id), _lit("in", b.id, ca.id)))]
+        return [_swap_goal(a, b, objects)]
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", text) is None
@@ -4422,7 +4423,7 @@ def _side_or_white(text: str, r: Interpretation, objects: Sequence[ObjectState],
 
 # A question about the table, not a request: "is the yellow cube in the green bowl?", "what colour is the bowl?",
 # "is there room on the tray ...?" (but "can you put ...?", "could the green one go on the yellow?" are requests)
-_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) (?:, )?)?(?:is|are|was|were|does|do(?! (?:the|it|that|this|both|all|them)\b)|did|has|have|what|which|where|"
+_QUESTION_RE = re.compile(r"^(?:(?:hey|ok|okay|so|um|hmm) (?:, )?)?(?:is|are|was|were|does|do(?! (?:the|it|that|this|both|all|them)\b)|did|has|have(?! a (?:look|peek|glance|go)\b)|what|which|where|"
                           r"who|why|how many|how much|how big|is there|are there)\b")
 
 
@@ -4447,9 +4448,13 @@ def _settle_condition(text: str, objects: Sequence[ObjectState]) -> str:
 
 
 # --- conditions the scene settles: "if the blue cube's already in a bowl, leave it; otherwise put it in the red one"
-_ELSE = (r"(?:otherwise|else|or else|if not|if it (?:is|s) not|if it isn't|if it isnt|if it's not|if they (?:are|re) not"
-         r"|if they aren't|if there (?:is|s) not|if there isn't|if not so)")
-_COND_RE = re.compile(rf"^if (?P<cond>.+?) , (?P<then>.+?)(?:(?: [,;.])? {_ELSE}(?: ,)? (?P<else>.+?))?"
+_ELSE = (r"(?:otherwise|else|or else|if not|if no|if it (?:is|s) not|if it isn't|if it isnt|if it's not|if they (?:are|re) not"
+         r"|if they aren't|if there (?:is|s) not|if there isn't|if not so"
+         # "if he is not on left", "if it's anywhere else", "if it's on any other side"
+         r"|if (?:it|he|she)(?: is|'s| s)? (?:not|n't) (?:on|at|in) (?:the )?(?:left|right|back|front|middle|centre|center)"
+         r"(?: side| half| part| end)?(?: of the table)?|if (?:it|he|she)(?: is|'s| s) (?:anywhere|somewhere) else"
+         r"|if (?:it|he|she)(?: is|'s| s) (?:on|at|in) (?:any|the) other (?:side|place|part|half|end))")
+_COND_RE = re.compile(rf"^if (?P<cond>.+?) , (?P<then>.+?)(?:(?: [,;.])?(?: and| but)? {_ELSE}(?: ,)? (?P<else>.+?))?"
                       rf"(?P<rest> [;.,] (?:then|and then|after that|afterwards) .+?)?(?: \.)?$")
 _STATE_RE = re.compile(
     r"^(?P<subj>the [\w ]+?|it|any (?:cube|block|lego|mug|object|thing)s?|anything|something)(?:'s| s| is| are)"
@@ -4457,7 +4462,7 @@ _STATE_RE = re.compile(
     r"(?P<rel>in|inside|on top of|on|sitting on) "
     r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray)|something|anything|any of them|the [\w ]+?)$")
 _IN_REGION_RE = re.compile(
-    r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| currently| now| sitting| standing| over| right)* (?:on|at|in) the "
+    r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| currently| now| sitting| standing| over| right)* (?:on|at|in) (?:the )?"
     r"(?P<region>left|right|back|front|middle|centre|center)(?: side| half| part| end)?(?: of the table)?$")
 _IS_EMPTY_RE = re.compile(r"^(?P<box>the [\w ]+?)(?:'s| s| is) (?:already |still )?(?P<e>empty|clear|free)$")
 _HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: has| s got|'s got| has got| contains| holds) (?:anything|something|stuff"
@@ -4615,6 +4620,35 @@ def _lift_condition(text: str) -> str:
     return text
 
 
+# "check the red cube - if it's on the left, ...", "look at the red cube: if it's at the back, ...", "the red cube, is it on the
+# right? if so, ...": the thing the condition is about said first, as a topic, and "it" after
+_TOPIC_CONDITION = re.compile(
+    r"^(?:(?:first|now|so|ok|okay) )?(?:(?:check|look at|see|have a look at|take a look at|consider|about|as for|regarding"
+    r"|what about|with)(?: where| whether| if)? )?(?P<subj>(?:the )?(?:" + _COLOUR_WORDS + r") (?:cube|block|lego|mug|bowl"
+    r"|tray|one)|the [\w ]+?)(?: is)? [,:;.] (?:(?:and |then |so )?(?:if|when) (?:it|he|she)(?P<rest>(?:'s| s| is| isn't"
+    r"| isnt| is not| s not|'s not| has| hasn't| has not| sits| stands) .+)|(?:is|are) (?:it|he|she) (?P<state>[^,;.]+?)"
+    r"(?: [,.?])? if (?:so|it is|it's|it s|yes|it does) (?:, )?(?P<then>.+))$")
+# a branch said as a bare place ("if so, white bowl. if not, pink bowl", "otherwise into the white bowl")
+_BARE_PLACE = re.compile(r"^(?:(?:(?P<prep>in|into|inside|on|onto|to) )?(?:the )?(?:\w+ )?(?:bowl|tray|dish|basin|container)"
+                         r"|(?P<prep2>in|into|inside) the \w+ one)(?: (?:instead|then|please))?(?: [.!])?$")
+# a branch said as where the thing goes ("it goes in the red bowl", "the blue bowl's where it goes")
+_GOES_BRANCH = re.compile(r"^(?:it|he|she|they) (?:goes|go|belongs?|should go|can go|must go|needs to go|has to go|is going)"
+                          r" (?P<place>(?:in|into|inside|on|onto|to) .+)$|^(?P<place2>the [\w ]+?)(?:'s| s| is) where (?:it|he|she)"
+                          r" (?:goes|should go|belongs)$")
+
+
+def _topic_condition(text: str) -> str:
+    """A condition whose subject was said first as a topic, as a leading "if <subject> ...": the "it" of the condition is
+    that thing (it had been asked about as an unsettled "if it's on the left")."""
+    m = _TOPIC_CONDITION.match(text)
+    if m is None:
+        return text
+    subj = m.group("subj") if m.group("subj").startswith("the ") else "the " + m.group("subj")
+    if m.group("rest") is not None:
+        return f"if {subj}{m.group('rest')}"
+    return f"if {subj} is {m.group('state')} , {m.group('then')}"
+
+
 _UNCHECKED_CONDITION = re.compile(r"(?:^|[,.;:] |\bbut |\band )(?:only )?(?:if|unless|assuming(?: that)?|provided(?: that)?"
                                   r"|as long as|in case|supposing(?: that)?) (?P<cond>[^,;.?!]+)")
 
@@ -4624,11 +4658,11 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     bowl empty? if it is, put the orange cube in it": the branch the scene chooses now, its "it" and "there"
     filled in from the condition. A branch that asks nothing ("leave it", "fine") keeps the object where it is.
     Words that are not a state of the table are left as they are."""
-    q = re.match(r"^(?:is|are) (the [\w ]+?) (empty|clear|in [\w ]+?|on [\w ]+?) (?:\? )?if (?:it|they|so)(?: is| are)?"
-                 r"(?: ,)? (.+)$", text)
+    q = re.match(r"^(?:is|are) (the [\w ]+?) (empty|clear|in [\w ]+?|on [\w ]+?|at [\w ]+?) (?:\? |, )?if (?:it|they|so|yes)"
+                 r"(?: is| are)?(?: ,)? (.+)$", text)
     if q:                         # "is the blue bowl empty? if it is, ...": the question is the condition
         text = f"if {q.group(1)} is {q.group(2)} , {q.group(3)}"
-    text = _lift_condition(text)
+    text = _lift_condition(_topic_condition(text))
     m = _COND_RE.match(text)
     if m is None:
         return text
@@ -4637,6 +4671,16 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
         return text
     holds, subj, place = state
     branch = m.group("then") if holds else m.group("else")
+    if branch is not None:    # "..., you put in red bowl": the thing left out is the one the condition is about
+        branch = re.sub(rf"^(?:you |then |just )*({'|'.join(_IMPERATIVES)}) (in|into|on|onto|inside) ", r"\1 it \2 ", branch)
+    goes = branch is not None and _GOES_BRANCH.match(branch.strip(" ;.,"))
+    if goes:                  # "if it's on the left, it goes in the red bowl"
+        branch = goes.group("place") if goes.group("place") else f"in {goes.group('place2')}"
+    place_only = branch is not None and _BARE_PLACE.match(branch.strip(" ;.,"))
+    if place_only:            # "if so, white bowl": the thing the condition is about goes there
+        where = re.sub(r"^(?:(?:in|into|inside|on|onto|to) )?(?:the )?|(?: (?:instead|then|please))?(?: [.!])?$", "",
+                       branch.strip(" ;.,"))
+        branch = f"put it {place_only.group('prep') or place_only.group('prep2') or 'in'} the {where}"
     if branch is not None and not re.search(rf"\b(?:{'|'.join(_IMPERATIVES)}|leave|empty|clear|fine|ok|okay|nothing)\b",
                                             branch):
         return text           # "..., otherwise the blue one": a phrase for the other branch (_settle_condition)
@@ -4905,9 +4949,48 @@ _WHERE_RE = re.compile(r"\b(?:to |into |in |at )?(?:right )?where (the (?:\w+ )?
                        r"(?! (?:in|into|inside|on|onto|next|near|beside|by|under|behind)\b)")   # "to where X is in Y": a state
 
 
+def _swap_goal(a: ObjectState, b: ObjectState, objects: Sequence[ObjectState]) -> Goal:
+    """Each of two objects where the other stands: the other's container, or the other's side of the table (left /
+    right, else front / back) where both stand clearly (2 cm) inside two different named parts. Anything else is
+    asked (a swap of two table places had been refused: only containers were swapped)."""
+    if a.is_container or b.is_container:
+        raise GroundingError(_Status.IMPOSSIBLE, f"I can only swap things I can pick up; the "
+                             f"{_name(a if a.is_container else b)} stays where it is.")
+    ca = next((c for c in objects if is_in(a, c)), None)
+    cb = next((c for c in objects if is_in(b, c)), None)
+    if ca is not None and cb is not None and ca.id == cb.id:
+        raise GroundingError(_Status.IMPOSSIBLE, f"The {_name(a)} and the {_name(b)} are both in the {_name(ca)}: "
+                             "swapping them changes nothing.")
+    for axis in (("left", "right"), ("front", "back")):
+        part = {o.id: next((r for r in axis if REGIONS[r].contains(o.position, -0.02)), None) for o in (a, b)}
+        if ca is not None or cb is not None or (part[a.id] and part[b.id] and part[a.id] != part[b.id]):
+            break
+    where = {a.id: ("in", ca.id) if ca is not None else ("in_region", part[a.id]),
+             b.id: ("in", cb.id) if cb is not None else ("in_region", part[b.id])}
+    if None in (where[a.id][1], where[b.id][1]) or where[a.id] == where[b.id]:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} do not stand in two different "
+                             "parts of the table I can tell apart. Where should each of them go?")
+    return Goal((_lit(where[b.id][0], a.id, where[b.id][1]), _lit(where[a.id][0], b.id, where[a.id][1])))
+
+
+# "put the red cube in the pink bowl, then move it back where it was": a round trip, which ends where it began
+_ROUND_TRIP_RE = re.compile(
+    r"^(?P<first>(?:please )?(?:" + "|".join(_IMPERATIVES) + r")\b.+?)(?: [,.;])? (?:and )?(?:then |after that |afterwards |"
+    r"and then |finally )?(?:, )?(?:put|move|take|bring|set|place|return|get|slide|push|stick|pop) (?:it|them) back"
+    r"(?: again)?(?: (?:to )?(?:where (?:it|they) (?:was|were|started|came from|used to be|stood|sat)|how (?:it|they) "
+    r"(?:was|were)|to (?:its|their) (?:original |old |starting |first |usual )?(?:place|spot|position|positions|places"
+    r"|spots)|where you found (?:it|them)))?(?: again)?(?: [.!])?$")
+
+
 def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the orange cube where the green one was": the named region (left, right, front, back, center) that
-    held that object when the request was made. Two regions there (front and left) -> a question."""
+    held that object when the request was made. Two regions there (front and left) -> a question. A round trip
+    ("..., then move it back where it was") is asked about: it ends as the table is now (the move back had been
+    dropped, and the first move planned alone)."""
+    trip = _ROUND_TRIP_RE.match(text)
+    if trip is not None:
+        raise GroundingError(_Status.AMBIGUOUS, f"'{trip.group('first')}' and then back again leaves everything where "
+                                                "it is now. What should I do?")
     m = _WHERE_RE.search(text)
     if m is None:
         return text
@@ -5247,6 +5330,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         return Interpretation(_Status.AMBIGUOUS, None, "That sounds like a question about the table; I can only "
                               "move things. What would you like me to do?")
     if _QUESTION_RE.match(asked) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked) and \
+            not re.search(r"\bif (?:so|yes|it is|it s|it's|not|no)\b", asked) and \
             not re.match(r"what (?:i|we) (?:want|need|would like|'d like)\b", asked) and \
             ("?" in instruction or not re.match(r"(what|which|where|who|why|how)\b", asked)):
         return Interpretation(_Status.AMBIGUOUS, None, "That sounds like a question about the table; I can only "
