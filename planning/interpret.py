@@ -1838,6 +1838,19 @@ def normalise(text: str) -> str:
     t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:{_COLOUR_WORDS}) )?(?:cube|block|lego|mug|cup|one|ones"
                r"|others|rest)) (?:, )?(?:you )?(?:can |may |should |must )?(?:leave (?:be|alone|it|them)(?: be| alone)?"
                r"|(?:not|no) (?:move|moving|touch|touching)|(?:don'?t|do not) (?:move|touch))(?= [,.;!]|$)", r", leave \1 alone", t)
+    # "the lego that's the same colour as the pink cube": the pink lego (asked which lego before)
+    t = re.sub(rf"\b(the|a|an) (cube|block|lego|mug|bowl|tray|one)(s?) (?:that(?:'s| s| is| are)|which (?:is|are)|in|of)? ?"
+               rf"(?:the )?(?:same colou?r as|matching|that matches|that match) (?:the )?({_COLOUR_WORDS})"
+               rf"(?: (?:cube|block|lego|mug|bowl|tray|one))?\b",
+               lambda m: f"{m.group(1) if m.group(1) == 'the' or m.group(3) else 'the'} {m.group(4)} {m.group(2)}{m.group(3)}", t)
+    # "both back cubes", "the front cubes": the ones in that part of the table (not understood before)
+    t = re.sub(r"\b(the|both(?: the)?|the two|all the|those|these) (?:(front|back|left|right)|rear|(left|right)-hand) "
+               r"(cubes|blocks|legos|mugs)\b",
+               lambda m: f"{m.group(1)} {m.group(4)} at the {m.group(2) or m.group(3) or 'back'}", t)
+    # "the cubes on the left go on the tray, the ones on the right in the bowl": "the ones" there are of the kind
+    # named before (the purple cube had been sent to both places)
+    t = re.sub(r"\bthe ones (?=(?:on|at|in) the (?:far )?(?:left|right|front|back)\b)",
+               lambda m: "the " + (re.findall(r"\b(cubes|blocks|legos|mugs)\b", t[:m.start()]) or ["ones"])[-1] + " ", t)
     return _restarted_list(collapse_repeats(t)).strip(" ,;:")
 
 
@@ -3279,8 +3292,10 @@ def _tokens(text: str) -> list:
             place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|(?:that are |which are )?(?:nearest"
                              r"|closest|closer) (?:to )?(?:me|you|the robot))\b",
                              " ".join(w[k:k + 5]))
-            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{_COLOUR_WORDS})\b(?! (?:\w+ )?on top\b)",
-                                                          " ".join(w[k + len(place.group(0).split()):][:6]))
+            named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{_COLOUR_WORDS})\b(?! (?:\w+ )?(?:on top|on the "
+                                                          r"bottom|at the bottom|at the base|as the base|on the base"
+                                                          r"|at the top|on the top|first|last)\b)",
+                                                          " ".join(w[k + len(place.group(0).split()):][:8]))
             if num and place is not None and not named_after:
                 side = place.group(1) or "front"
                 out.append(Mention("group", label=_PLURAL.get(lab) if lab else None, text=" ".join(w[i:k]),
@@ -3288,7 +3303,8 @@ def _tokens(text: str) -> list:
                 i = k + len(place.group(0).split())
                 continue
             if lab is not None and place is not None and place.group(1) and not num and not named_after and \
-                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to)\b",
+                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to|:|;|,|go|goes|should|need|needs"
+                             r"|belong|belongs|must|have to|all go|get|gets|are going)(?: |$)",
                              " ".join(w[k + len(place.group(0).split()):][:3])):
                 # "put the cubes on the left into the green bowl": those in that part of the table, then where they go
                 out.append(Mention("group", label=_PLURAL[lab], text=" ".join(w[i:k + len(place.group(0).split())]),
@@ -4059,6 +4075,12 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
             raise GroundingError(_Status.AMBIGUOUS, "Which two objects should I swap?")
         a, b = (_ground_ref(m, objects) for m in movs)
         return [_swap_goal(a, b, objects)]
+    if re.search(r"\b(?:stack|pile)(?: up)? (?:all )?(?:of )?the (?:\w+ )?(?:cubes|blocks|legos|ones|things) (?:on|at|in) the "
+                 r"(?:far )?(?:left|right|front|back)(?: side| hand side)?(?: of the table)?(?: up)?(?: [.!])?$", text):
+        # "stack the cubes on the right": those on the right, or all of them stacked on the right? (all had been
+        # moved to the right, none stacked: a confident wrong plan)
+        raise GroundingError(_Status.AMBIGUOUS, "Do you mean a tower of the ones that are there now, or a tower of all "
+                                                "of them built there?")
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
         re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", text) is None

@@ -3011,3 +3011,32 @@ def test_round_26_round_trips_and_unclear_swaps_are_asked(world, seed, text):
 
     r = interpret(text, sample_scene(world, seed))
     assert r.status in ("ambiguous", "impossible") and r.goal is None, (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # a group picked by its part of the table, then what to do with it (the part had been dropped: every cube stacked,
+    # a confident wrong plan)
+    ("stacking", 207, "stack the cubes at the front, green on the bottom", "on(orange_cube, green_cube)"),
+    ("stacking", 207, "The cubes at the front: stack them, green on the bottom.", "on(orange_cube, green_cube)"),
+    ("long_horizon", 205, "the cubes on the left should go on the blue tray",
+     "in(yellow_cube, blue_tray) & in(purple_cube, blue_tray)"),
+    ("long_horizon", 205, "the cubes on the left go on the blue tray, the ones on the right in the gray bowl",
+     "in(yellow_cube, blue_tray) & in(purple_cube, blue_tray) & in(red_cube, gray_bowl) & in(blue_cube, gray_bowl)"),
+    ("tabletop", 208, "both back cubes into the red bowl", "in(orange_cube, red_bowl) & in(purple_cube, red_bowl)"),
+    ("stacking", 207, "stack the front cubes, orange on top", "on(orange_cube, green_cube)"),
+    # a thing named by the colour of another
+    ("clutter", 206, "Put the lego that's the same colour as the pink cube into the white bowl", "in(pink_lego, white_bowl)"),
+    ("clutter", 206, "put the lego matching the yellow block in the white bowl", "in(yellow_lego, white_bowl)"),
+    ("sorting", 204, "put the blue cube in the bowl matching the purple cube", "in(blue_cube, purple_bowl)"),
+])
+def test_round_26_groups_by_place_and_things_by_colour(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
+
+
+def test_stacking_the_cubes_on_one_side_is_asked():
+    """"stack the cubes on the right": those on the right, or all of them built there? (every cube had been moved to
+    the right and none stacked)"""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("stack the cubes on the right", sample_scene("stacking", 207))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
