@@ -269,6 +269,9 @@ _SYNONYMS = [
     # "move the green cube away from the cyan cube": wherever it ends, not near it
     (r"\b(?:move|take|get|pull|slide|shift|push) (the (?:\w+ ){0,2}?\w+) (?:away|further away|well away) from "
      r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
+    # "..., but keep it away from the orange cube": not near it (it had been read as "keep the orange cube still")
+    (r"\b(?:keep|keeping|leave|leaving|have|having) (it|them|the (?:\w+ ){0,2}?\w+) (?:well |far )?(?:away|apart) from "
+     r"(the (?:\w+ ){0,2}?\w+)\b", r"\1 shouldn't be near \2"),
     # "..., that'd be great" (heard "that'd be red"): a comment after the request, never a part of it
     (r"(?: [,.;!])? that(?:'d| would| will) be (?!the\b|a\b|an\b)(?:\w+ ){0,2}?\w+(?: [.!])?$", ""),
     # more of what a recogniser makes of short words: "down to touch the mug" (don't), "push it on at the left side"
@@ -3222,7 +3225,7 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool,
 _GROUP_PLACE_RE = re.compile(
     r"(?:that are |that's |that is |which are |sitting |over )?(?:on|at|in) the (?:far )?(left|right|back|front)(?: side"
     r"| half| part)?(?: of the table)?(?= (?:goes|go|should|must|needs|need|into|in|inside|onto|to|next to|on top of"
-    r"|over to)\b)")
+    r"|over to|except|apart from|other than|besides|excluding|but (?:not )?the)\b| :)")
 
 
 def _group_place(w: list[str], k: int) -> tuple[str | None, int]:
@@ -3303,9 +3306,11 @@ def _tokens(text: str) -> list:
                 i = k + len(place.group(0).split())
                 continue
             if lab is not None and place is not None and place.group(1) and not num and not named_after and \
-                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to|:|;|,|go|goes|should|need|needs"
-                             r"|belong|belongs|must|have to|all go|get|gets|are going)(?: |$)",
-                             " ".join(w[k + len(place.group(0).split()):][:3])):
+                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to|:|;|go|goes|should|need|needs"
+                             r"|belong|belongs|must|have to|all go|get|gets|are going)(?: |$)"
+                             # "stack the cubes at the front, green on the bottom": the order of those
+                             rf"|, (?:the )?(?:{_COLOUR_WORDS})(?: cube| block| lego| one)? (?:on|at|as) (?:the )?(?:bottom"
+                             r"|base|top)\b", " ".join(w[k + len(place.group(0).split()):][:8])):
                 # "put the cubes on the left into the green bowl": those in that part of the table, then where they go
                 out.append(Mention("group", label=_PLURAL[lab], text=" ".join(w[i:k + len(place.group(0).split())]),
                                    superlative="in:" + place.group(1)))

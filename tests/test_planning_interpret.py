@@ -3040,3 +3040,17 @@ def test_stacking_the_cubes_on_one_side_is_asked():
 
     r = interpret("stack the cubes on the right", sample_scene("stacking", 207))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # "keep it away from X" is "not near X" (read as "keep X still": a confident wrong plan; or dropped)
+    ("clutter", 211, "Move the pink cube next to the blue cube but keep it away from the orange cube",
+     "near(pink_cube, blue_cube) & !near(pink_cube, orange_cube)"),
+    ("clutter", 211, "put the yellow lego near the pink cube, keeping it away from the green lego",
+     "near(yellow_lego, pink_cube) & !near(yellow_lego, green_lego)"),
+    # a group by its part of the table, then an exclusion
+    ("clutter", 211, "everything on the left except the mug goes in the gray bowl",
+     "in(purple_lego, gray_bowl) & in(purple_cube, gray_bowl) & unmoved(white_mug)"),
+])
+def test_round_26_away_from_and_groups_with_exclusions(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
