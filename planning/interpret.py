@@ -1841,6 +1841,9 @@ def normalise(text: str) -> str:
     t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=bowl )|(?<=tray ))((?:the )?(?:(?:{_COLOUR_WORDS}) )?(?:cube|block|lego|mug|cup|one|ones"
                r"|others|rest)) (?:, )?(?:you )?(?:can |may |should |must )?(?:leave (?:be|alone|it|them)(?: be| alone)?"
                r"|(?:not|no) (?:move|moving|touch|touching)|(?:don'?t|do not) (?:move|touch))(?= [,.;!]|$)", r", leave \1 alone", t)
+    # "then you bring back same place": back where it was ("back" had been read as the back of the table)
+    t = re.sub(r"\b(put|bring|move|take|set|place|return|get) (?:(it|them) )?back (?:to |in |at |into )?(?:the )?(?:same|exact same"
+               r"|original|old) (?:place|spot|position)\b", lambda m: f"{m.group(1)} {m.group(2) or 'it'} back where it was", t)
     # "the lego that's the same colour as the pink cube": the pink lego (asked which lego before)
     t = re.sub(rf"\b(the|a|an) (cube|block|lego|mug|bowl|tray|one)(s?) (?:that(?:'s| s| is| are)|which (?:is|are)|in|of)? ?"
                rf"(?:the )?(?:same colou?r as|matching|that matches|that match) (?:the )?({_COLOUR_WORDS})"
@@ -1850,6 +1853,11 @@ def normalise(text: str) -> str:
     t = re.sub(r"\b(the|both(?: the)?|the two|all the|those|these) (?:(front|back|left|right)|rear|(left|right)-hand) "
                r"(cubes|blocks|legos|mugs)\b",
                lambda m: f"{m.group(1)} {m.group(4)} at the {m.group(2) or m.group(3) or 'back'}", t)
+    # "the smallest of the three cubes", "the littlest of the boxes": the one (all of them had been moved)
+    t = re.sub(r"\bthe (smallest|littlest|tiniest|biggest|largest|closest|nearest|furthest|farthest|leftmost|rightmost"
+               r"|frontmost|backmost|hindmost) (?:one )?(?:of|out of|among) (?:the |these |those "
+               r"|all (?:the )?)?(?:two |three |four |five |\d )?(cube|block|lego|mug|bowl|tray|box|brick|piece|thing|object)"
+               r"(?:e?s)\b", r"the \1 \2", t)
     # "the cubes on the left go on the tray, the ones on the right in the bowl": "the ones" there are of the kind
     # named before (the purple cube had been sent to both places)
     t = re.sub(r"\bthe ones (?=(?:on|at|in) the (?:far )?(?:left|right|front|back)\b)",
@@ -2807,8 +2815,12 @@ def _other_after_correction(text: str, objects: Sequence[ObjectState]) -> str:
 
 
 _RAINBOW = ("red", "orange", "yellow", "green", "cyan", "blue", "purple")
-_RAINBOW_RE = re.compile(r"\b(?:in )?(?:a |the )?rainbow (?:order|colou?rs)\b|\b(?:in )?(?:the )?(?:order|colou?rs) of "
-                         r"(?:a |the )?rainbow\b|\blike a rainbow\b")
+_RAINBOW_RE = re.compile(r"\b(?:in )?(?:a |the )?rainbow (?:order|colou?rs|tower|stack|pile)\b|\b(?:in )?(?:the )?(?:order|colou?rs) "
+                         r"of (?:a |the )?rainbow\b|\blike a rainbow\b")
+# which end of the rainbow is up: said by where red or purple goes
+_RAINBOW_END = re.compile(r"\b(?:red|purple|violet)(?: cube| one)? (?:(?:at|on|as) the (?:top|bottom|base)|on top|at top|at bottom"
+                          r"|first|last|(?:goes )?(?:at|on) the (?:top|bottom))\b|\b(?:start|starting|begin|beginning) (?:with|from|at) "
+                          r"(?:the )?(?:red|purple|violet)\b|\bfrom (?:red|purple|violet) (?:up|down|to)\b")
 
 
 def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
@@ -2817,13 +2829,13 @@ def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
     have, or other words around the request, are a question: the order cannot be guessed."""
     if _RAINBOW_RE.search(text) is None:
         return text
-    position = re.compile(r"\b(?:red|purple|violet) (?:(?:at|on) the (?:top|bottom)|on top|first|last)\b")
-    rest = position.sub(" ", _RAINBOW_RE.sub(" ", text))
+    rest = _RAINBOW_END.sub(" ", _RAINBOW_RE.sub(" ", text))
     cubes = [o for o in objects if o.label == "cube"]
     named = set(re.findall(rf"\b({_COLOUR_WORDS})\b", rest))
     # anything said beyond which cubes, the rainbow and which end is up (a place, a base, a correction) is asked
-    extra = re.sub(rf"\b(?:please|stack|pile|build|make|a|an|tower|them|all|the|cubes?|every|each|everything|of|and|"
-                   rf"with|in|two|three|four|five|six|seven|up|{_COLOUR_WORDS})\b|[,.;!]", " ", rest).split()
+    extra = re.sub(rf"\b(?:please|stack|pile|build|make|a|an|tower|them|all|the|cubes?|blocks?|ones?|every|each|everything|of"
+                   rf"|out|outta|from|here|obviously|of course|and|with|in|two|three|four|five|six|seven|up|{_COLOUR_WORDS})\b"
+                   rf"|[,.;!-]", " ", rest).split()
     if len(named) >= 2:         # "stack the red, the yellow and the blue in rainbow order": those named only
         cubes = [o for o in cubes if o.color in named]
     odd = [o for o in cubes if o.color not in _RAINBOW]
@@ -2832,10 +2844,47 @@ def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
                                                 "want, from the bottom up?")
     if not re.match(r"(?:please )?(?:stack|pile|build|make)\b", text) or extra:
         raise GroundingError(_Status.AMBIGUOUS, "Which cubes should go in the rainbow tower, from the bottom up?")
+    end = _RAINBOW_END.search(text)
+    if end is None:
+        # a rainbow read either way: which end is the bottom is not said (red had been put at the bottom)
+        raise GroundingError(_Status.AMBIGUOUS, "Which end of the rainbow goes at the bottom: red or purple?")
     order = sorted(cubes, key=lambda o: _RAINBOW.index(o.color))
-    if re.search(r"\bred (?:(?:at|on) the top|on top|last)\b|\b(?:purple|violet) (?:(?:at|on) the bottom|first)\b", text):
+    said = end.group(0)
+    red_up = re.search(r"\bred\b", said) and re.search(r"\b(?:top|last)\b", said) or \
+        re.search(r"\b(?:purple|violet)\b", said) and re.search(r"\b(?:bottom|base|first|start|starting|begin|beginning|from)\b",
+                                                                said)
+    if red_up:
         order.reverse()
     return "stack " + " , ".join(f"the {o.color} cube" for o in order) + " from bottom to top"
+
+
+_ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
+                          r"colou?r(?: names?)?s?)?\b")
+
+
+def _alphabetical(text: str, objects: Sequence[ObjectState]) -> str:
+    """"a tower of the red, orange and cyan cubes in alphabetical order from the bottom up": the tower spelt out by the
+    colours' names (cyan, orange, red). Which end comes first must be said, and nothing else may be (asked)."""
+    if _ALPHABET_RE.search(text) is None or not re.search(r"\b(?:stack|pile|tower)\b", text):
+        return text
+    up = re.search(r"\b(?:from|starting (?:at|from)|beginning (?:at|from)|at) the bottom(?: up)?\b|\bbottom(?: to top| up)\b"
+                   r"|\b(?:upwards|going up)\b", text)
+    down = re.search(r"\b(?:from|starting (?:at|from)|beginning (?:at|from)|at) the top(?: down)?\b|\btop(?: to bottom| down)\b"
+                     r"|\bz to a\b|\breverse\b", text)
+    clause = next(c for c in re.split(r" [.;] ", text) if re.search(r"\b(?:stack|pile|tower)\b", c))
+    named, elsewhere = set(re.findall(rf"\b({_COLOUR_WORDS})\b", clause)), set(re.findall(rf"\b({_COLOUR_WORDS})\b", text))
+    if len(named) >= 2:       # "a tower of the red, orange and cyan cubes": those
+        cubes = [o for o in objects if o.label == "cube" and o.color in named]
+    elif re.search(r"\b(?:other|others|rest|remaining)\b", clause):   # "don't touch green. stack the other three ...": less those
+        cubes = [o for o in objects if o.label == "cube" and o.color not in elsewhere]
+    else:
+        cubes = [o for o in objects if o.label == "cube"] if not elsewhere - named else []
+    if bool(up) == bool(down) or len(cubes) < 2:
+        raise GroundingError(_Status.AMBIGUOUS, "Alphabetical from the bottom up, or from the top down? Please say "
+                                                "which cube goes at the bottom.")
+    order = sorted(cubes, key=lambda o: o.color, reverse=bool(down))
+    others = [c for c in re.split(r" [.;] ", text) if c != clause and c.strip(" .")]
+    return " . ".join(others + ["stack " + " , ".join(f"the {o.color} cube" for o in order) + " from bottom to top"])
 
 
 def _colour_pairs(text: str, objects: Sequence[ObjectState]) -> str:
@@ -3075,7 +3124,7 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_rainbow(text, objects), objects), objects), objects)
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(text, objects), objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
@@ -3574,8 +3623,12 @@ def _parse_relations(toks: list) -> _Reading:
             negated = False
         if negated and t in _IMPERATIVES and i > 0 and toks[i - 1] not in _NEGATIONS + ("not", "do"):
             negated = False    # "don't put X in Y put it in Z instead" (no comma heard): a new command
-        if t in ("then", "afterwards", "finally") or (t == "after" and i + 1 < n and toks[i + 1] in ("that", "this")):
+        if t in ("then", "afterwards", "finally") or (t == "after" and i + 1 < n and toks[i + 1] in ("that", "this", ",", ".")):
             phase += 1
+        elif t in ("take", "lift", "pull", "get") and i > 0 and toks[i - 1] == "." and i + 1 < n and \
+                isinstance(toks[i + 1], Mention) and any(isinstance(x, str) and x in ("down", "off", "out", "back")
+                                                         for x in toks[i + 2:i + 4]):
+            phase += 1         # "..., cyan on top. hmm, take the cyan back down and set it ...": undone, so later
         if t in _NEGATIONS or (t == "do" and i + 1 < n and toks[i + 1] == "not"):
             negated = True
         if t in ("remove",):
@@ -5000,13 +5053,52 @@ def _swap_goal(a: ObjectState, b: ObjectState, objects: Sequence[ObjectState]) -
     return Goal((_lit(where[b.id][0], a.id, where[b.id][1]), _lit(where[a.id][0], b.id, where[a.id][1])))
 
 
-# "put the red cube in the pink bowl, then move it back where it was": a round trip, which ends where it began
-_ROUND_TRIP_RE = re.compile(
-    r"^(?P<first>(?:please )?(?:" + "|".join(_IMPERATIVES) + r")\b.+?)(?: [,.;])? (?:and )?(?:then |after that |afterwards |"
-    r"and then |finally )?(?:, )?(?:put|move|take|bring|set|place|return|get|slide|push|stick|pop) (?:it|them) back"
-    r"(?: again)?(?: (?:to )?(?:where (?:it|they) (?:was|were|started|came from|used to be|stood|sat)|how (?:it|they) "
-    r"(?:was|were)|to (?:its|their) (?:original |old |starting |first |usual )?(?:place|spot|position|positions|places"
-    r"|spots)|where you found (?:it|them)))?(?: again)?(?: [.!])?$")
+# "put the red cube on the tray and the yellow one in the bowl, then put the red cube back where it was": a round trip,
+# which ends where it began
+_THING_NP = r"the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one|box|brick)"
+_BACK_CLAUSE_RE = re.compile(
+    r"(?:^|(?: [,.;:-])+|(?= (?:and |then )))(?: (?:and|oh|so|then|after that|afterwards|finally|after|now))*(?: ,)? "
+    r"(?:you |please |just |can you |could you )*(?:put|move|take|bring|set|place|return|get|slide|push|stick|pop) "
+    rf"(?:(?P<x>it|them|{_THING_NP}) )?back(?: again)?(?: (?:to )?(?:where (?:it|they|you) (?:was|were|started|came from|used to be"
+    r"|stood|sat|found it|got it|found them|got them)|how (?:it|they) (?:was|were)|to (?:its|their) (?:original |old |starting "
+    r"|first |usual )?(?:place|spot|position)s?|(?:to |in |at )?(?:the )?same (?:place|spot|position)))?(?: again)?"
+    r"(?= [,.;!?-]|$)")
+_MOVES_TO = (r"(?:(?:put|move|place|stick|set|drop|bring|slide|pop|try) )?{x} (?:just |first )?(?:fits |goes |will fit )?"
+             r"(?:on|onto|in|into|inside|next to|near|beside|by|to|on top of) (?:the )?(?:\w+ ){{0,2}}?(?:bowl|tray|dish|plate"
+             r"|cube|block|lego|mug|one|basin|container)\b(?: (?:just )?to (?:see|check|try) (?:if|whether|how) it (?:fits|looks))?"
+             r"|(?:(?:put|move|place|stick|set|drop|bring|slide|pop|take|push) )?{x} (?:out )?(?:to|on|onto|over to|into) the (?:far )?"
+             r"(?:left|right|front|back|middle|centre|center)(?: side| edge| corner)?(?: of the table)?")
+
+
+def _round_trip(text: str) -> str:
+    """A thing moved and then put back where it was: it stays where it is, and the rest of the request stands; with
+    nothing else asked, a question (the move back had been dropped and the first move planned: a confident wrong
+    plan)."""
+    m = _BACK_CLAUSE_RE.search(text)
+    if m is None or m.start() == 0:
+        return text
+    before, after = text[:m.start()], text[m.end():]
+    x = m.group("x")
+    unsure = GroundingError(_Status.AMBIGUOUS, "You asked for something to be put back where it was: which thing, and "
+                                               "what should happen to the rest?")
+    if x in (None, "it", "them"):
+        things = list(dict.fromkeys(mm.group(0) for mm in _mention_re().finditer(before)
+                                    if not _names_container(mm.group(0)) and re.match(r"(?:the )?(?:\w+ )?(?:cube|block|lego"
+                                                                                       r"|mug|box|brick)\b", mm.group(0))))
+        if len(things) != 1:
+            raise unsure
+        x = things[0]
+    cut = re.sub(_MOVES_TO.format(x=re.escape(x)), " ", before, count=1)
+    if cut == before:
+        raise unsure
+    cut = re.sub(r"^(?:\s|,|and|then|just|please|could you|can you|check)+|(?:\s|,|and|then)+$", "", cut)
+    cut = re.sub(r"^(?:and|,)\s+|\s+(?:and|,)\s*(?=[,.;]|$)", " ", cut).strip(" ,.;")
+    rest = (cut + " " + after).strip(" ,.;!?-")
+    rest = re.sub(r"^(?:oh )?(?:and )?", "", rest)
+    if not re.search(r"\b(?:in|into|on|onto|next to|near|beside|to|goes|go)\b", rest):
+        raise GroundingError(_Status.AMBIGUOUS, f"Moving the {x.removeprefix('the ')} and then back again leaves it "
+                                                "where it is now. What should I do?")
+    return f"{rest} , leave {x} where it is"
 
 
 def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
@@ -5014,10 +5106,14 @@ def _where_it_was(text: str, objects: Sequence[ObjectState]) -> str:
     held that object when the request was made. Two regions there (front and left) -> a question. A round trip
     ("..., then move it back where it was") is asked about: it ends as the table is now (the move back had been
     dropped, and the first move planned alone)."""
-    trip = _ROUND_TRIP_RE.match(text)
-    if trip is not None:
-        raise GroundingError(_Status.AMBIGUOUS, f"'{trip.group('first')}' and then back again leaves everything where "
-                                                "it is now. What should I do?")
+    text = _round_trip(text)
+    # "the block's old spot", "the place where was the brown block", "the spot the block was in": where it was
+    text = re.sub(r"\b(?:to |into |in |at |on )?(?:the )?((?:\w+ )?(?:cube|block|lego|mug|one))'s (?:old|former|original"
+                  r"|previous|earlier|empty|vacated|starting|first) (?:spot|place|position|location)\b", r"to where the \1 was",
+                  text.replace("the the ", "the "))
+    text = re.sub(r"\b(?:to |into |in |at |on )?(?:the )?(?:same |exact )?(?:place|spot|position|location) (?:where|that) "
+                  r"(?:was |used to be |stood |sat )?(?:the )?((?:\w+ )?(?:cube|block|lego|mug|one))(?: was| used to be| stood"
+                  r"| sat| was in| was on)?\b", r"to where the \1 was", text)
     m = _WHERE_RE.search(text)
     if m is None:
         return text
@@ -5305,7 +5401,10 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         instruction = instruction[again.end():]
     asked = normalise(instruction)
     unsaid = re.search(r"\b(?:the )?(?:opposite|reverse|inverse) of (?:putting|placing|moving|stacking|what)\b|"
-                       r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
+                       r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|"
+                       # "most of the cubes", "a few of the blocks": which ones is not said (all had been moved)
+                       r"\b(?:most|a few|few|several|some|many|a handful|a number|the majority|a bunch) of (?:the |these |those "
+                       r"|all (?:the )?)?(?:\w+ )?(?:cube|block|lego|thing|object|box|item|piece|mug)(?:e)?s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
                        r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch(?:es)?) (?:toward|towards|closer to|nearer to|"
                        r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
                        asked)

@@ -1800,7 +1800,10 @@ def _five_cubes() -> list[ObjectState]:
      "on(orange_cube, red_cube) & on(green_cube, orange_cube) & on(cyan_cube, green_cube) & on(purple_cube, cyan_cube)"),
     ("Stack all five in rainbow order with red at the top",
      "on(red_cube, orange_cube) & on(orange_cube, green_cube) & on(green_cube, cyan_cube) & on(cyan_cube, purple_cube)"),
-    ("stack the red, the green and the purple in rainbow order", "on(green_cube, red_cube) & on(purple_cube, green_cube)"),
+    ("stack the red, the green and the purple in rainbow order, starting with red",
+     "on(green_cube, red_cube) & on(purple_cube, green_cube)"),
+    ("make a rainbow tower outta the purple, green and red ones - red on the bottom, obviously",
+     "on(green_cube, red_cube) & on(purple_cube, green_cube)"),
     ("start with the green cube, put the cyan one on it, then orange on top",
      "on(cyan_cube, green_cube) & on(orange_cube, cyan_cube)"),
     ("put the orange cube on the purple cube, and the red cube on that one",
@@ -1814,6 +1817,12 @@ def test_rainbow_towers_a_base_said_first_and_on_that_one(text, goal):
 def test_a_rainbow_with_a_colour_it_lacks_is_a_question():
     r = _plan("stack them all in rainbow order", _five_cubes() + [cube("pink", 0.65, 0.25)])
     assert r.status == "ambiguous" and "pink cube" in r.message, (r.status, r.message)
+
+
+def test_a_rainbow_without_the_end_that_goes_at_the_bottom_is_a_question():
+    """Either end can be the bottom (red had been put there: two blind dev files labelled it a question)."""
+    r = _plan("Stack all five cubes in rainbow order.", _five_cubes())
+    assert r.status == "ambiguous" and "red or purple" in r.message, (r.status, r.message)
 
 
 @pytest.mark.parametrize("text", ["put everything on the right in the yellow bowl",
@@ -3054,3 +3063,51 @@ def test_stacking_the_cubes_on_one_side_is_asked():
 ])
 def test_round_26_away_from_and_groups_with_exclusions(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # one picked from a group by a superlative (every one of them had been moved: a confident wrong plan)
+    ("sorting", 95, "The smallest of the three cubes goes into the purple bowl, please.", "in(orange_cube, purple_bowl)"),
+    ("sorting", 95, "would you place the littlest of the boxes into the purple bowl?", "in(orange_cube, purple_bowl)"),
+    # towers in a named order: alphabetical by colour (bottom up said), rainbow with its end said
+    ("stacking", 203, "stack the red, blue and yellow cubes in alphabetical order from the bottom up",
+     "on(red_cube, blue_cube) & on(yellow_cube, red_cube)"),
+    ("stacking", 203, "make a tower of the orange, cyan and red cubes, alphabetically by colour, starting at the top",
+     "on(cyan_cube, orange_cube) & on(orange_cube, red_cube)"),
+    ("stacking", 96, "Don't touch the green or yellow cubes. Stack the other three in alphabetical order of their colours, "
+     "bottom up.", "on(orange_cube, cyan_cube) & on(red_cube, orange_cube) & unmoved(green_cube) & unmoved(yellow_cube)"),
+    ("stacking", 203, "stack the blue, red and orange cubes in rainbow order, starting with red",
+     "on(orange_cube, red_cube) & on(blue_cube, orange_cube)"),
+    # a step undone in a later sentence (the cyan cube had stayed on the tower as well)
+    ("stacking", 95, "Okay, tower time - red cube on the yellow one, cyan on top. Hmm, that looks wobbly. Take the cyan "
+     "back down and just set it next to the orange cube instead.", "on(red_cube, yellow_cube) & near(cyan_cube, orange_cube)"),
+    # a thing tried somewhere and put back where it was: it stays, the rest stands (it had been left on the tray)
+    ("long_horizon", 95, "put the red cube on the tray, then bring it back to the same spot, and the yellow cube in the "
+     "pink bowl", "in(yellow_cube, pink_bowl) & unmoved(red_cube)"),
+    ("long_horizon", 95, "Could you check the red cube fits on the tray, then put it back where it was? And the yellow one "
+     "in the pink bowl, please.", "in(yellow_cube, pink_bowl) & unmoved(red_cube)"),
+    # where another thing was, said other ways (it had gone to the tray with the block)
+    ("long_horizon", 97, "put the brown block on the tray and then put the red cube in the spot where the brown block was",
+     "in(brown_block, gray_tray) & in_region(red_cube, center)"),
+    ("long_horizon", 97, "Brown block → tray. Red cube → block's old spot.",
+     "in(brown_block, gray_tray) & in_region(red_cube, center)"),
+])
+def test_round_26_named_orders_superlatives_and_things_put_back(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text", [
+    # how many is not said (all had been moved)
+    ("sorting", 95, "Most of the cubes should go in the red bowl."),
+    ("clutter", 94, "Put a few of the blocks in the green bowl."),
+    # which end of the rainbow or of the alphabet is the bottom is not said
+    ("stacking", 203, "Build a rainbow tower out of every cube here."),
+    ("stacking", 203, "stack them alphabetically"),
+    # put back, but which thing, or what it did, is unclear
+    ("tabletop", 200, "move the red cube to the white bowl, then put the green cube back"),
+])
+def test_round_26_unsaid_counts_ends_and_things_put_back_are_asked(world, seed, text):
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret(text, sample_scene(world, seed))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
