@@ -1844,6 +1844,22 @@ def normalise(text: str) -> str:
     # "then you bring back same place": back where it was ("back" had been read as the back of the table)
     t = re.sub(r"\b(put|bring|move|take|set|place|return|get) (?:(it|them) )?back (?:to |in |at |into )?(?:the )?(?:same|exact same"
                r"|original|old) (?:place|spot|position)\b", lambda m: f"{m.group(1)} {m.group(2) or 'it'} back where it was", t)
+    # "but none of the legos", "and not a single lego": those are left out (they had been put in too)
+    def _none_of(m: re.Match) -> str:
+        # a kind the request did not ask to move ("all the cubes in the white bowl, but none of the legos"): those do
+        # not go where the others go; else it is an exclusion ("... but not the green one")
+        box = re.findall(r"\b(?:in|into|on|onto|inside) (the (?:\w+ )?(?:bowl|tray|dish|basin|plate|container))\b", t[:m.start()])
+        if box and not re.search(rf"\b{m.group(2)}s?\b", t[:m.start()]):
+            return f"{m.group(1)} don't put the {m.group(2)}s in {box[-1]}"
+        return f"{m.group(1)} not the {m.group(2)}s"
+
+    t = re.sub(r"\b(but|and|with) (?:none of the|nun of the|no|not (?:a single|one|any) of the|not a single|not any of the) (cube|block|lego|mug|brick|thing|object)s?\b"
+               r"(?= [,.;!]|$| (?:though|please|thanks|either)\b)", _none_of, t)
+    # "Red things -> green bowl. Mug excluded.": left out
+    t = re.sub(r"(?:^|(?<=[.,;:] ))(?:the )?((?:\w+ )?(?:cube|block|lego|mug|one)s?) (?:is |are )?(?:excluded|not included|left "
+               r"out|exempt)(?= [,.;!]|$)", r"leave the \1 alone", t)
+    # "red things in the green bowl": everything of that colour (not understood without "the")
+    t = re.sub(rf"(?:^|(?<=[,.;:] ))((?:{_COLOUR_WORDS})) (things|stuff|items|objects)\b", r"all the \1 \2", t)
     # "the lego that's the same colour as the pink cube": the pink lego (asked which lego before)
     t = re.sub(rf"\b(the|a|an) (cube|block|lego|mug|bowl|tray|one)(s?) (?:that(?:'s| s| is| are)|which (?:is|are)|in|of)? ?"
                rf"(?:the )?(?:same colou?r as|matching|that matches|that match) (?:the )?({_COLOUR_WORDS})"
@@ -2858,6 +2874,41 @@ def _rainbow(text: str, objects: Sequence[ObjectState]) -> str:
     return "stack " + " , ".join(f"the {o.color} cube" for o in order) + " from bottom to top"
 
 
+_EACH_NEAREST_RE = re.compile(
+    r"\b(?:each|every|all(?: of)?(?: the)?)(?: single| one of the| of the)? (?P<kind>cube|block|lego|mug)s?\b.*?\b(?:(?:its|their|the)"
+    r" (?:nearest|closest)(?: bowl| dish| basin| container)?s?|(?:bowl|dish|basin|container)s? (?:that(?:'s| s| is| was| are)? |which "
+    r"(?:is|was) )?(?:nearest|closest)(?: to (?:it|them))?|(?:nearest|closest) (?:bowl|dish|basin|container) to (?:it|them))\b"
+    r"|\b(?:find|pick) the (?:bowl|dish|basin|container) (?:nearest|closest) to (?:it|each)\b")
+
+
+def _dist(a: ObjectState, b: ObjectState) -> float:
+    """Distance between two objects' centres on the table [m]."""
+    return math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1])
+
+
+def _each_to_nearest(text: str, objects: Sequence[ObjectState]) -> str:
+    """"put every cube in the bowl nearest to it", "each cube goes in its nearest bowl": each one into the bowl nearest
+    to it (asked before: "which bowl?"). A bowl about as near as another (3 cm and 1.2x) is a question."""
+    m = _EACH_NEAREST_RE.search(text)
+    if m is None or re.search(r"\b(?:except|but not|apart from|other than|besides|leave|keep|stays?)\b|\b(?:don'?t|do not|not) "
+                              r"(?:touch|move|the)\b", text):
+        return text
+    kind = m.group("kind") or "cube"
+    things = [o for o in objects if o.label == kind]
+    boxes = [o for o in objects if o.is_container and o.label == "bowl"]
+    if not things or len(boxes) < 2:
+        return text
+    out = []
+    for o in sorted(things, key=lambda o: -o.position[1]):
+        ranked = sorted(boxes, key=lambda b: _dist(o, b))
+        d0, d1 = _dist(o, ranked[0]), _dist(o, ranked[1])
+        if d1 - d0 < NEAR_TIE_M or d1 < NEAR_TIE_RATIO * d0:
+            raise GroundingError(_Status.AMBIGUOUS, f"The {_name(ranked[0])} and the {_name(ranked[1])} are about as near "
+                                                    f"the {_name(o)}. Which should it go in?")
+        out.append(f"put the {_name(o)} in the {_name(ranked[0])}")
+    return " , ".join(out)
+
+
 _ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
                           r"colou?r(?: names?)?s?)?\b")
 
@@ -3124,7 +3175,7 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(text, objects), objects), objects), objects), objects)
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(text, objects), objects), objects), objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed
@@ -4543,7 +4594,7 @@ _STATE_RE = re.compile(
     r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray)|something|anything|any of them|the [\w ]+?)$")
 _IN_REGION_RE = re.compile(
     r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| currently| now| sitting| standing| over| right)* (?:on|at|in) (?:the )?"
-    r"(?P<region>left|right|back|front|middle|centre|center)(?: side| half| part| end)?(?: of the table)?$")
+    r"(?P<region>left|right|back|front|middle|centre|center)(?:[- ]hand)?(?: side| half| part| end)?(?: of the table)?$")
 _IS_EMPTY_RE = re.compile(r"^(?P<box>the [\w ]+?)(?:'s| s| is) (?:already |still )?(?P<e>empty|clear|free)$")
 _HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: has| s got|'s got| has got| contains| holds) (?:anything|something|stuff"
                        r"|things|any \w+|a \w+|an \w+)(?: (?:in|on) it)?$"
@@ -5402,12 +5453,16 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     asked = normalise(instruction)
     unsaid = re.search(r"\b(?:the )?(?:opposite|reverse|inverse) of (?:putting|placing|moving|stacking|what)\b|"
                        r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|"
+                       # "if there are more cubes than legos, ...": a count the interpreter does not compare (both
+                       # branches had been planned)
+                       r"\b(?:more|fewer|less) (?:\w+ )?(?:cube|block|lego|mug|thing|bowl)s? than\b|\bout ?numbers?\b|"
                        # "most of the cubes", "a few of the blocks": which ones is not said (all had been moved)
                        r"\b(?:most|a few|few|several|some|many|a handful|a number|the majority|a bunch) of (?:the |these |those "
                        r"|all (?:the )?)?(?:\w+ )?(?:cube|block|lego|thing|object|box|item|piece|mug)(?:e)?s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"
                        r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch(?:es)?) (?:toward|towards|closer to|nearer to|"
                        r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
                        asked)
+    unsaid = unsaid or re.search(r"\b(?:cube|block|lego|mug|thing)s?\s*(?:>|<|>=|<=)\s*\w+", instruction.lower())
     if unsaid and screen_instruction(instruction) is None:
         # "put half of the cubes in the red bowl", "slide it exactly 5 cm toward the bowl": a count or a distance the
         # goal language cannot say (it was read as all of them, and as into the bowl)

@@ -3111,3 +3111,36 @@ def test_round_26_unsaid_counts_ends_and_things_put_back_are_asked(world, seed, 
 
     r = interpret(text, sample_scene(world, seed))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # each one into the bowl nearest to it (asked "which bowl?")
+    ("sorting", 94, "Take each cube and put it in the bowl that's nearest to it.",
+     "in(blue_cube, green_bowl) & in(red_cube, blue_bowl) & in(green_cube, blue_bowl)"),
+    ("sorting", 94, "just drop every cube in the nearest bowl, don't worry about colours",
+     "in(blue_cube, green_bowl) & in(red_cube, blue_bowl) & in(green_cube, blue_bowl)"),
+    # a kind left out of where the rest goes (the legos had been put in as well)
+    ("clutter", 97, "Put all the cubes in the white bowl, but none of the legos.",
+     "in(yellow_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl) & !in(blue_lego, white_bowl) "
+     "& !in(pink_lego, white_bowl)"),
+    # "X excluded"; a colour's things without "the"
+    ("clutter", 95, "Red things → green bowl. Mug excluded.",
+     "in(red_cube, green_bowl) & in(red_lego, green_bowl) & unmoved(red_mug)"),
+    # a side said "right-hand" in a condition about a topic
+    ("tabletop", 94, "Check the red cube. If it's on the right-hand side of the table, put it in the red bowl; if it isn't, "
+     "put it in the yellow bowl.", "in(red_cube, red_bowl)"),
+])
+def test_round_26_nearest_bowl_each_kinds_left_out_and_sides(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text", [
+    # a count compared (both branches had been planned)
+    ("clutter", 94, "count 'em up - more cubes than legos? then the legos go in the green bowl. otherwise it's the cubes"),
+    ("clutter", 94, "cubes > legos ? legos → green bowl : cubes → green bowl"),
+])
+def test_round_26_counts_compared_are_asked(world, seed, text):
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret(text, sample_scene(world, seed))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
