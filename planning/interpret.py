@@ -2909,6 +2909,99 @@ def _each_to_nearest(text: str, objects: Sequence[ObjectState]) -> str:
     return " , ".join(out)
 
 
+SIZE_GAP_M = 0.006     # [m] "the small cube": it must be this much smaller across than every other one of its kind
+_SMALL = r"(?:small|smaller|little|littler|tiny|tinier|titchy|wee|teeny|mini)"
+_BIG = r"(?:big|bigger|large|larger|huge|chunky)"
+
+
+def _by_size_said(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the small cube" with no colour, where one cube is clearly smaller (6 mm) than all the others: that one; "the
+    (three) big cubes": all the others; "one of the big ones, either is fine": the first of them (each was asked
+    "which cube?", or not understood). Size words next to a colour ("the little blue cube") are left alone."""
+    kinds = ("cube", "block", "lego")
+    if not re.search(rf"\b{_SMALL}|\b{_BIG}", text):
+        return text
+    for kind in kinds:
+        same = sorted((o for o in objects if o.label == kind), key=lambda o: o.size[0])
+        if len(same) < 2 or same[1].size[0] - same[0].size[0] < SIZE_GAP_M:
+            continue
+        small, bigs = same[0], same[1:]
+        noun = rf"(?:{kind}|box|one|guy|fella)"
+        # "one of the big ones, either is fine" -> the first of them; without a free choice said, a question
+        one_big = re.search(rf"\b(?:one of|either of|any of|on) the (?:two |three |other )?{_BIG}(?:ger)? (?:ones|{kind}s|boxes)\b"
+                            rf"|\b(?:a|any|either|one) {_BIG} (?:one|{kind}|box)\b", text)
+        if one_big:           # "one of", "a", "either": any of them will do
+            lead = "on " if one_big.group(0).startswith("on ") else ""
+            text = text[:one_big.start()] + f"{lead}the {_name(bigs[0])}" + text[one_big.end():]
+        many = re.search(rf"\bthe (?:two |three |four |other )?{_BIG} (?:ones|{kind}s|boxes)\b", text)
+        if many:
+            text = text[:many.start()] + " and ".join(f"the {_name(o)}" for o in bigs) + text[many.end():]
+        text = re.sub(rf"\b(?:the|that) {_SMALL}(?:est)? {noun}(?! (?:of|from))\b|\bthe {_SMALL}(?:est)? one\b"
+                      rf"|\bthe {_SMALL} (?={_COLOUR_WORDS}\b)(?!)", f"the {_name(small)}", text)
+    return text
+
+
+LONE_RATIO = 1.4        # "the cube on its own": its nearest neighbour this many times as far as any other cube's ...
+LONE_MARGIN_M = 0.03    # [m] ... and this much further
+_LONE_RE = re.compile(
+    r"\bthe (?P<kind>cube|block|lego|one) (?:that(?:'s| s| is)|which is)? ?(?:standing |sitting )?(?:on its own|by itself|all alone"
+    r"|alone|(?:standing |sitting )?apart(?: from the others)?|not (?:next to|near|with|hanging out with) (?:any|the) other(?: two| ones"
+    r"| cubes?| blocks?)?|away from the others)\b|\bthe (?:lone|loner|lonely|solitary|isolated) (?P<kind2>cube|block|lego|one)\b")
+_PAIR_RE = re.compile(
+    r"\b(?:the|those|these) (?:two|pair of|2) (?P<kind>cube|block|lego)s?(?: that are| which are| that s| that're)?(?: sitting| standing"
+    r"| snuggled| huddled| tucked)?(?: up)?(?: right| very| really)? (?:next to each other|close together|side by side|touching"
+    r"|together|close to each other|beside each other)\b|\b(?:the )?touching pair of (?P<kind2>cube|block|lego)s\b")
+_FAR_BOWL_RE = re.compile(
+    r"\b(?:into |in )?(?:whichever|the) (?P<box>bowl|dish|basin|container) (?:that(?:'s| s| is)|which is|is)? ?(?P<cmp>further|farther"
+    r"|furthest|farthest|more distant|more far|closer|nearer)(?: away| off)?(?: from (?:it|him|her|where it (?:is|started|stands)))?\b"
+    r"|\b(?:into |in )?the (?P<cmp2>further|farther|more distant|closer|nearer)(?: away)?(?: (?:one )?of the two)? (?P<box2>bowl|dish"
+    r"|basin|container|one)s?(?: from it)?\b")
+
+
+def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cube that's on its own", "the lone cube": the one whose nearest neighbour of its kind is clearly furthest;
+    "the two cubes right next to each other": the clearly closest pair; "the bowl further from it" (two bowls): the one
+    further from the thing moved (each was asked "which?", or not understood). Close calls are questions."""
+    m = _LONE_RE.search(text)
+    if m:
+        kind = (m.group("kind") or m.group("kind2")).replace("one", "cube")
+        same = [o for o in objects if o.label == kind]
+        if len(same) >= 3:
+            gap = sorted(((min(_dist(o, x) for x in same if x is not o), o) for o in same), key=lambda t: -t[0])
+            if gap[0][0] < LONE_RATIO * gap[1][0] or gap[0][0] - gap[1][0] < LONE_MARGIN_M:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which {kind} do you mean? {_listing([g[1] for g in gap[:2]])} "
+                                                        "both stand about as far from the others.")
+            text = text[:m.start()] + f"the {_name(gap[0][1])}" + text[m.end():]
+    m = _PAIR_RE.search(text)
+    if m:
+        kind = m.group("kind") or m.group("kind2")
+        same = [o for o in objects if o.label == kind]
+        pairs = sorted(((_dist(a, b), a, b) for i, a in enumerate(same) for b in same[i + 1:]), key=lambda t: t[0])
+        if len(pairs) >= 2 and (pairs[1][0] < LONE_RATIO * pairs[0][0] or pairs[1][0] - pairs[0][0] < LONE_MARGIN_M):
+            raise GroundingError(_Status.AMBIGUOUS, f"Which two {kind}s do you mean? Two pairs stand about as close.")
+        if pairs:
+            a, b = sorted(pairs[0][1:], key=lambda o: -o.position[1])
+            text = text[:m.start()] + f"the {_name(a)} and the {_name(b)}" + text[m.end():]
+    m = _FAR_BOWL_RE.search(text)
+    if m:
+        cmp = m.group("cmp") or m.group("cmp2")
+        kind = {"dish": "bowl", "basin": "bowl", "container": "bowl", "one": "bowl"}.get(m.group("box") or m.group("box2"),
+                                                                                     m.group("box") or m.group("box2"))
+        boxes = [o for o in objects if o.is_container and o.label == kind]
+        said = re.finditer(r"\bthe (?:\w+ ){0,2}?(?:cube|block|lego|mug)\b", text[:m.start()])
+        subj = next((o for o in (_ground_phrase(mm.group(0), objects) for mm in said)
+                     if o is not None and not o.is_container), None)
+        if len(boxes) == 2 and subj is not None:
+            near, far = sorted(boxes, key=lambda b: _dist(subj, b))
+            if _dist(subj, far) - _dist(subj, near) < LONE_MARGIN_M:
+                raise GroundingError(_Status.AMBIGUOUS, f"The {_name(near)} and the {_name(far)} are about as far from the "
+                                                        f"{_name(subj)}. Which one?")
+            pick = far if cmp in ("further", "farther", "furthest", "farthest", "more distant", "more far") else near
+            lead = "in " if m.group(0).startswith(("into ", "in ")) else ""
+            text = text[:m.start()] + f"{lead}the {_name(pick)}" + text[m.end():]
+    return text
+
+
 _ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
                           r"colou?r(?: names?)?s?)?\b")
 
@@ -3175,7 +3268,9 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(text, objects), objects), objects), objects), objects), objects)
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_by_size_said(text, objects), objects), objects),
+                                                                  objects), objects),
+                                        objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
     words, assumed = correct_words(_restore_articles(words), objects)
     assumed = typed + assumed

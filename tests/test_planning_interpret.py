@@ -3144,3 +3144,22 @@ def test_round_26_counts_compared_are_asked(world, seed, text):
 
     r = interpret(text, sample_scene(world, seed))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # a thing by its size, when one is clearly (6 mm) smaller; "one of the big ones" is any of them
+    ("tabletop", 97, "Put the small cube on top of one of the big ones - either is fine.", "on(yellow_cube, green_cube)"),
+    ("sorting", 95, "grab the titchy cube and bung it in the purple bowl", "in(orange_cube, purple_bowl)"),
+    ("sorting", 95, "Leave the two big cubes where they are and put the small one in the purple bowl.",
+     "in(orange_cube, purple_bowl) & unmoved(red_cube) & unmoved(purple_cube)"),
+    ("tabletop", 97, "put the little green cube in the red bowl", "in(green_cube, red_bowl)"),
+    # the thing standing on its own, the pair standing together, the bowl further from it
+    ("tabletop", 95, "Put the cube that's on its own into whichever bowl is further away from it.", "in(red_cube, yellow_bowl)"),
+    ("tabletop", 95, "Lone cube → the farther bowl.", "in(red_cube, yellow_bowl)"),
+    ("tabletop", 200, "put the green cube in the bowl further from it", "in(green_cube, pink_bowl)"),
+    ("long_horizon", 96, "Put the two cubes that are right next to each other into the white bowl.",
+     "in(red_cube, white_bowl) & in(yellow_cube, white_bowl)"),
+    ("long_horizon", 96, "Touching pair of cubes → white bowl.", "in(red_cube, white_bowl) & in(yellow_cube, white_bowl)"),
+])
+def test_round_26_sizes_loners_pairs_and_the_further_bowl(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
