@@ -2954,8 +2954,9 @@ _PAIR_RE = re.compile(
 _FAR_BOWL_RE = re.compile(
     r"\b(?:into |in )?(?:whichever|the) (?P<box>bowl|dish|basin|container) (?:that(?:'s| s| is)|which is|is)? ?(?P<cmp>further|farther"
     r"|furthest|farthest|more distant|more far|closer|nearer)(?: away| off)?(?: from (?:it|him|her|where it (?:is|started|stands)))?\b"
+    r"(?! (?:away |off )?(?:from|to) )"
     r"|\b(?:into |in )?the (?P<cmp2>further|farther|more distant|closer|nearer)(?: away)?(?: (?:one )?of the two)? (?P<box2>bowl|dish"
-    r"|basin|container|one)s?(?: from it)?\b")
+    r"|basin|container|one)s?(?: from it)?\b(?! (?:away |off )?(?:from|to) )")
 
 
 def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
