@@ -3003,6 +3003,36 @@ def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
     return text
 
 
+_HOLDING_RE = re.compile(
+    r"\b(?:the|whichever|whatever) (?P<box>bowl|dish|basin|container|tray)(?:'s| s)? (?:that |which )?(?:has|holds|contains|'s got|s got"
+    r"|has got|is holding|holding|with) (?P<x>the (?:\w+ )?(?:cube|block|lego|mug|one))(?: (?:in|inside|on) it)?(?: now)?\b"
+    r"|\b(?:whichever|the|whatever) (?P<box2>bowl|dish|basin|container|tray) (?P<x2>the (?:\w+ )?(?:cube|block|lego|mug|one)) (?:is|s|'s)"
+    r"(?: now| then)? in(?: now)?\b")
+
+
+def _holding(text: str, objects: Sequence[ObjectState]) -> str:
+    """"..., then put the red cube in the bowl that has the orange cube in it": the container the request itself put
+    that thing in before, else the one it is in now (asked "which bowl?" before)."""
+    m = _HOLDING_RE.search(text)
+    if m is None:
+        return text
+    x = m.group("x") or m.group("x2")
+    thing = _ground_phrase(x, objects)
+    if thing is None or thing.is_container:
+        return text
+    put = [mm for mm in re.finditer(rf"\b{re.escape(x)} (?:(?:go(?:es)?|should go) )?(?:in|into|inside|on|onto) (the (?:\w+ )?"
+                                    r"(?:bowl|dish|basin|container|tray))\b", text[:m.start()])]
+    if not put:                   # said with its colour only ("the orange one") or by a synonym
+        colour = next((c for c in COLORS if re.search(rf"\b{c}\b", x)), None)
+        put = [mm for mm in re.finditer(rf"\bthe {colour} (?:\w+ )?(?:cube|block|lego|mug|one) (?:(?:go(?:es)?|should go) )?(?:in"
+                                        r"|into|inside|on|onto) (the (?:\w+ )?(?:bowl|dish|basin|container|tray))\b",
+                                        text[:m.start()])] if colour else []
+    box = _ground_phrase(put[-1].group(1), objects) if put else next((c for c in objects if is_in(thing, c)), None)
+    if box is None:
+        return text
+    return text[:m.start()] + f"the {_name(box)}" + text[m.end():]
+
+
 _ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
                           r"colou?r(?: names?)?s?)?\b")
 
@@ -3269,7 +3299,8 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_by_size_said(text, objects), objects), objects),
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_by_size_said(text, objects), objects), objects),
+                                                                  objects),
                                                                   objects), objects),
                                         objects), objects), objects)
     words, typed = _correct_spelling(_anchor_it(_other_kinds(text, objects)).split(), objects)
@@ -3848,6 +3879,11 @@ def _parse_relations(toks: list) -> _Reading:
                     (rel != "to" or j > i + k) and not (word in COMMAND_WORDS or word in COLORS or noun_labels(word)
                                        or word in KEEP or word in _HARMLESS):
                 reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 1]))
+            elif rel in ("in", "on", "near") and word in COLORS and j > 0 and toks[j - 1] == "the":
+                # "red in the gray one" with a gray bowl and a gray tray: a place not told apart is a question (the
+                # thing had gone to the next place said, a confident wrong plan)
+                reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 2]))
+                subjects = []
             i += k
             continue
         subj = subjects or last
@@ -5498,9 +5534,13 @@ def _hedged_colour(instruction: str, objects: Sequence[ObjectState]) -> str | No
 # "..., actually, switch them round", "No, vice versa", "Now switch the tops", "then swap what's in the bowls":
 # the request said before it, with its two objects' places exchanged
 _SWAP_TAIL_RE = re.compile(
-    r"\b(?:(?:or |and )?vice versa|(?:the )?other way (?:a)?round|(?:switch|swap|flip|reverse|exchange) (?:them|'em|em"
+    r"\b(?:(?:or |and )?vice versa|(?:the )?other way (?:a)?round|(?:switch|swap|swamp|flip|reverse|exchange) (?:them|'em|em"
     r"|those(?: two)?|the two(?: of them)?|these(?: two)?|the (?:\w+ ){0,2}(?:blocks|cubes|legos|tops|bowls|contents(?: of"
-    r" the (?:two )?bowls)?)|what'?s in (?:the |both )?(?:two )?bowls)(?: (?:round|around|over))?)"
+    r" the (?:two )?bowls)?)|what'?s in (?:the |both )?(?:two )?bowls)(?: (?:round|around|over))?"
+    # "..., then swap": a later step (", swap" alone can name the request just said: "red go bowl purple, ..., swap")
+    r"|(?<=then )(?:switch|swap|swamp|flip|exchange)(?: (?:round|around|over|places))?)"
+    # "then flip 'em, each into the other bowl"
+    r"(?: , each(?: one)?(?: goes)? (?:in|into) the other(?: bowl| one| container)?)?"
     r"(?: (?:mate|please|thanks|ta|then|instead))*(?: [.!,;])*$")
 _SWAP_LEAD_RE = re.compile(r"(?: (?:[.,;!?]|or|and|then|now|actually|no|nah|wait|hmm|sorry|yeah|yes|oh|mate|please))+$")
 
@@ -5543,7 +5583,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     # "red in red, blue in blue - no, other way round: red cube in the blue bowl, blue cube in the red one": the
     # request said again in full after the colon replaces the one before
-    again = re.search(r"(?i)\b(?:the )?other way (?:a)?round\s*:\s*(?=\S)", instruction)
+    again = re.search(r"(?i)\b(?:the )?other way (?:a)?round\s*:\s*(?=\S)|\b(?:swap|switch|flip) (?:those|them|'em|the two)"
+                      r"(?: round| around| over)?\s*:\s*(?=\S)", instruction)
     if again and re.search(r"(?i)\b(?:in|into|on|onto|next to|beside|near)\b", instruction[again.end():]):
         instruction = instruction[again.end():]
     asked = normalise(instruction)

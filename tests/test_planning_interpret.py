@@ -3163,3 +3163,27 @@ def test_round_26_counts_compared_are_asked(world, seed, text):
 ])
 def test_round_26_sizes_loners_pairs_and_the_further_bowl(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # the container the request itself put a thing in before
+    ("sorting", 96, "Put the orange cube in the green bowl, then put the red cube in the bowl that has the orange cube in it.",
+     "in(orange_cube, green_bowl) & in(red_cube, green_bowl)"),
+    ("sorting", 96, "Could you first pop the orange cube into the green bowl, and then kindly put the red cube into whichever "
+     "bowl the orange one is now in?", "in(orange_cube, green_bowl) & in(red_cube, green_bowl)"),
+    # two placements, then swapped
+    ("long_horizon", 94, "Red → green bowl, purple → gray bowl. Then swap.", "in(red_cube, gray_bowl) & in(purple_cube, green_bowl)"),
+    ("long_horizon", 94, "red one in the green bowl, purple one in the gray bowl... then flip 'em, each into the other bowl",
+     "in(red_cube, gray_bowl) & in(purple_cube, green_bowl)"),
+])
+def test_round_26_the_bowl_holding_it_and_swaps_after_placing(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
+
+
+def test_a_place_by_a_colour_two_containers_share_is_asked():
+    """"red in the gray one" with a gray bowl and a gray tray: the red cube had gone to the next place said (the green
+    bowl), a confident wrong plan."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("red in the gray one, purple in the green one.", sample_scene("long_horizon", 94))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
