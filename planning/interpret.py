@@ -1849,12 +1849,21 @@ def normalise(text: str) -> str:
         # a kind the request did not ask to move ("all the cubes in the white bowl, but none of the legos"): those do
         # not go where the others go; else it is an exclusion ("... but not the green one")
         box = re.findall(r"\b(?:in|into|on|onto|inside) (the (?:\w+ )?(?:bowl|tray|dish|basin|plate|container))\b", t[:m.start()])
-        if box and not re.search(rf"\b{m.group(2)}s?\b", t[:m.start()]):
-            return f"{m.group(1)} don't put the {m.group(2)}s in {box[-1]}"
-        return f"{m.group(1)} not the {m.group(2)}s"
+        kind = m.group(3)
+        if box and not re.search(rf"\b{kind}s?\b", t[:m.start()]):
+            return f"{m.group(1) or 'and'} don't put the {kind}s in {box[-1]}"
+        return f"{m.group(1) or 'and'} not the {kind}s"
 
-    t = re.sub(r"\b(but|and|with) (?:none of the|nun of the|no|not (?:a single|one|any) of the|not a single|not any of the) (cube|block|lego|mug|brick|thing|object)s?\b"
-               r"(?= [,.;!]|$| (?:though|please|thanks|either)\b)", _none_of, t)
+    t = re.sub(r"(?:\b(but|and|with) |(?:^|(?<=[.;] )|(?<=bowl )|(?<=tray )|(?<=dish )|(?<=basin ))())(?:none of the|nun of the|no|not (?:a single|one|any) of the|not a "
+               r"single|not any of the) (cube|block|lego|mug|brick|thing|object)s?\b(?= [,.;!]|$| (?:though|please|thanks"
+               r"|either)\b)", lambda m: _none_of(m) if m.group(1) else _none_of(m).split(" ", 1)[1], t)
+    # "I'd rather the yellow cube didn't end up in the green one": not there (it had been put there)
+    t = re.sub(r"\bi(?:'d| would) (?:rather|prefer(?: it if)?) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:didn'?t|did not"
+               r"|wasn'?t|was not|not) (?:end up |go |get put |land |sit )?(in|on|into|onto|inside) (the (?:\w+ ){0,2}?\w+)\b",
+               r"don't put \1 \2 \3", t)
+    # "on the right, where the cyan cube is": the place said again by what stands there now
+    t = re.sub(r"\b((?:on|at|to|over on|over to) the (?:left|right|front|back|middle)(?: side| hand side)?) , where (?:the |it )"
+               r"(?:\w+ ){0,2}?(?:is|was|sits|stands|s)(?: now| sitting| right now| at the moment)?(?= [,.;]|$)", r"\1", t)
     # "Red things -> green bowl. Mug excluded.": left out
     t = re.sub(r"(?:^|(?<=[.,;:] ))(?:the )?((?:\w+ )?(?:cube|block|lego|mug|one)s?) (?:is |are )?(?:excluded|not included|left "
                r"out|exempt)(?= [,.;!]|$)", r"leave the \1 alone", t)

@@ -3187,3 +3187,19 @@ def test_a_place_by_a_colour_two_containers_share_is_asked():
 
     r = interpret("red in the gray one, purple in the green one.", sample_scene("long_horizon", 94))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # "I'd rather X didn't end up in Y" is "not in Y" (it had been put there: a confident wrong plan)
+    ("tabletop", 200, "put the red cube in the pink bowl, I'd rather the green cube didn't go in the white bowl",
+     "in(red_cube, pink_bowl) & !in(green_cube, white_bowl)"),
+    # "None of the legos" as a sentence of its own after the request
+    ("clutter", 97, "Would you be kind enough to put each of the cubes into the white bowl? None of the legos, though, please.",
+     "in(yellow_cube, white_bowl) & in(purple_cube, white_bowl) & in(green_cube, white_bowl) & !in(blue_lego, white_bowl) "
+     "& !in(pink_lego, white_bowl)"),
+    # a side said again by what stands there now
+    ("clutter", 96, "The yellow lego should finish up on the right, where the cyan cube is, and the cyan cube on the left, "
+     "where the lego is.", "in_region(yellow_lego, right) & in_region(cyan_cube, left)"),
+])
+def test_round_26_rather_not_none_of_and_sides_said_twice(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
