@@ -3042,6 +3042,26 @@ def _holding(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"the {_name(box)}" + text[m.end():]
 
 
+_SHARES_COLOUR_RE = re.compile(
+    r"\bthe (?P<kind>block|lego|mug|cube) (?:that(?:'s| s| is)? |which(?: is)? |whose colou?r |with )?(?:is )?(?:the )?(?:same colou?r "
+    r"(?:as|like)|matches|matching|shares a colou?r with|has the same colou?r as|match(?:es)?) (?:one of the|a|any of the|one|some)"
+    r" (?P<other>cube|block|lego|mug)s?(?:'s? colou?r| colou?r-wise| in colou?r)?\b")
+
+
+def _shares_colour(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the block that's the same colour as one of the cubes": the one thing of that kind whose colour a thing of the
+    other kind has too (asked "which block?" before); none or several is a question."""
+    m = _SHARES_COLOUR_RE.search(text)
+    if m is None:
+        return text
+    colours = {o.color for o in objects if o.label == m.group("other")}
+    hits = [o for o in objects if o.label == m.group("kind") and o.color in colours]
+    if len(hits) != 1:
+        raise GroundingError(_Status.AMBIGUOUS, f"{'No' if not hits else 'More than one'} {m.group('kind')} shares a colour "
+                                                f"with a {m.group('other')}. Which one do you mean?")
+    return text[:m.start()] + f"the {_name(hits[0])}" + text[m.end():]
+
+
 _ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
                           r"colou?r(?: names?)?s?)?\b")
 
@@ -3308,7 +3328,7 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_by_size_said(text, objects), objects), objects),
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_shares_colour(_by_size_said(text, objects), objects), objects), objects),
                                                                   objects),
                                                                   objects), objects),
                                         objects), objects), objects)

@@ -3203,3 +3203,12 @@ def test_a_place_by_a_colour_two_containers_share_is_asked():
 ])
 def test_round_26_rather_not_none_of_and_sides_said_twice(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # the one thing of a kind whose colour a thing of another kind shares
+    ("clutter", 96, "Put the block that's the same colour as one of the cubes into the green bowl.", "in(orange_block, green_bowl)"),
+    ("clutter", 206, "put the lego that matches one of the cubes in the white bowl", "in(pink_lego, white_bowl)"),
+])
+def test_round_26_a_thing_sharing_a_colour_with_another_kind(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
