@@ -3562,7 +3562,7 @@ def _tokens(text: str) -> list:
                 i = k + len(place.group(0).split())
                 continue
             if lab is not None and place is not None and place.group(1) and not num and not named_after and \
-                    re.match(r"(?:in|into|inside|onto|on top of|next to|to the|over to|:|;|go|goes|should|need|needs"
+                    re.match(r"(?:in|into|inside|onto|on top of|on the|next to|to the|over to|:|;|go|goes|should|need|needs"
                              r"|belong|belongs|must|have to|all go|get|gets|are going)(?: |$)"
                              # "stack the cubes at the front, green on the bottom": the order of those
                              rf"|, (?:the )?(?:{_COLOUR_WORDS})(?: cube| block| lego| one)? (?:on|at|as) (?:the )?(?:bottom"
@@ -5996,6 +5996,11 @@ def _relational_goals(toks: list, objects: list[ObjectState], keep: set[str] = f
                 len(subjects) > 1 and not _ground_ref(tgt, objects).is_container:
             # "stack every cube on the red one": one tower on it, in the order they stand (left first)
             chain = [_ground_ref(tgt, objects)] + sorted(subjects, key=lambda o: -o.position[1])
+            said = " ".join(t if isinstance(t, str) else t.text for t in toks)
+            top = re.search(rf"\b(?:the )?({_COLOUR_WORDS})(?: cube| one| block)? (?:on (?:the )?(?:very )?top|at the top|last)\b", said)
+            if top:           # "stack everything on the orange cube, red on top" (red had gone in wherever it stood)
+                up = [o for o in chain[1:] if o.color == top.group(1)]
+                chain = chain[:1] + [o for o in chain[1:] if o not in up] + up
             per_rel.append((phase, [[_lit("on", up.id, low.id) for low, up in zip(chain, chain[1:])]]))
             continue
         for subj in subjects:

@@ -3212,3 +3212,14 @@ def test_round_26_rather_not_none_of_and_sides_said_twice(world, seed, text, goa
 ])
 def test_round_26_a_thing_sharing_a_colour_with_another_kind(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # "stack everything on X, red on top": red last (it had gone in wherever it stood: a confident wrong plan)
+    ("stacking", 219, "Stack everything on the orange cube, red on top",
+     "on(purple_cube, orange_cube) & on(green_cube, purple_cube) & on(red_cube, green_cube)"),
+    # the cubes on one side, then onto a place said with "on"
+    ("long_horizon", 218, "Put the cubes on the left on the tray", "in(orange_cube, gray_tray) & in(purple_cube, gray_tray)"),
+])
+def test_round_26_tower_tops_and_groups_put_on(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
