@@ -3062,6 +3062,47 @@ def _shares_colour(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"the {_name(hits[0])}" + text[m.end():]
 
 
+_REGION_WORD = r"(?P<region>left|right|front|back|middle|centre|center)(?:[- ]hand)?(?: side| sighed| half| part| end)?"
+_ELSE_WORD = (r"\b(?:otherwise|else|or else|anywhere else|any other (?:side|place)|if not|if nah|if no|if it isn'?t|if it's not"
+              r"|not (?:on (?:the )?)?(?:left|right|front|back|middle)(?: hand)?(?: side)?)\b")
+_PLACE_WORD = r"(?:the )?(?P<c>{colours}) (?:bowl|dish|basin|tray|container)|(?:the )?(?P<c2>{colours})(?= *(?:[.;,]|$))"
+
+
+def _region_branches(text: str, objects: Sequence[ObjectState]) -> str:
+    """One thing, a part of the table, a place for when it stands there and another for anywhere else, said any way
+    ("Red cube: right side -> red bowl, else -> yellow bowl.", "where's the red cube? right-hand side means the red bowl
+    for it; anywhere else, the yellow bowl", "... is it over on the right? if yeah, ... red dish, if nah, yellow dish"):
+    the branch the scene settles, the thing into that place (each was asked, or not understood). A thing near the
+    edge of that part (2 cm) is a question."""
+    things = {mm.group(0).removeprefix("the ") for mm in re.finditer(rf"\b(?:the )?(?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)\b",
+                                                                     text)}
+    otherwise = re.search(_ELSE_WORD, text)
+    region = re.search(rf"\b{_REGION_WORD}", text)
+    if len(things) != 1 or otherwise is None or region is None or region.start() > otherwise.start():
+        return text
+    place = re.compile(_PLACE_WORD.format(colours=_COLOUR_WORDS))
+    first = [pm for pm in place.finditer(text, region.end(), otherwise.start())
+             if not re.search(r"\b(?:cube|block|lego|mug)\b", text[pm.end():pm.end() + 6])]
+    second = [pm for pm in place.finditer(text, otherwise.end())
+              if not re.search(r"\b(?:cube|block|lego|mug)\b", text[pm.end():pm.end() + 6])]
+    if len(first) != 1 or len(second) != 1 or re.search(r"\b(?:put|move|place|stack)\b[^,;.]*\b(?:and|then) (?:put|move)\b", text):
+        return text
+    thing = _ground_phrase("the " + next(iter(things)), objects)
+    if thing is None or thing.is_container:
+        return text
+    name = {"middle": "center", "centre": "center"}.get(region.group("region"), region.group("region"))
+    inside, near_edge = REGIONS[name].contains(thing.position, -0.02), REGIONS[name].contains(thing.position, 0.02)
+    if inside != near_edge:
+        raise GroundingError(_Status.AMBIGUOUS, f"The {_name(thing)} stands at the edge of the {name} side, so I can't "
+                                                "tell which you meant. Where should it go?")
+    pm = (first if inside else second)[0]
+    colour = pm.group("c") or pm.group("c2")
+    boxes = [o for o in objects if o.is_container and o.color == colour]
+    if len(boxes) != 1:
+        return text
+    return f"put the {_name(thing)} in the {_name(boxes[0])}"
+
+
 _ALPHABET_RE = re.compile(r"\b(?:in )?(?:an? |the )?(?:alphabetical(?:ly)?|a to z|a-z|abc)(?: order)?(?: (?:by|of) (?:their |the )?"
                           r"colou?r(?: names?)?s?)?\b")
 
@@ -3328,7 +3369,7 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
     text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
-    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_shares_colour(_by_size_said(text, objects), objects), objects), objects),
+    text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_shares_colour(_by_size_said(_region_branches(text, objects), objects), objects), objects), objects),
                                                                   objects),
                                                                   objects), objects),
                                         objects), objects), objects)

@@ -3223,3 +3223,15 @@ def test_round_26_a_thing_sharing_a_colour_with_another_kind(world, seed, text, 
 ])
 def test_round_26_tower_tops_and_groups_put_on(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # one thing, a part of the table, a place for there and one for anywhere else, said any way
+    ("tabletop", 94, "Red cube: right side → red bowl, else → yellow bowl.", "in(red_cube, red_bowl)"),
+    ("tabletop", 94, "ok so the red cube - is it over on the right? if yeah, chuck it in the red dish, if nah, yellow dish",
+     "in(red_cube, red_bowl)"),
+    ("tabletop", 200, "green cube: left side means the white bowl, otherwise the pink bowl", "in(green_cube, white_bowl)"),
+    ("tabletop", 200, "orange cube - left side, pink bowl; anywhere else, white bowl", "in(orange_cube, white_bowl)"),
+])
+def test_round_26_a_place_for_each_part_of_the_table(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
