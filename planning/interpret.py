@@ -1770,6 +1770,18 @@ def normalise(text: str) -> str:
     t = re.sub(r"\((?:skip|ignore|not) (?:this(?: one)?|that(?: one)?|it)\)\s*(?:the )?((?:\w+ ){0,2}?(?:cube|block|lego|mug))"
                r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
     t = re.sub(r"\s*(?:<->|<=>|↔|⇄|⇆)\s*", " and ", t)          # "green ↔ yellow, swap places"
+    # "swap A and B, so each one ends up where the other is now": the swap said again
+    t = re.sub(r"(?i)\s*,?\s*so (?:that )?each(?: one)?(?: of them)? ends? up (?:in the other's (?:place|spot)|where the other(?: one)?"
+               r" (?:is|was|stands|sits)(?: now| right now)?)\b", "", t)
+    # "red cube to green's spot, green cube to red's spot", "red cube go to place of green cube, green cube go to place of
+    # red cube": a swap (not understood before)
+    t = re.sub(r"(?i)\b(?:the )?(?:place|spot|position) of (?:the )?(" + "|".join(COLORS) + r")(?: cube| one| block)?\b", r"\1's spot",
+               t)
+    spot = r"(?:the )?(?:{b})(?: cube| one| block)?'s (?:spot|place|position)"
+    first, back = spot.format(b="(" + "|".join(COLORS) + ")"), spot.format(b="\\1")
+    t = re.sub(r"(?i)\b(?:the )?(" + "|".join(COLORS) + r") (cube|block|lego|one)s? (?:go(?:es)? |should go |moves? )?to " + first +
+               r"\s*(?:,|and|;)*\s*(?:the )?\3 (?:cube|block|lego|one)?s? ?(?:go(?:es)? |should go |moves? )?to " + back +
+               r"(?:\s*[,.;]\s*(?:exchange|swap)\b)?", r"swap the \1 \2 and the \3 \2", t)
     # "you change their place", "trade places"; "swab" heard for "swap"
     t = re.sub(r"\b(?:change|trade|switch|exchange|swap|swab) (?:their |the |them |its )?(?:places?|positions?|spots?)\b",
                "swap places", t, flags=re.I)

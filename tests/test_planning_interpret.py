@@ -3235,3 +3235,16 @@ def test_round_26_tower_tops_and_groups_put_on(world, seed, text, goal):
 ])
 def test_round_26_a_place_for_each_part_of_the_table(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # a swap said as each to the other's spot, or said again after it
+    ("tabletop", 200, "green cube to orange's spot, orange cube to green's spot",
+     "in_region(green_cube, right) & in_region(orange_cube, left)"),
+    ("tabletop", 200, "Orange cube go to place of green cube, green cube go to place of orange cube.",
+     "in_region(green_cube, right) & in_region(orange_cube, left)"),
+    ("tabletop", 200, "Swap the green cube and the orange cube, so each one ends up where the other is now.",
+     "in_region(green_cube, right) & in_region(orange_cube, left)"),
+])
+def test_round_26_swaps_said_as_each_to_the_others_spot(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
