@@ -4844,6 +4844,15 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
         # "if the red cube isn't in a bowl": the state said the other way
         state = _condition(f"{neg.group('subj')} is{neg.group('rest')}", objects)
         return None if state is None else (not state[0],) + state[1:]
+    m = re.match(r"^there(?: are|'re| re) (?P<cmp>more|fewer|less) (?P<a>\w+?)s? than (?P<b>\w+?)s?(?: (?:on the table|here|out))?$"
+                 r"|^(?:the )?(?P<a2>\w+?)s? (?P<cmp2>outnumber|out number) (?:the )?(?P<b2>\w+?)s?$", cond)
+    if m and m.group("a" if m.group("a") else "a2") in LABELS and m.group("b" if m.group("b") else "b2") in LABELS:
+        # "if there are more cubes than legos": the counts on the table now
+        a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("a2"), m.group("b2"))
+        na, nb = (sum(o.label == k for o in objects) for k in (a, b))
+        if na == nb:
+            return None
+        return (na > nb) if (m.group("cmp") or "more") in ("more", "outnumber", "out number") else (na < nb), None, None
     m = re.match(r"^there(?: is|'s| s| are) (?:a |an |any |some |the )?(.+)$", cond)
     if m:                         # "if there's a red cube": whether one is on the table
         refs = [t for t in _tokens(resolve_words("the " + m.group(1), objects)[0])
@@ -5674,7 +5683,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                        r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|"
                        # "if there are more cubes than legos, ...": a count the interpreter does not compare (both
                        # branches had been planned)
-                       r"\b(?:more|fewer|less) (?:\w+ )?(?:cube|block|lego|mug|thing|bowl)s? than\b|\bout ?numbers?\b|"
+                       r"\b(?<!there are )(?<!there re )(?:more|fewer|less) (?:\w+ )?(?:cube|block|lego|mug|thing|bowl)s? than\b|"
+                       r"(?<!if the cubes )(?<!if the legos )(?<!if the blocks )\bout ?numbers?\b|"
                        # "most of the cubes", "a few of the blocks": which ones is not said (all had been moved)
                        r"\b(?:most|a few|few|several|some|many|a handful|a number|the majority|a bunch) of (?:the |these |those "
                        r"|all (?:the )?)?(?:\w+ )?(?:cube|block|lego|thing|object|box|item|piece|mug)(?:e)?s\b|\b(?:exactly |precisely )?\d+(?:\.\d+)? ?(?:cm|"

@@ -3248,3 +3248,14 @@ def test_round_26_a_place_for_each_part_of_the_table(world, seed, text, goal):
 ])
 def test_round_26_swaps_said_as_each_to_the_others_spot(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("text, goal", [
+    # a condition on counts the scene settles: 4 cubes, 2 legos here
+    ("If there are more cubes than legos on the table, put the legos in the green bowl; if not, put the cubes in it.",
+     "in(green_lego, green_bowl) & in(yellow_lego, green_bowl)"),
+    ("if there are more legos than cubes, put the legos in the green bowl, otherwise put the cubes in the green bowl",
+     "in(orange_cube, green_bowl) & in(pink_cube, green_bowl) & in(purple_cube, green_bowl) & in(red_cube, green_bowl)"),
+])
+def test_round_26_a_condition_on_counts(text, goal):
+    _assert_plans_in("clutter", 94, text, goal)
