@@ -85,7 +85,8 @@ _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\bi
 # in the bowl", "... on the blue cube"), so "next to" told which cube was meant; otherwise ("put the cube next
 # to the red one", "cyan cube next to the green cube, and ...") it says where the cube goes.
 BESIDE_TELLS_WHICH = re.compile(
-    r"\s*(?:(?:goes|go|should|must|needs|into|in|on|onto)\b|(?:that|this)(?: one)? (?:goes|should|must|needs)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
+    # (not "on the right side": a second place for the thing, "put A next to B on the right side")
+    r"\s*(?:(?:goes|go|should|must|needs|into|in|onto)\b|on\b(?! the (?:far )?(?:left|right|front|back|middle|centre|center)\b)|(?:that|this)(?: one)? (?:goes|should|must|needs)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
     r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b"
     r"|(?:that|this)(?: one)? (?:goes|should|must|needs)\b))")
 

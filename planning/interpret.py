@@ -258,6 +258,17 @@ _SYNONYMS = [
     # "the closest cube to me": the cube closest to me
     (r"\bthe (closest|nearest|furthest|farthest) ((?:\w+ )?(?:cube|block|lego|mug|bowl|tray|one)) (to|from) "
      r"(?=me\b|you\b|the\b|my\b|your\b)", r"the \2 \1 \3 "),
+    # "put the purple cube and the blue cube next to each other on the right side": both there, side by side (the side
+    # had been dropped, or only the first had gone there)
+    (r"\b(?:(put|place|move|set|get|bring) )?(the (?:\w+ ){0,2}?\w+) and (the (?:\w+ ){0,2}?\w+) (?:right |just )?(?:next to each "
+     r"other|together|side by side|beside each other|near each other|close together) ((?:on|at|in|over on|over at) the (?:far )?"
+     r"(?:left|right|front|back|middle|centre|center)(?: side| hand side| of the table)?)",
+     lambda m: f"{m.group(1) or 'put'} {m.group(2)} and {m.group(3)} {re.sub(r'^(?:at|over at)', 'to', m.group(4))} , and put "
+               f"{m.group(2)} next to {m.group(3)}"),
+    # "put the blue cube and the red cube at the back": two things to that part of the table (not understood: "the red
+    # cube at the back" had been read as which red cube)
+    (r"\b(put|place|move|set|get|bring) (the (?:\w+ ){0,2}?\w+ and the (?:\w+ ){0,2}?\w+) at the (back|front|left|right|middle|centre"
+     r"|center)(?= [,.;!]|$)", r"\1 \2 to the \3"),
     # "put the blue cube and the yellow cube next to each other": one goes next to the other
     # "the orange and blue ones next to each other": two colours sharing a noun, said as a pair
     (r"\b(?:(put|place|move|set|get|bring) )?the (\w+) and (?:the )?(\w+) (ones|cubes|blocks|boxes|legos|mugs) (?=(?:right |just )?"

@@ -3259,3 +3259,16 @@ def test_round_26_swaps_said_as_each_to_the_others_spot(world, seed, text, goal)
 ])
 def test_round_26_a_condition_on_counts(text, goal):
     _assert_plans_in("clutter", 94, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # two things side by side in a part of the table (the part had been dropped, or only one had gone there: a CW)
+    ("long_horizon", 218, "put the blue cube and the red cube next to each other on the right side",
+     "near(blue_cube, red_cube) & in_region(blue_cube, right) & in_region(red_cube, right)"),
+    ("long_horizon", 218, "put the orange cube and the purple cube side by side at the back",
+     "near(orange_cube, purple_cube) & in_region(orange_cube, back) & in_region(purple_cube, back)"),
+    # two things "at the back" (the second had been read as which red cube)
+    ("long_horizon", 218, "put the blue cube and the red cube at the back", "in_region(blue_cube, back) & in_region(red_cube, back)"),
+])
+def test_round_26_two_things_to_one_part_of_the_table(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
