@@ -5703,6 +5703,18 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                        r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
                        asked)
     unsaid = unsaid or re.search(r"\b(?:cube|block|lego|mug|thing)s?\s*(?:>|<|>=|<=)\s*\w+", instruction.lower())
+    # "the purple cube go inside purple bowl, then orange one same thing": the same bowl, or its own colour's? (it had
+    # gone in the purple bowl); "the purple cube must not be at the bottom" (it had been left out of the tower)
+    same = re.search(r"\b(?:same thing|do the same|likewise|same for|same with)\b", asked)
+    if same and not unsaid and screen_instruction(instruction) is None and \
+            any(re.search(rf"\b{c}\b[^,.;]*\b(?:in|into|inside)\b[^,.;]*\b{c} (?:bowl|dish|basin)\b", asked[:same.start()])
+                for c in COLORS):
+        return Interpretation(_Status.AMBIGUOUS, None, "The same bowl, or the bowl of its own colour?")
+    not_end = re.search(r"\b(?:must not|mustn'?t|shouldn'?t|should not|can'?t|cannot|may not) (?:be |go |end up )?(?:at|on|in) the "
+                        r"(?:bottom|base|top)\b", asked)
+    if not_end and not unsaid and screen_instruction(instruction) is None:
+        return Interpretation(_Status.AMBIGUOUS, None, "Which one should go at the bottom of the tower, and in what order "
+                                                       "should the rest go?")
     if unsaid and screen_instruction(instruction) is None:
         # "put half of the cubes in the red bowl", "slide it exactly 5 cm toward the bowl": a count or a distance the
         # goal language cannot say (it was read as all of them, and as into the bowl)

@@ -3272,3 +3272,16 @@ def test_round_26_a_condition_on_counts(text, goal):
 ])
 def test_round_26_two_things_to_one_part_of_the_table(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text", [
+    # "same thing" after a colour match: the same bowl, or its own? (the same bowl had been taken)
+    ("sorting", 29, "Aiyo, the purple cube go inside purple bowl can? Then orange one same thing."),
+    # a tower said by where one must not go (that one had been left out of it)
+    ("stacking", 76, "Stack them all, but the purple cube must not be at the bottom and the red cube must be on top."),
+])
+def test_round_26_same_thing_and_must_not_be_at_the_bottom_are_asked(world, seed, text):
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret(text, sample_scene(world, seed))
+    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
