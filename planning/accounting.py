@@ -86,7 +86,11 @@ _MARK_PRED = [(r"\bout\b|\bempty\b", ("in", "on", "in_any")), (r"\bin(to)?\b|\bi
 # to the red one", "cyan cube next to the green cube, and ...") it says where the cube goes.
 BESIDE_TELLS_WHICH = re.compile(
     # (not "on the right side": a second place for the thing, "put A next to B on the right side")
-    r"\s*(?:(?:goes|go|should|must|needs|into|in|onto)\b|on\b(?! the (?:far )?(?:left|right|front|back|middle|centre|center)\b)|(?:that|this)(?: one)? (?:goes|should|must|needs)\b|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
+    r"\s*(?:(?:goes|go|should|must|needs|into|in|onto)\b|on\b(?! the (?:far )?(?:left|right|front|back|middle|centre|center)\b)"
+    r"|(?:that|this)(?: one)? (?:goes|should|must|needs)\b"
+    # "the cube by the orange cube move it left of the red bowl" (no comma heard)
+    r"|(?:please\s)?(?:put|place|move|drop|take|grab|pop|stick|set|bring|lift)\s(?:it|that one|this one)\b"
+    r"|[,.;:\-]\s*(?:(?:please\s)?(?:put|place|move|drop|take"
     r"|grab|pop|stick|set|bring|lift)\s(?:it|that|that one|this one)\b|(?:in|into|on|onto)\b|it\b"
     r"|(?:that|this)(?: one)? (?:goes|should|must|needs)\b))")
 

@@ -1781,6 +1781,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"\((?:skip|ignore|not) (?:this(?: one)?|that(?: one)?|it)\)\s*(?:the )?((?:\w+ ){0,2}?(?:cube|block|lego|mug))"
                r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
     t = re.sub(r"\s*(?:<->|<=>|↔|⇄|⇆)\s*", " and ", t)          # "green ↔ yellow, swap places"
+    t = re.sub(r"(?i)\bor range\b", "orange", t)                   # a recogniser's "orange"
     # "swap A and B, so each one ends up where the other is now": the swap said again
     t = re.sub(r"(?i)\s*,?\s*so (?:that )?each(?: one)?(?: of them)? ends? up (?:in the other's (?:place|spot)|where the other(?: one)?"
                r" (?:is|was|stands|sits)(?: now| right now)?)\b", "", t)

@@ -3285,3 +3285,12 @@ def test_round_26_same_thing_and_must_not_be_at_the_bottom_are_asked(world, seed
 
     r = interpret(text, sample_scene(world, seed))
     assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+
+
+@pytest.mark.parametrize("text", [
+    # "the cube by X" then "move it" with no comma heard (the orange cube itself had been moved: a CW on dev23)
+    "the one by the or range cube move it left of the red bowl please",
+    "the cube by the orange cube move it left of the red bowl please",
+])
+def test_round_26_the_one_by_x_then_move_it(text):
+    _assert_plans_in("tabletop", 90, text, "left_of(blue_cube, red_bowl)")
