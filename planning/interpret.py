@@ -1782,6 +1782,8 @@ def normalise(text: str) -> str:
                r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
     t = re.sub(r"\s*(?:<->|<=>|↔|⇄|⇆)\s*", " and ", t)          # "green ↔ yellow, swap places"
     t = re.sub(r"(?i)\bor range\b", "orange", t)                   # a recogniser's "orange"
+    # "... and the green cube has it" (a recogniser's "hasn't moved"): a thing that cannot hold anything "has it"
+    t = re.sub(r"(?i)\b(the (?:\w+ )?(?:cube|block|lego|mug)) has it(?=\s*[,.;!]|\s*$)", r"\1 hasn't moved", t)
     # "swap A and B, so each one ends up where the other is now": the swap said again
     t = re.sub(r"(?i)\s*,?\s*so (?:that )?each(?: one)?(?: of them)? ends? up (?:in the other's (?:place|spot)|where the other(?: one)?"
                r" (?:is|was|stands|sits)(?: now| right now)?)\b", "", t)
@@ -2656,7 +2658,7 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
             stays.extend([*listed, m.group("what")])
             text = (text[:start] + " , " + text[m.end():]).strip()
             if not listed:
-                text = _place_by_kept(text, m.group("what"))
+                text = _place_by_kept(text, m.group("what"), start)
             continue
         m = _STAY_RE.search(text)
         if m is None:
@@ -2672,22 +2674,24 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
                 return text, stays
         stays.append(m.group("what"))
         text = (text[:m.start()] + " , " + text[m.end():]).strip()
-        text = _place_by_kept(text, m.group("what"))
+        text = _place_by_kept(text, m.group("what"), m.start())
 
 
-def _place_by_kept(text: str, kept: str) -> str:
+def _place_by_kept(text: str, kept: str, said_at: int = 0) -> str:
     """"don't move the mug; put the purple cube right next to it", "the cyan cube has to stay put. move the orange cube
     to its left": the place of the request is told by the thing that must stay (its clause is cut out, so "it" named
-    nothing: asked)."""
+    nothing: asked). Only an "it" said after the thing that stays (``said_at``) names it: "put the green cube in it,
+    ... don't touch the orange cube" had put the green cube on the orange one."""
     if not re.match(r"(?:the |that |this )", kept):
         return text
+    head, text = text[:said_at], text[said_at:]
     verb = (r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring|stack) (?:the )?(?:\w+ ){0,2}\w+ (?:over )?"
             r"(?:right |just )?")
     # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
     text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
                   text, count=1)
-    return re.sub(verb + r")(?:to|on|at) (?:its (left|right)(?: side| hand side)?|the (left|right)(?: side)? of it)\b",
-                  lambda m: f"{m.group(1)}to the {m.group(2) or m.group(3)} of {kept}", text, count=1)
+    return head + re.sub(verb + r")(?:to|on|at) (?:its (left|right)(?: side| hand side)?|the (left|right)(?: side)? of it)\b",
+                         lambda m: f"{m.group(1)}to the {m.group(2) or m.group(3)} of {kept}", text, count=1)
 
 
 def _listed_before(before: str) -> tuple[list[str], int]:

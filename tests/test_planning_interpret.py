@@ -3294,3 +3294,20 @@ def test_round_26_same_thing_and_must_not_be_at_the_bottom_are_asked(world, seed
 ])
 def test_round_26_the_one_by_x_then_move_it(text):
     _assert_plans_in("tabletop", 90, text, "left_of(blue_cube, red_bowl)")
+
+
+def test_an_it_said_before_the_thing_that_stays_does_not_name_it():
+    """Heard: "Put the green cube in it, smooth, back down to touch the orange cube." ("don't touch"): the green cube
+    had been put on the orange cube it must not touch."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("Put the green cube in it, smooth, back down to touch the orange cube.", sample_scene("sorting", 9))
+    assert r.status != "ok" and r.goal is None, (r.status, str(r.goal))
+    _assert_plans_in("sorting", 9, "don't touch the orange cube. put the green cube next to it",
+                     "near(green_cube, orange_cube) & unmoved(orange_cube)")
+
+
+def test_a_thing_that_cannot_hold_anything_has_it_is_heard_as_has_not_moved():
+    _assert_plans_in("tabletop", 32, "When you're done in the table, short look like this, the yellow bowl has the orange cube "
+                     "in it, the blue bowl has the yellow cube, and the green cube has it.",
+                     "in(orange_cube, yellow_bowl) & in(yellow_cube, blue_bowl) & unmoved(green_cube)")
