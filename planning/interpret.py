@@ -2355,7 +2355,9 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
 
 def _role_filter(cands: list[ObjectState], prev: str, stacking: bool = False) -> list[ObjectState]:
     if prev in ("in", "into", "inside"):
-        sub = [o for o in cands if o.is_container]
+        # "put the orange one in the blue" with a blue cube and no blue bowl: nothing is named (a recogniser's "in there"
+        # had put it on the blue cube: a confident wrong plan)
+        return [o for o in cands if o.is_container]
     elif stacking and prev in ("on", "onto", "top"):       # "stack green on purple": on a cube, not in a bowl
         sub = [o for o in cands if not o.is_container]
     elif prev in _REL_WORDS:

@@ -3311,3 +3311,13 @@ def test_a_thing_that_cannot_hold_anything_has_it_is_heard_as_has_not_moved():
     _assert_plans_in("tabletop", 32, "When you're done in the table, short look like this, the yellow bowl has the orange cube "
                      "in it, the blue bowl has the yellow cube, and the green cube has it.",
                      "in(orange_cube, yellow_bowl) & in(yellow_cube, blue_bowl) & unmoved(green_cube)")
+
+
+def test_in_a_bare_colour_that_only_a_cube_has_is_asked():
+    """Heard "... put the orange one in the blue" ("in there too"): no blue container here, so nothing is named (it had
+    been put on the blue cube)."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("First, put the red cube in the pink bowl, and put the orange one in the blue.", sample_scene("tabletop", 5))
+    assert r.status != "ok" and r.goal is None, (r.status, str(r.goal))
+    _assert_plans_in("tabletop", 5, "put the orange one in the pink", "in(orange_cube, pink_bowl)")
