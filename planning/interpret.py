@@ -1782,6 +1782,12 @@ def normalise(text: str) -> str:
                r"\b[^\u2610\u2611\u2714\u2705\u2713\n]*", r" leave the \1 alone ", t)
     t = re.sub(r"\s*(?:<->|<=>|↔|⇄|⇆)\s*", " and ", t)          # "green ↔ yellow, swap places"
     t = re.sub(r"(?i)\bor range\b", "orange", t)                   # a recogniser's "orange"
+    # "don't use the yellow bowl for this green cube goes in the white one" (a pause not heard): the cube does not go
+    # there, and goes where said (the "don't" had been read over the whole request: a confident wrong plan)
+    t = re.sub(r"(?i)\b(?:don'?t|do not) use (the (?:\w+ )?(?:bowl|tray|dish|basin)) for (?:this|that|the) ((?:\w+ )?(?:cube|block"
+               r"|lego|mug))(?= (?:goes|should go|go|needs to go|can go)\b)", r"don't put the \2 in \1 , the \2", t)
+    # "then the other one has well": "as well"
+    t = re.sub(r"(?i)\b(one|cube|block|lego|too|also) has well\b", r"\1 as well", t)
     # "... and the green cube has it" (a recogniser's "hasn't moved"): a thing that cannot hold anything "has it"
     t = re.sub(r"(?i)\b(the (?:\w+ )?(?:cube|block|lego|mug)) has it(?=\s*[,.;!]|\s*$)", r"\1 hasn't moved", t)
     # "swap A and B, so each one ends up where the other is now": the swap said again

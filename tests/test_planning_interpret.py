@@ -3321,3 +3321,13 @@ def test_in_a_bare_colour_that_only_a_cube_has_is_asked():
     r = interpret("First, put the red cube in the pink bowl, and put the orange one in the blue.", sample_scene("tabletop", 5))
     assert r.status != "ok" and r.goal is None, (r.status, str(r.goal))
     _assert_plans_in("tabletop", 5, "put the orange one in the pink", "in(orange_cube, pink_bowl)")
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # heard without its pause: "don't use the yellow bowl for this - the green cube goes in the white one" (the "don't"
+    # had been read over the whole request: a confident wrong plan)
+    ("tabletop", 24, "Don't use the yellow bowl for this green cube goes in the white one.",
+     "in(green_cube, white_bowl) & !in(green_cube, yellow_bowl)"),
+])
+def test_round_26_spoken_slips(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
