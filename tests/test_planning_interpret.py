@@ -2117,6 +2117,14 @@ def _assert_plans_in(world, seed, text, goal, ignore_negated=()):
     _assert_plans_as(text, goal, sample_scene(world, seed), ignore_negated)
 
 
+def _assert_asked_in(world, seed, text, statuses=("ambiguous",)):
+    """``text`` gets a question (no goal) in the scene ``sample_scene(world, seed)``."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret(text, sample_scene(world, seed))
+    assert r.status in statuses and r.goal is None, (r.status, str(r.goal), r.message)
+
+
 def _assert_plans_as(text, goal, scene, ignore_negated=()):
     """``text`` is planned as ``goal`` in ``scene`` (negated literals of the predicates in ``ignore_negated`` left out
     of the comparison: an implied "not in the other bowl" may or may not be there)."""
@@ -3016,10 +3024,7 @@ def test_round_26_swaps_and_topic_conditions(world, seed, text, goal):
     ("tabletop", 200, "swap the white bowl and the red cube"),
 ])
 def test_round_26_round_trips_and_unclear_swaps_are_asked(world, seed, text):
-    from promptbot.sim.worlds import sample_scene
-
-    r = interpret(text, sample_scene(world, seed))
-    assert r.status in ("ambiguous", "impossible") and r.goal is None, (r.status, str(r.goal), r.message)
+    _assert_asked_in(world, seed, text, ("ambiguous", "impossible"))
 
 
 @pytest.mark.parametrize("world, seed, text, goal", [
@@ -3107,10 +3112,7 @@ def test_round_26_named_orders_superlatives_and_things_put_back(world, seed, tex
     ("tabletop", 200, "move the red cube to the white bowl, then put the green cube back"),
 ])
 def test_round_26_unsaid_counts_ends_and_things_put_back_are_asked(world, seed, text):
-    from promptbot.sim.worlds import sample_scene
-
-    r = interpret(text, sample_scene(world, seed))
-    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+    _assert_asked_in(world, seed, text)
 
 
 @pytest.mark.parametrize("world, seed, text, goal", [
@@ -3140,10 +3142,7 @@ def test_round_26_nearest_bowl_each_kinds_left_out_and_sides(world, seed, text, 
     ("clutter", 94, "cubes > legos ? legos → green bowl : cubes → green bowl"),
 ])
 def test_round_26_counts_compared_are_asked(world, seed, text):
-    from promptbot.sim.worlds import sample_scene
-
-    r = interpret(text, sample_scene(world, seed))
-    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+    _assert_asked_in(world, seed, text)
 
 
 @pytest.mark.parametrize("world, seed, text, goal", [
@@ -3281,10 +3280,7 @@ def test_round_26_two_things_to_one_part_of_the_table(world, seed, text, goal):
     ("stacking", 76, "Stack them all, but the purple cube must not be at the bottom and the red cube must be on top."),
 ])
 def test_round_26_same_thing_and_must_not_be_at_the_bottom_are_asked(world, seed, text):
-    from promptbot.sim.worlds import sample_scene
-
-    r = interpret(text, sample_scene(world, seed))
-    assert r.status == "ambiguous" and r.goal is None, (r.status, str(r.goal), r.message)
+    _assert_asked_in(world, seed, text)
 
 
 @pytest.mark.parametrize("text", [
