@@ -1788,6 +1788,16 @@ def normalise(text: str) -> str:
                r"|lego|mug))(?= (?:goes|should go|go|needs to go|can go)\b)", r"don't put the \2 in \1 , the \2", t)
     # "then the other one has well": "as well"
     t = re.sub(r"(?i)\b(one|cube|block|lego|too|also) has well\b", r"\1 as well", t)
+    # "Is there room in the bowl for the pink cube and the red lego? Put them both in.": the things into that container
+    t = re.sub(r"(?i)^(?:is there|there's|have you got|do you have) (?:enough )?(?:room|space) (in|on) (the (?:\w+ )?(?:bowl|tray|dish"
+               r"|basin)) for (.+?)\s*[?.,]\s*(?:(?:if so|if there is|great|ok|okay)\s*,?\s*)?(?:please )?(?:put|pop|stick|place|get)"
+               r" (?:them|it)(?: both| all)? (?:in|on|in there|on there|there)(?: then| please)?\s*[.!]?\s*$",
+               r"put \3 \1 \2", t)
+    # "on the blue cube's left": to its left (it had been put on top)
+    t = re.sub(r"(?i)\bon (the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))'s (left|right)(?: side| hand side| hand)?\b",
+               r"to the \2 of \1", t)
+    # "all the cubes go in the blue bowl accept for the red one": a recogniser's "except"
+    t = re.sub(r"(?i)\baccept(?: for)? (?=the\b)", "except ", t)
     # "... and the green cube has it" (a recogniser's "hasn't moved"): a thing that cannot hold anything "has it"
     t = re.sub(r"(?i)\b(the (?:\w+ )?(?:cube|block|lego|mug)) has it(?=\s*[,.;!]|\s*$)", r"\1 hasn't moved", t)
     # "swap A and B, so each one ends up where the other is now": the swap said again
@@ -2535,8 +2545,11 @@ _STAY_RE = re.compile(
 
 _STAY_GROUP_RE = re.compile(
     rf"(?:^| )(?:(?:and|but|,) )?(?:{_STAY_VERB})"
-    r" (?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are"
+    r" (?:(?P<what>[^,.;:]+? and [^,.;:]+?) (?:alone|where they are|in place|untouched|as they are"
     r"|out of (?:it|this|that|the tower|the stack|the pile))"
+    # "..., and leave the blue cube and the cyan cube" at the end (only the first had stayed; the other went in the tower)
+    r"|(?P<what2>(?:the )?(?:\w+ )?(?:cube|block|lego|mug|one)s? and (?:the )?(?:\w+ )?(?:cube|block|lego|mug|one)s?)"
+    r"(?=(?: [.!])?$))"
     r"(?= [,.;:] | and | but | then |$| [,.;:]$)")
 
 
@@ -2653,7 +2666,7 @@ def _take_constraints(text: str) -> tuple[str, list[str]]:
     stays: list[str] = []
     for m in list(_STAY_GROUP_RE.finditer(text))[::-1]:
         # "leave the red cube and the blue cube where they are": both stay (the clause is not cut at "and")
-        parts = [p.strip() for p in re.split(r" and | , ", m.group("what"))]
+        parts = [p.strip() for p in re.split(r" and | , ", m.group("what") or m.group("what2"))]
         if len(parts) > 1 and all(_names_objects(p) for p in parts):
             stays.extend(parts)
             text = (text[:m.start()] + " , " + text[m.end():]).strip()
@@ -4362,6 +4375,7 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
     refs = [t for t in toks if isinstance(t, Mention) and t.kind in ("ref",)]
     groups = [t for t in toks if isinstance(t, Mention) and t.kind == "group"]
     if re.search(r"\b(tidy( up)?|clean up|put everything away)\b", text) and \
+            not re.search(r"\b(?:in|into|to) (?:their|the) matching (?:bowls|dishes|containers)\b", text) and \
             not _parse_relations(copy.deepcopy(toks)).relations:
         movs = [o for o in objects if not o.is_container]
         return [Goal(tuple(_lit("in_any", o.id) for o in movs), soft=True)]
@@ -4372,7 +4386,8 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
                  r"|\bmatch (them|everything|it|all)(?: all)? up\b|\bcolor ?match\b|\bwhere (it|they) belongs?\b"
                  r"|\bmatch (?:up )?(?:all )?(?:the )?colors(?: up)?\b"
                  r"|\b(?:to|into|in) (?:the |their )?(?:same|matching)[ -]colou?r(?:ed)? (?:bowls?|dish(?:es)?|containers?)\b"
-                 r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b", text):
+                 r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b"
+                 r"|\b(?:in|into|to) (?:their|the) matching (?:bowls|dishes|containers)\b", text):
         bowls = {}
         for o in objects:
             if o.label == "bowl":
@@ -5925,7 +5940,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
 # food, and places away from the table. Only a request that grounds to no goal is refused for it.
 _OUT_OF_SCOPE = re.compile(
     r"\b(water|coffee|tea|juice|milk|soup|wine|beer|liquid|pour|spill|sandwich|cook|bake|food|meal|breakfast|lunch"
-    r"|dinner|eat|kitchen|fridge|door|window|room|upstairs|downstairs|outside|house|shop|store|soil|dirt|sand|garden"
+    r"|dinner|eat|kitchen|fridge|door|window|room(?! (?:in|on|for)\b)|upstairs|downstairs|outside|house|shop|store|soil|dirt"
+    r"|sand|garden"
     r"|tap|faucet|sink|to the car|garage|fill it|fill them)\b")
 
 _OTHERS_RE = re.compile(r"^(?:all )?(?:the )?(?:rest|others?|other (?:(?:two|three|four|\d) )?(\w+)|anything else|everything else)"

@@ -3327,3 +3327,24 @@ def test_in_a_bare_colour_that_only_a_cube_has_is_asked():
 ])
 def test_round_26_spoken_slips(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # dev25's round (everyday requests): "on X's left" is to its left (it had been put on top), "into their matching
+    # bowls" after "tidy ... away" is a colour sort (anywhere in a bowl before), "leave the blue and cyan ones" at the end
+    # keeps both (cyan had gone in the tower), "accept for" heard for "except for", "is there room in the bowl for X? put
+    # them both in" (refused: "room")
+    ("tabletop", 101, "Can the yellow cube go on the blue cube's left, please?", "left_of(yellow_cube, blue_cube)"),
+    ("sorting", 98, "Would you be ever so kind as to tidy the little boxes away into their matching bowls?",
+     "in(purple_cube, purple_bowl) & in(blue_cube, blue_bowl) & in(red_cube, red_bowl)"),
+    ("stacking", 98, "stack 'em up - green on the bottom, then purple, red on top, and leave the blue and cyan ones",
+     "on(red_cube, purple_cube) & on(purple_cube, green_cube) & unmoved(blue_cube) & unmoved(cyan_cube)"),
+    ("tabletop", 200, "put the red cube in the white bowl and leave the green cube and the orange cube",
+     "in(red_cube, white_bowl) & unmoved(green_cube) & unmoved(orange_cube)"),
+    ("clutter", 99, "all the cubes go in the blue bowl accept for the red one",
+     "in(green_cube, blue_bowl) & in(blue_cube, blue_bowl) & in(cyan_cube, blue_bowl) & unmoved(red_cube)"),
+    ("clutter", 100, "Is there room in the bowl for the pink cube and the red lego? Put them both in.",
+     "in(pink_cube, blue_bowl) & in(red_lego, blue_bowl)"),
+])
+def test_round_26_dev25_everyday_wordings(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
