@@ -1793,6 +1793,22 @@ def normalise(text: str) -> str:
                r"|basin)) for (.+?)\s*[?.,]\s*(?:(?:if so|if there is|great|ok|okay)\s*,?\s*)?(?:please )?(?:put|pop|stick|place|get)"
                r" (?:them|it)(?: both| all)? (?:in|on|in there|on there|there)(?: then| please)?\s*[.!]?\s*$",
                r"put \3 \1 \2", t)
+    # "teh" typed for "the", "cub" for "cube", "leaf" heard for "leave" (before "the ... alone")
+    t = re.sub(r"(?i)\bteh\b", "the", t)
+    t = re.sub(r"(?i)\b(the (?:\w+ )?\w+) cub\b", r"\1 cube", t)
+    t = re.sub(r"(?i)\bleaf (?=(?:the|them|it|those|these)\b[^.;]*\balone\b)", "leave ", t)
+    # "over to the yellow cube's right", "Blue cube -> yellow's right": to its right
+    t = re.sub(r"(?i)(?:\b(?:over )?(?:to|into)|->|→) (?:the )?((?:\w+ )?(?:cube|block|lego|mug|bowl|tray|one))'s (left|right)"
+               r"(?: side| hand side)?\b",
+               r"to the \2 of the \1", t)
+    t = re.sub(r"(?i)(?:\b(?:over )?(?:to|into)|->|→) (?:the )?(" + "|".join(COLORS) + r")'s (left|right)(?: side| hand side)?"
+               r"(?= *[.,;!]| *$)",
+               r"to the \2 of the \1 one", t)
+    # "Cubes -> blue bowl. Not red.": the one said after "not" stays out (it was not understood)
+    t = re.sub(r"(?i)(?:(?<=[.;] )|(?<=[.;]))\s*(?:but )?(?:not|no) (?:the )?(" + "|".join(COLORS) + r")(?: one| cube| block| lego)?"
+               r"\s*[.!]?\s*$", r" leave the \1 one alone .", t)
+    t = re.sub(r"(?i)(?:(?<=[.;] )|(?<=[.;]))\s*only (?:the )?(" + "|".join(COLORS) + r")(?: one| cube)? no\s*[.!]?\s*$",
+               r" leave the \1 one alone .", t)
     # "on the blue cube's left": to its left (it had been put on top)
     t = re.sub(r"(?i)\bon (the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))'s (left|right)(?: side| hand side| hand)?\b",
                r"to the \2 of \1", t)
@@ -3638,7 +3654,7 @@ def _tokens(text: str) -> list:
         if word in ("the", "those", "these") and (at(i + 1 + num) in _PLURAL or num and word != "the"):
             lab = at(i + 1 + num) if at(i + 1 + num) in _PLURAL else None
             k = i + 1 + num + (1 if lab else 0)
-            place = re.match(r"(?:(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|(?:that are |which are )?(?:nearest"
+            place = re.match(r"(?:(?:over |right |way )?(?:at|on|in) the (?:far )?(back|front|left|right)(?: side)?|(?:that are |which are )?(?:nearest"
                              r"|closest|closer) (?:to )?(?:me|you|the robot))\b",
                              " ".join(w[k:k + 5]))
             named_after = place is not None and re.match(rf"\s*,\s*(?:the )?(?:{_COLOUR_WORDS})\b(?! (?:\w+ )?(?:on top|on the "
@@ -4387,7 +4403,10 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
                  r"|\bmatch (?:up )?(?:all )?(?:the )?colors(?: up)?\b"
                  r"|\b(?:to|into|in) (?:the |their )?(?:same|matching)[ -]colou?r(?:ed)? (?:bowls?|dish(?:es)?|containers?)\b"
                  r"|\b(in|into) (the|their) (right|proper|correct|own) (bowls?|trays?)\b"
-                 r"|\b(?:in|into|to) (?:their|the) matching (?:bowls|dishes|containers)\b", text):
+                 r"|\b(?:in|into|to) (?:their|the) matching (?:bowls|dishes|containers)\b"
+                 # "into the bowls of their own colour", "each bowl holding the cube of its own colour"
+                 r"|\b(?:in|into) (?:the )?(?:bowls?|dish(?:es)?) of (?:their|its) (?:own )?colou?rs?\b"
+                 r"|\beach (?:bowl|dish)\b.*\b(?:of )?its (?:own )?colou?r\b", text):
         bowls = {}
         for o in objects:
             if o.label == "bowl":
@@ -5792,6 +5811,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                               "move things. What would you like me to do?")
     if _QUESTION_RE.match(asked) and not re.search(rf"\b({'|'.join(_IMPERATIVES)})\b", asked) and \
             not re.search(r"\bif (?:so|yes|it is|it s|it's|not|no)\b", asked) and \
+            not re.match(r"(?:is|would) it (?:be )?possible (?:for|to)\b|is there (?:any )?way (?:for|to)\b", asked) and \
             not re.match(r"what (?:i|we) (?:want|need|would like|'d like)\b", asked) and \
             ("?" in instruction or not re.match(r"(what|which|where|who|why|how)\b", asked)):
         return Interpretation(_Status.AMBIGUOUS, None, "That sounds like a question about the table; I can only "

@@ -3348,3 +3348,25 @@ def test_round_26_spoken_slips(world, seed, text, goal):
 ])
 def test_round_26_dev25_everyday_wordings(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # everyday wordings asked before (dev25's round)
+    ("sorting", 101, "take the blue one over to the yellow cube's right, would you", "right_of(blue_cube, yellow_cube)"),
+    ("sorting", 101, "Blue cube → yellow's right.", "right_of(blue_cube, yellow_cube)"),
+    ("sorting", 101, "okay move blue cube to the right side of the yellow cub", "right_of(blue_cube, yellow_cube)"),
+    ("clutter", 99, "Cubes → blue bowl. Not red.",
+     "in(green_cube, blue_bowl) & in(blue_cube, blue_bowl) & in(cyan_cube, blue_bowl) & unmoved(red_cube)"),
+    ("sorting", 99, "Please put the orange cube and the blue cube into the bowls of their own colour, but leave the green "
+     "cube where it is.", "in(orange_cube, orange_bowl) & in(blue_cube, blue_bowl) & unmoved(green_cube)"),
+    ("sorting", 98, "Is it possible for each cube to go into the bowl that matches it?",
+     "in(purple_cube, purple_bowl) & in(blue_cube, blue_bowl) & in(red_cube, red_bowl)"),
+    ("sorting", 98, "can you just put every cube in teh same coloured bowl? ta",
+     "in(purple_cube, purple_bowl) & in(blue_cube, blue_bowl) & in(red_cube, red_bowl)"),
+    ("long_horizon", 100, "grab the two cubes over on the right and stick 'em in the gray bowl",
+     "in(green_cube, gray_bowl) & in(blue_cube, gray_bowl)"),
+    ("stacking", 100, "um stick the orange one on the green and leaf the others alone",
+     "on(orange_cube, green_cube) & unmoved(cyan_cube) & unmoved(purple_cube)"),
+])
+def test_round_26_dev25_asked_before(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
