@@ -3370,3 +3370,19 @@ def test_round_26_dev25_everyday_wordings(world, seed, text, goal):
 ])
 def test_round_26_dev25_asked_before(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+@pytest.mark.parametrize("world, seed, text, goal", [
+    # where a thing stands now, said before the request that moves it, describes it (it had been kept in the goal: a CW
+    # on dev25); a condition about the same is still a condition
+    ("sorting", 101, "So the blue cube - it's way over on the left, I keep knocking it with my elbow, honestly - could you "
+     "move it across so it's on the right side of the yellow cube?", "right_of(blue_cube, yellow_cube)"),
+    ("tabletop", 200, "the green cube is on the left, move it to the right side", "in_region(green_cube, right)"),
+    # a list of things kept still, said the learner's way (read as nothing kept)
+    ("stacking", 100, "Orange cube, you put up on green cube. Cyan and purple, no move.",
+     "on(orange_cube, green_cube) & unmoved(cyan_cube) & unmoved(purple_cube)"),
+    ("tabletop", 200, "red cube in the pink bowl. green and orange, don't move.",
+     "in(red_cube, pink_bowl) & unmoved(green_cube) & unmoved(orange_cube)"),
+])
+def test_round_26_where_it_is_now_and_lists_kept_still(world, seed, text, goal):
+    _assert_plans_in(world, seed, text, goal)
