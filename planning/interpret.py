@@ -1847,7 +1847,7 @@ def normalise(text: str) -> str:
     # "Could the blue cube go onto the tray? The orange cube mustn't be moved.": a question that ends a sentence
     # before another one ends it (the next sentence is not part of the question's last noun phrase)
     t = re.sub(r"\s*\?+(?=\s+(?:and|then|also|after|but|oh|please|thanks|thank|plus|make|leave|don't|do|keep|"
-               r"it|that|they|nothing|everything|just|now|once|first|finally|same"
+               r"it|that|they|nothing|everything|just|now|once|first|finally|same|neither|none|never"
                r"|the (?:\w+ ){0,5}?(?:mustn't|must|should|shouldn't|can|cannot|can't|stays?|stay|are|is|isn't|goes|go|needs?|has|doesn't"
                r"|don't|won't|will|belongs?|keeps|kept|was|had|likes|wants)\b)\b)", " . ", t)
     t = re.sub(r"[^a-z0-9,;.:'\- ]", " ", t)

@@ -3386,3 +3386,10 @@ def test_round_26_dev25_asked_before(world, seed, text, goal):
 ])
 def test_round_26_where_it_is_now_and_lists_kept_still(world, seed, text, goal):
     _assert_plans_in(world, seed, text, goal)
+
+
+def test_a_question_then_a_sentence_of_what_stays():
+    """"...? Neither the cyan nor the purple cube should be moved." (the "?" had joined the two sentences and the cyan
+    cube had gone on the green one too)"""
+    _assert_plans_in("stacking", 100, "Would you kindly place the orange cube onto the green one? Neither the cyan nor the "
+                     "purple cube should be moved.", "on(orange_cube, green_cube) & unmoved(cyan_cube) & unmoved(purple_cube)")
