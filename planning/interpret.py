@@ -3040,8 +3040,9 @@ _FAR_BOWL_RE = re.compile(
 
 def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
     """"the cube that's on its own", "the lone cube": the one whose nearest neighbour of its kind is clearly furthest;
-    "the two cubes right next to each other": the clearly closest pair; "the bowl further from it" (two bowls): the one
-    further from the thing moved (each was asked "which?", or not understood). Close calls are questions."""
+    "the two cubes right next to each other": the clearly closest pair; "the bowl further from it" (two bowls): "the bowl
+    furthest from" the thing moved, as the superlative grounding reads it (each was asked "which?", or not understood).
+    Close calls are questions."""
     m = _LONE_RE.search(text)
     if m:
         kind = (m.group("kind") or m.group("kind2")).replace("one", "cube")
@@ -3072,13 +3073,11 @@ def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
         subj = next((o for o in (_ground_phrase(mm.group(0), objects) for mm in said)
                      if o is not None and not o.is_container), None)
         if len(boxes) == 2 and subj is not None:
-            near, far = sorted(boxes, key=lambda b: _dist(subj, b))
-            if _dist(subj, far) - _dist(subj, near) < LONE_MARGIN_M:
-                raise GroundingError(_Status.AMBIGUOUS, f"The {_name(near)} and the {_name(far)} are about as far from the "
-                                                        f"{_name(subj)}. Which one?")
-            pick = far if cmp in ("further", "farther", "furthest", "farthest", "more distant", "more far") else near
+            # said as the superlative grounding knows, measured from the thing moved (its tie rules apply)
+            way = "furthest from" if cmp in ("further", "farther", "furthest", "farthest", "more distant", "more far") else \
+                "nearest to"
             lead = "in " if m.group(0).startswith(("into ", "in ")) else ""
-            text = text[:m.start()] + f"{lead}the {_name(pick)}" + text[m.end():]
+            text = text[:m.start()] + f"{lead}the {kind} {way} the {_name(subj)}" + text[m.end():]
     return text
 
 
@@ -5561,7 +5560,7 @@ def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[
         ref = _ground_phrase(away.group("t"), objects)
         if ref is None:
             raise GroundingError(_Status.AMBIGUOUS, f"Further from which {away.group('t').split()[-1]}?")
-        score = {o.id: math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1]) for o in members}
+        score = {o.id: _dist(o, ref) for o in members}
     elif side:
         axis, sign = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0),
                       "forward": (0, -1.0)}[side]
@@ -5574,7 +5573,7 @@ def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[
             ref = _ground_phrase(target, objects)
             if ref is None:
                 raise GroundingError(_Status.AMBIGUOUS, f"Closer to which {target.split()[-1]}?")
-            score = {o.id: -math.hypot(o.position[0] - ref.position[0], o.position[1] - ref.position[1])
+            score = {o.id: -_dist(o, ref)
                      for o in members}
     ranked = sorted(members, key=lambda o: -score[o.id])
     if len(ranked) > 1 and score[ranked[0].id] - score[ranked[1].id] < AMONG_TIE_M:
