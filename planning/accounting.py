@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from promptbot.scene import ObjectState
+from promptbot.scene import ObjectState, region_of
 from promptbot.tasks.goal import Goal
 from promptbot.vocab import COLORS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
@@ -429,6 +429,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                     re.search(r"\b(in|into|on|onto|to|next to|near|beside|by)\b", _clause_after(t, m.end()))):
                 out.append(Unaccounted(m.group(0), "the reading places nothing"))
                 break
+    out += _sides_unused(t, goal, pos_lits, objects)
     # "stack the green on the red, then take it off again": the end state is not the first placement
     undo = re.search(r" (?:take|get|lift|pull|move) (?:it|them|that|the (?:\w+ )?\w+) (?:back )?(?:out|off|away)\b[^,.;]*? again ", t) \
         or re.search(r" (?:then|after that|afterwards|and then) (?:, )?(?:take|get|lift|pull) (?:it|them|that|the (?:\w+ )?\w+) "
@@ -457,6 +458,70 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             seen.add(u.phrase)
             uniq.append(u)
     return uniq
+
+
+# a part of the table said about what moves or where it goes: "the cubes up front", "on the far left", "the back one"
+_SIDE_RE = re.compile(r"(?<= )(?:the (?:very |far )?(front|back|rear|left|right)\b(?! of\b| (?:hand |-hand )?side of (?!the table\b))"
+                      r"|(front|back|left|right)most\d?|(?:up|out) (?:at )?(?:the )?(front)\b(?! of\b)"
+                      r"|way (?:at )?(?:the )?(back)\b(?! to\b| where\b| in\b| into\b| on\b))(?= )")
+# "to the left side, sorry, I mean the back": the place is corrected (checked with the corrections)
+_SIDE_CORRECTED = re.compile(r"(?: (?:hand )?side| edge| end)?(?: of the table)? (?:[,.;:] )*(?:sorry|no|wait|i mean|i meant"
+                             r"|actually|er|erm|um|uh|make that|or rather)\b")
+_WHOLE_GROUP = re.compile(r"\b(?:all|every|each|everything|both|them all|all of them|the lot|four|five|tower|stack)\b")
+_SIDE_SKIP = re.compile(r"\b(?:if|unless|whether|when|while|once|not|\w+n'?t|never|no|nothing|except|but|other than|apart from"
+                        r"|besides|leave|keep|stay|stays|instead|rather|was|were|used to|from)\b")
+_SIDE_KEPT_AFTER = re.compile(r"[^,.;:!?]*?\b(?:untouched|alone|stays?|unmoved|where (?:it is|they are)|in place)\b")
+_SIDE_AXIS = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0)}
+
+
+def _toward(o: ObjectState, side: str, pool: Sequence[ObjectState]) -> bool:
+    """``o`` is in that part of the table, or among the objects of its kind most that way (fewer than half beyond it)."""
+    if side in region_of(o):
+        return True
+    axis, sign = _SIDE_AXIS[side]
+    beyond = sum(1 for p in pool if sign * p.position[axis] > sign * o.position[axis] + 1e-6)
+    return beyond < len(pool) / 2
+
+
+def _sides_unused(t: str, goal: Goal, pos_lits: list, objects: Sequence[ObjectState]) -> list[Unaccounted]:
+    """A part of the table the request names ("the cubes up front go in the pink bowl") that the reading ignores: no
+    literal uses it, no place the reading uses lies there, and the things it moves of some kind are not all there."""
+    if not pos_lits:
+        return []
+    by_id = {o.id: o for o in objects}
+    kinds: dict[str, list[ObjectState]] = {}
+    for o in objects:
+        kinds.setdefault(o.label, []).append(o)
+    subjects = {l.args[0] for l in pos_lits if l.args[0] in by_id}
+    targets = {a for l in pos_lits for a in l.args[1:] if a in by_id and a not in subjects}
+    out = []
+    for m in _SIDE_RE.finditer(t):
+        said = next(g for g in m.groups() if g)
+        side = {"rear": "back"}.get(said, said)
+        start = max((b.end() for b in _BOUNDARY.finditer(t, 0, m.start())), default=0)
+        if _SIDE_SKIP.search(t[start:m.start()]) or _SIDE_CORRECTED.match(t, m.end()) or _SIDE_KEPT_AFTER.match(t, m.end()) \
+                or re.search(rf"(?<= )(?:{_CORRECT})(?= )[^.!?]*\b(?:front|back|rear|left|right)", t[m.end():]):
+            continue                   # a condition, a contrast, a thing kept out or a place corrected: checked elsewhere
+        if any(l.pred == "in_region" and l.args[1] == side or l.pred in ("left_of", "right_of") and side in ("left", "right")
+               for l in pos_lits):
+            continue
+        # what the place tells about: the noun said last before it ("the cubes up front", "the bowl on the left")
+        after = re.match(r" (?:-?hand |side )?(\w+)", t[m.end():])
+        noun = noun_labels(after.group(1)) if after and noun_labels(after.group(1)) else \
+            next((noun_labels(w) for w in reversed(t[start:m.start()].split()[-6:]) if noun_labels(w)), ())
+        told = {o.is_container for o in objects if o.label in noun}
+        if any(_toward(by_id[a], side, kinds[by_id[a].label]) for a in targets if not noun or by_id[a].label in noun):
+            continue
+        if told == {True}:
+            out.append(Unaccounted(m.group(0), "the reading uses no place there"))
+            continue
+        # a kind moved as a whole ("the cubes up front go in the bowl" read as every cube) though some are elsewhere
+        whole = [k for k in {by_id[x].label for x in subjects} if len(kinds[k]) > 1 and {o.id for o in kinds[k]} <= subjects
+                 and not all(_toward(o, side, kinds[k]) for o in kinds[k])]
+        if any(_toward(by_id[x], side, kinds[by_id[x].label]) for x in subjects) and (not whole or _WHOLE_GROUP.search(t)):
+            continue
+        out.append(Unaccounted(m.group(0), "the reading moves things that are not there"))
+    return out
 
 
 # words that refer to objects without naming them: a reading may use objects beyond those named

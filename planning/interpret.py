@@ -1702,6 +1702,15 @@ _ASIDES = (
     (r"\bthe (two|three) (front|back|rear|far|near) (cubes|blocks|legos|ones)\b",
      lambda m: f"the {m.group(1)} {m.group(3)} at the {'back' if m.group(2) in ('back', 'rear', 'far') else 'front'}"),
     (r"\bthe pair of (cubes|blocks|legos)\b", r"the two \1"),
+    # "the front cubes", "the left-hand cubes", "the back ones": the group in that part of the table
+    (r"\bthe (front|back|rear|far|near|left|right)(?:[- ]?hand)? (cubes|blocks|legos|mugs|ones)\b",
+     lambda m: f"the {m.group(2)} " + ({"rear": "at the back", "far": "at the back", "back": "at the back",
+                                         "near": "at the front", "front": "at the front"}.get(m.group(1))
+                                        or f"on the {m.group(1)}")),
+    # "the cubes up front", "the one way at the back", "the cube out front": at the front / at the back
+    (r"\b((?:cubes?|blocks?|legos?|mugs?|ones?|things?|stuff)(?: (?:that are|that'?s|which are|which is|sitting|lying))?) "
+     r"(?:up |out |down |over |way |right |all the way )+(?:at |in )?(?:the )?(?:very )?(front|back)\b(?! of\b)",
+     r"\1 at the \2"),
     # "whichever cube's nearest your base", "nearest to yourself": nearest the robot
     (r"\b(nearest|closest|near|next) (?:to )?(?:your base|yourself|your body|you)\b(?! (?:want|like|need|can|could|should)\b)",
      r"\1 to the robot"),
