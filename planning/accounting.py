@@ -252,6 +252,11 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if re.search(r" (?:in|into|inside|on|onto|to|of|near|beside|by|next to) (?:the|a|an)(?: [,.;:\-])* *$", before):
             continue                   # "in the blue- sorry, the white bowl": the word cut off is said again
+        cut = re.search(rf" (?:in|into|inside) the ({'|'.join(COLORS)})(?: [,.;:\-]| no| sorry| wait| oh)* *$", before)
+        if cut and re.match(r"[^.;!?]*\b(?:bowl|tray|dish|container|basin)\b", after):
+            # "into the yellow b- no, hang on, the green bowl": the container cut off is corrected
+            exempt |= {o.id for o in objects if o.color == cut.group(1) and o.is_container}
+            continue
         cut = re.search(rf" (?:and|or|,) (?:the )?({'|'.join(COLORS)})(?: [,.;:\-])* *$", before)
         if cut:                        # "the purple cube and the yellow- no, the blue cube": the list item cut off
             exempt |= {o.id for o in objects if o.color == cut.group(1) and not o.is_container}

@@ -124,9 +124,18 @@ _SYNONYMS = [
     # "..., any order's fine", "the order doesn't matter": no order asked for (the tower reads "whatever order")
     (r"(?: [,.;:!?])* (?:in )?(?:any|whichever|whatever) order(?:'s| is| you like| you want)?(?: (?:fine|ok|okay|good"
      r"|alright))?(?= [,.;:!?]|$)", " , whatever order"),
-    (r"(?: [,.;:!?])* (?:the )?order (?:doesn'?t|does not|don'?t) matter(?= [,.;:!?]|$)", " , whatever order"),
+    (r"(?: [,.;:!?])* (?:the )?order (?:doesn'?t|does not|don'?t) (?:really )?matter(?: (?:to|for) (?:me|us))?(?: at all| really"
+     r"| much)?(?= [,.;:!?]|$)", " , whatever order"),
+    # "in a single stack - order's up to you", "you choose the order", "any order you fancy"
+    (r"(?: [,.;:!?\-])* (?:(?:the )?order(?:'s| is) (?:up to you|your call|your choice)|you (?:choose|pick|decide) the order"
+     r"|any order you (?:fancy|please|prefer))(?= [,.;:!?]|$)", " , whatever order"),
     (r"(?: [,.;:!?])* (?:it )?(?:doesn'?t|does not|don'?t) matter (?:which|what|in which|in what) order(?: (?:they|it) "
      r"(?:go|goes|are|is) in)?(?= [,.;:!?]|$)", " , whatever order"),
+    # "the red, orange and green cubes in a single stack", "Three cubes, one pile.": stack them
+    (r"(?:^|(?<=[.;:!?] ))(?:(?:put|place|get|arrange|make|i'?d like|i would like|i want) )?((?:all )?(?:of )?(?:the |these |those )?(?:(?:\w+ (?:, )?){0,5}?"
+     r"(?:and )?\w+ )?(?:cubes|blocks|boxes|bricks|ones|three|four|five|them))(?: ,)? (?:in|into|as|,) (?:a|one) "
+     r"(?:single |little |tall |big |neat )?(?:stack|pile|tower)\b", r"stack \1"),
+    (r"\bstack (two|three|four|five) (cubes|blocks|boxes|bricks)\b", r"stack the \1 \2"),
     # a simile around the request: "..., like you'd pot up a seedling", "Like pinning a hem: ..."
     (r"(?: [,\-]) like (?:you|i|we)(?:'d| would| do| did)\b[^.;!?]*", ""),
     (r"^(?:(?:it's|this is|just) )?like (?:\w+ing)(?: \w+){0,4} : ", ""),
@@ -447,6 +456,29 @@ _SYNONYMS = [
      r"\1 \2"),
     # "stays exactly where it is", "left just where it is"
     (r"\b(stays?|remains?|kept|left|keep it|leave it|leave them) (?:exactly|precisely|right|just) (?=where\b)", r"\1 "),
+    # "the purple cube should still be sitting right where it is now", "purple cube stay same place", "purple just hangs
+    # out where it is": it stays
+    (r"\b(?:just |still )?(?:should |must |has to |needs to |can |will |is going to )?(?:just |still )?(?:be )?(?:sitting|standing"
+     r"|staying|stay|stays|remain|remains|hangs? out|hanging out|chills?|chilling|sits?)(?: right| exactly| just)? "
+     r"(?:where (?:it|she|he) (?:is|was)|where it's|(?:in |at )?(?:the )?same (?:place|spot))(?: now| right now)?\b",
+     "stays where it is"),
+    # "the purple one's perfect where it is, so please leave it", "the orange one's already in the right spot so leave
+    # that", "The purple cube is fine. Leave it.": it stays
+    (r"\b(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))(?:'s| is) (?:already )?(?:perfect|fine|good|ok|okay|great|happy"
+     r"|sorted|in the right (?:spot|place)|where it (?:should|needs to) be|in place)(?: where it is| as it is| there)?"
+     r"(?: [,.;])? (?:so )?(?:please )?(?:just )?(?:leave|keep) (?:it|that|that one)(?: (?:be|alone|there|as it is|where it is))?\b",
+     r"\1 stays where it is"),
+    (r"\b(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one))(?:'s| is) (?:perfect|fine|happy|good) (?:where it is|as it is)\b",
+     r"\1 stays where it is"),
+    # "purple cube not moved an inch", "the red one shouldn't have budged": it stays
+    (r"\b(?:should ?n'?t|should not|must ?n'?t|must not) have (?:budged|moved|shifted|been moved|been touched)\b",
+     "stays where it is"),
+    (r"\b(?:(?:is |was )?not|never) (?:be )?(?:moved|budged|shifted) (?:an inch|at all|one bit|even a little)\b",
+     "stays where it is"),
+    # "..., but the purple one, just leave it be": it stays
+    (r"(?:^|(?<=[.;:!?,] ))(?:but |and |not |as for |and as for )?(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:[,\-] )"
+     r"(?:just |please |so )*leave "
+     r"(?:it|that one|that)(?: (?:alone|be|there|where it is|as it is))?(?= [,.;!?]|$)", r"leave \1 alone"),
     # "All but the green cube into the blue bowl": everything but it, with no verb
     (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?all but (?=the\b)", "everything except "),
     # "Colours together please: green with green, blue with blue": each with the one of its colour
@@ -642,6 +674,9 @@ _SYNONYMS = [
     # "..., back": a region said again after the place it names ("to the far edge of the workspace, max x")
     (r"\b(the (left|right|front|back|center)(?: side| edge| end)?(?: of the table)?) , (?:the )?\2\b", r"\1"),
     (r"\bfront edge\b", "front"), (r"\bpurple-ish\b", "purple"), (r"\b(?:please|pls|plz)\b", ""),
+    # "would you be able to put ...", "is it possible to stack ...", "are you able to ...": a request
+    (r"\b(?:(?:would|could|will|can) you |are you |is it |would it be |will it be )?(?:be )?(?:able|possible)"
+     r"(?: for you)? to\b", ""),
     (r"\bcould you\b|\bcan you\b|\bwould you\b", ""), (r"\blegos\b", "legos"),
     # "the bowl of its own colour", "its matching bowl", "the bowl that matches it": the same-colour bowl
     (r"\b(its|their) own\b", r"\1"),
@@ -862,6 +897,29 @@ _SYNONYMS = [
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
     (r"\b(in|into|inside) a (bowl|dish|container|basin)\b([^.;?!]{0,20}?)(?: [.?!;])? (?:just |but |only )?not (the (?:\w+ )?one)\b",
      r"\1 a \2 , but not \4 \3"),
+    # "The red bowl is off limits for the green cube", "The green bowl is the wrong one for the green cube": not there
+    (r"\b(the (?:\w+ )?(?:bowl|tray|dish|container|basin|block|cube))(?:'s| is) (?:off[ -]limits|out of bounds|a no[ -]go"
+     r"|no good|the wrong (?:one|bowl|tray|place)|wrong) for (the (?:\w+ )?(?:cube|block|lego|mug|one)|it)\b",
+     lambda m: f"don't put {m.group(2)} {'on' if re.search(r'(?:block|cube)$', m.group(1)) else 'in'} {m.group(1)} ,"),
+    # "I'd rather it didn't end up in the red one", "I'd prefer it if it didn't go on the red one": not there
+    (r"\bi'?d (?:rather|prefer(?: it if)?|like it if) (it|they|that|that one|the (?:\w+ )?(?:cube|block|lego|mug|one)) "
+     r"(?:didn'?t|did not|wasn'?t|weren'?t|not) (?:end up|go|land|sit|get put|be put|be) (in|on|into|onto|inside)\b",
+     r"don't put \1 \2"),
+    # "..., even though that's nearer": an aside
+    (r"(?: [,.;])? even though (?:that|it|this)(?:'s| is) (?:nearer|closer|easier|right there|nearest|closest)\b", ""),
+    # "I know it looks like it belongs in the yellow bowl, but ...": an aside about where it seems to go
+    (r"\bi know (?:it looks like |it seems like |you'?d think )?(?:it|that)(?: one)? (?:belongs|goes|should go) (?:in|on|with)"
+     r" the (?:\w+ )?(?:bowl|tray|dish|block|cube|one)(?: [,.;])? (?:but )?", ""),
+    # "Would you mind terribly placing ...": a request
+    (r"\b(?:would you |do you )?mind (?:terribly |awfully |too much |very much )?(putting|placing|moving|stacking|popping"
+     r"|sticking|setting|dropping|taking|sliding|pushing|getting|bringing)\b",
+     lambda m: {"putting": "put", "placing": "place", "moving": "move", "stacking": "stack", "popping": "pop",
+                "sticking": "stick", "setting": "set", "dropping": "drop", "taking": "take", "sliding": "slide",
+                "pushing": "push", "getting": "get", "bringing": "bring"}[m.group(1)]),
+    # "The red bowl is off limits for the green cube. Pink bowl instead": put it there instead
+    (r"(?:^|(?<=[.;:!?] ))(?:the )?(\w+ (?:bowl|tray|dish|container|basin)) instead\b", r"put it in the \1 instead"),
+    # "the yellow b- no, hang on, that's wrong, the green bowl": the correction
+    (r"\b(?:hang on|hold on|wait|oops)(?: ,)? (?:that'?s|that is) (?:wrong|not right)\b", "hang on"),
     # "the mug's off limits": it stays (it had been refused as leaving the workspace)
     (r"\b(the (?:\w+ )?(?:mug|cup|cube|block|lego|bowl|tray|one|ones))(?:'s| is| are) off[ -]limits\b(?: (?:okay|ok|alright|right|so))?",
      r"leave \1 alone ,"),

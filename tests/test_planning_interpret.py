@@ -3393,3 +3393,38 @@ def test_a_question_then_a_sentence_of_what_stays():
     cube had gone on the green one too)"""
     _assert_plans_in("stacking", 100, "Would you kindly place the orange cube onto the green one? Neither the cyan nor the "
                      "purple cube should be moved.", "on(orange_cube, green_cube) & unmoved(cyan_cube) & unmoved(purple_cube)")
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a thing kept where it is, said in the ways people say it
+    ("put the red and green cubes in the white bowl, the blue cube should still be sitting right where it is now",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("red and green cubes in the white bowl, blue cube not moved an inch",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("The blue cube is fine. Leave it. The red and green ones go in the white bowl.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("the red and the green in the white bowl, but the blue one, just leave it be",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("red and green in the white bowl, and the blue one shouldn't have budged",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    # a place ruled out, then the place to use
+    ("The yellow bowl is off limits for the red cube. White bowl instead, please.",
+     "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)"),
+    ("Would you mind terribly putting the red cube in the white bowl? I'd rather it didn't end up in the yellow one.",
+     "in(red_cube, white_bowl) & !in(red_cube, yellow_bowl)"),
+    ("Red cube into the yellow b- no, hang on, that's wrong, the white bowl.", "in(red_cube, white_bowl)"),
+    # a request framed as ability, a stack in any order
+    ("Would you be able to put the red one in the white bowl and the blue one in the yellow bowl?",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_session27_kept_things_places_ruled_out_and_request_frames(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_three_cubes_in_one_pile_is_a_tower_of_all_three():
+    for text in ("Three cubes, one pile.", "I'd like the red, green and blue cubes in a single stack - order's up to you.",
+                 "Could you make one tower from the red, green and blue cubes? The order doesn't matter to me at all."):
+        r = interpret(text, tabletop())
+        assert r.status == "ok", (text, r.message)
+        assert [l.pred for l in r.goal.literals if not l.negated].count("on") == 2, (text, str(r.goal))
+        assert {a for l in r.goal.literals if l.pred == "on" for a in l.args} == {"red_cube", "green_cube", "blue_cube"}
