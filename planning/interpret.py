@@ -262,6 +262,8 @@ _SYNONYMS = [
     # "on the three cubes over on the left, take the one closest to you": "of" heard as "on" before a count
     (r"^on the (two|three|four|five|free|tree) (?=(?:\w+ )?(?:cubes|blocks|legos|mugs|bowls|ones)\b)",
      lambda m: "of the " + {"free": "three", "tree": "three"}.get(m.group(1), m.group(1)) + " "),
+    # "slide the mug on over to the red cube": over to it ("on" is not "onto" here)
+    (r"\bon (?=over (?:to|towards?)\b)", ""),
     # "move the cube on the left over to the right": "over" before the place says nothing more
     (r"\b(?:over|across) (?=to the\b|into\b|in to\b|onto\b|next to\b|towards?\b|on top of\b)", ""),
     # "the closest cube to me": the cube closest to me
@@ -897,6 +899,16 @@ _SYNONYMS = [
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
     (r"\b(in|into|inside) a (bowl|dish|container|basin)\b([^.;?!]{0,20}?)(?: [.?!;])? (?:just |but |only )?not (the (?:\w+ )?one)\b",
      r"\1 a \2 , but not \4 \3"),
+    # "every cube in the bowl bar the green one": except it
+    (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
+    # "in that very same bowl": the same one
+    (r"\b(?:that|the) very same\b|\bthat same\b", "the same"),
+    # "Can the green and yellow cubes share the gray bowl?", "the red cube and the orange cube, could they share the blue
+    # bowl?": put them in it
+    (r"\b(?:can|could|should|will|might) ((?:the )?(?:\w+ ){1,5}?(?:cubes|ones|blocks|legos)) (?:both |all )?share "
+     r"(the (?:\w+ )?(?:bowl|tray|dish|container|basin))\b", r"put \1 in \2"),
+    (r"\b((?:the )?\w+ (?:cube|one) and (?:the )?\w+ (?:cube|one))(?: ,)? (?:could|can|should|will|might) (?:they |both )+"
+     r"share (the (?:\w+ )?(?:bowl|tray|dish|container|basin))\b", r"put \1 in \2"),
     # "The red bowl is off limits for the green cube", "The green bowl is the wrong one for the green cube": not there
     (r"\b(the (?:\w+ )?(?:bowl|tray|dish|container|basin|block|cube))(?:'s| is) (?:off[ -]limits|out of bounds|a no[ -]go"
      r"|no good|the wrong (?:one|bowl|tray|place)|wrong) for (the (?:\w+ )?(?:cube|block|lego|mug|one)|it)\b",
@@ -2047,6 +2059,8 @@ def _once(m: re.Match) -> str:
     unit = m.group(1)
     if m.group(2) and " " not in unit and unit not in _STUTTER_WORDS:
         return m.group(0)
+    if not m.group(2) and re.match(r"(?:cube|block|lego|mug|bowl|tray|one|dish)s? (?:on|in|next to|by|near) (?:the|a)$", unit):
+        return m.group(0)     # "the cyan cube on the cube on the left": a thing on a thing told by its place
     return unit
 
 

@@ -3428,3 +3428,26 @@ def test_three_cubes_in_one_pile_is_a_tower_of_all_three():
         assert r.status == "ok", (text, r.message)
         assert [l.pred for l in r.goal.literals if not l.negated].count("on") == 2, (text, str(r.goal))
         assert {a for l in r.goal.literals if l.pred == "on" for a in l.args} == {"red_cube", "green_cube", "blue_cube"}
+
+
+@pytest.mark.parametrize("text,goal", [
+    # "on the cube on the left" is not a stutter of "cube on the" (it had become "on the left": a place on the table)
+    ("put the red cube on the cube on the left", None),
+    ("every cube in the white bowl bar the green one, cheers",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("slide the red cube on over to the green cube would ya", "near(red_cube, green_cube)"),
+    ("The red cube goes in the white bowl, and the blue cube should go in that very same bowl.",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("Can the red and blue cubes share the white bowl?", "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+])
+def test_session27_bar_share_and_a_thing_on_a_thing_told_by_its_place(text, goal):
+    if goal is None:          # the cube on the left (tabletop(): the red cube, y 0.10) is the only one there
+        r = interpret(text, tabletop())
+        assert r.status != "ok" or not any(l.pred == "in_region" for l in r.goal.literals), str(r.goal)
+    else:
+        _assert_reads(text, goal, planner=True)
+
+
+def test_a_lit_match_is_refused():
+    from promptbot.safety.prompt_guard import screen_instruction
+    assert screen_instruction("Light a match and hold it under the green bowl.") is not None

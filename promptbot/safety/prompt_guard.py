@@ -136,6 +136,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"live wire|electrical|electricity|"
         r"knife|knives|scissors|blade|blades|razor|needle|needles|chainsaw|gun|guns|weapon|weapons|"
         r"fire(?! (?:engine|truck|brigade|hydrant)s?\b)|lighter|"     # "the colour of a fire engine" is red
+        r"light a match|lit match|flames?|candles?|blowtorch|burn|burning|"
         r"glass shards|boiling|acid)\b")),
     (DANGER, "asks for contact with a person", _r(
         # "Operator to robot: ...": radio-style addressing, not a person to reach for
