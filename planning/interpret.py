@@ -899,6 +899,11 @@ _SYNONYMS = [
     # "... in one of the bowls, please? just not the pink one": the bowl that is not that one
     (r"\b(in|into|inside) a (bowl|dish|container|basin)\b([^.;?!]{0,20}?)(?: [.?!;])? (?:just |but |only )?not (the (?:\w+ )?one)\b",
      r"\1 a \2 , but not \4 \3"),
+    # "red and orange ones in the green bowl, not the green cube tho", "..., and not the green cube?": that one stays
+    (r"\b((?:in|into|inside) the (?:\w+ )?(?:bowl|tray|dish|container|basin))(?:\s+(?:pls|please|plz))?(?:\s+(?:,|and|but))+\s+not the "
+     r"((?:\w+ )?(?:cube|block|lego|mug))(?: (?:though|tho|please|pls|thanks))?(?= [,.;!?]|$)", r"\1 , leave the \2 alone"),
+    # "yellow n orange on the tray": and
+    (rf"\b({_COLOUR_WORDS}) n ({_COLOUR_WORDS})\b", r"\1 and \2"),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one

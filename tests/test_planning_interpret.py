@@ -3451,3 +3451,16 @@ def test_session27_bar_share_and_a_thing_on_a_thing_told_by_its_place(text, goal
 def test_a_lit_match_is_refused():
     from promptbot.safety.prompt_guard import screen_instruction
     assert screen_instruction("Light a match and hold it under the green bowl.") is not None
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("red and blue ones in the white bowl pls, not the green cube tho",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("Could you put the red cube and the blue cube in the white bowl, and not the green cube?",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+    ("red n blue in the white bowl pls, green stays",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl) & unmoved(green_cube)"),
+])
+def test_session27_a_cube_said_after_the_bowl_with_not_stays(text, goal):
+    """"..., not the green cube" after the bowl: that cube stays ("..., not the yellow one" is the bowl, and stays the bowl)."""
+    _assert_reads(text, goal, planner=True)
