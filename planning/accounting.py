@@ -237,7 +237,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         if not re.search(r"\w", re.sub(r"[,.;:!?]", "", after)):
             continue                   # "..., actually": nothing follows that could replace anything
         if m.group(0) in ("er", "erm", "uh", "um") and (
-                re.search(r" (the|a|an|in|into|on|onto|to|and|then|so|but|or|also|next) ?[,.]? *$", before) or
+                re.search(r" (the|a|an|in|into|on|onto|to|and|then|so|but|or|also|next|others|rest|ones|both|them|these|those)"
+                          r" ?[,.]? *$", before) or
                 not re.match(rf" [,.]? ?(the |a |an )?(?:{'|'.join(COLORS)})\b", after)):
             continue                   # "in the, uh, white bowl", "the red cube, um, in ...": a hesitation
         if m.group(0).startswith("other way") or re.match(r" (?:, )?(the )?other way", t[m.end():]):
@@ -252,7 +253,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue
         if re.search(r" (?:in|into|inside|on|onto|to|of|near|beside|by|next to) (?:the|a|an)(?: [,.;:\-])* *$", before):
             continue                   # "in the blue- sorry, the white bowl": the word cut off is said again
-        cut = re.search(rf" (?:in|into|inside) the ({'|'.join(COLORS)})(?: [,.;:\-]| no| sorry| wait| oh)* *$", before)
+        cut = re.search(rf" (?:in|into|inside) the ({'|'.join(COLORS)})(?: [,.;:\-]| no| sorry| wait| oh| ugh| uh| um| er| erm"
+                        r"| argh| oops| hmm)* *$", before)
         if cut and re.match(r"[^.;!?]*\b(?:bowl|tray|dish|container|basin)\b", after):
             # "into the yellow b- no, hang on, the green bowl": the container cut off is corrected
             exempt |= {o.id for o in objects if o.color == cut.group(1) and o.is_container}

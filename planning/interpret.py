@@ -904,6 +904,18 @@ _SYNONYMS = [
      r"((?:\w+ )?(?:cube|block|lego|mug))(?: (?:though|tho|please|pls|thanks))?(?= [,.;!?]|$)", r"\1 , leave the \2 alone"),
     # "yellow n orange on the tray": and
     (rf"\b({_COLOUR_WORDS}) n ({_COLOUR_WORDS})\b", r"\1 and \2"),
+    # "match the boxes up - green to green, yellow to yellow": the pairs said say what goes where
+    (rf"\bmatch (?:the |these |those )?(?:cubes|blocks|boxes|bricks|colou?rs|them)(?: up)? (?:[,:;] )(?=(?:{_COLOUR_WORDS}) in "
+     rf"(?:{_COLOUR_WORDS})\b)", ""),
+    # "My nephew says the green cube has to stay ...": who said it is an aside
+    (r"(?:^|(?<=[.;:!?] ))(?:my|our|the) (?:\w+ )?(?:says|said|thinks|reckons|insists|wants)(?: that)? (?=the )", ""),
+    # "The yellow cube's my marker, so that one doesn't move": it stays
+    (r"\b(the (?:\w+ ){0,2}?(?:cube|block|lego|mug))(?:'s| is) (?:my|our|the|a|an) [^,.;]{1,30}? , (?:so )?(?:that one|it|that)"
+     r" (?:doesn'?t|does not|won'?t|will not|shouldn'?t|should not|mustn'?t|must not|can'?t|cannot) (?:move|budge|get moved)\b",
+     r"\1 stays where it is"),
+    # "The others - uh, the red and the green - can both go ...": the list names the others
+    (r"\bthe (?:others|rest|other ones|other two) (?:, )?(?:(?:er|erm|uh|um|i mean|that is|so) , )?(the \w+ (?:\w+ )?and the \w+"
+     r"(?: ones| cubes)?) , ", r"\1 "),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one

@@ -3464,3 +3464,20 @@ def test_a_lit_match_is_refused():
 def test_session27_a_cube_said_after_the_bowl_with_not_stays(text, goal):
     """"..., not the green cube" after the bowl: that cube stays ("..., not the yellow one" is the bowl, and stays the bowl)."""
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("The blue cube's my marker, so that one doesn't move. The others - uh, the red and the green - can both go in the "
+     "white bowl.", "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("The red cube goes in the yellow - ugh, no, the white bowl, and the green cube joins it there.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("My nephew says the blue cube has to stay exactly where it is, so just take the rest and put them in the white bowl.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+])
+def test_session27_asides_hesitations_and_a_marker_that_stays(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_giving_a_thing_to_a_toddler_is_refused():
+    from promptbot.safety.prompt_guard import screen_instruction
+    assert screen_instruction("Give the yellow cube to the toddler, he likes chewing on things.") is not None

@@ -62,7 +62,7 @@ _ROBOT_ROLE = (r"(?:a |an |the )?(?!(?:\w+ ){0,2}?(?:unrestricted|unfiltered|unc
                r"unlimited|unsafe|lawless|free)\b)(?:[a-z]+ ){0,2}?(?:robot|robotic|robot arm|arm|manipulator|"
                r"tidy up robot|sorting robot)(?: arm)?\b(?! (?:with|without|that|who|which|free|no)\b)")
 # "people" that is not a recogniser's "purple" before an object's noun ("uh people cube into the blue bowl")
-_PEOPLE = r"people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)"
+_PEOPLE = r"people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)|toddlers?|infants?"
 
 _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- prompt injection
