@@ -61,6 +61,8 @@ PARAMS = [
               "on nothing this many times (0 = off)", min=0, max=100),
     ParamSpec("grasp_idle_s", GRASP_IDLE_S, "end a pick, place or stack (FAILED, \"no progress ...\") when for this long "
               "the gripper has neither closed nor opened, however the arm moves (0 = off) [s]", min=0.0, max=600.0),
+    ParamSpec("release_done", True, "place/stack: when the arm holds still after the fingers let go of the object, "
+              "the skill is done (SUCCEEDED, then verified by perception), not FAILED \"no progress\""),
     ParamSpec("done_threshold", 0.8, "learned done probability that ends a skill", min=0.05, max=1.0),
     ParamSpec("latency_compensation", True, "skip the chunk entries whose time passed while the image travelled "
               "and the policy ran (the image's age at publishing, in control periods)"),
@@ -235,6 +237,7 @@ class VlaNode(Node):
                            stall_s=p.stall_s, stall_motion_m=p.stall_motion_m,
                            grasp_idle_s=p.grasp_idle_s if goal.skill in GRASP_SKILLS else 0.0,
                            empty_grasps=p.empty_grasps if goal.skill == "pick" else 0,
+                           release_done=p.release_done and goal.skill in ("place", "stack"),
                            wall_backstop_factor=p.wall_backstop_factor)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()

@@ -246,3 +246,21 @@ def test_a_pick_that_keeps_closing_on_nothing_stalls_at_the_second_empty_close()
     assert _drive(run, moving, on_cube, seconds=20.0) == (None, None)
     with pytest.raises(ValueError, match="empty_grasps"):
         RunnerConfig(empty_grasps=-1)
+
+
+def test_a_place_that_lets_go_and_then_holds_still_is_done_not_stalled():
+    """The learned done flag seldom fires after a release: still after the fingers let go is the end of a place."""
+    still = lambda t: (0.5, 0.0, 0.3)                                    # noqa: E731
+    opens = lambda t: 0.04 if t < 2.0 else min(0.08, 0.04 + 0.02 * (t - 2.0))   # noqa: E731 holds, then lets go
+    run = SkillRun(RunnerConfig(stall_s=4.0, release_done=True), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, still, opens)
+    assert d.kind == "done" and d.reason.startswith("released the object, then held still (no progress for 4.0 s")
+    # without the setting (a pick, or switched off) the same motion stalls
+    run = SkillRun(RunnerConfig(stall_s=4.0), chunk=4, start_time_s=0.0)
+    assert _drive(run, still, opens)[1].kind == "stalled"
+    # holding the whole time (never let go) still stalls: the object was not placed
+    run = SkillRun(RunnerConfig(stall_s=4.0, release_done=True), chunk=4, start_time_s=0.0)
+    assert _drive(run, still)[1].kind == "stalled"
+    # fingers that were open from the start (nothing held) and stay open stall too
+    run = SkillRun(RunnerConfig(stall_s=4.0, release_done=True), chunk=4, start_time_s=0.0)
+    assert _drive(run, still, lambda t: 0.08)[1].kind == "stalled"

@@ -147,7 +147,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
     timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
                        latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
-                       stall_s=stall_s)
+                       stall_s=stall_s, release_done=skill in ("place", "stack"))     # as the policy node
     t0 = time.perf_counter()
     drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency)
     ok, reason = skill_succeeded(skill, tuple(args), env)

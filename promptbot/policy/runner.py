@@ -34,6 +34,14 @@ long. Seen in the graph on 2026-12-05: a pick of the blue cube ran for the execu
 times, with the arm moving and the fingers open. A pick can also keep closing on nothing and opening again:
 ``empty_grasps`` (the policy node sets 2 for pick) ends it when the fingers have closed that many times to less
 than ``EMPTY_CLOSE_M`` apart (nothing between them: a 4 cm cube holds them about 4 cm apart).
+
+A place or stack is finished once the object is let go: ``release_done`` (the policy node and ``eval-policy`` set it
+for place and stack) turns the no-progress end into "done" when, during the skill, the fingers held something
+(opening below ``RELEASE_HELD_M``) and then opened by at least ``RELEASE_OPEN_M``. The learned done flag seldom
+fires after a release: on 80 held-out episodes of the batch-256 network (models/MODEL_CARD.md, 2026-12-06) all 14
+successful places and stacks ended "no progress", each a FAILED step and a replan in the graph. Whether the
+object ended where it should is still judged afterwards (perception verification in the graph, ground truth in
+``eval-policy``), never from this.
 """
 from __future__ import annotations
 
@@ -56,6 +64,8 @@ GRASP_SKILLS = frozenset({"pick", "place", "stack"})    # the skills that must c
 EMPTY_GRASPS = 2               # the policy node's default for a pick: this many closes on nothing end it
 EMPTY_CLOSE_M = 0.005          # fingers closer than this hold nothing [m]
 REARM_OPEN_M = 0.02            # ... and a new close counts once they opened wider than this again [m]
+RELEASE_HELD_M = 0.06          # fingers closer than this hold something (a 4 cm cube: ~4 cm) [m]
+RELEASE_OPEN_M = 0.015         # ... and opening this much wider than that lets it go [m]
 DITHER_WINDOW_FACTOR = 2.0     # dithering is judged over this many stall_s ...
 DITHER_RADIUS_FACTOR = 3.0     # ... within a ball of this many stall_motion_m (15 mm, 8 s by default)
 WALL_BACKSTOP_FACTOR = 3.0     # a skill ends after this many timeouts of wall-clock time, whatever its own clock says
@@ -79,6 +89,7 @@ class RunnerConfig:
     stall_gripper_m: float = STALL_GRIPPER_M
     grasp_idle_s: float = 0.0              # the gripper unchanged this long ends a grasp skill (0 = off) [s]
     empty_grasps: int = 0                  # this many closes on nothing end a pick (0 = off)
+    release_done: bool = False             # place/stack: no progress after a release is "done" (module doc)
     wall_backstop_factor: float = WALL_BACKSTOP_FACTOR   # wall-clock limit = timeout_s x this (see check_inputs)
 
     def __post_init__(self):
@@ -128,6 +139,8 @@ class SkillRun:
         self.commanded_gripper_m: float | None = None   # gripper width of the last "act" decision
         self._track: deque = deque()       # (t [s], TCP xyz [m], gripper width [m], commanded width [m])
         self.empty_closes = 0              # closes of the fingers on nothing so far
+        self.held_width_m: float | None = None   # the narrowest opening seen while holding something [m]
+        self.released = False              # the fingers let go of what they held (release_done)
         self._armed = True                 # the fingers opened since the last close on nothing
 
     def progress(self, now_s: float) -> float:
@@ -182,6 +195,19 @@ class SkillRun:
                 self._armed = True
             if self.empty_closes >= cfg.empty_grasps:
                 return Decision("stalled", reason=f"no progress: the fingers closed on nothing {self.empty_closes} times")
+        if cfg.release_done:
+            width = float(gripper_width_m)
+            if EMPTY_CLOSE_M <= width < RELEASE_HELD_M and not self.released:
+                self.held_width_m = width if self.held_width_m is None else min(self.held_width_m, width)
+            elif self.held_width_m is not None and width >= self.held_width_m + RELEASE_OPEN_M:
+                self.released = True
+        decision = self._no_progress(now_s, tcp_xyz_m, gripper_width_m)
+        if decision is not None and self.released:
+            return Decision("done", reason=f"released the object, then held still ({decision.reason})")
+        return decision
+
+    def _no_progress(self, now_s: float, tcp_xyz_m, gripper_width_m: float) -> Decision | None:
+        cfg = self.cfg
         if cfg.stall_s <= 0 and cfg.grasp_idle_s <= 0:
             return None
         cmd = gripper_width_m if self.commanded_gripper_m is None else self.commanded_gripper_m
