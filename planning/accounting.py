@@ -241,6 +241,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                           r" ?[,.]? *$", before) or
                 not re.match(rf" [,.]? ?(the |a |an )?(?:{'|'.join(COLORS)})\b", after)):
             continue                   # "in the, uh, white bowl", "the red cube, um, in ...": a hesitation
+        if m.group(0) == "sorry" and re.search(r"\b(?:no|wait|i mean|actually) , (?:in|into|on|onto|to|next to) (?:the )?(?:\w+ )?"
+                                               r"\w+ , $", before):
+            continue                   # "in the gray bowl - no, on the tray, sorry - ...": an apology after the correction
         if m.group(0).startswith("other way") or re.match(r" (?:, )?(the )?other way", t[m.end():]):
             if goal.literals and prev:
                 # "put A on B, wait, other way around": the reading must not keep A on B

@@ -334,7 +334,10 @@ _SYNONYMS = [
     (r"\b(?:should|must|needs to|has to|ought to) (?:end up|be|go) at the (far )?(back|front|left|right|middle|center|centre)"
      r"(?: end| side| edge)?(?: of the table)?\b", r"goes to the \2"),
     (r"\b((?:put|move|set|place|stick|pop|leave) (?:the (?:\w+ ){0,2}?\w+|it|them)) at the (far )?(back|front|left|right"
-     r"|middle|center|centre)(?: end| side| edge)?(?: of the table)?(?= [,.;]|$)", r"\1 to the \3"),
+     r"|middle|center|centre)(?: end| side| edge)?(?: of the table)?(?= [,.;]|$)"
+     # (not when a place follows in the sentence: "move the two cubes at the back - the yellow one and the orange one -
+     # onto the black tray" tells which cubes)
+     r"(?!(?:(?!\b(?:no|sorry|wait|i mean|actually)\b)[^.;!?])*\b(?:onto|into|in|on|next to|beside|near)\b)", r"\1 to the \3"),
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
     (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
@@ -916,6 +919,18 @@ _SYNONYMS = [
     # "The others - uh, the red and the green - can both go ...": the list names the others
     (r"\bthe (?:others|rest|other ones|other two) (?:, )?(?:(?:er|erm|uh|um|i mean|that is|so) , )?(the \w+ (?:\w+ )?and the \w+"
      r"(?: ones| cubes)?) , ", r"\1 "),
+    # a learner's word order: "Yellow you put on cyan", "You take cyan cube, put in blue bowl", "Purple cube also same bowl."
+    (r"(?:^|(?<=[.;:,] ))((?:the )?\w+(?: cube| one| block| lego)?) you (?:put|place|stack|move) (on|onto|in|into|next to) ",
+     r"put \1 \2 "),
+    (r"\byou (?:take|grab|pick up|pick) ((?:the )?\w+ (?:cube|block|lego|mug|one)) , (?:and )?(?:you )?(?:put|place) (?:it )?"
+     r"(in|into|on|onto) ", r"put \1 \2 "),
+    (r"(?:^|(?<=[.;:] ))((?:the )?\w+ (?:cube|block|lego|mug|one)) (?:also|too|as well) (?:in |on )?(?:the )?same "
+     r"(bowl|tray|dish|place)\b", r"put \1 in the same \2"),
+    # "the two cubes at the back - the yellow one and the orange one - onto the tray": the list names them
+    (r"\bthe (?:two|three|both) (?:of the )?(?:cubes|blocks|legos|ones)(?: (?:at|on|in) the (?:\w+ )?\w+)? , ((?:the )?\w+ "
+     r"(?:one|cube) and (?:the )?\w+ (?:one|cube)) , ", r"\1 "),
+    # "Would you be a dear and move ...": a request
+    (r"\b(?:be|you're) (?:a dear|an angel|a love|a star|a gem|a sweetheart) and ", ""),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one

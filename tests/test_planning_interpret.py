@@ -3481,3 +3481,15 @@ def test_session27_asides_hesitations_and_a_marker_that_stays(text, goal):
 def test_giving_a_thing_to_a_toddler_is_refused():
     from promptbot.safety.prompt_guard import screen_instruction
     assert screen_instruction("Give the yellow cube to the toddler, he likes chewing on things.") is not None
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("You take red cube, put in white bowl. Green cube also same bowl.", "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("Blue cube no move. Red you put on green.", "on(red_cube, green_cube) & unmoved(blue_cube)"),
+    ("Red cube in the yellow bowl - no, in the white bowl, sorry - and the green cube goes there too.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+    ("Would you be a dear and move the two cubes on the left - the red one and the green one - into the white bowl?",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+])
+def test_session27_a_learners_word_order_an_apology_and_a_list_that_names_the_two(text, goal):
+    _assert_reads(text, goal, planner=True)
