@@ -47,6 +47,15 @@ _NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABE
 _SIDE_WORD = {"far": "back", "near": "front", "rear": "back"}      # "the far bowl": the one furthest back
 
 
+def _side_noun(side: str, corner: str | None, noun: str) -> str:
+    """"the left bowl" -> the leftmost bowl; "the left cube" -> the cube on the left (a thing told by the part of the
+    table it is in: with two cubes there it is a question, not the one a few cm further that way; three blind-file
+    items had been confident wrong plans), "the back-left cube" -> the backleftmost cube (a corner)."""
+    if corner or noun not in ("cube", "block", "lego", "mug"):
+        return f"the {side}{corner or ''}most {noun}"
+    return f"the {noun} {'on' if side in ('left', 'right') else 'at'} the {side}"
+
+
 def _negated_before(text: str, start: int) -> bool:
     """Whether a negation stands before ``start`` in the same clause of ``text``."""
     return bool(re.search(r"\b(?:not|don'?t|never|no|neither|nor|without)\b[^,.;]*$", text[:start]))
@@ -608,7 +617,7 @@ _SYNONYMS = [
     # ("the middle bowl" is _middle_one's, in the scene-settling step)
     (r"(?:\bthe |(?:^|(?<=[,.;:] )))(?:(front|back|far|near) ?(left|right)|(left|right|far|near|back|front|rear)(?:[- ]?hand)?)"
      r" (bowl|tray|dish|cube|block|lego|mug)\b(?! (?:side|half|part|edge|corner|end)\b)",
-     lambda m: f"the {_SIDE_WORD.get(m.group(1) or m.group(3), m.group(1) or m.group(3))}{m.group(2) or ''}most {m.group(4)}"),
+     lambda m: _side_noun(_SIDE_WORD.get(m.group(1) or m.group(3), m.group(1) or m.group(3)), m.group(2), m.group(4))),
     # "every cube ... except the one nearest the robot / the two on the right": the noun of the group
     (r"\b((?:every|all|each|all of the|all the|the) (cube|block|lego)s?\b[^.;]*?\b(?:except|but|apart from|other than|besides|bar)"
      r"(?: for)?) the (one|two|three)(?= (?!of\b))",
@@ -931,6 +940,38 @@ _SYNONYMS = [
      r"(?:one|cube) and (?:the )?\w+ (?:one|cube)) , ", r"\1 "),
     # "Would you be a dear and move ...": a request
     (r"\b(?:be|you're) (?:a dear|an angel|a love|a star|a gem|a sweetheart) and ", ""),
+    # "Take the orange cube - the one at the back, on the left - and put it ...": where the thing named is, said again
+    (rf"\b(the (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) , the one (?:(?:that'?s|which is|sitting|over) )?(?:at|on|in|near|by) "
+     r"the (?:\w+ ){0,2}?\w+(?: , (?:(?:at|on|in|near|by) the (?:\w+ ){0,2}?\w+))? , ", r"\1 , "),
+    # "don't bump the orange cube on the way, it's sitting right in the middle": it stays; where it is now is no goal
+    (r"\b(don'?t|do not|never) (?:bump|knock|hit|nudge|disturb)( (?:into )?the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))"
+     r"(?: (?:on the way|while you'?re at it|as you go|in passing))?\b", r"\1 move\2"),
+    (r"(\bmove the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)) , (?:it'?s|it is) (?:sitting |standing |right |just |over )*"
+     r"(?:in|on|at) the (?:\w+ ){0,2}?\w+(?= [,.;]|$)", r"\1"),
+    # "There's a purple lego over on the left, near the edge. Could you take that one and ...": that lego
+    (r"(?:^|(?<=[.;!?] ))there'?s (?:a|an|one) ((?:\w+ )?(?:cube|block|lego|mug))\b[^.;!?]* [.;!?] ((?:[^.;!?]*? )?)"
+     r"(?:that one|that|it)\b", r"\2the \1"),
+    # "yellow cube in a bowl that isn't yellow": a bowl, not the yellow one
+    (r"\b(in|into|inside) (?:a|any|some|one of the) (bowl|bole|bowel|dish|container|basin)s? (?:that|which) (?:isn'?t|isnt|is not"
+     rf"|'s not|aren'?t) ({_COLOUR_WORDS})\b(?! (?:or|and|nor)\b)", lambda m: f"{m.group(1)} any {m.group(2).replace('bole', 'bowl').replace('bowel', 'bowl')}"
+                                                      f" but the {m.group(3)} one"),
+    # recogniser text: "in the pink no the yellow bowl", "into the red b- no into the blue bowl": the place corrected
+    (rf"\b(in|into|on|onto) the ({_COLOUR_WORDS})(?: \w{{1,2}}-?)? no (?:(?:in|into|on|onto) )?(?:the )?({_COLOUR_WORDS}) "
+     r"(bowl|tray|dish|cube|block)\b", r"\1 the \3 \4"),
+    # "the red cube wants the green bowl": it goes there
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug)) (?:wants|needs|belongs in|goes with) (the (?:\w+ )?(?:bowl|tray|dish))\b",
+     r"put \1 in \2"),
+    # "Green cube in whatever bowl you like, as long as it isn't the green one": any bowl but that one
+    (r"\b(in|into) (?:whatever|whichever|any) (bowl|dish|container)(?: you like| you want| you fancy)?(?: ,)? (?:as long as|so long as"
+     rf"|provided|just so) (?:it'?s not|it isn'?t|it is not) the ({_COLOUR_WORDS}) one\b", r"\1 any \2 but the \3 one"),
+    # "orange green an blue all three in the green bowel": and; "to the left sighed": side
+    (rf"\b({_COLOUR_WORDS}) an ({_COLOUR_WORDS})\b", r"\1 and \2"),
+    (rf"(?:^|(?<=[.;:,] ))({_COLOUR_WORDS}) ({_COLOUR_WORDS}) and ({_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one)s?\b)",
+     r"\1 , \2 and \3"),
+    (r"\b(left|right) sighed\b", r"\1 side"),
+    # "But the other two - could they both go into the blue bowl?": put them there
+    (r"\b(the other (?:two|three|ones|cubes)|the rest) (?:, )?(?:could|can|should|would) (?:they|those) (?:both |all )?"
+     r"(?:go|be put|end up) (in|into|on|onto)\b", r"put \1 \2"),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one
