@@ -972,6 +972,25 @@ _SYNONYMS = [
     # "But the other two - could they both go into the blue bowl?": put them there
     (r"\b(the other (?:two|three|ones|cubes)|the rest) (?:, )?(?:could|can|should|would) (?:they|those) (?:both |all )?"
      r"(?:go|be put|end up) (in|into|on|onto)\b", r"put \1 \2"),
+    # "Okay, first the tower bit: blue cube on the orange one.": a heading
+    (r"\b(first )?the (?:tower|stacking|stack|sorting|bowl) (?:bit|part|thing)(?: first)? : ", r"\1"),
+    # "The green one I'm going to use for something else.": an aside about a thing left out
+    (r"(?:^|(?<=[.;!?] ))the (?:\w+ )?(?:one|cube|block|lego|mug) (?:i'?m|i am|we'?re) (?:going to|gonna|saving|keeping) "
+     r"(?:use |keep |save )?(?:it )?(?:for|to) [^.;!?]*", ""),
+    # "the yellow cube must not move at all, it's right next to the cyan one": it stays; where it is is no goal
+    (r"\b(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:must|should|does|will|can|may) ?(?:not|n't) (?:move|budge|shift)"
+     r"(?: at all| an inch| even a little)?(?: , (?:it'?s|it is) (?:right |just )?(?:next to|beside|by|near) the (?:\w+ ){0,2}?"
+     r"(?:cube|block|lego|mug|one|bowl|tray))?",
+     r"\1 stays where it is"),
+    # "The orange cube, just leave that one out of it": it stays
+    (r"\b(the (?:\w+ ){0,2}?(?:cube|block|lego|mug)) , (?:just |please |so )*leave (?:that one|it|that) out(?: of (?:it|this|that))?\b",
+     r"leave \1 alone"),
+    # "Then the other two, can they go right at the back of the table?": put them there
+    (r"\b(the other (?:two|three|ones|cubes)|the rest) , (?:can|could|would|will) (?:they|those) (?:both |all )?go\b", r"put \1"),
+    # "the brown block is kind of in the way over there on the right": where it is now, no goal
+    (r"\b((?:the )?(?:\w+ )?(?:cube|block|lego|mug)) (?:is|'s) (?:kind of |sort of |a bit |rather )?in the way(?: over there| there)?"
+     r"(?: (?:on|at|in) the (?:\w+ )?\w+)?(?= [,.;!?]|$)(?!.*\bwhere (?:it|that|the (?:\w+ )?\w+) (?:was|used to be|stood|sat)\b)",
+     r"\1 is in the way"),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one

@@ -3517,3 +3517,17 @@ def test_session27_first_contact_wordings(text, goal):
         assert r.status != "ok" or str(r.goal) == "in(red_cube, white_bowl)", str(r.goal)
     else:
         _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Every cube except the blue one goes in the white bowl. The blue one I'm going to use for something else.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("The red cube on top of the green one. And the blue cube must not move at all, it's right next to the green one.",
+     "on(red_cube, green_cube) & unmoved(blue_cube)"),
+    ("Put the red cube on the green one. The blue cube, just leave that one out of it.",
+     "on(red_cube, green_cube) & unmoved(blue_cube)"),
+    ("Ugh, the blue cube is kind of in the way over there on the right. Could you move it to the left side?",
+     "in_region(blue_cube, left)"),
+])
+def test_session27_asides_about_a_thing_and_where_it_is_now(text, goal):
+    _assert_reads(text, goal, planner=True)
