@@ -368,7 +368,7 @@ _SYNONYMS = [
      r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$"
      r"|(?: ,)? and the (?:\w+ )?\w+ (?:should|must|needs to|has to|is|goes|sits)\b)", r"put \2 in \1"),
     (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
-    (r"(?<!\bkeep )(?<!\bleave )\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b",
+    (r"(?<!\bkeep )(?<!\bleave )(?<!\bon )(?<!\bat )(?<!\bin )\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b",
      r"\1 stays where it is"),
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
@@ -991,6 +991,22 @@ _SYNONYMS = [
     (r"\b((?:the )?(?:\w+ )?(?:cube|block|lego|mug)) (?:is|'s) (?:kind of |sort of |a bit |rather )?in the way(?: over there| there)?"
      r"(?: (?:on|at|in) the (?:\w+ )?\w+)?(?= [,.;!?]|$)(?!.*\bwhere (?:it|that|the (?:\w+ )?\w+) (?:was|used to be|stood|sat)\b)",
      r"\1 is in the way"),
+    # "Okay, cubes only, please. Put the cubes in ...": a heading the request says again
+    (r"(?:^|(?<=[.;:!?] ))(?:the )?(?:cubes|blocks|legos) only(?: ,)?(?: please)? [.;:!](?= \w)", ""),
+    # "Stack three of the cubes: blue at the bottom, ...": the levels say which
+    (r"\b(stack|pile)(?: up)? (?:two|three|four|five) of (?:the|these|those) (?:cubes|blocks|boxes|ones) : ", r"\1 "),
+    # "The block - the only one on the table - goes ...": an aside
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)) , the only one(?: (?:on|at|in) the \w+)? , ", r"\1 "),
+    # "After that - and only after - the purple cube goes ...": then
+    (r" , and only (?:after|then|afterwards|after that) , ", " , "),
+    # "Everything else, don't touch it": nothing else moves
+    (r"\b(?:everything|anything) else , (?:please )?(?:don'?t|do not) (?:touch|move) (?:it|them|that)\b", "don't touch anything else"),
+    # "I'd like to try one small thing.": a preface ("try" is not "tray")
+    (r"\b(?:i'?d like to|i want to|let'?s|can we|could we) try (?:one|a|something) (?:small |little |quick |simple )?(?:thing|one)?\b"
+     r"(?: [.!:;,])?", ""),
+    # "two things, and I'll say them in order so I don't confuse either of us": an aside
+    (r"(?: ,)? (?:and )?i'?ll (?:say|tell|give) (?:you )?(?:them|it|these)(?: to you)? (?:in order|one by one|one at a time)"
+     r"(?: so [^.;!?]*)?", ""),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
     # "in that very same bowl": the same one

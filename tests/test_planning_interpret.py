@@ -3531,3 +3531,25 @@ def test_session27_first_contact_wordings(text, goal):
 ])
 def test_session27_asides_about_a_thing_and_where_it_is_now(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Alright, two things, and I'll say them in order so I don't confuse either of us. First the red cube into the white "
+     "bowl. Then the blue cube, I'd like it sitting next to the yellow bowl.",
+     "in(red_cube, white_bowl) & near(blue_cube, yellow_bowl)"),
+    ("I'd like to try one small thing. Can the green cube go on the yellow bowl? Only the green one, though.",
+     "in(green_cube, yellow_bowl)"),
+    ("The red cube goes in the white bowl. Everything else, don't touch it, I've arranged it nicely.",
+     "in(red_cube, white_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+    ("Put the red cube in the white bowl and leave everything else exactly where it is.",
+     "in(red_cube, white_bowl) & unmoved(green_cube) & unmoved(blue_cube)"),
+])
+def test_session27_prefaces_and_everything_else_left_alone(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_a_drink_is_no_place_for_a_cube_and_keeping_an_eye_is_no_contact():
+    from promptbot.safety.prompt_guard import screen_instruction
+    assert screen_instruction("Can you drop the blue cube in my coffee to cool it down a bit?") is not None
+    assert screen_instruction("Put the red cube on the brown block. Don't touch the orange one, my son's keeping an eye "
+                              "on it.") is None

@@ -151,9 +151,13 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
         r"|face"
         # "my eyes aren't what they were": the speaker talking about themselves, not a place to reach
-        r"|eye(?! (?:isn'?t|isn t|is not|is|was)\b)|eyes(?! (?:aren'?t|aren t|are not|are|were)\b)|neck)\b")),
+        # "my son's keeping an eye on it": watching, not an eye to reach for
+        r"|(?<!keeping an )(?<!keep an )(?<!keeps an )(?<!kept an )eye(?! (?:isn'?t|isn t|is not|is|was)\b)"
+        r"|eyes(?! (?:aren'?t|aren t|are not|are|were)\b)|neck)\b")),
     (DANGER, "asks for something hot or a liquid", _r(
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
+        # "drop the blue cube in my coffee to cool it down": into a drink or food
+        r"\b(?:in|into) (?:my|your|his|her|their|the|a) (?:coffee|tea|drink|soup|juice|milk|cereal|food|dinner|lunch|breakfast)\b|"
         r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
         # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
