@@ -994,7 +994,8 @@ _SYNONYMS = [
     # "Okay, cubes only, please. Put the cubes in ...": a heading the request says again
     (r"(?:^|(?<=[.;:!?] ))(?:the )?(?:cubes|blocks|legos) only(?: ,)?(?: please)? [.;:!](?= \w)", ""),
     # "Stack three of the cubes: blue at the bottom, ...": the levels say which
-    (r"\b(stack|pile)(?: up)? (?:two|three|four|five) of (?:the|these|those) (?:cubes|blocks|boxes|ones) : ", r"\1 "),
+    (r"\b(stack|pile)(?: up)? (?:the )?(?:two|three|four|five)(?: of (?:the|these|those))? (?:cubes|blocks|boxes|ones) : "
+     r"(?=(?:the )?\w+ (?:at|on) the (?:bottom|base)\b)", r"\1 "),
     # "The block - the only one on the table - goes ...": an aside
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)) , the only one(?: (?:on|at|in) the \w+)? , ", r"\1 "),
     # "After that - and only after - the purple cube goes ...": then
