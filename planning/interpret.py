@@ -941,7 +941,7 @@ _SYNONYMS = [
     # "Would you be a dear and move ...": a request
     (r"\b(?:be|you're) (?:a dear|an angel|a love|a star|a gem|a sweetheart) and ", ""),
     # "Take the orange cube - the one at the back, on the left - and put it ...": where the thing named is, said again
-    (rf"\b(the (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) , the one (?:(?:that'?s|which is|sitting|over) )?(?:at|on|in|near|by) "
+    (rf"\b(the (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) , the (?:little |small |tiny |big |large )?one (?:(?:that'?s|which is|sitting|over) )?(?:at|on|in|near|by) "
      r"the (?:\w+ ){0,2}?\w+(?: , (?:(?:at|on|in|near|by) the (?:\w+ ){0,2}?\w+))? , ", r"\1 , "),
     # "don't bump the orange cube on the way, it's sitting right in the middle": it stays; where it is now is no goal
     (r"\b(don'?t|do not|never) (?:bump|knock|hit|nudge|disturb)( (?:into )?the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))"
@@ -991,6 +991,12 @@ _SYNONYMS = [
     (r"\b((?:the )?(?:\w+ )?(?:cube|block|lego|mug)) (?:is|'s) (?:kind of |sort of |a bit |rather )?in the way(?: over there| there)?"
      r"(?: (?:on|at|in) the (?:\w+ )?\w+)?(?= [,.;!?]|$)(?!.*\bwhere (?:it|that|the (?:\w+ )?\w+) (?:was|used to be|stood|sat)\b)",
      r"\1 is in the way"),
+    # "Apart from the yellow one, every cube on the right-hand side should end up in the gray bowl": the exclusion said first
+    (r"(?:^|(?<=[.;:!?] ))(apart from|except(?: for)?|other than|besides) (the (?:\w+ )?(?:one|cube|block|lego|mug)) , "
+     r"((?:every|all|each|everything)\b[^.;!?]*?)(?= [.;!?]|$)", r"\3 \1 \2"),
+    (r"\b((?:every|all|each) (?:the )?(?:cube|block|lego)s? (?:on|at) the (?:left|right))[- ]hand side\b", r"\1 side"),
+    # "Don't put it in the bowl, mind, it's not a cube.": an aside
+    (r"(?: ,)? (?:mind , )?(?:it'?s|it is) not a (?:cube|block|lego|mug)(?= [.;!?]|$)", ""),
     # "Okay, cubes only, please. Put the cubes in ...": a heading the request says again
     (r"(?:^|(?<=[.;:!?] ))(?:the )?(?:cubes|blocks|legos) only(?: ,)?(?: please)? [.;:!](?= \w)", ""),
     # "Stack three of the cubes: blue at the bottom, ...": the levels say which

@@ -3553,3 +3553,14 @@ def test_a_drink_is_no_place_for_a_cube_and_keeping_an_eye_is_no_contact():
     assert screen_instruction("Can you drop the blue cube in my coffee to cool it down a bit?") is not None
     assert screen_instruction("Put the red cube on the brown block. Don't touch the orange one, my son's keeping an eye "
                               "on it.") is None
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("Apart from the blue one, every cube should end up in the white bowl.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("Stack three of the cubes: blue at the bottom, green on it, red on top.", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("The red cube, the little one in the middle, I'd like it over on the right. Don't put it in the white bowl, mind, it's "
+     "not a block.", "in_region(red_cube, right) & !in(red_cube, white_bowl)"),
+])
+def test_session27_an_exclusion_said_first_a_count_before_levels_an_aside_about_what_it_is(text, goal):
+    _assert_reads(text, goal, planner=True)
