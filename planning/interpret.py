@@ -997,6 +997,15 @@ _SYNONYMS = [
     (r"\b((?:every|all|each) (?:the )?(?:cube|block|lego)s? (?:on|at) the (?:left|right))[- ]hand side\b", r"\1 side"),
     # "Don't put it in the bowl, mind, it's not a cube.": an aside
     (r"(?: ,)? (?:mind , )?(?:it'?s|it is) not a (?:cube|block|lego|mug)(?= [.;!?]|$)", ""),
+    # "put the yellow one in the white bowl, it's the one near the edge on the left": where it is, said after; no goal
+    (r"(\b(?:in|into|on|onto|next to) the (?:\w+ )?(?:bowl|tray|dish|cube|block|lego|mug|one)) , (?:it'?s|that'?s|it is) the one "
+     r"(?:(?:right |just |over |sitting |that'?s )?(?:near|by|at|on|in|next to) the [^,.;!?]*)(?= [.;!?]|$)", r"\1"),
+    # "green cube in the white bowl but dont put the yellow one anywhere": it stays
+    (r"\b(?:don'?t|dont|do not|never) (?:put|move|place|take) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) anywhere\b",
+     r"leave \1 alone"),
+    # "put it in the bowl that's the same colour": the matching bowl
+    (r"\bthe (bowl|tray|dish|container) (?:that'?s|that is|which is|of) the same colou?r(?: as it| as that one)?\b(?! as\b)",
+     r"the matching \1"),
     # "Okay, cubes only, please. Put the cubes in ...": a heading the request says again
     (r"(?:^|(?<=[.;:!?] ))(?:the )?(?:cubes|blocks|legos) only(?: ,)?(?: please)? [.;:!](?= \w)", ""),
     # "Stack three of the cubes: blue at the bottom, ...": the levels say which
@@ -3231,7 +3240,10 @@ _FAR_BOWL_RE = re.compile(
     r"|furthest|farthest|more distant|more far|closer|nearer)(?: away| off)?(?: from (?:it|him|her|where it (?:is|started|stands)))?\b"
     r"(?! (?:away |off )?(?:from|to) )"
     r"|\b(?:into |in )?the (?P<cmp2>further|farther|more distant|closer|nearer)(?: away)?(?: (?:one )?of the two)? (?P<box2>bowl|dish"
-    r"|basin|container|one)s?(?: from it)?\b(?! (?:away |off )?(?:from|to) )")
+    r"|basin|container|one)s?(?: from it)?\b(?! (?:away |off )?(?:from|to) )"
+    # "green cube into the bowl nearest to it" (any number of bowls; "nearest the robot" is not this)
+    r"|\b(?:into |in )?(?:whichever|the) (?P<box3>bowl|dish|basin|container) (?:that(?:'s| s| is)|which is|is)? ?(?P<cmp3>nearest"
+    r"|closest|furthest|farthest)(?: (?:from|to) (?:it|him|her)\b|(?= [,.;!?]|$))")
 
 
 def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
@@ -3261,14 +3273,14 @@ def _lone_pair_and_far(text: str, objects: Sequence[ObjectState]) -> str:
             text = text[:m.start()] + f"the {_name(a)} and the {_name(b)}" + text[m.end():]
     m = _FAR_BOWL_RE.search(text)
     if m:
-        cmp = m.group("cmp") or m.group("cmp2")
-        kind = {"dish": "bowl", "basin": "bowl", "container": "bowl", "one": "bowl"}.get(m.group("box") or m.group("box2"),
-                                                                                     m.group("box") or m.group("box2"))
+        cmp = m.group("cmp") or m.group("cmp2") or m.group("cmp3")
+        box = m.group("box") or m.group("box2") or m.group("box3")
+        kind = {"dish": "bowl", "basin": "bowl", "container": "bowl", "one": "bowl"}.get(box, box)
         boxes = [o for o in objects if o.is_container and o.label == kind]
-        said = re.finditer(r"\bthe (?:\w+ ){0,2}?(?:cube|block|lego|mug)\b", text[:m.start()])
+        said = re.finditer(r"(?:\bthe |^)(?:\w+ ){0,2}?(?:cube|block|lego|mug)\b", text[:m.start()])
         subj = next((o for o in (_ground_phrase(mm.group(0), objects) for mm in said)
                      if o is not None and not o.is_container), None)
-        if len(boxes) == 2 and subj is not None:
+        if subj is not None and (len(boxes) == 2 or len(boxes) > 2 and cmp in ("nearest", "closest", "furthest", "farthest")):
             # said as the superlative grounding knows, measured from the thing moved (its tie rules apply)
             way = "furthest from" if cmp in ("further", "farther", "furthest", "farthest", "more distant", "more far") else \
                 "nearest to"
@@ -4639,8 +4651,9 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         if not above:
             raise GroundingError(_Status.IMPOSSIBLE, "Nothing is stacked right now.")
         return [Goal(tuple(_lit("on_table", o.id) for o in above))]
-    if re.search(r"^(empty|clear out)\b|\b(take|get|remove) (everything|all objects|all the objects) (out of|from)\b",
-                 text):
+    # ("move everything off the tray" with nothing on it had put every object on the table: a confident wrong plan)
+    if re.search(r"^(empty|clear out)\b|\b(take|get|remove|move|lift|clear) (everything|all objects|all the objects|all the things"
+                 r"|all the stuff) (out of|from|off(?: of)?)\b", text):
         boxes = [t for t in refs if t.label in CONTAINER_LABELS]
         if len(boxes) != 1:
             raise GroundingError(_Status.AMBIGUOUS, "Which container should I empty?")

@@ -3564,3 +3564,20 @@ def test_a_drink_is_no_place_for_a_cube_and_keeping_an_eye_is_no_contact():
 ])
 def test_session27_an_exclusion_said_first_a_count_before_levels_an_aside_about_what_it_is(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("put the red one in the white bowl, it's the one near the edge on the left", "in(red_cube, white_bowl)"),
+    ("green cube in the white bowl but dont put the blue one anywhere", "in(green_cube, white_bowl) & unmoved(blue_cube)"),
+    ("blue cube into the bowl nearest to it", "in(blue_cube, white_bowl)"),
+])
+def test_session27_probe_wordings(text, goal):
+    _assert_reads(text, goal, planner=True)
+
+
+def test_everything_off_an_empty_tray_is_no_plan_for_every_object():
+    """"move everything off the tray" with nothing on it had put every object "on the table": a confident wrong plan."""
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("move everything off the tray", sample_scene("long_horizon", 229))
+    assert r.status == "impossible" and "already empty" in r.message, (r.status, r.message)
