@@ -349,7 +349,7 @@ _SYNONYMS = [
      r"(?!(?:(?!\b(?:no|sorry|wait|i mean|actually)\b)[^.;!?])*\b(?:onto|into|in|on|next to|beside|near)\b)", r"\1 to the \3"),
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
-    (r"\b(?:turquoise|teal|aqua)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
+    (r"\b(?:turquoise|teal|aqua|(?:light|pale|sky|baby)[- ]?blue|bluey?[- ]green|greeny?[- ]blue)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
     (r"\b(?:rose|rosy|fuchsia|hot pink)\b", "pink"), (r"\b(?:lime|emerald|olive)\b", "green"),
     (r"\b(?:lemon|canary|mustard|golden)\b", "yellow"), (r"\b(?:cobalt|sapphire)\b", "blue"),
     (r"\b(?:ruby|cherry|maroon|burgundy)\b", "red"), (r"\b(?:chocolate|beige)\b", "brown"),
@@ -1006,6 +1006,18 @@ _SYNONYMS = [
     # "put it in the bowl that's the same colour": the matching bowl
     (r"\bthe (bowl|tray|dish|container) (?:that'?s|that is|which is|of) the same colou?r(?: as it| as that one)?\b(?! as\b)",
      r"the matching \1"),
+    # an engineer's constraints: "pink_bowl receives nothing", "blue_bowl must remain empty": keep it empty
+    (r"\b(?:the )?(\w+)[_ ](bowl|tray|dish) (?:receives nothing|gets nothing|must (?:remain|stay|be kept) empty|(?:remains|stays)"
+     r" empty|must receive nothing|is to (?:remain|stay) empty)\b", r"keep the \1 \2 empty"),
+    # "green_cube unchanged", "orange_cube fixed", "orange_cube: no motion": it stays
+    (r"\b(?:the )?(\w+)[_ ](cube|block|lego|mug)(?: :)? (?:unchanged|stationary|fixed|static|unmoved|in place|no motion"
+     r"|not moved|not displaced)(?= [,.;!?]|$)", r"the \1 \2 stays where it is"),
+    # "The cube that's over on its own at the back, the orange one I think it is - would you ...": the orange cube
+    (r"\bthe (cube|block|lego|mug) (?:that'?s |which is |sitting )?[^,.;!?]{0,40}? , the (\w+) one(?: (?:i think|i believe)"
+     r"(?: it is| it'?s)?)?(?: ,)?(?= )", r"the \2 \1 ,"),
+    # recogniser slips: "stack purple cube honda yellow cube", "own top", "the loft of", "the left sight", "on top oven"
+    (r"\bhonda\b", "onto"), (r"\bown top\b", "on top"), (r"\bthe loft of\b", "the left of"),
+    (r"\b(left|right) sight\b", r"\1 side"), (r"\bon top oven\b", "on top of them"),
     # "Okay, cubes only, please. Put the cubes in ...": a heading the request says again
     (r"(?:^|(?<=[.;:!?] ))(?:the )?(?:cubes|blocks|legos) only(?: ,)?(?: please)? [.;:!](?= \w)", ""),
     # "Stack three of the cubes: blue at the bottom, ...": the levels say which

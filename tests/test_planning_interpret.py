@@ -3581,3 +3581,22 @@ def test_everything_off_an_empty_tray_is_no_plan_for_every_object():
 
     r = interpret("move everything off the tray", sample_scene("long_horizon", 229))
     assert r.status == "impossible" and "already empty" in r.message, (r.status, r.message)
+
+
+@pytest.mark.parametrize("text,goal,scene", [
+    # "light blue" is cyan where a blue cube stands too (it had been the blue cube: three confident wrong plans)
+    ("The light blue one - I'm not sure what you'd call that colour - could it go on top of the orange one?",
+     "on(cyan_cube, orange_cube)", ("stacking", 111)),
+    # an engineer's constraints
+    ("Target state: purple_cube on green_cube, green_cube unchanged.", "on(purple_cube, green_cube) & unmoved(green_cube)",
+     ("tabletop", 110)),
+    # a description, then the colour that names it
+    ("The cube that's over on its own at the back, the orange one I think it is - would you put it in the red bowl?",
+     "in(orange_cube, red_bowl)", ("tabletop", 112)),
+    ("okay now stack purple cube honda yellow cube for me", "on(purple_cube, yellow_cube)", ("stacking", 110)),
+])
+def test_session27_colour_words_constraints_and_slips(text, goal, scene):
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret(text, sample_scene(*scene))
+    assert r.status == "ok" and str(r.goal) == str(parse_goal(goal)), (text, r.status, r.message)
