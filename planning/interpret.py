@@ -1015,6 +1015,25 @@ _SYNONYMS = [
     # "The cube that's over on its own at the back, the orange one I think it is - would you ...": the orange cube
     (r"\bthe (cube|block|lego|mug) (?:that'?s |which is |sitting )?[^,.;!?]{0,40}? , the (\w+) one(?: (?:i think|i believe)"
      r"(?: it is| it'?s)?)?(?: ,)?(?= )", r"the \2 \1 ,"),
+    # "The red cube, the one right next to the blue one, goes ...": where it is, said again
+    (rf"\b(the (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug)) , the one (?:right |just )?(?:next to|beside) the (?:\w+ ){{0,2}}?"
+     r"(?:one|cube|block|lego|mug|bowl|tray) , ", r"\1 , "),
+    # "Green cube in the white bowl, it's right there next to it anyway": an aside
+    (r" , (?:it'?s|it is) (?:right |just )?(?:there |here )?(?:next to|beside|by|near) (?:it|them)(?: anyway| already)?(?= [,.;!?]|$)",
+     ""),
+    # an engineer's regions: "purple_cube to -y region", "to region back", "Keep all other cubes stationary"
+    (r"\b(?:to |into |in )(?:the )?(left|right|front|back|center) region\b", r"to the \1"),
+    (r"\b(?:to |into |in )(?:the )?region (left|right|front|back|center)\b", r"to the \1"),
+    (r"\bkeep (?:all )?(?:the )?other (cubes|objects|things|blocks)(?: (?:stationary|still|unmoved|in place|fixed))\b",
+     "leave everything else alone"),
+    # "Stack order bottom->top: orange_cube, purple_cube, yellow_cube."
+    (r"\bstack(?: order)? bottom (?:into|to|->|-) top : (\w+ (?:cube|block)) , (\w+ (?:cube|block)) , (\w+ (?:cube|block))\b",
+     r"put the \2 on the \1 and the \3 on the \2"),
+    # "And the other two, leave them, I'll do them later": they stay
+    (r"\b(the other (?:two|three|ones|cubes)|the rest) , (?:just )?leave (?:them|those)(?: (?:alone|be|there))?\b", r"leave \1 alone"),
+    # "could you but the blue cube in the red bowl": put
+    (r"(?:^|(?<=\bcould you )|(?<=\bcan you )|(?<=\bwould you )|(?<=\bplease ))but (?=the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)"
+     r" (?:in|into|on|onto)\b)", "put "),
     # recogniser slips: "stack purple cube honda yellow cube", "own top", "the loft of", "the left sight", "on top oven"
     (r"\bhonda\b", "onto"), (r"\bown top\b", "on top"), (r"\bthe loft of\b", "the left of"),
     (r"\b(left|right) sight\b", r"\1 side"), (r"\bon top oven\b", "on top of them"),

@@ -3600,3 +3600,17 @@ def test_session27_colour_words_constraints_and_slips(text, goal, scene):
 
     r = interpret(text, sample_scene(*scene))
     assert r.status == "ok" and str(r.goal) == str(parse_goal(goal)), (text, r.status, r.message)
+
+
+@pytest.mark.parametrize("text,goal", [
+    ("blue_cube to -y region. red_cube unmoved.", "in_region(blue_cube, right) & unmoved(red_cube)"),
+    ("Move green_cube to region back. Keep all other cubes stationary.",
+     "in_region(green_cube, back) & unmoved(red_cube) & unmoved(blue_cube)"),
+    ("Stack order bottom->top: blue_cube, green_cube, red_cube.", "on(green_cube, blue_cube) & on(red_cube, green_cube)"),
+    ("The red cube, the one right next to the green one, goes in the white bowl. Then the blue one in there too.",
+     "in(red_cube, white_bowl) & in(blue_cube, white_bowl)"),
+    ("Red cube in the white bowl, it's right there next to it anyway - and the blue one in the yellow bowl.",
+     "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl)"),
+])
+def test_session27_an_engineers_regions_and_asides_about_where_things_are(text, goal):
+    _assert_reads(text, goal, planner=True)
