@@ -1034,6 +1034,14 @@ _SYNONYMS = [
     # "could you but the blue cube in the red bowl": put
     (r"(?:^|(?<=\bcould you )|(?<=\bcan you )|(?<=\bwould you )|(?<=\bplease ))but (?=the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)"
      r" (?:in|into|on|onto)\b)", "put "),
+    # "Yellow cube - bowl. Cyan cube - bowl also. Other thing no touch.": telegraphic, with the only bowl
+    (r"(?:^|(?<=[.;:!?] ))((?:the )?\w+ (?:cube|block|lego|mug)) , (?:the |in the |into the )?(bowl|tray)( also| too)?(?= [.;!?]|$)",
+     r"put \1 in the \2\3"),
+    (r"(?:^|(?<=[.;:!?] ))(?:the )?other (?:things?|stuff|objects?|ones?) (?:no|not|don'?t) (?:touch|move)(?= [.;!?]|$)",
+     "leave everything else alone"),
+    # "sorry, I'm on the phone - yes.", "..., the red one's for later": asides
+    (r"(?: , )?(?:sorry , )?i'?m on the phone(?: , (?:yes|yeah|ok|okay))?(?= [.;,!?]|$)", ""),
+    (r" , the (\w+) (?:one|bowl)'?s for later(?= [.;!?]|$)", ""),
     # recogniser slips: "stack purple cube honda yellow cube", "own top", "the loft of", "the left sight", "on top oven"
     (r"\bhonda\b", "onto"), (r"\bown top\b", "on top"), (r"\bthe loft of\b", "the left of"),
     (r"\b(left|right) sight\b", r"\1 side"), (r"\bon top oven\b", "on top of them"),

@@ -3614,3 +3614,12 @@ def test_session27_colour_words_constraints_and_slips(text, goal, scene):
 ])
 def test_session27_an_engineers_regions_and_asides_about_where_things_are(text, goal):
     _assert_reads(text, goal, planner=True)
+
+
+def test_telegraphic_thing_dash_bowl_with_the_rest_untouched():
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("Yellow cube - bowl. Cyan cube - bowl also. Other thing no touch.", sample_scene("clutter", 111))
+    assert r.status == "ok", r.message
+    lits = {str(l) for l in r.goal.literals}
+    assert {"in(yellow_cube, white_bowl)", "in(cyan_cube, white_bowl)", "unmoved(white_mug)"} <= lits, lits
