@@ -26,6 +26,9 @@ The check looks at the goal only, not at how a parser got there:
 * a colour match ("its own colour", "the matching bowl", "the bowl that matches it", "sort by colour")
   needs every object put in a container to share the container's colour, unless the request names
   that container by its colour.
+* a part of the table said to pick things out ("the cubes up front", "the bowl on the left", "the back one") needs
+  the reading to use it: a literal with that side, a place used that lies there, or things moved that lie there (a
+  kind moved as a whole must all lie there, unless "all", "every" or "both" says the whole kind).
 
 Objects are found by their colour and label words (and the label synonyms of
 :mod:`promptbot.vocab`); "it" and "one" are taken as unknown, so a check that needs them falls back
