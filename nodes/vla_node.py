@@ -26,8 +26,8 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
-from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, STALL_MOTION_M, STALL_S, WALL_BACKSTOP_FACTOR,
-                                     Decision, RunnerConfig, SkillRun)
+from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, RELEASE_SKILLS, STALL_MOTION_M, STALL_S,
+                                     WALL_BACKSTOP_FACTOR, Decision, RunnerConfig, SkillRun)
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
@@ -237,7 +237,7 @@ class VlaNode(Node):
                            stall_s=p.stall_s, stall_motion_m=p.stall_motion_m,
                            grasp_idle_s=p.grasp_idle_s if goal.skill in GRASP_SKILLS else 0.0,
                            empty_grasps=p.empty_grasps if goal.skill == "pick" else 0,
-                           release_done=p.release_done and goal.skill in ("place", "stack"),
+                           release_done=p.release_done and goal.skill in RELEASE_SKILLS,
                            wall_backstop_factor=p.wall_backstop_factor)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
         t_wall = time.monotonic()

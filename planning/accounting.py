@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from promptbot.scene import ObjectState, region_of
+from promptbot.scene import SIDE_AXES, ObjectState, region_of
 from promptbot.tasks.goal import Goal
 from promptbot.vocab import COLORS, NOUN_LABELS, NOUN_PLURALS, noun_labels
 
@@ -484,14 +484,13 @@ _WHOLE_GROUP = re.compile(r"\b(?:all|every|each|everything|both|them all|all of 
 _SIDE_SKIP = re.compile(r"\b(?:if|unless|whether|when|while|once|not|\w+n'?t|never|no|nothing|except|but|other than|apart from"
                         r"|besides|leave|keep|stay|stays|instead|rather|was|were|used to|from)\b")
 _SIDE_KEPT_AFTER = re.compile(r"[^,.;:!?]*?\b(?:untouched|alone|stays?|unmoved|where (?:it is|they are)|in place)\b")
-_SIDE_AXIS = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0)}
 
 
 def _toward(o: ObjectState, side: str, pool: Sequence[ObjectState]) -> bool:
     """``o`` is in that part of the table, or among the objects of its kind most that way (fewer than half beyond it)."""
     if side in region_of(o):
         return True
-    axis, sign = _SIDE_AXIS[side]
+    axis, sign = SIDE_AXES[side]
     beyond = sum(1 for p in pool if sign * p.position[axis] > sign * o.position[axis] + 1e-6)
     return beyond < len(pool) / 2
 

@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction, strip_cautions
-from promptbot.scene import REGIONS, WORKSPACE, ObjectState, is_in, is_near, is_on
+from promptbot.scene import REGIONS, SIDE_AXES, WORKSPACE, ObjectState, is_in, is_near, is_on
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, RESTART, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words, joined
@@ -1076,10 +1076,6 @@ _SYNONYMS = [
     (r"\b(the (?:\w+ )?(?:bowl|tray|dish|container|basin|block|cube))(?:'s| is) (?:off[ -]limits|out of bounds|a no[ -]go"
      r"|no good|the wrong (?:one|bowl|tray|place)|wrong) for (the (?:\w+ )?(?:cube|block|lego|mug|one)|it)\b",
      lambda m: f"don't put {m.group(2)} {'on' if re.search(r'(?:block|cube)$', m.group(1)) else 'in'} {m.group(1)} ,"),
-    # "I'd rather it didn't end up in the red one", "I'd prefer it if it didn't go on the red one": not there
-    (r"\bi'?d (?:rather|prefer(?: it if)?|like it if) (it|they|that|that one|the (?:\w+ )?(?:cube|block|lego|mug|one)) "
-     r"(?:didn'?t|did not|wasn'?t|weren'?t|not) (?:end up|go|land|sit|get put|be put|be) (in|on|into|onto|inside)\b",
-     r"don't put \1 \2"),
     # "..., even though that's nearer": an aside
     (r"(?: [,.;])? even though (?:that|it|this)(?:'s| is) (?:nearer|closer|easier|right there|nearest|closest)\b", ""),
     # "I know it looks like it belongs in the yellow bowl, but ...": an aside about where it seems to go
@@ -1935,11 +1931,6 @@ _ASIDES = (
     (r"\bthe (two|three) (front|back|rear|far|near) (cubes|blocks|legos|ones)\b",
      lambda m: f"the {m.group(1)} {m.group(3)} at the {'back' if m.group(2) in ('back', 'rear', 'far') else 'front'}"),
     (r"\bthe pair of (cubes|blocks|legos)\b", r"the two \1"),
-    # "the front cubes", "the left-hand cubes", "the back ones": the group in that part of the table
-    (r"\bthe (front|back|rear|far|near|left|right)(?:[- ]?hand)? (cubes|blocks|legos|mugs|ones)\b",
-     lambda m: f"the {m.group(2)} " + ({"rear": "at the back", "far": "at the back", "back": "at the back",
-                                         "near": "at the front", "front": "at the front"}.get(m.group(1))
-                                        or f"on the {m.group(1)}")),
     # "the cubes up front", "the one way at the back", "the cube out front": at the front / at the back
     (r"\b((?:cubes?|blocks?|legos?|mugs?|ones?|things?|stuff)(?: (?:that are|that'?s|which are|which is|sitting|lying))?) "
      r"(?:up |out |down |over |way |right |all the way )+(?:at |in )?(?:the )?(?:very )?(front|back)\b(?! of\b)",
@@ -2162,10 +2153,10 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?:\b(but|and|with) |(?:^|(?<=[.;] )|(?<=bowl )|(?<=tray )|(?<=dish )|(?<=basin ))())(?:none of the|nun of the|no|not (?:a single|one|any) of the|not a "
                r"single|not any of the) (cube|block|lego|mug|brick|thing|object)s?\b(?= [,.;!]|$| (?:though|please|thanks"
                r"|either)\b)", lambda m: _none_of(m) if m.group(1) else _none_of(m).split(" ", 1)[1], t)
-    # "I'd rather the yellow cube didn't end up in the green one": not there (it had been put there)
-    t = re.sub(r"\bi(?:'d| would) (?:rather|prefer(?: it if)?) (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:didn'?t|did not"
-               r"|wasn'?t|was not|not) (?:end up |go |get put |land |sit )?(in|on|into|onto|inside) (the (?:\w+ ){0,2}?\w+)\b",
-               r"don't put \1 \2 \3", t)
+    # "I'd rather the yellow cube didn't end up in the green one", "I'd rather it didn't go on the red one": not there
+    t = re.sub(r"\bi(?:'d| would) (?:rather|prefer(?: it if)?|like it if) (it|they|that(?: one)?|the (?:\w+ ){0,2}?(?:cube|block"
+               r"|lego|mug|one)) (?:didn'?t|did not|wasn'?t|weren'?t|was not|not) (?:end up |go |get put |be put |land |sit |be )?"
+               r"(in|on|into|onto|inside) (the (?:\w+ ){0,2}?\w+)\b", r"don't put \1 \2 \3", t)
     # "on the right, where the cyan cube is": the place said again by what stands there now
     t = re.sub(r"\b((?:on|at|to|over on|over to) the (?:left|right|front|back|middle)(?: side| hand side)?) , where (?:the |it )"
                r"(?:\w+ ){0,2}?(?:is|was|sits|stands|s)(?: now| sitting| right now| at the moment)?(?= [,.;]|$)", r"\1", t)
@@ -2180,9 +2171,9 @@ def normalise(text: str) -> str:
                rf"(?: (?:cube|block|lego|mug|bowl|tray|one))?\b",
                lambda m: f"{m.group(1) if m.group(1) == 'the' or m.group(3) else 'the'} {m.group(4)} {m.group(2)}{m.group(3)}", t)
     # "both back cubes", "the front cubes": the ones in that part of the table (not understood before)
-    t = re.sub(r"\b(the|both(?: the)?|the two|all the|those|these) (?:(front|back|left|right)|rear|(left|right)-hand) "
-               r"(cubes|blocks|legos|mugs)\b",
-               lambda m: f"{m.group(1)} {m.group(4)} at the {m.group(2) or m.group(3) or 'back'}", t)
+    t = re.sub(r"\b(the|both(?: the)?|the two|all the|those|these) (?:(front|back|left|right)|rear|far|(near)|(left|right)[- ]?hand) "
+               r"(cubes|blocks|legos|mugs|ones)\b",
+               lambda m: f"{m.group(1)} {m.group(5)} at the {m.group(2) or m.group(4) or ('front' if m.group(3) else 'back')}", t)
     # "the smallest of the three cubes", "the littlest of the boxes": the one (all of them had been moved)
     t = re.sub(r"\bthe (smallest|littlest|tiniest|biggest|largest|closest|nearest|furthest|farthest|leftmost|rightmost"
                r"|frontmost|backmost|hindmost) (?:one )?(?:of|out of|among) (?:the |these |those "
@@ -4408,7 +4399,7 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
                                  f"somewhere else? It is not next to it now. Please say one place for it.")
         far = way == "far"                         # "the bowl furthest from the red cube": ranked the other way
         way = "" if adjacent or far else way
-        axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}.get(way, (0, 0.0))
+        axis, sign = SIDE_AXES.get(way, (0, 0.0))
         ranked = sorted((o for o in cands if o.id != ref.id and
                          (not way or sign * (o.position[axis] - ref.position[axis]) > SIDE_MARGIN_M)),
                         key=lambda o: (o.position[0] - ref.position[0]) ** 2 + (o.position[1] - ref.position[1]) ** 2,
@@ -4521,7 +4512,7 @@ def _within_half(m: Mention, cands: list[ObjectState], what: str) -> tuple[list[
     """"the cube on the right that's closest to me": the candidates in that half of the workspace (past its centre
     line by more than ``HALF_MARGIN_M``; then also those about on the line), and the superlative to rank them by."""
     side, _, inner = m.superlative.removeprefix("within:").partition(">")
-    axis, sign = {"back": (0, 1.0), "front": (0, -1.0), "left": (1, 1.0), "right": (1, -1.0)}[side]
+    axis, sign = SIDE_AXES[side]
     mid = WORKSPACE.center[axis]
     strict = [o for o in cands if sign * (o.position[axis] - mid) > HALF_MARGIN_M]
     loose = [o for o in cands if sign * (o.position[axis] - mid) >= -HALF_MARGIN_M]

@@ -147,6 +147,11 @@ REGIONS: dict[str, Region] = {
 }
 
 
+#: each side of the table as (axis, sign): base-frame axis 0 = x (away from the robot), 1 = y (its left), and the sign
+#: that points that way ("the one furthest back" has the largest x)
+SIDE_AXES: dict[str, tuple[int, float]] = {"left": (1, 1.0), "right": (1, -1.0), "back": (0, 1.0), "front": (0, -1.0)}
+
+
 def region_of(obj: ObjectState) -> list[str]:
     """Names of all regions containing the object's centre."""
     return [name for name, r in REGIONS.items() if r.contains(obj.position)]

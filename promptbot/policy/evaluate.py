@@ -21,7 +21,7 @@ from promptbot.policy.collect_skills import RENDER_SIZE, skill_episode_spec
 from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
-from promptbot.policy.runner import STALL_S, RunnerConfig, SkillRun
+from promptbot.policy.runner import RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -147,7 +147,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
     timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
                        latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
-                       stall_s=stall_s, release_done=skill in ("place", "stack"))     # as the policy node
+                       stall_s=stall_s, release_done=skill in RELEASE_SKILLS)     # as the policy node
     t0 = time.perf_counter()
     drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency)
     ok, reason = skill_succeeded(skill, tuple(args), env)

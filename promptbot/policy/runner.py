@@ -61,6 +61,7 @@ STALL_GRIPPER_COMMAND_M = 0.01 # change of the commanded opening that counts as 
                                # wanders by a few mm without meaning to open or close) [m]
 GRASP_IDLE_S = 25.0            # the policy node's default: a grasp skill whose gripper has not changed this long ends [s]
 GRASP_SKILLS = frozenset({"pick", "place", "stack"})    # the skills that must close or open the gripper
+RELEASE_SKILLS = frozenset({"place", "stack"})          # the skills that end by letting go (release_done)
 EMPTY_GRASPS = 2               # the policy node's default for a pick: this many closes on nothing end it
 EMPTY_CLOSE_M = 0.005          # fingers closer than this hold nothing [m]
 REARM_OPEN_M = 0.02            # ... and a new close counts once they opened wider than this again [m]
