@@ -10,6 +10,11 @@ Outputs:
                                           angular velocity [rad/s], gripper opening width [m]
   done    (B,)          float             logit of "the skill is finished"
 
+With ``VLAConfig.aux_dim`` > 0 (``TARGET_DIM``) an auxiliary head predicts where the step's object and
+destination are relative to the end effector (``promptbot.sim.demos.step_targets``). Training supervises it
+from the simulator; acting never reads it (``forward`` drops it, so an ONNX export has the same inputs and
+outputs): it only makes the shared features say where things are, which is what a grasp or a release needs.
+
 The gripper width comes from one of two heads (``VLAConfig.gripper_head``):
 "regression" (the committed checkpoint) regresses it with the other action
 dimensions; "binary" classifies open/close per chunk step (BCE in training)
@@ -36,6 +41,8 @@ ACTION_DIM = 7            # vx vy vz [m/s], wx wy wz [rad/s], gripper width [m]
 PROPRIO_DIM = 17          # see promptbot.policy.proprio: q (7), gripper width, TCP xyz, TCP rotation (6)
 GRIPPER_DIM = 6           # index of the gripper width in an action
 GRIPPER_HEADS = ("regression", "binary")
+TARGET_DIM = 6            # object - EE, destination - EE [m] (promptbot.sim.demos.step_targets)
+AUX_SCALE_M = 0.1         # the auxiliary head predicts targets in units of 10 cm
 GRIPPER_OPEN_SPLIT_M = 0.02   # commanded widths above this are "open" for the binary head [m] (the expert
                               # commands 0 to grasp and >= 0.07 to open)
 
@@ -55,6 +62,7 @@ class VLAConfig:
     dropout: float = 0.1
     gripper_head: str = "regression"          # "regression" | "binary" (module doc)
     gripper_threshold: float = 0.5            # binary head: open probability at or above which it opens
+    aux_dim: int = 0                          # auxiliary target head (module doc): 0 = none, TARGET_DIM = 6
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -72,6 +80,8 @@ class VLAConfig:
             raise ValueError(f"gripper_head must be one of {GRIPPER_HEADS}, got {self.gripper_head!r}")
         if not 0.0 < self.gripper_threshold < 1.0:
             raise ValueError(f"gripper_threshold must be in (0, 1), got {self.gripper_threshold}")
+        if self.aux_dim not in (0, TARGET_DIM):
+            raise ValueError(f"aux_dim must be 0 or {TARGET_DIM}, got {self.aux_dim}")
         self.channels = tuple(int(c) for c in self.channels)
         self.strides = tuple(int(v) for v in self.strides) or (2,) * len(self.channels)
         if len(self.strides) != len(self.channels) or any(v not in (1, 2) for v in self.strides):
@@ -148,6 +158,7 @@ class VLA(nn.Module):
         self.action_head = nn.Linear(cfg.hidden, cfg.chunk * cfg.action_dim)
         self.done_head = nn.Linear(cfg.hidden, 1)
         self.gripper_head = nn.Linear(cfg.hidden, cfg.chunk) if cfg.gripper_head == "binary" else None
+        self.aux_head = nn.Linear(cfg.hidden, cfg.aux_dim) if cfg.aux_dim else None
         # normalisation statistics, set from the training data (identity until then)
         self.register_buffer("proprio_mean", torch.zeros(cfg.proprio_dim))
         self.register_buffer("proprio_std", torch.ones(cfg.proprio_dim))
@@ -176,7 +187,8 @@ class VLA(nn.Module):
 
     def forward_heads(self, scene, wrist, lang, proprio) -> dict[str, torch.Tensor | None]:
         """Every head's raw output: "actions" (B, H, 7) normalised, "done" (B,) logit, "gripper" (B, H)
-        open logits (None with the regression head)."""
+        open logits (None with the regression head), "aux" (B, aux_dim) targets in units of
+        ``AUX_SCALE_M`` (None without the auxiliary head)."""
         feats = [self.scene_enc(scene, lang)]
         if self.wrist_enc is not None:
             feats.append(self.wrist_enc(wrist, lang))
@@ -184,7 +196,8 @@ class VLA(nn.Module):
         h = self.trunk(torch.cat([*feats, self.lang_proj(lang), self.proprio_proj(p)], dim=-1))
         actions = self.action_head(h).reshape(-1, self.cfg.chunk, self.cfg.action_dim)
         gripper = self.gripper_head(h) if self.gripper_head is not None else None
-        return {"actions": actions, "done": self.done_head(h).squeeze(-1), "gripper": gripper}
+        aux = self.aux_head(h) if self.aux_head is not None else None
+        return {"actions": actions, "done": self.done_head(h).squeeze(-1), "gripper": gripper, "aux": aux}
 
     def forward_normalized(self, scene, wrist, lang, proprio):
         """Like forward, but returns actions in normalised units (what the loss compares)."""

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gripper-head", choices=("regression", "binary"), default=None,
                         help="gripper output: a regressed width (the committed checkpoint) or open/close "
                              "classification [the preset's: regression]")
+    parser.add_argument("--aux-targets", action="store_true",
+                        help="add the auxiliary head that learns where the step's object and destination are "
+                             "relative to the gripper (needs data recorded with targets; never used to act)")
+    parser.add_argument("--aux-weight", type=float, default=None, help="weight of the auxiliary loss [0.5]")
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="forward pass in bfloat16: auto = on a CPU with AMX / AVX-512 BF16 units (default)")
@@ -76,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
         preset["model"] = {**preset["model"], "chunk": args.chunk}
     if args.gripper_head is not None:
         preset["model"] = {**preset["model"], "gripper_head": args.gripper_head}
+    if args.aux_targets:
+        from promptbot.models.vla import TARGET_DIM
+
+        preset["model"] = {**preset["model"], "aux_dim": TARGET_DIM}
+    if args.aux_weight is not None:
+        preset["aux_weight"] = args.aux_weight
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, precision=args.precision,
                       **preset)
     if str(cfg.device).startswith("cuda"):

@@ -120,5 +120,6 @@ def load_segments(roots: Iterable[str | Path], image_size: int, use_wrist: bool,
                     instructions=texts,
                     success=True,
                     skill=skill,
+                    **({"targets": data["targets"][sel].astype(np.float32)} if "targets" in data else {}),
                 ))
     return out

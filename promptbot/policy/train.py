@@ -5,6 +5,9 @@ they were stored; ``promptbot.policy.data`` reads the on-disk format written
 by ``promptbot collect``. Loss: L1 on normalised action chunks (ACT) + BCE on
 the done flag; with the binary gripper head (``VLAConfig.gripper_head``) the
 width leaves the L1 and a BCE on open/close per chunk step takes its place.
+With the auxiliary head (``VLAConfig.aux_dim``) an L1 on where the step's object and
+destination are relative to the end effector (the episodes' ``targets``, in units of
+``AUX_SCALE_M``; steps without a destination are masked) is added, ``aux_weight`` times.
 Checkpoints: ``<out>/last.pt`` (resumable: model, optimiser,
 step) and ``<out>/best.pt`` (lowest validation loss, small, for serving). ``TrainConfig.init_checkpoint``
 fine-tunes a serving checkpoint (e.g. the committed one) on new data: its
@@ -25,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from promptbot.models.vla import GRIPPER_DIM, GRIPPER_OPEN_SPLIT_M, VLA, VLAConfig
+from promptbot.models.vla import AUX_SCALE_M, GRIPPER_DIM, GRIPPER_OPEN_SPLIT_M, TARGET_DIM, VLA, VLAConfig
 from promptbot.policy.checkpoint import load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class Episode(TypedDict, total=False):
     success: bool
     # optional: all training paraphrases of the step; one is drawn per sample (language augmentation)
     skill: str                   # pick | place | stack | push
+    targets: np.ndarray          # optional (T, 6) float32: object - EE, destination - EE [m], NaN = none
 
 
 @dataclass
@@ -75,6 +79,7 @@ class TrainConfig:
     shift_px: int = 4                     # random-shift augmentation [px]
     done_weight: float = 0.1
     gripper_weight: float = 0.5           # BCE of the binary gripper head, relative to the action L1
+    aux_weight: float = 0.5               # L1 of the auxiliary target head (model.aux_dim > 0), relative
     eval_every_steps: int = 500
     max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
     data_on_device: bool = False          # keep every frame on cfg.device, batch by one gather (GPU)
@@ -96,10 +101,19 @@ class TrainConfig:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
         if not 0 <= self.val_fraction < 0.5:
             raise ValueError("val_fraction must be in [0, 0.5)")
-        if self.shift_px < 0 or self.max_minutes < 0:
-            raise ValueError("shift_px and max_minutes must be >= 0")
+        if self.shift_px < 0 or self.max_minutes < 0 or self.aux_weight < 0:
+            raise ValueError("shift_px, max_minutes and aux_weight must be >= 0")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+
+
+_NO_TARGET = np.full(TARGET_DIM, np.nan, np.float32)
+
+
+def episode_targets(ep: Episode) -> np.ndarray:
+    """(T, TARGET_DIM) auxiliary targets of an episode; NaN rows where it has none (e.g. from a pack)."""
+    tg = ep.get("targets")
+    return tg if tg is not None else np.full((len(ep["actions"]), TARGET_DIM), np.nan, np.float32)
 
 
 class SampleIndex:
@@ -116,7 +130,7 @@ class SampleIndex:
         return len(self.index)
 
     def batch(self, ids: np.ndarray, use_wrist: bool) -> dict[str, np.ndarray]:
-        scenes, wrists, props, acts, masks, dones, instrs = [], [], [], [], [], [], []
+        scenes, wrists, props, acts, masks, dones, instrs, targets = [], [], [], [], [], [], [], []
         for e, t in self.index[ids]:
             ep = self.episodes[e]
             T = len(ep["actions"])
@@ -128,6 +142,8 @@ class SampleIndex:
             acts.append(ep["actions"][idx])
             masks.append((np.arange(t, t + self.chunk) < T).astype(np.float32))
             dones.append(float(ep["success"] and t >= T - DONE_WINDOW))
+            tg = ep.get("targets")
+            targets.append(tg[t] if tg is not None else _NO_TARGET)
             texts = ep.get("instructions")
             if self.rng is not None and texts:
                 instrs.append(texts[int(self.rng.integers(len(texts)))])
@@ -135,7 +151,8 @@ class SampleIndex:
                 instrs.append(ep["instruction"])
         out = {"scene": np.stack(scenes), "proprio": np.stack(props).astype(np.float32),
                "actions": np.stack(acts).astype(np.float32), "mask": np.stack(masks),
-               "done": np.asarray(dones, np.float32), "instructions": instrs}
+               "done": np.asarray(dones, np.float32), "instructions": instrs,
+               "targets": np.stack(targets).astype(np.float32)}
         if use_wrist:
             out["wrist"] = np.stack(wrists)
         return out
@@ -161,6 +178,8 @@ class DeviceSampler:
         self.wrist = cat("wrist") if use_wrist else None
         self.proprio = cat("proprio").float()
         self.actions = cat("actions").float()
+        self.targets = torch.from_numpy(np.concatenate([episode_targets(e) for e in episodes])
+                                        .astype(np.float32)).to(device)
         dev = torch.device(device)
         self.chunk = chunk
         self.start = torch.from_numpy(starts[ep_of]).to(dev)
@@ -192,7 +211,8 @@ class DeviceSampler:
             lang = self.fixed_text[ep]
         out = {"scene": self.scene[frame], "proprio": self.proprio[frame], "actions": self.actions[chunk_idx],
                "mask": (steps < n[:, None]).float(),
-               "done": (self.success[ep] & (t >= n - DONE_WINDOW)).float(), "lang_ids": lang}
+               "done": (self.success[ep] & (t >= n - DONE_WINDOW)).float(), "lang_ids": lang,
+               "targets": self.targets[frame]}
         if self.wrist is not None:
             out["wrist"] = self.wrist[frame]
         return out
@@ -245,16 +265,29 @@ def gripper_loss(logits: torch.Tensor, widths: torch.Tensor, mask: torch.Tensor)
     return (bce * mask).sum() / mask.sum().clamp_min(1.0)
 
 
+def aux_loss(pred: torch.Tensor, targets_m: torch.Tensor) -> torch.Tensor:
+    """L1 of the auxiliary head's (B, 6) output against (B, 6) targets [m] in units of AUX_SCALE_M; NaN = none."""
+    valid = torch.isfinite(targets_m)
+    err = (pred - torch.nan_to_num(targets_m) / AUX_SCALE_M).abs() * valid
+    return err.sum() / valid.sum().clamp_min(1)
+
+
 def _init_from(model: VLA, path: str) -> None:
     """Copy a serving checkpoint's weights and normalisation into ``model`` (same architecture only)."""
     init, init_cfg, _ = load_checkpoint(path)
     want, have = model.cfg.to_dict(), init_cfg.to_dict()
+    # an auxiliary head may be added to a checkpoint without one: it starts fresh, the rest is copied
+    added_aux = bool(want["aux_dim"]) and not have.get("aux_dim")
+    if added_aux:
+        have = {**have, "aux_dim": want["aux_dim"]}
     if have != want:
         diff = {k: (v, want.get(k)) for k, v in have.items() if want.get(k) != v}
         raise ValueError(f"cannot fine-tune from {path}: its network differs from the preset's "
                          f"(checkpoint vs preset: {diff})")
-    model.load_state_dict(init.state_dict())
-    log.info("initialised from %s", path)
+    missing, unexpected = model.load_state_dict(init.state_dict(), strict=not added_aux)
+    if unexpected or any(not k.startswith("aux_head.") for k in missing):
+        raise ValueError(f"cannot fine-tune from {path}: weights missing {missing}, unexpected {unexpected}")
+    log.info("initialised from %s%s", path, " (a new auxiliary head)" if added_aux else "")
 
 
 def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]], np.ndarray],
@@ -277,6 +310,9 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     mcfg = cfg.model
     if mcfg.use_wrist and any(e.get("wrist") is None for e in episodes):
         raise ValueError("the model config uses the wrist camera but some episodes have no wrist images")
+    if mcfg.aux_dim and not any(e.get("targets") is not None for e in episodes):
+        raise ValueError("the model has an auxiliary target head but no episode has targets (recorded by "
+                         "promptbot.sim.demos since 2026-12-06; packs carry none): recollect, or train without it")
     model = VLA(mcfg)
     if cfg.init_checkpoint:
         _init_from(model, cfg.init_checkpoint)
@@ -366,7 +402,7 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
     if precision == "bf16":
         log.info("training with a bfloat16 forward pass (autocast on %s)", device_type)
 
-    def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, float]:
+    def loss_on(b: dict, augment: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         scene, wrist, lang, proprio, actions, mask, done = tensors(b, augment)
         # validation (augment=False) always runs in float32, so its L1 compares across precisions
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=augment and precision == "bf16"):
@@ -381,19 +417,29 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
         loss = l1 + cfg.done_weight * bce
         if binary:
             loss = loss + cfg.gripper_weight * gripper_loss(heads["gripper"], actions[..., GRIPPER_DIM], mask)
-        return loss, l1.detach()
+        aux = torch.tensor(math.nan)
+        if heads["aux"] is not None:
+            tg = b["targets"] if on_device else torch.from_numpy(b["targets"]).to(cfg.device)
+            aux = aux_loss(heads["aux"], tg)
+            loss = loss + cfg.aux_weight * aux
+        return loss, l1.detach(), aux.detach()
+
+    val_aux = [math.nan]        # the last validation's auxiliary error [m] (NaN without the head)
 
     def validate() -> float:
         if not len(val_idx):
             return math.nan
         model.eval()
-        losses = []
+        losses, aux_errs = [], []
         with torch.no_grad():
             for s in range(0, len(val_idx), 256):
                 ids = np.arange(s, min(len(val_idx), s + 256))
                 b = (val_idx.batch(torch.from_numpy(ids).to(cfg.device)) if on_device
                      else val_idx.batch(ids, mcfg.use_wrist))
-                losses.append(float(loss_on(b, augment=False)[1]) * len(ids))
+                _, l1_b, aux_b = loss_on(b, augment=False)
+                losses.append(float(l1_b) * len(ids))
+                aux_errs.append(float(aux_b) * len(ids))
+        val_aux[0] = float(sum(aux_errs) / len(val_idx)) * AUX_SCALE_M
         model.train()
         return float(sum(losses) / len(val_idx))
 
@@ -419,7 +465,7 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
                 break
             b = (train_idx.batch(perm_dev[s:s + cfg.batch_size]) if on_device
                  else train_idx.batch(perm[s:s + cfg.batch_size], mcfg.use_wrist))
-            loss, l1_t = loss_on(b, augment=True)
+            loss, l1_t, _ = loss_on(b, augment=True)
             set_lr(step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -434,7 +480,8 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
             timed_out = cfg.max_minutes and minutes_done() >= cfg.max_minutes
             if step % cfg.eval_every_steps == 0 or step == total_steps or timed_out:
                 val, l1 = validate(), float(l1_t)
-                history.append({"step": step, "train_l1": l1, "val_l1": val, "minutes": minutes_done(),
+                history.append({"step": step, "train_l1": l1, "val_l1": val, "val_aux_m": val_aux[0],
+                                "minutes": minutes_done(),
                                 "lr": opt.param_groups[0]["lr"]})
                 # without a validation split the latest model is the best one
                 if math.isnan(val) or val < best_val:

@@ -13,6 +13,10 @@ Each episode npz holds, for T control steps (``control_hz`` in the index):
 - ``proprio``    (T, 15) float32      7 arm joints [rad], gripper width [m], EE xyz [m], EE quat xyzw
 - ``action``     (T, 7) float32       EE twist in panda_link0 (vx vy vz [m/s], wx wy wz [rad/s]) + gripper width [m]
 - ``plan_step``  (T,) int16           index of the plan step being executed
+- ``targets``    (T, 6) float32       where the step's object and destination are, relative to the EE [m] in
+                                      panda_link0: object - EE, destination - EE (NaN where the step has none: a
+                                      pick's destination); training's auxiliary target (``step_targets``), never an
+                                      input
 - ``instruction`` () str, ``success`` () bool, ``step_success`` (S,) bool
 
 The index entry of an episode repeats instruction, goal, plan, success and T, so a
@@ -130,6 +134,30 @@ def stored_frame(rgb: np.ndarray, image_size: int) -> np.ndarray:
     return cv2.resize(rgb, (image_size, image_size), interpolation=cv2.INTER_AREA)
 
 
+def step_targets(env: SimEnv, skill: str, args) -> np.ndarray:
+    """(6,) object - EE and destination - EE [m] for a plan step (NaN where there is none).
+
+    The destination is the other object of a place or stack, a region's centre at the object's height for a push
+    or a place on a region, nothing for a pick. Read from the simulator: a label for training, never an input.
+    """
+    from promptbot.scene import REGIONS
+
+    ee = np.asarray(env.ee_pose()[0], np.float64)
+    out = np.full(6, np.nan, np.float32)
+    if not args or args[0] not in env.bodies:
+        return out
+    obj = env.object_pose(args[0])[0]
+    out[:3] = obj - ee
+    dest = args[1] if len(args) > 1 else None
+    if skill != "pick" and dest is not None:
+        if dest in env.bodies:
+            out[3:] = env.object_pose(dest)[0] - ee
+        elif dest in REGIONS:
+            cx, cy = REGIONS[dest].center
+            out[3:] = np.array([cx, cy, obj[2]]) - ee
+    return out
+
+
 def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: bool = True,
                    on_frame: Callable[[int, np.ndarray], None] | None = None,
                    noise_lin_m_s: float = 0.0, render_size: int | None = None,
@@ -157,7 +185,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         setup.go_home(2.0)
     prelude_info = prelude(env, spec) if prelude is not None else None
     start = env.ground_truth()          # the episode's start: reference of the goal's unmoved(x)
-    scene, wrist_imgs, proprio, actions, steps = [], [], [], [], []
+    scene, wrist_imgs, proprio, actions, steps, targets = [], [], [], [], [], []
     use_wrist = wrist and env.world.wrist_camera.enabled
     # PyBullet's EGL renderer draws the first frame after a reset partly from its previous state (a few
     # pixels differed with the episode recorded before): one discarded frame per camera makes an episode's
@@ -174,6 +202,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         proprio.append(env.proprio())
         actions.append(action.astype(np.float32))
         steps.append(current[0])
+        targets.append(step_targets(env, *spec.plan[current[0]]))
         if on_frame is not None:
             on_frame(current[0], scene[-1])
 
@@ -197,6 +226,7 @@ def record_episode(env: SimEnv, spec: EpisodeSpec, image_size: int = 96, wrist: 
         "proprio": np.stack(proprio) if proprio else np.zeros((0, 15), np.float32),
         "action": np.stack(actions) if actions else np.zeros((0, 7), np.float32),
         "plan_step": np.array(steps, dtype=np.int16),
+        "targets": np.stack(targets) if targets else np.zeros((0, 6), np.float32),
         "instruction": np.array(spec.instruction),
         "success": np.array(success),
         "step_success": np.array(step_ok, dtype=bool),
