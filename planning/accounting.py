@@ -20,6 +20,8 @@ The check looks at the goal only, not at how a parser got there:
 * "the rest", "the others", "other X" need the goal to name an object the request does not name;
 * "the same", "too", "also", "as well" need at least two objects placed;
 * "only" needs the goal to move nothing the request does not name;
+* "next to the C one" where a movable thing and a container share the colour C needs to be told apart;
+* an "it" as the first thing moved, before anything is named, names nothing: the reading cannot account for it;
 * every object the request names by colour needs to be in the goal, unless it was corrected away;
 * "instead" needs a placement (what to do instead), not only prohibitions, and so does a command to
   place something that is not a prohibition ("... and put the rest in the bowl");
@@ -443,6 +445,23 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                 out.append(Unaccounted(m.group(0), "the reading places nothing"))
                 break
     out += _sides_unused(t, goal, pos_lits, objects)
+    # "set the orange cube down beside the blue one" with a blue cube and a blue tray: either can be the one it goes
+    # beside (the cube had been taken: a bowl or tray is as good a landmark)
+    for m in re.finditer(rf" (?:next to|beside|by|near|alongside) the ({'|'.join(COLORS)}) one(?= )", t):
+        for l in pos_lits:
+            if l.pred != "near" or l.args[1] not in by_id or by_id[l.args[1]].color != m.group(1):
+                continue
+            anchor = by_id[l.args[1]]
+            rivals = [o for o in objects if o.color == anchor.color and o.id not in l.args
+                      and o.is_container != anchor.is_container]
+            if rivals:
+                out.append(Unaccounted(m.group(0).strip(), f"{_names({anchor.id, rivals[0].id}, by_id)} both fit"))
+    # "put it next to the mug, and the red one in the bowl": an "it" said before anything is named names nothing (its
+    # clause had been dropped and the rest planned)
+    lead = re.match(r" (?:(?:please|now|then|ok|okay|so|and|just|can you|could you) )*(?:put|place|move|set|stick|pop|drop"
+                    r"|bring|slide|push|grab|take|pick up) (it|that one|this one)(?= )", t)
+    if lead and not mentioned(t[:lead.start(1)], objects):
+        out.append(Unaccounted(lead.group(1), "it comes before anything it could name"))
     # "stack the green on the red, then take it off again": the end state is not the first placement
     undo = re.search(r" (?:take|get|lift|pull|move) (?:it|them|that|the (?:\w+ )?\w+) (?:back )?(?:out|off|away)\b[^,.;]*? again ", t) \
         or re.search(r" (?:then|after that|afterwards|and then) (?:, )?(?:take|get|lift|pull) (?:it|them|that|the (?:\w+ )?\w+) "
@@ -575,5 +594,7 @@ def guessed(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> lis
 def question(items: Sequence[Unaccounted]) -> str:
     """The clarifying question for what a reading could not account for."""
     what = "; ".join(str(u) for u in items[:3])
+    if items[0].why.endswith(" both fit"):      # "beside the blue one": which of two things
+        return f"Which do you mean by {items[0].phrase!r}: {items[0].why[:-len(' both fit')]}?"
     return (f"I'm not sure what {items[0].phrase!r} changes: {what}. "
             "Could you say it another way, e.g. which objects should move and which must stay?")

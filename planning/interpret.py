@@ -156,7 +156,7 @@ _SYNONYMS = [
                       m.group(3), count=1)),
     # "Cube red, bowl yellow as well.": "as well" at the end of a clause adds nothing to it ("too" can: "orange sits
     # beside it too" is in the same bowl)
-    (r"(?<=\w) as well(?= [.,;!?]|$)", ""),
+    (r"(?<=\w)(?<!\bit) as well(?= [.,;!?]|$)", ""),
     # "Don't sort them. Just put the blue cube in the orange bowl.": what is not wanted, then what is (the sort had
     # been read as asked for)
     (r"(?:^|(?<=[.;,] ))(?:(?:no|there s no|there's no) need to |(?:don'?t|do not) (?:bother )?(?:to )?)(?:sort|tidy|stack|"
@@ -370,6 +370,75 @@ _SYNONYMS = [
     (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
     (r"(?<!\bkeep )(?<!\bleave )(?<!\bon )(?<!\bat )(?<!\bin )\b(the (?:\w+ )?\w+) (?:still |just )?where (?:it is|it was|it's)(?: now| right now)?\b",
      r"\1 stays where it is"),
+    # "only the purple cube moves", "only move the yellow cube.", "the green cube and only the green cube", "..., but only
+    # the purple cube": that one moves and nothing else does (the "only" had been dropped: the others were free to move)
+    (r"\bonly (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) (?:moves|move|should move|should be moved|may move|may be moved"
+     r"|is to move|is to be moved|is allowed to move|can move|can be moved|gets moved|gets to move|is moving|will move"
+     r"|is going to move|gets touched|should be touched|may be touched)\b", r"\1 moves , leave everything else alone"),
+    (r"\b(?:only move|move only|only touch|touch only) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?)(?= ?[.:;,!-]|$)",
+     r"\1 moves , leave everything else alone"),
+    (r"\b(?:only move|move only) (the (?:\w+ )?\w+) (?=(?:in|into|on|onto|to|over|next|beside|near)\b)",
+     r"leave everything else alone ; move \1 "),
+    (r"\b(the (?:\w+ )?\w+) (?:, )?and only \1\b", r"\1 , leave everything else alone"),
+    (r"(?: ,)? but only (the (?:\w+ )?\w+)(?= [.,;:!]|$)", r" , leave everything else alone"),
+    # "nothing except the yellow cube should move", "the purple cube is the only thing that should move": the same
+    (r"\bnothing (?:except|but|apart from|other than|besides|save) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) (?:should move"
+     r"|moves|move|is to move|may move|can move|gets moved|should be moved|may be moved|is moving|will move)\b",
+     r"\1 moves , leave everything else alone"),
+    (r"\b(the (?:\w+ )?\w+) (?:is|'s) the only (?:thing|one|object|cube|block|item|piece)(?: (?:that|which))? (?:should move"
+     r"|moves|is to move|may move|can move|gets moved|should be moved|may be moved|you may move|you can move|to move"
+     r"|allowed to move|i want moved|that moves|you should move|is moving|will move)\b", r"\1 moves , leave everything else alone"),
+    # ("... is the only thing that should move. Green bowl.": the place said alone after it)
+    (r"\b(the (?:\w+ )?\w+) moves , leave everything else alone [.;:] ((?:the )?(?:\w+ )?(?:bowl|tray|dish|basin|container))"
+     r" (?=[.!]|$)", r"leave everything else alone . \1 , \2 "),
+    (r"\bnether\b", "neither"),
+    (rf"\bneither (?:the )?({_COLOUR_WORDS}) nor (?:the )?({_COLOUR_WORDS}) (cube|block|lego|mug)s? (?:(?:should|must|may|can"
+     r"|is to|are to|will|shall) )?(?:be )?(?:move|moves|moved|touched|disturbed|budge|budges|shifted)\b",
+     r"the \1 \3 and the \2 \3 stay where they are"),
+    # "apart from the red and the purple, every cube ...", "except the green and the blue": bare colours, each the one
+    (rf"\b(except(?: for)?|apart from|other than|besides|excluding|but not|save for) the ({_COLOUR_WORDS}) and (?:the )?"
+     rf"({_COLOUR_WORDS})\b(?! (?:one|ones|cube|cubes|block|blocks|lego|legos|mug|mugs|bowl|bowls|tray)\b)",
+     r"\1 the \2 one and the \3 one"),
+    # "neither the cyan cube nor the brown block should be disturbed", "neither lego is to move": both stay
+    (r"\bneither (the (?:\w+ )?\w+) nor (the (?:\w+ )?\w+) (?:(?:should|must|may|can|is to|are to|will|is going to"
+     r"|are going to|shall) )?(?:be )?(?:move|moves|moved|touched|disturbed|budge|budges|shifted)\b",
+     r"\1 and \2 stay where they are"),
+    (r"\bneither (cube|block|lego|mug)(?: of them)? (?:(?:should|must|may|can|is to|will|shall) )?(?:be )?(?:move|moves"
+     r"|moved|touched|disturbed|budge|budges|shifted)\b", r"both \1s stay where they are"),
+    # "everything stays where it is except the green cube, which goes in the orange bowl", "everything stays put except
+    # the green cube and the brown block: both of those go in the gray bowl": those move, nothing else (it had been
+    # read as everything except them moving)
+    (r"\b(?:everything|all)(?: else)? (?:stays|remains|should stay|must stay|is to stay|should remain|must remain|will stay)"
+     r"(?: put| where it is| in place| as it is)? (?:except|but|apart from|other than|save) (the (?:\w+ )?\w+(?: and the "
+     r"(?:\w+ )?\w+)?)(?: ,)? (?:which|witch|that|who) (goes|go|should go|needs to go|has to go|moves|is going)\b",
+     r"leave everything else alone ; \1 \2"),
+    (r"\b(?:everything|all)(?: else)? (?:stays|remains|should stay|must stay|is to stay|should remain|must remain|will stay)"
+     r"(?: put| where it is| in place| as it is)? (?:except|but|apart from|other than|save) (the (?:\w+ )?\w+(?: and the "
+     r"(?:\w+ )?\w+)?)\b", r"\1 moves , leave everything else alone"),
+    # "put the orange cube next to the green cube. then put the blue one next to it as well": "it ... as well" is the
+    # same landmark (it had been the orange cube)
+    (r"\b((?:put|place|set|move) the (?:\w+ )?\w+ (?:down )?(?:next to|beside|near|by) (the (?:\w+ )?\w+)[^.;]*? [.;,] "
+     r"(?:and )?(?:then )?(?:put|place|set|move) the (?:\w+ )?\w+ (?:down )?(?:next to|beside|near|by) )it (?:as well|too|also)\b",
+     r"\1\2"),
+    # "make the purple one sit on top of everything else", "put the red cube on top of all the others": a tower of them
+    # all with that one on top (it had been put on one of them)
+    (r"\b(?:make|put|have|get|let|place|set) (the (?:\w+ )?\w+) (?:sit |go |be |end up |stand )?(?:on top of|on|above) "
+     r"(?:everything(?: else)?|all (?:of )?the others|all the other (?:cubes|ones)|all of them|the rest(?: of them)?"
+     r"|all the rest)(?= [.,;!]|$)", r"stack all the cubes with \1 on top"),
+    # "... on top of the green cube. I said on top of - not next to.", "on it, not beside it": the relation said again
+    # against another; no constraint of its own
+    (r"(?:^|(?<=[.;!] ))(?:i said |like i said |as i said )?(?:on top of|on|in|into|inside)(?: it| of it)? (?:, )?(?:not|and not"
+     r"|rather than) (?:next to|beside|near|by)(?: it)?(?: [.!])?(?= |$)", ""),
+    # "the purple cube should be holding up the red one", "the green cube carries the blue one": the other on it;
+    # "make the green cube carry the blue one and the cyan one": both on it, in a stack
+    (r"\b(?:make|have|let) (the (?:\w+ )?\w+) (?:carry|hold up|support|hold) (the (?:\w+ )?\w+) and (the (?:\w+ )?\w+)\b",
+     r"stack \2 and \3 on \1"),
+    (r"\b(?:make|have|let) (the (?:\w+ )?\w+) (?:carry|hold up|support) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    (r"\b(the (?:\w+ )?\w+) (?:should be |is |will be |must be |has to be |needs to be )?(?:holding up|holds up|supports"
+     r"|supporting|carries|carrying|should hold up|should carry|should support|must carry|must support) "
+     r"(the (?:\w+ )?\w+)", r"put \2 on \1"),
+    (r"\b(the (?:\w+ )?\w+) (?:rides|is riding|should ride|gets to ride|must ride) (?:on )?(?:top of )?(the (?:\w+ )?\w+)",
+     r"put \1 on \2"),
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
@@ -541,6 +610,11 @@ _SYNONYMS = [
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls
     (r"\bthe (bowls|containers) (?:that|which) match (?:their|its|the cubes'?|the) colou?rs?\b", r"the matching \1"),
+    # "leave out the green and the blue", "skip the red": bare colours, each the one of that colour
+    (rf"\b(skip|skipping|leave out|leaving out|omit|omitting) the ({_COLOUR_WORDS}) (?:and|,) (?:the )?({_COLOUR_WORDS})\b"
+     rf"(?! (?:one|ones|cube|cubes|block|blocks|lego|legos|mug|bowl|tray)\b)", r"\1 the \2 one and the \3 one"),
+    (rf"\b(skip|skipping|leave out|leaving out|omit|omitting) the ({_COLOUR_WORDS})\b"
+     rf"(?! (?:one|ones|cube|cubes|block|blocks|lego|legos|mug|bowl|tray|and|or)\b)", r"\1 the \2 one"),
     # "..., but skip the orange one", "leave out the red one", "minus the blue one": an exclusion from the group
     (r"\b(?:but |and )?(?:skip|skipping|leave out|leaving out|omit|omitting|minus|barring|save for)"
      r" (the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug|ones|cubes|blocks|legos))\b", r"except \1"),
@@ -674,6 +748,7 @@ _SYNONYMS = [
     (r"\b(the |a )?(bowl|tray|cube|block|lego|mug) (?:that is |which is )?(?:also|too) (red|green|blue|yellow|purple"
      r"|orange|cyan|pink|white|black|brown|gray)\b", r"the \3 \2"),
     (r"(?<!\bto )(?<!\bat )\b(?:him|her)\b(?= (?:in|into|on|onto|to|next|near|beside)\b)", "it"),
+    (r"\bleg (?:oh|o|go|ho)(s?)\b", r"lego\1"),      # a recogniser's "leg oh": lego
     (r"\blego (brick|block|piece)\b", "lego"), (r"\blego (?:brick|block|piece)s\b", "legos"),
     # "the toy bricks", "the little plastic bricks": what they are made of or for says no more than the noun
     (r"\b(?:(?:little|small|tiny|wee) )?(?:toy|plastic|wooden|wood) (bricks?|blocks?|cubes?|legos?|pieces?)\b", r"\1"),
@@ -872,6 +947,12 @@ _SYNONYMS = [
     (r"\bwith (the (?:\w+ )?\w+) (?:underneath|under|beneath|below) (the (?:\w+ )?\w+)", r"and \2 on \1"),
     # "put the blue cube under the green cube": the green cube on it
     (r"\bput (the (?:\w+ )?\w+) (?:under|underneath|beneath|below) (the (?:\w+ )?\w+)", r"put \2 on \1"),
+    # "the purple cube goes under the green one", "under the green one goes the purple one": the green one on it
+    (r"\b(the (?:\w+ )?\w+) (?:goes|go|should go|needs to go|has to go|must go|will go|belongs|should sit|sits"
+     r"|ends up|should end up) (?:right |directly |just )?(?:under|underneath|beneath|below) (the (?:\w+ )?\w+)",
+     r"put \2 on \1"),
+    (r"(?:^|(?<=[,:;.] ))(?:and |then )?(?:right |directly |just )?(?:under|underneath|beneath|below) (the (?:\w+ )?\w+)"
+     r" (?:goes|go|should go|comes|sits|put) (the (?:\w+ )?\w+)", r"put \1 on \2"),
     # "all the cubes into the green bowl, apart from the blue one, which goes in the yellow bowl": its own placement
     (r"\b(except(?: for)?|apart from|but not|but|other than|besides|excluding) (the (?:\w+ )?\w+)(?: ,)? (?:which|that|who)"
      r"(?: one)? (?:goes|should go|needs to go|has to go|can go|must go|is going|will go) (in|into|on|onto|on top of|next to"
@@ -992,7 +1073,8 @@ _SYNONYMS = [
      r"(?: (?:on|at|in) the (?:\w+ )?\w+)?(?= [,.;!?]|$)(?!.*\bwhere (?:it|that|the (?:\w+ )?\w+) (?:was|used to be|stood|sat)\b)",
      r"\1 is in the way"),
     # "Apart from the yellow one, every cube on the right-hand side should end up in the gray bowl": the exclusion said first
-    (r"(?:^|(?<=[.;:!?] ))(apart from|except(?: for)?|other than|besides) (the (?:\w+ )?(?:one|cube|block|lego|mug)) , "
+    (r"(?:^|(?<=[.;:!?] ))(apart from|except(?: for)?|other than|besides) (the (?:\w+ )?(?:one|cube|block|lego|mug)"
+     r"(?: and the (?:\w+ )?(?:one|cube|block|lego|mug))?) , "
      r"((?:every|all|each|everything)\b[^.;!?]*?)(?= [.;!?]|$)", r"\3 \1 \2"),
     (r"\b((?:every|all|each) (?:the )?(?:cube|block|lego)s? (?:on|at) the (?:left|right))[- ]hand side\b", r"\1 side"),
     # "Don't put it in the bowl, mind, it's not a cube.": an aside
@@ -1597,6 +1679,7 @@ _TOWER_LEVELS = (
     (rf"\b{_LEVEL_NP} (?:goes )?(?:over|above|up on|on top of|on) (?:it|that|this)(?: one)?{_LEVEL_END}", r"the \1\2 on it"),
     # "green finishes it off", "red last", "cyan on the very top": the top level
     (rf"\b{_LEVEL_NP} (?:finishes it off|finishes it|tops it off|to top it off|goes on last|goes last|last|on the very top"
+     rf"|crowning it|crowns it|caps it off|caps it|capping it|topping it"
      rf"|at the very top|right at the top){_LEVEL_END}", r"the \1\2 on top"),
 )
 _TOWER_LEVELS_C = tuple((re.compile(pat), rep) for pat, rep in _TOWER_LEVELS)
@@ -1852,8 +1935,12 @@ _ASIDES = (
     (r"\balongside(?: of)?\b", "next to"), (r"\bnear of\b", "near"), (r"\bparks?(?: itself)?(?: up)?(?= next to\b)", "goes"),
     # "in whichever bowl isn't yellow", "any bowl that isn't the yellow one": the bowl that is not yellow
     (r"\b(?:whichever|any|whatever) (bowl|tray|dish)(?: that| which)? (?=(?:isn't|is not|'s not)\b)", r"the \1 that "),
+    # "both cubes that aren't red", "both of the blocks which are not green": the count is kept (checked later)
+    (rf"\bboth(?: of)?(?: the)? (cube|block|lego|thing)s (?:that|which) (?:aren't|are not|are n't) ({_COLOUR_WORDS})\b"
+     rf"(?! (?:or|and|nor)\b)", r"both \1s except the \2 one"),
     # "any cube that isn't blue", "the cubes that aren't green", "all the blocks that aren't red": all but that one
-    (rf"\b(?:any|all the|all|the|every|each)(?: (?:two|three|four))? (cube|block|lego|thing)s? (?:that|which) (?:isn't|aren't|is not"
+    # (not "the cube that isn't blue": one thing, named by the scene or asked, _neither_colour)
+    (rf"\b(?!the (?:cube|block|lego|thing) (?:that|which))(?:any|all the|all|the|every|each)(?: (?:two|three|four))? (cube|block|lego|thing)s? (?:that|which) (?:isn't|aren't|is not"
      rf"|are not|'s not|are n't) ({_COLOUR_WORDS})\b(?! (?:or|and|nor)\b)", r"every \1 except the \2 one"),
     # "all but green", "everything except blue": all but the green one
     (rf"\b(all|everything|every cube|all the cubes|all cubes) (but|except|except for|apart from|bar) ({_COLOUR_WORDS})\b"
@@ -4700,14 +4787,28 @@ def _global_forms(text: str, toks: list, objects: list[ObjectState], keep: set[s
         a, b = (_ground_ref(m, objects) for m in movs)
         return [_swap_goal(a, b, objects)]
     if re.search(r"\b(?:stack|pile)(?: up)? (?:all )?(?:of )?the (?:\w+ )?(?:cubes|blocks|legos|ones|things) (?:on|at|in) the "
-                 r"(?:far )?(?:left|right|front|back)(?: side| hand side)?(?: of the table)?(?: up)?(?: [.!])?$", text):
+                 r"(?:far )?(?:left|right|front|back|center)(?: side| hand side)?(?: of the table)?(?: up)?(?: [.!])?$", text):
         # "stack the cubes on the right": those on the right, or all of them stacked on the right? (all had been
         # moved to the right, none stacked: a confident wrong plan)
         raise GroundingError(_Status.AMBIGUOUS, "Do you mean a tower of the ones that are there now, or a tower of all "
                                                 "of them built there?")
+    # "stack red, orange and cyan on the left", "a tower of red, orange and cyan in the middle of the table": the tower,
+    # standing there (the place had been read as where each goes, with no stacking, or dropped)
+    where = _TOWER_PLACE_RE.search(text)
+    if where and re.search(r"\b(?:stack|pile|tower)\b", text[:where.start()]) and \
+            not (where.group(1) == "center" and _LEVEL_BEFORE_RE.search(text[:where.start()])):
+        core = text[:where.start()]
+        tower = _global_forms(core, _tokens(core), objects, keep)
+        if tower and len(tower) == 1 and all(l.pred in ("on", "unmoved") and not l.negated for l in tower[0].literals):
+            ons = [l for l in tower[0].literals if l.pred == "on"]
+            base = next((l.args[1] for l in ons if all(u.args[0] != l.args[1] for u in ons)), None)
+            if base is not None:
+                return [Goal(tower[0].literals + (_lit("in_region", base, where.group(1)),))]
     # "stack all three", "pile the cubes up", "stack the red, yellow and purple cubes, whatever order"
+    # ("stack red, orange and cyan with the orange one in the middle": a level of the tower, not a place to build it)
+    level_free = re.sub(rf"\b{_LEVEL_NP}(?: {_LEVEL_VERB})? in the center\b", " ", text)
     stack_group = (bool(groups) or len(refs) >= 2) and re.search(r"\b(stack|pile)\b", text) is not None and \
-        re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", text) is None
+        re.search(r"\b(on|onto|in|into|to)\b(?! top\b(?! of\b))", level_free) is None
     # "make a tower, yellow on top of green on top of blue": each level said as a relation (after _unchain), read as
     # those relations, not as a list of colours in the order said
     told_pairwise = len(_PAIRWISE_RE.findall(text)) >= 2 and not re.search(r"\b(?:bottom|base|middle|highest|lowest)\b", text)
@@ -4783,6 +4884,15 @@ def _compound_forms(text: str, objects: list[ObjectState], keep: set[str]) -> li
 _TOWER_WORDS = (r"\b((?<!\bno )(?<!\bnot a )(?<!\bwithout a )(?<!\bno need for a )tower|stack ?:|make a stack|bottom to top|top to bottom|bottom up|top down|from the (bottom|top)"
                 r"|(?:be|is) the highest"
                 r"|(at|on) the (bottom|base))\b")
+# "... with the orange one", "..., cyan", "so the cyan one ends up" before "in the middle": a level of the tower, not
+# where it stands (also after "and" where another level is said: "the red cube at the bottom, ..., and the orange one")
+_LEVEL_VERB = r"(?:ends up|end up|is|goes|sits|should be|should end up|must be|comes|will be|stays|has to be|needs to be)"
+_LEVEL_BEFORE_RE = re.compile(rf"(?:(?:\bwith|[,;:]) {_LEVEL_NP}|{_LEVEL_NP} {_LEVEL_VERB}"
+                              rf"|\b(?:bottom|base|top|cap|crown\w*)\b.*\band {_LEVEL_NP})$")
+# where a tower is to stand, said after it: "stack red, orange and cyan on the left", "... in the middle of the table"
+_TOWER_PLACE_RE = re.compile(r"(?<!\bleft)(?<!\bright)(?<!\bfront)(?<!\bback)(?<!\bbottom)(?<!\btop)\s(?:, )?(?:on|in|at|to|over on|over to|over at|onto|on to) (?:the )?(?:far )?"
+                             r"(left|right|front|back|center)(?:[- ]hand)?(?: (?:side|part|end|edge|half))?"
+                             r"(?: of the table)?(?: (?:please|pls|thanks|thank you))?(?: [.!])?\s*$")
 # "bottom purple, then green, top orange": places alone, with no relation said ("bottom blue cube on the green
 # cube", a misheard "put the blue cube on ...", is a relation, not a tower told by places)
 _BARE_TOWER = rf"^(?!.*\b(on|onto|in|into)\b).*\b(bottom|base) (the )?({_COLOUR_WORDS})\b"
@@ -4884,8 +4994,13 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
                  " ".join(w for w in toks if isinstance(w, str))):
         said.reverse()
         return said
-    rank = {"base": -1, "bottom": 0, "": 1, "middle": 2, "top": 3}
-    return [o for _, o in sorted(((rank[p], k), o) for k, (o, p) in enumerate(refs))]
+    rank = {"base": -1, "bottom": 0, "": 1, "top": 3}
+    order = [o for _, o in sorted(((rank[p], k), o) for k, (o, p) in enumerate(refs) if p != "middle")]
+    # "red, orange and cyan with the orange one in the middle": the middle level, the others below and above it in
+    # the order said (it had gone on top of the ones no place was said for)
+    middle = [o for o, p in refs if p == "middle"]
+    at = (len(order) + 1) // 2
+    return order[:at] + middle + order[at:]
 
 
 def _holds_now(lit: Literal, objects: list[ObjectState]) -> bool:
@@ -4895,6 +5010,14 @@ def _holds_now(lit: Literal, objects: list[ObjectState]) -> bool:
     if a is None or b is None:
         return False
     return is_in(a, b) if lit.pred == "in" else is_on(a, b)
+
+
+def _contrast_dropped(goal: Goal) -> Goal:
+    """"Green cube ON the purple cube. On it, not beside it.": a "not next to" said to contrast with "on" or "in" the
+    same thing is no constraint of its own (a thing on another is also next to it: the goal could not be reached)."""
+    placed = {l.args for l in goal.literals if not l.negated and l.pred in ("on", "in")}
+    kept = tuple(l for l in goal.literals if not (l.negated and l.pred == "near" and l.args in placed))
+    return goal if len(kept) == len(goal.literals) else replace(goal, literals=kept)
 
 
 def _validate(goal: Goal, objects: list[ObjectState]) -> str | None:
@@ -5401,7 +5524,7 @@ def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
     GroundingError."""
-    text = _now_said(_between_ref(_container_not(text, objects), objects), objects)
+    text = _now_said(_between_ref(_container_not(_neither_colour(text, objects), objects), objects), objects)
     return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
                                                                                  objects), objects), objects), objects),
                     objects)
@@ -5833,6 +5956,27 @@ _MIDDLE_RE = re.compile(
     r"(?: of the (?:table|workspace))?\b(?! of\b)")
 
 
+_NEITHER_RE = re.compile(
+    rf"\b(?:the|whichever) (?P<k>cube|block|lego|one|thing)(?: (?:that|which))?(?:'s| is| s)? (?:neither (?P<a>{_COLOUR_WORDS})"
+    rf" nor (?P<b>{_COLOUR_WORDS})|(?:not|isn't|is not|'s not|isnt) (?P<c>{_COLOUR_WORDS}) (?:or|nor|and) (?P<d>{_COLOUR_WORDS})"
+    rf"|(?:not|isn't|is not|'s not|isnt) (?P<e>{_COLOUR_WORDS})(?! (?:or|nor|and|one|cube|block|lego|mug|bowl|tray)\b))\b")
+
+
+def _neither_colour(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the cube that's neither red nor blue", "whichever cube isn't red or blue": of that kind ("one", "thing": anything
+    but a container), the one left when those colours are taken out; named. Left as it is (a question later) unless
+    exactly one is left."""
+    m = _NEITHER_RE.search(text)
+    if m is None:
+        return text
+    kind, out = m.group("k"), {m.group("a") or m.group("c") or m.group("e"), m.group("b") or m.group("d")}
+    left = [o for o in objects if (o.label == kind or (kind in ("one", "thing") and not o.is_container))
+            and o.color not in out]
+    if len(left) != 1:
+        return text
+    return text[:m.start()] + f"the {_name(left[0])}" + text[m.end():]
+
+
 def _middle_one(text: str, objects: Sequence[ObjectState]) -> str:
     """"the middle bowl", "into the bowl in the middle", "on top of the one in the middle" (a place after a relation
     names what it is to, not where to go): of three or more of that kind ("one": anything but a container), the one
@@ -6199,8 +6343,14 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # object names nothing here; a plan that skips it would be a guess
         return failed(_Status.AMBIGUOUS, f"I heard {odd!r}, but nothing here is called that. "
                       f"I can see {_listing(objects, 'and')}. Which one do you mean?")
+    # "put the blue one and the cyan one in the green bowl" with a blue cube and a blue lego: "the blue one" was left
+    # unread and the rest planned (the cyan cube alone: a confident wrong plan)
+    for c in re.findall(rf"\bthe ({_COLOUR_WORDS}) one\b", text):
+        fits = [o for o in objects if o.color == c and not o.is_container]
+        if len(fits) > 1 and not any(o.id in g.objects() for g in forms for o in fits):
+            return failed(_Status.AMBIGUOUS, f"Which {c} one do you mean: {_listing(fits)}?")
     valid, reasons = [], []
-    for g in forms:
+    for g in map(_contrast_dropped, forms):
         err = _validate(g, objects)
         (reasons if err else valid).append(err or g)
     if not valid:
@@ -6340,6 +6490,11 @@ def _stack_onto(goal: Goal, text: str) -> Goal:
     if not re.search(r"\b(stack|stacked|pile|piled)\b", text):
         return goal
     lits = list(goal.literals)
+    # "stack the red and cyan cubes on the green cube, (with) cyan on top": "cyan on top" had been read as the cyan
+    # cube on itself; it says which of them goes last
+    top = re.search(rf"\b({_COLOUR_WORDS}) (?:one |cube )?(?:on (?:the very )?top|last)\b(?! of\b)", text)
+    if top is not None:
+        lits = [l for l in lits if not (l.pred == "on" and l.args[0] == l.args[1] and l.args[0].startswith(top.group(1) + "_"))]
     on = [l for l in lits if l.pred == "on" and not l.negated]
     for base in {l.args[1] for l in on}:
         ups = [l for l in on if l.args[1] == base]
@@ -6351,6 +6506,10 @@ def _stack_onto(goal: Goal, text: str) -> Goal:
             k = next((i for i in range(1, len(chain)) if chain[i].startswith(first.group(1) + "_")), None)
             if k is not None:
                 chain.insert(1, chain.pop(k))
+        if top is not None:        # "cyan on top": that one goes last
+            k = next((i for i in range(1, len(chain)) if chain[i].startswith(top.group(1) + "_")), None)
+            if k is not None:
+                chain.append(chain.pop(k))
         keep = [l for l in lits if l not in ups]
         lits = keep + [_lit("on", up, low) for low, up in zip(chain, chain[1:])]
     return Goal(tuple(lits), goal.soft)
