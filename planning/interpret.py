@@ -346,7 +346,9 @@ _SYNONYMS = [
      r"|middle|center|centre)(?: end| side| edge)?(?: of the table)?(?= [,.;]|$)"
      # (not when a place follows in the sentence: "move the two cubes at the back - the yellow one and the orange one -
      # onto the black tray" tells which cubes)
-     r"(?!(?:(?!\b(?:no|sorry|wait|i mean|actually)\b)[^.;!?])*\b(?:onto|into|in|on|next to|beside|near)\b)", r"\1 to the \3"),
+     # (a later request of its own does not count: "put the blue cube at the back, then put the red cube on it")
+     r"(?!(?:(?!\b(?:no|sorry|wait|i mean|actually)\b|, (?:and )?then\b|\b(?:and|then) (?:put|place|move|stack|set|stick"
+     r"|pop)\b)[^.;!?])*\b(?:onto|into|in|on|next to|beside|near)\b)", r"\1 to the \3"),
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
     (r"\b(?:turquoise|teal|aqua|(?:light|pale|sky|baby)[- ]?blue|bluey?[- ]green|greeny?[- ]blue)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
@@ -439,6 +441,74 @@ _SYNONYMS = [
      r"(the (?:\w+ )?\w+)", r"put \2 on \1"),
     (r"\b(the (?:\w+ )?\w+) (?:rides|is riding|should ride|gets to ride|must ride) (?:on )?(?:top of )?(the (?:\w+ )?\w+)",
      r"put \1 on \2"),
+    # "leave everything alone apart from the orange cube - that one goes on top of the green cube": it moves, nothing
+    # else does (it had been both kept still and moved)
+    (r"\bleave everything(?: else)? (?:alone|where it is|as it is|untouched|in place) (?:apart from|except(?: for)?|but"
+     r"|other than|save for) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?)\b", r"\1 moves , leave everything else alone"),
+    # "I don't want the yellow cube anywhere but the pink bowl": that is where it goes
+    (r"\bi (?:don'?t|do not) want (the (?:\w+ )?\w+) (?:to (?:go|be|end up) )?anywhere (?:but|except|other than|apart from"
+     r"|besides) (in |on |on top of |inside )?(the (?:\w+ )?\w+)",
+     lambda m: f"put {m.group(1)} {(m.group(2) or 'in ').strip()} {m.group(3)}"),
+    # "All the cubes into the yellow bowl, except - and here's the catch - the orange one": an aside between dashes
+    (r" , (?:and )?(?:here'?s|here is|this is|that'?s) the (?:catch|tricky bit|twist|important bit|important part|key bit"
+     r"|thing|kicker|hard part) , ", " "),
+    # "Don't use the purple bowl for the purple cube - use the green one instead": that one, for it
+    (r"\b(?:don'?t|do not) use (the (?:\w+ )?\w+) for (the (?:\w+ )?\w+) (?:, |; |\. )?(?:and )?(?:use|try|take) "
+     r"(the (?:\w+ )?\w+) instead\b", r"put \2 in \3"),
+    # "Put the red cube in the white bowl instead of on the tray", "... on the red cube rather than on the purple one":
+    # the place said against is no goal (it had been a second placement: impossible)
+    (r"\b(in|into|on|onto|on top of|next to|beside) (the (?:\w+ )?\w+) (?:, )?(?:instead of|rather than|and not) "
+     r"(?:in|into|on|onto|on top of|next to|beside) (?:the )?(?:\w+ )?\w+(?= [.,;!]|$)", r"\1 \2"),
+    # "I'd rather the blue cube went on the red cube than on the purple": the first place
+    (r"\bi'?d rather (the (?:\w+ )?\w+) (?:went|go|goes|was put|were put|ended up) (in|into|on|onto|on top of|next to|beside)"
+     r" (the (?:\w+ )?\w+) than (?:in|into|on|onto|on top of|next to|beside) (?:the )?(?:\w+ )?\w+(?= [.,;!]|$)",
+     r"put \1 \2 \3"),
+    # "I want the blue cube at the back of the table (with the red one sitting on top of it)": put there
+    (r"\b(?:i want|i'd like|i would like|i need|we want|i wanna)(?: to see)? ((?:the|all|both|all the) (?:\w+ ){0,2}?\w+) (?:at|on|over on|over at)"
+     r" the (?:far )?(back|front|left|right|middle|center|centre)(?: end| side| edge)?(?: of the table)?"
+     r"(?= [,.;]|$| and\b| with\b)", r"put \1 to the \2"),
+    (r"\b(put the (?:\w+ )?\w+ to the (?:back|front|left|right|middle|center|centre)) (?:, )?with (the (?:\w+ )?\w+) "
+     r"(?:sitting|resting|standing|perched|stacked|placed|balanced) (?:on top of|on) it\b", r"\1 , and put \2 on top of it"),
+    # "Gray bowl, not gray tray: that's where the purple cube goes", "the pink bowl: that's where it goes"
+    (r"(?:^|(?<=[.;!] ))(?:the )?((?:\w+ )?(?:bowl|tray|dish))(?: , not (?:the )?(?:\w+ )?(?:bowl|tray|dish))? [:,] that'?s"
+     r" where (the (?:\w+ )?\w+) (?:goes|should go|belongs)\b", r"put \2 in the \1"),
+    # "On the brown block I want the yellow lego": the place said first
+    (r"(?:^|(?<=[.;!] ))(on|in|into|on top of|next to|beside) (the (?:\w+ )?\w+) (?:i want|i'd like|i need|we want|goes|put"
+     r"|should go|there should be)(?: to see)? (the (?:\w+ )?\w+)(?= [.,;!]|$)", r"put \3 \1 \2"),
+    # "... in the BLUE BOWL - in the bowl, not on the blue cube": the place said again against another
+    (r"(?<=, )(?:in|on|inside|into) the (?:bowl|tray|dish|block|cube) , (?:not|rather than) (?:in |on |onto )?(?:the )?"
+     r"(?:\w+ )?(?:bowl|tray|cube|block|lego|mug)(?= [.;!]|$)", ""),
+    # "Tray gets the orange cube. The cube! Leave the block ...": the noun said again for emphasis
+    (r"\b(\w+ (cube|block|lego|mug|bowl|tray))\b([^.;!]*?) [.;!] (?:the )?\2 [!,](?= )", r"\1\3 ."),
+    # "in any bowl except the green one and not the blue one": both are bowls (the second had been the blue cube)
+    (r"\b(any|every|each|a) (bowl|tray|cube|block|lego|dish) (except|but not|other than|apart from) the (\w+) one (?:and|or|,)"
+     r" (?:not )?the (\w+) one\b", r"\1 \2 \3 the \4 \2 and the \5 \2"),
+    (r"(?: ,)? (?:rather than|instead of|and not) (?:in )?(?:its|their) own(?: bowl| colou?r)?(?= [.,;!]|$)", ""),
+    (r"(?: ,)? (?:rather than|instead of|and not) (?:in )?(?:its|their)(?= [.,;!]|$)", ""),
+    (r"\b(the (?:\w+ )?\w+) ((?:at|on|to) the (?:back|front|left|right)(?: side)?(?: of the table)?) with (the (?:\w+ )?\w+) "
+     r"(?:sitting|resting|standing|perched|stacked|placed|balanced) (?:on top of|on) it\b", r"\1 \2 , and put \3 on top of \1"),
+    # "Yellow cube beside the purple bowl. The bowl - not the purple cube.", "Lego, not cube.", "The cube!": the noun
+    # said again, against another thing of that colour; nothing new
+    (r"(?:^|(?<=[.;!:] ))(?:i mean |i said )?(?:in |on |beside |next to )?(?:the )?(?:\w+ )?(bowl|tray|cube|block|lego|mug)"
+     r" (?:, )?(?:not|rather than) (?:in |on |beside |next to )?(?:the |a )?(?:\w+ )?(?:bowl|tray|cube|block|lego|mug)"
+     r"(?= [.;!]|$)", ""),
+    (r"(?:^|(?<=[.;!:] ))(?:the )?(?:cube|block|lego|bowl|tray|mug) !(?= |$)", ""),
+    # "... at the back of the table, out of the bowls", "on the left side, none of them in a bowl": the place already
+    # keeps them out (it had asked which bowl)
+    (r"((?:on|at|to|over on|over at) the (?:left|right|front|back)(?: side)?(?: of the table)?)(?: ,)? (?:and )?(?:with )?"
+     r"(?:none of them in (?:a|any) (?:bowl|container)s?|out of the bowls|not in (?:a|any) bowl)\b", r"\1"),
+    # "the two left-side cubes", "both front-row cubes": the cubes on that side
+    (r"\b(both|the|all|all the|the two|the three) (left|right|front|back)[- ](?:side|hand|row) (cube|block|lego)s\b",
+     r"\1 \3s on the \2"),
+    # "bring the yellow piece forward (so it's at the front)": to the front of the table
+    (r"\b(?:bring|move|slide|pull|shift|scoot) (the (?:\w+ )?\w+) (?:forward|forwards|toward me|towards me|closer to me)"
+     r"(?: (?:so|so that) (?:it'?s|it is|it ends up) (?:at|in) the front)?\b(?! (?:into|in|to|onto|on|next|beside|near)\b)",
+     r"move \1 to the front"),
+    # "with the red one sitting on top of it": and the red one on it
+    (r"\bwith (the (?:\w+ )?\w+) (?:sitting|resting|standing|perched|stacked|placed|balanced) (?:on top of|on) (it|that)\b",
+     r"and put \1 on top of \2"),
+    # "in a bowl, just not the green one and not the blue one": neither of them
+    (r"\bnot the (\w+) one (?:and|,) not the (\w+) one\b", r"not the \1 one or the \2 one"),
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
@@ -1669,6 +1739,11 @@ def _retracted(t: str) -> str:
 _LEVEL_NP = rf"(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?)"
 _LEVEL_END = r"(?= [,.;!]| and\b| then\b|$)"
 _TOWER_LEVELS = (
+    # "build it like a little house: the green cube is the floor, the blue one the walls, the orange one the roof"
+    (rf"\b{_LEVEL_NP}(?: is| as|'s)? the (?:floor|ground floor|foundation|basement|bottom floor|first floor)\b",
+     r"the \1\2 at the bottom"),
+    (rf"\b{_LEVEL_NP}(?: is| as|'s)? the (?:roof|top floor|attic|lid|hat|crown)\b", r"the \1\2 on top"),
+    (rf"\b{_LEVEL_NP}(?: is| as|'s)? the (?:walls?|middle floor|second floor|filling)\b", r"the \1\2 in the middle"),
     # "blue cube's the base", "green is the bottom": that one at the bottom
     (rf"\b{_LEVEL_NP}(?:'s| is) the (?:base|bottom|foundation)\b", r"the \1\2 at the bottom"),
     # "green underneath, blue in the middle", "purple first, blue over it": the first level
@@ -1692,7 +1767,7 @@ def _tower_levels(t: str) -> str:
     stack, tower or pile: elsewhere "first" and "last" are about the order of the steps."""
     t = re.sub(rf"\b({_COLOUR_WORDS})((?: cube| block| one)?)'s (?=(?:at|on|in|under|over|going|gonna|for|the)\b)",
                r"\1\2 is ", t)
-    if not re.search(r"\b(?:stack|stacked|tower|pile|piled)\b", t):
+    if not re.search(r"\b(?:stack|stacked|tower|pile|piled|storey|storeys|stories|house)\b", t):
         return t
     for pat, rep in _TOWER_LEVELS_C:
         t = re.sub(pat, rep, t)
@@ -6374,7 +6449,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
 # food, and places away from the table. Only a request that grounds to no goal is refused for it.
 _OUT_OF_SCOPE = re.compile(
     r"\b(water|coffee|tea|juice|milk|soup|wine|beer|liquid|pour|spill|sandwich|cook|bake|food|meal|breakfast|lunch"
-    r"|dinner|eat|kitchen|fridge|door|window|room(?! (?:in|on|for)\b)|upstairs|downstairs|outside|house|shop|store|soil|dirt"
+    r"|dinner|eat|kitchen|fridge|door|window|room(?! (?:in|on|for)\b)|upstairs|downstairs|outside"
+    r"|(?<!\blike a )(?<!\blittle )(?<!\btiny )(?<!\btoy )house|shop|store|soil|dirt"
     r"|sand|garden"
     r"|tap|faucet|sink|to the car|garage|fill it|fill them)\b")
 

@@ -3713,3 +3713,38 @@ def test_session28_on_top_of_everything_else_is_a_tower_of_all_with_that_one_on_
 def test_session28_what_the_words_leave_open_is_asked(scene, text, asked):
     r = _plan_in(scene, text)
     assert r.status in ("ambiguous", "unknown") and asked in r.message, (text, r.status, r.message)
+
+
+# session 28, second pass over dev29: a place said against another, a clarification said again, an end state with
+# "I want X at the back", towers as a house, and the speaker walking in (it had been refused as a device)
+@pytest.mark.parametrize("scene,text,goal", [
+    (("tabletop", 240), "I don't want the green cube anywhere but the red bowl.", "in(green_cube, red_bowl)"),
+    (("tabletop", 240), "All the cubes into the blue bowl, except - and this is the tricky bit - the purple one.",
+     "in(green_cube, blue_bowl) & in(red_cube, blue_bowl) & unmoved(purple_cube)"),
+    (("sorting", 240), "Don't use the red bowl for the red cube - use the purple one instead.", "in(red_cube, purple_bowl)"),
+    (("tabletop", 240), "Put the purple cube in the red bowl instead of in the blue bowl.", "in(purple_cube, red_bowl)"),
+    (("stacking", 240), "I'd rather the red cube went on the green cube than on the cyan one.", "on(red_cube, green_cube)"),
+    (("tabletop", 240), "Blue bowl, not red bowl: that's where the green cube goes.", "in(green_cube, blue_bowl)"),
+    (("clutter", 240), "On the brown block I want the orange cube.", "on(orange_cube, brown_block)"),
+    (("stacking", 240), "I want the cyan cube at the front of the table with the red one sitting on top of it.",
+     "in_region(cyan_cube, front) & on(red_cube, cyan_cube)"),
+    (("stacking", 240), "put the red cube at the back, then put the green cube on it",
+     "in_region(red_cube, back) & on(green_cube, red_cube)"),
+    (("sorting", 240), "When you're done I want all three cubes at the back of the table, none of them in a bowl.",
+     "in_region(green_cube, back) & in_region(purple_cube, back) & in_region(red_cube, back)"),
+    (("sorting", 240), "Bring the purple cube forward.", "in_region(purple_cube, front)"),
+    (("sorting", 240), "Put the red cube in a bowl, just not the red one and not the green one.", "in(red_cube, purple_bowl)"),
+    (("sorting", 240), "Put the green cube in its own bowl and the red cube in the purple bowl rather than its own.",
+     "in(green_cube, green_bowl) & in(red_cube, purple_bowl)"),
+    (("tabletop", 115), "Build it like a little house: the blue cube is the floor, the orange one the walls, the green one "
+                        "the roof.", "on(orange_cube, blue_cube) & on(green_cube, orange_cube)"),
+    (("stacking", 240), "When I walk back in I want the red cube on the green cube.", "on(red_cube, green_cube)"),
+])
+def test_session28_contrasts_restatements_and_end_states(scene, text, goal):
+    r = _plan_in(scene, text)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+def test_walking_is_still_refused_when_the_robot_is_asked_to_walk():
+    r = _plan_in(("tabletop", 240), "walk to the kitchen")
+    assert r.status == "refused", r.message

@@ -179,7 +179,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(open|close|unlock|lock|shut)\b " + _W % 2 +
         r"(door|doors|window|windows|drawer|fridge|oven|cabinet|cupboard|gate|valve|garage|car)\b")),
     (HARDWARE, "asks for a device this robot does not have", _r(
-        r"\b(drive|fly|walk|navigate|steer|drone|wheels|legs|conveyor|laser|lasers|suction|vacuum|second arm|"
+        # ("I want to walk back in and see ...", "when I walk in": the speaker walking, not the robot)
+        r"\b(drive|fly|(?<!\bi )(?<!\bi ll )(?<!\bi'll )(?<!\bwe )(?<!\bto )(?<!\byou )walk|navigate|steer|drone|wheels|legs"
+        r"|conveyor|laser|lasers|suction|vacuum|second arm|"
         r"other arm|left arm|right arm|both arms|"
         # "I'm watching through the robot's camera", "from the camera view": how the speaker sees, not a device asked for
         r"(?<!through the )(?<!through your )(?<!through its )(?<!robot s )(?<!from the )(?<!on the )(?<!in the )"
