@@ -447,13 +447,18 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     out += _sides_unused(t, goal, pos_lits, objects)
     # "set the orange cube down beside the blue one" with a blue cube and a blue tray: either can be the one it goes
     # beside (the cube had been taken: a bowl or tray is as good a landmark)
-    for m in re.finditer(rf" (?:next to|beside|by|near|alongside) the ({'|'.join(COLORS)}) one(?= )", t):
+    # ... and "set the red cube down on the blue one" with a blue cube and a blue tray (on a tray is in it)
+    for m in re.finditer(rf" (?:next to|beside|by|near|alongside|on|onto|on top of) the ({'|'.join(COLORS)}) one(?= )", t):
+        near = not re.match(r" (?:on|onto|on top of) ", m.group(0))
         for l in pos_lits:
-            if l.pred != "near" or l.args[1] not in by_id or by_id[l.args[1]].color != m.group(1):
+            if len(l.args) < 2 or l.args[1] not in by_id or by_id[l.args[1]].color != m.group(1):
+                continue
+            if (near and l.pred != "near") or (not near and not (l.pred == "on" or l.pred == "in"
+                                                                    and by_id[l.args[1]].label == "tray")):
                 continue
             anchor = by_id[l.args[1]]
             rivals = [o for o in objects if o.color == anchor.color and o.id not in l.args
-                      and o.is_container != anchor.is_container]
+                      and o.is_container != anchor.is_container and (near or o.label in ("tray", "cube", "block"))]
             if rivals:
                 out.append(Unaccounted(m.group(0).strip(), f"{_names({anchor.id, rivals[0].id}, by_id)} both fit"))
     # "put it next to the mug, and the red one in the bowl": an "it" said before anything is named names nothing (its

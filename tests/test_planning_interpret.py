@@ -3748,3 +3748,10 @@ def test_session28_contrasts_restatements_and_end_states(scene, text, goal):
 def test_walking_is_still_refused_when_the_robot_is_asked_to_walk():
     r = _plan_in(("tabletop", 240), "walk to the kitchen")
     assert r.status == "refused", r.message
+
+
+def test_session28_on_the_blue_one_with_a_blue_cube_and_a_blue_tray_is_asked():
+    r = _plan_in(("long_horizon", 115), "Set the red cube down on the blue one.")
+    assert r.status == "ambiguous" and "the blue cube or the blue tray" in r.message, r.message
+    assert _plan_in(("long_horizon", 115), "put the red cube on the blue cube").goal == parse_goal("on(red_cube, blue_cube)")
+    assert _plan_in(("stacking", 240), "put the red cube on the green one").goal == parse_goal("on(red_cube, green_cube)")
