@@ -279,6 +279,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             continue                   # the request before is dropped as a whole; "it" after may still name X
         # the object corrected is the last one named of the kind the correction names ("put the red cube in
         # the yellow bowl, hang on, I meant the green cube": the red cube, not the bowl)
+        if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|oh) (?:[,.;:\-] )*)*(?:leave|keep|except|but|skip|without)\b", after):
+            continue                   # "put all cubes in the red bowl. actually, leave the blue one": an amendment (its
+                                       # own words are checked as an exclusion or a constraint below), not a swap
         named_after = mentioned(after, objects)
         instead_of = re.match(rf" (?:[,.;:] )*(?:(?:actually|hmm+|oh|ok|okay|well|so|no|wait|sorry) (?:[,.;:] )*)*"
                               rf"{SWAP_VERBS} the (?:\w+ ){{0,2}}?\w+ (?:instead of|in place of|rather than) ", after)

@@ -509,6 +509,17 @@ _SYNONYMS = [
      r"and put \1 on top of \2"),
     # "in a bowl, just not the green one and not the blue one": neither of them
     (r"\bnot the (\w+) one (?:and|,) not the (\w+) one\b", r"not the \1 one or the \2 one"),
+    # texting: "can u stack evrything except the yellow 1"
+    (r"\bu\b(?!-)", "you"), (r"\b(?:evrything|everythin|evrythin|evrythng|everythng)\b", "everything"),
+    (rf"\b(the|that|this) ({_COLOUR_WORDS}) 1\b", r"\1 \2 one"),
+    # "put the orange cube in a bowl that's a different colour from it", "... in a bowl that doesn't match it": any bowl
+    # but its own colour's (the colour word had made it the matching bowl: a confident wrong plan)
+    (rf"\b((?:put|place|move|drop|pop|set|stick) the ({_COLOUR_WORDS}) (?:cube|block|lego|one)) (in|into) (?:a|any|the|one) "
+     r"(bowl|dish|container)(?: (?:that'?s|that is|which is|of|in|with))?(?: a)? (?:different|another|other) colou?r(?: (?:from|than"
+     r"|to) (?:it|itself|the cube|its own|that|its))?\b", r"\1 \3 any \4 except the \2 one"),
+    (rf"\b((?:put|place|move|drop|pop|set|stick) the ({_COLOUR_WORDS}) (?:cube|block|lego|one)) (in|into) (?:a|any|the|one) "
+     r"(bowl|dish|container) (?:that|which) (?:doesn'?t|does not|don'?t) match(?: it| its colou?r| the cube)?\b",
+     r"\1 \3 any \4 except the \2 one"),
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
      r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
@@ -1313,7 +1324,8 @@ _SYNONYMS = [
     # from every other thing (a superlative: "lonemost")
     (r"\bthe ((?:\w+ )?(?:cube|block|lego|mug|one)) (?:that'?s |that is |which is )?(?:sitting |standing |over )?(?:off )?"
      r"(?:all alone|on its(?: own)?|by itself|all by itself|on their(?: own)?|apart from the others|away from the others)\b"
-     r"(?: (?:over |off |out )?(?:on|at|to) the (?:far )?(?:left|right|back|front)(?: side| end)?(?: of the table)?)?",
+     # (where it is, "at the back"; not where it goes: "move the cube that's on its own to the front")
+     r"(?: (?:over |off |out )?(?:on|at) the (?:far )?(?:left|right|back|front)(?: side| end)?(?: of the table)?)?",
      r"the lonemost \1"),
     (r"\b(?:the )?(?:lone|lonely|isolated|solitary) ((?:\w+ )?(?:cube|block|lego|mug|one))\b", r"the lonemost \1"),
     # "then the middle one, then the leftmost": the one in the middle, left to right (of those there)

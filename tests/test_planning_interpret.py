@@ -3755,3 +3755,20 @@ def test_session28_on_the_blue_one_with_a_blue_cube_and_a_blue_tray_is_asked():
     assert r.status == "ambiguous" and "the blue cube or the blue tray" in r.message, r.message
     assert _plan_in(("long_horizon", 115), "put the red cube on the blue cube").goal == parse_goal("on(red_cube, blue_cube)")
     assert _plan_in(("stacking", 240), "put the red cube on the green one").goal == parse_goal("on(red_cube, green_cube)")
+
+
+@pytest.mark.parametrize("scene,text,goal", [
+    # "a bowl that's a different colour from it" had been read as the matching bowl (a confident wrong plan)
+    (("sorting", 241), "Put the orange cube in a bowl that's a different colour from it.", "in(orange_cube, red_bowl)"),
+    (("sorting", 241), "put the red cube in a bowl that doesn't match it", "in(red_cube, orange_bowl)"),
+    # the lone cube's destination is not part of its description
+    (("tabletop", 242), "Move the cube that's on its own to the front.", "in_region(blue_cube, front)"),
+    (("stacking", 241), "can u stack evrything except the yellow 1",
+     "on(blue_cube, cyan_cube) & on(orange_cube, red_cube) & on(red_cube, blue_cube) & unmoved(yellow_cube)"),
+    # an amendment after "actually" is no swap of the thing named before it
+    (("tabletop", 242), "Put all cubes in the red bowl. Actually, leave the blue one.",
+     "in(green_cube, red_bowl) & in(yellow_cube, red_bowl) & unmoved(blue_cube)"),
+])
+def test_session28_probe_wordings(scene, text, goal):
+    r = _plan_in(scene, text)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
