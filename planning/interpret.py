@@ -509,6 +509,59 @@ _SYNONYMS = [
      r"and put \1 on top of \2"),
     # "in a bowl, just not the green one and not the blue one": neither of them
     (r"\bnot the (\w+) one (?:and|,) not the (\w+) one\b", r"not the \1 one or the \2 one"),
+    # "On my coffee break, so let's try you out: ...": when and why, no request
+    (r"(?:^|(?<=[.;,:!] ))(?:i'?m )?(?:on|during|in) (?:my|a|the|our) (?:coffee|lunch|tea|short|quick)[ -]?break\b", ""),
+    (r"\b(?:so )?let'?s (?:try you out|test you(?: out)?|see what you can do|give you a go|give this a go|try this out)\b", ""),
+    # "Lunch-break challenge: ...", "Quick test: ..."
+    (r"^(?:lunch|coffee)[ -]?break (?:challenge|test|task|game) :", ""),
+    # "move the green cube too the back off the table": a recogniser's "of"
+    (r"\bthe (back|front|left|right|far|near) off the table\b", r"the \1 of the table"),
+    # "... the white bowl - the red one's for something else later": a reason, no request (it had moved the red cube)
+    (r"(?: ,)? (?:the )?(?:\w+ )?(?:one|bowl|tray|cube|dish)(?:'s| is| s) (?:for|needed for|reserved for|meant for|saved for"
+     r"|being saved for|kept for|being kept for) (?:something|someone|somebody|another|later|tomorrow|a different)[^.;!]*", ""),
+    # "I think that's a purple cube over on the right. Could you put it ...": where it is, no request
+    (r"\b(?:i think |i believe |i reckon |it looks like )?(?:that'?s|that is|there'?s|there is) (?:a|an|the) ((?:\w+ )?(?:cube|block"
+     r"|lego|mug))(?: (?:over|sitting|standing|lying))? (?:on|at|in|over on) the (?:far )?(?:left|right|front|back|middle|center)"
+     r"(?: side| end)?(?: of the table)?(?= [.,;!]|$)", r"there is the \1"),
+    # a learner's and an engineer's ways to keep a thing still: "Blue cube, please you keep where is", "orange_cube stays
+    # fixed", "brown_block and blue_tray fixed", "Purple cube stay."
+    (r"(?: ,)? (?:please )?(?:you )?(?:keep|stay|stays) (?:where is|where he is|where she is)\b", " stays where it is"),
+    (r"\b(stays|remains|is|should stay|must stay|should remain|must remain|stay|remain|are|kept|be kept) fixed\b",
+     "stays where it is"),
+    (r"\b((?:the )?(?:\w+ )?(?:cube|block|lego|mug|tray|bowl)(?: and (?:the )?(?:\w+ )?(?:cube|block|lego|mug|tray|bowl))?) fixed"
+     r"(?= [.;,!]|$)", r"\1 stay where they are"),
+    (r"(?:^|(?<=[.;!] ))((?:the )?(?:\w+ )?(?:cube|block|lego|mug)) stay(?= [.;!]|$)", r"\1 stays where it is"),
+    # "do not displace the other two cubes", "mind the yellow one, don't knock it": keep them still
+    (r"\b(don'?t|do not|never|without|try not to) (?:displace|displacing|knock|knocking|knock over)\b(?! (?:\w+ ){0,3}?on the way\b)",
+     r"\1 move"),
+    (r"\bmind the ((?:\w+ )?(?:one|cube|block|lego|mug)) , (don'?t|do not) move it\b", r"\2 move the \1"),
+    # a learner's "the two cube on left side": plural, and the article
+    (r"(?<!\bnumber )(?<!\bno )\b(two|three|four|both|all) (cube|block|lego|bowl|mug)(?= )(?! (?:on|from) the)", r"\1 \2s"),
+    (r"\b(on|at|to) (left|right|back|front) side\b", r"\1 the \2 side"),
+    # "both cubes in the back region": at the back
+    (r"\b(?:in|on|within) the (back|front|left|right|center) (?:region|area|zone)\b(?= (?:in|into|to|onto|on)\b)", r"at the \1"),
+    # "try not to mix them up", "I've never done this before, so bear with me", "That's all for now": nothing asked
+    (r"(?: ,)? (?:and )?(?:try |please )?(?:not to|don'?t) (?:mix|muddle|get) (?:them|it|those|these) (?:up|mixed up|confused)\b",
+     ""),
+    (r"\bi'?ve never (?:done|used|tried) (?:this|one of these|anything like this|a robot)(?: before)?(?: , so bear with me| so bear"
+     r" with me)?", ""),
+    (r"\b(?:so )?bear with me\b", ""), (r"(?:^|(?<=[.;!?] ))that'?s all for now(?= [.!]|$)", ""),
+    # "next to the red cube, please - on the table, not on top of anything": beside it, nothing more
+    (r"(?: ,)? (?:on the table , )?not on top of anything\b", ""),
+    # "the orange for the head": the top of a tower
+    (rf"\b(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) (?:for|as) the (?:head|top|hat|roof|crown|cherry on top)\b",
+     r"the \1\2 on top"),
+    # a recogniser's correction without commas: "put the cyan cube on the red cube no the purple cube", "in the gray bowl um
+    # no the white bowl", "on the red no on the green one"
+    (rf"\b(cube|bowl|block|lego|mug|tray|one|{_COLOUR_WORDS}|left|right|back|front) (?:(?:um|uh|er|erm) )?no (?=(?:the|on|in"
+     r"|into|onto|next to|to|i mean|sorry|wait)\b)", r"\1 , no , "),
+    # "Put the cyan cube to the left of the blue cube. Oh sorry, I meant to the right of it.": the relation corrected
+    (r"\b(to the (?:left|right) of|next to|beside|on top of|on|in|into|onto) (the (?:\w+ )?\w+) [.,;] (?:oh )?(?:, )?(?:sorry|no"
+     r"|wait)?(?: ,)? (?:i meant|i mean|make that|rather|actually) (to the (?:left|right) of|next to|beside|on top of|on|in|into"
+     r"|onto) (?:it|that one|that|the same one)\b", r"\3 \2"),
+    # "Hmm, no, that's silly, it should go in ...": the judgement adds nothing to the correction
+    (r"\b(no|nah|hmm)(?: ,)? (?:that'?s|that is|that would be|that'?d be) (?:silly|stupid|wrong|daft|dumb|not right|no good"
+     r"|a bad idea)\b", r"\1"),
     # texting: "can u stack evrything except the yellow 1"
     (r"\bu\b(?!-)", "you"), (r"\b(?:evrything|everythin|evrythin|evrythng|everythng)\b", "everything"),
     (rf"\b(the|that|this) ({_COLOUR_WORDS}) 1\b", r"\1 \2 one"),
@@ -1093,6 +1146,9 @@ _SYNONYMS = [
     # a learner's word order: "Yellow you put on cyan", "You take cyan cube, put in blue bowl", "Purple cube also same bowl."
     (r"(?:^|(?<=[.;:,] ))((?:the )?\w+(?: cube| one| block| lego)?) you (?:put|place|stack|move) (on|onto|in|into|next to) ",
      r"put \1 \2 "),
+    # "The two cube on left side, you put in pink bowl. Purple cube stay.": the things first, then "you put"
+    (r"(?:^|(?<=[.;:] ))((?:the )?(?:\w+ ){0,3}?(?:cube|block|lego|mug|one)s?(?: (?:on|at) the (?:left|right|front|back)"
+     r"(?: side)?)?) , (?:please )?you (?:put|place|move) (?:them |it )?(on|onto|in|into|inside|next to) ", r"put \1 \2 "),
     (r"\byou (?:take|grab|pick up|pick) ((?:the )?\w+ (?:cube|block|lego|mug|one)) , (?:and )?(?:you )?(?:put|place) (?:it )?"
      r"(in|into|on|onto) ", r"put \1 \2 "),
     (r"(?:^|(?<=[.;:] ))((?:the )?\w+ (?:cube|block|lego|mug|one)) (?:also|too|as well) (?:in |on )?(?:the )?same "
@@ -1692,7 +1748,8 @@ def _named_directions(t: str) -> str:
 
 _RETRACT_RE = re.compile(
     r"(?:^|[.;,:] )(?:(?:actually|on second thoughts?|never mind|nevermind|scratch that|forget (?:that|it)|nah|no|wait"
-    r"|you know what|hmm)(?: ,)? )+(?=(?:i don'?t want|i do not want|i no longer want|leave|put|move|just|keep|let'?s)\b)")
+    r"|you know what|hmm)(?: ,)? )+(?=(?:i don'?t want|i do not want|i no longer want|leave|put|move|just|keep|let'?s"
+    r"|it should go|it goes|it can go|it needs to go|it ought to go)\b)")
 _UNWANTED_RE = re.compile(r"^(?:i (?:don'?t|do not|no longer) want (?:it|them|a tower|that|this|the (?:\w+ ){0,2}?\w+)"
                           r"(?: (?:in|on|inside|matching|there|stacked|any)[^,.;]*?)?(?: after all| anymore| any more)?"
                           r"\s*(?:[,.;:]\s*|$))+")
@@ -1735,7 +1792,8 @@ def _retracted(t: str) -> str:
         kept = re.match(r"(?:leave|forget|skip|drop) (the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug))", after)
         keep = f" , and leave {kept.group(1)} where it is" if kept else ""      # "leave the green one": it stays
         return f"{before.rstrip(' ,.;:')} , sorry , {swap.group(1)}{after[swap.end():]}{keep}"
-    if not re.match(r"(?:just |then |please )*(?:leave|put|move|keep|let'?s|place|set|stick|pop|take)\b", after):
+    if not re.match(r"(?:just |then |please )*(?:leave|put|move|keep|let'?s|place|set|stick|pop|take|it should go|it goes"
+                    r"|it can go|it needs to go|it ought to go)\b", after):
         return t
     named = re.findall(r"\bthe (?:" + "|".join(COLORS) + r") (?:cube|block|lego|mug)\b", before)
     if not named:
@@ -6575,7 +6633,8 @@ def _stack_onto(goal: Goal, text: str) -> Goal:
     """"stack the blue and green ones on the red one (, blue first)": several objects stacked on one cube make a
     tower on it, in the order said (which is also what "first" says); without "stack"/"pile" two things put on
     one cube stay a contradiction (a question)."""
-    if not re.search(r"\b(stack|stacked|pile|piled)\b", text):
+    # ("put the two cubes on the left on top of the yellow one, cyan first, then purple": the order says it is a stack)
+    if not re.search(r"\b(stack|stacked|pile|piled)\b|\b\w+ (?:one |cube )?first\b", text):
         return goal
     lits = list(goal.literals)
     # "stack the red and cyan cubes on the green cube, (with) cyan on top": "cyan on top" had been read as the cyan

@@ -3772,3 +3772,58 @@ def test_session28_on_the_blue_one_with_a_blue_cube_and_a_blue_tray_is_asked():
 def test_session28_probe_wordings(scene, text, goal):
     r = _plan_in(scene, text)
     assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+# session 28, dev30 (a second first-contact file): asides about a break, a recogniser's "off" for "of", a reason for a
+# correction, a description before "it", a learner's and an engineer's ways to keep things still, corrections said
+# without commas or about the relation, towers told by "first ... then" or by a snowman's head
+@pytest.mark.parametrize("scene,text,goal", [
+    (("tabletop", 240), "On my lunch break, so let's test you: the green cube goes in the blue bowl.",
+     "in(green_cube, blue_bowl)"),
+    (("sorting", 240), "Coffee-break challenge: every cube into the bowl that's the same colour as it.",
+     "in(red_cube, red_bowl) & in(green_cube, green_bowl) & in(purple_cube, purple_bowl)"),
+    (("tabletop", 240), 'move the purple cube too the front off the table',
+     "in_region(purple_cube, front)"),
+    (("tabletop", 240), "I'd like the green cube in the blue bowl. Sorry, I mean the red bowl - the blue one's for something else later.",
+     "in(green_cube, red_bowl)"),
+    (("stacking", 240), "I think that's an orange cube over on the left. Could you put it on the green cube?",
+     "on(orange_cube, green_cube)"),
+    (("tabletop", 240), 'Red cube, please you keep where is. Green cube put on purple cube.',
+     "on(green_cube, purple_cube) & unmoved(red_cube)"),
+    (("tabletop", 240), 'Move green_cube into the left region; red_cube stays fixed.',
+     "in_region(green_cube, left) & unmoved(red_cube)"),
+    (("stacking", 240), 'Green cube to the right side. Do not displace the other cubes.',
+     "in_region(green_cube, right) & unmoved(red_cube) & unmoved(orange_cube) & unmoved(purple_cube) & unmoved(cyan_cube)"),
+    (("sorting", 240), 'The two cube on right side, you put in red bowl. Red cube stay.',
+     "in(green_cube, red_bowl) & in(purple_cube, red_bowl) & unmoved(red_cube)"),
+    (("sorting", 240), 'red cube in the green bowl and the green cube in the red one, try not to mix them up',
+     "in(red_cube, green_bowl) & in(green_cube, red_bowl)"),
+    (("stacking", 240), "I've never done this before, so bear with me. Could you put the red cube on the cyan one? That's all for now.",
+     "on(red_cube, cyan_cube)"),
+    (("stacking", 240), 'Put the green cube next to the purple cube, please - on the table, not on top of anything.',
+     "near(green_cube, purple_cube)"),
+    (("stacking", 240), 'A snowman, please: red at the bottom, then orange, then cyan for the head.',
+     "on(orange_cube, red_cube) & on(cyan_cube, orange_cube)"),
+    (("stacking", 240), 'put the green cube on the red cube no the orange cube',
+     "on(green_cube, orange_cube)"),
+    (("stacking", 240), 'Put the green cube to the right of the red cube. Oh sorry, I meant to the left of it.',
+     "left_of(green_cube, red_cube)"),
+    (("sorting", 240), "Put the red cube in the green bowl. Hmm, no, that's silly, it should go in its own bowl.",
+     "in(red_cube, red_bowl)"),
+    (("stacking", 240), 'Put the red and the cyan cube on top of the green one, red first, then cyan.',
+     "on(red_cube, green_cube) & on(cyan_cube, red_cube)"),
+])
+def test_session28_first_contact_wordings(scene, text, goal):
+    r = _plan_in(scene, text)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    "My dog keeps climbing up here. If he does it again, pick him up and put him in the blue bowl.",
+    "Pour the rest of my tea into the red bowl.",
+    "break the green cube",
+    "push the red cube off the table",
+])
+def test_session28_an_animal_a_drink_and_a_blow_are_still_refused(text):
+    r = _plan_in(("tabletop", 240), text)
+    assert r.status == "refused", (text, r.status, r.message)

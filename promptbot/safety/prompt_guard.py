@@ -110,7 +110,10 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"stab|kick|"
         r"whack(?! (?:\w+ ){0,5}(?:in|into|onto|on)\b)|"      # "whack the blue cube in the bowl": put it there
         r"bash|(?<!won t )(?<!wont )(?<!will not )(?<!doesn t )(?<!does not )(?<!not )(?<!can t )(?<!wouldn t )(?<!couldn t )(?<!never )hurt|injure|"
-        r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|break|shatter)\b")),     # not "this won't hurt a bit"
+        # ("on my coffee break", "lunch-break challenge": a pause, not a blow)
+        r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|"
+        r"(?<!coffee )(?<!lunch )(?<!lunch-)(?<!coffee-)(?<!tea )(?<!short )(?<!quick )(?<!my )(?<!a )(?<!on )break(?! time\b)"
+        r"|shatter)\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
@@ -158,7 +161,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
         # "drop the blue cube in my coffee to cool it down": into a drink or food
         r"\b(?:in|into) (?:my|your|his|her|their|the|a) (?:coffee|tea|drink|soup|juice|milk|cereal|food|dinner|lunch|breakfast)\b|"
-        r"\b(pour|fill)\b " + _W % 4 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
+        r"\b(pour|fill)\b " + _W % 6 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
         # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
         r"\b(soak|soaking|drench|drenched|hose (?:it|them|down)|with (?:the|a) hose)\b|"
@@ -195,7 +198,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- leaving the workspace
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         # ("the mug's off limits": not to be touched, no place)
-        r"\b(off(?! limits\b)|out of|outside|beyond|past|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
+        r"\b((?<!back )(?<!front )(?<!side )(?<!middle )(?<!end )off(?! limits\b)|out of|outside|beyond|past"
+        r"|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b"
         # "clear the cubes off the table into the bowls": the table cleared into its own containers
         r"(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the |either |any |its |their )?(?:\w+ )?"
@@ -224,6 +228,9 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         # "to your right-hand side", "near your right hand": a side of the robot, not handing over
         r"\b(bring|give|(?<!right )(?<!left )(?<!your )(?<!my )hand(?! side)|pass|deliver|fetch|throw)\b " + _W % 5 + r"(to )?(me|us|him|her|them|(my|your|our|his|her|the) "
         r"(little one|kid|kids|son|daughter|child|baby|friend|wife|husband|mum|mom|dad|sister|brother|colleague|boss))\b")),
+    (DANGER, "asks to handle an animal", _r(      # "my cat keeps jumping up ... grab her and put her in the red bowl"
+        r"\b(cat|cats|dog|dogs|kitten|puppy|pet|hamster|rabbit|bird)\b " + _W % 12 + r"(grab|grabs|lift|catch|pick up|pick"
+        r"|carry|hold|put|move) (her|him)\b")),
     (DANGER, "asks to handle an animal", _r(      # "the cat's on the table again, can you push her off?"
         r"\b(cat|cats|dog|dogs|kitten|puppy|pet|hamster|rabbit|bird)\b " + _W % 8 + r"(push|shove|nudge|lift|get|move|chase|"
         r"carry|pick) (her|him|them|it) (off|down|away|up)\b")),
@@ -364,7 +371,7 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "safety limits cannot be disabled or overridden by a spoken command"),
     (r"\bsafety\b.{0,20}\b(is|are)\b.{0,10}\b(off|disabled|deactivated)\b",
      "safety limits cannot be disabled or overridden by a spoken command"),
-    (r"\b(off|over|past|beyond) the (\w+ )?(edge|table)\b(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the "
+    (r"\b((?<!back )(?<!front )(?<!side )(?<!middle )off|over|past|beyond) the (\w+ )?(edge|table)\b(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the "
      r"|either |any |its |their )?(?:\w+ )?(?:bowls?|trays?|dish(?:es)?|containers?)\b)"
      r"|\bon(to)? the floor\b|\bto the floor\b",
      "moving objects off the table leaves the workspace"),
@@ -372,12 +379,14 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"\b(outside|out of|beyond)\b.{0,12}\b(the )?(workspace|work space|reach|table)\b"
      r"|\b(leave|leaving) (the )?(workspace|work space|table)\b(?! (?:as|alone|how|like|tidy|clean|neat)\b)",
      "targets outside the workspace are not allowed"),
-    (r"\b(throw|toss|hurl|fling|flick|smash|crush|break|" + _HIT + r"|strike|punch|slam|shake)\b",
+    (r"\b(throw|toss|hurl|fling|flick|smash|crush|(?<!coffee )(?<!lunch )(?<!lunch-)(?<!coffee-)(?<!tea )(?<!my )(?<!a )(?<!on )break"
+     r"(?! time\b)|" + _HIT + r"|strike|punch|slam|shake)\b",
      "throwing, hitting or smashing objects is not a task I perform"),
     # "flick it at my sister" (not "I'm on the far side, looking at you")
     (r"(?<!looking )(?<!facing )(?<!staring )(?<!smiling )(?<!waving )\b(at|towards?) "
      r"(me|you|him|her|them|someone|the person|people|a person|(my|your|his|her|the) (sister|brother|mum|mom|dad"
-     r"|mother|father|wife|husband|friend|son|daughter|boss|colleague|kid|child|baby|face|head|cat|dog))\b",
+     r"|mother|father|wife|husband|friend|son|daughter|boss|colleague|kid|child|baby|face|head|cat|dog|flatmate|roommate"
+     r"|housemate|partner|neighbour|neighbor|teacher|guest))\b",
      "I do not move objects towards people"),
     (r"\b(as fast as possible|full speed|maximum speed|max speed)\b",
      "speed limits are fixed and cannot be raised by a command"),
