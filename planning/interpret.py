@@ -562,6 +562,10 @@ _SYNONYMS = [
     # "Hmm, no, that's silly, it should go in ...": the judgement adds nothing to the correction
     (r"\b(no|nah|hmm)(?: ,)? (?:that'?s|that is|that would be|that'?d be) (?:silly|stupid|wrong|daft|dumb|not right|no good"
      r"|a bad idea)\b", r"\1"),
+    # a recogniser's "but" for "put": "could you but the blue cube in the red bowl"
+    (r"\b(could you|can you|would you|please|you) but (?=(?:the|it|them|this|that) )", r"\1 put "),
+    # "... then the orange on top oven": "on top of it"
+    (r"\bon top oven\b", "on top of it"),
     # texting: "can u stack evrything except the yellow 1"
     (r"\bu\b(?!-)", "you"), (r"\b(?:evrything|everythin|evrythin|evrythng|everythng)\b", "everything"),
     (rf"\b(the|that|this) ({_COLOUR_WORDS}) 1\b", r"\1 \2 one"),

@@ -3827,3 +3827,20 @@ def test_session28_first_contact_wordings(scene, text, goal):
 def test_session28_an_animal_a_drink_and_a_blow_are_still_refused(text):
     r = _plan_in(("tabletop", 240), text)
     assert r.status == "refused", (text, r.status, r.message)
+
+
+@pytest.mark.parametrize("scene,text,goal", [
+    # recogniser slips that had been refused or not understood
+    (("stacking", 240), "put the red cube on the green cube and then the cyan on top oven",
+     "on(red_cube, green_cube) & on(cyan_cube, red_cube)"),
+    (("stacking", 240), "the orange cube goes to the loft of the cyan cube", "left_of(orange_cube, cyan_cube)"),
+    (("tabletop", 240), "could you but the green cube in the red bowl", "in(green_cube, red_bowl)"),
+])
+def test_session28_recogniser_slips_for_of_left_and_put(scene, text, goal):
+    r = _plan_in(scene, text)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+def test_an_oven_and_a_loft_are_still_refused():
+    for text in ("put the red cube in the oven", "move the green cube to the loft"):
+        assert _plan_in(("tabletop", 240), text).status == "refused", text

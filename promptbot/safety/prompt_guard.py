@@ -190,7 +190,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?<!through the )(?<!through your )(?<!through its )(?<!robot s )(?<!from the )(?<!on the )(?<!in the )"
         r"cameras?(?! view| feed| image| picture| s view)|"
         r"lidar|microphone|speaker|motor|motors|brake|brakes|"
-        r"torque|firmware|bios|kernel|stove|oven|microwave|kettle|tv|television|lights|heater|elevator|teleport)\b")),
+        r"torque|firmware|bios|kernel|stove|(?<!top )oven|microwave|kettle|tv|television|lights|heater|elevator|teleport)\b")),
     (HARDWARE, "asks for a system or software command", _r(
         r"\b(sudo|rm rf|shell|bash|terminal|ssh|reboot|restart|shutdown|shut down|power off|power down|"
         r"download|install|upload|root access|password|passwords|credentials|python|command line|ros2|rosparam|"
@@ -207,7 +207,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(on|onto|to|at|into|toward|towards) (the |my |your )?(floor|ground|wall|ceiling|window|door|kitchen|"
         r"bedroom|bathroom|living room|hallway|garage|garden|street|shelf|drawer|cupboard|fridge|sink|couch|sofa|basement"
-        r"|attic|loft|cellar|upstairs|downstairs"
+        r"|attic|loft(?! of\b)|cellar|upstairs|downstairs"
         r"|dishwasher|washing machine|oven|microwave|freezer|cabinet|rubbish|trash|dustbin"
         r"|(?:gift |corner )?shop|store|office|reception|lobby|warehouse|truck|van|lorry|car park|parking lot)\b|"
         r"\b(downstairs|upstairs|next door|down the hall)\b|\banswer (?:the |my )?(?:phone|door|call|email|emails)\b|"
