@@ -4065,7 +4065,9 @@ def _place_modifier(w: list[str], k: int, label: str, after_prep: bool,
 _GROUP_PLACE_RE = re.compile(
     r"(?:that are |that's |that is |which are |sitting |over )?(?:on|at|in) the (?:far )?(left|right|back|front)(?: side"
     r"| half| part)?(?: of the table)?(?= (?:goes|go|should|must|needs|need|into|in|inside|onto|to|next to|on top of"
-    r"|over to|except|apart from|other than|besides|excluding|but (?:not )?the)\b| :)")
+    r"|over to|except|apart from|other than|besides|excluding|but (?:not )?the"
+    # "every cube on the right side on the tray": a second "on" with a thing after it is where they go
+    r"|on (?:the |a )?(?:\w+ )?(?:tray|bowl|dish|plate|cube|block|lego|mug)s?)\b| :)")
 
 
 def _group_place(w: list[str], k: int) -> tuple[str | None, int]:

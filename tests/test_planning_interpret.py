@@ -3844,3 +3844,9 @@ def test_session28_recogniser_slips_for_of_left_and_put(scene, text, goal):
 def test_an_oven_and_a_loft_are_still_refused():
     for text in ("put the red cube in the oven", "move the green cube to the loft"):
         assert _plan_in(("tabletop", 240), text).status == "refused", text
+
+
+def test_session28_every_cube_on_one_side_on_the_tray():
+    r = _plan_in(("long_horizon", 243), "Put every cube on the right side on the tray.")
+    assert r.status == "ok" and r.goal == parse_goal(
+        "in(orange_cube, gray_tray) & in(red_cube, gray_tray) & in(yellow_cube, gray_tray)"), (r.message, str(r.goal))
