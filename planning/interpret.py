@@ -43,6 +43,11 @@ _NAMED_BEFORE_REF = (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:menti
 _GROUP_BEFORE = re.compile(r"\b(?:all|every|each|both|everything|cubes|blocks|legos|mugs|them|those|these|rest|others|"
                            r"ones|and)\b")
 _COLOUR_WORDS = "|".join(COLORS)       # a regex alternation of the colour words
+# the ways to say a thing moves (or may be moved), for "only X ...", "nothing but X ...", "X is the only thing that ..."
+_MOVE_VERBS = (r"(?:moves|move|should move|should be moved|may move|may be moved|is to move|is to be moved|is allowed to move"
+               r"|allowed to move|can move|can be moved|gets moved|gets to move|is moving|will move|is going to move"
+               r"|gets touched|should be touched|may be touched|you may move|you can move|you should move|to move"
+               r"|i want moved|that moves)")
 _NAMES_THING = re.compile(rf"\b(?:{_COLOUR_WORDS}|{'|'.join(sorted(set(NOUN_LABELS) | set(NOUN_PLURALS)))}|it|them|one|ones)\b")
 _SIDE_WORD = {"far": "back", "near": "front", "rear": "back"}      # "the far bowl": the one furthest back
 
@@ -374,9 +379,7 @@ _SYNONYMS = [
      r"\1 stays where it is"),
     # "only the purple cube moves", "only move the yellow cube.", "the green cube and only the green cube", "..., but only
     # the purple cube": that one moves and nothing else does (the "only" had been dropped: the others were free to move)
-    (r"\bonly (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) (?:moves|move|should move|should be moved|may move|may be moved"
-     r"|is to move|is to be moved|is allowed to move|can move|can be moved|gets moved|gets to move|is moving|will move"
-     r"|is going to move|gets touched|should be touched|may be touched)\b", r"\1 moves , leave everything else alone"),
+    (rf"\bonly (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) {_MOVE_VERBS}\b", r"\1 moves , leave everything else alone"),
     (r"\b(?:only move|move only|only touch|touch only) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?)(?= ?[.:;,!-]|$)",
      r"\1 moves , leave everything else alone"),
     (r"\b(?:only move|move only) (the (?:\w+ )?\w+) (?=(?:in|into|on|onto|to|over|next|beside|near)\b)",
@@ -384,12 +387,10 @@ _SYNONYMS = [
     (r"\b(the (?:\w+ )?\w+) (?:, )?and only \1\b", r"\1 , leave everything else alone"),
     (r"(?: ,)? but only (the (?:\w+ )?\w+)(?= [.,;:!]|$)", r" , leave everything else alone"),
     # "nothing except the yellow cube should move", "the purple cube is the only thing that should move": the same
-    (r"\bnothing (?:except|but|apart from|other than|besides|save) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) (?:should move"
-     r"|moves|move|is to move|may move|can move|gets moved|should be moved|may be moved|is moving|will move)\b",
-     r"\1 moves , leave everything else alone"),
-    (r"\b(the (?:\w+ )?\w+) (?:is|'s) the only (?:thing|one|object|cube|block|item|piece)(?: (?:that|which))? (?:should move"
-     r"|moves|is to move|may move|can move|gets moved|should be moved|may be moved|you may move|you can move|to move"
-     r"|allowed to move|i want moved|that moves|you should move|is moving|will move)\b", r"\1 moves , leave everything else alone"),
+    (rf"\bnothing (?:except|but|apart from|other than|besides|save) (the (?:\w+ )?\w+(?: and the (?:\w+ )?\w+)?) "
+     rf"{_MOVE_VERBS}\b", r"\1 moves , leave everything else alone"),
+    (rf"\b(the (?:\w+ )?\w+) (?:is|'s) the only (?:thing|one|object|cube|block|item|piece)(?: (?:that|which))? "
+     rf"{_MOVE_VERBS}\b", r"\1 moves , leave everything else alone"),
     # ("... is the only thing that should move. Green bowl.": the place said alone after it)
     (r"\b(the (?:\w+ )?\w+) moves , leave everything else alone [.;:] ((?:the )?(?:\w+ )?(?:bowl|tray|dish|basin|container))"
      r" (?=[.!]|$)", r"leave everything else alone . \1 , \2 "),
