@@ -3632,6 +3632,12 @@ def _plan_in(scene: tuple[str, int], text: str):
     return Planner(make_backend("uniform"), PlannerConfig(understanding="rule")).plan(text, sample_scene(*scene))
 
 
+def _assert_plans_goal(scene: tuple[str, int], text: str, goal: str) -> None:
+    """The instruction is understood in that scene as exactly that goal (planned, status ok)."""
+    r = _plan_in(scene, text)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
 # session 28 (dev29, testers probing the parser): "only X moves" and "nothing but X" pin everything else; "neither ...
 # nor ..." keeps both still; "everything stays except X, which goes ..." moves X alone (it had moved the others)
 @pytest.mark.parametrize("scene,text,goal", [
@@ -3664,8 +3670,7 @@ def _plan_in(scene: tuple[str, int], text: str):
     (("clutter", 116), "put the leg oh that isn't blue on the black block", "on(purple_lego, black_block)"),
 ])
 def test_session28_only_neither_and_everything_stays_except(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 # towers told by a middle level, by where they stand, by what holds what up
@@ -3689,8 +3694,7 @@ def test_session28_only_neither_and_everything_stays_except(scene, text, goal):
      "near(red_cube, purple_cube) & near(green_cube, purple_cube)"),
 ])
 def test_session28_towers_and_relations_said_in_other_words(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 def test_session28_on_top_of_everything_else_is_a_tower_of_all_with_that_one_on_top():
@@ -3741,8 +3745,7 @@ def test_session28_what_the_words_leave_open_is_asked(scene, text, asked):
     (("stacking", 240), "When I walk back in I want the red cube on the green cube.", "on(red_cube, green_cube)"),
 ])
 def test_session28_contrasts_restatements_and_end_states(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 def test_walking_is_still_refused_when_the_robot_is_asked_to_walk():
@@ -3770,8 +3773,7 @@ def test_session28_on_the_blue_one_with_a_blue_cube_and_a_blue_tray_is_asked():
      "in(green_cube, red_bowl) & in(yellow_cube, red_bowl) & unmoved(blue_cube)"),
 ])
 def test_session28_probe_wordings(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 # session 28, dev30 (a second first-contact file): asides about a break, a recogniser's "off" for "of", a reason for a
@@ -3814,8 +3816,7 @@ def test_session28_probe_wordings(scene, text, goal):
      "on(red_cube, green_cube) & on(cyan_cube, red_cube)"),
 ])
 def test_session28_first_contact_wordings(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 @pytest.mark.parametrize("text", [
@@ -3837,8 +3838,7 @@ def test_session28_an_animal_a_drink_and_a_blow_are_still_refused(text):
     (("tabletop", 240), "could you but the green cube in the red bowl", "in(green_cube, red_bowl)"),
 ])
 def test_session28_recogniser_slips_for_of_left_and_put(scene, text, goal):
-    r = _plan_in(scene, text)
-    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+    _assert_plans_goal(scene, text, goal)
 
 
 def test_an_oven_and_a_loft_are_still_refused():
