@@ -372,8 +372,16 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         clause = _clause_around(t, m.start()) if word in ("stay", "stays", "alone", "untouched") or \
             word.startswith("where") else _clause_after(t, m.start())
         ids = _ids_in(clause, objects)
-        if not ids and re.search(r"\b(it|them|there)\b", clause):
+        if not ids and re.search(r"\b(?:everything|anything|nothing|all) else\b|\bthe (?:rest|others)\b|\b(?:all |the )?other "
+                                 r"(?:objects|things|items|stuff|cubes|blocks|pieces)\b", clause) and \
+                not any(o.id not in named | in_goal for o in objects if not o.is_container):
+            continue                   # "Final configuration: ... Nothing else changes." with nothing else to keep still
+        if not ids and re.search(r"\b(it|them|there|that one|this one)\b", clause):
             prev = mentioned(t[:m.start()], objects)     # "not on it": the object named last before
+            excl = [e.end() for e in re.finditer(r"\b(?:except|apart from|but not|other than|besides|excluding)\b",
+                                                 t[:m.start()])]
+            if guarded and excl and (not prev or prev[-1][0] < excl[-1]):
+                continue               # "... except the cube in the middle. That one stays.": what was left out
             ids = set(prev[-1][1]) if prev and len(prev[-1][1]) == 1 else set()
         exempt |= ids
         if ids & guarded or (not ids and guarded):
@@ -409,6 +417,10 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
 
     for m in re.finditer(rf"(?<= )(?:{_REST})(?= )", t):
         if not (in_goal - named) and not guarded - named:
+            if re.search(r"\b(?:alone|stays?|remains?|moves?|changes?|still|where (?:it|they) (?:is|are))\b",
+                         _clause_around(t, m.start())) and \
+                    not any(o.id not in named | in_goal for o in objects if not o.is_container):
+                continue               # "Nothing else changes." with nothing else to keep still
             out.append(Unaccounted(m.group(0), "the reading names nothing beyond what was named"))
     for m in re.finditer(rf"(?<= )(?:{_SAME})(?= )", t):
         if len(subjects) < 2 and not re.search(r"same colou?r|matching|match", t):
