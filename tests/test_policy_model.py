@@ -134,6 +134,13 @@ def test_temporal_ensembler():
     weighted.step()
     weighted.add(np.array([[1.0], [1.0]]))
     assert weighted.step()[0] == pytest.approx(np.exp(-1) / (1 + np.exp(-1)))  # oldest weighs most
+    newest = TemporalEnsembler(chunk=2, action_dim=1, k=-1.0)
+    newest.add(np.array([[0.0], [0.0]]))
+    newest.step()
+    newest.add(np.array([[1.0], [1.0]]))
+    assert newest.step()[0] == pytest.approx(np.e / (1 + np.e))  # k < 0: the newest weighs most
+    with pytest.raises(ValueError, match="k must be"):
+        TemporalEnsembler(2, 1, k=float("nan"))
     with pytest.raises(RuntimeError, match="add"):
         TemporalEnsembler(2, 1).step()
 

@@ -3,7 +3,8 @@
 Every control step the policy predicts a chunk of H future actions. The action
 executed at step t is the weighted mean of every prediction made for t, with
 weights exp(-k * age_rank) favouring the OLDEST predictions (as in ACT), which
-smooths the motion; k = 0 is a plain mean.
+smooths the motion; k = 0 is a plain mean, and k < 0 favours the NEWEST predictions
+(the most recent observation; k -> -inf is executing each new chunk's current entry).
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ class TemporalEnsembler:
     def __init__(self, chunk: int, action_dim: int, k: float = 0.1):
         if chunk < 1 or action_dim < 1:
             raise ValueError("chunk and action_dim must be >= 1")
-        if k < 0:
-            raise ValueError("k must be >= 0")
+        if not -20.0 <= k <= 20.0:
+            raise ValueError("k must be in [-20, 20] (0 = mean, > 0 favours the oldest, < 0 the newest)")
         self.chunk, self.action_dim, self.k = chunk, action_dim, k
         self._chunks: deque[tuple[int, np.ndarray]] = deque()
         self.t = 0

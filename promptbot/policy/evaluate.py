@@ -21,7 +21,7 @@ from promptbot.policy.collect_skills import RENDER_SIZE, skill_episode_spec
 from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
-from promptbot.policy.runner import RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
+from promptbot.policy.runner import ENSEMBLE_K, RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -127,7 +127,7 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
 
 def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float | None = None,
                 distractors: bool = False, latency: LatencySpec = LatencySpec(),
-                stall_s: float = STALL_S) -> EpisodeResult:
+                stall_s: float = STALL_S, ensemble_k: float = ENSEMBLE_K) -> EpisodeResult:
     """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``)."""
     from promptbot.sim.expert import Expert
 
@@ -147,7 +147,8 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
     timeout_s = graph_skill_timeout_s() if timeout_s is None else timeout_s
     cfg = RunnerConfig(control_rate_hz=env.config.control_hz, timeout_s=timeout_s,
                        latency_compensation=latency.compensation, chunk_offset_steps=latency.chunk_offset_steps,
-                       stall_s=stall_s, release_done=skill in RELEASE_SKILLS)     # as the policy node
+                       stall_s=stall_s, release_done=skill in RELEASE_SKILLS,      # as the policy node
+                       ensemble_k=ensemble_k)
     t0 = time.perf_counter()
     drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency)
     ok, reason = skill_succeeded(skill, tuple(args), env)
@@ -160,7 +161,8 @@ _WORKER: dict = {}
 
 
 def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int,
-                 latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S) -> None:
+                 latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S,
+                 ensemble_k: float = ENSEMBLE_K) -> None:
     from promptbot.policy.policy import Policy
     from promptbot.sim.env import SimConfig, SimEnv
 
@@ -173,6 +175,7 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
     _WORKER["env"] = SimEnv("tabletop", 0, SimConfig.from_env())
     _WORKER["latency"] = latency
     _WORKER["stall_s"] = stall_s
+    _WORKER["ensemble_k"] = ensemble_k
     import atexit
 
     atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)
@@ -182,7 +185,7 @@ def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
     cond, seed, timeout_s = job
     r = run_episode(_WORKER["policy"], _WORKER["env"], seed, heldout_paraphrase=cond == "unseen",
                     distractors=cond == "distractors", timeout_s=timeout_s, latency=_WORKER["latency"],
-                    stall_s=_WORKER["stall_s"])
+                    stall_s=_WORKER["stall_s"], ensemble_k=_WORKER["ensemble_k"])
     return cond, r
 
 
@@ -196,11 +199,13 @@ def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
 
 def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[str], episodes: int,
              timeout_s: float | None = None, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
-             progress: bool = True, latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S) -> dict:
+             progress: bool = True, latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S,
+             ensemble_k: float = ENSEMBLE_K) -> dict:
     """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes.
 
     ``timeout_s`` None = the graph's skill timeout (``graph_skill_timeout_s``); ``stall_s`` 0 = no
-    no-progress check (the episode runs to done or the timeout).
+    no-progress check (the episode runs to done or the timeout); ``ensemble_k`` is the temporal
+    ensembling's weight decay (the policy node's, by default; ``promptbot.policy.ensemble``).
     """
     from dataclasses import asdict
 
@@ -212,13 +217,14 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
     jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
-                    "timeout_s": timeout_s, "stall_s": stall_s, "latency": asdict(latency), "results": {}, "counts": {},
+                    "timeout_s": timeout_s, "stall_s": stall_s, "ensemble_k": ensemble_k, "latency": asdict(latency), "results": {}, "counts": {},
                     "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:
         if workers == 1:
-            _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency, stall_s=stall_s)
+            _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency, stall_s=stall_s,
+                          ensemble_k=ensemble_k)
             for job in jobs:
                 results.append(_run_job(job))
                 bar.update(1)
@@ -227,7 +233,8 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                     initargs=(str(checkpoint), backend, embeddings, 1, latency, stall_s)) as pool:
+                                     initargs=(str(checkpoint), backend, embeddings, 1, latency, stall_s,
+                                               ensemble_k)) as pool:
                 for out in pool.map(_run_job, jobs, chunksize=1):
                     results.append(out)
                     bar.update(1)

@@ -55,6 +55,7 @@ from promptbot.policy.ensemble import TemporalEnsembler
 
 
 STALL_S = 4.0                  # no progress for this long ends the skill [s]
+ENSEMBLE_K = 0.1               # temporal ensembling's weight decay (promptbot.policy.ensemble; > 0 favours the oldest)
 STALL_MOTION_M = 0.005         # end-effector travel that counts as progress [m]
 STALL_GRIPPER_M = 0.002        # change of the gripper opening that counts as progress [m]
 STALL_GRIPPER_COMMAND_M = 0.01 # change of the commanded opening that counts as progress (a regressed width
@@ -80,7 +81,7 @@ class RunnerConfig:
     stale_abort_s: float = 3.0             # stale this long: abort with STALE_INPUT
     done_threshold: float = 0.8            # learned done probability
     done_consecutive: int = 3              # ... for this many control periods
-    ensemble_k: float = 0.1
+    ensemble_k: float = ENSEMBLE_K
     max_linear_m_s: float = 0.3            # clip of the policy's own output (the governor limits again)
     max_angular_rad_s: float = 1.0
     chunk_offset_steps: float = 0.0        # periods between taking an observation and acting on it, beyond its age
