@@ -232,6 +232,8 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     subjects = {l.args[0] for l in pos_lits}
     in_goal = goal.objects()
     named = _ids_in(t, objects)
+    # every movable thing is named or in the reading: "nothing else changes" has nothing left to keep still
+    nothing_else = all(o.id in named | in_goal for o in objects if not o.is_container)
     out: list[Unaccounted] = []
     exempt: set[str] = set()           # named, but corrected away or excluded
 
@@ -374,7 +376,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         ids = _ids_in(clause, objects)
         if not ids and re.search(r"\b(?:everything|anything|nothing|all) else\b|\bthe (?:rest|others)\b|\b(?:all |the )?other "
                                  r"(?:objects|things|items|stuff|cubes|blocks|pieces)\b", clause) and \
-                not any(o.id not in named | in_goal for o in objects if not o.is_container):
+                nothing_else:
             continue                   # "Final configuration: ... Nothing else changes." with nothing else to keep still
         if not ids and re.search(r"\b(it|them|there|that one|this one)\b", clause):
             prev = mentioned(t[:m.start()], objects)     # "not on it": the object named last before
@@ -418,8 +420,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
     for m in re.finditer(rf"(?<= )(?:{_REST})(?= )", t):
         if not (in_goal - named) and not guarded - named:
             if re.search(r"\b(?:alone|stays?|remains?|moves?|changes?|still|where (?:it|they) (?:is|are))\b",
-                         _clause_around(t, m.start())) and \
-                    not any(o.id not in named | in_goal for o in objects if not o.is_container):
+                         _clause_around(t, m.start())) and nothing_else:
                 continue               # "Nothing else changes." with nothing else to keep still
             out.append(Unaccounted(m.group(0), "the reading names nothing beyond what was named"))
     for m in re.finditer(rf"(?<= )(?:{_SAME})(?= )", t):

@@ -139,9 +139,6 @@ _SYNONYMS = [
     # an engineer's "the cube with maximum +y", "the cube with minimum x" (the axes already read as sides): most that way
     (r"\bthe (cube|block|lego|mug|bowl|one) with (?:the )?(?:max(?:imum)?|largest|highest|greatest|biggest|most)?\s*"
      r"(left|right|back|front)\b(?: (?:value|coordinate))?", r"the \2most \1"),
-    # "the cube at (0.69, 0.28)": a position said as a pair is x then y
-    (r"\b(at|near|around) (-|minus )?(\d*point\d+) ?, ?(-|minus )?(\d*point\d+)\b",
-     lambda m: f"{m.group(1)} x {'minus ' if m.group(2) else ''}{m.group(3)} , y {'minus ' if m.group(4) else ''}{m.group(5)}"),
     # "Blue bowl gets all the cubes; the green one is the exception.": all but that one (it had gone in too)
     (r"\s*[;,.]\s*(?:but |and )?(the (?:\w+ )?(?:one|cube|block|lego|mug)) (?:is|'s) the (?:only |one )?exception(?= [.;,!]|$)",
      r" except \1"),
@@ -2575,9 +2572,10 @@ def collapse_repeats(t: str) -> str:
 # the robot's): "the +y side of the workspace" -> the left side of the table; "x 644 mm, y -259 mm"
 # keeps its sign as a word, for the coordinates below
 _AXIS_WORDS = [
-    # "the cube at (0.69, -0.28)": a position said as a pair is x then y
-    (r"(?:\bat|\bnear|\baround) \(\s*([-\u2212+]?\s*\d+(?:\.\d+)?)\s*,\s*([-\u2212+]?\s*\d+(?:\.\d+)?)\s*\)",
-     r"at x \1 , y \2"),
+    # "the cube at (0.69, -0.28)", "near 0.5, 0.2": a position said as a pair is x then y (before the signs are read)
+    (r"\b(at|near|around) (?:\(\s*([-\u2212+]?\s*\d+(?:\.\d+)?)\s*,\s*([-\u2212+]?\s*\d+(?:\.\d+)?)\s*\)"
+     r"|([-\u2212+]?\d*\.\d+)\s*,\s*([-\u2212+]?\d*\.\d+)\b)",
+     lambda m: f"{m.group(1)} x {m.group(2) or m.group(4)} , y {m.group(3) or m.group(5)}"),
     (r"(?<![\w.])\+ ?y\b|\bpositive y\b|\b(?:max|maximum) y\b", " left "),
     (r"(?<![\w.])[-\u2212] ?y\b(?! ?[=:]? ?[-+\u2212]? ?\d)|\bnegative y\b|\bminus y\b|\b(?:min|minimum) y\b", " right "),
     (r"(?<![\w.])\+ ?x\b(?! ?[=:]? ?[-+\u2212]? ?\d)|\bpositive x\b|\b(?:max|maximum) x\b", " back "),

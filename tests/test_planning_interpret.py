@@ -3865,6 +3865,7 @@ def test_session28_every_cube_on_one_side_on_the_tray():
     (("sorting", 240), "Translate green_cube to x~0.68 (back region). Maintain contact with table.",
      "in_region(green_cube, back)"),
     (("clutter", 240), "Move the cube at (0.71, -0.23) to the +y side of the workspace.", "in_region(purple_cube, left)"),
+    (("clutter", 240), "Move the cube at 0.71, -0.23 to the +y side of the workspace.", "in_region(purple_cube, left)"),
     (("tabletop", 241), "Place the cube nearest the robot base into the blue bowl.", "in(orange_cube, blue_bowl)"),
     (("tabletop", 241), "Place the cube with minimum x on the cube with minimum y.", "on(orange_cube, red_cube)"),
     (("tabletop", 241), "Place the cube with maximum x on the cube with maximum +y.", None),   # red and yellow 4.5 cm apart
