@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add the auxiliary head that learns where the step's object and destination are "
                              "relative to the gripper (needs data recorded with targets; never used to act)")
     parser.add_argument("--aux-weight", type=float, default=None, help="weight of the auxiliary loss [0.5]")
+    parser.add_argument("--near-weight", type=float, default=None,
+                        help="extra action-loss weight on samples within --near-radius of the step's object or "
+                             "destination (data recorded with targets): 2 = they count 3 times [0, off]")
+    parser.add_argument("--near-radius", type=float, default=None, help="radius of --near-weight [m, 0.10]")
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="forward pass in bfloat16: auto = on a CPU with AMX / AVX-512 BF16 units (default)")
@@ -86,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         preset["model"] = {**preset["model"], "aux_dim": TARGET_DIM}
     if args.aux_weight is not None:
         preset["aux_weight"] = args.aux_weight
+    if args.near_weight is not None:
+        preset["near_weight"] = args.near_weight
+    if args.near_radius is not None:
+        preset["near_radius_m"] = args.near_radius
     cfg = TrainConfig(out_dir=str(args.out), seed=args.seed, max_minutes=args.max_minutes, precision=args.precision,
                       **preset)
     if str(cfg.device).startswith("cuda"):

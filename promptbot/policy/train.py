@@ -80,6 +80,11 @@ class TrainConfig:
     done_weight: float = 0.1
     gripper_weight: float = 0.5           # BCE of the binary gripper head, relative to the action L1
     aux_weight: float = 0.5               # L1 of the auxiliary target head (model.aux_dim > 0), relative
+    # extra action-loss weight on training samples whose active target (the object, or the destination once the
+    # object is in the hand) is within near_radius_m of the gripper: 0 = off, 2 = those samples count 3 times.
+    # Needs episodes with targets (others weigh 1); validation stays unweighted, so val L1 compares across runs
+    near_weight: float = 0.0
+    near_radius_m: float = 0.10
     eval_every_steps: int = 500
     max_minutes: float = 0.0              # stop after this wall time (0 = no limit)
     data_on_device: bool = False          # keep every frame on cfg.device, batch by one gather (GPU)
@@ -101,8 +106,10 @@ class TrainConfig:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
         if not 0 <= self.val_fraction < 0.5:
             raise ValueError("val_fraction must be in [0, 0.5)")
-        if self.shift_px < 0 or self.max_minutes < 0 or self.aux_weight < 0:
-            raise ValueError("shift_px, max_minutes and aux_weight must be >= 0")
+        if self.shift_px < 0 or self.max_minutes < 0 or self.aux_weight < 0 or self.near_weight < 0:
+            raise ValueError("shift_px, max_minutes, aux_weight and near_weight must be >= 0")
+        if self.near_radius_m <= 0:
+            raise ValueError(f"near_radius_m must be > 0, got {self.near_radius_m}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
@@ -272,6 +279,22 @@ def aux_loss(pred: torch.Tensor, targets_m: torch.Tensor) -> torch.Tensor:
     return err.sum() / valid.sum().clamp_min(1)
 
 
+HELD_M = 0.02      # object - EE under this (with a destination known): the object is in the hand
+
+
+def near_target_weights(targets_m: torch.Tensor, radius_m: float, extra: float) -> torch.Tensor:
+    """(B,) loss weights from (B, TARGET_DIM) targets [m]: 1 + extra where the active target is within radius_m.
+
+    The active target is the destination once the object is in the hand (object - EE under HELD_M and a
+    destination known), else the object. Samples without targets (NaN) weigh 1.
+    """
+    obj = torch.linalg.vector_norm(targets_m[:, :3], dim=1)
+    dst = torch.linalg.vector_norm(targets_m[:, 3:], dim=1)
+    held = (obj < HELD_M) & ~torch.isnan(dst)
+    active = torch.where(held, dst, obj)
+    return 1.0 + extra * (active < radius_m).to(targets_m.dtype)       # NaN < r is False
+
+
 def _init_from(model: VLA, path: str) -> None:
     """Copy a serving checkpoint's weights and normalisation into ``model`` (same architecture only)."""
     init, init_cfg, _ = load_checkpoint(path)
@@ -409,6 +432,11 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
             heads = model.forward_heads(scene, wrist, lang, proprio)
         heads = {k: (v.float() if v is not None else None) for k, v in heads.items()}
         target = model.normalize_actions(actions)
+        tg = None
+        if heads["aux"] is not None or (augment and cfg.near_weight):
+            tg = b["targets"] if on_device else torch.from_numpy(b["targets"]).to(cfg.device)
+        if augment and cfg.near_weight:          # the last centimetres weigh more: actions and gripper alike
+            mask = mask * near_target_weights(tg, cfg.near_radius_m, cfg.near_weight)[:, None]
         m = mask[..., None]
         l1 = (F.l1_loss(heads["actions"][..., :dims], target[..., :dims], reduction="none") * m).sum() / \
             (m.sum() * dims)
@@ -419,7 +447,6 @@ def train(episodes: list[Episode], cfg: TrainConfig, embed: Callable[[list[str]]
             loss = loss + cfg.gripper_weight * gripper_loss(heads["gripper"], actions[..., GRIPPER_DIM], mask)
         aux = torch.tensor(math.nan)
         if heads["aux"] is not None:
-            tg = b["targets"] if on_device else torch.from_numpy(b["targets"]).to(cfg.device)
             aux = aux_loss(heads["aux"], tg)
             loss = loss + cfg.aux_weight * aux
         return loss, l1.detach(), aux.detach()
