@@ -38,11 +38,14 @@ stay stays remain remains stays
 thing things object objects item items piece pieces stuff goes go very exactly
 water coffee tea juice milk soup wine beer soil dirt sand garden faucet sink car garage kitchen fridge door
 window room house shop store biggest largest smallest littlest tiniest best robot robots arm gripper
-color colour colored coloured colors colours""".split())
+color colour colored coloured colors colours
+narrow thin thick skinny chunky huge wee fine okay yes yeah""".split())
 # correction words, fillers and "stays" are never nouns or colours ("the same coloured bowl" had become "the same red
 # bowl"); "the green thing" is any green object to move,
 # never a bowl ("thing" taken as "bowl"), "goes" after a colour is not "box" ("Blue goes down first"), and places and
-# stuff away from the table ("the garden", "the tap") are refused, not heard as a container
+# stuff away from the table ("the garden", "the tap") are refused, not heard as a container; sizes and shapes ("the thin
+# block", "the chunky one") and replies ("the orange? fine." is not "the orange bin") are words people say; "wide" and
+# "great" are not: a recogniser writes them for "white" and "gray"
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"

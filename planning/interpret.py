@@ -120,6 +120,8 @@ def _choice_said(text: str) -> str:
 
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+    # a recogniser's "the right hand side off the table": of the table (it had added "off the table" as on_table)
+    (r"\b(side|sides|end|edge|half|part|corner) off (the (?:table|board|workspace|desk))\b", r"\1 of \2"),
     # ways to say "next to": "adjacent to the blue bowl", "in close proximity to", "near to", "up against", "by the side
     # of", "side by side with" ("adjacent to" and "near to" had put it IN the bowl: confident wrong plans)
     (r"\b(?:(?:right |directly |immediately )?adjacent to|adjoining|abutting|(?:right )?up against|flush (?:against|with)"
@@ -3236,6 +3238,9 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
     lits = list(goal.literals)
     placed_in = {(l.args[0], l.args[1]) for l in lits if l.pred in ("in", "on") and not l.negated}
     moved = {l.args[0] for l in lits if not l.negated and l.pred in _PLACES}
+    # what the goal already keeps out of a container: sent into another one, or kept where it is (and not in it now)
+    in_other = {(l.args[0], l.args[1]) for l in lits if l.pred == "in" and not l.negated}
+    kept = {l.args[0] for l in lits if l.pred == "unmoved" and not l.negated}
     for phrase, everything, allow_placed in empties:
         if phrase in ("it", "there"):       # the container the request just put something in
             boxes = [l.args[1] for l in lits if l.pred == "in" and not l.negated]
@@ -3253,6 +3258,8 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
         for o in objects:
             if o.is_container or o.id == box.id or (o.id, box.id) in placed_in or (not everything and o.id not in moved):
                 continue
+            if any(a == o.id and b != box.id for a, b in in_other) or (o.id in kept and not is_in(o, box)):
+                continue          # "the tray for these two, and the white bowl stays empty": no !in for them
             lit = Literal(pred, (o.id, box.id), negated=True)
             if lit not in lits:
                 lits.append(lit)

@@ -250,7 +250,8 @@ def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> st
         tower_level_missing(said, goal, objects) or group_place_mismatch(said, goal, objects)
     if clash:
         return clash
-    missing = unaccounted(text, goal, objects)
+    # the words as corrected ("leave the read cube where it is": the red cube's keeping had been left unaccounted)
+    missing = unaccounted(said, goal, objects)
     return accounting_question(missing) if missing else None
 
 

@@ -3930,3 +3930,32 @@ def test_session29_another_room_and_food_are_refused(text):
 ])
 def test_session29_chat_users_exceptions_and_things_that_stay(scene, text, goal):
     _assert_plans_goal(scene, text, goal)
+
+
+# session 30: "the white bowl should stay empty" keeps out only what the goal does not already keep out (the cubes sent
+# to the tray and the block that must not move had got a redundant !in each: a goal no reader would write); a recogniser's
+# "read" in a keep-still clause is accounted for as the red cube; "the right hand side off the table" is "of the table"
+@pytest.mark.parametrize("scene,text,goal", [
+    (("long_horizon", 240), "Put the purple cube and the green cube in the gray bowl. Rules: the brown block must not move, "
+                            "and the white bowl should stay empty.",
+     "in(purple_cube, gray_bowl) & in(green_cube, gray_bowl) & unmoved(brown_block) & !in(red_cube, white_bowl) & "
+     "!in(cyan_cube, white_bowl) & !in(blue_cube, white_bowl)"),
+    (("tabletop", 240), "green cube in the blue bowl and leave the read cube where it is",
+     "in(green_cube, blue_bowl) & unmoved(red_cube)"),
+    (("tabletop", 240), "shift the purple cube over too the left hand side off the table", "in_region(purple_cube, left)"),
+])
+def test_session30_empty_bowls_misheard_keeps_and_sides_of_the_table(scene, text, goal):
+    _assert_plans_goal(scene, text, goal)
+
+
+def test_session30_size_words_and_replies_are_not_misheard_colours_or_nouns():
+    # the accounting reads the corrected words: "the orange? fine." had become "the orange bin" there (a question about
+    # a bowl nobody named); size words stay what they are ("wide" does not: a recogniser's "white")
+    from promptbot.planning.hearing import correct_words
+    from promptbot.sim.worlds import sample_scene
+
+    scene = sample_scene("clutter", 240)          # a white block, a brown block, an orange block
+    assert correct_words("put the red cube on the thin block".split(), scene) == ("put the red cube on the thin block"
+                                                                                 .split(), [])
+    assert correct_words("which one the orange fine . put the orange cube".split(), scene)[1] == []
+    assert correct_words("put the red cube on the whte block".split(), scene)[0][6] == "white"     # still corrected
