@@ -79,7 +79,7 @@ HEARD_AS_SIMILARITY = 0.8
 # A colour the recogniser wrote as two words ("yell oh cube", "sigh an block"): joined before anything is matched
 SPLIT_WORDS = tuple((re.compile(pat), word) for pat, word in (
     (r"\byell(?:ow)? oh\b", "yellow"), (r"\b(?:sigh|sy|psy) an\b", "cyan"), (r"\bor ange\b", "orange"),
-    (r"\bpur pull\b|\bpurr pull\b", "purple")))
+    (r"\bpur pull\b|\bpurr pull\b|\bper pull\b", "purple")))
 
 
 # What recognisers write for the small words of a self-correction or a reference back, where the phrase as heard
@@ -90,7 +90,13 @@ MISHEARD_PHRASES = tuple((re.compile(pat), words) for pat, words in (
     (r"\bthe (?:order|under|udder) (?=(?:one|ones|two|three)\b)", "the other "),
     (r",\s*(?:air|uh|ah)\s*,", ", er,"), (r"\bno,? actual\b(?!ly)", "no, actually"), (r"\bactually,? go(?=\s*,)", "actually no"),
     (r"\bi won'?t want\b", "i don't want"), (r"\b(?:mice|nice|bice|vise|vice) versa\b", "vice versa"),
-    (r"\bof it'?s own\b", "of its own"), (r"\bin it'?s own\b", "in its own")))
+    (r"\bof it'?s own\b", "of its own"), (r"\bin it'?s own\b", "in its own"),
+    # "stock them up", "stock every cube": stack; "the to cubes": two; "over two the mug": to; "on top off": of
+    (r"\bstock (?=(?:the|them|every|all|up|it|those|these)\b)", "stack "), (r"\bthe to (?=(?:cubes|blocks|legos|ones)\b)", "the two "),
+    (r"\btwo (?=the\b)", "to "), (r"\bon top off\b", "on top of"),
+    # "every cute but the green one", "the only cute on the left", "cutes": cube after a quantifier (no colour to
+    # place it in a colour-noun slot)
+    (r"\b(every|each|only|other|all the|the two|the three|both) (?:cute|queue)\b", r"\1 cube"), (r"\bcutes\b", "cubes")))
 
 
 def joined(text: str) -> str:
@@ -125,6 +131,7 @@ def closest(heard: str, candidates: Iterable[str]) -> str | None:
     return scored[0][1]
 
 
+_BARE_HEARD = {"read": "red", "blew": "blue", "sign": "cyan", "sion": "cyan", "scion": "cyan"}
 _BARE_BEFORE = frozenset(", ; : then and in into on onto to the".split()) | {""}
 TYPO_FLOOR = 0.7       # a word outside any slot is taken as a colour only this close ('geen' ~ 'green' 0.73)
 SLOT_FLOOR = 0.33      # after a colour, a word must name one of that colour's objects: a lower floor ...
@@ -180,8 +187,10 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
         elif prev in colours and not noun_labels(w) or (prev in colours and w in COLORS):
             fix = closest(w, _nouns_for(o.label for o in objects if o.color == prev)) or \
                 closest_label(w, (o.label for o in objects if o.color == prev))
-        elif prev == "the" and k >= 2 and out[k - 2] in ("to", "towards", "toward", "at") and \
-                (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then")):
+        elif prev == "the" and k >= 2 and (out[k - 2] in ("to", "towards", "toward", "at") and
+                                            (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then", "hand"))
+                                            or out[k - 2] == "on" and nxt in ("side", "hand")):
+            # ("over on the write hand side": the right; "on the trey" stays a noun slot)
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
@@ -193,14 +202,17 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             col = closest(w, colours)
             if col is not None and similarity(w, col) >= TYPO_FLOOR:
                 fix = col
-        elif prev in ("the", "a", "an") and w not in COLORS and not noun_labels(w) and w not in COMMAND_WORDS and \
+        elif prev in ("the", "a", "an", "same", "other") and w not in COLORS and not noun_labels(w) and \
+                w not in COMMAND_WORDS and \
                 (not nxt or nxt in _PHRASE_ENDS):
             # "in the bowel": a noun slot at the end of a phrase
             fix = closest(w, _nouns_for(labels))
-        elif prev in ("the", "a", "an") and w not in COLORS and w not in COMMAND_WORDS and nxt.isalpha() and \
+        elif prev in ("the", "a", "an", "", ",", ".", ";", ":", "and", "then") and w not in COLORS and \
+                w not in COMMAND_WORDS and nxt.isalpha() and \
                 not known(nxt) and nxt not in COMMAND_WORDS and not noun_labels(nxt) and nxt not in COLORS:
             # "the yellw bull": a colour slot and a noun slot both misheard; the pair is taken only when the
-            # colour is one of the scene's, clearly, and the noun then clearly one of that colour's objects
+            # colour is one of the scene's, clearly, and the noun then clearly one of that colour's objects (also at
+            # the start of a clause: "blew cute in the yellow bowl, yellow cute in the blew bowl")
             col = closest(w, colours)
             noun = col and (closest(nxt, _nouns_for(o.label for o in objects if o.color == col)) or
                             closest_label(nxt, (o.label for o in objects if o.color == col)))
@@ -208,6 +220,10 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
                 out[k + 1] = noun
                 said.append(f"{nxt!r} taken as {noun!r}")
                 fix = col
+        elif _BARE_HEARD.get(w) in colours and (nxt in COLORS or prev in COLORS or prev in ("up", "then")):
+            # a colour in a list of colours, heard as a word ("stack the read green and yellow cubes", "stack them up
+            # read on top then purple"): only the recogniser's usual words for a colour the scene has
+            fix = _BARE_HEARD[w]
         elif w not in COMMAND_WORDS and not noun_labels(w) and w not in COLORS and \
                 prev in _BARE_BEFORE and (not nxt or nxt in _PHRASE_ENDS):
             # a bare colour misspelt or misheard ("then geen", "blue in reed"): only a very close match, and

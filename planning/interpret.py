@@ -118,10 +118,15 @@ def _choice_said(text: str) -> str:
     return text
 
 
+_RUNON_COLOUR = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|read|blew|sign"
+_RUNON_THING = "cube|cubes|cute|queue|block|black|lego|one|won"
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # a recogniser's "the right hand side off the table": of the table (it had added "off the table" as on_table)
     (r"\b(side|sides|end|edge|half|part|corner) off (the (?:table|board|workspace|desk))\b", r"\1 of \2"),
+    # ... and "to the left off the pink one", "on the left off the table": of (not "push it left off the table")
+    (r"\b(the (?:left|right|back|front|far|near)(?: hand)?(?: side)?) off (?=(?:the|a|an|that|this) )"
+     r"(?!(?:the|a|an|that|this) (?:\w+ )?(?:edge|floor|ground)\b)", r"\1 of "),
     # ways to say "next to": "adjacent to the blue bowl", "in close proximity to", "near to", "up against", "by the side
     # of", "side by side with" ("adjacent to" and "near to" had put it IN the bowl: confident wrong plans)
     (r"\b(?:(?:right |directly |immediately )?adjacent to|adjoining|abutting|(?:right )?up against|flush (?:against|with)"
@@ -663,7 +668,8 @@ _SYNONYMS = [
      r"\1 \3 any \4 except the \2 one"),
     # "..., and nothing else moves", "nothing else gets touched": everything else stays where it is
     (r"\bnothing else (?:moves|gets moved|should move|is moved|must move|may move|is to move|gets touched|is touched"
-     r"|should be moved|should be touched|changes)\b", "leave everything else alone"),
+     r"|should be moved|should be touched|changes|should have moved|must have moved|has moved|should have been moved"
+     r"|should have been touched|got moved|moved)\b", "leave everything else alone"),
     # "put the red and purple ones on top of each other, red on top": a stack of them
     # ... and "put the orange, purple and yellow cubes on top of each other", "put every cube except the red one on
     # top of each other" (not understood)
@@ -673,6 +679,11 @@ _SYNONYMS = [
     # others (the thing placed had been kept still too: a contradiction, asked)
     (r"\bnone of the other(s| \w+) (?:should|must|may|can|is to|are to|will) (?:move|be moved|be touched|budge)\b",
      r"the other\1 stay where they are"),
+    # "..., and none of the cubes should have moved", "none of the legos may move": that group stays (each cube had been
+    # put next to the bowl with the mug: a confident wrong plan)
+    (r"\bnone of (the (?:\w+ )?(?:cubes|blocks|legos|mugs|things|objects|pieces)) (?:should|must|may|can|is to|are to|will"
+     r"|ought to)(?: ever)? (?:have )?(?:move|moved|be moved|been moved|be touched|been touched|budge|budged)\b",
+     r"\1 stay where they are"),
     # (not "put the red cube on any other cube": a free choice)
     (r"\b((?:don'?t|do not|never|without) (?:move|moving|touch|touching|disturb|disturbing|shift|shifting)) any of the "
      r"other(s\b| (?:\w+)s\b)", r"\1 the other\2"),
@@ -1299,10 +1310,35 @@ _SYNONYMS = [
     (r"\b((?:the )?(?:\w+ )?(?:cube|block|lego|mug)) (?:is|'s) (?:kind of |sort of |a bit |rather )?in the way(?: over there| there)?"
      r"(?: (?:on|at|in) the (?:\w+ )?\w+)?(?= [,.;!?]|$)(?!.*\bwhere (?:it|that|the (?:\w+ )?\w+) (?:was|used to be|stood|sat)\b)",
      r"\1 is in the way"),
+    # telegraphic placements run together by a recogniser: "blew cute in the yellow bole yellow cute in the blew bole",
+    # "purple in yellow read in blew", "green on purple read on orange": one clause each (they had been read as one
+    # phrase: "a yellow read", or asked about)
+    (rf"\b((?:{_RUNON_COLOUR})(?: (?:{_RUNON_THING}))?) (in|into|on|onto|on top of) ((?:the )?(?:{_RUNON_COLOUR})"
+     rf"(?: (?:{_RUNON_THING}|bowl|bole|bowel|bull|tray|trey))?) (?=(?:{_RUNON_COLOUR})(?: (?:{_RUNON_THING}))? "
+     r"(?:in|into|on|onto|on top of)\b)", r"\1 \2 \3 , "),
+    # "Yellow in the green bowl, rest of the cubes to the left side", "remaining cubes -> pink_bowl": the article dropped
+    # (the group had taken in the cube already placed: a contradiction, asked)
+    (r"(?:^|(?<=[,;:.] )|(?<=\band ))(rest of the (?:cubes|blocks|legos|things)|remaining (?:cubes|blocks|legos|ones))\b",
+     r"the \1"),
+    # "The yellow cube I need left alone", "the red one I want left where it is": it stays
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one)) i (?:need|want|would like|'d like) (?:left alone|left where it is|left"
+     r" as it is|to stay (?:put|where it is)|kept (?:still|where it is)|untouched)\b", r"\1 stays where it is"),
+    # "the only cube on the left side goes ...": the cube there (the one there is; two there are asked about as before)
+    (r"\bthe only (cube|block|lego|mug|one) (?=(?:on|at|in|over on|near|by|next to) the )", r"the \1 "),
+    # "put the red cube on top the green one": of dropped
+    (r"\b(cube|block|lego|one|mug|it) on top (?=(?:the|that|this) (?:\w+ )?(?:cube|block|lego|one)\b)", r"\1 on top of "),
+    # a tower told level first: "on top the cyan, under it the red, and at the bottom the green" = "the cyan on top, the red
+    # under it, ..." (the top had become the base: a confident wrong plan); only at the start of a clause
+    (r"(?:^|(?<=[,:;.] )|(?<=[,:;.] and ))(on top|at the top|at the bottom|on the bottom|in the middle|under it|under that"
+     r"|below it|below that|beneath it|beneath that) (the (?:\w+ )?\w+)(?= [,.;:]| and\b|$)", r"\2 \1"),
+    # "every cube apart from green should sit in a single stack": a stack of them (only the exclusion had been kept)
+    (r"(?:^|(?<=[.;:!?,] ))((?:every|all|each|all the|the)\b[^.;!?,]*?) (?:should|must|have to|has to|need to|needs to|will|to)"
+     r" (?:all )?(?:sit|be|end up|stand|finish up|form|go) (?:in|into|as) (?:a single|one|a) (?:stack|tower|pile)\b", r"stack \1"),
     # "Apart from the yellow one, every cube on the right-hand side should end up in the gray bowl": the exclusion said first
     (r"(?:^|(?<=[.;:!?] ))(apart from|except(?: for)?|other than|besides) (the (?:\w+ )?(?:one|cube|block|lego|mug)"
      r"(?: and the (?:\w+ )?(?:one|cube|block|lego|mug))?) , "
-     r"((?:every|all|each|everything)\b[^.;!?]*?)(?= [.;!?]|$)", r"\3 \1 \2"),
+     r"((?:(?:i want|i'd like|i would like|i need|please) )?(?:every|all|each|everything)\b[^.;!?]*?)(?= [.;!?]|$)",
+     r"\3 \1 \2"),
     (r"\b((?:every|all|each) (?:the )?(?:cube|block|lego)s? (?:on|at) the (?:left|right))[- ]hand side\b", r"\1 side"),
     # "Don't put it in the bowl, mind, it's not a cube.": an aside
     (r"(?: ,)? (?:mind , )?(?:it'?s|it is) not a (?:cube|block|lego|mug)(?= [.;!?]|$)", ""),
@@ -2326,6 +2362,16 @@ def _asides_dropped(t: str) -> str:
     return " ".join(t.split())
 
 
+# ... and "That red mug was my grandmother's, so it mustn't move": the thing the reason is about stays
+_REASON_THEN_STAYS = re.compile(
+    r"(?:^|(?<=[.;!?] ))(?:that|the|this|my) ((?:\w+ )?(?:legos?|cubes?|blocks?|mugs?))\b(?:(?! the )[^.;!?])*? ?, so (?:it|they)"
+    r" (?:mustn'?t|must not|shouldn'?t|should not|can'?t|cannot|may not|won'?t|isn'?t to|is not to) (?:be )?"
+    r"(?:move|moved|touched|budge|disturbed)\b")
+_REASON_THEN_KEEP = re.compile(
+    r"(?:^|(?<=[.;!?] ))[^.;!?]*?\b(the (?:\w+ )?(?:legos?|cubes?|blocks?|mugs?|bowls?))\b(?:(?! the )[^.;!?])*? ?, so (?:please )?"
+    r"((?:don'?t|do not|dont|never) (?:move|touch|disturb)) (?:any of )?(?:them|it)\b")
+
+
 def normalise(text: str) -> str:
     # a typed message's lines: a bullet or number at a line's start is a list marker, and a line break is where a
     # clause ends ("Constraints:\n- the purple cube must not move\n- nothing goes into the blue bowl\nTask: put ...")
@@ -2433,6 +2479,11 @@ def normalise(text: str) -> str:
     t = _THE_BUT_NOT_RE.sub(r"\1 a \2", t)
     t = re.sub(r"\bleave (the (?:\w+ )?(?:bowl|tray|dish|plate)) empty\b", r"keep \1 empty", t)   # nothing goes in it
     t = re.sub(r"\b(the (?:bowl|tray)) , (?=(?:that|which) (?:isn'?t|is not|'s not)\b)", r"\1 ", t)   # "the bowl, that isn't red"
+    # "My daughter is doing a puzzle with the legos, so please don't move any of them", "he built something around the
+    # purple cube, so don't move it": the reason is dropped, the constraint kept with what "them" / "it" names (before
+    # asides and stories are dropped: the whole sentence had gone, and the legos were moved)
+    t = _REASON_THEN_KEEP.sub(r"\2 \1", t)
+    t = _REASON_THEN_STAYS.sub(r"the \1 stays where it is", t)
     t = _speaker_opposite(t)
     t = _named_directions(t)
     t = _tower_levels(t)
@@ -3180,7 +3231,8 @@ _EMPTY_RE = re.compile(
     rf"|(?P<e>{_BOX}) (?:(?:stays|should stay|must stay|has to stay|should be|must be|is to be|to be|left|remains|"
     rf"should remain|staying) )?empty"
     rf"|(?:(?:don't|do not|dont|never) use|avoid|avoiding|skip|skipping) (?P<d>{_BOX})(?: for (?:this|that|it|now|this one))?)"
-    rf"(?= [,.;:] | and | but | then |$| [,.;:]$)")
+    # (a recogniser's run-on: "nothing goes in the green bowl put the yellow cube in the white bowl")
+    rf"(?= [,.;:] | and | but | then |$| [,.;:]$| (?:put|place|move|stack|drop|set|pop|stick|slide|shift) )")
 
 
 def _take_empties(text: str) -> tuple[str, list[tuple[str, bool, bool]]]:
@@ -3258,8 +3310,10 @@ def _with_empties(goal: Goal, empties: list[tuple[str, bool, bool]], objects: li
         for o in objects:
             if o.is_container or o.id == box.id or (o.id, box.id) in placed_in or (not everything and o.id not in moved):
                 continue
-            if any(a == o.id and b != box.id for a, b in in_other) or (o.id in kept and not is_in(o, box)):
-                continue          # "the tray for these two, and the white bowl stays empty": no !in for them
+            if everything and (any(a == o.id and b != box.id for a, b in in_other) or
+                               (o.id in kept and not is_in(o, box))):
+                continue          # "the tray for these two, and the white bowl stays empty": no !in for them ("don't
+                                  # use the white bowl" keeps its !in: what chooses the bowl for "a bowl")
             lit = Literal(pred, (o.id, box.id), negated=True)
             if lit not in lits:
                 lits.append(lit)

@@ -673,8 +673,9 @@ def test_relative_places_tell_one_object_or_ask(text, goal):
 
 
 @pytest.mark.parametrize("text,goal", [
+    # (the red cube's !in(white_bowl) is implied by its in(yellow_bowl): not added since session 30)
     ("don't put anything in the white bowl. the red cube goes in the yellow one",
-     "in(red_cube, yellow_bowl) & !in(red_cube, white_bowl) & !in(green_cube, white_bowl) & !in(blue_cube, white_bowl)"),
+     "in(red_cube, yellow_bowl) & !in(green_cube, white_bowl) & !in(blue_cube, white_bowl)"),
     ("I want the red cube in the yellow bowl, but nothing else in it",
      "in(red_cube, yellow_bowl) & !in(green_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"),
     ("don't use the white bowl. put the green cube in a bowl", "in(green_cube, yellow_bowl) & !in(green_cube, white_bowl)"),
@@ -2209,9 +2210,9 @@ def test_chat_assistant_wrappers_do_not_loosen_anything(text):
 
 @pytest.mark.parametrize("text, goal", [
     # a typed message's lines and bullets are clauses
+    # (the red cube sent elsewhere and the green cube kept still are already out of it: no !in for them since session 30)
     ("Constraints:\n- the green cube must not move\n- nothing goes into the yellow bowl\nTask: put the red cube in the white bowl.",
-     "in(red_cube, white_bowl) & unmoved(green_cube) & !in(red_cube, yellow_bowl) & !in(blue_cube, yellow_bowl)"
-     " & !in(green_cube, yellow_bowl)"),
+     "in(red_cube, white_bowl) & unmoved(green_cube) & !in(blue_cube, yellow_bowl)"),
     ("Final state:\n- white bowl: red cube\n- yellow bowl: blue cube\n- green cube: unchanged",
      "in(red_cube, white_bowl) & in(blue_cube, yellow_bowl) & unmoved(green_cube)"),
     # a stack of two, said as "on top of each other"
@@ -3959,3 +3960,39 @@ def test_session30_size_words_and_replies_are_not_misheard_colours_or_nouns():
                                                                                  .split(), [])
     assert correct_words("which one the orange fine . put the orange cube".split(), scene)[1] == []
     assert correct_words("put the red cube on the whte block".split(), scene)[0][6] == "white"     # still corrected
+
+
+# session 30, dev32 (compound requests, blind): "none of the cubes should have moved" keeps them still (each had been put
+# next to the bowl), the exclusion said first before "I want every cube ...", "should sit in a single stack", a run-on
+# "nothing goes in X put ...", a tower told level first, a reason then "don't move any of them" / "so it mustn't move",
+# telegraphic placements run together, "per pull", "the same bole", "to the left off the X won"
+@pytest.mark.parametrize("scene,text,goal", [
+    (("clutter", 240), "The red mug should end up next to the gray bowl, and none of the cubes should have moved.",
+     "near(red_mug, gray_bowl) & unmoved(green_cube) & unmoved(orange_cube) & unmoved(purple_cube) & unmoved(red_cube)"),
+    (("tabletop", 240), "Apart from the purple one, I want every cube to finish up in the blue bowl.",
+     "in(green_cube, blue_bowl) & in(red_cube, blue_bowl) & unmoved(purple_cube)"),
+    (("tabletop", 240), "In the end every cube apart from the purple one should sit in a single stack.",
+     "on(red_cube, green_cube) & unmoved(purple_cube)"),
+    (("tabletop", 240), "nothing goes in the red bowl put the green cute in the blue bole",
+     "in(green_cube, blue_bowl) & !in(purple_cube, red_bowl) & !in(red_cube, red_bowl)"),
+    (("long_horizon", 240), "Make a tower: on top the cyan, under it the red, and under everything the green.",
+     "on(cyan_cube, red_cube) & on(red_cube, green_cube)"),
+    (("clutter", 240), "My son is building a castle with the legos, so please don't move any of them. Put the red cube in "
+                       "the gray bowl.", "in(red_cube, gray_bowl) & unmoved(green_lego)"),
+    (("clutter", 240), "That red mug was my grandmother's, so it mustn't move. Could you put the green box in the gray basin?",
+     "in(green_cube, gray_bowl) & unmoved(red_mug)"),
+    (("tabletop", 240), "The red and green cubes go in the blue bowl. The purple cube I need left alone.",
+     "in(green_cube, blue_bowl) & in(red_cube, blue_bowl) & unmoved(purple_cube)"),
+    (("tabletop", 240), "green in blue read in red", "in(green_cube, blue_bowl) & in(red_cube, red_bowl)"),
+    (("tabletop", 240), "put the green cube in the blue bole and then the per pull one in the same bole",
+     "in(green_cube, blue_bowl) & in(purple_cube, blue_bowl)"),
+    (("tabletop", 240), "put the red cube to the left off the green won", "left_of(red_cube, green_cube)"),
+])
+def test_session30_compound_requests(scene, text, goal):
+    _assert_plans_goal(scene, text, goal)
+
+
+@pytest.mark.parametrize("text", ["push the red cube left off the table",
+                                  "Knock the cube on the right off the edge of the table."])
+def test_session30_off_the_table_after_a_side_is_still_refused_when_it_means_off(text):
+    assert _plan_in(("tabletop", 240), text).status == "refused"

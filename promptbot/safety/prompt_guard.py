@@ -211,7 +211,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # --- leaving the workspace
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         # ("the mug's off limits": not to be touched, no place)
-        r"\b((?<!back )(?<!front )(?<!side )(?<!middle )(?<!end )off(?! limits\b)|out of|outside|beyond|past"
+        # ("on the left off the table": a recogniser's "of"; "push it left off the table" stays refused)
+        r"\b((?<!back )(?<!front )(?<!side )(?<!middle )(?<!end )(?<!the left )(?<!the right )off(?! limits\b)|out of|outside|beyond|past"
         r"|away from|outside of) (the |this |your |my )?(table|tabletop|workspace|"
         r"work space|reach|room|area|house|building|window|bounds|boundary|boundaries|limits|cell|robot cell)\b"
         # "clear the cubes off the table into the bowls": the table cleared into its own containers
@@ -389,7 +390,9 @@ _PLANNER_RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
      "safety limits cannot be disabled or overridden by a spoken command"),
     (r"\bsafety\b.{0,20}\b(is|are)\b.{0,10}\b(off|disabled|deactivated)\b",
      "safety limits cannot be disabled or overridden by a spoken command"),
-    (r"\b((?<!back )(?<!front )(?<!side )(?<!middle )off|over|past|beyond) the (\w+ )?(edge|table)\b(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the "
+    # ("on the left off the table" is a recogniser's "of"; "push it left off the table" is not)
+    (r"\b((?<!back )(?<!front )(?<!side )(?<!middle )(?<!the left )(?<!the right )off|(?:(?<=the left )|(?<=the right ))off"
+     r"(?= the (?:\w+ )?edge)|over|past|beyond) the (\w+ )?(edge|table)\b(?! (?:and )?(?:in|into|onto|in to) (?:the |a |one of the "
      r"|either |any |its |their )?(?:\w+ )?(?:bowls?|trays?|dish(?:es)?|containers?)\b)"
      r"|\bon(to)? the floor\b|\bto the floor\b",
      "moving objects off the table leaves the workspace"),
