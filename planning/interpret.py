@@ -1323,6 +1323,13 @@ _SYNONYMS = [
     # "The yellow cube I need left alone", "the red one I want left where it is": it stays
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one)) i (?:need|want|would like|'d like) (?:left alone|left where it is|left"
      r" as it is|to stay (?:put|where it is)|kept (?:still|where it is)|untouched)\b", r"\1 stays where it is"),
+    # "I want the yellow cube to end up at the front of the table": on that side (it had not been understood)
+    (r"\b(end up|ends up|finish up|finishes up|wind up|winds up) at the (front|back|left|right)(?: side| end| edge)?"
+     r"(?: of the (?:table|board|workspace))?\b", r"\1 on the \2 side of the table"),
+    # "inside some bowl": a bowl, any
+    (r"\b(in|into|inside) some (bowl|container|dish)\b", r"\1 a \2"),
+    # "at left side of the black cup": to the left of it
+    (r"\bat (?:the )?(left|right) (?:hand )?side of (?=the (?!(?:table|board|workspace|desk)\b))", r"to the \1 of "),
     # "the only cube on the left side goes ...": the cube there (the one there is; two there are asked about as before)
     (r"\bthe only (cube|block|lego|mug|one) (?=(?:on|at|in|over on|near|by|next to) the )", r"the \1 "),
     # "put the red cube on top the green one": of dropped

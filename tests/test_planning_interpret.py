@@ -3987,6 +3987,10 @@ def test_session30_size_words_and_replies_are_not_misheard_colours_or_nouns():
     (("tabletop", 240), "put the green cube in the blue bole and then the per pull one in the same bole",
      "in(green_cube, blue_bowl) & in(purple_cube, blue_bowl)"),
     (("tabletop", 240), "put the red cube to the left off the green won", "left_of(red_cube, green_cube)"),
+    (("tabletop", 240), "I want the red and green cubes to end up at the back of the table.",
+     "in_region(red_cube, back) & in_region(green_cube, back)"),
+    (("tabletop", 240), "Please put the green cube at left side of the purple cube, close to it.",
+     "left_of(green_cube, purple_cube) & near(green_cube, purple_cube)"),
 ])
 def test_session30_compound_requests(scene, text, goal):
     _assert_plans_goal(scene, text, goal)
