@@ -1328,8 +1328,6 @@ _SYNONYMS = [
      r"(?: of the (?:table|board|workspace))?\b", r"\1 on the \2 side of the table"),
     # "inside some bowl": a bowl, any
     (r"\b(in|into|inside) some (bowl|container|dish)\b", r"\1 a \2"),
-    # "at left side of the black cup": to the left of it
-    (r"\bat (?:the )?(left|right) (?:hand )?side of (?=the (?!(?:table|board|workspace|desk)\b))", r"to the \1 of "),
     # "the only cube on the left side goes ...": the cube there (the one there is; two there are asked about as before)
     (r"\bthe only (cube|block|lego|mug|one) (?=(?:on|at|in|over on|near|by|next to) the )", r"the \1 "),
     # "put the red cube on top the green one": of dropped
@@ -2338,8 +2336,9 @@ _ASIDES = (
      r"everything except the \1 things"),
     # "Blue cube stays; rest into yellow bowl.": the rest
     (r"(?:^|(?<=[,.;:] ))rest(?= (?:in|into|on|onto|to|go|goes)\b)", "the rest"),
-    # "set the yellow cube down on the right-hand side of the blue cube": to the right of it (not the table's side)
-    (r"\bon the (left|right)(?:-| )?(?:hand )?side of (?=(?:the|that|this) (?!table\b)(?:\w+ ){0,2}?(?:cube|block|lego|mug"
+    # "set the yellow cube down on the right-hand side of the blue cube", "at left side of the black cup": to the right
+    # (left) of it (not the table's side)
+    (r"\b(?:on|at) (?:the )?(left|right)(?:-| )?(?:hand )?side of (?=(?:the|that|this) (?!table\b)(?:\w+ ){0,2}?(?:cube|block|lego|mug"
      r"|bowl|tray|one|dish|basin|container|box|brick|piece|cup)\b)", r"to the \1 of "),
     # "mug: left side", "Black mug you put left side of table", "the black mug needs to go left": to that side
     (r"\b(put|goes|go|move|moves|push|slide) (?:to |on |over to |at )?(?:the )?(left|right|front|back)"
