@@ -300,8 +300,9 @@ _SYNONYMS = [
     (r"\b(drop|put|pop|place|leave|set|stick) (the (?:\w+ )?(?:one|cube|block|lego|box|brick)) at "
      r"(?=the (?:\w+ )?(?:bowl|tray|tub|basket|dish)\b)", r"\1 \2 in "),
     # "put the blue cube in a bowl, any bowl, just not the green one": any bowl but that one
-    (r"\bin (?:a|any) (bowl|tray|container)(?: , any \1)? , (?:just |but )?not (the \w+ one|the \w+ \1)\b",
-     r"in any \1 except \2"),
+    # ... "in a dish - whichever, just not the red one"
+    (r"\bin (?:a|any) (bowl|tray|container|dish|basin)(?: , (?:any \1|whichever(?: one)?|either one|any one))? , "
+     r"(?:just |but |only )?not (the \w+ one|the \w+ \1)\b", r"in any \1 except \2"),
     # "Other than the purple cube, everything goes in the green bowl": what goes where, said of the group
     (r"(?:^|(?<=[,.;:] ))(everything|all the (?:cubes|blocks|things)|all of them) (?:goes|go|should go|can go) "
      r"(in|into|on|onto|to)\b", r"put \1 \2"),
@@ -1323,6 +1324,16 @@ _SYNONYMS = [
     # "The yellow cube I need left alone", "the red one I want left where it is": it stays
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one)) i (?:need|want|would like|'d like) (?:left alone|left where it is|left"
      r" as it is|to stay (?:put|where it is)|kept (?:still|where it is)|untouched)\b", r"\1 stays where it is"),
+    # a recogniser's self-correction without its pauses: "on the green cute no on the purple cute", "in the orange bole uh
+    # no in the read bole" (both places had been kept: asked as a contradiction)
+    (r"\b(bowl|bole|bowel|bull|cube|cute|queue|block|black|lego|one|won|tray|trey|mug) ((?:uh |um |er |oh )?no) "
+     r"(?=(?:in|into|on|onto|to|the|next to|on top of) )", r"\1 , \2 , "),
+    # "..., and yellow, it stay", "only the purple cube no, he stays": that one stays (a learner's pronoun after the thing)
+    (rf"\b(?:only )?((?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one))?)(?: no)? , (?:it|he|she) (?:stay|stays)"
+     r"(?: where it is| put| there)?\b", r"\1 stays where it is"),
+    # "the purple cube right next to it must not be moved": where it is, said of the thing that stays
+    (r"\b(the (?:\w+ )?(?:cube|block|lego|mug)) (?:right |just )?(?:next to|beside|by|near) (?:it|that|them)"
+     r"(?= (?:must|mustn'?t|should|shouldn'?t|can|cannot|can'?t|may|is|has|needs|stays|will|won'?t)\b)", r"\1"),
     # "I want the yellow cube to end up at the front of the table": on that side (it had not been understood)
     (r"\b(end up|ends up|finish up|finishes up|wind up|winds up) at the (front|back|left|right)(?: side| end| edge)?"
      r"(?: of the (?:table|board|workspace))?\b", r"\1 on the \2 side of the table"),

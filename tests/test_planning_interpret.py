@@ -3991,6 +3991,13 @@ def test_session30_size_words_and_replies_are_not_misheard_colours_or_nouns():
      "in_region(red_cube, back) & in_region(green_cube, back)"),
     (("tabletop", 240), "Please put the green cube at left side of the purple cube, close to it.",
      "left_of(green_cube, purple_cube) & near(green_cube, purple_cube)"),
+    (("tabletop", 240), "put the green cute in the red bowel no the blue bowel and dont move the per pull one",
+     "in(green_cube, blue_bowl) & unmoved(purple_cube)"),
+    (("tabletop", 240), "Put the green box in a dish - whichever, just not the red one.", "in(green_cube, blue_bowl)"),
+    (("tabletop", 240), "Red cube to blue bowl, green cube to red bowl, and purple, it stay.",
+     "in(red_cube, blue_bowl) & in(green_cube, red_bowl) & unmoved(purple_cube)"),
+    (("long_horizon", 240), "Move the green cube to the left side of the table; the red cube right next to it must not be "
+                            "moved.", "in_region(green_cube, left) & unmoved(red_cube)"),
 ])
 def test_session30_compound_requests(scene, text, goal):
     _assert_plans_goal(scene, text, goal)
