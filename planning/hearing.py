@@ -92,11 +92,13 @@ MISHEARD_PHRASES = tuple((re.compile(pat), words) for pat, words in (
     (r"\bi won'?t want\b", "i don't want"), (r"\b(?:mice|nice|bice|vise|vice) versa\b", "vice versa"),
     (r"\bof it'?s own\b", "of its own"), (r"\bin it'?s own\b", "in its own"),
     # "stock them up", "stock every cube": stack; "the to cubes": two; "over two the mug": to; "on top off": of
-    (r"\bstock (?=(?:the|them|every|all|up|it|those|these)\b)", "stack "), (r"\bthe to (?=(?:cubes|blocks|legos|ones)\b)", "the two "),
+    (r"\bstock (?=(?:the|them|every|all|up|it|those|these)\b)", "stack "),
+    (r"\bthe to (?=(?:cubes|blocks|legos|ones)\b)", "the two "),
     (r"\btwo (?=the\b)", "to "), (r"\bon top off\b", "on top of"),
     # "every cute but the green one", "the only cute on the left", "cutes": cube after a quantifier (no colour to
     # place it in a colour-noun slot)
-    (r"\b(every|each|only|other|all the|the two|the three|both) (?:cute|queue)\b", r"\1 cube"), (r"\bcutes\b", "cubes")))
+    (r"\b(every|each|only|other|all the|the two|the three|both) (?:cute|queue)\b", r"\1 cube"),
+    (r"\bcutes\b", "cubes")))
 
 
 def joined(text: str) -> str:
@@ -131,7 +133,8 @@ def closest(heard: str, candidates: Iterable[str]) -> str | None:
     return scored[0][1]
 
 
-_BARE_HEARD = {"read": "red", "blew": "blue", "sign": "cyan", "sion": "cyan", "scion": "cyan"}
+# the recogniser's words for a colour (HEARD_AS) that are taken for it even alone, in a list of colours
+_BARE_HEARD = {w: c for c, words in HEARD_AS.items() for w in words if w in ("read", "blew", "sign", "sion", "scion")}
 _BARE_BEFORE = frozenset(", ; : then and in into on onto to the".split()) | {""}
 TYPO_FLOOR = 0.7       # a word outside any slot is taken as a colour only this close ('geen' ~ 'green' 0.73)
 SLOT_FLOOR = 0.33      # after a colour, a word must name one of that colour's objects: a lower floor ...
@@ -187,9 +190,10 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
         elif prev in colours and not noun_labels(w) or (prev in colours and w in COLORS):
             fix = closest(w, _nouns_for(o.label for o in objects if o.color == prev)) or \
                 closest_label(w, (o.label for o in objects if o.color == prev))
-        elif prev == "the" and k >= 2 and (out[k - 2] in ("to", "towards", "toward", "at") and
-                                            (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then", "hand"))
-                                            or out[k - 2] == "on" and nxt in ("side", "hand")):
+        elif prev == "the" and k >= 2 and (
+                out[k - 2] in ("to", "towards", "toward", "at") and
+                (not nxt or not nxt.isalpha() or nxt in ("side", "of", "and", "then", "hand"))
+                or out[k - 2] == "on" and nxt in ("side", "hand")):
             # ("over on the write hand side": the right; "on the trey" stays a noun slot)
             fix = closest(w, REGIONS)
         elif prev == "on" and nxt == "of":

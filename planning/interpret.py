@@ -122,11 +122,10 @@ _RUNON_COLOUR = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown
 _RUNON_THING = "cube|cubes|cute|queue|block|black|lego|one|won"
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
-    # a recogniser's "the right hand side off the table": of the table (it had added "off the table" as on_table)
-    (r"\b(side|sides|end|edge|half|part|corner) off (the (?:table|board|workspace|desk))\b", r"\1 of \2"),
-    # ... and "to the left off the pink one", "on the left off the table": of (not "push it left off the table")
-    (r"\b(the (?:left|right|back|front|far|near)(?: hand)?(?: side)?) off (?=(?:the|a|an|that|this) )"
-     r"(?!(?:the|a|an|that|this) (?:\w+ )?(?:edge|floor|ground)\b)", r"\1 of "),
+    # a recogniser's "the right hand side off the table", "to the left off the pink one": of (it had added "off the
+    # table" as on_table); not "push it left off the table", "off the edge"
+    (r"\b(the (?:left|right|back|front|far|near)(?: hand)?(?: side)?|side|sides|end|half|part|corner) off "
+     r"(?=(?:the|a|an|that|this) )(?!(?:the|a|an|that|this) (?:\w+ )?(?:edge|floor|ground)\b)", r"\1 of "),
     # ways to say "next to": "adjacent to the blue bowl", "in close proximity to", "near to", "up against", "by the side
     # of", "side by side with" ("adjacent to" and "near to" had put it IN the bowl: confident wrong plans)
     (r"\b(?:(?:right |directly |immediately )?adjacent to|adjoining|abutting|(?:right )?up against|flush (?:against|with)"
@@ -678,13 +677,11 @@ _SYNONYMS = [
      r"(?:on top of (?:each other|one another)|one on (?:top of )?the other|on each other)\b", r"stack \1"),
     # "don't move any of the other cubes", "without moving any other cube", "none of the others should move": the
     # others (the thing placed had been kept still too: a contradiction, asked)
-    (r"\bnone of the other(s| \w+) (?:should|must|may|can|is to|are to|will) (?:move|be moved|be touched|budge)\b",
-     r"the other\1 stay where they are"),
-    # "..., and none of the cubes should have moved", "none of the legos may move": that group stays (each cube had been
-    # put next to the bowl with the mug: a confident wrong plan)
-    (r"\bnone of (the (?:\w+ )?(?:cubes|blocks|legos|mugs|things|objects|pieces)) (?:should|must|may|can|is to|are to|will"
-     r"|ought to)(?: ever)? (?:have )?(?:move|moved|be moved|been moved|be touched|been touched|budge|budged)\b",
-     r"\1 stay where they are"),
+    # ... and "..., and none of the cubes should have moved", "none of the legos may move": that group stays (each cube
+    # had been put next to the bowl with the mug: a confident wrong plan)
+    (r"\bnone of (the (?:other (?:two|three|four|ones)|(?:\w+ )?(?:cubes|blocks|legos|mugs|things|objects|pieces|others)))"
+     r" (?:should|must|may|can|is to|are to|will|ought to)(?: ever)? (?:have )?(?:move|moved|be moved|been moved|be touched"
+     r"|been touched|budge|budged)\b", r"\1 stay where they are"),
     # (not "put the red cube on any other cube": a free choice)
     (r"\b((?:don'?t|do not|never|without) (?:move|moving|touch|touching|disturb|disturbing|shift|shifting)) any of the "
      r"other(s\b| (?:\w+)s\b)", r"\1 the other\2"),
@@ -2379,14 +2376,13 @@ def _asides_dropped(t: str) -> str:
     return " ".join(t.split())
 
 
-# ... and "That red mug was my grandmother's, so it mustn't move": the thing the reason is about stays
-_REASON_THEN_STAYS = re.compile(
-    r"(?:^|(?<=[.;!?] ))(?:that|the|this|my) ((?:\w+ )?(?:legos?|cubes?|blocks?|mugs?))\b(?:(?! the )[^.;!?])*? ?, so (?:it|they)"
-    r" (?:mustn'?t|must not|shouldn'?t|should not|can'?t|cannot|may not|won'?t|isn'?t to|is not to) (?:be )?"
-    r"(?:move|moved|touched|budge|disturbed)\b")
+# "... with the legos, so please don't move any of them", "That red mug was my grandmother's, so it mustn't move": the
+# thing the reason is about stays
 _REASON_THEN_KEEP = re.compile(
-    r"(?:^|(?<=[.;!?] ))[^.;!?]*?\b(the (?:\w+ )?(?:legos?|cubes?|blocks?|mugs?|bowls?))\b(?:(?! the )[^.;!?])*? ?, so (?:please )?"
-    r"((?:don'?t|do not|dont|never) (?:move|touch|disturb)) (?:any of )?(?:them|it)\b")
+    r"(?:^|(?<=[.;!?] ))[^.;!?]*?\b(?:the|that|this|my) ((?:\w+ )?(?:legos?|cubes?|blocks?|mugs?|bowls?))\b"
+    r"(?:(?! the )[^.;!?])*? ?, so (?:(?:please )?(?:don'?t|do not|dont|never) (?:move|touch|disturb) (?:any of )?(?:them|it)"
+    r"|(?:it|they) (?:mustn'?t|must not|shouldn'?t|should not|can'?t|cannot|may not|won'?t|isn'?t to|is not to) (?:be )?"
+    r"(?:move|moved|touched|budge|disturbed))\b")
 
 
 def normalise(text: str) -> str:
@@ -2496,11 +2492,9 @@ def normalise(text: str) -> str:
     t = _THE_BUT_NOT_RE.sub(r"\1 a \2", t)
     t = re.sub(r"\bleave (the (?:\w+ )?(?:bowl|tray|dish|plate)) empty\b", r"keep \1 empty", t)   # nothing goes in it
     t = re.sub(r"\b(the (?:bowl|tray)) , (?=(?:that|which) (?:isn'?t|is not|'s not)\b)", r"\1 ", t)   # "the bowl, that isn't red"
-    # "My daughter is doing a puzzle with the legos, so please don't move any of them", "he built something around the
-    # purple cube, so don't move it": the reason is dropped, the constraint kept with what "them" / "it" names (before
+    # a reason, then what must not move: the reason is dropped, the constraint kept with what "them" / "it" names (before
     # asides and stories are dropped: the whole sentence had gone, and the legos were moved)
-    t = _REASON_THEN_KEEP.sub(r"\2 \1", t)
-    t = _REASON_THEN_STAYS.sub(r"the \1 stays where it is", t)
+    t = _REASON_THEN_KEEP.sub(r"don't move the \1", t)
     t = _speaker_opposite(t)
     t = _named_directions(t)
     t = _tower_levels(t)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from promptbot.planning.skills import SKILL_NAMES
+from promptbot.policy.ensemble import K_LIMIT
 from promptbot.policy.runner import ENSEMBLE_K, STALL_S
 
 
@@ -34,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(its stall_s; promptbot.policy.runner) [s sim time]; 0 = off (default %(default)s)")
     parser.add_argument("--ensemble-k", type=float, default=ENSEMBLE_K, metavar="K",
                         help="temporal ensembling of the action chunks: weight decay per prediction age, > 0 favours "
-                             "the oldest (ACT), 0 = mean, < 0 favours the newest; in [-20, 20] (default %(default)s, "
-                             "the policy node's ensemble_k)")
+                             f"the oldest (ACT), 0 = mean, < 0 favours the newest; in [-{K_LIMIT:g}, {K_LIMIT:g}] "
+                             "(default %(default)s, the policy node's ensemble_k)")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")
@@ -62,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"eval-policy: --latency-steps / --chunk-offset: {exc}", file=sys.stderr)
         return 2
     if args.episodes < 1 or args.workers < 1 or (args.timeout is not None and args.timeout <= 0) or args.stall < 0 \
-            or not -20.0 <= args.ensemble_k <= 20.0:
+            or not -K_LIMIT <= args.ensemble_k <= K_LIMIT:
         print("eval-policy: --episodes and --workers must be >= 1, --timeout > 0, --stall >= 0 and --ensemble-k "
-              "in [-20, 20]", file=sys.stderr)
+              f"in [-{K_LIMIT:g}, {K_LIMIT:g}]", file=sys.stderr)
         return 2
     skills = [s for s in args.skills.split(",") if s]
     conditions = [c for c in args.conditions.split(",") if c]

@@ -13,12 +13,16 @@ from collections import deque
 import numpy as np
 
 
+K_LIMIT = 20.0      # the bound of |k|: at 20 the next prediction already weighs 2e-9 of the first
+
+
 class TemporalEnsembler:
     def __init__(self, chunk: int, action_dim: int, k: float = 0.1):
         if chunk < 1 or action_dim < 1:
             raise ValueError("chunk and action_dim must be >= 1")
-        if not -20.0 <= k <= 20.0:
-            raise ValueError("k must be in [-20, 20] (0 = mean, > 0 favours the oldest, < 0 the newest)")
+        if not -K_LIMIT <= k <= K_LIMIT:
+            raise ValueError(f"k must be in [-{K_LIMIT:g}, {K_LIMIT:g}] (0 = mean, > 0 favours the oldest, "
+                             "< 0 the newest)")
         self.chunk, self.action_dim, self.k = chunk, action_dim, k
         self._chunks: deque[tuple[int, np.ndarray]] = deque()
         self.t = 0

@@ -217,8 +217,8 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
     jobs = [(cond, seed, timeout_s) for cond in conditions for skill in skills
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
-                    "timeout_s": timeout_s, "stall_s": stall_s, "ensemble_k": ensemble_k, "latency": asdict(latency), "results": {}, "counts": {},
-                    "episodes": []}
+                    "timeout_s": timeout_s, "stall_s": stall_s, "ensemble_k": ensemble_k, "latency": asdict(latency),
+                    "results": {}, "counts": {}, "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:
