@@ -269,8 +269,10 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
             # "into the yellow b- no, hang on, the green bowl": the container cut off is corrected
             exempt |= {o.id for o in objects if o.color == cut.group(1) and o.is_container}
             continue
-        cut = re.search(rf" (?:and|or|,) (?:the )?({'|'.join(COLORS)})(?: [,.;:\-])* *$", before)
+        cut = re.search(rf" (?:and|or|,|then) (?:the )?({'|'.join(COLORS)})(?: [,.;:\-]| no| sorry| wait| oh| uh| um| er"
+                        r"| erm| hmm)* *$", before)
         if cut:                        # "the purple cube and the yellow- no, the blue cube": the list item cut off
+                                       # ("blue at the bottom, then yellow - no wait, green - ...": a tower's level)
             exempt |= {o.id for o in objects if o.color == cut.group(1) and not o.is_container}
             continue
         if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|i mean|i meant) (?:[,.;:\-] )*)*(?:to )?(?:the )?"
@@ -300,7 +302,9 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                                                  before[-40:]) for x in last for o in [by_id[x]]):
             continue                   # "X in the bowl - no, next to the mug": the place is corrected, not X
         again = {x for _, c in mentioned(after, objects) for x in c}
-        if last & in_goal and not last <= again:      # "... no, orange on red. actually, orange on blue is fine":
+        # (kept still by "nothing else moves" is not kept by the reading: "X on the yellow cube. sorry, I mean on the blue
+        # cube. nothing else moves" keeps the yellow cube where it is)
+        if last & placed and not last <= again:       # "... no, orange on red. actually, orange on blue is fine":
                                                       # named again after the correction, it is wanted after all
             out.append(Unaccounted(f"{_names(last, by_id)}, {m.group(0)}",
                                    "the reading keeps what the correction took back"))

@@ -122,6 +122,27 @@ _RUNON_COLOUR = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown
 _RUNON_THING = "cube|cubes|cute|queue|block|black|lego|one|won"
 _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+    # "leave the yellow cube out of it - it mustn't move": it stays (nothing had kept it)
+    # (not after a correction: "... and the yellow one in the orange bowl too. actually no, leave the yellow one out of it"
+    # takes it out of the request)
+    (r"(?<!\bno , )(?<!\bno )(?<!\bactually , )(?<!\bactually )(?<!\bwait , )(?<!\bwait )(?<!\bsorry , )(?<!\bsorry )"
+     r"\bleave ((?:the |that |this )?(?:\w+ ){0,2}?(?:cube|block|lego|mug|one|brick|box)s?) out of (?:it|this|that|the tower"
+     r"|the stack|the pile|the plan)\b(?:(?: [-,;.])? (?:it|that one|that) (?:mustn'?t|must not|can'?t|cannot|shouldn'?t|should not"
+     r"|won'?t|doesn'?t|does not|is not to|isn'?t to) (?:move|be moved|budge|be touched))?", r"leave \1 alone"),
+    # "The cyan cube is the base and it stays where it is.": what stays is the thing named ("it" had stayed unresolved)
+    # ("The green cube is the base, and it stays ...", "... at the bottom and it stays ...": no other thing named between)
+    (r"(?:^|(?<=[.;!] ))((?:the )?(?:\w+ )?(?:cube|block|lego|mug|brick|box))((?:(?!\b(?:cube|block|lego|mug|bowl|tray|one|brick"
+     r"|box|them|they)s?\b)[^.;!])*?) (?:, )?and it (stays|remains|doesn'?t move|does not move|mustn'?t move|must not move"
+     r"|shouldn'?t move|should not move|won'?t move|will not move)\b", r"\1\2 and \1 \3"),
+    # "Green on yellow, blue on cyan. Two towers, not one.": a sentence that only counts the towers already said
+    (r"(?:^|(?<=[.;!] ))(?:so |that'?s |that makes |i want |i'd like )?(?:two|2|three|3) (?:separate )?(?:towers|stacks|piles)"
+     r"(?: ,| -)? not (?:one|a single one|1|just one)(?: [.;!]|$)", ""),
+    # dictated without a pause: "yellow cute in the gray bole rest of the cubes stay", "orange cute onto the tray please the
+    # orange block stays put": the place ends where what stays begins (read as one clause, nothing had stayed)
+    (r"\b((?:bowl|bole|bowel|bull|tray|mug|cup|cube|cute|queue|block|black|lego|dish|basin|box|brick|piece|one|table|side)s?)"
+     r"(?: please)? ((?!(?:and|or|but|nor|then|so|with|while|whilst|as|if|because|since|though)\b)(?:the |all the )?(?:rest|others|other (?:\w+ )?\w+|(?:\w+ ){0,2}?(?:cube|cute|queue|block|black|lego|mug"
+     r"|cup|one)s?)(?: of (?:the|them)(?: \w+)?)? (?:(?:has to|have to|must|should|needs to|need to|will|can) )?(?:stay|stays"
+     r"|remain|remains|not move|mustn'?t move|doesn'?t move|don'?t move|can'?t move|cannot move)\b)", r"\1 , \2"),
     # a recogniser's "the right hand side off the table", "to the left off the pink one": of (it had added "off the
     # table" as on_table); not "push it left off the table", "off the edge"
     (r"\b(the (?:left|right|back|front|far|near)(?: hand)?(?: side)?|side|sides|end|half|part|corner) off "
@@ -300,8 +321,11 @@ _SYNONYMS = [
      r"(?=the (?:\w+ )?(?:bowl|tray|tub|basket|dish)\b)", r"\1 \2 in "),
     # "put the blue cube in a bowl, any bowl, just not the green one": any bowl but that one
     # ... "in a dish - whichever, just not the red one"
-    (r"\bin (?:a|any) (bowl|tray|container|dish|basin)(?: , (?:any \1|whichever(?: one)?|either one|any one))? , "
-     r"(?:just |but |only )?not (the \w+ one|the \w+ \1)\b", r"in any \1 except \2"),
+    # ... "inside some bowl, but not in the orange bowl and not in the green bowl" (both ruled out)
+    (r"\b(?:in|into|inside) (?:a|any|some|one of the) (bowl|tray|container|dish|basin)s?(?: , (?:any \1|whichever(?: one)?|either one|any one))?"
+     r" , (?:just |but |only )?not (?:in |into |inside )?(the \w+ one|the \w+ \1)(?: (?:and|or|,|nor) (?:not )?(?:in |into "
+     r"|inside )?(the \w+ (?:one|\1)))?\b",
+     lambda m: f"in any {m.group(1)} except {m.group(2)}" + (f" and {m.group(3)}" if m.group(3) else "")),
     # "Other than the purple cube, everything goes in the green bowl": what goes where, said of the group
     (r"(?:^|(?<=[,.;:] ))(everything|all the (?:cubes|blocks|things)|all of them) (?:goes|go|should go|can go) "
      r"(in|into|on|onto|to)\b", r"put \1 \2"),
@@ -1316,8 +1340,9 @@ _SYNONYMS = [
      r"(?:in|into|on|onto|on top of)\b)", r"\1 \2 \3 , "),
     # "Yellow in the green bowl, rest of the cubes to the left side", "remaining cubes -> pink_bowl": the article dropped
     # (the group had taken in the cube already placed: a contradiction, asked)
+    # ("the remaining cubes" are the others, as _ASIDES reads them; this runs after it)
     (r"(?:^|(?<=[,;:.] )|(?<=\band ))(rest of the (?:cubes|blocks|legos|things)|remaining (?:cubes|blocks|legos|ones))\b",
-     r"the \1"),
+     lambda m: "the " + re.sub(r"^remaining ", "other ", m.group(1))),
     # "The yellow cube I need left alone", "the red one I want left where it is": it stays
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one)) i (?:need|want|would like|'d like) (?:left alone|left where it is|left"
      r" as it is|to stay (?:put|where it is)|kept (?:still|where it is)|untouched)\b", r"\1 stays where it is"),
@@ -5354,7 +5379,9 @@ def _tower_order(toks: list, objects: list[ObjectState], members: list[ObjectSta
             refs[seen] = (obj, place)
     if members is not None:
         ids = {o.id for o in members}
-        refs = [(o, p) for o, p in refs if o.id in ids]
+        # (the one said at the bottom is the base even where the group leaves it out: "the green cube is the base and it
+        # stays where it is. stack the others on top of it" - kept still, it had been dropped and the others stacked alone)
+        refs = [(o, p) for o, p in refs if o.id in ids or p in ("bottom", "base")]
         named = {o.id for o, _ in refs}
         refs += [(o, "") for o in sorted(members, key=lambda o: -o.position[1]) if o.id not in named]
     said = [o for o, _ in refs]

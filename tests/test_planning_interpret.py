@@ -4016,3 +4016,38 @@ def test_session30_a_size_word_names_a_cube_only_with_a_clear_lead():
     assert r.status == "ambiguous" and "same size" in r.message, (r.status, r.message)
     _assert_plans_goal(("stacking", 243), "Put the smallest cube on the red cube.", "on(blue_cube, red_cube)")
     _assert_plans_goal(("stacking", 243), "put the small cube on the red cube", "on(blue_cube, red_cube)")
+
+
+# session 31, dev32's leftovers: a tower level corrected ("then red - no wait, cyan -"), a correction in its own sentence
+# beside "nothing else moves" (what stays is not what the correction took back), "the base and it stays where it is"
+# (kept still, the base had been left out of the tower), a sentence that only counts the towers, "leave X out of it",
+# dictation run on into what stays, "remaining cubes" after a ";", "some bowl, but not in A and not in B"
+@pytest.mark.parametrize("scene,text,goal", [
+    (("stacking", 244), "Build a tower: green at the bottom, then red - no wait, cyan - and the red one on top.",
+     "on(cyan_cube, green_cube) & on(red_cube, cyan_cube)"),
+    (("stacking", 244), "The red cube goes on the green cube. Sorry, I mean on the yellow cube. Nothing else moves.",
+     "on(red_cube, yellow_cube) & unmoved(cyan_cube) & unmoved(green_cube)"),
+    (("stacking", 244), "The green cube is the base and it stays where it is. Stack the others on top of it in any order.",
+     "on(cyan_cube, green_cube) & on(red_cube, cyan_cube) & on(yellow_cube, red_cube) & unmoved(green_cube)"),
+    (("stacking", 244), "The green cube is the base, and it stays where it is. Put the others on top of it.",
+     "on(cyan_cube, green_cube) & on(red_cube, cyan_cube) & on(yellow_cube, red_cube) & unmoved(green_cube)"),
+    (("stacking", 244), "Red on green, cyan on yellow. Two towers, not one.",
+     "on(cyan_cube, yellow_cube) & on(red_cube, green_cube)"),
+    (("stacking", 244), "Put the red cube on the green cube and leave the cyan cube out of it - it mustn't move.",
+     "on(red_cube, green_cube) & unmoved(cyan_cube)"),
+    (("sorting", 244), "orange cute in the blue bole rest of the cubes stay",
+     "in(orange_cube, blue_bowl) & unmoved(blue_cube) & unmoved(yellow_cube)"),
+    (("sorting", 244), "put the blue cube in the orange bowl please the yellow one stays put",
+     "in(blue_cube, orange_bowl) & unmoved(yellow_cube)"),
+    (("sorting", 244), "orange_cube -> blue_bowl; remaining cubes -> yellow_bowl",
+     "in(blue_cube, yellow_bowl) & in(orange_cube, blue_bowl) & in(yellow_cube, yellow_bowl)"),
+    (("sorting", 244), "Put the blue cube into some bowl, but not in the blue bowl and not in the orange bowl.",
+     "in(blue_cube, yellow_bowl)"),
+])
+def test_session31_dev32_leftovers(scene, text, goal):
+    _assert_plans_goal(scene, text, goal)
+
+
+def test_session31_a_kept_base_said_at_the_bottom_stays_in_the_tower_an_excluded_one_stays_out():
+    _assert_plans_goal(("stacking", 244), "Stack all the cubes except the green one, red at the bottom.",
+                       "on(cyan_cube, red_cube) & on(yellow_cube, cyan_cube) & unmoved(green_cube)")

@@ -122,7 +122,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         # ("on my coffee break", "lunch-break challenge": a pause, not a blow)
         r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|"
         r"(?<!coffee )(?<!lunch )(?<!lunch-)(?<!coffee-)(?<!tea )(?<!short )(?<!quick )(?<!my )(?<!a )(?<!on )break(?! time\b)"
-        r"|shatter)\b")),     # not "this won't hurt a bit"
+        r"|shatter|shatters|shattered)\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
@@ -158,7 +158,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?<!ugh the )(?<!oh the )(?<!argh the )(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
         # "kids' toys", "ugh, the kids. just put ...", "the kids keep grabbing it": told about, not touched
         r"|played|drew|set|is|was|has|had|will|ll|toys|toy|stuff|things|blocks|room|just|again|keep|keeps|always|are|were"
-        r"|love|know)\b)|"
+        # "when my kids look, the purple block should be ...": watching, not touched
+        r"|love|know|look|looks|see|sees|watch|watches|come|comes|get|gets|wake|wakes|visit|visits)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
         r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
         r"|face"
@@ -170,6 +171,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(hot|boiling|scalding|steaming) (coffee|tea|water|soup|liquid|oil|milk)\b|"
         # "drop the blue cube in my coffee to cool it down": into a drink or food
         r"\b(?:in|into) (?:my|your|his|her|their|the|a) (?:coffee|tea|drink|soup|juice|milk|cereal|food|dinner|lunch|breakfast)\b|"
+        # "dunk the green cube in my glass of orange juice"
+        r"\b(?:glass|cup|mug|bottle|jug|pot|bowl|can|carton) of (?:\w+ )?(?:juice|water|milk|coffee|tea|soup|wine|beer|soda|lemonade)\b|"
         r"\b(pour|fill)\b " + _W % 6 + r"(coffee|tea|water|milk|juice|soup|wine|beer|liquid)\b|"
         # "fill it from the tap", "spray a little cleaner on the tray and wipe it down"
         r"\b(fill|rinse|wash)\b " + _W % 4 + r"(tap|taps|sink|faucet|hose)\b|\b(spray|spritz|squirt)\b|"
