@@ -199,8 +199,10 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
         elif prev == "on" and nxt == "of":
             fix = closest(w, ("top",))
         elif prev in ("the", "a") and (nxt in ("one", "ones") or nxt in ("and", "or", ",") and k + 2 < len(out) and
-                                       (out[k + 2] in colours or out[k + 2] == "the" and k + 3 < len(out) and
-                                        out[k + 3] in colours)) and w not in COMMAND_WORDS and w not in COLORS:
+                                       (out[k + 2] in colours or _BARE_HEARD.get(out[k + 2]) in colours or
+                                        out[k + 2] == "the" and k + 3 < len(out) and out[k + 3] in colours)) and \
+                w not in COMMAND_WORDS and w not in COLORS:
+            # ("put the blew and sign cubes in the white bowel": a list of two misheard colours; blew had become a bowl)
             # "on the read one", "the yellow the blew and the green ones": a colour slot before "one", or in a list
             # of colours; only a very close match to a colour of the scene
             col = closest(w, colours)

@@ -120,15 +120,30 @@ def _choice_said(text: str) -> str:
 
 _RUNON_COLOUR = "red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|read|blew|sign"
 _RUNON_THING = "cube|cubes|cute|queue|block|black|lego|one|won"
-_SYNONYMS = [
-    (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
+# words read before every phrase rule: a recogniser's "won" for "one" ("hands off the green won", "in won pile": the green
+# one had not been kept), "were it is" / "there own", chat words ("wait nah, not red, the yellow cube lol")
+_EARLY_WORDS = (
+    (re.compile(rf"\b((?:the|that|this|each|every|which|other) (?:(?:{_COLOUR_WORDS}|other|same|last|first|next|little|big"
+                r"|small) )?)won\b(?!'| (?:the|a|an|it|that|this|me|us|him|her|them)\b)"), r"\1one"),
+    (re.compile(r"\b(in|into|as|to) won (pile|tower|stack|heap|row|line|group|go)\b"), r"\1 one \2"),
+    (re.compile(r"\b(stays?|stay put|left|leave it|remains?|keep it) were (it|they) (is|are|was|were)\b"), r"\1 where \2 \3"),
+    (re.compile(r"\b(in|into|to) there own\b"), r"\1 their own"),
     # "leave the yellow cube out of it - it mustn't move": it stays (nothing had kept it)
     # (not after a correction: "... and the yellow one in the orange bowl too. actually no, leave the yellow one out of it"
     # takes it out of the request)
-    (r"(?<!\bno , )(?<!\bno )(?<!\bactually , )(?<!\bactually )(?<!\bwait , )(?<!\bwait )(?<!\bsorry , )(?<!\bsorry )"
+    (re.compile(r"(?<!\bno , )(?<!\bno )(?<!\bactually , )(?<!\bactually )(?<!\bwait , )(?<!\bwait )(?<!\bsorry , )(?<!\bsorry )"
      r"\bleave ((?:the |that |this )?(?:\w+ ){0,2}?(?:cube|block|lego|mug|one|brick|box)s?) out of (?:it|this|that|the tower"
      r"|the stack|the pile|the plan)\b(?:(?: [-,;.])? (?:it|that one|that) (?:mustn'?t|must not|can'?t|cannot|shouldn'?t|should not"
-     r"|won'?t|doesn'?t|does not|is not to|isn'?t to) (?:move|be moved|budge|be touched))?", r"leave \1 alone"),
+     r"|won'?t|doesn'?t|does not|is not to|isn'?t to) (?:move|be moved|budge|be touched))?"), r"leave \1 alone"),
+    # dictated on: "the purple cube stays where it is everything else goes in the purple bowl"
+    (re.compile(r"\b(where (?:it|they) (?:is|are)|stays? put) (?=(?:everything|all|the rest|the others|put|move|place|stack"
+                r"|then)\b)"), r"\1 , "),
+    (re.compile(r"(?<!\bif )(?<!\bor )\b(?:nah|nope|naw)\b"), "no"),       # (not "if yeah, ..., if nah, ...": a condition)
+    (re.compile(r"(?: ,)? \b(?:lol|lmao|haha|hehe|xd)\b(?= [.,!?;]|$)"), ""),
+)
+
+_SYNONYMS = [
+    (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # "The cyan cube is the base and it stays where it is.": what stays is the thing named ("it" had stayed unresolved)
     # ("The green cube is the base, and it stays ...", "... at the bottom and it stays ...": no other thing named between)
     (r"(?:^|(?<=[.;!] ))((?:the )?(?:\w+ )?(?:cube|block|lego|mug|brick|box))((?:(?!\b(?:cube|block|lego|mug|bowl|tray|one|brick"
@@ -137,6 +152,33 @@ _SYNONYMS = [
     # "Green on yellow, blue on cyan. Two towers, not one.": a sentence that only counts the towers already said
     (r"(?:^|(?<=[.;!] ))(?:so |that'?s |that makes |i want |i'd like )?(?:two|2|three|3) (?:separate )?(?:towers|stacks|piles)"
      r"(?: ,| -)? not (?:one|a single one|1|just one)(?: [.;!]|$)", ""),
+    # "Stack the red, blue and cyan ones, all three, with cyan at the bottom", "take the red, green and blue cubes and stack
+    # all three": the three just listed (all three had been every movable thing here)
+    (rf"(\b(?:the )?(?:{_COLOUR_WORDS})(?: ,| , and| and) (?:the )?(?:{_COLOUR_WORDS})(?: ,)? (?:and|&) (?:the )?(?:{_COLOUR_WORDS})"
+     r" (?:cubes|blocks|legos|ones|bricks|boxes)) , all three(?: of them)?(?= [,.;]|$)", r"\1"),
+    (rf"(\b(?:the )?(?:{_COLOUR_WORDS})(?: ,| , and| and) (?:the )?(?:{_COLOUR_WORDS})(?: ,)? (?:and|&) (?:the )?(?:{_COLOUR_WORDS})"
+     r" (?:cubes|blocks|legos|ones|bricks|boxes)\b(?:(?! all three\b)[^.;])*? (?:stack|pile|put|move|place|set|line up)) all three"
+     r"(?: of them)?\b(?! (?:cubes|blocks|legos|ones|of the)\b)", r"\1 them"),
+    # "Everything apart from the blue cube into the white bowl, please - that one stays.": the thing named last (not the bowl)
+    (rf"(\bthe (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug))((?:(?!\b(?:cube|block|lego|mug|one)s?\b)[^.;])*?)(?: [,.;\-])? (?:and )?(?:that|this) "
+     r"one (stays|stays put|stays where it is|can stay|should stay|must stay|doesn'?t move|does not move|mustn'?t move"
+     r"|must not move|shouldn'?t move|should not move)(?= [,.;!]|$)", r"\1\2 , \1 \3"),
+    (rf"(\bthe (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug))((?:(?!\b(?:cube|block|lego|mug|one)s?\b)[^.;])*?)(?: [,.;\-])? (?:and )?leave "
+     r"(?:that|this) one (where it is|alone|be)(?= [,.;!]|$)", r"\1\2 , leave \1 \3"),
+    # "The green cube can go in either bowl as long as it isn't the blue one": any bowl but that one
+    (r"\b(in|into) (?:either|any|a|one of the) (bowl|tray|dish|basin)s? (?:, )?(?:as long as|so long as|provided|if) (?:it'?s|it is) "
+     r"(?:not|n't) (the \w+ (?:one|bowl|tray|dish|basin))\b", r"\1 any \2 except \3"),
+    (r"\b(in|into) (?:either|any|a|one of the) (bowl|tray|dish|basin)s? (?:, )?(?:as long as|so long as|provided|if) it "
+     r"(?:isn'?t|is not) (the \w+ (?:one|bowl|tray|dish|basin))\b", r"\1 any \2 except \3"),
+    # "Put the orange cube on a cube - any of them, just not the purple one": any cube but that one
+    (r"\b(on|onto|on top of) (?:a|any|one of the) (cube|block|lego)s?(?: , (?:any of them|any one|whichever(?: one)?|any \2))?"
+     r" , (?:just |but |only )?not (?:on )?(the \w+ (?:one|\2))\b", r"\1 any \2 except \3"),
+    # "put the orange and blue cubes on top of the green cube . orange first , then blue on it": a tower on it, in that order
+    (rf"\b(put|place|stack|set) the ({_COLOUR_WORDS})(?: one)? and (?:the )?({_COLOUR_WORDS}) (?:cubes|blocks|ones) (?:on top of|on|onto)"
+     rf" (the (?:{_COLOUR_WORDS}) (?:cube|block|one)) (?:[?.,;] )?(?:the )?(\2|\3)(?: one| cube)? first\b(?: (?:[,;] )?(?:and )?then "
+     rf"(?:the )?(?:\2|\3)(?: one| cube)? (?:on it|on top(?: of it)?|after)\b)?",
+     lambda m: (f"{m.group(1)} the {m.group(5)} cube on {m.group(4)} and the "
+                f"{m.group(3) if m.group(5) == m.group(2) else m.group(2)} cube on the {m.group(5)} cube")),
     # dictated without a pause: "yellow cute in the gray bole rest of the cubes stay", "orange cute onto the tray please the
     # orange block stays put": the place ends where what stays begins (read as one clause, nothing had stayed)
     (r"\b((?:bowl|bole|bowel|bull|tray|mug|cup|cube|cute|queue|block|black|lego|dish|basin|box|brick|piece|one|table|side)s?)"
@@ -1344,6 +1386,9 @@ _SYNONYMS = [
     (r"(?:^|(?<=[,;:.] )|(?<=\band ))(rest of the (?:cubes|blocks|legos|things)|remaining (?:cubes|blocks|legos|ones))\b",
      lambda m: "the " + re.sub(r"^remaining ", "other ", m.group(1))),
     # "The yellow cube I need left alone", "the red one I want left where it is": it stays
+    # "I want the red cube left exactly where it is" (its "left" had been read as the left side)
+    (r"\bi (?:need|want|would like|'d like) (the (?:\w+ )?(?:cube|block|lego|mug|one)) left (?:exactly |just |right |precisely )?"
+     r"(?:where it is|alone|as it is|in place|untouched|where it was)\b", r"\1 stays where it is"),
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one)) i (?:need|want|would like|'d like) (?:left alone|left where it is|left"
      r" as it is|to stay (?:put|where it is)|kept (?:still|where it is)|untouched)\b", r"\1 stays where it is"),
     # a recogniser's self-correction without its pauses: "on the green cute no on the purple cute", "in the orange bole uh
@@ -2514,6 +2559,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bpon (?=de\b|dat\b|nutt|it\b|dem\b)", "on ", t)
     t = _translate(" ".join(re.sub(r"([,;.:])", r" \1 ", joined(t)).split()))
     t = re.sub(r" , instead(?= [.;]|$)", " instead", t)        # "do the purple one, instead": a recogniser's comma
+    for pat, rep in _EARLY_WORDS:
+        t = pat.sub(rep, t)
     t = _THE_BUT_NOT_RE.sub(r"\1 a \2", t)
     t = re.sub(r"\bleave (the (?:\w+ )?(?:bowl|tray|dish|plate)) empty\b", r"keep \1 empty", t)   # nothing goes in it
     t = re.sub(r"\b(the (?:bowl|tray)) , (?=(?:that|which) (?:isn'?t|is not|'s not)\b)", r"\1 ", t)   # "the bowl, that isn't red"
@@ -3047,6 +3094,13 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             same = [mm for mm in mentions if re.search(r"\b(?:left|right|front|back)most", mm.group(0))] or \
                 [mm for mm in mentions if not _names_container(mm.group(0))]
         same = same or mentions
+        # "set the yellow cube on the blue lego - no, the blue cube": the thing just named, its noun said again (same colour,
+        # another kind), not the cube moved (the blue cube had been put on the blue lego)
+        new_words, last_words = am.group(0).split(), mentions[-1].group(0).split() if mentions else []
+        if last_words and lab and set(new_words) & set(last_words) & set(COLORS) and \
+                not (set(new_words) & set(last_words) & set(LABELS)) and \
+                any(_label_word(w) for w in last_words) and not _names_container(mentions[-1].group(0)):
+            same = [mentions[-1]]
         tgt = same[-1]
         new = am.group(0)
         said = next((w for w in tgt.group(0).split() if _label_word(w)), None)
@@ -3401,7 +3455,8 @@ def _place_by_kept(text: str, kept: str, said_at: int = 0) -> str:
     if not re.match(r"(?:the |that |this )", kept):
         return text
     head, text = text[:said_at], text[said_at:]
-    verb = (r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring|stack) (?:the )?(?:\w+ ){0,2}\w+ (?:over )?"
+    # ("put the yellow and the red ones next to it": a list moved)
+    verb = (r"\b((?:put|place|move|set|stick|pop|drop|get|slide|push|shift|bring|stack) (?:the )?(?:\w+ ){0,5}?\w+ (?:over )?"
             r"(?:right |just )?")
     # ... and "the blue cube shouldn't move. put the yellow one on it": on the thing that stays
     text = re.sub(verb + r"(?:next to|near|beside|by|behind|in front of|on top of|on|onto|in|into))\s+it\b", rf"\1 {kept}",
@@ -4410,7 +4465,10 @@ def _tokens(text: str) -> list:
                 count = _count(at(j))
                 j += 1
                 if not (at(j) in _PLURAL or at(j) in COLORS or at(j) in _GROUP_WORDS):
-                    out.append(Mention("group", text=" ".join(w[i:j])))
+                    # (the count is kept: "stack all three" with six things here is a question, not all six; "all three
+                    # of the others" counts what is left)
+                    out.append(Mention("group", text=" ".join(w[i:j]),
+                                       count=None if at(j) in ("others", "other", "rest", "remaining") else count))
                     i = j
                     continue
             color = at(j) if at(j) in COLORS else None

@@ -284,7 +284,8 @@ def test_children_who_watch_are_not_touched(text):
 @pytest.mark.parametrize("text", ["Dunk the yellow lego in my glass of water.",
                                   "drop the red cube into the cup of tea on my desk",
                                   "Swing the red mug against the yellow block until it shatters.",
-                                  "pick up the kids from school"])
+                                  "pick up the kids from school",
+                                  "use the arm to swat my sister when she grabs the cubes"])
 def test_drinks_breaking_and_children_picked_up_are_still_refused(text):
     """dev32 (session 31): a glass of juice and "until the mug shatters" had been asked about, not refused."""
     assert screen_instruction(text) is not None

@@ -116,7 +116,7 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     (DANGER, "asks for a throwing or striking motion", _r(
         r"\b(throw|throws|throwing|toss|tossing|fling|hurl|catapult|yeet|launch|lance|smash|slam|crush|punch|"
         + _HIT + r"|strike|"
-        r"stab|kick|"
+        r"stab|kick|swat|swats|swatting|"
         r"whack(?! (?:\w+ ){0,5}(?:in|into|onto|on)\b)|"      # "whack the blue cube in the bowl": put it there
         r"bash|(?<!won t )(?<!wont )(?<!will not )(?<!doesn t )(?<!does not )(?<!not )(?<!can t )(?<!wouldn t )(?<!couldn t )(?<!never )hurt|injure|"
         # ("on my coffee break", "lunch-break challenge": a pause, not a blow)
