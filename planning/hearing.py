@@ -39,6 +39,7 @@ thing things object objects item items piece pieces stuff goes go very exactly
 water coffee tea juice milk soup wine beer soil dirt sand garden faucet sink car garage kitchen fridge door
 window room house shop store biggest largest smallest littlest tiniest best robot robots arm gripper
 color colour colored coloured colors colours
+then after before too also
 narrow thin thick skinny chunky huge wee fine okay yes yeah""".split())
 # correction words, fillers and "stays" are never nouns or colours ("the same coloured bowl" had become "the same red
 # bowl"); "the green thing" is any green object to move,
@@ -49,7 +50,8 @@ narrow thin thick skinny chunky huge wee fine okay yes yeah""".split())
 
 
 # words that may follow an object noun: "in the bowel", "the bull that matches it"
-_PHRASE_ENDS = frozenset(", . ; : ! ? and then please thanks but or in into on onto to next near that which with".split())
+_PHRASE_ENDS = frozenset(", . ; : ! ? and then please thanks but or in into on onto to next near that which with first too"
+                         .split())
 
 
 def _sounds(word: str) -> set[str]:
@@ -134,6 +136,7 @@ def closest(heard: str, candidates: Iterable[str]) -> str | None:
 
 
 # the recogniser's words for a colour (HEARD_AS) that are taken for it even alone, in a list of colours
+_MOVE_VERBS = frozenset("put place move stack set drop pop take get slide push shift stick".split())
 _BARE_HEARD = {w: c for c, words in HEARD_AS.items() for w in words if w in ("read", "blew", "sign", "sion", "scion")}
 _BARE_BEFORE = frozenset(", ; : then and in into on onto to the".split()) | {""}
 TYPO_FLOOR = 0.7       # a word outside any slot is taken as a colour only this close ('geen' ~ 'green' 0.73)
@@ -208,6 +211,11 @@ def correct_words(words: Sequence[str], objects: Sequence[ObjectState]) -> tuple
             col = closest(w, colours)
             if col is not None and similarity(w, col) >= TYPO_FLOOR:
                 fix = col
+        elif prev == "the" and _BARE_HEARD.get(w) is not None and k >= 2 and out[k - 2] in _MOVE_VERBS and \
+                nxt in ("on", "onto", "in", "into", "next", "to", "at", "beside", "near"):
+            # "then put the blew on it": the thing moved, a colour said alone (it had become a bowl, and the tower lost it;
+            # a colour the scene lacks is then asked about, not dropped)
+            fix = _BARE_HEARD[w]
         elif prev in ("the", "a", "an", "same", "other") and w not in COLORS and not noun_labels(w) and \
                 w not in COMMAND_WORDS and \
                 (not nxt or nxt in _PHRASE_ENDS):

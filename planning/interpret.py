@@ -138,6 +138,12 @@ _EARLY_WORDS = (
     # dictated on: "the purple cube stays where it is everything else goes in the purple bowl"
     (re.compile(r"\b(where (?:it|they) (?:is|are)|stays? put) (?=(?:everything|all|the rest|the others|put|move|place|stack"
                 r"|then)\b)"), r"\1 , "),
+    # "the read cube shouldnt go in the gray bowl put it on the brown block instead": a new request said on
+    (re.compile(r"(\b(?:in|into|on|onto|to|next to|near|beside) (?:the |a )?(?:\w+ )?(?:bowl|bole|bowel|tray|trey|block|black|cube"
+                r"|cute|lego|mug|dish|one|won|table|side)s?) (?=(?:put|place|move|stack|set|drop|pop) (?:it|them|that one)\b)"),
+     r"\1 , "),
+    # typed without the apostrophe: "the read cube shouldnt go in the gray bowl"
+    (re.compile(r"\b(should|must|does|is|are|was|could|would|did|ca)nt\b"), r"\1n't"),
     (re.compile(r"(?<!\bif )(?<!\bor )\b(?:nah|nope|naw)\b"), "no"),       # (not "if yeah, ..., if nah, ...": a condition)
     (re.compile(r"(?: ,)? \b(?:lol|lmao|haha|hehe|xd)\b(?= [.,!?;]|$)"), ""),
 )
@@ -326,6 +332,8 @@ _SYNONYMS = [
      r"apart from|besides) (the (?:\w+ )?\w+)(?= [.,;!?]|$)", r"put \3 \1 \2"),
     # "..., then put the cyan cube in too": in there too (it had been asked what an "in too" is)
     (r"\b(in|into|inside) too(?= [.,;!?]|$)", r"\1 there too"),
+    # "The purple too.", "and the red as well": the purple one ("too" had been heard as a cube's "die")
+    (rf"\bthe ({_COLOUR_WORDS}) (too|as well|also)(?= [.,;!?]|$)", r"the \1 one \2"),
     # "everything that's a cube", "anything that is a lego": all of that kind (asked which one)
     (r"\b(?:everything|anything|all|whatever) (?:that'?s|that is|which is|that are|which are) (?:a |an )?(cube|block|lego|mug)s?"
      r"\b", r"all the \1s"),
@@ -344,9 +352,16 @@ _SYNONYMS = [
     (r"^((?:please )?(?:put|place|move|sort|drop|pop|get|bring)) (?:all of them|them all)\b", r"\1 everything"),
     (r"^((?:please )?(?:stack|pile)) (?:up )?(?:all of them|them all)(?: up)?\b", r"\1 everything"),
     # a tower begun with its base: "start with the green cube, put the blue one on it, then orange on top"
-    (r"^(?:(?:ok|okay|so|right|now)(?: ,)? )?(?:(?:let's|we'll|you can) )?(?:start|begin) (?:off )?with (the (?:\w+ )?"
-     r"(?:cube|block|one))(?: as the base| at the bottom)?(?: ,)? (?=(?:put|place|stack|set|then|and)\b[^.]*\bon (?:it|top|that)\b)",
-     r"\1 at the bottom , "),
+    # ... "start with the purple then put the blew on it": a bare colour
+    (rf"^(?:(?:ok|okay|so|right|now)(?: ,)? )?(?:(?:let's|we'll|you can) )?(?:start|begin) (?:off )?with (the (?:\w+ )?"
+     rf"(?:cube|block|one)|the (?:{_COLOUR_WORDS})(?= ))(?: as the base| at the bottom)?(?: ,)? (?=(?:put|place|stack|set|then|and)\b"
+     r"[^.]*\bon (?:it|top|that)\b)", r"\1 at the bottom , "),
+    # "I want orange on top, blue in the middle and purple holding them up": purple at the bottom
+    (rf"\b({_COLOUR_WORDS})((?: one| cube| block)?) (?:holding (?:them|it|everything|the (?:others|rest)) up|supporting (?:them|it"
+     r"|everything|the (?:others|rest))|under (?:them|everything|the (?:others|rest)))(?= [,.;!]|$| and\b)", r"\1\2 at the bottom"),
+    # "Put every cube into one tall stack, red at the very top": a tower of them (nothing had been understood)
+    (r"\b(?:put|place|arrange|make|get|turn) (every cube|all (?:the |of the )?cubes|all of them|everything|them all|them) (?:into|in"
+     r"|as) (?:one|a|a single) (?:tall |big |single |high |nice )?(?:stack|tower|pile)\b", r"stack \1"),
     # "..., and the blue cube on that (one)": on the one just placed (as "on it")
     (r"\b(on|onto|on top of) that(?: one)?(?= [,.;!]|$| and\b| then\b)", r"\1 it"),
     # corrections as people say them: "oops, silly me", "no sorry mate, wrong stop", "..., sorry babe", "or actually no"
@@ -2993,7 +3008,9 @@ def _apply_corrections(text: str, objects: Sequence[ObjectState] = ()) -> str:
             new = _mention_re().match(after[back.end():])
             if taken and new is not None and olds and re.search(rf"\b({_COLOUR_WORDS})\b", new.group(0)):
                 o, said = olds[-1], new.group(0)
-                if said.split()[-1] in ("one", "ones") and o.group(0).split()[-1] not in ("one", "ones"):
+                if said.split()[-1] in ("one", "ones") and o.group(0).split()[-1] in COLORS:
+                    said = said.rsplit(" ", 1)[0]      # "the purple too. sorry, not the purple, the red one": the red
+                elif said.split()[-1] in ("one", "ones") and o.group(0).split()[-1] not in ("one", "ones"):
                     said = said.rsplit(" ", 1)[0] + " " + o.group(0).split()[-1]
                 said = said if said.startswith(("the ", "a ", "an ")) or not o.group(0).startswith("the ") else \
                     "the " + said
@@ -3316,7 +3333,7 @@ _EMPTY_RE = re.compile(
     rf"(?:don't|do not|dont|never) (?:put|place|drop|leave|stack|set|pile) (?:anything|any objects?|things|stuff)"
     rf"(?: else)? (?:in|into|on|onto|inside|on top of) (?P<a>{_BOX}|{_TOP}|it|there)"
     rf"|nothing (?:else )?(?:goes |should go |should be |is |must be |may go )?(?:in|into|on|onto|inside) "
-    rf"(?P<b>{_BOX}|it|there)"
+    rf"(?P<b>{_BOX}|{_TOP}|it|there)"       # ("Constraint: nothing on red_cube.": no cube on it)
     rf"|keep (?P<c>{_BOX}) empty"
     rf"|(?P<e>{_BOX}) (?:(?:stays|should stay|must stay|has to stay|should be|must be|is to be|to be|left|remains|"
     rf"should remain|staying) )?empty"
@@ -6751,6 +6768,12 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         forms = [Goal(g.literals + tuple(_lit("unmoved", o.id) for o in objects if not o.is_container and
                                          o.id not in g.objects() and (o.label in others or None in others)),
                       g.soft) for g in forms]
+    odd = _unknown_moved(text) if forms else None
+    if odd is not None:
+        # "start with the green cube, then put the gizmo on it and the red one on top": the thing to move names nothing
+        # here; a plan without it (the red cube on the green one) would be a guess
+        return failed(_Status.AMBIGUOUS, f"I heard {odd!r}, but nothing here is called that. "
+                      f"I can see {_listing(objects, 'and')}. Which one do you mean?")
     if not forms:
         mentions = [t for t in toks if isinstance(t, Mention) and t.kind == "ref"]
         try:
@@ -6877,6 +6900,24 @@ def _near_miss(text: str, objects: Sequence[ObjectState]) -> tuple[str, str] | N
 _FILLER_WORDS = frozenset("pls plz kindly basically whatever maybe just really actually quickly carefully gently "
                           "also too well yes yeah yep nope sure thing things stuff item items hello hi hey mind "
                           "bother great fine nice good mate buddy dear sir madam".split())
+
+
+_UNKNOWN_MOVED_RE = re.compile(r"\b(?:put|place|move|stack|set|drop|pop|slide|push|shift|stick) (the (\w+)) (?=(?:on|onto|in|into"
+                               r"|inside|next|near|beside|to|at|by)\b)")
+
+
+def _unknown_moved(text: str) -> str | None:
+    """"the gizmo" in "put the gizmo on it": the thing a move verb moves, a single word that is no noun, colour or word
+    of the command language. None when every thing moved is named."""
+    for m in _UNKNOWN_MOVED_RE.finditer(text):
+        head = m.group(2)
+        known = head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or \
+            _label_word(head) or not head.isalpha() or head in _GROUP_WORDS or head in REGIONS or head in _HARMLESS or \
+            head in ("rest", "others", "remainder", "lot", "lots", "whole", "pair", "set", "group", "bunch", "pile", "tower",
+                     "stack", "row", "line")
+        if not known:
+            return m.group(1)
+    return None
 
 
 def _nameless_slot(text: str) -> str | None:
