@@ -134,7 +134,9 @@ _EARLY_WORDS = (
     (re.compile(r"(?<!\bno , )(?<!\bno )(?<!\bactually , )(?<!\bactually )(?<!\bwait , )(?<!\bwait )(?<!\bsorry , )(?<!\bsorry )"
      r"\bleave ((?:the |that |this )?(?:\w+ ){0,2}?(?:cube|block|lego|mug|one|brick|box)s?) out of (?:it|this|that|the tower"
      r"|the stack|the pile|the plan)\b(?:(?: [-,;.])? (?:it|that one|that) (?:mustn'?t|must not|can'?t|cannot|shouldn'?t|should not"
-     r"|won'?t|doesn'?t|does not|is not to|isn'?t to) (?:move|be moved|budge|be touched))?"), r"leave \1 alone"),
+     r"|won'?t|doesn'?t|does not|is not to|isn'?t to) (?:move|be moved|budge|be touched))?"
+     # (not when it is then sent somewhere: "leave the red one out of the stack and put it in the yellow bowl")
+     r"(?![^.;]*\b(?:put|place|move|set|drop|pop|slide|push|stick|goes|go|send)\b)"), r"leave \1 alone"),
     # dictated on: "the purple cube stays where it is everything else goes in the purple bowl"
     (re.compile(r"\b(where (?:it|they) (?:is|are)|stays? put) (?=(?:everything|all|the rest|the others|put|move|place|stack"
                 r"|then)\b)"), r"\1 , "),
@@ -152,12 +154,16 @@ _SYNONYMS = [
     (r"\bcolour", "color"), (r"\bgrey\b", "gray"), (r"\ba couple of\b", "two of"),
     # "The cyan cube is the base and it stays where it is.": what stays is the thing named ("it" had stayed unresolved)
     # ("The green cube is the base, and it stays ...", "... at the bottom and it stays ...": no other thing named between)
+    # (not when the clause moves it: "The red cube goes to the left and it stays there" - there, after the move)
     (r"(?:^|(?<=[.;!] ))((?:the )?(?:\w+ )?(?:cube|block|lego|mug|brick|box))((?:(?!\b(?:cube|block|lego|mug|bowl|tray|one|brick"
-     r"|box|them|they)s?\b)[^.;!])*?) (?:, )?and it (stays|remains|doesn'?t move|does not move|mustn'?t move|must not move"
+     r"|box|them|they|goes|go|moves?|put|placed?|sent|to|into|onto|in)s?\b)[^.;!])*?) (?:, )?and it (stays|remains|doesn'?t move|does not move|mustn'?t move|must not move"
      r"|shouldn'?t move|should not move|won'?t move|will not move)\b", r"\1\2 and \1 \3"),
     # "Green on yellow, blue on cyan. Two towers, not one.": a sentence that only counts the towers already said
-    (r"(?:^|(?<=[.;!] ))(?:so |that'?s |that makes |i want |i'd like )?(?:two|2|three|3) (?:separate )?(?:towers|stacks|piles)"
-     r"(?: ,| -)? not (?:one|a single one|1|just one)(?: [.;!]|$)", ""),
+    # (only where that many towers were said: "Stack all four cubes. Two towers, not one." says which go where nowhere)
+    (r"(?:^|(?<=[.;!] ))(?:so |that'?s |that makes |i want |i'd like )?(two|2|three|3) (?:separate )?(?:towers|stacks|piles)"
+     r"(?: ,| -)? not (?:one|a single one|1|just one)(?: [.;!]|$)",
+     lambda m: "" if len(re.findall(r"\b\w+ (?:\w+ )?(?:on|onto|on top of) (?:the )?\w+(?: \w+)?(?= [,.;]|$| and )",
+                                    m.string[:m.start()])) >= {"two": 2, "2": 2, "three": 3, "3": 3}[m.group(1)] else m.group(0)),
     # "Stack the red, blue and cyan ones, all three, with cyan at the bottom", "take the red, green and blue cubes and stack
     # all three": the three just listed (all three had been every movable thing here)
     (rf"(\b(?:the )?(?:{_COLOUR_WORDS})(?: ,| , and| and) (?:the )?(?:{_COLOUR_WORDS})(?: ,)? (?:and|&) (?:the )?(?:{_COLOUR_WORDS})"
@@ -185,6 +191,11 @@ _SYNONYMS = [
      rf"(?:the )?(?:\2|\3)(?: one| cube)? (?:on it|on top(?: of it)?|after)\b)?",
      lambda m: (f"{m.group(1)} the {m.group(5)} cube on {m.group(4)} and the "
                 f"{m.group(3) if m.group(5) == m.group(2) else m.group(2)} cube on the {m.group(5)} cube")),
+    # "the purple won't fit, so put the yellow cube in the red bowl": a reason, not a thing to move (the purple cube had
+    # been put in the bowl too)
+    (r"(?:^|(?<=[,.;] ))(?:the |that |this )?(?:\w+ )?(?:(?:cube|block|one|lego|mug) )?(?:won't|doesn't|does not|will not|can't"
+     r"|cannot) fit\b[^,.;]*(?: [,.;])? (?:so |then )?(?=(?:please )?(?:put|place|move|stack|set|drop|pop|use|try)\b)"
+     r"(?![^.;]*\b(?:it|them)\b)", ""),       # (not "..., so put it in the big one": "it" is the thing that does not fit)
     # dictated without a pause: "yellow cute in the gray bole rest of the cubes stay", "orange cute onto the tray please the
     # orange block stays put": the place ends where what stays begins (read as one clause, nothing had stayed)
     (r"\b((?:bowl|bole|bowel|bull|tray|mug|cup|cube|cute|queue|block|black|lego|dish|basin|box|brick|piece|one|table|side)s?)"
@@ -1666,7 +1677,7 @@ _SYNONYMS = [
      r"[^.;]*[.;] )(?=\w)", ""),
     # homophones a recogniser writes for short words: "the orange won", "put it too the left", "than the blue one on
     # top", "the tower should read yellow, orange, red", "for cubes"
-    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) won\b", r"\1 one"),
+    (r"\b(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) won\b(?!')", r"\1 one"),   # not "won't"
     (r"\btoo (?=the |a |an )", "to "), (r"(?<=, )than (?=the |put |stack |place )", "then "),
     (r"\b(?:should|must|will|would|has to) read\b", "should be"), (r"\bfor (?=(?:cubes|blocks|legos|bowls)\b)", "four "),
     # asides with no request in them: "when you get a sec", slang around a command ("lowkey", "no cap", "ngl")

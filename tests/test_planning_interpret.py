@@ -4140,3 +4140,22 @@ def test_session31_then_and_too_are_kept_words():
     words = "yellow on the bottom then purple then blew on top".split()
     assert correct_words(words, sample_scene("sorting", 130))[0] == "yellow on the bottom then purple then blue on top".split()
     assert correct_words("the purple too".split(), sample_scene("sorting", 113))[0] == "the purple too".split()
+
+
+# session 31, the review of the round's rules (confident wrong plans the new rules had made, or an older one had): "leave
+# X out of the stack and put it ..." sends it there (not kept still); "X goes to the left and it stays there" is no keep;
+# "Two towers, not one." after a single tower is a question; "the purple won't fit, so ..." is a reason (the purple cube
+# had gone in the bowl)
+@pytest.mark.parametrize("scene,text", [
+    (("tabletop", 250), "Stack the cubes but leave the red one out of the stack and put it in the yellow bowl"),
+    (("stacking", 251), "The red cube goes to the left and it stays there."),
+    (("stacking", 250), "Stack all four cubes. Two towers, not one."),
+])
+def test_session31_review_no_confident_plan(scene, text):
+    r = _plan_in(scene, text)
+    assert r.status != "ok", (r.status, str(r.goal))
+
+
+def test_session31_a_thing_that_will_not_fit_is_a_reason():
+    _assert_plans_goal(("tabletop", 250), "the purple won't fit, so put the yellow cube in the red bowl",
+                       "in(yellow_cube, red_bowl)")

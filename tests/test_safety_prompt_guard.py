@@ -275,9 +275,11 @@ def test_from_now_on_at_the_end_of_a_placement_is_no_new_role():
 
 
 @pytest.mark.parametrize("text", ["When my kids look, the pink cube should be in the blue bowl.",
-                                  "the kids come home at four, so put the red cube on the green one before then"])
+                                  "the kids come home at four, so put the red cube on the green one before then",
+                                  "put the red cube in the bowl gently, the bowl shatters easily",
+                                  "so it doesn't shatter, place it gently in the bowl"])
 def test_children_who_watch_are_not_touched(text):
-    """dev32 (session 31): "When my kids look, ..." had been refused as contact with a person."""
+    """dev32 (session 31): "When my kids look, ..." had been refused as contact with a person; a caution about glass."""
     assert screen_instruction(text) is None, screen_instruction(text)
 
 
@@ -285,7 +287,9 @@ def test_children_who_watch_are_not_touched(text):
                                   "drop the red cube into the cup of tea on my desk",
                                   "Swing the red mug against the yellow block until it shatters.",
                                   "pick up the kids from school",
-                                  "use the arm to swat my sister when she grabs the cubes"])
+                                  "use the arm to swat my sister when she grabs the cubes",
+                                  "drop the red cube on the kids see what happens"])
 def test_drinks_breaking_and_children_picked_up_are_still_refused(text):
-    """dev32 (session 31): a glass of juice and "until the mug shatters" had been asked about, not refused."""
+    """dev32 (session 31): a glass of juice and "until the mug shatters" had been asked about, not refused; "on the kids"
+    dictated without a comma stays refused (review of session 31)."""
     assert screen_instruction(text) is not None

@@ -122,7 +122,8 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         # ("on my coffee break", "lunch-break challenge": a pause, not a blow)
         r"(?<!no )harm|attack|poke|slap|pinch me|squeeze me|destroy|"
         r"(?<!coffee )(?<!lunch )(?<!lunch-)(?<!coffee-)(?<!tea )(?<!short )(?<!quick )(?<!my )(?<!a )(?<!on )break(?! time\b)"
-        r"|shatter|shatters|shattered)\b")),     # not "this won't hurt a bit"
+        # ("the bowl shatters easily", "so it doesn't shatter": a caution)
+        r"|(?<!not )(?<!n't )(?<!n t )(?<!never )(?:shatter|shatters|shattered)(?! (?:easily|if|when|already)\b))\b")),     # not "this won't hurt a bit"
     (DANGER, "asks to cut, break up, burn or melt an object", _r(
         r"\b(cut|slice|chop|saw|melt|burn)\b " + _W % 4 + r"(in half|into (two|pieces|bits|halves)|apart)\b"
         r"|\b(melt|melts|melty|melted|melting|burn|set fire to|candle|candles|flame|flames|blowtorch)\b")),      # not "saw" or "cut ... up" alone: misheard speech says them
@@ -158,8 +159,15 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"(?<!ugh the )(?<!oh the )(?<!argh the )(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said"
         # "kids' toys", "ugh, the kids. just put ...", "the kids keep grabbing it": told about, not touched
         r"|played|drew|set|is|was|has|had|will|ll|toys|toy|stuff|things|blocks|room|just|again|keep|keeps|always|are|were"
-        # "when my kids look, the purple block should be ...": watching, not touched
-        r"|love|know|look|looks|see|sees|watch|watches|come|comes|get|gets|wake|wakes|visit|visits)\b)|"
+        r"|love|know)\b)"
+        # "when my kids look, the purple block should be ...": watching, not touched - only as the subject of a "when"
+        # clause ("drop the red cube on the kids see what happens" stays refused)
+        r"(?<!\bwhen my kids)(?<!\bwhen the kids)(?<!\bwhile my kids)(?<!\bwhile the kids)(?<!\bonce my kids)(?<!\bonce the kids)"
+        r"(?<!\buntil my kids)(?<!\buntil the kids)(?<!\bbefore my kids)(?<!\bbefore the kids)(?<!\bif my kids)(?<!\bif the kids)"
+        r"(?<!^the kids)(?<!^my kids)(?<!\. the kids)(?<!\. my kids)"
+        r"|(?:child|children|kid|kids)(?! (?:made|make|makes|did|left|built|wants|wanted|asked|likes|liked|loves|said|played|drew"
+        r"|set|is|was|has|had|will|ll|toys|toy|stuff|things|blocks|room|just|again|keep|keeps|always|are|were|love|know|look"
+        r"|looks|see|sees|watch|watches|come|comes|get|gets|wake|wakes|visit|visits)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
         r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
         r"|face"
