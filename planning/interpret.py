@@ -3152,6 +3152,28 @@ def _role_filter(cands: list[ObjectState], prev: str, stacking: bool = False) ->
     return sub or cands
 
 
+_ONE_PLACED = re.compile(r"^(?:(?:at|on|in) the (?:back|front|left|right|far|near|middle|centre|center)|nearest|closest|furthest"
+                         r"|farthest|behind|next|near|by|beside|to the|that|which|with)\b")
+
+
+def _one_asks(out: list[str], after: list[str], colour: str, lab: str | None, cands: list[ObjectState],
+              filled: set[int]) -> bool:
+    """Whether "the <colour> one" is a question: "Purple cube in the green bowl, and the cyan one in there too" with a cyan
+    cube and a cyan lego (the kind of the coloured thing named before had chosen the cube; people who wrote dev32 and dev33,
+    and dev7 and dev26, ask). Not where the kind is told otherwise: a place or relation after it ("the yellow one at the
+    back"), an exclusion before it ("every box except the cyan one"), the same colour's one read before, or a kind named by a
+    plural or a thing without a colour ("the little bricks - the blue one", "the big cube, the orange one")."""
+    movable = {o.label for o in cands if not o.is_container}
+    if len(movable) < 2 or lab is None or _ONE_PLACED.match(" ".join(after)):
+        return False
+    if re.search(r"\b(?:except|besides|excluding|but|apart from|other than|instead of|rather than|not)\b", " ".join(out[-8:])):
+        return False
+    if any(out[j] == colour and _label_word(out[j + 1]) for j in range(len(out) - 1)):
+        return False        # "... except the cyan one into the green dish; the cyan one stays put": read already
+    j = max((i for i, p in enumerate(out) if i not in filled and _label_word(p) == lab), default=-1)
+    return j >= 1 and out[j] == lab and out[j - 1] in COLORS
+
+
 def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]:
     """"the red one" and a bare "red" -> "the red <label>" when the scene (and the words before)
     leave one object: the role (after "in": a container; as a subject: a movable object), then
@@ -3167,6 +3189,7 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
     while k < len(words):
         w = words[k]
         nxt = words[k + 1] if k + 1 < len(words) else ""
+        said_one = nxt == "one"
         if nxt in ("thing", "object", "item", "piece"):
             nxt = "one"
             words = words[:k + 1] + ["one"] + words[k + 2:]
@@ -3199,6 +3222,8 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
             if len(cands) > 1:      # the label named last that one of them has ("the purple lego ... the yellow one")
                 named = [said_label(j, p) for j, p in reversed(list(enumerate(out))) if said_label(j, p)]
                 lab = next((x for x in named if any(o.label == x for o in cands)), None)
+                if said_one and _one_asks(out, words[k + 2:k + 6], w, lab, cands, filled):
+                    raise GroundingError(_Status.AMBIGUOUS, f"Which {w} one do you mean: {_listing(cands)}?")
                 cands = [o for o in cands if o.label == lab] or cands
             if len(cands) == 1:
                 out += [w, cands[0].label]

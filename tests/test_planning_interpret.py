@@ -4159,3 +4159,14 @@ def test_session31_review_no_confident_plan(scene, text):
 def test_session31_a_thing_that_will_not_fit_is_a_reason():
     _assert_plans_goal(("tabletop", 250), "the purple won't fit, so put the yellow cube in the red bowl",
                        "in(yellow_cube, red_bowl)")
+
+
+def test_session31_the_colour_one_after_a_coloured_thing_is_a_question_where_the_colour_names_two_kinds():
+    # clutter 244: a yellow cube, a yellow block and a yellow lego. "the yellow one" after "the green cube" had been the
+    # cube (the kind named last): dev7, dev26, dev32 and dev33 ask, 4 confident wrong plans; a place after it or an
+    # exclusion before it still tells which
+    r = _plan_in(("clutter", 244), "Put the green cube in the blue bowl, and the yellow one in there too.")
+    assert r.status == "ambiguous" and "yellow one" in r.message, (r.status, r.message)
+    _assert_plans_goal(("clutter", 244), "Put the yellow one at the back in the blue bowl.", "in(yellow_lego, blue_bowl)")
+    _assert_plans_goal(("clutter", 244), "Every cube except the yellow one into the blue bowl; the yellow one stays put.",
+                       "in(green_cube, blue_bowl) & in(pink_cube, blue_bowl) & unmoved(yellow_cube)")
