@@ -3168,6 +3168,11 @@ def _one_asks(out: list[str], after: list[str], colour: str, lab: str | None, ca
         return False
     if re.search(r"\b(?:except|besides|excluding|but|apart from|other than|instead of|rather than|not)\b", " ".join(out[-8:])):
         return False
+    # (nor where it is only kept still: "put the blue lego in the white bowl and leave the red one where it is" moves
+    # neither red thing, whichever it is)
+    if re.search(r"\b(?:leave|keep|don't|do not|dont|never)\b", " ".join(out[-3:])) or \
+            re.match(r"(?:stays?|remains?|must|should|has to|can|doesn'?t|does not|mustn'?t|won'?t|is to)\b", " ".join(after)):
+        return False
     if any(out[j] == colour and _label_word(out[j + 1]) for j in range(len(out) - 1)):
         return False        # "... except the cyan one into the green dish; the cyan one stays put": read already
     j = max((i for i, p in enumerate(out) if i not in filled and _label_word(p) == lab), default=-1)
