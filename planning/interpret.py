@@ -178,10 +178,8 @@ _SYNONYMS = [
     (rf"(\bthe (?:{_COLOUR_WORDS}) (?:cube|block|lego|mug))((?:(?!\b(?:cube|block|lego|mug|one)s?\b)[^.;])*?)(?: [,.;\-])? (?:and )?leave "
      r"(?:that|this) one (where it is|alone|be)(?= [,.;!]|$)", r"\1\2 , leave \1 \3"),
     # "The green cube can go in either bowl as long as it isn't the blue one": any bowl but that one
-    (r"\b(in|into) (?:either|any|a|one of the) (bowl|tray|dish|basin)s? (?:, )?(?:as long as|so long as|provided|if) (?:it'?s|it is) "
-     r"(?:not|n't) (the \w+ (?:one|bowl|tray|dish|basin))\b", r"\1 any \2 except \3"),
-    (r"\b(in|into) (?:either|any|a|one of the) (bowl|tray|dish|basin)s? (?:, )?(?:as long as|so long as|provided|if) it "
-     r"(?:isn'?t|is not) (the \w+ (?:one|bowl|tray|dish|basin))\b", r"\1 any \2 except \3"),
+    (r"\b(in|into) (?:either|any|a|one of the) (bowl|tray|dish|basin)s? (?:, )?(?:as long as|so long as|provided|if) (?:(?:it'?s"
+     r"|it is) (?:not|n't)|it (?:isn'?t|is not)) (the \w+ (?:one|bowl|tray|dish|basin))\b", r"\1 any \2 except \3"),
     # "Put the orange cube on a cube - any of them, just not the purple one": any cube but that one
     (r"\b(on|onto|on top of) (?:a|any|one of the) (cube|block|lego)s?(?: , (?:any of them|any one|whichever(?: one)?|any \2))?"
      r" , (?:just |but |only )?not (?:on )?(the \w+ (?:one|\2))\b", r"\1 any \2 except \3"),
@@ -6952,13 +6950,17 @@ def _unknown_moved(text: str) -> str | None:
     of the command language. None when every thing moved is named."""
     for m in _UNKNOWN_MOVED_RE.finditer(text):
         head = m.group(2)
-        known = head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or \
-            _label_word(head) or not head.isalpha() or head in _GROUP_WORDS or head in REGIONS or head in _HARMLESS or \
-            head in ("rest", "others", "remainder", "lot", "lots", "whole", "pair", "set", "group", "bunch", "pile", "tower",
-                     "stack", "row", "line")
-        if not known:
+        if not (_known_head(head) or head in _HARMLESS or head in ("rest", "others", "remainder", "lot", "lots", "whole", "pair",
+                                                                   "set", "group", "bunch", "pile", "tower", "stack", "row",
+                                                                   "line")):
             return m.group(1)
     return None
+
+
+def _known_head(head: str) -> bool:
+    """Whether the head word of an object phrase is one the parser knows (a noun, colour, place or command word)."""
+    return bool(head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or _label_word(head) or
+                not head.isalpha() or head in _GROUP_WORDS or head in REGIONS)
 
 
 def _nameless_slot(text: str) -> str | None:
@@ -6976,8 +6978,7 @@ def _nameless_slot(text: str) -> str | None:
             continue
         head = words[j]
         nxt = words[j + 1] if j + 1 < len(words) else ""
-        known = head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or \
-            _label_word(head) or not head.isalpha() or head in _GROUP_WORDS or head in REGIONS
+        known = _known_head(head)
         after_place = k > 0 and words[k - 1] in _SLOT_PREPS
         if not known and (not nxt or nxt in _SLOT_ENDS) and (j > k + 1 or after_place) and head not in _HARMLESS:
             return " ".join(words[k:j + 1])
