@@ -146,7 +146,14 @@ _EARLY_WORDS = (
      r"\1 , "),
     # typed without the apostrophe: "the read cube shouldnt go in the gray bowl"
     (re.compile(r"\b(should|must|does|is|are|was|could|would|did|ca)nt\b"), r"\1n't"),
+    # "nothing else should've moved" (a recogniser writes the contraction; it had been dropped with its constraint)
+    (re.compile(r"\b(should|would|could|must|might)'ve\b"), r"\1 have"),
     (re.compile(r"(?<!\bif )(?<!\bor )\b(?:nah|nope|naw)\b"), "no"),       # (not "if yeah, ..., if nah, ...": a condition)
+    # "and hand off the green one" (a recogniser's "hands off"; nothing is handed to anyone): it stays
+    (re.compile(r"\b(and|,|but|please) hand off (?=(?:the|my|that|this) (?![^.;,]*\bto\b))"), r"\1 hands off "),
+    # "all the cubes, but the cyan, and the red into the green bowl" (a recogniser's commas): both are left out
+    (re.compile(rf"\b((?:all|every|each)(?: of)?(?: the)? \w+|everything) , but (the (?:{_COLOUR_WORDS})(?: ones?)?) , and "
+                rf"(the (?:{_COLOUR_WORDS})(?: ones?)?)(?! (?:cube|block|lego|mug|bowl|tray)s?\b)"), r"\1 but \2 and \3"),
     (re.compile(r"(?: ,)? \b(?:lol|lmao|haha|hehe|xd)\b(?= [.,!?;]|$)"), ""),
 )
 
@@ -227,13 +234,14 @@ _SYNONYMS = [
     (r"\s*[;,.]\s*(?:but |and )?(the (?:\w+ )?(?:one|cube|block|lego|mug)) (?:is|'s) the (?:only |one )?exception(?= [.;,!]|$)",
      r" except \1"),
     # "the yellow one stays where it is, and so does the orange block": both stay (the block had been put in the bowl)
+    # (also a noun misheard, at the clause's end: "and so does the orange lot" - the block, once heard right, had gone in)
     (r"\b(stays? where (?:it is|they are)|stays? put|stays|remains(?: where it is)?)(?: ,)? and so (?:does|do) (the (?:\w+ ){0,2}?"
-     r"(?:one|cube|block|lego|mug|tray|bowl))\b", r"\1 , and \2 stays where it is"),
+     r"(?:one|cube|block|lego|mug|tray|bowl)|the (?:\w+ )?\w+(?= [.;!]|$))\b", r"\1 , and \2 stays where it is"),
     # "Purple and yellow stay put.": two colours said alone are two things that stay (purple had gone into the bowl)
     (rf"(?:^|(?<=[.;!:] ))({_COLOUR_WORDS}) and ({_COLOUR_WORDS}) (stay|remain|don'?t move|do not move|are staying|must stay"
      r"|should stay|must not move|should not move)\b", r"the \1 one and the \2 one \3"),
     (r"\b(leave (?:the (?:\w+ ){0,2}?(?:one|cube|block|lego|mug)|\w+) (?:where it is|alone|be|put))(?: ,)? and so (?:does|do) (the "
-     r"(?:\w+ ){0,2}?(?:one|cube|block|lego|mug|tray|bowl))\b", r"\1 , and leave \2 where it is"),
+     r"(?:\w+ ){0,2}?(?:one|cube|block|lego|mug|tray|bowl)|the (?:\w+ )?\w+(?= [.;!]|$))\b", r"\1 , and leave \2 where it is"),
     (rf"(?:^|(?<=[.;!:] ))({_COLOUR_WORDS}) and leave ({_COLOUR_WORDS}) (?:where it is|alone|be|put)\b",
      r"leave the \1 one and the \2 one where they are"),
     # "..., nothing else moved.": an end state said in the past is the same constraint
@@ -5628,7 +5636,8 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
     for k, text in enumerate(texts):
         r = _interpret_one(text, objects, scorer)
         if transcripts is not None and r.status != _Status.REFUSED:
-            r = _side_or_white(text, r, objects, scorer)
+            r = _and_for_in(text, _side_or_white(text, r, objects, scorer), objects, scorer)
+        r = _unsupported_action(text, r)
         if r.status == _Status.REFUSED:
             if k == 0:
                 return r
@@ -5649,6 +5658,39 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
                 r.assumptions.insert(0, f"heard as {texts[k]!r}")
             return r
     return answers[0]
+
+
+# Things asked of an object that no skill does ("..., then spin it", "and paint it blue", "then point at the blue cube"):
+# the rest of the request had been planned without a word (and "paint it blue" had moved the blue cube too). Placing
+# words after the verb are a placement ("squeeze the green one into that gap"); a negated one asks for nothing.
+_OBJECT_AFTER = r"(?:it|them|that|this|those|these|each|both|all|one|the|a|an|every|my|your)\b"
+_UNSUPPORTED_RE = re.compile(
+    r"(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bnow )|(?<=\bjust )|(?<=\bcan you )"
+    r"|(?<=\bcould you )|(?<=\bwould you )|(?<=\bto ))"
+    r"(?P<verb>spin|rotate|twist|twirl|wiggle|jiggle|squeeze|tap|poke|paint|colou?r in|wipe|wash|clean|polish|fold|open|close"
+    r"|point at|point to|wave at|wave to|turn|flip|tip)"
+    rf" (?P<what>{_OBJECT_AFTER}[^,.;:!?]*)")
+_TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
+
+
+def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
+    """``r``, or a question where the request also asks for something done to an object that no skill does."""
+    if r.status in (_Status.REFUSED, _Status.UNKNOWN):
+        return r
+    said = normalise(text)
+    for m in _UNSUPPORTED_RE.finditer(said):
+        verb, what = m.group("verb"), m.group("what")
+        if verb in ("turn", "flip", "tip") and not _TURNING_ENDS.search(what):
+            continue            # "flip them" (swap), "turn the left" (a recogniser's "to the left")
+        if re.search(r"\b(?:in|into|inside|between|onto|on top of|next to|beside)\b", what):
+            continue            # a placement said with that verb ("squeeze the green one into that gap")
+        if _negated_before(said, m.start()):
+            continue
+        what = "anything" if verb.endswith((" at", " to")) else "things"
+        return Interpretation(_Status.AMBIGUOUS, None, f"I can't {verb} {what}: I can only move things - into, onto or next "
+                              "to other things, or to a part of the table. What should I do instead?",
+                              assumptions=list(r.assumptions))
+    return r
 
 
 _GLUE = frozenset("the a an in into on onto to of and".split())
@@ -5676,6 +5718,37 @@ def _repairs_only(best: str, other: str) -> bool:
 # A recogniser hears "white" as "right" or "light" ("in the white bowl" -> "in the right wall"): said aloud, "the right X"
 # may be the white X. Both readings are tried; the one that grounds is taken and said, two different goals are a question.
 _SIDE_OR_WHITE_RE = re.compile(r"\b(?:the|a) (right|light|bright|write)(?= (?!side\b|hand\b|of\b|one\b)\w)")
+
+
+# A recogniser hears a short "in" or "on" between two colours as "and" ("green in white, orange in blue" -> "Green and
+# white, orange and blue."): a list of colour pairs with no verb, which means nothing as heard.
+_AND_PAIR_RE = re.compile(rf"\b({_COLOUR_WORDS}|the rest|the others|everything else) and ({_COLOUR_WORDS})\b(?! (?:\w+ )?"
+                          r"(?:cube|block|lego|mug|bowl|tray|one|ones|brick|box|piece|thing)s?\b)")
+
+
+def _and_for_in(text: str, r: Interpretation, objects: Sequence[ObjectState], scorer) -> Interpretation:
+    """``r`` (the reading of ``text`` as heard), or, where that reading grounds nothing, the reading with "in" (the
+    second colour names a container here) or "on" (it names only things that move) for each "and" between two bare
+    colours, said in the answer. Never where the heard reading grounds or is a question about what it means."""
+    if r.status == _Status.OK or r.status == _Status.AMBIGUOUS and r.goal is not None:
+        return r
+    holders = {o.color for o in objects if o.is_container}
+    movers = {o.color for o in objects if not o.is_container}
+    low = text.lower()
+
+    def one(m: re.Match) -> str:
+        a, b = m.group(1), m.group(2)
+        if a not in movers and " " not in a or a == b and b not in holders:
+            return m.group(0)
+        return f"{a} in {b}" if b in holders else f"{a} on {b}" if b in movers else m.group(0)
+    alt = _AND_PAIR_RE.sub(one, low)
+    if alt == low:
+        return r
+    w = _interpret_one(alt, objects, scorer)
+    if w.status != _Status.OK:
+        return r
+    w.assumptions.insert(0, f"heard 'and' between two colours; took it as {alt!r}")
+    return w
 
 
 def _side_or_white(text: str, r: Interpretation, objects: Sequence[ObjectState], scorer) -> Interpretation:
@@ -6954,7 +7027,22 @@ def _unknown_moved(text: str) -> str | None:
                                                                    "set", "group", "bunch", "pile", "tower", "stack", "row",
                                                                    "line")):
             return m.group(1)
+    for m in _UNKNOWN_LISTED_RE.finditer(text):
+        head = m.group(2)
+        # (a word ending in "most" or with a digit is the parser's own: "the backrightmost one", "the midmost5 cube")
+        if not (head in COLORS or head in _ONES_MODIFIERS or noun_labels(head) or head in _WIDTH_WORDS or
+                head in _LENGTH_WORDS or head.endswith("most") or not head.isalpha()):
+            return m.group(1)
     return None
+
+
+# "put the yellow and the side ones on the right side" (a recogniser's "cyan"; typed: "the frob cubes"): a thing listed by
+# a word that is no colour and no word that picks things out (it had been dropped from the list without a word)
+_UNKNOWN_LISTED_RE = re.compile(r"(?:\band|\bor|,) (the (\w+) (?:ones?|cubes?|blocks?|legos?|mugs?))\b")
+_ONES_MODIFIERS = frozenset("""small big large little tiny last first second third next other same matching leftmost rightmost
+left right front back center centre middle top bottom far near wooden plastic metal shiny dark bright light pale tall short
+heavy round flat nearest closest farthest furthest new old only single lone remaining two three four five both biggest
+largest smallest littlest tiniest narrow thin thick skinny chunky huge wee square""".split())
 
 
 def _known_head(head: str) -> bool:

@@ -89,6 +89,11 @@ def test_sensible_on_is_kept(text):
     ("take the blue cube out in the white bowl", "take the blue cube out of the white bowl"),
     ("Lift the red cube out in the green bowl.", "Lift the red cube out of the green bowl."),
     ("put the red cube out in the open", "put the red cube out in the open"),
+    # session 32: a side said without "the", or with "side" ("on left side on the purple cube"), and "please" after it
+    ("Please put the orange cube on left side on the purple cube.", "Please put the orange cube on left side of the purple cube."),
+    ("put the yellow cube on the right hand side on the red bowl", "put the yellow cube on the right hand side of the red bowl"),
+    ("Orange cube, you put on left and purple cube, please.", "Orange cube, you put on left of purple cube, please."),
+    ("put the cube on the left side on the table", "put the cube on the left side on the table"),
 ])
 def test_other_mishearings_are_repaired(heard, said):
     assert repair_transcript(heard) == said

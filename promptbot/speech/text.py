@@ -57,9 +57,11 @@ def wer(reference: str, hypothesis: str) -> float:
 # the table, which cannot be on an object) or "it is/it's" (the library's "so that it is left of"),
 # and only before an object phrase, not before "the table", "top", "side", "edge" or "corner"
 # ("push it to the left on the table" keeps its "on"). A bare "right on the bowl" (= directly on it)
-# and "the cube left on the plate" (= remaining there) are left alone.
+# and "the cube left on the plate" (= remaining there) are left alone. "on left side on the X" (no
+# article, a side said with "side") is the same mishearing.
 _SIDE_ON = re.compile(
-    r"\b(?P<lead>(?:to|on|at) the|it is|it's)\s+(?P<side>left|right)\s+on\s+"
+    r"\b(?P<lead>(?:to|on|at) the|(?:to|on|at)(?=\s+(?:left|right)\s+side\b)|it is|it's)\s+"
+    r"(?P<side>(?:left|right)(?:\s+(?:hand\s+)?side)?)\s+on\s+"
     r"(?=(?:the|a|an)\s+(?!(?:table|top|side|edge|corner)\b)[a-z])",
     re.IGNORECASE)
 
@@ -84,13 +86,14 @@ _LEADING_BUT = re.compile(r"^(\W*)but(?=\s+the\b)", re.IGNORECASE)
 
 
 # A reduced "of" heard as "and" before the command's last words: "put the purple cube on top and the
-# orange cube", "place the green cube on the left and the white bowl" (bench asr: 5 of 480). Only
+# orange cube", "place the green cube on the left and the white bowl" (bench asr: 5 of 480; also
+# "on left and purple cube, please"). Only
 # where the utterance ends with that object, so "push the red cube to the left and the blue cube to
 # the right" (two commands) keeps its "and".
 _OBJECT_NOUNS = r"(?:cube|block|bowl|lego|mug|tray|plate|brick|box)"
 _OF_AS_AND = re.compile(
-    r"\b(?P<lead>(?:to|on|at) the (?:left|right)|on top|in front)\s+and\s+"
-    rf"(?P<obj>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end>\s*[.!?]?\s*)$",
+    r"\b(?P<lead>(?:to|on|at) (?:the )?(?:left|right)|on top|in front)\s+and\s+"
+    rf"(?P<obj>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end>(?:\s*,?\s*please)?\s*[.!?]?\s*)$",
     re.IGNORECASE)
 
 
