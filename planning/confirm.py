@@ -94,15 +94,20 @@ class ConfirmPolicy:
         return speech_confidence is not None and speech_confidence < self.min_speech_confidence
 
     def reason(self, skills: Sequence[str], approved: Collection[str] | None = None,
-               speech_confidence: float | None = None) -> str | None:
+               speech_confidence: float | None = None, other_hearing: str | None = None) -> str | None:
         """Why a plan with these skills needs a confirmation, or None.
 
         ``approved``: the skills of a plan the user already confirmed for this task (a
         replan then asks again only if it brings in a sensitive skill not approved yet).
         ``speech_confidence``: the recogniser's confidence for a spoken command (None: typed).
+        ``other_hearing``: the n-best hearing the plan was made from where the recogniser's best
+        meant nothing here: read back whenever unsure hearings are (``min_speech_confidence`` > 0;
+        the scripted runs, where nobody answers, set it to 0 and act on both).
         """
         reasons = []
-        if approved is None and self.unsure_hearing(speech_confidence):
+        if approved is None and other_hearing and self.min_speech_confidence > 0.0:
+            reasons.append(f"I did not catch all of that and went by {other_hearing}")
+        elif approved is None and self.unsure_hearing(speech_confidence):
             reasons.append(f"I am not sure I heard you right (speech confidence {speech_confidence:.2f})")
         if approved is None and self.min_steps > 0 and len(skills) > self.min_steps:
             reasons.append(f"the plan has {len(skills)} steps (more than {self.min_steps})")

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence, TypeVar
 
 from promptbot.planning.confirm import NO, YES, ConfirmPolicy, classify_reply, question
+from promptbot.planning.interpret import other_hearing
 from promptbot.planning.llm import LLMUnavailable
 from promptbot.planning.planner import PlanResult, reground
 from promptbot.planning.skills import Step
@@ -599,7 +600,8 @@ class TaskExecutive:
         seen = dict(start_by_id)                   # every object's last seen state in this task
         replans = 0
         while True:
-            reason = cfg.confirm.reason([s.skill for s in res.steps], approved, speech_confidence)
+            reason = cfg.confirm.reason([s.skill for s in res.steps], approved, speech_confidence,
+                                        other_hearing(res.assumptions))
             if reason is not None:
                 refused = self._confirm(instruction, res, reason)
                 if refused is not None:

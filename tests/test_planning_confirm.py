@@ -68,6 +68,18 @@ def test_an_unsure_hearing_asks_once_and_typed_text_never():
         ConfirmPolicy(min_speech_confidence=1.5)
 
 
+def test_a_plan_from_another_hearing_is_always_read_back_once():
+    # the recogniser's best hearing meant nothing here and the plan is for a lower n-best one: asked even when the
+    # hearing was confident, not again for a replan the user confirmed, and not where unsure hearings are not read
+    # back either (the scripted runs: nobody answers)
+    heard, policy = "'put the black cup beside the green brick'", ConfirmPolicy(min_speech_confidence=0.7)
+    assert policy.reason(["pick", "place"], speech_confidence=0.95, other_hearing=heard) == \
+        f"I did not catch all of that and went by {heard}"
+    assert policy.reason(["pick", "place"], approved={"pick", "place"}, other_hearing=heard) is None
+    assert policy.reason(["pick", "place"], speech_confidence=0.95) is None
+    assert ConfirmPolicy().reason(["pick", "place"], speech_confidence=0.95, other_hearing=heard) is None
+
+
 def test_policy_validation_and_skill_lists():
     assert parse_skill_list("") == frozenset() and parse_skill_list(" push,stack  pick ") == {"push", "stack", "pick"}
     with pytest.raises(ValueError, match="unknown skill"):

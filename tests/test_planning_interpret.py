@@ -4243,3 +4243,18 @@ def test_session32_and_between_bare_colours_is_heard_as_in_only_when_spoken_and_
     r = interpret("Red and yellow, the rest and red.", scene, transcripts=["Red and yellow, the rest and red."])
     assert r.status != "ok" or r.goal == parse_goal("in(red_cube, yellow_bowl) & in(yellow_cube, red_bowl) & "
                                                     "in(purple_cube, red_bowl)"), str(r.goal)
+
+
+def test_session32_a_lower_hearing_that_grounds_where_the_best_means_nothing_is_marked_for_a_read_back():
+    from promptbot.planning.interpret import other_hearing
+    from promptbot.sim.worlds import sample_scene
+
+    scene = sample_scene("clutter", 250)
+    best, lower = "Put the yellow block, the side, the green, red.", "Put the yellow block beside the green lego."
+    r = interpret(best, scene, transcripts=[best, lower])
+    assert r.status == "ok" and other_hearing(r.assumptions) == repr(lower), (r.status, r.assumptions)
+    assert interpret(best, scene).status == "unknown"                      # typed: nothing to fall back on
+    # a best hearing that is understood but impossible keeps its answer ("there is no white cube")
+    r = interpret("Put the white cube in the green bowl.", scene,
+                  transcripts=["Put the white cube in the green bowl.", "Put the red cube in the green bowl."])
+    assert r.status == "impossible" and other_hearing(r.assumptions) is None, (r.status, r.message)

@@ -339,9 +339,13 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
     """Plan and score ``items``; ``heard``: id -> :class:`Heard` (the spoken run) instead of the typed text.
 
     ``confirm_below``: the planner node's ``confirm_below_speech_confidence``. A plan for a command heard with a
-    lower confidence is read back before anything moves: a question (``asked``), whatever the plan. The row keeps
+    lower confidence, or made from a lower n-best hearing because the best meant nothing here
+    (``promptbot.planning.interpret.other_hearing``), is read back before anything moves: a question (``asked``),
+    whatever the plan. The row keeps
     what the plan would have scored (``read_back_would_be``): a right plan the user would confirm, or a wrong one
     the question caught."""
+    from promptbot.planning.interpret import other_hearing
+
     rows = []
     for item in items:
         objects = scenes[(item["world"], item["seed"])]
@@ -366,7 +370,9 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
         if h is not None:
             row.update(spoken=True, heard=h.text, accepted=h.accepted, wer=round(h.wer, 4), voice=h.voice,
                        rate_wpm=h.rate_wpm, speech_confidence=round(h.confidence, 4))
-            if h.accepted and res.status == "ok" and res.steps and h.confidence < confirm_below:
+            # read back as the planner node does: an unsure hearing, or a plan made from a lower hearing than the best
+            if h.accepted and res.status == "ok" and res.steps and (h.confidence < confirm_below or confirm_below > 0
+                                                                    and other_hearing(res.assumptions) is not None):
                 row.update(outcome="asked", read_back=True, read_back_would_be=outcome)
         if timer is not None:
             row["parse_time_s"] = round(sum(timer.times[n_calls:]), 4) if len(timer.times) > n_calls else None
