@@ -149,6 +149,10 @@ _EARLY_WORDS = (
     # "nothing else should've moved" (a recogniser writes the contraction; it had been dropped with its constraint)
     (re.compile(r"\b(should|would|could|must|might)'ve\b"), r"\1 have"),
     (re.compile(r"(?<!\bif )(?<!\bor )\b(?:nah|nope|naw)\b"), "no"),       # (not "if yeah, ..., if nah, ...": a condition)
+    # "the two cube on the right", "none of the cube should have moved" (a recogniser drops the plural's s): cubes
+    (re.compile(r"(?<!\bnumber )(?<!\bno )(?<!\bno\. )\b(two|three|four|five|both|all the|all|none of the|any of the|each of the"
+                r"|other two|other three) "
+                r"(cube|block|lego|mug|bowl|tray)(?= (?!of\b)|$)"), r"\1 \2s"),
     # "and hand off the green one" (a recogniser's "hands off"; nothing is handed to anyone): it stays
     (re.compile(r"\b(and|,|but|please) hand off (?=(?:the|my|that|this) (?![^.;,]*\bto\b))"), r"\1 hands off "),
     # "all the cubes, but the cyan, and the red into the green bowl" (a recogniser's commas): both are left out

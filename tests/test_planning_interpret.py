@@ -4258,3 +4258,12 @@ def test_session32_a_lower_hearing_that_grounds_where_the_best_means_nothing_is_
     r = interpret("Put the white cube in the green bowl.", scene,
                   transcripts=["Put the white cube in the green bowl.", "Put the red cube in the green bowl."])
     assert r.status == "impossible" and other_hearing(r.assumptions) is None, (r.status, r.message)
+
+
+def test_session32_a_dropped_plural_s_after_a_count_is_read_back_but_not_after_number():
+    said = _plan_in(("stacking", 250), "put the two cubes on the left on top of the yellow one")
+    heard = _plan_in(("stacking", 250), "put the two cube on the left on top of the yellow one")
+    assert said.status == heard.status == "ok" and said.goal == heard.goal, (str(said.goal), str(heard.goal))
+    from promptbot.planning.interpret import normalise
+
+    assert "two cubes" not in normalise("From the left you count the cubes. Number two cube, you put into the red bowl.")
