@@ -446,6 +446,15 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         colour_named = [c for _, c in mentioned(t, objects) if x in c]
         if colour_named and all(len(c) == 1 for c in colour_named):
             out.append(Unaccounted(f"the {o.color} {o.label}", "the reading leaves it out"))
+    # "cyan, purple, green, blue" with a green cube and a green lego: a colour said that names several things here, none
+    # of which the reading uses (green had been dropped from the list without a word)
+    said = " ".join(t.split())           # (the text mentioned() counts positions in)
+    for pos, c in mentioned(t, objects):
+        if len(c) > 1 and not c & (in_goal | exempt | sources) and not any(by_id[x].is_container for x in c) and \
+                not re.search(r"\b(?:by|next to|near|beside|behind|in front of|of|from|at|than)(?: the| a)?\s*$", said[:pos]):
+            # (a landmark that picks something out is not dropped: "the cube by the yellow one - no, the one by ...")
+            out.append(Unaccounted(_names(c, by_id), "the reading does nothing with any of them"))
+            break
     if not pos_lits:
         # "match up orange with orange and blue with blue, the purple one can stay where it is" read as the constraint
         # alone: a reading that moves nothing must still account for every object the request names by colour

@@ -5695,11 +5695,27 @@ _UNSUPPORTED_RE = re.compile(
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
 
 
+# "Important: the red mug and the red lego must frobnicate." (a recogniser's "must not move" as "must outwoo"): a rule
+# whose verb the parser has no reading for (the mug and the lego had joined the things put in the bowl)
+_MODAL_VERB_RE = re.compile(r"\b(must|should|has to|have to|needs? to|mustn't|shouldn't|must not|should not|is to|are to)"
+                            r"(?: (?:not|never|also|still|really|just|only|always|definitely|absolutely|both|all|each))* (\w+)")
+_MODAL_VERBS_KNOWN = frozenset("""be go move end have stay hold sit budge finish remain look like ask contain say see live get
+read touch come land rest share match stand wind keep do it cubes one them sit end stop leave""".split())
+
+
 def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
-    """``r``, or a question where the request also asks for something done to an object that no skill does."""
+    """``r``, or a question where the request also asks for something done to an object that no skill does, or states
+    a rule with a verb the parser has no reading for."""
     if r.status in (_Status.REFUSED, _Status.UNKNOWN):
         return r
     said = normalise(text)
+    for m in _MODAL_VERB_RE.finditer(said):
+        word = m.group(2)
+        if word.isalpha() and word not in _MODAL_VERBS_KNOWN and word not in COMMAND_WORDS and word not in KEEP and \
+                not noun_labels(word) and word not in COLORS:
+            return Interpretation(_Status.AMBIGUOUS, None, f"I don't know what '{m.group(1)} {word}' asks for: I can "
+                                  "keep things where they are, or put them into, onto or next to others. What should "
+                                  "happen to them?", assumptions=list(r.assumptions))
     for m in _UNSUPPORTED_RE.finditer(said):
         verb, what = m.group("verb"), m.group("what")
         if verb in ("turn", "flip", "tip") and not _TURNING_ENDS.search(what):

@@ -4267,3 +4267,16 @@ def test_session32_a_dropped_plural_s_after_a_count_is_read_back_but_not_after_n
     from promptbot.planning.interpret import normalise
 
     assert "two cubes" not in normalise("From the left you count the cubes. Number two cube, you put into the red bowl.")
+
+
+def test_session32_a_rule_with_a_verb_not_understood_and_a_colour_dropped_from_a_list_are_questions():
+    # a recogniser's "must outwoo" for "must not move" had put the mug and the lego in the bowl with the cubes
+    r = _plan_in(("clutter", 250), "Move the purple cube into the green bowl. Important: the red mug and the green lego "
+                                   "must frobnicate.")
+    assert r.status == "ambiguous" and "must frobnicate" in r.message, (r.status, str(r.goal), r.message)
+    _assert_plans_goal(("clutter", 250), "Move the purple cube into the green bowl. The red mug must not move.",
+                       "in(purple_cube, green_bowl) & unmoved(red_mug)")
+    # clutter 247 has two green things and two purple ones: both colours in a bare list had been dropped without a
+    # word (only the red cube went into the gray bowl)
+    r = _plan_in(("clutter", 247), "red, green, purple, gray")
+    assert r.status == "ambiguous" and "green" in r.message, (r.status, str(r.goal), r.message)
