@@ -465,7 +465,7 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         # "leave the green cube alone and put rest in the bowl" read as the constraint alone: a command to
         # place something that is not a prohibition ("don't put ...") needs a placement in the reading
         for m in re.finditer(r"(?<= )(put|place|move|stack|set|drop|stick|pop|push|slide|bring|take|sort|match|pile"
-                             r"|arrange|organi[sz]e)(?= )", t):
+                             r"|arrange|organi[sz]e|go|goes)(?= )", t):
             # (a sort needs no place word: "match the colours, but leave the yellow cube where it is" had been read as
             # the constraint alone)
             if not re.search(r"(don'?t|do not|never|not|no|n't) (\w+ )?$", t[:m.start()]) and (

@@ -4280,3 +4280,10 @@ def test_session32_a_rule_with_a_verb_not_understood_and_a_colour_dropped_from_a
     # word (only the red cube went into the gray bowl)
     r = _plan_in(("clutter", 247), "red, green, purple, gray")
     assert r.status == "ambiguous" and "green" in r.message, (r.status, str(r.goal), r.message)
+
+
+def test_session32_a_thing_said_to_go_somewhere_is_not_dropped_for_a_plan_that_only_keeps_still():
+    # a recogniser's "and the other to go in the pink bowl" as "and did not know to go in ...": the reading kept the purple
+    # cube still and did nothing else (a plan that moves nothing)
+    r = _plan_in(("tabletop", 250), "Leave the purple cube right where it's sitting and did not know to go in the red bowl.")
+    assert r.status == "ambiguous", (r.status, str(r.goal))
