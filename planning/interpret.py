@@ -5700,7 +5700,7 @@ _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their)
 _MODAL_VERB_RE = re.compile(r"\b(must|should|has to|have to|needs? to|mustn't|shouldn't|must not|should not|is to|are to)"
                             r"(?: (?:not|never|also|still|really|just|only|always|definitely|absolutely|both|all|each))* (\w+)")
 _MODAL_VERBS_KNOWN = frozenset("""be go move end have stay hold sit budge finish remain look like ask contain say see live get
-read touch come land rest share match stand wind keep do it cubes one them sit end stop leave""".split())
+read touch come land rest share match stand wind keep do it cubes one them stop leave""".split())
 
 
 def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
