@@ -153,11 +153,9 @@ _EARLY_WORDS = (
     (re.compile(r"(?<!\bnumber )(?<!\bno )(?<!\bno\. )\b(two|three|four|five|both|all the|all|none of the|any of the|each of the"
                 r"|other two|other three) "
                 r"(cube|block|lego|mug|bowl|tray)(?= (?!of\b)|$)"), r"\1 \2s"),
-    # "and hand off the green one" (a recogniser's "hands off"; nothing is handed to anyone): it stays
-    (re.compile(r"\b(and|,|but|please) hand off (?=(?:the|my|that|this) (?![^.;,]*\bto\b))"), r"\1 hands off "),
     # "all the cubes, but the cyan, and the red into the green bowl" (a recogniser's commas): both are left out
-    (re.compile(rf"\b((?:all|every|each)(?: of)?(?: the)? \w+|everything) , but (the (?:{_COLOUR_WORDS})(?: ones?)?) , and "
-                rf"(the (?:{_COLOUR_WORDS})(?: ones?)?)(?! (?:cube|block|lego|mug|bowl|tray)s?\b)"), r"\1 but \2 and \3"),
+    (re.compile(rf"\b((?:all|every|each)(?: of)?(?: the)? \w+|everything) , but (the (?:{_COLOUR_WORDS})) , and "
+                rf"(the (?:{_COLOUR_WORDS}))(?! (?:cube|block|lego|mug|bowl|tray|one)s?\b)"), r"\1 but \2 and \3"),
     (re.compile(r"(?: ,)? \b(?:lol|lmao|haha|hehe|xd)\b(?= [.,!?;]|$)"), ""),
 )
 
@@ -5661,11 +5659,13 @@ def interpret(instruction: str, objects: Sequence[ObjectState], scorer: Scorer |
             if k > 0:
                 r.assumptions.insert(0, f"heard as {texts[k]!r}")
             return r
-    if answers[0].status == _Status.UNKNOWN:
+    if answers[0].status == _Status.UNKNOWN and len(texts[0].split()) >= 3 and \
+            not re.search(r"(?i)\b(?:stop|halt|cancel|abort|wait|never ?mind|hold on|freeze|hello|hi|hey)\b", texts[0]):
         # the best hearing means nothing here and a lower one that changes its words grounds: a guess at what was said,
         # so it is read back before anything moves (OTHER_HEARING) instead of "say that again" (spoken dev30-33, cached
         # hearings: 11 plans read back, 7 right, 4 wrong ones a "no" catches). Not after an impossible best hearing:
-        # "there is no white cube" is the better answer where it was heard right ("did you mean the blue cube?")
+        # "there is no white cube" is the better answer where it was heard right ("did you mean the blue cube?"); nor
+        # after a stop, a greeting or a hearing of one or two words ("Stop." against "Stop the orange cube in ...")
         for k, r in enumerate(answers[1:], 1):
             if r.status == _Status.OK:
                 r.assumptions.insert(0, f"{OTHER_HEARING}{texts[k]!r}")
@@ -5689,39 +5689,27 @@ _OBJECT_AFTER = r"(?:it|them|that|this|those|these|each|both|all|one|the|a|an|ev
 _UNSUPPORTED_RE = re.compile(
     r"(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bnow )|(?<=\bjust )|(?<=\bcan you )"
     r"|(?<=\bcould you )|(?<=\bwould you )|(?<=\bto ))"
-    r"(?P<verb>spin|rotate|twist|twirl|wiggle|jiggle|squeeze|tap|poke|paint|colou?r in|wipe|wash|clean|polish|fold|open|close"
-    r"|point at|point to|wave at|wave to|turn|flip|tip)"
+    r"(?P<verb>spin|rotate|twist|twirl|wiggle|jiggle|squeeze|tap|poke|paint|colou?r in|wipe|wash|polish|fold"
+    r"|open|close|point at|point to|wave at|wave to|turn|flip|tip|hand off)"
     rf" (?P<what>{_OBJECT_AFTER}[^,.;:!?]*)")
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
 
 
-# "Important: the red mug and the red lego must frobnicate." (a recogniser's "must not move" as "must outwoo"): a rule
-# whose verb the parser has no reading for (the mug and the lego had joined the things put in the bowl)
-_MODAL_VERB_RE = re.compile(r"\b(must|should|has to|have to|needs? to|mustn't|shouldn't|must not|should not|is to|are to)"
-                            r"(?: (?:not|never|also|still|really|just|only|always|definitely|absolutely|both|all|each))* (\w+)")
-_MODAL_VERBS_KNOWN = frozenset("""be go move end have stay hold sit budge finish remain look like ask contain say see live get
-read touch come land rest share match stand wind keep do it cubes one them stop leave""".split())
-
-
 def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
-    """``r``, or a question where the request also asks for something done to an object that no skill does, or states
-    a rule with a verb the parser has no reading for."""
+    """``r``, or a question where the request also asks for something done to an object that no skill does."""
     if r.status in (_Status.REFUSED, _Status.UNKNOWN):
         return r
     said = normalise(text)
-    for m in _MODAL_VERB_RE.finditer(said):
-        word = m.group(2)
-        if word.isalpha() and word not in _MODAL_VERBS_KNOWN and word not in COMMAND_WORDS and word not in KEEP and \
-                not noun_labels(word) and word not in COLORS:
-            return Interpretation(_Status.AMBIGUOUS, None, f"I don't know what '{m.group(1)} {word}' asks for: I can "
-                                  "keep things where they are, or put them into, onto or next to others. What should "
-                                  "happen to them?", assumptions=list(r.assumptions))
     for m in _UNSUPPORTED_RE.finditer(said):
         verb, what = m.group("verb"), m.group("what")
         if verb in ("turn", "flip", "tip") and not _TURNING_ENDS.search(what):
             continue            # "flip them" (swap), "turn the left" (a recogniser's "to the left")
-        if re.search(r"\b(?:in|into|inside|between|onto|on top of|next to|beside)\b", what):
-            continue            # a placement said with that verb ("squeeze the green one into that gap")
+        if verb in ("open", "close") and not re.match(r"(?:it|them|the (?:lid|box|door|drawer|bowl|tray))\b", what):
+            continue            # "to close the gap"
+        if re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
+                     r"|under|underneath|above|below|front|so)\b", what):
+            continue            # a placement said with that verb ("squeeze the green one into that gap", "tap it over
+            #                     to the left"), or why ("turn the tower around so orange is on top")
         if _negated_before(said, m.start()):
             continue
         what = "anything" if verb.endswith((" at", " to")) else "things"
@@ -5767,7 +5755,8 @@ _AND_PAIR_RE = re.compile(rf"\b({_COLOUR_WORDS}|the rest|the others|everything e
 def _and_for_in(text: str, r: Interpretation, objects: Sequence[ObjectState], scorer) -> Interpretation:
     """``r`` (the reading of ``text`` as heard), or, where that reading grounds nothing, the reading with "in" (the
     second colour names a container here) or "on" (it names only things that move) for each "and" between two bare
-    colours, said in the answer. Never where the heard reading grounds or is a question about what it means."""
+    colours, read back before anything moves (:data:`OTHER_HEARING`). Only for a list of at least two such pairs ("Green
+    and white, orange and blue."), never where the heard reading grounds or is a question about what it means."""
     if r.status == _Status.OK or r.status == _Status.AMBIGUOUS and r.goal is not None:
         return r
     holders = {o.color for o in objects if o.is_container}
@@ -5779,13 +5768,13 @@ def _and_for_in(text: str, r: Interpretation, objects: Sequence[ObjectState], sc
         if a not in movers and " " not in a or a == b and b not in holders:
             return m.group(0)
         return f"{a} in {b}" if b in holders else f"{a} on {b}" if b in movers else m.group(0)
-    alt = _AND_PAIR_RE.sub(one, low)
-    if alt == low:
-        return r
+    alt, n = _AND_PAIR_RE.subn(one, low)
+    if alt == low or n < 2 or len(re.findall(rf"\b(?:{_COLOUR_WORDS}) (?:in|on) ", alt)) < 2:
+        return r                # ("Yellow and green." alone is a list of colours, or the start of a sentence)
     w = _interpret_one(alt, objects, scorer)
     if w.status != _Status.OK:
         return r
-    w.assumptions.insert(0, f"heard 'and' between two colours; took it as {alt!r}")
+    w.assumptions.insert(0, f"{OTHER_HEARING}{alt!r}")        # words not heard: read back first
     return w
 
 

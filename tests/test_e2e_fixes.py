@@ -91,9 +91,12 @@ def test_sensible_on_is_kept(text):
     ("put the red cube out in the open", "put the red cube out in the open"),
     # session 32: a side said without "the", or with "side" ("on left side on the purple cube"), and "please" after it
     ("Please put the orange cube on left side on the purple cube.", "Please put the orange cube on left side of the purple cube."),
-    ("put the yellow cube on the right hand side on the red bowl", "put the yellow cube on the right hand side of the red bowl"),
+    ("put the yellow cube on the right hand side on the red block", "put the yellow cube on the right hand side of the red block"),
     ("Orange cube, you put on left and purple cube, please.", "Orange cube, you put on left of purple cube, please."),
     ("put the cube on the left side on the table", "put the cube on the left side on the table"),
+    # kept: a container's own side ("the tray's left half"), and two moves with "the" before the side
+    ("Put the red cube to the left side on the tray.", "Put the red cube to the left side on the tray."),
+    ("Push the red cube to the left and the blue cube, please.", "Push the red cube to the left and the blue cube, please."),
 ])
 def test_other_mishearings_are_repaired(heard, said):
     assert repair_transcript(heard) == said

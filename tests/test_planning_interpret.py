@@ -4181,6 +4181,8 @@ def test_session31_the_colour_one_after_a_coloured_thing_is_a_question_where_the
     ("put the yellow cube in the red bowl, then point at the purple cube", "point at"),
     ("Put the yellow cube in the red bowl, then turn it upside down.", "turn"),
     ("put the yellow cube in the red bowl and close it", "close"),
+    # a recogniser's "hands off" heard as "hand off", or typed: nothing is handed to anyone (it had been dropped)
+    ("Yellow cube in the red bowl, please, and hand off the purple one.", "hand off"),
 ])
 def test_session32_an_action_no_skill_does_is_a_question(text, verb):
     r = _plan_in(("tabletop", 250), text)
@@ -4210,8 +4212,6 @@ def test_session32_a_listed_thing_that_names_nothing_is_asked_about():
 
 
 @pytest.mark.parametrize("scene,text,goal", [
-    (("long_horizon", 250), "Cyan cube on the tray, please, and hand off the blue one.",
-     "in(cyan_cube, black_tray) & unmoved(blue_cube)"),
     (("long_horizon", 250), "Put the red cube in the green bowl; the yellow one stays where it is, and so does the blue one.",
      "in(red_cube, green_bowl) & unmoved(yellow_cube) & unmoved(blue_cube)"),
     (("clutter", 250), "All the cubes, but the purple, and the red into the green bowl.",
@@ -4238,8 +4238,12 @@ def test_session32_and_between_bare_colours_is_heard_as_in_only_when_spoken_and_
     r = interpret(text, scene, transcripts=[text])
     assert r.status == "ok" and r.goal == parse_goal("in(yellow_cube, red_bowl) & in(purple_cube, yellow_bowl)"), \
         (r.status, str(r.goal))
-    assert any("'and'" in a for a in r.assumptions), r.assumptions
+    from promptbot.planning.interpret import other_hearing
+
+    assert other_hearing(r.assumptions) is not None, r.assumptions     # words not heard: read back first
     assert interpret(text, scene).status != "ok"            # typed: no guess
+    # one pair alone is a list of colours or the start of a sentence (the review: "Yellow and green." had become a plan)
+    assert interpret("Yellow and red.", scene, transcripts=["Yellow and red."]).status != "ok"
     r = interpret("Red and yellow, the rest and red.", scene, transcripts=["Red and yellow, the rest and red."])
     assert r.status != "ok" or r.goal == parse_goal("in(red_cube, yellow_bowl) & in(yellow_cube, red_bowl) & "
                                                     "in(purple_cube, red_bowl)"), str(r.goal)
@@ -4269,13 +4273,7 @@ def test_session32_a_dropped_plural_s_after_a_count_is_read_back_but_not_after_n
     assert "two cubes" not in normalise("From the left you count the cubes. Number two cube, you put into the red bowl.")
 
 
-def test_session32_a_rule_with_a_verb_not_understood_and_a_colour_dropped_from_a_list_are_questions():
-    # a recogniser's "must outwoo" for "must not move" had put the mug and the lego in the bowl with the cubes
-    r = _plan_in(("clutter", 250), "Move the purple cube into the green bowl. Important: the red mug and the green lego "
-                                   "must frobnicate.")
-    assert r.status == "ambiguous" and "must frobnicate" in r.message, (r.status, str(r.goal), r.message)
-    _assert_plans_goal(("clutter", 250), "Move the purple cube into the green bowl. The red mug must not move.",
-                       "in(purple_cube, green_bowl) & unmoved(red_mug)")
+def test_session32_a_colour_dropped_from_a_list_is_a_question():
     # clutter 247 has two green things and two purple ones: both colours in a bare list had been dropped without a
     # word (only the red cube went into the gray bowl)
     r = _plan_in(("clutter", 247), "red, green, purple, gray")
@@ -4287,3 +4285,18 @@ def test_session32_a_thing_said_to_go_somewhere_is_not_dropped_for_a_plan_that_o
     # cube still and did nothing else (a plan that moves nothing)
     r = _plan_in(("tabletop", 250), "Leave the purple cube right where it's sitting and did not know to go in the red bowl.")
     assert r.status == "ambiguous", (r.status, str(r.goal))
+
+
+def test_session32_review_no_new_questions_for_ordinary_requests():
+    # the review of the round: "clean the table" is tidying, "close the gap" and a placing word after the verb are no
+    # action of their own; a stop or a greeting as the best hearing never leads to a plan from a lower hearing
+    _assert_plans_goal(("tabletop", 250), "Move the yellow cube to the right to close the gap.", "in_region(yellow_cube, right)")
+    r = _plan_in(("tabletop", 250), "Clean the table up, put everything in the red bowl.")
+    assert "can't" not in r.message, r.message
+    r = _plan_in(("tabletop", 250), "Squeeze the yellow cube to the left of the purple cube.")
+    assert "can't" not in r.message, r.message
+    from promptbot.planning.interpret import other_hearing
+    from promptbot.sim.worlds import sample_scene
+
+    r = interpret("Stop.", sample_scene("tabletop", 250), transcripts=["Stop.", "Stop the yellow cube in the red bowl."])
+    assert r.status != "ok" and other_hearing(r.assumptions) is None, (r.status, str(r.goal))

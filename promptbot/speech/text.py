@@ -60,9 +60,12 @@ def wer(reference: str, hypothesis: str) -> float:
 # and "the cube left on the plate" (= remaining there) are left alone. "on left side on the X" (no
 # article, a side said with "side") is the same mishearing.
 _SIDE_ON = re.compile(
-    r"\b(?P<lead>(?:to|on|at) the|(?:to|on|at)(?=\s+(?:left|right)\s+side\b)|it is|it's)\s+"
-    r"(?P<side>(?:left|right)(?:\s+(?:hand\s+)?side)?)\s+on\s+"
-    r"(?=(?:the|a|an)\s+(?!(?:table|top|side|edge|corner)\b)[a-z])",
+    r"\b(?P<lead>(?:to|on|at) the|it is|it's)\s+(?P<side>left|right)\s+on\s+"
+    r"(?=(?:the|a|an)\s+(?!(?:table|top|side|edge|corner)\b)[a-z])"
+    # "on left side on the purple cube": with "side", only before a thing that is no container ("to the left side on
+    # the tray" may mean the tray's left half)
+    r"|\b(?P<lead2>(?:to|on|at)(?: the)?)\s+(?P<side2>(?:left|right)\s+(?:hand\s+)?side)\s+on\s+"
+    r"(?=(?:the|a|an)\s+(?:\w+\s+)?(?:cube|block|lego|mug|one|brick)\b)",
     re.IGNORECASE)
 
 
@@ -77,7 +80,7 @@ def repair_side_of(text: str) -> str:
     """'... to the left on the blue bowl' -> '... to the left of the blue bowl' (see ``_SIDE_ON``);
     '... turn the left on the X' -> '... to the left of the X' (see ``_TURN_THE_SIDE``)."""
     text = _TURN_THE_SIDE.sub("to the ", text)
-    return _SIDE_ON.sub(lambda m: f"{m.group('lead')} {m.group('side')} of ", text)
+    return _SIDE_ON.sub(lambda m: f"{m.group('lead') or m.group('lead2')} {m.group('side') or m.group('side2')} of ", text)
 
 
 # A command never starts with "but": an utterance-initial "but the" is "put the" (tiny.en on espeak-ng:
@@ -92,8 +95,11 @@ _LEADING_BUT = re.compile(r"^(\W*)but(?=\s+the\b)", re.IGNORECASE)
 # the right" (two commands) keeps its "and".
 _OBJECT_NOUNS = r"(?:cube|block|bowl|lego|mug|tray|plate|brick|box)"
 _OF_AS_AND = re.compile(
-    r"\b(?P<lead>(?:to|on|at) (?:the )?(?:left|right)|on top|in front)\s+and\s+"
-    rf"(?P<obj>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end>(?:\s*,?\s*please)?\s*[.!?]?\s*)$",
+    r"\b(?P<lead>(?:to|on|at) the (?:left|right)|on top|in front)\s+and\s+"
+    rf"(?P<obj>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end>\s*[.!?]?\s*)$"
+    # "you put on left and purple cube, please": a side said without "the", so not a move of its own
+    r"|\b(?P<lead2>(?:to|on|at) (?:left|right))\s+and\s+"
+    rf"(?P<obj2>(?:(?:the|a)\s+)?(?:\w+\s+)?{_OBJECT_NOUNS})(?P<end2>(?:\s*,?\s*please)?\s*[.!?]?\s*)$",
     re.IGNORECASE)
 
 
@@ -108,7 +114,8 @@ def repair_transcript(text: str) -> str:
     and the X" -> "... of the X" (``_OF_AS_AND``) and "take X out in the Y" -> "... out of the Y"
     (``_OUT_IN``)."""
     text = _LEADING_BUT.sub(lambda m: m.group(1) + ("Put" if m.group(0).lstrip()[:1].isupper() else "put"), text)
-    text = _OF_AS_AND.sub(lambda m: f"{m.group('lead')} of {m.group('obj')}{m.group('end')}", text)
+    text = _OF_AS_AND.sub(lambda m: f"{m.group('lead') or m.group('lead2')} of {m.group('obj') or m.group('obj2')}"
+                                    f"{m.group('end') if m.group('lead') else m.group('end2')}", text)
     text = _OUT_IN.sub(lambda m: f"{m.group('verb')}{m.group('mid')}out of the", text)
     return repair_side_of(text)
 
