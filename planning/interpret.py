@@ -5690,8 +5690,12 @@ _UNSUPPORTED_RE = re.compile(
     r"(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bnow )|(?<=\bjust )|(?<=\bcan you )"
     r"|(?<=\bcould you )|(?<=\bwould you )|(?<=\bto ))"
     r"(?P<verb>spin|rotate|twist|twirl|wiggle|jiggle|squeeze|tap|poke|paint|colou?r in|wipe|wash|polish|fold"
-    r"|open|close|point at|point to|wave at|wave to|turn|flip|tip|hand off)"
-    rf" (?P<what>{_OBJECT_AFTER}[^,.;:!?]*)")
+    r"|open|close|point at|point to|wave at|wave to|turn|flip|tip|hand off|lay|stand)"
+    rf" (?P<what>{_OBJECT_AFTER}[^,.;:!?]*)"
+    # "give the yellow cube a spin", "give it a quick wipe"
+    rf"|(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bjust ))give (?P<what2>{_OBJECT_AFTER}"
+    r"(?:[^,.;:!?]*?)) an? (?:\w+ )?(?P<verb2>spin|twist|twirl|wiggle|jiggle|squeeze|tap|poke|wipe|wash|polish|clean|shake"
+    r"|turn|flip|paint job|coat of paint|rinse)\b")
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
 
 
@@ -5700,14 +5704,35 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
     if r.status in (_Status.REFUSED, _Status.UNKNOWN):
         return r
     said = normalise(text)
+    # "then lay the yellow cube on its side", "stand it on its end" (read before normalising: "on its side" is rewritten)
+    low = text.lower()
+    tilt = re.search(r"\b(?:lay|stand|set|put|place|turn|tip|roll|rest)\b[^,.;:!?]*?\bon (?:its|their) (?:side|end|head|edge)s?\b"
+                     r"(?! of\b)", low)
+    if tilt and not _negated_before(low, tilt.start()):
+        return Interpretation(_Status.AMBIGUOUS, None, "I can't turn things over or onto a side: I can only move them - into, "
+                              "onto or next to other things, or to a part of the table. What should I do instead?",
+                              assumptions=list(r.assumptions))
     for m in _UNSUPPORTED_RE.finditer(said):
+        if m.group("verb2"):
+            verb = m.group("verb2").split()[-1] if m.group("verb2") != "paint job" else "paint"
+            verb = {"paint": "paint", "coat": "paint"}.get(verb, verb)
+            if _negated_before(said, m.start()):
+                continue
+            return Interpretation(_Status.AMBIGUOUS, None, f"I can't {verb} things: I can only move things - into, onto "
+                                  "or next to other things, or to a part of the table. What should I do instead?",
+                                  assumptions=list(r.assumptions))
         verb, what = m.group("verb"), m.group("what")
-        if verb in ("turn", "flip", "tip") and not _TURNING_ENDS.search(what):
+        if verb in ("lay", "stand") and not re.search(r"\bon (?:its|their) (?:side|end|head|edge)s?\b|\bupright\b", what):
+            continue            # "lay it in the bowl", "stand the cube next to ..." (a placement)
+        if verb in ("lay", "stand"):
+            verb = "turn"       # "lay it on its side": turned, which no skill does
+        elif verb in ("turn", "flip", "tip") and not _TURNING_ENDS.search(what):
             continue            # "flip them" (swap), "turn the left" (a recogniser's "to the left")
         if verb in ("open", "close") and not re.match(r"(?:it|them|the (?:lid|box|door|drawer|bowl|tray))\b", what):
             continue            # "to close the gap"
         if re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
-                     r"|under|underneath|above|below|front|so)\b", what):
+                     r"|under|underneath|above|below|front|so)\b",
+                     re.sub(r"\bon (?:its|their) (?:side|end|head|edge)s?\b|\bupside down\b|\bover\s*$", "", what)):
             continue            # a placement said with that verb ("squeeze the green one into that gap", "tap it over
             #                     to the left"), or why ("turn the tower around so orange is on top")
         if _negated_before(said, m.start()):

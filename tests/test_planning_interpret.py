@@ -4183,6 +4183,10 @@ def test_session31_the_colour_one_after_a_coloured_thing_is_a_question_where_the
     ("put the yellow cube in the red bowl and close it", "close"),
     # a recogniser's "hands off" heard as "hand off", or typed: nothing is handed to anyone (it had been dropped)
     ("Yellow cube in the red bowl, please, and hand off the purple one.", "hand off"),
+    # the review's near-variants: "give X a spin", "lay X on its side"
+    ("put the yellow cube in the red bowl, then give the purple cube a spin", "spin"),
+    ("put the yellow cube in the red bowl and give it a quick wipe", "wipe"),
+    ("put the yellow cube in the red bowl, then lay the purple cube on its side", "turn"),
 ])
 def test_session32_an_action_no_skill_does_is_a_question(text, verb):
     r = _plan_in(("tabletop", 250), text)
