@@ -5693,10 +5693,16 @@ _UNSUPPORTED_RE = re.compile(
     r"|open|close|point at|point to|wave at|wave to|turn|flip|tip|hand off|lay|stand)"
     rf" (?P<what>{_OBJECT_AFTER}[^,.;:!?]*)"
     # "give the yellow cube a spin", "give it a quick wipe"
-    rf"|(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bjust ))give (?P<what2>{_OBJECT_AFTER}"
-    r"(?:[^,.;:!?]*?)) an? (?:\w+ )?(?P<verb2>spin|twist|twirl|wiggle|jiggle|squeeze|tap|poke|wipe|wash|polish|clean|shake"
+    rf"|(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bjust ))give {_OBJECT_AFTER}"
+    r"[^,.;:!?]*? an? (?:\w+ )?(?P<verb2>spin|twist|twirl|wiggle|jiggle|squeeze|tap|poke|wipe|wash|polish|clean|shake"
     r"|turn|flip|paint job|coat of paint|rinse)\b")
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
+
+
+def _cannot(what: str, r: Interpretation) -> Interpretation:
+    """The question for a request that also asks for ``what`` ("spin things"), which no skill does."""
+    return Interpretation(_Status.AMBIGUOUS, None, f"I can't {what}: I can only move things - into, onto or next to other "
+                          "things, or to a part of the table. What should I do instead?", assumptions=list(r.assumptions))
 
 
 def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
@@ -5709,18 +5715,12 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
     tilt = re.search(r"\b(?:lay|stand|set|put|place|turn|tip|roll|rest)\b[^,.;:!?]*?\bon (?:its|their) (?:side|end|head|edge)s?\b"
                      r"(?! of\b)", low)
     if tilt and not _negated_before(low, tilt.start()):
-        return Interpretation(_Status.AMBIGUOUS, None, "I can't turn things over or onto a side: I can only move them - into, "
-                              "onto or next to other things, or to a part of the table. What should I do instead?",
-                              assumptions=list(r.assumptions))
+        return _cannot("turn things over or onto a side", r)
     for m in _UNSUPPORTED_RE.finditer(said):
-        if m.group("verb2"):
-            verb = m.group("verb2").split()[-1] if m.group("verb2") != "paint job" else "paint"
-            verb = {"paint": "paint", "coat": "paint"}.get(verb, verb)
-            if _negated_before(said, m.start()):
-                continue
-            return Interpretation(_Status.AMBIGUOUS, None, f"I can't {verb} things: I can only move things - into, onto "
-                                  "or next to other things, or to a part of the table. What should I do instead?",
-                                  assumptions=list(r.assumptions))
+        if m.group("verb2"):          # "give it a spin", "give it a coat of paint"
+            if not _negated_before(said, m.start()):
+                return _cannot(f"{'paint' if 'paint' in m.group('verb2') else m.group('verb2')} things", r)
+            continue
         verb, what = m.group("verb"), m.group("what")
         if verb in ("lay", "stand") and not re.search(r"\bon (?:its|their) (?:side|end|head|edge)s?\b|\bupright\b", what):
             continue            # "lay it in the bowl", "stand the cube next to ..." (a placement)
@@ -5737,10 +5737,7 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
             #                     to the left"), or why ("turn the tower around so orange is on top")
         if _negated_before(said, m.start()):
             continue
-        what = "anything" if verb.endswith((" at", " to")) else "things"
-        return Interpretation(_Status.AMBIGUOUS, None, f"I can't {verb} {what}: I can only move things - into, onto or next "
-                              "to other things, or to a part of the table. What should I do instead?",
-                              assumptions=list(r.assumptions))
+        return _cannot(f"{verb} {'anything' if verb.endswith((' at', ' to')) else 'things'}", r)
     return r
 
 
@@ -5786,15 +5783,16 @@ def _and_for_in(text: str, r: Interpretation, objects: Sequence[ObjectState], sc
         return r
     holders = {o.color for o in objects if o.is_container}
     movers = {o.color for o in objects if not o.is_container}
-    low = text.lower()
+    changed: list[str] = []
 
     def one(m: re.Match) -> str:
         a, b = m.group(1), m.group(2)
-        if a not in movers and " " not in a or a == b and b not in holders:
+        if a not in movers and " " not in a or a == b and b not in holders or b not in holders | movers:
             return m.group(0)
-        return f"{a} in {b}" if b in holders else f"{a} on {b}" if b in movers else m.group(0)
-    alt, n = _AND_PAIR_RE.subn(one, low)
-    if alt == low or n < 2 or len(re.findall(rf"\b(?:{_COLOUR_WORDS}) (?:in|on) ", alt)) < 2:
+        changed.append(b)
+        return f"{a} in {b}" if b in holders else f"{a} on {b}"
+    alt = _AND_PAIR_RE.sub(one, text.lower())
+    if len(changed) < 2:
         return r                # ("Yellow and green." alone is a list of colours, or the start of a sentence)
     w = _interpret_one(alt, objects, scorer)
     if w.status != _Status.OK:

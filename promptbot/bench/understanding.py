@@ -344,8 +344,10 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
     whatever the plan. The row keeps
     what the plan would have scored (``read_back_would_be``): a right plan the user would confirm, or a wrong one
     the question caught."""
+    from promptbot.planning.confirm import ConfirmPolicy
     from promptbot.planning.interpret import other_hearing
 
+    read_back = ConfirmPolicy(min_speech_confidence=confirm_below)        # the executive's rule for hearings
     rows = []
     for item in items:
         objects = scenes[(item["world"], item["seed"])]
@@ -371,8 +373,8 @@ def _run_rule(items: Iterable[dict], planner, scenes: dict, progress: _Progress,
             row.update(spoken=True, heard=h.text, accepted=h.accepted, wer=round(h.wer, 4), voice=h.voice,
                        rate_wpm=h.rate_wpm, speech_confidence=round(h.confidence, 4))
             # read back as the planner node does: an unsure hearing, or a plan made from a lower hearing than the best
-            if h.accepted and res.status == "ok" and res.steps and (h.confidence < confirm_below or confirm_below > 0
-                                                                    and other_hearing(res.assumptions) is not None):
+            if h.accepted and res.status == "ok" and res.steps and \
+                    read_back.reason([], None, h.confidence, other_hearing(res.assumptions)) is not None:
                 row.update(outcome="asked", read_back=True, read_back_would_be=outcome)
         if timer is not None:
             row["parse_time_s"] = round(sum(timer.times[n_calls:]), 4) if len(timer.times) > n_calls else None
