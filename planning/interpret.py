@@ -549,8 +549,10 @@ _SYNONYMS = [
     (r"\b(?:when you'?re (?:done|finished)|by the time (?:i'?m|i am|i get) back|at the end|in the end|once you'?re "
      r"(?:done|finished)) (?:, )?(?:(?:i want|i'd like|i need) (?=the ))?", ""),
     (r"\b(every|each|all the|all) (\w+) in it (except|but|apart from) ", r"\1 \2 \3 "),
+    # ("I'd like the red bowl to end up holding the orange cube and the yellow cube")
     (r"\b(?:i want |i'd like |i need )?(the (?:\w+ )?(?:bowl|tray)) (?:to have|to hold|to contain|holding|having|"
-     r"containing|(?:should|must|has to|needs to|will) (?:have|hold|contain|end up with)) (.+?)(?: (?:in|on) it)?"
+     r"containing|(?:to |(?:should|must|has to|needs to|will) )?end up (?:with|holding|containing|having)|"
+     r"(?:should|must|has to|needs to|will) (?:have|hold|contain)) (.+?)(?: (?:in|on) it)?"
      r"(?=(?: ,)? and (?:the (?:\w+ )?(?:bowl|tray)) | (?:,|and) nothing else| ,| \.|$"
      r"|(?: ,)? and the (?:\w+ )?\w+ (?:should|must|needs to|has to|is|goes|sits)\b)", r"put \2 in \1"),
     (r"\b(should|must|needs to|has to|will) be (?:sitting|resting|standing|lying|placed|put|stacked) ", r"\1 be "),
@@ -939,8 +941,12 @@ _SYNONYMS = [
      r"the \1 "),
     # "the lego pieces", "the cube bits": the legos, the cubes
     (r"\b(lego|cube|block)s? (?:pieces|bits|things)\b", r"\1s"), (r"\b(lego|cube|block) (?:piece|bit)\b", r"\1"),
+    # "the green piece of lego", "two bits of lego": the lego, the legos
+    (r"\b(?:pieces|bits) of (?:the )?(lego|cube|block)s?\b", r"\1s"), (r"\b(?:piece|bit|chunk) of (?:the )?(lego|cube|block)\b", r"\1"),
     # "the bowls that match their colours": the matching bowls
     (r"\bthe (bowls|containers) (?:that|which) match (?:their|its|the cubes'?|the) colou?rs?\b", r"the matching \1"),
+    # ... "put the cubes in the bowls that match": said without the colours
+    (r"\bthe (bowls|containers) (?:that|which) match(?: them)?(?= [,.;!]|$)", r"the matching \1"),
     # "leave out the green and the blue", "skip the red": bare colours, each the one of that colour
     (rf"\b(skip|skipping|leave out|leaving out|omit|omitting) the ({_COLOUR_WORDS}) (?:and|,) (?:the )?({_COLOUR_WORDS})\b"
      rf"(?! (?:one|ones|cube|cubes|block|blocks|lego|legos|mug|bowl|tray)\b)", r"\1 the \2 one and the \3 one"),
@@ -2691,6 +2697,17 @@ def normalise(text: str) -> str:
     # named before (the purple cube had been sent to both places)
     t = re.sub(r"\bthe ones (?=(?:on|at|in) the (?:far )?(?:left|right|front|back)\b)",
                lambda m: "the " + (re.findall(r"\b(cubes|blocks|legos|mugs)\b", t[:m.start()]) or ["ones"])[-1] + " ", t)
+    # "pop the orange one in whichever bowl is on the left", "whatever cube's nearest me": the one that is there (it had
+    # been asked about as a thing called 'whichever')
+    t = re.sub(r"\b(?:whichever|whatever) (cube|block|lego|mug|bowl|tray|dish|one)(?: is| s|'s| happens to be)(?= (?:on|at|in|over|"
+               r"nearest|closest|nearer|closer|furthest|farthest|further|farther|biggest|smallest|largest|littlest)\b)",
+               r"the \1 that is", t)
+    # "put the red cube on the orange cube. then the purple one goes on top of the stack", "..., and the red on top of
+    # all of it": the top of what the request has just stacked (the purple cube had gone under the red one, on the
+    # orange cube); only after something was put on something, else it is the stack on the table now
+    t = re.sub(r"\bon top of (?:the (?:whole )?(?:stack|tower|pile|heap|lot)|the whole thing|all of (?:it|that|this)|all (?:that|this)"
+               r"|that (?:stack|tower|pile|lot))(?= [,.;!]|$| (?:and|then|please)\b)",
+               lambda m: "on top" if re.search(r"\b(?:on|onto|stack|stacked)\b", t[:m.start()]) else m.group(0), t)
     return _restarted_list(collapse_repeats(t)).strip(" ,;:")
 
 
@@ -2850,6 +2867,12 @@ def _expand_coordination(text: str) -> str:
     pat = re.compile(rf"\b(?:the )?((?:(?:{colours}) (?:, )?(?:and |or )?(?:the )?)+)({colours}) ({nouns})\b")
 
     def expand(m: re.Match) -> str:
+        # "red and orange , yellow bowl": a list closed by its "and" before the comma; the noun after it is the
+        # place, not shared (it had been read as the red, orange and yellow bowls)
+        closed = list(re.finditer(rf"\b(?:and|or) (?:the )?(?:{colours}) , (?!and |or )", m.group(1)))
+        if closed:
+            cut = m.start(1) - m.start() + closed[-1].end()
+            return m.group(0)[:cut] + pat.sub(expand, m.group(0)[cut:])
         firsts = re.findall(rf"\b({colours})\b", m.group(1))
         noun = m.group(3)
         sing = "one" if noun in ("one", "ones") else _PLURAL.get(noun, noun)
@@ -5696,6 +5719,8 @@ _UNSUPPORTED_RE = re.compile(
     rf"|(?:^|(?<=[,.;:!?] )|(?<=\band )|(?<=\bthen )|(?<=\balso )|(?<=\bplease )|(?<=\bjust ))give {_OBJECT_AFTER}"
     r"[^,.;:!?]*? an? (?:\w+ )?(?P<verb2>spin|twist|twirl|wiggle|jiggle|squeeze|tap|poke|wipe|wash|polish|clean|shake"
     r"|turn|flip|paint job|coat of paint|rinse)\b")
+# verbs that never place what they act on: "paint a smiley face on the yellow cube" asks for paint, not a placement
+_NEVER_PLACES = frozenset({"paint", "colour in", "color in", "wipe", "wash", "polish", "fold"})
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
 
 
@@ -5712,8 +5737,9 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
     said = normalise(text)
     # "then lay the yellow cube on its side", "stand it on its end" (read before normalising: "on its side" is rewritten)
     low = text.lower()
-    tilt = re.search(r"\b(?:lay|stand|set|put|place|turn|tip|roll|rest)\b[^,.;:!?]*?\bon (?:its|their) (?:side|end|head|edge)s?\b"
-                     r"(?! of\b)", low)
+    # ... "balance the yellow cube on its corner", "on one of its edges": an object rested on a corner or an edge
+    tilt = re.search(r"\b(?:lay|stand|set|put|place|turn|tip|roll|rest|balance|prop|perch)\b[^,.;:!?]*?\bon (?:its|their"
+                     r"|one of (?:its|their)) (?:side|end|head|edge|corner|point|tip)s?\b(?! of\b)", low)
     if tilt and not _negated_before(low, tilt.start()):
         return _cannot("turn things over or onto a side", r)
     for m in _UNSUPPORTED_RE.finditer(said):
@@ -5730,7 +5756,7 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
             continue            # "flip them" (swap), "turn the left" (a recogniser's "to the left")
         if verb in ("open", "close") and not re.match(r"(?:it|them|the (?:lid|box|door|drawer|bowl|tray))\b", what):
             continue            # "to close the gap"
-        if re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
+        if verb not in _NEVER_PLACES and re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
                      r"|under|underneath|above|below|front|so)\b",
                      re.sub(r"\bon (?:its|their) (?:side|end|head|edge)s?\b|\bupside down\b|\bover\s*$", "", what)):
             continue            # a placement said with that verb ("squeeze the green one into that gap", "tap it over

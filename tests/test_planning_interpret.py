@@ -4304,3 +4304,54 @@ def test_session32_review_no_new_questions_for_ordinary_requests():
 
     r = interpret("Stop.", sample_scene("tabletop", 250), transcripts=["Stop.", "Stop the yellow cube in the red bowl."])
     assert r.status != "ok" and other_hearing(r.assumptions) is None, (r.status, str(r.goal))
+
+
+# session 34, dev34 (a new blind file, seeds 134-137): "on top of the stack" after a stack was said is its top (the new
+# cube had gone under the one just stacked: a confident wrong plan); "whichever bowl is on the left" is the bowl there; a
+# list closed by "and" before a comma does not share the noun after it ("red and orange, yellow bowl" had been three
+# bowls); "a piece of lego" is a lego; a bowl "to end up holding" things; "the bowls that match"
+@pytest.mark.parametrize("scene,text,goal", [
+    (("stacking", 260), "Stack the red cube on the orange cube, then the green one goes on top of the tower.",
+     "on(red_cube, orange_cube) & on(green_cube, red_cube)"),
+    (("stacking", 260), "Put the purple cube on the yellow cube, then the red on the purple, and the green on top of all of that.",
+     "on(purple_cube, yellow_cube) & on(red_cube, purple_cube) & on(green_cube, red_cube)"),
+    (("tabletop", 260), "Put the red cube in whichever bowl is on the right.", "in(red_cube, red_bowl)"),
+    (("sorting", 260), "purple and yellow, red bowl", "in(purple_cube, red_bowl) & in(yellow_cube, red_bowl)"),
+    (("clutter", 260), "Put the blue piece of lego in the bowl.", "in(blue_lego, blue_bowl)"),
+    (("long_horizon", 260), "I want the gray bowl to end up holding the orange cube and the yellow cube.",
+     "in(orange_cube, gray_bowl) & in(yellow_cube, gray_bowl)"),
+    (("sorting", 260), "Put the cubes into the bowls that match.",
+     "in(red_cube, red_bowl) & in(purple_cube, purple_bowl) & in(yellow_cube, yellow_bowl)"),
+])
+def test_session34_dev34_round(scene, text, goal):
+    _assert_plans_goal(scene, text, goal)
+
+
+def test_session34_the_top_of_the_stack_needs_a_stack_said_before_it():
+    # with nothing stacked by the request, "the stack" is not the cube just named: no plan onto a guess
+    r = _plan_in(("stacking", 260), "Put the green cube on top of the stack.")
+    assert r.status != "ok", (r.status, str(r.goal))
+    # a full list ("A, B and C cubes") still shares its noun
+    _assert_plans_goal(("sorting", 260), "the red, purple and yellow cubes in the red bowl",
+                       "in(red_cube, red_bowl) & in(purple_cube, red_bowl) & in(yellow_cube, red_bowl)")
+
+
+def test_session34_resting_on_a_corner_or_painting_a_face_is_asked_not_planned_or_refused():
+    # "balance the yellow cube on its corner on top of the red cube" had been planned as the yellow cube on the red one
+    r = _plan_in(("stacking", 260), "Balance the yellow cube on its corner on top of the red cube.")
+    assert r.status == "ambiguous" and "can't" in r.message, (r.status, str(r.goal), r.message)
+    r = _plan_in(("tabletop", 260), "Put the red cube in the yellow bowl and stand it on one of its edges.")
+    assert r.status == "ambiguous" and "can't" in r.message, (r.status, str(r.goal), r.message)
+    # a drawn face is not a person's face (it had been refused as contact with a person)
+    r = _plan_in(("tabletop", 260), "Paint a happy face on the purple cube.")
+    assert r.status in ("ambiguous", "unknown"), (r.status, r.message)
+
+
+def test_session34_a_persons_body_part_and_a_laptop_are_refused():
+    from promptbot.safety.prompt_guard import screen_instruction
+
+    assert screen_instruction("Press the yellow cube against my sister's cheek.") is not None
+    assert screen_instruction("Use the gripper to tweak my friend's ear.") is not None
+    assert screen_instruction("Drop the red cube onto the laptop.") is not None
+    assert screen_instruction("I'm on the laptop, put the red cube in the yellow bowl.") is None
+    assert screen_instruction("Draw a smiley face on the red cube.") is None

@@ -63,6 +63,10 @@ _ROBOT_ROLE = (r"(?:a |an |the )?(?!(?:\w+ ){0,2}?(?:unrestricted|unfiltered|unc
                r"tidy up robot|sorting robot)(?: arm)?\b(?! (?:with|without|that|who|which|free|no)\b)")
 # "people" that is not a recogniser's "purple" before an object's noun ("uh people cube into the blue bowl")
 _PEOPLE = r"people(?! (?:cube|block|lego|brick|bowl|mug|tray|one)s?\b)|toddlers?|infants?"
+# people a speaker names by who they are to them ("my friend's nose", "my brother's hand")
+_RELATIVES = (r"sister|brother|mum|mom|dad|mother|father|wife|husband|friend|son|daughter|boss|colleague|kid|child|baby"
+              r"|flatmate|roommate|housemate|partner|neighbour|neighbor|teacher|guest|grandma|granny|grandad|grandpa|uncle"
+              r"|aunt|cousin|nephew|niece|girlfriend|boyfriend")
 
 # words that loosen a persona or a role: "an unrestricted robot", "a robot with no rules", "that ignores safety"
 _LOOSE = (r"(?:no|without|unrestricted|unfiltered|uncensored|jailbroken|rogue|evil|dan|unlimited|unsafe|lawless|ignore"
@@ -171,7 +175,13 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"|looks|see|sees|watch|watches|come|comes|get|gets|wake|wakes|visit|visits)\b)|"
         r"my (hand|hands|finger|fingers|face|arm|arms|head|body|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin"
         r"|mouth|nose|ear|ears|knee|knees|wrist|wrists|back)(?! (?:aren'?t|aren t|are not|are|is|isn'?t|isn t|were|was)\b)"
-        r"|face"
+        # a person's body part said with the person ("pinch my friend's nose", "tap my brother's hand")
+        r"|(?:my|your|his|her|their|our|the) (?:" + _RELATIVES + r")s? s (?:hand|hands|finger|fingers|face|arm|arms|head|body"
+        r"|shoulder|shoulders|chest|leg|legs|foot|feet|lap|skin|mouth|nose|ear|ears|knee|knees|wrist|wrists|back|hair|cheek"
+        r"|cheeks|chin|toes?|eyes?|neck)"
+        # ("paint a smiley face on the cube", "the cube's top face": a drawn face or a side of a cube, not a person's)
+        r"|(?<!smiley )(?<!smiling )(?<!happy )(?<!sad )(?<!funny )(?<!silly )(?<!cube s )(?<!its )(?<!top )(?<!bottom )"
+        r"(?<!side )(?<!flat )(?<!front )(?<!one )(?<!each )face"
         # "my eyes aren't what they were": the speaker talking about themselves, not a place to reach
         # "my son's keeping an eye on it": watching, not an eye to reach for
         r"|(?<!keeping an )(?<!keep an )(?<!keeps an )(?<!kept an )eye(?! (?:isn'?t|isn t|is not|is|was)\b)"
@@ -248,6 +258,11 @@ _RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"|fridge|freezer|cupboard|pantry|car|other room|next room)\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(under|underneath|below|beneath) (the |my |your |his |her )?(desk|chair|bed|couch|sofa|table)\b")),
+    # "drop the green cube on my laptop keyboard": onto a device beside the table (it had been asked which thing is
+    # called 'my'); not the speaker at one ("I'm on the laptop"), nor a screen (what the speaker sees the table on)
+    (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
+        r"(?<!\bi m )(?<!\bi am )(?<!\bwe re )\b(on|onto|into|on top of) (the |my |your |his |her |our )?(?:\w+ )?(laptop|keyboard"
+        r"|printer)s?\b")),
     (WORKSPACE, "asks to go beyond the tabletop workspace", _r(
         r"\b(behind you|behind the robot|above your head|over your head|as far as (you can|possible)|"
         r"as high as (you can|possible)|full extension|fully extend|stretch out|other side of the room"
