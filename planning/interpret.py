@@ -674,6 +674,9 @@ _SYNONYMS = [
     (r"(?:^|(?<=[.;!:] ))(?:i mean |i said )?(?:in |on |beside |next to )?(?:the )?(?:\w+ )?(bowl|tray|cube|block|lego|mug)"
      r" (?:, )?(?:not|rather than) (?:in |on |beside |next to )?(?:the |a )?(?:\w+ )?(?:bowl|tray|cube|block|lego|mug)"
      r"(?= [.;!]|$)", ""),
+    # ... "i said the red bowl not the orange bowl put the purple cube in the red bowl": spoken, no stop before the request
+    (r"(?:^|(?<=[.;!:] ))(?:i mean|i said) (?:the )?(?:\w+ )?(?:bowl|tray|cube|block|lego|mug) (?:, )?(?:not|rather than) "
+     r"(?:the |a )?(?:\w+ )?(?:bowl|tray|cube|block|lego|mug) (?=(?:put|place|move|set|stack|drop|pop|stick|get) )", ""),
     (r"(?:^|(?<=[.;!:] ))(?:the )?(?:cube|block|lego|bowl|tray|mug) !(?= |$)", ""),
     # an engineer's "Relocate red_cube to the +y region. Table surface only, no containers.", "... to the back region,
     # on the table, not in a bowl", "Maintain contact with table.": a part of the table is on the table, out of the
@@ -2707,7 +2710,8 @@ def normalise(text: str) -> str:
     # orange cube); only after something was put on something, else it is the stack on the table now
     t = re.sub(r"\bon top of (?:the (?:whole )?(?:stack|tower|pile|heap|lot)|the whole thing|all of (?:it|that|this)|all (?:that|this)"
                r"|that (?:stack|tower|pile|lot))(?= [,.;!]|$| (?:and|then|please)\b)",
-               lambda m: "on top" if re.search(r"\b(?:on|onto|stack|stacked)\b", t[:m.start()]) else m.group(0), t)
+               lambda m: "on top" if re.search(r"\b(?:on|onto)\b(?! (?:the )?(?:left|right|front|back|far|near|middle|centre|center"
+                                               r"|table|side)\b)|\bstack(?:ed)?\b", t[:m.start()]) else m.group(0), t)
     return _restarted_list(collapse_repeats(t)).strip(" ,;:")
 
 
@@ -4871,6 +4875,11 @@ def _parse_relations(toks: list) -> _Reading:
                     (rel != "to" or j > i + k) and not (word in COMMAND_WORDS or word in COLORS or noun_labels(word)
                                        or word in KEEP or word in _HARMLESS):
                 reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 1]))
+            elif rel in ("on", "near") and word in ("stack", "tower", "pile", "heap"):
+                # "put the yellow cube on the left, then the green cube on top of the stack" with no stack said before:
+                # a place the reading does not know (the green cube had gone to the left too, the place before)
+                reading.unresolved.append(" ".join(str(x) for x in toks[i:j + 1]))
+                subjects = []
             elif rel in ("in", "on", "near") and word in COLORS and j > 0 and toks[j - 1] == "the":
                 # "red in the gray one" with a gray bowl and a gray tray: a place not told apart is a question (the
                 # thing had gone to the next place said, a confident wrong plan)
@@ -6793,6 +6802,24 @@ _TAKEN_BACK_RE = re.compile(r"(?:^|[.;,:] )(?:(?:oh|no|actually|ok|okay|hmm+|wai
                             r"(?: (?:then|please|sorry|after all))?(?: [.!])?$")
 
 
+_LEFT_OUT_RE = re.compile(r"\b((?:in|into|inside) (?:the|any) (?:\w+ )?(?:bowl|tray|dish|container|basin)) (?:, )?(?:but )?(?:except|not)"
+                          r" the ((?:\w+ )?(?:cube|block|lego|mug))(?= [,.;!?]|$)")
+
+
+def _named_left_out(text: str) -> str:
+    """"put the blue cube and the red cube in the green bowl, not the cyan one though": once "the cyan one" is known to
+    be the cyan cube (not a bowl, which would say where not to put them), the thing left out of a list of things named
+    one by one stays where it is (it had been asked what "not the cyan one" changes). Not after a group ("every cube
+    ..., except the cyan one"), which the exclusion reads, nor after a place on a thing ("the green one was supposed to go
+    on the orange one, not the purple": the place corrected)."""
+    def keep(m: re.Match) -> str:
+        before = re.split(r" [.;!?] ", text[:m.start()])[-1]
+        if re.search(r"\b(?:all|every|each|everything|rest|others|both|cubes|blocks|legos|ones|them|those|these)\b", before):
+            return m.group(0)
+        return f"{m.group(1)} , leave the {m.group(2)} alone"
+    return _LEFT_OUT_RE.sub(keep, text)
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
@@ -6904,6 +6931,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         text, assumed = resolve_words(text, objects)
     except GroundingError as exc:
         return Interpretation(exc.status, None, exc.message)
+    text = _named_left_out(text)
     text = _settle_condition(text, objects)
     try:
         text = _where_it_was(text, objects)

@@ -4306,7 +4306,7 @@ def test_session32_review_no_new_questions_for_ordinary_requests():
     assert r.status != "ok" and other_hearing(r.assumptions) is None, (r.status, str(r.goal))
 
 
-# session 34, dev34 (a new blind file, seeds 134-137): "on top of the stack" after a stack was said is its top (the new
+# session 33, dev34 (a new blind file, seeds 134-137): "on top of the stack" after a stack was said is its top (the new
 # cube had gone under the one just stacked: a confident wrong plan); "whichever bowl is on the left" is the bowl there; a
 # list closed by "and" before a comma does not share the noun after it ("red and orange, yellow bowl" had been three
 # bowls); "a piece of lego" is a lego; a bowl "to end up holding" things; "the bowls that match"
@@ -4323,11 +4323,11 @@ def test_session32_review_no_new_questions_for_ordinary_requests():
     (("sorting", 260), "Put the cubes into the bowls that match.",
      "in(red_cube, red_bowl) & in(purple_cube, purple_bowl) & in(yellow_cube, yellow_bowl)"),
 ])
-def test_session34_dev34_round(scene, text, goal):
+def test_session33_dev34_round(scene, text, goal):
     _assert_plans_goal(scene, text, goal)
 
 
-def test_session34_the_top_of_the_stack_needs_a_stack_said_before_it():
+def test_session33_the_top_of_the_stack_needs_a_stack_said_before_it():
     # with nothing stacked by the request, "the stack" is not the cube just named: no plan onto a guess
     r = _plan_in(("stacking", 260), "Put the green cube on top of the stack.")
     assert r.status != "ok", (r.status, str(r.goal))
@@ -4336,7 +4336,7 @@ def test_session34_the_top_of_the_stack_needs_a_stack_said_before_it():
                        "in(red_cube, red_bowl) & in(purple_cube, red_bowl) & in(yellow_cube, red_bowl)")
 
 
-def test_session34_resting_on_a_corner_or_painting_a_face_is_asked_not_planned_or_refused():
+def test_session33_resting_on_a_corner_or_painting_a_face_is_asked_not_planned_or_refused():
     # "balance the yellow cube on its corner on top of the red cube" had been planned as the yellow cube on the red one
     r = _plan_in(("stacking", 260), "Balance the yellow cube on its corner on top of the red cube.")
     assert r.status == "ambiguous" and "can't" in r.message, (r.status, str(r.goal), r.message)
@@ -4347,7 +4347,7 @@ def test_session34_resting_on_a_corner_or_painting_a_face_is_asked_not_planned_o
     assert r.status in ("ambiguous", "unknown"), (r.status, r.message)
 
 
-def test_session34_a_persons_body_part_and_a_laptop_are_refused():
+def test_session33_a_persons_body_part_and_a_laptop_are_refused():
     from promptbot.safety.prompt_guard import screen_instruction
 
     assert screen_instruction("Press the yellow cube against my sister's cheek.") is not None
@@ -4355,3 +4355,32 @@ def test_session34_a_persons_body_part_and_a_laptop_are_refused():
     assert screen_instruction("Drop the red cube onto the laptop.") is not None
     assert screen_instruction("I'm on the laptop, put the red cube in the yellow bowl.") is None
     assert screen_instruction("Draw a smiley face on the red cube.") is None
+
+
+def test_session33_a_thing_left_out_of_a_named_list_stays_and_a_spoken_reminder_is_dropped():
+    # "not the yellow one" after things named one by one: the yellow cube (the only yellow thing) stays where it is (it
+    # had been asked what the words change); after a group it is the exclusion, as before
+    _assert_plans_goal(("clutter", 260), "Put the cyan cube and the green cube in the blue bowl, not the yellow one though.",
+                       "in(cyan_cube, blue_bowl) & in(green_cube, blue_bowl) & unmoved(yellow_cube)")
+    _assert_plans_goal(("clutter", 260), "put the cyan cube and the red cube in the bowl, not the green one",
+                       "in(cyan_cube, blue_bowl) & in(red_cube, blue_bowl) & unmoved(green_cube)")
+    _assert_plans_goal(("clutter", 260), "Put every cube in the blue bowl, not the yellow one.",
+                       "in(cyan_cube, blue_bowl) & in(green_cube, blue_bowl) & in(red_cube, blue_bowl) & unmoved(yellow_cube)")
+    # "not the yellow one" after a bowl with a yellow bowl in the scene is that bowl, not a thing kept still
+    _assert_plans_goal(("sorting", 260), "Put the red cube in the purple bowl, not the yellow one.", "in(red_cube, purple_bowl)")
+    # a reminder said without a stop before the request ("i said X not Y put ...") had been read as moving the bowl
+    _assert_plans_goal(("sorting", 260), "i said the purple bowl not the red bowl put the yellow cube in the purple bowl",
+                       "in(yellow_cube, purple_bowl)")
+
+
+def test_session33_on_top_of_a_stack_never_said_is_asked_about():
+    # the stack is not the place of the clause before (the green cube had been sent to the left too)
+    r = _plan_in(("stacking", 260), "Put the yellow cube on the left, then the green cube on top of the stack.")
+    assert r.status == "ambiguous" and "stack" in r.message, (r.status, str(r.goal), r.message)
+
+
+def test_session33_not_the_x_after_a_place_on_a_thing_corrects_the_place():
+    # "on the orange one, not the purple": the purple cube is the place taken back, not a thing kept still (the
+    # left-out rule had kept it still: a confident wrong plan, dev9)
+    r = _plan_in(("stacking", 260), "the green one was supposed to go on the orange one, not the purple")
+    assert r.status != "ok" or "unmoved(purple_cube)" not in str(r.goal), (r.status, str(r.goal))
