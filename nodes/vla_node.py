@@ -7,7 +7,9 @@ It stops on the learned done flag, timeout, cancel or when the arm makes no
 progress (FAILED, "no progress for ...": promptbot.policy.runner) and always
 leaves the arm holding still; it never acts on a stale image; it publishes a
 heartbeat and warns when inference is slower than the control period. The policy sees only
-cameras and joint states, never simulator state.
+cameras and joint states, never simulator state. With ``servo`` set, a servo on perception's
+scene (``/perception/scene``, SceneState with source "perception"; never ground truth) corrects
+the last centimetres near the skill's objects (promptbot.policy.servo).
 """
 from __future__ import annotations
 
@@ -26,16 +28,18 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
+from promptbot.policy.servo import SERVO_PRESETS, TargetServo
 from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, RELEASE_SKILLS, STALL_MOTION_M, STALL_S,
                                      WALL_BACKSTOP_FACTOR, Decision, RunnerConfig, SkillRun)
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
 from promptbot.ros.params import ParamSpec, declare_params
+from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
 from promptbot.safety.follow import SafetyFollower, Verdict
 from promptbot_msgs.action import ExecuteSkill
-from promptbot_msgs.msg import SafetyState
+from promptbot_msgs.msg import SafetyState, SceneState
 
 MAX_INSTRUCTION_CHARS = 300
 
@@ -73,6 +77,13 @@ PARAMS = [
               "so the hand no longer hides the object from the scene camera when the step is verified "
               "(0 = off) [s]", min=0.0, max=5.0),
     ParamSpec("retreat_speed_m_s", 0.15, "rise speed of the retreat [m/s]", min=0.01, max=0.3),
+    ParamSpec("servo", "none", "a servo on perception's detections of the skill's objects for the last centimetres: "
+              "none (the policy alone), align (steer over them), finish (also close / lower and open there when "
+              "the policy waits); promptbot.policy.servo", choices=list(SERVO_PRESETS)),
+    ParamSpec("servo_scene_topic", "/perception/scene", "SceneState with the servo's targets (only source "
+              "'perception' is used)", read_only=True),
+    ParamSpec("servo_max_scene_age_s", 5.0, "a scene older than this when a skill starts gives the servo no "
+              "targets [s]", min=0.1, max=600.0),
     ParamSpec("heartbeat_period_s", 0.5, "heartbeat publishing period [s]", min=0.05, max=10.0),
     ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
     ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
@@ -102,6 +113,8 @@ class VlaNode(Node):
         self._scene: Image | None = None
         self._wrist: Image | None = None
         self._joints: JointState | None = None
+        self._perceived: tuple[float, list] | None = None   # (receipt time [s, node clock], objects) for the servo
+        self._grip_cmd: float | None = None                  # last gripper command published [m]
         self._busy = False
         self._last_error_log = 0.0
         sensors = MutuallyExclusiveCallbackGroup()
@@ -110,6 +123,9 @@ class VlaNode(Node):
             self.create_subscription(Image, p.wrist_image_topic, self._on_wrist, qos.SENSOR_IMAGE,
                                      callback_group=sensors)
         self.create_subscription(JointState, p.joint_states_topic, self._on_joints, 10, callback_group=sensors)
+        if p.servo != "none":
+            self.create_subscription(SceneState, p.servo_scene_topic, self._on_perceived, 10,
+                                     callback_group=sensors)
         self._safety = SafetyFollower()
         if p.safety_state_topic:
             self.create_subscription(
@@ -139,6 +155,26 @@ class VlaNode(Node):
     def _on_joints(self, msg: JointState) -> None:
         with self._lock:
             self._joints = msg
+
+    def _on_perceived(self, msg: SceneState) -> None:
+        if msg.source != "perception":      # the servo never steers on simulator truth
+            return
+        objects = scene_to_objects(msg)
+        with self._lock:
+            self._perceived = (self._now_s(), objects)
+
+    def _servo_for(self, goal) -> TargetServo | None:
+        """The skill's servo from the latest perceived scene, or None (off, no fresh scene, no targets)."""
+        config = SERVO_PRESETS[self.params.servo]
+        if config is None:
+            return None
+        with self._lock:
+            perceived = self._perceived
+        if perceived is None or self._now_s() - perceived[0] > self.params.servo_max_scene_age_s:
+            self.get_logger().warning("servo: no fresh perceived scene; the policy acts alone")
+            return None
+        servo = TargetServo.for_skill(config, goal.skill, list(goal.args), perceived[1])
+        return servo if servo.grasp or servo.release else None
 
     def _heartbeat(self) -> None:
         h = Header(frame_id="busy" if self._busy else "idle")
@@ -182,6 +218,7 @@ class VlaNode(Node):
         msg.twist.angular.x, msg.twist.angular.y, msg.twist.angular.z = (float(v) for v in action[3:6])
         self._twist_pub.publish(msg)
         self._grip_pub.publish(Float64(data=float(action[6])))
+        self._grip_cmd = float(action[6])
 
     def _retreat(self, handle, seconds: float, speed: float, period: float) -> None:
         """Rise straight up with an open hand (scripted, through the safety governor)."""
@@ -240,6 +277,7 @@ class VlaNode(Node):
                            release_done=p.release_done and goal.skill in RELEASE_SKILLS,
                            wall_backstop_factor=p.wall_backstop_factor)
         run = SkillRun(cfg, self.policy.config.chunk, self._now_s())
+        servo = self._servo_for(goal)
         t_wall = time.monotonic()
         self.get_logger().info(f"skill {goal.skill}({', '.join(goal.args)}): {goal.instruction!r}")
         code, msg = ExecuteSkill.Result.FAILED, "not finished"
@@ -277,7 +315,12 @@ class VlaNode(Node):
                     ages.append(age)
                     decision = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age)
                 if decision.kind == "act":
-                    self._publish(decision.action)
+                    action = decision.action
+                    if servo is not None:
+                        action = servo.correct(action, obs.proprio[TCP_XYZ],
+                                               widths[-1] if self._grip_cmd is None else self._grip_cmd, widths[-1],
+                                               now_s=now - run.start)
+                    self._publish(action)
                 elif decision.kind == "hold":
                     self._hold()
                     self._error(f"holding: {decision.reason}")
@@ -311,6 +354,9 @@ class VlaNode(Node):
                      if widths else "")
         if widths and cfg.empty_grasps:
             grip_text += f", closed on nothing {run.empty_closes} times"
+        if servo is not None:
+            grip_text += (f"; servo corrected {servo.corrected_steps} steps"
+                          + (f", finished the {servo.finished}" if servo.finished else ""))
         self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 

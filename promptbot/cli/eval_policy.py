@@ -16,6 +16,7 @@ from pathlib import Path
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.ensemble import K_LIMIT
 from promptbot.policy.runner import ENSEMBLE_K, STALL_S
+from promptbot.policy.servo import SERVO_PRESETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="temporal ensembling of the action chunks: weight decay per prediction age, > 0 favours "
                              f"the oldest (ACT), 0 = mean, < 0 favours the newest; in [-{K_LIMIT:g}, {K_LIMIT:g}] "
                              "(default %(default)s, the policy node's ensemble_k)")
+    parser.add_argument("--servo", choices=list(SERVO_PRESETS), default="none",
+                        help="a servo on perception's RGB-D detections of the skill's objects for the last "
+                             "centimetres (promptbot.policy.servo): 'align' steers over the object and the "
+                             "destination, 'finish' also closes / lowers and opens there when the policy waits; "
+                             "'none' (default) = the policy alone")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")
@@ -76,11 +82,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = evaluate(str(ckpt), args.backend, skills, conditions, args.episodes, args.timeout, args.workers,
                       str(args.embeddings) if args.embeddings else None, args.seed_offset, progress=True,
-                      latency=latency, stall_s=args.stall, ensemble_k=args.ensemble_k)
+                      latency=latency, stall_s=args.stall, ensemble_k=args.ensemble_k,
+                      servo=SERVO_PRESETS[args.servo])
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"timeout {report['timeout_s']:.0f} s, no-progress stop after {report['stall_s']:.1f} s")
+        print(f"timeout {report['timeout_s']:.0f} s, no-progress stop after {report['stall_s']:.1f} s, "
+              f"servo {args.servo}")
         for cond, per in report["counts"].items():
             for skill, (wins, n) in per.items():
                 print(f"{cond:12s} {skill:6s} {wins}/{n} = {wins / max(1, n):.2f}")

@@ -22,6 +22,7 @@ from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
 from promptbot.policy.runner import ENSEMBLE_K, RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
+from promptbot.policy.servo import ServoConfig, TargetServo
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -61,6 +62,7 @@ class EpisodeResult:
     control_steps: int
     wall_s: float
     mean_infer_ms: float
+    servo_steps: int = 0        # control steps whose action the perception servo corrected (0: no servo)
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,10 @@ class Drive:
 
 
 def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: int,
-                 latency: LatencySpec = LatencySpec()) -> Drive:
+                 latency: LatencySpec = LatencySpec(), servo=None) -> Drive:
     """Run the policy in ``env`` for at most ``max_steps`` control periods (the policy node's loop without
-    ROS: images + proprioception -> Policy.infer -> SkillRun -> twist/gripper action); the arm holds at the end."""
+    ROS: images + proprioception -> Policy.infer -> SkillRun -> twist/gripper action); the arm holds at the end.
+    ``servo``: a :class:`promptbot.policy.servo.TargetServo` that corrects each action near its targets."""
     from promptbot.policy.policy import Observation
 
     use_wrist = policy.config.use_wrist
@@ -118,7 +121,9 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
             end, end_reason = "done", d.reason
             break
         if d.kind == "act":
-            env.step(d.action)
+            env.step(d.action if servo is None else servo.correct(
+                d.action, proprio[TCP_XYZ], env.gripper_command, float(proprio[GRIPPER_WIDTH_INDEX]),
+                now_s=k * cfg.period_s))
         else:
             env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
     env.step(np.array([0, 0, 0, 0, 0, 0, env.gripper_width()]))
@@ -127,8 +132,13 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
 
 def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeout_s: float | None = None,
                 distractors: bool = False, latency: LatencySpec = LatencySpec(),
-                stall_s: float = STALL_S, ensemble_k: float = ENSEMBLE_K) -> EpisodeResult:
-    """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``)."""
+                stall_s: float = STALL_S, ensemble_k: float = ENSEMBLE_K,
+                servo: ServoConfig | None = None) -> EpisodeResult:
+    """One held-out skill episode; ``timeout_s`` None = the graph's (``graph_skill_timeout_s``).
+
+    ``servo``: correct the policy's last centimetres toward perception's detections of the skill's
+    objects (:mod:`promptbot.policy.servo`), found once in a full-size RGB-D frame of the scene
+    camera before the skill starts (never simulator truth)."""
     from promptbot.sim.expert import Expert
 
     spec = skill_episode_spec(seed)
@@ -150,10 +160,24 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
                        stall_s=stall_s, release_done=skill in RELEASE_SKILLS,      # as the policy node
                        ensemble_k=ensemble_k)
     t0 = time.perf_counter()
-    drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency)
+    target_servo = None if servo is None else _perceived_servo(env, servo, skill, args)
+    drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency,
+                         servo=target_servo)
     ok, reason = skill_succeeded(skill, tuple(args), env)
     return EpisodeResult(skill, seed, instruction, ok, reason, drive.end, drive.end_reason, drive.control_steps,
-                         time.perf_counter() - t0, drive.mean_infer_ms)
+                         time.perf_counter() - t0, drive.mean_infer_ms,
+                         0 if target_servo is None else target_servo.corrected_steps)
+
+
+def _perceived_servo(env, config: ServoConfig, skill: str, args) -> TargetServo:
+    """A servo whose targets come from the perception pipeline on one scene-camera RGB-D frame
+    (the sim node's camera, full size); the simulator's ids number duplicates differently, so
+    objects match by colour and label (``exact_ids=False``)."""
+    from promptbot.perception.pipeline import Perception
+
+    frame = env.render("scene")
+    scene = Perception().process(frame.rgb, frame.depth, frame.K, frame.T_base_cam, 0.0)
+    return TargetServo.for_skill(config, skill, args, scene.objects, exact_ids=False)
 
 
 # --- batch evaluation (optionally in worker processes) ------------------------------------
@@ -162,7 +186,7 @@ _WORKER: dict = {}
 
 def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads: int,
                  latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S,
-                 ensemble_k: float = ENSEMBLE_K) -> None:
+                 ensemble_k: float = ENSEMBLE_K, servo: ServoConfig | None = None) -> None:
     from promptbot.policy.policy import Policy
     from promptbot.sim.env import SimConfig, SimEnv
 
@@ -176,6 +200,7 @@ def _init_worker(checkpoint: str, backend: str, embeddings: str | None, threads:
     _WORKER["latency"] = latency
     _WORKER["stall_s"] = stall_s
     _WORKER["ensemble_k"] = ensemble_k
+    _WORKER["servo"] = servo
     import atexit
 
     atexit.register(_WORKER["env"].close)    # quiet close (the EGL plugin prints on teardown)
@@ -185,7 +210,7 @@ def _run_job(job: tuple[str, int, float]) -> tuple[str, EpisodeResult]:
     cond, seed, timeout_s = job
     r = run_episode(_WORKER["policy"], _WORKER["env"], seed, heldout_paraphrase=cond == "unseen",
                     distractors=cond == "distractors", timeout_s=timeout_s, latency=_WORKER["latency"],
-                    stall_s=_WORKER["stall_s"], ensemble_k=_WORKER["ensemble_k"])
+                    stall_s=_WORKER["stall_s"], ensemble_k=_WORKER["ensemble_k"], servo=_WORKER["servo"])
     return cond, r
 
 
@@ -200,12 +225,13 @@ def heldout_seeds(skill: str, episodes: int, offset: int = 0) -> list[int]:
 def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[str], episodes: int,
              timeout_s: float | None = None, workers: int = 1, embeddings: str | None = None, seed_offset: int = 0,
              progress: bool = True, latency: LatencySpec = LatencySpec(), stall_s: float = STALL_S,
-             ensemble_k: float = ENSEMBLE_K) -> dict:
+             ensemble_k: float = ENSEMBLE_K, servo: ServoConfig | None = None) -> dict:
     """Success per condition and skill over held-out seeds; ``workers`` > 1 runs episodes in processes.
 
     ``timeout_s`` None = the graph's skill timeout (``graph_skill_timeout_s``); ``stall_s`` 0 = no
     no-progress check (the episode runs to done or the timeout); ``ensemble_k`` is the temporal
-    ensembling's weight decay (the policy node's, by default; ``promptbot.policy.ensemble``).
+    ensembling's weight decay (the policy node's, by default; ``promptbot.policy.ensemble``);
+    ``servo`` adds the perception servo (:mod:`promptbot.policy.servo`; None: the policy alone).
     """
     from dataclasses import asdict
 
@@ -218,13 +244,13 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
             for seed in heldout_seeds(skill, episodes, seed_offset)]
     report: dict = {"checkpoint": str(checkpoint), "backend": backend, "episodes_per_cell": episodes,
                     "timeout_s": timeout_s, "stall_s": stall_s, "ensemble_k": ensemble_k, "latency": asdict(latency),
-                    "results": {}, "counts": {}, "episodes": []}
+                    "servo": None if servo is None else asdict(servo), "results": {}, "counts": {}, "episodes": []}
     bar = tqdm(total=len(jobs), desc="eval-policy", unit="ep", disable=not progress)
     results: list[tuple[str, EpisodeResult]] = []
     try:
         if workers == 1:
             _init_worker(str(checkpoint), backend, embeddings, threads=2, latency=latency, stall_s=stall_s,
-                          ensemble_k=ensemble_k)
+                          ensemble_k=ensemble_k, servo=servo)
             for job in jobs:
                 results.append(_run_job(job))
                 bar.update(1)
@@ -234,7 +260,7 @@ def evaluate(checkpoint: str, backend: str, skills: list[str], conditions: list[
 
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
                                      initargs=(str(checkpoint), backend, embeddings, 1, latency, stall_s,
-                                               ensemble_k)) as pool:
+                                               ensemble_k, servo)) as pool:
                 for out in pool.map(_run_job, jobs, chunksize=1):
                     results.append(out)
                     bar.update(1)

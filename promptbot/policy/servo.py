@@ -1,0 +1,219 @@
+"""A servo on perception's targets for the policy's last centimetres (pure: numpy, no ROS).
+
+The VLA brings the arm near the object and the destination but stops 2-8 cm off in the
+episodes it fails (models/MODEL_CARD.md, sessions 27-32). A servo on the network's own
+estimate of the target did not help: that estimate goes wrong in exactly the states the policy
+fails in. This servo takes its targets from somewhere else - perception's detections (RGB-D,
+:class:`promptbot.perception.pipeline.Perception`), never simulator truth - and corrects only
+the linear velocity, only near a target:
+
+* before the grasp (the hand holds nothing): within ``capture_radius_m`` of a detection of the
+  object to pick (horizontal distance from the TCP), a proportional controller moves the TCP
+  over the object's grasp point; once within ``descend_within_m`` it also descends to the grasp
+  height (unless the policy is rising). The gripper, the rotation and the "done" flag stay the policy's: it still decides when
+  to close.
+* while holding (``release=True``): the same horizontally over the destination (the container's
+  centre, the base cube's centre); the descent and the release stay the policy's.
+
+Frames and units: base frame, metres, metres per second. Gains are the scripted expert's
+(5 /s, at most 0.15 m/s). ``ServoConfig.enabled = False`` passes every action through.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from promptbot.scene import ObjectState
+
+GRASP_BELOW_TOP_M = 0.022       # the expert's grasp point: 2.2 cm below the object's top ...
+GRASP_MIN_Z_M = 0.012           # ... and never below 1.2 cm (TCP height, base frame)
+HOLD_MIN_WIDTH_M = 0.01         # fingers stopped wider than this on a closing command: holding
+HOLD_SLACK_M = 0.005            # ... and wider than the command by at least this
+_ID = re.compile(r"^(?P<color>[a-z]+)_(?P<label>[a-z]+)(?:_[0-9]+)?$")    # <color>_<label>[_k]
+RISING_M_S = 0.01               # a policy's upward velocity above this is a decision to rise: kept
+GRIPPER_OPEN_M = 0.08           # the Panda's widest opening
+OPEN_MARGIN_M = 0.03            # a release opens to the object's width + this (the expert's pre-grasp width)
+CONTAINER_FLOOR_M = 0.015       # a release in a container: the carried bottom this far above the container's bottom
+ON_TOP_GAP_M = 0.004            # ... on an object: this far above its top
+FINISH_DZ_M = 0.012             # "at the grasp height" / "down on the destination" within this
+
+
+@dataclass(frozen=True)
+class ServoConfig:
+    """Proportional servo on perception's targets (SI units)."""
+
+    enabled: bool = True
+    capture_radius_m: float = 0.08      # horizontal TCP-target distance under which the servo acts
+    descend_within_m: float = 0.015     # horizontal error under which it also descends (grasp only)
+    gain_per_s: float = 5.0
+    max_speed_m_s: float = 0.15
+    grasp: bool = True                  # servo over the object before the grasp
+    release: bool = True                # servo over the destination while holding
+    descend: bool = True                # descend to the grasp height once over the object
+    descend_release: bool = False       # while holding, also descend to the release height over the destination
+    finish_after_s: float | None = None  # close / open for the policy after waiting this long there (None: never)
+    finish_within_m: float = 0.005      # horizontal error under which the TCP counts as there
+
+    def __post_init__(self):
+        for name in ("capture_radius_m", "descend_within_m", "gain_per_s", "max_speed_m_s"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0.0):
+                raise ValueError(f"ServoConfig.{name} must be finite and > 0, got {v!r}")
+        if self.finish_after_s is not None and not (math.isfinite(self.finish_after_s) and self.finish_after_s > 0):
+            raise ValueError(f"ServoConfig.finish_after_s must be None or finite and > 0, got {self.finish_after_s!r}")
+        if not 0.0 < self.finish_within_m <= self.capture_radius_m:
+            raise ValueError("ServoConfig.finish_within_m must be in (0, capture_radius_m]")
+        if self.descend_within_m > self.capture_radius_m:
+            raise ValueError("ServoConfig.descend_within_m must not exceed capture_radius_m")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A point the TCP should reach: ``z`` None leaves the height to the policy."""
+
+    x: float
+    y: float
+    z: float | None = None
+
+
+def grasp_target(obj: ObjectState) -> Target:
+    """The expert's grasp point for a detected object: its centre, 2.2 cm below its top."""
+    top = obj.position[2] + obj.size[2] / 2.0
+    return Target(float(obj.position[0]), float(obj.position[1]),
+                  max(min(float(obj.position[2]), top - GRASP_BELOW_TOP_M), GRASP_MIN_Z_M))
+
+
+def release_bottom(dest: ObjectState) -> float:
+    """Height of the carried object's bottom at release [m]: just inside a container's floor,
+    just above an object's top (the expert's release heights, from the detection's box)."""
+    if dest.is_container:
+        return dest.bottom + CONTAINER_FLOOR_M
+    return dest.position[2] + dest.size[2] / 2.0 + ON_TOP_GAP_M
+
+
+def matching(objects: Sequence[ObjectState], oid: str, exact: bool = True) -> list[ObjectState]:
+    """Detections that may be ``oid``: with ``exact``, the object of that id when there is one
+    (the graph: the planner sends perception's own ids); otherwise every object of the id's
+    ``<color>_<label>`` (``red_cube_2`` -> the red cubes; another id space numbers duplicates
+    differently). The servo takes the one nearest the TCP, so a duplicate the policy is not
+    heading for is never pulled toward."""
+    if exact:
+        same = [o for o in objects if o.id == oid]
+        if same:
+            return same
+    m = _ID.match(oid)
+    if m is None:
+        return []
+    return [o for o in objects if o.color == m["color"] and o.label == m["label"]]
+
+
+def holding(gripper_command_m: float, gripper_width_m: float) -> bool:
+    """The fingers were told to close further than they are: something is between them."""
+    return gripper_width_m > HOLD_MIN_WIDTH_M and gripper_width_m > gripper_command_m + HOLD_SLACK_M
+
+
+class TargetServo:
+    """Corrects a policy action near a perceived target; one instance per skill execution."""
+
+    def __init__(self, config: ServoConfig, grasp: Sequence[Target], release: Sequence[Target],
+                 grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M):
+        """``grasp_depth_m``: the grasp point's height above the grasped object's bottom (for the
+        height of what the hand carries); ``open_width_m``: the width a finishing release opens to."""
+        self.config = config
+        self.grasp = list(grasp)
+        self.release = list(release)
+        self.grasp_depth_m = float(grasp_depth_m)
+        self.open_width_m = float(open_width_m)
+        self.corrected_steps = 0
+        self.finished: str | None = None      # "grasp" | "release": what the servo's finish did last
+        self._grip: float | None = None       # the latched gripper command after a finish
+        self._ready_since_s: float | None = None
+
+    @classmethod
+    def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
+                  objects: Sequence[ObjectState], exact_ids: bool = True) -> "TargetServo":
+        """Targets of one skill call from perception's objects: pick -> grasp the first argument;
+        place / stack -> grasp it, then over the second (a container's or an object's centre, at
+        the height of its top). Push and unknown skills get no targets (every action passes
+        through). ``exact_ids``: see :func:`matching`."""
+        grasp: list[Target] = []
+        release: list[Target] = []
+        depth, width = 0.0, GRIPPER_OPEN_M
+        objs = matching(objects, args[0], exact_ids) if skill in ("pick", "place", "stack") and args else []
+        if objs:
+            grasp = [grasp_target(o) for o in objs]
+            o = objs[0]
+            depth = grasp[0].z - (o.position[2] - o.size[2] / 2.0)          # type: ignore[operator]
+            width = min(GRIPPER_OPEN_M, min(o.size[0], o.size[1]) + OPEN_MARGIN_M)
+        if skill in ("place", "stack") and len(args) > 1:
+            release = [Target(float(o.position[0]), float(o.position[1]), release_bottom(o))
+                       for o in matching(objects, args[1], exact_ids)]
+        return cls(config, grasp, release, depth, width)
+
+    def correct(self, action: np.ndarray, tcp_xyz_m: Sequence[float], gripper_command_m: float,
+                gripper_width_m: float, now_s: float = 0.0) -> np.ndarray:
+        """The action with its linear velocity replaced near a target, and - with
+        ``config.finish_after_s`` - its gripper closed or opened once the TCP has waited that long
+        at the grasp point or over the destination (a copy; the input is not changed)."""
+        cfg = self.config
+        if not cfg.enabled:
+            return action
+        out = np.array(action, dtype=np.float64, copy=True)
+        held = holding(gripper_command_m, gripper_width_m)
+        targets = (self.release if cfg.release else []) if held else (self.grasp if cfg.grasp else [])
+        p = np.asarray(tcp_xyz_m, dtype=np.float64)
+        best = min(targets, key=lambda t: math.hypot(t.x - p[0], t.y - p[1])) if targets else None
+        dxy = np.zeros(2) if best is None else np.array([best.x - p[0], best.y - p[1]])
+        dist = float(np.linalg.norm(dxy))
+        if best is not None and dist <= cfg.capture_radius_m:
+            v = cfg.gain_per_s * dxy
+            if ((cfg.descend_release if held else cfg.descend) and best.z is not None
+                    and dist < cfg.descend_within_m and out[2] <= RISING_M_S):
+                # to the grasp / release height - unless the policy is rising (a retry, a decision to leave)
+                z = best.z + self.grasp_depth_m if held else best.z
+                out[2] = cfg.gain_per_s * (z - p[2])
+            n = float(np.linalg.norm(v))
+            if n > cfg.max_speed_m_s:
+                v *= cfg.max_speed_m_s / n
+            out[:2] = v
+            out[2] = float(np.clip(out[2], -cfg.max_speed_m_s, cfg.max_speed_m_s))
+            self.corrected_steps += 1
+            self._finish(best, held, dist, p, now_s)
+        else:
+            self._ready_since_s = None
+        if self._grip is not None:
+            out[6] = self._grip
+        return out
+
+    def _finish(self, best: Target, held: bool, dist: float, p: np.ndarray, now_s: float) -> None:
+        """Latch a close (at the grasp point) or an open (the carried object's bottom at its release
+        height, :func:`release_bottom`), each within ``FINISH_DZ_M``, after ``finish_after_s`` of waiting there."""
+        cfg = self.config
+        if cfg.finish_after_s is None or best.z is None or dist > cfg.finish_within_m:
+            self._ready_since_s = None
+            return
+        if held:
+            ready = self.finished != "release" and abs(p[2] - self.grasp_depth_m - best.z) <= FINISH_DZ_M
+        else:
+            ready = self.finished is None and abs(p[2] - best.z) <= FINISH_DZ_M
+        if not ready:
+            self._ready_since_s = None
+            return
+        if self._ready_since_s is None:
+            self._ready_since_s = now_s
+        if now_s - self._ready_since_s >= cfg.finish_after_s:
+            self._grip, self.finished = (self.open_width_m, "release") if held else (0.0, "grasp")
+            self._ready_since_s = None
+
+
+# named settings (eval-policy --servo, the VLA node's ``servo`` parameter)
+SERVO_PRESETS: dict[str, ServoConfig | None] = {
+    "none": None,                                                       # the policy alone
+    "align": ServoConfig(),                                             # steer over the targets only
+    "finish": ServoConfig(finish_after_s=1.0, descend_release=True),    # ... and close / lower and open there
+}
+

@@ -1,0 +1,162 @@
+"""The perception servo: corrects the policy's linear velocity near perceived targets only."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from promptbot.policy.servo import ServoConfig, Target, TargetServo, grasp_target, holding, matching
+from promptbot.scene import ObjectState
+
+OPEN_M = 0.08
+
+
+def _obj(oid: str, color: str, label: str, xyz, size=(0.04, 0.04, 0.04)) -> ObjectState:
+    return ObjectState(oid, label, color, tuple(xyz), tuple(size))
+
+
+def _action(vx=0.0, vy=0.0, vz=0.0, grip=OPEN_M) -> np.ndarray:
+    return np.array([vx, vy, vz, 0.01, 0.0, 0.0, grip])
+
+
+SCENE = [_obj("red_cube", "red", "cube", (0.50, 0.10, 0.02)),
+         _obj("red_cube_2", "red", "cube", (0.50, -0.20, 0.02)),
+         _obj("blue_bowl", "blue", "bowl", (0.60, 0.00, 0.03), (0.14, 0.14, 0.06))]
+
+
+def test_grasp_point_is_the_experts_below_the_top():
+    t = grasp_target(_obj("red_cube", "red", "cube", (0.5, 0.1, 0.02)))
+    assert (t.x, t.y) == (0.5, 0.1)
+    assert t.z == pytest.approx(0.018)          # top 0.04 - 0.022
+    flat = grasp_target(_obj("x_lego", "x", "lego", (0.5, 0.1, 0.01), (0.03, 0.03, 0.02)))
+    assert flat.z == pytest.approx(0.012)       # never below the floor height
+
+
+def test_matching_prefers_the_exact_id_and_falls_back_to_colour_and_label():
+    assert [o.id for o in matching(SCENE, "red_cube")] == ["red_cube"]
+    assert [o.id for o in matching(SCENE, "red_cube", exact=False)] == ["red_cube", "red_cube_2"]
+    assert [o.id for o in matching(SCENE, "red_cube_3")] == ["red_cube", "red_cube_2"]
+    assert matching(SCENE, "green_cube") == []
+    assert matching(SCENE, "not an id") == []
+
+
+def test_holding_means_fingers_stopped_wider_than_commanded():
+    assert holding(0.0, 0.04)                   # closed on a cube
+    assert not holding(0.0, 0.002)              # closed on nothing
+    assert not holding(OPEN_M, OPEN_M)          # open
+
+
+def test_far_from_every_target_the_action_passes_unchanged():
+    servo = TargetServo.for_skill(ServoConfig(), "pick", ["red_cube"], SCENE)
+    a = _action(0.1, 0.0, -0.05)
+    out = servo.correct(a, (0.30, 0.10, 0.2), OPEN_M, OPEN_M)     # 20 cm away
+    np.testing.assert_array_equal(out, a)
+    assert servo.corrected_steps == 0
+
+
+def test_near_the_object_the_servo_steers_over_it_and_keeps_gripper_and_rotation():
+    servo = TargetServo.for_skill(ServoConfig(), "pick", ["red_cube"], SCENE)
+    a = _action(-0.05, 0.05, -0.02)
+    out = servo.correct(a, (0.47, 0.12, 0.10), OPEN_M, OPEN_M)    # 3.6 cm off, high
+    assert out[0] > 0 and out[1] < 0                              # toward (0.50, 0.10)
+    assert out[2] == a[2]                                          # too far off to descend: the policy's
+    assert np.linalg.norm(out[:2]) <= ServoConfig().max_speed_m_s + 1e-9
+    np.testing.assert_array_equal(out[3:], a[3:])
+    assert servo.corrected_steps == 1
+
+
+def test_over_the_object_it_descends_to_the_grasp_height_unless_the_policy_rises():
+    servo = TargetServo.for_skill(ServoConfig(), "pick", ["red_cube"], SCENE)
+    out = servo.correct(_action(vz=0.0), (0.505, 0.10, 0.08), OPEN_M, OPEN_M)
+    assert out[2] < 0
+    rising = servo.correct(_action(vz=0.05), (0.505, 0.10, 0.08), OPEN_M, OPEN_M)
+    assert rising[2] == pytest.approx(0.05)
+
+
+def test_duplicates_the_nearest_one_is_the_target():
+    servo = TargetServo.for_skill(ServoConfig(), "pick", ["red_cube_2"], SCENE, exact_ids=False)
+    out = servo.correct(_action(), (0.52, -0.18, 0.10), OPEN_M, OPEN_M)
+    assert out[0] < 0 and out[1] < 0                               # toward (0.50, -0.20), not the other
+
+
+def test_while_holding_it_steers_over_the_destination_only_when_release_is_on():
+    for release, moved in ((True, True), (False, False)):
+        servo = TargetServo.for_skill(ServoConfig(release=release), "place", ["red_cube", "blue_bowl"], SCENE)
+        a = _action(0.0, 0.0, -0.02, grip=0.0)
+        out = servo.correct(a, (0.57, 0.02, 0.15), 0.0, 0.04)     # holding, 3.6 cm from the bowl
+        assert bool(out[0] > 0) is moved
+        assert out[2] == a[2]                                      # the descent stays the policy's
+
+
+def test_push_has_no_targets_and_a_disabled_servo_passes_everything():
+    a = _action(0.02, 0.0, 0.0)
+    push = TargetServo.for_skill(ServoConfig(), "push", ["red_cube", "left"], SCENE)
+    np.testing.assert_array_equal(push.correct(a, (0.50, 0.10, 0.03), OPEN_M, OPEN_M), a)
+    off = TargetServo(ServoConfig(enabled=False), [Target(0.5, 0.1, 0.02)], [])
+    np.testing.assert_array_equal(off.correct(a, (0.50, 0.10, 0.03), OPEN_M, OPEN_M), a)
+
+
+@pytest.mark.parametrize("field", ["capture_radius_m", "gain_per_s", "max_speed_m_s", "descend_within_m"])
+def test_config_rejects_non_positive_values(field):
+    with pytest.raises(ValueError, match=field):
+        ServoConfig(**{field: 0.0})
+    with pytest.raises(ValueError, match="descend_within_m"):
+        ServoConfig(capture_radius_m=0.01, descend_within_m=0.02)
+
+
+def test_finish_closes_after_waiting_at_the_grasp_point_and_latches():
+    servo = TargetServo.for_skill(ServoConfig(finish_after_s=1.0), "pick", ["red_cube"], SCENE)
+    at = (0.50, 0.10, 0.018)
+    assert servo.correct(_action(), at, OPEN_M, OPEN_M, now_s=0.0)[6] == OPEN_M
+    assert servo.correct(_action(), at, OPEN_M, OPEN_M, now_s=0.9)[6] == OPEN_M    # not yet
+    assert servo.correct(_action(), at, OPEN_M, OPEN_M, now_s=1.0)[6] == 0.0       # closes
+    assert servo.finished == "grasp"
+    # latched: the policy's "open" no longer reaches the gripper, also while lifting away
+    assert servo.correct(_action(vz=0.1), (0.50, 0.10, 0.2), 0.0, 0.04, now_s=1.5)[6] == 0.0
+
+
+def test_finish_waits_again_after_leaving_and_never_closes_high_above_the_object():
+    servo = TargetServo.for_skill(ServoConfig(finish_after_s=1.0), "pick", ["red_cube"], SCENE)
+    servo.correct(_action(), (0.50, 0.10, 0.018), OPEN_M, OPEN_M, now_s=0.0)
+    servo.correct(_action(), (0.60, 0.10, 0.018), OPEN_M, OPEN_M, now_s=0.5)       # left the object
+    assert servo.correct(_action(), (0.50, 0.10, 0.018), OPEN_M, OPEN_M, now_s=1.2)[6] == OPEN_M
+    high = TargetServo.for_skill(ServoConfig(finish_after_s=1.0), "pick", ["red_cube"], SCENE)
+    for t in (0.0, 1.0, 2.0):
+        assert high.correct(_action(vz=0.02), (0.50, 0.10, 0.10), OPEN_M, OPEN_M, now_s=t)[6] == OPEN_M
+    assert high.finished is None
+
+
+def test_finish_opens_over_the_destination_once_the_carried_object_is_down_on_it():
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    base = _obj("blue_cube", "blue", "cube", (0.60, 0.00, 0.02))
+    servo = TargetServo.for_skill(ServoConfig(finish_after_s=0.5), "stack", ["red_cube", "blue_cube"], [cube, base])
+    assert servo.grasp_depth_m == pytest.approx(0.018)
+    over_high = (0.60, 0.00, 0.04 + 0.018 + 0.05)          # carried bottom 5 cm above the base's top
+    for t in (0.0, 1.0):
+        assert servo.correct(_action(grip=0.0), over_high, 0.0, 0.04, now_s=t)[6] == 0.0
+    down = (0.60, 0.00, 0.04 + 0.018 + 0.005)
+    servo.correct(_action(grip=0.0), down, 0.0, 0.04, now_s=2.0)
+    out = servo.correct(_action(grip=0.0), down, 0.0, 0.04, now_s=2.5)
+    assert out[6] == pytest.approx(0.07) and servo.finished == "release"   # the cube's width + 3 cm
+
+
+def test_finish_config_is_checked():
+    with pytest.raises(ValueError, match="finish_after_s"):
+        ServoConfig(finish_after_s=0.0)
+    with pytest.raises(ValueError, match="finish_within_m"):
+        ServoConfig(finish_within_m=0.2)
+
+
+def test_release_heights_and_the_descent_while_holding():
+    from promptbot.policy.servo import release_bottom
+
+    bowl = _obj("blue_bowl", "blue", "bowl", (0.60, 0.00, 0.03), (0.14, 0.14, 0.06))
+    base = _obj("blue_cube", "blue", "cube", (0.60, 0.00, 0.02))
+    assert release_bottom(bowl) == pytest.approx(0.015)       # just inside the floor
+    assert release_bottom(base) == pytest.approx(0.044)       # just above the top
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    over = (0.601, 0.0, 0.15)                                 # holding, right over the bowl
+    plain = TargetServo.for_skill(ServoConfig(), "place", ["red_cube", "blue_bowl"], [cube, bowl])
+    assert plain.correct(_action(vz=0.0, grip=0.0), over, 0.0, 0.04)[2] == 0.0      # descent stays the policy's
+    down = TargetServo.for_skill(ServoConfig(descend_release=True), "place", ["red_cube", "blue_bowl"], [cube, bowl])
+    assert down.correct(_action(vz=0.0, grip=0.0), over, 0.0, 0.04)[2] < 0.0
+    assert down.correct(_action(vz=0.05, grip=0.0), over, 0.0, 0.04)[2] == pytest.approx(0.05)   # rising: kept
