@@ -1,22 +1,26 @@
 """A servo on perception's targets for the policy's last centimetres (pure: numpy, no ROS).
 
-The VLA brings the arm near the object and the destination but stops 2-8 cm off in the
-episodes it fails (models/MODEL_CARD.md, sessions 27-32). A servo on the network's own
-estimate of the target did not help: that estimate goes wrong in exactly the states the policy
-fails in. This servo takes its targets from somewhere else - perception's detections (RGB-D,
-:class:`promptbot.perception.pipeline.Perception`), never simulator truth - and corrects only
-the linear velocity, only near a target:
+The VLA brings the arm near the object and the destination, then often hesitates: it hovers
+without closing, or holds the cube over the base without opening, until the no-progress stop
+(models/MODEL_CARD.md, sessions 27-33). A servo on the network's own estimate of the target did
+not help (session 32): that estimate goes wrong in exactly the states the policy fails in. This
+servo takes its targets from somewhere else - perception's detections (RGB-D,
+:class:`promptbot.perception.pipeline.Perception`), never simulator truth - and acts only near
+a target:
 
 * before the grasp (the hand holds nothing): within ``capture_radius_m`` of a detection of the
   object to pick (horizontal distance from the TCP), a proportional controller moves the TCP
   over the object's grasp point; once within ``descend_within_m`` it also descends to the grasp
-  height (unless the policy is rising). The gripper, the rotation and the "done" flag stay the policy's: it still decides when
-  to close.
-* while holding (``release=True``): the same horizontally over the destination (the container's
-  centre, the base cube's centre); the descent and the release stay the policy's.
+  height (unless the policy is rising);
+* while holding (``release``): the same over the destination (a container's centre, the base
+  cube's centre), with ``descend_release`` also down to the release height (:func:`release_bottom`);
+* with ``finish_after_s``: when the TCP has waited that long at the grasp point (or with the
+  carried object at its release height) and the policy has neither closed nor opened, the servo
+  closes (opens) the gripper for it, latched for the rest of the skill.
 
+Rotation, transport, lifting and the "done" flag stay the policy's; push gets no targets.
 Frames and units: base frame, metres, metres per second. Gains are the scripted expert's
-(5 /s, at most 0.15 m/s). ``ServoConfig.enabled = False`` passes every action through.
+(5 /s, at most 0.15 m/s). ``SERVO_PRESETS`` names the settings the node and eval-policy use.
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ class ServoConfig:
 
     enabled: bool = True
     capture_radius_m: float = 0.08      # horizontal TCP-target distance under which the servo acts
-    descend_within_m: float = 0.015     # horizontal error under which it also descends (grasp only)
+    descend_within_m: float = 0.015     # horizontal error under which it also descends
     gain_per_s: float = 5.0
     max_speed_m_s: float = 0.15
     grasp: bool = True                  # servo over the object before the grasp
