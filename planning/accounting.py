@@ -297,9 +297,12 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
         place_fix = re.match(rf" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*{_PLACE_WORDS}", after)
         last = same_kind[-1] if same_kind and not place_fix else prev[-1][1]
         exempt |= last
-        if re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*(?:in|into|inside|on|onto|next to|near|beside|by|to)\b",
-                    after) and not any(re.search(rf"\b(in|into|on|onto|to|next to|near|beside|by) (the |a )?{o.color}\b",
-                                                 before[-40:]) for x in last for o in [by_id[x]]):
+        # ("X in the bowl no sorry i meant on the brown block": "i meant" before a place with "the" says nothing more)
+        if (re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait) (?:[,.;:\-] )*)*(?:in|into|inside|on|onto|next to|near|beside|by|to)\b",
+                     after) or re.match(r" (?:[,.;:\-] )*(?:(?:no|sorry|wait|oh) (?:[,.;:\-] )*)*i meant? (?:[,.;:\-] )*"
+                                        r"(?:in|into|inside|on|onto|next to|near|beside|by) the\b", after)) \
+                and not any(re.search(rf"\b(in|into|on|onto|to|next to|near|beside|by) (the |a )?{o.color}\b", before[-40:])
+                            for x in last for o in [by_id[x]]):
             continue                   # "X in the bowl - no, next to the mug": the place is corrected, not X
         again = {x for _, c in mentioned(after, objects) for x in c}
         # (kept still by "nothing else moves" is not kept by the reading: "X on the yellow cube. sorry, I mean on the blue

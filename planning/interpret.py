@@ -248,6 +248,23 @@ _SYNONYMS = [
      r"leave the \1 one and the \2 one where they are"),
     # "..., nothing else moved.": an end state said in the past is the same constraint
     (r"\bnothing else (?:moved|touched|disturbed|shifted)\b", "nothing else moves"),
+    # "the lone cube on the right-hand side, stick it in ...": the only one there (the place had been read as where it
+    # goes as well); "the lone cube" alone is the one standing by itself, read elsewhere
+    (r"\bthe (?:lone|single|solitary) (cube|block|lego|mug)(?= (?:that'?s |that is |which is )?(?:over )?(?:on|at|in) the "
+     r"(?:far )?(?:left|right|front|back)\b)", r"the only \1"),
+    # "the end result should be purple sitting on cyan": a bare colour with the state it is in (asked about as a thing
+    # called 'purple sitting'); the same as "purple on cyan"
+    (rf"\b({_COLOUR_WORDS}) (?:sitting|resting|standing|lying|perched|placed|parked)(?= (?:on|onto|in|inside|to|next|beside"
+     r"|near|by|under|atop)\b)", r"\1"),
+    # "i want red to the left of green - the cubes, i mean": the kind the bare colours are, said after them (it had
+    # been read as every cube, a confident wrong plan); only where a colour before stands without a noun
+    (r"(?<=\w) , (?:i mean |i meant )?the (?:cube|block|lego)s(?: , i mean| i mean)?(?= [.;!?]|$)",
+     lambda m: "" if re.search(rf"\b(?:{_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one|ones|thing)s?\b)",
+                               re.split(r" [.;!?] ", m.string[:m.start()])[-1]) else m.group(0)),
+    # "the chunkiest cube", "the teeniest one": the biggest and the smallest said with another size word (asked about
+    # as things the scene has no name for)
+    (r"\b(?:chunkiest|bulkiest|fattest|hugest|beefiest)\b", "biggest"),
+    (r"\b(?:teeniest|teensiest|weeniest|titchiest|puniest)\b", "smallest"),
     # "the teeny tiny cube", "the itty bitty one": the tiny one
     (r"\b(?:teeny|teensy|itty|itsy|ickle)(?:[- ](?:weeny|weensy|bitty|bitsy))?(?: (?:tiny|little|small))?(?= \w)", "tiny"),
     # "the cube way over on the right, by the edge": on the far right
@@ -828,9 +845,12 @@ _SYNONYMS = [
     (r"\b(every|each|all the|all) (\w+?)(s?) that (?:isn't|is not|aren't|are not|isnt|arent) (?:the )?(\w+)"
      r"(?: (?:or|nor|and) (?:the )?(\w+))?\b", lambda m: f"{m.group(1)} {m.group(2)}{m.group(3)} except the "
      f"{m.group(4)}" + (f" and the {m.group(5)}" if m.group(5) else "") + " ones"),
-    # "the blocks - not the yellow one - go in ...": an exclusion said as an aside (the dashes are gone by now)
+    # "the blocks - not the yellow one - go in ...": an exclusion said as an aside (the dashes are gone by now); so is
+    # one before "and" and the verb that places the group ("gather up the cubes - not the green one - and put them in
+    # ...": the aside had been dropped as a contrast and the green cube put in too, a confident wrong plan)
     (r"\b((?:all )?the \w+s|all \w+s)\s*,?\s+not\s+(the (?:\w+ )?\w+)\s*,?\s*(?=(?:go|goes|should|must|need|needs|in"
-     r"|into|on|onto|to)\b)", r"\1 except \2 "),
+     r"|into|on|onto|to|and (?:then )?(?:put|place|move|drop|stick|pop|set|stack|bring|carry)"
+     r")\b)", r"\1 except \2 "),
     # "two of the cubes, the green and the orange, need to ...": the ones named; "two of the cubes" alone: a count
     (r"\b(?:two|three|four|both) of the (\w+?)s?\s*,\s*(the \w+ (?:and|,) (?:the )?\w+(?: and (?:the )?\w+)?)\s*,",
      r"\2 \1s ,"),
@@ -983,6 +1003,13 @@ _SYNONYMS = [
      r"(?: one| cube| block| lego)?)(?=(?: though)?(?: [,.;!]|$))", r"except \1 and \3"),
     # "put every cube in the bowl, not the green one though": the word after the contrast says nothing more
     (r"(?<=\w) though(?= [,.;!]|$)", ""),
+    # "put the purple cube on the blue uh not blue the red one": the word said again after a hesitation and "not" is
+    # taken back, and what follows is meant (asked about as a constraint nothing in the reading says)
+    (r"\b(\w+)( one)? (?:uh|um|er|erm|ah|oh) (?:, )?not (?:the )?\1(?: one)? (?:, )?(?=the\b)", r"\1\2 , no , "),
+    # "the pink cube on the black block, oh wait, on the orange block i mean": "i mean" after the place that is meant
+    # says nothing more (it had left the request unread); after a thing it marks the correction ("..., er, the purple
+    # lego i mean")
+    (r"(?<= , )((?:on|onto|in|into|next to|beside) the (?:\w+ ){0,2}?\w+) i mean(?= [.;!?]|$)", r"\1"),
     # "no, wrong bowl, the yellow cube goes in the gray one": the complaint before the request names nothing to move
     (r"^(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) [,.;] (?=\w)", ""),
     (r"(?<=[,.;] )(?:no (?:, )?|nope (?:, )?)?(?:that's |that is )?(?:the )?wrong (?:bowl|one|cube|block|tray|place|way) "
@@ -1465,7 +1492,12 @@ _SYNONYMS = [
      r"(?: and the (?:\w+ )?(?:one|cube|block|lego|mug))?) , "
      r"((?:(?:i want|i'd like|i would like|i need|please) )?(?:every|all|each|everything)\b[^.;!?]*?)(?= [.;!?]|$)",
      r"\3 \1 \2"),
-    (r"\b((?:every|all|each) (?:the )?(?:cube|block|lego)s? (?:on|at) the (?:left|right))[- ]hand side\b", r"\1 side"),
+    # ... and a thing told by its side: "the only cube on the right-hand side, stick it in ...", "every cube that's over
+    # on the right side goes ..." (the place had also been read as where it goes: asked, or impossible)
+    (r"\b((?:every|all|each|the|the only) (?:the )?(?:cube|block|lego|mug)s? (?:that'?s |that are |that is |which is )?)"
+     r"(?:over )?((?:on|at) the (?:left|right))[- ]hand side\b", r"\1\2 side"),
+    (r"\b((?:every|all|each|the|the only) (?:the )?(?:cube|block|lego|mug)s? (?:that'?s|that are|that is|which is)) over "
+     r"(?=(?:on|at) the (?:far )?(?:left|right|front|back)\b)", r"\1 "),
     # "Don't put it in the bowl, mind, it's not a cube.": an aside
     (r"(?: ,)? (?:mind , )?(?:it'?s|it is) not a (?:cube|block|lego|mug)(?= [.;!?]|$)", ""),
     # "put the yellow one in the white bowl, it's the one near the edge on the left": where it is, said after; no goal
@@ -2364,6 +2396,10 @@ _ASIDES = (
     (rf"\bwithout (?:the )?({_COLOUR_WORDS}) (one|cube|block|lego)\b", r"except the \1 \2"),
     # "no, my mistake, the yellow bowl": a self-correction
     (r"\b(?:my mistake|my bad|silly me|my error)\b", "sorry"),
+    # "red cube in the green bowl - ugh, i keep doing that - the pink bowl": the speaker vexed at a slip corrects it (the
+    # bowl had been read as a thing to move); a vexed sound alone only where what is meant follows
+    (r"\b(?:(?:ugh|argh|urgh|gah|doh|d'oh|oh no)(?: ,)? )?i (?:keep|always) (?:doing|saying|do|say) (?:that|this|it)\b", "sorry"),
+    (r"(?<= , )(?:ugh|argh|urgh|gah|doh|d'oh)(?= , the\b)", "sorry"),
     # "start by setting the red cube on the blue one": set it there first
     (r"\b(?:start|begin)(?: off)? by (putting|setting|placing|moving|stacking|dropping|taking|popping)\b",
      lambda m: {"putting": "put", "setting": "set", "placing": "place", "moving": "move", "stacking": "stack",
@@ -2700,6 +2736,10 @@ def normalise(text: str) -> str:
     # named before (the purple cube had been sent to both places)
     t = re.sub(r"\bthe ones (?=(?:on|at|in) the (?:far )?(?:left|right|front|back)\b)",
                lambda m: "the " + (re.findall(r"\b(cubes|blocks|legos|mugs)\b", t[:m.start()]) or ["ones"])[-1] + " ", t)
+    # "whichever cube is the chunkiest, pop that one in ...", "whichever cube is leftmost, shove it ...": the one that
+    # is (both had been asked about: the superlative ends the clause, so the rule below does not see it)
+    t = re.sub(r"\b(?:whichever|whatever) (cube|block|lego|mug|one)(?: is| s|'s) (?:the )?(biggest|largest|smallest|littlest"
+               r"|tiniest|leftmost|rightmost|frontmost|backmost)(?= [,.;!]|$| (?:goes|go|should|needs|must|can)\b)", r"the \2 \1", t)
     # "pop the orange one in whichever bowl is on the left", "whatever cube's nearest me": the one that is there (it had
     # been asked about as a thing called 'whichever')
     t = re.sub(r"\b(?:whichever|whatever) (cube|block|lego|mug|bowl|tray|dish|one)(?: is| s|'s| happens to be)(?= (?:on|at|in|over|"
@@ -5730,6 +5770,10 @@ _UNSUPPORTED_RE = re.compile(
     r"|turn|flip|paint job|coat of paint|rinse)\b")
 # verbs that never place what they act on: "paint a smiley face on the yellow cube" asks for paint, not a placement
 _NEVER_PLACES = frozenset({"paint", "colour in", "color in", "wipe", "wash", "polish", "fold"})
+# an action said with how many times it is done is that action, not a placement: "tap the orange cube three times on
+# the table" (planned as leaving the cube on the table: a confident wrong plan), "poke it twice on the top"
+_REPEATED = re.compile(r"\b(?:(?:one|two|three|four|five|six|ten|several|a few|a couple of|many|\d+) times|twice|thrice"
+                       r"|over and over)\b")
 _TURNING_ENDS = re.compile(r"\b(?:over|upside down|around|round|on (?:its|their) (?:side|end|head)s?|sideways|\d+ degrees)\b")
 
 
@@ -5765,7 +5809,7 @@ def _unsupported_action(text: str, r: Interpretation) -> Interpretation:
             continue            # "flip them" (swap), "turn the left" (a recogniser's "to the left")
         if verb in ("open", "close") and not re.match(r"(?:it|them|the (?:lid|box|door|drawer|bowl|tray))\b", what):
             continue            # "to close the gap"
-        if verb not in _NEVER_PLACES and re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
+        if verb not in _NEVER_PLACES and not _REPEATED.search(what) and re.search(r"\b(?:in|into|inside|between|on|onto|to|over|toward|towards|next|beside|near|left|right|behind"
                      r"|under|underneath|above|below|front|so)\b",
                      re.sub(r"\bon (?:its|their) (?:side|end|head|edge)s?\b|\bupside down\b|\bover\s*$", "", what)):
             continue            # a placement said with that verb ("squeeze the green one into that gap", "tap it over
