@@ -261,6 +261,10 @@ _SYNONYMS = [
     (r"(?<=\w) , (?:i mean |i meant )?the (?:cube|block|lego)s(?: , i mean| i mean)?(?= [.;!?]|$)",
      lambda m: "" if re.search(rf"\b(?:{_COLOUR_WORDS})\b(?! (?:cube|block|lego|mug|bowl|tray|one|ones|thing)s?\b)",
                                re.split(r" [.;!?] ", m.string[:m.start()])[-1]) else m.group(0)),
+    # "any couple of cubes into the purple bowl, your pick", "a couple of the cubes": any two of them
+    (r"\b(?:any|a) couple of (the )?(?=(?:cube|block|lego|mug)s\b)", lambda m: "any two of the " if m.group(1) else "any two "),
+    # "green cube go on top purple cube" (a learner): on top of it
+    (r"\bon top (?=(?:the |a )?(?:\w+ )?(?:cube|block|lego|mug|one)\b)", "on top of "),
     # "the chunkiest cube", "the teeniest one": the biggest and the smallest said with another size word (asked about
     # as things the scene has no name for)
     (r"\b(?:chunkiest|bulkiest|fattest|hugest|beefiest)\b", "biggest"),
@@ -3383,6 +3387,13 @@ def _telegraphic(text: str) -> str:
     m = _THING_AT_SIDE_RE.match(text)
     if m is not None and m.group(2) in LABELS and m.group(2) not in CONTAINER_LABELS:
         return f"{m.group(1)} to the {m.group(3)}"
+    # "the cube farthest away from you, blue bowl", "the cube on the left: white bowl": a thing told by its place or
+    # its distance, then a container (the place's own "on" / "from" had stopped the reading: nothing understood)
+    m = re.match(r"^(the (?:\w+ )?(?:cube|block|lego|mug|one) (?:(?:that'?s |that is |which is )?(?:on|at|in) the (?:far )?"
+                 r"(?:left|right|front|back|middle|centre|center)(?: side)?|(?:nearest|closest|furthest|farthest)(?: away)?"
+                 r" (?:to |from )?(?:you|me|the robot|the (?:\w+ )?\w+))) [,:] (the )?(\w+ )?(\w+)$", text)
+    if m is not None and _label_word(m.group(4)) in CONTAINER_LABELS:
+        return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
     if any(w in _REL_WORDS for w in text.split()):
         return text
     m = re.match(r"^(the )?(\w+ )?(\w+) : (.*\S)$", text)

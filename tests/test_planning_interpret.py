@@ -4425,3 +4425,12 @@ def test_session34_the_kind_after_bare_colours_is_not_every_thing_of_that_kind()
     # a correction to a thing said with "i mean" after it still corrects the thing
     r = _plan_in(("clutter", 270), "put the cyan cube in the bowl, er, the yellow cube I mean")
     assert r.status != "ok" or "cyan_cube" not in str(r.goal), (r.status, str(r.goal))
+
+
+def test_session34_a_thing_told_by_its_place_then_a_container_and_on_top_without_of():
+    # "the cube farthest away from u, blue bowl" and "green cube go on top purple cube" had understood nothing
+    _assert_plans_goal(("tabletop", 270), "the cube farthest away from you, pink bowl", "in(orange_cube, pink_bowl)")
+    _assert_plans_goal(("stacking", 270), "Cyan cube go on top green cube, please.", "on(cyan_cube, green_cube)")
+    # "any couple of cubes, your pick" is any two
+    r = _plan_in(("tabletop", 270), "Any couple of cubes into the blue bowl - your pick.")
+    assert r.status == "ok" and str(r.goal).count("in(") == 2 and "blue_bowl" in str(r.goal), (r.status, str(r.goal))
