@@ -30,7 +30,7 @@ from typing import Sequence
 from promptbot.scene import REGIONS, ObjectState
 
 NON_OBJECT_ARGS = frozenset(REGIONS) | {"table"}
-_ID = re.compile(r"^(?P<color>[a-z]+)_(?P<label>[a-z]+)(?:_(?P<k>[0-9]+))?$")
+OBJECT_ID = re.compile(r"^(?P<color>[a-z]+)_(?P<label>[a-z]+)(?:_(?P<k>[0-9]+))?$")   # <color>_<label>[_k]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _order_key(o: ObjectState) -> tuple[float, float]:
 
 
 def _parse(oid: str) -> tuple[str, str, int] | None:
-    m = _ID.match(oid)
+    m = OBJECT_ID.match(oid)
     if m is None:
         return None
     return m.group("color"), m.group("label"), int(m.group("k") or 1)

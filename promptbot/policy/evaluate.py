@@ -22,7 +22,7 @@ from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
 from promptbot.policy.runner import ENSEMBLE_K, RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
-from promptbot.policy.servo import ServoConfig, TargetServo
+from promptbot.policy.servo import SERVO_SKILLS, ServoConfig, TargetServo
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -160,7 +160,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
                        stall_s=stall_s, release_done=skill in RELEASE_SKILLS,      # as the policy node
                        ensemble_k=ensemble_k)
     t0 = time.perf_counter()
-    target_servo = None if servo is None else _perceived_servo(env, servo, skill, args)
+    target_servo = None if servo is None or skill not in SERVO_SKILLS else _perceived_servo(env, servo, skill, args)
     drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency,
                          servo=target_servo)
     ok, reason = skill_succeeded(skill, tuple(args), env)

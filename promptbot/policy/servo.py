@@ -25,24 +25,24 @@ Frames and units: base frame, metres, metres per second. Gains are the scripted 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
+from promptbot.perception.ids import OBJECT_ID
 from promptbot.scene import ObjectState
 
 GRASP_BELOW_TOP_M = 0.022       # the expert's grasp point: 2.2 cm below the object's top ...
 GRASP_MIN_Z_M = 0.012           # ... and never below 1.2 cm (TCP height, base frame)
 HOLD_MIN_WIDTH_M = 0.01         # fingers stopped wider than this on a closing command: holding
 HOLD_SLACK_M = 0.005            # ... and wider than the command by at least this
-_ID = re.compile(r"^(?P<color>[a-z]+)_(?P<label>[a-z]+)(?:_[0-9]+)?$")    # <color>_<label>[_k]
 RISING_M_S = 0.01               # a policy's upward velocity above this is a decision to rise: kept
 GRIPPER_OPEN_M = 0.08           # the Panda's widest opening
 OPEN_MARGIN_M = 0.03            # a release opens to the object's width + this (the expert's pre-grasp width)
 CONTAINER_FLOOR_M = 0.015       # a release in a container: the carried bottom this far above the container's bottom
 ON_TOP_GAP_M = 0.004            # ... on an object: this far above its top
+SERVO_SKILLS = frozenset({"pick", "place", "stack"})   # skills with targets (push has none)
 FINISH_DZ_M = 0.012             # "at the grasp height" / "down on the destination" within this
 
 
@@ -109,7 +109,7 @@ def matching(objects: Sequence[ObjectState], oid: str, exact: bool = True) -> li
         same = [o for o in objects if o.id == oid]
         if same:
             return same
-    m = _ID.match(oid)
+    m = OBJECT_ID.match(oid)
     if m is None:
         return []
     return [o for o in objects if o.color == m["color"] and o.label == m["label"]]
@@ -147,7 +147,7 @@ class TargetServo:
         grasp: list[Target] = []
         release: list[Target] = []
         depth, width = 0.0, GRIPPER_OPEN_M
-        objs = matching(objects, args[0], exact_ids) if skill in ("pick", "place", "stack") and args else []
+        objs = matching(objects, args[0], exact_ids) if skill in SERVO_SKILLS and args else []
         if objs:
             grasp = [grasp_target(o) for o in objs]
             o = objs[0]
