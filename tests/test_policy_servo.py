@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from promptbot.policy.servo import ServoConfig, Target, TargetServo, grasp_target, holding, matching
+from promptbot.policy.servo import SERVO_PRESETS, ServoConfig, Target, TargetServo, grasp_target, holding, matching
 from promptbot.scene import ObjectState
 
 OPEN_M = 0.08
@@ -160,3 +160,55 @@ def test_release_heights_and_the_descent_while_holding():
     down = TargetServo.for_skill(ServoConfig(descend_release=True), "place", ["red_cube", "blue_bowl"], [cube, bowl])
     assert down.correct(_action(vz=0.0, grip=0.0), over, 0.0, 0.04)[2] < 0.0
     assert down.correct(_action(vz=0.05, grip=0.0), over, 0.0, 0.04)[2] == pytest.approx(0.05)   # rising: kept
+
+
+def test_a_hovering_policy_keeps_the_height_only_with_a_decisive_rise():
+    hover = _action(vz=0.02)                                   # dithering over the object
+    old = TargetServo.for_skill(ServoConfig(), "pick", ["red_cube"], SCENE)
+    assert old.correct(hover, (0.505, 0.10, 0.15), OPEN_M, OPEN_M)[2] == pytest.approx(0.02)
+    settle = TargetServo.for_skill(SERVO_PRESETS["settle"], "pick", ["red_cube"], SCENE)
+    assert settle.correct(hover, (0.505, 0.10, 0.15), OPEN_M, OPEN_M)[2] < 0
+    lift = settle.correct(_action(vz=0.12), (0.505, 0.10, 0.15), OPEN_M, OPEN_M)
+    assert lift[2] == pytest.approx(0.12)
+
+
+def test_contact_release_opens_once_the_descent_stalls_on_the_destination():
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    base = _obj("blue_cube", "blue", "cube", (0.60, 0.00, 0.02))
+    stuck = (0.60, 0.00, 0.04 + 0.018 + 0.02)               # 2 cm above the release height, not getting lower
+    for contact, opens in ((False, False), (True, True)):
+        servo = TargetServo.for_skill(ServoConfig(finish_after_s=0.5, descend_release=True, contact_release=contact),
+                                      "stack", ["red_cube", "blue_cube"], [cube, base])
+        out = None
+        for k in range(60):                                  # 3 s at 20 Hz
+            out = servo.correct(_action(grip=0.0), stuck, 0.0, 0.04, now_s=k * 0.05)
+            assert out[2] < 0                                # the servo keeps driving down
+        assert bool(out[6] > 0.0) is opens
+        assert (servo.finished == "release") is opens
+
+
+def test_contact_release_needs_a_still_descent_and_never_opens_high_above():
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    base = _obj("blue_cube", "blue", "cube", (0.60, 0.00, 0.02))
+    servo = TargetServo.for_skill(SERVO_PRESETS["settle"], "stack", ["red_cube", "blue_cube"], [cube, base])
+    z0 = 0.04 + 0.018 + 0.025
+    for k in range(30):                                      # still descending, 0.3 mm per step
+        out = servo.correct(_action(grip=0.0), (0.60, 0.00, z0 - 0.001 * k * 0.3), 0.0, 0.04, now_s=k * 0.05)
+    assert out[6] == 0.0 and servo.finished is None
+    high = TargetServo.for_skill(SERVO_PRESETS["settle"], "stack", ["red_cube", "blue_cube"], [cube, base])
+    for k in range(60):                                      # stalled 5 cm above: not on the base
+        out = high.correct(_action(grip=0.0), (0.60, 0.00, 0.04 + 0.018 + 0.05), 0.0, 0.04, now_s=k * 0.05)
+    assert out[6] == 0.0 and high.finished is None
+
+
+def test_takeover_after_hesitating_aligned_the_height_is_the_servos():
+    cfg = ServoConfig(takeover_after_s=2.0, keep_rise_above_m_s=0.06)
+    servo = TargetServo.for_skill(cfg, "pick", ["red_cube"], SCENE)
+    over = (0.50, 0.10, 0.10)
+    assert servo.correct(_action(vz=0.1), over, OPEN_M, OPEN_M, now_s=0.0)[2] == pytest.approx(0.1)   # a rise: kept
+    assert servo.correct(_action(vz=0.1), over, OPEN_M, OPEN_M, now_s=1.9)[2] == pytest.approx(0.1)
+    assert servo.correct(_action(vz=0.1), over, OPEN_M, OPEN_M, now_s=2.0)[2] < 0      # 2 s aligned: taken over
+    servo.correct(_action(vz=0.1), (0.56, 0.10, 0.10), OPEN_M, OPEN_M, now_s=2.1)      # left the object
+    assert servo.correct(_action(vz=0.1), over, OPEN_M, OPEN_M, now_s=2.2)[2] == pytest.approx(0.1)   # waits again
+    with pytest.raises(ValueError, match="takeover_after_s"):
+        ServoConfig(takeover_after_s=0.0)

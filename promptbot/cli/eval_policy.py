@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--servo", choices=list(SERVO_PRESETS), default="none",
                         help="a servo on perception's RGB-D detections of the skill's objects for the last "
                              "centimetres (promptbot.policy.servo): 'align' steers over the object and the "
-                             "destination, 'finish' also closes / lowers and opens there when the policy waits; "
-                             "'none' (default) = the policy alone")
+                             "destination, 'finish' also closes / lowers and opens there when the policy waits, 'settle' "
+                             "also takes the height from a hovering policy and opens once the carried object rests "
+                             "on the destination; 'none' (default) = the policy alone")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")

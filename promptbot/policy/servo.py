@@ -16,7 +16,16 @@ a target:
   cube's centre), with ``descend_release`` also down to the release height (:func:`release_bottom`);
 * with ``finish_after_s``: when the TCP has waited that long at the grasp point (or with the
   carried object at its release height) and the policy has neither closed nor opened, the servo
-  closes (opens) the gripper for it, latched for the rest of the skill.
+  closes (opens) the gripper for it, latched for the rest of the skill;
+* with ``keep_rise_above_m_s`` raised: a policy that hovers over the target (small upward
+  commands, dithering) no longer keeps the height; only a decisive rise (a lift, a retry) does;
+* with ``takeover_after_s``: once the TCP has stayed aligned over a target that long (the policy
+  rises and falls over it without grasping or releasing), the height is the servo's alone until
+  the TCP leaves the target;
+* with ``contact_release``: while holding, a descent that stops short of the release height
+  (the servo drives down, the TCP stays within ``CONTACT_STILL_M`` for ``CONTACT_WINDOW_S``) means
+  the carried object rests on the destination - the object is held off its grasp point, or the
+  destination is taller than perceived - and counts as down for the finish.
 
 Rotation, transport, lifting and the "done" flag stay the policy's; push gets no targets.
 Frames and units: base frame, metres, metres per second. Gains are the scripted expert's
@@ -37,13 +46,16 @@ GRASP_BELOW_TOP_M = 0.022       # the expert's grasp point: 2.2 cm below the obj
 GRASP_MIN_Z_M = 0.012           # ... and never below 1.2 cm (TCP height, base frame)
 HOLD_MIN_WIDTH_M = 0.01         # fingers stopped wider than this on a closing command: holding
 HOLD_SLACK_M = 0.005            # ... and wider than the command by at least this
-RISING_M_S = 0.01               # a policy's upward velocity above this is a decision to rise: kept
+RISING_M_S = 0.01               # default: a policy's upward velocity above this is a decision to rise, kept
 GRIPPER_OPEN_M = 0.08           # the Panda's widest opening
 OPEN_MARGIN_M = 0.03            # a release opens to the object's width + this (the expert's pre-grasp width)
 CONTAINER_FLOOR_M = 0.015       # a release in a container: the carried bottom this far above the container's bottom
 ON_TOP_GAP_M = 0.004            # ... on an object: this far above its top
 SERVO_SKILLS = frozenset({"pick", "place", "stack"})   # skills with targets (push has none)
 FINISH_DZ_M = 0.012             # "at the grasp height" / "down on the destination" within this
+CONTACT_ABOVE_M = 0.03          # contact release: the TCP at most this far above its release height ...
+CONTACT_STILL_M = 0.002         # ... has moved at most this in height ...
+CONTACT_WINDOW_S = 0.5          # ... over this long while the servo drove it down: the carried object rests
 
 
 @dataclass(frozen=True)
@@ -61,14 +73,20 @@ class ServoConfig:
     descend_release: bool = False       # while holding, also descend to the release height over the destination
     finish_after_s: float | None = None  # close / open for the policy after waiting this long there (None: never)
     finish_within_m: float = 0.005      # horizontal error under which the TCP counts as there
+    keep_rise_above_m_s: float = RISING_M_S  # the policy's upward command above this keeps the height its own;
+    #                                          slower ones (hovering, dithering) are overridden by the descent
+    contact_release: bool = False       # while holding, also open once the descent stalls on the destination
+    takeover_after_s: float | None = None  # aligned over a target this long: the height is the servo's, whatever the policy says
 
     def __post_init__(self):
-        for name in ("capture_radius_m", "descend_within_m", "gain_per_s", "max_speed_m_s"):
+        for name in ("capture_radius_m", "descend_within_m", "gain_per_s", "max_speed_m_s", "keep_rise_above_m_s"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0.0):
                 raise ValueError(f"ServoConfig.{name} must be finite and > 0, got {v!r}")
-        if self.finish_after_s is not None and not (math.isfinite(self.finish_after_s) and self.finish_after_s > 0):
-            raise ValueError(f"ServoConfig.finish_after_s must be None or finite and > 0, got {self.finish_after_s!r}")
+        for name in ("finish_after_s", "takeover_after_s"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ValueError(f"ServoConfig.{name} must be None or finite and > 0, got {v!r}")
         if not 0.0 < self.finish_within_m <= self.capture_radius_m:
             raise ValueError("ServoConfig.finish_within_m must be in (0, capture_radius_m]")
         if self.descend_within_m > self.capture_radius_m:
@@ -136,6 +154,8 @@ class TargetServo:
         self.finished: str | None = None      # "grasp" | "release": what the servo's finish did last
         self._grip: float | None = None       # the latched gripper command after a finish
         self._ready_since_s: float | None = None
+        self._descent: list[tuple[float, float]] = []   # (time, TCP height) while the servo drives down while holding
+        self._aligned_since: tuple[bool, float] | None = None   # (holding, since when) aligned over a target
 
     @classmethod
     def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
@@ -175,11 +195,17 @@ class TargetServo:
         dist = float(np.linalg.norm(dxy))
         if best is not None and dist <= cfg.capture_radius_m:
             v = cfg.gain_per_s * dxy
+            descending = False
+            aligned = dist < cfg.descend_within_m
+            if not aligned or self._aligned_since is None or self._aligned_since[0] != held:
+                self._aligned_since = (held, now_s) if aligned else None
             if ((cfg.descend_release if held else cfg.descend) and best.z is not None
-                    and dist < cfg.descend_within_m and out[2] <= RISING_M_S):
+                    and aligned and (out[2] <= cfg.keep_rise_above_m_s or self._taken_over(now_s))):
                 # to the grasp / release height - unless the policy is rising (a retry, a decision to leave)
                 z = best.z + self.grasp_depth_m if held else best.z
                 out[2] = cfg.gain_per_s * (z - p[2])
+                descending = held and out[2] < 0.0
+            self._track_descent(descending, float(p[2]), now_s)
             n = float(np.linalg.norm(v))
             if n > cfg.max_speed_m_s:
                 v *= cfg.max_speed_m_s / n
@@ -189,6 +215,8 @@ class TargetServo:
             self._finish(best, held, dist, p, now_s)
         else:
             self._ready_since_s = None
+            self._aligned_since = None
+            self._descent.clear()
         if self._grip is not None:
             out[6] = self._grip
         return out
@@ -201,7 +229,9 @@ class TargetServo:
             self._ready_since_s = None
             return
         if held:
-            ready = self.finished != "release" and abs(p[2] - self.grasp_depth_m - best.z) <= FINISH_DZ_M
+            dz = p[2] - self.grasp_depth_m - best.z
+            ready = self.finished != "release" and (abs(dz) <= FINISH_DZ_M or (
+                cfg.contact_release and 0.0 < dz <= CONTACT_ABOVE_M and self._resting()))
         else:
             ready = self.finished is None and abs(p[2] - best.z) <= FINISH_DZ_M
         if not ready:
@@ -213,11 +243,37 @@ class TargetServo:
             self._grip, self.finished = (self.open_width_m, "release") if held else (0.0, "grasp")
             self._ready_since_s = None
 
+    def _taken_over(self, now_s: float) -> bool:
+        """Aligned over the same kind of target (grasp or release) for ``takeover_after_s``: the policy
+        has hesitated long enough; its vertical commands no longer count until the TCP leaves."""
+        t = self.config.takeover_after_s
+        return t is not None and self._aligned_since is not None and now_s - self._aligned_since[1] >= t
+
+    def _track_descent(self, descending: bool, z: float, now_s: float) -> None:
+        """Keep the TCP heights of the last ``CONTACT_WINDOW_S`` of an unbroken servo descent while holding."""
+        if not descending:
+            self._descent.clear()
+            return
+        self._descent.append((now_s, z))
+        while len(self._descent) > 1 and now_s - self._descent[1][0] >= CONTACT_WINDOW_S:
+            del self._descent[0]
+
+    def _resting(self) -> bool:
+        """Driven down for ``CONTACT_WINDOW_S`` without getting lower: the carried object is on something
+        (held off its grasp point, or a destination taller than perceived)."""
+        if len(self._descent) < 2 or self._descent[-1][0] - self._descent[0][0] < CONTACT_WINDOW_S:
+            return False
+        zs = [z for _, z in self._descent]
+        return max(zs) - min(zs) <= CONTACT_STILL_M
+
 
 # named settings (eval-policy --servo, the VLA node's ``servo`` parameter)
 SERVO_PRESETS: dict[str, ServoConfig | None] = {
     "none": None,                                                       # the policy alone
     "align": ServoConfig(),                                             # steer over the targets only
     "finish": ServoConfig(finish_after_s=1.0, descend_release=True),    # ... and close / lower and open there
+    # ... and take the height from a hovering policy, and open once the carried object rests on the destination
+    "settle": ServoConfig(finish_after_s=1.0, descend_release=True, keep_rise_above_m_s=0.06, contact_release=True,
+                          takeover_after_s=2.0),
 }
 
