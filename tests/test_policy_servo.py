@@ -212,3 +212,16 @@ def test_takeover_after_hesitating_aligned_the_height_is_the_servos():
     assert servo.correct(_action(vz=0.1), over, OPEN_M, OPEN_M, now_s=2.2)[2] == pytest.approx(0.1)   # waits again
     with pytest.raises(ValueError, match="takeover_after_s"):
         ServoConfig(takeover_after_s=0.0)
+
+
+def test_lift_after_a_grasp_the_policy_does_not_lift():
+    low = (0.50, 0.10, 0.02)                                   # holding, still at the grasp point
+    for cfg, lifts in ((ServoConfig(), False), (ServoConfig(lift_after_s=2.0), True)):
+        servo = TargetServo.for_skill(cfg, "pick", ["red_cube"], SCENE)
+        assert servo.correct(_action(vz=0.0, grip=0.0), low, 0.0, 0.04, now_s=0.0)[2] == 0.0
+        out = servo.correct(_action(vz=0.0, grip=0.0), low, 0.0, 0.04, now_s=2.0)
+        assert bool(out[2] > 0.0) is lifts
+    servo = TargetServo.for_skill(ServoConfig(lift_after_s=2.0), "pick", ["red_cube"], SCENE)
+    for t in (0.0, 2.0):                                       # already lifted 6 cm: the policy's own height
+        out = servo.correct(_action(vz=0.0, grip=0.0), (0.50, 0.10, 0.08), 0.0, 0.04, now_s=t)
+    assert out[2] == 0.0

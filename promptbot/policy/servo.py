@@ -22,6 +22,8 @@ a target:
 * with ``takeover_after_s``: once the TCP has stayed aligned over a target that long (the policy
   rises and falls over it without grasping or releasing), the height is the servo's alone until
   the TCP leaves the target;
+* with ``lift_after_s``: a hand that holds the object but stays low where it grasped it that long
+  (the policy closed and does not lift) is lifted 10 cm, then the policy carries on;
 * with ``contact_release``: while holding, a descent that stops short of the release height
   (the servo drives down, the TCP stays within ``CONTACT_STILL_M`` for ``CONTACT_WINDOW_S``) means
   the carried object rests on the destination - the object is held off its grasp point, or the
@@ -53,6 +55,8 @@ CONTAINER_FLOOR_M = 0.015       # a release in a container: the carried bottom t
 ON_TOP_GAP_M = 0.004            # ... on an object: this far above its top
 SERVO_SKILLS = frozenset({"pick", "place", "stack"})   # skills with targets (push has none)
 FINISH_DZ_M = 0.012             # "at the grasp height" / "down on the destination" within this
+LIFT_CLEAR_M = 0.05            # lift: a held object whose grasp point is below this above where it was grasped ...
+LIFT_TO_M = 0.10                # ... is lifted to this above it
 CONTACT_ABOVE_M = 0.03          # contact release: the TCP at most this far above its release height ...
 CONTACT_STILL_M = 0.002         # ... has moved at most this in height ...
 CONTACT_WINDOW_S = 0.5          # ... over this long while the servo drove it down: the carried object rests
@@ -77,13 +81,14 @@ class ServoConfig:
     #                                          slower ones (hovering, dithering) are overridden by the descent
     contact_release: bool = False       # while holding, also open once the descent stalls on the destination
     takeover_after_s: float | None = None  # aligned over a target this long: the height is the servo's, whatever the policy says
+    lift_after_s: float | None = None   # holding, still low where it was grasped this long: the servo lifts it
 
     def __post_init__(self):
         for name in ("capture_radius_m", "descend_within_m", "gain_per_s", "max_speed_m_s", "keep_rise_above_m_s"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0.0):
                 raise ValueError(f"ServoConfig.{name} must be finite and > 0, got {v!r}")
-        for name in ("finish_after_s", "takeover_after_s"):
+        for name in ("finish_after_s", "takeover_after_s", "lift_after_s"):
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValueError(f"ServoConfig.{name} must be None or finite and > 0, got {v!r}")
@@ -156,6 +161,7 @@ class TargetServo:
         self._ready_since_s: float | None = None
         self._descent: list[tuple[float, float]] = []   # (time, TCP height) while the servo drives down while holding
         self._aligned_since: tuple[bool, float] | None = None   # (holding, since when) aligned over a target
+        self._low_since_s: float | None = None  # holding, low where it was grasped since then (for the lift)
 
     @classmethod
     def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
@@ -193,7 +199,9 @@ class TargetServo:
         best = min(targets, key=lambda t: math.hypot(t.x - p[0], t.y - p[1])) if targets else None
         dxy = np.zeros(2) if best is None else np.array([best.x - p[0], best.y - p[1]])
         dist = float(np.linalg.norm(dxy))
-        if best is not None and dist <= cfg.capture_radius_m:
+        if held and (best is None or dist > cfg.capture_radius_m) and self._lift(out, p, now_s):
+            self.corrected_steps += 1
+        elif best is not None and dist <= cfg.capture_radius_m:
             v = cfg.gain_per_s * dxy
             descending = False
             aligned = dist < cfg.descend_within_m
@@ -243,6 +251,23 @@ class TargetServo:
             self._grip, self.finished = (self.open_width_m, "release") if held else (0.0, "grasp")
             self._ready_since_s = None
 
+    def _lift(self, out: np.ndarray, p: np.ndarray, now_s: float) -> bool:
+        """With ``lift_after_s``: the hand holds the object, still low where it was grasped (its grasp point
+        below ``LIFT_CLEAR_M`` above the grasp height, within the capture radius), and has been for that long
+        - the policy closed but does not lift: rise toward ``LIFT_TO_M`` (at least as fast as the policy)."""
+        cfg = self.config
+        low = next((g for g in self.grasp if g.z is not None and p[2] < g.z + LIFT_CLEAR_M
+                    and math.hypot(g.x - p[0], g.y - p[1]) <= cfg.capture_radius_m), None)
+        if cfg.lift_after_s is None or low is None:
+            self._low_since_s = None
+            return False
+        if self._low_since_s is None:
+            self._low_since_s = now_s
+        if now_s - self._low_since_s < cfg.lift_after_s:
+            return False
+        out[2] = max(float(out[2]), min(cfg.max_speed_m_s, cfg.gain_per_s * (low.z + LIFT_TO_M - p[2])))  # type: ignore[operator]
+        return True
+
     def _taken_over(self, now_s: float) -> bool:
         """Aligned over the same kind of target (grasp or release) for ``takeover_after_s``: the policy
         has hesitated long enough; its vertical commands no longer count until the TCP leaves."""
@@ -274,6 +299,6 @@ SERVO_PRESETS: dict[str, ServoConfig | None] = {
     "finish": ServoConfig(finish_after_s=1.0, descend_release=True),    # ... and close / lower and open there
     # ... and take the height from a hovering policy, and open once the carried object rests on the destination
     "settle": ServoConfig(finish_after_s=1.0, descend_release=True, keep_rise_above_m_s=0.06, contact_release=True,
-                          takeover_after_s=2.0),
+                          takeover_after_s=2.0, lift_after_s=2.0),
 }
 
