@@ -77,9 +77,11 @@ PARAMS = [
               "so the hand no longer hides the object from the scene camera when the step is verified "
               "(0 = off) [s]", min=0.0, max=5.0),
     ParamSpec("retreat_speed_m_s", 0.15, "rise speed of the retreat [m/s]", min=0.01, max=0.3),
-    ParamSpec("servo", "finish", "a servo on perception's detections of the skill's objects for the last centimetres: "
+    ParamSpec("servo", "settle", "a servo on perception's detections of the skill's objects for the last centimetres: "
               "none (the policy alone), align (steer over them), finish (also close / lower and open there when "
-              "the policy waits); promptbot.policy.servo", choices=list(SERVO_PRESETS)),
+              "the policy waits), settle (also take the height from a hesitating policy, lift a grasped object it "
+              "leaves low, open once the carried object rests on the destination); promptbot.policy.servo",
+              choices=list(SERVO_PRESETS)),
     ParamSpec("servo_scene_topic", "/perception/scene", "SceneState with the servo's targets (only source "
               "'perception' is used)", read_only=True),
     ParamSpec("servo_max_scene_age_s", 5.0, "a scene older than this when a skill starts gives the servo no "
