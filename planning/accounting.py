@@ -172,6 +172,10 @@ def _ids_in(clause: str, objects: Sequence[ObjectState]) -> set[str]:
     return ids
 
 
+# the placements that send a thing somewhere (the last argument is where)
+_SENT_PREDS = ("in", "on", "in_region", "near", "left_of", "right_of")
+
+
 def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
     """Objects named as where something comes from ("off the green cube", "from the bowl"), or to tell
     another apart ("the cube closest to the mug", "the cube next to the red one, put it ...")."""
@@ -187,6 +191,13 @@ def _sources(t: str, objects: Sequence[ObjectState]) -> set[str]:
             if not anchor or end is None or not BESIDE_TELLS_WHICH.match(t[m.end() + end.end():]):
                 continue
         out |= {x for _, c in anchor for x in c}
+    # "put the red cube on the orange cube, then take it off again and put it on the yellow cube": the place of the step
+    # that is undone is where the thing comes from (the orange cube had been reported as left out, and it was asked)
+    undone = re.search(r"\b(?:take|lift|pull|get) (?:it|them) (?:back )?(?:off|out|down)\b", t)
+    if undone:
+        placed = re.findall(r"\b(?:on|onto|in|into|inside)\s+((?:the )?(?:\w+ )?\w+)", t[:undone.start()])
+        if placed:
+            out |= {x for _, c in mentioned(placed[-1], objects) for x in c}
     return out
 
 
@@ -350,7 +361,23 @@ def unaccounted(instruction: str, goal: Goal, objects: Sequence[ObjectState]) ->
                 o = by_id[x]
                 # "put the blue cube instead of the red one": the one named instead is not moved
                 return x in guarded or ((o.is_container or among_targets or word in ("instead of", "rather than"))
-                                        and x not in placed)
+                                        and x not in placed) or sent_elsewhere(x)
+
+            def sent_elsewhere(x: str) -> bool:
+                if by_id[x].is_container:
+                    # "put the purple cube in a bowl, just not the red one, and after that the orange cube goes in the
+                    # red one": what goes in it later is not what the exclusion was said of
+                    inside = {l.args[0] for l in pos_lits if l.pred == "in" and l.args[1] == x}
+                    said_before = {y for _, c in mentioned(t[:m.start()], objects) for y in c}
+                    return among_targets and bool(inside) and not inside & said_before
+                # "every cube except the orange one goes in the red bowl; then bring the orange one to the front": left
+                # out of the group and named again with a place of its own, where nothing of the group goes (it had been
+                # asked what the exclusion changes)
+                if by_id[x].is_container or sum(x in c for _, c in mentioned(t, objects)) < 2:
+                    return False
+                own = {l.args[-1] for l in pos_lits if l.pred in _SENT_PREDS and l.args[0] == x}
+                rest = {l.args[-1] for l in pos_lits if l.pred in _SENT_PREDS and l.args[0] != x}
+                return bool(own) and not own & rest
 
             if not any(kept_out(x) for x in ids):
                 out.append(Unaccounted(f"{word} {_names(ids, by_id)}",

@@ -248,9 +248,9 @@ _SYNONYMS = [
      r"leave the \1 one and the \2 one where they are"),
     # "..., nothing else moved.": an end state said in the past is the same constraint
     (r"\bnothing else (?:moved|touched|disturbed|shifted)\b", "nothing else moves"),
-    # "the lone cube on the right-hand side, stick it in ...": the only one there (the place had been read as where it
-    # goes as well); "the lone cube" alone is the one standing by itself, read elsewhere
-    (r"\bthe (?:lone|single|solitary) (cube|block|lego|mug)(?= (?:that'?s |that is |which is )?(?:over )?(?:on|at|in) the "
+    # "the lone cube on the right-hand side, stick it in ...", "that lone cube on the right, ...": the only one there (the
+    # place had been read as where it goes as well); "the lone cube" alone is the one standing by itself, read elsewhere
+    (r"\b(?:the|that|this) (?:lone|single|solitary) (cube|block|lego|mug)(?= (?:that'?s |that is |which is )?(?:over )?(?:on|at|in) the "
      r"(?:far )?(?:left|right|front|back)\b)", r"the only \1"),
     # "the end result should be purple sitting on cyan": a bare colour with the state it is in (asked about as a thing
     # called 'purple sitting'); the same as "purple on cyan"
@@ -1762,6 +1762,44 @@ _SYNONYMS = [
      r" (in|into|inside) it\b", r"\1 \3 \2"),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
     # "no, not the green bowl - the green CUBE goes ..."; "not a whole tower - just put ..." (after the exclusions
     # above: "the blocks, not the yellow one, go ..."; and not after a correction: "sorry, not the pink lego, ...")
+    # "First the cube on the left goes on the yellow cube, then ...": the first step's "first" (it had been read into the
+    # thing, which was then asked about)
+    (r"^\s*(?:first|firstly|first of all|first off) (?:, )?(?=the (?:\w+ )?(?:cube|block|lego|mug|one)\b)", ""),
+    # "Put the yellow cube in a bowl - any bowl except the yellow one - and then ...": the choice said again with what is
+    # left out of it (it had been asked which bowl)
+    (r"\b(in|into|on|onto) (?:a|any|one of the) (bowl|tray|dish|cube|block)s? , (?:any|a|whichever) \2 (except|but not|but|"
+     r"apart from|other than|not) ", r"\1 any \2 \3 "),
+    # a tower told by its ends without "at the" / "on": "green bottom, yellow, orange top" (nothing had been understood)
+    (rf"^\s*({_COLOUR_WORDS}) (?:at the )?bottom , ((?:(?:{_COLOUR_WORDS}) , )+)({_COLOUR_WORDS}) (?:on )?top\b",
+     r"\1 at the bottom , \2\3 on top"),
+    # "..., and once it's there, top it off with the orange cube": the orange cube on top of it
+    (r"\btop (it|them|that|the (?:\w+ )?\w+) off with (the (?:\w+ )?\w+)\b", r"put \2 on top of \1"),
+    # "Make a little stack on the orange block: purple cube first, green cube on top ...": the first level on that thing
+    (r"\b(?:make|build|start) (?:me )?(?:a |the )?(?:little |small )?(?:stack|tower|pile) on (the (?:\w+ )?\w+) : "
+     r"(?!the )((?:\w+ )?(?:cube|block|lego)) first , ", r"build a tower on \1 : the \2 first , "),
+    # "..., no touching purple": don't touch it (a learner's prohibition; read as a place)
+    (r"(?<=[,.;] )no touching (?=(?:the )?\w+)", "don't touch "),
+    # "yellow on top - and do it on the table, not in a bowl": a tower stands on the table anyway (it had been asked which
+    # bowl)
+    (r"(?: ,)? (?:and )?(?:do it|build it|make it|all of it|keep it) on the table(?: ,)? (?:and )?not (?:in|on) (?:a|any|the) "
+     r"(?:bowl|tray|dish)s?\b", ""),
+    # a tower's bottom said as under all the rest: "orange, then green, with purple underneath the lot" (the lot had been
+    # heard as "pot", and "purple underneath" asked about)
+    (r"\b(?:underneath|beneath|under|below) (?:the lot|it all|all of it|all of them|them all|everything(?: else)?)\b",
+     "at the bottom"),
+    # "Let's do purple into the white bowl, and after that ...": a request (it had been taken for a question)
+    (r"(?:^\s*|(?<=[,.;:] ))(?:let'?s |lets )?do (?=(?:the )?(?:\w+ )?(?!you\b|not\b)\w+ (?:in|into|on|onto|inside)\b)", "put "),
+    # "Do the yellow cube first - blue bowl - and then ...": the place said as an aside after the thing
+    (r"\b(?:do|start with|begin with) (the (?:\w+ )?(?:cube|block|lego|mug))(?: first)? , (?:the |a )?(\w+ (?:bowl|tray)) , ",
+     r"put \1 in the \2 , "),
+    # "... and yellow stays home": stays where it is
+    (r"\b(stays?|remains?) (?:at )?home\b", r"\1 where it is"),
+    # "..., then one of the other two - not the green one - in the purple bowl": one more thing, and which one is not
+    # (the aside had been dropped as a contrast and both others moved: a confident wrong plan); "one of the other two"
+    # alone is one more too, asked about where two are left (_another)
+    (r"\bone of the other (?:two|three|four|ones|cubes|blocks|legos) , (?:but )?not (the (?:\w+ )?\w+) , ",
+     r"another one except \1 , "),
+    (r"(?<!\bon )(?<!\bonto )(?<!\bin )(?<!\binto )(?<!\bof )\bone of the other (?:two|three|four|ones)\b", "another one"),
     (r"\bnot (?:next to|near|beside|by) (it|them|the \w+(?: \w+)?) , (on|onto|on top of|in|into|inside) ", r"\2 "),
     (r"\bnot (?:a |the )?(?:\w+ ){0,2}\w+ , just\b", ""),
     (r"(?<!\bsorry)(?<!\bwait)(?<!\bno)(?<!\bactually)(?<!\boops)(?<!\bmean)(?<=\w) , not (the (?:\w+ ){0,2}?(?:cube|block"
@@ -3243,7 +3281,10 @@ def _one_asks(out: list[str], after: list[str], colour: str, lab: str | None, ca
     back"), an exclusion before it ("every box except the cyan one"), the same colour's one read before, or a kind named by a
     plural or a thing without a colour ("the little bricks - the blue one", "the big cube, the orange one")."""
     movable = {o.label for o in cands if not o.is_container}
-    if len(movable) < 2 or lab is None or _ONE_PLACED.match(" ".join(after)):
+    # (and "the green cube in the green bowl and the yellow cube in the gray one" with a gray bowl and a gray tray: the
+    # bowl said before does not choose the kind of container either; dev5, dev36 ask)
+    containers = {o.label for o in cands if o.is_container}
+    if len(movable) < 2 and len(containers) < 2 or lab is None or _ONE_PLACED.match(" ".join(after)):
         return False
     if re.search(r"\b(?:except|besides|excluding|but|apart from|other than|instead of|rather than|not)\b", " ".join(out[-8:])):
         return False
@@ -3328,6 +3369,11 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
               or (label is not None and label in mm.group(0).split())]
         return ms[-1] if ms else None
 
+    # "..., then put the red cube on the one you just moved": what was just moved, "it" (the red cube had been sent to
+    # the place of the step before: a confident wrong plan); not "the one you just put in the bowl", whose place belongs
+    # to the thing it names
+    text = re.sub(r"\bthe (?:one|cube|block|lego|mug)(?: (?:that|which))? you(?: (?:just|have just|'ve just|already))? "
+                  r"(?:moved|touched|picked up|grabbed|handled|shifted)\b", "it", text)
     for m in list(re.finditer(r"\bthe same (bowl|tray|cube|block|lego|mug)\b", text))[::-1]:
         rep = last(m.group(1), text[:m.start()])
         if rep:
@@ -3344,7 +3390,10 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     for m in list(re.finditer(r"\bthe other (bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)", text))[::-1]:
         into = text[:m.start()].split()[-1:] in (["in"], ["into"], ["inside"])     # "... in the other one": a container
         # "..., then the other one": what is moved next, a thing like the one moved before, not its bowl
-        subject = re.search(r"(?:^|[,.;] )(?:and )?(?:then |after that )?$", text[:m.start()]) is not None
+        # ("..., then grab / put the other one in the red bowl": the same, with the verb that moves it said first; it had
+        # been read as the cube just named, moved on to the red bowl: a confident wrong plan)
+        subject = re.search(r"(?:^|[,.;] |\band )(?:and )?(?:then |after that |next )?(?:(?:grab|take|put|place|move|pick up|"
+                            r"drop|pop|set|stick|get) )?$", text[:m.start()]) is not None
         label = m.group(1) if m.group(1) != "one" else next(
             (_label_word(w) for w in reversed(text[:m.start()].split())
              if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)
@@ -3367,6 +3416,14 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
     # "put all the cubes in the bowl, not the red one": an exclusion
     text = re.sub(r"(?<=, )not (?=(?:the |a |an )?(?:\w+ )?(?:" + "|".join(LABELS) + r"|one)\b(?: [,.;]|$))",
                   "except ", text)
+    # "pop the purple one in next to it, same bowl", "the green cube on the tray next to it": beside it inside that
+    # container, which the goal language says as in it (it had been asked as in the bowl and beside the cube at once)
+    text = re.sub(r"\b(in|into|inside|on|onto) (the (?:\w+ )?(?:bowl|tray|dish|basin)) (?:right )?next to (?:it|them)\b",
+                  r"\1 \2", text)
+    text = re.sub(r"\b(?:in|into|inside) (?:right )?next to (?:it|them) , (in|into|inside) (the (?:\w+ )?(?:bowl|tray|dish|basin))\b",
+                  r"\1 \2", text)
+    text = re.sub(r"\b(?:right )?next to (?:it|them) (in|into|inside|on|onto) (the (?:\w+ )?(?:bowl|tray|dish|basin))\b",
+                  r"\1 \2", text)
     return re.sub(r"\bdo the same (with|for|to) ", "", text)
 
 
@@ -4850,6 +4907,8 @@ def _parse_relations(toks: list) -> _Reading:
             negated = False    # "don't put X in Y put it in Z instead" (no comma heard): a new command
         if t in ("then", "afterwards", "finally") or (t == "after" and i + 1 < n and toks[i + 1] in ("that", "this", ",", ".")):
             phase += 1
+        elif t == "once" and (i == 0 or toks[i - 1] in (".", ",", ";")):
+            phase += 1         # "Put the red cube in the green bowl. Once it's in, take it out again and ...": a next step
         elif t in ("take", "lift", "pull", "get") and i > 0 and toks[i - 1] == "." and i + 1 < n and \
                 isinstance(toks[i + 1], Mention) and any(isinstance(x, str) and x in ("down", "off", "out", "back")
                                                          for x in toks[i + 2:i + 4]):
@@ -6273,7 +6332,8 @@ def _now_said(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + m.group("subj") + text[m.end():]
 
 
-_ANOTHER_RE = re.compile(r"\b(?:another|one more|a different) (one|\w+)\b")
+# "another one except the green one": the one left out is named, so it is not the one meant (it is in ``named``)
+_ANOTHER_RE = re.compile(r"\b(?:another|one more|a different) (one|\w+)\b(?: except (?:the )?\w+ (?:one|cube|block|lego|mug)\b)?")
 
 
 def _another(text: str, objects: Sequence[ObjectState]) -> str:
@@ -7096,6 +7156,14 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         fits = [o for o in objects if o.color == c and not o.is_container]
         if len(fits) > 1 and not any(o.id in g.objects() for g in forms for o in fits):
             return failed(_Status.AMBIGUOUS, f"Which {c} one do you mean: {_listing(fits)}?")
+    # "I want the green and the purple cubes both sitting on the blue one - green first": two things on one cube, which
+    # cannot be (it had been planned as a tower, the purple cube on the green one: a confident wrong plan); not "stack
+    # them both on the blue cube", a tower on it
+    both = re.search(rf"\bboth (?:(?:sitting|resting|standing|going|go|to go|be|to be|ending up|end up) )?(?:on|onto|on "
+                     rf"top of) the ({_COLOUR_WORDS}) (cube|block|lego)\b", text)
+    if both and not re.search(r"\b(?:stack|stacked|pile|piled|tower|on top of each other|one on the other)\b", text):
+        return failed(_Status.AMBIGUOUS, f"Only one thing fits on the {both.group(1)} {both.group(2)}. Which one goes "
+                                         "on it, and where should the other go?")
     valid, reasons = [], []
     for g in map(_contrast_dropped, forms):
         err = _validate(g, objects)
