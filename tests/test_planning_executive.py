@@ -223,6 +223,46 @@ def test_an_occluded_pick_without_a_fresh_finger_state_fails_its_verification():
     assert "no fresh gripper state on /joint_states either" in out.plan.verifications[0]
 
 
+def _pick_lifts_the_cube_out_of_view(rig, width_m):
+    """After the pick the green cube is between the fingers (opening ``width_m(cube)``) and out of the camera's view."""
+    cube = next(o for o in rig.world.state.objects if o.id == "green_cube")
+    send, latest = rig.skills.send, rig.world.latest
+    hidden: set[str] = set()
+
+    def send_and_lift(step, *a, **kw):
+        if step.skill == "pick":
+            hidden.add("green_cube")
+            rig.world.put_gripper(width_m(cube))
+        else:
+            hidden.clear()                        # back in view for the place
+        return send(step, *a, **kw)
+
+    def latest_without_hidden(*a, **kw):
+        view = latest(*a, **kw)
+        return replace(view, objects=None if view.objects is None else [o for o in view.objects if o.id not in hidden])
+
+    rig.skills.duration_s = 0.5                   # the finger state is still fresh when the pick is verified
+    rig.skills.send, rig.world.latest = send_and_lift, latest_without_hidden
+
+
+def test_a_pick_that_lifts_its_object_out_of_view_is_decided_by_the_fingers():
+    rig = Rig(max_replans=0)
+    _pick_lifts_the_cube_out_of_view(rig, lambda cube: cube.size[1])
+    out = rig.run()
+    assert out.code is Outcome.SUCCEEDED, out.message
+    assert out.plan.statuses == [StepStatus.SUCCEEDED, StepStatus.SUCCEEDED]
+    assert out.plan.verifications[0].startswith("scene: green_cube is not in the scene; gripper (on the object as "
+                                                "last seen): the fingers stopped at "), out.plan.verifications
+
+
+def test_a_pick_whose_object_vanished_with_empty_fingers_fails_its_verification():
+    rig = Rig(max_replans=0)
+    _pick_lifts_the_cube_out_of_view(rig, lambda cube: 0.0)
+    out = rig.run()
+    assert out.plan.statuses[0] is StepStatus.FAILED
+    assert out.code is Outcome.EXECUTION_FAILED
+
+
 # --- refusals and inputs -----------------------------------------------------------------
 def test_an_unsafe_instruction_is_refused_before_anything_else():
     rig = Rig()
