@@ -502,3 +502,33 @@ def test_track_confidence_survives_a_partial_view_but_fragments_stay_weak():
     for k in range(1, 40):
         objs = tr.update([sliver], 0.2 + CONF_MEMORY_S / 8 * k)
     assert next(o for o in objs if o.id == "red_cube").confidence < 0.2
+
+
+def test_a_cube_under_a_tower_keeps_its_confidence_however_long_the_tower_stands():
+    """bench e2e, VLA executor: a stack took over two minutes, the base's confidence decayed to 0.29,
+    and the next command (a place right of it) was refused below the planner's 0.3 floor."""
+    from promptbot.perception.tracker import CONF_MEMORY_S, covered
+
+    def weak(det, conf=0.25):
+        return _replace(det, confidence=conf)
+
+    base, middle, top = _det("cube", "green", 0.5, 0.0), _det("cube", "red", 0.505, 0.0, 0.06), \
+        _det("cube", "blue", 0.5, 0.004, 0.10)
+    tr = Tracker(hold_s=1.0, gate_m=0.1)
+    tr.update([base, middle, top], 0.0)                                    # all seen clearly once
+    # a tower of three: only the top is seen well; the two below rest on confidently seen cubes
+    frame = [weak(base), weak(middle, 0.2), top]
+    assert covered(frame) == {0, 1}
+    for k in range(1, 361):
+        objs = tr.update(frame, k * CONF_MEMORY_S / 60)                 # six memory time constants
+    conf = {o.id: o.confidence for o in objs}
+    assert conf["green_cube"] == pytest.approx(0.9) and conf["red_cube"] == pytest.approx(0.9)
+    # nothing rests on a weak cube standing alone, one beside another, or one under a weak fragment
+    assert covered([weak(base), _det("cube", "red", 0.56, 0.0)]) == set()           # beside, same height
+    assert covered([weak(base), weak(middle, 0.1)]) == set()                         # the upper is a fragment
+    assert covered([weak(base), _det("cube", "red", 0.5, 0.0, 0.09)]) == set()       # held 3 cm above it
+    # a cube in a bowl is not on the bowl, and a covered fragment gains nothing it had not earned
+    assert covered([_det("bowl", "green", 0.5, 0.0, 0.03), _det("cube", "red", 0.5, 0.0, 0.07)]) == set()
+    tr = Tracker(hold_s=1.0, gate_m=0.1)
+    objs = tr.update([weak(base, 0.1), middle], 0.0)
+    assert next(o for o in objs if o.id == "green_cube").confidence == pytest.approx(0.1)
