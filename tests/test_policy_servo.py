@@ -1,6 +1,8 @@
 """The perception servo: corrects the policy's linear velocity near perceived targets only."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,98 @@ def test_lift_after_a_grasp_the_policy_does_not_lift():
     for t in (0.0, 2.0):                                       # already lifted 6 cm: the policy's own height
         out = servo.correct(_action(vz=0.0, grip=0.0), (0.50, 0.10, 0.08), 0.0, 0.04, now_s=t)
     assert out[2] == 0.0
+
+
+# --- push -------------------------------------------------------------------------------------------
+
+def _fly(servo, p, steps=600, dt=0.05, policy=None):
+    """Integrate the TCP under the servo's commands (a kinematic hand); returns the visited points."""
+    p = np.array(p, dtype=np.float64)
+    path = [p.copy()]
+    for k in range(steps):
+        if servo.complete:
+            break
+        a = servo.correct(_action() if policy is None else policy, p, OPEN_M, OPEN_M, now_s=k * dt)
+        p = p + np.asarray(a[:3]) * dt
+        path.append(p.copy())
+    return np.array(path)
+
+
+def test_push_servo_waits_for_the_hand_then_pushes_along_the_line_into_the_region():
+    from promptbot.policy.servo import PUSH_Z_M, PushServo, servo_for_skill
+    from promptbot.scene import REGIONS
+
+    cfg = SERVO_PRESETS["settle_push"]
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.05, 0.02))
+    s = servo_for_skill(cfg, "push", ["red_cube", "left"], [cube])
+    assert isinstance(s, PushServo) and not s.in_control and not s.complete
+    # far from the object: the policy's action passes unchanged
+    a = _action(0.02, 0.0, 0.01)
+    np.testing.assert_array_equal(s.correct(a, (0.35, -0.2, 0.2), OPEN_M, OPEN_M), a)
+    # the hand arrives low beside the object: the servo rises before moving over the pre-push point
+    out = s.correct(a, (0.53, 0.06, 0.03), OPEN_M, OPEN_M)
+    assert s.in_control and out[2] > 0 and out[0] == out[1] == 0.0 and out[6] == 0.0 and not out[3:6].any()
+    path = _fly(s, (0.53, 0.06, 0.03))
+    assert s.complete and s.finished == "push"
+    low = path[path[:, 2] < PUSH_Z_M + 0.005]
+    assert len(low) > 10
+    # low only behind the object and along +y (toward the left region), never across its far side
+    assert low[:, 1].min() > s.pre[1] - 0.01 and abs(low[:, 0] - 0.50).max() < 0.01
+    aim_y = s.end[1] + 0.02 + 0.011                           # where the object's centre ends up
+    assert REGIONS["left"].contains((0.50, aim_y, 0.02), margin=-0.03)
+    assert low[:, 1].max() == pytest.approx(s.end[1], abs=0.01)
+    assert path[-1][2] >= s.clear_z - 0.011                    # back up clear of the object
+
+
+def test_push_servo_defers_to_nothing_when_already_inside_and_needs_config_and_a_region():
+    from promptbot.policy.servo import servo_for_skill
+
+    cfg = SERVO_PRESETS["settle_push"]
+    inside = _obj("red_cube", "red", "cube", (0.50, 0.25, 0.02))
+    s = servo_for_skill(cfg, "push", ["red_cube", "left"], [inside])
+    assert s.complete and s.finished == "push"
+    assert servo_for_skill(SERVO_PRESETS["settle"], "push", ["red_cube", "left"], [inside]) is None   # push off
+    assert servo_for_skill(cfg, "push", ["red_cube", "nowhere"], [inside]) is None
+    assert servo_for_skill(cfg, "push", ["green_cube", "left"], [inside]) is None                  # not seen
+    assert servo_for_skill(cfg, "pick", ["green_cube"], [inside]) is None                          # no targets
+
+
+def test_push_servo_with_an_approach_deadline_goes_to_the_object_itself():
+    from promptbot.policy.servo import servo_for_skill
+
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.05, 0.02))
+    patient = servo_for_skill(SERVO_PRESETS["settle_push"], "push", ["red_cube", "left"], [cube])
+    _fly(patient, (0.35, -0.2, 0.2), steps=200, policy=np.zeros(7))
+    assert not patient.in_control and not patient.complete           # the policy never came: nothing done
+    eager = servo_for_skill(SERVO_PRESETS["guided"], "push", ["red_cube", "left"], [cube])
+    _fly(eager, (0.35, -0.2, 0.2), policy=np.zeros(7))
+    assert eager.complete
+    with pytest.raises(ValueError, match="push_approach_after_s"):
+        ServoConfig(push_approach_after_s=0.0)
+
+
+def test_approach_after_waiting_far_from_every_target_rises_then_goes_over_the_nearest():
+    from promptbot.policy.servo import APPROACH_CLEAR_M
+
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    cfg = replace(SERVO_PRESETS["settle"], approach_after_s=3.0)
+    s = TargetServo.for_skill(cfg, "pick", ["red_cube"], [cube])
+    a = _action(0.05, -0.05, 0.0)
+    low_far = (0.40, -0.15, 0.05)                                  # the policy hovers over something else
+    for k in range(59):                                            # 2.95 s: still the policy's
+        np.testing.assert_array_equal(s.correct(a, low_far, OPEN_M, OPEN_M, now_s=k * 0.05), a)
+    out = s.correct(a, low_far, OPEN_M, OPEN_M, now_s=3.0)
+    assert out[2] > 0 and out[0] == out[1] == 0.0 and s.approached == 1       # up first
+    z = s.grasp[0].z + APPROACH_CLEAR_M
+    out = s.correct(a, (0.40, -0.15, z), OPEN_M, OPEN_M, now_s=3.05)
+    assert out[0] > 0 and out[1] > 0 and np.hypot(out[0], out[1]) == pytest.approx(cfg.max_speed_m_s)
+    # captured: the ordinary servo takes over (over the object, no approach counted twice)
+    out = s.correct(a, (0.47, 0.08, z), OPEN_M, OPEN_M, now_s=4.0)
+    assert s.approached == 1 and out[0] > 0 and out[1] > 0 and out[2] == 0.0    # the policy's height again
+    # a policy that comes within the capture radius in time is never approached for
+    s2 = TargetServo.for_skill(cfg, "pick", ["red_cube"], [cube])
+    for k in range(100):
+        s2.correct(a, (0.45, 0.10, 0.05) if k % 50 == 49 else low_far, OPEN_M, OPEN_M, now_s=k * 0.05)
+    assert s2.approached == 0
+    with pytest.raises(ValueError, match="approach_after_s"):
+        ServoConfig(approach_after_s=-1.0)

@@ -43,7 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "centimetres (promptbot.policy.servo): 'align' steers over the object and the "
                              "destination, 'finish' also closes / lowers and opens there when the policy waits, 'settle' "
                              "also takes the height from a hovering policy and opens once the carried object rests "
-                             "on the destination; 'none' (default) = the policy alone")
+                             "on the destination, 'settle_push' also pushes once the hand is at the object "
+                             "and 'guided' also goes to the object or the destination itself after 3 s without getting near it; "
+                             "'none' (default) = "
+                             "the policy alone")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")

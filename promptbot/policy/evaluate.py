@@ -21,8 +21,8 @@ from promptbot.policy.collect_skills import RENDER_SIZE, skill_episode_spec
 from promptbot.policy.data import step_paraphrases
 from promptbot.policy.paths import graph_skill_timeout_s
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ, proprio_from_joints
-from promptbot.policy.runner import ENSEMBLE_K, RELEASE_SKILLS, STALL_S, RunnerConfig, SkillRun
-from promptbot.policy.servo import SERVO_SKILLS, ServoConfig, TargetServo
+from promptbot.policy.runner import ENSEMBLE_K, RELEASE_SKILLS, STALL_S, Decision, RunnerConfig, SkillRun
+from promptbot.policy.servo import PushServo, ServoConfig, TargetServo, servo_for_skill
 from promptbot.scene import REGIONS, is_in, is_on
 
 HELDOUT_SEED0 = 1_000_000      # training data uses seeds below this
@@ -100,6 +100,9 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
     end, end_reason = "timeout", f"skill not finished after {max_steps * cfg.period_s:.1f} s"
     history: list = []                   # observations of the last obs_delay_steps + 1 periods
     for k in range(max_steps):
+        if servo is not None and servo.complete:
+            end, end_reason = "done", f"the servo finished the {servo.finished}"
+            break
         _, q, _, _ = env.joint_state()
         proprio = proprio_from_joints(q[:7], env.gripper_width())
         stalled = run.check_progress(k * cfg.period_s, proprio[TCP_XYZ], float(proprio[GRIPPER_WIDTH_INDEX]))
@@ -117,6 +120,8 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
         chunk = policy.infer(obs)
         infer_s.append(chunk.latency_s)
         d = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age_s)
+        if d.kind == "done" and servo is not None and servo.in_control:     # the servo's push is not over
+            d = Decision("act", action=np.zeros(7))
         if d.kind == "done":
             end, end_reason = "done", d.reason
             break
@@ -160,7 +165,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
                        stall_s=stall_s, release_done=skill in RELEASE_SKILLS,      # as the policy node
                        ensemble_k=ensemble_k)
     t0 = time.perf_counter()
-    target_servo = None if servo is None or skill not in SERVO_SKILLS else _perceived_servo(env, servo, skill, args)
+    target_servo = None if servo is None else _perceived_servo(env, servo, skill, args)
     drive = drive_policy(policy, env, instruction, cfg, int(timeout_s * cfg.control_rate_hz), latency,
                          servo=target_servo)
     ok, reason = skill_succeeded(skill, tuple(args), env)
@@ -169,7 +174,7 @@ def run_episode(policy, env, seed: int, heldout_paraphrase: bool = False, timeou
                          0 if target_servo is None else target_servo.corrected_steps)
 
 
-def _perceived_servo(env, config: ServoConfig, skill: str, args) -> TargetServo:
+def _perceived_servo(env, config: ServoConfig, skill: str, args) -> TargetServo | PushServo | None:
     """A servo whose targets come from the perception pipeline on one scene-camera RGB-D frame
     (the sim node's camera, full size); the simulator's ids number duplicates differently, so
     objects match by colour and label (``exact_ids=False``)."""
@@ -177,7 +182,7 @@ def _perceived_servo(env, config: ServoConfig, skill: str, args) -> TargetServo:
 
     frame = env.render("scene")
     scene = Perception().process(frame.rgb, frame.depth, frame.K, frame.T_base_cam, 0.0)
-    return TargetServo.for_skill(config, skill, args, scene.objects, exact_ids=False)
+    return servo_for_skill(config, skill, args, scene.objects, exact_ids=False)
 
 
 # --- batch evaluation (optionally in worker processes) ------------------------------------

@@ -24,25 +24,38 @@ a target:
   the TCP leaves the target;
 * with ``lift_after_s``: a hand that holds the object but stays low where it grasped it that long
   (the policy closed and does not lift) is lifted 10 cm, then the policy carries on;
+* with ``approach_after_s``: a TCP that has stayed outside the capture radius of every target that
+  long (the policy heads for another object, or carries the cube past the destination) is brought
+  over the nearest target by the servo, up at ``APPROACH_CLEAR_M`` above it first, until the
+  target captures it; the rules above then apply;
 * with ``contact_release``: while holding, a descent that stops short of the release height
   (the servo drives down, the TCP stays within ``CONTACT_STILL_M`` for ``CONTACT_WINDOW_S``) means
   the carried object rests on the destination - the object is held off its grasp point, or the
   destination is taller than perceived - and counts as down for the finish.
 
-Rotation, transport, lifting and the "done" flag stay the policy's; push gets no targets.
+Rotation, transport, lifting and the "done" flag stay the policy's.
+
+Push (``push``, :class:`PushServo`) is different: the policy brings the closed hand to the object,
+then often pushes it the wrong way, stops short or dithers (push alone 6/15, session 34). Within
+``capture_radius_m`` of the detected object (or, with ``push_approach_after_s``, after that long
+without getting there) the servo does the push the way the scripted expert does, on perception's
+detection of the object and the named region only: over and down to a point behind the object on
+the line from its centre to an aim point inside the region, along that line until the object's
+centre would be at the aim point, back up; the skill then ends as done. Positions of the object
+during the push are not re-perceived (an open-loop straight push from the detection at the start).
 Frames and units: base frame, metres, metres per second. Gains are the scripted expert's
 (5 /s, at most 0.15 m/s). ``SERVO_PRESETS`` names the settings the node and eval-policy use.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
 from promptbot.perception.ids import OBJECT_ID
-from promptbot.scene import ObjectState
+from promptbot.scene import REGIONS, ObjectState
 
 GRASP_BELOW_TOP_M = 0.022       # the expert's grasp point: 2.2 cm below the object's top ...
 GRASP_MIN_Z_M = 0.012           # ... and never below 1.2 cm (TCP height, base frame)
@@ -60,6 +73,16 @@ LIFT_TO_M = 0.10                # ... is lifted to this above it
 CONTACT_ABOVE_M = 0.03          # contact release: the TCP at most this far above its release height ...
 CONTACT_STILL_M = 0.002         # ... has moved at most this in height ...
 CONTACT_WINDOW_S = 0.5          # ... over this long while the servo drove it down: the carried object rests
+APPROACH_CLEAR_M = 0.10         # an approach travels this far above the target's TCP height
+# push (the scripted expert's geometry, promptbot.sim.expert)
+PUSH_Z_M = 0.018                # TCP height while pushing (finger tips ~8 mm above the table)
+PUSH_SPEED_M_S = 0.08           # along the push line
+PUSH_AIM_INSIDE_M = 0.045       # the aim point this far inside the region's edges
+PUSH_FINGER_M = 0.011           # closed fingers' half-thickness in front of the TCP
+PUSH_BACKOFF_M = 0.025          # the pre-push point this much further behind the object
+PUSH_CLEAR_M = 0.04             # travel this far above the object's top to and from the pre-push point
+PUSH_AT_M = 0.01                # "at" a waypoint within this (horizontal), "down" within 4 mm
+PUSH_LINE_GAIN_PER_S = 2.0      # pull back onto the push line
 
 
 @dataclass(frozen=True)
@@ -82,13 +105,17 @@ class ServoConfig:
     contact_release: bool = False       # while holding, also open once the descent stalls on the destination
     takeover_after_s: float | None = None  # aligned over a target this long: the height is the servo's, whatever the policy says
     lift_after_s: float | None = None   # holding, still low where it was grasped this long: the servo lifts it
+    approach_after_s: float | None = None  # outside every target's capture radius this long: the servo goes there
+    push: bool = False                  # push skills: the servo pushes once the hand is at the object (PushServo)
+    push_approach_after_s: float | None = None  # ... or after this long without getting there (None: never)
 
     def __post_init__(self):
         for name in ("capture_radius_m", "descend_within_m", "gain_per_s", "max_speed_m_s", "keep_rise_above_m_s"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0.0):
                 raise ValueError(f"ServoConfig.{name} must be finite and > 0, got {v!r}")
-        for name in ("finish_after_s", "takeover_after_s", "lift_after_s"):
+        for name in ("finish_after_s", "takeover_after_s", "lift_after_s", "push_approach_after_s",
+                     "approach_after_s"):
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValueError(f"ServoConfig.{name} must be None or finite and > 0, got {v!r}")
@@ -146,6 +173,9 @@ def holding(gripper_command_m: float, gripper_width_m: float) -> bool:
 class TargetServo:
     """Corrects a policy action near a perceived target; one instance per skill execution."""
 
+    in_control = False      # never overrides the policy's "done" (see PushServo)
+    complete = False        # never ends the skill itself
+
     def __init__(self, config: ServoConfig, grasp: Sequence[Target], release: Sequence[Target],
                  grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M):
         """``grasp_depth_m``: the grasp point's height above the grasped object's bottom (for the
@@ -162,6 +192,9 @@ class TargetServo:
         self._descent: list[tuple[float, float]] = []   # (time, TCP height) while the servo drives down while holding
         self._aligned_since: tuple[bool, float] | None = None   # (holding, since when) aligned over a target
         self._low_since_s: float | None = None  # holding, low where it was grasped since then (for the lift)
+        self._far_since: tuple[bool, float] | None = None   # (holding, since when) outside every capture radius
+        self.approached = 0                   # approaches the servo began (approach_after_s)
+        self._approaching = False
 
     @classmethod
     def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
@@ -199,7 +232,13 @@ class TargetServo:
         best = min(targets, key=lambda t: math.hypot(t.x - p[0], t.y - p[1])) if targets else None
         dxy = np.zeros(2) if best is None else np.array([best.x - p[0], best.y - p[1]])
         dist = float(np.linalg.norm(dxy))
-        if held and (best is None or dist > cfg.capture_radius_m) and self._lift(out, p, now_s):
+        far = best is None or dist > cfg.capture_radius_m
+        if not far or self._far_since is None or self._far_since[0] != held:
+            self._far_since = (held, now_s) if far else None
+            self._approaching = False
+        if held and far and self._lift(out, p, now_s):
+            self.corrected_steps += 1
+        elif best is not None and far and self._approach(out, best, held, p, now_s):
             self.corrected_steps += 1
         elif best is not None and dist <= cfg.capture_radius_m:
             v = cfg.gain_per_s * dxy
@@ -268,6 +307,25 @@ class TargetServo:
         out[2] = max(float(out[2]), min(cfg.max_speed_m_s, cfg.gain_per_s * (low.z + LIFT_TO_M - p[2])))  # type: ignore[operator]
         return True
 
+    def _approach(self, out: np.ndarray, best: Target, held: bool, p: np.ndarray, now_s: float) -> bool:
+        """With ``approach_after_s``: outside every capture radius that long - rise to ``APPROACH_CLEAR_M``
+        above the target, then go over it there (horizontal speed at most ``max_speed_m_s``)."""
+        cfg = self.config
+        if cfg.approach_after_s is None or self._far_since is None or now_s - self._far_since[1] < cfg.approach_after_s:
+            return False
+        if not self._approaching:
+            self._approaching = True
+            self.approached += 1
+        z = (best.z if best.z is not None else float(p[2])) + (self.grasp_depth_m if held else 0.0) + APPROACH_CLEAR_M
+        out[2] = float(np.clip(cfg.gain_per_s * (z - p[2]), -cfg.max_speed_m_s, cfg.max_speed_m_s))
+        if p[2] < z - 0.02:
+            out[:2] = 0.0                      # up first: never drag anything low across the table
+        else:
+            v = cfg.gain_per_s * np.array([best.x - p[0], best.y - p[1]])
+            n = float(np.linalg.norm(v))
+            out[:2] = v * (cfg.max_speed_m_s / n) if n > cfg.max_speed_m_s else v
+        return True
+
     def _taken_over(self, now_s: float) -> bool:
         """Aligned over the same kind of target (grasp or release) for ``takeover_after_s``: the policy
         has hesitated long enough; its vertical commands no longer count until the TCP leaves."""
@@ -292,6 +350,111 @@ class TargetServo:
         return max(zs) - min(zs) <= CONTACT_STILL_M
 
 
+class PushServo:
+    """Pushes a perceived object into a named region once the policy's hand is at it (module docstring);
+    one instance per push. Same call as :class:`TargetServo`; ``in_control`` (the policy's "done" waits)
+    and ``complete`` (the push is over: end the skill as done) tell the caller what the policy no longer decides."""
+
+    PHASES = ("policy", "over", "down", "push", "up", "complete")
+
+    def __init__(self, config: ServoConfig, obj: ObjectState, region_name: str):
+        if region_name not in REGIONS:
+            raise ValueError(f"unknown region {region_name!r}; known: {', '.join(REGIONS)}")
+        self.config = config
+        r = REGIONS[region_name]
+        o = np.array(obj.position[:2], dtype=np.float64)
+        m = min(PUSH_AIM_INSIDE_M, (r.x_max - r.x_min) / 2 - 0.005, (r.y_max - r.y_min) / 2 - 0.005)
+        aim = np.array([np.clip(o[0], r.x_min + m, r.x_max - m), np.clip(o[1], r.y_min + m, r.y_max - m)])
+        d = aim - o
+        self.already_inside = r.contains(obj.position, margin=-0.02)
+        self.u = d / max(float(np.linalg.norm(d)), 1e-9)
+        half = 0.5 * (abs(self.u[0]) * obj.size[0] + abs(self.u[1]) * obj.size[1])   # footprint along the line
+        self.object_xy = o
+        self.pre = o - self.u * (half + PUSH_FINGER_M + PUSH_BACKOFF_M)
+        self.end = aim - self.u * (half + PUSH_FINGER_M)          # TCP here: the object's centre is at the aim point
+        self.clear_z = max(0.08, obj.position[2] + obj.size[2] / 2.0 + PUSH_CLEAR_M)
+        self.phase = "complete" if self.already_inside else "policy"
+        self.corrected_steps = 0
+        self.finished: str | None = "push" if self.already_inside else None
+        self._start_s: float | None = None
+
+    @property
+    def in_control(self) -> bool:
+        return self.phase not in ("policy", "complete")
+
+    @property
+    def complete(self) -> bool:
+        return self.phase == "complete"
+
+    def _toward(self, p: np.ndarray, target: Sequence[float]) -> np.ndarray:
+        v = self.config.gain_per_s * (np.asarray(target, dtype=np.float64) - p)
+        n = float(np.linalg.norm(v))
+        return v * (self.config.max_speed_m_s / n) if n > self.config.max_speed_m_s else v
+
+    def correct(self, action: np.ndarray, tcp_xyz_m: Sequence[float], gripper_command_m: float,
+                gripper_width_m: float, now_s: float = 0.0) -> np.ndarray:
+        """The policy's action until the hand is at the object; then the servo's push (a copy)."""
+        cfg = self.config
+        out = np.array(action, dtype=np.float64, copy=True)
+        if not cfg.enabled or self.phase == "complete":
+            return out
+        p = np.asarray(tcp_xyz_m, dtype=np.float64)
+        if self._start_s is None:
+            self._start_s = now_s
+        if self.phase == "policy":
+            near = math.hypot(*(self.object_xy - p[:2])) <= cfg.capture_radius_m
+            late = cfg.push_approach_after_s is not None and now_s - self._start_s >= cfg.push_approach_after_s
+            if not (near or late):
+                return out
+            self.phase = "over"
+        v = np.zeros(3)
+        if self.phase == "over":            # up first, then over the pre-push point at the clearance height
+            dxy = float(np.linalg.norm(self.pre - p[:2]))
+            if dxy > PUSH_AT_M and p[2] < self.clear_z - 0.01:
+                v[2] = min(cfg.max_speed_m_s, cfg.gain_per_s * (self.clear_z - p[2]))
+            elif dxy > PUSH_AT_M:
+                v = self._toward(p, (self.pre[0], self.pre[1], self.clear_z))
+            else:
+                self.phase = "down"
+        if self.phase == "down":
+            v = self._toward(p, (self.pre[0], self.pre[1], PUSH_Z_M))
+            if abs(p[2] - PUSH_Z_M) <= 0.004:
+                self.phase = "push"
+        if self.phase == "push":
+            rel = p[:2] - self.pre
+            along = float(rel @ self.u)
+            if along >= float((self.end - self.pre) @ self.u):
+                self.phase, self.finished = "up", "push"
+            else:
+                perp = rel - along * self.u
+                v[:2] = PUSH_SPEED_M_S * self.u - PUSH_LINE_GAIN_PER_S * perp
+                v[2] = PUSH_LINE_GAIN_PER_S * (PUSH_Z_M - p[2])
+        if self.phase == "up":               # back off a little and rise clear of the object
+            v[:2] = -0.5 * PUSH_SPEED_M_S * self.u
+            v[2] = min(cfg.max_speed_m_s, cfg.gain_per_s * (self.clear_z - p[2]))
+            if p[2] >= self.clear_z - 0.01:
+                self.phase, v = "complete", np.zeros(3)
+        out[:3] = v
+        out[3:6] = 0.0                       # the hand keeps its orientation (the closed fingers push either way)
+        out[6] = 0.0                         # closed
+        self.corrected_steps += 1
+        return out
+
+
+def servo_for_skill(config: ServoConfig, skill: str, args: Sequence[str], objects: Sequence[ObjectState],
+                    exact_ids: bool = True) -> TargetServo | PushServo | None:
+    """The servo of one skill call from perception's objects, or None where it has no targets (the policy acts
+    alone): pick / place / stack -> :class:`TargetServo`; push (with ``config.push``) -> :class:`PushServo` on
+    the first object that may be the first argument (:func:`matching`: in the graph, the one of that id)."""
+    if skill == "push":
+        objs = matching(objects, args[0], exact_ids) if config.push and len(args) > 1 else []
+        if not objs or args[1] not in REGIONS:
+            return None
+        return PushServo(config, objs[0], args[1])
+    servo = TargetServo.for_skill(config, skill, args, objects, exact_ids)
+    return servo if servo.grasp or servo.release else None
+
+
 # named settings (eval-policy --servo, the VLA node's ``servo`` parameter)
 SERVO_PRESETS: dict[str, ServoConfig | None] = {
     "none": None,                                                       # the policy alone
@@ -301,4 +464,9 @@ SERVO_PRESETS: dict[str, ServoConfig | None] = {
     "settle": ServoConfig(finish_after_s=1.0, descend_release=True, keep_rise_above_m_s=0.06, contact_release=True,
                           takeover_after_s=2.0, lift_after_s=2.0),
 }
+# ... and push once the hand is at the object
+SERVO_PRESETS["settle_push"] = replace(SERVO_PRESETS["settle"], push=True)            # type: ignore[arg-type]
+# ... and go to the target itself after 3 s without getting within the capture radius (every skill)
+SERVO_PRESETS["guided"] = replace(SERVO_PRESETS["settle_push"], approach_after_s=3.0,  # type: ignore[arg-type]
+                                  push_approach_after_s=3.0)
 
