@@ -28,7 +28,7 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
-from promptbot.policy.servo import SERVO_PRESETS, TargetServo
+from promptbot.policy.servo import SERVO_PRESETS, PushServo, TargetServo, servo_for_skill
 from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, RELEASE_SKILLS, STALL_MOTION_M, STALL_S,
                                      WALL_BACKSTOP_FACTOR, Decision, RunnerConfig, SkillRun)
 from promptbot.ros import qos
@@ -80,7 +80,10 @@ PARAMS = [
     ParamSpec("servo", "settle", "a servo on perception's detections of the skill's objects for the last centimetres: "
               "none (the policy alone), align (steer over them), finish (also close / lower and open there when "
               "the policy waits), settle (also take the height from a hesitating policy, lift a grasped object it "
-              "leaves low, open once the carried object rests on the destination); promptbot.policy.servo",
+              "leaves low, open once the carried object rests on the destination), settle_push (also push once the "
+              "hand is at the object), guided (also go to the object or the destination itself after 3 s "
+              "without getting near it); "
+              "promptbot.policy.servo",
               choices=list(SERVO_PRESETS)),
     ParamSpec("servo_scene_topic", "/perception/scene", "SceneState with the servo's targets (only source "
               "'perception' is used)", read_only=True),
@@ -165,7 +168,7 @@ class VlaNode(Node):
         with self._lock:
             self._perceived = (self._now_s(), objects)
 
-    def _servo_for(self, goal) -> TargetServo | None:
+    def _servo_for(self, goal) -> TargetServo | PushServo | None:
         """The skill's servo from the latest perceived scene, or None (off, no fresh scene, no targets)."""
         config = SERVO_PRESETS[self.params.servo]
         if config is None:
@@ -175,8 +178,7 @@ class VlaNode(Node):
         if perceived is None or self._now_s() - perceived[0] > self.params.servo_max_scene_age_s:
             self.get_logger().warning("servo: no fresh perceived scene; the policy acts alone")
             return None
-        servo = TargetServo.for_skill(config, goal.skill, list(goal.args), perceived[1])
-        return servo if servo.grasp or servo.release else None
+        return servo_for_skill(config, goal.skill, list(goal.args), perceived[1])
 
     def _heartbeat(self) -> None:
         h = Header(frame_id="busy" if self._busy else "idle")
@@ -302,6 +304,8 @@ class VlaNode(Node):
                         decision = run.hold("the safety governor pauses the arm (someone is speaking)")
                 if decision is None and obs is None:
                     decision = Decision("hold", reason=why)
+                if decision is None and servo is not None and servo.complete:
+                    decision = Decision("done", reason=servo.end_reason)
                 if decision is None:
                     widths.append(float(obs.proprio[GRIPPER_WIDTH_INDEX]))
                     decision = run.check_progress(now, obs.proprio[TCP_XYZ], widths[-1])
@@ -316,6 +320,10 @@ class VlaNode(Node):
                     age = self._now_s() - stamp
                     ages.append(age)
                     decision = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age)
+                    if decision.kind == "done" and servo is not None and servo.in_control:
+                        # the servo's step is not over: hold still, the gripper as it is
+                        decision = Decision("act", action=np.array(
+                            [0, 0, 0, 0, 0, 0, widths[-1] if self._grip_cmd is None else self._grip_cmd]))
                 if decision.kind == "act":
                     action = decision.action
                     if servo is not None:

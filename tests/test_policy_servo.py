@@ -322,3 +322,24 @@ def test_approach_after_waiting_far_from_every_target_rises_then_goes_over_the_n
     assert s2.approached == 0
     with pytest.raises(ValueError, match="approach_after_s"):
         ServoConfig(approach_after_s=-1.0)
+
+
+def test_veto_done_waits_for_the_step_and_a_lifted_pick_completes():
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    bowl = _obj("blue_bowl", "blue", "bowl", (0.60, 0.00, 0.03), (0.14, 0.14, 0.06))
+    pick = TargetServo.for_skill(SERVO_PRESETS["guided"], "pick", ["red_cube"], [cube])
+    assert not pick.in_control                                     # nothing seen yet
+    pick.correct(_action(), (0.50, 0.10, 0.02), OPEN_M, OPEN_M)
+    assert pick.in_control and not pick.complete                   # empty hand: "done" waits
+    pick.correct(_action(grip=0.0), (0.50, 0.10, 0.03), 0.0, 0.04)
+    assert not pick.in_control and not pick.complete               # holding, still low
+    pick.correct(_action(grip=0.0), (0.50, 0.10, 0.02 + 0.018 + 0.05), 0.0, 0.04)
+    assert pick.complete                                           # held and lifted
+    place = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [cube, bowl])
+    place.correct(_action(grip=0.0), (0.55, 0.05, 0.15), 0.0, 0.04)
+    assert place.in_control and not place.complete                 # still holds the object
+    place.correct(_action(), (0.60, 0.00, 0.08), OPEN_M, OPEN_M)
+    assert not place.in_control                                    # let go
+    settle = TargetServo.for_skill(SERVO_PRESETS["settle"], "pick", ["red_cube"], [cube])
+    settle.correct(_action(), (0.50, 0.10, 0.02), OPEN_M, OPEN_M)
+    assert not settle.in_control                                   # without veto_done the policy decides

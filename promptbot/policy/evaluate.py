@@ -101,7 +101,7 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
     history: list = []                   # observations of the last obs_delay_steps + 1 periods
     for k in range(max_steps):
         if servo is not None and servo.complete:
-            end, end_reason = "done", f"the servo finished the {servo.finished}"
+            end, end_reason = "done", servo.end_reason
             break
         _, q, _, _ = env.joint_state()
         proprio = proprio_from_joints(q[:7], env.gripper_width())
@@ -120,8 +120,8 @@ def drive_policy(policy, env, instruction: str, cfg: RunnerConfig, max_steps: in
         chunk = policy.infer(obs)
         infer_s.append(chunk.latency_s)
         d = run.on_chunk(chunk.actions, chunk.done_prob, obs_age_s=age_s)
-        if d.kind == "done" and servo is not None and servo.in_control:     # the servo's push is not over
-            d = Decision("act", action=np.zeros(7))
+        if d.kind == "done" and servo is not None and servo.in_control:     # the servo's step is not over
+            d = Decision("act", action=np.array([0, 0, 0, 0, 0, 0, env.gripper_command]))
         if d.kind == "done":
             end, end_reason = "done", d.reason
             break

@@ -28,6 +28,9 @@ a target:
   long (the policy heads for another object, or carries the cube past the destination) is brought
   over the nearest target by the servo, up at ``APPROACH_CLEAR_M`` above it first, until the
   target captures it; the rules above then apply;
+* with ``veto_done``: the policy's "done" waits while a pick's hand holds nothing or a place's /
+  stack's still holds the object (``in_control``), and a pick ends as done once the held object is
+  ``LIFT_CLEAR_M`` above its grasp point (``complete``);
 * with ``contact_release``: while holding, a descent that stops short of the release height
   (the servo drives down, the TCP stays within ``CONTACT_STILL_M`` for ``CONTACT_WINDOW_S``) means
   the carried object rests on the destination - the object is held off its grasp point, or the
@@ -106,6 +109,7 @@ class ServoConfig:
     takeover_after_s: float | None = None  # aligned over a target this long: the height is the servo's, whatever the policy says
     lift_after_s: float | None = None   # holding, still low where it was grasped this long: the servo lifts it
     approach_after_s: float | None = None  # outside every target's capture radius this long: the servo goes there
+    veto_done: bool = False             # the policy's "done" waits until a pick holds / a place or stack let go
     push: bool = False                  # push skills: the servo pushes once the hand is at the object (PushServo)
     push_approach_after_s: float | None = None  # ... or after this long without getting there (None: never)
 
@@ -173,13 +177,15 @@ def holding(gripper_command_m: float, gripper_width_m: float) -> bool:
 class TargetServo:
     """Corrects a policy action near a perceived target; one instance per skill execution."""
 
-    in_control = False      # never overrides the policy's "done" (see PushServo)
-    complete = False        # never ends the skill itself
-
     def __init__(self, config: ServoConfig, grasp: Sequence[Target], release: Sequence[Target],
-                 grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M):
+                 grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M, skill: str = ""):
         """``grasp_depth_m``: the grasp point's height above the grasped object's bottom (for the
-        height of what the hand carries); ``open_width_m``: the width a finishing release opens to."""
+        height of what the hand carries); ``open_width_m``: the width a finishing release opens to;
+        ``skill``: with ``config.veto_done``, what the policy's "done" must wait for (see ``in_control``)."""
+        self.skill = skill
+        self.complete = False                 # pick with veto_done: held and lifted - end the skill as done
+        self.end_reason = ""                  # why, when complete
+        self._held: bool | None = None        # the hand's state at the last correction
         self.config = config
         self.grasp = list(grasp)
         self.release = list(release)
@@ -215,7 +221,15 @@ class TargetServo:
         if skill in ("place", "stack") and len(args) > 1:
             release = [Target(float(o.position[0]), float(o.position[1]), release_bottom(o))
                        for o in matching(objects, args[1], exact_ids)]
-        return cls(config, grasp, release, depth, width)
+        return cls(config, grasp, release, depth, width, skill)
+
+    @property
+    def in_control(self) -> bool:
+        """With ``config.veto_done``: the policy's "done" waits - a pick while the hand holds nothing, a
+        place or stack while it still holds the object (the servo can still finish the step)."""
+        if not self.config.veto_done or self._held is None:
+            return False
+        return (not self._held) if self.skill == "pick" else (self._held and self.skill in ("place", "stack"))
 
     def correct(self, action: np.ndarray, tcp_xyz_m: Sequence[float], gripper_command_m: float,
                 gripper_width_m: float, now_s: float = 0.0) -> np.ndarray:
@@ -227,8 +241,13 @@ class TargetServo:
             return action
         out = np.array(action, dtype=np.float64, copy=True)
         held = holding(gripper_command_m, gripper_width_m)
-        targets = (self.release if cfg.release else []) if held else (self.grasp if cfg.grasp else [])
+        self._held = held
         p = np.asarray(tcp_xyz_m, dtype=np.float64)
+        if cfg.veto_done and self.skill == "pick" and held and any(
+                g.z is not None and p[2] >= g.z + LIFT_CLEAR_M for g in self.grasp):
+            self.complete = True
+            self.end_reason = "the object is held and lifted (the servo's check)"
+        targets = (self.release if cfg.release else []) if held else (self.grasp if cfg.grasp else [])
         best = min(targets, key=lambda t: math.hypot(t.x - p[0], t.y - p[1])) if targets else None
         dxy = np.zeros(2) if best is None else np.array([best.x - p[0], best.y - p[1]])
         dist = float(np.linalg.norm(dxy))
@@ -377,6 +396,7 @@ class PushServo:
         self.corrected_steps = 0
         self.finished: str | None = "push" if self.already_inside else None
         self._start_s: float | None = None
+        self.end_reason = "the object is already inside the region" if self.already_inside else ""
 
     @property
     def in_control(self) -> bool:
@@ -434,6 +454,7 @@ class PushServo:
             v[2] = min(cfg.max_speed_m_s, cfg.gain_per_s * (self.clear_z - p[2]))
             if p[2] >= self.clear_z - 0.01:
                 self.phase, v = "complete", np.zeros(3)
+                self.end_reason = "the servo finished the push"
         out[:3] = v
         out[3:6] = 0.0                       # the hand keeps its orientation (the closed fingers push either way)
         out[6] = 0.0                         # closed
@@ -467,6 +488,7 @@ SERVO_PRESETS: dict[str, ServoConfig | None] = {
 # ... and push once the hand is at the object
 SERVO_PRESETS["settle_push"] = replace(SERVO_PRESETS["settle"], push=True)            # type: ignore[arg-type]
 # ... and go to the target itself after 3 s without getting within the capture radius (every skill)
+# and the policy's "done" waits until the step is done (a pick holds and has lifted, a place or stack let go)
 SERVO_PRESETS["guided"] = replace(SERVO_PRESETS["settle_push"], approach_after_s=3.0,  # type: ignore[arg-type]
-                                  push_approach_after_s=3.0)
+                                  push_approach_after_s=3.0, veto_done=True)
 
