@@ -343,3 +343,23 @@ def test_veto_done_waits_for_the_step_and_a_lifted_pick_completes():
     settle = TargetServo.for_skill(SERVO_PRESETS["settle"], "pick", ["red_cube"], [cube])
     settle.correct(_action(), (0.50, 0.10, 0.02), OPEN_M, OPEN_M)
     assert not settle.in_control                                   # without veto_done the policy decides
+
+
+def test_a_place_to_a_region_or_a_relation_releases_at_the_planners_spot_on_the_table():
+    """bench e2e, guided: 'move the yellow cube so that it is right of the green cube' - the servo had no release
+    target for 'right_of:green_cube', and the policy (trained on bowls) carried the cube until the no-progress stop."""
+    from promptbot.policy.servo import TABLE_RELEASE_M, place_spot
+    from promptbot.scene import REGIONS, is_right_of
+
+    red, green = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02)), _obj("green_cube", "green", "cube", (0.55, -0.05, 0.02))
+    s = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "right_of:green_cube"], [red, green])
+    assert len(s.release) == 1 and s.release[0].z == pytest.approx(TABLE_RELEASE_M)
+    there = _obj("red_cube", "red", "cube", (s.release[0].x, s.release[0].y, 0.02))
+    assert is_right_of(there, green)
+    left = place_spot(red, "left", [red, green])
+    assert REGIONS["left"].contains((left.x, left.y, 0.0))
+    # the reference not seen, or itself: no target (the policy acts alone there)
+    assert place_spot(red, "right_of:blue_cube", [red, green]) is None
+    assert place_spot(red, "right_of:red_cube", [red, green]) is None
+    # in another id space (eval-policy), the reference matches by colour and label
+    assert place_spot(red, "near:green_cube_2", [red, green], exact=False) is not None
