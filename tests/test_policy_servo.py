@@ -331,10 +331,18 @@ def test_veto_done_waits_for_the_step_and_a_lifted_pick_completes():
     assert not pick.in_control                                     # nothing seen yet
     pick.correct(_action(), (0.50, 0.10, 0.02), OPEN_M, OPEN_M)
     assert pick.in_control and not pick.complete                   # empty hand: "done" waits
-    pick.correct(_action(grip=0.0), (0.50, 0.10, 0.03), 0.0, 0.04)
+    pick.correct(_action(grip=0.0), (0.50, 0.10, 0.03), 0.0, 0.04, now_s=1.0)
     assert not pick.in_control and not pick.complete               # holding, still low
-    pick.correct(_action(grip=0.0), (0.50, 0.10, 0.02 + 0.018 + 0.05), 0.0, 0.04)
-    assert pick.complete                                           # held and lifted
+    lifted = (0.50, 0.10, 0.02 + 0.018 + 0.05)
+    pick.correct(_action(grip=0.0), lifted, 0.0, 0.04, now_s=1.2)
+    assert not pick.complete                                       # held only 0.2 s: not yet settled
+    pick.correct(_action(grip=0.0), lifted, 0.0, 0.04, now_s=1.6)
+    assert pick.complete                                           # held at the cube's width and lifted
+    # bench e2e: a close commanded high above the table reads as "holding" while the fingers are still open
+    early = TargetServo.for_skill(SERVO_PRESETS["guided"], "pick", ["red_cube"], [cube])
+    for k in range(20):
+        early.correct(_action(grip=0.0), (0.40, 0.0, 0.30), 0.0, 0.079 - 0.001 * k, now_s=0.05 * k)
+    assert not early.complete
     place = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [cube, bowl])
     place.correct(_action(grip=0.0), (0.55, 0.05, 0.15), 0.0, 0.04)
     assert place.in_control and not place.complete                 # still holds the object

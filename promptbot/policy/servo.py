@@ -80,6 +80,8 @@ LIFT_TO_M = 0.10                # ... is lifted to this above it
 CONTACT_ABOVE_M = 0.03          # contact release: the TCP at most this far above its release height ...
 CONTACT_STILL_M = 0.002         # ... has moved at most this in height ...
 CONTACT_WINDOW_S = 0.5          # ... over this long while the servo drove it down: the carried object rests
+GRASP_WIDTH_TOL_M = 0.012       # a pick counts as done with the fingers this close to the object's width ...
+GRASP_SETTLED_S = 0.5           # ... for this long (and the object lifted)
 APPROACH_CLEAR_M = 0.10         # an approach travels this far above the target's TCP height
 # push (the scripted expert's geometry, promptbot.sim.expert)
 PUSH_Z_M = 0.018                # TCP height while pushing (finger tips ~8 mm above the table)
@@ -205,19 +207,25 @@ class TargetServo:
     """Corrects a policy action near a perceived target; one instance per skill execution."""
 
     def __init__(self, config: ServoConfig, grasp: Sequence[Target], release: Sequence[Target],
-                 grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M, skill: str = ""):
+                 grasp_depth_m: float = 0.0, open_width_m: float = GRIPPER_OPEN_M, skill: str = "",
+                 object_width_m: float | None = None):
         """``grasp_depth_m``: the grasp point's height above the grasped object's bottom (for the
         height of what the hand carries); ``open_width_m``: the width a finishing release opens to;
-        ``skill``: with ``config.veto_done``, what the policy's "done" must wait for (see ``in_control``)."""
+        ``skill``: with ``config.veto_done``, what the policy's "done" must wait for (see ``in_control``);
+        ``object_width_m``: the grasped object's width (None: ``open_width_m`` less the pre-grasp margin)."""
         self.skill = skill
         self.complete = False                 # pick with veto_done: held and lifted - end the skill as done
         self.end_reason = ""                  # why, when complete
         self._held: bool | None = None        # the hand's state at the last correction
+        self._grasped_since_s: float | None = None
         self.config = config
         self.grasp = list(grasp)
         self.release = list(release)
         self.grasp_depth_m = float(grasp_depth_m)
         self.open_width_m = float(open_width_m)
+        # the grasped object's perceived width (between the fingers)
+        self.object_width_m = (max(0.0, self.open_width_m - OPEN_MARGIN_M) if object_width_m is None
+                               else float(object_width_m))
         self.corrected_steps = 0
         self.finished: str | None = None      # "grasp" | "release": what the servo's finish did last
         self._grip: float | None = None       # the latched gripper command after a finish
@@ -238,20 +246,21 @@ class TargetServo:
         through). ``exact_ids``: see :func:`matching`."""
         grasp: list[Target] = []
         release: list[Target] = []
-        depth, width = 0.0, GRIPPER_OPEN_M
+        depth, width, obj_width = 0.0, GRIPPER_OPEN_M, None
         objs = matching(objects, args[0], exact_ids) if skill in SERVO_SKILLS and args else []
         if objs:
             grasp = [grasp_target(o) for o in objs]
             o = objs[0]
             depth = grasp[0].z - (o.position[2] - o.size[2] / 2.0)          # type: ignore[operator]
-            width = min(GRIPPER_OPEN_M, min(o.size[0], o.size[1]) + OPEN_MARGIN_M)
+            obj_width = min(o.size[0], o.size[1])
+            width = min(GRIPPER_OPEN_M, obj_width + OPEN_MARGIN_M)
         if skill in ("place", "stack") and len(args) > 1:
             release = [Target(float(o.position[0]), float(o.position[1]), release_bottom(o))
                        for o in matching(objects, args[1], exact_ids)]
             if not release and objs:
                 spot = place_spot(objs[0], args[1], objects, exact_ids)
                 release = [] if spot is None else [spot]
-        return cls(config, grasp, release, depth, width, skill)
+        return cls(config, grasp, release, depth, width, skill, obj_width)
 
     @property
     def in_control(self) -> bool:
@@ -273,7 +282,7 @@ class TargetServo:
         held = holding(gripper_command_m, gripper_width_m)
         self._held = held
         p = np.asarray(tcp_xyz_m, dtype=np.float64)
-        if cfg.veto_done and self.skill == "pick" and held and any(
+        if cfg.veto_done and self.skill == "pick" and self._grasped(held, gripper_width_m, now_s) and any(
                 g.z is not None and p[2] >= g.z + LIFT_CLEAR_M for g in self.grasp):
             self.complete = True
             self.end_reason = "the object is held and lifted (the servo's check)"
@@ -355,6 +364,17 @@ class TargetServo:
             return False
         out[2] = max(float(out[2]), min(cfg.max_speed_m_s, cfg.gain_per_s * (low.z + LIFT_TO_M - p[2])))  # type: ignore[operator]
         return True
+
+    def _grasped(self, held: bool, width_m: float, now_s: float) -> bool:
+        """Held for ``GRASP_SETTLED_S`` with the fingers at the object's perceived width (within
+        ``GRASP_WIDTH_TOL_M``): not a hand still closing (bench e2e: a close commanded high above the
+        table read as "holding" on the next step, and a pick ended as done with nothing in it)."""
+        if not held or abs(width_m - self.object_width_m) > GRASP_WIDTH_TOL_M:
+            self._grasped_since_s = None
+            return False
+        if self._grasped_since_s is None:
+            self._grasped_since_s = now_s
+        return now_s - self._grasped_since_s >= GRASP_SETTLED_S
 
     def _approach(self, out: np.ndarray, best: Target, held: bool, p: np.ndarray, now_s: float) -> bool:
         """With ``approach_after_s``: outside every capture radius that long - rise to ``APPROACH_CLEAR_M``
