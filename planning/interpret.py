@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 from promptbot.planning.skills import STACKABLE_LABELS
 from promptbot.safety.prompt_guard import own_role_user_turn, screen_instruction, strip_cautions
-from promptbot.scene import REGIONS, SIDE_AXES, WORKSPACE, ObjectState, is_in, is_near, is_on
+from promptbot.scene import REGIONS, SIDE_AXES, WORKSPACE, ObjectState, is_in, is_near, is_on, near_limit
 from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, RESTART, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words, joined
@@ -556,6 +556,10 @@ _SYNONYMS = [
      r"|pop)\b)[^.;!?])*\b(?:onto|into|in|on|next to|beside|near)\b)", r"\1 to the \3"),
     # colour words people use for the scene's colours
     (r"\b(?:violet|lilac|lavender|mauve)\b", "purple"), (r"\b(?:scarlet|crimson)\b", "red"), (r"\bnavy\b", "blue"),
+    # "from top down yellow green blue": three or more colour words in a row are a list, not "green blue" for cyan
+    (r"\b(?:(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|grey) ){2,5}"
+     r"(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray|grey)\b(?! (?:cube|block|lego|bowl|tray|mug|one)s?\b)",
+     lambda m: " , ".join(m.group(0).split())),
     (r"\b(?:turquoise|teal|aqua|(?:light|pale|sky|baby)[- ]?blue|bluey?[- ]green|greeny?[- ]blue)\b", "cyan"), (r"\bmagenta\b", "pink"), (r"\bsilver\b", "gray"),
     (r"\b(?:rose|rosy|fuchsia|hot pink)\b", "pink"), (r"\b(?:lime|emerald|olive)\b", "green"),
     (r"\b(?:lemon|canary|mustard|golden)\b", "yellow"), (r"\b(?:cobalt|sapphire)\b", "blue"),
@@ -766,6 +770,10 @@ _SYNONYMS = [
     # "the orange for the head": the top of a tower
     (rf"\b(?:the )?({_COLOUR_WORDS})((?: cube| block| one)?) (?:for|as) the (?:head|top|hat|roof|crown|cherry on top)\b",
      r"the \1\2 on top"),
+    # "the green cube no not that one the orange one on top of the blue cube": a correction without commas that names
+    # what it takes back only as "that one" (both cubes had been read as kept off the blue one)
+    (rf"\b(cube|bowl|block|lego|mug|tray|one|{_COLOUR_WORDS}) (?:(?:um|uh|er|erm) )?no (?:wait )?not (?:that|this) one (?=the\b)",
+     r"\1 , no , "),
     # a recogniser's correction without commas: "put the cyan cube on the red cube no the purple cube", "in the gray bowl um
     # no the white bowl", "on the red no on the green one"
     (rf"\b(cube|bowl|block|lego|mug|tray|one|{_COLOUR_WORDS}|left|right|back|front) (?:(?:um|uh|er|erm) )?no (?=(?:the|on|in"
@@ -919,7 +927,9 @@ _SYNONYMS = [
     (r"\b(?:(?:is |was )?not|never) (?:be )?(?:moved|budged|shifted) (?:an inch|at all|one bit|even a little)\b",
      "stays where it is"),
     # "..., but the purple one, just leave it be": it stays
-    (r"(?:^|(?<=[.;:!?,] ))(?:but |and |not |as for |and as for )?(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:[,\-] )"
+    # ... "Not the purple - leave that." (a bare colour: it had been the purple bowl, which cannot move)
+    (r"(?:^|(?<=[.;:!?,] ))(?:but |and |not |as for |and as for )?(the (?:(?:\w+ ){0,2}?(?:cube|block|lego|mug|one)|"
+     r"(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray))) (?:[,\-] )"
      r"(?:just |please |so )*leave "
      r"(?:it|that one|that)(?: (?:alone|be|there|where it is|as it is))?(?= [,.;!?]|$)", r"leave \1 alone"),
     # "All but the green cube into the blue bowl": everything but it, with no verb
@@ -1581,8 +1591,89 @@ _SYNONYMS = [
     # "two things, and I'll say them in order so I don't confuse either of us": an aside
     (r"(?: ,)? (?:and )?i'?ll (?:say|tell|give) (?:you )?(?:them|it|these)(?: to you)? (?:in order|one by one|one at a time)"
      r"(?: so [^.;!?]*)?", ""),
+    # "Which cube's nearest the mug? Drop that one in the green bowl.": the question picks out what "that one" is (the
+    # mug, named last, had been put in the bowl)
+    (r"\bwhich (cube|block|lego|one|thing)(?:'s| s| is) ((?:the )?(?:nearest|closest|furthest|farthest|next)(?: to)?) (the (?:\w+ )?"
+     r"\w+) ?[?,.]? (?:then )?(put|drop|stick|move|place|pop|set|stack|take) (?:that one|that|it)\b", r"\4 the \1 \2 \3"),
+    # "The tray gets every cube from the right side except the red one": the cubes on that side (the side had been
+    # read as where they go from, and every cube moved)
+    (r"\b((?:every|all|each|all the|all of the) (?:\w+ )?(?:cube|block|lego|thing)s?) from the (left|right|back|front|far)"
+     r"((?:[- ]hand)? side| end| edge)?\b", r"\1 on the \2\3"),
+    (r"\b(put (?:every|all|each|all the|all of the) (?:\w+ )?(?:cube|block|lego|thing)s?) ((?:in|into|on|onto) the (?:\w+ )?(?:tray|bowl"
+     r"|dish|basin)) from the (left|right|back|front|far)((?:[- ]hand)? side| end| edge)?\b", r"\1 on the \3\4 \2"),
+    # "closest cube to me goes in the grey bowl", "Furthest cube from you - tray.": the measure said before the noun
+    (r"(?:^|(?<=[,.;:] ))(closest|nearest|furthest|farthest) (cube|block|lego|mug) (to|from)\b", r"the \2 \1 \3"),
+    (r"\b(?<=the )(closest|nearest|furthest|farthest) (cube|block|lego|mug) (to|from)\b", r"\2 \1 \3"),
+    # "Of the three cubes, the one in the middle": the middle one of them, not the middle of the table
+    (r"(?:^|(?<=[.;] ))of (?:the|these|those|all) (?:three|five) (cube|block|lego)s , the one (?:in|at) the (?:middle|centre|center)\b",
+     r"the middle \1"),
+    # "Of the three cubes, the one in the middle goes ...", "Of the three, the one furthest right ...": the group
+    # said first (the "one" had been asked about)
+    (r"(?:^|(?<=[.;] ))of (?:the|these|those|all) (?:two|three|four|five|lot)(?: (cube|block|lego)s)? , the one\b",
+     lambda m: f"the {m.group(1) or 'one'}"),
+    # "the one furthest right gets stacked onto the red one": goes there
+    (r"\b(?:gets|get) (?:stacked|put|placed|set|popped|plonked) (on top of|onto|on|into|in)\b", r"goes \1"),
+    # "all three cubes in the green bowl except the leftmost one": one of that kind (the "one" had been left unread, and
+    # nothing left out)
+    (r"\b((?:all|every|each)(?: (?:the|of the|three|four|five|two))* (cube|block|lego)s?\b[^.;]*? (?:except|but|apart from|other than"
+     r"|besides|bar) the (?:(?:very|far) )?(?:leftmost|rightmost|nearest|furthest|farthest|closest|biggest|smallest|largest|littlest"
+     r"|tallest)) one\b", r"\1 \2"),
+    # "All of them except the orange go in the white bowl": with nothing said before, "them" is everything (nothing had
+    # been understood)
+    (r"^\s*all of (?:them|'em|em)\b(?= (?:except|but|apart from|other than|besides|bar|save)\b)", "everything"),
+    # "Everything except the orange on top of each other, any order": a stack said without its verb
+    (r"^\s*((?:everything|all (?:the |of the )?(?:cube|block)s)(?: (?:except|but|apart from|bar|besides|other than) (?:the )?\w+"
+     r"(?: one| cube| block)?)?) (?:(?:go|goes|should go|should be|sitting|stacked) )?on top of (?:each other|one another)\b", r"stack \1"),
+    # "don't let anything else move": everything else stays (it had been left unread, and asked about)
+    (r"\b(?:don'?t|do not|never) let (?:anything|any of the others|the others|the rest|any other thing)(?: else)? (?:move|budge|get moved"
+     r"|be moved|shift)\b", "leave everything else where it is"),
+    # "..., not counting the green one": except it
+    (r"(?: ,)? not counting (?=the |that |this )", " except "),
+    # "Right-hand side cubes on the tray": the cubes on that side
+    (r"(?:^|(?<=[,.;:] ))(left|right)(?:[- ]hand)?(?:[- ]side)? (cube|block|lego)s\b", r"the \2s on the \1"),
+    # "Push all the cubes off the back of the table": off the table (which edge says nothing more; it had not been
+    # understood, so not refused)
+    (r"\boff (?:the )?(?:back|front|far|near|left|right|other)(?: side| end| edge)?(?: (?:edge|side|end))? of the table\b",
+     "off the table"),
+    # "Tiny cube - white bowl.": a size word opening a telegraphic request is "the" size word (it had been asked which cube)
+    (r"(?:^|(?<=[,.;:] ))(?=(?:tiny|little|small|big|large|titchy|wee|teeny|chunky|huge) (?:cube|block|lego)\b(?! \w+ing\b))", "the "),
+    # "Orange one in the red bowl - hang on, not that one. The green.": a correction said over a full stop, "hang on"
+    # as "wait" (the correction had been left unread)
+    (r"\b(?:hang on|hold on|hang about)\b(?= ,)", "wait"),
+    (r"\bnot (that|this) one \. (?=the \w+(?: one| cube| block| lego)? \.)", r"not \1 one , "),
+    # "Green cube into - not the green bowl, the blue one.", "on the - no, not the green, the purple one": the place
+    # cut off by the correction is the one said after it (nothing had been understood)
+    (r"\b(into|in|onto|on|on top of|next to) (?:the )?, (?:no , )?not (?:the )?\w+(?: one| cube| bowl| block| lego| tray)? , (?=the\b)",
+     r"\1 "),
+    # "Start on the brown block: cyan, then red on top.", "Build it up from the brown block: blue first, then ...": a
+    # tower on that block (nothing had been understood)
+    (r"^\s*(?:start|begin|build (?:it|one|them) up|build up|stack (?:them |it )?up)(?: it)? (?:on|from|with|off) (the (?:\w+ )?(?:block|lego))"
+     r" (?::|,) (?=(?:the )?(?:red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)\b)", r"build a tower on \1 : "),
+    # "The one cube that's over on the left", "That cube by itself over on the left": the cube at that place (asked
+    # which cube)
+    # (not "the cube sitting all alone at the front right": a corner, which the lone-cube reading settles)
+    (r"\b(?:the|that) (?:one|only|single) (cube|block|lego) (?:that(?:'s| is) |which is )?(?:over |out )?(on|at) the (left|right|back|front)\b"
+     r"(?![ -](?:left|right|back|front)\b)", r"the \1 \2 the \3"),
+    (r"\b(?:that|this|the) (cube|block|lego) (?:sitting |standing )?(?:by itself|on its own|all alone) (?:over |out )?(on|at) the "
+     r"(left|right|back|front)\b(?![ -](?:left|right|back|front)\b)", r"the \1 \2 the \3"),
+    # "the remaining two", "the remaining cubes": the other ones
+    (r"\bthe remaining (two|three|four|ones|cubes|blocks|legos)\b", r"the other \1"),
+    # "Put the purple cube in a bowl - not its own colour, and not the red one either": the bowls left out, by colour
+    # (the thing's own colour had been left unread, and "either" had made the red one a thing to keep still)
+    (r"\b(the (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray) (?:cube|block|lego)\b[^.;]*?\b(?:in|into)) "
+     r"(?:a|any|one of the) (bowl|dish|basin|container)s?(?: ,)? (?:but |just )?not (?:in )?its (?:own )?colou?r(?: one| bowl)?\b",
+     r"\1 any \3 except the \2 one"),
+    (r"\b((?:any|a) (?:bowl|dish|basin|container) except (?:the )?\w+ one)(?: ,)? and not (?:the )?(\w+ one)(?: either)?\b", r"\1 and the \2"),
+    # "in any bowl except the purple and red ones": a bowl of neither colour (the second had been dropped: the red bowl
+    # was planned, a confident wrong plan)
+    (r"\b(in|into) (?:any|a) (bowl|dish|basin|container) (?:except|but|other than|apart from|besides) (?:the )?"
+     r"(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: one)? (?:and|or) (?:the )?"
+     r"(red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)(?: ones?)?\b", r"\1 a \2 that is neither \3 nor \4"),
     # "every cube in the bowl bar the green one": except it
     (r"\b((?:every|all|each|everything)\b[^.;]*?) bar (?=the |that |those |this )", r"\1 except "),
+    # "Bar the yellow cube itself, the yellow bowl gets every cube": "bar" opening a clause is "except" too (the yellow
+    # cube had gone in the bowl with the rest)
+    (r"(^|[.;:!?] )bar (?=(?:the|that|this) [^.;,]*,)", r"\1except "),
     # "in that very same bowl": the same one
     (r"\b(?:that|the) very same\b|\bthat same\b", "the same"),
     # "Can the green and yellow cubes share the gray bowl?", "the red cube and the orange cube, could they share the blue
@@ -1756,7 +1847,9 @@ _SYNONYMS = [
     (r"^for (\w) in (?:the )?(\w+?)s? : (.+)$", lambda m: re.sub(rf"\b{m.group(1)}\b", f"each {m.group(2)}",
                                                                  m.group(3))),
     # "whichever cube is closest to the pink bowl, ...": the one that is
-    (r"\bwhichever (?!is\b)(\w+) (?:is |'s )?(?=closest|nearest|furthest|farthest)", r"the \1 "),
+    # ... "whichever cube sits closest to you", "whichever one of them is nearest to me", "whichever cube is the furthest"
+    (r"\bwhichever (?!is\b)(\w+)(?: of them| of the \w+s)? (?:is |'s |s |sits |is sitting |sitting |stands |is standing |that'?s )?"
+     r"(?:the )?(?=closest|nearest|furthest|farthest)", r"the \1 "),
     # "the cube nearest the pink bowl into it": "it" is that bowl
     (r"\b(the (?:\w+ )?(?:cube|block|lego|mug|one) (?:nearest|closest|next)(?: to)? (the (?:\w+ )?(?:bowl|tray|dish)))"
      r" (in|into|inside) it\b", r"\1 \3 \2"),    # a contrast, not a constraint: "the purple cube, not the purple lego, the CUBE"; "not next to it, ON it";
@@ -2470,7 +2563,9 @@ _ASIDES = (
     # "orange cube go up on green cube", "red and green, you put up on it": on
     (r"\b(go|goes|put|sit|sits|stack|stacked) up (on|onto|on top of)\b", r"\1 \2"),
     # "leave the purple cube just beside the bowl": put it there (where it already is, nothing moves)
-    (r"\bleave (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:just |right )?(beside|next to|near|alongside) ",
+    # (not "leave the lego next to it alone": the lego that stands there stays)
+    (r"\bleave (the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:just |right )?(beside|next to|near|alongside) "
+     r"(?!(?:it|the (?:\w+ )?\w+) (?:alone|be|where it is|untouched)\b)",
      r"put \1 \2 "),
     # "the blue toys", "the two blue pieces", "the blue ones" (not after "in the" / "and"): every movable blue thing
     (rf"(?<!\band )(?<!\bin )(?<!\binto )(?<!\bon )(?<!\bonto )(?<!\bto )(?<!\bnear )(?<!\bbeside )"
@@ -3318,6 +3413,20 @@ def _resolve_ones(words: list[str], objects: Sequence[ObjectState]) -> list[str]
         if nxt in ("thing", "object", "item", "piece"):
             nxt = "one"
             words = words[:k + 1] + ["one"] + words[k + 2:]
+        if w == "other" and nxt == "one" and out[-1:] == ["the"] and filled:
+            # "There are two blocks - put the brown one in the white bowl and the other one stays": "one" said twice
+            # for the same kind, so the other one is the other of the two of that kind (it had been read as everything
+            # else), unless the kind said last has two as well
+            j = max(filled)
+            pair = [o for o in objects if o.label == out[j]]
+            last = next((p for p in reversed(out) if _label_word(p)), out[j])
+            named = {o.color for o in pair} & {out[j - 1]}
+            if len(pair) == 2 and named and (_label_word(last) == out[j] or
+                                             sum(o.label == _label_word(last) for o in objects) == 1):
+                other = next(o for o in pair if o.color not in named)
+                out += [other.color, other.label]
+                k += 2
+                continue
         # a bare colour only before a word of the command language: "the purple elephant" names an
         # unknown thing, not the purple cube
         bare = not nxt or nxt in COMMAND_WORDS or not nxt.isalpha()
@@ -3387,19 +3496,28 @@ def _resolve_same(text: str, objects: Sequence[ObjectState]) -> str:
         rep = last(None, text[:m.start()])
         if rep:
             text = text[:m.start()] + f"{m.group(1)} {rep}" + text[m.end():]
-    for m in list(re.finditer(r"\bthe other (bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)", text))[::-1]:
+    # "the other front one", "the other cube at the front", "the other one from the back": of the others, those at
+    # that side of the table (the side had been left unread, and asked which of all the others)
+    side_re = r"(?: (?:at|from) the (?P<side2>front|back|left|right)(?:[- ]hand)?(?: side)?\b)?"
+    for m in list(re.finditer(r"\bthe other (?:(?P<side1>front|back|left|right) )?(bowl|tray|cube|block|lego|mug|one)\b(?! \w+s\b)"
+                              + side_re, text))[::-1]:
+        side = m.group("side1") or m.group("side2")
         into = text[:m.start()].split()[-1:] in (["in"], ["into"], ["inside"])     # "... in the other one": a container
         # "..., then the other one": what is moved next, a thing like the one moved before, not its bowl
         # ("..., then grab / put the other one in the red bowl": the same, with the verb that moves it said first; it had
         # been read as the cube just named, moved on to the red bowl: a confident wrong plan)
         subject = re.search(r"(?:^|[,.;] |\band )(?:and )?(?:then |after that |next )?(?:(?:grab|take|put|place|move|pick up|"
                             r"drop|pop|set|stick|get) )?$", text[:m.start()]) is not None
-        label = m.group(1) if m.group(1) != "one" else next(
+        label = m.group(2) if m.group(2) != "one" else next(
             (_label_word(w) for w in reversed(text[:m.start()].split())
              if _label_word(w) and (not into or _label_word(w) in CONTAINER_LABELS)
              and (into or not subject or _label_word(w) not in CONTAINER_LABELS)), None)
         named = {(c, lab) for c, lab in re.findall(rf"\b({_COLOUR_WORDS}) (\w+)", text)}
         rest = [o for o in objects if o.label == label and (o.color, o.label) not in named]
+        if side:
+            rest = [o for o in rest if REGIONS[side].contains(o.position)]
+            if len(rest) != 1:
+                continue
         if len(rest) == 1:      # "the other bowl": the one bowl not named
             text = text[:m.start()] + f"the {rest[0].color} {rest[0].label}" + text[m.end():]
         elif len(rest) > 1 and subject and label is not None and label not in CONTAINER_LABELS:
@@ -3961,7 +4079,8 @@ _LONE_RE = re.compile(
     r"| cubes?| blocks?)?|away from the others)\b|\bthe (?:lone|loner|lonely|solitary|isolated) (?P<kind2>cube|block|lego|one)\b")
 _PAIR_RE = re.compile(
     r"\b(?:the|those|these) (?:two|pair of|2) (?P<kind>cube|block|lego)s?(?: that are| which are| that s| that're)?(?: sitting| standing"
-    r"| snuggled| huddled| tucked)?(?: up)?(?: right| very| really)? (?:next to each other|close together|side by side|touching"
+    r"| snuggled| huddled| tucked| cuddled| bunched| squished)?(?: up)?(?: right| very| really| practically| basically| almost| nearly"
+    r"| just about| pretty much)? (?:next to each other|close together|side by side|touching"
     r"|together|close to each other|beside each other)\b|\b(?:the )?touching pair of (?P<kind2>cube|block|lego)s\b")
 _FAR_BOWL_RE = re.compile(
     r"\b(?:into |in )?(?:whichever|the) (?P<box>bowl|dish|basin|container) (?:that(?:'s| s| is)|which is|is)? ?(?P<cmp>further|farther"
@@ -6301,11 +6420,65 @@ def _container_not(text: str, objects: Sequence[ObjectState]) -> str:
                   one, text)
 
 
+def _fixed_not_moved(text: str, objects: Sequence[ObjectState]) -> str:
+    """"Orange cube: green bowl. Not pink.": normalised to "leave the pink one alone"; where everything of that colour is a
+    container (which never moves) the colour said after a placement is the container it is not to go in (it had been
+    planned as the pink bowl staying where it is, next to the placement)."""
+    def fixed(m: re.Match) -> str:
+        same = [o for o in objects if o.color == m.group(1)]
+        if len(same) != 1 or not same[0].is_container or f"the {_name(same[0])}" in text[:m.start()]:
+            return m.group(0)
+        return f"not in the {_name(same[0])}"
+
+    if not re.search(r"\b(?:in|into|inside|on|onto)\b| : ", text):
+        return text
+    return re.sub(rf"\bleave the ({_COLOUR_WORDS}) one alone\b", fixed, text)
+
+
+_OF_TWO_RE = re.compile(
+    r"^(?P<lead>of (?:the|those|these) two(?: (?P<kind>cube|block|lego)s)? (?:(?:that are |sitting |standing )?(?:on|at) the (?P<side>left"
+    r"|right|back|front)(?:[- ]hand)?(?: side)?|(?:by|next to|beside|near) (?P<ref>the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)))"
+    r" , )(?P<rest>.*)$")
+
+
+def _of_the_two(text: str, objects: Sequence[ObjectState]) -> str:
+    """"Of the two on the left, put the green one on the red cube and the other one on top of the green.", "Of the two
+    cubes by the brown block, move the blue one ... and leave the other one where it is": the group said first is two
+    things (those at that side, or the two clearly nearest that thing); "the other one" is the one of them the request
+    has not named (it had been asked which one). Left as it is unless the scene gives exactly two and one is named."""
+    m = _OF_TWO_RE.match(text)
+    if m is None or "the other one" not in m.group("rest"):
+        return text
+    group = [o for o in objects if not o.is_container and (m.group("kind") is None or o.label == m.group("kind"))]
+    if m.group("side"):
+        pair = [o for o in group if REGIONS[m.group("side")].contains(o.position)]
+    else:
+        ref = _ground_phrase(m.group("ref"), objects)
+        if ref is None:
+            return text
+        near = sorted((o for o in group if o.id != ref.id), key=lambda o: _dist(o, ref))
+        # the two clearly nearer than the rest, and both within reach of "by" (twice the "near" distance)
+        if len(near) < 2 or _dist(near[1], ref) > 2 * near_limit(near[1], ref) or \
+                (len(near) > 2 and _dist(near[2], ref) - _dist(near[1], ref) < PLACE_TIE_M):
+            return text
+        pair = near[:2]
+    if len(pair) != 2:
+        return text
+    rest = m.group("rest")
+    named = [o for o in pair if re.search(rf"\bthe {o.color} (?:one|{o.label})\b", rest)]
+    if len(named) != 1:
+        return text
+    other = next(o for o in pair if o is not named[0])
+    return re.sub(r"\bthe other one\b", f"the {_name(other)}", rest, count=1)
+
+
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
     GroundingError."""
-    text = _now_said(_between_ref(_container_not(_neither_colour(text, objects), objects), objects), objects)
+    text = _now_said(_between_ref(_container_not(_neither_colour(_fixed_not_moved(_of_the_two(text, objects), objects), objects),
+                                                 objects), objects),
+                     objects)
     return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
                                                                                  objects), objects), objects), objects),
                     objects)
@@ -7008,7 +7181,8 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         r.candidates = [(str(turned), 1.0)]
         r.message = (r.message + " " if r.message else "") + "(the two places exchanged, as you said)"
         return r
-    if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked) and not _AMONG_GROUP_RE.match(asked):
+    if re.match(r"(?:of|out of|among) the (?:two|three|four|\w+s)\b", asked) and not _AMONG_GROUP_RE.match(asked) and \
+            _of_the_two(asked, objects) == asked:
         # "of the three cubes on the left, the one furthest back goes ...": one picked inside a group
         return Interpretation(_Status.AMBIGUOUS, None, "Which one exactly do you mean? Please name it by its "
                               "colour.")
