@@ -9,7 +9,9 @@ leaves the arm holding still; it never acts on a stale image; it publishes a
 heartbeat and warns when inference is slower than the control period. The policy sees only
 cameras and joint states, never simulator state. With ``servo`` set, a servo on perception's
 scene (``/perception/scene``, SceneState with source "perception"; never ground truth) corrects
-the last centimetres near the skill's objects (promptbot.policy.servo).
+the policy near the skill's objects (promptbot.policy.servo); the default, ``guided``, also goes
+to them where the policy does not, pushes, and ends a step the policy does not end. Its commands
+go through the safety governor like the policy's.
 """
 from __future__ import annotations
 
@@ -77,12 +79,12 @@ PARAMS = [
               "so the hand no longer hides the object from the scene camera when the step is verified "
               "(0 = off) [s]", min=0.0, max=5.0),
     ParamSpec("retreat_speed_m_s", 0.15, "rise speed of the retreat [m/s]", min=0.01, max=0.3),
-    ParamSpec("servo", "settle", "a servo on perception's detections of the skill's objects for the last centimetres: "
+    ParamSpec("servo", "guided", "a servo on perception's detections of the skill's objects: "
               "none (the policy alone), align (steer over them), finish (also close / lower and open there when "
               "the policy waits), settle (also take the height from a hesitating policy, lift a grasped object it "
               "leaves low, open once the carried object rests on the destination), settle_push (also push once the "
               "hand is at the object), guided (also go to the object or the destination itself after 3 s "
-              "without getting near it); "
+              "without getting near it, and hold the policy's 'done' until the step is done); "
               "promptbot.policy.servo",
               choices=list(SERVO_PRESETS)),
     ParamSpec("servo_scene_topic", "/perception/scene", "SceneState with the servo's targets (only source "
