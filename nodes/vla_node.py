@@ -368,7 +368,8 @@ class VlaNode(Node):
             grip_text += f", closed on nothing {run.empty_closes} times"
         if servo is not None:
             grip_text += (f"; servo corrected {servo.corrected_steps} steps"
-                          + (f", finished the {servo.finished}" if servo.finished else ""))
+                          + (f", finished the {servo.finished}" if servo.finished else "")
+                          + (f", approached {servo.approached} times" if servo.approached else ""))
         self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 

@@ -108,7 +108,6 @@ class Tracker:
         self.hidden_hold_s = hidden_hold_s
         self.tracks: list[Track] = []
         self.last_stamp_s: float | None = None
-        self._covered: set[int] = set()          # detections of the current frame that something rests on
 
     def reset(self) -> None:
         self.tracks = []
@@ -148,7 +147,7 @@ class Tracker:
                     and bool(hidden(t.det)))
 
         self.tracks = [t for t in self.tracks if keep(t)]
-        self._covered = covered(detections)
+        rested_on = covered(detections)          # detections of this frame that something rests on
         matched_t: set[int] = set()
         matched_d: set[int] = set()
         for color in {d.color for d in detections}:
@@ -168,10 +167,10 @@ class Tracker:
                         cost[a, b] = dist + (LABEL_MISMATCH_COST_M if d.label != t.label else 0.0)
             for a, b in _assign(cost):
                 i, j = ti[a], dj[b]
-                t = self._take(i, detections[j], stamp_s, matched_t, matched_d, j)
+                t = self._take(i, detections[j], stamp_s, matched_t, matched_d, j, j in rested_on)
                 if t.hits <= RENAME_MAX_HITS and not t.id.startswith(f"{t.color}_{t.label}"):
                     t.id = self._free_id(t.color, t.label, exclude=t)
-        self._reidentify(detections, stamp_s, matched_t, matched_d)
+        self._reidentify(detections, stamp_s, matched_t, matched_d, rested_on)
         # new tracks, in a deterministic order (nearest the robot first, then left to right)
         new = sorted((j for j in range(len(detections)) if j not in matched_d),
                      key=lambda j: (detections[j].position[0], -detections[j].position[1]))
@@ -193,7 +192,7 @@ class Tracker:
 
 
     def _reidentify(self, detections: list[Detection], stamp_s: float, matched_t: set[int],
-                    matched_d: set[int]) -> None:
+                    matched_d: set[int], rested_on: set[int]) -> None:
         """A detection outside every gate takes over a held (unseen) track of the same colour and
         label, nearest first, instead of starting a duplicate ``<id>_2``: the object moved while
         hidden (carried under the gripper), or the world was reset and the same kind of object is
@@ -218,16 +217,17 @@ class Tracker:
                         cost[a, b] = math.dist(self.tracks[i].det.position, detections[j].position)
             for a, b in _assign(cost):
                 i, j = ti[a], dj[b]
-                self._take(i, detections[j], stamp_s, matched_t, matched_d, j)
+                self._take(i, detections[j], stamp_s, matched_t, matched_d, j, j in rested_on)
 
     def _take(self, i: int, d: Detection, stamp_s: float, matched_t: set[int], matched_d: set[int],
-              j: int) -> Track:
-        """Track ``i`` takes detection ``j`` (``d``) at ``stamp_s``; both are marked matched."""
+              j: int, covered_now: bool = False) -> Track:
+        """Track ``i`` takes detection ``j`` (``d``) at ``stamp_s``; both are marked matched. ``covered_now``:
+        something rests on the detection (:func:`covered`), so the track's confidence does not decay."""
         matched_t.add(i)
         matched_d.add(j)
         t = self.tracks[i]
         t.labels[d.label] += 1
-        memory = 1.0 if j in self._covered else math.exp(-max(0.0, stamp_s - t.last_s) / CONF_MEMORY_S)
+        memory = 1.0 if covered_now else math.exp(-max(0.0, stamp_s - t.last_s) / CONF_MEMORY_S)
         t.conf = max(d.confidence, t.conf * memory)
         t.det, t.last_s = d, stamp_s
         t.hits += 1

@@ -182,6 +182,12 @@ def place_spot(obj: ObjectState, target: str, objects: Sequence[ObjectState], ex
     return Target(float(pos[0]), float(pos[1]), float(pos[2]) - obj.size[2] / 2.0 + TABLE_RELEASE_M)
 
 
+def _limit(v: np.ndarray, max_speed_m_s: float) -> np.ndarray:
+    """``v`` scaled down to at most ``max_speed_m_s`` in norm (direction kept)."""
+    n = float(np.linalg.norm(v))
+    return v * (max_speed_m_s / n) if n > max_speed_m_s else v
+
+
 def matching(objects: Sequence[ObjectState], oid: str, exact: bool = True) -> list[ObjectState]:
     """Detections that may be ``oid``: with ``exact``, the object of that id when there is one
     (the graph: the planner sends perception's own ids); otherwise every object of the id's
@@ -311,10 +317,7 @@ class TargetServo:
                 out[2] = cfg.gain_per_s * (z - p[2])
                 descending = held and out[2] < 0.0
             self._track_descent(descending, float(p[2]), now_s)
-            n = float(np.linalg.norm(v))
-            if n > cfg.max_speed_m_s:
-                v *= cfg.max_speed_m_s / n
-            out[:2] = v
+            out[:2] = _limit(v, cfg.max_speed_m_s)
             out[2] = float(np.clip(out[2], -cfg.max_speed_m_s, cfg.max_speed_m_s))
             self.corrected_steps += 1
             self._finish(best, held, dist, p, now_s)
@@ -390,9 +393,7 @@ class TargetServo:
         if p[2] < z - 0.02:
             out[:2] = 0.0                      # up first: never drag anything low across the table
         else:
-            v = cfg.gain_per_s * np.array([best.x - p[0], best.y - p[1]])
-            n = float(np.linalg.norm(v))
-            out[:2] = v * (cfg.max_speed_m_s / n) if n > cfg.max_speed_m_s else v
+            out[:2] = _limit(cfg.gain_per_s * np.array([best.x - p[0], best.y - p[1]]), cfg.max_speed_m_s)
         return True
 
     def _taken_over(self, now_s: float) -> bool:
@@ -446,6 +447,7 @@ class PushServo:
         self.corrected_steps = 0
         self.finished: str | None = "push" if self.already_inside else None
         self._start_s: float | None = None
+        self.approached = 0                   # 1 once the servo went to the object itself (push_approach_after_s)
         self.end_reason = "the object is already inside the region" if self.already_inside else ""
 
     @property
@@ -457,9 +459,7 @@ class PushServo:
         return self.phase == "complete"
 
     def _toward(self, p: np.ndarray, target: Sequence[float]) -> np.ndarray:
-        v = self.config.gain_per_s * (np.asarray(target, dtype=np.float64) - p)
-        n = float(np.linalg.norm(v))
-        return v * (self.config.max_speed_m_s / n) if n > self.config.max_speed_m_s else v
+        return _limit(self.config.gain_per_s * (np.asarray(target, dtype=np.float64) - p), self.config.max_speed_m_s)
 
     def correct(self, action: np.ndarray, tcp_xyz_m: Sequence[float], gripper_command_m: float,
                 gripper_width_m: float, now_s: float = 0.0) -> np.ndarray:
@@ -476,7 +476,7 @@ class PushServo:
             late = cfg.push_approach_after_s is not None and now_s - self._start_s >= cfg.push_approach_after_s
             if not (near or late):
                 return out
-            self.phase = "over"
+            self.phase, self.approached = "over", int(not near)
         v = np.zeros(3)
         if self.phase == "over":            # up first, then over the pre-push point at the clearance height
             dxy = float(np.linalg.norm(self.pre - p[:2]))
