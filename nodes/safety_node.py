@@ -17,8 +17,11 @@ latched zeros keep flowing at the control rate. E-stop: ``/safety/estop`` (std_m
 Pause while listening (``pause_while_listening``): ``/speech/listening`` true (the speech node heard
 an utterance start) holds the arm like a short e-stop that is not latched: a zero at once, then every
 twist that arrives is answered with zero (an idle arm gets the usual few confirming zeros, not a stream),
-gripper commands and new trajectories are dropped, until ``listening_resume_delay_s`` after the speech node
-says false (its transcript is out) or ``listening_hold_max_s``, whichever comes first. A spoken
+gripper commands and new trajectories are dropped, until ``listening_resume_delay_s`` of wall-clock time after
+the speech node says false (its transcript is out; no delay if the arm was still when the pause began) or
+``listening_hold_max_s``, whichever comes first. The delay is a race between messages (a "stop" transcript
+reaching the planner and its cancel), so it is timed on the wall clock even in a simulator that runs slower
+than real time, where the node's clock would stretch it (0.3 s of sim time was 1.6 s at 0.19x real time). A spoken
 "stop" therefore holds the arm while it is being said; the planner's cancel then ends the skill.
 State on ``/safety/state`` (latched, 10 Hz), every intervention on
 ``/safety/interventions``. Limits are read-only parameters (set them in
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
@@ -121,8 +125,8 @@ SPECS = [
               "is heard and decoded", read_only=True),
     ParamSpec("listening_hold_max_s", _DEFAULT.max_pause, "longest hold for one utterance [s] (a lost 'false', "
               "e.g. a killed speech node, cannot hold the arm longer)", min=0.5, max=30.0, read_only=True),
-    ParamSpec("listening_resume_delay_s", 0.3, "the hold ends this long after listening stops [s]: time for "
-              "a 'stop' transcript to reach the planner and cancel the skill first", min=0.0, max=5.0,
+    ParamSpec("listening_resume_delay_s", 0.3, "the hold ends this long after listening stops [s, wall clock]: "
+              "time for a 'stop' transcript to reach the planner and cancel the skill first", min=0.0, max=5.0,
               read_only=True),
     ParamSpec("publish_when_idle", False,
               "keep publishing zero twists while holding; false: go quiet after IDLE_ZERO_TICKS zero messages "
@@ -183,6 +187,7 @@ class SafetyNode(Node):
         if self.params.pause_while_listening and self.params.listening_topic:
             self.create_subscription(Bool, self.params.listening_topic, self._on_listening, EVENTS)
         self._was_paused = False
+        self._resume_at: float | None = None     # wall-clock time [s, monotonic] at which a listening pause ends
 
         self.create_timer(1.0 / self.params.control_rate_hz, self._on_control_tick)
         self.create_timer(1.0 / self.params.state_rate_hz, self._publish_state)
@@ -269,12 +274,16 @@ class SafetyNode(Node):
         try:
             now = self._now()
             if msg.data:
+                self._resume_at = None
                 self.governor.pause("someone is speaking", now)
                 out, ivs = self.governor.tick(self._ee_pose(), now)
                 self._send_twist(out)                 # zero now, not at the next tick
                 self._report(ivs)
+            elif self.params.listening_resume_delay_s > 0 and self.governor.resume_waits(now):
+                self._resume_at = time.monotonic() + self.params.listening_resume_delay_s
             else:
-                self.governor.resume(now, self.params.listening_resume_delay_s)
+                self._resume_at = None
+                self.governor.resume(now)
             self._publish_state_if_paused_changed(now)
         except Exception as exc:
             self._guard("listening", exc)
@@ -288,6 +297,9 @@ class SafetyNode(Node):
     def _on_control_tick(self) -> None:
         try:
             now = self._now()
+            if self._resume_at is not None and time.monotonic() >= self._resume_at:
+                self._resume_at = None
+                self.governor.resume(now)
             out, ivs = self.governor.tick(self._ee_pose(), now)
             self._publish_state_if_paused_changed(now)
             self._report(ivs)

@@ -227,6 +227,7 @@ def test_pause_holds_until_resume_then_motion_ramps_back():
     out, ivs = g.filter_trajectory(traj, JointSample(tuple(Q_READY), 1.0), 1.0)
     assert out is None and "paused" in ivs[0].reason
     # it was moving when the pause began: the hold ends 0.3 s after resume, time for a "stop" to cancel
+    assert g.resume_waits(1.3)
     assert g.resume(1.3, delay=0.3)
     assert g.paused(1.5) and not g.paused(1.6)
     out, _ = g.filter_twist(Twist((0.05, 0.0, 0.0)), ee((x, 0.0, 0.3), 1.5), 1.5)
@@ -241,8 +242,9 @@ def test_a_pause_of_a_still_arm_ends_at_once_on_resume():
     g = Governor()
     for k in range(100):       # the arm stands still (1 s of ticks at one position)
         g.tick(ee(CENTER, k * 0.01), k * 0.01)
+    assert not g.resume_waits(0.5)                                   # no pause running
     g.pause("someone is speaking", 1.0)
-    assert g.paused(1.5)
+    assert g.paused(1.5) and not g.resume_waits(1.5)
     assert g.resume(1.5, delay=0.3)
     assert not g.paused(1.5)      # no delay: nothing was moving, a next command need not wait
 

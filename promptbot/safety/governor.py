@@ -218,6 +218,12 @@ class Governor:
     def paused(self, now: float) -> bool:
         return now < self._pause_until
 
+    def resume_waits(self, now: float) -> bool:
+        """Would :meth:`resume` with a delay wait now: a pause is running and the arm was moving when it
+        began. A caller that times the delay on another clock (the safety node: the wall clock) asks this
+        first and calls ``resume(now)`` when its delay is over."""
+        return self.paused(now) and self._pause_while_moving
+
     def release(self, now: float) -> str:
         """Release a latched e-stop. The arm stays still until a fresh command arrives."""
         was = self._estop
