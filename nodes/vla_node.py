@@ -30,7 +30,7 @@ from std_msgs.msg import Float64, Header
 
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
-from promptbot.policy.servo import SERVO_PRESETS, PushServo, TargetServo, servo_for_skill
+from promptbot.policy.servo import DEFAULT_SERVO, SERVO_PRESETS, PushServo, TargetServo, servo_for_skill
 from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, RELEASE_SKILLS, STALL_MOTION_M, STALL_S,
                                      WALL_BACKSTOP_FACTOR, Decision, RunnerConfig, SkillRun)
 from promptbot.ros import qos
@@ -79,12 +79,13 @@ PARAMS = [
               "so the hand no longer hides the object from the scene camera when the step is verified "
               "(0 = off) [s]", min=0.0, max=5.0),
     ParamSpec("retreat_speed_m_s", 0.15, "rise speed of the retreat [m/s]", min=0.01, max=0.3),
-    ParamSpec("servo", "guided", "a servo on perception's detections of the skill's objects: "
+    ParamSpec("servo", DEFAULT_SERVO, "a servo on perception's detections of the skill's objects: "
               "none (the policy alone), align (steer over them), finish (also close / lower and open there when "
               "the policy waits), settle (also take the height from a hesitating policy, lift a grasped object it "
               "leaves low, open once the carried object rests on the destination), settle_push (also push once the "
               "hand is at the object), guided (also go to the object or the destination itself after 3 s "
-              "without getting near it, and hold the policy's 'done' until the step is done); "
+              "without getting near it, hold the policy's 'done' until the step is done, and let the policy open "
+              "only over the destination); "
               "promptbot.policy.servo",
               choices=list(SERVO_PRESETS)),
     ParamSpec("servo_scene_topic", "/perception/scene", "SceneState with the servo's targets (only source "
@@ -369,7 +370,9 @@ class VlaNode(Node):
         if servo is not None:
             grip_text += (f"; servo corrected {servo.corrected_steps} steps"
                           + (f", finished the {servo.finished}" if servo.finished else "")
-                          + (f", approached {servo.approached} times" if servo.approached else ""))
+                          + (f", approached {servo.approached} times" if servo.approached else "")
+                          + (f", withheld the policy's release on {servo.vetoed_steps} steps"
+                             if servo.vetoed_steps else ""))
         self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 

@@ -113,3 +113,19 @@ def test_bench_e2e_waits_for_a_command_as_long_as_the_graphs_own_limits_allow():
     p = argparse.ArgumentParser()
     e2e.add_arguments(p)
     assert p.parse_args([]).timeout is None and p.parse_args(["--timeout", "90"]).timeout == 90.0
+
+
+def test_eval_policy_default_servo_is_the_policy_nodes():
+    """The default evaluation measures what the node runs: the node's servo, read from its config file."""
+    import yaml
+
+    from promptbot.cli import eval_policy
+    from promptbot.paths import config_dir
+    from promptbot.policy.servo import DEFAULT_SERVO, SERVO_PRESETS
+
+    node = yaml.safe_load((config_dir() / "vla_node.yaml").read_text())["/**"]["ros__parameters"]
+    assert node["servo"] == DEFAULT_SERVO and SERVO_PRESETS[DEFAULT_SERVO] is not None
+    p = argparse.ArgumentParser()
+    eval_policy.add_arguments(p)
+    assert p.parse_args([]).servo == DEFAULT_SERVO
+    assert p.parse_args(["--servo", "none"]).servo == "none"

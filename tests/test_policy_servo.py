@@ -371,3 +371,32 @@ def test_a_place_to_a_region_or_a_relation_releases_at_the_planners_spot_on_the_
     assert place_spot(red, "right_of:red_cube", [red, green]) is None
     # in another id space (eval-policy), the reference matches by colour and label
     assert place_spot(red, "near:green_cube_2", [red, green], exact=False) is not None
+
+
+def test_veto_release_lets_the_policy_open_only_over_the_destination_and_low():
+    """bench e2e, guided: 'put the green cube to the left of the blue bowl' - the policy (trained on bowls) let go
+    over the bowl. With veto_release its opening waits until the hand is over the spot, low enough."""
+    from promptbot.policy.servo import RELEASE_OK_DZ_M
+
+    red, bowl = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02)), SCENE[2]
+    s = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "left_of:blue_bowl"], [red, bowl])
+    spot = s.release[0]
+    depth = s.grasp_depth_m
+    over_bowl = (bowl.position[0], bowl.position[1], 0.12)
+    out = s.correct(_action(grip=OPEN_M), over_bowl, 0.0, 0.04)
+    assert out[6] == 0.0 and s.vetoed_steps == 1                   # not the spot: keeps squeezing
+    high = (spot.x, spot.y, spot.z + depth + RELEASE_OK_DZ_M + 0.03)
+    assert s.correct(_action(grip=OPEN_M), high, 0.0, 0.04)[6] == 0.0 and s.vetoed_steps == 2   # over it, too high
+    low = (spot.x + 0.01, spot.y, spot.z + depth + 0.02)
+    assert s.correct(_action(grip=OPEN_M), low, 0.0, 0.04)[6] == OPEN_M and s.vetoed_steps == 2  # there: opens
+    # a closing or holding command is never touched, nor an empty hand's
+    assert s.correct(_action(grip=0.0), over_bowl, 0.0, 0.04)[6] == 0.0
+    assert s.correct(_action(grip=OPEN_M), over_bowl, OPEN_M, OPEN_M)[6] == OPEN_M
+    # into the bowl itself the bowl is the destination; without veto_release (settle) the policy decides
+    into = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [red, bowl])
+    assert into.correct(_action(grip=OPEN_M), (0.61, 0.0, 0.02 + depth + 0.04), 0.0, 0.04)[6] == OPEN_M
+    plain = TargetServo.for_skill(SERVO_PRESETS["settle"], "place", ["red_cube", "left_of:blue_bowl"], [red, bowl])
+    assert plain.correct(_action(grip=OPEN_M), over_bowl, 0.0, 0.04)[6] == OPEN_M and plain.vetoed_steps == 0
+    # no release target seen (the destination not perceived): nothing to check against
+    blind = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "left_of:green_cube"], [red])
+    assert not blind.release and blind.correct(_action(grip=OPEN_M), over_bowl, 0.0, 0.04)[6] == OPEN_M

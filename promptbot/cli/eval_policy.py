@@ -3,8 +3,10 @@
 Held-out seeds (>= 1,000,000; training uses lower ones), three conditions:
 seen paraphrases, unseen paraphrases, and the cluttered world (distractors).
 The skill timeout defaults to the graph's (the planner's ``step_timeout_s``),
-and a skill that makes no progress for ``--stall`` seconds ends early, as in
-the policy node.
+a skill that makes no progress for ``--stall`` seconds ends early, and the servo
+on perception's detections is the policy node's default (``guided``), so the
+default evaluation measures what the node runs; ``--servo none`` measures the
+network alone.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from promptbot.planning.skills import SKILL_NAMES
 from promptbot.policy.ensemble import K_LIMIT
 from promptbot.policy.runner import ENSEMBLE_K, STALL_S
-from promptbot.policy.servo import SERVO_PRESETS
+from promptbot.policy.servo import DEFAULT_SERVO, SERVO_PRESETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,15 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="temporal ensembling of the action chunks: weight decay per prediction age, > 0 favours "
                              f"the oldest (ACT), 0 = mean, < 0 favours the newest; in [-{K_LIMIT:g}, {K_LIMIT:g}] "
                              "(default %(default)s, the policy node's ensemble_k)")
-    parser.add_argument("--servo", choices=list(SERVO_PRESETS), default="none",
+    parser.add_argument("--servo", choices=list(SERVO_PRESETS), default=DEFAULT_SERVO,
                         help="a servo on perception's RGB-D detections of the skill's objects for the last "
                              "centimetres (promptbot.policy.servo): 'align' steers over the object and the "
                              "destination, 'finish' also closes / lowers and opens there when the policy waits, 'settle' "
                              "also takes the height from a hovering policy and opens once the carried object rests "
                              "on the destination, 'settle_push' also pushes once the hand is at the object "
-                             "and 'guided' also goes to the object or the destination itself after 3 s without getting near it; "
-                             "'none' (default) = "
-                             "the policy alone")
+                             "and 'guided' also goes to the object or the destination itself after 3 s without getting "
+                             "near it, holds the policy's 'done' until the step is done and lets it open only over the "
+                             "destination; 'none' = the network alone (default %(default)s, the policy node's servo)")
     parser.add_argument("--embeddings", type=Path, default=None, help="precomputed instruction embeddings (npz)")
     parser.add_argument("--seed-offset", type=int, default=0, help="skip this many held-out seeds per cell (sharding)")
     parser.add_argument("--workers", type=int, default=1, help="episodes in parallel processes")

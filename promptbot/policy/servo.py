@@ -34,7 +34,12 @@ a target:
 * with ``contact_release``: while holding, a descent that stops short of the release height
   (the servo drives down, the TCP stays within ``CONTACT_STILL_M`` for ``CONTACT_WINDOW_S``) means
   the carried object rests on the destination - the object is held off its grasp point, or the
-  destination is taller than perceived - and counts as down for the finish.
+  destination is taller than perceived - and counts as down for the finish;
+* with ``veto_release``: while holding, the policy's opening command is withheld (the last closing command
+  stays) unless the TCP is within ``RELEASE_OK_XY_M`` of a release target with the carried object's bottom at
+  most ``RELEASE_OK_DZ_M`` above its release height. The policy learned to place into bowls: given "left of the
+  blue bowl" it let go over the bowl (bench e2e, session 35); the servo then brings the object to the spot
+  and opens there (approach, descent, finish).
 
 Without ``approach_after_s`` and ``veto_done`` rotation, transport, lifting and the "done" flag stay
 the policy's. With them (preset ``guided``) the servo can carry most of a step: on session 35's
@@ -82,6 +87,8 @@ CONTACT_STILL_M = 0.002         # ... has moved at most this in height ...
 CONTACT_WINDOW_S = 0.5          # ... over this long while the servo drove it down: the carried object rests
 GRASP_WIDTH_TOL_M = 0.012       # a pick counts as done with the fingers this close to the object's width ...
 GRASP_SETTLED_S = 0.5           # ... for this long (and the object lifted)
+RELEASE_OK_XY_M = 0.03          # veto_release: the policy may open within this of a release target (horizontal) ...
+RELEASE_OK_DZ_M = 0.05          # ... with the carried bottom at most this above the release height
 APPROACH_CLEAR_M = 0.10         # an approach travels this far above the target's TCP height
 # push (the scripted expert's geometry, promptbot.sim.expert)
 PUSH_Z_M = 0.018                # TCP height while pushing (finger tips ~8 mm above the table)
@@ -116,6 +123,7 @@ class ServoConfig:
     lift_after_s: float | None = None   # holding, still low where it was grasped this long: the servo lifts it
     approach_after_s: float | None = None  # outside every target's capture radius this long: the servo goes there
     veto_done: bool = False             # the policy's "done" waits until a pick holds / a place or stack let go
+    veto_release: bool = False          # while holding, the policy opens only over a release target, low enough
     push: bool = False                  # push skills: the servo pushes once the hand is at the object (PushServo)
     push_approach_after_s: float | None = None  # ... or after this long without getting there (None: never)
 
@@ -242,6 +250,7 @@ class TargetServo:
         self._far_since: tuple[bool, float] | None = None   # (holding, since when) outside every capture radius
         self.approached = 0                   # approaches the servo began (approach_after_s)
         self._approaching = False
+        self.vetoed_steps = 0                 # control steps whose opening command was withheld (veto_release)
 
     @classmethod
     def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
@@ -327,7 +336,19 @@ class TargetServo:
             self._descent.clear()
         if self._grip is not None:
             out[6] = self._grip
+        elif cfg.veto_release and held and out[6] >= gripper_width_m - HOLD_SLACK_M and not self._may_release(p):
+            out[6] = gripper_command_m            # keep squeezing: not over the destination yet
+            self.vetoed_steps += 1
         return out
+
+    def _may_release(self, p: np.ndarray) -> bool:
+        """Over a release target (within ``RELEASE_OK_XY_M``), the carried object's bottom at most ``RELEASE_OK_DZ_M``
+        above its release height; true where there is no release target (nothing to check against)."""
+        if not self.release:
+            return True
+        bottom = float(p[2]) - self.grasp_depth_m
+        return any(math.hypot(r.x - p[0], r.y - p[1]) <= RELEASE_OK_XY_M
+                   and (r.z is None or bottom - r.z <= RELEASE_OK_DZ_M) for r in self.release)
 
     def _finish(self, best: Target, held: bool, dist: float, p: np.ndarray, now_s: float) -> None:
         """Latch a close (at the grasp point) or an open (the carried object's bottom at its release
@@ -448,6 +469,7 @@ class PushServo:
         self.finished: str | None = "push" if self.already_inside else None
         self._start_s: float | None = None
         self.approached = 0                   # 1 once the servo went to the object itself (push_approach_after_s)
+        self.vetoed_steps = 0                 # a push has no release to withhold (same fields as TargetServo)
         self.end_reason = "the object is already inside the region" if self.already_inside else ""
 
     @property
@@ -539,6 +561,9 @@ SERVO_PRESETS: dict[str, ServoConfig | None] = {
 SERVO_PRESETS["settle_push"] = replace(SERVO_PRESETS["settle"], push=True)            # type: ignore[arg-type]
 # ... and go to the target itself after 3 s without getting within the capture radius (every skill)
 # and the policy's "done" waits until the step is done (a pick holds and has lifted, a place or stack let go)
+# and the policy opens only over the destination (veto_release)
 SERVO_PRESETS["guided"] = replace(SERVO_PRESETS["settle_push"], approach_after_s=3.0,  # type: ignore[arg-type]
-                                  push_approach_after_s=3.0, veto_done=True)
+                                  push_approach_after_s=3.0, veto_done=True, veto_release=True)
+# what the VLA node runs by default, and so what eval-policy measures by default ("none" = the network alone)
+DEFAULT_SERVO = "guided"
 
