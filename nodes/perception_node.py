@@ -275,6 +275,8 @@ class PerceptionNode(Node):
             self._error(f"frame at {stamp_ns * 1e-9:.6f} s dropped: {exc}")
             return
         self.frames_ok += 1
+        for event in result.events:       # rare: an object's track established, lost or found elsewhere
+            self.get_logger().info(f"track {event}")
         msg = objects_to_scene(result.objects, stamp=_to_time(stamp_ns), frame_id=self.params.frame_id,
                                source="perception", relations=result.relations)
         self.last_scene, self.last_scene_ns, self.last_objects = msg, stamp_ns, result.objects

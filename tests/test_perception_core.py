@@ -299,6 +299,24 @@ def test_tracker_keeps_ids_while_moving_and_occluded():
     assert {o.id for o in objs} == {"blue_bowl"}
 
 
+def test_tracker_events_name_established_tracks_that_appear_are_lost_or_move_unseen():
+    """The perception node logs these: bench e2e lost a placed cube's id ("yellow_cube is not in the scene") with
+    nothing in any log to say when or how."""
+    tr = Tracker(hold_s=1.0, gate_m=0.1)
+    for k in range(5):
+        tr.update([_det("cube", "red", 0.5, 0.0), _det("lego", "red", 0.3, 0.3)], 0.1 * k)
+        assert tr.events == []                                            # young tracks say nothing
+    tr.update([_det("cube", "red", 0.5, 0.0)], 0.6)
+    assert tr.events == ["established red_cube (cube, confidence 0.90) at (0.500, 0.000, 0.020) m, "
+                         "first seen 0.6 s ago"]
+    tr.update([_det("cube", "red", 0.5, -0.3)], 1.0)                      # carried while hidden: outside the gate
+    assert tr.events == ["re-identified red_cube (cube): 0.30 m from where it was last seen, 0.4 s ago"]
+    tr.update([], 2.5)
+    assert tr.events == ["dropped red_cube (cube): unseen for 1.5 s at (0.500, -0.300, 0.020) m"]
+    tr.update([], 2.6)
+    assert tr.events == []                                                # each event once
+
+
 def _table_depth(K, T, h, w, table_z=0.0):
     """Depth image [m] of an empty table plane z = table_z seen by camera T (base <- optical)."""
     from promptbot.perception.geometry import ray_maps

@@ -21,6 +21,7 @@ class SceneResult:
     objects: list[ObjectState]
     relations: set[tuple[str, str, str]]
     timing_ms: dict = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)   # established tracks born, dropped, re-identified (Tracker.events)
 
 
 class Perception:
@@ -65,4 +66,5 @@ class Perception:
         rels = relations(objects, self.predicates)
         t2 = time.perf_counter()
         return SceneResult(stamp_s, objects, rels,
-                           {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})
+                           {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3},
+                           list(self.tracker.events))

@@ -108,10 +108,12 @@ class Tracker:
         self.hidden_hold_s = hidden_hold_s
         self.tracks: list[Track] = []
         self.last_stamp_s: float | None = None
+        self.events: list[str] = []       # what the last update did to established tracks, for the node's log
 
     def reset(self) -> None:
         self.tracks = []
         self.last_stamp_s = None
+        self.events = []
 
     def _free_id(self, color: str, label: str, exclude: Track | None = None) -> str:
         used = {t.id for t in self.tracks if t is not exclude}
@@ -138,6 +140,7 @@ class Tracker:
         if self.last_stamp_s is not None and stamp_s < self.last_stamp_s:
             raise StampError(f"frame stamp {stamp_s:.6f} s is older than the last one ({self.last_stamp_s:.6f} s)")
         self.last_stamp_s = stamp_s
+        self.events = []
 
         def keep(t: Track) -> bool:
             unseen = stamp_s - t.last_s
@@ -146,7 +149,11 @@ class Tracker:
             return (hidden is not None and unseen <= self.hidden_hold_s and t.hits > RENAME_MAX_HITS
                     and bool(hidden(t.det)))
 
-        self.tracks = [t for t in self.tracks if keep(t)]
+        kept = [t for t in self.tracks if keep(t)]
+        gone = [t for t in self.tracks if t.hits > RENAME_MAX_HITS and all(t is not k for k in kept)]
+        self.events += [f"dropped {t.id} ({t.label}): unseen for {stamp_s - t.last_s:.1f} s at {_xyz(t.det.position)}"
+                        for t in gone]
+        self.tracks = kept
         rested_on = covered(detections)          # detections of this frame that something rests on
         matched_t: set[int] = set()
         matched_d: set[int] = set()
@@ -217,6 +224,11 @@ class Tracker:
                         cost[a, b] = math.dist(self.tracks[i].det.position, detections[j].position)
             for a, b in _assign(cost):
                 i, j = ti[a], dj[b]
+                t = self.tracks[i]
+                if t.hits > RENAME_MAX_HITS:
+                    moved = math.dist(t.det.position, detections[j].position)
+                    self.events.append(f"re-identified {t.id} ({t.label}): {moved:.2f} m from where it was last "
+                                       f"seen, {stamp_s - t.last_s:.1f} s ago")
                 self._take(i, detections[j], stamp_s, matched_t, matched_d, j, j in rested_on)
 
     def _take(self, i: int, d: Detection, stamp_s: float, matched_t: set[int], matched_d: set[int],
@@ -231,7 +243,14 @@ class Tracker:
         t.conf = max(d.confidence, t.conf * memory)
         t.det, t.last_s = d, stamp_s
         t.hits += 1
+        if t.hits == RENAME_MAX_HITS + 1:
+            self.events.append(f"established {t.id} ({t.label}, confidence {t.conf:.2f}) at {_xyz(d.position)}, "
+                               f"first seen {stamp_s - t.first_s:.1f} s ago")
         return t
+
+
+def _xyz(p) -> str:
+    return "(" + ", ".join(f"{v:.3f}" for v in p) + ") m"
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
