@@ -317,6 +317,29 @@ def test_tracker_events_name_established_tracks_that_appear_are_lost_or_move_uns
     assert tr.events == []                                                # each event once
 
 
+def test_a_carried_cube_that_lands_looking_like_a_lego_keeps_its_id():
+    tr = Tracker(hold_s=3.0, gate_m=0.12)
+    for k in range(8):
+        objs = tr.update([_det("cube", "yellow", 0.70, -0.21), _det("lego", "red", 0.3, 0.3)], 0.1 * k)
+    # carried out of view, then seen 25 cm away, its shape fit saying lego (tilted, half hidden)
+    objs = tr.update([_det("lego", "red", 0.3, 0.3)], 1.0)
+    objs = tr.update([_det("lego", "yellow", 0.45, -0.29), _det("lego", "red", 0.3, 0.3)], 2.0)
+    assert {o.id for o in objs} == {"yellow_cube", "red_lego"}
+    assert next(o for o in objs if o.color == "yellow").label == "cube"            # the majority label
+    assert tr.events == ["re-identified yellow_cube (cube): 0.26 m from where it was last seen, 1.3 s ago"]
+    # a held track of the detection's own label is preferred; a container never takes a cube's track
+    tr = Tracker(hold_s=3.0, gate_m=0.12)
+    for k in range(8):
+        tr.update([_det("cube", "red", 0.5, 0.0), _det("lego", "red", 0.3, 0.3)], 0.1 * k)
+    objs = tr.update([_det("lego", "red", 0.6, -0.3)], 1.0)
+    assert {o.id: o.attrs["occluded"] for o in objs} == {"red_cube": True, "red_lego": False}
+    tr = Tracker(hold_s=3.0, gate_m=0.12)
+    for k in range(8):
+        tr.update([_det("cube", "blue", 0.5, 0.0)], 0.1 * k)
+    objs = tr.update([Detection("bowl", "blue", (0.6, 0.3, 0.03), (0.14, 0.14, 0.06), 0.9)], 1.0)
+    assert {o.id for o in objs} == {"blue_cube", "blue_bowl"}
+
+
 def _table_depth(K, T, h, w, table_z=0.0):
     """Depth image [m] of an empty table plane z = table_z seen by camera T (base <- optical)."""
     from promptbot.perception.geometry import ray_maps
