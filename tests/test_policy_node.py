@@ -84,3 +84,39 @@ def test_committed_checkpoint_picks_a_cube_through_the_graph(spawn, ros_node):
     bottom = z - h / 2
     assert r.error_code == ExecuteSkill.Result.SUCCEEDED, f"policy ended with {r.error_code}: {r.error_msg}"
     assert bottom > 0.03, f"{OBJECT} bottom at {bottom * 100:.1f} cm after the pick (policy: {r.error_msg})"
+
+
+def test_the_heartbeat_keeps_wall_clock_time_under_a_slow_simulator(spawn, ros_node):
+    """The planner fails a step after 3 s of wall-clock silence (no heartbeat, no feedback). On the node's sim
+    clock at 0.19x real time the heartbeat came every 2.6 s, and a retreat without feedback lost two steps to
+    "stopped responding" (bench e2e --executor vla). Here the sim clock runs at 0.1x real time."""
+    import time
+
+    from builtin_interfaces.msg import Time
+    from rosgraph_msgs.msg import Clock
+    from std_msgs.msg import Header
+
+    clock_pub = ros_node.create_publisher(Clock, "/clock", 10)
+    stop = threading.Event()
+
+    def slow_clock():                      # 10 ms of sim time every 100 ms of wall time
+        t = 1.0
+        while not stop.is_set():
+            clock_pub.publish(Clock(clock=Time(sec=int(t), nanosec=int((t % 1.0) * 1e9))))
+            t += 0.01
+            time.sleep(0.1)
+    th = threading.Thread(target=slow_clock, daemon=True)
+    th.start()
+    beats: list[float] = []
+    ros_node.create_subscription(Header, "/policy/heartbeat", lambda _m: beats.append(time.monotonic()), 10)
+    try:
+        vla = spawn("promptbot.nodes.vla_node", "--ros-args", "-p", "use_sim_time:=true", "-p", "backend:=onnxruntime")
+        wait_for(lambda: bool(beats), 120.0, what="a first heartbeat:\n" + vla.output()[-2000:])
+        t0 = time.monotonic()
+        wait_for(lambda: time.monotonic() - t0 >= 3.0, 10.0, what="3 s of wall-clock time")
+        got = [t for t in beats if t > t0]
+        # every 0.5 s of wall-clock time: about 6 (a sim-clock timer: at most one, 5 s of wall time apart)
+        assert len(got) >= 4, f"{len(got)} heartbeats in 3 s of wall-clock time"
+    finally:
+        stop.set()
+        th.join(timeout=2.0)
