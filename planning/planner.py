@@ -38,7 +38,7 @@ from promptbot.planning.mcts import (
 )
 from promptbot.planning.skills import STACKABLE_LABELS, Step, step_instruction
 from promptbot.planning.validate import validate_plan
-from promptbot.planning.world import WorldState, execute
+from promptbot.planning.world import InadmissibleAction, WorldState, apply, execute
 from promptbot.scene import ObjectState, is_in, is_on
 from promptbot.tasks.goal import Goal, GoalSyntaxError, as_goal, check
 from promptbot.vocab import COLORS, COMMAND_WORDS, LABELS, NOUN_LABELS, NOUN_PLURALS
@@ -255,6 +255,33 @@ def _checked(instruction: str, goal: Goal, objects: Sequence[ObjectState]) -> st
     return accounting_question(missing) if missing else None
 
 
+def direct_way(goal: Goal, state: WorldState) -> str:
+    """For a goal the search did not reach: why the plain way there is not admissible - for each literal not
+    holding, in order, pick its object and put it there (``on`` -> stack, ``in`` / ``in_region`` / a relation ->
+    place) - as "<step>: <reason>", or that it is admissible (then the search budget, not the world, failed).
+    Bench e2e (VLA executor) ended a chain on "no plan found ... on(purple_cube, yellow_cube) does not hold",
+    which said nothing of what stood in the way."""
+    cur = state
+    steps: list[Step] = []
+    for lit in goal.literals:
+        if lit.negated or lit.pred not in ("on", "in", "in_region", "near", "left_of", "right_of"):
+            continue
+        if check(Goal((lit,)), cur.objects, initial=state.objects)[0]:
+            continue
+        a, b = lit.args
+        put = Step("stack", (a, b)) if lit.pred == "on" else Step(
+            "place", (a, b if lit.pred in ("in", "in_region") else f"{lit.pred}:{b}"))
+        for step in (Step("pick", (a,)), put):
+            try:
+                cur = apply(step, cur)
+            except InadmissibleAction as exc:
+                return f"the direct way fails at {exc}"
+            steps.append(step)
+    if not steps:
+        return "the direct way has no steps to try"
+    return f"the direct way ({', '.join(map(str, steps))}) is admissible: the search ran out of budget"
+
+
 def contradiction(goal: Goal, objects: Sequence[ObjectState]) -> str | None:
     """A question when the goal asks for a literal and its negation ("put the lego in the bowl and don't let
     anything go in the bowl"), or moves an object it also says must not move, else None (pure)."""
@@ -468,7 +495,7 @@ class Planner:
         result = PlanResult("ok" if satisfied else "no_plan",
                             f"plan with {len(steps)} step(s)" if satisfied else
                             f"no plan found within the budget ({cfg.simulations} simulations/step, "
-                            f"{cfg.max_steps} steps); best attempt leaves: {left}",
+                            f"{cfg.max_steps} steps); best attempt leaves: {left}; {direct_way(goal, state)}",
                             instruction, goal, steps, satisfied, self.llm.calls - calls0, elapsed,
                             res.simulations, method, candidates, res.root, assumptions, readings,
                             prior=mode, trace_path=trace_path)

@@ -196,3 +196,28 @@ def test_search_trace_is_written_and_reads_back(tmp_path):
 def test_no_trace_unless_asked():
     r = _plan(tabletop(), "in(red_cube, yellow_bowl)")
     assert r.ok and r.trace_path == ""
+
+
+def test_no_plan_says_what_stands_in_the_direct_way():
+    """Bench e2e ended a chain on "no plan found ...; best attempt leaves: on(purple_cube, yellow_cube) does not
+    hold", which said nothing of why. The message now names the first inadmissible step of the plain way there,
+    or says that the plain way was admissible (the search's budget failed, not the world)."""
+    from promptbot.planning.planner import direct_way
+    from promptbot.planning.world import WorldState
+
+    tower = [cube("red", 0.45, 0.0), cube("green", 0.45, 0.0, z=0.06), cube("blue", 0.55, 0.2)]
+    state = WorldState.from_objects(tower)
+    assert direct_way(parse_goal("on(red_cube, green_cube)"), state) == \
+        "the direct way fails at pick(red_cube): something is on top of red_cube"
+    assert direct_way(parse_goal("on(blue_cube, green_cube)"), state) == \
+        "the direct way (pick(blue_cube), stack(blue_cube, green_cube)) is admissible: the search ran out of budget"
+    objs = tabletop()
+    assert direct_way(parse_goal("in(red_cube, yellow_bowl) & on(blue_cube, red_cube)"), WorldState.from_objects(objs)) \
+        == "the direct way fails at stack(blue_cube, red_cube): red_cube is inside a container; stack only on the " \
+           "table or on a tower"
+    assert direct_way(parse_goal("in(red_cube, yellow_bowl) & in(blue_cube, yellow_bowl)"),
+                      WorldState.from_objects(objs)) == "the direct way (pick(blue_cube), place(blue_cube, " \
+        "yellow_bowl), pick(red_cube), place(red_cube, yellow_bowl)) is admissible: the search ran out of budget"
+    r = _plan(tower, "on(red_cube, green_cube)", sims=1)       # 4 steps needed: one simulation per step is too few
+    if not r.satisfied:
+        assert r.message.endswith("the direct way fails at pick(red_cube): something is on top of red_cube")
