@@ -69,8 +69,8 @@ def _negated_before(text: str, start: int) -> bool:
 def _negated_or_chosen(m: re.Match) -> bool:
     """Whether "A or B" (match ``m``) stands under a negation in its clause ("don't put the red or the blue cube ...":
     neither) or is chosen between by what follows ("..., whichever is closer"): then it is not a free choice."""
-    return _negated_before(m.string, m.start()) or bool(re.search(r"\bwhich ?ever\b|\bdepending\b", m.string[m.end():])) \
-        or bool(re.search(r"\bwhich ?ever\b[^.;:]*$", m.string[:m.start()]))      # "take whichever is closer ..., A or B"
+    return _negated_before(m.string, m.start()) or bool(re.search(r"\bwhich ?evers?\b|\bdepending\b", m.string[m.end():])) \
+        or bool(re.search(r"\bwhich ?evers?\b[^.;:]*$", m.string[:m.start()]))   # "take whichever is closer ..., A or B"
 
 
 # what picks one of two named things: "closer to the pink bowl", "further left", "further from you"
@@ -78,6 +78,8 @@ _CHOICE_CMP = (r"(?:(?:closer|nearer|closest|nearest)(?: one)?(?: to)? (?:the (?
                r"|the robot)|(?:further|farther|furthest|farthest|more)(?: to)?(?: the| your)? (?:left|right|back|front)"
                r"|(?:further|farther|furthest|farthest) (?:away )?from (?:the (?:\w+ )?\w+|you|me|the robot))")
 _CHOICE_NP = rf"(?:the )?(?:{_COLOUR_WORDS})(?: (?:cube|block|lego|mug|one))?"
+# "the bigger of A and B", "A or B, whichever is smaller": a choice between two named things by their size
+_SIZE_CMP = r"(?:bigger|larger|smaller|tinier|littler|chunkier|biggest|largest|smallest|tiniest|littlest|chunkiest)"
 
 
 def _choice_said(text: str) -> str:
@@ -86,13 +88,14 @@ def _choice_said(text: str) -> str:
     cube, and put it ...", "put the blue cube or the green cube, whichever is closer to X, next to ...", "which of the
     green and blue cubes is nearer X? move it ...", "green or blue, whichever one's nearer X - shove that one ...". The
     first had taken the first named (a free choice): a confident wrong plan when it was the other."""
-    cmp_, np_ = _CHOICE_CMP, _CHOICE_NP
+    cmp_, np_ = rf"(?:{_CHOICE_CMP}|{_SIZE_CMP})", _CHOICE_NP
     kind = r"(?P<kind>cube|block|lego|mug)"
 
     def canon(a: str, b: str, cmp: str, rest: str, k: str | None = None) -> str:
         a, b = (x if x.startswith("the ") else "the " + x for x in (a, b))
-        if k:
-            a, b = (x if re.search(r" (?:cube|block|lego|mug|one)$", x) else f"{x} {k}" for x in (a, b))
+        if k:           # "green one or orange one": the kind said once for both
+            a, b = (re.sub(r" one$", f" {k}", x) if x.endswith(" one") else
+                    x if re.search(r" (?:cube|block|lego|mug)$", x) else f"{x} {k}" for x in (a, b))
         rest = re.sub(r"\bthat one\b", "it", rest.strip(" ,:-"))
         rest = re.sub(r"^(?:and |then |so |please |kindly )+", "", rest)
         return f"of {a} and {b} , the one {cmp.replace(' one ', ' ')} , {rest}"   # "the nearer one to X": nearer to X
@@ -111,10 +114,34 @@ def _choice_said(text: str) -> str:
                  rf"(?P<cmp>{cmp_})(?: [,?.]| -)? (?P<rest>.+)$", text)
     if m:
         return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind"))
-    m = re.match(rf"^(?P<a>{np_}) (?:or|and) (?P<b>(?:the )?(?:{_COLOUR_WORDS}))(?: {kind}s?)? , (?:whichever|the one|which"
+    m = re.match(rf"^(?P<a>{np_}) (?:or|and) (?P<b>(?:the )?(?:{_COLOUR_WORDS}))(?: {kind}s?| ones?)? , (?:whichever|the one|which"
                  rf")(?: one)?(?: s|'s| is| that was| that's| which is| was)? (?P<cmp>{cmp_})(?: [,:?.]| -)? (?P<rest>.+)$", text)
     if m:
         return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "cube")
+    # by size, with the comparison said as "the bigger of ...", "of A and B, the smaller one", "A or B - the bigger one"
+    # (each had been planned for both things, or asked what "the bigger one" is)
+    size, pair = _SIZE_CMP, rf"(?P<a>{np_}) (?:and|or) (?P<b>(?:the )?(?:{_COLOUR_WORDS}))(?: {kind}s?| ones?)?"
+    m = re.match(rf"^(?P<verb>put|move|place|stack|set|drop|pop|stick|take|grab|bring) the (?P<cmp>{size})(?: one)? of {pair}"
+                 rf"(?: stacked| sitting)? (?P<rest>(?:in|into|inside|on|onto|on top of|next to|beside|to) .+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), f"{m.group('verb')} it {m.group('rest')}",
+                     m.group("kind") or "one")
+    m = re.match(rf"^the (?P<cmp>{size})(?: one)? of {pair} (?P<rest>(?:goes|go|should go|belongs|sits|needs to go|has to go)"
+                 rf" .+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
+    m = re.match(rf"^(?:of|between|out of|from) {pair} , (?:(?:take|grab|pick|use) )?the (?P<cmp>{size})(?: one)?(?: ,)?"
+                 rf" (?:and )?(?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
+    m = re.match(rf"^{pair} , (?:whichever(?: s|'s| is)? |the )(?P<cmp>{size})(?: one| cube| block| lego)?(?: of the two)?"
+                 rf"(?: ,)? (?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
+    m = re.match(rf"^whichever(?:s| s|'s| is)? (?P<cmp>{size})(?: one)?(?: ,)? {pair}(?: ,)? (?:(?:it|that one|that) )?"
+                 rf"(?P<rest>.+)$", text)
+    if m:
+        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
     return text
 
 
@@ -792,6 +819,10 @@ _SYNONYMS = [
     # texting: "can u stack evrything except the yellow 1"
     (r"\bu\b(?!-)", "you"), (r"\b(?:evrything|everythin|evrythin|evrythng|everythng)\b", "everything"),
     (rf"\b(the|that|this) ({_COLOUR_WORDS}) 1\b", r"\1 \2 one"),
+    # "... in a bowl that isn't the same colour as it", "a bowl that's not its colour": a bowl of a different colour (it had
+    # been read as the same colour's: every cube sorted into its own bowl, a confident wrong plan)
+    (r"\b(?:a|any|one|the) (bowl|dish|container) (?:that|which) (?:isn'?t|is not|is never|'s not|s not|isnt) (?:the same colou?r"
+     r"(?: as (?:it|itself|them|the cube|the cubes))?|(?:its|their) (?:own )?colou?r|matching)\b", r"a \1 of a different colour"),
     # "put the orange cube in a bowl that's a different colour from it", "... in a bowl that doesn't match it": any bowl
     # but its own colour's (the colour word had made it the matching bowl: a confident wrong plan)
     (rf"\b((?:put|place|move|drop|pop|set|stick) the ({_COLOUR_WORDS}) (?:cube|block|lego|one)) (in|into) (?:a|any|the|one) "
@@ -2792,6 +2823,7 @@ def normalise(text: str) -> str:
     t = _choice_said(_narration_dropped(t))
     for pat, rep in _SYNONYMS:
         t = re.sub(pat, rep, t)
+    t = _choice_said(t)       # "i'd like the bigger one of A and B on ...": said as a request only now
     t = _list_item_taken_back(_retracted(_respectively(_paired_list(t))))
     t = _CORRECTED_AND_RE.sub(r"\1 , in the ", t)
     # "the orange and the red cubes: the orange cube goes ...": a list that names the topic, then the request
@@ -5360,6 +5392,13 @@ def _ground_ref(m: Mention, objects: list[ObjectState]) -> ObjectState:
             return ranked[rank - 1]
         if len(ranked) > 1 and toward(ranked[0]) - toward(ranked[1]) < tie:
             raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(ranked[:2])}?")
+        if sides == ["front"] and not m.superlative.startswith("at:"):
+            # "the cube closest to you": the one nearest the front edge must be the one nearest the robot too, or it is
+            # a question (dev12's rule; the nearest by x had been taken)
+            by_base = min(cands, key=lambda o: math.hypot(o.position[0], o.position[1]))
+            if by_base.id != ranked[0].id:
+                raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing([ranked[0], by_base])}? "
+                                     "One is nearer the front edge, the other nearer the robot.")
         return ranked[0]
     if len(cands) > 1:
         raise GroundingError(_Status.AMBIGUOUS, f"Which {what} do you mean: {_listing(cands)}?")
@@ -6129,13 +6168,14 @@ _STATE_RE = re.compile(
     r"^(?P<subj>the [\w ]+?|it|any (?:cube|block|lego|mug|object|thing)s?|anything|something)(?:'s| s| is| are)"
     r"(?: already| still| currently| now| sitting| lying| standing| resting| right| placed| stacked)* "
     r"(?P<rel>in|inside|on top of|on|sitting on) "
-    r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray)|something|anything|any of them|the [\w ]+?)$")
+    r"(?P<obj>(?:a|an|any|some) (?:bowl|container|tray|block|cube|lego)|something|anything|any of them|the [\w ]+?)$")
 _IN_REGION_RE = re.compile(
     r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| currently| now| sitting| standing| over| right)* (?:on|at|in) (?:the )?"
     r"(?P<region>left|right|back|front|middle|centre|center)(?:[- ]hand)?(?: side| half| part| end)?(?: of the table)?$")
 _IS_EMPTY_RE = re.compile(r"^(?P<box>the [\w ]+?)(?:'s| s| is) (?:already |still )?(?P<e>empty|clear|free)$")
-_HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: has| s got|'s got| has got| contains| holds) (?:anything|something|stuff"
-                       r"|things|any \w+|a \w+|an \w+)(?: (?:in|on) it)?$"
+_HOLDS_RE = re.compile(r"^(?P<box>the [\w ]+?)(?: already| still)?(?:(?:'s| s| has)(?: already| still)? got| has| got| contains"
+                       r"| holds)(?: already| still)? (?:anything|something|stuff|things|any \w+|a \w+|an \w+)"
+                       r"(?: (?:in|on|on top of) it)?$"
                        # ... as normalise() words a state wanted ("the bowl has X in it" -> "put X in the bowl")
                        r"|^put (?:anything|something|stuff|things|any \w+) (?:in|on|into|onto) (?P<box2>the [\w ]+?)$")
 _NOTHING_TO_DO = re.compile(r"^(?:just |then )?(?:leave (?:it|them)(?: alone| be| there| where it is| as it is)?|(?:that s |it s |"
@@ -6163,6 +6203,10 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
     objects = list(objects)
     cond = re.sub(rf"^({_COLOUR_WORDS}) (?=is |s |isn't |are )", r"the \1 one ", cond)     # "if red's in the ..."
     cond = re.sub(r"(?: (?:yet|already|still|now|at the moment|right now))+$", "", cond)
+    # dictated "cube's" written "cubes": "if the blue cubes already got something on it", "if the pink cubes already on a block"
+    cond = re.sub(rf"^the ((?:{_COLOUR_WORDS}) (?:cube|block|lego|mug|bowl|tray|one))s (?=(?:already |still |not |got |on |in ))",
+                  r"the \1's ", cond)
+    cond = re.sub(r"^(the [\w ]+?)'s (already|still) (?=on |in |inside |on top of )", r"\1 is \2 ", cond)
     neg = re.match(r"^(?P<subj>.+?) (?:is not|isn't|isnt|is no longer|are not|aren't|arent|s not)(?P<rest> .+)$", cond)
     if neg and not neg.group("subj").startswith("there"):
         # "if the red cube isn't in a bowl": the state said the other way
@@ -6177,6 +6221,18 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
         if na == nb:
             return None
         return (na > nb) if (m.group("cmp") or "more") in ("more", "outnumber", "out number") else (na < nb), None, None
+    m = re.match(r"^there(?: is|'s| s| are)(?: already| still)? (?:something|anything|stuff|things|any \w+|a \w+|an \w+|\w+s)"
+                 r"(?: already| still)? (?:on|in|inside|on top of|sitting on|sitting in) (?P<box>the (?!table$)[\w ]+?)$", cond)
+    if m:                         # "if there's already something on the tray": whether anything is in or on it now (it had
+        box = _ground_phrase(m.group("box"), objects)       # been read as "is there a tray", and the tray kept still)
+        if box is None:
+            return None
+        return any(is_in(o, box) or is_on(o, box) for o in objects if o.id != box.id), None, box
+    m = re.match(r"^(?P<box>the [\w ]+?)(?: hasn't| has not| s not| 's not|'s not| doesn't have| does not have)(?: got)?"
+                 r" (?P<what>anything|something|any \w+|a \w+|an \w+)(?P<where> (?:in|on|on top of) it)?$", cond)
+    if m:                         # "if the purple cube's not got anything on it": the state said the other way
+        state = _condition(f"{m.group('box')} has {m.group('what')}{m.group('where') or ''}", objects)
+        return None if state is None else (not state[0],) + state[1:]
     m = re.match(r"^there(?: is|'s| s| are) (?:a |an |any |some |the )?(.+)$", cond)
     if m:                         # "if there's a red cube": whether one is on the table
         refs = [t for t in _tokens(resolve_words("the " + m.group(1), objects)[0])
@@ -6196,7 +6252,8 @@ def _condition(cond: str, objects: Sequence[ObjectState]) -> tuple[bool, ObjectS
         if box is None:
             return None
         full = any(is_in(o, box) or is_on(o, box) for o in objects if o.id != box.id)
-        return (not full if m.re is _IS_EMPTY_RE else full), None, box
+        # "if the purple cube has nothing on it, put the cyan one on it": "it" is that cube
+        return (not full if m.re is _IS_EMPTY_RE else full), (None if box.is_container else box), box
     m = re.match(r"^(?P<subj>the [\w ]+?)(?:'s| s| is)(?: already| still| just)?(?: sitting| lying| standing)?(?: out)?"
                  r" on the table$", cond)
     if m:                         # "if the red cube is still sitting out on the table": not in or on anything
@@ -6283,7 +6340,7 @@ def _lift_condition(text: str) -> str:
     m = re.match(r"^unless (?P<cond>.+?) , (?P<req>.+)$", text)
     if m and _is_table_state(m.group("cond")):
         return f"if {m.group('cond')} , leave it , otherwise {m.group('req')}"
-    m = re.match(r"^if (?P<cond>[^,]+?) (?P<req>(?:just |then )?(?:" + verbs + r") (?:the|it|them|a|an|both|all|(?:"
+    m = re.match(r"^if (?P<cond>[^,]+?) (?P<req>(?:just |then )?(?:" + verbs + r"|leave) (?:the|it|them|a|an|both|all|(?:"
                  + _COLOUR_WORDS + r"))\b.+)$", text)
     if m and _is_table_state(m.group("cond")):
         return f"if {m.group('cond')} , {m.group('req')}"
@@ -6354,6 +6411,10 @@ def _settle_if(text: str, objects: Sequence[ObjectState]) -> str:
     goes = branch is not None and _GOES_BRANCH.match(branch.strip(" ;.,"))
     if goes:                  # "if it's on the left, it goes in the red bowl"
         branch = goes.group("place") if goes.group("place") else f"in {goes.group('place2')}"
+    if branch is not None:    # "if the bowl is empty, the blue cube goes in it": put it there
+        branch = re.sub(r"^(?:then )?(the (?:\w+ ){0,2}?(?:cube|block|lego|mug|one)) (?:goes|go|should go|can go|needs to go"
+                        r"|has to go|must go|belongs) (?=(?:in|into|inside|on|onto|on top of|next to) )", r"put \1 ",
+                        branch.strip())
     place_only = branch is not None and _BARE_PLACE.match(branch.strip(" ;.,"))
     if place_only:            # "if so, white bowl": the thing the condition is about goes there
         where = re.sub(r"^(?:(?:in|into|inside|on|onto|to) )?(?:the )?|(?: (?:instead|then|please))?(?: [.!])?$", "",
@@ -6472,11 +6533,44 @@ def _of_the_two(text: str, objects: Sequence[ObjectState]) -> str:
     return re.sub(r"\bthe other one\b", f"the {_name(other)}", rest, count=1)
 
 
+# "whichever bowl's still empty", "the bowl that's got nothing in it", "the bowl that already has a cube in it": a container
+# told by what is in it, after the steps said before it
+_BY_CONTENT_RE = re.compile(
+    r"\b(?P<det>whichever|the|a|any) (?P<kind>bowl|tray|dish|container)(?: (?:that|which))?(?: already| still)?(?:'s| s| is| has"
+    r"| has got|'s got| s got| got| with)?(?: still| now| already)? (?:(?P<empty>empty|free|got nothing in it|nothing in it|has nothing in it|no cube in it"
+    r"|not got anything in it|not got a cube in it)|(?P<full>(?:got )?(?:a cube|something|anything|stuff|the \w+ cube) in it))"
+    r"(?: (?:still|now|already|yet))?\b")
+
+
+def _by_content(text: str, objects: Sequence[ObjectState]) -> str:
+    """A container told by what is in it, counting what the steps said before it put in ("orange cube in the red bowl, then
+    the green cube in whichever bowl's still empty": the other bowl). The one that fits is named; none or several fit: a
+    question (it had been read as the bowl named last, or asked which bowl)."""
+    m = _BY_CONTENT_RE.search(text)
+    if m is None:
+        return text
+    kind = "bowl" if m.group("kind") in ("dish", "container") else m.group("kind")
+    boxes = [o for o in objects if o.is_container and o.label == kind]
+    if len(boxes) < 2:
+        return text
+    before = text[:m.start()]
+    filled = {o.id for o in boxes if any(is_in(x, o) for x in objects if x.id != o.id)}
+    for mm in re.finditer(rf"\b(?:in|into|inside|on|onto) the ({_COLOUR_WORDS}) {kind}\b", before):
+        filled |= {o.id for o in boxes if o.color == mm.group(1)}
+    fits = [o for o in boxes if (o.id in filled) == bool(m.group("full"))]
+    if len(fits) != 1:
+        what = "holds something" if m.group("full") else "is empty"
+        raise GroundingError(_Status.AMBIGUOUS, f"Which {kind} do you mean: {_listing(fits)}? Each of them {what}." if fits
+                             else f"No {kind} {what} now. Which {kind} do you mean?")
+    return text[:m.start()] + f"the {_name(fits[0])}" + text[m.end():]
+
+
 def _scene_settled(text: str, objects: Sequence[ObjectState]) -> str:
     """Normalised ``text`` with what the scene settles before parsing: an object named by its coordinates, "the
     one in the middle", "of A and B, the one further left", a condition's branch, "another one". May raise
     GroundingError."""
-    text = _now_said(_between_ref(_container_not(_neither_colour(_fixed_not_moved(_of_the_two(text, objects), objects), objects),
+    text = _now_said(_between_ref(_container_not(_neither_colour(_fixed_not_moved(_of_the_two(_by_content(text, objects), objects),
+                                                                                  objects), objects),
                                                  objects), objects),
                      objects)
     return _another(_settle_if(_choose_among(_middle_one(_at_coordinates(_at_clock(_by_distance(text, objects), objects),
@@ -6599,6 +6693,10 @@ def settled(instruction: str, objects: Sequence[ObjectState]) -> str:
         out = _between_ref(_scene_settled(text, objects), objects)
     except GroundingError:
         return _black_block(text, objects)
+    try:            # "put X in the Y, then put it back where it was": X stays, and the Y is not asked for
+        out = _round_trip(out)
+    except GroundingError:
+        pass
     return _black_block(out, objects)
 
 
@@ -6736,7 +6834,7 @@ _BACK_CLAUSE_RE = re.compile(
     rf"(?:(?P<x>it|them|{_THING_NP}) )?back(?: again)?(?: (?:to )?(?:where (?:it|they|you) (?:was|were|started|came from|used to be"
     r"|stood|sat|found it|got it|found them|got them)|how (?:it|they) (?:was|were)|to (?:its|their) (?:original |old |starting "
     r"|first |usual )?(?:place|spot|position)s?|(?:to |in |at )?(?:the )?same (?:place|spot|position)))?(?: again)?"
-    r"(?= [,.;!?-]|$)")
+    r"(?= [,.;!?-]|$| (?:sorry|please|thanks|thank you|ok|okay)(?: [,.;!?]| *$))")
 _MOVES_TO = (r"(?:(?:put|move|place|stick|set|drop|bring|slide|pop|try) )?{x} (?:just |first )?(?:fits |goes |will fit )?"
              r"(?:on|onto|in|into|inside|next to|near|beside|by|to|on top of) (?:the )?(?:\w+ ){{0,2}}?(?:bowl|tray|dish|plate"
              r"|cube|block|lego|mug|one|basin|container)\b(?: (?:just )?to (?:see|check|try) (?:if|whether|how) it (?:fits|looks))?"
@@ -6744,10 +6842,20 @@ _MOVES_TO = (r"(?:(?:put|move|place|stick|set|drop|bring|slide|pop|try) )?{x} (?
              r"(?:left|right|front|back|middle|centre|center)(?: side| edge| corner)?(?: of the table)?")
 
 
+# "put the orange cube back in the bowl", "pop it back onto the tray, where it was": said first, a return the scene cannot show
+_BACK_IN_RE = re.compile(
+    rf"^(?:(?:please|just|now|so|ok|okay|and) )*(?:put|pop|move|place|get|bring|stick|set|drop|return|slide) (?P<x>it|them"
+    rf"|{_THING_NP}) back (?:again )?(?:in|into|inside|in to|on|onto|on to) (?P<c>(?:the |its |a )?(?:\w+ )?(?:bowl|tray|dish"
+    r"|basin|container|plate))\b")
+
+
 def _round_trip(text: str) -> str:
     """A thing moved and then put back where it was: it stays where it is, and the rest of the request stands; with
     nothing else asked, a question (the move back had been dropped and the first move planned: a confident wrong
     plan)."""
+    # "then return it to where it started", "return it to its spot": back where it was
+    text = re.sub(rf"\breturn (it|them|{_THING_NP}) (?:to )?(?=where (?:it|they|you) |(?:its|their) (?:original |old |starting "
+                  r"|first |usual )?(?:place|spot|position))", r"put \1 back ", text)
     m = _BACK_CLAUSE_RE.search(text)
     if m is None or m.start() == 0:
         return text
@@ -6759,9 +6867,11 @@ def _round_trip(text: str) -> str:
         things = list(dict.fromkeys(mm.group(0) for mm in _mention_re().finditer(before)
                                     if not _names_container(mm.group(0)) and re.match(r"(?:the )?(?:\w+ )?(?:cube|block|lego"
                                                                                        r"|mug|box|brick)\b", mm.group(0))))
-        if len(things) != 1:
+        moved = list(dict.fromkeys(re.findall(rf"\b(?:put|move|place|stick|set|drop|pop|try|stack|bring|slide) ({_THING_NP})\b",
+                                              before)))
+        if len(things) != 1 and len(moved) != 1:     # "put the orange cube on the blue one, then put it back": the one moved
             raise unsure
-        x = things[0]
+        x = things[0] if len(things) == 1 else moved[0]
     cut = re.sub(_MOVES_TO.format(x=re.escape(x)), " ", before, count=1)
     if cut == before:
         raise unsure
@@ -6769,9 +6879,12 @@ def _round_trip(text: str) -> str:
     cut = re.sub(r"^(?:and|,)\s+|\s+(?:and|,)\s*(?=[,.;]|$)", " ", cut).strip(" ,.;")
     rest = (cut + " " + after).strip(" ,.;!?-")
     rest = re.sub(r"^(?:oh )?(?:and )?", "", rest)
-    if not re.search(r"\b(?:in|into|on|onto|next to|near|beside|to|goes|go)\b", rest):
-        raise GroundingError(_Status.AMBIGUOUS, f"Moving the {x.removeprefix('the ')} and then back again leaves it "
-                                                "where it is now. What should I do?")
+    if not re.search(r"\b(?:in|into|inside|on|onto|next to|near|beside|to|goes|go)\b", rest):
+        if _NAMES_THING.search(rest):
+            raise GroundingError(_Status.AMBIGUOUS, f"Moving the {x.removeprefix('the ')} and then back again leaves it "
+                                                    "where it is now. What should I do?")
+        # nothing else asked: it stays where it is (dev11's and dev38's labels; it had been a question)
+        return f"leave {x} where it is"
     return f"{rest} , leave {x} where it is"
 
 
@@ -6828,9 +6941,11 @@ _AMONG_RE = re.compile(
     r"|drop) )?the one (?:that s |that's |which is )?(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?"
     r"(?: the| your)? (?:left|right|back|front|forward)|(?:further|farther|furthest|farthest) (?:away )?from (?:you|me|the robot"
     r"|the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray))"
-    r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot))"
+    r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot)"
+    rf"|{_SIZE_CMP})"
     r"(?: ,| \.| -)? (?P<rest>.+)$")
-AMONG_TIE_M = 0.02          # [m] "of A and B, the one further left": closer than this that way is a question
+AMONG_TIE_M = 0.03          # [m] "of A and B, the one further left": closer than this that way is a question (2 cm had
+                            # picked one of two cubes 2.4 cm apart from the blue cube, which dev38 asks about; NEAR_TIE_M)
 _CMP = (r"(?P<cmp>(?:further|farther|more|furthest|farthest|most)(?: to)?(?: the| your)? (?:left|right|back|front|forward)"
         r"|(?:closer|nearer|closest|nearest)(?: to)? (?:the (?:\w+ )?(?:cube|block|lego|mug|bowl|tray)|you|me|the robot))")
 _AMONG_GROUP_RE = re.compile(
@@ -6869,6 +6984,14 @@ def _choose_among(text: str, objects: Sequence[ObjectState]) -> str:
 
 def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[ObjectState]) -> str:
     """The request ``rest`` about the one of ``members`` that the comparison ``cmp`` picks."""
+    if re.fullmatch(_SIZE_CMP, cmp):      # "the bigger of A and B": across the footprint, SIZE_GAP_M apart or asked
+        sign = -1.0 if re.match(r"(?:small|tin|littl)", cmp) else 1.0
+        score = {o.id: sign * max(o.size[0], o.size[1]) for o in members}
+        ranked = sorted(members, key=lambda o: -score[o.id])
+        if len(ranked) > 1 and score[ranked[0].id] - score[ranked[1].id] < SIZE_GAP_M:
+            raise GroundingError(_Status.AMBIGUOUS, f"The {_name(ranked[0])} and the {_name(ranked[1])} are about the "
+                                 "same size. Which one do you mean?")
+        return _picked(ranked[0], rest)
     way = re.search(r"(left|right|back|front|forward)$", cmp)
     away = re.match(r"(?:further|farther|furthest|farthest) (?:away )?from (?P<t>.+)$", cmp)
     side = "back" if away and away.group("t") in ("you", "me", "the robot") else \
@@ -6896,8 +7019,13 @@ def _pick_by(members: list[ObjectState], cmp: str, rest: str, objects: Sequence[
     if len(ranked) > 1 and score[ranked[0].id] - score[ranked[1].id] < AMONG_TIE_M:
         raise GroundingError(_Status.AMBIGUOUS, f"The {_name(ranked[0])} and the {_name(ranked[1])} are about as far "
                              "that way. Which one do you mean?")
-    pick = ranked[0]
-    rest = re.sub(r"^(?:goes|go|should go|can go|needs to go|has to go|must go) ", f"put the {_name(pick)} ", rest)
+    return _picked(ranked[0], rest)
+
+
+def _picked(pick: ObjectState, rest: str) -> str:
+    """The request ``rest`` with the one picked by a comparison in place of "it" / "the one" / "goes"."""
+    rest = re.sub(r"^(?:goes|go|should go|can go|needs to go|has to go|must go|belongs|sits) ", f"put the {_name(pick)} ",
+                  rest)
     rest = re.sub(r"\b(?:it|the one|that)\b", f"the {_name(pick)}", rest, count=1)
     if not re.search(rf"\b{pick.color} {pick.label}\b", rest):
         rest = f"put the {_name(pick)} " + rest if re.match(r"(?:in|into|on|onto|next to|to) ", rest) else rest
@@ -7119,7 +7247,7 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         instruction = instruction[again.end():]
     asked = normalise(instruction)
     unsaid = re.search(r"\b(?:the )?(?:opposite|reverse|inverse) of (?:putting|placing|moving|stacking|what)\b|"
-                       r"\bhalf (?:of )?the (?:cube|block|lego|thing|object)s\b|"
+                       r"\bhalf (?:of )?(?:the |these |those |all (?:the )?|my )?(?:\w+ )?(?:cube|block|lego|thing|object)s\b|"
                        # "if there are more cubes than legos, ...": a count the interpreter does not compare (both
                        # branches had been planned)
                        r"\b(?<!there are )(?<!there re )(?:more|fewer|less) (?:\w+ )?(?:cube|block|lego|mug|thing|bowl)s? than\b|"
@@ -7148,6 +7276,19 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
         # goal language cannot say (it was read as all of them, and as into the bowl)
         return Interpretation(_Status.AMBIGUOUS, None, f"I can't do {unsaid.group(0)!r} exactly: I place things in, on or "
                                                        "next to others, or in a part of the table. Which ones, and where?")
+    count_on = re.search(r"^(?:(?:please|ok|okay|so|now|just|and) )*(?:any ?)?(?:two|three|2|3|a couple of|a pair of)(?: of the)? (?:cubes|blocks"
+                         r"|ones) (?:on top of|on|onto|up on) (?:the |that )?(?:\w+ )?(?:one|cube|block)\b", asked)
+    if count_on and not re.search(rf"\b(?:{_COLOUR_WORDS})\b", asked[:count_on.start()] + " " + asked[count_on.end():]) and \
+            screen_instruction(instruction) is None:
+        # "two cubes on top of the blue one, any two", said without a verb: which ones, and in what order, is not said (one
+        # had been put on it; with a verb, "put two of the cubes on the red one, doesn't matter which two", it is a tower)
+        return Interpretation(_Status.AMBIGUOUS, None, "Which cubes should go on it, and which goes on top?")
+    back_in = _BACK_IN_RE.match(asked)
+    if back_in and screen_instruction(instruction) is None:
+        # "put the orange cube back in the bowl (where it was)" as the whole request, with nothing in it now: the scene
+        # does not show that it was ever there (it had been put in, as if "back" were not said)
+        return Interpretation(_Status.AMBIGUOUS, None, f"{back_in.group('x').capitalize()} has not been in "
+                                                       f"or on {back_in.group('c')} that I know of. Should I put it there now?")
     far = re.search(r"\b(?:far|well|further|farther) (?:away )?from\b", asked)
     if far and not re.search(r"\b(?:keep|kept|stay|stays|leave)\b[^,.;]*$", asked[:far.start()]) and \
             not (far.group(0).startswith(("further", "farther")) and    # "the one further from the robot": which one

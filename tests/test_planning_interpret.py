@@ -3017,9 +3017,7 @@ def test_round_26_swaps_and_topic_conditions(world, seed, text, goal):
 
 
 @pytest.mark.parametrize("world, seed, text", [
-    # a round trip ends where it began: asked (the move back had been dropped and the first move planned: a CW)
-    ("tabletop", 200, "Put the red cube into the pink bowl. Then move it back where it was."),
-    ("tabletop", 200, "take the green cube out to the left, then put it back"),
+    # (a round trip with nothing else asked, once asked here, keeps the thing still since session 37: below)
     # a swap of two things the table's named parts do not tell apart, or of a bowl
     ("tabletop", 201, "swap the red and yellow cubes"),
     ("tabletop", 200, "swap the white bowl and the red cube"),
@@ -4680,3 +4678,136 @@ def test_session36_off_an_edge_of_the_table_is_refused():
 ])
 def test_session36_still_asked(text):
     assert _plan(text, _REFER).status in ("ambiguous", "unknown", "impossible")
+
+
+# session 37 (dev38: how people speak about the scene's state and about quantities)
+def _sized(color: str, x: float, y: float, side_m: float) -> ObjectState:
+    return ObjectState(f"{color}_cube", "cube", color, (x, y, side_m / 2), (side_m, side_m, side_m))
+
+
+# red 5.6 cm, green 4.5 cm, blue 5.0 cm across (red and blue 6 mm apart: under SIZE_GAP_M)
+_SIZES = [_sized("red", 0.45, 0.10, 0.056), _sized("green", 0.55, -0.05, 0.045), _sized("blue", 0.40, -0.20, 0.050),
+          bowl("yellow", 0.62, 0.20), bowl("white", 0.62, -0.22)]
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a choice between two named things by size, said the ways people do (each had been planned for both things, or
+    # asked what "the bigger one" is)
+    ("put the bigger of the red and the green cubes in the yellow bowl", "in(red_cube, yellow_bowl)"),
+    ("Red or green, whichever is bigger, goes in the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    ("Green one or red one, whichever's chunkier, into the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    ("Of the red and green cubes, the smaller one belongs in the yellow bowl.", "in(green_cube, yellow_bowl)"),
+    ("Green cube or red cube - the larger one into the yellow bowl.", "in(red_cube, yellow_bowl)"),
+    ("Between red and green, the smaller one goes in the white bowl.", "in(green_cube, white_bowl)"),
+    ("whichevers smaller the red or the green cube it goes in the yellow bowl", "in(green_cube, yellow_bowl)"),
+    ("I'd like the bigger one of red and green in the white bowl.", "in(red_cube, white_bowl)"),
+])
+def test_session37_bigger_or_smaller_of_two(text, goal):
+    r = _plan(text, _SIZES)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    # sizes under SIZE_GAP_M apart: which one is asked (the first had planned both; a confident wrong plan)
+    "put the bigger of the red and the blue cubes in the yellow bowl",
+    "Of the red and the blue cubes, take the smaller and put it in the white bowl.",
+    "whichevers smaller the red or the blue cube it goes in the yellow bowl",
+    # counts and places the goal language cannot say, a bowl "not the same colour", and a return the scene cannot show
+    "Half of these cubes should go in the green bowl, please.",
+    "Could you put the red cube back in the yellow bowl again?",
+    "Pop the green one back into the white bowl, where it was before.",
+])
+def test_session37_asked(text):
+    r = _plan(text, _SIZES)
+    assert r.status == "ambiguous", (text, r.status, r.message, str(r.goal))
+
+
+def test_session37_a_bowl_not_the_same_colour_is_not_its_own():
+    # "every cube ... in a bowl that isn't the same colour as it" had sorted each cube into its own colour's bowl
+    r = _plan("so um every cube has to end up in a bowl that isnt the same colour as it", _SORT)
+    own = {"in(red_cube, red_bowl)", "in(purple_cube, purple_bowl)", "in(orange_cube, orange_bowl)"}
+    assert r.status != "ok" or not own & {str(lit) for lit in r.goal.literals}, (r.status, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    # a thing moved and put back, with nothing else asked: it stays where it is (it had been asked about)
+    "Put the red cube in the yellow bowl. Actually, no, put it back where it was.",
+    "Test the red cube in the yellow bowl and then return it to where it started.",
+    "put the red cube in the white bowl and then put it back where it was sorry",
+])
+def test_session37_a_round_trip_alone_keeps_it_still(text):
+    r = _plan(text, _SIZES)
+    assert r.status == "ok" and r.goal == parse_goal("unmoved(red_cube)"), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,goal", [
+    # conditions the scene settles, said the ways people do (each had been asked, or planned as keeping the tray still)
+    ("If there's already something in the yellow bowl, leave it; if not, put the red cube in it.", "in(red_cube, yellow_bowl)"),
+    ("If the yellow bowl's empty, the green cube goes in it. If not, put it in the white one.", "in(green_cube, yellow_bowl)"),
+    ("If the red cube's not got anything on it, put the green one on it.", "on(green_cube, red_cube)"),
+    ("if the blue cubes already got something on it leave it otherwise put the green one on it", "on(green_cube, blue_cube)"),
+    ("if the red cubes already in a bowl leave it if not put it in the white bowl", "in(red_cube, white_bowl)"),
+    ("if the white bowls got a cube in it already put the red one in the yellow bowl otherwise in the white bowl",
+     "in(red_cube, white_bowl)"),
+])
+def test_session37_conditions_the_scene_settles(text, goal):
+    r = _plan(text, _SIZES)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+def test_session37_something_already_in_the_bowl_leaves_it():
+    # the same words with a cube in the yellow bowl: the red cube is not put in
+    scene = _SIZES[:3] + [cube("purple", 0.62, 0.20, 0.028)] + _SIZES[3:]
+    r = _plan("If there's already something in the yellow bowl, leave it; if not, put the red cube in it.", scene)
+    assert r.goal is None or "in(red_cube, yellow_bowl)" not in {str(lit) for lit in r.goal.literals}, (r.status, str(r.goal))
+
+
+def test_session37_a_near_tie_between_two_named_is_asked():
+    # the red cube 20.0 cm and the green cube 22.4 cm from the yellow bowl: under AMONG_TIE_M (it had picked the red one)
+    scene = [cube("red", 0.62, 0.0), cube("green", 0.62 - 0.224, 0.20), bowl("yellow", 0.62, 0.20), bowl("white", 0.40, -0.25)]
+    r = _plan("Whichever is closer to the yellow bowl, the red or the green, put it in the white bowl.", scene)
+    assert r.status == "ambiguous", (r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text,kept", [
+    # a round trip ends where it began, and nothing else is asked: the thing stays where it is (dev11, dev24 and dev38
+    # label it so; session 26 had asked, the move back having once been dropped and the first move planned)
+    ("Put the red cube into the pink bowl. Then move it back where it was.", "red_cube"),
+    ("take the green cube out to the left, then put it back", "green_cube"),
+])
+def test_session37_a_round_trip_said_plainly_keeps_it_still(text, kept):
+    _assert_plans_goal(("tabletop", 200), text, f"unmoved({kept})")
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a bowl told by what is in it once the steps before have been done (the second had gone in the first one's bowl)
+    ("Red cube in the yellow bowl, then the green cube goes in whichever bowl is still empty.",
+     "in(red_cube, yellow_bowl) & in(green_cube, white_bowl)"),
+    ("Put the red cube in the white bowl. Then the green cube goes in the bowl that already has a cube in it.",
+     "in(red_cube, white_bowl) & in(green_cube, white_bowl)"),
+])
+def test_session37_a_bowl_told_by_what_is_in_it(text, goal):
+    r = _plan(text, _SIZES)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    # nothing settles which: both bowls empty, or none holding anything
+    "Put the red cube in the bowl that's got nothing in it.",
+    "Put the green cube in the bowl that already has a cube in it.",
+    # a count on a cube with neither the cubes nor their order said (one had been put on it)
+    "Two cubes on top of the blue one, any two, any order.",
+])
+def test_session37_state_and_counts_still_asked(text):
+    r = _plan(text, _SIZES)
+    assert r.status == "ambiguous", (text, r.status, r.message, str(r.goal))
+
+
+def test_session37_closest_to_you_needs_x_and_distance_to_agree():
+    # green nearest the front edge (x 0.386) but purple nearest the robot (0.461 against 0.472 m): asked (dev12's rule)
+    scene = [cube("green", 0.386, 0.271), cube("purple", 0.454, 0.079), cube("cyan", 0.546, 0.022)]
+    r = _plan("Put the cube closest to you on the cyan one.", scene)
+    assert r.status == "ambiguous", (r.status, r.message, str(r.goal))
+    # where both agree, it is named
+    r = _plan("Put the cube closest to you on the cyan one.", [cube("green", 0.36, 0.05)] + scene[1:])
+    assert r.status == "ok" and r.goal == parse_goal("on(green_cube, cyan_cube)"), (r.status, r.message, str(r.goal))
