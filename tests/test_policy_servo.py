@@ -400,3 +400,32 @@ def test_veto_release_lets_the_policy_open_only_over_the_destination_and_low():
     # no release target seen (the destination not perceived): nothing to check against
     blind = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "left_of:green_cube"], [red])
     assert not blind.release and blind.correct(_action(grip=OPEN_M), over_bowl, 0.0, 0.04)[6] == OPEN_M
+
+
+def test_a_place_completes_once_the_hand_let_go_over_the_destination_and_stayed_open():
+    """The policy seldom says done after a release: the step waited for the no-progress stop (4 s of sim time,
+    20 s of wall time through the graph). It now ends 0.5 s after letting go over the destination."""
+    red, bowl = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02)), SCENE[2]
+    s = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [red, bowl])
+    over = (0.61, 0.0, 0.10)
+    s.correct(_action(grip=0.0), over, 0.0, 0.04, now_s=0.0)                     # holding
+    s.correct(_action(grip=OPEN_M), over, OPEN_M, 0.05, now_s=0.1)               # lets go over the bowl
+    s.correct(_action(grip=OPEN_M), (0.61, 0.0, 0.13), OPEN_M, OPEN_M, now_s=0.4)   # rising, open
+    assert not s.complete
+    s.correct(_action(grip=OPEN_M), (0.61, 0.0, 0.15), OPEN_M, OPEN_M, now_s=0.6)
+    assert s.complete and "let go over the destination" in s.end_reason
+    # the object slipped out away from the destination: never complete (the policy or the stall stop decide)
+    slip = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [red, bowl])
+    slip.correct(_action(grip=0.0), (0.45, 0.1, 0.10), 0.0, 0.04, now_s=0.0)
+    for k in range(1, 20):
+        slip.correct(_action(grip=OPEN_M), (0.45, 0.1, 0.10), OPEN_M, OPEN_M, now_s=0.1 * k)
+    assert not slip.complete
+    # a hand that never held (nothing to let go) and a servo without veto_done never complete
+    empty = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [red, bowl])
+    for k in range(20):
+        empty.correct(_action(grip=OPEN_M), over, OPEN_M, OPEN_M, now_s=0.1 * k)
+    plain = TargetServo.for_skill(SERVO_PRESETS["settle"], "place", ["red_cube", "blue_bowl"], [red, bowl])
+    plain.correct(_action(grip=0.0), over, 0.0, 0.04, now_s=0.0)
+    for k in range(1, 20):
+        plain.correct(_action(grip=OPEN_M), over, OPEN_M, OPEN_M, now_s=0.1 * k)
+    assert not empty.complete and not plain.complete
