@@ -84,3 +84,20 @@ def test_every_command_has_a_module_or_says_so():
         if spec is None:
             out = subprocess.run([str(BIN / "promptbot"), name], capture_output=True, text=True, timeout=60)
             assert out.returncode == 2 and "not available yet" in out.stderr
+
+
+def test_the_main_job_runs_the_learned_policy_by_default():
+    """Issue 21: `promptbot demo`, `promptbot run` and `bench e2e` execute skills with the VLA policy node (through
+    the safety governor); the scripted expert, which reads simulator truth, is a baseline one asks for."""
+    import argparse
+
+    from promptbot.bench import e2e
+    from promptbot.cli import demo, run_task
+    from promptbot.e2e.runner import DEFAULT_EXECUTOR, RunOptions
+
+    assert DEFAULT_EXECUTOR == "vla" and RunOptions().executor == "vla"
+    for module, argv in ((demo, []), (run_task, ["--text", "put the red cube in the blue bowl"]), (e2e, [])):
+        p = argparse.ArgumentParser()
+        module.add_arguments(p)
+        assert p.parse_args(argv).executor == "vla", module.__name__
+        assert p.parse_args([*argv, "--executor", "expert"]).executor == "expert"

@@ -18,9 +18,10 @@ feedback) -> first motion (an arm joint moved more than ``MOTION_RAD`` from wher
 was at the end of speech, from /joint_states: the scripted expert drives the arm
 inside the sim node without twist commands) -> done (RunTask result).
 ``execution_time_s`` runs from the first "executing" feedback to the result: the
-executor's own time for the plan (skills plus per-step verification). With the
-default ``--executor expert`` that is the scripted expert's time for the same plan,
-and ``command_time_s / execution_time_s`` is the overhead of hearing and planning.
+executor's own time for the plan (skills plus per-step verification), and
+``command_time_s / execution_time_s`` is the overhead of hearing and planning.
+``--executor vla`` (the default) runs the VLA policy node; ``--executor expert`` the
+sim's scripted expert, the baseline to report beside it.
 
 Progress goes to stderr, the JSON report to stdout with ``--json`` (and to ``--out``).
 """
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from promptbot.e2e.chains import CHAIN_LENGTH, ChainCommand, chain_seed, next_command, summarize
+from promptbot.e2e.runner import DEFAULT_EXECUTOR
 from promptbot.policy.paths import graph_command_limit_s
 
 MOTION_RAD = 0.01                    # arm joint displacement that counts as motion [rad]
@@ -50,9 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length", type=int, default=CHAIN_LENGTH, help="commands per chain")
     parser.add_argument("--world", default="tabletop")
     parser.add_argument("--seed", type=int, default=0, help="world seed of the first chain (chain i: seed + i)")
-    parser.add_argument("--executor", choices=["expert", "vla"], default="expert",
-                        help="who executes skills (as in `promptbot demo`): the sim's scripted expert "
-                             "(default) or the VLA policy node")
+    parser.add_argument("--executor", choices=["expert", "vla"], default=DEFAULT_EXECUTOR,
+                        help="who executes skills (as in `promptbot demo`): the VLA policy node (default) or the "
+                             "sim's scripted expert (the baseline; run both for a comparison)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="time limit per command [s wall]; default: the graph's own limit for a 2-step command "
                              "(config/planner_node.yaml: (2 + max_replans) x (step_timeout_s + 5 s) x "

@@ -14,15 +14,17 @@ import sys
 import time
 from pathlib import Path
 
+from promptbot.e2e.runner import DEFAULT_EXECUTOR
+
 
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--world", default="tabletop")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--executor", choices=["vla", "expert"], default="expert",
-                        help="who executes skills: 'vla' = the VLA policy node (cameras and joint states, with "
-                             "its servo on perception's detections; models/MODEL_CARD.md) or 'expert' = the "
-                             "scripted expert inside the sim node (privileged, sim-only baseline; the default until "
-                             "bench e2e --executor vla meets its target on 20 chains, docs/policy.md)")
+    parser.add_argument("--executor", choices=["vla", "expert"], default=DEFAULT_EXECUTOR,
+                        help="who executes skills: 'vla' (default) = the VLA policy node (cameras and joint "
+                             "states, with its servo on perception's detections, through the safety governor; "
+                             "models/MODEL_CARD.md) or 'expert' = the scripted expert inside the sim node "
+                             "(privileged: reads simulator truth, not through the governor; a sim-only baseline)")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default runs/<time>)")
     parser.add_argument("--timeout", type=float, default=600.0, help="task time limit [s]")
     parser.add_argument("--speak", action="store_true", help="answer by voice (espeak-ng)")

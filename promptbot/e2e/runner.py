@@ -25,6 +25,11 @@ AUDIO_CHUNK_S = 0.1                  # real-time sized AudioData chunks [s]
 TRAILING_SILENCE_S = 1.2             # silence after the command so the VAD ends the utterance [s]
 
 
+# who executes skills in `promptbot demo`, `promptbot run` and `bench e2e`: the VLA policy node (issue 21: the learned
+# policy does the work, through the safety governor); "expert" = the sim's scripted expert, a privileged baseline
+DEFAULT_EXECUTOR = "vla"
+
+
 @dataclass
 class RunOptions:
     world: str = "tabletop"
@@ -32,7 +37,7 @@ class RunOptions:
     text: str | None = None           # typed command (no speech)
     say: str | None = None            # spoken with espeak-ng
     audio: Path | None = None         # a WAV file
-    executor: str = "vla"             # vla | expert (sim-only privileged baseline)
+    executor: str = DEFAULT_EXECUTOR  # vla | expert (sim-only privileged baseline)
     out_dir: Path = Path("runs/run")
     timeout_s: float = 600.0
     live: bool = True
