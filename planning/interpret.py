@@ -126,22 +126,17 @@ def _choice_said(text: str) -> str:
     if m:
         return canon(m.group("a"), m.group("b"), m.group("cmp"), f"{m.group('verb')} it {m.group('rest')}",
                      m.group("kind") or "one")
-    m = re.match(rf"^the (?P<cmp>{size})(?: one)? of {pair} (?P<rest>(?:goes|go|should go|belongs|sits|needs to go|has to go)"
-                 rf" .+)$", text)
-    if m:
-        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
-    m = re.match(rf"^(?:of|between|out of|from) {pair} , (?:(?:take|grab|pick|use) )?the (?P<cmp>{size})(?: one)?(?: ,)?"
-                 rf" (?:and )?(?P<rest>.+)$", text)
-    if m:
-        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
-    m = re.match(rf"^{pair} , (?:whichever(?: s|'s| is)? |the )(?P<cmp>{size})(?: one| cube| block| lego)?(?: of the two)?"
-                 rf"(?: ,)? (?P<rest>.+)$", text)
-    if m:
-        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
-    m = re.match(rf"^whichever(?:s| s|'s| is)? (?P<cmp>{size})(?: one)?(?: ,)? {pair}(?: ,)? (?:(?:it|that one|that) )?"
-                 rf"(?P<rest>.+)$", text)
-    if m:
-        return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
+    for pattern in (rf"^the (?P<cmp>{size})(?: one)? of {pair} (?P<rest>(?:goes|go|should go|belongs|sits|needs to go|"
+                    rf"has to go) .+)$",
+                    rf"^(?:of|between|out of|from) {pair} , (?:(?:take|grab|pick|use) )?the (?P<cmp>{size})(?: one)?"
+                    rf"(?: ,)? (?:and )?(?P<rest>.+)$",
+                    rf"^{pair} , (?:whichever(?: s|'s| is)? |the )(?P<cmp>{size})(?: one| cube| block| lego)?"
+                    rf"(?: of the two)?(?: ,)? (?P<rest>.+)$",
+                    rf"^whichever(?:s| s|'s| is)? (?P<cmp>{size})(?: one)?(?: ,)? {pair}(?: ,)? (?:(?:it|that one|that) )?"
+                    rf"(?P<rest>.+)$"):
+        m = re.match(pattern, text)
+        if m:
+            return canon(m.group("a"), m.group("b"), m.group("cmp"), m.group("rest"), m.group("kind") or "one")
     return text
 
 

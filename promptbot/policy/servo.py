@@ -354,8 +354,7 @@ class TargetServo:
             self._let_go = None
             return
         if self._held and self._let_go is None:
-            over = any(math.hypot(r.x - p[0], r.y - p[1]) <= RELEASE_OK_XY_M for r in self.release)
-            self._let_go = (over, now_s)
+            self._let_go = (bool(self._over_release(p)), now_s)
         if self._let_go is not None and self._let_go[0] and now_s - self._let_go[1] >= GRASP_SETTLED_S:
             self.complete = True
             self.end_reason = "let go over the destination and opened (the servo's check)"
@@ -366,8 +365,11 @@ class TargetServo:
         if not self.release:
             return True
         bottom = float(p[2]) - self.grasp_depth_m
-        return any(math.hypot(r.x - p[0], r.y - p[1]) <= RELEASE_OK_XY_M
-                   and (r.z is None or bottom - r.z <= RELEASE_OK_DZ_M) for r in self.release)
+        return any(r.z is None or bottom - r.z <= RELEASE_OK_DZ_M for r in self._over_release(p))
+
+    def _over_release(self, p: np.ndarray) -> list[Target]:
+        """The release targets within ``RELEASE_OK_XY_M`` of the TCP (horizontal)."""
+        return [r for r in self.release if math.hypot(r.x - p[0], r.y - p[1]) <= RELEASE_OK_XY_M]
 
     def _finish(self, best: Target, held: bool, dist: float, p: np.ndarray, now_s: float) -> None:
         """Latch a close (at the grasp point) or an open (the carried object's bottom at its release
