@@ -89,6 +89,9 @@ SPECS = [
     ParamSpec("renderer", "auto", "auto | egl | tiny", choices=("auto", "egl", "tiny"), read_only=True),
     ParamSpec("shadows", True, "render shadows (keep as in the training data; off is faster on CPU)",
               read_only=True),
+    ParamSpec("still_frame_tol", 1e-4, "a camera frame is drawn again only once a body or robot joint moved more "
+              "than this since its last drawing [m, rad]; a still scene republishes that frame, newly stamped (a "
+              "640x480 frame costs ~60 ms of CPU; 0.1 mm changes a few hundred edge pixels). 0 = draw every frame", min=0.0, max=1e-2, read_only=True),
     ParamSpec("frame_id", BASE_FRAME, "frame commands must be expressed in", read_only=True),
     ParamSpec("expert_skill_server", False,
               "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "
@@ -183,7 +186,8 @@ class SimNode(Node):
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sim", daemon=True)
         self._config = SimConfig(physics_hz=p.physics_hz, control_hz=p.physics_hz / 12.0, renderer=p.renderer,
-                                 shadows=p.shadows, reuse_bodies=True)   # a long-lived world: no growth per reset
+                                 shadows=p.shadows, reuse_bodies=True,   # a long-lived world: no growth per reset
+                                 still_frame_tol=p.still_frame_tol)
         self._thread.start()
         if not self._ready.wait(60.0):
             raise RuntimeError("simulation did not start within 60 s")

@@ -208,8 +208,30 @@ def test_clear_view_moves_the_empty_hand_out_of_the_camera(env):
     assert np.allclose(env.ee_pose()[0], before, atol=0.01)
 
 
+def test_a_still_scene_is_not_drawn_again():
+    """still_frame_tol: a resting scene republishes its last frame; any motion or a reset draws anew."""
+    with SimEnv("tabletop", 0, SimConfig(still_frame_tol=1e-4)) as env:
+        first = env.render("scene", 96, 64)
+        env.step_physics(24)                                   # the arm holds, the objects rest
+        assert env.render("scene", 96, 64) is first and env.frames_reused == 1
+        assert env.render("scene", 64, 48) is not first        # another size is another frame
+        with pytest.raises(ValueError):
+            first.rgb[0, 0, 0] = 0                             # shared by every reuse: read-only
+        env.set_twist([0.1, 0.0, 0.0], [0.0, 0.0, 0.0])
+        env.step_physics(24)                                   # 0.1 s at 0.1 m/s: the hand moved ~1 cm
+        moved = env.render("scene", 96, 64)
+        assert moved is not first and env.frames_reused == 1
+        assert np.any(moved.rgb != first.rgb)
+        env.reset("tabletop", 0)
+        assert env.render("scene", 96, 64) is not moved
+    with SimEnv("tabletop", 0, SimConfig()) as fresh:          # off by default: every render draws
+        a, b = fresh.render("scene", 96, 64), fresh.render("scene", 96, 64)
+        assert a is not b and fresh.frames_reused == 0 and np.array_equal(a.rgb, b.rgb)
+
+
 @pytest.mark.parametrize("kwargs", [dict(solver_iterations=5), dict(solver_residual=0.0),
-                                    dict(solver_residual=0.5), dict(physics_hz=100.0)])
+                                    dict(solver_residual=0.5), dict(physics_hz=100.0),
+                                    dict(still_frame_tol=-1e-4), dict(still_frame_tol=0.1)])
 def test_bad_physics_config_is_rejected(kwargs):
     with pytest.raises(ValueError):
         SimConfig(**kwargs)
