@@ -138,8 +138,8 @@ def test_runner_on_a_few_items(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     assert res["benchmark"] == "understanding" and res["llm"] == "uniform"
     rule = res["methods"]["rule"]
-    parts = [und.PART_NAMES[name] for name in und.DEV_FILES]          # dev1, dev2, ..., dev38
-    assert len(parts) == 38 and set(rule) == {"dev", *parts, "test", "dev_minus_test_points"}
+    parts = [und.PART_NAMES[name] for name in und.DEV_FILES]          # dev1, dev2, ..., dev39
+    assert len(parts) == 39 and set(rule) == {"dev", *parts, "test", "dev_minus_test_points"}
     # --limit applies per file: dev is 3 of each dev file, each also reported apart
     assert rule["dev"]["items"] == 3 * len(parts) and sum(rule["dev"]["outcomes"].values()) == 3 * len(parts)
     for part in parts + ["test"]:

@@ -1,14 +1,14 @@
 """Understanding benchmark: instructions as people say them -> grounded goal, question or refusal.
 
-``promptbot bench understanding --json [--split dev|dev2|...|dev38|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
+``promptbot bench understanding --json [--split dev|dev2|...|dev39|test|both] [--limit N] [--llm SPEC] [--methods rule,llm,hybrid]``
 
-The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev38,test}.jsonl``, see docs/understanding.md)
+The suite (``promptbot/bench/data/understanding_{dev,dev2,...,dev39,test}.jsonl``, see docs/understanding.md)
 was written by hand from linguistic phenomena, not from the parser's templates, before
-anyone tuned the interpreter. The dev split is thirty-eight files: ``dev`` (the first 178 items),
+anyone tuned the interpreter. The dev split is thirty-nine files: ``dev`` (the first 178 items),
 ``dev2`` (181 items over 20 other scenes, written later by another hand, before it read the
-parser), ``dev3`` ... ``dev38`` (186, 187, 192, 195, 193, 199, 194, 197, 195, 205, 199, 209, 211, 202, 208, 224, 211, 215, 211, 211, 215, 216, 216, 216, 216, 216, 216, 216, 216, 216, 216, 219, 220, 220, 220 and 220 items over 20 more scenes each,
-written blind the same way, later again); ``--split dev`` runs all thirty-eight and reports them together
-(``dev``) and apart (``dev1`` ... ``dev38``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
+parser), ``dev3`` ... ``dev39`` (186, 187, 192, 195, 193, 199, 194, 197, 195, 205, 199, 209, 211, 202, 208, 224, 211, 215, 211, 211, 215, 216, 216, 216, 216, 216, 216, 216, 216, 216, 216, 219, 220, 220, 220, 220 and 220 items over 20 more scenes each,
+written blind the same way, later again); ``--split dev`` runs all thirty-nine and reports them together
+(``dev``) and apart (``dev1`` ... ``dev39``). The test split (``test``) is frozen and never read for tuning. Each item names a scene (``sample_scene(world, seed)``), the
 instruction, its phenomenon tags and the expected answer:
 
 * ``goal``: the accepted grounded goals (any one is correct), in the goal syntax of
@@ -71,7 +71,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS = ("dev", "test")
 # the files behind each split; a split's summary covers all of them, each file is also reported
 # on its own under its part name when a split has more than one
-DEV_FILES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27", "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34", "dev35", "dev36", "dev37", "dev38")      # understanding_<name>.jsonl
+DEV_FILES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27", "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34", "dev35", "dev36", "dev37", "dev38", "dev39")      # understanding_<name>.jsonl
 PARTS = {"dev": DEV_FILES, "test": ("test",)}
 PART_NAMES = {"dev": "dev1", **{name: name for name in DEV_FILES[1:]}, "test": "test"}
 FILES = DEV_FILES + ("test",)
@@ -282,7 +282,7 @@ class _Progress:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line on stdout")
     parser.add_argument("--split", choices=FILES + ("both",), default="both",
-                        help="suite split: dev (dev1 to dev38, also reported apart), one of dev2 ... dev38 alone, test, or both "
+                        help="suite split: dev (dev1 to dev39, also reported apart), one of dev2 ... dev39 alone, test, or both "
                              "(dev and test) [both]")
     parser.add_argument("--limit", type=int, default=None,
                         help="run only the first N items of each suite file (in file order) [all]")
