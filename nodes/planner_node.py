@@ -52,6 +52,7 @@ from promptbot.planning.executive import (WALL_BACKSTOP_FACTOR, ExecutiveConfig,
                                           SkillReport, TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
+from promptbot.priority import set_priority
 from promptbot.ros.actions import ActionClient, end_goal
 from promptbot.ros.plan_msgs import plan_to_msg
 from promptbot.ros.params import ParamSpec, declare_params
@@ -118,6 +119,10 @@ SPECS = [
               "was killed in is said on /planner/interrupted after its restart ('' = off; {domain}: ROS_DOMAIN_ID)",
               read_only=True),
     ParamSpec("llm_threads", 1, "torch threads of a local LLM", min=1, max=64, read_only=True),
+    ParamSpec("nice", -5, "nice value of the node (its threads and its scheduling autogroup): planning is on the "
+              "path from the end of speech to the arm's first motion and runs in bursts (negative needs "
+              "CAP_SYS_NICE; without it the priority stays and a warning says so; 0 = unchanged)",
+              min=-20, max=19, read_only=True),
     ParamSpec("llm_dtype", "auto", "weights of a local LLM: auto (bfloat16 where the CPU has native bf16, else "
               "float32) | float32 | bfloat16", choices=("auto", "float32", "bfloat16"), read_only=True),
     ParamSpec("preload_llm", True, "load the LLM at start-up instead of at the first task", read_only=True),
@@ -194,6 +199,9 @@ class PlannerNode(Node):
         super().__init__("planner_node")
         self.params = declare_params(self, SPECS)
         p = self.params
+        if p.nice:
+            done = set_priority(p.nice)
+            (self.get_logger().warning if done.error else self.get_logger().info)(f"planner node: {done.describe()}")
         cb = ReentrantCallbackGroup()
         self.scenes = SceneCache((p.scene_topic, p.fallback_scene_topic), p.scene_max_age_s,
                                  lambda: self.get_clock().now().nanoseconds)

@@ -42,6 +42,7 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from promptbot_msgs.msg import SafetyState
+from promptbot.priority import set_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, EVENTS, LATCHED, SENSOR_BEST_EFFORT
@@ -90,6 +91,9 @@ def _vec3(v) -> str | None:
 SPECS = [
     ParamSpec("control_rate_hz", 100.0, "rate of the safe-twist output timer [Hz]", min=10.0, max=1000.0, read_only=True),
     ParamSpec("state_rate_hz", 10.0, "rate of /safety/state [Hz]", min=1.0, max=100.0, read_only=True),
+    ParamSpec("nice", -10, "nice value of the node (its threads and its scheduling autogroup): the governor's "
+              "control loop goes before the rest of the graph (negative needs CAP_SYS_NICE; without it the "
+              "priority stays and a warning says so; 0 = unchanged)", min=-20, max=19, read_only=True),
     ParamSpec("command_timeout_s", _DEFAULT.command_timeout, "no fresh twist for this long -> zero velocity [s]",
               min=0.02, max=2.0, read_only=True),
     ParamSpec("state_timeout_s", _DEFAULT.state_timeout, "/joint_states older than this -> hold [s]",
@@ -165,6 +169,9 @@ class SafetyNode(Node):
     def __init__(self, **kwargs):
         super().__init__("safety_node", **kwargs)
         self.params = declare_params(self, SPECS)
+        if self.params.nice:
+            done = set_priority(self.params.nice)
+            (self.get_logger().warning if done.error else self.get_logger().info)(f"safety node: {done.describe()}")
         self.governor = Governor(config_from_params(self.params))
         self._joints: JointSample | None = None
         self._ee: EEPose | None = None

@@ -22,7 +22,8 @@ The n-best (after rescoring against the command language and the live scene from
 into VAD wait, queueing and decode in the log (``latency:`` lines); the model is warmed
 up before the node reports ready, so the first command is not slower than later ones.
 Scheduling: ``nice`` lowers (positive) or, with the privilege, raises (negative) the
-priority of the decoding; ``cpu_affinity`` pins the process to the given CPUs.
+priority of the decoding (every thread and the node's scheduling autogroup:
+:mod:`promptbot.priority`); ``cpu_affinity`` pins the process to the given CPUs.
 
 The recognition logic is in :mod:`promptbot.speech` (no ROS); this file converts messages.
 """
@@ -47,6 +48,7 @@ from std_msgs.msg import Bool
 from promptbot_msgs.action import Listen
 from promptbot_msgs.msg import AudioData, SceneState, Transcript
 from promptbot_msgs.srv import TranscribeFile
+from promptbot.priority import set_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS
@@ -80,7 +82,9 @@ SPECS = [
               choices=["int8", "int8_float32", "int8_float16", "float16", "float32", "default"], read_only=True),
     ParamSpec("device", "cpu", "inference device", choices=["cpu", "cuda", "auto"], read_only=True),
     ParamSpec("cpu_threads", 2, "decoder CPU threads", min=0, max=64, read_only=True),
-    ParamSpec("nice", 0, "niceness added to the speech node's process (negative needs CAP_SYS_NICE; 0 = unchanged)",
+    ParamSpec("nice", -10, "nice value of the node (its threads and its scheduling autogroup): the decode is on "
+              "the path from the end of speech to the arm's first motion and runs in bursts, so it goes first "
+              "(negative needs CAP_SYS_NICE; without it the priority stays and a warning says so; 0 = unchanged)",
               min=-20, max=19, read_only=True),
     ParamSpec("cpu_affinity", "", "comma-separated CPU indices the node may run on ('' = all)", read_only=True),
     ParamSpec("warm_up", True, "decode a second of quiet noise before ready (first command not slower)",
@@ -236,10 +240,11 @@ class SpeechNode(Node):
             except (ValueError, OSError) as exc:
                 self.get_logger().error(f"cpu_affinity {p.cpu_affinity!r} not applied: {exc}")
         if p.nice:
-            try:
-                self.get_logger().info(f"speech node niceness now {os.nice(p.nice)}")
-            except OSError as exc:  # raising the priority needs CAP_SYS_NICE
-                self.get_logger().warning(f"nice {p.nice} not applied ({exc}); decoding keeps the default priority")
+            done = set_priority(p.nice)
+            if done.error:       # raising the priority needs CAP_SYS_NICE
+                self.get_logger().warning(f"speech node: {done.describe()}; decoding keeps the default priority")
+            else:
+                self.get_logger().info(f"speech node: {done.describe()}")
 
     def _vocabulary(self) -> Vocabulary:
         if self._scene_objects:
