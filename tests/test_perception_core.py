@@ -223,6 +223,32 @@ def test_a_restarted_clock_restarts_tracking_instead_of_dropping_every_frame(env
     assert per.process(f.rgb, f.depth, f.K, f.T_base_cam, 0.10).objects   # it goes on with the new clock
 
 
+def test_a_repeated_frame_is_not_detected_again_and_tracks_the_same(env):
+    """A camera republishing a still picture (the sim while nothing moves): the detections are reused,
+    and the tracker gets what a new detection would have given it."""
+    f = env.render("scene", 320, 240)
+
+    class Counting(ClassicalDetector):
+        calls = 0
+
+        def detect(self, *args):
+            Counting.calls += 1
+            return super().detect(*args)
+
+    per, fresh = Perception(detector=Counting()), Perception()
+    for t in (0.0, 0.1, 0.2):
+        rgb = f.rgb.copy()                       # a new buffer with the same picture
+        got = per.process(rgb, f.depth.copy(), f.K, f.T_base_cam, t)
+        want = fresh.process(f.rgb, f.depth, f.K, f.T_base_cam, t)
+        assert [(o.id, o.position) for o in got.objects] == [(o.id, o.position) for o in want.objects]
+    assert Counting.calls == 1 and per.frames_reused == 2
+    rgb[:] = 0                                   # the caller refills its buffer: the held copy is not affected
+    moved = f.depth.copy()
+    moved[100:110, 100:110] -= 0.01              # anything different is detected again
+    per.process(f.rgb, moved, f.K, f.T_base_cam, 0.3)
+    assert Counting.calls == 2
+
+
 def test_config_validation():
     with pytest.raises(ValueError):
         PerceptionConfig(min_height_m=-1.0)
