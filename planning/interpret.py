@@ -442,7 +442,8 @@ _SYNONYMS = [
     # ... "in a dish - whichever, just not the red one"
     # ... "inside some bowl, but not in the orange bowl and not in the green bowl" (both ruled out)
     (r"\b(?:in|into|inside) (?:a|any|some|one of the) (bowl|tray|container|dish|basin)s?(?: , (?:any \1|whichever(?: one)?|either one|any one))?"
-     r" , (?:just |but |only )?not (?:in |into |inside )?(the \w+ one|the \w+ \1)(?: (?:and|or|,|nor) (?:not )?(?:in |into "
+     # (a recogniser's run-on has no comma: "yellow cube can go in any bowl just not the yellow one")
+     r"(?: ,)? (?:just |but |only )?not (?:in |into |inside )?(the \w+ one|the \w+ \1)(?: (?:and|or|,|nor) (?:not )?(?:in |into "
      r"|inside )?(the \w+ (?:one|\1)))?\b",
      lambda m: f"in any {m.group(1)} except {m.group(2)}" + (f" and {m.group(3)}" if m.group(3) else "")),
     # "Other than the purple cube, everything goes in the green bowl": what goes where, said of the group
@@ -701,6 +702,16 @@ _SYNONYMS = [
     # "Gray bowl, not gray tray: that's where the purple cube goes", "the pink bowl: that's where it goes"
     (r"(?:^|(?<=[.;!] ))(?:the )?((?:\w+ )?(?:bowl|tray|dish))(?: , not (?:the )?(?:\w+ )?(?:bowl|tray|dish))? [:,] that'?s"
      r" where (the (?:\w+ )?\w+) (?:goes|should go|belongs)\b", r"put \2 in the \1"),
+    # "Left of the blue cube - that's where the yellow cube should sit", "next to the mug, that's where the red cube
+    # goes": a place beside a thing said first (nothing had been understood)
+    (r"(?:^|(?<=[.;!] ))((?:to the |on the )?(?:left|right) of|next to|beside|near|on top of|on|in|into) (the (?:\w+ )?\w+)"
+     r" [:,] that'?s where (the (?:\w+ )?\w+) (?:goes|should go|belongs|should sit|sits|should be|should end up|needs to go"
+     r"|has to go)\b", r"put \3 \1 \2"),
+    # "Onto the tray with every cube but the orange one", "into the bowl with the red one!": the idiom of a place said
+    # first and what goes there after "with" (no verb)
+    (r"(?:^|(?<=[.;!] ))(onto|into|on top of|on|in) (the (?:\w+ )?(?:bowl|tray|dish|basin|container|block|cube|lego))"
+     # (not where a correction follows: "onto the yellow block with the yellow cube - no, the orange block")
+     r" with ((?:the|every|all the|all|each|both) [^.;!?,:-]+?)(?= [.;!?]|$)", r"put \3 \1 \2"),
     # "On the brown block I want the yellow lego": the place said first
     (r"(?:^|(?<=[.;!] ))(on|in|into|on top of|next to|beside) (the (?:\w+ )?\w+) (?:i want|i'd like|i need|we want|goes|put"
      r"|should go|there should be)(?: to see)? (the (?:\w+ )?\w+)(?= [.,;!]|$)", r"put \3 \1 \2"),
@@ -1163,6 +1174,9 @@ _SYNONYMS = [
     # an amount, not a place: "move the green cube a bit" says no destination ("bit" is not "bin")
     (r"\b(?:just )?(?:a (?:little |tiny |wee )?(?:bit|tad|touch|smidge|smidgen|nudge)|a little(?= ?(?:$|[,.;:]|to\b|towards?\b"
      r"|further|closer|more|left|right|back|forward|over|up|down|away))|slightly|a few (?:centimet(?:er|re)s|cm|inches|millimet(?:er|re)s|mm))\b", ""),
+    # "rest it on the red one", "rest them in the bowl": the verb (it had been read as "the rest", the other things)
+    (r"(?<!\bthe )\brest (it|them|that|this|that one|this one|'em) (on|onto|in|into|inside|against|next to|beside|on top of)\b",
+     r"put \1 \2"),
     (r"\bmiddle\b", "center"), (r"\bcentre\b", "center"), (r"\bfar (?:side|edge|end)\b", "back"),
     (r"\bnear (?:edge|end)\b", "front"),
     # an engineer's words for the table and the robot: "the -y side of the workspace"
@@ -1183,6 +1197,11 @@ _SYNONYMS = [
     (r"\b(?:thanks|thank you|cheers|ta)(?: (?:so|very) much| a lot)?\b", ""),
     (r"(?<!right )\bnow\b", ""),
     # "match the blue cube with its bowl", "match each cube to its dish": put it in the same-colour one
+    # "I'd like it if the purple cube went in the green bowl", "I'd love it if ...": "it" looks ahead to the wish
+    # (it had been asked what "it" names); "... instead of sitting there": where it is now, said as the contrast
+    (r"\b(i'?d|i would|we'?d) (?:really |much |so )?(love|like|prefer|appreciate) it if\b", r"\1 \2 if"),
+    (r"\b(?:instead of|rather than) (?:just )?(?:sitting|sits|staying|stays|stay|being|standing|lying) (?:there|here|where (?:it|they) "
+     r"(?:is|are))\b", ""),
     (r"\bmatch (.+?) (?:with|to) (?=the matching )", r"put \1 in "), (r"\b(?:i want|i'd like|i would like|i need) you to\b", ""),
     # text-message spelling: "cn u put purple 1 in da blu bowl", "mv grn cube 2 pink bowl"
     (r"\b(?:cn|cud)\b", "can"), (r"\bu\b", "you"), (r"\bur\b", "your"), (r"\bda\b", "the"), (r"\bmv\b", "move"),
@@ -1274,7 +1293,9 @@ _SYNONYMS = [
     # the noun before its colour, as many first languages say it: "cube green, you put in bowl blue"
     (r"\b(cube|bowl|block|lego|brick|mug|tray)(s?) (red|green|blue|yellow|purple|orange|cyan|pink|white|black|brown|gray)"
      # (not "all three cubes green at the bottom": a count before it, a tower place after it)
-     r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing)s?\b)(?! (?:at the (?:bottom|top|base)|on top|in the middle)\b)",
+     # (nor "read cube pink bole": the colour of a noun the recogniser misheard, "bole" for bowl)
+     r"\b(?! (?:cube|bowl|block|lego|brick|mug|tray|one|thing|bole|bowel|bull|trey|cute|queue)s?\b)"
+     r"(?! (?:at the (?:bottom|top|base)|on top|in the middle)\b)",
      # (not "... into the green bowl yellow into the blue one": a new clause after a destination, told by its own place)
      lambda m: m.group(0) if m.group(1) in ("bowl", "tray") and re.match(
          r" (?:cube |block |lego |one )?(?:into|onto|goes|go)\b", m.string[m.end():]) and re.search(
@@ -1819,8 +1840,19 @@ _SYNONYMS = [
      lambda m: f"the midmost{int(_NUMBER_WORDS.get(m.group(2)) or float(m.group(2)))}{'_' + m.group(4) if m.group(4) else ''} "
                f"{m.group(1) or (m.group(3) if m.group(3) not in (None, 'one') else 'cube')}"),
     (r"\b(?:sitting |standing )?(?:all alone|on its(?: own)?(?= [,.;]|$)|by itself)\b", ""),
+    # a corner as the place to go ("put the orange cube in the front left corner", "take it over to the back
+    # right-hand corner", "way back in the right-hand corner"): both sides at once, when no other place follows (then
+    # the corner tells which object: "the cube in the back left corner on the one in the middle"); it had been one side
+    # alone, a confident wrong plan
+    (r"\b(?:in|into|to|towards?|at) the (?:very )?(?:(front|back) (left|right)|(left|right) (front|back)|"
+     r"back(?: ,)? in the (left|right)|front(?: ,)? in the (left|right))(?: hand)? corner\b"
+     r"(?![^.;]*\b(?:in|into|on|onto|next to|beside|near|by|to)\b(?! (?:you|me|yourself|to the robot|the robot)\b))",
+     lambda m: f"to the {m.group(1) or m.group(4) or ('back' if m.group(5) else 'front')}"
+               f"{m.group(2) or m.group(3) or m.group(5) or m.group(6)}corner"),
     (r"\bin the (front|back) (left|right) corner\b", r"at the \1 on the \2"),
     (r"\bline (the (?:\w+ )?\w+) up along the (front|back) edge\b", r"move \1 to the \2"),
+    # "let's do blue at the bottom, red in the middle and yellow on top": a tower told level by level
+    (r"^let'?s (?:do|have|go with|try) (?=(?:the )?(?:\w+ )?(?:\w+ )?(?:at|on|as) (?:the )?(?:bottom|base|top)\b)", ""),
     (r"^let'?s (?:do|try|practi[sc]e|play|learn) (?:\w+ ){0,2}?\w+ [.,:;!] ", ""), (r"^let'?s\b", ""),
     # the robot's own side and left and right: "bring the red one closer to you", "over to your right side"
     (r"\b(?:closer|nearer) to (?:you|yourself)(?:(?: ,)? (?:like (?:, )?)?to your side(?: of the table)?)?\b", "to the front"),
@@ -2326,6 +2358,9 @@ def _container_for(t: str) -> str:
                rf" ({_GOODS})\b", r"put \2 in \1", t)
     t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=\band ))({_HOLDER}) (?:gets|takes|should get|can have|has to get) ({_GOODS})\b",
                r"put \2 in \1", t)
+    # "middle of the table for the green cube, please", "the left side's for the mug": a part of the table, the same way
+    t = re.sub(rf"(?:^|(?<=[,.;:] )|(?<=\band ))(?:the )?(center|centre|middle|left|right|front|back)(?: side| part| end| edge)?(?: of the table)?"
+               rf"(?:'s| is| will be| should be)? (?:for|reserved for|meant for) ({_GOODS})\b", r"put \2 to the \1", t)
     return t
 
 
@@ -3596,6 +3631,10 @@ def _telegraphic(text: str) -> str:
                  r" (?:to |from )?(?:you|me|the robot|the (?:\w+ )?\w+))) [,:] (the )?(\w+ )?(\w+)$", text)
     if m is not None and _label_word(m.group(4)) in CONTAINER_LABELS:
         return f"{m.group(1)} in the {m.group(3) or ''}{m.group(4)}"
+    # "blue cube - back left corner": a thing, then a corner of the table (both sides at once)
+    m = re.match(r"^(.*\S) [,:] (?:the )?(?:(front|back) (left|right)|(left|right) (front|back))(?: hand)? corner$", text)
+    if m is not None:
+        return f"{m.group(1)} to the {m.group(2) or m.group(5)}{m.group(3) or m.group(4)}corner"
     if any(w in _REL_WORDS for w in text.split()):
         return text
     m = re.match(r"^(the )?(\w+ )?(\w+) : (.*\S)$", text)
@@ -4407,6 +4446,10 @@ def _between_ref(text: str, objects: Sequence[ObjectState]) -> str:
     return text[:m.start()] + f"the {_name(fits[0][1])}" + text[m.end():]
 
 
+BETWEEN_DIAGONAL_MIN_DY_M = 0.08   # m: two things this far apart across the table leave a place between them in y
+                                   # (SIDE_MIN_DY either side and a cube); nearer than that, one stands behind the other
+
+
 def _between(text: str, objects: Sequence[ObjectState]) -> str:
     """"put the cyan cube between the white bowl and the mug": right of the one further left and left of the other,
     when the two stand apart across the table; two one behind the other are a question (the goal language has left
@@ -4430,7 +4473,10 @@ def _between(text: str, objects: Sequence[ObjectState]) -> str:
         if a is None or b is None or a.id == b.id:
             return text
     left, right = (a, b) if a.position[1] > b.position[1] else (b, a)
-    if abs(a.position[1] - b.position[1]) < abs(a.position[0] - b.position[0]):
+    dy, dx = abs(a.position[1] - b.position[1]), abs(a.position[0] - b.position[0])
+    # two that stand across a diagonal still leave room between them left to right ("the gap between the two bowls",
+    # 14-16 cm apart in y: it had been asked); sharing things out between two is not a place between them
+    if dy < dx and (dy < BETWEEN_DIAGONAL_MIN_DY_M or re.search(r"\b(?:split|divide|share|distribute|one each)\b", text)):
         raise GroundingError(_Status.AMBIGUOUS, f"The {_name(a)} and the {_name(b)} stand one behind the other; I can "
                              "put things to the left or right of others, not in front or behind. Where should it go?")
     return (text[:m.start()] + f"to the right of the {_name(left)} and to the left of the {_name(right)}"
@@ -4517,9 +4563,24 @@ def _matching_named(text: str, objects: Sequence[ObjectState]) -> str:
     return re.sub(r"\b(in|into|to) (?:the matching|its own|its matching|its) (?:bowl|container|dish)\b", one, text)
 
 
+_LOOK_WORDS = ("long short skinny narrow thin slim wide broad fat chunky thick flat big large little small tiny huge tall "
+               "low square squat wee").split()
+
+
+def _described_named(text: str, objects: Sequence[ObjectState]) -> str:
+    """"the long yellow block", "that flat yellow block", "the big brown block": where the colour and the kind name one
+    thing, the words of its look only describe it (nothing had been understood)."""
+    def one(m: re.Match) -> str:
+        if sum(o.color == m.group(2) and o.label == m.group(3) for o in objects) != 1:
+            return m.group(0)
+        return f"the {m.group(2)} {m.group(3)}"
+    return re.sub(rf"\b(?:the|that|this) ((?:(?:{'|'.join(_LOOK_WORDS)}) (?:, )?)+)({_COLOUR_WORDS}) "
+                  r"(block|cube|lego|mug|bowl|tray)\b(?!s)", one, text)
+
+
 def resolve_words(text: str, objects: Sequence[ObjectState]) -> tuple[str, list[str]]:
     """Normalised ``text`` in the parser's words for this scene, and what was assumed on the way."""
-    text = _kept_on_table(_size_words(_black_block(text, objects), objects), objects)
+    text = _kept_on_table(_size_words(_black_block(_described_named(text, objects), objects), objects), objects)
     text = _one_and_other(_between(_colour_pairs(_alphabetical(_rainbow(_each_to_nearest(_lone_pair_and_far(_holding(_shares_colour(_by_size_said(_region_branches(text, objects), objects), objects), objects), objects),
                                                                   objects),
                                                                   objects), objects),
@@ -4928,6 +4989,12 @@ def _tokens(text: str) -> list:
             continue
         # regions: (the) left side | right side | left | right | front | back | center [of the table]
         j = i + (1 if word == "the" else 0)
+        corner = re.fullmatch(r"(front|back)(left|right)corner", at(j))
+        if corner and isinstance(out[-1] if out else "", str) and (out[-1] if out else "") in ("to", "the"):
+            # "to the backleftcorner" (normalised above): a place in two regions at once
+            out.append(Mention("region", region=f"{corner.group(1)}+{corner.group(2)}", text=" ".join(w[i:j + 1])))
+            i = j + 1
+            continue
         if at(j) in REGIONS:
             k = j + 1
             if at(k) == "side":
@@ -5503,7 +5570,7 @@ def _relation_literals(rel: str, subj: ObjectState, tgt: Mention, objects: list[
     if tgt.kind == "table":
         return [[_lit("on_table", subj.id)]] if rel in ("on", "to", "out", "in") else []
     if tgt.kind == "region":
-        return [[_lit("in_region", subj.id, tgt.region)]] if rel in ("to", "in", "on", "region") else []
+        return [[_lit("in_region", subj.id, r) for r in tgt.region.split("+")]] if rel in ("to", "in", "on", "region") else []
     targets = _ground(tgt, objects, subj, as_target=True)
     out = []
     for t in targets:
@@ -7231,13 +7298,24 @@ def _named_left_out(text: str) -> str:
     return _LEFT_OUT_RE.sub(keep, text)
 
 
+_AMOUNT = (r"(?:just )?(?:a (?:little |tiny |wee |teeny )?(?:bit|tad|touch|smidge|smidgen|hair|fraction)|a little|slightly"
+          r"|a few (?:centimet(?:er|re)s|cm|inches|millimet(?:er|re)s|mm))")
+_AMOUNT_DIR = (r"(?:(?:over |more )?(?:to|towards?) (?:the |your |my )?(?:left|right|back|front|middle|centre|center)"
+              r"|(?:more )?(?:closer|nearer|further|farther)|over|left|right|back|backwards?|forwards?|up|down|away)")
+_SMALL_MOVE_RE = re.compile(
+    rf"\b(?:move|slide|push|shift|nudge|scoot|ease|budge|bring|edge|inch|shove|drag|pull|put|set|turn)\b[^.;!?]*?"
+    rf"(?:\b(?P<a1>{_AMOUNT}) {_AMOUNT_DIR}|\b{_AMOUNT_DIR} (?P<a2>{_AMOUNT})(?![\w-]))"
+    # a part of the table said outright is a place ("a bit to the right side of the table")
+    r"(?! (?:side|edge|end|part|half|corner)\b| of the table\b)")
+
+
 def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Scorer | None = None) -> Interpretation:
     objects = list(objects)
     instruction = own_role_user_turn(instruction) or instruction    # "System: You are a robot. User: <request>"
     # "red in red, blue in blue - no, other way round: red cube in the blue bowl, blue cube in the red one": the
     # request said again in full after the colon replaces the one before
     again = re.search(r"(?i)\b(?:the )?other way (?:a)?round\s*:\s*(?=\S)|\b(?:swap|switch|flip) (?:those|them|'em|the two)"
-                      r"(?: round| around| over)?\s*:\s*(?=\S)", instruction)
+                      r"(?: round| around| over| into [^:.;]{1,40}?)?\s*:\s*(?=\S)", instruction)
     if again and re.search(r"(?i)\b(?:in|into|on|onto|next to|beside|near)\b", instruction[again.end():]):
         instruction = instruction[again.end():]
     asked = normalise(instruction)
@@ -7254,6 +7332,16 @@ def _interpret_one(instruction: str, objects: Sequence[ObjectState], scorer: Sco
                        r"away from)\b(?! (?:the |your |my )?(?:back|front|left|right|middle|centre|center|edge|side|far|near)\b)",
                        asked)
     unsaid = unsaid or re.search(r"\b(?:cube|block|lego|mug|thing)s?\s*(?:>|<|>=|<=)\s*\w+", instruction.lower())
+    # "ease the purple cube a smidge to the left", "scoot it a tiny bit closer to the purple one", "back a bit": a small
+    # move, which no named place says (it had been read as the whole left side, or as right next to it)
+    small = _SMALL_MOVE_RE.search(instruction.lower())
+    # (a bowl, the tray or the table moved a bit is answered below: they are fixed)
+    if small and not unsaid and screen_instruction(instruction) is None and \
+            not re.search(r"\b(?:bowl|tray|table|dish|basin|container)s?\b", small.group(0)):
+        amount = small.group("a1") or small.group("a2")
+        return Interpretation(_Status.AMBIGUOUS, None, f"How far is {amount!r}? I place things in, on or next to others, or "
+                                                       "in a named part of the table (left, right, front, back, middle). "
+                                                       "Where should it go?")
     # "the purple cube go inside purple bowl, then orange one same thing": the same bowl, or its own colour's? (it had
     # gone in the purple bowl); "the purple cube must not be at the bottom" (it had been left out of the tower)
     same = re.search(r"\b(?:same thing|do the same|likewise|same for|same with)\b", asked)
@@ -7585,7 +7673,8 @@ largest smallest littlest tiniest narrow thin thick skinny chunky huge wee squar
 def _known_head(head: str) -> bool:
     """Whether the head word of an object phrase is one the parser knows (a noun, colour, place or command word)."""
     return bool(head in COMMAND_WORDS or head in COLORS or head in KEEP or noun_labels(head) or _label_word(head) or
-                not head.isalpha() or head in _GROUP_WORDS or head in REGIONS)
+                not head.isalpha() or head in _GROUP_WORDS or head in REGIONS or
+                re.fullmatch(r"(front|back)(left|right)corner", head) is not None)
 
 
 def _nameless_slot(text: str) -> str | None:

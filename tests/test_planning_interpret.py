@@ -4811,3 +4811,96 @@ def test_session37_closest_to_you_needs_x_and_distance_to_agree():
     # where both agree, it is named
     r = _plan("Put the cube closest to you on the cyan one.", [cube("green", 0.36, 0.05)] + scene[1:])
     assert r.status == "ok" and r.goal == parse_goal("on(green_cube, cyan_cube)"), (r.status, r.message, str(r.goal))
+
+
+# session 38 (dev39, where things go): a corner is two sides at once, a small move is asked, and a few ways of
+# saying where that had not been understood
+_CORNERS = [cube("red", 0.50, 0.00), cube("green", 0.55, 0.10), cube("blue", 0.45, -0.05), cube("orange", 0.70, 0.26),
+            bowl("yellow", 0.52, 0.25), bowl("white", 0.52, -0.25)]
+
+
+@pytest.mark.parametrize("text,goal", [
+    # a corner as the place to go: both of its sides (one side alone had been planned: a confident wrong plan)
+    ("Carry the green cube over to the front right corner.", "in_region(green_cube, front) & in_region(green_cube, right)"),
+    ("the red cube belongs in the back right corner", "in_region(red_cube, back) & in_region(red_cube, right)"),
+    ("Blue cube: left front corner.", "in_region(blue_cube, front) & in_region(blue_cube, left)"),
+    ("Put the green cube right at the back, in the right-hand corner.",
+     "in_region(green_cube, back) & in_region(green_cube, right)"),
+    # a corner that tells which thing (another place follows) is still a reference
+    ("Put the cube in the back left corner on the blue one.", "on(orange_cube, blue_cube)"),
+])
+def test_session38_a_corner_is_two_sides(text, goal):
+    r = _plan(text, _CORNERS)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+@pytest.mark.parametrize("text", [
+    # a small move names no place (it had been read as the whole side, or as right next to it)
+    "Shift the blue cube a tad to the right.",
+    "nudge the red one a little bit closer to the green one",
+    "slide the green cube forward a touch",
+    "Could you push the red cube back slightly?",
+])
+def test_session38_a_small_move_is_asked(text):
+    r = _plan(text, _CORNERS)
+    assert r.status == "ambiguous", (text, r.status, r.message, str(r.goal))
+
+
+def test_session38_a_small_move_to_a_named_side_is_that_side():
+    r = _plan("Move the blue cube a bit to the right side of the table.", _CORNERS)
+    assert r.status == "ok" and r.goal == parse_goal("in_region(blue_cube, right)"), (r.status, r.message, str(r.goal))
+
+
+_THIN = ObjectState("brown_block", "block", "brown", (0.50, -0.10, 0.0125), (0.075, 0.025, 0.025))
+
+
+@pytest.mark.parametrize("text,goal,scene", [
+    # the look of a thing its colour and kind already name (nothing had been understood)
+    ("Set the red cube on the thin brown block.", "on(red_cube, brown_block)", _CORNERS[:3] + [_THIN]),
+    ("red cube onto that long flat brown block please", "on(red_cube, brown_block)", _CORNERS[:3] + [_THIN]),
+    # "rest it on": the verb, not "the rest"
+    ("Pick up the green cube and rest it on top of the blue one.", "on(green_cube, blue_cube)", _CORNERS),
+    # a colour said after the noun is the next noun's when the recogniser misheard that noun
+    ("blew cube yellow bole", "in(blue_cube, yellow_bowl)", _CORNERS),
+    # "let's have ... at the bottom": a tower told level by level
+    ("Let's have red at the bottom, then green, blue on top.", "on(green_cube, red_cube) & on(blue_cube, green_cube)",
+     _CORNERS),
+    # "I'd like it if ...": "it" looks ahead; "instead of staying where it is": the contrast with now
+    ("I would love it if the red cube went in the white bowl.", "in(red_cube, white_bowl)", _CORNERS),
+    ("Could the blue cube go in the yellow bowl instead of staying where it is?", "in(blue_cube, yellow_bowl)", _CORNERS),
+    # a part of the table said to be for a thing; a place beside a thing said first; "into the X with Y"
+    ("The middle of the table is for the green cube.", "in_region(green_cube, center)", _CORNERS),
+    ("Right of the green cube, that's where the blue cube goes.", "right_of(blue_cube, green_cube)", _CORNERS),
+    ("Into the white bowl with the green cube!", "in(green_cube, white_bowl)", _CORNERS),
+    # placements said after "switch them into ...:" are the request
+    ("Switch them into the other bowls: red cube in the white bowl, green cube in the yellow bowl.",
+     "in(red_cube, white_bowl) & in(green_cube, yellow_bowl)", _CORNERS),
+])
+def test_session38_where_said_in_other_ways(text, goal, scene):
+    r = _plan(text, scene)
+    assert r.status == "ok" and r.goal == parse_goal(goal), (text, r.status, r.message, str(r.goal))
+
+
+def test_session38_any_bowl_but_not_that_one_without_a_comma():
+    # a recogniser's run-on: "the yellow one" after "any bowl" is a bowl (it had been asked what it changes)
+    scene = [cube("yellow", 0.45, 0.0), cube("red", 0.55, 0.10), bowl("yellow", 0.52, 0.25), bowl("white", 0.52, -0.25)]
+    r = _plan("the yellow cube can go in any bowl just not the yellow one", scene)
+    ok = {parse_goal("in(yellow_cube, white_bowl)"), parse_goal("in(yellow_cube, white_bowl) & !in(yellow_cube, yellow_bowl)")}
+    assert r.status == "ok" and r.goal in ok, (r.status, r.message, str(r.goal))
+
+
+def test_session38_between_two_on_a_diagonal_is_left_to_right():
+    # 22 cm apart across the table and 26 cm apart in depth: still a place between them left to right (it had been
+    # asked as one behind the other); sharing things out between the two is not such a place
+    scene = [cube("red", 0.45, -0.10), cube("green", 0.50, -0.25), bowl("yellow", 0.38, 0.26), bowl("white", 0.64, 0.04)]
+    r = _plan("Set the red cube down between the yellow bowl and the white bowl.", scene)
+    goal = parse_goal("right_of(red_cube, yellow_bowl) & left_of(red_cube, white_bowl)")
+    assert r.status == "ok" and r.goal == goal, (r.status, r.message, str(r.goal))
+    r = _plan("share the red and green cubes out between the two bowls, one each", scene)
+    assert r.status != "ok" or not any(l.pred in ("left_of", "right_of") for l in r.goal.literals), (r.status, str(r.goal))
+
+
+def test_session38_into_the_x_with_y_then_a_correction_is_not_read_past_it():
+    # the place corrected after "with ...": the thing is not read as the whole rest (it had been put on the block)
+    r = _plan("Into the white bowl with the green cube - no, sorry, the yellow bowl.", _CORNERS)
+    assert r.status != "ok" or r.goal == parse_goal("in(green_cube, yellow_bowl)"), (r.status, str(r.goal))
