@@ -37,6 +37,7 @@ from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, R
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
+from promptbot.priority import set_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
@@ -95,6 +96,9 @@ PARAMS = [
               "targets [s]", min=0.1, max=600.0),
     ParamSpec("heartbeat_period_s", 0.5, "heartbeat publishing period [s, wall clock: the planner judges the "
               "server's liveness on its own wall clock, whatever the simulator's pace]", min=0.05, max=10.0),
+    ParamSpec("nice", -5, "nice value of the node (its threads and its scheduling autogroup): the control loop goes "
+              "before perception and the simulator (negative needs CAP_SYS_NICE; without it the priority stays "
+              "and a warning says so; 0 = unchanged)", min=-20, max=19, read_only=True),
     ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
     ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
     ParamSpec("joint_states_topic", "/joint_states", "arm joint states"),
@@ -112,6 +116,9 @@ class VlaNode(Node):
         super().__init__("vla_node")
         self.params = declare_params(self, PARAMS)
         p = self.params
+        if p.nice:
+            done = set_priority(p.nice)
+            (self.get_logger().warning if done.error else self.get_logger().info)(f"vla node: {done.describe()}")
         from promptbot.policy.paths import default_checkpoint
         from promptbot.policy.policy import Policy
 
