@@ -387,7 +387,9 @@ class VlaNode(Node):
                           + (f", finished the {servo.finished}" if servo.finished else "")
                           + (f", approached {servo.approached} times" if servo.approached else "")
                           + (f", withheld the policy's release on {servo.vetoed_steps} steps"
-                             if servo.vetoed_steps else ""))
+                             if servo.vetoed_steps else "")
+                          + (f", opened an empty closed hand {servo.reopened} times"
+                             if getattr(servo, "reopened", 0) else ""))
         self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 

@@ -429,3 +429,34 @@ def test_a_place_completes_once_the_hand_let_go_over_the_destination_and_stayed_
     for k in range(1, 20):
         plain.correct(_action(grip=OPEN_M), over, OPEN_M, OPEN_M, now_s=0.1 * k)
     assert not empty.complete and not plain.complete
+
+
+def test_reopen_empty_opens_a_hand_closed_on_nothing_and_undoes_a_missed_finishing_close():
+    """bench e2e (session 38): a grasp closed on nothing, the policy kept the fingers shut, and the planner's
+    retry began with the hand closed and never opened it. With reopen_empty (guided) the hand opens first."""
+    cube = _obj("red_cube", "red", "cube", (0.50, 0.10, 0.02))
+    retry = TargetServo.for_skill(SERVO_PRESETS["guided"], "pick", ["red_cube"], [cube])
+    pre = 0.04 + 0.03                                               # the cube's width + the pre-grasp margin
+    assert retry.correct(_action(grip=0.0), (0.40, 0.0, 0.20), 0.0, 0.0)[6] == pytest.approx(pre)
+    assert retry.reopened == 1
+    assert retry.correct(_action(grip=0.0), (0.40, 0.0, 0.20), pre, 0.03)[6] == pytest.approx(pre)  # still opening
+    open_again = retry.correct(_action(grip=0.0), (0.40, 0.0, 0.20), pre, pre - 0.002)
+    assert open_again[6] == 0.0                                     # open: the gripper is the policy's again
+    assert retry.reopened == 1
+    # the servo's own finishing close misses (nothing between the fingers): forgotten, the hand opens again
+    cfg = replace(SERVO_PRESETS["guided"], approach_after_s=None)
+    miss = TargetServo.for_skill(cfg, "pick", ["red_cube"], [cube])
+    at = (0.50, 0.10, 0.018)
+    miss.correct(_action(), at, OPEN_M, OPEN_M, now_s=0.0)
+    assert miss.correct(_action(), at, OPEN_M, OPEN_M, now_s=1.0)[6] == 0.0 and miss.finished == "grasp"
+    assert miss.correct(_action(), at, 0.0, 0.001, now_s=1.2)[6] == pytest.approx(pre)
+    assert miss.finished is None and miss.reopened == 1
+    # a hand that closed on the cube holds it: nothing to reopen
+    hold = TargetServo.for_skill(SERVO_PRESETS["guided"], "pick", ["red_cube"], [cube])
+    assert hold.correct(_action(grip=0.0), at, 0.0, 0.04)[6] == 0.0 and hold.reopened == 0
+    # off (settle) the closed hand stays as the policy says; a place never reopens
+    settle = TargetServo.for_skill(SERVO_PRESETS["settle"], "pick", ["red_cube"], [cube])
+    assert settle.correct(_action(grip=0.0), (0.40, 0.0, 0.20), 0.0, 0.0)[6] == 0.0
+    bowl = _obj("blue_bowl", "blue", "bowl", (0.60, 0.00, 0.03), (0.14, 0.14, 0.06))
+    place = TargetServo.for_skill(SERVO_PRESETS["guided"], "place", ["red_cube", "blue_bowl"], [cube, bowl])
+    assert place.correct(_action(grip=0.0), (0.40, 0.0, 0.20), 0.0, 0.0)[6] == 0.0

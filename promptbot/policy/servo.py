@@ -42,7 +42,12 @@ a target:
   stays) unless the TCP is within ``RELEASE_OK_XY_M`` of a release target with the carried object's bottom at
   most ``RELEASE_OK_DZ_M`` above its release height. The policy learned to place into bowls: given "left of the
   blue bowl" it let go over the bowl (bench e2e, session 35); the servo then brings the object to the spot
-  and opens there (approach, descent, finish).
+  and opens there (approach, descent, finish);
+* with ``reopen_empty``: a pick's hand closed on nothing (fingers under ``EMPTY_HAND_M`` apart, holding
+  nothing) is opened to the pre-grasp width before anything else, and a finishing close that missed is
+  undone so the grasp can be tried again. The policy, seeing closed fingers, kept them closed: a missed grasp
+  stood still until the no-progress stop, and the planner's retry began with the hand still shut and never
+  opened it (bench e2e, session 38: three attempts at one pick, "gripper 0-0 mm").
 
 Without ``approach_after_s`` and ``veto_done`` rotation, transport, lifting and the "done" flag stay
 the policy's. With them (preset ``guided``) the servo can carry most of a step: on session 35's
@@ -93,6 +98,8 @@ GRASP_SETTLED_S = 0.5           # ... for this long (and the object lifted)
 RELEASE_OK_XY_M = 0.03          # veto_release: the policy may open within this of a release target (horizontal) ...
 RELEASE_OK_DZ_M = 0.05          # ... with the carried bottom at most this above the release height
 APPROACH_CLEAR_M = 0.10         # an approach travels this far above the target's TCP height
+EMPTY_HAND_M = 0.005            # reopen_empty: fingers closer than this hold nothing (promptbot.policy.runner's)
+REOPENED_TOL_M = 0.005          # ... and the hand counts as open again within this of its pre-grasp width
 # push (the scripted expert's geometry, promptbot.sim.expert)
 PUSH_Z_M = 0.018                # TCP height while pushing (finger tips ~8 mm above the table)
 PUSH_SPEED_M_S = 0.08           # along the push line
@@ -127,6 +134,7 @@ class ServoConfig:
     approach_after_s: float | None = None  # outside every target's capture radius this long: the servo goes there
     veto_done: bool = False             # the policy's "done" waits until a pick holds / a place or stack let go
     veto_release: bool = False          # while holding, the policy opens only over a release target, low enough
+    reopen_empty: bool = False          # a pick's hand closed on nothing opens again (a missed latched close too)
     push: bool = False                  # push skills: the servo pushes once the hand is at the object (PushServo)
     push_approach_after_s: float | None = None  # ... or after this long without getting there (None: never)
 
@@ -255,6 +263,8 @@ class TargetServo:
         self._approaching = False
         self.vetoed_steps = 0                 # control steps whose opening command was withheld (veto_release)
         self._let_go: tuple[bool, float] | None = None   # (over a release target, since when) after holding
+        self.reopened = 0                     # empty closed hands the servo opened again (reopen_empty)
+        self._reopening = False
 
     @classmethod
     def for_skill(cls, config: ServoConfig, skill: str, args: Sequence[str],
@@ -340,12 +350,28 @@ class TargetServo:
             self._ready_since_s = None
             self._aligned_since = None
             self._descent.clear()
-        if self._grip is not None:
+        if cfg.reopen_empty and self.skill == "pick":
+            self._reopen(held, gripper_width_m)
+        if self._reopening:
+            out[6] = self.open_width_m
+        elif self._grip is not None:
             out[6] = self._grip
         elif cfg.veto_release and held and out[6] >= gripper_width_m - HOLD_SLACK_M and not self._may_release(p):
             out[6] = gripper_command_m            # keep squeezing: not over the destination yet
             self.vetoed_steps += 1
         return out
+
+    def _reopen(self, held: bool, width_m: float) -> None:
+        """An empty hand closed on nothing opens until it is back at the pre-grasp width; a finishing close
+        that missed is forgotten, so the servo may close again at the grasp point."""
+        if not held and width_m < EMPTY_HAND_M:
+            if not self._reopening:
+                self.reopened += 1
+            self._reopening = True
+            if self.finished == "grasp":
+                self._grip, self.finished = None, None
+        elif self._reopening and width_m >= self.open_width_m - REOPENED_TOL_M:
+            self._reopening = False
 
     def _check_let_go(self, held: bool, p: np.ndarray, now_s: float) -> None:
         """A place / stack is complete once the hand that held the object has let go over a release target
@@ -583,8 +609,9 @@ SERVO_PRESETS["settle_push"] = replace(SERVO_PRESETS["settle"], push=True)      
 # ... and go to the target itself after 3 s without getting within the capture radius (every skill)
 # and the policy's "done" waits until the step is done (a pick holds and has lifted, a place or stack let go)
 # and the policy opens only over the destination (veto_release)
+# and a pick's hand closed on nothing opens again (reopen_empty)
 SERVO_PRESETS["guided"] = replace(SERVO_PRESETS["settle_push"], approach_after_s=3.0,  # type: ignore[arg-type]
-                                  push_approach_after_s=3.0, veto_done=True, veto_release=True)
+                                  push_approach_after_s=3.0, veto_done=True, veto_release=True, reopen_empty=True)
 # what the VLA node runs by default, and so what eval-policy measures by default ("none" = the network alone)
 DEFAULT_SERVO = "guided"
 
