@@ -52,7 +52,7 @@ from promptbot.planning.executive import (WALL_BACKSTOP_FACTOR, ExecutiveConfig,
                                           SkillReport, TaskExecutive, Verdict, VerdictKind, is_stop_request)
 from promptbot.planning.planner import METHODS, Planner, PlannerCache, PlannerSettings, PlanResult
 from promptbot.planning.skills import Step
-from promptbot.priority import set_priority
+from promptbot.priority import set_node_priority
 from promptbot.ros.actions import ActionClient, end_goal
 from promptbot.ros.plan_msgs import plan_to_msg
 from promptbot.ros.params import ParamSpec, declare_params
@@ -199,9 +199,7 @@ class PlannerNode(Node):
         super().__init__("planner_node")
         self.params = declare_params(self, SPECS)
         p = self.params
-        if p.nice:
-            done = set_priority(p.nice)
-            (self.get_logger().warning if done.error else self.get_logger().info)(f"planner node: {done.describe()}")
+        set_node_priority(p.nice, self.get_logger(), "planner node")
         cb = ReentrantCallbackGroup()
         self.scenes = SceneCache((p.scene_topic, p.fallback_scene_topic), p.scene_max_age_s,
                                  lambda: self.get_clock().now().nanoseconds)

@@ -42,7 +42,7 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from promptbot_msgs.msg import SafetyState
-from promptbot.priority import set_priority
+from promptbot.priority import set_node_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import COMMAND, EVENTS, LATCHED, SENSOR_BEST_EFFORT
@@ -169,9 +169,7 @@ class SafetyNode(Node):
     def __init__(self, **kwargs):
         super().__init__("safety_node", **kwargs)
         self.params = declare_params(self, SPECS)
-        if self.params.nice:
-            done = set_priority(self.params.nice)
-            (self.get_logger().warning if done.error else self.get_logger().info)(f"safety node: {done.describe()}")
+        set_node_priority(self.params.nice, self.get_logger(), "safety node")
         self.governor = Governor(config_from_params(self.params))
         self._joints: JointSample | None = None
         self._ee: EEPose | None = None

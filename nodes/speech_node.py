@@ -48,7 +48,7 @@ from std_msgs.msg import Bool
 from promptbot_msgs.action import Listen
 from promptbot_msgs.msg import AudioData, SceneState, Transcript
 from promptbot_msgs.srv import TranscribeFile
-from promptbot.priority import set_priority
+from promptbot.priority import set_node_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.spin import spin_node
 from promptbot.ros.qos import EVENTS
@@ -239,12 +239,7 @@ class SpeechNode(Node):
                 self.get_logger().info(f"speech node pinned to CPUs {sorted(cpus)}")
             except (ValueError, OSError) as exc:
                 self.get_logger().error(f"cpu_affinity {p.cpu_affinity!r} not applied: {exc}")
-        if p.nice:
-            done = set_priority(p.nice)
-            if done.error:       # raising the priority needs CAP_SYS_NICE
-                self.get_logger().warning(f"speech node: {done.describe()}; decoding keeps the default priority")
-            else:
-                self.get_logger().info(f"speech node: {done.describe()}")
+        set_node_priority(p.nice, self.get_logger(), "speech node")
 
     def _vocabulary(self) -> Vocabulary:
         if self._scene_objects:

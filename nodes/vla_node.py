@@ -37,7 +37,7 @@ from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, R
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
-from promptbot.priority import set_priority
+from promptbot.priority import set_node_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
@@ -116,9 +116,7 @@ class VlaNode(Node):
         super().__init__("vla_node")
         self.params = declare_params(self, PARAMS)
         p = self.params
-        if p.nice:
-            done = set_priority(p.nice)
-            (self.get_logger().warning if done.error else self.get_logger().info)(f"vla node: {done.describe()}")
+        set_node_priority(p.nice, self.get_logger(), "vla node")
         from promptbot.policy.paths import default_checkpoint
         from promptbot.policy.policy import Policy
 

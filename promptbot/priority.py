@@ -77,3 +77,14 @@ def set_priority(nice: int, proc: Path = Path("/proc/self"), flag: Path = _AUTOG
     except OSError as exc:
         return PriorityResult(nice, done, False, f"autogroup: {exc.strerror or exc}")
     return PriorityResult(nice, done, True)
+
+
+def set_node_priority(nice: int, logger, name: str) -> PriorityResult | None:
+    """:func:`set_priority` for a node at start-up, logged on ``logger`` (anything with ``info`` and
+    ``warning``): applied is info, refused is a warning and the node goes on at its priority. 0: nothing."""
+    if not nice:
+        return None
+    done = set_priority(nice)
+    (logger.warning if done.error else logger.info)(
+        f"{name}: {done.describe()}" + ("; it keeps its priority" if done.error else ""))
+    return done

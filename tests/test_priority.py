@@ -64,3 +64,26 @@ def test_a_node_process_gets_the_nice_value_on_every_thread_and_its_own_autogrou
     if os.path.exists("/proc/sys/kernel/sched_autogroup_enabled") and \
             open("/proc/sys/kernel/sched_autogroup_enabled").read().strip() == "1":
         assert got["autogroup"] is True and got["group"].strip().endswith("nice 6")
+
+
+def test_a_node_logs_what_it_got(monkeypatch):
+    import promptbot.priority as prio
+
+    class Log:
+        def __init__(self):
+            self.lines = []
+
+        def info(self, msg):
+            self.lines.append(("info", msg))
+
+        def warning(self, msg):
+            self.lines.append(("warning", msg))
+
+    log = Log()
+    assert prio.set_node_priority(0, log, "x node") is None and log.lines == []       # 0: nothing to do
+    monkeypatch.setattr(prio, "set_priority", lambda nice: PriorityResult(nice, 0, False, "Operation not permitted"))
+    assert prio.set_node_priority(-10, log, "x node").error
+    assert log.lines == [("warning", "x node: nice -10 not applied: Operation not permitted; it keeps its priority")]
+    monkeypatch.setattr(prio, "set_priority", lambda nice: PriorityResult(nice, 3, True))
+    prio.set_node_priority(-5, log, "x node")
+    assert log.lines[-1] == ("info", "x node: nice -5 on 3 thread(s) and its scheduling autogroup")
