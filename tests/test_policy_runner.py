@@ -244,6 +244,12 @@ def test_a_pick_that_keeps_closing_on_nothing_stalls_at_the_second_empty_close()
     run = SkillRun(RunnerConfig(stall_s=4.0, empty_grasps=2), chunk=4, start_time_s=0.0)
     on_cube = lambda t: 0.08 if (t % 5.0) < 2.0 else 0.04
     assert _drive(run, moving, on_cube, seconds=20.0) == (None, None)
+    # a retried pick that starts with the hand shut (the last attempt's miss): not a close of this attempt;
+    # it counts from the first opening on (here: opens at 1 s, closes on nothing at ~3-4 s and ~8-9 s)
+    shut_first = lambda t: 0.0 if t < 1.0 else width(t - 1.0)
+    run = SkillRun(RunnerConfig(stall_s=4.0, empty_grasps=2), chunk=4, start_time_s=0.0)
+    t, d = _drive(run, moving, shut_first, seconds=20.0)
+    assert d.kind == "stalled" and 8.0 <= t <= 9.1 and run.empty_closes == 2
     with pytest.raises(ValueError, match="empty_grasps"):
         RunnerConfig(empty_grasps=-1)
 

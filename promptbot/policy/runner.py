@@ -143,7 +143,9 @@ class SkillRun:
         self.empty_closes = 0              # closes of the fingers on nothing so far
         self.held_width_m: float | None = None   # the narrowest opening seen while holding something [m]
         self.released = False              # the fingers let go of what they held (release_done)
-        self._armed = True                 # the fingers opened since the last close on nothing
+        # the fingers opened since the last close on nothing; not before they were first seen open: a retried
+        # pick that starts with the hand shut (the last attempt's miss) has not closed on anything yet
+        self._armed = False
 
     def progress(self, now_s: float) -> float:
         return float(min(1.0, max(0.0, (now_s - self.start) / self.cfg.timeout_s)))
