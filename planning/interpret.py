@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import itertools
 import math
 import re
@@ -34,6 +35,33 @@ from promptbot.tasks.goal import Goal, Literal
 from promptbot.planning.accounting import BESIDE_TELLS_WHICH, INSTEAD_SWAP_RE, NARRATION, RESTART, SWAP_VERBS
 from promptbot.planning.hearing import KEEP, correct_words, joined
 from promptbot.vocab import COLORS, COMMAND_WORDS, CONTAINER_LABELS, LABELS, NOUN_LABELS, NOUN_PLURALS, noun_labels
+
+
+RE_CACHE_SIZE = 4096
+
+
+def widen_re_caches(size: int = RE_CACHE_SIZE) -> bool:
+    """Give the ``re`` module's pattern and replacement-template caches room for this parser's rules.
+
+    The reading's rewrite rules (here and in :mod:`promptbot.planning.accounting`) are more than
+    ``re``'s 512 cached patterns and 512 parsed templates, so every call past that re-compiled its
+    pattern or re-parsed its template: 150 dev2 requests took 8.7 s of CPU, 4.9 s with room for all
+    (session 38). Only caches grow; results are the same. Pythons without these internals (CPython's
+    ``re._MAXCACHE`` and its template cache, ``_compile_repl`` in 3.11, ``_compile_template`` later)
+    keep their own caches (False)."""
+    name = next((n for n in ("_compile_repl", "_compile_template") if hasattr(getattr(re, n, None), "__wrapped__")),
+                None)
+    if name is None or not isinstance(getattr(re, "_MAXCACHE", None), int):
+        return False
+    if re._MAXCACHE < size:
+        re._MAXCACHE = size
+    templates = getattr(re, name)
+    if templates.cache_info().maxsize < size:
+        setattr(re, name, functools.lru_cache(size)(templates.__wrapped__))
+    return True
+
+
+widen_re_caches()
 
 # "the first one I mentioned", "the former", "the latter", "the second (one) on ...": an object named before it
 _NAMED_BEFORE_REF = (r"\bthe (?:(first|second|last|other) one (?:i|you) (?:mentioned|said|named|listed)|(former|latter)"
