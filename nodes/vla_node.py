@@ -96,9 +96,9 @@ PARAMS = [
               "targets [s]", min=0.1, max=600.0),
     ParamSpec("heartbeat_period_s", 0.5, "heartbeat publishing period [s, wall clock: the planner judges the "
               "server's liveness on its own wall clock, whatever the simulator's pace]", min=0.05, max=10.0),
-    ParamSpec("nice", -5, "nice value of the node (its threads and its scheduling autogroup): the control loop goes "
-              "before perception and the simulator (negative needs CAP_SYS_NICE; without it the priority stays "
-              "and a warning says so; 0 = unchanged)", min=-20, max=19, read_only=True),
+    ParamSpec("nice", 0, "nice value of the node (its threads and its scheduling autogroup; negative needs "
+              "CAP_SYS_NICE; 0 = unchanged). 0: at -5, before perception and the simulator, the chains of bench e2e "
+              "did no better (docs/policy.md, session 38)", min=-20, max=19, read_only=True),
     ParamSpec("scene_image_topic", "/camera/color/image_raw", "scene camera (rgb8)"),
     ParamSpec("wrist_image_topic", "/camera/wrist/image_raw", "wrist camera (rgb8), used if the model has one"),
     ParamSpec("joint_states_topic", "/joint_states", "arm joint states"),
