@@ -91,7 +91,8 @@ SPECS = [
               read_only=True),
     ParamSpec("still_frame_tol", 1e-4, "a camera frame is drawn again only once a body or robot joint moved more "
               "than this since its last drawing [m, rad]; a still scene republishes that frame, newly stamped (a "
-              "640x480 frame costs ~60 ms of CPU; 0.1 mm changes a few hundred edge pixels). 0 = draw every frame", min=0.0, max=1e-2, read_only=True),
+              "640x480 frame costs ~60 ms of CPU; 0.1 mm changes a few hundred edge pixels). 0 = draw every frame",
+              min=0.0, max=1e-2, read_only=True),
     ParamSpec("frame_id", BASE_FRAME, "frame commands must be expressed in", read_only=True),
     ParamSpec("expert_skill_server", False,
               "serve /policy/execute_skill with the scripted expert (privileged, sim-only baseline: it reads "

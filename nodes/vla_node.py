@@ -34,10 +34,10 @@ from promptbot.policy.proprio import GRIPPER_WIDTH_INDEX, TCP_XYZ
 from promptbot.policy.servo import DEFAULT_SERVO, SERVO_PRESETS, PushServo, TargetServo, servo_for_skill
 from promptbot.policy.runner import (EMPTY_GRASPS, GRASP_IDLE_S, GRASP_SKILLS, RELEASE_SKILLS, STALL_MOTION_M, STALL_S,
                                      WALL_BACKSTOP_FACTOR, Decision, RunnerConfig, SkillRun)
+from promptbot.priority import set_node_priority
 from promptbot.ros import qos
 from promptbot.ros.actions import end_goal
 from promptbot.ros.image import ImageConversionError, image_to_numpy
-from promptbot.priority import set_node_priority
 from promptbot.ros.params import ParamSpec, declare_params
 from promptbot.ros.scene_msgs import scene_to_objects
 from promptbot.ros.spin import spin_node
@@ -386,8 +386,7 @@ class VlaNode(Node):
                           + (f", approached {servo.approached} times" if servo.approached else "")
                           + (f", withheld the policy's release on {servo.vetoed_steps} steps"
                              if servo.vetoed_steps else "")
-                          + (f", opened an empty closed hand {servo.reopened} times"
-                             if getattr(servo, "reopened", 0) else ""))
+                          + (f", opened an empty closed hand {servo.reopened} times" if servo.reopened else ""))
         self.get_logger().info(f"skill {goal.skill} ended after {run.steps} control steps: {msg}{age_text}{grip_text}")
         return result
 

@@ -43,7 +43,7 @@ a target:
   most ``RELEASE_OK_DZ_M`` above its release height. The policy learned to place into bowls: given "left of the
   blue bowl" it let go over the bowl (bench e2e, session 35); the servo then brings the object to the spot
   and opens there (approach, descent, finish);
-* with ``reopen_empty``: a pick's hand closed on nothing (fingers under ``EMPTY_HAND_M`` apart, holding
+* with ``reopen_empty``: a pick's hand closed on nothing (fingers under the runner's ``EMPTY_CLOSE_M`` apart, holding
   nothing) is opened to the pre-grasp width before anything else, and a finishing close that missed is
   undone so the grasp can be tried again. The policy, seeing closed fingers, kept them closed: a missed grasp
   stood still until the no-progress stop, and the planner's retry began with the hand still shut and never
@@ -74,6 +74,7 @@ from typing import Sequence
 import numpy as np
 
 from promptbot.perception.ids import OBJECT_ID
+from promptbot.policy.runner import EMPTY_CLOSE_M
 from promptbot.scene import REGIONS, ObjectState
 
 GRASP_BELOW_TOP_M = 0.022       # the expert's grasp point: 2.2 cm below the object's top ...
@@ -98,8 +99,7 @@ GRASP_SETTLED_S = 0.5           # ... for this long (and the object lifted)
 RELEASE_OK_XY_M = 0.03          # veto_release: the policy may open within this of a release target (horizontal) ...
 RELEASE_OK_DZ_M = 0.05          # ... with the carried bottom at most this above the release height
 APPROACH_CLEAR_M = 0.10         # an approach travels this far above the target's TCP height
-EMPTY_HAND_M = 0.005            # reopen_empty: fingers closer than this hold nothing (promptbot.policy.runner's)
-REOPENED_TOL_M = 0.005          # ... and the hand counts as open again within this of its pre-grasp width
+REOPENED_TOL_M = 0.005          # reopen_empty: the hand counts as open again within this of its pre-grasp width
 # push (the scripted expert's geometry, promptbot.sim.expert)
 PUSH_Z_M = 0.018                # TCP height while pushing (finger tips ~8 mm above the table)
 PUSH_SPEED_M_S = 0.08           # along the push line
@@ -364,7 +364,7 @@ class TargetServo:
     def _reopen(self, held: bool, width_m: float) -> None:
         """An empty hand closed on nothing opens until it is back at the pre-grasp width; a finishing close
         that missed is forgotten, so the servo may close again at the grasp point."""
-        if not held and width_m < EMPTY_HAND_M:
+        if not held and width_m < EMPTY_CLOSE_M:
             if not self._reopening:
                 self.reopened += 1
             self._reopening = True
@@ -517,6 +517,7 @@ class PushServo:
         self._start_s: float | None = None
         self.approached = 0                   # 1 once the servo went to the object itself (push_approach_after_s)
         self.vetoed_steps = 0                 # a push has no release to withhold (same fields as TargetServo)
+        self.reopened = 0                     # ... nor a hand to reopen
         self.end_reason = "the object is already inside the region" if self.already_inside else ""
 
     @property
